@@ -1,0 +1,14 @@
+"""Kite: a Triton-style tile-kernel language and JIT compiler."""
+from . import language  # noqa: F401
+from .errors import CompilationError, KernelRuntimeError  # noqa: F401
+from .jit import KernelFunction, KiteFunction, func, kernel  # noqa: F401
+from .language.core import constexpr  # noqa: F401
+from .runtime_device import default_device  # noqa: F401
+from .tensor import Tensor, empty, from_numpy, zeros  # noqa: F401
+
+__version__ = "0.1.0"
+
+
+def cdiv(x: int, y: int) -> int:
+    """Ceiling division on the host (for grids): ``cdiv(10, 4) == 3``."""
+    return (x + y - 1) // y

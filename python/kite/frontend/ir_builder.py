@@ -1,0 +1,297 @@
+"""Builds a kite-dialect module as MLIR text while a kernel is traced.
+
+Ops are kept as small records (so hints can still annotate them) and printed
+in MLIR's generic form; libkite parses, verifies and pretty-prints them. See
+docs/kite-dialect.md for the contract."""
+from __future__ import annotations
+
+import math
+import struct
+
+from ..language import dtypes as dt
+from .location import error, user_location
+
+
+def mlir_type(ty) -> str:
+    return ty.mlir
+
+
+class Op:
+    __slots__ = ("results", "name", "operands", "props", "regions", "attrs", "signature", "loc")
+
+    def __init__(self, results, name, operands, props, regions, signature, loc):
+        self.results, self.name, self.operands = results, name, operands
+        self.props, self.regions, self.attrs = props, regions, {}
+        self.signature, self.loc = signature, loc
+
+    def render(self, out: list, indent: str):
+        head = ""
+        if len(self.results) == 1:
+            head = f"{self.results[0]} = "
+        elif self.results:
+            base = self.results[0].split("#")[0]
+            head = f"{base}:{len(self.results)} = "
+        text = f'{indent}{head}"{self.name}"({", ".join(self.operands)})'
+        if self.props:
+            text += " <{" + ", ".join(f"{k} = {v}" for k, v in self.props.items()) + "}>"
+        if self.regions:
+            out.append(text + " (")
+            for i, region in enumerate(self.regions):
+                region.render(out, indent + "  ", last=i == len(self.regions) - 1)
+            text = indent + ")"
+        if self.attrs:
+            text += " {" + ", ".join(f"{k} = {v}" for k, v in self.attrs.items()) + "}"
+        out.append(f"{text} : {self.signature} {self.loc}")
+
+
+class Region:
+    def __init__(self, args):
+        self.args = args      # [(handle, mlir type)]
+        self.ops: list[Op] = []
+
+    def render(self, out: list, indent: str, last: bool):
+        out.append(indent + "{")
+        if self.args:
+            out.append(indent + "^bb0(" + ", ".join(f"{h}: {t}" for h, t in self.args) + "):")
+        for op in self.ops:
+            op.render(out, indent + "  ")
+        out.append(indent + ("}" if last else "},"))
+
+
+def _int_literal(value: int, bits: int) -> str:
+    value = int(value)
+    if bits == 1:
+        return "true" if value else "false"
+    value &= (1 << bits) - 1
+    if value >= 1 << (bits - 1):
+        value -= 1 << bits
+    return str(value)
+
+
+def _float_bits(value: float, elem: dt.dtype) -> int:
+    if elem.mlir == "f64":
+        return struct.unpack("<Q", struct.pack("<d", value))[0]
+    f32 = struct.unpack("<I", struct.pack("<f", value))[0]
+    if elem.mlir == "f32":
+        return f32
+    if elem.mlir == "bf16":
+        return f32 >> 16
+    if elem.mlir == "f16":
+        return struct.unpack("<H", struct.pack("<e", value))[0]
+    nan = math.isnan(value)
+    if elem.mlir == "f8E5M2":
+        return 0x7E if nan else (0x7C if value > 0 else 0xFC)
+    if nan:
+        return 0x7F
+    raise error(f"{value} cannot be represented in {elem} (it has no infinity)")
+
+
+def _float_literal(value: float, elem: dt.dtype) -> str:
+    value = float(value)
+    if math.isfinite(value):
+        return "%.17e" % value
+    return hex(_float_bits(value, elem)).upper().replace("0X", "0x")
+
+
+def scalar_literal(value, elem: dt.dtype) -> str:
+    if elem.is_floating():
+        return _float_literal(value, elem)
+    if elem.is_ptr():
+        raise error("pointer constants are not supported")
+    return _int_literal(value, elem.bits)
+
+
+class IRBuilder:
+    """The builder used while tracing: each method appends one op and returns
+    the SSA name(s) of its result(s)."""
+
+    is_tracing = True
+
+    def __init__(self):
+        self._counter = 0
+        self.types: dict[str, str] = {}
+        self._defs: dict[str, Op] = {}
+        self._regions: list[Region] = []
+
+    # -- names, regions, generic emission ------------------------------------
+    def fresh(self, ty: str) -> str:
+        name = f"%{self._counter}"
+        self._counter += 1
+        self.types[name] = ty
+        return name
+
+    def push_region(self, arg_types) -> Region:
+        region = Region([(self.fresh(t), t) for t in arg_types])
+        self._regions.append(region)
+        return region
+
+    def pop_region(self) -> Region:
+        return self._regions.pop()
+
+    def emit(self, name, operands, result_types, props=None, regions=None, loc=None):
+        result_types = [t if isinstance(t, str) else t.mlir for t in result_types]
+        if len(result_types) > 1:
+            base = self.fresh("")
+            results = [f"{base}#{i}" for i in range(len(result_types))]
+            for r, t in zip(results, result_types):
+                self.types[r] = t
+        else:
+            results = [self.fresh(t) for t in result_types]
+        in_types = ", ".join(self.types[o] for o in operands)
+        if len(result_types) == 1:
+            out_types = result_types[0]
+        else:
+            out_types = "(" + ", ".join(result_types) + ")"
+        op = Op(results, name, list(operands), props or {}, regions or [],
+                f"({in_types}) -> {out_types}", (loc or user_location()).mlir())
+        self._regions[-1].ops.append(op)
+        for r in results:
+            self._defs[r] = op
+        return results
+
+    def emit1(self, name, operands, result_type, props=None):
+        return self.emit(name, operands, [result_type], props)[0]
+
+    # -- the builder interface used by kite.language --------------------------
+    def constant(self, value, ty):
+        if isinstance(ty, dt.block_type):
+            attr = f"dense<{scalar_literal(value, ty.element_ty)}> : {ty.mlir}"
+        elif ty.is_bool():
+            attr = _int_literal(value, 1)
+        else:
+            attr = f"{scalar_literal(value, ty)} : {ty.mlir}"
+        return self.emit1("arith.constant", [], ty, {"value": attr})
+
+    def program_id(self, axis):
+        return self.emit1("kite.program_id", [], dt.int32, {"axis": f"{axis} : i32"})
+
+    def num_programs(self, axis):
+        return self.emit1("kite.num_programs", [], dt.int32, {"axis": f"{axis} : i32"})
+
+    def make_range(self, start, end, ty):
+        return self.emit1("kite.make_range", [], ty, {"end": f"{end} : i32", "start": f"{start} : i32"})
+
+    def splat(self, h, ty):
+        return self.emit1("kite.splat", [h], ty)
+
+    def broadcast(self, h, ty):
+        return self.emit1("kite.broadcast", [h], ty)
+
+    def expand_dims(self, h, axis, ty):
+        return self.emit1("kite.expand_dims", [h], ty, {"axis": f"{axis} : i32"})
+
+    def reshape(self, h, ty):
+        return self.emit1("kite.reshape", [h], ty)
+
+    def trans(self, h, order, ty):
+        return self.emit1("kite.trans", [h], ty, {"order": f"array<i32: {', '.join(map(str, order))}>"})
+
+    def arith(self, name, handles, ty):
+        return self.emit1(name, handles, ty)
+
+    def cmp(self, name, predicate, a, b, ty):
+        return self.emit1(name, [a, b], ty, {"predicate": f"{predicate} : i64"})
+
+    def cast(self, name, h, ty, src_ty, attrs):
+        props = {k: f"{v} : i32" for k, v in (attrs or {}).items()}
+        return self.emit1(name, [h], ty, props)
+
+    def retype(self, h, ty, src_ty):
+        return h  # signed and unsigned integers are both signless in MLIR
+
+    def addptr(self, p, off, ty):
+        return self.emit1("kite.addptr", [p, off], ty)
+
+    def load(self, p, mask, other, ty, volatile):
+        operands = [p] + [x for x in (mask, other) if x is not None]
+        props = {"operandSegmentSizes": f"array<i32: 1, {int(mask is not None)}, {int(other is not None)}>"}
+        if volatile:
+            props["is_volatile"] = "unit"
+        return self.emit1("kite.load", operands, ty, props)
+
+    def store(self, p, v, mask, ptr_ty):
+        operands = [p, v] + ([mask] if mask is not None else [])
+        props = {"operandSegmentSizes": f"array<i32: 1, 1, {int(mask is not None)}>"}
+        self.emit("kite.store", operands, [], props)
+
+    def atomic_rmw(self, code, kind, p, v, mask, ty):
+        operands = [p, v] + ([mask] if mask is not None else [])
+        props = {"operandSegmentSizes": f"array<i32: 1, 1, {int(mask is not None)}>",
+                 "rmw_op": f"{code} : i32"}
+        return self.emit1("kite.atomic_rmw", operands, ty, props)
+
+    def atomic_cas(self, p, c, v, ty):
+        return self.emit1("kite.atomic_cas", [p, c, v], ty)
+
+    def dot(self, a, b, c, ty):
+        return self.emit1("kite.dot", [a, b, c], ty)
+
+    def _combine_region(self, region_fn, elem_types):
+        n = len(elem_types)
+        region = self.push_region([e.mlir for e in elem_types] * 2)
+        try:
+            handles = [h for h, _ in region.args]
+            outs = region_fn(handles[:n], handles[n:])
+        finally:
+            self.pop_region()
+        return region, outs
+
+    def reduce(self, handles, axis, region_fn, types, kind):
+        elems = [t.scalar for t in types]
+        region, outs = self._combine_region(region_fn, elems)
+        self._regions.append(region)
+        self.emit("kite.reduce.return", outs, [])
+        self._regions.pop()
+        return self.emit("kite.reduce", handles, types, {"axis": f"{axis} : i32"}, [region])
+
+    def scan(self, handles, axis, reverse, region_fn, types, kind):
+        elems = [t.scalar for t in types]
+        region, outs = self._combine_region(region_fn, elems)
+        self._regions.append(region)
+        self.emit("kite.scan.return", outs, [])
+        self._regions.pop()
+        props = {"axis": f"{axis} : i32", "reverse": "true" if reverse else "false"}
+        return self.emit("kite.scan", handles, types, props, [region])
+
+    def print(self, prefix, hex_, handles, types):
+        text = prefix.replace("\\", "\\\\").replace('"', '\\"')
+        self.emit("kite.print", handles, [], {"hex": "true" if hex_ else "false", "prefix": f'"{text}"'})
+
+    def assert_(self, cond, message, ty):
+        text = message.replace("\\", "\\\\").replace('"', '\\"')
+        self.emit("kite.assert", [cond], [], {"message": f'"{text}"'})
+
+    def hint(self, h, kind, values):
+        op = self._defs.get(h)
+        if op is not None and len(op.results) == 1:
+            name = {"multiple_of": "kite.divisibility", "max_contiguous": "kite.contiguity",
+                    "max_constancy": "kite.constancy"}[kind]
+            op.attrs[name] = f"array<i32: {', '.join(map(str, values))}>"
+
+    def concrete_bool(self, t):
+        raise error("a runtime value is used as a Python bool here (in `and`, `or`, `not`, a "
+                    "chained comparison or a Python call); use `&`, `|`, `~` or kl.where on "
+                    "blocks, or an `if` statement on a scalar")
+
+    def concrete_int(self, t):
+        raise error("a runtime value is used where a compile-time constant is needed; "
+                    "pass it as a parameter annotated `: kl.constexpr`")
+
+    concrete_float = concrete_int
+
+    # -- the module -----------------------------------------------------------
+    def module_text(self, name, args, body: Region, loc) -> str:
+        """``args``: [(handle, mlir type, {attr: value})]."""
+        params = []
+        for handle, ty, attrs in args:
+            text = f"{handle}: {ty}"
+            if attrs:
+                text += " {" + ", ".join(f"{k} = {v}" for k, v in attrs.items()) + "}"
+            params.append(text)
+        out = ["module {", f"  func.func @{name}({', '.join(params)}) attributes {{kite.kernel}} {{"]
+        for op in body.ops:
+            op.render(out, "    ")
+        out.append(f"    func.return {loc.mlir()}")
+        out.append(f"  }} {loc.mlir()}")
+        out.append("}")
+        return "\n".join(out) + "\n"

@@ -1,0 +1,103 @@
+"""How launch arguments specialise a kernel: which parameters are constexprs,
+and the kite type each runtime argument stands for."""
+from __future__ import annotations
+
+import inspect
+from typing import NamedTuple
+
+from ..language import dtypes as dt
+from ..language.core import constexpr
+
+COMPILE_OPTIONS = ("num_warps", "num_stages", "num_ctas", "maxnreg", "debug")
+
+
+class ArgSpec(NamedTuple):
+    name: str
+    is_constexpr: bool
+    value: object          # the constexpr value, else None
+    type: object           # kite type of a runtime argument
+    divisible_by_16: bool
+
+    def key(self):
+        if self.is_constexpr:
+            return (self.name, "c", _hashable(self.value))
+        return (self.name, self.type.mlir, self.type.name, self.divisible_by_16)
+
+
+def _hashable(value):
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
+def is_constexpr_annotation(annotation) -> bool:
+    if annotation is constexpr or (isinstance(annotation, type) and issubclass(annotation, constexpr)):
+        return True
+    return isinstance(annotation, str) and annotation.split(".")[-1] == "constexpr"
+
+
+def constexpr_params(fn) -> set:
+    params = inspect.signature(fn).parameters
+    return {n for n, p in params.items() if is_constexpr_annotation(p.annotation)}
+
+
+def pointer_dtype_of(arg):
+    """(element dtype, address) of an array-like argument, or None."""
+    from ..tensor import Tensor
+    if isinstance(arg, Tensor):
+        return arg.dtype, arg.data_ptr()
+    if hasattr(arg, "__array_interface__") or type(arg).__module__ == "numpy":
+        import numpy as np
+        arr = np.asarray(arg)
+        if arr.ndim == 0:
+            return None
+        return dt.from_numpy_dtype(arr.dtype), arr.ctypes.data
+    return None
+
+
+def runtime_type(name: str, value):
+    """(kite type, divisible by 16) of a runtime argument; TypeError if it has none."""
+    if isinstance(value, dt.dtype):
+        return value, False
+    if isinstance(value, bool):
+        return dt.int1, False
+    if isinstance(value, int):
+        if -(2 ** 31) <= value < 2 ** 31:
+            return dt.int32, value % 16 == 0
+        if -(2 ** 63) <= value < 2 ** 63:
+            return dt.int64, value % 16 == 0
+        if 0 <= value < 2 ** 64:
+            return dt.uint64, value % 16 == 0
+        raise TypeError(f"argument '{name}' = {value} does not fit in 64 bits")
+    if isinstance(value, float):
+        return dt.float32, False
+    found = pointer_dtype_of(value)
+    if found is not None:
+        elem, address = found
+        return dt.pointer_type(elem), address % 16 == 0
+    raise TypeError(f"argument '{name}' of Python type {type(value).__name__} cannot be "
+                    "passed to a kernel (pass an array, a kite.Tensor, a number, or a "
+                    "kite dtype standing for one)")
+
+
+def bind(fn, args, kwargs):
+    """Splits a call into (argument specs, compile options)."""
+    options = {k: kwargs.pop(k) for k in list(kwargs) if k in COMPILE_OPTIONS}
+    signature = inspect.signature(fn)
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{fn.__name__}{signature}: {exc}") from None
+    bound.apply_defaults()
+    constexprs = constexpr_params(fn)
+    specs = []
+    for name, value in bound.arguments.items():
+        value = value.value if isinstance(value, constexpr) else value
+        if name in constexprs or value is None:
+            specs.append(ArgSpec(name, True, value, None, False))
+        else:
+            ty, div16 = runtime_type(name, value)
+            specs.append(ArgSpec(name, False, None, ty, div16))
+    return specs, options

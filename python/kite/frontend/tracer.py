@@ -1,0 +1,67 @@
+"""Traces a kernel into kite IR: rewrite its AST, run it with proxy values
+under the IR builder, and hand the module to libkite to verify and optimise."""
+from __future__ import annotations
+
+from ..errors import CompilationError
+from ..language.core import building, tensor
+from . import control_flow
+from .ast_rewriter import rewrite
+from .ir_builder import IRBuilder
+from .location import Location, traceback_location
+
+
+def rewritten(fn):
+    return rewrite(fn, control_flow.RUNTIME_NAMESPACE)
+
+
+def _wrap_unexpected(exc: BaseException) -> CompilationError:
+    loc = traceback_location(exc.__traceback__)
+    message = f"{type(exc).__name__}: {exc}"
+    if loc.line == 0:
+        return CompilationError(message)
+    return CompilationError(message, loc.filename, loc.line)
+
+
+def trace_module(fn, traced_fn, specs) -> str:
+    """The kite IR module (generic form, with locations) of ``fn`` for ``specs``."""
+    builder = IRBuilder()
+    runtime = [s for s in specs if not s.is_constexpr]
+    body = builder.push_region([s.type.mlir for s in runtime])
+    handles = iter(h for h, _ in body.args)
+    call_args, params = [], []
+    for spec in specs:
+        if spec.is_constexpr:
+            call_args.append(spec.value)
+            continue
+        handle = next(handles)
+        call_args.append(tensor(handle, spec.type))
+        attrs = {"kite.divisibility": "16 : i32"} if spec.divisible_by_16 else {}
+        params.append((handle, spec.type.mlir, attrs))
+    try:
+        with building(builder):
+            traced_fn(*call_args)
+    except CompilationError:
+        raise
+    except RecursionError as exc:
+        raise _wrap_unexpected(exc) from None
+    except Exception as exc:
+        raise _wrap_unexpected(exc) from exc
+    code = fn.__code__
+    loc = Location(code.co_filename, code.co_firstlineno, 1)
+    return builder.module_text(fn.__name__, params, builder.pop_region(), loc)
+
+
+def run_stage(module_text: str, stage: str, debug_info: bool = False) -> str:
+    """Verifies and optimises a module in libkite; its diagnostics become
+    CompilationErrors at the user's line."""
+    from .. import _C
+    result = _C.run_stage(module_text, stage, debug_info=debug_info)
+    if not result.ok:
+        diags = [d for d in result.diagnostics if d.severity == "error"] or list(result.diagnostics)
+        first = diags[0] if diags else None
+        text = "\n".join(d.message for d in diags) or "kite IR failed to verify"
+        if first is not None and first.file and first.line:
+            raise CompilationError(f"the traced IR does not verify: {text}",
+                                   first.file, first.line, first.column)
+        raise CompilationError(f"the traced IR does not verify: {text}")
+    return result.ir

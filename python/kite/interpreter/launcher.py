@@ -1,0 +1,60 @@
+"""Runs a kernel with numpy, one program instance at a time, in Python (so
+``print`` and ``pdb`` work inside it)."""
+from __future__ import annotations
+
+import inspect
+import itertools
+
+import numpy as np
+
+from ..frontend.specialization import bind
+from ..language.core import building, tensor
+from ..tensor import Tensor
+from .memory import AddressSpace
+from .numpy_builder import NumpyBuilder, compute_dtype
+
+
+def _grid(grid, meta) -> tuple:
+    if callable(grid):
+        grid = grid(meta)
+    if isinstance(grid, int):
+        grid = (grid,)
+    grid = tuple(int(g) for g in grid)
+    if not 1 <= len(grid) <= 3 or any(g < 0 for g in grid):
+        raise ValueError(f"a grid is 1 to 3 non-negative sizes, got {grid}")
+    return grid + (1,) * (3 - len(grid))
+
+
+def _storage(name, value):
+    if isinstance(value, Tensor):
+        if value.device != "interpreter":
+            raise ValueError(f"argument '{name}' is on '{value.device}', not the interpreter")
+        return value._storage
+    array = value if isinstance(value, np.ndarray) else np.asarray(value)
+    return array
+
+
+def launch(kernel, grid, args, kwargs):
+    specs, _options = bind(kernel.fn, args, dict(kwargs))
+    bound = inspect.signature(kernel.fn).bind(*args, **{k: v for k, v in kwargs.items()
+                                                        if k in {s.name for s in specs}})
+    bound.apply_defaults()
+    memory = AddressSpace()
+    call_args = []
+    for spec in specs:
+        value = bound.arguments[spec.name]
+        if spec.is_constexpr:
+            call_args.append(spec.value)
+        elif spec.type.is_ptr():
+            base = memory.register(spec.name, _storage(spec.name, value), spec.type.element_ty)
+            call_args.append(tensor(np.array(base, np.int64), spec.type))
+        else:
+            call_args.append(tensor(np.array(value, compute_dtype(spec.type)), spec.type))
+    meta = dict(bound.arguments)
+    meta.update(kwargs)
+    sizes = _grid(grid, meta)
+    builder = NumpyBuilder(memory, sizes)
+    with building(builder), np.errstate(all="ignore"):
+        for z, y, x in itertools.product(range(sizes[2]), range(sizes[1]), range(sizes[0])):
+            builder.pid = (x, y, z)
+            kernel.fn(*call_args)

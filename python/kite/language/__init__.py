@@ -1,0 +1,16 @@
+"""``import kite.language as kl``: the ops a kernel is written with, named as
+in ``triton.language`` so that kernels port by changing the import."""
+from .core import constexpr, tensor  # noqa: F401
+from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4m3, float8e4nv,  # noqa: F401
+                     float8e5m2, float16, float32, float64, int1, int8, int16, int32,
+                     int64, pointer_type, uint8, uint16, uint32, uint64)
+from .memory import (atomic_add, atomic_and, atomic_cas, atomic_max, atomic_min,  # noqa: F401
+                     atomic_or, atomic_xchg, atomic_xor, load, store)
+from .reduction import (argmax, argmin, associative_scan, cumprod, cumsum, dot, max,  # noqa: F401
+                        min, reduce, sum, xor_sum)
+from .standard import (abs, arange, broadcast, broadcast_to, cast, cdiv, ceil, clamp,  # noqa: F401
+                       cos, device_assert, device_print, erf, exp, exp2, expand_dims, floor,
+                       fma, full, full_like, log, log2, max_constancy, max_contiguous,
+                       maximum, minimum, multiple_of, num_programs, permute, program_id,
+                       range, ravel, reshape, rsqrt, sigmoid, sin, sqrt, static_assert,
+                       static_print, static_range, trans, view, where, zeros, zeros_like)

@@ -1,0 +1,117 @@
+"""kite.language: loads, stores and atomics through pointers."""
+from __future__ import annotations
+
+from ..frontend.location import error
+from . import dtypes as dt
+from . import semantic
+from .core import active_builder, builtin, tensor, unwrap
+from .semantic import broadcast_shapes, broadcast_to_shape, cast, to_bool, to_tensor
+
+
+def _pointer(ptr, what: str) -> tensor:
+    ptr = to_tensor(ptr)
+    if not ptr.dtype.is_ptr():
+        raise error(f"{what} needs a pointer (or a block of pointers), got a value of type "
+                    f"{ptr.dtype}; pass a tensor argument or add offsets to one")
+    return ptr
+
+
+def _with_shape(ptr: tensor, *others):
+    shape = ptr.shape
+    for o in others:
+        if o is not None:
+            shape = broadcast_shapes(shape, o.shape, "pointer and mask/value")
+    return shape
+
+
+@builtin
+def load(pointer, mask=None, other=None, boundary_check=(), padding_option="",
+         cache_modifier="", eviction_policy="", volatile=False):
+    ptr = _pointer(pointer, "kl.load")
+    mask = None if unwrap(mask) is None else to_bool(mask)
+    other = unwrap(other)
+    if other is not None and mask is None:
+        raise error("kl.load: `other` is only meaningful together with `mask`")
+    elem = ptr.dtype.element_ty
+    other_t = None if other is None else cast(to_tensor(other, elem if not isinstance(other, tensor) else None), elem)
+    shape = _with_shape(ptr, mask, other_t)
+    ptr = broadcast_to_shape(ptr, shape)
+    mask = None if mask is None else broadcast_to_shape(mask, shape)
+    other_t = None if other_t is None else broadcast_to_shape(other_t, shape)
+    ty = dt.to_block(elem, shape)
+    handle = active_builder().load(ptr.handle, None if mask is None else mask.handle,
+                                   None if other_t is None else other_t.handle, ty,
+                                   bool(unwrap(volatile)))
+    return tensor(handle, ty)
+
+
+@builtin
+def store(pointer, value, mask=None, boundary_check=(), cache_modifier="", eviction_policy=""):
+    ptr = _pointer(pointer, "kl.store")
+    elem = ptr.dtype.element_ty
+    value = unwrap(value)
+    value = cast(to_tensor(value, elem if not isinstance(value, tensor) else None), elem)
+    mask = None if unwrap(mask) is None else to_bool(mask)
+    if len(value.shape) > len(ptr.shape) or any(
+            v != p and v != 1 for v, p in zip(value.shape[::-1], ptr.shape[::-1])):
+        raise error(f"kl.store: value of shape {value.shape} does not fit pointer block of "
+                    f"shape {ptr.shape}")
+    shape = _with_shape(ptr, mask)
+    ptr, value = broadcast_to_shape(ptr, shape), broadcast_to_shape(value, shape)
+    mask = None if mask is None else broadcast_to_shape(mask, shape)
+    active_builder().store(ptr.handle, value.handle, None if mask is None else mask.handle, ptr.type)
+
+
+_RMW = {"add": 0, "fadd": 1, "max": 2, "umax": 3, "min": 4, "umin": 5,
+        "fmax": 6, "fmin": 7, "and": 8, "or": 9, "xor": 10, "xchg": 11}
+
+
+def _atomic(op: str, pointer, val, mask):
+    ptr = _pointer(pointer, f"kl.atomic_{op}")
+    elem = ptr.dtype.element_ty
+    val = unwrap(val)
+    val = cast(to_tensor(val, elem if not isinstance(val, tensor) else None), elem)
+    mask = None if unwrap(mask) is None else to_bool(mask)
+    shape = _with_shape(ptr, val, mask)
+    ptr, val = broadcast_to_shape(ptr, shape), broadcast_to_shape(val, shape)
+    mask = None if mask is None else broadcast_to_shape(mask, shape)
+    kind = op
+    if elem.is_floating():
+        if op in ("add", "max", "min"):
+            kind = "f" + op
+        elif op != "xchg":
+            raise error(f"kl.atomic_{op} needs integer elements, the pointer is to {elem}")
+    elif op in ("max", "min") and (elem.is_int_unsigned() or elem.is_bool()):
+        kind = "u" + op
+    ty = dt.to_block(elem, shape)
+    handle = active_builder().atomic_rmw(_RMW[kind], kind, ptr.handle, val.handle,
+                                         None if mask is None else mask.handle, ty)
+    return tensor(handle, ty)
+
+
+def _atomic_fn(op):
+    def fn(pointer, val, mask=None, sem=None, scope=None):
+        return _atomic(op, pointer, val, mask)
+    fn.__name__ = fn.__qualname__ = f"atomic_{op}"
+    return builtin(fn)
+
+
+atomic_add = _atomic_fn("add")
+atomic_max = _atomic_fn("max")
+atomic_min = _atomic_fn("min")
+atomic_and = _atomic_fn("and")
+atomic_or = _atomic_fn("or")
+atomic_xor = _atomic_fn("xor")
+atomic_xchg = _atomic_fn("xchg")
+
+
+@builtin
+def atomic_cas(pointer, cmp, val, sem=None, scope=None):
+    ptr = _pointer(pointer, "kl.atomic_cas")
+    elem = ptr.dtype.element_ty
+    cmp = cast(to_tensor(unwrap(cmp), elem if not isinstance(unwrap(cmp), tensor) else None), elem)
+    val = cast(to_tensor(unwrap(val), elem if not isinstance(unwrap(val), tensor) else None), elem)
+    shape = _with_shape(ptr, cmp, val)
+    ptr, cmp, val = (broadcast_to_shape(t, shape) for t in (ptr, cmp, val))
+    ty = dt.to_block(elem, shape)
+    return tensor(active_builder().atomic_cas(ptr.handle, cmp.handle, val.handle, ty), ty)
