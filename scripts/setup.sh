@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Kite needs to build and test (Debian 12) and builds it into build/.
+# Safe to run again: installs only what is missing, builds incrementally.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(cmake ninja-build ccache g++ llvm-22-dev libmlir-22-dev mlir-22-tools libgtest-dev)
+PIP_PACKAGES=(numpy pytest pybind11 lit nbclient scikit-build-core)
+PYTHON=${PYTHON:-python3}
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== apt: installing ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+echo "== pip: ${PIP_PACKAGES[*]}"
+$PYTHON -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+
+LLVM_PREFIX=$(llvm-config-22 --prefix 2>/dev/null || echo /usr/lib/llvm-22)
+echo "== cmake (LLVM/MLIR from $LLVM_PREFIX)"
+if [ ! -f build/build.ninja ]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DMLIR_DIR="$LLVM_PREFIX/lib/cmake/mlir" -DLLVM_DIR="$LLVM_PREFIX/lib/cmake/llvm" \
+    -DPython3_EXECUTABLE="$(command -v "$PYTHON")"
+fi
+cmake --build build -j"${KITE_BUILD_JOBS:-2}"

@@ -1,0 +1,251 @@
+"""Every user mistake the issue lists raises kite.CompilationError at the right
+line, with a message saying what is wrong and the source line shown."""
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+import kite
+import kite.language as kl
+
+F32 = np.zeros(4, np.float32)
+F16 = np.zeros(4, np.float16)
+
+
+def _marked_line(kernel) -> int:
+    lines, first = inspect.getsourcelines(kernel.fn)
+    for i, line in enumerate(lines):
+        if "# <- error" in line:
+            return first + i
+    raise AssertionError("kernel has no '# <- error' marker")
+
+
+def _expect_error(kernel, args, meta, *fragments):
+    with pytest.raises(kite.CompilationError) as info:
+        kernel.trace(*args, **meta)
+    exc = info.value
+    assert exc.filename == __file__
+    assert exc.lineno == _marked_line(kernel), str(exc)
+    text = str(exc)
+    assert f"{__file__}:{exc.lineno}" in text
+    assert "# <- error" in text, "the message shows the source line"
+    for fragment in fragments:
+        assert fragment in text, text
+    return exc
+
+
+@kite.kernel
+def shape_mismatch(x_ptr, BLOCK: kl.constexpr):
+    a = kl.arange(0, BLOCK)
+    b = kl.arange(0, BLOCK * 2)
+    kl.store(x_ptr + a, a + b)  # <- error
+
+
+def test_shape_mismatch():
+    _expect_error(shape_mismatch, (F32,), {"BLOCK": 64}, "incompatible shapes", "[64]", "[128]")
+
+
+@kite.kernel
+def dtype_mismatch(x_ptr, BLOCK: kl.constexpr):
+    x = kl.load(x_ptr + kl.arange(0, BLOCK))
+    y = x << 2  # <- error
+    kl.store(x_ptr + kl.arange(0, BLOCK), y)
+
+
+def test_dtype_mismatch_bitwise_on_float():
+    _expect_error(dtype_mismatch, (F32,), {"BLOCK": 16}, "'<<'", "integer")
+
+
+@kite.kernel
+def dot_dtype_mismatch(a_ptr, b_ptr, BLOCK: kl.constexpr):
+    r = kl.arange(0, BLOCK)
+    a = kl.load(a_ptr + r[:, None] * BLOCK + r[None, :])
+    b = kl.load(b_ptr + r[:, None] * BLOCK + r[None, :])
+    c = kl.dot(a, b)  # <- error
+    kl.store(a_ptr + r[:, None] * BLOCK + r[None, :], c)
+
+
+def test_dot_dtype_mismatch():
+    _expect_error(dot_dtype_mismatch, (F16, F32), {"BLOCK": 16}, "same dtype", "fp16", "fp32")
+
+
+@kite.kernel
+def non_power_of_two(x_ptr):
+    offs = kl.arange(0, 100)  # <- error
+    kl.store(x_ptr + offs, 1.0)
+
+
+def test_non_power_of_two_block():
+    _expect_error(non_power_of_two, (F32,), {}, "100 elements", "powers of two")
+
+
+@kite.kernel
+def runtime_block(x_ptr, n):
+    offs = kl.arange(0, n)  # <- error
+    kl.store(x_ptr + offs, 1.0)
+
+
+def test_runtime_block_size():
+    _expect_error(runtime_block, (F32, 128), {}, "compile-time constant", "kl.constexpr")
+
+
+@kite.kernel
+def runtime_where_constexpr(x_ptr, n):
+    acc = kl.zeros((n,), dtype=kl.float32)  # <- error
+    kl.store(x_ptr, kl.sum(acc))
+
+
+def test_runtime_value_where_constexpr_needed():
+    _expect_error(runtime_where_constexpr, (F32, 8), {}, "compile-time constant")
+
+
+@kite.kernel
+def runtime_static_range(x_ptr, n):
+    acc = 0.0
+    for i in kl.static_range(n):  # <- error
+        acc += 1.0
+    kl.store(x_ptr, acc)
+
+
+def test_static_range_needs_constexpr():
+    _expect_error(runtime_static_range, (F32, 8), {}, "static_range", "compile-time constant")
+
+
+@kite.kernel
+def undefined_on_a_path(x_ptr, n):
+    if n > 0:
+        y = 1.0
+    kl.store(x_ptr, y)  # <- error
+
+
+def test_name_not_defined_on_every_path():
+    _expect_error(undefined_on_a_path, (F32, 4), {}, "'y'", "not defined on every path", "one branch")
+
+
+@kite.kernel
+def defined_only_in_loop(x_ptr, n):
+    for i in range(n):
+        t = i * 2
+    kl.store(x_ptr, t)  # <- error
+
+
+def test_name_defined_only_inside_a_runtime_loop():
+    _expect_error(defined_only_in_loop, (F32, 4), {}, "'t'", "only inside the loop")
+
+
+@kite.kernel
+def loop_changes_type(x_ptr, n, BLOCK: kl.constexpr):
+    acc = 0
+    for i in range(n):  # <- error
+        acc += kl.load(x_ptr + i)
+    kl.store(x_ptr, acc)
+
+
+def test_loop_carried_value_changes_type():
+    _expect_error(loop_changes_type, (F32, 4), {"BLOCK": 16}, "'acc'", "int32", "fp32")
+
+
+@kite.kernel
+def loop_changes_shape(x_ptr, n, BLOCK: kl.constexpr):
+    acc = kl.zeros((BLOCK,), kl.float32)
+    for i in range(n):  # <- error
+        acc = acc[:, None] + kl.zeros((BLOCK, BLOCK), kl.float32)
+    kl.store(x_ptr + kl.arange(0, BLOCK), kl.sum(acc, axis=1))
+
+
+def test_loop_carried_value_changes_shape():
+    _expect_error(loop_changes_shape, (F32, 4), {"BLOCK": 16}, "'acc'", "[16]", "[16, 16]")
+
+
+@kite.kernel
+def calls_python_math(x_ptr, BLOCK: kl.constexpr):
+    x = kl.load(x_ptr + kl.arange(0, BLOCK))
+    y = math.exp(x)  # <- error
+    kl.store(x_ptr + kl.arange(0, BLOCK), y)
+
+
+def test_call_to_python_function_outside_the_language():
+    _expect_error(calls_python_math, (F32,), {"BLOCK": 16}, "math.exp", "not part of kite.language")
+
+
+def plain_helper(x):
+    return x * 2
+
+
+@kite.kernel
+def calls_undecorated_helper(x_ptr, BLOCK: kl.constexpr):
+    x = kl.load(x_ptr + kl.arange(0, BLOCK))
+    kl.store(x_ptr + kl.arange(0, BLOCK), plain_helper(x))  # <- error
+
+
+def test_call_to_undecorated_helper_suggests_kite_func():
+    _expect_error(calls_undecorated_helper, (F32,), {"BLOCK": 16}, "plain_helper", "@kite.func")
+
+
+@kite.kernel
+def bad_axis(x_ptr, BLOCK: kl.constexpr):
+    x = kl.load(x_ptr + kl.arange(0, BLOCK))
+    kl.store(x_ptr, kl.sum(x, axis=1))  # <- error
+
+
+def test_bad_axis():
+    _expect_error(bad_axis, (F32,), {"BLOCK": 16}, "axis 1", "rank 1")
+
+
+@kite.kernel
+def dot_inner_mismatch(a_ptr, M: kl.constexpr, K: kl.constexpr, N: kl.constexpr):
+    a = kl.zeros((M, K), kl.float32)
+    b = kl.zeros((K * 2, N), kl.float32)
+    c = kl.dot(a, b)  # <- error
+    kl.store(a_ptr + kl.arange(0, M)[:, None] * N + kl.arange(0, N)[None, :], c)
+
+
+def test_dot_inner_dimensions_mismatch():
+    _expect_error(dot_inner_mismatch, (F32,), {"M": 16, "K": 16, "N": 16},
+                  "inner dimensions differ", "16 != 32")
+
+
+@kite.kernel
+def block_condition(x_ptr, BLOCK: kl.constexpr):
+    x = kl.load(x_ptr + kl.arange(0, BLOCK))
+    if x > 0:  # <- error
+        x = x * 2
+    kl.store(x_ptr + kl.arange(0, BLOCK), x)
+
+
+def test_if_on_a_block_condition():
+    _expect_error(block_condition, (F32,), {"BLOCK": 16}, "must be a scalar", "kl.where")
+
+
+@kite.kernel
+def load_from_integer(x_ptr, n):
+    v = kl.load(n)  # <- error
+    kl.store(x_ptr, v)
+
+
+def test_load_needs_a_pointer():
+    _expect_error(load_from_integer, (F32, 3), {}, "needs a pointer", "int32")
+
+
+@kite.kernel
+def python_min_on_runtime(x_ptr, n):
+    kl.store(x_ptr, min(n, 4))  # <- error
+
+
+def test_python_min_on_a_runtime_value_points_to_kl_minimum():
+    _expect_error(python_min_on_runtime, (F32, 3), {}, "kl.minimum")
+
+
+@kite.kernel
+def undefined_name(x_ptr):
+    kl.store(x_ptr, not_defined_anywhere)  # <- error  # noqa: F821
+
+
+def test_undefined_name_is_a_compilation_error_at_its_line():
+    _expect_error(undefined_name, (F32,), {}, "not_defined_anywhere")
+
+
+def test_wrong_argument_count_is_a_type_error_naming_the_signature():
+    with pytest.raises(TypeError, match="shape_mismatch"):
+        shape_mismatch.trace(F32, F32, BLOCK=16)
