@@ -1,0 +1,293 @@
+//===- KiteMemoryOps.cpp - addptr, load, store, atomics -------------------===//
+//
+// Memory ops print only their pointer type, e.g.
+//   %v = kite.load %p, %mask, %other : tensor<128x!kite.ptr<f32>>
+// The types of values, masks and results follow from it.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/Kite/KiteOps.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::kite;
+
+using UnresolvedOperands = SmallVector<OpAsmParser::UnresolvedOperand, 4>;
+
+/// Parses `%a, %b, ... attr-dict : <ptr type>`, checks the operand count and
+/// resolves the operands to `types(ptrType)` (taken in order).
+static ParseResult
+parsePtrOp(OpAsmParser &parser, OperationState &result, size_t minOperands,
+           size_t maxOperands, StringRef operandNames,
+           function_ref<SmallVector<Type>(Type ptrType)> types,
+           size_t &numOperands, Type &ptrType) {
+  UnresolvedOperands operands;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseOperandList(operands) ||
+      parser.parseOptionalAttrDict(result.attributes) ||
+      parser.parseColonType(ptrType))
+    return failure();
+  if (!getPointeeLike(ptrType))
+    return parser.emitError(loc)
+           << "expected a !kite.ptr or a tensor of them, got " << ptrType;
+  numOperands = operands.size();
+  if (numOperands < minOperands || numOperands > maxOperands)
+    return parser.emitError(loc) << "expected operands " << operandNames;
+  SmallVector<Type> operandTypes = types(ptrType);
+  operandTypes.resize(numOperands);
+  return parser.resolveOperands(operands, operandTypes, loc, result.operands);
+}
+
+static void printPtrOp(OpAsmPrinter &p, Operation *op, Value ptr) {
+  p << ' ' << op->getOperands();
+  p.printOptionalAttrDict(op->getAttrs(), {"operandSegmentSizes"});
+  p << " : " << ptr.getType();
+}
+
+static Type getMaskType(Type ptrType) {
+  return getSameShape(ptrType, IntegerType::get(ptrType.getContext(), 1));
+}
+
+static bool isAllTrue(Value mask) { return mask && matchPattern(mask, m_One()); }
+static bool isAllFalse(Value mask) {
+  return mask && matchPattern(mask, m_Zero());
+}
+
+/// `value` must be shaped like `ptr` and hold its pointee type.
+static LogicalResult verifyPointee(Operation *op, Type ptrType, StringRef name,
+                                   Type valueType) {
+  if (failed(verifySameShape(op, "ptr", ptrType, name, valueType)))
+    return failure();
+  Type pointee = getElementTypeOrSelf(getPointeeLike(ptrType));
+  Type element = getElementTypeOrSelf(valueType);
+  if (pointee == element)
+    return success();
+  return op->emitOpError() << name << " element type " << element
+                           << " differs from the pointee type " << pointee;
+}
+
+static LogicalResult verifyMask(Operation *op, Type ptrType, Value mask) {
+  return success(!mask || succeeded(verifySameShape(op, "ptr", ptrType, "mask",
+                                                    mask.getType())));
+}
+
+//===----------------------------------------------------------------------===//
+// AddPtrOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AddPtrOp::verify() {
+  return verifySameShape(*this, "ptr", getPtr().getType(), "offset",
+                         getOffset().getType());
+}
+
+OpFoldResult AddPtrOp::fold(FoldAdaptor) {
+  if (matchPattern(getOffset(), m_Zero()))
+    return getPtr();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// LoadOp
+//===----------------------------------------------------------------------===//
+
+ParseResult LoadOp::parse(OpAsmParser &parser, OperationState &result) {
+  bool isVolatile = succeeded(parser.parseOptionalKeyword("volatile"));
+  size_t n;
+  Type ptrType;
+  auto types = [](Type ptr) -> SmallVector<Type> {
+    return {ptr, getMaskType(ptr), getPointeeLike(ptr)};
+  };
+  if (parsePtrOp(parser, result, 1, 3, "ptr[, mask[, other]]", types, n,
+                 ptrType))
+    return failure();
+  Properties &props = result.getOrAddProperties<Properties>();
+  props.operandSegmentSizes = {1, n > 1, n > 2};
+  if (isVolatile)
+    props.is_volatile = parser.getBuilder().getUnitAttr();
+  result.addTypes(getPointeeLike(ptrType));
+  return success();
+}
+
+void LoadOp::print(OpAsmPrinter &p) {
+  if (getIsVolatile())
+    p << " volatile";
+  printPtrOp(p, *this, getPtr());
+}
+
+LogicalResult LoadOp::verify() {
+  Type ptrType = getPtr().getType();
+  if (failed(verifyMask(*this, ptrType, getMask())))
+    return failure();
+  if (getOther() && !getMask())
+    return emitOpError("'other' requires a mask");
+  if (failed(verifyPointee(*this, ptrType, "result", getType())))
+    return failure();
+  if (getOther() && getOther().getType() != getType())
+    return emitOpError() << "'other' has type " << getOther().getType()
+                         << " but the loaded values have type " << getType();
+  return success();
+}
+
+LogicalResult LoadOp::canonicalize(LoadOp op, PatternRewriter &rewriter) {
+  if (isAllTrue(op.getMask())) {
+    rewriter.replaceOpWithNewOp<LoadOp>(op, op.getType(), op.getPtr(),
+                                        Value(), Value(),
+                                        op.getIsVolatileAttr());
+    return success();
+  }
+  // No lane reads memory, so even a volatile load is just `other`.
+  if (isAllFalse(op.getMask()) && op.getOther()) {
+    rewriter.replaceOp(op, op.getOther());
+    return success();
+  }
+  return failure();
+}
+
+void LoadOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  effects.emplace_back(MemoryEffects::Read::get(), &getPtrMutable(),
+                       SideEffects::DefaultResource::get());
+  // A volatile load must not be removed or merged even when unused.
+  if (getIsVolatile())
+    effects.emplace_back(MemoryEffects::Write::get(),
+                         SideEffects::DefaultResource::get());
+}
+
+//===----------------------------------------------------------------------===//
+// StoreOp
+//===----------------------------------------------------------------------===//
+
+ParseResult StoreOp::parse(OpAsmParser &parser, OperationState &result) {
+  size_t n;
+  Type ptrType;
+  auto types = [](Type ptr) -> SmallVector<Type> {
+    return {ptr, getPointeeLike(ptr), getMaskType(ptr)};
+  };
+  if (parsePtrOp(parser, result, 2, 3, "ptr, value[, mask]", types, n,
+                 ptrType))
+    return failure();
+  result.getOrAddProperties<Properties>().operandSegmentSizes = {1, 1, n > 2};
+  return success();
+}
+
+void StoreOp::print(OpAsmPrinter &p) { printPtrOp(p, *this, getPtr()); }
+
+LogicalResult StoreOp::verify() {
+  if (!getPtr())
+    return emitOpError("needs a ptr operand");
+  Type ptrType = getPtr().getType();
+  if (failed(verifyMask(*this, ptrType, getMask())))
+    return failure();
+  return verifyPointee(*this, ptrType, "value", getValue().getType());
+}
+
+LogicalResult StoreOp::canonicalize(StoreOp op, PatternRewriter &rewriter) {
+  if (isAllTrue(op.getMask())) {
+    rewriter.replaceOpWithNewOp<StoreOp>(op, op.getPtr(), op.getValue(),
+                                         Value());
+    return success();
+  }
+  if (isAllFalse(op.getMask())) {
+    rewriter.eraseOp(op);
+    return success();
+  }
+  return failure();
+}
+
+//===----------------------------------------------------------------------===//
+// AtomicRMWOp
+//===----------------------------------------------------------------------===//
+
+ParseResult AtomicRMWOp::parse(OpAsmParser &parser, OperationState &result) {
+  StringRef keyword;
+  SMLoc keywordLoc = parser.getCurrentLocation();
+  if (parser.parseKeyword(&keyword) || parser.parseComma())
+    return failure();
+  std::optional<RMWOp> kind = symbolizeRMWOp(keyword);
+  if (!kind)
+    return parser.emitError(keywordLoc)
+           << "unknown atomic_rmw operation '" << keyword << "'";
+  size_t n;
+  Type ptrType;
+  auto types = [](Type ptr) -> SmallVector<Type> {
+    return {ptr, getPointeeLike(ptr), getMaskType(ptr)};
+  };
+  if (parsePtrOp(parser, result, 2, 3, "ptr, val[, mask]", types, n, ptrType))
+    return failure();
+  Properties &props = result.getOrAddProperties<Properties>();
+  props.operandSegmentSizes = {1, 1, n > 2};
+  props.rmw_op = RMWOpAttr::get(parser.getContext(), *kind);
+  result.addTypes(getPointeeLike(ptrType));
+  return success();
+}
+
+void AtomicRMWOp::print(OpAsmPrinter &p) {
+  p << ' ' << stringifyRMWOp(getRmwOp()) << ',';
+  printPtrOp(p, *this, getPtr());
+}
+
+LogicalResult AtomicRMWOp::verify() {
+  if (!getPtr())
+    return emitOpError("needs a ptr operand");
+  Type ptrType = getPtr().getType();
+  if (failed(verifyMask(*this, ptrType, getMask())) ||
+      failed(verifyPointee(*this, ptrType, "val", getVal().getType())))
+    return failure();
+  if (getType() != getVal().getType())
+    return emitOpError() << "result type " << getType()
+                         << " differs from the type of val "
+                         << getVal().getType();
+  Type element = getElementTypeOrSelf(getVal().getType());
+  RMWOp kind = getRmwOp();
+  if (kind == RMWOp::Xchg)
+    return success();
+  bool wantsFloat =
+      kind == RMWOp::FAdd || kind == RMWOp::FMax || kind == RMWOp::FMin;
+  if (wantsFloat ? isa<FloatType>(element) : isa<IntegerType>(element))
+    return success();
+  return emitOpError() << "'" << stringifyRMWOp(kind) << "' needs "
+                       << (wantsFloat ? "float" : "integer")
+                       << " values, got " << element;
+}
+
+LogicalResult AtomicRMWOp::canonicalize(AtomicRMWOp op,
+                                        PatternRewriter &rewriter) {
+  if (!isAllTrue(op.getMask()))
+    return failure();
+  rewriter.replaceOpWithNewOp<AtomicRMWOp>(op, op.getType(), op.getRmwOpAttr(),
+                                           op.getPtr(), op.getVal(), Value());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AtomicCASOp
+//===----------------------------------------------------------------------===//
+
+ParseResult AtomicCASOp::parse(OpAsmParser &parser, OperationState &result) {
+  size_t n;
+  Type ptrType;
+  auto types = [](Type ptr) -> SmallVector<Type> {
+    return {ptr, getPointeeLike(ptr), getPointeeLike(ptr)};
+  };
+  if (parsePtrOp(parser, result, 3, 3, "ptr, cmp, val", types, n, ptrType))
+    return failure();
+  result.addTypes(getPointeeLike(ptrType));
+  return success();
+}
+
+void AtomicCASOp::print(OpAsmPrinter &p) { printPtrOp(p, *this, getPtr()); }
+
+LogicalResult AtomicCASOp::verify() {
+  Type ptrType = getPtr().getType();
+  if (failed(verifyPointee(*this, ptrType, "cmp", getCmp().getType())) ||
+      failed(verifyPointee(*this, ptrType, "val", getVal().getType())))
+    return failure();
+  if (getType() != getVal().getType())
+    return emitOpError() << "result type " << getType()
+                         << " differs from the type of val "
+                         << getVal().getType();
+  return success();
+}

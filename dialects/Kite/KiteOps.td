@@ -1,0 +1,256 @@
+#ifndef KITE_OPS_TD
+#define KITE_OPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "dialects/Kite/KiteDialect.td"
+include "dialects/Kite/KiteTypes.td"
+include "dialects/Kite/KiteEnums.td"
+
+class Kite_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Kite_Dialect, mnemonic, traits>;
+
+// An op with one operand and one result whose types are both spelled out.
+class Kite_UnaryOp<string mnemonic, Type srcType, Type resultType,
+                   list<Trait> traits = []>
+    : Kite_Op<mnemonic, !listconcat([Pure], traits)> {
+  let arguments = (ins srcType:$src);
+  let results = (outs resultType:$result);
+  let assemblyFormat = "$src attr-dict `:` type($src) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// The program grid
+//===----------------------------------------------------------------------===//
+
+class Kite_GridOp<string mnemonic> : Kite_Op<mnemonic, [Pure]> {
+  let arguments = (ins I32Attr:$axis);
+  let results = (outs I32:$result);
+  // `kite.program_id x : i32`; axes 0, 1, 2 print as x, y, z.
+  let assemblyFormat = "custom<GridAxis>($axis) attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kite_ProgramIdOp : Kite_GridOp<"program_id"> {
+  let summary = "index of this program along a grid axis";
+}
+def Kite_NumProgramsOp : Kite_GridOp<"num_programs"> {
+  let summary = "number of programs along a grid axis";
+}
+
+//===----------------------------------------------------------------------===//
+// Block construction and shape manipulation
+//===----------------------------------------------------------------------===//
+
+def Kite_MakeRangeOp : Kite_Op<"make_range", [Pure]> {
+  let summary = "the 1-D block [start, end)";
+  let arguments = (ins I32Attr:$start, I32Attr:$end);
+  let results = (outs Kite_TensorOf<[I32]>:$result);
+  let assemblyFormat = "$start `to` $end attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Kite_SplatOp : Kite_UnaryOp<"splat", Kite_Element, Kite_Tensor> {
+  let summary = "a block with every element equal to a scalar";
+  let hasFolder = 1;
+}
+
+def Kite_BroadcastOp : Kite_UnaryOp<"broadcast", Kite_Tensor, Kite_Tensor> {
+  let summary = "stretch dimensions of size 1";
+  let hasFolder = 1;
+}
+
+def Kite_ExpandDimsOp : Kite_Op<"expand_dims", [Pure]> {
+  let summary = "insert a dimension of size 1";
+  let arguments = (ins Kite_Tensor:$src, I32Attr:$axis);
+  let results = (outs Kite_Tensor:$result);
+  let assemblyFormat = [{
+    $src `axis` `=` $axis attr-dict `:` type($src) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Kite_ReshapeOp : Kite_UnaryOp<"reshape", Kite_Tensor, Kite_Tensor> {
+  let summary = "reinterpret a block with another shape (row-major order)";
+  let hasFolder = 1;
+}
+
+def Kite_TransOp : Kite_Op<"trans", [Pure]> {
+  let summary = "permute the dimensions of a block";
+  let arguments = (ins Kite_Tensor:$src, DenseI32ArrayAttr:$order);
+  let results = (outs Kite_Tensor:$result);
+  let assemblyFormat = [{
+    $src `order` `=` $order attr-dict `:` type($src) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Pointers and memory
+//===----------------------------------------------------------------------===//
+
+def Kite_AddPtrOp : Kite_Op<"addptr",
+    [Pure, AllTypesMatch<["ptr", "result"]>]> {
+  let summary = "advance pointers by a number of elements";
+  let arguments = (ins Kite_PtrLike:$ptr, Kite_IntLike:$offset);
+  let results = (outs Kite_PtrLike:$result);
+  let assemblyFormat = [{
+    $ptr `,` $offset attr-dict `:` type($ptr) `,` type($offset)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+// Memory ops print only the pointer type: `kite.load %p, %mask, %other :
+// tensor<128x!kite.ptr<f32>>`; the other types follow from it.
+def Kite_LoadOp : Kite_Op<"load", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "read through pointers, masked lanes yield `other`";
+  let arguments = (ins Kite_PtrLike:$ptr, Optional<Kite_BoolLike>:$mask,
+                   Optional<Kite_Value>:$other, UnitAttr:$is_volatile);
+  let results = (outs Kite_Value:$result);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let hasCanonicalizeMethod = 1;
+}
+
+def Kite_StoreOp : Kite_Op<"store", [AttrSizedOperandSegments,
+    MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "write through pointers where the mask is true";
+  // `ptr` is required (the verifier insists); it is declared Optional only
+  // because ODS allows AttrSizedOperandSegments with two or more optional
+  // operands, and the generic-form contract carries `operandSegmentSizes =
+  // array<i32: 1, 1, m>` on stores and atomics as on loads.
+  let arguments = (ins Optional<Kite_PtrLike>:$ptr, Kite_Value:$value,
+                   Optional<Kite_BoolLike>:$mask);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let hasCanonicalizeMethod = 1;
+}
+
+def Kite_AtomicRMWOp : Kite_Op<"atomic_rmw", [AttrSizedOperandSegments,
+    MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "atomic read-modify-write, returns the old values";
+  // `ptr` is Optional in ODS only; see kite.store.
+  let arguments = (ins Kite_RMWOpAttr:$rmw_op, Optional<Kite_PtrLike>:$ptr,
+                   Kite_Value:$val, Optional<Kite_BoolLike>:$mask);
+  let results = (outs Kite_Value:$result);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let hasCanonicalizeMethod = 1;
+}
+
+def Kite_AtomicCASOp : Kite_Op<"atomic_cas",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "atomic compare-and-swap, returns the old values";
+  let arguments = (ins Kite_PtrLike:$ptr, Kite_Value:$cmp, Kite_Value:$val);
+  let results = (outs Kite_Value:$result);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Conversions
+//===----------------------------------------------------------------------===//
+
+def Kite_FpToFpOp : Kite_Op<"fp_to_fp", [Pure]> {
+  let summary = "float conversion with an explicit rounding (fp8)";
+  let arguments = (ins Kite_FloatLike:$src,
+                   OptionalAttr<Kite_RoundingModeAttr>:$rounding);
+  let results = (outs Kite_FloatLike:$result);
+  let assemblyFormat = [{
+    $src (`rounding` `=` $rounding^)? attr-dict `:` type($src) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kite_PtrToIntOp : Kite_UnaryOp<"ptr_to_int", Kite_PtrLike, Kite_I64Like> {
+  let summary = "the address of pointers as i64";
+}
+def Kite_IntToPtrOp : Kite_UnaryOp<"int_to_ptr", Kite_I64Like, Kite_PtrLike> {
+  let summary = "pointers from i64 addresses";
+}
+def Kite_BitcastOp : Kite_UnaryOp<"bitcast", Kite_Value, Kite_Value> {
+  let summary = "reinterpret bits: int <-> float, or ptr <-> ptr";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix product, reductions, scans
+//===----------------------------------------------------------------------===//
+
+def Kite_DotOp : Kite_Op<"dot", [Pure, AllTypesMatch<["c", "result"]>]> {
+  let summary = "block matrix product with accumulator: a * b + c";
+  let arguments = (ins Kite_Tensor:$a, Kite_Tensor:$b, Kite_Tensor:$c);
+  let results = (outs Kite_Tensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b `,` $c attr-dict `:` type($a) `*` type($b) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+// The combine region is a scalar function of 2n block arguments (n
+// accumulated values, then n new ones); it may use values defined above it.
+class Kite_CombineOp<string mnemonic> : Kite_Op<mnemonic,
+    [RecursiveMemoryEffects, RecursivelySpeculatable, SingleBlock]> {
+  let results = (outs Variadic<Kite_Value>:$results);
+  let regions = (region SizedRegion<1>:$combine);
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+}
+
+class Kite_CombineReturnOp<string mnemonic, string parent>
+    : Kite_Op<mnemonic, [Pure, Terminator, HasParent<parent>]> {
+  let arguments = (ins Variadic<Kite_Element>:$values);
+  let assemblyFormat = "$values attr-dict `:` type($values)";
+}
+
+def Kite_ReduceOp : Kite_CombineOp<"reduce"> {
+  let summary = "reduce blocks along an axis with a combine region";
+  let arguments = (ins Variadic<Kite_Tensor>:$srcs, I32Attr:$axis);
+  let assemblyFormat = [{
+    `(` $srcs `)` `axis` `=` $axis attr-dict `:`
+    functional-type($srcs, $results) $combine
+  }];
+}
+def Kite_ReduceReturnOp : Kite_CombineReturnOp<"reduce.return", "ReduceOp"> {
+  let summary = "the combined values of a kite.reduce step";
+}
+
+def Kite_ScanOp : Kite_CombineOp<"scan"> {
+  let summary = "inclusive scan of blocks along an axis";
+  let arguments = (ins Variadic<Kite_Tensor>:$srcs, I32Attr:$axis,
+                   DefaultValuedAttr<BoolAttr, "false">:$reverse);
+  let assemblyFormat = [{
+    `(` $srcs `)` `axis` `=` $axis custom<ReverseFlag>($reverse) attr-dict `:`
+    functional-type($srcs, $results) $combine
+  }];
+}
+def Kite_ScanReturnOp : Kite_CombineReturnOp<"scan.return", "ScanOp"> {
+  let summary = "the combined values of a kite.scan step";
+}
+
+//===----------------------------------------------------------------------===//
+// Debugging
+//===----------------------------------------------------------------------===//
+
+def Kite_PrintOp : Kite_Op<"print", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "print values from every program (device printf)";
+  let arguments = (ins StrAttr:$prefix,
+                   DefaultValuedAttr<BoolAttr, "false">:$hex,
+                   Variadic<Kite_Value>:$args);
+  let assemblyFormat = [{
+    $prefix custom<HexFlag>($hex) ($args^ `:` type($args))? attr-dict
+  }];
+}
+
+def Kite_AssertOp : Kite_Op<"assert", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "abort the kernel with a message where cond is false";
+  let arguments = (ins Kite_BoolLike:$cond, StrAttr:$message);
+  let assemblyFormat = "$cond `,` $message attr-dict `:` type($cond)";
+}
+
+#endif // KITE_OPS_TD

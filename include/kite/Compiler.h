@@ -1,0 +1,58 @@
+//===- Compiler.h - run Kite's compiler stages on IR text -------*- C++ -*-===//
+//
+// Part of Kite's public C++ API: plain standard-library types only, no MLIR
+// or LLVM types, and no exceptions thrown across it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KITE_COMPILER_H
+#define KITE_COMPILER_H
+
+#include "kite/Export.h"
+
+#include <string>
+#include <vector>
+
+namespace kite {
+
+/// One message from the compiler and the source position it points at: the
+/// kernel's Python line for ops the frontend traced, or the IR text's own line
+/// and column for parse errors.
+struct Diagnostic {
+  std::string severity; ///< "error", "warning", "note" or "remark".
+  std::string file;     ///< Empty when the message has no source position.
+  int line = 0;         ///< 1-based; 0 when unknown.
+  int column = 0;       ///< 1-based; 0 when unknown.
+  std::string message;
+};
+
+struct IRResult {
+  bool ok = false;
+  std::string ir; ///< The IR after the stage; empty when !ok.
+  std::vector<Diagnostic> diagnostics;
+};
+
+struct PrintOptions {
+  bool debugInfo = false; ///< Print `loc(...)` on every op.
+  bool generic = false;   ///< Print the generic op form.
+};
+
+/// The name of the buffer that parse errors are reported against.
+inline constexpr const char *kIRBufferName = "<kite-ir>";
+
+/// Parses kite IR text (custom or generic form), verifies it, runs the named
+/// stage (see stageNames()) and prints the result.
+KITE_API IRResult runStage(const std::string &irText, const std::string &stage,
+                           const PrintOptions &options = {});
+
+/// Same, with an explicit textual pass pipeline, e.g.
+/// "builtin.module(kite-combine,cse)" or "kite-combine,cse".
+KITE_API IRResult runPassPipeline(const std::string &irText,
+                                  const std::string &pipeline,
+                                  const PrintOptions &options = {});
+
+/// The stage names runStage accepts, in pipeline order ("verify", "kite").
+KITE_API std::vector<std::string> stageNames();
+
+} // namespace kite
+
+#endif // KITE_COMPILER_H

@@ -1,0 +1,8 @@
+//===- Kite.h - the whole public C++ API of Kite ----------------*- C++ -*-===//
+#ifndef KITE_KITE_H
+#define KITE_KITE_H
+
+#include "kite/Compiler.h"
+#include "kite/Version.h"
+
+#endif // KITE_KITE_H

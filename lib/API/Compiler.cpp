@@ -1,0 +1,136 @@
+//===- Compiler.cpp - kite::runStage and kite::runPassPipeline ------------===//
+#include "kite/Compiler.h"
+#include "lib/API/Diagnostics.h"
+#include "lib/JIT/Pipeline.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+// `kite` is the public namespace here; MLIR's `mlir::kite` is spelled out.
+using mlir::DialectRegistry;
+using mlir::failure;
+using mlir::LogicalResult;
+using mlir::MLIRContext;
+using mlir::ModuleOp;
+using mlir::OpPassManager;
+using mlir::StringRef;
+using mlir::success;
+using mlir::kite::DiagnosticCollector;
+
+namespace {
+/// Adds passes to the module-level pass manager; reports its own errors.
+using PipelineBuilder =
+    llvm::function_ref<LogicalResult(OpPassManager &, DiagnosticCollector &)>;
+} // namespace
+
+static std::string printModule(ModuleOp module,
+                               const ::kite::PrintOptions &options) {
+  mlir::OpPrintingFlags flags;
+  if (options.debugInfo)
+    // Local scope prints each `loc(...)` inline instead of as `#loc` aliases.
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false)
+        .useLocalScope();
+  if (options.generic)
+    flags.printGenericOpForm();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os, flags);
+  return text;
+}
+
+/// Parses and verifies `irText`, runs the passes `build` adds, and prints the
+/// module. Each call has its own context, so calls may run concurrently.
+static ::kite::IRResult compile(const std::string &irText,
+                                const ::kite::PrintOptions &options,
+                                PipelineBuilder build) {
+  ::kite::IRResult result;
+  DialectRegistry registry;
+  mlir::kite::registerKiteDialects(registry);
+  MLIRContext context(registry, MLIRContext::Threading::DISABLED);
+  context.loadAllAvailableDialects();
+  DiagnosticCollector diagnostics(context, result.diagnostics);
+
+  mlir::OwningOpRef<ModuleOp> module = mlir::parseSourceString<ModuleOp>(
+      irText, mlir::ParserConfig(&context), ::kite::kIRBufferName);
+  if (!module) {
+    if (!diagnostics.hasErrors())
+      diagnostics.addError("failed to parse the IR");
+    return result;
+  }
+  mlir::PassManager pm(&context);
+  if (failed(build(pm, diagnostics)))
+    return result;
+  if (failed(pm.run(*module))) {
+    if (!diagnostics.hasErrors())
+      diagnostics.addError("a pass failed without a diagnostic");
+    return result;
+  }
+  result.ir = printModule(*module, options);
+  result.ok = true;
+  return result;
+}
+
+/// `builtin.module(p)` -> `p`: the pass manager is already anchored on the
+/// module. Anything else is returned as is and nests under the module.
+static StringRef stripModuleAnchor(StringRef pipeline) {
+  StringRef text = pipeline.trim();
+  StringRef body = text;
+  if (!body.consume_front("builtin.module(") || !body.consume_back(")"))
+    return text;
+  int depth = 0;
+  for (char c : body) {
+    if (c == '(')
+      ++depth;
+    else if (c == ')' && --depth < 0)
+      return text; // e.g. "builtin.module(a),builtin.module(b)"
+  }
+  return depth == 0 ? body : text;
+}
+
+namespace kite {
+
+IRResult runStage(const std::string &irText, const std::string &stage,
+                  const PrintOptions &options) {
+  return compile(irText, options,
+                 [&](OpPassManager &pm, DiagnosticCollector &diagnostics) {
+                   if (succeeded(mlir::kite::buildStage(stage, pm)))
+                     return success();
+                   diagnostics.addError(
+                       "unknown stage '" + stage + "'; the stages are: " +
+                       llvm::join(mlir::kite::getStageNames(), ", "));
+                   return failure();
+                 });
+}
+
+IRResult runPassPipeline(const std::string &irText,
+                         const std::string &pipeline,
+                         const PrintOptions &options) {
+  mlir::kite::registerKitePasses();
+  return compile(irText, options,
+                 [&](OpPassManager &pm, DiagnosticCollector &diagnostics) {
+                   std::string error;
+                   llvm::raw_string_ostream os(error);
+                   if (succeeded(mlir::parsePassPipeline(
+                           stripModuleAnchor(pipeline), pm, os)))
+                     return success();
+                   diagnostics.addError("invalid pass pipeline '" + pipeline +
+                                        "': " + StringRef(error).trim().str());
+                   return failure();
+                 });
+}
+
+std::vector<std::string> stageNames() {
+  std::vector<std::string> names;
+  for (StringRef name : mlir::kite::getStageNames())
+    names.push_back(name.str());
+  return names;
+}
+
+} // namespace kite

@@ -1,0 +1,39 @@
+//===- Pipeline.h - Kite's named compilation stages -------------*- C++ -*-===//
+//
+// A kernel goes through named stages; each stage is a short, ordered list of
+// passes. Tools and the public API look stages up by name.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KITE_LIB_JIT_PIPELINE_H
+#define KITE_LIB_JIT_PIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace mlir::kite {
+
+/// Every dialect, interface and extension that Kite IR may contain.
+void registerKiteDialects(DialectRegistry &registry);
+
+/// Kite's passes, the upstream passes its stages use, and the `kite-pipeline`
+/// pass pipeline, for textual pipelines. Safe to call more than once.
+void registerKitePasses();
+
+/// The stage names, in the order a kernel goes through them.
+ArrayRef<StringRef> getStageNames();
+
+/// Stage `verify`: parsing verifies, so no passes.
+void buildVerifyStage(OpPassManager &pm);
+
+/// Stage `kite`: the tile-level optimizations.
+void buildKiteStage(OpPassManager &pm);
+
+/// Adds the passes of the stage called `name`; failure if there is none.
+LogicalResult buildStage(StringRef name, OpPassManager &pm);
+
+} // namespace mlir::kite
+
+#endif // KITE_LIB_JIT_PIPELINE_H

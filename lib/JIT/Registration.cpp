@@ -1,0 +1,41 @@
+//===- Registration.cpp - dialects and passes Kite IR may use -------------===//
+#include "dialects/Kite/KiteDialect.h"
+#include "lib/JIT/Pipeline.h"
+#include "lib/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+void mlir::kite::registerKiteDialects(DialectRegistry &registry) {
+  registry.insert<KiteDialect, arith::ArithDialect, cf::ControlFlowDialect,
+                  func::FuncDialect, math::MathDialect, scf::SCFDialect,
+                  ub::UBDialect>();
+  func::registerInlinerExtension(registry);
+}
+
+void mlir::kite::registerKitePasses() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerKiteTransformsPasses(); // generated from Passes.td
+    registerCanonicalizerPass();
+    registerCSEPass();
+    registerInlinerPass();
+    registerLoopInvariantCodeMotionPass();
+    registerSymbolDCEPass();
+    PassPipelineRegistration<>("kite-pipeline",
+                               "The passes of the `kite` stage",
+                               buildKiteStage);
+  });
+}

@@ -1,0 +1,76 @@
+//===- KiteModule.cpp - the Python module kite._C -------------------------===//
+//
+// A thin layer over Kite's public C++ API (include/kite/ only): the module
+// links libkite.so and never sees an MLIR or LLVM symbol.
+//
+//===----------------------------------------------------------------------===//
+#include "kite/Kite.h"
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+namespace py = pybind11;
+
+/// "add.py:5:10: error: message", or "error: message" without a position.
+static std::string formatDiagnostic(const kite::Diagnostic &d) {
+  std::string text;
+  if (!d.file.empty())
+    text = d.file + ":" + std::to_string(d.line) + ":" +
+           std::to_string(d.column) + ": ";
+  return text + d.severity + ": " + d.message;
+}
+
+PYBIND11_MODULE(_C, m) {
+  m.doc() = "Kite's compiler (libkite): run IR stages, version, build id.";
+
+  py::class_<kite::Diagnostic>(m, "Diagnostic")
+      .def_readonly("severity", &kite::Diagnostic::severity)
+      .def_readonly("file", &kite::Diagnostic::file)
+      .def_readonly("line", &kite::Diagnostic::line)
+      .def_readonly("column", &kite::Diagnostic::column)
+      .def_readonly("message", &kite::Diagnostic::message)
+      .def("__str__", &formatDiagnostic)
+      .def("__repr__", [](const kite::Diagnostic &d) {
+        return "<kite._C.Diagnostic " + formatDiagnostic(d) + ">";
+      });
+
+  py::class_<kite::IRResult>(m, "IRResult")
+      .def_readonly("ok", &kite::IRResult::ok)
+      .def_readonly("ir", &kite::IRResult::ir)
+      .def_readonly("diagnostics", &kite::IRResult::diagnostics)
+      // `ok, ir, diagnostics = kite._C.run_stage(...)` unpacks it.
+      .def("__iter__",
+           [](const kite::IRResult &r) {
+             return py::iter(py::make_tuple(r.ok, r.ir, r.diagnostics));
+           })
+      .def("__repr__", [](const kite::IRResult &r) {
+        return "<kite._C.IRResult ok=" + std::string(r.ok ? "True" : "False") +
+               ", " + std::to_string(r.diagnostics.size()) + " diagnostics>";
+      });
+
+  m.def(
+      "run_stage",
+      [](const std::string &ir, const std::string &stage, bool debugInfo,
+         bool generic) {
+        return kite::runStage(ir, stage, kite::PrintOptions{debugInfo, generic});
+      },
+      py::arg("ir"), py::arg("stage"), py::arg("debug_info") = false,
+      py::arg("generic") = false, py::call_guard<py::gil_scoped_release>(),
+      "Parse and verify kite IR, run the named stage, print the result.");
+  m.def(
+      "run_pass_pipeline",
+      [](const std::string &ir, const std::string &pipeline, bool debugInfo,
+         bool generic) {
+        return kite::runPassPipeline(ir, pipeline,
+                                     kite::PrintOptions{debugInfo, generic});
+      },
+      py::arg("ir"), py::arg("pipeline"), py::arg("debug_info") = false,
+      py::arg("generic") = false, py::call_guard<py::gil_scoped_release>(),
+      "Like run_stage, with a textual pass pipeline such as "
+      "'builtin.module(kite-combine,cse)'.");
+  m.def("stage_names", &kite::stageNames,
+        "The stages run_stage accepts, in pipeline order.");
+  m.def("version", &kite::version, "Kite's version, e.g. '0.1.0'.");
+  m.def("build_id", &kite::buildId,
+        "A stable id of this build of libkite, for cache keys.");
+}
