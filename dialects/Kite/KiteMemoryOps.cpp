@@ -42,7 +42,7 @@ parsePtrOp(OpAsmParser &parser, OperationState &result, size_t minOperands,
 
 static void printPtrOp(OpAsmPrinter &p, Operation *op, Value ptr) {
   p << ' ' << op->getOperands();
-  p.printOptionalAttrDict(op->getAttrs(), {"operandSegmentSizes"});
+  p.printOptionalAttrDict(llvm::to_vector(op->getDiscardableAttrs()));
   p << " : " << ptr.getType();
 }
 

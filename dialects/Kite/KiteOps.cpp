@@ -45,7 +45,8 @@ static void printGridAxis(OpAsmPrinter &p, Operation *, IntegerAttr axis) {
     p << value;
 }
 
-/// A `reverse`/`hex` keyword stands for a true BoolAttr.
+/// A `reverse`/`hex` keyword stands for a true BoolAttr. The format glues the
+/// directive to the previous element, so it prints its own leading space.
 static ParseResult parseFlag(OpAsmParser &parser, BoolAttr &flag,
                              StringRef keyword) {
   flag = parser.getBuilder().getBoolAttr(
@@ -55,7 +56,7 @@ static ParseResult parseFlag(OpAsmParser &parser, BoolAttr &flag,
 
 static void printFlag(OpAsmPrinter &p, BoolAttr flag, StringRef keyword) {
   if (flag && flag.getValue())
-    p << keyword;
+    p << ' ' << keyword;
 }
 
 static ParseResult parseReverseFlag(OpAsmParser &parser, BoolAttr &flag) {

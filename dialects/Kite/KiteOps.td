@@ -225,7 +225,7 @@ def Kite_ScanOp : Kite_CombineOp<"scan"> {
   let arguments = (ins Variadic<Kite_Tensor>:$srcs, I32Attr:$axis,
                    DefaultValuedAttr<BoolAttr, "false">:$reverse);
   let assemblyFormat = [{
-    `(` $srcs `)` `axis` `=` $axis custom<ReverseFlag>($reverse) attr-dict `:`
+    `(` $srcs `)` `axis` `=` $axis `` custom<ReverseFlag>($reverse) attr-dict `:`
     functional-type($srcs, $results) $combine
   }];
 }
@@ -243,7 +243,7 @@ def Kite_PrintOp : Kite_Op<"print", [MemoryEffects<[MemRead, MemWrite]>]> {
                    DefaultValuedAttr<BoolAttr, "false">:$hex,
                    Variadic<Kite_Value>:$args);
   let assemblyFormat = [{
-    $prefix custom<HexFlag>($hex) ($args^ `:` type($args))? attr-dict
+    $prefix `` custom<HexFlag>($hex) attr-dict ($args^ `:` type($args))?
   }];
 }
 
