@@ -55,6 +55,8 @@ static ::kite::IRResult compile(const std::string &irText,
   mlir::kite::registerKiteDialects(registry);
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
   context.loadAllAvailableDialects();
+  // Diagnostics point at the user's source; a dump of the op is noise there.
+  context.printOpOnDiagnostic(false);
   DiagnosticCollector diagnostics(context, result.diagnostics);
 
   mlir::OwningOpRef<ModuleOp> module = mlir::parseSourceString<ModuleOp>(
@@ -120,8 +122,13 @@ IRResult runPassPipeline(const std::string &irText,
                    if (succeeded(mlir::parsePassPipeline(
                            stripModuleAnchor(pipeline), pm, os)))
                      return success();
+                   // Keep the parser's message, not its caret diagram.
+                   StringRef message = StringRef(error).trim().split('\n').first;
+                   size_t at = message.find("error: ");
+                   if (at != StringRef::npos)
+                     message = message.drop_front(at + strlen("error: "));
                    diagnostics.addError("invalid pass pipeline '" + pipeline +
-                                        "': " + StringRef(error).trim().str());
+                                        "': " + message.str());
                    return failure();
                  });
 }

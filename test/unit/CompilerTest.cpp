@@ -1,0 +1,145 @@
+//===- CompilerTest.cpp - kite::runStage and kite::runPassPipeline --------===//
+#include "kite/Compiler.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+
+namespace {
+
+/// The frontend's output for a small copy kernel (generic form, Python locs).
+const char *kCopyKernel = R"mlir(
+module {
+  func.func @copy(%arg0: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %arg1: !kite.ptr<f32>) attributes {kite.kernel} {
+    %0 = "kite.make_range"() <{end = 128 : i32, start = 0 : i32}> : () -> tensor<128xi32> loc("copy.py":4:8)
+    %1 = "kite.splat"(%arg0) : (!kite.ptr<f32>) -> tensor<128x!kite.ptr<f32>> loc("copy.py":5:8)
+    %2 = "kite.addptr"(%1, %0) : (tensor<128x!kite.ptr<f32>>, tensor<128xi32>) -> tensor<128x!kite.ptr<f32>> loc("copy.py":5:8)
+    %3 = "kite.load"(%2) <{operandSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<128x!kite.ptr<f32>>) -> tensor<128xf32> loc("copy.py":6:8)
+    %4 = "kite.splat"(%arg1) : (!kite.ptr<f32>) -> tensor<128x!kite.ptr<f32>> loc("copy.py":7:4)
+    %5 = "kite.addptr"(%4, %0) : (tensor<128x!kite.ptr<f32>>, tensor<128xi32>) -> tensor<128x!kite.ptr<f32>> loc("copy.py":7:4)
+    "kite.store"(%5, %3) <{operandSegmentSizes = array<i32: 1, 1, 0>}> : (tensor<128x!kite.ptr<f32>>, tensor<128xf32>) -> () loc("copy.py":7:4)
+    func.return loc("copy.py":7:4)
+  } loc("copy.py":3:0)
+}
+)mlir";
+
+bool contains(const std::string &text, const std::string &part) {
+  return text.find(part) != std::string::npos;
+}
+
+size_t count(const std::string &text, const std::string &part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos;
+       at = text.find(part, at + part.size()))
+    ++n;
+  return n;
+}
+
+TEST(RunStage, VerifyPrintsTheCustomForm) {
+  kite::IRResult result = kite::runStage(kCopyKernel, "verify");
+  ASSERT_TRUE(result.ok);
+  EXPECT_TRUE(result.diagnostics.empty());
+  EXPECT_TRUE(contains(result.ir, "kite.load %2 : tensor<128x!kite.ptr<f32>>"))
+      << result.ir;
+  EXPECT_TRUE(contains(result.ir, "kite.make_range 0 to 128 : tensor<128xi32>"))
+      << result.ir;
+  EXPECT_FALSE(contains(result.ir, "loc(")) << result.ir;
+}
+
+TEST(RunStage, PrintOptions) {
+  kite::IRResult located =
+      kite::runStage(kCopyKernel, "verify", {/*debugInfo=*/true});
+  ASSERT_TRUE(located.ok);
+  // Locations are printed inline, not as #loc aliases.
+  EXPECT_TRUE(contains(located.ir, R"(: tensor<128x!kite.ptr<f32>> loc("copy.py":6:8))"))
+      << located.ir;
+  EXPECT_FALSE(contains(located.ir, "#loc")) << located.ir;
+
+  kite::IRResult generic =
+      kite::runStage(kCopyKernel, "verify", {false, /*generic=*/true});
+  ASSERT_TRUE(generic.ok);
+  EXPECT_TRUE(contains(generic.ir, R"("kite.load"(%)")) << generic.ir;
+  EXPECT_TRUE(contains(generic.ir, "operandSegmentSizes = array<i32: 1, 1, 0>"))
+      << generic.ir;
+}
+
+TEST(RunStage, KiteStageFoldsSplatOfConstant) {
+  const char *ir = R"mlir(
+    func.func @f(%p: tensor<128x!kite.ptr<f32>>) attributes {kite.kernel} {
+      %c = arith.constant 2.0 : f32
+      %s = kite.splat %c : f32 -> tensor<128xf32>
+      kite.store %p, %s : tensor<128x!kite.ptr<f32>>
+      return
+    })mlir";
+  kite::IRResult verified = kite::runStage(ir, "verify");
+  ASSERT_TRUE(verified.ok);
+  EXPECT_TRUE(contains(verified.ir, "kite.splat"));
+
+  kite::IRResult result = kite::runStage(ir, "kite");
+  ASSERT_TRUE(result.ok);
+  EXPECT_FALSE(contains(result.ir, "kite.splat")) << result.ir;
+  EXPECT_TRUE(contains(result.ir,
+                       "arith.constant dense<2.000000e+00> : tensor<128xf32>"))
+      << result.ir;
+}
+
+TEST(RunStage, UnknownStageIsAnError) {
+  kite::IRResult result = kite::runStage(kCopyKernel, "ptx");
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(result.ir.empty());
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_EQ(result.diagnostics[0].severity, "error");
+  EXPECT_EQ(result.diagnostics[0].message,
+            "unknown stage 'ptx'; the stages are: verify, kite");
+}
+
+TEST(RunStage, StageNames) {
+  EXPECT_EQ(kite::stageNames(), (std::vector<std::string>{"verify", "kite"}));
+}
+
+const char *kAddPtrChain = R"mlir(
+  func.func @f(%p: !kite.ptr<f32>, %a: i32, %b: i32) -> !kite.ptr<f32> {
+    %0 = kite.addptr %p, %a : !kite.ptr<f32>, i32
+    %1 = kite.addptr %0, %b : !kite.ptr<f32>, i32
+    return %1 : !kite.ptr<f32>
+  })mlir";
+
+TEST(RunPassPipeline, KiteCombine) {
+  for (const char *pipeline :
+       {"builtin.module(kite-combine,cse)", "kite-combine,cse",
+        " builtin.module(func.func(kite-combine)) "}) {
+    kite::IRResult result = kite::runPassPipeline(kAddPtrChain, pipeline);
+    ASSERT_TRUE(result.ok) << pipeline;
+    EXPECT_EQ(count(result.ir, "kite.addptr"), 1u) << pipeline << result.ir;
+    EXPECT_TRUE(contains(result.ir, "arith.addi %arg1, %arg2 : i32"))
+        << pipeline << result.ir;
+  }
+}
+
+TEST(RunPassPipeline, InvalidPipelineIsAnError) {
+  kite::IRResult result =
+      kite::runPassPipeline(kAddPtrChain, "builtin.module(no-such-pass)");
+  EXPECT_FALSE(result.ok);
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_EQ(result.diagnostics[0].severity, "error");
+  EXPECT_EQ(result.diagnostics[0].message,
+            "invalid pass pipeline 'builtin.module(no-such-pass)': "
+            "'no-such-pass' does not refer to a registered pass or pass "
+            "pipeline");
+}
+
+TEST(RunStage, ConcurrentCallsAreIndependent) {
+  kite::IRResult results[4];
+  std::vector<std::thread> threads;
+  for (kite::IRResult &result : results)
+    threads.emplace_back([&result] { result = kite::runStage(kCopyKernel, "kite"); });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (const kite::IRResult &result : results) {
+    ASSERT_TRUE(result.ok);
+    EXPECT_EQ(result.ir, results[0].ir);
+  }
+}
+
+} // namespace
