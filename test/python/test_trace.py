@@ -140,7 +140,7 @@ def runtime_control_flow(x_ptr, n, m):
     # CHECK: scf.for {{.*}} : i64
     v = 1.0
     if n > 3:
-        v = 2.0
+        v = kl.load(x_ptr + 1)
     else:
         v = v * 3.0
     i = 0

@@ -10,7 +10,6 @@ from ..frontend.location import user_location
 from . import numerics
 
 SHIFT = 40
-OFFSET_MASK = (1 << SHIFT) - 1
 
 
 class Buffer:
@@ -40,8 +39,10 @@ class AddressSpace:
         """Yields (selection, buffer, element indices into the buffer's elements)."""
         store_dtype = numerics.storage_dtype(elem)
         itemsize = store_dtype.itemsize
-        ids = addrs >> SHIFT
-        offsets = addrs & OFFSET_MASK
+        # Argument i lives at i << SHIFT; an address belongs to the nearest base,
+        # so that an offset a little below 0 is reported as a negative index.
+        ids = (addrs + (1 << (SHIFT - 1))) >> SHIFT
+        offsets = addrs - (ids << SHIFT)
         for bid in np.unique(ids[active]):
             sel = active & (ids == bid)
             if bid < 1 or bid > len(self.buffers):
@@ -49,7 +50,7 @@ class AddressSpace:
             buf = self.buffers[bid - 1]
             offs = offsets[sel]
             nbytes = buf.raw.size
-            bad = (offs % itemsize != 0) | (offs + itemsize > nbytes)
+            bad = (offs % itemsize != 0) | (offs < 0) | (offs + itemsize > nbytes)
             if bad.any():
                 first = int(offs[bad][0])
                 count = nbytes // itemsize

@@ -37,6 +37,14 @@ def _c_div(a, b):
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
+
+def _fma(a, b, c):
+    # Rounded once, as a fused multiply-add: products of fp16/fp32 values are exact in fp64.
+    if a.dtype.itemsize < 8:
+        return a.astype(np.float64) * b + c
+    return a * b + c
+
+
 _OPS = {
     "arith.addf": np.add, "arith.addi": np.add, "arith.subf": np.subtract,
     "arith.subi": np.subtract, "arith.mulf": np.multiply, "arith.muli": np.multiply,
@@ -50,7 +58,7 @@ _OPS = {
     "math.exp": np.exp, "math.exp2": np.exp2, "math.log": np.log, "math.log2": np.log2,
     "math.sqrt": np.sqrt, "math.rsqrt": lambda x: 1 / np.sqrt(x), "math.sin": np.sin,
     "math.cos": np.cos, "math.erf": _erf, "math.floor": np.floor, "math.ceil": np.ceil,
-    "math.absf": np.abs, "math.absi": np.abs, "math.fma": lambda a, b, c: a * b + c,
+    "math.absf": np.abs, "math.absi": np.abs, "math.fma": _fma,
 }
 
 _CMPI = {0: np.equal, 1: np.not_equal, 2: np.less, 3: np.less_equal, 4: np.greater,

@@ -53,7 +53,9 @@ def _region(combine_fn, elems, what: str):
 def reduce(input, axis, combine_fn, keep_dims=False, _kind=None):
     single = not isinstance(unwrap(input), (tuple, list))
     inputs = _inputs(input)
-    if unwrap(axis) is None:
+    original_rank = len(inputs[0].shape)
+    all_axes = unwrap(axis) is None
+    if all_axes:
         inputs = [reshape(x, [x.numel]) for x in inputs]
         axis = 0
     rank = len(inputs[0].shape)
@@ -65,7 +67,9 @@ def reduce(input, axis, combine_fn, keep_dims=False, _kind=None):
                                       _region(combine_fn, elems, "reduce"), types, _kind)
     results = [tensor(h, t) for h, t in zip(handles, types)]
     if unwrap(keep_dims):
-        results = [expand_dims(r, axis) for r in results]
+        # As in Triton: reducing every axis with keep_dims keeps them all, as size 1.
+        for _ in range(original_rank if all_axes else 1):
+            results = [expand_dims(r, axis) for r in results]
     return results[0] if single else tuple(results)
 
 
@@ -124,7 +128,11 @@ def _arg_combine(greater: bool, tie_break_left: bool):
 
 def _with_indices(x: tensor, axis, greater: bool, tie_break_left: bool, keep_dims):
     if unwrap(axis) is None:
-        x, axis = reshape(x, [x.numel]), 0
+        rank = len(x.shape)
+        values, indices = _with_indices(reshape(x, [x.numel]), 0, greater, tie_break_left, False)
+        if unwrap(keep_dims):
+            values, indices = reshape(values, [1] * rank), reshape(indices, [1] * rank)
+        return values, indices
     axis = _axis(axis, len(x.shape), "argmax" if greater else "argmin")
     index = arange(0, x.shape[axis])
     for _ in range(axis):
@@ -136,9 +144,20 @@ def _with_indices(x: tensor, axis, greater: bool, tie_break_left: bool, keep_dim
     return reduce((x, index), axis, _arg_combine(greater, tie_break_left), keep_dims, _kind=kind)
 
 
+def _minmax_input(input, return_indices) -> tensor:
+    # As in Triton: bf16 is compared in fp32, and a plain max/min of a type
+    # narrower than 32 bits returns fp32 or int32.
+    x = to_tensor(input)
+    if x.dtype == dt.bfloat16:
+        x = cast(x, dt.float32)
+    if not unwrap(return_indices) and x.dtype.bits < 32:
+        x = cast(x, dt.float32 if x.dtype.is_floating() else dt.int32)
+    return x
+
+
 @builtin
 def max(input, axis=None, return_indices=False, return_indices_tie_break_left=True, keep_dims=False):
-    x = to_tensor(input)
+    x = _minmax_input(input, return_indices)
     if unwrap(return_indices):
         return _with_indices(x, axis, True, unwrap(return_indices_tie_break_left), keep_dims)
     return reduce(x, axis, _max, keep_dims, _kind="max")
@@ -146,7 +165,7 @@ def max(input, axis=None, return_indices=False, return_indices_tie_break_left=Tr
 
 @builtin
 def min(input, axis=None, return_indices=False, return_indices_tie_break_left=True, keep_dims=False):
-    x = to_tensor(input)
+    x = _minmax_input(input, return_indices)
     if unwrap(return_indices):
         return _with_indices(x, axis, False, unwrap(return_indices_tie_break_left), keep_dims)
     return reduce(x, axis, _min, keep_dims, _kind="min")
@@ -178,6 +197,8 @@ def associative_scan(input, axis, combine_fn, reverse=False, _kind=None):
 @builtin
 def cumsum(input, axis=0, reverse=False, dtype=None):
     x = to_tensor(input)
+    if x.dtype == dt.bfloat16:  # accumulated in fp32, as in Triton
+        x = cast(x, dt.float32)
     x = cast(x, _sum_dtype(x.dtype, dtype))
     return associative_scan(x, axis, _add, reverse, _kind="cumsum")
 

@@ -73,8 +73,8 @@ def _float_promote(a: dt.dtype, b: dt.dtype) -> dt.dtype:
         return b
     if b.is_fp8():
         return a
-    if a.bits == b.bits:  # fp16 with bf16
-        return dt.float32
+    if a.bits == b.bits:  # fp16 with bf16: fp16 wins, as in Triton
+        return dt.float16
     return a if a.bits > b.bits else b
 
 
@@ -98,6 +98,9 @@ def computation_type(a, b, op: str) -> dt.dtype:
     else:
         result = _integer_promote(ta, tb)
     if op == "/" and not result.is_floating():
+        result = dt.float32
+    if op in ("/", "%") and result in (dt.float16, dt.bfloat16):
+        # As in Triton: 16-bit float division and remainder are done in fp32.
         result = dt.float32
     if op in ("//", "&", "|", "^", "<<", ">>") and result.is_floating():
         raise error(f"operator '{op}' needs integer operands, got {ta} and {tb}")

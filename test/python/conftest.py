@@ -1,0 +1,44 @@
+"""Shared helpers of the pytest tier (import them with ``from conftest import ...``)."""
+import os
+import sys
+
+import numpy as np
+
+try:
+    import kite
+except ImportError:  # run without PYTHONPATH=python: use this checkout's frontend
+    sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "python")))
+    import kite
+
+DEVICE = "interpreter"
+
+# (rtol, atol) for results computed in a float type, compared with numpy.
+TOL = {
+    np.dtype(np.float16): (2e-3, 1e-3),
+    np.dtype(np.float32): (1e-5, 1e-6),
+    np.dtype(np.float64): (1e-12, 1e-13),
+}
+
+
+def run(kernel, grid, *args, **meta):
+    """Launches ``kernel[grid](*args, **meta)`` on the interpreter. numpy
+    arrays (of rank >= 1) are copied to the device first; returns the host
+    contents of every array argument after the launch, in order (one array
+    alone is returned as is)."""
+    dev = [kite.from_numpy(a, device=DEVICE) if isinstance(a, np.ndarray) and a.ndim else a
+           for a in args]
+    kernel[grid](*dev, **meta)
+    outs = [a.numpy() for a in dev if isinstance(a, kite.Tensor)]
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def assert_close(actual, expected, dtype=None):
+    """Exact for integers and bools, dtype-appropriate tolerance for floats."""
+    dtype = np.dtype(dtype if dtype is not None else np.asarray(expected).dtype)
+    assert np.shape(actual) == np.shape(expected), (np.shape(actual), np.shape(expected))
+    if dtype.kind in "iub":
+        np.testing.assert_array_equal(actual, expected)
+    else:
+        rtol, atol = TOL.get(dtype, TOL[np.dtype(np.float32)])
+        np.testing.assert_allclose(np.asarray(actual, np.float64), np.asarray(expected, np.float64),
+                                   rtol=rtol, atol=atol)
