@@ -22,9 +22,8 @@ class KiteFunction:
         return self._rewritten
 
     def inline(self, *args, **kwargs):
-        if active_builder().is_tracing:
-            return self._traced()(*args, **kwargs)
-        return self.fn(*args, **kwargs)
+        active_builder()  # only inside a kernel being traced or interpreted
+        return self._traced()(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
         return self.inline(*args, **kwargs)

@@ -64,3 +64,33 @@ def test_unsupported_argument_type():
 
 def test_host_cdiv():
     assert kite.cdiv(10, 4) == 3 and kite.cdiv(8, 4) == 2
+
+
+@kite.kernel
+def loop_variable_is_a_scalar(out_ptr, n):
+    acc = 0.0
+    for i in range(n):
+        acc += i.to(kl.float32) * 0.5
+    kl.store(out_ptr, acc)
+
+
+def test_runtime_loop_variable_is_an_int32_scalar_in_the_interpreter():
+    out = kite.zeros(1, kl.float32)
+    loop_variable_is_a_scalar[(1,)](out, 5)
+    assert out.numpy()[0] == 5.0
+    assert "scf.for" in loop_variable_is_a_scalar.trace(out, 5)
+
+
+@kite.kernel
+def uses_undefined(out_ptr, n):
+    if n > 10:
+        y = 1.0
+    kl.store(out_ptr, y)
+
+
+def test_interpreter_reports_a_variable_undefined_on_the_taken_path():
+    with pytest.raises(kite.CompilationError, match="'y' is used here but is not defined"):
+        uses_undefined[(1,)](kite.zeros(1, kl.float32), 3)
+    out = kite.zeros(1, kl.float32)
+    uses_undefined[(1,)](out, 30)
+    assert out.numpy()[0] == 1.0

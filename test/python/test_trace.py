@@ -230,3 +230,25 @@ def test_trace_is_cached_per_specialisation():
 def test_kernel_keeps_the_original_function():
     assert add_kernel.fn.__name__ == "add_kernel"
     assert callable(add_kernel.fn)
+
+
+@kite.kernel
+def nested_control_flow(x_ptr, n):
+    # CHECK-LABEL: func.func @nested_control_flow
+    # CHECK: scf.for
+    # CHECK: scf.while
+    # CHECK: scf.condition
+    # CHECK: scf.if
+    # CHECK: kite.store
+    for j in range(n):
+        x = kl.load(x_ptr + j)
+        while x != 1:
+            if x % 2 == 0:
+                x = x // 2
+            else:
+                x = 3 * x + 1
+        kl.store(x_ptr + j, x)
+
+
+def test_nested_runtime_control_flow():
+    run_filecheck(nested_control_flow, I32, 4)

@@ -52,10 +52,15 @@ def _contains(stmts, kinds, stop_at_loops: bool) -> bool:
     return False
 
 
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
 def _walk_shallow(node, stop_at_loops):
+    if isinstance(node, _SCOPES):
+        return
     yield node
     for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        if isinstance(child, _SCOPES):
             continue
         if stop_at_loops and isinstance(child, (ast.For, ast.While)):
             continue

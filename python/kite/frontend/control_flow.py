@@ -182,6 +182,15 @@ def _after(names, vals, carried, results, where):
     return tuple(out)
 
 
+def _interpret_for(spec, body, vals):
+    bounds = [semantic.to_tensor(v) for v in (spec.start, spec.end, spec.step)]
+    iv_type = dt.int64 if builtins.any(v.dtype.bits == 64 for v in bounds) else dt.int32
+    start, end, step = (int(v) for v in bounds)
+    for i in builtins.range(start, end, step):
+        vals = body(semantic.constant(i, iv_type), *vals)
+    return vals
+
+
 def kite_for(iterable, body, names, vals):
     if not isinstance(iterable, kl_range):
         for item in iterable:
@@ -193,6 +202,8 @@ def kite_for(iterable, body, names, vals):
         for i in builtins.range(iterable.start, iterable.end, iterable.step):
             vals = body(i, *vals)
         return vals
+    if not active_builder().is_tracing:
+        return _interpret_for(iterable, body, vals)
     return _scf_for(iterable, body, names, vals)
 
 
@@ -233,6 +244,10 @@ def _scf_for(spec, body, names, vals):
 
 def kite_while(cond_fn, body, names, vals):
     b = active_builder()
+    if not b.is_tracing:
+        while cond_fn(*vals):
+            vals = body(*vals)
+        return vals
     scratch = b.push_region([])
     try:
         first = unwrap(cond_fn(*vals))
@@ -282,9 +297,9 @@ def kite_while(cond_fn, body, names, vals):
 
 def kite_if(cond, then_fn, else_fn, names, vals):
     cond = unwrap(cond)
-    if not isinstance(cond, tensor):
-        return then_fn(*vals) if cond else else_fn(*vals)
     b = active_builder()
+    if not isinstance(cond, tensor) or not b.is_tracing:
+        return then_fn(*vals) if cond else else_fn(*vals)
     loc = user_location()
     if cond.shape:
         raise error(f"the condition of an `if` must be a scalar, got a block of shape "

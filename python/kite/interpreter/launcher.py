@@ -1,5 +1,7 @@
 """Runs a kernel with numpy, one program instance at a time, in Python (so
-``print`` and ``pdb`` work inside it)."""
+``print`` and ``pdb`` work inside it). It runs the same rewritten function as
+tracing does, so control flow, loop variables (int32 scalars) and user errors
+behave the same way; control_flow.py executes the regions in Python."""
 from __future__ import annotations
 
 import inspect
@@ -54,7 +56,8 @@ def launch(kernel, grid, args, kwargs):
     meta.update(kwargs)
     sizes = _grid(grid, meta)
     builder = NumpyBuilder(memory, sizes)
+    body = kernel._traced()
     with building(builder), np.errstate(all="ignore"):
         for z, y, x in itertools.product(range(sizes[2]), range(sizes[1]), range(sizes[0])):
             builder.pid = (x, y, z)
-            kernel.fn(*call_args)
+            body(*call_args)
