@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Kite needs to build and test (Debian 12) and builds it into build/.
+# Clang, because libMLIR.so is built with it (see cmake/CheckMLIRCompiler.cmake).
 # Safe to run again: installs only what is missing, builds incrementally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(cmake ninja-build ccache g++ llvm-22-dev libmlir-22-dev mlir-22-tools libgtest-dev)
+APT_PACKAGES=(cmake ninja-build ccache clang llvm-22-dev libmlir-22-dev mlir-22-tools libgtest-dev)
 PIP_PACKAGES=(numpy pytest pybind11 lit nbclient scikit-build-core)
 PYTHON=${PYTHON:-python3}
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
