@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import sys
 
 from ..language import dtypes as dt
 from ..language import semantic
@@ -42,6 +43,10 @@ def kite_call(fn, *args, **kwargs):
         return fn.inline(*args, **kwargs)
     if isinstance(fn, Undefined):
         fn.fail()
+    if fn is builtins.breakpoint or (getattr(fn, "__module__", None) == "pdb"
+                                     and getattr(fn, "__name__", None) == "set_trace"):
+        import pdb  # stop in the kernel's frame, not in this helper's
+        return pdb.Pdb().set_trace(sys._getframe(1))
     target = fn.func if isinstance(fn, functools.partial) else fn
     if is_builtin(target) or isinstance(getattr(target, "__self__", None), tensor) \
             or isinstance(target, type) and issubclass(target, (dt.dtype, constexpr, kl_range)):

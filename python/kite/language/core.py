@@ -141,7 +141,9 @@ class tensor:
         return self.type.numel if isinstance(self.type, _dt.block_type) else 1
 
     def __repr__(self):
-        return f"kite.tensor({self.type})"
+        if isinstance(self.handle, str) or self.handle is None:  # traced: an SSA name
+            return f"kite.tensor({self.type})"
+        return f"kite.tensor({self.handle!r}, {self.type})"  # interpreted: the values
 
     __add__ = _binary("add")
     __radd__ = _binary("add", True)
