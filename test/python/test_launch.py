@@ -94,3 +94,25 @@ def test_interpreter_reports_a_variable_undefined_on_the_taken_path():
     out = kite.zeros(1, kl.float32)
     uses_undefined[(1,)](out, 30)
     assert out.numpy()[0] == 1.0
+
+
+@kite.kernel
+def stops_in_debugger(out_ptr, n):
+    x = n * 2
+    breakpoint()
+    kl.store(out_ptr, x)
+
+
+def test_breakpoint_stops_in_the_kernels_frame_with_its_values(monkeypatch):
+    import pdb
+    seen = {}
+
+    def fake_set_trace(self, frame=None):
+        seen["function"] = frame.f_code.co_name
+        seen["x"] = int(frame.f_locals["x"])
+
+    monkeypatch.setattr(pdb.Pdb, "set_trace", fake_set_trace)
+    out = kite.zeros(1, kl.int32)
+    stops_in_debugger[(1,)](out, 21)
+    assert seen == {"function": "stops_in_debugger", "x": 42}
+    assert out.numpy()[0] == 42
