@@ -43,9 +43,8 @@ void KiteDialect::initialize() {
   addInterfaces<KiteInlinerInterface>();
 }
 
-Operation *KiteDialect::materializeConstant(OpBuilder &builder,
-                                            Attribute value, Type type,
-                                            Location loc) {
+Operation *KiteDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                            Type type, Location loc) {
   return arith::ConstantOp::materialize(builder, value, type, loc);
 }
 
@@ -77,9 +76,8 @@ LogicalResult KiteDialect::verifyRegionArgAttribute(Operation *op,
   return success();
 }
 
-LogicalResult
-PointerType::verify(function_ref<InFlightDiagnostic()> emitError,
-                    Type pointeeType) {
+LogicalResult PointerType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  Type pointeeType) {
   if (isa<IntegerType, FloatType, PointerType>(pointeeType))
     return success();
   return emitError() << "!kite.ptr cannot point to " << pointeeType

@@ -38,12 +38,15 @@ LogicalResult DotOp::verify() {
                          << " (expected f32, f16, bf16, i8, f8E4M3FN or "
                             "f8E5M2)";
   bool isInt = inA.isInteger(8);
-  bool accOk = isInt ? acc.isInteger(32)
-                     : acc.isF32() || (inA.isF16() && acc.isF16());
+  bool accOk =
+      isInt ? acc.isInteger(32) : acc.isF32() || (inA.isF16() && acc.isF16());
   if (!accOk)
     return emitOpError() << "accumulator element type " << acc
-                         << " is not allowed for " << inA << " inputs (expected "
-                         << (isInt ? "i32" : inA.isF16() ? "f32 or f16" : "f32")
+                         << " is not allowed for " << inA
+                         << " inputs (expected "
+                         << (isInt         ? "i32"
+                             : inA.isF16() ? "f32 or f16"
+                                           : "f32")
                          << ")";
   return success();
 }
@@ -60,10 +63,9 @@ static LogicalResult verifySources(Operation *op, ValueRange srcs,
   auto first = cast<RankedTensorType>(srcs[0].getType());
   for (auto [i, src] : llvm::enumerate(srcs))
     if (cast<RankedTensorType>(src.getType()).getShape() != first.getShape())
-      return op->emitOpError()
-             << "sources must have one shape: source #0 is "
-             << formatShape(first) << ", source #" << i << " is "
-             << formatShape(src.getType());
+      return op->emitOpError() << "sources must have one shape: source #0 is "
+                               << formatShape(first) << ", source #" << i
+                               << " is " << formatShape(src.getType());
   if (axis < 0 || axis >= first.getRank())
     return op->emitOpError() << "axis " << axis << " is out of range for "
                              << formatShape(first) << " sources";
@@ -105,23 +107,22 @@ static LogicalResult verifyCombineRegion(Operation *op, Region &region,
   size_t n = srcs.size();
   if (block.getNumArguments() != 2 * n)
     return op->emitOpError()
-           << "combine region must take " << 2 * n << " scalar arguments ("
-           << n << " accumulated, " << n << " new), got "
-           << block.getNumArguments();
+           << "combine region must take " << 2 * n << " scalar arguments (" << n
+           << " accumulated, " << n << " new), got " << block.getNumArguments();
   for (auto [i, arg] : llvm::enumerate(block.getArguments())) {
     Type expected = getElementTypeOrSelf(srcs[i % n].getType());
     if (arg.getType() != expected)
-      return op->emitOpError() << "combine region argument #" << i
-                               << " has type " << arg.getType() << ", expected "
-                               << expected;
+      return op->emitOpError()
+             << "combine region argument #" << i << " has type "
+             << arg.getType() << ", expected " << expected;
   }
   auto ret = block.empty() ? ReturnOp() : dyn_cast<ReturnOp>(block.back());
   if (!ret)
-    return op->emitOpError() << "combine region must end with "
-                             << ReturnOp::getOperationName();
+    return op->emitOpError()
+           << "combine region must end with " << ReturnOp::getOperationName();
   if (ret.getValues().size() != n)
-    return ret.emitOpError() << "returns " << ret.getValues().size()
-                             << " values, expected " << n;
+    return ret.emitOpError()
+           << "returns " << ret.getValues().size() << " values, expected " << n;
   for (auto [i, value] : llvm::enumerate(ret.getValues())) {
     Type expected = getElementTypeOrSelf(srcs[i].getType());
     if (value.getType() != expected)
@@ -135,9 +136,8 @@ LogicalResult ReduceOp::verify() {
   int64_t axis = getAxisAttr().getInt();
   if (failed(verifySources(*this, getSrcs(), axis)))
     return failure();
-  return verifyResults(*this, getSrcs(), getResultTypes(), [&](Type src) {
-    return getReducedType(src, axis);
-  });
+  return verifyResults(*this, getSrcs(), getResultTypes(),
+                       [&](Type src) { return getReducedType(src, axis); });
 }
 
 LogicalResult ReduceOp::verifyRegions() {

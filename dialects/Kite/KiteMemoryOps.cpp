@@ -50,7 +50,9 @@ static Type getMaskType(Type ptrType) {
   return getSameShape(ptrType, IntegerType::get(ptrType.getContext(), 1));
 }
 
-static bool isAllTrue(Value mask) { return mask && matchPattern(mask, m_One()); }
+static bool isAllTrue(Value mask) {
+  return mask && matchPattern(mask, m_One());
+}
 static bool isAllFalse(Value mask) {
   return mask && matchPattern(mask, m_Zero());
 }
@@ -132,9 +134,8 @@ LogicalResult LoadOp::verify() {
 
 LogicalResult LoadOp::canonicalize(LoadOp op, PatternRewriter &rewriter) {
   if (isAllTrue(op.getMask())) {
-    rewriter.replaceOpWithNewOp<LoadOp>(op, op.getType(), op.getPtr(),
-                                        Value(), Value(),
-                                        op.getIsVolatileAttr());
+    rewriter.replaceOpWithNewOp<LoadOp>(op, op.getType(), op.getPtr(), Value(),
+                                        Value(), op.getIsVolatileAttr());
     return success();
   }
   // No lane reads memory, so even a volatile load is just `other`.
@@ -166,8 +167,7 @@ ParseResult StoreOp::parse(OpAsmParser &parser, OperationState &result) {
   auto types = [](Type ptr) -> SmallVector<Type> {
     return {ptr, getPointeeLike(ptr), getMaskType(ptr)};
   };
-  if (parsePtrOp(parser, result, 2, 3, "ptr, value[, mask]", types, n,
-                 ptrType))
+  if (parsePtrOp(parser, result, 2, 3, "ptr, value[, mask]", types, n, ptrType))
     return failure();
   result.getOrAddProperties<Properties>().operandSegmentSizes = {1, 1, n > 2};
   return success();
@@ -249,8 +249,8 @@ LogicalResult AtomicRMWOp::verify() {
   if (wantsFloat ? isa<FloatType>(element) : isa<IntegerType>(element))
     return success();
   return emitOpError() << "'" << stringifyRMWOp(kind) << "' needs "
-                       << (wantsFloat ? "float" : "integer")
-                       << " values, got " << element;
+                       << (wantsFloat ? "float" : "integer") << " values, got "
+                       << element;
 }
 
 LogicalResult AtomicRMWOp::canonicalize(AtomicRMWOp op,

@@ -129,8 +129,7 @@ LogicalResult MakeRangeOp::verify() {
     return emitOpError() << "result has " << size << " elements but the range ["
                          << start << ", " << end << ") has " << end - start;
   if (!llvm::isPowerOf2_64(size))
-    return emitOpError() << "range length " << size
-                         << " is not a power of two";
+    return emitOpError() << "range length " << size << " is not a power of two";
   return success();
 }
 
@@ -178,9 +177,9 @@ LogicalResult ExpandDimsOp::verify() {
   SmallVector<int64_t> expected(src.getShape());
   expected.insert(expected.begin() + axis, 1);
   if (ArrayRef<int64_t>(expected) != result.getShape())
-    return emitOpError() << "result shape " << formatShape(result)
-                         << " is not " << formatShape(src)
-                         << " with a 1 inserted at axis " << axis;
+    return emitOpError() << "result shape " << formatShape(result) << " is not "
+                         << formatShape(src) << " with a 1 inserted at axis "
+                         << axis;
   return success();
 }
 
@@ -215,8 +214,8 @@ LogicalResult TransOp::verify() {
   for (auto [i, dim] : llvm::enumerate(order))
     if (result.getDimSize(i) != src.getDimSize(dim))
       return emitOpError() << "result shape " << formatShape(result)
-                           << " is not " << formatShape(src)
-                           << " permuted by [" << order << "]";
+                           << " is not " << formatShape(src) << " permuted by ["
+                           << order << "]";
   return success();
 }
 

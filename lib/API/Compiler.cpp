@@ -111,8 +111,7 @@ IRResult runStage(const std::string &irText, const std::string &stage,
                  });
 }
 
-IRResult runPassPipeline(const std::string &irText,
-                         const std::string &pipeline,
+IRResult runPassPipeline(const std::string &irText, const std::string &pipeline,
                          const PrintOptions &options) {
   mlir::kite::registerKitePasses();
   return compile(irText, options,
@@ -123,7 +122,8 @@ IRResult runPassPipeline(const std::string &irText,
                            stripModuleAnchor(pipeline), pm, os)))
                      return success();
                    // Keep the parser's message, not its caret diagram.
-                   StringRef message = StringRef(error).trim().split('\n').first;
+                   StringRef message =
+                       StringRef(error).trim().split('\n').first;
                    size_t at = message.find("error: ");
                    if (at != StringRef::npos)
                      message = message.drop_front(at + strlen("error: "));

@@ -34,8 +34,7 @@ void mlir::kite::registerKitePasses() {
     registerInlinerPass();
     registerLoopInvariantCodeMotionPass();
     registerSymbolDCEPass();
-    PassPipelineRegistration<>("kite-pipeline",
-                               "The passes of the `kite` stage",
-                               buildKiteStage);
+    PassPipelineRegistration<>(
+        "kite-pipeline", "The passes of the `kite` stage", buildKiteStage);
   });
 }

@@ -34,13 +34,11 @@ struct CombineAddPtrChain : OpRewritePattern<AddPtrOp> {
 };
 
 static bool isZeroConstant(Value value) {
-  return matchPattern(value, m_AnyZeroFloat()) ||
-         matchPattern(value, m_Zero());
+  return matchPattern(value, m_AnyZeroFloat()) || matchPattern(value, m_Zero());
 }
 
 /// dot(a, b, 0) + d -> dot(a, b, d), for either operand order of the add.
-template <typename AddOp>
-struct FoldAddIntoDot : OpRewritePattern<AddOp> {
+template <typename AddOp> struct FoldAddIntoDot : OpRewritePattern<AddOp> {
   using OpRewritePattern<AddOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(AddOp add,
                                 PatternRewriter &rewriter) const override {
@@ -64,8 +62,8 @@ struct CombineSelectMaskedLoad : OpRewritePattern<arith::SelectOp> {
   LogicalResult matchAndRewrite(arith::SelectOp select,
                                 PatternRewriter &rewriter) const override {
     auto load = select.getTrueValue().getDefiningOp<LoadOp>();
-    if (!load || !load->hasOneUse() || load.getOther() ||
-        !load.getMask() || load.getMask() != select.getCondition())
+    if (!load || !load->hasOneUse() || load.getOther() || !load.getMask() ||
+        load.getMask() != select.getCondition())
       return failure();
     rewriter.replaceOpWithNewOp<LoadOp>(select, load.getType(), load.getPtr(),
                                         load.getMask(), select.getFalseValue(),
@@ -88,8 +86,7 @@ struct CombineBroadcastSplat : OpRewritePattern<BroadcastOp> {
   }
 };
 
-struct KiteCombinePass
-    : mlir::kite::impl::KiteCombineBase<KiteCombinePass> {
+struct KiteCombinePass : mlir::kite::impl::KiteCombineBase<KiteCombinePass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);

@@ -52,7 +52,8 @@ PYBIND11_MODULE(_C, m) {
       "run_stage",
       [](const std::string &ir, const std::string &stage, bool debugInfo,
          bool generic) {
-        return kite::runStage(ir, stage, kite::PrintOptions{debugInfo, generic});
+        return kite::runStage(ir, stage,
+                              kite::PrintOptions{debugInfo, generic});
       },
       py::arg("ir"), py::arg("stage"), py::arg("debug_info") = false,
       py::arg("generic") = false, py::call_guard<py::gil_scoped_release>(),

@@ -52,7 +52,8 @@ TEST(RunStage, PrintOptions) {
       kite::runStage(kCopyKernel, "verify", {/*debugInfo=*/true});
   ASSERT_TRUE(located.ok);
   // Locations are printed inline, not as #loc aliases.
-  EXPECT_TRUE(contains(located.ir, R"(: tensor<128x!kite.ptr<f32>> loc("copy.py":6:8))"))
+  EXPECT_TRUE(contains(located.ir,
+                       R"(: tensor<128x!kite.ptr<f32>> loc("copy.py":6:8))"))
       << located.ir;
   EXPECT_FALSE(contains(located.ir, "#loc")) << located.ir;
 
@@ -133,7 +134,8 @@ TEST(RunStage, ConcurrentCallsAreIndependent) {
   kite::IRResult results[4];
   std::vector<std::thread> threads;
   for (kite::IRResult &result : results)
-    threads.emplace_back([&result] { result = kite::runStage(kCopyKernel, "kite"); });
+    threads.emplace_back(
+        [&result] { result = kite::runStage(kCopyKernel, "kite"); });
   for (std::thread &thread : threads)
     thread.join();
   for (const kite::IRResult &result : results) {

@@ -99,6 +99,16 @@ func.func @k(%p: !kite.ptr<f32>) {
   EXPECT_EQ(result.diagnostics[1].line, 3);
 }
 
+TEST(Diagnostics, NothingReachesStderr) {
+  testing::internal::CaptureStderr();
+  kite::IRResult verifyError =
+      kite::runStage(badDot(R"(loc("matmul.py":12:7))"), "kite");
+  kite::IRResult parseError = kite::runStage("module {", "verify");
+  kite::IRResult pipelineError = kite::runPassPipeline("", "nope");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  EXPECT_FALSE(verifyError.ok || parseError.ok || pipelineError.ok);
+}
+
 TEST(Diagnostics, GarbageNeverCrashes) {
   for (const char *text :
        {"", "\x01\x02\xff", "func.func", "\"kite.load\"() : () -> ()",
