@@ -39,10 +39,10 @@ def _encode_fp8(x: np.ndarray, table: np.ndarray, has_inf: bool) -> np.ndarray:
     lo, hi = values[idx - 1], values[idx]
     pick_hi = (mag - lo > hi - mag) | ((mag - lo == hi - mag) & (codes[idx] % 2 == 0))
     out = np.where(pick_hi, codes[idx], codes[idx - 1]).astype(np.uint8)
-    top = values[-1]
-    overflow = mag > top + (top - values[-2]) / 2
+    # Out-of-range values and infinities saturate to the largest finite value,
+    # as NVIDIA's cvt.rn.satfinite does; NaN stays NaN.
+    out = np.where(mag >= values[-1], codes[-1], out).astype(np.uint8)
     nan_code = 0x7E if has_inf else 0x7F
-    out = np.where(overflow, 0x7C if has_inf else nan_code, out).astype(np.uint8)
     out = np.where(np.isnan(x), nan_code, out).astype(np.uint8)
     return (out | np.where(np.signbit(x), 0x80, 0).astype(np.uint8)).astype(np.uint8)
 

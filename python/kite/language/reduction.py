@@ -84,8 +84,8 @@ def _mul(a, b):
 def _sum_dtype(elem: dt.dtype, dtype) -> dt.dtype:
     if unwrap(dtype) is not None:
         return unwrap(dtype)
-    if elem.is_bool():
-        return dt.int32
+    if elem.is_bool():  # Triton counts int1 as unsigned
+        return dt.uint32
     if elem.is_int() and elem.bits < 32:
         return dt.uint32 if elem.is_int_unsigned() else dt.int32
     return elem

@@ -117,8 +117,10 @@ def _weak_type(value, other: dt.dtype) -> dt.dtype:
     if other.is_int() and not other.is_bool():
         lo, hi = ((0, 2 ** other.bits - 1) if other.is_int_unsigned()
                   else (-(2 ** (other.bits - 1)), 2 ** (other.bits - 1) - 1))
-        if lo <= value <= hi:
-            return other
+        if not lo <= value <= hi:
+            raise error(f"integer constant {value} is out of range for {other} "
+                        f"[{lo}, {hi}]; cast the block first (x.to(kl.int64))")
+        return other
     return _py_type(value)
 
 
@@ -314,7 +316,9 @@ def invert(x):
     x = to_tensor(x)
     if x.dtype.is_floating():
         raise error("operator '~' needs an integer or boolean operand")
-    return xor_(x, True if x.dtype.is_bool() else -1)
+    d = x.dtype
+    ones = True if d.is_bool() else (2 ** d.bits - 1 if d.is_int_unsigned() else -1)
+    return xor_(x, ones)
 
 
 def logical_not(x):
