@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+import types
 
 PREFIX = "__kite_"
 
@@ -117,7 +118,9 @@ class ControlFlowRewriter(ast.NodeTransformer):
     # -- statements ------------------------------------------------------------
     def visit_If(self, node):
         self.generic_visit(node)
-        if _contains(node.body + node.orelse, (ast.Return, ast.Break, ast.Continue), False):
+        branches = node.body + node.orelse
+        if _contains(branches, (ast.Return,), False) or \
+                _contains(branches, (ast.Break, ast.Continue), True):
             node.test = ast.copy_location(_call(f"{PREFIX}static_cond__", [node.test]), node.test)
             return node
         names = _stores(node.body + node.orelse)
@@ -183,11 +186,42 @@ class ControlFlowRewriter(ast.NodeTransformer):
         thunks = [ast.copy_location(ast.Lambda(args=_no_args(), body=v), v) for v in node.values]
         return ast.copy_location(_call(fn, thunks), node)
 
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        thunks = [ast.copy_location(ast.Lambda(args=_no_args(), body=v), v)
+                  for v in (node.body, node.orelse)]
+        return ast.copy_location(_call(f"{PREFIX}ifexp__", [node.test] + thunks), node)
+
+    def visit_Assert(self, node):
+        self.generic_visit(node)
+        args = [node.test] + ([node.msg] if node.msg is not None else [])
+        return ast.copy_location(ast.Expr(value=_call(f"{PREFIX}assert__", args)), node)
+
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         if isinstance(node.op, ast.Not):
             return ast.copy_location(_call(f"{PREFIX}not__", [node.operand]), node)
         return node
+
+
+def _returns_nothing(stmt) -> bool:
+    return isinstance(stmt, ast.Return) and (
+        stmt.value is None or (isinstance(stmt.value, ast.Constant) and stmt.value.value is None))
+
+
+def hoist_early_returns(stmts: list) -> list:
+    """``if c: ...; return`` followed by more statements becomes
+    ``if c: ... else: <the rest>``, so that a guard on a runtime value
+    (``if pid >= n: return``) can be traced as one scf.if (as Triton does)."""
+    for i, stmt in enumerate(stmts):
+        if (isinstance(stmt, ast.If) and stmt.body and _returns_nothing(stmt.body[-1])
+                and not _contains(stmt.body[:-1], (ast.Return,), False)
+                and not _contains(stmt.orelse, (ast.Return,), False)):
+            rest = stmts[i + 1:]
+            new = ast.copy_location(ast.If(test=stmt.test, body=stmt.body[:-1] or [ast.Pass()],
+                                           orelse=hoist_early_returns(stmt.orelse + rest)), stmt)
+            return stmts[:i] + [new]
+    return stmts
 
 
 def _no_args():
@@ -214,7 +248,22 @@ def rewrite(fn, runtime_namespace: dict):
     func.returns = None
     for arg in func.args.args + func.args.kwonlyargs + func.args.posonlyargs:
         arg.annotation = None
-    func.body = ControlFlowRewriter()._visit_block(func.body)
+    # Defaults come from fn.__defaults__ when the function is rebuilt.
+    func.args.defaults = []
+    func.args.kw_defaults = [None] * len(func.args.kwonlyargs)
+    func.body = ControlFlowRewriter()._visit_block(hoist_early_returns(func.body))
+    # Wrap the kernel in a factory whose parameters are the helpers and the
+    # original free variables, so the kernel refers to them as closure cells.
+    params = list(runtime_namespace) + [v for v in fn.__code__.co_freevars
+                                        if v not in runtime_namespace]
+    factory = ast.FunctionDef(
+        name=f"{PREFIX}factory__",
+        args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None,
+                           kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+        body=[func, ast.Return(value=_name(func.name))], decorator_list=[], returns=None)
+    if "type_params" in ast.FunctionDef._fields:
+        factory.type_params = []
+    tree.body = [ast.copy_location(factory, func)]
     ast.fix_missing_locations(tree)
     for node in ast.walk(tree):
         if hasattr(node, "lineno"):
@@ -225,16 +274,20 @@ def rewrite(fn, runtime_namespace: dict):
             if getattr(node, "end_col_offset", None) is not None:
                 node.end_col_offset += indent
     code = compile(tree, fn.__code__.co_filename, "exec")
-    namespace = dict(fn.__globals__)
-    if fn.__closure__:
-        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
-            try:
-                namespace[name] = cell.cell_contents
-            except ValueError:
-                pass
-    namespace.update(runtime_namespace)
-    exec(code, namespace)
-    rewritten = namespace[func.name]
-    rewritten.__defaults__ = fn.__defaults__
+    return _bind(fn, func.name, code, runtime_namespace)
+
+
+def _bind(fn, name: str, module_code, runtime_namespace: dict):
+    """The rewritten function with ``fn``'s live globals and closure cells, and
+    the runtime helpers as extra closure cells (nothing is copied or injected)."""
+    scratch: dict = {}
+    exec(module_code, scratch)
+    factory = scratch[f"{PREFIX}factory__"]
+    inner = next(c for c in factory.__code__.co_consts
+                 if isinstance(c, types.CodeType) and c.co_name == name)
+    cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    closure = tuple(cells[v] if v in cells else types.CellType(runtime_namespace[v])
+                    for v in inner.co_freevars)
+    rewritten = types.FunctionType(inner, fn.__globals__, name, fn.__defaults__, closure)
     rewritten.__kwdefaults__ = fn.__kwdefaults__
     return rewritten

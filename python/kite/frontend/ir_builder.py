@@ -5,15 +5,12 @@ in MLIR's generic form; libkite parses, verifies and pretty-prints them. See
 docs/kite-dialect.md for the contract."""
 from __future__ import annotations
 
+import contextlib
 import math
 import struct
 
 from ..language import dtypes as dt
 from .location import error, user_location
-
-
-def mlir_type(ty) -> str:
-    return ty.mlir
 
 
 class Op:
@@ -128,6 +125,15 @@ class IRBuilder:
     def pop_region(self) -> Region:
         return self._regions.pop()
 
+    @contextlib.contextmanager
+    def in_region(self, region: Region):
+        """Appends the ops built inside the ``with`` to ``region``."""
+        self._regions.append(region)
+        try:
+            yield region
+        finally:
+            self._regions.pop()
+
     def emit(self, name, operands, result_types, props=None, regions=None, loc=None):
         result_types = [t if isinstance(t, str) else t.mlir for t in result_types]
         if len(result_types) > 1:
@@ -226,32 +232,23 @@ class IRBuilder:
     def dot(self, a, b, c, ty):
         return self.emit1("kite.dot", [a, b, c], ty)
 
-    def _combine_region(self, region_fn, elem_types):
-        n = len(elem_types)
-        region = self.push_region([e.mlir for e in elem_types] * 2)
+    def _combine(self, name, handles, types, props, region_fn):
+        """kite.reduce or kite.scan, with ``region_fn`` traced as its combine region."""
+        elems = [t.scalar.mlir for t in types]
+        region = self.push_region(elems * 2)
         try:
-            handles = [h for h, _ in region.args]
-            outs = region_fn(handles[:n], handles[n:])
+            args = [h for h, _ in region.args]
+            self.emit(f"{name}.return", region_fn(args[:len(elems)], args[len(elems):]), [])
         finally:
             self.pop_region()
-        return region, outs
+        return self.emit(name, handles, types, props, [region])
 
     def reduce(self, handles, axis, region_fn, types, kind):
-        elems = [t.scalar for t in types]
-        region, outs = self._combine_region(region_fn, elems)
-        self._regions.append(region)
-        self.emit("kite.reduce.return", outs, [])
-        self._regions.pop()
-        return self.emit("kite.reduce", handles, types, {"axis": f"{axis} : i32"}, [region])
+        return self._combine("kite.reduce", handles, types, {"axis": f"{axis} : i32"}, region_fn)
 
     def scan(self, handles, axis, reverse, region_fn, types, kind):
-        elems = [t.scalar for t in types]
-        region, outs = self._combine_region(region_fn, elems)
-        self._regions.append(region)
-        self.emit("kite.scan.return", outs, [])
-        self._regions.pop()
         props = {"axis": f"{axis} : i32", "reverse": "true" if reverse else "false"}
-        return self.emit("kite.scan", handles, types, props, [region])
+        return self._combine("kite.scan", handles, types, props, region_fn)
 
     def print(self, prefix, hex_, handles, types):
         text = prefix.replace("\\", "\\\\").replace('"', '\\"')
