@@ -53,7 +53,7 @@ class KernelFunction(KiteFunction):
     def trace(self, *args, debug_info: bool = False, stage: str = "kite", **kwargs) -> str:
         """The kite IR of this kernel for these arguments (arrays stand for
         pointers by their dtype; no device is involved)."""
-        specs, _options = self.specialize(args, kwargs)
+        specs, _options, _values = self.specialize(args, kwargs)
         key = (tuple(s.key() for s in specs), stage, debug_info)
         text = self._trace_cache.get(key)
         if text is None:

@@ -57,7 +57,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def _walk_shallow(node, stop_at_loops):
-    if isinstance(node, _SCOPES):
+    if isinstance(node, _SCOPES) or (stop_at_loops and isinstance(node, (ast.For, ast.While))):
         return
     yield node
     for child in ast.iter_child_nodes(node):

@@ -55,6 +55,15 @@ class Region:
         out.append(indent + ("}" if last else "},"))
 
 
+def string_literal(text: str) -> str:
+    """An MLIR string attribute: printable ASCII as is, every other byte as \\XX."""
+    out = []
+    for byte in text.encode("utf-8"):
+        ch = chr(byte)
+        out.append(ch if 32 <= byte < 127 and ch not in '"\\' else f"\\{byte:02X}")
+    return '"' + "".join(out) + '"'
+
+
 def _int_literal(value: int, bits: int) -> str:
     value = int(value)
     if bits == 1:
@@ -251,12 +260,11 @@ class IRBuilder:
         return self._combine("kite.scan", handles, types, props, region_fn)
 
     def print(self, prefix, hex_, handles, types):
-        text = prefix.replace("\\", "\\\\").replace('"', '\\"')
-        self.emit("kite.print", handles, [], {"hex": "true" if hex_ else "false", "prefix": f'"{text}"'})
+        text = string_literal(prefix)
+        self.emit("kite.print", handles, [], {"hex": "true" if hex_ else "false", "prefix": text})
 
     def assert_(self, cond, message, ty):
-        text = message.replace("\\", "\\\\").replace('"', '\\"')
-        self.emit("kite.assert", [cond], [], {"message": f'"{text}"'})
+        self.emit("kite.assert", [cond], [], {"message": string_literal(message)})
 
     def hint(self, h, kind, values):
         op = self._defs.get(h)

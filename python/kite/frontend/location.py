@@ -38,7 +38,7 @@ def _column(frame) -> int:
 
 
 def is_kite_file(filename: str) -> bool:
-    return filename.startswith(_KITE_DIR)
+    return filename.startswith(_KITE_DIR + os.sep)
 
 
 def user_location(depth: int = 1) -> Location:

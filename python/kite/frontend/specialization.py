@@ -17,6 +17,7 @@ class ArgSpec(NamedTuple):
     value: object          # the constexpr value, else None
     type: object           # kite type of a runtime argument
     divisible_by_16: bool
+    keyword_only: bool = False
 
     def key(self):
         if self.is_constexpr:
@@ -25,11 +26,12 @@ class ArgSpec(NamedTuple):
 
 
 def _hashable(value):
+    """A key for a constexpr value; the type is part of it (2 and 2.0 differ)."""
     try:
         hash(value)
-        return value
+        return (type(value).__qualname__, value)
     except TypeError:
-        return repr(value)
+        return (type(value).__qualname__, repr(value))
 
 
 def is_constexpr_annotation(annotation) -> bool:
@@ -82,8 +84,15 @@ def runtime_type(name: str, value):
                     "kite dtype standing for one)")
 
 
+def call_arguments(specs, values):
+    """(positional, keyword) arguments for calling the kernel with ``values``."""
+    args = [v for s, v in zip(specs, values) if not s.keyword_only]
+    kwargs = {s.name: v for s, v in zip(specs, values) if s.keyword_only}
+    return args, kwargs
+
+
 def bind(fn, args, kwargs):
-    """Splits a call into (argument specs, compile options)."""
+    """Splits a call into (argument specs, compile options, bound values)."""
     options = {k: kwargs.pop(k) for k in list(kwargs) if k in COMPILE_OPTIONS}
     signature = inspect.signature(fn)
     try:
@@ -92,12 +101,15 @@ def bind(fn, args, kwargs):
         raise TypeError(f"{fn.__name__}{signature}: {exc}") from None
     bound.apply_defaults()
     constexprs = constexpr_params(fn)
-    specs = []
+    specs, values = [], []
     for name, value in bound.arguments.items():
-        value = value.value if isinstance(value, constexpr) else value
+        keyword_only = signature.parameters[name].kind == inspect.Parameter.KEYWORD_ONLY
+        if isinstance(value, constexpr):
+            value = value.value
         if name in constexprs or value is None:
-            specs.append(ArgSpec(name, True, value, None, False))
+            specs.append(ArgSpec(name, True, value, None, False, keyword_only))
         else:
             ty, div16 = runtime_type(name, value)
-            specs.append(ArgSpec(name, False, None, ty, div16))
-    return specs, options
+            specs.append(ArgSpec(name, False, None, ty, div16, keyword_only))
+        values.append(value)
+    return specs, options, values

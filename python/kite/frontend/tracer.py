@@ -8,6 +8,7 @@ from . import control_flow
 from .ast_rewriter import rewrite
 from .ir_builder import IRBuilder
 from .location import Location, traceback_location
+from .specialization import call_arguments
 
 
 def rewritten(fn):
@@ -37,9 +38,10 @@ def trace_module(fn, traced_fn, specs) -> str:
         call_args.append(tensor(handle, spec.type))
         attrs = {"kite.divisibility": "16 : i32"} if spec.divisible_by_16 else {}
         params.append((handle, spec.type.mlir, attrs))
+    args, kwargs = call_arguments(specs, call_args)
     try:
         with building(builder):
-            traced_fn(*call_args)
+            traced_fn(*args, **kwargs)
     except CompilationError:
         raise
     except RecursionError as exc:

@@ -4,12 +4,11 @@ tracing does, so control flow, loop variables (int32 scalars) and user errors
 behave the same way; control_flow.py executes the regions in Python."""
 from __future__ import annotations
 
-import inspect
 import itertools
 
 import numpy as np
 
-from ..frontend.specialization import bind
+from ..frontend.specialization import bind, call_arguments
 from ..language.core import building, tensor
 from ..tensor import Tensor
 from .memory import AddressSpace
@@ -37,14 +36,10 @@ def _storage(name, value):
 
 
 def launch(kernel, grid, args, kwargs):
-    specs, _options = bind(kernel.fn, args, dict(kwargs))
-    bound = inspect.signature(kernel.fn).bind(*args, **{k: v for k, v in kwargs.items()
-                                                        if k in {s.name for s in specs}})
-    bound.apply_defaults()
+    specs, _options, values = bind(kernel.fn, args, dict(kwargs))
     memory = AddressSpace()
     call_args = []
-    for spec in specs:
-        value = bound.arguments[spec.name]
+    for spec, value in zip(specs, values):
         if spec.is_constexpr:
             call_args.append(spec.value)
         elif spec.type.is_ptr():
@@ -52,12 +47,13 @@ def launch(kernel, grid, args, kwargs):
             call_args.append(tensor(np.array(base, np.int64), spec.type))
         else:
             call_args.append(tensor(np.array(value, compute_dtype(spec.type)), spec.type))
-    meta = dict(bound.arguments)
+    meta = {s.name: v for s, v in zip(specs, values)}
     meta.update(kwargs)
     sizes = _grid(grid, meta)
     builder = NumpyBuilder(memory, sizes)
     body = kernel._traced()
+    positional, keywords = call_arguments(specs, call_args)
     with building(builder), np.errstate(all="ignore"):
         for z, y, x in itertools.product(range(sizes[2]), range(sizes[1]), range(sizes[0])):
             builder.pid = (x, y, z)
-            body(*call_args)
+            body(*positional, **keywords)

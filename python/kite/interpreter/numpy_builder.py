@@ -132,10 +132,16 @@ class NumpyBuilder:
         return as_type(h, ty)
 
     def _round_toward_zero(self, h, ty):
-        nearest = numerics.round_to(h, ty.scalar)
+        elem = ty.scalar
+        nearest = numerics.round_to(h, elem)
         too_big = np.abs(nearest) > np.abs(h)
-        step = np.nextafter(nearest.astype(np.float32), np.float32(0))
-        return np.where(too_big, numerics.round_to(step, ty.scalar), nearest)
+        if numerics.is_emulated(elem):
+            # sign-magnitude codes: one code less is the next value toward zero
+            codes = numerics.encode(nearest, elem)
+            lower = numerics.decode(codes - np.ones_like(codes), elem)
+        else:
+            lower = np.nextafter(nearest, np.zeros_like(nearest))
+        return np.where(too_big, lower, nearest)
 
     def _bitcast(self, h, ty, src_ty):
         src, dst = src_ty.scalar, ty.scalar

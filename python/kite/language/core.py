@@ -4,6 +4,7 @@ or into numpy arrays (the interpreter)."""
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 
 from ..frontend.location import error
@@ -59,6 +60,12 @@ class constexpr:
     def __index__(self):
         return self.value.__index__()
 
+    def __int__(self):
+        return int(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
     def __bool__(self):
         return bool(self.value)
 
@@ -70,6 +77,27 @@ class constexpr:
 
     def __getattr__(self, name):
         return getattr(self.value, name)
+
+
+def _constexpr_op(op, reverse=False):
+    def method(self, *other):
+        args = [self.value] + [unwrap(o) for o in other]
+        if reverse:
+            args.reverse()
+        result = op(*args)
+        return result if isinstance(result, tensor) else constexpr(result)
+    return method
+
+
+# Module-level `BLOCK = kl.constexpr(64)` is common in Triton code: arithmetic
+# and comparisons on constexprs give constexprs (or tensors, with a tensor).
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor",
+              "lshift", "rshift"):
+    _fn = getattr(operator, _name + "_" if _name in ("and", "or") else _name)
+    setattr(constexpr, f"__{_name}__", _constexpr_op(_fn))
+    setattr(constexpr, f"__r{_name}__", _constexpr_op(_fn, reverse=True))
+for _name in ("lt", "le", "gt", "ge", "ne", "neg", "pos", "invert", "abs"):
+    setattr(constexpr, f"__{_name}__", _constexpr_op(getattr(operator, _name)))
 
 
 def unwrap(value):
@@ -209,7 +237,7 @@ class tensor:
         raise error("len() of a kite tensor is not defined; use x.shape")
 
     # Methods mirroring triton.language's tensor methods.
-    def to(self, dtype, bitcast: bool = False, fp_downcast_rounding=None):
+    def to(self, dtype, fp_downcast_rounding=None, bitcast: bool = False):
         from . import semantic
         return semantic.cast(self, unwrap(dtype), bitcast, fp_downcast_rounding)
 

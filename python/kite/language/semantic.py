@@ -309,7 +309,7 @@ def neg(x):
     x = to_tensor(x)
     if x.dtype.is_floating():
         return _arith("arith.negf", [x], x.dtype)
-    return sub(constant(0, x.type.scalar), x) if not x.shape else sub(0, x)
+    return sub(0, x)
 
 
 def invert(x):
@@ -389,7 +389,9 @@ def cast(x, dst, bitcast: bool = False, rounding=None) -> tensor:
             return emit("kite.bitcast")
         if src.is_ptr() or dst.is_ptr():
             raise error("bitcast between a pointer and a number: use .to(kl.int64)")
-        return emit("arith.bitcast") if src.mlir != dst.mlir else tensor(x.handle, ty)
+        if src.mlir == dst.mlir:  # int <-> uint of one width: same bits, new signedness
+            return tensor(b.retype(x.handle, ty, x.type), ty)
+        return emit("arith.bitcast")
     if src.is_ptr() or dst.is_ptr():
         if src.is_ptr() and dst.is_ptr():
             return emit("kite.bitcast")
