@@ -225,3 +225,47 @@ def prints_newline(x_ptr):
 
 def test_print_prefix_with_newline_and_quotes_gives_valid_ir():
     assert "kite.print" in prints_newline.trace(F32)
+
+
+@kite.func
+def pick_larger_magnitude(a, b):
+    if kl.abs(a) >= kl.abs(b):
+        return a
+    return b
+
+
+@kite.kernel
+def max_magnitude_rows(x_ptr, out_ptr, R: kl.constexpr, C: kl.constexpr):
+    offs = kl.arange(0, R)[:, None] * C + kl.arange(0, C)[None, :]
+    x = kl.load(x_ptr + offs)
+    kl.store(out_ptr + kl.arange(0, R), kl.reduce(x, 1, pick_larger_magnitude))
+
+
+def test_combine_function_with_python_control_flow_in_the_interpreter():
+    x = np.array([[1, -5, 3, 2], [-1, 0, 7, -8]], np.float32)
+    out = kite.zeros(2, kl.float32)
+    max_magnitude_rows[(1,)](kite.from_numpy(x), out, R=2, C=4)
+    np.testing.assert_array_equal(out.numpy(), [-5.0, -8.0])
+    ir = max_magnitude_rows.trace(F32, F32, R=2, C=4)
+    assert "kite.reduce" in ir and ("scf.if" in ir or "arith.select" in ir)
+
+
+@kite.func
+def clamp_index(i, n):
+    if i >= n:
+        return n - 1
+    return i
+
+
+@kite.kernel
+def gather_clamped(x_ptr, out_ptr, n):
+    pid = kl.program_id(0)
+    kl.store(out_ptr + pid, kl.load(x_ptr + clamp_index(pid, n)))
+
+
+def test_helper_with_an_early_return_on_a_runtime_value():
+    out = kite.zeros(5, kl.float32)
+    gather_clamped[(5,)](kite.from_numpy(np.arange(3, dtype=np.float32)), out, 3)
+    np.testing.assert_array_equal(out.numpy(), [0, 1, 2, 2, 2])
+    ir = gather_clamped.trace(F32, F32, 3)
+    assert "scf.if" in ir or "arith.select" in ir

@@ -204,24 +204,46 @@ class ControlFlowRewriter(ast.NodeTransformer):
         return node
 
 
-def _returns_nothing(stmt) -> bool:
-    return isinstance(stmt, ast.Return) and (
-        stmt.value is None or (isinstance(stmt.value, ast.Constant) and stmt.value.value is None))
+RESULT = "_kite_result"
 
 
 def hoist_early_returns(stmts: list) -> list:
-    """``if c: ...; return`` followed by more statements becomes
-    ``if c: ... else: <the rest>``, so that a guard on a runtime value
-    (``if pid >= n: return``) can be traced as one scf.if (as Triton does)."""
+    """``if c: ...; return x`` followed by more statements becomes
+    ``if c: ...; return x`` ``else: <the rest>``, so that every return is at
+    the end of a path (as Triton does for a guard like ``if pid >= n: return``)."""
     for i, stmt in enumerate(stmts):
-        if (isinstance(stmt, ast.If) and stmt.body and _returns_nothing(stmt.body[-1])
+        if (isinstance(stmt, ast.If) and i + 1 < len(stmts) and stmt.body
+                and isinstance(stmt.body[-1], ast.Return)
                 and not _contains(stmt.body[:-1], (ast.Return,), False)
                 and not _contains(stmt.orelse, (ast.Return,), False)):
-            rest = stmts[i + 1:]
-            new = ast.copy_location(ast.If(test=stmt.test, body=stmt.body[:-1] or [ast.Pass()],
-                                           orelse=hoist_early_returns(stmt.orelse + rest)), stmt)
+            new = ast.copy_location(ast.If(test=stmt.test, body=stmt.body,
+                                           orelse=hoist_early_returns(stmt.orelse + stmts[i + 1:])),
+                                    stmt)
             return stmts[:i] + [new]
     return stmts
+
+
+def returns_to_result(stmts: list):
+    """The block with each return at the end of a path turned into an
+    assignment to ``RESULT`` (so ifs on runtime values can yield it), or None
+    when some return is elsewhere (inside a loop, or followed by code)."""
+    if not stmts:
+        return [ast.Assign(targets=[_name(RESULT, ast.Store())], value=ast.Constant(None))]
+    head, last = stmts[:-1], stmts[-1]
+    if _contains(head, (ast.Return,), False):
+        return None
+    if isinstance(last, ast.Return):
+        value = last.value or ast.Constant(None)
+        return head + [ast.copy_location(
+            ast.Assign(targets=[_name(RESULT, ast.Store())], value=value), last)]
+    if isinstance(last, ast.If):
+        body, orelse = returns_to_result(last.body), returns_to_result(last.orelse)
+        if body is None or orelse is None:
+            return None
+        return head + [ast.copy_location(ast.If(test=last.test, body=body, orelse=orelse), last)]
+    if _contains([last], (ast.Return,), False):
+        return None
+    return stmts + [ast.Assign(targets=[_name(RESULT, ast.Store())], value=ast.Constant(None))]
 
 
 def _no_args():
@@ -251,7 +273,10 @@ def rewrite(fn, runtime_namespace: dict):
     # Defaults come from fn.__defaults__ when the function is rebuilt.
     func.args.defaults = []
     func.args.kw_defaults = [None] * len(func.args.kwonlyargs)
-    func.body = ControlFlowRewriter()._visit_block(hoist_early_returns(func.body))
+    body = returns_to_result(hoist_early_returns(func.body))
+    if body is not None:
+        func.body = body + [ast.Return(value=_name(RESULT))]
+    func.body = ControlFlowRewriter()._visit_block(func.body)
     # Wrap the kernel in a factory whose parameters are the helpers and the
     # original free variables, so the kernel refers to them as closure cells.
     params = list(runtime_namespace) + [v for v in fn.__code__.co_freevars

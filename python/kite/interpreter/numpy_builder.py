@@ -75,6 +75,30 @@ _RMW = {
 }
 
 
+class _BranchOnLanes(Exception):
+    """A combine function branched on a value the interpreter holds for many
+    lanes at once; the step is redone lane by lane."""
+
+
+def _combine_step(region_fn, lhs, rhs):
+    """One combine step over all lanes: vectorized, or lane by lane when the
+    combine function has Python control flow on its arguments."""
+    try:
+        return region_fn(lhs, rhs)
+    except _BranchOnLanes:
+        pass
+    shape = np.broadcast_shapes(*[np.shape(h) for h in lhs + rhs])
+    outs = None
+    for index in np.ndindex(shape):
+        lane = region_fn([np.broadcast_to(h, shape)[index] for h in lhs],
+                         [np.broadcast_to(h, shape)[index] for h in rhs])
+        if outs is None:
+            outs = [np.empty(shape, np.asarray(v).dtype) for v in lane]
+        for out, v in zip(outs, lane):
+            out[index] = v
+    return outs
+
+
 class NumpyBuilder:
     is_tracing = False
 
@@ -199,7 +223,7 @@ class NumpyBuilder:
         moved = [np.moveaxis(h, axis, 0) for h in handles]
         acc = [m[0] for m in moved]
         for i in range(1, moved[0].shape[0]):
-            acc = region_fn(acc, [m[i] for m in moved])
+            acc = _combine_step(region_fn, acc, [m[i] for m in moved])
         return [as_type(a, t) for a, t in zip(acc, types)]
 
     def scan(self, handles, axis, reverse, region_fn, types, kind):
@@ -214,7 +238,7 @@ class NumpyBuilder:
             acc = [m[0] for m in moved]
             steps = [acc]
             for i in range(1, moved[0].shape[0]):
-                acc = region_fn(acc, [m[i] for m in moved])
+                acc = _combine_step(region_fn, acc, [m[i] for m in moved])
                 steps.append(acc)
             outs = [np.stack([np.broadcast_to(s[j], moved[j].shape[1:]) for s in steps])
                     for j in range(len(handles))]
@@ -237,6 +261,8 @@ class NumpyBuilder:
         pass
 
     def concrete_bool(self, t):
+        if not t.shape and np.ndim(t.handle) > 0:
+            raise _BranchOnLanes()
         if t.shape:
             raise error(f"the truth value of a block of shape {t.shape} is ambiguous; use "
                         "kl.where, or reduce it first")
