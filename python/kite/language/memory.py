@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from ..frontend.location import error
 from . import dtypes as dt
-from . import semantic
 from .core import active_builder, builtin, tensor, unwrap
-from .semantic import broadcast_shapes, broadcast_to_shape, cast, to_bool, to_tensor
+from .semantic import broadcast_shapes, broadcast_to_shape, to_bool, to_tensor, to_typed
 
 
 def _pointer(ptr, what: str) -> tensor:
@@ -33,7 +32,7 @@ def load(pointer, mask=None, other=None, boundary_check=(), padding_option="",
     if other is not None and mask is None:
         raise error("kl.load: `other` is only meaningful together with `mask`")
     elem = ptr.dtype.element_ty
-    other_t = None if other is None else cast(to_tensor(other, elem if not isinstance(other, tensor) else None), elem)
+    other_t = None if other is None else to_typed(other, elem)
     shape = _with_shape(ptr, mask, other_t)
     ptr = broadcast_to_shape(ptr, shape)
     mask = None if mask is None else broadcast_to_shape(mask, shape)
@@ -50,7 +49,7 @@ def store(pointer, value, mask=None, boundary_check=(), cache_modifier="", evict
     ptr = _pointer(pointer, "kl.store")
     elem = ptr.dtype.element_ty
     value = unwrap(value)
-    value = cast(to_tensor(value, elem if not isinstance(value, tensor) else None), elem)
+    value = to_typed(value, elem)
     mask = None if unwrap(mask) is None else to_bool(mask)
     if len(value.shape) > len(ptr.shape) or any(
             v != p and v != 1 for v, p in zip(value.shape[::-1], ptr.shape[::-1])):
@@ -70,7 +69,7 @@ def _atomic(op: str, pointer, val, mask):
     ptr = _pointer(pointer, f"kl.atomic_{op}")
     elem = ptr.dtype.element_ty
     val = unwrap(val)
-    val = cast(to_tensor(val, elem if not isinstance(val, tensor) else None), elem)
+    val = to_typed(val, elem)
     mask = None if unwrap(mask) is None else to_bool(mask)
     shape = _with_shape(ptr, val, mask)
     ptr, val = broadcast_to_shape(ptr, shape), broadcast_to_shape(val, shape)
@@ -109,8 +108,8 @@ atomic_xchg = _atomic_fn("xchg")
 def atomic_cas(pointer, cmp, val, sem=None, scope=None):
     ptr = _pointer(pointer, "kl.atomic_cas")
     elem = ptr.dtype.element_ty
-    cmp = cast(to_tensor(unwrap(cmp), elem if not isinstance(unwrap(cmp), tensor) else None), elem)
-    val = cast(to_tensor(unwrap(val), elem if not isinstance(unwrap(val), tensor) else None), elem)
+    cmp = to_typed(cmp, elem)
+    val = to_typed(val, elem)
     shape = _with_shape(ptr, cmp, val)
     ptr, cmp, val = (broadcast_to_shape(t, shape) for t in (ptr, cmp, val))
     ty = dt.to_block(elem, shape)

@@ -39,7 +39,7 @@ def _region(combine_fn, elems, what: str):
                         f"{len(elems)} inputs")
         handles = []
         for value, elem in zip(out, elems):
-            value = to_tensor(unwrap(value), elem if not isinstance(unwrap(value), tensor) else None)
+            value = to_tensor(value, elem)
             if value.shape:
                 raise error(f"the combine function of {what} must return scalars, got shape {value.shape}")
             if value.dtype != elem:

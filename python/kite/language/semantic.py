@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..frontend.location import error
 from . import dtypes as dt
-from .core import Undefined, active_builder, constexpr, tensor, unwrap
+from .core import Undefined, active_builder, tensor, unwrap
 
 _INT32_MIN, _INT32_MAX = -(2 ** 31), 2 ** 31 - 1
 
@@ -49,6 +49,12 @@ def to_tensor(x, type_hint: dt.dtype | None = None) -> tensor:
         raise error("None used where a value is needed")
     raise error(f"a value of Python type '{type(x).__name__}' cannot be used in a "
                 "kernel computation (only tensors, numbers and constexprs can)")
+
+
+def to_typed(x, elem: dt.dtype) -> tensor:
+    """``x`` converted to ``elem`` elements: Python numbers become constants of
+    ``elem``, tensors are cast (as stores and atomics convert their values)."""
+    return cast(to_tensor(x, elem), elem)
 
 
 # ---------------------------------------------------------------- promotion
