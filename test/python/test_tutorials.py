@@ -1,0 +1,28 @@
+"""The tutorial notebooks run top to bottom on the default device (nbclient)."""
+import glob
+import os
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+TUTORIALS = os.path.join(os.path.dirname(__file__), "..", "..", "tutorials")
+NOTEBOOKS = sorted(glob.glob(os.path.join(TUTORIALS, "*.ipynb")))
+
+
+def test_there_are_tutorials():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
+def test_tutorial_runs(path):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": TUTORIALS}})
+    client.execute()
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    errors = [o for o in outputs if o.output_type == "error"]
+    assert not errors
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "max error vs numpy: 0.0" in text
+    assert "kite.load" in text
