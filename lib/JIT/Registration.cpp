@@ -1,5 +1,6 @@
 //===- Registration.cpp - dialects and passes Kite IR may use -------------===//
 #include "dialects/Kite/KiteDialect.h"
+#include "dialects/KiteGPU/KiteGPUDialect.h"
 #include "lib/JIT/Pipeline.h"
 #include "lib/Transforms/Passes.h"
 
@@ -19,7 +20,7 @@
 using namespace mlir;
 
 void mlir::kite::registerKiteDialects(DialectRegistry &registry) {
-  registry.insert<KiteDialect, arith::ArithDialect, cf::ControlFlowDialect,
+  registry.insert<KiteDialect, kitegpu::KiteGPUDialect, arith::ArithDialect, cf::ControlFlowDialect,
                   func::FuncDialect, math::MathDialect, scf::SCFDialect,
                   ub::UBDialect>();
   func::registerInlinerExtension(registry);
