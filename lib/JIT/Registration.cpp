@@ -1,6 +1,7 @@
 //===- Registration.cpp - dialects and passes Kite IR may use -------------===//
 #include "dialects/Kite/KiteDialect.h"
 #include "dialects/KiteGPU/KiteGPUDialect.h"
+#include "lib/Analysis/Passes.h"
 #include "lib/JIT/Pipeline.h"
 #include "lib/Transforms/Passes.h"
 
@@ -30,6 +31,7 @@ void mlir::kite::registerKitePasses() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerKiteTransformsPasses(); // generated from Passes.td
+    registerKiteAnalysisPasses();
     registerCanonicalizerPass();
     registerCSEPass();
     registerInlinerPass();
