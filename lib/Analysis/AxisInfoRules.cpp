@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
+#include "dialects/KiteGPU/KiteGPUOps.h"
 #include "lib/Analysis/AxisInfo.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -248,7 +249,8 @@ mlir::kite::inferAxisInfo(Operation *op, unsigned resultIndex,
       .Case([&](arith::SelectOp) { return inferSelect(in(0), in(1), in(2)); })
       .Case<arith::ExtSIOp, arith::ExtUIOp, arith::TruncIOp,
             arith::IndexCastOp, arith::IndexCastUIOp, PtrToIntOp, IntToPtrOp,
-            BitcastOp>([&](Operation *) { return in(0); })
+            BitcastOp, kitegpu::ConvertLayoutOp>(
+          [&](Operation *) { return in(0); })
       .Case<arith::AndIOp, arith::OrIOp, arith::XOrIOp, arith::MaxSIOp,
             arith::MinSIOp, arith::MaxUIOp, arith::MinUIOp>([&](Operation *) {
         AxisInfo l = in(0), r = in(1), info = AxisInfo::unknown(l.getRank());
