@@ -36,13 +36,20 @@ struct PrintOptions {
   bool generic = false;   ///< Print the generic op form.
 };
 
+/// Target parameters of the stages from "kitegpu" on.
+struct StageOptions {
+  int numWarps = 4;        ///< Warps per program; a power of two.
+  int threadsPerWarp = 32; ///< The target's subgroup size (8 on lavapipe).
+};
+
 /// The name of the buffer that parse errors are reported against.
 inline constexpr const char *kIRBufferName = "<kite-ir>";
 
 /// Parses kite IR text (custom or generic form), verifies it, runs the named
 /// stage (see stageNames()) and prints the result.
 KITE_API IRResult runStage(const std::string &irText, const std::string &stage,
-                           const PrintOptions &options = {});
+                           const PrintOptions &options = {},
+                           const StageOptions &stageOptions = {});
 
 /// Same, with an explicit textual pass pipeline, e.g.
 /// "builtin.module(kite-combine,cse)" or "kite-combine,cse".
@@ -50,7 +57,8 @@ KITE_API IRResult runPassPipeline(const std::string &irText,
                                   const std::string &pipeline,
                                   const PrintOptions &options = {});
 
-/// The stage names runStage accepts, in pipeline order ("verify", "kite").
+/// The stage names runStage accepts, in pipeline order ("verify", "kite",
+/// "kitegpu").
 KITE_API std::vector<std::string> stageNames();
 
 } // namespace kite

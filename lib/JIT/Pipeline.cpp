@@ -1,12 +1,13 @@
 //===- Pipeline.cpp - Kite's named compilation stages ---------------------===//
 #include "lib/JIT/Pipeline.h"
+#include "lib/Conversion/KiteToKiteGPU/Passes.h"
 #include "lib/Transforms/Passes.h"
 
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
-static constexpr StringRef kStageNames[] = {"verify", "kite"};
+static constexpr StringRef kStageNames[] = {"verify", "kite", "kitegpu"};
 
 ArrayRef<StringRef> mlir::kite::getStageNames() { return kStageNames; }
 
@@ -21,11 +22,25 @@ void mlir::kite::buildKiteStage(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-LogicalResult mlir::kite::buildStage(StringRef name, OpPassManager &pm) {
+void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
+                                   const StageOptions &options) {
+  buildKiteStage(pm);
+  pm.addPass(kitegpu::createConvertKiteToKiteGPU(
+      {options.numWarps, options.threadsPerWarp}));
+  pm.addPass(kitegpu::createKiteGPUCoalesce());
+  pm.addPass(kitegpu::createKiteGPURemoveLayoutConversions());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+LogicalResult mlir::kite::buildStage(StringRef name, OpPassManager &pm,
+                                     const StageOptions &options) {
   if (name == "verify")
     buildVerifyStage(pm);
   else if (name == "kite")
     buildKiteStage(pm);
+  else if (name == "kitegpu")
+    buildKiteGPUStage(pm, options);
   else
     return failure();
   return success();

@@ -15,6 +15,12 @@ class DialectRegistry;
 
 namespace mlir::kite {
 
+/// Target parameters of the stages from `kitegpu` on.
+struct StageOptions {
+  unsigned numWarps = 4;
+  unsigned threadsPerWarp = 32; ///< The target's subgroup size.
+};
+
 /// Every dialect, interface and extension that Kite IR may contain.
 void registerKiteDialects(DialectRegistry &registry);
 
@@ -31,8 +37,14 @@ void buildVerifyStage(OpPassManager &pm);
 /// Stage `kite`: the tile-level optimizations.
 void buildKiteStage(OpPassManager &pm);
 
+/// Stage `kitegpu`: the `kite` stage, then layouts for `options`
+/// (convert-kite-to-kitegpu, kitegpu-coalesce,
+/// kitegpu-remove-layout-conversions) and a clean-up.
+void buildKiteGPUStage(OpPassManager &pm, const StageOptions &options);
+
 /// Adds the passes of the stage called `name`; failure if there is none.
-LogicalResult buildStage(StringRef name, OpPassManager &pm);
+LogicalResult buildStage(StringRef name, OpPassManager &pm,
+                         const StageOptions &options = {});
 
 } // namespace mlir::kite
 

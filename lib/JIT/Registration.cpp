@@ -1,5 +1,8 @@
 //===- Registration.cpp - dialects and passes Kite IR may use -------------===//
 #include "dialects/Kite/KiteDialect.h"
+#include "dialects/KiteGPU/KiteGPUDialect.h"
+#include "lib/Analysis/Passes.h"
+#include "lib/Conversion/KiteToKiteGPU/Passes.h"
 #include "lib/JIT/Pipeline.h"
 #include "lib/Transforms/Passes.h"
 
@@ -11,6 +14,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -19,16 +23,31 @@
 using namespace mlir;
 
 void mlir::kite::registerKiteDialects(DialectRegistry &registry) {
-  registry.insert<KiteDialect, arith::ArithDialect, cf::ControlFlowDialect,
+  registry.insert<KiteDialect, kitegpu::KiteGPUDialect, arith::ArithDialect, cf::ControlFlowDialect,
                   func::FuncDialect, math::MathDialect, scf::SCFDialect,
                   ub::UBDialect>();
   func::registerInlinerExtension(registry);
 }
 
+namespace {
+struct KiteGPUPipelineOptions
+    : PassPipelineOptions<KiteGPUPipelineOptions> {
+  Option<unsigned> numWarps{*this, "num-warps",
+                            llvm::cl::desc("Warps per program"),
+                            llvm::cl::init(4)};
+  Option<unsigned> threadsPerWarp{
+      *this, "threads-per-warp",
+      llvm::cl::desc("Threads per warp (the target's subgroup size)"),
+      llvm::cl::init(32)};
+};
+} // namespace
+
 void mlir::kite::registerKitePasses() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerKiteTransformsPasses(); // generated from Passes.td
+    registerKiteAnalysisPasses();
+    kitegpu::registerKiteToKiteGPUPasses();
     registerCanonicalizerPass();
     registerCSEPass();
     registerInlinerPass();
@@ -36,5 +55,10 @@ void mlir::kite::registerKitePasses() {
     registerSymbolDCEPass();
     PassPipelineRegistration<>(
         "kite-pipeline", "The passes of the `kite` stage", buildKiteStage);
+    PassPipelineRegistration<KiteGPUPipelineOptions>(
+        "kitegpu-pipeline", "The passes of the `kitegpu` stage",
+        [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
+          buildKiteGPUStage(pm, {options.numWarps, options.threadsPerWarp});
+        });
   });
 }

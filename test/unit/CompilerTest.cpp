@@ -92,11 +92,46 @@ TEST(RunStage, UnknownStageIsAnError) {
   ASSERT_EQ(result.diagnostics.size(), 1u);
   EXPECT_EQ(result.diagnostics[0].severity, "error");
   EXPECT_EQ(result.diagnostics[0].message,
-            "unknown stage 'ptx'; the stages are: verify, kite");
+            "unknown stage 'ptx'; the stages are: verify, kite, kitegpu");
 }
 
 TEST(RunStage, StageNames) {
-  EXPECT_EQ(kite::stageNames(), (std::vector<std::string>{"verify", "kite"}));
+  EXPECT_EQ(kite::stageNames(),
+            (std::vector<std::string>{"verify", "kite", "kitegpu"}));
+}
+
+TEST(RunStage, KiteGPUTakesTheTargetFromStageOptions) {
+  kite::IRResult result =
+      kite::runStage(kCopyKernel, "kitegpu", {}, {/*numWarps=*/1,
+                                                  /*threadsPerWarp=*/8});
+  ASSERT_TRUE(result.ok);
+  EXPECT_TRUE(contains(result.ir, R"("kitegpu.num-warps" = 1 : i32)"))
+      << result.ir;
+  EXPECT_TRUE(contains(result.ir, R"("kitegpu.threads-per-warp" = 8 : i32)"))
+      << result.ir;
+  // The source is 16-byte aligned: 4 floats per thread; the destination is
+  // not known to be, so its stores stay scalar and one conversion remains.
+  EXPECT_TRUE(contains(result.ir, "sizePerThread = [4], threadsPerWarp = [8], "
+                                  "warpsPerCTA = [1], order = [0]"))
+      << result.ir;
+  EXPECT_TRUE(contains(result.ir, "sizePerThread = [1], threadsPerWarp = [8], "
+                                  "warpsPerCTA = [1], order = [0]"))
+      << result.ir;
+  EXPECT_EQ(count(result.ir, "kitegpu.convert_layout"), 1u) << result.ir;
+
+  kite::IRResult defaults = kite::runStage(kCopyKernel, "kitegpu");
+  ASSERT_TRUE(defaults.ok);
+  EXPECT_TRUE(contains(defaults.ir, R"("kitegpu.num-warps" = 4 : i32)"));
+  EXPECT_TRUE(contains(defaults.ir, "threadsPerWarp = [32]"));
+}
+
+TEST(RunStage, KiteGPURejectsOptionsThatAreNotPowersOfTwo) {
+  kite::IRResult result = kite::runStage(kCopyKernel, "kitegpu", {}, {3, 32});
+  EXPECT_FALSE(result.ok);
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_EQ(result.diagnostics[0].message,
+            "num_warps and threads_per_warp must be powers of two, got 3 and "
+            "32");
 }
 
 const char *kAddPtrChain = R"mlir(

@@ -1,0 +1,197 @@
+//===- KiteGPUAttrs.cpp - layouts: syntax and verifiers ------------------===//
+#include "dialects/KiteGPU/KiteGPUDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+#include "dialects/KiteGPU/KiteGPUAttrInterfaces.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "dialects/KiteGPU/KiteGPUAttrs.cpp.inc"
+
+void KiteGPUDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/KiteGPU/KiteGPUAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Syntax: `<{key = value, ...}>`
+//===----------------------------------------------------------------------===//
+
+static ParseResult parseFields(AsmParser &parser, DictionaryAttr &fields) {
+  return failure(parser.parseLess() || parser.parseAttribute(fields) ||
+                 parser.parseGreater());
+}
+
+static ParseResult getUnsigned(AsmParser &parser, DictionaryAttr fields,
+                               StringRef name, unsigned &value) {
+  auto attr = fields.getAs<IntegerAttr>(name);
+  if (!attr)
+    return parser.emitError(parser.getNameLoc())
+           << "expected an integer '" << name << "'";
+  value = attr.getInt();
+  return success();
+}
+
+static ParseResult getUnsignedArray(AsmParser &parser, DictionaryAttr fields,
+                                    StringRef name,
+                                    SmallVectorImpl<unsigned> &values) {
+  auto array = fields.getAs<ArrayAttr>(name);
+  if (!array)
+    return parser.emitError(parser.getNameLoc())
+           << "expected an integer list '" << name << "'";
+  for (Attribute element : array) {
+    auto value = dyn_cast<IntegerAttr>(element);
+    if (!value)
+      return parser.emitError(parser.getNameLoc())
+             << "'" << name << "' must hold integers";
+    values.push_back(value.getInt());
+  }
+  return success();
+}
+
+static void printArray(AsmPrinter &printer, StringRef name,
+                       ArrayRef<unsigned> values) {
+  printer << name << " = [";
+  llvm::interleaveComma(values, printer);
+  printer << "]";
+}
+
+Attribute BlockedLayoutAttr::parse(AsmParser &parser, Type) {
+  DictionaryAttr fields;
+  SmallVector<unsigned> sizePerThread, threadsPerWarp, warpsPerCTA, order;
+  if (parseFields(parser, fields) ||
+      getUnsignedArray(parser, fields, "sizePerThread", sizePerThread) ||
+      getUnsignedArray(parser, fields, "threadsPerWarp", threadsPerWarp) ||
+      getUnsignedArray(parser, fields, "warpsPerCTA", warpsPerCTA) ||
+      getUnsignedArray(parser, fields, "order", order))
+    return {};
+  return parser.getChecked<BlockedLayoutAttr>(parser.getContext(),
+                                              sizePerThread, threadsPerWarp,
+                                              warpsPerCTA, order);
+}
+
+void BlockedLayoutAttr::print(AsmPrinter &printer) const {
+  printer << "<{";
+  printArray(printer, "sizePerThread", getSizePerThread_());
+  printArray(printer << ", ", "threadsPerWarp", getThreadsPerWarp_());
+  printArray(printer << ", ", "warpsPerCTA", getWarpsPerCTA_());
+  printArray(printer << ", ", "order", getOrder_());
+  printer << "}>";
+}
+
+Attribute SliceLayoutAttr::parse(AsmParser &parser, Type) {
+  DictionaryAttr fields;
+  unsigned dim;
+  if (parseFields(parser, fields) || getUnsigned(parser, fields, "dim", dim))
+    return {};
+  auto parent = fields.getAs<DistributedLayoutAttr>("parent");
+  if (!parent) {
+    parser.emitError(parser.getNameLoc())
+        << "expected a distributed layout 'parent'";
+    return {};
+  }
+  return parser.getChecked<SliceLayoutAttr>(parser.getContext(), dim, parent);
+}
+
+void SliceLayoutAttr::print(AsmPrinter &printer) const {
+  printer << "<{dim = " << getDim() << ", parent = " << getParent() << "}>";
+}
+
+Attribute SharedLayoutAttr::parse(AsmParser &parser, Type) {
+  DictionaryAttr fields;
+  unsigned vec, perPhase, maxPhase;
+  SmallVector<unsigned> order;
+  if (parseFields(parser, fields) || getUnsigned(parser, fields, "vec", vec) ||
+      getUnsigned(parser, fields, "perPhase", perPhase) ||
+      getUnsigned(parser, fields, "maxPhase", maxPhase) ||
+      getUnsignedArray(parser, fields, "order", order))
+    return {};
+  return parser.getChecked<SharedLayoutAttr>(parser.getContext(), vec,
+                                             perPhase, maxPhase, order);
+}
+
+void SharedLayoutAttr::print(AsmPrinter &printer) const {
+  printer << "<{vec = " << getVec() << ", perPhase = " << getPerPhase()
+          << ", maxPhase = " << getMaxPhase() << ", ";
+  printArray(printer, "order", getOrder());
+  printer << "}>";
+}
+
+//===----------------------------------------------------------------------===//
+// Verifiers
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyPowersOfTwo(function_ref<InFlightDiagnostic()> emit,
+                                       StringRef name,
+                                       ArrayRef<unsigned> values) {
+  for (unsigned value : values)
+    if (!llvm::isPowerOf2_32(value))
+      return emit() << name << " entries must be powers of two, got "
+                    << value;
+  return success();
+}
+
+static LogicalResult verifyOrder(function_ref<InFlightDiagnostic()> emit,
+                                 ArrayRef<unsigned> order) {
+  SmallVector<bool> seen(order.size(), false);
+  for (unsigned dim : order) {
+    if (dim >= order.size() || seen[dim])
+      return emit() << "order must be a permutation of [0, " << order.size()
+                    << ")";
+    seen[dim] = true;
+  }
+  return success();
+}
+
+LogicalResult
+BlockedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                          ArrayRef<unsigned> sizePerThread,
+                          ArrayRef<unsigned> threadsPerWarp,
+                          ArrayRef<unsigned> warpsPerCTA,
+                          ArrayRef<unsigned> order) {
+  size_t rank = sizePerThread.size();
+  if (rank == 0)
+    return emitError() << "a blocked layout needs at least one dimension";
+  if (threadsPerWarp.size() != rank || warpsPerCTA.size() != rank ||
+      order.size() != rank)
+    return emitError() << "sizePerThread, threadsPerWarp, warpsPerCTA and "
+                          "order must have one rank, got "
+                       << rank << ", " << threadsPerWarp.size() << ", "
+                       << warpsPerCTA.size() << " and " << order.size();
+  if (failed(verifyPowersOfTwo(emitError, "sizePerThread", sizePerThread)) ||
+      failed(verifyPowersOfTwo(emitError, "threadsPerWarp", threadsPerWarp)) ||
+      failed(verifyPowersOfTwo(emitError, "warpsPerCTA", warpsPerCTA)))
+    return failure();
+  return verifyOrder(emitError, order);
+}
+
+LogicalResult
+SliceLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        unsigned dim, DistributedLayoutAttr parent) {
+  if (parent.getRank() < 2)
+    return emitError() << "the parent of a slice must have rank 2 or more";
+  if (dim >= parent.getRank())
+    return emitError() << "slice dim " << dim << " is out of range for a rank-"
+                       << parent.getRank() << " parent";
+  return success();
+}
+
+LogicalResult
+SharedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         unsigned vec, unsigned perPhase, unsigned maxPhase,
+                         ArrayRef<unsigned> order) {
+  if (failed(verifyPowersOfTwo(emitError, "vec, perPhase and maxPhase",
+                               {vec, perPhase, maxPhase})))
+    return failure();
+  if (order.empty())
+    return emitError() << "a shared layout needs at least one dimension";
+  return verifyOrder(emitError, order);
+}

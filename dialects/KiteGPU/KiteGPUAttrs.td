@@ -1,0 +1,60 @@
+#ifndef KITEGPU_ATTRS_TD
+#define KITEGPU_ATTRS_TD
+
+include "mlir/IR/AttrTypeBase.td"
+include "dialects/KiteGPU/KiteGPUDialect.td"
+include "dialects/KiteGPU/KiteGPUAttrInterfaces.td"
+
+class KiteGPU_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<KiteGPU_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+  // `<{key = value, ...}>`, as Triton's TTGIR spells its layouts.
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
+def KiteGPU_BlockedLayout : KiteGPU_Attr<"BlockedLayout", "blocked",
+    [DeclareAttrInterfaceMethods<KiteGPU_DistributedLayout>]> {
+  let summary = "each thread holds a block of sizePerThread elements";
+  let description = [{
+    `#kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4],
+    warpsPerCTA = [4, 1], order = [1, 0]}>`: along each dimension a thread
+    holds sizePerThread consecutive elements, threadsPerWarp threads and
+    warpsPerCTA warps follow; `order` lists dimensions fastest first. Every
+    entry is a power of two; the product of threadsPerWarp is the subgroup
+    size, that of warpsPerCTA the number of warps.
+  }];
+  // The trailing underscore keeps the stored arrays' getters apart from the
+  // DistributedLayout methods of the same name (which return SmallVectors).
+  let parameters = (ins ArrayRefParameter<"unsigned">:$sizePerThread_,
+                        ArrayRefParameter<"unsigned">:$threadsPerWarp_,
+                        ArrayRefParameter<"unsigned">:$warpsPerCTA_,
+                        ArrayRefParameter<"unsigned">:$order_);
+}
+
+def KiteGPU_SliceLayout : KiteGPU_Attr<"SliceLayout", "slice",
+    [DeclareAttrInterfaceMethods<KiteGPU_DistributedLayout>]> {
+  let summary = "the parent layout with one dimension removed";
+  let description = [{
+    `#kitegpu.slice<{dim = 1, parent = #blocked}>` is the layout of a
+    reduction along `dim` of a tensor laid out as `parent`: the threads that
+    held that dimension now hold copies of the same elements.
+  }];
+  let parameters = (ins "unsigned":$dim,
+                        "::mlir::kitegpu::DistributedLayoutAttr":$parent);
+}
+
+def KiteGPU_SharedLayout : KiteGPU_Attr<"SharedLayout", "shared"> {
+  let summary = "a swizzled layout of a buffer in shared memory";
+  let description = [{
+    `#kitegpu.shared<{vec = 4, perPhase = 1, maxPhase = 8, order = [1, 0]}>`:
+    rows (along order[1]) are stored along order[0]; groups of `vec`
+    elements of row r are XOR-swizzled by (r / perPhase) % maxPhase to avoid
+    bank conflicts. vec = perPhase = maxPhase = 1 is no swizzling.
+  }];
+  let parameters = (ins "unsigned":$vec, "unsigned":$perPhase,
+                        "unsigned":$maxPhase,
+                        ArrayRefParameter<"unsigned">:$order);
+}
+
+#endif // KITEGPU_ATTRS_TD

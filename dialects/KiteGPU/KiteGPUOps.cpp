@@ -1,0 +1,75 @@
+//===- KiteGPUOps.cpp - convert_layout and shared-memory ops --------------===//
+#include "dialects/KiteGPU/KiteGPUOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+#define GET_OP_CLASSES
+#include "dialects/KiteGPU/KiteGPUOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// convert_layout
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConvertLayoutOp::verify() {
+  RankedTensorType src = getSrc().getType(), result = getType();
+  if (src.getShape() != result.getShape() ||
+      src.getElementType() != result.getElementType())
+    return emitOpError() << "changes the shape or element type: " << src
+                         << " to " << result;
+  if (!getLayout(src) || !getLayout(result))
+    return emitOpError() << "needs distributed layouts on both sides, got "
+                         << src << " and " << result;
+  return success();
+}
+
+OpFoldResult ConvertLayoutOp::fold(FoldAdaptor adaptor) {
+  if (getSrc().getType() == getType())
+    return getSrc();
+  // A splat constant is the same in every layout.
+  if (auto splat = dyn_cast_if_present<SplatElementsAttr>(adaptor.getSrc()))
+    return splat.resizeSplat(getType());
+  // convert(convert(x)) is one convert of x.
+  if (auto inner = getSrc().getDefiningOp<ConvertLayoutOp>()) {
+    if (inner.getSrc().getType() == getType())
+      return inner.getSrc();
+    getSrcMutable().assign(inner.getSrc());
+    return getResult();
+  }
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Shared memory
+//===----------------------------------------------------------------------===//
+
+/// A distributed tensor and a buffer must hold the same shape of one type.
+static LogicalResult verifyMatchesBuffer(Operation *op, RankedTensorType tensor,
+                                         MemDescType buffer) {
+  if (tensor.getShape() != buffer.getShape() ||
+      tensor.getElementType() != buffer.getElementType())
+    return op->emitOpError() << "tensor " << tensor
+                             << " does not match the buffer " << buffer;
+  if (!getLayout(tensor))
+    return op->emitOpError() << "tensor " << tensor
+                             << " needs a distributed layout";
+  return success();
+}
+
+LogicalResult LocalAllocOp::verify() {
+  if (!getSrc())
+    return success();
+  return verifyMatchesBuffer(*this, getSrc().getType(), getType());
+}
+
+LogicalResult LocalLoadOp::verify() {
+  return verifyMatchesBuffer(*this, getType(), getSrc().getType());
+}
+
+LogicalResult LocalStoreOp::verify() {
+  return verifyMatchesBuffer(*this, getSrc().getType(), getDst().getType());
+}

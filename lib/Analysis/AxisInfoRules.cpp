@@ -1,0 +1,262 @@
+//===- AxisInfoRules.cpp - how each op transforms axis facts --------------===//
+//
+// A run that a binary op produces starts at a multiple of its length g
+// inside the runs of its operands, so its first element is only known to
+// divide by gcd(divisibilities, g).
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/Kite/KiteOps.h"
+#include "dialects/KiteGPU/KiteGPUOps.h"
+#include "lib/Analysis/AxisInfo.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::kite;
+
+using OperandInfo = function_ref<AxisInfo(Value)>;
+
+static int64_t capDiv(int64_t value) {
+  return std::min(value, AxisInfo::kMaxDivisibility);
+}
+
+/// Divisibility of a result of a + b * bScale that has runs of
+/// `contiguity` elements of `elementSize` (pointers: bytes per element).
+static int64_t runDivisibility(const AxisInfo &a, const AxisInfo &b,
+                               unsigned d, int64_t contiguity,
+                               int64_t bScale = 1, int64_t elementSize = 1) {
+  if (contiguity > 1)
+    return std::gcd(std::gcd(a.divisibility[d],
+                             capDiv(b.divisibility[d] * bScale)),
+                    contiguity * elementSize);
+  return std::gcd(a.getElementDivisibility(d),
+                  capDiv(b.getElementDivisibility(d) * bScale));
+}
+
+/// x + y, and pointer + offset with the offset scaled by the element size.
+static AxisInfo inferAdd(const AxisInfo &l, const AxisInfo &r, int64_t scale,
+                         std::optional<int64_t> constant) {
+  AxisInfo info = AxisInfo::unknown(l.getRank());
+  for (unsigned d = 0; d < l.getRank(); ++d) {
+    info.contiguity[d] = std::max(std::gcd(l.contiguity[d], r.constancy[d]),
+                                  std::gcd(l.constancy[d], r.contiguity[d]));
+    info.constancy[d] = std::gcd(l.constancy[d], r.constancy[d]);
+    info.divisibility[d] =
+        runDivisibility(l, r, d, info.contiguity[d], scale, scale);
+  }
+  info.constant = constant;
+  return info;
+}
+
+static AxisInfo inferSub(const AxisInfo &l, const AxisInfo &r) {
+  AxisInfo info = AxisInfo::unknown(l.getRank());
+  for (unsigned d = 0; d < l.getRank(); ++d) {
+    info.contiguity[d] = std::gcd(l.contiguity[d], r.constancy[d]);
+    info.constancy[d] = std::gcd(l.constancy[d], r.constancy[d]);
+    info.divisibility[d] = runDivisibility(l, r, d, info.contiguity[d]);
+  }
+  if (l.constant && r.constant)
+    info.constant = *l.constant - *r.constant;
+  return info;
+}
+
+static AxisInfo inferMul(const AxisInfo &l, const AxisInfo &r) {
+  if (r.constant == 1)
+    return l;
+  if (l.constant == 1)
+    return r;
+  AxisInfo info = AxisInfo::unknown(l.getRank());
+  for (unsigned d = 0; d < l.getRank(); ++d) {
+    info.constancy[d] = std::gcd(l.constancy[d], r.constancy[d]);
+    info.divisibility[d] = capDiv(l.getElementDivisibility(d) *
+                                  r.getElementDivisibility(d));
+  }
+  if (l.constant && r.constant)
+    info.constant = *l.constant * *r.constant;
+  return info;
+}
+
+/// x / c for a positive constant c: runs of a contiguous x aligned to c
+/// become runs of equal values.
+static AxisInfo inferDiv(const AxisInfo &l, const AxisInfo &r) {
+  AxisInfo info = AxisInfo::unknown(l.getRank());
+  std::optional<int64_t> c = r.constant;
+  if (c == 1)
+    return l;
+  for (unsigned d = 0; d < l.getRank(); ++d) {
+    info.constancy[d] = std::gcd(l.constancy[d], r.constancy[d]);
+    if (!c || *c <= 0 || !llvm::isPowerOf2_64(*c) || l.divisibility[d] % *c)
+      continue;
+    info.constancy[d] =
+        std::max(info.constancy[d], std::gcd(l.contiguity[d], *c));
+    info.divisibility[d] = l.divisibility[d] / *c;
+  }
+  if (l.constant && c && *c != 0)
+    info.constant = *l.constant / *c;
+  return info;
+}
+
+/// x % c for a positive power-of-two constant c.
+static AxisInfo inferRem(const AxisInfo &l, const AxisInfo &r) {
+  AxisInfo info = AxisInfo::unknown(l.getRank());
+  std::optional<int64_t> c = r.constant;
+  for (unsigned d = 0; d < l.getRank(); ++d) {
+    info.constancy[d] = std::gcd(l.constancy[d], r.constancy[d]);
+    if (!c || *c <= 0 || !llvm::isPowerOf2_64(*c))
+      continue;
+    info.contiguity[d] = std::gcd(l.contiguity[d], *c);
+    info.divisibility[d] = std::gcd(l.divisibility[d], *c);
+  }
+  return info;
+}
+
+/// x < y and friends: a run of x aligned to g compares alike against a y
+/// that is constant over it and divisible by g.
+static AxisInfo inferCompare(arith::CmpIPredicate predicate, const AxisInfo &l,
+                             const AxisInfo &r) {
+  AxisInfo info = AxisInfo::unknown(l.getRank());
+  bool ordered = predicate != arith::CmpIPredicate::eq &&
+                 predicate != arith::CmpIPredicate::ne;
+  for (unsigned d = 0; d < l.getRank(); ++d) {
+    info.constancy[d] = std::gcd(l.constancy[d], r.constancy[d]);
+    if (!ordered)
+      continue;
+    for (auto [run, bound] : {std::pair(&l, &r), std::pair(&r, &l)})
+      if (run->contiguity[d] > 1 && bound->constancy[d] > 1)
+        info.constancy[d] = std::max(
+            info.constancy[d],
+            std::gcd(std::gcd(run->contiguity[d], bound->constancy[d]),
+                     std::gcd(run->divisibility[d],
+                              bound->getElementDivisibility(d))));
+  }
+  return info;
+}
+
+static AxisInfo inferSelect(const AxisInfo &c, const AxisInfo &a,
+                            const AxisInfo &b) {
+  if (c.constant)
+    return *c.constant ? a : b;
+  AxisInfo info = AxisInfo::unknown(a.getRank());
+  for (unsigned d = 0; d < a.getRank(); ++d) {
+    info.constancy[d] =
+        std::gcd(c.constancy[d], std::gcd(a.constancy[d], b.constancy[d]));
+    info.contiguity[d] = std::min(std::gcd(a.contiguity[d], c.constancy[d]),
+                                  std::gcd(b.contiguity[d], c.constancy[d]));
+    info.divisibility[d] = runDivisibility(a, b, d, info.contiguity[d]);
+  }
+  return info;
+}
+
+static int64_t getElementBytes(Type ptrLike) {
+  Type pointee = cast<PointerType>(getElementTypeOrSelf(ptrLike)).getPointeeType();
+  if (isa<PointerType>(pointee))
+    return 8;
+  return std::max<int64_t>(1, pointee.getIntOrFloatBitWidth() / 8);
+}
+
+static std::optional<int64_t> getConstant(Attribute value) {
+  if (auto integer = dyn_cast<IntegerAttr>(value))
+    return integer.getValue().getSExtValue();
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(value))
+    if (dense.isSplat())
+      return dense.getSplatValue<APInt>().getSExtValue();
+  return std::nullopt;
+}
+
+std::optional<AxisInfo>
+mlir::kite::inferAxisInfo(Operation *op, unsigned resultIndex,
+                          OperandInfo operandInfo) {
+  Type type = op->getResult(resultIndex).getType();
+  auto in = [&](unsigned i) { return operandInfo(op->getOperand(i)); };
+  auto binary = [&](auto rule) { return rule(in(0), in(1)); };
+  auto constant2 = [&](auto fn) -> std::optional<int64_t> {
+    AxisInfo l = in(0), r = in(1);
+    if (l.constant && r.constant)
+      return fn(*l.constant, *r.constant);
+    return std::nullopt;
+  };
+  return llvm::TypeSwitch<Operation *, std::optional<AxisInfo>>(op)
+      .Case([&](arith::ConstantOp constant) -> std::optional<AxisInfo> {
+        if (std::optional<int64_t> c = getConstant(constant.getValue()))
+          return AxisInfo::ofConstant(type, *c);
+        return std::nullopt;
+      })
+      .Case([&](MakeRangeOp range) {
+        AxisInfo info = AxisInfo::unknown(1);
+        info.contiguity[0] = range.getType().getDimSize(0);
+        info.divisibility[0] = highestPowerOf2Divisor(range.getStart());
+        return info;
+      })
+      .Case([&](SplatOp splat) {
+        AxisInfo src = in(0);
+        AxisInfo info = src.constant ? AxisInfo::ofConstant(type, *src.constant)
+                                     : AxisInfo::ofConstant(type, 0);
+        info.divisibility.assign(info.getRank(), src.divisibility[0]);
+        info.constant = src.constant;
+        return info;
+      })
+      .Case([&](BroadcastOp broadcast) {
+        AxisInfo info = in(0);
+        ArrayRef<int64_t> from = broadcast.getSrc().getType().getShape();
+        for (auto [d, size] : llvm::enumerate(broadcast.getType().getShape()))
+          if (from[d] == 1 && size > 1) {
+            info.contiguity[d] = 1;
+            info.constancy[d] = size;
+          }
+        return info;
+      })
+      .Case([&](ExpandDimsOp expand) {
+        AxisInfo info = in(0);
+        int64_t div = AxisInfo::kMaxDivisibility;
+        for (unsigned d = 0; d < info.getRank(); ++d)
+          div = std::min(div, info.getElementDivisibility(d));
+        unsigned axis = expand.getAxis();
+        info.contiguity.insert(info.contiguity.begin() + axis, 1);
+        info.constancy.insert(info.constancy.begin() + axis, 1);
+        info.divisibility.insert(info.divisibility.begin() + axis, div);
+        return info;
+      })
+      .Case([&](TransOp trans) {
+        AxisInfo src = in(0), info = src;
+        for (auto [i, d] : llvm::enumerate(trans.getOrder())) {
+          info.contiguity[i] = src.contiguity[d];
+          info.divisibility[i] = src.divisibility[d];
+          info.constancy[i] = src.constancy[d];
+        }
+        return info;
+      })
+      .Case([&](AddPtrOp add) {
+        return inferAdd(in(0), in(1), getElementBytes(add.getType()),
+                        std::nullopt);
+      })
+      .Case([&](arith::AddIOp) {
+        return inferAdd(in(0), in(1), 1,
+                        constant2([](int64_t a, int64_t b) { return a + b; }));
+      })
+      .Case([&](arith::SubIOp) { return binary(inferSub); })
+      .Case([&](arith::MulIOp) { return binary(inferMul); })
+      .Case<arith::DivSIOp, arith::DivUIOp, arith::CeilDivSIOp>(
+          [&](Operation *) { return binary(inferDiv); })
+      .Case<arith::RemSIOp, arith::RemUIOp>(
+          [&](Operation *) { return binary(inferRem); })
+      .Case([&](arith::CmpIOp cmp) {
+        return inferCompare(cmp.getPredicate(), in(0), in(1));
+      })
+      .Case([&](arith::SelectOp) { return inferSelect(in(0), in(1), in(2)); })
+      .Case<arith::ExtSIOp, arith::ExtUIOp, arith::TruncIOp,
+            arith::IndexCastOp, arith::IndexCastUIOp, PtrToIntOp, IntToPtrOp,
+            BitcastOp, kitegpu::ConvertLayoutOp>(
+          [&](Operation *) { return in(0); })
+      .Case<arith::AndIOp, arith::OrIOp, arith::XOrIOp, arith::MaxSIOp,
+            arith::MinSIOp, arith::MaxUIOp, arith::MinUIOp>([&](Operation *) {
+        AxisInfo l = in(0), r = in(1), info = AxisInfo::unknown(l.getRank());
+        for (unsigned d = 0; d < l.getRank(); ++d)
+          info.constancy[d] = std::gcd(l.constancy[d], r.constancy[d]);
+        return info;
+      })
+      .Default([](Operation *) { return std::nullopt; });
+}

@@ -1,0 +1,148 @@
+//===- KiteToKiteGPUPass.cpp - convert-kite-to-kitegpu: default layouts ---===//
+//
+// The kitegpu level keeps kite's ops and changes only tensor types, so the
+// conversion rewrites types in place: every tensor value (op results, block
+// arguments of functions and scf regions alike) gets the default layout of
+// its shape, which keeps types consistent across regions. Then the few ops
+// whose layouts are tied to their operands' get those layouts, with a
+// convert_layout where the default is expected.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/Kite/KiteOps.h"
+#include "dialects/KiteGPU/KiteGPUOps.h"
+#include "lib/Conversion/KiteToKiteGPU/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace mlir::kitegpu {
+#define GEN_PASS_DEF_CONVERTKITETOKITEGPU
+#include "lib/Conversion/KiteToKiteGPU/Passes.h.inc"
+} // namespace mlir::kitegpu
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+namespace {
+
+/// The blocked layout with dimensions permuted as `kite.trans` permutes them:
+/// result dimension i is source dimension order[i].
+BlockedLayoutAttr permuteLayout(BlockedLayoutAttr src, ArrayRef<int32_t> perm) {
+  SmallVector<unsigned> spt, tpw, wpc, order, inverse(perm.size());
+  for (auto [i, d] : llvm::enumerate(perm)) {
+    spt.push_back(src.getSizePerThread_()[d]);
+    tpw.push_back(src.getThreadsPerWarp_()[d]);
+    wpc.push_back(src.getWarpsPerCTA_()[d]);
+    inverse[d] = i;
+  }
+  for (unsigned d : src.getOrder_())
+    order.push_back(inverse[d]);
+  return BlockedLayoutAttr::get(src.getContext(), spt, tpw, wpc, order);
+}
+
+/// Gives `value` the type `type` and converts it back for its other uses.
+void retypeResult(OpBuilder &builder, Value value, Type type) {
+  Type old = value.getType();
+  value.setType(type);
+  builder.setInsertionPointAfterValue(value);
+  auto convert = ConvertLayoutOp::create(builder, value.getLoc(), old, value);
+  value.replaceAllUsesExcept(convert, convert.getOperation());
+}
+
+/// Converts operand `operand` of `op` to `type` just before `op`.
+void convertOperand(OpBuilder &builder, Operation *op, unsigned operand,
+                    Type type) {
+  Value value = op->getOperand(operand);
+  if (value.getType() == type)
+    return;
+  builder.setInsertionPoint(op);
+  op->setOperand(operand,
+                 ConvertLayoutOp::create(builder, op->getLoc(), type, value));
+}
+
+struct ConvertKiteToKiteGPUPass
+    : mlir::kitegpu::impl::ConvertKiteToKiteGPUBase<ConvertKiteToKiteGPUPass> {
+  using Base::Base;
+
+  Type convertType(Type type) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || tensor.getEncoding() || tensor.getRank() == 0)
+      return type;
+    return withLayout(tensor,
+                      getDefaultBlockedLayout(&getContext(), tensor.getShape(),
+                                              numWarps, threadsPerWarp));
+  }
+
+  void convertTypes(Operation *op) {
+    for (Region &region : op->getRegions())
+      for (Block &block : region)
+        for (BlockArgument arg : block.getArguments())
+          arg.setType(convertType(arg.getType()));
+    for (OpResult result : op->getResults())
+      result.setType(convertType(result.getType()));
+    if (auto func = dyn_cast<func::FuncOp>(op)) {
+      SmallVector<Type> inputs, results;
+      for (Type type : func.getArgumentTypes())
+        inputs.push_back(convertType(type));
+      for (Type type : func.getResultTypes())
+        results.push_back(convertType(type));
+      func.setFunctionType(
+          FunctionType::get(&getContext(), inputs, results));
+    }
+    if (auto constant = dyn_cast<arith::ConstantOp>(op))
+      if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+        constant.setValueAttr(dense.reshape(cast<ShapedType>(constant.getType())));
+  }
+
+  void tieLayouts(OpBuilder &builder, Operation *op) {
+    if (auto reduce = dyn_cast<kite::ReduceOp>(op)) {
+      DistributedLayoutAttr src = getLayout(reduce.getSrcs()[0].getType());
+      for (Value result : reduce.getResults())
+        if (isa<RankedTensorType>(result.getType()))
+          retypeResult(builder, result,
+                       withLayout(result.getType(),
+                                  SliceLayoutAttr::get(&getContext(),
+                                                       reduce.getAxis(), src)));
+    } else if (auto trans = dyn_cast<kite::TransOp>(op)) {
+      if (auto src = dyn_cast<BlockedLayoutAttr>(
+              trans.getSrc().getType().getEncoding()))
+        retypeResult(builder, trans.getResult(),
+                     withLayout(trans.getType(),
+                                permuteLayout(src, trans.getOrder())));
+    } else if (auto expand = dyn_cast<kite::ExpandDimsOp>(op)) {
+      auto slice = SliceLayoutAttr::get(&getContext(), expand.getAxis(),
+                                        getLayout(expand.getType()));
+      convertOperand(builder, op, 0,
+                     withLayout(expand.getSrc().getType(), slice));
+    } else if (auto broadcast = dyn_cast<kite::BroadcastOp>(op)) {
+      convertOperand(builder, op, 0,
+                     withLayout(broadcast.getSrc().getType(),
+                                broadcast.getType().getEncoding()));
+    }
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!llvm::isPowerOf2_32(numWarps) ||
+        !llvm::isPowerOf2_32(threadsPerWarp)) {
+      module.emitError() << "num-warps (" << numWarps
+                         << ") and threads-per-warp (" << threadsPerWarp
+                         << ") must be powers of two";
+      return signalPassFailure();
+    }
+    OpBuilder builder(&getContext());
+    module->setAttr(KiteGPUDialect::getNumWarpsAttrName(),
+                    builder.getI32IntegerAttr(numWarps));
+    module->setAttr(KiteGPUDialect::getThreadsPerWarpAttrName(),
+                    builder.getI32IntegerAttr(threadsPerWarp));
+    module.walk([&](Operation *op) { convertTypes(op); });
+    SmallVector<Operation *> ops;
+    module.walk([&](Operation *op) { ops.push_back(op); });
+    for (Operation *op : ops)
+      tieLayouts(builder, op);
+  }
+};
+
+} // namespace

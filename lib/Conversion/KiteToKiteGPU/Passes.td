@@ -1,0 +1,55 @@
+#ifndef KITE_CONVERSION_KITETOKITEGPU_PASSES_TD
+#define KITE_CONVERSION_KITETOKITEGPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertKiteToKiteGPU : Pass<"convert-kite-to-kitegpu", "::mlir::ModuleOp"> {
+  let summary = "Give every tensor a blocked layout";
+  let description = [{
+    Records `kitegpu.num-warps` and `kitegpu.threads-per-warp` on the module
+    and gives every tensor the default blocked layout of its shape (one
+    element per thread, threads then warps along the fastest dimension,
+    order [rank-1, ..., 0]), in functions, scf regions and loop-carried
+    values alike. Reductions produce slice layouts; transposes produce the
+    permuted layout of their source; expand_dims takes a slice of its
+    result's layout and broadcast its result's layout. `convert_layout`
+    goes wherever a value's layout and its use's differ.
+  }];
+  let options = [
+    Option<"numWarps", "num-warps", "unsigned", "4",
+           "Warps per program (CTA)">,
+    Option<"threadsPerWarp", "threads-per-warp", "unsigned", "32",
+           "Threads per warp: the target's subgroup size (8 on lavapipe)">,
+  ];
+  let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect"];
+}
+
+def KiteGPUCoalesce : Pass<"kitegpu-coalesce", "::mlir::ModuleOp"> {
+  let summary = "Pick layouts for coalesced, vectorized memory accesses";
+  let description = [{
+    For each load, store and atomic on a tensor of pointers, uses the axis
+    info of the pointers to pick a blocked layout whose order starts with
+    the most contiguous dimension and whose sizePerThread along it is the
+    widest access up to 128 bits that contiguity and alignment allow (and
+    that the number of elements per thread leaves room for). The operands
+    are converted to that layout and the results back; the
+    kitegpu-remove-layout-conversions pass then removes what it can.
+  }];
+  let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect"];
+}
+
+def KiteGPURemoveLayoutConversions
+    : Pass<"kitegpu-remove-layout-conversions", "::mlir::ModuleOp"> {
+  let summary = "Remove the convert_layout ops that are not needed";
+  let description = [{
+    Folds conversions that cancel or chain; builds splats, ranges and
+    constants directly in the layout they are converted to; and moves a
+    conversion above element-wise ops, broadcast and expand_dims (which
+    then compute in the converted layout) when every operand it meets is
+    such a cheap value or another conversion, so that conversions meet and
+    fold away.
+  }];
+  let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect"];
+}
+
+#endif // KITE_CONVERSION_KITETOKITEGPU_PASSES_TD

@@ -1,0 +1,119 @@
+// convert-kite-to-kitegpu: default blocked layouts, slices for reductions,
+// permuted layouts for transposes, consistent types across scf regions.
+// RUN: kite-opt %s --split-input-file --convert-kite-to-kitegpu | FileCheck %s
+// RUN: kite-opt %s --split-input-file --convert-kite-to-kitegpu="num-warps=2 threads-per-warp=8" | FileCheck %s --check-prefix=LAVA
+
+// CHECK-DAG: #[[B1:.*]] = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK: module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 32 : i32}
+// CHECK-LABEL: func.func @elementwise
+// CHECK-SAME: (%{{.*}}: !kite.ptr<f32>, %{{.*}}: tensor<256xf32, #[[B1]]>) -> tensor<256xf32, #[[B1]]>
+// CHECK: kite.make_range 0 to 256 : tensor<256xi32, #[[B1]]>
+// CHECK: kite.splat %{{.*}} : !kite.ptr<f32> -> tensor<256x!kite.ptr<f32>, #[[B1]]>
+// CHECK: arith.constant dense<2.000000e+00> : tensor<256xf32, #[[B1]]>
+// CHECK: kite.load %{{.*}} : tensor<256x!kite.ptr<f32>, #[[B1]]>
+// CHECK-NOT: kitegpu.convert_layout
+// LAVA: #[[L:.*]] = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [8], warpsPerCTA = [2], order = [0]}>
+// LAVA: module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 8 : i32}
+// LAVA-LABEL: func.func @elementwise
+// LAVA: kite.make_range 0 to 256 : tensor<256xi32, #[[L]]>
+func.func @elementwise(%x: !kite.ptr<f32>, %t: tensor<256xf32>) -> tensor<256xf32> {
+  %r = kite.make_range 0 to 256 : tensor<256xi32>
+  %xs = kite.splat %x : !kite.ptr<f32> -> tensor<256x!kite.ptr<f32>>
+  %p = kite.addptr %xs, %r : tensor<256x!kite.ptr<f32>>, tensor<256xi32>
+  %two = arith.constant dense<2.0> : tensor<256xf32>
+  %v = kite.load %p : tensor<256x!kite.ptr<f32>>
+  %w = arith.mulf %v, %two : tensor<256xf32>
+  %s = arith.addf %w, %t : tensor<256xf32>
+  return %s : tensor<256xf32>
+}
+
+// -----
+
+// Threads go along the fastest dimension first, then warps; what the shape
+// has no room for replicates along the slowest.
+// CHECK-DAG: #[[B:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-DAG: #[[R:.*]] = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-DAG: #[[S:.*]] = #kitegpu.slice<{dim = 1, parent = #[[B]]}>
+// CHECK-DAG: #[[T:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [16, 2], warpsPerCTA = [1, 4], order = [0, 1]}>
+// CHECK-DAG: #[[BT:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-LABEL: func.func @reduce_trans
+// CHECK: %[[RED:.*]] = kite.reduce(%{{.*}}) axis = 1 : (tensor<32x16xf32, #[[B]]>) -> tensor<32xf32, #[[S]]>
+// CHECK: %[[RC:.*]] = kitegpu.convert_layout %[[RED]] : tensor<32xf32, #[[S]]> -> tensor<32xf32, #[[R]]>
+// CHECK: %[[TR:.*]] = kite.trans %{{.*}} order = [1, 0] : tensor<32x16xf32, #[[B]]> -> tensor<16x32xf32, #[[T]]>
+// CHECK: %[[TC:.*]] = kitegpu.convert_layout %[[TR]] : tensor<16x32xf32, #[[T]]> -> tensor<16x32xf32, #[[BT]]>
+// CHECK: return %[[RC]], %[[TC]]
+func.func @reduce_trans(%x: tensor<32x16xf32>) -> (tensor<32xf32>, tensor<16x32xf32>) {
+  %s = kite.reduce(%x) axis = 1 : (tensor<32x16xf32>) -> tensor<32xf32> {
+  ^bb0(%l: f32, %r: f32):
+    %t = arith.addf %l, %r : f32
+    kite.reduce.return %t : f32
+  }
+  %t = kite.trans %x order = [1, 0] : tensor<32x16xf32> -> tensor<16x32xf32>
+  return %s, %t : tensor<32xf32>, tensor<16x32xf32>
+}
+
+// -----
+
+// expand_dims takes a slice of its result's layout; broadcast its result's.
+// CHECK-DAG: #[[R:.*]] = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-DAG: #[[C:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [32, 1], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-DAG: #[[B:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [1, 4], order = [1, 0]}>
+// CHECK-DAG: #[[S:.*]] = #kitegpu.slice<{dim = 1, parent = #[[C]]}>
+// CHECK-LABEL: func.func @expand_broadcast
+// CHECK: %[[A:.*]] = kitegpu.convert_layout %{{.*}} : tensor<128xi32, #[[R]]> -> tensor<128xi32, #[[S]]>
+// CHECK: %[[E:.*]] = kite.expand_dims %[[A]] axis = 1 : tensor<128xi32, #[[S]]> -> tensor<128x1xi32, #[[C]]>
+// CHECK: %[[F:.*]] = kitegpu.convert_layout %[[E]] : tensor<128x1xi32, #[[C]]> -> tensor<128x1xi32, #[[B]]>
+// CHECK: kite.broadcast %[[F]] : tensor<128x1xi32, #[[B]]> -> tensor<128x128xi32, #[[B]]>
+func.func @expand_broadcast(%r: tensor<128xi32>) -> tensor<128x128xi32> {
+  %e = kite.expand_dims %r axis = 1 : tensor<128xi32> -> tensor<128x1xi32>
+  %b = kite.broadcast %e : tensor<128x1xi32> -> tensor<128x128xi32>
+  return %b : tensor<128x128xi32>
+}
+
+// -----
+
+// Loop-carried values, if results and while arguments get their values'
+// layouts, the same in every region.
+// CHECK: #[[B:.*]] = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-LABEL: func.func @control_flow
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<64xf32, #[[B]]>)
+// CHECK: scf.yield %{{.*}} : tensor<64xf32, #[[B]]>
+// CHECK: scf.if %{{.*}} -> (tensor<64xf32, #[[B]]>)
+// CHECK: scf.while (%{{.*}} = %{{.*}}) : (tensor<64xf32, #[[B]]>) -> tensor<64xf32, #[[B]]>
+// CHECK: scf.condition(%{{.*}}) %{{.*}} : tensor<64xf32, #[[B]]>
+// CHECK: ^bb0(%{{.*}}: tensor<64xf32, #[[B]]>):
+func.func @control_flow(%x: tensor<64xf32>, %n: index, %c: i1) -> tensor<64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %a = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %x) -> (tensor<64xf32>) {
+    %s = arith.addf %acc, %x : tensor<64xf32>
+    scf.yield %s : tensor<64xf32>
+  }
+  %b = scf.if %c -> (tensor<64xf32>) {
+    scf.yield %a : tensor<64xf32>
+  } else {
+    scf.yield %x : tensor<64xf32>
+  }
+  %w = scf.while (%v = %b) : (tensor<64xf32>) -> tensor<64xf32> {
+    scf.condition(%c) %v : tensor<64xf32>
+  } do {
+  ^bb0(%v: tensor<64xf32>):
+    %d = arith.addf %v, %v : tensor<64xf32>
+    scf.yield %d : tensor<64xf32>
+  }
+  return %w : tensor<64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @scalar_reduce
+// CHECK: kite.reduce(%{{.*}}) axis = 0 : (tensor<64xf32, #{{.*}}>) -> f32
+// CHECK-NOT: kitegpu.convert_layout
+func.func @scalar_reduce(%x: tensor<64xf32>) -> f32 {
+  %s = kite.reduce(%x) axis = 0 : (tensor<64xf32>) -> f32 {
+  ^bb0(%l: f32, %r: f32):
+    %t = arith.maxnumf %l, %r : f32
+    kite.reduce.return %t : f32
+  }
+  return %s : f32
+}

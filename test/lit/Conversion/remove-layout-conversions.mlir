@@ -1,0 +1,106 @@
+// kitegpu-remove-layout-conversions.
+// RUN: kite-opt %s --split-input-file --kitegpu-remove-layout-conversions | FileCheck %s
+
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+
+// Splats, ranges and constants are built in the layout they are converted to.
+// CHECK-LABEL: func.func @cheap_sources
+// CHECK-DAG: kite.splat %arg0 : i32 -> tensor<1024xi32, #[[V:blocked.*]]>
+// CHECK-DAG: kite.make_range 0 to 1024 : tensor<1024xi32, #[[V]]>
+// CHECK-DAG: arith.constant dense<[0, 1, 2, 3]> : tensor<4xi32, #[[V]]>
+// CHECK-NOT: kitegpu.convert_layout
+func.func @cheap_sources(%x: i32) -> (tensor<1024xi32, #v>, tensor<1024xi32, #v>, tensor<4xi32, #v>) {
+  %s = kite.splat %x : i32 -> tensor<1024xi32, #d>
+  %r = kite.make_range 0 to 1024 : tensor<1024xi32, #d>
+  %c = arith.constant dense<[0, 1, 2, 3]> : tensor<4xi32, #d>
+  %0 = kitegpu.convert_layout %s : tensor<1024xi32, #d> -> tensor<1024xi32, #v>
+  %1 = kitegpu.convert_layout %r : tensor<1024xi32, #d> -> tensor<1024xi32, #v>
+  %2 = kitegpu.convert_layout %c : tensor<4xi32, #d> -> tensor<4xi32, #v>
+  return %0, %1, %2 : tensor<1024xi32, #v>, tensor<1024xi32, #v>, tensor<4xi32, #v>
+}
+
+// -----
+
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+
+// Loaded in #v, computed in #d, stored in #v: the computation moves to #v
+// and every conversion folds away, pointers included.
+// CHECK-LABEL: func.func @round_trip_through_elementwise
+// CHECK-NOT: kitegpu.convert_layout
+// CHECK: %[[A:.*]] = kite.load %{{.*}} : tensor<1024x!kite.ptr<f32>, #[[V:blocked.*]]>
+// CHECK: %[[B:.*]] = arith.mulf %[[A]], %[[A]] : tensor<1024xf32, #[[V]]>
+// CHECK: kite.store %{{.*}}, %[[B]] : tensor<1024x!kite.ptr<f32>, #[[V]]>
+func.func @round_trip_through_elementwise(%x: !kite.ptr<f32>) {
+  %r = kite.make_range 0 to 1024 : tensor<1024xi32, #d>
+  %xs = kite.splat %x : !kite.ptr<f32> -> tensor<1024x!kite.ptr<f32>, #d>
+  %p = kite.addptr %xs, %r : tensor<1024x!kite.ptr<f32>, #d>, tensor<1024xi32, #d>
+  %pv = kitegpu.convert_layout %p : tensor<1024x!kite.ptr<f32>, #d> -> tensor<1024x!kite.ptr<f32>, #v>
+  %a = kite.load %pv : tensor<1024x!kite.ptr<f32>, #v>
+  %ad = kitegpu.convert_layout %a : tensor<1024xf32, #v> -> tensor<1024xf32, #d>
+  %b = arith.mulf %ad, %ad : tensor<1024xf32, #d>
+  %bv = kitegpu.convert_layout %b : tensor<1024xf32, #d> -> tensor<1024xf32, #v>
+  %pv2 = kitegpu.convert_layout %p : tensor<1024x!kite.ptr<f32>, #d> -> tensor<1024x!kite.ptr<f32>, #v>
+  kite.store %pv2, %bv : tensor<1024x!kite.ptr<f32>, #v>
+  return
+}
+
+// -----
+
+#b = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [4, 1], order = [1, 0]}>
+#c = #kitegpu.blocked<{sizePerThread = [4, 1], threadsPerWarp = [16, 2], warpsPerCTA = [1, 4], order = [0, 1]}>
+#r = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+
+// Through broadcast and expand_dims down to a range built in a slice of the
+// target layout.
+// CHECK-DAG: #[[C:.*]] = #kitegpu.blocked<{sizePerThread = [4, 1], threadsPerWarp = [16, 2], warpsPerCTA = [1, 4], order = [0, 1]}>
+// CHECK-DAG: #[[S:.*]] = #kitegpu.slice<{dim = 1, parent = #[[C]]}>
+// CHECK-LABEL: func.func @through_shape_ops
+// CHECK: %[[R:.*]] = kite.make_range 0 to 64 : tensor<64xi32, #[[S]]>
+// CHECK: %[[E:.*]] = kite.expand_dims %[[R]] axis = 1 : tensor<64xi32, #[[S]]> -> tensor<64x1xi32, #[[C]]>
+// CHECK: kite.broadcast %[[E]] : tensor<64x1xi32, #[[C]]> -> tensor<64x64xi32, #[[C]]>
+// CHECK-NOT: kitegpu.convert_layout
+func.func @through_shape_ops() -> tensor<64x64xi32, #c> {
+  %r = kite.make_range 0 to 64 : tensor<64xi32, #r>
+  %rs = kitegpu.convert_layout %r : tensor<64xi32, #r> -> tensor<64xi32, #kitegpu.slice<{dim = 1, parent = #b}>>
+  %e = kite.expand_dims %rs axis = 1 : tensor<64xi32, #kitegpu.slice<{dim = 1, parent = #b}>> -> tensor<64x1xi32, #b>
+  %f = kite.broadcast %e : tensor<64x1xi32, #b> -> tensor<64x64xi32, #b>
+  %g = kitegpu.convert_layout %f : tensor<64x64xi32, #b> -> tensor<64x64xi32, #c>
+  return %g : tensor<64x64xi32, #c>
+}
+
+// -----
+
+#b = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+#c = #kitegpu.blocked<{sizePerThread = [4, 1], threadsPerWarp = [16, 2], warpsPerCTA = [1, 4], order = [0, 1]}>
+
+// Data loaded in one layout and stored in another needs its conversion.
+// CHECK-LABEL: func.func @needed
+// CHECK: %[[V:.*]] = kite.load
+// CHECK: %[[C:.*]] = kitegpu.convert_layout %[[V]]
+// CHECK: kite.store %{{.*}}, %[[C]]
+func.func @needed(%p: tensor<64x64x!kite.ptr<f32>, #b>, %q: tensor<64x64x!kite.ptr<f32>, #c>) {
+  %v = kite.load %p : tensor<64x64x!kite.ptr<f32>, #b>
+  %w = kitegpu.convert_layout %v : tensor<64x64xf32, #b> -> tensor<64x64xf32, #c>
+  kite.store %q, %w : tensor<64x64x!kite.ptr<f32>, #c>
+  return
+}
+
+// -----
+
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+
+// %s has another use: moving the conversion above it would duplicate the
+// add and turn one conversion into two, so it stays.
+// CHECK-LABEL: func.func @shared_value
+// CHECK-COUNT-1: arith.addf
+// CHECK-NOT: arith.addf
+func.func @shared_value(%a: tensor<1024xf32, #v>, %b: tensor<1024xf32, #v>) -> (tensor<1024xf32, #d>, tensor<1024xf32, #v>) {
+  %ad = kitegpu.convert_layout %a : tensor<1024xf32, #v> -> tensor<1024xf32, #d>
+  %bd = kitegpu.convert_layout %b : tensor<1024xf32, #v> -> tensor<1024xf32, #d>
+  %s = arith.addf %ad, %bd : tensor<1024xf32, #d>
+  %sv = kitegpu.convert_layout %s : tensor<1024xf32, #d> -> tensor<1024xf32, #v>
+  return %s, %sv : tensor<1024xf32, #d>, tensor<1024xf32, #v>
+}

@@ -1,0 +1,107 @@
+// Every verifier of the kitegpu dialect, with its message.
+// RUN: kite-opt %s --split-input-file --verify-diagnostics
+
+// expected-error @+1 {{sizePerThread, threadsPerWarp, warpsPerCTA and order must have one rank, got 2, 2, 1 and 2}}
+func.func @rank_mismatch(%x: tensor<4x4xf32, #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4], order = [1, 0]}>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{threadsPerWarp entries must be powers of two, got 6}}
+func.func @not_power_of_two(%x: tensor<4xf32, #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [6], warpsPerCTA = [4], order = [0]}>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{order must be a permutation of [0, 2)}}
+func.func @bad_order(%x: tensor<4x4xf32, #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 1]}>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expected an integer list 'order'}}
+func.func @missing_field(%x: tensor<4xf32, #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4]}>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{slice dim 2 is out of range for a rank-2 parent}}
+func.func @slice_dim(%x: tensor<4xf32, #kitegpu.slice<{dim = 2, parent = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>}>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{the parent of a slice must have rank 2 or more}}
+func.func @slice_of_1d(%x: tensor<4xf32, #kitegpu.slice<{dim = 0, parent = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>}>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{vec, perPhase and maxPhase entries must be powers of two, got 3}}
+func.func @shared_vec(%x: !kitegpu.memdesc<4x4xf32, #kitegpu.shared<{vec = 3, perPhase = 1, maxPhase = 1, order = [1, 0]}>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{shared layout order has 1 entries for a rank-2 buffer}}
+func.func @memdesc_rank(%x: !kitegpu.memdesc<4x4xf32, #kitegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>>) {
+  return
+}
+
+// -----
+
+#a = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+func.func @convert_shape(%x: tensor<128xf32, #a>) {
+  // expected-error @+1 {{'kitegpu.convert_layout' op changes the shape or element type}}
+  %0 = kitegpu.convert_layout %x : tensor<128xf32, #a> -> tensor<128xf16, #a>
+  return
+}
+
+// -----
+
+#a = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+func.func @convert_plain(%x: tensor<128xf32>) {
+  // expected-error @+1 {{'kitegpu.convert_layout' op needs distributed layouts on both sides}}
+  %0 = kitegpu.convert_layout %x : tensor<128xf32> -> tensor<128xf32, #a>
+  return
+}
+
+// -----
+
+#a = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#s = #kitegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
+func.func @local_load_shape(%m: !kitegpu.memdesc<64xf32, #s>) {
+  // expected-error @+1 {{'kitegpu.local_load' op tensor 'tensor<128xf32, #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>>' does not match the buffer}}
+  %0 = kitegpu.local_load %m : !kitegpu.memdesc<64xf32, #s> -> tensor<128xf32, #a>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'kitegpu.num-warps' must be a positive power of two i32, got 3 : i32}}
+module attributes {"kitegpu.num-warps" = 3 : i32} {
+}
+
+// -----
+
+func.func @not_on_module() attributes {"kitegpu.threads-per-warp" = 32 : i32} {
+  // expected-error @-1 {{'kitegpu.threads-per-warp' is only valid on a module}}
+  return
+}
+
+// -----
+
+module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 8 : i32} {
+  func.func @wrong_subgroup() {
+    // expected-error @+1 {{has 32 threads per warp and 4 warps, but the module has 8 and 4}}
+    %0 = kite.make_range 0 to 128 : tensor<128xi32, #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>>
+    return
+  }
+}
