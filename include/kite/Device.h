@@ -91,7 +91,8 @@ struct DeviceOptions {
 class KITE_API Buffer {
 public:
   Buffer() = default;
-  bool valid() const { return impl != nullptr; }
+  /// False for an empty handle and once the memory is released.
+  bool valid() const;
   /// The address a kernel dereferences (a PhysicalStorageBuffer pointer).
   uint64_t address() const;
   uint64_t size() const;

@@ -244,6 +244,7 @@ Buffer::Buffer(std::shared_ptr<detail::DeviceImpl> device,
                std::shared_ptr<detail::BufferImpl> impl)
     : device(std::move(device)), impl(std::move(impl)) {}
 
+bool Buffer::valid() const { return impl && !impl->released(); }
 uint64_t Buffer::address() const {
   return impl && !impl->released() ? impl->address() : 0;
 }

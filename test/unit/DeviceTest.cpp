@@ -192,6 +192,7 @@ TEST(Buffers, MisuseIsReportedNotFatal) {
   buffer->release();
   buffer->release();
   EXPECT_EQ(copy.address(), 0u);
+  EXPECT_FALSE(copy.valid());
   kite::Status released = device.download(copy, bytes, 4);
   EXPECT_TRUE(contains(released.message(), "download: the buffer was released"))
       << released.message();
