@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(cmake ninja-build ccache clang llvm-22-dev libmlir-22-dev mlir-22-tools libgtest-dev)
+APT_PACKAGES=(cmake ninja-build ccache clang llvm-22-dev libmlir-22-dev mlir-22-tools libgtest-dev
+  mesa-vulkan-drivers libvulkan-dev spirv-tools)
 PIP_PACKAGES=(numpy pytest pybind11 lit nbclient nbformat ipykernel scikit-build-core)
 PYTHON=${PYTHON:-python3}
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

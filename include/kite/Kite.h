@@ -2,7 +2,10 @@
 #ifndef KITE_KITE_H
 #define KITE_KITE_H
 
+#include "kite/Cache.h"
 #include "kite/Compiler.h"
+#include "kite/Device.h"
+#include "kite/Status.h"
 #include "kite/Version.h"
 
 #endif // KITE_KITE_H

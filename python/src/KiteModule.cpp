@@ -4,6 +4,7 @@
 // links libkite.so and never sees an MLIR or LLVM symbol.
 //
 //===----------------------------------------------------------------------===//
+#include "Bindings.h"
 #include "kite/Kite.h"
 
 #include <pybind11/pybind11.h>
@@ -21,7 +22,7 @@ static std::string formatDiagnostic(const kite::Diagnostic &d) {
 }
 
 PYBIND11_MODULE(_C, m) {
-  m.doc() = "Kite's compiler (libkite): run IR stages, version, build id.";
+  m.doc() = "Kite's compiler (libkite): IR stages, devices, the JIT cache.";
 
   py::class_<kite::Diagnostic>(m, "Diagnostic")
       .def_readonly("severity", &kite::Diagnostic::severity)
@@ -78,4 +79,6 @@ PYBIND11_MODULE(_C, m) {
   m.def("version", &kite::version, "Kite's version, e.g. '0.1.0'.");
   m.def("build_id", &kite::buildId,
         "A stable id of this build of libkite, for cache keys.");
+  kite::python::bindDevice(m);
+  kite::python::bindCache(m);
 }

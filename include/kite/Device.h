@@ -1,0 +1,198 @@
+//===- Device.h - devices, buffers, kernels and launches --------*- C++ -*-===//
+//
+// Part of Kite's public C++ API: no Vulkan or CUDA types (the backends sit
+// behind pimpl handles), no exceptions; failures come back as a Status whose
+// message names the failing call, e.g.
+// "vkAllocateMemory failed: VK_ERROR_OUT_OF_DEVICE_MEMORY".
+//
+// Handles (Device, Buffer, Kernel) are cheap to copy and share ownership: a
+// buffer or kernel keeps its device alive. Every operation on a device is
+// synchronous (it waits for the device) and may be called from any thread.
+// The argument ABI of launch() is described in docs/vulkan-abi.md.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KITE_DEVICE_H
+#define KITE_DEVICE_H
+
+#include "kite/Export.h"
+#include "kite/Status.h"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kite {
+
+namespace detail {
+class DeviceImpl;
+class BufferImpl;
+class KernelImpl;
+} // namespace detail
+
+/// What a device is and what it can do.
+struct DeviceProperties {
+  std::string name;       ///< "vulkan:0": what Device::open accepts.
+  std::string backend;    ///< "vulkan".
+  std::string deviceName; ///< The driver's name, "llvmpipe (LLVM 15.0.6, ...)".
+  std::string deviceType; ///< "discrete-gpu", "integrated-gpu", "cpu", ...
+  std::string vendor;     ///< "NVIDIA", "AMD", "Intel", "Mesa", or "0x1234".
+  uint32_t vendorId = 0;
+  uint32_t deviceId = 0;
+  std::string driverName;     ///< "llvmpipe", "NVIDIA", "radv", ...
+  std::string driverInfo;     ///< "Mesa 22.3.6 (LLVM 15.0.6)".
+  uint32_t driverVersion = 0; ///< As the driver encodes it.
+  std::string apiVersion;     ///< "1.3.230".
+  /// The device UUID as 8-4-4-4-12 hex digits (VkPhysicalDeviceIDProperties).
+  /// With driverVersion it identifies the exact target in cache keys.
+  std::string uuid;
+
+  uint32_t subgroupSize = 0;
+  uint32_t minSubgroupSize = 0;
+  uint32_t maxSubgroupSize = 0;
+  uint32_t maxSharedMemoryBytes = 0;
+  uint32_t maxPushConstantBytes = 0;
+  std::array<uint32_t, 3> maxWorkGroupCount{};
+  std::array<uint32_t, 3> maxWorkGroupSize{};
+  uint32_t maxWorkGroupInvocations = 0;
+  uint64_t maxAllocationBytes = 0;
+
+  /// Arithmetic types the device's shaders may use.
+  bool int8 = false, int16 = false, int64 = false;
+  bool fp16 = false, fp64 = false;
+  /// 8- and 16-bit loads and stores through storage-buffer pointers.
+  bool storage8 = false, storage16 = false;
+  /// Atomic add of 32-bit floats on buffers (VK_EXT_shader_atomic_float).
+  bool fp32AtomicAdd = false;
+
+  /// Empty when Device::open can use the device, else why it cannot (e.g. it
+  /// lacks Vulkan 1.2 or bufferDeviceAddress).
+  std::string unsupportedReason;
+};
+
+/// Every device this process can see, usable or not; empty when there is no
+/// Vulkan loader or driver. Never fails.
+KITE_API std::vector<DeviceProperties> listDevices();
+
+/// Settings of Device::open. The defaults are what users want; the others
+/// exist so that tests can reach code paths this machine would not take.
+struct DeviceOptions {
+  /// Pretend maxComputeWorkGroupCount is at most this (0 = the device's), so
+  /// that small grids are split into several dispatches.
+  std::array<uint32_t, 3> maxWorkGroupCount{0, 0, 0};
+  /// Copy through staging buffers even when device memory is host-visible.
+  bool stagingCopies = false;
+  /// Pretend maxPushConstantsSize is at most this (0 = the device's).
+  uint32_t maxPushConstantBytes = 0;
+};
+
+/// A block of device memory with a 64-bit device address.
+class KITE_API Buffer {
+public:
+  Buffer() = default;
+  /// False for an empty handle and once the memory is released.
+  bool valid() const;
+  /// The address a kernel dereferences (a PhysicalStorageBuffer pointer).
+  uint64_t address() const;
+  uint64_t size() const;
+  /// Frees the memory now (other copies of this handle become invalid); the
+  /// last handle's destructor does it otherwise. Safe to call twice.
+  void release();
+
+private:
+  friend class Device;
+  Buffer(std::shared_ptr<detail::DeviceImpl> device,
+         std::shared_ptr<detail::BufferImpl> impl);
+  // The device is declared first so that it outlives the buffer's memory.
+  std::shared_ptr<detail::DeviceImpl> device;
+  std::shared_ptr<detail::BufferImpl> impl;
+};
+
+/// How the packed argument bytes of a kernel reach it (docs/vulkan-abi.md).
+enum class ArgumentPassing {
+  PushConstants, ///< Inline after the launch header.
+  Buffer,        ///< In a buffer whose address follows the launch header.
+};
+
+/// A compute shader and how to run it.
+struct KernelSpec {
+  std::vector<uint32_t> spirv; ///< A SPIR-V module, as 32-bit words.
+  std::string entryPoint = "main";
+  /// The workgroup size, given to the shader as specialization constants 0,
+  /// 1 and 2 (a shader with a fixed LocalSize ignores them).
+  std::array<uint32_t, 3> localSize{1, 1, 1};
+  /// Size of the push-constant block the shader declares (multiple of 4).
+  uint32_t pushConstantBytes = 0;
+  ArgumentPassing argumentPassing = ArgumentPassing::PushConstants;
+};
+
+/// A kernel loaded on one device: its compute pipeline, built once.
+class KITE_API Kernel {
+public:
+  Kernel() = default;
+  bool valid() const { return impl != nullptr; }
+  const std::string &entryPoint() const;
+  std::array<uint32_t, 3> localSize() const;
+  uint32_t pushConstantBytes() const;
+  ArgumentPassing argumentPassing() const;
+
+private:
+  friend class Device;
+  Kernel(std::shared_ptr<detail::DeviceImpl> device,
+         std::shared_ptr<detail::KernelImpl> impl);
+  std::shared_ptr<detail::DeviceImpl> device;
+  std::shared_ptr<detail::KernelImpl> impl;
+};
+
+/// Bytes of the launch header that starts the push-constant block: program
+/// id offset of the dispatch (u32[3]) and the whole grid (u32[3]).
+inline constexpr uint32_t kLaunchHeaderBytes = 24;
+
+/// How a kernel with `argBytes` of packed arguments receives them on a device
+/// allowing `maxPushConstantBytes`; the compiler and launch agree through it.
+KITE_API ArgumentPassing chooseArgumentPassing(uint64_t argBytes,
+                                               uint32_t maxPushConstantBytes);
+
+class KITE_API Device {
+public:
+  Device() = default;
+  /// Opens "vulkan:N", or the first usable device for "" or "vulkan". Opening
+  /// the same device twice with default options returns the same device.
+  static Result<Device> open(const std::string &name = "",
+                             const DeviceOptions &options = {});
+
+  bool valid() const { return impl != nullptr; }
+  const DeviceProperties &properties() const;
+  /// The limits launches obey, after DeviceOptions.
+  std::array<uint32_t, 3> dispatchLimit() const;
+
+  Result<Buffer> allocate(uint64_t bytes);
+  Status upload(const Buffer &buffer, const void *data, uint64_t bytes,
+                uint64_t offset = 0);
+  Status download(const Buffer &buffer, void *data, uint64_t bytes,
+                  uint64_t offset = 0);
+  /// Sets `bytes` bytes (all the rest when ~0) from `offset` to a repeated
+  /// 32-bit pattern; offset and bytes are multiples of 4.
+  Status fill(const Buffer &buffer, uint32_t pattern, uint64_t offset = 0,
+              uint64_t bytes = ~uint64_t(0));
+
+  /// Validates the module, builds its compute pipeline, and caches it: the
+  /// same spec loads the same kernel again at once.
+  Result<Kernel> loadKernel(const KernelSpec &spec);
+  /// Runs `grid` workgroups (programs) and waits for them. `args` are the
+  /// packed argument bytes; grids beyond dispatchLimit() are split into
+  /// several dispatches, each told its program id offset.
+  Status launch(const Kernel &kernel, std::array<uint32_t, 3> grid,
+                const void *args, uint64_t argBytes);
+  /// Number of vkCmdDispatch calls the last launch made (for tests).
+  uint64_t lastLaunchDispatches() const;
+
+private:
+  explicit Device(std::shared_ptr<detail::DeviceImpl> impl);
+  std::shared_ptr<detail::DeviceImpl> impl;
+};
+
+} // namespace kite
+
+#endif // KITE_DEVICE_H

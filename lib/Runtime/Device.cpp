@@ -1,0 +1,273 @@
+//===- Device.cpp - kite::Device over the backends ------------------------===//
+//
+// Picks the backend from the device name and checks every argument before a
+// backend sees it, so that misuse comes back as a message, never a crash.
+//
+//===----------------------------------------------------------------------===//
+#include "kite/Device.h"
+#include "lib/Runtime/DeviceImpl.h"
+
+#ifdef KITE_HAVE_VULKAN
+#include "backends/spirv/VulkanDevice.h"
+#endif
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
+using namespace kite;
+
+std::vector<DeviceProperties> kite::listDevices() {
+  std::vector<DeviceProperties> devices;
+#ifdef KITE_HAVE_VULKAN
+  if (vulkan::VulkanInstance *instance = vulkan::VulkanInstance::get())
+    for (const vulkan::PhysicalDevice &device : instance->devices())
+      devices.push_back(device.properties);
+#endif
+  return devices;
+}
+
+ArgumentPassing kite::chooseArgumentPassing(uint64_t argBytes,
+                                            uint32_t maxPushConstantBytes) {
+  return kLaunchHeaderBytes + argBytes <= maxPushConstantBytes
+             ? ArgumentPassing::PushConstants
+             : ArgumentPassing::Buffer;
+}
+
+/// "vulkan:3" -> 3; "", "vulkan" -> the first usable device; -1 if malformed.
+static long parseVulkanIndex(const std::string &name) {
+  if (name.empty() || name == "vulkan")
+    return -2;
+  const std::string prefix = "vulkan:";
+  if (name.compare(0, prefix.size(), prefix) != 0 ||
+      name.size() == prefix.size() || name.size() > prefix.size() + 6)
+    return -1;
+  for (size_t i = prefix.size(); i < name.size(); ++i)
+    if (name[i] < '0' || name[i] > '9')
+      return -1;
+  return std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+}
+
+Result<Device> Device::open(const std::string &name,
+                            const DeviceOptions &options) {
+  long index = parseVulkanIndex(name);
+  if (index == -1)
+    return Status::error("unknown device '" + name +
+                         "': expected 'vulkan' or 'vulkan:N'");
+#ifndef KITE_HAVE_VULKAN
+  return Status::error("cannot open '" + name +
+                       "': this Kite was built without Vulkan");
+#else
+  if (index == -2) {
+    std::vector<DeviceProperties> devices = listDevices();
+    for (size_t i = 0; i < devices.size() && index < 0; ++i)
+      if (devices[i].unsupportedReason.empty())
+        index = static_cast<long>(i);
+    if (index < 0) {
+      std::string why;
+      vulkan::VulkanInstance::get(&why);
+      return Status::error("no usable Vulkan device" +
+                           (why.empty() ? std::string() : ": " + why));
+    }
+  }
+  // Users open "vulkan:0" in many places; they all get one device, so that
+  // buffers and kernels from one work with the others.
+  bool shared = options.maxWorkGroupCount == std::array<uint32_t, 3>{} &&
+                !options.stagingCopies && options.maxPushConstantBytes == 0;
+  static std::mutex mutex;
+  static std::map<long, std::weak_ptr<detail::DeviceImpl>> opened;
+  std::lock_guard<std::mutex> guard(mutex);
+  if (shared)
+    if (std::shared_ptr<detail::DeviceImpl> device = opened[index].lock())
+      return Device(device);
+  auto device =
+      vulkan::VulkanDevice::open(static_cast<unsigned>(index), options);
+  if (!device)
+    return device.status();
+  std::shared_ptr<detail::DeviceImpl> impl = std::move(*device);
+  if (shared)
+    opened[index] = impl;
+  return Device(impl);
+#endif
+}
+
+Device::Device(std::shared_ptr<detail::DeviceImpl> impl)
+    : impl(std::move(impl)) {}
+
+const DeviceProperties &Device::properties() const {
+  static const DeviceProperties none;
+  return impl ? impl->properties() : none;
+}
+
+std::array<uint32_t, 3> Device::dispatchLimit() const {
+  return impl ? impl->dispatchLimit() : std::array<uint32_t, 3>{};
+}
+
+uint64_t Device::lastLaunchDispatches() const {
+  return impl ? impl->lastLaunchDispatches() : 0;
+}
+
+Result<Buffer> Device::allocate(uint64_t bytes) {
+  if (!impl)
+    return Status::error("allocate: the device is not open");
+  uint64_t most = impl->properties().maxAllocationBytes;
+  if (most && bytes > most)
+    return Status::error("allocate: " + std::to_string(bytes) +
+                         " bytes exceed the device's largest allocation (" +
+                         std::to_string(most) + " bytes)");
+  Result<std::shared_ptr<detail::BufferImpl>> buffer = impl->allocate(bytes);
+  if (!buffer)
+    return buffer.status();
+  return Buffer(impl, std::move(*buffer));
+}
+
+/// Checks that [offset, offset + bytes) lies in a live buffer of this device.
+static Status checkRange(const char *call, const detail::DeviceImpl *device,
+                         const detail::DeviceImpl *owner,
+                         const detail::BufferImpl *buffer, uint64_t offset,
+                         uint64_t bytes) {
+  std::string name(call);
+  if (!device)
+    return Status::error(name + ": the device is not open");
+  if (!buffer)
+    return Status::error(name + ": the buffer is empty");
+  if (owner != device)
+    return Status::error(name + ": the buffer belongs to another device");
+  if (buffer->released())
+    return Status::error(name + ": the buffer was released");
+  if (offset > buffer->size() || bytes > buffer->size() - offset)
+    return Status::error(name + ": bytes [" + std::to_string(offset) + ", " +
+                         std::to_string(offset) + " + " +
+                         std::to_string(bytes) +
+                         ") are outside the buffer of " +
+                         std::to_string(buffer->size()) + " bytes");
+  return Status::success();
+}
+
+Status Device::upload(const Buffer &buffer, const void *data, uint64_t bytes,
+                      uint64_t offset) {
+  if (Status status = checkRange("upload", impl.get(), buffer.device.get(),
+                                 buffer.impl.get(), offset, bytes);
+      !status)
+    return status;
+  if (bytes == 0)
+    return Status::success();
+  if (!data)
+    return Status::error("upload: no data");
+  return impl->upload(*buffer.impl, data, bytes, offset);
+}
+
+Status Device::download(const Buffer &buffer, void *data, uint64_t bytes,
+                        uint64_t offset) {
+  if (Status status = checkRange("download", impl.get(), buffer.device.get(),
+                                 buffer.impl.get(), offset, bytes);
+      !status)
+    return status;
+  if (bytes == 0)
+    return Status::success();
+  if (!data)
+    return Status::error("download: no destination");
+  return impl->download(*buffer.impl, data, bytes, offset);
+}
+
+Status Device::fill(const Buffer &buffer, uint32_t pattern, uint64_t offset,
+                    uint64_t bytes) {
+  if (buffer.impl && bytes == ~uint64_t(0))
+    bytes = buffer.impl->size() >= offset ? buffer.impl->size() - offset : 0;
+  if (Status status = checkRange("fill", impl.get(), buffer.device.get(),
+                                 buffer.impl.get(), offset, bytes);
+      !status)
+    return status;
+  if (offset % 4 || bytes % 4)
+    return Status::error("fill: offset and size must be multiples of 4");
+  if (bytes == 0)
+    return Status::success();
+  return impl->fill(*buffer.impl, pattern, offset, bytes);
+}
+
+Result<Kernel> Device::loadKernel(const KernelSpec &spec) {
+  if (!impl)
+    return Status::error("loadKernel: the device is not open");
+  const DeviceProperties &p = impl->properties();
+  uint32_t invocations = 1;
+  for (int i = 0; i < 3; ++i) {
+    if (spec.localSize[i] == 0 || spec.localSize[i] > p.maxWorkGroupSize[i])
+      return Status::error(
+          "loadKernel: local size " + std::to_string(spec.localSize[i]) +
+          " in dimension " + std::to_string(i) + " is outside [1, " +
+          std::to_string(p.maxWorkGroupSize[i]) + "]");
+    invocations *= spec.localSize[i];
+  }
+  if (invocations > p.maxWorkGroupInvocations)
+    return Status::error("loadKernel: a workgroup of " +
+                         std::to_string(invocations) +
+                         " invocations exceeds the device's " +
+                         std::to_string(p.maxWorkGroupInvocations));
+  uint32_t least = kLaunchHeaderBytes +
+                   (spec.argumentPassing == ArgumentPassing::Buffer ? 8 : 0);
+  if (spec.pushConstantBytes < least || spec.pushConstantBytes % 4)
+    return Status::error(
+        "loadKernel: pushConstantBytes must be a multiple of 4 and at least " +
+        std::to_string(least) + " (the launch header" +
+        (spec.argumentPassing == ArgumentPassing::Buffer
+             ? " and the argument buffer's address)"
+             : ")"));
+  Result<std::shared_ptr<detail::KernelImpl>> kernel = impl->loadKernel(spec);
+  if (!kernel)
+    return kernel.status();
+  return Kernel(impl, std::move(*kernel));
+}
+
+Status Device::launch(const Kernel &kernel, std::array<uint32_t, 3> grid,
+                      const void *args, uint64_t argBytes) {
+  if (!impl)
+    return Status::error("launch: the device is not open");
+  if (!kernel.impl)
+    return Status::error("launch: the kernel is empty");
+  if (kernel.device != impl)
+    return Status::error("launch: the kernel was loaded on another device");
+  if (argBytes && !args)
+    return Status::error("launch: no argument bytes");
+  const KernelSpec &spec = kernel.impl->spec;
+  if (spec.argumentPassing == ArgumentPassing::PushConstants &&
+      kLaunchHeaderBytes + argBytes > spec.pushConstantBytes)
+    return Status::error(
+        "launch: " + std::to_string(argBytes) +
+        " argument bytes do not fit the kernel's push constants (" +
+        std::to_string(spec.pushConstantBytes - kLaunchHeaderBytes) +
+        " bytes after the launch header); compile it with arguments in a "
+        "buffer");
+  return impl->launch(*kernel.impl, grid, args, argBytes);
+}
+
+Buffer::Buffer(std::shared_ptr<detail::DeviceImpl> device,
+               std::shared_ptr<detail::BufferImpl> impl)
+    : device(std::move(device)), impl(std::move(impl)) {}
+
+bool Buffer::valid() const { return impl && !impl->released(); }
+uint64_t Buffer::address() const {
+  return impl && !impl->released() ? impl->address() : 0;
+}
+uint64_t Buffer::size() const { return impl ? impl->size() : 0; }
+void Buffer::release() {
+  if (impl)
+    impl->release();
+}
+
+Kernel::Kernel(std::shared_ptr<detail::DeviceImpl> device,
+               std::shared_ptr<detail::KernelImpl> impl)
+    : device(std::move(device)), impl(std::move(impl)) {}
+
+const std::string &Kernel::entryPoint() const {
+  static const std::string none;
+  return impl ? impl->spec.entryPoint : none;
+}
+std::array<uint32_t, 3> Kernel::localSize() const {
+  return impl ? impl->spec.localSize : std::array<uint32_t, 3>{};
+}
+uint32_t Kernel::pushConstantBytes() const {
+  return impl ? impl->spec.pushConstantBytes : 0;
+}
+ArgumentPassing Kernel::argumentPassing() const {
+  return impl ? impl->spec.argumentPassing : ArgumentPassing::PushConstants;
+}
