@@ -1,5 +1,7 @@
 //===- Registration.cpp - dialects and passes Kite IR may use -------------===//
+#include "backends/spirv/emitter/Passes.h"
 #include "dialects/Kite/KiteDialect.h"
+#include "dialects/KiteThread/KiteThreadDialect.h"
 #include "lib/JIT/Pipeline.h"
 #include "lib/Transforms/Passes.h"
 
@@ -7,9 +9,13 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -22,6 +28,10 @@ void mlir::kite::registerKiteDialects(DialectRegistry &registry) {
   registry.insert<KiteDialect, arith::ArithDialect, cf::ControlFlowDialect,
                   func::FuncDialect, math::MathDialect, scf::SCFDialect,
                   ub::UBDialect>();
+  // Thread-level IR and what the SPIR-V emitter produces.
+  registry.insert<kitethread::KiteThreadDialect, gpu::GPUDialect,
+                  memref::MemRefDialect, vector::VectorDialect,
+                  spirv::SPIRVDialect>();
   func::registerInlinerExtension(registry);
 }
 
@@ -29,6 +39,7 @@ void mlir::kite::registerKitePasses() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerKiteTransformsPasses(); // generated from Passes.td
+    kitespirv::registerKiteSPIRVEmitterPasses();
     registerCanonicalizerPass();
     registerCSEPass();
     registerInlinerPass();
