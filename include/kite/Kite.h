@@ -3,6 +3,7 @@
 #define KITE_KITE_H
 
 #include "kite/Compiler.h"
+#include "kite/Spirv.h"
 #include "kite/Version.h"
 
 #endif // KITE_KITE_H
