@@ -1,22 +1,22 @@
 // The kernel, the grid and launch arguments: push constants and builtins.
 // RUN: kite-opt %s --split-input-file --convert-kitethread-to-spirv | FileCheck %s
 
-// The push-constant block is { u64 argsAddress, u32 gridOffset[3],
-// u32 gridSize[3] }; program_id adds the dispatch's grid offset.
+// The push-constant block is { u32 programIdOffset[3], u32 grid[3],
+// u64 argsAddress } (docs/vulkan-abi.md); program_id adds the dispatch's
+// offset.
 
 // CHECK-LABEL: spirv.module @grid PhysicalStorageBuffer64 GLSL450 requires #spirv.vce<v1.5,
 // CHECK-DAG: spirv.GlobalVariable @__builtin__WorkgroupId__ built_in("WorkgroupId") : !spirv.ptr<vector<3xi32>, Input>
-// CHECK-DAG: spirv.GlobalVariable @__kite_launch : !spirv.ptr<!spirv.struct<(i64 [0], !spirv.array<3 x i32, stride=4> [8], !spirv.array<3 x i32, stride=4> [20]), Block>, PushConstant>
+// CHECK-DAG: spirv.GlobalVariable @__kite_launch : !spirv.ptr<!spirv.struct<(!spirv.array<3 x i32, stride=4> [0], !spirv.array<3 x i32, stride=4> [12], i64 [24]), Block>, PushConstant>
 // CHECK: spirv.func @grid() "None"
 // CHECK-DAG: %[[C0:.*]] = spirv.Constant 0 : i32
 // CHECK-DAG: %[[C1:.*]] = spirv.Constant 1 : i32
-// CHECK-DAG: %[[C2:.*]] = spirv.Constant 2 : i32
 // CHECK: %[[IDS:.*]] = spirv.Load "Input" %{{.*}} : vector<3xi32>
 // CHECK: %[[ID:.*]] = spirv.CompositeExtract %[[IDS]][1 : i32] : vector<3xi32>
-// CHECK: %[[OFFP:.*]] = spirv.AccessChain %{{.*}}[%[[C1]], %[[C1]]]
+// CHECK: %[[OFFP:.*]] = spirv.AccessChain %{{.*}}[%[[C0]], %[[C1]]]
 // CHECK: %[[OFF:.*]] = spirv.Load "PushConstant" %[[OFFP]] : i32
 // CHECK: %[[PID:.*]] = spirv.IAdd %[[ID]], %[[OFF]] : i32
-// CHECK: %[[NUMP:.*]] = spirv.AccessChain %{{.*}}[%[[C2]], %[[C0]]]
+// CHECK: %[[NUMP:.*]] = spirv.AccessChain %{{.*}}[%[[C1]], %[[C0]]]
 // CHECK: %[[NUM:.*]] = spirv.Load "PushConstant" %[[NUMP]] : i32
 // CHECK: spirv.IAdd %[[PID]], %[[NUM]] : i32
 // CHECK: spirv.EntryPoint "GLCompute" @grid, @__builtin__WorkgroupId__, @__kite_launch{{$}}
@@ -34,8 +34,8 @@ module attributes {"kitethread.num-threads" = 256 : i32} {
 
 // -----
 
-// Arguments are packed at their natural alignment, in order: i32 at 0, i1
-// at 4 and 5 (each read as a byte of its aligned word), i64 at 8, f32 at 16.
+// Arguments are packed in order, each aligned to its size: i32 at 0, i1 at 4
+// and 8 (a u32 each), i64 at 16, f32 at 24.
 
 // CHECK-LABEL: spirv.module @args
 // CHECK: %[[ARGS0:.*]] = spirv.Load "PushConstant" %{{.*}} : i64
@@ -44,18 +44,15 @@ module attributes {"kitethread.num-threads" = 256 : i32} {
 // CHECK: %[[A1:.*]] = spirv.IAdd %{{.*}}, %cst4_i64 : i64
 // CHECK: %[[P1:.*]] = spirv.ConvertUToPtr %[[A1]] : i64 to !spirv.ptr<i32, PhysicalStorageBuffer>
 // CHECK: %[[WORD1:.*]] = spirv.Load "PhysicalStorageBuffer" %[[P1]] ["Aligned", 4] : i32
-// CHECK: %[[BYTE1:.*]] = spirv.BitwiseAnd %[[WORD1]], %cst255_i32 : i32
-// CHECK: spirv.INotEqual %[[BYTE1]], %cst0_i32 : i32
-// CHECK: %[[A2:.*]] = spirv.IAdd %{{.*}}, %cst4_i64 : i64
+// CHECK: spirv.INotEqual %[[WORD1]], %cst0_i32 : i32
+// CHECK: %[[A2:.*]] = spirv.IAdd %{{.*}}, %cst8_i64 : i64
 // CHECK: %[[P2:.*]] = spirv.ConvertUToPtr %[[A2]] : i64 to !spirv.ptr<i32, PhysicalStorageBuffer>
 // CHECK: %[[WORD2:.*]] = spirv.Load "PhysicalStorageBuffer" %[[P2]] ["Aligned", 4] : i32
-// CHECK: %[[SHIFTED:.*]] = spirv.ShiftRightLogical %[[WORD2]], %cst8_i32 : i32, i32
-// CHECK: %[[BYTE2:.*]] = spirv.BitwiseAnd %[[SHIFTED]], %cst255_i32 : i32
-// CHECK: spirv.INotEqual %[[BYTE2]], %cst0_i32 : i32
-// CHECK: %[[A3:.*]] = spirv.IAdd %{{.*}}, %cst8_i64 : i64
+// CHECK: spirv.INotEqual %[[WORD2]], %cst0_i32 : i32
+// CHECK: %[[A3:.*]] = spirv.IAdd %{{.*}}, %cst16_i64 : i64
 // CHECK: %[[P3:.*]] = spirv.ConvertUToPtr %[[A3]] : i64 to !spirv.ptr<i64, PhysicalStorageBuffer>
 // CHECK: spirv.Load "PhysicalStorageBuffer" %[[P3]] ["Aligned", 8] : i64
-// CHECK: %[[A4:.*]] = spirv.IAdd %{{.*}}, %cst16_i64 : i64
+// CHECK: %[[A4:.*]] = spirv.IAdd %{{.*}}, %cst24_i64 : i64
 // CHECK: %[[P4:.*]] = spirv.ConvertUToPtr %[[A4]] : i64 to !spirv.ptr<f32, PhysicalStorageBuffer>
 // CHECK: spirv.Load "PhysicalStorageBuffer" %[[P4]] ["Aligned", 4] : f32
 module attributes {"kitethread.num-threads" = 32 : i32} {
