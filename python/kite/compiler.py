@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .frontend import cache_key, tracer
-from .runtime import devices as runtime_devices
+from .runtime import registry
 
 STAGES = ("kite", "kitegpu")
 _METADATA = "metadata.json"
@@ -55,8 +55,8 @@ def resolve_target(target: Optional[str]) -> Target:
     default). None means the default device if it compiles, else the first
     Vulkan device, else ``"generic"``."""
     if target is None:
-        default = runtime_devices.default_device()
-        vulkan = [d for d in runtime_devices.devices() if d.startswith("vulkan:")]
+        default = registry.default_device()
+        vulkan = [d for d in registry.devices() if d.startswith("vulkan:")]
         target = default if default.startswith("vulkan:") else (vulkan[0] if vulkan else "generic")
     if target == "generic" or target.startswith("generic:"):
         size = 32
@@ -66,14 +66,14 @@ def resolve_target(target: Optional[str]) -> Target:
                 raise ValueError(f"target '{target}': write 'generic' or 'generic:subgroup=N'")
             size = int(spec[len("subgroup="):])
         return Target(f"generic:subgroup={size}", size, f"generic threads_per_warp={size}")
-    if target == runtime_devices.INTERPRETER:
+    if target == registry.INTERPRETER:
         raise ValueError("the interpreter runs kernels without compiling them; compile for "
                          "'vulkan:N' or 'generic' instead")
     if target == "vulkan" or target.startswith("vulkan:"):
-        device = runtime_devices.vulkan_device(runtime_devices.resolve_device(target, "target"))
+        device = registry.vulkan_device(registry.resolve_device(target, "target"))
         return Target(device.name, device.subgroup_size, device.target_identity())
     raise ValueError(f"unknown target '{target}'; this build compiles for 'vulkan:N' "
-                     f"({', '.join(runtime_devices.devices()[:-1]) or 'none here'}) or "
+                     f"({', '.join(registry.devices()[:-1]) or 'none here'}) or "
                      "'generic[:subgroup=N]'")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from ..language import dtypes as dt
-from .devices import INTERPRETER, default_device
+from .registry import INTERPRETER, default_device
 
 
 def _is_host_array(value) -> bool:
