@@ -51,6 +51,13 @@ def test_generic_targets_compile_without_a_device():
                        target="generic").metadata["threads_per_warp"] == 32
 
 
+def test_the_default_target_is_the_first_vulkan_device_else_generic(monkeypatch):
+    monkeypatch.delenv("KITE_DEVICE", raising=False)
+    vulkan = [d for d in kite.devices() if d.startswith("vulkan:")]
+    compiled = add.compile(F32, F32, F32, kl.int32, BLOCK=64)
+    assert compiled.metadata["target"] == (vulkan[0] if vulkan else "generic:subgroup=32")
+
+
 @pytest.mark.parametrize("target, message", [
     ("interpreter", "the interpreter runs kernels without compiling them"),
     ("cuda:0", "unknown target 'cuda:0'; this build compiles for 'vulkan:N'"),
