@@ -3,7 +3,8 @@ from . import language  # noqa: F401
 from .errors import CompilationError, KernelRuntimeError  # noqa: F401
 from .jit import KernelFunction, KiteFunction, func, kernel  # noqa: F401
 from .language.core import constexpr  # noqa: F401
-from .runtime_device import default_device  # noqa: F401
+from .compiler import CompiledKernel  # noqa: F401
+from .runtime import default_device, devices  # noqa: F401
 from .tensor import Tensor, empty, from_numpy, zeros  # noqa: F401
 
 __version__ = "0.1.0"

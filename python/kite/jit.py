@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 from .frontend import specialization, tracer
 from .language.core import active_builder
@@ -34,12 +35,14 @@ class KiteFunction:
 
 class KernelFunction(KiteFunction):
     """A kernel (``@kite.kernel``): ``kernel[grid](*args, **meta)`` launches it,
-    ``kernel.trace(*args, **meta)`` returns its kite IR, ``kernel.fn`` is the
-    original Python function."""
+    ``kernel.trace(*args, **meta)`` returns its kite IR,
+    ``kernel.compile(*args, **meta)`` compiles it without launching, and
+    ``kernel.fn`` is the original Python function."""
 
     def __init__(self, fn):
         super().__init__(fn)
         self._trace_cache: dict = {}
+        self._compiled: dict = {}  # specialisation key -> CompiledKernel (compiler.py)
 
     def __getitem__(self, grid):
         return lambda *args, **kwargs: self.run(grid, *args, **kwargs)
@@ -62,13 +65,23 @@ class KernelFunction(KiteFunction):
             self._trace_cache[key] = text
         return text
 
+    def compile(self, *args, target: Optional[str] = None, num_warps: int = 4, **meta):
+        """Compiles for ``target`` ("vulkan:N", "generic[:subgroup=N]"; None: the
+        default, see compiler.resolve_target) without launching, through the JIT
+        cache; arguments stand for their types as in ``trace``. Returns a
+        ``kite.CompiledKernel``."""
+        from .compiler import compile_kernel
+        return compile_kernel(self, args, meta, target=target, num_warps=num_warps)
+
     def run(self, grid, *args, **kwargs):
         from .interpreter import launcher
-        from .runtime_device import resolve_launch_device
-        device = resolve_launch_device(args, kwargs)
+        from .runtime.arguments import launch_device
+        specs, options, values = self.specialize(args, kwargs)
+        device = launch_device(specs, values, interpret=interpret_requested())
         if device == "interpreter":
-            return launcher.launch(self, grid, args, kwargs)
-        raise RuntimeError(f"no backend can run kernels on '{device}' in this build yet")
+            return launcher.launch(self, grid, specs, values, kwargs)
+        compiled = self.compile(*args, target=device, **kwargs)
+        return compiled.launch(grid, values)
 
 
 def kernel(fn=None, **_options):

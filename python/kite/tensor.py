@@ -1,60 +1,96 @@
-"""``kite.Tensor``: a small array on a kite device (for now, the interpreter)."""
+"""``kite.Tensor``: a small contiguous array on a kite device, either
+``vulkan:N`` (a device buffer with a 64-bit address) or the ``interpreter``
+(a numpy array the interpreter reads and writes in place)."""
 from __future__ import annotations
+
+import math
+import weakref
+from typing import Optional
 
 import numpy as np
 
 from .interpreter import numerics
 from .language import dtypes as dt
-
-DEVICES = ("interpreter",)
-
-
-def _check_device(device) -> str:
-    device = "interpreter" if device is None else str(device)
-    if device not in DEVICES:
-        raise ValueError(f"unknown or unavailable device '{device}'; this build has: "
-                         f"{', '.join(DEVICES)}")
-    return device
+from .runtime import INTERPRETER, resolve_device, vulkan_device
 
 
 class Tensor:
     """A contiguous array on a device. ``numpy()`` copies it back to the host
-    (bfloat16 and fp8 come back as float32)."""
+    (bfloat16 and fp8 come back as float32). The device memory is freed when
+    the tensor is garbage-collected."""
 
-    def __init__(self, storage: np.ndarray, dtype: dt.dtype, device: str):
-        self._storage = np.ascontiguousarray(storage)
+    def __init__(self, shape: tuple, dtype: dt.dtype, device: str, *,
+                 host: Optional[np.ndarray] = None, buffer=None):
+        self._shape = tuple(int(s) for s in shape)
         self.dtype = dtype
         self.device = device
+        self._host = host          # interpreter tensors: the storage itself
+        self._buffer = buffer      # Vulkan tensors: a kite._C.Buffer
+        if buffer is not None:
+            weakref.finalize(self, buffer.release).atexit = False
 
     @property
     def shape(self) -> tuple:
-        return self._storage.shape
+        return self._shape
 
     @property
     def ndim(self) -> int:
-        return self._storage.ndim
+        return len(self._shape)
 
     def numel(self) -> int:
-        return int(self._storage.size)
+        return math.prod(self._shape)
 
     def element_size(self) -> int:
-        return self._storage.itemsize
+        return numerics.storage_dtype(self.dtype).itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self.element_size()
 
     def data_ptr(self) -> int:
-        return int(self._storage.ctypes.data)
+        """The address kernels see: a device address for Vulkan tensors, the
+        numpy buffer's address for interpreter tensors."""
+        if self._buffer is not None:
+            return int(self._buffer.address)
+        return int(self._host.ctypes.data)
+
+    def host_storage(self) -> np.ndarray:
+        """The interpreter's storage (written in place by launches)."""
+        if self._host is None:
+            raise ValueError(f"a tensor on '{self.device}' has no host storage")
+        return self._host
 
     def numpy(self) -> np.ndarray:
+        if self._buffer is not None:
+            storage = vulkan_device(self.device).download(
+                self._buffer, self._shape, numerics.storage_dtype(self.dtype))
+        else:
+            storage = self._host.copy()
         if numerics.is_emulated(self.dtype):
-            return numerics.decode(self._storage, self.dtype)
-        return self._storage.copy()
+            return numerics.decode(storage, self.dtype)
+        return storage
 
     def __repr__(self) -> str:
         return f"kite.Tensor(shape={self.shape}, dtype={self.dtype}, device='{self.device}')"
 
 
-def from_numpy(array, device=None, dtype=None) -> Tensor:
-    """Copies a numpy array to ``device``; ``dtype`` converts it (e.g. to kl.bfloat16)."""
-    device = _check_device(device)
+def _shape_of(shape) -> tuple:
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+
+
+def _from_storage(storage: np.ndarray, dtype: dt.dtype, device: str) -> Tensor:
+    if device == INTERPRETER:
+        return Tensor(storage.shape, dtype, device, host=np.ascontiguousarray(storage))
+    vk = vulkan_device(device)
+    buffer = vk.allocate(storage.nbytes)
+    vk.upload(buffer, storage)
+    return Tensor(storage.shape, dtype, device, buffer=buffer)
+
+
+def from_numpy(array, device=None, dtype: Optional[dt.dtype] = None) -> Tensor:
+    """Copies a numpy array to ``device`` (default: ``kite.default_device()``);
+    ``dtype`` converts it (e.g. to kl.bfloat16)."""
+    device = resolve_device(device)
     array = np.asarray(array)
     if dtype is None:
         dtype = dt.from_numpy_dtype(array.dtype)
@@ -62,14 +98,23 @@ def from_numpy(array, device=None, dtype=None) -> Tensor:
         storage = numerics.encode(array.astype(np.float32), dtype)
     else:
         storage = array.astype(dtype.np_dtype, copy=True)
-    return Tensor(storage, dtype, device)
+    return _from_storage(storage, dtype, device)
 
 
-def empty(shape, dtype=dt.float32, device=None) -> Tensor:
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return Tensor(np.empty(shape, numerics.storage_dtype(dtype)), dtype, _check_device(device))
+def empty(shape, dtype: dt.dtype = dt.float32, device=None) -> Tensor:
+    """An uninitialised tensor on ``device``."""
+    shape, device = _shape_of(shape), resolve_device(device)
+    if device == INTERPRETER:
+        return Tensor(shape, dtype, device, host=np.empty(shape, numerics.storage_dtype(dtype)))
+    nbytes = math.prod(shape) * numerics.storage_dtype(dtype).itemsize
+    return Tensor(shape, dtype, device, buffer=vulkan_device(device).allocate(nbytes))
 
 
-def zeros(shape, dtype=dt.float32, device=None) -> Tensor:
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return Tensor(np.zeros(shape, numerics.storage_dtype(dtype)), dtype, _check_device(device))
+def zeros(shape, dtype: dt.dtype = dt.float32, device=None) -> Tensor:
+    """A tensor of zeros on ``device`` (all-zero bits are zero in every dtype)."""
+    tensor = empty(shape, dtype, device)
+    if tensor._buffer is not None:
+        vulkan_device(tensor.device).zero(tensor._buffer)
+    else:
+        tensor._host[...] = 0
+    return tensor

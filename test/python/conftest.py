@@ -1,8 +1,16 @@
 """Shared helpers of the pytest tier (import them with ``from conftest import ...``)."""
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 import numpy as np
+
+# A JIT cache of this test session's own, never the user's ~/.cache/kite
+# (read by kite._C.Cache.default() on first use, after this runs).
+os.environ["KITE_CACHE_DIR"] = tempfile.mkdtemp(prefix="kite-test-cache-")
+atexit.register(shutil.rmtree, os.environ["KITE_CACHE_DIR"], True)
 
 try:
     import kite
@@ -42,3 +50,13 @@ def assert_close(actual, expected, dtype=None):
         rtol, atol = TOL.get(dtype, TOL[np.dtype(np.float32)])
         np.testing.assert_allclose(np.asarray(actual, np.float64), np.asarray(expected, np.float64),
                                    rtol=rtol, atol=atol)
+
+
+def vulkan_device():
+    """The first Vulkan device (lavapipe on CPU-only machines), or skip."""
+    import pytest
+    found = [d for d in kite.devices() if d.startswith("vulkan:")]
+    if not found:
+        pytest.skip("no usable Vulkan device in this process")
+    return found[0]
+

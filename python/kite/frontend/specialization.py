@@ -98,6 +98,11 @@ def bind(fn, args, kwargs):
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as exc:
+        positional = [n for n, p in signature.parameters.items()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(args) > len(positional):
+            raise TypeError(f"{fn.__name__} takes {len(positional)} positional arguments "
+                            f"({', '.join(positional)}), but {len(args)} were given") from None
         raise TypeError(f"{fn.__name__}{signature}: {exc}") from None
     bound.apply_defaults()
     constexprs = constexpr_params(fn)

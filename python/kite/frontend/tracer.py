@@ -53,11 +53,12 @@ def trace_module(fn, traced_fn, specs) -> str:
     return builder.module_text(fn.__name__, params, builder.pop_region(), loc)
 
 
-def run_stage(module_text: str, stage: str, debug_info: bool = False) -> str:
-    """Verifies and optimises a module in libkite; its diagnostics become
+def run_stage(module_text: str, stage: str, debug_info: bool = False, **target) -> str:
+    """Verifies and optimises a module in libkite (``target``: num_warps and
+    threads_per_warp for the kitegpu stage); its diagnostics become
     CompilationErrors at the user's line."""
     from .. import _C
-    result = _C.run_stage(module_text, stage, debug_info=debug_info)
+    result = _C.run_stage(module_text, stage, debug_info=debug_info, **target)
     if not result.ok:
         diags = [d for d in result.diagnostics if d.severity == "error"] or list(result.diagnostics)
         first = diags[0] if diags else None

@@ -8,7 +8,7 @@ import itertools
 
 import numpy as np
 
-from ..frontend.specialization import bind, call_arguments
+from ..frontend.specialization import call_arguments
 from ..language.core import building, tensor
 from ..tensor import Tensor
 from .memory import AddressSpace
@@ -26,24 +26,23 @@ def _grid(grid, meta) -> tuple:
     return grid + (1,) * (3 - len(grid))
 
 
-def _storage(name, value):
+def _storage(value) -> np.ndarray:
+    """The array a pointer argument points into (devices were checked before)."""
     if isinstance(value, Tensor):
-        if value.device != "interpreter":
-            raise ValueError(f"argument '{name}' is on '{value.device}', not the interpreter")
-        return value._storage
-    array = value if isinstance(value, np.ndarray) else np.asarray(value)
-    return array
+        return value.host_storage()
+    return value if isinstance(value, np.ndarray) else np.asarray(value)
 
 
-def launch(kernel, grid, args, kwargs):
-    specs, _options, values = bind(kernel.fn, args, dict(kwargs))
+def launch(kernel, grid, specs, values, kwargs):
+    """Runs ``kernel`` over ``grid`` with arguments already bound to ``specs``
+    and checked (runtime/arguments.py)."""
     memory = AddressSpace()
     call_args = []
     for spec, value in zip(specs, values):
         if spec.is_constexpr:
             call_args.append(spec.value)
         elif spec.type.is_ptr():
-            base = memory.register(spec.name, _storage(spec.name, value), spec.type.element_ty)
+            base = memory.register(spec.name, _storage(value), spec.type.element_ty)
             call_args.append(tensor(np.array(base, np.int64), spec.type))
         else:
             call_args.append(tensor(np.array(value, compute_dtype(spec.type)), spec.type))

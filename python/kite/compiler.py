@@ -1,0 +1,195 @@
+"""``kernel.compile(...)``: a kernel through the named stages for one target,
+through the JIT cache of DESIGN.md §6.
+
+The lookup order is: the kernel's in-memory map from its specialisation key
+(argument types, constexprs, options, target name; no source hashing) to the
+``CompiledKernel``; then the disk cache (``kite._C.Cache.default()``, in
+``$KITE_CACHE_DIR``), keyed by the full key of ``frontend/cache_key.py``;
+then the pipeline, whose every stage is stored on disk."""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Optional
+
+from .frontend import cache_key, tracer
+from .runtime import registry
+
+STAGES = ("kite", "kitegpu")
+_METADATA = "metadata.json"
+
+
+class CompileStats:
+    """What this process's compilations did (tests read it to prove cache hits)."""
+
+    def __init__(self):
+        self.pipeline_runs = 0
+        self.disk_hits = 0
+        self.memory_hits = 0
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+stats = CompileStats()
+
+
+@dataclass(frozen=True)
+class Target:
+    """What code is compiled for: ``name`` as users write it, the subgroup
+    size layouts use, and ``identity``, which the cache key hashes."""
+    name: str
+    threads_per_warp: int
+    identity: str
+
+    @property
+    def is_device(self) -> bool:
+        return self.name.startswith("vulkan:")
+
+
+def resolve_target(target: Optional[str]) -> Target:
+    """``"vulkan:N"`` (that device's subgroup size and identity), ``"generic"``
+    or ``"generic:subgroup=N"`` (no device: N threads per warp, 32 by
+    default). None means the default device if it compiles, else the first
+    Vulkan device, else ``"generic"``."""
+    if target is None:
+        default = registry.default_device()
+        vulkan = [d for d in registry.devices() if d.startswith("vulkan:")]
+        target = default if default.startswith("vulkan:") else (vulkan[0] if vulkan else "generic")
+    if target == "generic" or target.startswith("generic:"):
+        size = 32
+        if target != "generic":
+            spec = target[len("generic:"):]
+            if not spec.startswith("subgroup=") or not spec[len("subgroup="):].isdigit():
+                raise ValueError(f"target '{target}': write 'generic' or 'generic:subgroup=N'")
+            size = int(spec[len("subgroup="):])
+        return Target(f"generic:subgroup={size}", size, f"generic threads_per_warp={size}")
+    if target == registry.INTERPRETER:
+        raise ValueError("the interpreter runs kernels without compiling them; compile for "
+                         "'vulkan:N' or 'generic' instead")
+    if target == "vulkan" or target.startswith("vulkan:"):
+        device = registry.vulkan_device(registry.resolve_device(target, "target"))
+        return Target(device.name, device.subgroup_size, device.target_identity())
+    raise ValueError(f"unknown target '{target}'; this build compiles for 'vulkan:N' "
+                     f"({', '.join(registry.devices()[:-1]) or 'none here'}) or "
+                     "'generic[:subgroup=N]'")
+
+
+class CompiledKernel:
+    """A kernel compiled for one specialisation and target. ``asm`` maps each
+    stage name to its text; ``compiled[grid](*args)`` launches it after
+    checking that the arguments match what it was compiled for."""
+
+    def __init__(self, kernel, specs, options: dict, target: Target, key: str, asm: dict):
+        self.kernel = kernel
+        self.name = kernel.__name__
+        self.specs = specs
+        self.options = options
+        self.target = target
+        self.asm = asm
+        self.metadata = {"name": self.name, "num_warps": options["num_warps"],
+                         "threads_per_warp": target.threads_per_warp,
+                         "target": target.name, "cache_key": key}
+
+    def __getitem__(self, grid):
+        return lambda *args, **kwargs: self.run(grid, *args, **kwargs)
+
+    def run(self, grid, *args, **kwargs):
+        from .runtime.arguments import check_specialization, launch_device
+        specs, options, values = self.kernel.specialize(args, kwargs)
+        for name, value in options.items():
+            if self.options.get(name) != value:
+                raise ValueError(f"{self.name}: {name}={value!r} at launch, but the kernel was "
+                                 f"compiled with {name}={self.options.get(name)!r}")
+        check_specialization(self.name, self.specs, specs)
+        if not self.target.is_device:
+            raise RuntimeError(f"{self.name} was compiled for '{self.target.name}', which is "
+                               "not a device; compile it for 'vulkan:N' to launch it")
+        launch_device(specs, values, target=self.target.name)
+        self.launch(grid, values)
+
+    def launch(self, grid, values):
+        """Runs the kernel on its device (arguments already checked)."""
+        raise RuntimeError(f"cannot launch {self.name} on '{self.target.name}': compiled "
+                           "kernels on Vulkan need the SPIR-V code generator, which is not "
+                           "yet in this build (use device='interpreter' or KITE_INTERPRET=1)")
+
+    def __repr__(self) -> str:
+        return (f"<kite.CompiledKernel {self.name} for {self.target.name}, "
+                f"num_warps={self.options['num_warps']}, key {self.metadata['cache_key'][:16]}>")
+
+
+def _run_pipeline(kernel, specs, options: dict, target: Target) -> dict:
+    stats.pipeline_runs += 1
+    raw = tracer.trace_module(kernel.fn, kernel._traced(), specs)
+    return {"kite": tracer.run_stage(raw, "kite"),
+            "kitegpu": tracer.run_stage(raw, "kitegpu", num_warps=options["num_warps"],
+                                        threads_per_warp=target.threads_per_warp)}
+
+
+def _files(asm: dict, metadata: dict) -> dict:
+    files = {f"{stage}.mlir": text for stage, text in asm.items()}
+    files[_METADATA] = json.dumps(metadata, sort_keys=True)
+    return files
+
+
+def _asm_of(files: Optional[dict]) -> Optional[dict]:
+    """The stages of a cache entry, or None if it lacks any (never trusted half)."""
+    if not files or _METADATA not in files:
+        return None
+    try:
+        stages = json.loads(files[_METADATA])["stages"]
+        return {stage: files[f"{stage}.mlir"].decode() for stage in stages}
+    except (KeyError, ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def _dump(name: str, key: str, asm: dict) -> None:
+    root = os.environ.get("KITE_DUMP_IR", "")
+    if not root:
+        return
+    folder = os.path.join(root, f"{name}-{key[:16]}")
+    os.makedirs(folder, exist_ok=True)
+    for stage, text in asm.items():
+        with open(os.path.join(folder, f"{stage}.mlir"), "w") as f:
+            f.write(text)
+
+
+def compile_kernel(kernel, args, kwargs: dict, target: Optional[str] = None,
+                   num_warps: int = 4) -> CompiledKernel:
+    """The ``CompiledKernel`` of ``kernel`` for these arguments (which stand
+    for their types, as in ``kernel.trace``) on ``target``."""
+    from . import _C
+    if not isinstance(num_warps, int) or num_warps < 1 or num_warps & (num_warps - 1):
+        raise ValueError(f"num_warps must be a positive power of two, got {num_warps!r}")
+    specs, options, _values = kernel.specialize(args, dict(kwargs, num_warps=num_warps))
+    resolved = resolve_target(target)
+    options["threads_per_warp"] = resolved.threads_per_warp
+    fast_key = (tuple(s.key() for s in specs), tuple(sorted(options.items())), resolved.name)
+    compiled = kernel._compiled.get(fast_key)
+    if compiled is not None:
+        stats.memory_hits += 1
+        return compiled
+
+    parts = cache_key.key_parts(kernel, specs, options, resolved.identity,
+                                _C.build_id(), _C.version())
+    key = cache_key.cache_key(parts)
+    cache = _C.Cache.default()
+    asm = _asm_of(cache.lookup(key))
+    if asm is not None:
+        stats.disk_hits += 1
+    else:
+        asm = _run_pipeline(kernel, specs, options, resolved)
+        metadata = {"name": kernel.__name__, "stages": list(asm)}
+        try:
+            # Another process may have published the same key first: use its
+            # entry, so that every process runs identical bytes.
+            asm = _asm_of(cache.store(key, _files(asm, metadata))) or asm
+        except _C.CacheError as exc:
+            warnings.warn(f"kite: could not store {kernel.__name__} in the JIT cache: {exc}")
+    compiled = CompiledKernel(kernel, specs, options, resolved, key, asm)
+    _dump(compiled.name, key, asm)
+    kernel._compiled[fast_key] = compiled
+    return compiled
