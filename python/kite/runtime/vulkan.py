@@ -43,5 +43,27 @@ class VulkanDevice:
     def zero(self, buffer) -> None:
         self._device.fill(buffer, 0)
 
+
+
+    # -- kernels ----------------------------------------------------------
+    def emitter_options(self) -> dict:
+        """What the SPIR-V emitter may use on this device."""
+        p = self.properties
+        return {"subgroup_size": int(p.subgroup_size), "int8": bool(p.int8 and p.storage8),
+                "int16": bool(p.int16 and p.storage16), "int64": bool(p.int64),
+                "float16": bool(p.fp16 and p.storage16), "float64": bool(p.fp64),
+                "atomic_float_add": bool(p.fp32_atomic_add)}
+
+    def load_kernel(self, spirv: bytes, entry_point: str, num_threads: int):
+        # The emitter reads the arguments through the address that follows the
+        # 24-byte launch header (ArgumentPassing.BUFFER).
+        return self._device.load_kernel(spirv, entry_point=entry_point,
+                                        local_size=(num_threads, 1, 1),
+                                        push_constant_bytes=_C.LAUNCH_HEADER_BYTES + 8,
+                                        argument_passing=_C.ArgumentPassing.BUFFER)
+
+    def launch(self, kernel, grid: tuple, args: bytes) -> None:
+        self._device.launch(kernel, grid, args)
+
     def __repr__(self) -> str:
         return f"<kite VulkanDevice {self.name}: {self.properties.device_name}>"

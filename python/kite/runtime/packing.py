@@ -1,0 +1,41 @@
+"""Packs a launch's runtime arguments into the bytes a compiled kernel reads
+(docs/vulkan-abi.md): declaration order, each at the next offset aligned to
+its size; pointers as 64-bit device addresses, ``i1`` as a 32-bit word."""
+from __future__ import annotations
+
+import struct
+from typing import Sequence
+
+from ..language import dtypes as dt
+
+_FORMATS = {"i1": "I", "i8": "b", "i16": "h", "i32": "i", "i64": "q",
+            "f16": "e", "f32": "f", "f64": "d"}
+_UNSIGNED = {"i8": "B", "i16": "H", "i32": "I", "i64": "Q"}
+
+
+def _format(ty: dt.dtype) -> str:
+    if ty.is_ptr():
+        return "Q"
+    if ty.is_int_unsigned():
+        return _UNSIGNED[ty.mlir]
+    if ty.mlir not in _FORMATS:
+        raise TypeError(f"arguments of type {ty.name} cannot be passed to a kernel")
+    return _FORMATS[ty.mlir]
+
+
+def pack_arguments(specs: Sequence, values: Sequence) -> bytes:
+    """The packed bytes of the runtime (non-constexpr) arguments."""
+    from ..tensor import Tensor
+    out = bytearray()
+    for spec, value in zip(specs, values):
+        if spec.is_constexpr:
+            continue
+        fmt = "<" + _format(spec.type)
+        size = struct.calcsize(fmt)
+        out.extend(b"\0" * (-len(out) % size))
+        if spec.type.is_ptr():
+            value = value.data_ptr() if isinstance(value, Tensor) else int(value)
+        elif spec.type.is_bool():
+            value = 1 if value else 0
+        out.extend(struct.pack(fmt, value))
+    return bytes(out)
