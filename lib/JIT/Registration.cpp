@@ -1,6 +1,8 @@
 //===- Registration.cpp - dialects and passes Kite IR may use -------------===//
+#include "backends/spirv/emitter/Passes.h"
 #include "dialects/Kite/KiteDialect.h"
 #include "dialects/KiteGPU/KiteGPUDialect.h"
+#include "dialects/KiteThread/KiteThreadDialect.h"
 #include "lib/Analysis/Passes.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 #include "lib/JIT/Pipeline.h"
@@ -10,9 +12,13 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -23,9 +29,13 @@
 using namespace mlir;
 
 void mlir::kite::registerKiteDialects(DialectRegistry &registry) {
-  registry.insert<KiteDialect, kitegpu::KiteGPUDialect, arith::ArithDialect, cf::ControlFlowDialect,
-                  func::FuncDialect, math::MathDialect, scf::SCFDialect,
-                  ub::UBDialect>();
+  registry.insert<KiteDialect, kitegpu::KiteGPUDialect, arith::ArithDialect,
+                  cf::ControlFlowDialect, func::FuncDialect, math::MathDialect,
+                  scf::SCFDialect, ub::UBDialect>();
+  // Thread-level IR and what the SPIR-V emitter produces.
+  registry.insert<kitethread::KiteThreadDialect, gpu::GPUDialect,
+                  memref::MemRefDialect, vector::VectorDialect,
+                  spirv::SPIRVDialect>();
   func::registerInlinerExtension(registry);
 }
 
@@ -48,6 +58,7 @@ void mlir::kite::registerKitePasses() {
     registerKiteTransformsPasses(); // generated from Passes.td
     registerKiteAnalysisPasses();
     kitegpu::registerKiteToKiteGPUPasses();
+    kitespirv::registerKiteSPIRVEmitterPasses();
     registerCanonicalizerPass();
     registerCSEPass();
     registerInlinerPass();

@@ -1,0 +1,187 @@
+//===- AtomicOpsToSPIRV.cpp - atomics on PhysicalStorageBuffer pointers ---===//
+//
+// Integer kinds and xchg map to one spirv.Atomic* op. Float add, max and min
+// have no core SPIR-V op: fadd uses SPV_EXT_shader_atomic_float_add where the
+// target enables it, and otherwise (like fmax and fmin) a compare-and-swap
+// loop on the bits. Atomics are device-scoped and acquire-release.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace mlir::kitespirv;
+using kite::RMWOp;
+
+static spirv::ScopeAttr getDeviceScope(MLIRContext *context) {
+  return spirv::ScopeAttr::get(context, spirv::Scope::Device);
+}
+
+static spirv::MemorySemanticsAttr getSemantics(MLIRContext *context,
+                                               bool acquireRelease = true) {
+  return spirv::MemorySemanticsAttr::get(
+      context, acquireRelease ? spirv::MemorySemantics::AcquireRelease |
+                                    spirv::MemorySemantics::UniformMemory
+                              : spirv::MemorySemantics::None);
+}
+
+/// One atomic compare-exchange on integer bits; returns the old bits.
+static Value compareExchange(OpBuilder &b, Location loc, Value ptr,
+                             Value value, Value comparator) {
+  MLIRContext *context = b.getContext();
+  return spirv::AtomicCompareExchangeOp::create(
+      b, loc, value.getType(), ptr, getDeviceScope(context),
+      getSemantics(context), getSemantics(context, /*acquireRelease=*/false),
+      value, comparator);
+}
+
+/// The float combine of a CAS loop.
+static Value combineFloats(OpBuilder &b, Location loc, RMWOp kind, Value old,
+                           Value val) {
+  switch (kind) {
+  case RMWOp::FAdd:
+    return spirv::FAddOp::create(b, loc, old, val);
+  case RMWOp::FMax:
+    return spirv::GLFMaxOp::create(b, loc, old, val);
+  default:
+    return spirv::GLFMinOp::create(b, loc, old, val);
+  }
+}
+
+/// old = *p; do { seen = cas(p, old, f(old, val)); } while (seen != old).
+static Value emitCASLoop(OpBuilder &b, Location loc, RMWOp kind, Value addr,
+                         Value val) {
+  Type floatType = val.getType();
+  Type intType = b.getIntegerType(floatType.getIntOrFloatBitWidth());
+  int32_t bytes = floatType.getIntOrFloatBitWidth() / 8;
+  Value ptr = getGlobalPointer(b, loc, intType, addr);
+  Value initial = spirv::LoadOp::create(
+      b, loc, ptr,
+      spirv::MemoryAccessAttr::get(b.getContext(),
+                                   spirv::MemoryAccess::Aligned),
+      b.getI32IntegerAttr(bytes));
+  auto loop = scf::WhileOp::create(
+      b, loc, TypeRange{intType}, ValueRange{initial},
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value expected = args[0];
+        Value old = spirv::BitcastOp::create(b, loc, floatType, expected);
+        Value updated = spirv::BitcastOp::create(
+            b, loc, intType, combineFloats(b, loc, kind, old, val));
+        Value seen = compareExchange(b, loc, ptr, updated, expected);
+        Value retry = spirv::INotEqualOp::create(b, loc, seen, expected);
+        scf::ConditionOp::create(b, loc, retry, ValueRange{seen});
+      },
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        scf::YieldOp::create(b, loc, args);
+      });
+  return spirv::BitcastOp::create(b, loc, floatType, loop.getResult(0));
+}
+
+/// The atomic itself, unmasked; null for an unknown kind.
+static Value emitAtomic(OpBuilder &b, Location loc, RMWOp kind, Value addr,
+                        Value val, bool atomicFloatAdd) {
+  MLIRContext *context = b.getContext();
+  Type type = val.getType();
+  bool hardwareFAdd = kind == RMWOp::FAdd && atomicFloatAdd && type.isF32();
+  if (!hardwareFAdd &&
+      (kind == RMWOp::FAdd || kind == RMWOp::FMax || kind == RMWOp::FMin))
+    return emitCASLoop(b, loc, kind, addr, val);
+  Value ptr = getGlobalPointer(b, loc, type, addr);
+  auto scope = getDeviceScope(context);
+  auto semantics = getSemantics(context);
+  switch (kind) {
+#define KITE_ATOMIC(KIND, OP)                                                  \
+  case RMWOp::KIND:                                                            \
+    return spirv::OP::create(b, loc, type, ptr, scope, semantics, val);
+    KITE_ATOMIC(Add, AtomicIAddOp)
+    KITE_ATOMIC(Max, AtomicSMaxOp)
+    KITE_ATOMIC(UMax, AtomicUMaxOp)
+    KITE_ATOMIC(Min, AtomicSMinOp)
+    KITE_ATOMIC(UMin, AtomicUMinOp)
+    KITE_ATOMIC(And, AtomicAndOp)
+    KITE_ATOMIC(Or, AtomicOrOp)
+    KITE_ATOMIC(Xor, AtomicXorOp)
+    KITE_ATOMIC(Xchg, AtomicExchangeOp)
+    KITE_ATOMIC(FAdd, EXTAtomicFAddOp)
+#undef KITE_ATOMIC
+  default:
+    return Value();
+  }
+}
+
+namespace {
+struct AtomicRMWPattern : OpConversionPattern<kitethread::AtomicRMWOp> {
+  AtomicRMWPattern(const TypeConverter &converter, MLIRContext *context,
+                   bool atomicFloatAdd)
+      : OpConversionPattern(converter, context),
+        atomicFloatAdd(atomicFloatAdd) {}
+
+  LogicalResult
+  matchAndRewrite(kitethread::AtomicRMWOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RMWOp kind = op.getKind();
+    Value addr = adaptor.getAddr(), val = adaptor.getVal();
+    if (!adaptor.getMask()) {
+      Value old = emitAtomic(rewriter, op.getLoc(), kind, addr, val,
+                             atomicFloatAdd);
+      if (!old)
+        return rewriter.notifyMatchFailure(op, "unknown atomic kind");
+      rewriter.replaceOp(op, old);
+      return success();
+    }
+    // Masked off: memory untouched, the result is zero.
+    Location loc = op.getLoc();
+    auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{val.getType()},
+                                  adaptor.getMask(), /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(ifOp.thenBlock());
+    Value old = emitAtomic(rewriter, loc, kind, addr, val, atomicFloatAdd);
+    if (!old)
+      return rewriter.notifyMatchFailure(op, "unknown atomic kind");
+    scf::YieldOp::create(rewriter, loc, old);
+    rewriter.setInsertionPointToStart(ifOp.elseBlock());
+    Value zero = spirv::ConstantOp::getZero(val.getType(), loc, rewriter);
+    scf::YieldOp::create(rewriter, loc, zero);
+    rewriter.replaceOp(op, ifOp.getResults());
+    return success();
+  }
+
+  bool atomicFloatAdd;
+};
+
+/// SPIR-V compares integers only, so a float CAS compares its bits.
+struct AtomicCASPattern : OpConversionPattern<kitethread::AtomicCASOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(kitethread::AtomicCASOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Type type = op.getType();
+    Type intType = rewriter.getIntegerType(type.getIntOrFloatBitWidth());
+    auto asInt = [&](Value v) -> Value {
+      return type == intType
+                 ? v
+                 : spirv::BitcastOp::create(rewriter, loc, intType, v);
+    };
+    Value ptr = getGlobalPointer(rewriter, loc, intType, adaptor.getAddr());
+    Value old = compareExchange(rewriter, loc, ptr, asInt(adaptor.getVal()),
+                                asInt(adaptor.getCmp()));
+    if (type != intType)
+      old = spirv::BitcastOp::create(rewriter, loc, type, old);
+    rewriter.replaceOp(op, old);
+    return success();
+  }
+};
+} // namespace
+
+void mlir::kitespirv::populateAtomicOpPatterns(
+    const SPIRVTypeConverter &converter, bool atomicFloatAdd,
+    RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<AtomicRMWPattern>(converter, context, atomicFloatAdd);
+  patterns.add<AtomicCASPattern>(converter, context);
+}

@@ -1,0 +1,206 @@
+//===- ConvertKiteThreadToSPIRV.cpp - thread-level IR to a spirv.module ---===//
+//
+// 1. check the module against the target (types, vectors, shuffle widths);
+// 2. map memref memory spaces to storage classes (workgroup -> Workgroup);
+// 3. move the functions into a spirv.module and convert them with the
+//    upstream arith/math/scf/func/gpu/memref/vector patterns and the
+//    kitethread patterns;
+// 4. declare the GLCompute entry point with every global it uses, its
+//    LocalSize, and the minimal version/capabilities/extensions.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "backends/spirv/emitter/Passes.h"
+#include "dialects/Kite/KiteDialect.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
+
+#include "mlir/Conversion/ArithToSPIRV/ArithToSPIRV.h"
+#include "mlir/Conversion/FuncToSPIRV/FuncToSPIRV.h"
+#include "mlir/Conversion/GPUToSPIRV/GPUToSPIRV.h"
+#include "mlir/Conversion/MathToSPIRV/MathToSPIRV.h"
+#include "mlir/Conversion/MemRefToSPIRV/MemRefToSPIRV.h"
+#include "mlir/Conversion/SCFToSPIRV/SCFToSPIRV.h"
+#include "mlir/Conversion/UBToSPIRV/UBToSPIRV.h"
+#include "mlir/Conversion/VectorToSPIRV/VectorToSPIRV.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SPIRV/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace mlir::kitespirv {
+#define GEN_PASS_DEF_CONVERTKITETHREADTOSPIRV
+#include "backends/spirv/emitter/Passes.h.inc"
+} // namespace mlir::kitespirv
+
+using namespace mlir;
+using namespace mlir::kitespirv;
+
+/// Workgroup memrefs are shared memory, private ones per-thread arrays.
+/// Global memory is reached through kitethread addresses, not memrefs.
+static std::optional<spirv::StorageClass> mapMemorySpace(Attribute space) {
+  if (!space)
+    return spirv::StorageClass::Function;
+  auto gpuSpace = dyn_cast<gpu::AddressSpaceAttr>(space);
+  if (!gpuSpace)
+    return std::nullopt;
+  switch (gpuSpace.getValue()) {
+  case gpu::AddressSpace::Workgroup:
+    return spirv::StorageClass::Workgroup;
+  case gpu::AddressSpace::Private:
+    return spirv::StorageClass::Function;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// The one kernel of the module, checked for the shape the emitter expects.
+static FailureOr<func::FuncOp> findKernel(ModuleOp module) {
+  func::FuncOp kernel;
+  for (Operation &op : module.getBody()->getOperations()) {
+    auto fn = dyn_cast<func::FuncOp>(op);
+    if (!fn)
+      return op.emitError() << "thread-level modules hold only func.func, "
+                               "got "
+                            << op.getName();
+    if (!fn->hasAttr(kite::KiteDialect::getKernelAttrName()))
+      continue;
+    if (kernel)
+      return fn.emitError() << "a second kernel; the SPIR-V emitter takes "
+                               "one 'kite.kernel' per module";
+    kernel = fn;
+  }
+  if (!kernel)
+    return module.emitError() << "no func.func marked '"
+                              << kite::KiteDialect::getKernelAttrName() << "'";
+  if (kernel.getNumArguments() || kernel.getNumResults())
+    return kernel.emitError() << "a thread-level kernel takes no arguments "
+                                 "and returns nothing (launch arguments are "
+                                 "kitethread.kernel_arg)";
+  return kernel;
+}
+
+namespace {
+struct ConvertKiteThreadToSPIRVPass
+    : kitespirv::impl::ConvertKiteThreadToSPIRVBase<ConvertKiteThreadToSPIRVPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FailureOr<func::FuncOp> kernel = findKernel(module);
+    if (failed(kernel))
+      return signalPassFailure();
+    auto numThreads = module->getAttrOfType<IntegerAttr>(
+        kitethread::KiteThreadDialect::getNumThreadsAttrName());
+    if (!numThreads) {
+      module.emitError() << "the module needs '"
+                         << kitethread::KiteThreadDialect::getNumThreadsAttrName()
+                         << "' (threads per program)";
+      return signalPassFailure();
+    }
+    TargetFeatures features;
+    features.subgroupSize = subgroupSize;
+    features.int8 = int8;
+    features.int16 = int16;
+    features.int64 = int64;
+    features.float16 = float16;
+    features.float64 = float64;
+    features.atomicFloatAdd = atomicFloatAdd;
+    FailureOr<SmallVector<int64_t>> argOffsets = computeArgOffsets(module);
+    if (failed(checkTarget(module, features)) || failed(argOffsets))
+      return signalPassFailure();
+
+    spirv::MemorySpaceToStorageClassConverter spaces(mapMemorySpace);
+    spirv::convertMemRefTypesAndAttrs(module, spaces);
+
+    std::string name = kernel->getName().str();
+    spirv::TargetEnvAttr targetEnv =
+        getVulkanTargetEnv(&getContext(), features);
+    spirv::ModuleOp spvModule = wrapInSPIRVModule(module, name, targetEnv);
+    if (failed(convert(spvModule, targetEnv, *argOffsets)) ||
+        failed(declareEntryPoint(spvModule, name, numThreads.getInt())))
+      return signalPassFailure();
+  }
+
+  /// Moves every function into a new spirv.module at the end of `module`.
+  spirv::ModuleOp wrapInSPIRVModule(ModuleOp module, StringRef name,
+                                    spirv::TargetEnvAttr targetEnv) {
+    OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+    auto spvModule = spirv::ModuleOp::create(
+        builder, module.getLoc(), spirv::AddressingModel::PhysicalStorageBuffer64,
+        spirv::MemoryModel::GLSL450, std::nullopt, name);
+    spvModule->setAttr(spirv::getTargetEnvAttrName(), targetEnv);
+    Block *body = spvModule.getBody();
+    for (Operation &op :
+         llvm::make_early_inc_range(module.getBody()->getOperations()))
+      if (&op != spvModule.getOperation())
+        op.moveBefore(body, body->end());
+    return spvModule;
+  }
+
+  LogicalResult convert(spirv::ModuleOp spvModule,
+                        spirv::TargetEnvAttr targetEnv,
+                        ArrayRef<int64_t> argOffsets) {
+    SPIRVConversionOptions options;
+    // Unsupported types were reported by checkTarget, not emulated.
+    options.emulateLT32BitScalarTypes = false;
+    options.emulateUnsupportedFloatTypes = false;
+    SPIRVTypeConverter converter(targetEnv, options);
+    std::unique_ptr<ConversionTarget> target =
+        SPIRVConversionTarget::get(targetEnv);
+
+    RewritePatternSet patterns(&getContext());
+    ScfToSPIRVContext scfContext;
+    arith::populateArithToSPIRVPatterns(converter, patterns);
+    populateMathToSPIRVPatterns(converter, patterns);
+    populateSCFToSPIRVPatterns(converter, scfContext, patterns);
+    populateFuncToSPIRVPatterns(converter, patterns);
+    populateGPUToSPIRVPatterns(converter, patterns);
+    populateMemRefToSPIRVPatterns(converter, patterns);
+    populateVectorToSPIRVPatterns(converter, patterns);
+    ub::populateUBToSPIRVConversionPatterns(converter, patterns);
+    populateKernelABIPatterns(converter, argOffsets, patterns);
+    populateMemoryOpPatterns(converter, patterns);
+    populateAtomicOpPatterns(converter, atomicFloatAdd, patterns);
+    populateDebugOpPatterns(converter, patterns);
+    return applyFullConversion(spvModule, *target, std::move(patterns));
+  }
+
+  /// The GLCompute entry point: SPIR-V 1.4+ lists every global variable the
+  /// kernel uses in its interface, not only Input/Output ones.
+  LogicalResult declareEntryPoint(spirv::ModuleOp spvModule, StringRef name,
+                                  int32_t numThreads) {
+    auto fn = spvModule.lookupSymbol<spirv::FuncOp>(name);
+    fn->removeAttr(spirv::getEntryPointABIAttrName());
+    fn->removeAttr(kite::KiteDialect::getKernelAttrName());
+    llvm::SetVector<Attribute> interface;
+    spvModule.walk([&](spirv::AddressOfOp op) {
+      interface.insert(op.getVariableAttr());
+    });
+    OpBuilder builder = OpBuilder::atBlockEnd(spvModule.getBody());
+    spirv::EntryPointOp::create(builder, fn.getLoc(),
+                                spirv::ExecutionModel::GLCompute, fn,
+                                interface.getArrayRef());
+    spirv::ExecutionModeOp::create(builder, fn.getLoc(), fn,
+                                   spirv::ExecutionMode::LocalSize,
+                                   {numThreads, 1, 1});
+    // Fold the repeated push-constant reads, then record the capabilities
+    // and extensions the module uses. The version stays 1.5 (Vulkan 1.2):
+    // the interface above needs 1.4 or later.
+    OpPassManager pm(spirv::ModuleOp::getOperationName());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    pm.addPass(spirv::createSPIRVUpdateVCEPass());
+    if (failed(runPipeline(pm, spvModule)))
+      return failure();
+    spirv::VerCapExtAttr deduced = *spvModule.getVceTriple();
+    spvModule.setVceTripleAttr(spirv::VerCapExtAttr::get(
+        builder.getI32IntegerAttr(static_cast<int32_t>(spirv::Version::V_1_5)),
+        deduced.getCapabilitiesAttr(), deduced.getExtensionsAttr()));
+    spvModule->removeAttr(spirv::getTargetEnvAttrName());
+    return success();
+  }
+};
+} // namespace

@@ -1,0 +1,41 @@
+//===- DebugOpsToSPIRV.cpp - print and assert on Vulkan -------------------===//
+//
+// Vulkan has no printf of its own: device printing needs the
+// NonSemantic.DebugPrintf instruction set and a validation layer to collect
+// the output, which the Kite runtime does not set up. So print and assert
+// are dropped, with a remark saying so (docs/spirv-emitter.md); the
+// interpreter runs them.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
+
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace mlir::kitespirv;
+
+namespace {
+template <typename Op>
+struct DropWithRemark : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(Op op, typename Op::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    op.emitRemark() << op->getName()
+                    << " is dropped: the SPIR-V emitter has no debug printf "
+                       "support on Vulkan (run with KITE_INTERPRET=1 to see "
+                       "it)";
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+} // namespace
+
+void mlir::kitespirv::populateDebugOpPatterns(
+    const SPIRVTypeConverter &converter, RewritePatternSet &patterns) {
+  patterns.add<DropWithRemark<kitethread::PrintOp>,
+               DropWithRemark<kitethread::AssertOp>>(converter,
+                                                     patterns.getContext());
+}

@@ -1,0 +1,68 @@
+//===- KiteThreadToSPIRV.h - pieces of the SPIR-V emitter -------*- C++ -*-===//
+//
+// The pass (ConvertKiteThreadToSPIRV.cpp) checks the module against the
+// target (TargetChecks.cpp), then converts it with the upstream pattern sets
+// and the kitethread patterns declared here, one file per op family.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KITE_BACKENDS_SPIRV_EMITTER_KITETHREADTOSPIRV_H
+#define KITE_BACKENDS_SPIRV_EMITTER_KITETHREADTOSPIRV_H
+
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
+#include "mlir/Dialect/SPIRV/Transforms/SPIRVConversion.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::kitespirv {
+
+/// What the Vulkan device offers beyond Vulkan 1.2's guarantees.
+struct TargetFeatures {
+  unsigned subgroupSize = 32;
+  bool int8 = false, int16 = false, int64 = true;
+  bool float16 = false, float64 = false;
+  bool atomicFloatAdd = false;
+};
+
+/// SPIR-V 1.5 for Vulkan with the capabilities and extensions `features`
+/// allow.
+spirv::TargetEnvAttr getVulkanTargetEnv(MLIRContext *context,
+                                        const TargetFeatures &features);
+
+/// Reports every type, vector shape and shuffle width in `module` that the
+/// target cannot take, naming the Vulkan feature it needs.
+LogicalResult checkTarget(ModuleOp module, const TargetFeatures &features);
+
+/// The byte offset of each launch argument in the packed argument buffer
+/// (natural alignment, in order), from `kitethread.arg-types` on the module
+/// or else from the kernel's `kitethread.kernel_arg` ops. Reports gaps and
+/// disagreeing types.
+FailureOr<SmallVector<int64_t>> computeArgOffsets(ModuleOp module);
+
+/// func.func `kite.kernel` -> spirv.func; program_id, num_programs and
+/// kernel_arg -> builtins and push constants.
+void populateKernelABIPatterns(const SPIRVTypeConverter &converter,
+                               ArrayRef<int64_t> argOffsets,
+                               RewritePatternSet &patterns);
+
+/// kitethread.load/store -> spirv.Load/Store on PhysicalStorageBuffer.
+void populateMemoryOpPatterns(const SPIRVTypeConverter &converter,
+                              RewritePatternSet &patterns);
+
+/// kitethread.atomic_rmw/atomic_cas -> spirv.Atomic* or CAS loops.
+void populateAtomicOpPatterns(const SPIRVTypeConverter &converter,
+                              bool atomicFloatAdd, RewritePatternSet &patterns);
+
+/// kitethread.print/assert -> nothing, with a remark (no debug printf).
+void populateDebugOpPatterns(const SPIRVTypeConverter &converter,
+                             RewritePatternSet &patterns);
+
+/// A PhysicalStorageBuffer pointer to `type` at the i64 address `addr`.
+Value getGlobalPointer(OpBuilder &builder, Location loc, Type type,
+                       Value addr);
+
+/// The name of the push-constant variable (docs/spirv-emitter.md).
+inline constexpr StringLiteral kPushConstantsName = "__kite_launch";
+
+} // namespace mlir::kitespirv
+
+#endif // KITE_BACKENDS_SPIRV_EMITTER_KITETHREADTOSPIRV_H

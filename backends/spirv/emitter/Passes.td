@@ -1,0 +1,40 @@
+#ifndef KITE_BACKENDS_SPIRV_EMITTER_PASSES_TD
+#define KITE_BACKENDS_SPIRV_EMITTER_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertKiteThreadToSPIRV
+    : Pass<"convert-kitethread-to-spirv", "::mlir::ModuleOp"> {
+  let summary = "Thread-level IR to a Vulkan compute spirv.module";
+  let description = [{
+    Turns a module of thread-level IR (one `func.func` marked `kite.kernel`
+    in `arith`, `math`, `scf`, `gpu`, `vector`, workgroup `memref` and
+    `kitethread`) into a `spirv.module PhysicalStorageBuffer64 GLSL450` for
+    Vulkan 1.2 (SPIR-V 1.5). The kernel becomes a GLCompute entry point with
+    `LocalSize = kitethread.num-threads`; launch arguments are read from a
+    push-constant block (docs/spirv-emitter.md has the ABI). Types the
+    target does not enable are reported, with the Vulkan feature they need.
+  }];
+  let options = [
+    Option<"subgroupSize", "subgroup-size", "unsigned", "32",
+           "threads per subgroup; gpu.shuffle widths must equal it">,
+    Option<"int8", "int8", "bool", "false",
+           "i8 is available (shaderInt8, storageBuffer8BitAccess)">,
+    Option<"int16", "int16", "bool", "false",
+           "i16 is available (shaderInt16, storageBuffer16BitAccess)">,
+    Option<"int64", "int64", "bool", "true",
+           "i64 is available (shaderInt64, shaderBufferInt64Atomics); "
+           "launch arguments need it">,
+    Option<"float16", "float16", "bool", "false",
+           "f16 is available (shaderFloat16, storageBuffer16BitAccess)">,
+    Option<"float64", "float64", "bool", "false",
+           "f64 is available (shaderFloat64)">,
+    Option<"atomicFloatAdd", "atomic-float-add", "bool", "false",
+           "f32 atomic add in hardware (VK_EXT_shader_atomic_float, "
+           "shaderBufferFloat32AtomicAdd); otherwise a CAS loop">,
+  ];
+  let dependentDialects = ["::mlir::spirv::SPIRVDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+#endif // KITE_BACKENDS_SPIRV_EMITTER_PASSES_TD

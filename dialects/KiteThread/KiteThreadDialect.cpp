@@ -1,0 +1,56 @@
+//===- KiteThreadDialect.cpp - dialect and module attribute checks --------===//
+#include "dialects/KiteThread/KiteThreadDialect.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+using namespace mlir::kitethread;
+
+#include "dialects/KiteThread/KiteThreadDialect.cpp.inc"
+
+void KiteThreadDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/KiteThread/KiteThreadOps.cpp.inc"
+      >();
+}
+
+/// A launch argument: a scalar of the kinds kitethread.kernel_arg returns.
+static bool isArgType(Type type) {
+  return type.isInteger(1) || type.isInteger(8) || type.isInteger(16) ||
+         type.isInteger(32) || type.isInteger(64) || type.isF16() ||
+         type.isF32() || type.isF64();
+}
+
+/// `kitethread.num-threads` (positive) and `kitethread.shared-bytes`
+/// (non-negative) are i32 attributes of the module holding the kernel;
+/// `kitethread.arg-types` is an array of scalar types.
+LogicalResult KiteThreadDialect::verifyOperationAttribute(Operation *op,
+                                                          NamedAttribute attr) {
+  StringRef name = attr.getName();
+  bool numThreads = name == getNumThreadsAttrName();
+  bool argTypes = name == getArgTypesAttrName();
+  if (!numThreads && !argTypes && name != getSharedBytesAttrName())
+    return op->emitError() << "unknown kitethread attribute '" << name << "'";
+  if (!isa<ModuleOp>(op))
+    return op->emitError() << "'" << name << "' is only valid on a module";
+  if (argTypes) {
+    auto list = dyn_cast<ArrayAttr>(attr.getValue());
+    if (list && llvm::all_of(list, [](Attribute a) {
+          auto type = dyn_cast<TypeAttr>(a);
+          return type && isArgType(type.getValue());
+        }))
+      return success();
+    return op->emitError() << "'" << name << "' must be an array of scalar "
+                           << "types (i1, i8, i16, i32, i64, f16, f32, f64), "
+                           << "got " << attr.getValue();
+  }
+  auto value = dyn_cast<IntegerAttr>(attr.getValue());
+  int64_t minimum = numThreads ? 1 : 0;
+  if (!value || !value.getType().isInteger(32) || value.getInt() < minimum)
+    return op->emitError() << "'" << name << "' must be "
+                           << (numThreads ? "a positive" : "a non-negative")
+                           << " i32, got " << attr.getValue();
+  return success();
+}

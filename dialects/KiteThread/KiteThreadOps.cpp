@@ -1,0 +1,118 @@
+//===- KiteThreadOps.cpp - op definitions and verifiers -------------------===//
+#include "dialects/KiteThread/KiteThreadOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::kitethread;
+
+//===----------------------------------------------------------------------===//
+// Custom assembly directives
+//===----------------------------------------------------------------------===//
+
+/// Grid axes print as `x`, `y`, `z` (as in the kite dialect); an integer is
+/// accepted too.
+static ParseResult parseGridAxis(OpAsmParser &parser, IntegerAttr &axis) {
+  Type i32 = parser.getBuilder().getI32Type();
+  StringRef name;
+  if (succeeded(parser.parseOptionalKeyword(&name, {"x", "y", "z"}))) {
+    axis = IntegerAttr::get(i32, name[0] - 'x');
+    return success();
+  }
+  int32_t value;
+  if (parser.parseInteger(value))
+    return failure();
+  axis = IntegerAttr::get(i32, value);
+  return success();
+}
+
+static void printGridAxis(OpAsmPrinter &p, Operation *, IntegerAttr axis) {
+  int64_t value = axis.getInt();
+  if (value >= 0 && value < 3)
+    p << static_cast<char>('x' + value);
+  else
+    p << value;
+}
+
+#define GET_OP_CLASSES
+#include "dialects/KiteThread/KiteThreadOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Verifiers
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyGridAxis(Operation *op, IntegerAttr axis) {
+  if (axis.getInt() >= 0 && axis.getInt() < 3)
+    return success();
+  return op->emitOpError() << "axis must be 0, 1 or 2, got " << axis.getInt();
+}
+
+LogicalResult ProgramIdOp::verify() {
+  return verifyGridAxis(*this, getAxisAttr());
+}
+LogicalResult NumProgramsOp::verify() {
+  return verifyGridAxis(*this, getAxisAttr());
+}
+
+/// What a memory access may move: no i1 (memory holds bytes; store i8), and
+/// vectors of 32, 64 or 128 bits. `alignment` must be a power of two.
+static LogicalResult verifyAccess(Operation *op, Type type,
+                                  uint32_t alignment) {
+  if (!llvm::isPowerOf2_32(alignment))
+    return op->emitOpError() << "alignment must be a power of two, got "
+                             << alignment;
+  if (getElementTypeOrSelf(type).isInteger(1))
+    return op->emitOpError()
+           << "cannot access " << type
+           << " in memory: booleans are stored as i8 (extend, then compare)";
+  if (auto vector = dyn_cast<VectorType>(type)) {
+    int64_t bits = vector.getNumElements() *
+                   vector.getElementType().getIntOrFloatBitWidth();
+    if (bits != 32 && bits != 64 && bits != 128)
+      return op->emitOpError() << "vector access " << type << " has " << bits
+                               << " bits; it must have 32, 64 or 128";
+  }
+  return success();
+}
+
+LogicalResult LoadOp::verify() {
+  if (getOther() && !getMask())
+    return emitOpError("has `other` but no mask");
+  return verifyAccess(*this, getType(), getAlignment());
+}
+
+LogicalResult StoreOp::verify() {
+  return verifyAccess(*this, getValue().getType(), getAlignment());
+}
+
+/// Atomics work on 32- and 64-bit scalars (SPIR-V and PTX both have them),
+/// integer kinds on integers and float kinds on floats.
+static LogicalResult verifyAtomicType(Operation *op, Type type) {
+  if (isa<IntegerType, FloatType>(type) &&
+      (type.getIntOrFloatBitWidth() == 32 ||
+       type.getIntOrFloatBitWidth() == 64))
+    return success();
+  return op->emitOpError() << "atomics work on 32- or 64-bit scalars, got "
+                           << type;
+}
+
+LogicalResult AtomicRMWOp::verify() {
+  Type type = getVal().getType();
+  if (failed(verifyAtomicType(*this, type)))
+    return failure();
+  kite::RMWOp kind = getKind();
+  bool floatKind = kind == kite::RMWOp::FAdd || kind == kite::RMWOp::FMax ||
+                   kind == kite::RMWOp::FMin;
+  if (kind == kite::RMWOp::Xchg || floatKind == isa<FloatType>(type))
+    return success();
+  return emitOpError() << "'" << kite::stringifyRMWOp(kind) << "' needs "
+                       << (floatKind ? "a float" : "an integer")
+                       << " type, got " << type;
+}
+
+LogicalResult AtomicCASOp::verify() {
+  return verifyAtomicType(*this, getVal().getType());
+}

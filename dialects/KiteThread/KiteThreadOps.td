@@ -1,0 +1,127 @@
+#ifndef KITETHREAD_OPS_TD
+#define KITETHREAD_OPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "dialects/Kite/KiteEnums.td"
+include "dialects/KiteThread/KiteThreadDialect.td"
+
+class KiteThread_Op<string mnemonic, list<Trait> traits = []>
+    : Op<KiteThread_Dialect, mnemonic, traits>;
+
+// What a thread holds: the scalars a launch argument may have, and (for
+// vectorized memory accesses) vectors of 32, 64 or 128 bits in all.
+def KiteThread_Scalar : AnyTypeOf<[I1, I8, I16, I32, I64, F16, F32, F64]>;
+def KiteThread_Vector : VectorOfRankAndType<[1], [I8, I16, I32, I64, F16, F32,
+                                                  F64]>;
+def KiteThread_Value : AnyTypeOf<[KiteThread_Scalar, KiteThread_Vector]>;
+def KiteThread_Address : TypeAlias<I64, "device address">;
+def KiteThread_Alignment : ConfinedAttr<I32Attr, [IntPositive]>;
+
+//===----------------------------------------------------------------------===//
+// The program grid and launch arguments
+//===----------------------------------------------------------------------===//
+
+class KiteThread_GridOp<string mnemonic> : KiteThread_Op<mnemonic, [Pure]> {
+  let arguments = (ins I32Attr:$axis);
+  let results = (outs I32:$result);
+  // `kitethread.program_id x : i32`; axes 0, 1, 2 print as x, y, z.
+  let assemblyFormat = "custom<GridAxis>($axis) attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def KiteThread_ProgramIdOp : KiteThread_GridOp<"program_id"> {
+  let summary = "index of this program along a grid axis";
+}
+def KiteThread_NumProgramsOp : KiteThread_GridOp<"num_programs"> {
+  let summary = "number of programs along a grid axis";
+}
+
+def KiteThread_KernelArgOp : KiteThread_Op<"kernel_arg", [Pure]> {
+  let summary = "the index-th launch argument (pointers are i64 addresses)";
+  let arguments = (ins ConfinedAttr<I32Attr, [IntNonNegative]>:$index);
+  let results = (outs KiteThread_Scalar:$result);
+  let assemblyFormat = "$index attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Global memory
+//===----------------------------------------------------------------------===//
+
+def KiteThread_LoadOp : KiteThread_Op<"load", [AttrSizedOperandSegments,
+    MemoryEffects<[MemRead]>,
+    OptionalTypesMatchWith<"other has the result type", "result", "other",
+                           "$_self">]> {
+  let summary = "read a scalar or vector at an address; masked off: `other`";
+  let description = [{
+    Where `mask` is false the load does not touch memory and yields `other`
+    (zero when absent). `alignment` is in bytes and promised by the caller.
+  }];
+  let arguments = (ins KiteThread_Address:$addr, Optional<I1>:$mask,
+                   Optional<KiteThread_Value>:$other,
+                   KiteThread_Alignment:$alignment);
+  let results = (outs KiteThread_Value:$result);
+  let assemblyFormat = [{
+    $addr (`,` $mask^)? (`other` $other^)? `align` $alignment attr-dict
+    `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def KiteThread_StoreOp : KiteThread_Op<"store", [MemoryEffects<[MemWrite]>]> {
+  let summary = "write a scalar or vector at an address where mask is true";
+  let arguments = (ins KiteThread_Address:$addr, KiteThread_Value:$value,
+                   Optional<I1>:$mask, KiteThread_Alignment:$alignment);
+  let assemblyFormat = [{
+    $addr `,` $value (`,` $mask^)? `align` $alignment attr-dict
+    `:` type($value)
+  }];
+  let hasVerifier = 1;
+}
+
+def KiteThread_AtomicRMWOp : KiteThread_Op<"atomic_rmw", [
+    MemoryEffects<[MemRead, MemWrite]>, AllTypesMatch<["val", "result"]>]> {
+  let summary = "atomic read-modify-write, returns the old value";
+  let description = [{
+    Device scope, acquire-release. Masked off, memory is not touched and the
+    result is zero.
+  }];
+  let arguments = (ins Kite_RMWOpAttr:$kind, KiteThread_Address:$addr,
+                   KiteThread_Scalar:$val, Optional<I1>:$mask);
+  let results = (outs KiteThread_Scalar:$result);
+  let assemblyFormat = [{
+    $kind $addr `,` $val (`,` $mask^)? attr-dict `:` type($val)
+  }];
+  let hasVerifier = 1;
+}
+
+def KiteThread_AtomicCASOp : KiteThread_Op<"atomic_cas", [
+    MemoryEffects<[MemRead, MemWrite]>,
+    AllTypesMatch<["cmp", "val", "result"]>]> {
+  let summary = "atomic compare-and-swap, returns the old value";
+  let arguments = (ins KiteThread_Address:$addr, KiteThread_Scalar:$cmp,
+                   KiteThread_Scalar:$val);
+  let results = (outs KiteThread_Scalar:$result);
+  let assemblyFormat = "$addr `,` $cmp `,` $val attr-dict `:` type($val)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Debugging
+//===----------------------------------------------------------------------===//
+
+def KiteThread_PrintOp : KiteThread_Op<"print",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "print a prefix and values from this thread";
+  let arguments = (ins StrAttr:$prefix, Variadic<KiteThread_Value>:$args);
+  let assemblyFormat = "$prefix attr-dict ($args^ `:` type($args))?";
+}
+
+def KiteThread_AssertOp : KiteThread_Op<"assert",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "report `message` and stop the kernel where cond is false";
+  let arguments = (ins I1:$cond, StrAttr:$message);
+  let assemblyFormat = "$cond `,` $message attr-dict";
+}
+
+#endif // KITETHREAD_OPS_TD

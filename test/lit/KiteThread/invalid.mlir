@@ -1,0 +1,105 @@
+// Every verifier of the kitethread dialect, with its message.
+// RUN: kite-opt %s --split-input-file --verify-diagnostics
+
+func.func @program_id_axis() {
+  // expected-error @+1 {{'kitethread.program_id' op axis must be 0, 1 or 2, got 3}}
+  %0 = kitethread.program_id 3 : i32
+  return
+}
+
+// -----
+
+func.func @kernel_arg_index() {
+  // expected-error @+1 {{'kitethread.kernel_arg' op attribute 'index' failed to satisfy constraint: 32-bit signless integer attribute whose value is non-negative}}
+  %0 = "kitethread.kernel_arg"() <{index = -1 : i32}> : () -> i64
+  return
+}
+
+// -----
+
+func.func @load_other_without_mask(%a: i64, %x: f32) {
+  // expected-error @+1 {{'kitethread.load' op has `other` but no mask}}
+  %0 = "kitethread.load"(%a, %x) <{alignment = 4 : i32, operandSegmentSizes = array<i32: 1, 0, 1>}> : (i64, f32) -> f32
+  return
+}
+
+// -----
+
+func.func @load_other_type(%a: i64, %m: i1, %x: f16) {
+  // expected-error @+1 {{'kitethread.load' op failed to verify that other has the result type}}
+  %0 = "kitethread.load"(%a, %m, %x) <{alignment = 4 : i32, operandSegmentSizes = array<i32: 1, 1, 1>}> : (i64, i1, f16) -> f32
+  return
+}
+
+// -----
+
+func.func @load_vector_bits(%a: i64) {
+  // expected-error @+1 {{'kitethread.load' op vector access 'vector<3xf32>' has 96 bits; it must have 32, 64 or 128}}
+  %0 = kitethread.load %a align 4 : vector<3xf32>
+  return
+}
+
+// -----
+
+func.func @load_alignment(%a: i64) {
+  // expected-error @+1 {{'kitethread.load' op alignment must be a power of two, got 12}}
+  %0 = kitethread.load %a align 12 : f32
+  return
+}
+
+// -----
+
+func.func @store_bool(%a: i64, %b: i1) {
+  // expected-error @+1 {{'kitethread.store' op cannot access 'i1' in memory: booleans are stored as i8 (extend, then compare)}}
+  kitethread.store %a, %b align 1 : i1
+  return
+}
+
+// -----
+
+func.func @atomic_float_kind_on_int(%a: i64, %x: i32) {
+  // expected-error @+1 {{'kitethread.atomic_rmw' op 'fadd' needs a float type, got 'i32'}}
+  %0 = kitethread.atomic_rmw fadd %a, %x : i32
+  return
+}
+
+// -----
+
+func.func @atomic_int_kind_on_float(%a: i64, %x: f32) {
+  // expected-error @+1 {{'kitethread.atomic_rmw' op 'umax' needs an integer type, got 'f32'}}
+  %0 = kitethread.atomic_rmw umax %a, %x : f32
+  return
+}
+
+// -----
+
+func.func @atomic_width(%a: i64, %x: f16) {
+  // expected-error @+1 {{'kitethread.atomic_cas' op atomics work on 32- or 64-bit scalars, got 'f16'}}
+  %0 = kitethread.atomic_cas %a, %x, %x : f16
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'kitethread.num-threads' must be a positive i32, got 0 : i32}}
+module attributes {"kitethread.num-threads" = 0 : i32} {
+}
+
+// -----
+
+// expected-error @+1 {{'kitethread.arg-types' must be an array of scalar types (i1, i8, i16, i32, i64, f16, f32, f64), got [i64, vector<4xf32>]}}
+module attributes {"kitethread.arg-types" = [i64, vector<4xf32>]} {
+}
+
+// -----
+
+// expected-error @+1 {{unknown kitethread attribute 'kitethread.num_threads'}}
+module attributes {"kitethread.num_threads" = 4 : i32} {
+}
+
+// -----
+
+func.func @attribute_on_function() attributes {"kitethread.num-threads" = 4 : i32} {
+  // expected-error @-1 {{'kitethread.num-threads' is only valid on a module}}
+  return
+}
