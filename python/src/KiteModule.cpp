@@ -74,6 +74,32 @@ PYBIND11_MODULE(_C, m) {
       py::arg("generic") = false, py::call_guard<py::gil_scoped_release>(),
       "Like run_stage, with a textual pass pipeline such as "
       "'builtin.module(kite-combine,cse)'.");
+  py::class_<kite::SpirvResult>(m, "SpirvResult")
+      .def_readonly("ok", &kite::SpirvResult::ok)
+      .def_property_readonly("binary",
+                             [](const kite::SpirvResult &r) {
+                               return py::bytes(
+                                   reinterpret_cast<const char *>(
+                                       r.binary.data()),
+                                   r.binary.size());
+                             })
+      .def_readonly("disassembly", &kite::SpirvResult::disassembly)
+      .def_readonly("ir", &kite::SpirvResult::ir)
+      .def_readonly("diagnostics", &kite::SpirvResult::diagnostics);
+  m.def(
+      "emit_spirv",
+      [](const std::string &ir, unsigned subgroupSize, bool int8, bool int16,
+         bool int64, bool float16, bool float64, bool atomicFloatAdd) {
+        return kite::emitSpirv(ir, {subgroupSize, int8, int16, int64, float16,
+                                    float64, atomicFloatAdd});
+      },
+      py::arg("ir"), py::arg("subgroup_size") = 32, py::arg("int8") = false,
+      py::arg("int16") = false, py::arg("int64") = true,
+      py::arg("float16") = false, py::arg("float64") = false,
+      py::arg("atomic_float_add") = false,
+      py::call_guard<py::gil_scoped_release>(),
+      "Thread-level IR to a validated Vulkan SPIR-V binary (bytes), its "
+      "disassembly and its spirv.module text.");
   m.def("stage_names", &kite::stageNames,
         "The stages run_stage accepts, in pipeline order.");
   m.def("version", &kite::version, "Kite's version, e.g. '0.1.0'.");

@@ -63,20 +63,22 @@ static Value emitCASLoop(OpBuilder &b, Location loc, RMWOp kind, Value addr,
       spirv::MemoryAccessAttr::get(b.getContext(),
                                    spirv::MemoryAccess::Aligned),
       b.getI32IntegerAttr(bytes));
-  auto loop = scf::WhileOp::create(
-      b, loc, TypeRange{intType}, ValueRange{initial},
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        Value expected = args[0];
-        Value old = spirv::BitcastOp::create(b, loc, floatType, expected);
-        Value updated = spirv::BitcastOp::create(
-            b, loc, intType, combineFloats(b, loc, kind, old, val));
-        Value seen = compareExchange(b, loc, ptr, updated, expected);
-        Value retry = spirv::INotEqualOp::create(b, loc, seen, expected);
-        scf::ConditionOp::create(b, loc, retry, ValueRange{seen});
-      },
-      [&](OpBuilder &b, Location loc, ValueRange args) {
-        scf::YieldOp::create(b, loc, args);
-      });
+  // Blocks are filled here, not by builder callbacks, so that the conversion
+  // driver sees every op it must legalize.
+  auto loop = scf::WhileOp::create(b, loc, TypeRange{intType},
+                                   ValueRange{initial});
+  OpBuilder::InsertionGuard guard(b);
+  Block *before = b.createBlock(&loop.getBefore(), {}, {intType}, {loc});
+  Value expected = before->getArgument(0);
+  Value old = spirv::BitcastOp::create(b, loc, floatType, expected);
+  Value updated = spirv::BitcastOp::create(
+      b, loc, intType, combineFloats(b, loc, kind, old, val));
+  Value seen = compareExchange(b, loc, ptr, updated, expected);
+  Value retry = spirv::INotEqualOp::create(b, loc, seen, expected);
+  scf::ConditionOp::create(b, loc, retry, ValueRange{seen});
+  Block *after = b.createBlock(&loop.getAfter(), {}, {intType}, {loc});
+  scf::YieldOp::create(b, loc, after->getArguments());
+  b.setInsertionPointAfter(loop);
   return spirv::BitcastOp::create(b, loc, floatType, loop.getResult(0));
 }
 

@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SPIRV/Transforms/Passes.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/Passes.h"
@@ -80,6 +81,40 @@ static FailureOr<func::FuncOp> findKernel(ModuleOp module) {
                                  "and returns nothing (launch arguments are "
                                  "kitethread.kernel_arg)";
   return kernel;
+}
+
+/// What UpdateVCE misses: 64-bit atomics need Int64Atomics, and 8/16-bit
+/// values in PhysicalStorageBuffer memory need the storage capabilities.
+static void addMissedCapabilities(spirv::ModuleOp spvModule,
+                                  SmallVectorImpl<spirv::Capability> &caps,
+                                  SmallVectorImpl<spirv::Extension> &exts) {
+  bool atomics64 = false, storage8 = false, storage16 = false;
+  spvModule.walk([&](Operation *op) {
+    atomics64 |= op->getName().getStringRef().contains("Atomic") &&
+                 op->getNumResults() == 1 &&
+                 op->getResult(0).getType().isInteger(64);
+    auto toPtr = dyn_cast<spirv::ConvertUToPtrOp>(op);
+    if (!toPtr)
+      return;
+    Type pointee = getElementTypeOrSelf(
+        cast<spirv::PointerType>(toPtr.getType()).getPointeeType());
+    storage8 |= pointee.getIntOrFloatBitWidth() == 8;
+    storage16 |= pointee.getIntOrFloatBitWidth() == 16;
+  });
+  auto add = [&](spirv::Capability cap, std::optional<spirv::Extension> ext) {
+    if (!llvm::is_contained(caps, cap))
+      caps.push_back(cap);
+    if (ext && !llvm::is_contained(exts, *ext))
+      exts.push_back(*ext);
+  };
+  if (atomics64)
+    add(spirv::Capability::Int64Atomics, std::nullopt);
+  if (storage8)
+    add(spirv::Capability::StorageBuffer8BitAccess,
+        spirv::Extension::SPV_KHR_8bit_storage);
+  if (storage16)
+    add(spirv::Capability::StorageBuffer16BitAccess,
+        spirv::Extension::SPV_KHR_16bit_storage);
 }
 
 namespace {
@@ -196,9 +231,11 @@ struct ConvertKiteThreadToSPIRVPass
     if (failed(runPipeline(pm, spvModule)))
       return failure();
     spirv::VerCapExtAttr deduced = *spvModule.getVceTriple();
+    SmallVector<spirv::Capability> caps(deduced.getCapabilities());
+    SmallVector<spirv::Extension> exts(deduced.getExtensions());
+    addMissedCapabilities(spvModule, caps, exts);
     spvModule.setVceTripleAttr(spirv::VerCapExtAttr::get(
-        builder.getI32IntegerAttr(static_cast<int32_t>(spirv::Version::V_1_5)),
-        deduced.getCapabilitiesAttr(), deduced.getExtensionsAttr()));
+        spirv::Version::V_1_5, caps, exts, &getContext()));
     spvModule->removeAttr(spirv::getTargetEnvAttrName());
     return success();
   }

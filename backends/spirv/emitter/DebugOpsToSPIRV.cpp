@@ -23,8 +23,8 @@ struct DropWithRemark : OpConversionPattern<Op> {
   LogicalResult
   matchAndRewrite(Op op, typename Op::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    op.emitRemark() << op->getName()
-                    << " is dropped: the SPIR-V emitter has no debug printf "
+    op.emitRemark() << "'" << op->getName()
+                    << "' is dropped: the SPIR-V emitter has no debug printf "
                        "support on Vulkan (run with KITE_INTERPRET=1 to see "
                        "it)";
     rewriter.eraseOp(op);

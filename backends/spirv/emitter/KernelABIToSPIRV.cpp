@@ -2,12 +2,12 @@
 //
 // The kernel becomes a spirv.func (the pass adds the entry point once all
 // global variables exist). Launch arguments and the grid come from one
-// push-constant block, laid out as docs/spirv-emitter.md and the Vulkan
-// runtime agree:
+// push-constant block, laid out as the Vulkan runtime's docs/vulkan-abi.md
+// says (its ArgumentPassing::Buffer form):
 //
-//   offset 0:  u64 argsAddress   device address of the packed arguments
-//   offset 8:  u32 gridOffset[3] program id of this dispatch's workgroup 0
-//   offset 20: u32 gridSize[3]   programs in the whole launch
+//   offset 0:  u32 programIdOffset[3]  program id of this dispatch's group 0
+//   offset 12: u32 grid[3]             programs in the whole launch
+//   offset 24: u64 argsAddress         device address of the packed arguments
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
@@ -21,7 +21,7 @@ using namespace mlir;
 using namespace mlir::kitespirv;
 
 namespace {
-enum LaunchField : unsigned { ArgsAddress = 0, GridOffset = 1, GridSize = 2 };
+enum LaunchField : unsigned { GridOffset = 0, GridSize = 1, ArgsAddress = 2 };
 } // namespace
 
 /// The push-constant variable, created at the top of the spirv.module on
@@ -36,7 +36,7 @@ static spirv::GlobalVariableOp getLaunchBlock(Operation *op,
   Type i32 = builder.getI32Type(), i64 = builder.getI64Type();
   Type grid = spirv::ArrayType::get(i32, 3, /*stride=*/4);
   auto block = spirv::StructType::get(
-      {i64, grid, grid}, {0, 8, 20}, {},
+      {grid, grid, i64}, {0, 12, 24}, {},
       {spirv::StructType::StructDecorationInfo(spirv::Decoration::Block,
                                                UnitAttr::get(context))});
   OpBuilder::InsertionGuard guard(builder);
@@ -155,23 +155,15 @@ struct KernelArgPattern : OpConversionPattern<kitethread::KernelArgOp> {
                                               rewriter.getI64IntegerAttr(at));
       return spirv::IAddOp::create(rewriter, loc, args, delta);
     };
-    if (!type.isInteger(1)) {
-      int32_t size = type.getIntOrFloatBitWidth() / 8;
-      Value ptr = getGlobalPointer(rewriter, loc, type, addressAt(offset));
-      rewriter.replaceOp(op, alignedLoad(rewriter, loc, ptr, size));
-      return success();
-    }
-    // A boolean is one byte; read its aligned word so that no 8-bit
-    // capability is needed (the argument buffer is 16-byte aligned).
-    Value ptr = getGlobalPointer(rewriter, loc, i32, addressAt(offset & ~3));
-    Value word = alignedLoad(rewriter, loc, ptr, 4);
-    Value shift = i32Constant(rewriter, loc, 8 * (offset & 3));
-    Value byte = spirv::BitwiseAndOp::create(
-        rewriter, loc,
-        spirv::ShiftRightLogicalOp::create(rewriter, loc, word, shift),
-        i32Constant(rewriter, loc, 0xff));
-    rewriter.replaceOpWithNewOp<spirv::INotEqualOp>(op, byte,
-                                                    i32Constant(rewriter, loc, 0));
+    // A boolean is passed as a u32.
+    Type memoryType = type.isInteger(1) ? i32 : type;
+    int32_t size = memoryType.getIntOrFloatBitWidth() / 8;
+    Value ptr = getGlobalPointer(rewriter, loc, memoryType, addressAt(offset));
+    Value value = alignedLoad(rewriter, loc, ptr, size);
+    if (type.isInteger(1))
+      value = spirv::INotEqualOp::create(rewriter, loc, value,
+                                         i32Constant(rewriter, loc, 0));
+    rewriter.replaceOp(op, value);
     return success();
   }
 

@@ -128,9 +128,10 @@ LogicalResult mlir::kitespirv::checkTarget(ModuleOp module,
   return success(ok);
 }
 
-/// Natural size (and alignment) of a launch argument; i1 takes one byte.
+/// Size (and alignment) of a launch argument: its width; i1 is a u32
+/// (docs/vulkan-abi.md).
 static int64_t getArgSize(Type type) {
-  return std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
+  return type.isInteger(1) ? 4 : type.getIntOrFloatBitWidth() / 8;
 }
 
 FailureOr<SmallVector<int64_t>>

@@ -1,0 +1,45 @@
+//===- Spirv.h - thread-level IR to a Vulkan SPIR-V binary ------*- C++ -*-===//
+//
+// Part of Kite's public C++ API: plain standard-library types only.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KITE_SPIRV_H
+#define KITE_SPIRV_H
+
+#include "kite/Compiler.h"
+#include "kite/Export.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kite {
+
+/// What the Vulkan device offers beyond Vulkan 1.2; the defaults are what
+/// every device with bufferDeviceAddress and shaderInt64 has.
+struct SpirvOptions {
+  unsigned subgroupSize = 32; ///< gpu.shuffle widths must equal it.
+  bool int8 = false;    ///< shaderInt8 + storageBuffer8BitAccess
+  bool int16 = false;   ///< shaderInt16 + storageBuffer16BitAccess
+  bool int64 = true;    ///< shaderInt64 (+ shaderBufferInt64Atomics)
+  bool float16 = false; ///< shaderFloat16 + storageBuffer16BitAccess
+  bool float64 = false; ///< shaderFloat64
+  bool atomicFloatAdd = false; ///< shaderBufferFloat32AtomicAdd
+};
+
+struct SpirvResult {
+  bool ok = false;
+  std::vector<uint8_t> binary; ///< SPIR-V words, little-endian; empty if !ok.
+  std::string disassembly;     ///< spirv-dis text (empty without SPIRV-Tools).
+  std::string ir;              ///< The spirv.module as MLIR text.
+  std::vector<Diagnostic> diagnostics;
+};
+
+/// Runs the SPIR-V emitter (convert-kitethread-to-spirv) on thread-level IR
+/// text, serializes the result and validates it for Vulkan 1.2.
+KITE_API SpirvResult emitSpirv(const std::string &threadIR,
+                               const SpirvOptions &options = {});
+
+} // namespace kite
+
+#endif // KITE_SPIRV_H
