@@ -19,6 +19,7 @@ from .runtime import registry
 
 STAGES = ("kite", "kitegpu")
 _METADATA = "metadata.json"
+_BINARY = "kernel.spv"
 
 
 class CompileStats:
@@ -82,13 +83,16 @@ class CompiledKernel:
     stage name to its text; ``compiled[grid](*args)`` launches it after
     checking that the arguments match what it was compiled for."""
 
-    def __init__(self, kernel, specs, options: dict, target: Target, key: str, asm: dict):
+    def __init__(self, kernel, specs, options: dict, target: Target, key: str, asm: dict,
+                 binary: bytes = b""):
         self.kernel = kernel
         self.name = kernel.__name__
         self.specs = specs
         self.options = options
         self.target = target
         self.asm = asm
+        self.binary = binary  # the SPIR-V module, for device targets
+        self._loaded = None
         self.metadata = {"name": self.name, "num_warps": options["num_warps"],
                          "threads_per_warp": target.threads_per_warp,
                          "target": target.name, "cache_key": key}
@@ -112,36 +116,56 @@ class CompiledKernel:
 
     def launch(self, grid, values):
         """Runs the kernel on its device (arguments already checked)."""
-        raise RuntimeError(f"cannot launch {self.name} on '{self.target.name}': compiled "
-                           "kernels on Vulkan need the SPIR-V code generator, which is not "
-                           "yet in this build (use device='interpreter' or KITE_INTERPRET=1)")
+        from .interpreter.launcher import grid_size
+        from .runtime.packing import pack_arguments
+        device = registry.vulkan_device(self.target.name)
+        if self._loaded is None:
+            threads = self.options["num_warps"] * self.target.threads_per_warp
+            self._loaded = device.load_kernel(self.binary, self.name, threads)
+        meta = {s.name: v for s, v in zip(self.specs, values)}
+        sizes = grid_size(grid, meta)
+        if 0 in sizes:
+            return
+        device.launch(self._loaded, sizes, pack_arguments(self.specs, values))
 
     def __repr__(self) -> str:
         return (f"<kite.CompiledKernel {self.name} for {self.target.name}, "
                 f"num_warps={self.options['num_warps']}, key {self.metadata['cache_key'][:16]}>")
 
 
-def _run_pipeline(kernel, specs, options: dict, target: Target) -> dict:
+def _run_pipeline(kernel, specs, options: dict, target: Target):
+    """Every stage's text, and the SPIR-V binary for a device target."""
     stats.pipeline_runs += 1
     raw = tracer.trace_module(kernel.fn, kernel._traced(), specs)
-    return {"kite": tracer.run_stage(raw, "kite"),
-            "kitegpu": tracer.run_stage(raw, "kitegpu", num_warps=options["num_warps"],
-                                        threads_per_warp=target.threads_per_warp)}
+    layout = {"num_warps": options["num_warps"], "threads_per_warp": target.threads_per_warp}
+    asm = {"kite": tracer.run_stage(raw, "kite"),
+           "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
+           "threads": tracer.run_stage(raw, "threads", **layout)}
+    if not target.is_device:
+        return asm, b""
+    device = registry.vulkan_device(target.name)
+    asm["spirv"], binary = tracer.emit_spirv(asm["threads"], device.emitter_options())
+    return asm, binary
 
 
-def _files(asm: dict, metadata: dict) -> dict:
+def _files(asm: dict, binary: bytes, metadata: dict) -> dict:
     files = {f"{stage}.mlir": text for stage, text in asm.items()}
+    if binary:
+        files[_BINARY] = binary
     files[_METADATA] = json.dumps(metadata, sort_keys=True)
     return files
 
 
-def _asm_of(files: Optional[dict]) -> Optional[dict]:
-    """The stages of a cache entry, or None if it lacks any (never trusted half)."""
+def _entry_of(files: Optional[dict]):
+    """(stages, binary) of a cache entry, or None if it lacks any part (never
+    trusted half)."""
     if not files or _METADATA not in files:
         return None
     try:
-        stages = json.loads(files[_METADATA])["stages"]
-        return {stage: files[f"{stage}.mlir"].decode() for stage in stages}
+        metadata = json.loads(files[_METADATA])
+        asm = {stage: files[f"{stage}.mlir"].decode() for stage in metadata["stages"]}
+        binary = files[_BINARY] if metadata.get("binary") else b""
+        return asm, bytes(binary)
     except (KeyError, ValueError, TypeError, UnicodeDecodeError):
         return None
 
@@ -177,19 +201,20 @@ def compile_kernel(kernel, args, kwargs: dict, target: Optional[str] = None,
                                 _C.build_id(), _C.version())
     key = cache_key.cache_key(parts)
     cache = _C.Cache.default()
-    asm = _asm_of(cache.lookup(key))
-    if asm is not None:
+    entry = _entry_of(cache.lookup(key))
+    if entry is not None:
         stats.disk_hits += 1
     else:
-        asm = _run_pipeline(kernel, specs, options, resolved)
-        metadata = {"name": kernel.__name__, "stages": list(asm)}
+        entry = _run_pipeline(kernel, specs, options, resolved)
+        metadata = {"name": kernel.__name__, "stages": list(entry[0]), "binary": bool(entry[1])}
         try:
             # Another process may have published the same key first: use its
             # entry, so that every process runs identical bytes.
-            asm = _asm_of(cache.store(key, _files(asm, metadata))) or asm
+            entry = _entry_of(cache.store(key, _files(*entry, metadata))) or entry
         except _C.CacheError as exc:
             warnings.warn(f"kite: could not store {kernel.__name__} in the JIT cache: {exc}")
-    compiled = CompiledKernel(kernel, specs, options, resolved, key, asm)
+    asm, binary = entry
+    compiled = CompiledKernel(kernel, specs, options, resolved, key, asm, binary)
     _dump(compiled.name, key, asm)
     kernel._compiled[fast_key] = compiled
     return compiled

@@ -18,7 +18,10 @@ except ImportError:  # run without PYTHONPATH=python: use this checkout's fronte
     sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "python")))
     import kite
 
-DEVICE = "interpreter"
+# The numerics tests run on the interpreter, and again on a compiled backend
+# with KITE_TEST_DEVICE=vulkan:0 (and KITE_TEST_NUM_WARPS=1/2/4/8).
+DEVICE = os.environ.get("KITE_TEST_DEVICE", "interpreter")
+NUM_WARPS = int(os.environ.get("KITE_TEST_NUM_WARPS", "4"))
 
 # (rtol, atol) for results computed in a float type, compared with numpy.
 TOL = {
@@ -29,12 +32,14 @@ TOL = {
 
 
 def run(kernel, grid, *args, **meta):
-    """Launches ``kernel[grid](*args, **meta)`` on the interpreter. numpy
+    """Launches ``kernel[grid](*args, **meta)`` on ``DEVICE``. numpy
     arrays (of rank >= 1) are copied to the device first; returns the host
     contents of every array argument after the launch, in order (one array
     alone is returned as is)."""
     dev = [kite.from_numpy(a, device=DEVICE) if isinstance(a, np.ndarray) and a.ndim else a
            for a in args]
+    if DEVICE != "interpreter":
+        meta.setdefault("num_warps", NUM_WARPS)
     kernel[grid](*dev, **meta)
     outs = [a.numpy() for a in dev if isinstance(a, kite.Tensor)]
     return outs[0] if len(outs) == 1 else tuple(outs)

@@ -60,11 +60,27 @@ def run_stage(module_text: str, stage: str, debug_info: bool = False, **target) 
     from .. import _C
     result = _C.run_stage(module_text, stage, debug_info=debug_info, **target)
     if not result.ok:
-        diags = [d for d in result.diagnostics if d.severity == "error"] or list(result.diagnostics)
-        first = diags[0] if diags else None
-        text = "\n".join(d.message for d in diags) or "kite IR failed to verify"
-        if first is not None and first.file and first.line:
-            raise CompilationError(f"the traced IR does not verify: {text}",
-                                   first.file, first.line, first.column)
-        raise CompilationError(f"the traced IR does not verify: {text}")
+        what = ("the traced IR does not verify" if stage in ("verify", "kite")
+                else f"the '{stage}' stage failed")
+        _raise(result.diagnostics, what)
     return result.ir
+
+
+def _raise(diagnostics, what: str):
+    """A CompilationError from libkite's diagnostics, at the first error's line."""
+    diags = [d for d in diagnostics if d.severity == "error"] or list(diagnostics)
+    first = diags[0] if diags else None
+    text = "\n".join(d.message for d in diags) or "no diagnostic"
+    if first is not None and first.file and first.line and first.file != "<kite-ir>":
+        raise CompilationError(f"{what}: {text}", first.file, first.line, first.column)
+    raise CompilationError(f"{what}: {text}")
+
+
+def emit_spirv(thread_ir: str, options: dict):
+    """(disassembly, binary) of thread-level IR for a Vulkan device; errors are
+    CompilationErrors at the user's line where the IR knows it."""
+    from .. import _C
+    result = _C.emit_spirv(thread_ir, **options)
+    if not result.ok:
+        _raise(result.diagnostics, "the SPIR-V emitter failed")
+    return result.disassembly, bytes(result.binary)

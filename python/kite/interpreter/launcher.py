@@ -15,7 +15,8 @@ from .memory import AddressSpace
 from .numpy_builder import NumpyBuilder, compute_dtype
 
 
-def _grid(grid, meta) -> tuple:
+def grid_size(grid, meta) -> tuple:
+    """A launch grid (a tuple, an int, or a function of the meta-parameters) as 3 sizes."""
     if callable(grid):
         grid = grid(meta)
     if isinstance(grid, int):
@@ -48,7 +49,7 @@ def launch(kernel, grid, specs, values, kwargs):
             call_args.append(tensor(np.array(value, compute_dtype(spec.type)), spec.type))
     meta = {s.name: v for s, v in zip(specs, values)}
     meta.update(kwargs)
-    sizes = _grid(grid, meta)
+    sizes = grid_size(grid, meta)
     builder = NumpyBuilder(memory, sizes)
     body = kernel._traced()
     positional, keywords = call_arguments(specs, call_args)
