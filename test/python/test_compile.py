@@ -33,8 +33,11 @@ def test_compile_returns_every_stage_and_the_metadata():
     x = kite.zeros(1024, kl.float32, device=device)
     compiled = add.compile(x, x, x, 1024, BLOCK=1024, target=device, num_warps=2)
     assert isinstance(compiled, kite.CompiledKernel) and compiled.name == "add"
-    assert set(compiled.asm) == {"kite", "kitegpu"}
+    assert set(compiled.asm) == {"kite", "kitegpu", "threads", "spirv"}
     assert compiled.asm["kite"] == add.trace(x, x, x, 1024, BLOCK=1024)
+    assert '"kitethread.num-threads"' in compiled.asm["threads"]
+    assert "OpEntryPoint GLCompute" in compiled.asm["spirv"]
+    assert compiled.binary[:4] == b"\x03\x02\x23\x07"  # the SPIR-V magic number
     subgroup = _C.Device.open(device).properties.subgroup_size
     assert f'"kitegpu.threads-per-warp" = {subgroup} : i32' in compiled.asm["kitegpu"]
     assert '"kitegpu.num-warps" = 2 : i32' in compiled.asm["kitegpu"]
@@ -125,7 +128,8 @@ def test_kite_dump_ir_writes_every_stage(tmp_path, monkeypatch):
     monkeypatch.setenv("KITE_DUMP_IR", str(tmp_path))
     compiled = add.compile(F32, F32, F32, kl.int32, BLOCK=16, target="generic:subgroup=2")
     folder = tmp_path / f"add-{compiled.metadata['cache_key'][:16]}"
-    assert sorted(p.name for p in folder.iterdir()) == ["kite.mlir", "kitegpu.mlir"]
+    assert sorted(p.name for p in folder.iterdir()) == ["kite.mlir", "kitegpu.mlir",
+                                                         "threads.mlir"]
     for stage, text in compiled.asm.items():
         assert (folder / f"{stage}.mlir").read_text() == text
 
