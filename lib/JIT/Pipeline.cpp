@@ -1,5 +1,6 @@
 //===- Pipeline.cpp - Kite's named compilation stages ---------------------===//
 #include "lib/JIT/Pipeline.h"
+#include "lib/Conversion/KiteGPUToThreads/Passes.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 #include "lib/Transforms/Passes.h"
 
@@ -7,7 +8,8 @@
 
 using namespace mlir;
 
-static constexpr StringRef kStageNames[] = {"verify", "kite", "kitegpu"};
+static constexpr StringRef kStageNames[] = {"verify", "kite", "kitegpu",
+                                            "threads"};
 
 ArrayRef<StringRef> mlir::kite::getStageNames() { return kStageNames; }
 
@@ -33,6 +35,14 @@ void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
+void mlir::kite::buildThreadsStage(OpPassManager &pm,
+                                   const StageOptions &options) {
+  buildKiteGPUStage(pm, options);
+  pm.addPass(kitegpu::createConvertKiteGPUToThreads());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
 LogicalResult mlir::kite::buildStage(StringRef name, OpPassManager &pm,
                                      const StageOptions &options) {
   if (name == "verify")
@@ -41,6 +51,8 @@ LogicalResult mlir::kite::buildStage(StringRef name, OpPassManager &pm,
     buildKiteStage(pm);
   else if (name == "kitegpu")
     buildKiteGPUStage(pm, options);
+  else if (name == "threads")
+    buildThreadsStage(pm, options);
   else
     return failure();
   return success();

@@ -42,6 +42,10 @@ void buildKiteStage(OpPassManager &pm);
 /// kitegpu-remove-layout-conversions) and a clean-up.
 void buildKiteGPUStage(OpPassManager &pm, const StageOptions &options);
 
+/// Stage `threads`: the `kitegpu` stage, then convert-kitegpu-to-threads
+/// (thread-level IR, docs/lowering.md) and a clean-up.
+void buildThreadsStage(OpPassManager &pm, const StageOptions &options);
+
 /// Adds the passes of the stage called `name`; failure if there is none.
 LogicalResult buildStage(StringRef name, OpPassManager &pm,
                          const StageOptions &options = {});

@@ -4,6 +4,7 @@
 #include "dialects/KiteGPU/KiteGPUDialect.h"
 #include "dialects/KiteThread/KiteThreadDialect.h"
 #include "lib/Analysis/Passes.h"
+#include "lib/Conversion/KiteGPUToThreads/Passes.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 #include "lib/JIT/Pipeline.h"
 #include "lib/Transforms/Passes.h"
@@ -29,9 +30,9 @@
 using namespace mlir;
 
 void mlir::kite::registerKiteDialects(DialectRegistry &registry) {
-  registry.insert<KiteDialect, kitegpu::KiteGPUDialect, arith::ArithDialect, cf::ControlFlowDialect,
-                  func::FuncDialect, math::MathDialect, scf::SCFDialect,
-                  ub::UBDialect>();
+  registry.insert<KiteDialect, kitegpu::KiteGPUDialect, arith::ArithDialect,
+                  cf::ControlFlowDialect, func::FuncDialect, math::MathDialect,
+                  scf::SCFDialect, ub::UBDialect>();
   // Thread-level IR and what the SPIR-V emitter produces.
   registry.insert<kitethread::KiteThreadDialect, gpu::GPUDialect,
                   memref::MemRefDialect, vector::VectorDialect,
@@ -40,8 +41,7 @@ void mlir::kite::registerKiteDialects(DialectRegistry &registry) {
 }
 
 namespace {
-struct KiteGPUPipelineOptions
-    : PassPipelineOptions<KiteGPUPipelineOptions> {
+struct KiteGPUPipelineOptions : PassPipelineOptions<KiteGPUPipelineOptions> {
   Option<unsigned> numWarps{*this, "num-warps",
                             llvm::cl::desc("Warps per program"),
                             llvm::cl::init(4)};
@@ -58,6 +58,7 @@ void mlir::kite::registerKitePasses() {
     registerKiteTransformsPasses(); // generated from Passes.td
     registerKiteAnalysisPasses();
     kitegpu::registerKiteToKiteGPUPasses();
+    kitegpu::registerKiteGPUToThreadsPasses();
     kitespirv::registerKiteSPIRVEmitterPasses();
     registerCanonicalizerPass();
     registerCSEPass();
@@ -70,6 +71,11 @@ void mlir::kite::registerKitePasses() {
         "kitegpu-pipeline", "The passes of the `kitegpu` stage",
         [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
           buildKiteGPUStage(pm, {options.numWarps, options.threadsPerWarp});
+        });
+    PassPipelineRegistration<KiteGPUPipelineOptions>(
+        "threads-pipeline", "The passes of the `threads` stage",
+        [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
+          buildThreadsStage(pm, {options.numWarps, options.threadsPerWarp});
         });
   });
 }

@@ -46,4 +46,4 @@ def test_bad_target_is_a_diagnostic():
 
 
 def test_kitegpu_is_a_stage():
-    assert _C.stage_names() == ["verify", "kite", "kitegpu"]
+    assert _C.stage_names() == ["verify", "kite", "kitegpu", "threads"]

@@ -91,19 +91,20 @@ TEST(RunStage, UnknownStageIsAnError) {
   EXPECT_TRUE(result.ir.empty());
   ASSERT_EQ(result.diagnostics.size(), 1u);
   EXPECT_EQ(result.diagnostics[0].severity, "error");
-  EXPECT_EQ(result.diagnostics[0].message,
-            "unknown stage 'ptx'; the stages are: verify, kite, kitegpu");
+  EXPECT_EQ(
+      result.diagnostics[0].message,
+      "unknown stage 'ptx'; the stages are: verify, kite, kitegpu, threads");
 }
 
 TEST(RunStage, StageNames) {
   EXPECT_EQ(kite::stageNames(),
-            (std::vector<std::string>{"verify", "kite", "kitegpu"}));
+            (std::vector<std::string>{"verify", "kite", "kitegpu", "threads"}));
 }
 
 TEST(RunStage, KiteGPUTakesTheTargetFromStageOptions) {
-  kite::IRResult result =
-      kite::runStage(kCopyKernel, "kitegpu", {}, {/*numWarps=*/1,
-                                                  /*threadsPerWarp=*/8});
+  kite::IRResult result = kite::runStage(kCopyKernel, "kitegpu", {},
+                                         {/*numWarps=*/1,
+                                          /*threadsPerWarp=*/8});
   ASSERT_TRUE(result.ok);
   EXPECT_TRUE(contains(result.ir, R"("kitegpu.num-warps" = 1 : i32)"))
       << result.ir;

@@ -1,0 +1,186 @@
+//===- ConvertKiteGPUToThreadsPass.cpp - convert-kitegpu-to-threads -------===//
+//
+// 1. check the module (target attributes, one kernel, layouts everywhere);
+// 2. plan vector widths of loads/stores from AxisInfo (it needs the kernel's
+//    arguments and their kite.divisibility, so it runs first);
+// 3. kernel arguments become kitethread.kernel_arg, the kernel takes none;
+// 4. a full dialect conversion with the 1:N type conversion (one file of
+//    patterns per op family, scf through the upstream structural patterns);
+// 5. the module records num-threads, arg-types and shared-bytes.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Conversion/KiteGPUToThreads/Passes.h"
+#include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "dialects/Kite/KiteDialect.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+
+namespace mlir::kitegpu {
+#define GEN_PASS_DEF_CONVERTKITEGPUTOTHREADS
+#include "lib/Conversion/KiteGPUToThreads/Passes.h.inc"
+
+/// Declared here, defined with the memory patterns.
+AccessWidths planAccessWidths(ModuleOp module, const ThreadGrid &grid);
+} // namespace mlir::kitegpu
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+ThreadTypeConverter::ThreadTypeConverter(MLIRContext *context) {
+  // Tried last to first: tensors, pointers, then everything else unchanged.
+  addConversion([](Type type) { return type; });
+  addConversion([context](kite::PointerType) -> Type {
+    return IntegerType::get(context, 64);
+  });
+  addConversion(
+      [this](RankedTensorType type,
+             SmallVectorImpl<Type> &results) -> std::optional<LogicalResult> {
+        DistributedLayoutAttr layout = getLayout(type);
+        if (!layout)
+          return failure();
+        Type element = convertType(type.getElementType());
+        if (!element)
+          return failure();
+        results.append(layout.getTotalElemsPerThread(type.getShape()), element);
+        return success();
+      });
+}
+
+/// A tensor whose type has no distributed layout, if any.
+static LogicalResult checkLayouts(func::FuncOp kernel) {
+  WalkResult result = kernel.walk([](Operation *op) {
+    auto bad = [](Type type) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      return tensor && !getLayout(tensor);
+    };
+    for (Type type : op->getResultTypes())
+      if (bad(type)) {
+        op->emitOpError() << "has a tensor without a distributed layout ("
+                          << type << "); run the kitegpu stage first";
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+/// Each argument becomes `kitethread.kernel_arg <index>` (pointers as i64
+/// addresses, cast back until their users are converted); the kernel then
+/// takes no arguments. Appends the launch argument types to `argTypes`.
+static LogicalResult
+lowerKernelArguments(func::FuncOp kernel,
+                     SmallVectorImpl<Attribute> &argTypes) {
+  if (kernel.getNumResults())
+    return kernel.emitError() << "a kernel returns nothing";
+  OpBuilder b = OpBuilder::atBlockBegin(&kernel.front());
+  for (BlockArgument arg : kernel.getArguments()) {
+    Type type = arg.getType();
+    Type threadType = type;
+    if (isa<kite::PointerType>(type))
+      threadType = b.getI64Type();
+    else if (!type.isInteger(1) && !type.isInteger(8) && !type.isInteger(16) &&
+             !type.isInteger(32) && !type.isInteger(64) && !type.isF16() &&
+             !type.isF32() && !type.isF64())
+      return kernel.emitError()
+             << "kernel argument " << arg.getArgNumber() << " has type " << type
+             << ", which cannot be a launch argument";
+    Value value = kitethread::KernelArgOp::create(b, arg.getLoc(), threadType,
+                                                  arg.getArgNumber());
+    if (threadType != type)
+      value = UnrealizedConversionCastOp::create(b, arg.getLoc(), type, value)
+                  .getResult(0);
+    arg.replaceAllUsesWith(value);
+    argTypes.push_back(TypeAttr::get(threadType));
+  }
+  llvm::BitVector all(kernel.getNumArguments(), true);
+  if (failed(kernel.eraseArguments(all)))
+    return failure();
+  return success();
+}
+
+/// Bytes of workgroup memory the kernel allocates.
+static int64_t countSharedBytes(ModuleOp module) {
+  int64_t bytes = 0;
+  module.walk([&](memref::AllocOp alloc) {
+    MemRefType type = alloc.getType();
+    bytes += type.getNumElements() * getElementBytes(type.getElementType());
+  });
+  return bytes;
+}
+
+namespace {
+struct ConvertKiteGPUToThreadsPass
+    : kitegpu::impl::ConvertKiteGPUToThreadsBase<ConvertKiteGPUToThreadsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *context = &getContext();
+    ThreadGrid grid{getNumWarps(module), getThreadsPerWarp(module)};
+    if (!grid.numWarps || !grid.threadsPerWarp) {
+      module.emitError() << "convert-kitegpu-to-threads needs the module "
+                            "attributes kitegpu.num-warps and "
+                            "kitegpu.threads-per-warp (run the kitegpu stage)";
+      return signalPassFailure();
+    }
+    SmallVector<func::FuncOp> kernels;
+    for (auto fn : module.getOps<func::FuncOp>()) {
+      if (!fn->hasAttr(kite::KiteDialect::getKernelAttrName()) ||
+          fn.isExternal()) {
+        fn.emitError() << "only kernels lower to threads (helpers are "
+                          "inlined by the kite stage)";
+        return signalPassFailure();
+      }
+      if (failed(checkLayouts(fn)))
+        return signalPassFailure();
+      kernels.push_back(fn);
+    }
+
+    AccessWidths widths = planAccessWidths(module, grid);
+    SmallVector<Attribute> argTypes;
+    for (func::FuncOp kernel : kernels)
+      if (failed(lowerKernelArguments(kernel, argTypes)))
+        return signalPassFailure();
+
+    ThreadTypeConverter converter(context);
+    ConversionTarget target(*context);
+    target.addIllegalDialect<kite::KiteDialect, KiteGPUDialect>();
+    target.addLegalDialect<kitethread::KiteThreadDialect, gpu::GPUDialect,
+                           memref::MemRefDialect, vector::VectorDialect>();
+    target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp fn) {
+      return converter.isSignatureLegal(fn.getFunctionType());
+    });
+    target.markUnknownOpDynamicallyLegal(
+        [&](Operation *op) { return converter.isLegal(op); });
+
+    RewritePatternSet patterns(context);
+    scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
+                                                         target);
+    populateElementwiseToThreads(converter, grid, patterns);
+    populateMemoryOpsToThreads(converter, grid, widths, patterns);
+    populateShapeOpsToThreads(converter, grid, patterns);
+    populateReduceToThreads(converter, grid, patterns);
+    populateConvertLayoutToThreads(converter, grid, patterns);
+    populateDebugOpsToThreads(converter, patterns);
+    if (failed(applyFullConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+
+    // The pointer arguments' casts meet the casts back to i64 and vanish.
+    SmallVector<UnrealizedConversionCastOp> casts;
+    module.walk([&](UnrealizedConversionCastOp op) { casts.push_back(op); });
+    reconcileUnrealizedCasts(casts);
+
+    Builder b(context);
+    module->setAttr(kitethread::KiteThreadDialect::getNumThreadsAttrName(),
+                    b.getI32IntegerAttr(grid.getNumThreads()));
+    module->setAttr(kitethread::KiteThreadDialect::getArgTypesAttrName(),
+                    b.getArrayAttr(argTypes));
+    if (int64_t bytes = countSharedBytes(module))
+      module->setAttr(kitethread::KiteThreadDialect::getSharedBytesAttrName(),
+                      b.getI32IntegerAttr(bytes));
+  }
+};
+} // namespace

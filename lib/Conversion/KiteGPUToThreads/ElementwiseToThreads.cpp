@@ -1,0 +1,180 @@
+//===- ElementwiseToThreads.cpp - one op per register ---------------------===//
+//
+// The program grid, constants, splat, make_range, element-wise arith/math
+// (compares, selects and casts included), pointer arithmetic and the kite
+// casts: each register of the result is computed from the same register of
+// the operands.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "dialects/Kite/KiteOps.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+namespace {
+
+template <typename SourceOp, typename TargetOp>
+struct GridOpToThreads : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SourceOp op, typename SourceOp::Adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<TargetOp>(op, op.getType(), op.getAxis());
+    return success();
+  }
+};
+
+/// A dense tensor constant: the same scalar in every register. Constants
+/// whose registers differ between threads are not lowered.
+struct ConstantToThreads : OpConversionPattern<arith::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(arith::ConstantOp op, OneToNOpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!type)
+      return failure();
+    auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
+    if (!dense || !dense.isSplat())
+      return op.emitOpError()
+             << "only splat tensor constants lower to threads yet";
+    Value scalar = arith::ConstantOp::create(
+        rewriter, op.getLoc(),
+        cast<TypedAttr>(dense.getSplatValue<Attribute>()));
+    int64_t n = getLayout(type).getTotalElemsPerThread(type.getShape());
+    rewriter.replaceOpWithMultiple(op, {SmallVector<Value>(n, scalar)});
+    return success();
+  }
+};
+
+struct SplatToThreads : OpConversionPattern<kite::SplatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(kite::SplatOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = op.getType();
+    int64_t n = getLayout(type).getTotalElemsPerThread(type.getShape());
+    Value scalar = adaptor.getSrc().front();
+    rewriter.replaceOpWithMultiple(op, {SmallVector<Value>(n, scalar)});
+    return success();
+  }
+};
+
+/// Register r holds start + its coordinate.
+struct MakeRangeToThreads : ThreadPattern<kite::MakeRangeOp> {
+  using ThreadPattern::ThreadPattern;
+  LogicalResult
+  matchAndRewrite(kite::MakeRangeOp op, OneToNOpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    SmallVector<Value> values;
+    for (SmallVector<Value> &coords :
+         emitRegisterCoords(rewriter, loc, op.getType(), grid)) {
+      Value value = coords[0];
+      if (op.getStart())
+        value = arith::AddIOp::create(rewriter, loc, value,
+                                      createI32(rewriter, loc, op.getStart()));
+      values.push_back(value);
+    }
+    rewriter.replaceOpWithMultiple(op, {values});
+    return success();
+  }
+};
+
+/// Any element-wise arith or math op (tensors or scalar pointers): one copy
+/// per register; a scalar operand (select's condition) is used by all.
+struct ElementwiseToThreads : ConversionPattern {
+  ElementwiseToThreads(const TypeConverter &converter, MLIRContext *context)
+      : ConversionPattern(converter, MatchAnyOpTypeTag(), 1, context) {}
+  LogicalResult
+  matchAndRewrite(Operation *op, ArrayRef<ValueRange> operands,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
+        !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1)
+      return failure();
+    SmallVector<Type> types;
+    if (failed(typeConverter->convertType(op->getResult(0).getType(), types)))
+      return failure();
+    SmallVector<Value> results;
+    for (size_t i = 0; i < types.size(); ++i) {
+      SmallVector<Value> regOperands;
+      for (ValueRange range : operands)
+        regOperands.push_back(range.size() == 1 ? range[0] : range[i]);
+      OperationState state(op->getLoc(), op->getName(), regOperands, {types[i]},
+                           op->getAttrs());
+      results.push_back(rewriter.create(state)->getResult(0));
+    }
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+};
+
+/// base + sext(offset) * sizeof(element), on i64 addresses.
+struct AddPtrToThreads : OpConversionPattern<kite::AddPtrOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(kite::AddPtrOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto ptrType = cast<kite::PointerType>(getElementTypeOrSelf(op.getType()));
+    Value size = arith::ConstantIntOp::create(
+        rewriter, loc, getElementBytes(ptrType.getPointeeType()), 64);
+    SmallVector<Value> results;
+    for (auto [base, offset] :
+         llvm::zip_equal(adaptor.getPtr(), adaptor.getOffset())) {
+      Value wide = offset;
+      if (offset.getType().getIntOrFloatBitWidth() < 64)
+        wide = arith::ExtSIOp::create(rewriter, loc, rewriter.getI64Type(),
+                                      offset);
+      Value bytes = arith::MulIOp::create(rewriter, loc, wide, size);
+      results.push_back(arith::AddIOp::create(rewriter, loc, base, bytes));
+    }
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+};
+
+/// ptr_to_int, int_to_ptr and pointer bitcasts keep the i64 address;
+/// int <-> float bitcasts become arith.bitcast per register.
+template <typename SourceOp>
+struct AddressCastToThreads : OpConversionPattern<SourceOp> {
+  using OpConversionPattern<SourceOp>::OpConversionPattern;
+  LogicalResult matchAndRewrite(
+      SourceOp op,
+      typename SourceOp::template GenericAdaptor<ArrayRef<ValueRange>> adaptor,
+      ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Type> types;
+    if (failed(this->getTypeConverter()->convertType(op.getType(), types)))
+      return failure();
+    SmallVector<Value> results;
+    for (auto [value, type] : llvm::zip_equal(adaptor.getSrc(), types))
+      results.push_back(
+          value.getType() == type
+              ? value
+              : arith::BitcastOp::create(rewriter, op.getLoc(), type, value)
+                    .getResult());
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::kitegpu::populateElementwiseToThreads(const TypeConverter &converter,
+                                                 const ThreadGrid &grid,
+                                                 RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<GridOpToThreads<kite::ProgramIdOp, kitethread::ProgramIdOp>,
+               GridOpToThreads<kite::NumProgramsOp, kitethread::NumProgramsOp>,
+               ConstantToThreads, SplatToThreads, ElementwiseToThreads,
+               AddPtrToThreads, AddressCastToThreads<kite::PtrToIntOp>,
+               AddressCastToThreads<kite::IntToPtrOp>,
+               AddressCastToThreads<kite::BitcastOp>>(converter, context);
+  patterns.add<MakeRangeToThreads>(converter, context, grid);
+}

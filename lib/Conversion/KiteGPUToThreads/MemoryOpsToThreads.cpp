@@ -1,0 +1,282 @@
+//===- MemoryOpsToThreads.cpp - loads, stores and atomics -----------------===//
+//
+// A load or store becomes one kitethread access per register, or one vector
+// access per group of registers that are consecutive along the layout's
+// fastest dimension, where AxisInfo proved the pointers contiguous and
+// aligned to the whole vector and the mask constant over it. Vectors are at
+// most 4 elements and 16 bytes (what every target's vector accesses take).
+// Atomics happen once per element: copies held by replicated layouts are
+// masked off.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "dialects/Kite/KiteOps.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
+#include "lib/Analysis/AxisInfo.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+namespace mlir::kitegpu {
+AccessWidths planAccessWidths(ModuleOp module, const ThreadGrid &grid);
+} // namespace mlir::kitegpu
+
+static constexpr int64_t kMaxVectorElements = 4;
+static constexpr int64_t kMaxVectorBytes = 16;
+
+/// Whether registers come in groups of `width` consecutive elements along
+/// `dim` (the same in every thread: offsets are added per dimension).
+static bool hasConsecutiveGroups(DistributedLayoutAttr layout,
+                                 ArrayRef<int64_t> shape, unsigned dim,
+                                 int64_t width) {
+  int64_t numRegs = layout.getTotalElemsPerThread(shape);
+  SmallVector<int64_t> previous;
+  for (int64_t reg = 0; reg < numRegs; ++reg) {
+    SmallVector<int64_t> coords = layout.getElementCoords(shape, 0, 0, reg);
+    if (reg % width) {
+      previous[dim] += 1;
+      if (coords != previous)
+        return false;
+    }
+    previous = coords;
+  }
+  return true;
+}
+
+/// Elements per access of a load/store through `ptr` under `mask`.
+static int64_t planWidth(Value ptr, Value mask,
+                         const kite::AxisInfoAnalysis &axis) {
+  auto type = dyn_cast<RankedTensorType>(ptr.getType());
+  if (!type)
+    return 1;
+  DistributedLayoutAttr layout = getLayout(type);
+  Type pointee =
+      cast<kite::PointerType>(type.getElementType()).getPointeeType();
+  if (!pointee.isIntOrFloat() || pointee.isInteger(1))
+    return 1;
+  int64_t bytes = getElementBytes(pointee);
+  unsigned dim = layout.getOrder()[0];
+  kite::AxisInfo info = axis.getAxisInfo(ptr);
+  int64_t width = std::min({int64_t(layout.getSizePerThread()[dim]),
+                            info.contiguity[dim], kMaxVectorElements,
+                            kMaxVectorBytes / bytes, type.getDimSize(dim)});
+  if (mask)
+    width = std::min(width, axis.getAxisInfo(mask).constancy[dim]);
+  while (width > 1 && info.divisibility[dim] % (width * bytes))
+    width /= 2;
+  if (width > 1 && !hasConsecutiveGroups(layout, type.getShape(), dim, width))
+    return 1;
+  return std::max<int64_t>(width, 1);
+}
+
+AccessWidths mlir::kitegpu::planAccessWidths(ModuleOp module,
+                                             const ThreadGrid &) {
+  AccessWidths widths;
+  kite::AxisInfoAnalysis axis(module);
+  module.walk([&](Operation *op) {
+    int64_t width = 1;
+    if (auto load = dyn_cast<kite::LoadOp>(op))
+      width = planWidth(load.getPtr(), load.getMask(), axis);
+    else if (auto store = dyn_cast<kite::StoreOp>(op))
+      width = planWidth(store.getPtr(), store.getMask(), axis);
+    if (width > 1)
+      widths[op] = width;
+  });
+  return widths;
+}
+
+namespace {
+
+struct MemoryPattern {
+  explicit MemoryPattern(const AccessWidths &widths) : widths(widths) {}
+  unsigned getWidth(Operation *op) const {
+    auto it = widths.find(op);
+    return it == widths.end() ? 1 : it->second;
+  }
+  const AccessWidths &widths;
+};
+
+int64_t getPointeeBytes(Value ptr) {
+  return getElementBytes(
+      cast<kite::PointerType>(getElementTypeOrSelf(ptr.getType()))
+          .getPointeeType());
+}
+
+struct LoadToThreads : OpConversionPattern<kite::LoadOp>, MemoryPattern {
+  LoadToThreads(const TypeConverter &converter, MLIRContext *context,
+                const AccessWidths &widths)
+      : OpConversionPattern(converter, context), MemoryPattern(widths) {}
+  LogicalResult
+  matchAndRewrite(kite::LoadOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Type element =
+        getTypeConverter()->convertType(getElementTypeOrSelf(op.getType()));
+    ValueRange ptrs = adaptor.getPtr(), masks = adaptor.getMask(),
+               others = adaptor.getOther();
+    int64_t width = getWidth(op), bytes = getPointeeBytes(op.getPtr());
+    SmallVector<Value> results;
+    for (size_t g = 0; g < ptrs.size(); g += width) {
+      Value mask = masks.empty() ? Value() : masks[g];
+      if (width == 1) {
+        Value other = others.empty() ? Value() : others[g];
+        results.push_back(kitethread::LoadOp::create(
+            rewriter, loc, element, ptrs[g], mask, other, bytes));
+        continue;
+      }
+      auto vectorType = VectorType::get({width}, element);
+      Value other;
+      if (!others.empty())
+        other = vector::FromElementsOp::create(rewriter, loc, vectorType,
+                                               others.slice(g, width));
+      Value vector = kitethread::LoadOp::create(
+          rewriter, loc, vectorType, ptrs[g], mask, other, width * bytes);
+      for (int64_t j = 0; j < width; ++j)
+        results.push_back(vector::ExtractOp::create(rewriter, loc, vector, j));
+    }
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+};
+
+struct StoreToThreads : OpConversionPattern<kite::StoreOp>, MemoryPattern {
+  StoreToThreads(const TypeConverter &converter, MLIRContext *context,
+                 const AccessWidths &widths)
+      : OpConversionPattern(converter, context), MemoryPattern(widths) {}
+  LogicalResult
+  matchAndRewrite(kite::StoreOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    ValueRange ptrs = adaptor.getPtr(), values = adaptor.getValue(),
+               masks = adaptor.getMask();
+    int64_t width = getWidth(op), bytes = getPointeeBytes(op.getPtr());
+    for (size_t g = 0; g < ptrs.size(); g += width) {
+      Value mask = masks.empty() ? Value() : masks[g];
+      Value value = values[g];
+      if (width > 1)
+        value = vector::FromElementsOp::create(
+            rewriter, loc, VectorType::get({width}, value.getType()),
+            values.slice(g, width));
+      kitethread::StoreOp::create(rewriter, loc, ptrs[g], value, mask,
+                                  width * bytes);
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// The owner mask of each register of `type` (a scalar: thread 0) and'ed
+/// with the op's mask.
+SmallVector<Value> getAtomicMasks(OpBuilder &b, Location loc, Type type,
+                                  ValueRange masks, const ThreadGrid &grid) {
+  SmallVector<Value> owners;
+  if (auto tensor = dyn_cast<RankedTensorType>(type))
+    owners = emitRegisterOwners(b, loc, tensor, grid);
+  else
+    owners.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                           emitThreadId(b, loc),
+                                           createI32(b, loc, 0)));
+  for (size_t i = 0; i < owners.size(); ++i) {
+    Value mask = masks.empty() ? Value() : masks[i];
+    if (owners[i] && mask)
+      owners[i] = arith::AndIOp::create(b, loc, owners[i], mask);
+    else if (!owners[i])
+      owners[i] = mask;
+  }
+  return owners;
+}
+
+/// A scalar atomic runs in thread 0; the others read its result from
+/// workgroup memory.
+Value broadcastFromThreadZero(OpBuilder &b, Location loc, Value value) {
+  Value buffer = allocWorkgroup(b, loc, value.getType(), 1);
+  Value zero = createI32(b, loc, 0);
+  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        emitThreadId(b, loc), zero);
+  auto ifOp = scf::IfOp::create(b, loc, isFirst, /*withElseRegion=*/false);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    storeWorkgroup(b, loc, value, buffer, zero);
+  }
+  gpu::BarrierOp::create(b, loc);
+  Value result = loadWorkgroup(b, loc, value.getType(), buffer, zero);
+  gpu::BarrierOp::create(b, loc);
+  return result;
+}
+
+struct AtomicRMWToThreads : ThreadPattern<kite::AtomicRMWOp> {
+  using ThreadPattern::ThreadPattern;
+  LogicalResult
+  matchAndRewrite(kite::AtomicRMWOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    SmallVector<Value> masks =
+        getAtomicMasks(rewriter, loc, op.getType(), adaptor.getMask(), grid);
+    SmallVector<Value> results;
+    for (auto [ptr, val, mask] :
+         llvm::zip_equal(adaptor.getPtr(), adaptor.getVal(), masks))
+      results.push_back(kitethread::AtomicRMWOp::create(
+          rewriter, loc, val.getType(), op.getRmwOpAttr(), ptr, val, mask));
+    if (!isa<RankedTensorType>(op.getType()))
+      results[0] = broadcastFromThreadZero(rewriter, loc, results[0]);
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+};
+
+/// kitethread.atomic_cas has no mask: copies skip it in an scf.if.
+struct AtomicCASToThreads : ThreadPattern<kite::AtomicCASOp> {
+  using ThreadPattern::ThreadPattern;
+  LogicalResult
+  matchAndRewrite(kite::AtomicCASOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    SmallVector<Value> masks =
+        getAtomicMasks(rewriter, loc, op.getType(), {}, grid);
+    SmallVector<Value> results;
+    for (auto [ptr, cmp, val, mask] : llvm::zip_equal(
+             adaptor.getPtr(), adaptor.getCmp(), adaptor.getVal(), masks)) {
+      if (!mask) {
+        results.push_back(kitethread::AtomicCASOp::create(
+            rewriter, loc, val.getType(), ptr, cmp, val));
+        continue;
+      }
+      auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{val.getType()},
+                                    mask, /*withElseRegion=*/true);
+      rewriter.setInsertionPointToStart(ifOp.thenBlock());
+      Value old = kitethread::AtomicCASOp::create(rewriter, loc, val.getType(),
+                                                  ptr, cmp, val);
+      scf::YieldOp::create(rewriter, loc, old);
+      rewriter.setInsertionPointToStart(ifOp.elseBlock());
+      Value zero = arith::ConstantOp::create(
+          rewriter, loc, rewriter.getZeroAttr(val.getType()));
+      scf::YieldOp::create(rewriter, loc, zero);
+      rewriter.setInsertionPointAfter(ifOp);
+      results.push_back(ifOp.getResult(0));
+    }
+    if (!isa<RankedTensorType>(op.getType()))
+      results[0] = broadcastFromThreadZero(rewriter, loc, results[0]);
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::kitegpu::populateMemoryOpsToThreads(const TypeConverter &converter,
+                                               const ThreadGrid &grid,
+                                               const AccessWidths &widths,
+                                               RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<LoadToThreads, StoreToThreads>(converter, context, widths);
+  patterns.add<AtomicRMWToThreads, AtomicCASToThreads>(converter, context,
+                                                       grid);
+}

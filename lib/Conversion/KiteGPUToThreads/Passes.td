@@ -1,0 +1,26 @@
+#ifndef KITE_CONVERSION_KITEGPUTOTHREADS_PASSES_TD
+#define KITE_CONVERSION_KITEGPUTOTHREADS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertKiteGPUToThreads
+    : Pass<"convert-kitegpu-to-threads", "::mlir::ModuleOp"> {
+  let summary = "Distribute tiles with layouts over threads (thread-level IR)";
+  let description = [{
+    Turns the kernel of a kitegpu module into what one thread runs: every
+    tensor becomes the registers its layout gives a thread (a 1:N type
+    conversion, registers in the layout's order), `!kite.ptr` becomes an i64
+    address, kernel arguments become `kitethread.kernel_arg`, and tile ops
+    become per-register arith/math/scf, `gpu.thread_id`/`gpu.shuffle`/
+    `gpu.barrier`, workgroup `memref`s and kitethread memory primitives.
+    Sets `kitethread.num-threads` (num-warps x threads-per-warp),
+    `kitethread.arg-types` and `kitethread.shared-bytes`. The plan is in
+    docs/lowering.md.
+  }];
+  let dependentDialects = [
+    "::mlir::kitethread::KiteThreadDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::vector::VectorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"];
+}
+
+#endif // KITE_CONVERSION_KITEGPUTOTHREADS_PASSES_TD

@@ -1,0 +1,276 @@
+//===- ThreadLayout.cpp - registers, coordinates, workgroup memory --------===//
+//
+// A register's coordinate along dimension d is
+//   (c_d(reg) + offset_d(thread)) mod S_d
+// where c_d is its coordinate in thread 0 (getElementCoords with lane = warp
+// = 0, a compile-time constant) and offset_d the thread's first coordinate
+// in the tile; the mod replicates tensors smaller than the tile. All sizes
+// are powers of two, so mod is a mask and only emitted where it can wrap.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "dialects/Kite/KiteDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+Value mlir::kitegpu::createI32(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIntOp::create(b, loc, value, 32);
+}
+
+Value mlir::kitegpu::createIndex(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+int64_t mlir::kitegpu::getElementBytes(Type pointee) {
+  if (isa<kite::PointerType>(pointee))
+    return 8;
+  return std::max<int64_t>(1, pointee.getIntOrFloatBitWidth() / 8);
+}
+
+Value mlir::kitegpu::emitThreadId(OpBuilder &b, Location loc) {
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  return arith::IndexCastOp::create(b, loc, b.getI32Type(), tid);
+}
+
+/// Per dimension, the index of the calling thread's lane (or warp) when
+/// `linear` is split over `counts` in `order`, fastest first.
+static SmallVector<Value> splitIndex(OpBuilder &b, Location loc, Value linear,
+                                     ArrayRef<unsigned> counts,
+                                     ArrayRef<unsigned> order) {
+  SmallVector<Value> indices(counts.size());
+  unsigned shift = 0;
+  for (unsigned d : order) {
+    if (counts[d] == 1) {
+      indices[d] = createI32(b, loc, 0);
+      continue;
+    }
+    Value shifted = linear;
+    if (shift)
+      shifted =
+          arith::ShRUIOp::create(b, loc, linear, createI32(b, loc, shift));
+    indices[d] = arith::AndIOp::create(b, loc, shifted,
+                                       createI32(b, loc, counts[d] - 1));
+    shift += llvm::Log2_32(counts[d]);
+  }
+  return indices;
+}
+
+SmallVector<Value>
+mlir::kitegpu::emitThreadOffsets(OpBuilder &b, Location loc,
+                                 DistributedLayoutAttr layout,
+                                 const ThreadGrid &grid) {
+  if (auto slice = dyn_cast<SliceLayoutAttr>(layout)) {
+    // Lanes and warps are split over the parent's dimensions.
+    SmallVector<Value> offsets =
+        emitThreadOffsets(b, loc, slice.getParent(), grid);
+    offsets.erase(offsets.begin() + slice.getDim());
+    return offsets;
+  }
+  Value tid = emitThreadId(b, loc);
+  unsigned laneBits = llvm::Log2_32(grid.threadsPerWarp);
+  Value lane = arith::AndIOp::create(
+      b, loc, tid, createI32(b, loc, grid.threadsPerWarp - 1));
+  Value warp = arith::ShRUIOp::create(b, loc, tid, createI32(b, loc, laneBits));
+  SmallVector<unsigned> spt = layout.getSizePerThread(),
+                        tpw = layout.getThreadsPerWarp(),
+                        wpc = layout.getWarpsPerCTA(),
+                        order = layout.getOrder();
+  SmallVector<Value> lanes = splitIndex(b, loc, lane, tpw, order);
+  SmallVector<Value> warps = splitIndex(b, loc, warp, wpc, order);
+  SmallVector<Value> offsets;
+  for (unsigned d = 0; d < layout.getRank(); ++d) {
+    Value thread = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, warps[d], createI32(b, loc, tpw[d])),
+        lanes[d]);
+    offsets.push_back(
+        arith::MulIOp::create(b, loc, thread, createI32(b, loc, spt[d])));
+  }
+  return offsets;
+}
+
+/// The largest first coordinate any thread has along each dimension.
+static SmallVector<int64_t> getMaxThreadOffsets(DistributedLayoutAttr layout) {
+  if (auto slice = dyn_cast<SliceLayoutAttr>(layout)) {
+    SmallVector<int64_t> offsets = getMaxThreadOffsets(slice.getParent());
+    offsets.erase(offsets.begin() + slice.getDim());
+    return offsets;
+  }
+  SmallVector<int64_t> offsets;
+  for (unsigned d = 0; d < layout.getRank(); ++d)
+    offsets.push_back(int64_t(layout.getWarpsPerCTA()[d]) *
+                          layout.getThreadsPerWarp()[d] *
+                          layout.getSizePerThread()[d] -
+                      layout.getSizePerThread()[d]);
+  return offsets;
+}
+
+SmallVector<SmallVector<Value>> mlir::kitegpu::emitRegisterCoords(
+    OpBuilder &b, Location loc, RankedTensorType type, const ThreadGrid &grid) {
+  auto layout = getLayout(type);
+  ArrayRef<int64_t> shape = type.getShape();
+  SmallVector<Value> offsets = emitThreadOffsets(b, loc, layout, grid);
+  SmallVector<int64_t> maxOffsets = getMaxThreadOffsets(layout);
+  int64_t numRegs = layout.getTotalElemsPerThread(shape);
+  SmallVector<SmallVector<Value>> coords;
+  for (int64_t reg = 0; reg < numRegs; ++reg) {
+    SmallVector<int64_t> first = layout.getElementCoords(shape, 0, 0, reg);
+    SmallVector<Value> regCoords;
+    for (unsigned d = 0; d < shape.size(); ++d) {
+      Value coord = offsets[d];
+      if (first[d])
+        coord =
+            arith::AddIOp::create(b, loc, coord, createI32(b, loc, first[d]));
+      if (first[d] + maxOffsets[d] >= shape[d])
+        coord = arith::AndIOp::create(b, loc, coord,
+                                      createI32(b, loc, shape[d] - 1));
+      regCoords.push_back(coord);
+    }
+    coords.push_back(std::move(regCoords));
+  }
+  return coords;
+}
+
+SmallVector<Value> mlir::kitegpu::emitRegisterOwners(OpBuilder &b, Location loc,
+                                                     RankedTensorType type,
+                                                     const ThreadGrid &grid) {
+  auto layout = getLayout(type);
+  ArrayRef<int64_t> shape = type.getShape();
+  // Threads that differ only along a sliced dimension hold the same
+  // elements: the one at the start of that dimension owns them.
+  Value sliceOwner;
+  if (auto slice = dyn_cast<SliceLayoutAttr>(layout)) {
+    unsigned dim = slice.getDim();
+    DistributedLayoutAttr parent = slice.getParent();
+    if (parent.getThreadsPerWarp()[dim] * parent.getWarpsPerCTA()[dim] > 1) {
+      Value offset = emitThreadOffsets(b, loc, parent, grid)[dim];
+      sliceOwner = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         offset, createI32(b, loc, 0));
+    }
+  }
+  SmallVector<Value> offsets = emitThreadOffsets(b, loc, layout, grid);
+  SmallVector<int64_t> maxOffsets = getMaxThreadOffsets(layout);
+  int64_t numRegs = layout.getTotalElemsPerThread(shape);
+  SmallVector<Value> owners;
+  for (int64_t reg = 0; reg < numRegs; ++reg) {
+    SmallVector<int64_t> first = layout.getElementCoords(shape, 0, 0, reg);
+    Value owner = sliceOwner;
+    for (unsigned d = 0; d < shape.size(); ++d) {
+      if (first[d] + maxOffsets[d] < shape[d])
+        continue;
+      // A coordinate that wraps around (mod S) is a copy.
+      Value unwrapped = arith::AddIOp::create(b, loc, offsets[d],
+                                              createI32(b, loc, first[d]));
+      Value inside =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, unwrapped,
+                                createI32(b, loc, shape[d]));
+      owner = owner ? arith::AndIOp::create(b, loc, owner, inside).getResult()
+                    : inside;
+    }
+    owners.push_back(owner);
+  }
+  return owners;
+}
+
+Value mlir::kitegpu::emitLinearIndex(OpBuilder &b, Location loc,
+                                     ValueRange coords,
+                                     ArrayRef<int64_t> shape) {
+  Value index = createI32(b, loc, 0);
+  int64_t stride = 1;
+  for (int64_t d = shape.size() - 1; d >= 0; --d) {
+    if (shape[d] > 1) {
+      Value term = stride == 1
+                       ? coords[d]
+                       : arith::MulIOp::create(b, loc, coords[d],
+                                               createI32(b, loc, stride))
+                             .getResult();
+      index = arith::AddIOp::create(b, loc, index, term);
+    }
+    stride *= shape[d];
+  }
+  return index;
+}
+
+FailureOr<SmallVector<unsigned>> mlir::kitegpu::mapRegisters(
+    RankedTensorType src, RankedTensorType dst,
+    function_ref<SmallVector<int64_t>(ArrayRef<int64_t>)> dstToSrc,
+    const ThreadGrid &grid) {
+  auto srcLayout = getLayout(src), dstLayout = getLayout(dst);
+  int64_t srcRegs = srcLayout.getTotalElemsPerThread(src.getShape());
+  int64_t dstRegs = dstLayout.getTotalElemsPerThread(dst.getShape());
+  SmallVector<unsigned> mapping(dstRegs, 0);
+  for (unsigned warp = 0; warp < grid.numWarps; ++warp) {
+    for (unsigned lane = 0; lane < grid.threadsPerWarp; ++lane) {
+      std::map<SmallVector<int64_t>, unsigned> held;
+      for (int64_t reg = srcRegs - 1; reg >= 0; --reg)
+        held[srcLayout.getElementCoords(src.getShape(), lane, warp, reg)] = reg;
+      for (int64_t reg = 0; reg < dstRegs; ++reg) {
+        auto it = held.find(dstToSrc(
+            dstLayout.getElementCoords(dst.getShape(), lane, warp, reg)));
+        if (it == held.end())
+          return failure();
+        if (warp == 0 && lane == 0)
+          mapping[reg] = it->second;
+        else if (mapping[reg] != it->second)
+          return failure();
+      }
+    }
+  }
+  return mapping;
+}
+
+static Type getStorageType(Type element) {
+  return element.isInteger(1) ? IntegerType::get(element.getContext(), 32)
+                              : element;
+}
+
+Value mlir::kitegpu::allocWorkgroup(OpBuilder &b, Location loc, Type element,
+                                    int64_t count) {
+  auto space =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  auto type = MemRefType::get({count}, getStorageType(element),
+                              MemRefLayoutAttrInterface(), space);
+  return memref::AllocOp::create(b, loc, type);
+}
+
+void mlir::kitegpu::storeWorkgroup(OpBuilder &b, Location loc, Value value,
+                                   Value buffer, Value index) {
+  if (value.getType().isInteger(1))
+    value = arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
+  memref::StoreOp::create(b, loc, value, buffer, i);
+}
+
+Value mlir::kitegpu::loadWorkgroup(OpBuilder &b, Location loc, Type element,
+                                   Value buffer, Value index) {
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
+  Value value = memref::LoadOp::create(b, loc, buffer, i);
+  if (element.isInteger(1))
+    value = arith::TruncIOp::create(b, loc, element, value);
+  return value;
+}
+
+SmallVector<Value> mlir::kitegpu::emitCombine(OpBuilder &b, Location loc,
+                                              Region &combine, ValueRange acc,
+                                              ValueRange cur) {
+  Block &body = combine.front();
+  IRMapping mapping;
+  for (auto [arg, value] :
+       llvm::zip(body.getArguments(), llvm::concat<const Value>(acc, cur)))
+    mapping.map(arg, value);
+  for (Operation &op : body.without_terminator())
+    b.clone(op, mapping);
+  SmallVector<Value> results;
+  for (Value v : body.getTerminator()->getOperands())
+    results.push_back(mapping.lookupOrDefault(v));
+  return results;
+}

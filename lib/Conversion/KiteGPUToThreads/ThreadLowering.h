@@ -1,0 +1,120 @@
+//===- ThreadLowering.h - shared pieces of convert-kitegpu-to-threads -----===//
+//
+// The registers of a tensor, the coordinates they hold, register
+// permutations, workgroup memory, and the pattern families (one .cpp each).
+//
+//===----------------------------------------------------------------------===//
+#ifndef KITE_LIB_CONVERSION_KITEGPUTOTHREADS_THREADLOWERING_H
+#define KITE_LIB_CONVERSION_KITEGPUTOTHREADS_THREADLOWERING_H
+
+#include "dialects/KiteGPU/KiteGPUDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/DenseMap.h"
+
+namespace mlir::kitegpu {
+
+/// The threads of one program: num-warps x threads-per-warp.
+struct ThreadGrid {
+  unsigned numWarps = 0;
+  unsigned threadsPerWarp = 0;
+  unsigned getNumThreads() const { return numWarps * threadsPerWarp; }
+};
+
+/// A tensor becomes the registers its layout gives one thread (in the
+/// layout's register order); `!kite.ptr<T>` becomes an i64 address.
+class ThreadTypeConverter : public TypeConverter {
+public:
+  explicit ThreadTypeConverter(MLIRContext *context);
+};
+
+/// Elements per vector access of each load/store, planned from AxisInfo
+/// before the conversion (absent: one element per access).
+using AccessWidths = llvm::DenseMap<Operation *, unsigned>;
+
+/// Patterns that know the thread grid.
+template <typename SourceOp>
+struct ThreadPattern : OpConversionPattern<SourceOp> {
+  ThreadPattern(const TypeConverter &converter, MLIRContext *context,
+                const ThreadGrid &grid)
+      : OpConversionPattern<SourceOp>(converter, context), grid(grid) {}
+  ThreadGrid grid;
+};
+
+//===- ThreadLayout.cpp ---------------------------------------------------===//
+
+Value createI32(OpBuilder &b, Location loc, int64_t value);
+Value createIndex(OpBuilder &b, Location loc, int64_t value);
+
+/// Bytes of one element behind a pointer (pointers: 8; i1: 1).
+int64_t getElementBytes(Type pointee);
+
+/// The linear thread id in the program, as i32.
+Value emitThreadId(OpBuilder &b, Location loc);
+
+/// Per dimension, the first coordinate the calling thread holds in one tile:
+/// (warp_d * threadsPerWarp_d + lane_d) * sizePerThread_d.
+SmallVector<Value> emitThreadOffsets(OpBuilder &b, Location loc,
+                                     DistributedLayoutAttr layout,
+                                     const ThreadGrid &grid);
+
+/// For every register of a tensor of `type`, its coordinates (i32, one per
+/// dimension) in the calling thread.
+SmallVector<SmallVector<Value>> emitRegisterCoords(OpBuilder &b, Location loc,
+                                                   RankedTensorType type,
+                                                   const ThreadGrid &grid);
+
+/// For every register of a tensor of `type`, whether the calling thread is
+/// the one owner of its element (i1), or null where no thread holds a copy
+/// of it. Replicated layouts hold copies; atomics must happen once.
+SmallVector<Value> emitRegisterOwners(OpBuilder &b, Location loc,
+                                      RankedTensorType type,
+                                      const ThreadGrid &grid);
+
+/// Row-major linear index of `coords` in `shape`, as i32.
+Value emitLinearIndex(OpBuilder &b, Location loc, ValueRange coords,
+                      ArrayRef<int64_t> shape);
+
+/// For each register of `dst`, the register of `src` that the same thread
+/// holds at coordinate `dstToSrc(dst coordinate)`, the same for every
+/// thread; failure when some thread does not hold it.
+FailureOr<SmallVector<unsigned>>
+mapRegisters(RankedTensorType src, RankedTensorType dst,
+             function_ref<SmallVector<int64_t>(ArrayRef<int64_t>)> dstToSrc,
+             const ThreadGrid &grid);
+
+/// A buffer of `count` elements in workgroup memory (i1 is kept as i32).
+Value allocWorkgroup(OpBuilder &b, Location loc, Type element, int64_t count);
+void storeWorkgroup(OpBuilder &b, Location loc, Value value, Value buffer,
+                    Value index);
+Value loadWorkgroup(OpBuilder &b, Location loc, Type element, Value buffer,
+                    Value index);
+
+/// Runs the scalar combine region of a reduce or scan on `acc` and `cur`.
+SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
+                               ValueRange acc, ValueRange cur);
+
+//===- Pattern families ---------------------------------------------------===//
+
+void populateElementwiseToThreads(const TypeConverter &converter,
+                                  const ThreadGrid &grid,
+                                  RewritePatternSet &patterns);
+void populateMemoryOpsToThreads(const TypeConverter &converter,
+                                const ThreadGrid &grid,
+                                const AccessWidths &widths,
+                                RewritePatternSet &patterns);
+void populateShapeOpsToThreads(const TypeConverter &converter,
+                               const ThreadGrid &grid,
+                               RewritePatternSet &patterns);
+void populateReduceToThreads(const TypeConverter &converter,
+                             const ThreadGrid &grid,
+                             RewritePatternSet &patterns);
+void populateConvertLayoutToThreads(const TypeConverter &converter,
+                                    const ThreadGrid &grid,
+                                    RewritePatternSet &patterns);
+void populateDebugOpsToThreads(const TypeConverter &converter,
+                               RewritePatternSet &patterns);
+
+} // namespace mlir::kitegpu
+
+#endif // KITE_LIB_CONVERSION_KITEGPUTOTHREADS_THREADLOWERING_H

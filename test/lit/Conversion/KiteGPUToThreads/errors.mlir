@@ -1,0 +1,60 @@
+// What convert-kitegpu-to-threads does not lower is reported, not crashed on.
+// RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads --verify-diagnostics
+
+// expected-error @below {{convert-kitegpu-to-threads needs the module attributes kitegpu.num-warps and kitegpu.threads-per-warp}}
+module {
+  func.func @no_target() attributes {kite.kernel} {
+    return
+  }
+}
+
+// -----
+
+#b = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @plain_tensor() attributes {kite.kernel} {
+    // expected-error @below {{has a tensor without a distributed layout ('tensor<8xi32>'); run the kitegpu stage first}}
+    %r = kite.make_range 0 to 8 : tensor<8xi32>
+    return
+  }
+}
+
+// -----
+
+#b = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @dense(%x: !kite.ptr<i32>) attributes {kite.kernel} {
+    // The pattern says why; the conversion driver then names the op.
+    // expected-error @below {{only splat tensor constants lower to threads yet}}
+    // expected-error @below {{failed to legalize operation 'arith.constant'}}
+    %c = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : tensor<8xi32, #b>
+    kite.print "" %c : tensor<8xi32, #b>
+    return
+  }
+}
+
+// -----
+
+// A broadcast whose result layout puts elements in other threads needs a
+// convert_layout (the kitegpu stage inserts one).
+#a = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [4, 1], warpsPerCTA = [2, 1], order = [1, 0]}>
+#c = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 4], warpsPerCTA = [1, 2], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @bad_broadcast(%v: i32) attributes {kite.kernel} {
+    %s = kite.splat %v : i32 -> tensor<8x1xi32, #a>
+    // expected-error @below {{moves elements between threads}}
+    // expected-error @below {{failed to legalize operation 'kite.broadcast'}}
+    %b = kite.broadcast %s : tensor<8x1xi32, #a> -> tensor<8x8xi32, #c>
+    kite.print "" %b : tensor<8x8xi32, #c>
+    return
+  }
+}
+
+// -----
+
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  // expected-error @below {{only kernels lower to threads}}
+  func.func @helper() {
+    return
+  }
+}
