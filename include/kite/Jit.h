@@ -99,9 +99,10 @@ template <typename T> LaunchArg launchArg(const T &value) {
         {"uint8_t", "uint16_t", "uint32_t", "uint64_t"},
         {"int8_t", "int16_t", "int32_t", "int64_t"}};
     static const char *const types[4] = {"i8", "i16", "i32", "i64"};
-    constexpr int log = sizeof(T) == 1 ? 0 : sizeof(T) == 2 ? 1
-                                         : sizeof(T) == 4 ? 2
-                                                          : 3;
+    constexpr int log = sizeof(T) == 1   ? 0
+                        : sizeof(T) == 2 ? 1
+                        : sizeof(T) == 4 ? 2
+                                         : 3;
     arg = {types[log], names[isSigned][log],
            uint64_t(static_cast<std::make_unsigned_t<T>>(value))};
   } else if constexpr (std::is_same_v<T, float>) {
@@ -127,8 +128,7 @@ template <typename T> LaunchArg launchArg(const T &value) {
 KITE_API Result<std::vector<uint8_t>>
 packArguments(const CompiledKernel &kernel, const LaunchArg *args,
               size_t count);
-KITE_API Status launchPacked(const Device &device,
-                             const CompiledKernel &kernel,
+KITE_API Status launchPacked(const Device &device, const CompiledKernel &kernel,
                              std::array<uint32_t, 3> grid,
                              const LaunchArg *args, size_t count);
 } // namespace detail

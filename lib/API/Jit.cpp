@@ -6,8 +6,8 @@
 // size, argument types).
 //
 //===----------------------------------------------------------------------===//
-#include "kite/Cache.h"
 #include "kite/Jit.h"
+#include "kite/Cache.h"
 #include "kite/Spirv.h"
 #include "kite/Version.h"
 #include "lib/JIT/Pipeline.h"
@@ -84,8 +84,8 @@ struct KernelInfo {
 static mlir::OwningOpRef<mlir::ModuleOp> parse(const std::string &ir,
                                                mlir::MLIRContext &context) {
   context.getDiagEngine().registerHandler([](mlir::Diagnostic &) {});
-  return mlir::parseSourceString<mlir::ModuleOp>(
-      ir, mlir::ParserConfig(&context));
+  return mlir::parseSourceString<mlir::ModuleOp>(ir,
+                                                 mlir::ParserConfig(&context));
 }
 
 /// The kernel's name and argument types, from the `kite` stage.
@@ -178,9 +178,8 @@ static Result<CacheFiles> runPipeline(const std::string &ir,
                               {"name", info.name},
                               {"num_threads", info.numThreads},
                               {"arg_types", std::move(argTypes)}};
-  files[kMetadataFile] = llvm::formatv("{0}", llvm::json::Value(
-                                                  std::move(metadata)))
-                             .str();
+  files[kMetadataFile] =
+      llvm::formatv("{0}", llvm::json::Value(std::move(metadata))).str();
   return files;
 }
 
@@ -246,10 +245,9 @@ Result<CompiledKernel> compile(const std::string &kiteIR, const Device &device,
     return Status::error("compile: numWarps must be a power of two, got " +
                          std::to_string(options.numWarps));
   const DeviceProperties &properties = device.properties();
-  std::string key =
-      cacheKey({kEntryFormat, version(), buildId(), kiteIR,
-                "num_warps=" + std::to_string(options.numWarps),
-                targetIdentity(properties)});
+  std::string key = cacheKey({kEntryFormat, version(), buildId(), kiteIR,
+                              "num_warps=" + std::to_string(options.numWarps),
+                              targetIdentity(properties)});
   Cache &cache = Cache::global();
   CacheEntry entry = cache.lookup(key);
   if (!entry) {

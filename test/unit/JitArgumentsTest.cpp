@@ -74,10 +74,10 @@ kite::CompiledKernel fromThreadIR(const kite::Device &device,
 TEST(JitArguments, PackedInOrderEachAlignedToItsSize) {
   kite::CompiledKernel kernel = kernelTaking(
       {"i8", "i64", "i1", "i16", "f32", "f16", "f64", "i32", "bf16"});
-  kite::Result<std::vector<uint8_t>> bytes = kite::packArguments(
-      kernel, int8_t(-2), uint64_t(0x0102030405060708), true, int16_t(-300),
-      1.5f, kite::Half{0x3c00}, -0.25, uint32_t(0xdeadbeef),
-      kite::BFloat16{0x3f80});
+  kite::Result<std::vector<uint8_t>> bytes =
+      kite::packArguments(kernel, int8_t(-2), uint64_t(0x0102030405060708),
+                          true, int16_t(-300), 1.5f, kite::Half{0x3c00}, -0.25,
+                          uint32_t(0xdeadbeef), kite::BFloat16{0x3f80});
   ASSERT_TRUE(bytes.ok()) << bytes.message();
   // i8 @0, i64 @8, i1 @16 (a u32), i16 @20, f32 @24, f16 @28, f64 @32,
   // i32 @40, bf16 @44.
@@ -97,16 +97,16 @@ TEST(JitArguments, BuffersPassTheirAddress) {
   kite::Device device = openDevice();
   kite::Result<kite::Buffer> buffer = device.allocate(64);
   ASSERT_TRUE(buffer.ok()) << buffer.message();
-  kite::Result<std::vector<uint8_t>> bytes = kite::packArguments(
-      kernelTaking({"i32", "!kite.ptr<f32>"}), 7, *buffer);
+  kite::Result<std::vector<uint8_t>> bytes =
+      kite::packArguments(kernelTaking({"i32", "!kite.ptr<f32>"}), 7, *buffer);
   ASSERT_TRUE(bytes.ok()) << bytes.message();
   ASSERT_EQ(bytes->size(), 16u);
   EXPECT_EQ(read<int32_t>(*bytes, 0), 7);
   EXPECT_EQ(read<uint64_t>(*bytes, 8), buffer->address());
 
   buffer->release();
-  bytes = kite::packArguments(kernelTaking({"i32", "!kite.ptr<f32>"}), 7,
-                              *buffer);
+  bytes =
+      kite::packArguments(kernelTaking({"i32", "!kite.ptr<f32>"}), 7, *buffer);
   ASSERT_FALSE(bytes.ok());
   EXPECT_EQ(bytes.message(), "launch k: argument 1 is an empty or released "
                              "kite::Buffer");
@@ -115,8 +115,7 @@ TEST(JitArguments, BuffersPassTheirAddress) {
 TEST(JitArguments, TypeMismatchNamesTheArgumentAndBothTypes) {
   kite::Device device = openDevice();
   kite::Buffer buffer = *device.allocate(64);
-  kite::CompiledKernel kernel =
-      kernelTaking({"!kite.ptr<f32>", "i32", "f32"});
+  kite::CompiledKernel kernel = kernelTaking({"!kite.ptr<f32>", "i32", "f32"});
   kite::Result<std::vector<uint8_t>> bytes =
       kite::packArguments(kernel, buffer, int64_t(5), 1.0f);
   ASSERT_FALSE(bytes.ok());
@@ -190,10 +189,9 @@ module attributes {"kitethread.num-threads" = 64 : i32} {
 
 TEST(JitArguments, LaunchRunsAThreadLevelKernel) {
   kite::Device device = openDevice();
-  kite::CompiledKernel kernel =
-      fromThreadIR(device, kAxpb, "axpb", 64,
-                   {"!kite.ptr<f32>", "i1", "!kite.ptr<f32>", "i32", "f32",
-                    "i64"});
+  kite::CompiledKernel kernel = fromThreadIR(
+      device, kAxpb, "axpb", 64,
+      {"!kite.ptr<f32>", "i1", "!kite.ptr<f32>", "i32", "f32", "i64"});
   const int32_t n = 150;
   std::vector<float> x(n);
   for (int i = 0; i < n; ++i)
@@ -202,8 +200,8 @@ TEST(JitArguments, LaunchRunsAThreadLevelKernel) {
   ASSERT_TRUE(device.upload(in, x.data(), n * 4));
   for (bool flag : {true, false}) {
     ASSERT_TRUE(device.fill(out, 0x7fc00000)); // NaN: untouched stays NaN.
-    kite::Status status = kite::launch(device, kernel, {3, 1, 1}, in, flag,
-                                       out, n, 0.5f, int64_t(-3));
+    kite::Status status = kite::launch(device, kernel, {3, 1, 1}, in, flag, out,
+                                       n, 0.5f, int64_t(-3));
     ASSERT_TRUE(status) << status.message();
     std::vector<float> result(n + 8);
     ASSERT_TRUE(device.download(out, result.data(), result.size() * 4));
@@ -260,10 +258,9 @@ TEST(JitArguments, LaunchPassesEveryWidth) {
       fromThreadIR(device, kEveryWidth, "widths", 1,
                    {"!kite.ptr<f32>", "i8", "i16", "f16", "f64", "i1", "i64"});
   kite::Buffer out = *device.allocate(24);
-  kite::Status status =
-      kite::launch(device, kernel, {1, 1, 1}, out, int8_t(-7), int16_t(-1234),
-                   kite::Half{0xc100} /* -2.5 */, 3.25, true,
-                   -(int64_t(1) << 40));
+  kite::Status status = kite::launch(
+      device, kernel, {1, 1, 1}, out, int8_t(-7), int16_t(-1234),
+      kite::Half{0xc100} /* -2.5 */, 3.25, true, -(int64_t(1) << 40));
   ASSERT_TRUE(status) << status.message();
   float result[6];
   ASSERT_TRUE(device.download(out, result, sizeof(result)));
@@ -277,10 +274,9 @@ TEST(JitArguments, LaunchPassesEveryWidth) {
 
 TEST(JitArguments, LaunchRefusesBadArgumentsBeforeRunning) {
   kite::Device device = openDevice();
-  kite::CompiledKernel kernel =
-      fromThreadIR(device, kAxpb, "axpb", 64,
-                   {"!kite.ptr<f32>", "i1", "!kite.ptr<f32>", "i32", "f32",
-                    "i64"});
+  kite::CompiledKernel kernel = fromThreadIR(
+      device, kAxpb, "axpb", 64,
+      {"!kite.ptr<f32>", "i1", "!kite.ptr<f32>", "i32", "f32", "i64"});
   kite::Buffer in = *device.allocate(256), out = *device.allocate(256);
   kite::Status status = kite::launch(device, kernel, {1, 1, 1}, in, true, out,
                                      64, 0.5f, -3); // -3 is an int: i32
