@@ -50,6 +50,10 @@ struct CompiledKernel {
   /// "!kite.ptr<f32>", "i1", "i8", "i16", "i32", "i64", "f16", "bf16", "f32",
   /// "f64".
   std::vector<std::string> argTypes;
+  /// Each argument's `kite.divisibility` (1 where the IR promises none): what
+  /// the code assumes of the value (an integer) or the address (a pointer),
+  /// so launch refuses arguments that break the promise.
+  std::vector<uint32_t> argDivisibility;
   int numWarps = 0;
   int threadsPerWarp = 0; ///< The device's subgroup size.
   std::string target;     ///< The device it was compiled for, "vulkan:0".
@@ -85,6 +89,7 @@ struct LaunchArg {
   const char *cppType = ""; ///< For messages: "kite::Buffer", "int32_t", ...
   uint64_t bits = 0;        ///< The value, zero-extended (i1: 0 or 1).
   bool valid = true;        ///< False for an empty or released Buffer.
+  bool isSigned = false;    ///< A signed C++ integer type.
 };
 
 template <typename T> LaunchArg launchArg(const T &value) {
@@ -104,7 +109,8 @@ template <typename T> LaunchArg launchArg(const T &value) {
                         : sizeof(T) == 4 ? 2
                                          : 3;
     arg = {types[log], names[isSigned][log],
-           uint64_t(static_cast<std::make_unsigned_t<T>>(value))};
+           uint64_t(static_cast<std::make_unsigned_t<T>>(value)), true,
+           isSigned};
   } else if constexpr (std::is_same_v<T, float>) {
     uint32_t bits;
     std::memcpy(&bits, &value, 4);
@@ -136,8 +142,9 @@ KITE_API Status launchPacked(const Device &device, const CompiledKernel &kernel,
 /// The bytes the kernel reads its arguments from (docs/vulkan-abi.md): in
 /// order, each at the next offset aligned to its size; a Buffer as its u64
 /// device address, bool as a u32. Each argument's C++ type must be the
-/// kernel's argument type (signed or unsigned integers of the width); else
-/// the error names the argument's index and both types.
+/// kernel's argument type (signed or unsigned integers of the width), and
+/// satisfy its `kite.divisibility`; else the error names the argument's index
+/// and both types (or the value and the promise).
 template <typename... Args>
 Result<std::vector<uint8_t>> packArguments(const CompiledKernel &kernel,
                                            const Args &...args) {

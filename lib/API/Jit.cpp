@@ -76,6 +76,7 @@ namespace {
 struct KernelInfo {
   std::string name;
   std::vector<std::string> argTypes;
+  std::vector<uint32_t> argDivisibility;
   uint32_t numThreads = 0;
 };
 } // namespace
@@ -111,11 +112,16 @@ static Status readSignature(const std::string &kiteIR, KernelInfo &info) {
     return Status::error(
         "compile: the module has no func.func marked kite.kernel");
   info.name = kernel.getName().str();
-  for (mlir::Type type : kernel.getArgumentTypes()) {
+  for (unsigned i = 0; i < kernel.getNumArguments(); ++i) {
     std::string text;
     llvm::raw_string_ostream os(text);
-    type.print(os);
+    kernel.getArgumentTypes()[i].print(os);
     info.argTypes.push_back(text);
+    auto divisibility =
+        kernel.getArgAttrOfType<mlir::IntegerAttr>(i, "kite.divisibility");
+    info.argDivisibility.push_back(divisibility && divisibility.getInt() > 0
+                                       ? uint32_t(divisibility.getInt())
+                                       : 1);
   }
   return Status::success();
 }
@@ -174,10 +180,14 @@ static Result<CacheFiles> runPipeline(const std::string &ir,
   llvm::json::Array argTypes;
   for (const std::string &type : info.argTypes)
     argTypes.push_back(type);
+  llvm::json::Array argDivisibility;
+  for (uint32_t divisor : info.argDivisibility)
+    argDivisibility.push_back(divisor);
   llvm::json::Object metadata{{"format", kEntryFormat},
                               {"name", info.name},
                               {"num_threads", info.numThreads},
-                              {"arg_types", std::move(argTypes)}};
+                              {"arg_types", std::move(argTypes)},
+                              {"arg_divisibility", std::move(argDivisibility)}};
   files[kMetadataFile] =
       llvm::formatv("{0}", llvm::json::Value(std::move(metadata))).str();
   return files;
@@ -201,15 +211,17 @@ static Result<CompiledKernel> readEntry(const CacheFiles &files,
   const llvm::json::Object *metadata = parsed->getAsObject();
   CompiledKernel kernel;
   std::optional<int64_t> numThreads;
-  const llvm::json::Array *argTypes = nullptr;
+  const llvm::json::Array *argTypes = nullptr, *argDivisibility = nullptr;
   if (metadata) {
     if (auto name = metadata->getString("name"))
       kernel.name = name->str();
     numThreads = metadata->getInteger("num_threads");
     argTypes = metadata->getArray("arg_types");
+    argDivisibility = metadata->getArray("arg_divisibility");
   }
   if (!metadata || metadata->getString("format") != kEntryFormat ||
       kernel.name.empty() || !numThreads || *numThreads <= 0 || !argTypes ||
+      !argDivisibility || argDivisibility->size() != argTypes->size() ||
       binary->second.empty() || binary->second.size() % 4)
     return unreadable("metadata.json or kernel.spv is malformed");
   kernel.numThreads = uint32_t(*numThreads);
@@ -217,6 +229,12 @@ static Result<CompiledKernel> readEntry(const CacheFiles &files,
     if (!type.getAsString())
       return unreadable("an argument type is not a string");
     kernel.argTypes.push_back(type.getAsString()->str());
+  }
+  for (const llvm::json::Value &divisor : *argDivisibility) {
+    std::optional<int64_t> value = divisor.getAsInteger();
+    if (!value || *value <= 0)
+      return unreadable("an argument's divisibility is not a positive integer");
+    kernel.argDivisibility.push_back(uint32_t(*value));
   }
   kernel.spirv.resize(binary->second.size() / 4);
   std::memcpy(kernel.spirv.data(), binary->second.data(),

@@ -74,6 +74,22 @@ kite::detail::packArguments(const CompiledKernel &kernel, const LaunchArg *args,
     if (!args[i].valid)
       return Status::error(where + argument +
                            "is an empty or released kite::Buffer");
+    if (i < kernel.argDivisibility.size() && kernel.argDivisibility[i] > 1) {
+      uint64_t divisor = kernel.argDivisibility[i];
+      // The IR is signless: a signed C++ value is divisible if its magnitude
+      // is.
+      int64_t value = int64_t(args[i].bits);
+      if (args[i].isSigned && size < 8 && (args[i].bits >> (8 * size - 1)))
+        value -= int64_t(1) << (8 * size); // Sign-extend from the width.
+      uint64_t magnitude =
+          args[i].isSigned && value < 0 ? uint64_t(-value) : args[i].bits;
+      if (magnitude % divisor)
+        return Status::error(
+            where + argument + "was compiled as divisible by " +
+            std::to_string(divisor) + " (kite.divisibility), but " +
+            (expected == "ptr" ? "its address is " + std::to_string(magnitude)
+                               : "it is " + std::to_string(value)));
+    }
     bytes.resize((bytes.size() + size - 1) / size * size);
     // Little-endian, like every device Vulkan runs on here: the low bytes.
     uint64_t bits = args[i].bits;

@@ -134,6 +134,23 @@ TEST(JitArguments, TypeMismatchNamesTheArgumentAndBothTypes) {
             "int32_t (i32); pass kite::Buffer");
 }
 
+TEST(JitArguments, DivisibilityPromisesAreKept) {
+  kite::CompiledKernel kernel = kernelTaking({"i32", "i64", "i8"});
+  kernel.argDivisibility = {16, 16, 1};
+  EXPECT_TRUE(kite::packArguments(kernel, -32, uint64_t(1) << 40, int8_t(3)));
+
+  kite::Result<std::vector<uint8_t>> bytes =
+      kite::packArguments(kernel, -40, int64_t(16), int8_t(3));
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_EQ(bytes.message(), "launch k: argument 0 was compiled as divisible "
+                             "by 16 (kite.divisibility), but it is -40");
+  bytes =
+      kite::packArguments(kernel, uint32_t(0xfffffff0), int64_t(24), int8_t(3));
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_EQ(bytes.message(), "launch k: argument 1 was compiled as divisible "
+                             "by 16 (kite.divisibility), but it is 24");
+}
+
 TEST(JitArguments, WrongCountIsAnError) {
   kite::Result<std::vector<uint8_t>> bytes =
       kite::packArguments(kernelTaking({"i32", "i32"}), 1);

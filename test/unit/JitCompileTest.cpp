@@ -117,6 +117,7 @@ TEST(JitCompile, VectorAddRunsOnTheDevice) {
   EXPECT_EQ(kernel->argTypes,
             (std::vector<std::string>{"!kite.ptr<f32>", "!kite.ptr<f32>",
                                       "!kite.ptr<f32>", "i32"}));
+  EXPECT_EQ(kernel->argDivisibility, (std::vector<uint32_t>{16, 16, 16, 1}));
   EXPECT_EQ(kernel->numWarps, 4);
   EXPECT_EQ(kernel->threadsPerWarp, int(p.subgroupSize));
   EXPECT_EQ(kernel->numThreads, 4 * p.subgroupSize);
@@ -166,6 +167,7 @@ TEST(JitCompile, SecondCompileIsACacheHitWithTheSameBinary) {
   EXPECT_EQ(third->stages, first->stages);
   EXPECT_EQ(third->argTypes, first->argTypes);
   EXPECT_EQ(third->numThreads, first->numThreads);
+  EXPECT_EQ(third->argDivisibility, first->argDivisibility);
   expectVectorAddRuns(device, *third, 2500);
 }
 
@@ -238,6 +240,25 @@ TEST(JitCompile, LaunchWithAMistypedArgumentNamesIt) {
   ASSERT_FALSE(status);
   EXPECT_EQ(status.message(),
             "launch add_kernel: the kernel takes 4 arguments, got 3");
+}
+
+TEST(JitCompile, LaunchKeepsTheDivisibilityTheKernelWasCompiledFor) {
+  kite::Device device = openDevice();
+  std::string ir = vectorAddIR();
+  size_t at = ir.find("%n: i32)");
+  ASSERT_NE(at, std::string::npos);
+  ir.replace(at, 8, "%n: i32 {kite.divisibility = 16 : i32})");
+  kite::Result<kite::CompiledKernel> kernel = kite::compile(ir, device);
+  ASSERT_TRUE(kernel.ok()) << kernel.message();
+  EXPECT_EQ(kernel->argDivisibility[3], 16u);
+  expectVectorAddRuns(device, *kernel, 3008);
+  kite::Buffer a = *device.allocate(4096);
+  kite::Status status =
+      kite::launch(device, *kernel, {1, 1, 1}, a, a, a, 1000 + 1);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message(),
+            "launch add_kernel: argument 3 was compiled as divisible by 16 "
+            "(kite.divisibility), but it is 1001");
 }
 
 } // namespace
