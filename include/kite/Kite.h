@@ -5,6 +5,7 @@
 #include "kite/Cache.h"
 #include "kite/Compiler.h"
 #include "kite/Device.h"
+#include "kite/Jit.h"
 #include "kite/Spirv.h"
 #include "kite/Status.h"
 #include "kite/Version.h"

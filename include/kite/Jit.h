@@ -1,0 +1,168 @@
+//===- Jit.h - compile kite IR for a device and launch it -------*- C++ -*-===//
+//
+// Part of Kite's public C++ API (DESIGN.md §8): plain standard-library types,
+// no MLIR types, no exceptions. A kernel given as kite IR text goes through
+// the named stages ("kite", "kitegpu", "threads") and the SPIR-V emitter for
+// one Vulkan device, through the same cache the Python side uses
+// (docs/jit-cache.md), and is launched with typed C++ arguments packed as
+// docs/vulkan-abi.md says.
+//
+//   kite::Device device = *kite::Device::open("vulkan:0");
+//   kite::Result<kite::CompiledKernel> kernel = kite::compile(ir, device);
+//   kite::Status status =
+//       kite::launch(device, *kernel, {blocks, 1, 1}, x, y, out, int32_t(n));
+//
+//===----------------------------------------------------------------------===//
+#ifndef KITE_JIT_H
+#define KITE_JIT_H
+
+#include "kite/Device.h"
+#include "kite/Export.h"
+#include "kite/Status.h"
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace kite {
+
+struct CompileOptions {
+  int numWarps = 4; ///< Warps per program; a power of two.
+};
+
+/// A kernel compiled for one device. Plain data: copy it, keep it, launch it
+/// as often as needed on the device it was compiled for.
+struct CompiledKernel {
+  /// The kernel function's name, which is also the SPIR-V entry point.
+  std::string name;
+  /// Each stage's text by name: "kite", "kitegpu", "threads" (MLIR) and
+  /// "spirv" (the binary's disassembly).
+  std::map<std::string, std::string> stages;
+  /// The SPIR-V module, as 32-bit words.
+  std::vector<uint32_t> spirv;
+  /// Threads per program, the workgroup size: numWarps × threadsPerWarp.
+  uint32_t numThreads = 0;
+  /// The runtime arguments in order, as kite IR spells their types:
+  /// "!kite.ptr<f32>", "i1", "i8", "i16", "i32", "i64", "f16", "bf16", "f32",
+  /// "f64".
+  std::vector<std::string> argTypes;
+  /// Each argument's `kite.divisibility` (1 where the IR promises none): what
+  /// the code assumes of the value (an integer) or the address (a pointer),
+  /// so launch refuses arguments that break the promise.
+  std::vector<uint32_t> argDivisibility;
+  int numWarps = 0;
+  int threadsPerWarp = 0; ///< The device's subgroup size.
+  std::string target;     ///< The device it was compiled for, "vulkan:0".
+  std::string cacheKey;   ///< Its key in the JIT cache.
+};
+
+/// Compiles kite IR text (the tile-level dialect, one `func.func` marked
+/// `kite.kernel`, custom or generic form) for `device`, or returns it from
+/// kite::Cache::global() if it was compiled before with the same IR, options,
+/// Kite build and exact device and driver. Errors carry the compiler's
+/// diagnostics with their source positions.
+KITE_API Result<CompiledKernel> compile(const std::string &kiteIR,
+                                        const Device &device,
+                                        const CompileOptions &options = {});
+
+/// The stages compile() records in CompiledKernel::stages, in order.
+KITE_API std::vector<std::string> compiledStageNames();
+
+/// An IEEE half-precision float given by its bits: the C++ type of an f16
+/// argument.
+struct Half {
+  uint16_t bits = 0;
+};
+/// A bfloat16 given by its bits: the C++ type of a bf16 argument.
+struct BFloat16 {
+  uint16_t bits = 0;
+};
+
+namespace detail {
+/// One launch argument: which IR type it packs as, and its bytes.
+struct LaunchArg {
+  const char *type = "";    ///< "ptr", "i1", "i8", ..., "f64", "bf16".
+  const char *cppType = ""; ///< For messages: "kite::Buffer", "int32_t", ...
+  uint64_t bits = 0;        ///< The value, zero-extended (i1: 0 or 1).
+  bool valid = true;        ///< False for an empty or released Buffer.
+  bool isSigned = false;    ///< A signed C++ integer type.
+};
+
+template <typename T> LaunchArg launchArg(const T &value) {
+  LaunchArg arg;
+  if constexpr (std::is_same_v<T, Buffer>) {
+    arg = {"ptr", "kite::Buffer", value.address(), value.valid()};
+  } else if constexpr (std::is_same_v<T, bool>) {
+    arg = {"i1", "bool", value ? 1u : 0u};
+  } else if constexpr (std::is_integral_v<T> && sizeof(T) <= 8) {
+    constexpr bool isSigned = std::is_signed_v<T>;
+    static const char *const names[2][4] = {
+        {"uint8_t", "uint16_t", "uint32_t", "uint64_t"},
+        {"int8_t", "int16_t", "int32_t", "int64_t"}};
+    static const char *const types[4] = {"i8", "i16", "i32", "i64"};
+    constexpr int log = sizeof(T) == 1   ? 0
+                        : sizeof(T) == 2 ? 1
+                        : sizeof(T) == 4 ? 2
+                                         : 3;
+    arg = {types[log], names[isSigned][log],
+           uint64_t(static_cast<std::make_unsigned_t<T>>(value)), true,
+           isSigned};
+  } else if constexpr (std::is_same_v<T, float>) {
+    uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    arg = {"f32", "float", bits};
+  } else if constexpr (std::is_same_v<T, double>) {
+    uint64_t bits;
+    std::memcpy(&bits, &value, 8);
+    arg = {"f64", "double", bits};
+  } else if constexpr (std::is_same_v<T, Half>) {
+    arg = {"f16", "kite::Half", value.bits};
+  } else if constexpr (std::is_same_v<T, BFloat16>) {
+    arg = {"bf16", "kite::BFloat16", value.bits};
+  } else {
+    static_assert(sizeof(T) == 0,
+                  "kite::launch takes kite::Buffer, bool, integers, float, "
+                  "double, kite::Half and kite::BFloat16 arguments");
+  }
+  return arg;
+}
+
+KITE_API Result<std::vector<uint8_t>>
+packArguments(const CompiledKernel &kernel, const LaunchArg *args,
+              size_t count);
+KITE_API Status launchPacked(const Device &device, const CompiledKernel &kernel,
+                             std::array<uint32_t, 3> grid,
+                             const LaunchArg *args, size_t count);
+} // namespace detail
+
+/// The bytes the kernel reads its arguments from (docs/vulkan-abi.md): in
+/// order, each at the next offset aligned to its size; a Buffer as its u64
+/// device address, bool as a u32. Each argument's C++ type must be the
+/// kernel's argument type (signed or unsigned integers of the width), and
+/// satisfy its `kite.divisibility`; else the error names the argument's index
+/// and both types (or the value and the promise).
+template <typename... Args>
+Result<std::vector<uint8_t>> packArguments(const CompiledKernel &kernel,
+                                           const Args &...args) {
+  const detail::LaunchArg packed[] = {detail::launchArg(args)...,
+                                      detail::LaunchArg{}};
+  return detail::packArguments(kernel, packed, sizeof...(Args));
+}
+
+/// Runs `grid` programs of `kernel` on `device` with these arguments (as
+/// packArguments checks and packs them) and waits for them.
+template <typename... Args>
+Status launch(const Device &device, const CompiledKernel &kernel,
+              std::array<uint32_t, 3> grid, const Args &...args) {
+  const detail::LaunchArg packed[] = {detail::launchArg(args)...,
+                                      detail::LaunchArg{}};
+  return detail::launchPacked(device, kernel, grid, packed, sizeof...(Args));
+}
+
+} // namespace kite
+
+#endif // KITE_JIT_H
