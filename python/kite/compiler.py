@@ -191,7 +191,8 @@ def compile_kernel(kernel, args, kwargs: dict, target: Optional[str] = None,
     specs, options, _values = kernel.specialize(args, dict(kwargs, num_warps=num_warps))
     resolved = resolve_target(target)
     options["threads_per_warp"] = resolved.threads_per_warp
-    fast_key = (tuple(s.key() for s in specs), tuple(sorted(options.items())), resolved.name)
+    fast_key = (tuple(s.key() for s in specs), tuple(sorted(options.items())), resolved.name,
+                cache_key.global_values(kernel))
     compiled = kernel._compiled.get(fast_key)
     if compiled is not None:
         stats.memory_hits += 1

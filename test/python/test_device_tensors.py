@@ -16,9 +16,11 @@ def test_devices_list_vulkan_then_the_interpreter():
     assert all(d.startswith("vulkan:") for d in found[:-1])
 
 
-def test_default_device_is_the_interpreter_until_kernels_run_on_vulkan(monkeypatch):
+def test_default_device_is_the_first_vulkan_device_else_the_interpreter(monkeypatch):
     monkeypatch.delenv("KITE_DEVICE", raising=False)
-    assert kite.default_device() == "interpreter"
+    assert kite.default_device() == kite.devices()[0]
+    vulkan = [d for d in kite.devices() if d.startswith("vulkan:")]
+    assert kite.default_device() == (vulkan[0] if vulkan else "interpreter")
 
 
 def test_kite_device_overrides_the_default(monkeypatch):

@@ -75,7 +75,7 @@ def loop_variable_is_a_scalar(out_ptr, n):
 
 
 def test_runtime_loop_variable_is_an_int32_scalar_in_the_interpreter():
-    out = kite.zeros(1, kl.float32)
+    out = kite.zeros(1, kl.float32, device="interpreter")
     loop_variable_is_a_scalar[(1,)](out, 5)
     assert out.numpy()[0] == 5.0
     assert "scf.for" in loop_variable_is_a_scalar.trace(out, 5)
@@ -90,8 +90,8 @@ def uses_undefined(out_ptr, n):
 
 def test_interpreter_reports_a_variable_undefined_on_the_taken_path():
     with pytest.raises(kite.CompilationError, match="'y' is used here but is not defined"):
-        uses_undefined[(1,)](kite.zeros(1, kl.float32), 3)
-    out = kite.zeros(1, kl.float32)
+        uses_undefined[(1,)](kite.zeros(1, kl.float32, device="interpreter"), 3)
+    out = kite.zeros(1, kl.float32, device="interpreter")
     uses_undefined[(1,)](out, 30)
     assert out.numpy()[0] == 1.0
 
@@ -112,7 +112,7 @@ def test_breakpoint_stops_in_the_kernels_frame_with_its_values(monkeypatch):
         seen["x"] = int(frame.f_locals["x"])
 
     monkeypatch.setattr(pdb.Pdb, "set_trace", fake_set_trace)
-    out = kite.zeros(1, kl.int32)
+    out = kite.zeros(1, kl.int32, device="interpreter")  # only the interpreter runs Python
     stops_in_debugger[(1,)](out, 21)
     assert seen == {"function": "stops_in_debugger", "x": 42}
     assert out.numpy()[0] == 42

@@ -5,8 +5,9 @@
 // fastest dimension, where AxisInfo proved the pointers contiguous and
 // aligned to the whole vector and the mask constant over it. Vectors are at
 // most 4 elements and 16 bytes (what every target's vector accesses take).
-// Atomics happen once per element: copies held by replicated layouts are
-// masked off.
+// Stores and atomics happen once per element: copies held by replicated
+// layouts (and all threads but thread 0 for a scalar) are masked off, so a
+// load-modify-store of one element by several threads cannot race.
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
@@ -146,19 +147,26 @@ struct LoadToThreads : OpConversionPattern<kite::LoadOp>, MemoryPattern {
   }
 };
 
+SmallVector<Value> getOwnerMasks(OpBuilder &b, Location loc, Type type,
+                                 ValueRange masks, const ThreadGrid &grid);
+
 struct StoreToThreads : OpConversionPattern<kite::StoreOp>, MemoryPattern {
   StoreToThreads(const TypeConverter &converter, MLIRContext *context,
-                 const AccessWidths &widths)
-      : OpConversionPattern(converter, context), MemoryPattern(widths) {}
+                 const AccessWidths &widths, const ThreadGrid &grid)
+      : OpConversionPattern(converter, context), MemoryPattern(widths),
+        grid(grid) {}
   LogicalResult
   matchAndRewrite(kite::StoreOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    ValueRange ptrs = adaptor.getPtr(), values = adaptor.getValue(),
-               masks = adaptor.getMask();
+    ValueRange ptrs = adaptor.getPtr(), values = adaptor.getValue();
+    // A vector group lies within one thread's contiguous registers, which
+    // are replicated (or not) together: the first register's owner decides.
+    SmallVector<Value> masks = getOwnerMasks(
+        rewriter, loc, op.getValue().getType(), adaptor.getMask(), grid);
     int64_t width = getWidth(op), bytes = getPointeeBytes(op.getPtr());
     for (size_t g = 0; g < ptrs.size(); g += width) {
-      Value mask = masks.empty() ? Value() : masks[g];
+      Value mask = masks[g];
       Value value = values[g];
       if (width > 1)
         value = vector::FromElementsOp::create(
@@ -170,11 +178,12 @@ struct StoreToThreads : OpConversionPattern<kite::StoreOp>, MemoryPattern {
     rewriter.eraseOp(op);
     return success();
   }
+  ThreadGrid grid;
 };
 
 /// The owner mask of each register of `type` (a scalar: thread 0) and'ed
 /// with the op's mask.
-SmallVector<Value> getAtomicMasks(OpBuilder &b, Location loc, Type type,
+SmallVector<Value> getOwnerMasks(OpBuilder &b, Location loc, Type type,
                                   ValueRange masks, const ThreadGrid &grid) {
   SmallVector<Value> owners;
   if (auto tensor = dyn_cast<RankedTensorType>(type))
@@ -219,7 +228,7 @@ struct AtomicRMWToThreads : ThreadPattern<kite::AtomicRMWOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     SmallVector<Value> masks =
-        getAtomicMasks(rewriter, loc, op.getType(), adaptor.getMask(), grid);
+        getOwnerMasks(rewriter, loc, op.getType(), adaptor.getMask(), grid);
     SmallVector<Value> results;
     for (auto [ptr, val, mask] :
          llvm::zip_equal(adaptor.getPtr(), adaptor.getVal(), masks))
@@ -240,7 +249,7 @@ struct AtomicCASToThreads : ThreadPattern<kite::AtomicCASOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     SmallVector<Value> masks =
-        getAtomicMasks(rewriter, loc, op.getType(), {}, grid);
+        getOwnerMasks(rewriter, loc, op.getType(), {}, grid);
     SmallVector<Value> results;
     for (auto [ptr, cmp, val, mask] : llvm::zip_equal(
              adaptor.getPtr(), adaptor.getCmp(), adaptor.getVal(), masks)) {
@@ -276,7 +285,8 @@ void mlir::kitegpu::populateMemoryOpsToThreads(const TypeConverter &converter,
                                                const AccessWidths &widths,
                                                RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<LoadToThreads, StoreToThreads>(converter, context, widths);
+  patterns.add<LoadToThreads>(converter, context, widths);
+  patterns.add<StoreToThreads>(converter, context, widths, grid);
   patterns.add<AtomicRMWToThreads, AtomicCASToThreads>(converter, context,
                                                        grid);
 }

@@ -66,6 +66,39 @@ def _referenced(fn) -> list:
     return found
 
 
+_SIMPLE = (bool, int, float, str, type(None))
+
+
+def _global_names(fn) -> list:
+    """Names in ``fn``'s source that are globals of its module (not locals)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    local = set(fn.__code__.co_varnames) | set(fn.__code__.co_freevars)
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return sorted(n for n in names - local if n in fn.__globals__)
+
+
+def global_values(kite_fn) -> tuple:
+    """The current values of the compile-time globals (numbers, strings,
+    constexprs, dtypes) a kernel reads: compiled code depends on them, so they
+    are part of its key (a rebound global recompiles, as in Python)."""
+    from ..language.core import constexpr
+    from ..language.dtypes import dtype
+    names = getattr(kite_fn, "_global_names", None)
+    if names is None:
+        names = kite_fn._global_names = _global_names(kite_fn.fn)
+    values = []
+    for name in names:
+        value = kite_fn.fn.__globals__.get(name)
+        if isinstance(value, constexpr):
+            value = value.value
+        if isinstance(value, _SIMPLE) or isinstance(value, dtype):
+            values.append((name, type(value).__name__, repr(value)))
+    return tuple(values)
+
+
 def source_hash(kite_fn) -> str:
     """sha256 of a kernel's or helper's source and, recursively, of every
     @kite.func it refers to (cached on the function object)."""
@@ -95,6 +128,7 @@ def key_parts(kernel, specs, options: dict, target: str, build_id: str, version:
             f"kernel {kernel.fn.__module__}.{kernel.fn.__qualname__}",
             f"source {source_hash(kernel)}",
             "args " + repr([s.key() for s in specs]),
+            "globals " + repr(global_values(kernel)),
             "options " + repr(sorted(options.items())),
             f"target {target}"] + env
 

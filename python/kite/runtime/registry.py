@@ -29,9 +29,9 @@ def default_device() -> str:
     override = os.environ.get("KITE_DEVICE", "")
     if override:
         return resolve_device(override, "KITE_DEVICE")
-    # DESIGN.md §7 prefers the first Vulkan device; that flips to
-    # `devices()[0]` once the SPIR-V code generator (backends/spirv) can run kernels.
-    return INTERPRETER
+    # DESIGN.md §7: the first CUDA device (with the NVIDIA backend), else the
+    # first Vulkan device, else the interpreter.
+    return devices()[0]
 
 
 def resolve_device(device, what: str = "device") -> str:
