@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Optional
 
+from .errors import CompilationError
 from .frontend import cache_key, tracer
 from .runtime import registry
 
@@ -169,7 +170,16 @@ def _run_pipeline(kernel, specs, options: dict, target: Target):
     if not target.is_device:
         return asm, b"", []
     device = registry.vulkan_device(target.name)
-    asm["spirv"], binary = tracer.emit_spirv(asm["threads"], device.emitter_options())
+    try:
+        asm["spirv"], binary = tracer.emit_spirv(asm["threads"], device.emitter_options())
+    except CompilationError as exc:
+        if exc.lineno:
+            raise
+        # The stored stages carry no locations: emit again from IR that
+        # does, so that the error points at the user's line.
+        located = tracer.run_stage(raw, "threads", debug_info=True, **layout)
+        tracer.emit_spirv(located, device.emitter_options())
+        raise
     return asm, binary, _unsupported_debug_ops(raw, target)
 
 

@@ -639,8 +639,9 @@ def test_math(name, dtype):
         x[:6] = [-2.0, -1.5, -0.5, 0.0, 0.5, 2.0]
     if DEVICE.startswith("vulkan") and dtype == np.float64 and name in _NO_F64_ON_VULKAN:
         # GLSL.std.450 has exp/log/sin/cos for 16- and 32-bit floats only.
-        with pytest.raises(kite.CompilationError, match="on f64 is not supported on Vulkan"):
+        with pytest.raises(kite.CompilationError, match="on f64 is not supported on Vulkan") as info:
             run(math_kernel, (1,), x, np.zeros_like(x), len(x), FN=fn, BLOCK=128)
+        assert info.value.lineno == _line_of(math_kernel, "FN(x)")
         return
     out = run(math_kernel, (1,), x, np.zeros_like(x), len(x), FN=fn, BLOCK=128)[1]
     assert_close(out, ref(x.astype(np.float64)).astype(dtype))
