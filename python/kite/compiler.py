@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Optional
 
+from .errors import CompilationError
 from .frontend import cache_key, tracer
 from .runtime import registry
 
@@ -133,6 +135,30 @@ class CompiledKernel:
                 f"num_warps={self.options['num_warps']}, key {self.metadata['cache_key'][:16]}>")
 
 
+# `"kite.print"(...) ... loc("file":line:col)` in the traced (generic) IR.
+_DEBUG_OP = re.compile(r'"kite\.(print|assert)"\(.*loc\("((?:[^"\\]|\\.)*)":(\d+):(\d+)\)\s*$',
+                       re.MULTILINE)
+_DEBUG_NAMES = {"print": "kl.device_print", "assert": "kl.device_assert"}
+
+
+def _unsupported_debug_ops(raw: str, target: Target) -> list:
+    """Where the traced IR uses kl.device_print / kl.device_assert, which the
+    Vulkan target drops (no debug printf there; docs/spirv-emitter.md):
+    ``[(message, file, line)]``, warned about at every compilation."""
+    found = []
+    for op, file, line, col in _DEBUG_OP.findall(raw):
+        found.append((f"{file}:{line}:{col}: {_DEBUG_NAMES[op]} is not supported on "
+                      f"'{target.name}' (Vulkan has no debug printf): the kernel runs without "
+                      "it; run on the interpreter (KITE_INTERPRET=1) to see it",
+                      file, int(line)))
+    return found
+
+
+def _warn_debug_ops(found) -> None:
+    for message, file, line in found:
+        warnings.warn_explicit(message, UserWarning, file, line)
+
+
 def _run_pipeline(kernel, specs, options: dict, target: Target):
     """Every stage's text, and the SPIR-V binary for a device target."""
     stats.pipeline_runs += 1
@@ -142,13 +168,22 @@ def _run_pipeline(kernel, specs, options: dict, target: Target):
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
            "threads": tracer.run_stage(raw, "threads", **layout)}
     if not target.is_device:
-        return asm, b""
+        return asm, b"", []
     device = registry.vulkan_device(target.name)
-    asm["spirv"], binary = tracer.emit_spirv(asm["threads"], device.emitter_options())
-    return asm, binary
+    try:
+        asm["spirv"], binary = tracer.emit_spirv(asm["threads"], device.emitter_options())
+    except CompilationError as exc:
+        if exc.lineno:
+            raise
+        # The stored stages carry no locations: emit again from IR that
+        # does, so that the error points at the user's line.
+        located = tracer.run_stage(raw, "threads", debug_info=True, **layout)
+        tracer.emit_spirv(located, device.emitter_options())
+        raise
+    return asm, binary, _unsupported_debug_ops(raw, target)
 
 
-def _files(asm: dict, binary: bytes, metadata: dict) -> dict:
+def _files(asm: dict, binary: bytes, notes: list, metadata: dict) -> dict:
     files = {f"{stage}.mlir": text for stage, text in asm.items()}
     if binary:
         files[_BINARY] = binary
@@ -157,15 +192,16 @@ def _files(asm: dict, binary: bytes, metadata: dict) -> dict:
 
 
 def _entry_of(files: Optional[dict]):
-    """(stages, binary) of a cache entry, or None if it lacks any part (never
-    trusted half)."""
+    """(stages, binary, warnings) of a cache entry, or None if it lacks any
+    part (never trusted half)."""
     if not files or _METADATA not in files:
         return None
     try:
         metadata = json.loads(files[_METADATA])
         asm = {stage: files[f"{stage}.mlir"].decode() for stage in metadata["stages"]}
         binary = files[_BINARY] if metadata.get("binary") else b""
-        return asm, bytes(binary)
+        notes = [(str(m), str(f), int(n)) for m, f, n in metadata.get("warnings", [])]
+        return asm, bytes(binary), notes
     except (KeyError, ValueError, TypeError, UnicodeDecodeError):
         return None
 
@@ -207,14 +243,16 @@ def compile_kernel(kernel, args, kwargs: dict, target: Optional[str] = None,
         stats.disk_hits += 1
     else:
         entry = _run_pipeline(kernel, specs, options, resolved)
-        metadata = {"name": kernel.__name__, "stages": list(entry[0]), "binary": bool(entry[1])}
+        metadata = {"name": kernel.__name__, "stages": list(entry[0]), "binary": bool(entry[1]),
+                    "warnings": [list(note) for note in entry[2]]}
         try:
             # Another process may have published the same key first: use its
             # entry, so that every process runs identical bytes.
             entry = _entry_of(cache.store(key, _files(*entry, metadata))) or entry
         except _C.CacheError as exc:
             warnings.warn(f"kite: could not store {kernel.__name__} in the JIT cache: {exc}")
-    asm, binary = entry
+    asm, binary, notes = entry
+    _warn_debug_ops(notes)
     compiled = CompiledKernel(kernel, specs, options, resolved, key, asm, binary)
     _dump(compiled.name, key, asm)
     kernel._compiled[fast_key] = compiled

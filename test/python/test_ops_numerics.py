@@ -11,7 +11,7 @@ import pytest
 
 import kite
 import kite.language as kl
-from conftest import DEVICE, assert_close, run
+from conftest import DEVICE, assert_close, run, vulkan_device
 
 INT_DTYPES = [np.int32, np.int64, np.uint32]
 FLOAT_DTYPES = [np.float16, np.float32, np.float64]
@@ -625,6 +625,11 @@ _MATH = {
 }
 
 
+# Functions a Vulkan device has no float64 version of (the Vulkan tier
+# checks the CompilationError instead).
+_NO_F64_ON_VULKAN = {"exp", "exp2", "log", "log2", "sin", "cos", "erf", "sigmoid"}
+
+
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=_ids(FLOAT_DTYPES))
 @pytest.mark.parametrize("name", list(_MATH))
 def test_math(name, dtype):
@@ -632,6 +637,12 @@ def test_math(name, dtype):
     x = np.random.default_rng(2).uniform(lo, hi, 100).astype(dtype)
     if name in ("floor", "ceil"):
         x[:6] = [-2.0, -1.5, -0.5, 0.0, 0.5, 2.0]
+    if DEVICE.startswith("vulkan") and dtype == np.float64 and name in _NO_F64_ON_VULKAN:
+        # GLSL.std.450 has exp/log/sin/cos for 16- and 32-bit floats only.
+        with pytest.raises(kite.CompilationError, match="on f64 is not supported on Vulkan") as info:
+            run(math_kernel, (1,), x, np.zeros_like(x), len(x), FN=fn, BLOCK=128)
+        assert info.value.lineno == _line_of(math_kernel, "FN(x)")
+        return
     out = run(math_kernel, (1,), x, np.zeros_like(x), len(x), FN=fn, BLOCK=128)[1]
     assert_close(out, ref(x.astype(np.float64)).astype(dtype))
 
@@ -1541,8 +1552,22 @@ def print_kernel(x_ptr, BLOCK: kl.constexpr):
     kl.device_print("vals: ", x)
 
 
+# Vulkan has no debug printf (the SPIR-V emitter drops print and assert, with
+# a warning: test_device_print_and_assert_warn_on_vulkan), and only the
+# interpreter checks the bounds of every access: these tests run on the
+# interpreter whatever KITE_TEST_DEVICE says.
+INTERPRETER = "interpreter"
+
+
+def run_on_interpreter(kernel, grid, *args, **meta):
+    """``run`` on the interpreter: numpy arrays are updated in place."""
+    kernel[grid](*[kite.from_numpy(a, device=INTERPRETER) if isinstance(a, np.ndarray) and a.ndim
+                   else a for a in args], **meta)
+
+
 def test_device_print(capsys):
-    run(print_kernel, (2,), np.array([11, 22, 33, 44, 55, 66, 77, 88], np.int32), BLOCK=4)
+    run_on_interpreter(print_kernel, (2,), np.array([11, 22, 33, 44, 55, 66, 77, 88], np.int32),
+                       BLOCK=4)
     lines = [ln for ln in capsys.readouterr().out.splitlines() if "vals: " in ln]
     assert len(lines) == 2
     first = next(ln for ln in lines if "(0, 0, 0)" in ln)
@@ -1561,13 +1586,13 @@ def assert_kernel(x_ptr, n, BLOCK: kl.constexpr):
 
 
 def test_device_assert_passes():
-    run(assert_kernel, (2,), np.arange(8, dtype=np.int32), 6, BLOCK=4)
+    run_on_interpreter(assert_kernel, (2,), np.arange(8, dtype=np.int32), 6, BLOCK=4)
 
 
 def test_device_assert_failure_raises_kernel_runtime_error():
     x = np.array([0, 1, 2, 3, 4, -5, 6, 7], np.int32)
     with pytest.raises(kite.KernelRuntimeError, match="x must be non-negative") as info:
-        run(assert_kernel, (2,), x, 8, BLOCK=4)
+        run_on_interpreter(assert_kernel, (2,), x, 8, BLOCK=4)
     assert info.value.lineno == _line_of(assert_kernel, "# ASSERT-LINE")
     assert _same_file(info.value.filename, __file__)
 
@@ -1575,7 +1600,24 @@ def test_device_assert_failure_raises_kernel_runtime_error():
 def test_device_assert_with_mask_fails_on_unmasked_lane():
     x = np.array([0, 1, 2, 300, 4, 5], np.int32)
     with pytest.raises(kite.KernelRuntimeError, match="masked lanes are ignored"):
-        run(assert_kernel, (2,), x, 6, BLOCK=4)
+        run_on_interpreter(assert_kernel, (2,), x, 6, BLOCK=4)
+
+
+def test_device_print_and_assert_warn_on_vulkan():
+    device = vulkan_device()
+    x = kite.from_numpy(np.arange(8, dtype=np.int32), device=device)
+    with pytest.warns(UserWarning) as record:
+        print_kernel.compile(x, BLOCK=4, target=device)
+        assert_kernel.compile(x, 8, BLOCK=4, target=device)
+    messages = [str(w.message) for w in record]
+    print_line = _line_of(print_kernel, "kl.device_print")
+    assert any("kl.device_print is not supported" in m and f":{print_line}:" in m
+               for m in messages), messages
+    assert any("kl.device_assert is not supported" in m and device in m for m in messages), messages
+    warned = [w for w in record if "kl.device_assert" in str(w.message)]
+    assert {w.lineno for w in warned} == {_line_of(assert_kernel, "# ASSERT-LINE"),
+                                          _line_of(assert_kernel, "masked lanes are ignored")}
+    assert all(_same_file(w.filename, __file__) for w in warned)
 
 
 @kite.kernel
@@ -1598,7 +1640,7 @@ def oob_store_kernel(x_ptr, out_ptr, n, BLOCK: kl.constexpr):
 def test_out_of_bounds_load_raises(grid, n, shift, element):
     x = np.arange(n, dtype=np.float32)
     with pytest.raises(kite.KernelRuntimeError) as info:
-        run(oob_load_kernel, grid, x, np.zeros(32, np.float32), SHIFT=shift, BLOCK=16)
+        run_on_interpreter(oob_load_kernel, grid, x, np.zeros(32, np.float32), SHIFT=shift, BLOCK=16)
     err = info.value
     assert f"element {element} of argument 'x_ptr'" in str(err)
     assert "load" in str(err)
@@ -1610,7 +1652,7 @@ def test_out_of_bounds_load_raises(grid, n, shift, element):
 def test_out_of_bounds_store_raises():
     x = np.arange(20, dtype=np.float32)
     with pytest.raises(kite.KernelRuntimeError) as info:
-        run(oob_store_kernel, (2,), x, np.zeros(20, np.float32), 20, BLOCK=16)
+        run_on_interpreter(oob_store_kernel, (2,), x, np.zeros(20, np.float32), 20, BLOCK=16)
     err = info.value
     assert "element 20 of argument 'out_ptr'" in str(err)
     assert "store" in str(err)

@@ -269,3 +269,15 @@ def test_helper_with_an_early_return_on_a_runtime_value():
     np.testing.assert_array_equal(out.numpy(), [0, 1, 2, 2, 2])
     ir = gather_clamped.trace(F32, F32, 3)
     assert "scf.if" in ir or "arith.select" in ir
+
+
+@kite.kernel
+def scalar_increment(counter_ptr, n):
+    for i in range(n):
+        kl.store(counter_ptr, kl.load(counter_ptr) + 1)
+
+
+def test_scalar_load_modify_store_is_made_once_per_program():
+    counter = kite.zeros(1, kl.int32)
+    scalar_increment[(1,)](counter, 5, num_warps=4)
+    assert counter.numpy()[0] == 5

@@ -2,8 +2,8 @@
 //
 // Integer kinds and xchg map to one spirv.Atomic* op. Float add, max and min
 // have no core SPIR-V op: fadd uses SPV_EXT_shader_atomic_float_add where the
-// target enables it, and otherwise (like fmax and fmin) a compare-and-swap
-// loop on the bits. Atomics are device-scoped and acquire-release.
+// target enables it, and otherwise a compare-and-swap loop on the bits;
+// fmax and fmin are an integer max or min on the bits (emitFloatMinMax). Atomics are device-scoped and acquire-release.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
@@ -82,12 +82,56 @@ static Value emitCASLoop(OpBuilder &b, Location loc, RMWOp kind, Value addr,
   return spirv::BitcastOp::create(b, loc, floatType, loop.getResult(0));
 }
 
+/// fmax/fmin as one integer atomic on the bits (no CAS loop): floats with
+/// the sign bit clear order like their bits as signed integers, negative
+/// ones in reverse order of their bits as unsigned integers. So
+/// max(m, v) is smax(m, v) on the bits for v >= +0 and umin(m, v) for
+/// negative v (whatever the sign of m), and min the other way round. The
+/// result is the old contents, as a float.
+static Value emitFloatMinMax(OpBuilder &b, Location loc, RMWOp kind,
+                             Value addr, Value val) {
+  MLIRContext *context = b.getContext();
+  Type floatType = val.getType();
+  Type intType = b.getIntegerType(floatType.getIntOrFloatBitWidth());
+  Value bits = spirv::BitcastOp::create(b, loc, intType, val);
+  Value zero = spirv::ConstantOp::getZero(intType, loc, b);
+  Value negative = spirv::SLessThanOp::create(b, loc, bits, zero);
+  Value ptr = getGlobalPointer(b, loc, intType, addr);
+  auto scope = getDeviceScope(context);
+  auto semantics = getSemantics(context);
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{intType}, negative,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  Value old = kind == RMWOp::FMax
+                  ? spirv::AtomicUMinOp::create(b, loc, intType, ptr, scope,
+                                                semantics, bits)
+                        .getResult()
+                  : spirv::AtomicUMaxOp::create(b, loc, intType, ptr, scope,
+                                                semantics, bits)
+                        .getResult();
+  scf::YieldOp::create(b, loc, old);
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  old = kind == RMWOp::FMax
+            ? spirv::AtomicSMaxOp::create(b, loc, intType, ptr, scope,
+                                          semantics, bits)
+                  .getResult()
+            : spirv::AtomicSMinOp::create(b, loc, intType, ptr, scope,
+                                          semantics, bits)
+                  .getResult();
+  scf::YieldOp::create(b, loc, old);
+  b.setInsertionPointAfter(ifOp);
+  return spirv::BitcastOp::create(b, loc, floatType, ifOp.getResult(0));
+}
+
 /// The atomic itself, unmasked; null for an unknown kind.
 static Value emitAtomic(OpBuilder &b, Location loc, RMWOp kind, Value addr,
                         Value val, bool atomicFloatAdd) {
   MLIRContext *context = b.getContext();
   Type type = val.getType();
   bool hardwareFAdd = kind == RMWOp::FAdd && atomicFloatAdd && type.isF32();
+  if (kind == RMWOp::FMax || kind == RMWOp::FMin)
+    return emitFloatMinMax(b, loc, kind, addr, val);
   if (!hardwareFAdd &&
       (kind == RMWOp::FAdd || kind == RMWOp::FMax || kind == RMWOp::FMin))
     return emitCASLoop(b, loc, kind, addr, val);

@@ -146,6 +146,8 @@ struct ConvertKiteThreadToSPIRVPass
     FailureOr<SmallVector<int64_t>> argOffsets = computeArgOffsets(module);
     if (failed(checkTarget(module, features)) || failed(argOffsets))
       return signalPassFailure();
+    if (failed(prepareMath(module, features)))
+      return signalPassFailure();
 
     spirv::MemorySpaceToStorageClassConverter spaces(mapMemorySpace);
     spirv::convertMemRefTypesAndAttrs(module, spaces);
@@ -200,6 +202,7 @@ struct ConvertKiteThreadToSPIRVPass
     populateMemoryOpPatterns(converter, patterns);
     populateAtomicOpPatterns(converter, atomicFloatAdd, patterns);
     populateDebugOpPatterns(converter, patterns);
+    populateMathOpPatterns(converter, patterns);
     return applyFullConversion(spvModule, *target, std::move(patterns));
   }
 

@@ -32,6 +32,15 @@ spirv::TargetEnvAttr getVulkanTargetEnv(MLIRContext *context,
 /// target cannot take, naming the Vulkan feature it needs.
 LogicalResult checkTarget(ModuleOp module, const TargetFeatures &features);
 
+/// Rewrites the math ops Vulkan's GLSL.std.450 set lacks or rounds too
+/// loosely (f16 transcendentals in f32, erf, fma); f64 transcendentals are
+/// reported (MathOpsToSPIRV.cpp).
+LogicalResult prepareMath(ModuleOp module, const TargetFeatures &features);
+
+/// math.exp2 -> spirv.GL.Exp2.
+void populateMathOpPatterns(const SPIRVTypeConverter &converter,
+                            RewritePatternSet &patterns);
+
 /// The byte offset of each launch argument in the packed argument buffer
 /// (natural alignment, in order), from `kitethread.arg-types` on the module
 /// or else from the kernel's `kitethread.kernel_arg` ops. Reports gaps and

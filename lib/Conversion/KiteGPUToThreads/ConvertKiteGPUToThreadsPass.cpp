@@ -36,6 +36,10 @@ ThreadTypeConverter::ThreadTypeConverter(MLIRContext *context) {
   addConversion([context](kite::PointerType) -> Type {
     return IntegerType::get(context, 64);
   });
+  // bf16 is computed in f32 registers and rounded (emitRoundToBF16).
+  addConversion([context](BFloat16Type) -> Type {
+    return Float32Type::get(context);
+  });
   addConversion(
       [this](RankedTensorType type,
              SmallVectorImpl<Type> &results) -> std::optional<LogicalResult> {

@@ -17,6 +17,49 @@
 using namespace mlir;
 using namespace mlir::kitegpu;
 
+/// The f32 bits of `x` rounded to bf16 precision (low 16 bits zero).
+static Value emitRoundedBits(OpBuilder &b, Location loc, Value x) {
+  Type i32 = b.getI32Type();
+  auto c = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 32); };
+  Value bits = arith::BitcastOp::create(b, loc, i32, x);
+  Value lsb = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, bits, c(16)), c(1));
+  Value rounded = arith::AddIOp::create(
+      b, loc, bits, arith::AddIOp::create(b, loc, lsb, c(0x7FFF)));
+  rounded = arith::AndIOp::create(b, loc, rounded, c(0xFFFF0000));
+  Value isNaN =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  return arith::SelectOp::create(b, loc, isNaN, c(0x7FC00000), rounded);
+}
+
+Value mlir::kitegpu::emitRoundToBF16(OpBuilder &b, Location loc, Value x) {
+  return arith::BitcastOp::create(b, loc, b.getF32Type(),
+                                  emitRoundedBits(b, loc, x));
+}
+
+Value mlir::kitegpu::emitBF16Bits(OpBuilder &b, Location loc, Value x) {
+  Value high = arith::ShRUIOp::create(
+      b, loc, emitRoundedBits(b, loc, x),
+      arith::ConstantIntOp::create(b, loc, 16, 32));
+  return arith::TruncIOp::create(b, loc, b.getI16Type(), high);
+}
+
+Value mlir::kitegpu::emitBF16ToF32(OpBuilder &b, Location loc, Value bits) {
+  Value wide = arith::ExtUIOp::create(b, loc, b.getI32Type(), bits);
+  wide = arith::ShLIOp::create(b, loc, wide,
+                               arith::ConstantIntOp::create(b, loc, 16, 32));
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), wide);
+}
+
+/// A bf16 constant as the f32 that holds it.
+static TypedAttr toF32IfBF16(TypedAttr attr) {
+  auto value = dyn_cast<FloatAttr>(attr);
+  if (!value || !value.getType().isBF16())
+    return attr;
+  return FloatAttr::get(Float32Type::get(attr.getContext()),
+                        value.getValueAsDouble());
+}
+
 namespace {
 
 template <typename SourceOp, typename TargetOp>
@@ -46,7 +89,7 @@ struct ConstantToThreads : OpConversionPattern<arith::ConstantOp> {
              << "only splat tensor constants lower to threads yet";
     Value scalar = arith::ConstantOp::create(
         rewriter, op.getLoc(),
-        cast<TypedAttr>(dense.getSplatValue<Attribute>()));
+        toF32IfBF16(cast<TypedAttr>(dense.getSplatValue<Attribute>())));
     int64_t n = getLayout(type).getTotalElemsPerThread(type.getShape());
     rewriter.replaceOpWithMultiple(op, {SmallVector<Value>(n, scalar)});
     return success();
@@ -62,6 +105,20 @@ struct SplatToThreads : OpConversionPattern<kite::SplatOp> {
     int64_t n = getLayout(type).getTotalElemsPerThread(type.getShape());
     Value scalar = adaptor.getSrc().front();
     rewriter.replaceOpWithMultiple(op, {SmallVector<Value>(n, scalar)});
+    return success();
+  }
+};
+
+/// A scalar bf16 constant becomes the f32 holding it.
+struct BF16ConstantToThreads : OpConversionPattern<arith::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(arith::ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!op.getType().isBF16())
+      return failure();
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+        op, toF32IfBF16(cast<TypedAttr>(op.getValue())));
     return success();
   }
 };
@@ -101,14 +158,35 @@ struct ElementwiseToThreads : ConversionPattern {
     SmallVector<Type> types;
     if (failed(typeConverter->convertType(op->getResult(0).getType(), types)))
       return failure();
+    // bf16 values are f32 registers (emitRoundToBF16): every bf16 result is
+    // computed in f32 and rounded, as the interpreter does.
+    Location loc = op->getLoc();
+    bool toBF16 = getElementTypeOrSelf(op->getResult(0).getType()).isBF16();
+    Type srcElement = op->getNumOperands()
+                          ? getElementTypeOrSelf(op->getOperand(0).getType())
+                          : Type();
     SmallVector<Value> results;
     for (size_t i = 0; i < types.size(); ++i) {
       SmallVector<Value> regOperands;
       for (ValueRange range : operands)
         regOperands.push_back(range.size() == 1 ? range[0] : range[i]);
-      OperationState state(op->getLoc(), op->getName(), regOperands, {types[i]},
-                           op->getAttrs());
-      results.push_back(rewriter.create(state)->getResult(0));
+      Value result;
+      if (isa<arith::BitcastOp>(op) && toBF16) { // i16 bits -> bf16
+        result = emitBF16ToF32(rewriter, loc, regOperands[0]);
+      } else if (isa<arith::BitcastOp>(op) && srcElement &&
+                 srcElement.isBF16()) { // bf16 -> i16 bits
+        result = emitBF16Bits(rewriter, loc, regOperands[0]);
+      } else if (isa<arith::ExtFOp, arith::TruncFOp>(op) &&
+                 regOperands[0].getType() == types[i]) {
+        result = regOperands[0]; // bf16 <-> f32: the same register
+      } else {
+        OperationState state(loc, op->getName(), regOperands, {types[i]},
+                             op->getAttrs());
+        result = rewriter.create(state)->getResult(0);
+      }
+      if (toBF16 && !isa<arith::BitcastOp, arith::SelectOp>(op))
+        result = emitRoundToBF16(rewriter, loc, result);
+      results.push_back(result);
     }
     rewriter.replaceOpWithMultiple(op, {results});
     return success();
@@ -172,7 +250,8 @@ void mlir::kitegpu::populateElementwiseToThreads(const TypeConverter &converter,
   MLIRContext *context = patterns.getContext();
   patterns.add<GridOpToThreads<kite::ProgramIdOp, kitethread::ProgramIdOp>,
                GridOpToThreads<kite::NumProgramsOp, kitethread::NumProgramsOp>,
-               ConstantToThreads, SplatToThreads, ElementwiseToThreads,
+               ConstantToThreads, BF16ConstantToThreads, SplatToThreads,
+               ElementwiseToThreads,
                AddPtrToThreads, AddressCastToThreads<kite::PtrToIntOp>,
                AddressCastToThreads<kite::IntToPtrOp>,
                AddressCastToThreads<kite::BitcastOp>>(converter, context);

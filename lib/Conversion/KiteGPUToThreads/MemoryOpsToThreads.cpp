@@ -5,9 +5,8 @@
 // fastest dimension, where AxisInfo proved the pointers contiguous and
 // aligned to the whole vector and the mask constant over it. Vectors are at
 // most 4 elements and 16 bytes (what every target's vector accesses take).
-// Stores and atomics happen once per element: copies held by replicated
-// layouts (and all threads but thread 0 for a scalar) are masked off, so a
-// load-modify-store of one element by several threads cannot race.
+// Atomics happen once per element: copies held by replicated layouts are
+// masked off.
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
@@ -72,6 +71,9 @@ static int64_t planWidth(Value ptr, Value mask,
     width = std::min(width, axis.getAxisInfo(mask).constancy[dim]);
   while (width > 1 && info.divisibility[dim] % (width * bytes))
     width /= 2;
+  // Vector accesses move 32, 64 or 128 bits: two i8 are two scalar accesses.
+  if (width * bytes < 4)
+    return 1;
   if (width > 1 && !hasConsecutiveGroups(layout, type.getShape(), dim, width))
     return 1;
   return std::max<int64_t>(width, 1);
@@ -123,33 +125,65 @@ struct LoadToThreads : OpConversionPattern<kite::LoadOp>, MemoryPattern {
     ValueRange ptrs = adaptor.getPtr(), masks = adaptor.getMask(),
                others = adaptor.getOther();
     int64_t width = getWidth(op), bytes = getPointeeBytes(op.getPtr());
+    // bf16 is loaded as its bits and widened to the f32 register.
+    bool bf16 = getElementTypeOrSelf(op.getType()).isBF16();
     SmallVector<Value> results;
     for (size_t g = 0; g < ptrs.size(); g += width) {
       Value mask = masks.empty() ? Value() : masks[g];
       if (width == 1) {
         Value other = others.empty() ? Value() : others[g];
+        if (element.isInteger(1)) {
+          // Booleans live in memory as i8 (kitethread.load takes no i1).
+          Type i8 = rewriter.getI8Type();
+          if (other)
+            other = arith::ExtUIOp::create(rewriter, loc, i8, other);
+          Value byte = kitethread::LoadOp::create(rewriter, loc, i8, ptrs[g],
+                                                  mask, other, bytes);
+          results.push_back(arith::CmpIOp::create(
+              rewriter, loc, arith::CmpIPredicate::ne, byte,
+              arith::ConstantIntOp::create(rewriter, loc, 0, 8)));
+          continue;
+        }
+        if (bf16) {
+          if (other)
+            other = emitBF16Bits(rewriter, loc, other);
+          results.push_back(emitBF16ToF32(
+              rewriter, loc,
+              kitethread::LoadOp::create(rewriter, loc, rewriter.getI16Type(),
+                                         ptrs[g], mask, other, bytes)));
+          continue;
+        }
         results.push_back(kitethread::LoadOp::create(
             rewriter, loc, element, ptrs[g], mask, other, bytes));
         continue;
       }
-      auto vectorType = VectorType::get({width}, element);
+      Type memElement = bf16 ? rewriter.getI16Type() : element;
+      auto vectorType = VectorType::get({width}, memElement);
       Value other;
-      if (!others.empty())
+      if (!others.empty()) {
+        SmallVector<Value> elements(others.slice(g, width));
+        if (bf16)
+          for (Value &e : elements)
+            e = emitBF16Bits(rewriter, loc, e);
         other = vector::FromElementsOp::create(rewriter, loc, vectorType,
-                                               others.slice(g, width));
+                                               elements);
+      }
       Value vector = kitethread::LoadOp::create(
           rewriter, loc, vectorType, ptrs[g], mask, other, width * bytes);
-      for (int64_t j = 0; j < width; ++j)
-        results.push_back(vector::ExtractOp::create(rewriter, loc, vector, j));
+      for (int64_t j = 0; j < width; ++j) {
+        Value e = vector::ExtractOp::create(rewriter, loc, vector, j);
+        results.push_back(bf16 ? emitBF16ToF32(rewriter, loc, e) : e);
+      }
     }
     rewriter.replaceOpWithMultiple(op, {results});
     return success();
   }
 };
 
-SmallVector<Value> getOwnerMasks(OpBuilder &b, Location loc, Type type,
-                                 ValueRange masks, const ThreadGrid &grid);
-
+/// Stores happen once per element: the copies of replicated layouts (and all
+/// threads but thread 0 for a scalar) are masked off, since they need not
+/// hold the same value (an atomic's old value is returned to its owner only)
+/// and a load-modify-store by several threads would race.
 struct StoreToThreads : OpConversionPattern<kite::StoreOp>, MemoryPattern {
   StoreToThreads(const TypeConverter &converter, MLIRContext *context,
                  const AccessWidths &widths, const ThreadGrid &grid)
@@ -159,19 +193,36 @@ struct StoreToThreads : OpConversionPattern<kite::StoreOp>, MemoryPattern {
   matchAndRewrite(kite::StoreOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    ValueRange ptrs = adaptor.getPtr(), values = adaptor.getValue();
-    // A vector group lies within one thread's contiguous registers, which
-    // are replicated (or not) together: the first register's owner decides.
-    SmallVector<Value> masks = getOwnerMasks(
-        rewriter, loc, op.getValue().getType(), adaptor.getMask(), grid);
+    ValueRange ptrs = adaptor.getPtr(), values = adaptor.getValue(),
+               masks = adaptor.getMask();
+    SmallVector<Value> owners;
+    if (auto tensor = dyn_cast<RankedTensorType>(op.getPtr().getType()))
+      owners = emitRegisterOwners(rewriter, loc, tensor, grid);
+    else // a scalar store: thread 0 makes it, so a load-modify-store cannot race
+      owners.push_back(arith::CmpIOp::create(rewriter, loc,
+                                             arith::CmpIPredicate::eq,
+                                             emitThreadId(rewriter, loc),
+                                             createI32(rewriter, loc, 0)));
     int64_t width = getWidth(op), bytes = getPointeeBytes(op.getPtr());
+    bool bf16 = getElementTypeOrSelf(op.getValue().getType()).isBF16();
     for (size_t g = 0; g < ptrs.size(); g += width) {
-      Value mask = masks[g];
-      Value value = values[g];
+      Value mask = masks.empty() ? Value() : masks[g];
+      if (g < owners.size() && owners[g])
+        mask = mask ? arith::AndIOp::create(rewriter, loc, owners[g], mask)
+                          .getResult()
+                    : owners[g];
+      SmallVector<Value> group(values.slice(g, width));
+      for (Value &value : group) {
+        if (value.getType().isInteger(1)) // booleans are stored as i8
+          value = arith::ExtUIOp::create(rewriter, loc, rewriter.getI8Type(),
+                                         value);
+        else if (bf16) // bf16 registers are f32: store the rounded bits
+          value = emitBF16Bits(rewriter, loc, value);
+      }
+      Value value = group[0];
       if (width > 1)
         value = vector::FromElementsOp::create(
-            rewriter, loc, VectorType::get({width}, value.getType()),
-            values.slice(g, width));
+            rewriter, loc, VectorType::get({width}, value.getType()), group);
       kitethread::StoreOp::create(rewriter, loc, ptrs[g], value, mask,
                                   width * bytes);
     }
@@ -183,7 +234,7 @@ struct StoreToThreads : OpConversionPattern<kite::StoreOp>, MemoryPattern {
 
 /// The owner mask of each register of `type` (a scalar: thread 0) and'ed
 /// with the op's mask.
-SmallVector<Value> getOwnerMasks(OpBuilder &b, Location loc, Type type,
+SmallVector<Value> getAtomicMasks(OpBuilder &b, Location loc, Type type,
                                   ValueRange masks, const ThreadGrid &grid) {
   SmallVector<Value> owners;
   if (auto tensor = dyn_cast<RankedTensorType>(type))
@@ -228,7 +279,7 @@ struct AtomicRMWToThreads : ThreadPattern<kite::AtomicRMWOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     SmallVector<Value> masks =
-        getOwnerMasks(rewriter, loc, op.getType(), adaptor.getMask(), grid);
+        getAtomicMasks(rewriter, loc, op.getType(), adaptor.getMask(), grid);
     SmallVector<Value> results;
     for (auto [ptr, val, mask] :
          llvm::zip_equal(adaptor.getPtr(), adaptor.getVal(), masks))
@@ -249,7 +300,7 @@ struct AtomicCASToThreads : ThreadPattern<kite::AtomicCASOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     SmallVector<Value> masks =
-        getOwnerMasks(rewriter, loc, op.getType(), {}, grid);
+        getAtomicMasks(rewriter, loc, op.getType(), {}, grid);
     SmallVector<Value> results;
     for (auto [ptr, cmp, val, mask] : llvm::zip_equal(
              adaptor.getPtr(), adaptor.getCmp(), adaptor.getVal(), masks)) {

@@ -267,8 +267,26 @@ SmallVector<Value> mlir::kitegpu::emitCombine(OpBuilder &b, Location loc,
   for (auto [arg, value] :
        llvm::zip(body.getArguments(), llvm::concat<const Value>(acc, cur)))
     mapping.map(arg, value);
-  for (Operation &op : body.without_terminator())
-    b.clone(op, mapping);
+  for (Operation &op : body.without_terminator()) {
+    Operation *clone = b.clone(op, mapping);
+    // bf16 is computed in f32 registers and rounded (emitRoundToBF16): the
+    // operands already are f32, so is the result.
+    for (auto [result, cloned] :
+         llvm::zip_equal(op.getResults(), clone->getResults())) {
+      if (!result.getType().isBF16())
+        continue;
+      if (auto constant = dyn_cast<arith::ConstantOp>(clone)) {
+        auto value = cast<FloatAttr>(constant.getValue());
+        mapping.map(result, arith::ConstantOp::create(
+                                b, loc, b.getF32FloatAttr(
+                                            value.getValueAsDouble()))
+                                .getResult());
+        continue;
+      }
+      cloned.setType(b.getF32Type());
+      mapping.map(result, emitRoundToBF16(b, loc, cloned));
+    }
+  }
   SmallVector<Value> results;
   for (Value v : body.getTerminator()->getOperands())
     results.push_back(mapping.lookupOrDefault(v));

@@ -92,3 +92,57 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4
     return
   }
 }
+
+// -----
+
+// bf16 is an f32 register: loaded as i16 bits shifted into the high half,
+// added in f32, rounded to nearest-even (+0x7FFF + lsb, low half cleared)
+// and stored as the high 16 bits. Booleans are i8 in memory.
+// CHECK-LABEL: func.func @bf16_and_bool()
+// CHECK: %[[BITS:.*]] = kitethread.load %{{.*}} align 2 : i16
+// CHECK: %[[WIDE:.*]] = arith.extui %[[BITS]] : i16 to i32
+// CHECK: %[[HIGH:.*]] = arith.shli %[[WIDE]], %c16_i32 : i32
+// CHECK: %[[X:.*]] = arith.bitcast %[[HIGH]] : i32 to f32
+// CHECK: %[[SUM:.*]] = arith.addf %[[X]], %[[X]] : f32
+// CHECK: arith.bitcast %[[SUM]] : f32 to i32
+// CHECK: arith.cmpf uno, %[[SUM]], %[[SUM]] : f32
+// CHECK: %[[OUT:.*]] = arith.trunci %{{.*}} : i32 to i16
+// CHECK: kitethread.store %{{.*}}, %[[OUT]] align 2 : i16
+// CHECK: %[[BYTE:.*]] = kitethread.load %{{.*}} align 1 : i8
+// CHECK: %[[B:.*]] = arith.cmpi ne, %[[BYTE]], %c0_i8 : i8
+// CHECK: %[[STORED:.*]] = arith.extui %[[B]] : i1 to i8
+// CHECK: kitethread.store %{{.*}}, %[[STORED]] align 1 : i8
+#b = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [4], warpsPerCTA = [1], order = [0]}>
+module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @bf16_and_bool(%x: !kite.ptr<bf16>, %p: !kite.ptr<i1>) attributes {kite.kernel} {
+    %r = kite.make_range 0 to 4 : tensor<4xi32, #b>
+    %xs = kite.splat %x : !kite.ptr<bf16> -> tensor<4x!kite.ptr<bf16>, #b>
+    %xp = kite.addptr %xs, %r : tensor<4x!kite.ptr<bf16>, #b>, tensor<4xi32, #b>
+    %v = kite.load %xp : tensor<4x!kite.ptr<bf16>, #b>
+    %s = arith.addf %v, %v : tensor<4xbf16, #b>
+    kite.store %xp, %s : tensor<4x!kite.ptr<bf16>, #b>
+    %ps = kite.splat %p : !kite.ptr<i1> -> tensor<4x!kite.ptr<i1>, #b>
+    %pp = kite.addptr %ps, %r : tensor<4x!kite.ptr<i1>, #b>, tensor<4xi32, #b>
+    %f = kite.load %pp : tensor<4x!kite.ptr<i1>, #b>
+    kite.store %pp, %f : tensor<4x!kite.ptr<i1>, #b>
+    return
+  }
+}
+
+// -----
+
+// 4 elements on 8 threads: threads 4..7 hold copies and do not store (they
+// need not hold the same value: an atomic's old value reaches its owner only).
+// CHECK-LABEL: func.func @replicated_store()
+// CHECK: %[[OWNER:.*]] = arith.cmpi ult, %{{.*}}, %c4_i32 : i32
+// CHECK: kitethread.store %{{.*}}, %{{.*}}, %[[OWNER]] align 4 : i32
+#b = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [8], warpsPerCTA = [1], order = [0]}>
+module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 8 : i32} {
+  func.func @replicated_store(%x: !kite.ptr<i32>) attributes {kite.kernel} {
+    %r = kite.make_range 0 to 4 : tensor<4xi32, #b>
+    %xs = kite.splat %x : !kite.ptr<i32> -> tensor<4x!kite.ptr<i32>, #b>
+    %xp = kite.addptr %xs, %r : tensor<4x!kite.ptr<i32>, #b>, tensor<4xi32, #b>
+    kite.store %xp, %r : tensor<4x!kite.ptr<i32>, #b>
+    return
+  }
+}

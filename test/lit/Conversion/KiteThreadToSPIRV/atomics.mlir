@@ -1,5 +1,6 @@
-// Atomics: one spirv.Atomic* op per integer kind and xchg; float add, max
-// and min as compare-and-swap loops unless atomic-float-add is enabled.
+// Atomics: one spirv.Atomic* op per integer kind and xchg; float add as a
+// compare-and-swap loop unless atomic-float-add is enabled; float max and
+// min as an integer atomic on the bits (smax/umin, smin/umax by the sign).
 // RUN: kite-opt %s --split-input-file --convert-kitethread-to-spirv | FileCheck %s
 // RUN: kite-opt %s --split-input-file --convert-kitethread-to-spirv=atomic-float-add | FileCheck %s --check-prefix=EXT
 
@@ -51,14 +52,20 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
 // CHECK: %[[BITS:.*]] = spirv.Bitcast %[[NEW]] : f32 to i32
 // CHECK: %[[SEEN:.*]] = spirv.AtomicCompareExchange <Device> <AcquireRelease|UniformMemory> <None> %[[P]], %[[BITS]], %[[EXP]]
 // CHECK: spirv.INotEqual %[[SEEN]], %[[EXP]] : i32
-// CHECK: spirv.GL.FMax
-// CHECK: spirv.GL.FMin
+// CHECK: spirv.SLessThan %[[MAXBITS:.*]], %{{.*}} : i32
+// CHECK: spirv.mlir.selection
+// CHECK: spirv.AtomicUMin <Device> <AcquireRelease|UniformMemory> %{{.*}}, %[[MAXBITS]]
+// CHECK: spirv.AtomicSMax <Device> <AcquireRelease|UniformMemory> %{{.*}}, %[[MAXBITS]]
+// CHECK: spirv.AtomicUMax <Device>
+// CHECK: spirv.AtomicSMin <Device>
+// CHECK-NOT: spirv.GL.FMax
 
 // EXT-LABEL: spirv.module @float_add
 // EXT-SAME: AtomicFloat32AddEXT
 // EXT-SAME: SPV_EXT_shader_atomic_float_add
 // EXT: spirv.EXT.AtomicFAdd <Device> <AcquireRelease|UniformMemory> %{{.*}}, %{{.*}} : !spirv.ptr<f32, PhysicalStorageBuffer>
-// EXT: spirv.GL.FMax
+// EXT: spirv.AtomicUMin <Device>
+// EXT: spirv.AtomicSMax <Device>
 module attributes {"kitethread.num-threads" = 32 : i32} {
   func.func @float_add() attributes {kite.kernel} {
     %p = kitethread.kernel_arg 0 : i64

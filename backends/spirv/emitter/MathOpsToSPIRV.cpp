@@ -1,0 +1,150 @@
+//===- MathOpsToSPIRV.cpp - math the GLSL.std.450 set does not cover ------===//
+//
+// Before the conversion, thread-level `math` ops are rewritten where the
+// upstream GLSL patterns would be wrong or missing on Vulkan:
+//
+// - transcendental functions (exp, log, sin, erf, ...) exist in
+//   GLSL.std.450 for 16- and 32-bit floats only: on f64 they are an error
+//   naming the op; on f16 they run in f32 (Vulkan lets f16 exp/log be far
+//   less precise than a correctly rounded f16), then round to f16;
+// - erf (no GLSL instruction) is the upstream f32 polynomial approximation;
+// - fma: GLSL.std.450 Fma may be a multiply and an add each rounded
+//   (Vulkan's precision rules), so the product and sum are computed in a
+//   wider type (f16 -> f32 or f64, f32 -> f64 where the device has
+//   shaderFloat64), where the product is exact, and rounded once at the end;
+// - exp2 has no upstream pattern: spirv.GL.Exp2.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace mlir::kitespirv;
+
+/// The GLSL.std.450 instruction behind a transcendental math op (16/32-bit
+/// floats only), or "" for ops that take every float width.
+static StringRef getGLSLName(Operation *op) {
+  return llvm::StringSwitch<StringRef>(op->getName().getStringRef())
+      .Case("math.exp", "Exp")
+      .Case("math.exp2", "Exp2")
+      .Case("math.expm1", "Exp")
+      .Case("math.log", "Log")
+      .Case("math.log2", "Log2")
+      .Case("math.log10", "Log")
+      .Case("math.log1p", "Log")
+      .Case("math.sin", "Sin")
+      .Case("math.cos", "Cos")
+      .Case("math.tan", "Tan")
+      .Case("math.tanh", "Tanh")
+      .Case("math.sinh", "Sinh")
+      .Case("math.cosh", "Cosh")
+      .Case("math.asin", "Asin")
+      .Case("math.acos", "Acos")
+      .Case("math.atan", "Atan")
+      .Case("math.atan2", "Atan2")
+      .Case("math.powf", "Pow")
+      .Case("math.erf", "Exp (erf is computed with exp)")
+      .Case("math.cbrt", "Pow")
+      .Default("");
+}
+
+/// `op` (one float result, float operands) computed in `wide` and rounded
+/// back to its type.
+static void computeIn(OpBuilder &b, Operation *op, FloatType wide) {
+  b.setInsertionPoint(op);
+  Location loc = op->getLoc();
+  Type narrow = op->getResult(0).getType();
+  SmallVector<Value> operands;
+  for (Value v : op->getOperands())
+    operands.push_back(arith::ExtFOp::create(b, loc, wide, v));
+  OperationState state(loc, op->getName(), operands, {wide}, op->getAttrs());
+  Value result = b.create(state)->getResult(0);
+  op->getResult(0).replaceAllUsesWith(
+      arith::TruncFOp::create(b, loc, narrow, result).getResult());
+  op->erase();
+}
+
+LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
+                                           const TargetFeatures &features) {
+  MLIRContext *context = module.getContext();
+  bool ok = true;
+  SmallVector<Operation *> toF32, fmas;
+  module.walk([&](Operation *op) {
+    if (op->getNumResults() != 1 || !isa<FloatType>(op->getResult(0).getType()))
+      return;
+    Type type = op->getResult(0).getType();
+    if (isa<math::FmaOp>(op) && (type.isF16() || type.isF32())) {
+      fmas.push_back(op);
+      return;
+    }
+    StringRef glsl = getGLSLName(op);
+    if (glsl.empty())
+      return;
+    if (type.isF64()) {
+      op->emitError() << "'" << op->getName() << "' on f64 is not supported "
+                      << "on Vulkan: GLSL.std.450 " << glsl
+                      << " takes 16- and 32-bit floats only (float64 has no "
+                         "exp, log or trigonometric functions there); "
+                         "convert to float32 first";
+      ok = false;
+    } else if (type.isF16()) {
+      toF32.push_back(op);
+    }
+  });
+  if (!ok)
+    return failure();
+  OpBuilder b(context);
+  for (Operation *op : toF32)
+    computeIn(b, op, Float32Type::get(context));
+  for (Operation *op : fmas) {
+    bool f16 = op->getResult(0).getType().isF16();
+    if (!features.float64 && !f16)
+      continue; // no wider type: GLSL Fma, fused where the device fuses
+    // The product is exact in the wider type (f16: 22 bits, f32: 48); the
+    // sum is rounded there and once more by the truncf.
+    FloatType wide = features.float64 ? FloatType(Float64Type::get(context))
+                                      : FloatType(Float32Type::get(context));
+    b.setInsertionPoint(op);
+    Location loc = op->getLoc();
+    auto ext = [&](Value v) -> Value {
+      return arith::ExtFOp::create(b, loc, wide, v);
+    };
+    auto fma = cast<math::FmaOp>(op);
+    Value product = arith::MulFOp::create(b, loc, ext(fma.getA()), ext(fma.getB()));
+    Value sum = arith::AddFOp::create(b, loc, product, ext(fma.getC()));
+    fma.replaceAllUsesWith(
+        arith::TruncFOp::create(b, loc, fma.getType(), sum).getResult());
+    fma.erase();
+  }
+  RewritePatternSet patterns(context);
+  populatePolynomialApproximateErfPattern(patterns);
+  return applyPatternsGreedily(module, std::move(patterns));
+}
+
+namespace {
+struct Exp2Pattern : OpConversionPattern<math::Exp2Op> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(math::Exp2Op op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type type = getTypeConverter()->convertType(op.getType());
+    if (!type)
+      return failure();
+    rewriter.replaceOpWithNewOp<spirv::GLExp2Op>(op, type,
+                                                 adaptor.getOperand());
+    return success();
+  }
+};
+} // namespace
+
+void mlir::kitespirv::populateMathOpPatterns(
+    const SPIRVTypeConverter &converter, RewritePatternSet &patterns) {
+  patterns.add<Exp2Pattern>(converter, patterns.getContext());
+}
