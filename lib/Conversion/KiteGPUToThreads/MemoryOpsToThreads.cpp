@@ -71,6 +71,9 @@ static int64_t planWidth(Value ptr, Value mask,
     width = std::min(width, axis.getAxisInfo(mask).constancy[dim]);
   while (width > 1 && info.divisibility[dim] % (width * bytes))
     width /= 2;
+  // Vector accesses move 32, 64 or 128 bits (2 x i8 cannot be one).
+  if (width * bytes < 4)
+    return 1;
   if (width > 1 && !hasConsecutiveGroups(layout, type.getShape(), dim, width))
     return 1;
   return std::max<int64_t>(width, 1);
