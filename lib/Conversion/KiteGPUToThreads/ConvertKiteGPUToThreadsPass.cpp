@@ -167,6 +167,8 @@ struct ConvertKiteGPUToThreadsPass
     populateMemoryOpsToThreads(converter, grid, widths, patterns);
     populateShapeOpsToThreads(converter, grid, patterns);
     populateReduceToThreads(converter, grid, patterns);
+    populateScanToThreads(converter, grid, patterns);
+    populateDotToThreads(converter, grid, patterns);
     populateConvertLayoutToThreads(converter, grid, patterns);
     populateDebugOpsToThreads(converter, patterns);
     if (failed(applyFullConversion(module, target, std::move(patterns))))

@@ -292,3 +292,17 @@ SmallVector<Value> mlir::kitegpu::emitCombine(OpBuilder &b, Location loc,
     results.push_back(mapping.lookupOrDefault(v));
   return results;
 }
+
+Value mlir::kitegpu::emitShuffleXor(OpBuilder &b, Location loc, Value value,
+                                    int64_t offset, unsigned width) {
+  Type type = value.getType();
+  if (type.isInteger(1))
+    value = arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
+  Value shuffled =
+      gpu::ShuffleOp::create(b, loc, value, createI32(b, loc, offset),
+                             createI32(b, loc, width), gpu::ShuffleMode::XOR)
+          .getShuffleResult();
+  if (type.isInteger(1))
+    shuffled = arith::TruncIOp::create(b, loc, type, shuffled);
+  return shuffled;
+}

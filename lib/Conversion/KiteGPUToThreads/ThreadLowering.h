@@ -99,6 +99,14 @@ Value emitBF16Bits(OpBuilder &b, Location loc, Value x);
 /// The f32 value of bf16 bits `bits` (i16).
 Value emitBF16ToF32(OpBuilder &b, Location loc, Value bits);
 
+/// gpu.shuffle xor of `value` over `width` lanes (i1 travels as i32).
+Value emitShuffleXor(OpBuilder &b, Location loc, Value value, int64_t offset,
+                     unsigned width);
+
+/// Bytes of workgroup memory one program may use (Vulkan's minimum
+/// maxComputeSharedMemorySize, lavapipe's limit).
+constexpr int64_t kMaxWorkgroupBytes = 32768;
+
 /// Runs the scalar combine region of a reduce or scan on `acc` and `cur`.
 SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
                                ValueRange acc, ValueRange cur);
@@ -118,6 +126,11 @@ void populateShapeOpsToThreads(const TypeConverter &converter,
 void populateReduceToThreads(const TypeConverter &converter,
                              const ThreadGrid &grid,
                              RewritePatternSet &patterns);
+void populateScanToThreads(const TypeConverter &converter,
+                           const ThreadGrid &grid,
+                           RewritePatternSet &patterns);
+void populateDotToThreads(const TypeConverter &converter,
+                          const ThreadGrid &grid, RewritePatternSet &patterns);
 void populateConvertLayoutToThreads(const TypeConverter &converter,
                                     const ThreadGrid &grid,
                                     RewritePatternSet &patterns);

@@ -1,0 +1,153 @@
+//===- DotToThreads.cpp - kite.dot on FMA tiles ---------------------------===//
+//
+// c + a * b with blocked operands, without tensor cores: every thread
+// stores its registers of a and b at their row-major indices in workgroup
+// memory (as convert_layout does), a barrier, then each register of the
+// result (the layout of c) accumulates its row of a times its column of b in
+// an scf.for over K, a barrier before the buffers may be written again.
+// Products are formed in the accumulation type: f32 for float inputs (an f16
+// accumulator is widened, and rounded once at the end), i32 for i8. f32 and
+// f16 operands are kept as they are in workgroup memory, i8 and bf16 are
+// widened first. Operands that do not fit the workgroup memory of a program
+// are reported at the op.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "dialects/Kite/KiteOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+namespace {
+
+Value convertTo(OpBuilder &b, Location loc, Value value, Type type) {
+  Type from = value.getType();
+  if (from == type)
+    return value;
+  if (isa<IntegerType>(type))
+    return arith::ExtSIOp::create(b, loc, type, value);
+  if (from.getIntOrFloatBitWidth() < type.getIntOrFloatBitWidth())
+    return arith::ExtFOp::create(b, loc, type, value);
+  return arith::TruncFOp::create(b, loc, type, value);
+}
+
+struct DotToThreads : ThreadPattern<kite::DotOp> {
+  using ThreadPattern::ThreadPattern;
+
+  LogicalResult
+  matchAndRewrite(kite::DotOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType aType = op.getA().getType(), bType = op.getB().getType(),
+                     cType = op.getC().getType();
+    Type input = aType.getElementType(), acc = cType.getElementType();
+    bool isInt = input.isInteger(8);
+    if (!isInt && !input.isF32() && !input.isF16() && !input.isBF16())
+      return op.emitOpError() << "dot of " << input
+                              << " operands does not lower to threads yet";
+    Type compute = isInt ? Type(rewriter.getI32Type())
+                         : Type(rewriter.getF32Type());
+    Type stored = input.isF32() || input.isF16() ? input : compute;
+    int64_t M = aType.getDimSize(0), K = aType.getDimSize(1),
+            N = bType.getDimSize(1);
+    int64_t bytes = (M * K + K * N) * getElementBytes(stored);
+    if (bytes > kMaxWorkgroupBytes)
+      return op.emitOpError()
+             << "operands " << M << "x" << K << " and " << K << "x" << N
+             << " need " << bytes << " bytes of workgroup memory (as "
+             << stored << "), more than the " << kMaxWorkgroupBytes
+             << " a program has; use smaller blocks";
+
+    Location loc = op.getLoc();
+    // 1. Operands to workgroup memory, row-major.
+    auto spill = [&](RankedTensorType type, ValueRange regs) {
+      Value buffer =
+          allocWorkgroup(rewriter, loc, stored, type.getNumElements());
+      for (auto [value, coords] : llvm::zip_equal(
+               regs, emitRegisterCoords(rewriter, loc, type, grid)))
+        storeWorkgroup(rewriter, loc, convertTo(rewriter, loc, value, stored),
+                       buffer,
+                       emitLinearIndex(rewriter, loc, coords, type.getShape()));
+      return buffer;
+    };
+    Value bufA = spill(aType, adaptor.getA());
+    Value bufB = spill(bType, adaptor.getB());
+    gpu::BarrierOp::create(rewriter, loc);
+
+    // 2. Each result register: its row of a times its column of b. Rows and
+    // columns are shared by registers with the same coordinate in thread 0.
+    auto layout = getLayout(cType);
+    SmallVector<SmallVector<Value>> coords =
+        emitRegisterCoords(rewriter, loc, cType, grid);
+    int64_t numRegs = coords.size();
+    std::map<int64_t, unsigned> rowOf, colOf;
+    SmallVector<unsigned> regRow, regCol;
+    SmallVector<Value> rowBase, cols;
+    for (int64_t reg = 0; reg < numRegs; ++reg) {
+      SmallVector<int64_t> first =
+          layout.getElementCoords(cType.getShape(), 0, 0, reg);
+      auto [row, newRow] = rowOf.try_emplace(first[0], rowBase.size());
+      if (newRow)
+        rowBase.push_back(arith::MulIOp::create(rewriter, loc, coords[reg][0],
+                                                createI32(rewriter, loc, K)));
+      auto [col, newCol] = colOf.try_emplace(first[1], cols.size());
+      if (newCol)
+        cols.push_back(coords[reg][1]);
+      regRow.push_back(row->second);
+      regCol.push_back(col->second);
+    }
+    SmallVector<Value> init;
+    for (Value value : adaptor.getC())
+      init.push_back(convertTo(rewriter, loc, value, compute));
+    auto loop = scf::ForOp::create(
+        rewriter, loc, createI32(rewriter, loc, 0), createI32(rewriter, loc, K),
+        createI32(rewriter, loc, 1), init,
+        [&](OpBuilder &b, Location loc, Value k, ValueRange accs) {
+          SmallVector<Value> as, bs;
+          for (Value base : rowBase)
+            as.push_back(convertTo(
+                b, loc,
+                loadWorkgroup(b, loc, stored, bufA,
+                              arith::AddIOp::create(b, loc, base, k)),
+                compute));
+          Value kRow = arith::MulIOp::create(b, loc, k, createI32(b, loc, N));
+          for (Value col : cols)
+            bs.push_back(convertTo(
+                b, loc,
+                loadWorkgroup(b, loc, stored, bufB,
+                              arith::AddIOp::create(b, loc, kRow, col)),
+                compute));
+          SmallVector<Value> next;
+          for (auto [reg, sum] : llvm::enumerate(accs)) {
+            Value x = as[regRow[reg]], y = bs[regCol[reg]];
+            if (isInt)
+              next.push_back(arith::AddIOp::create(
+                  b, loc, sum, arith::MulIOp::create(b, loc, x, y)));
+            else
+              next.push_back(arith::AddFOp::create(
+                  b, loc, sum, arith::MulFOp::create(b, loc, x, y)));
+          }
+          scf::YieldOp::create(b, loc, next);
+        });
+    gpu::BarrierOp::create(rewriter, loc);
+
+    SmallVector<Value> results;
+    for (Value value : loop.getResults())
+      results.push_back(convertTo(rewriter, loc, value, acc));
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::kitegpu::populateDotToThreads(const TypeConverter &converter,
+                                         const ThreadGrid &grid,
+                                         RewritePatternSet &patterns) {
+  patterns.add<DotToThreads>(converter, patterns.getContext(), grid);
+}

@@ -1,0 +1,83 @@
+// kite.dot on FMA tiles: a and b through workgroup memory, then every
+// register of the result accumulates its row times its column over K.
+// 8 threads: 2 warps of 4.
+// RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads --canonicalize --cse --verify-diagnostics | FileCheck %s
+
+// a (4x8) and b (8x4) stored row-major as f16; each thread holds two
+// registers of the 4x4 result (one row, two columns): the loop over K loads
+// one element of a and two of b, widened to f32.
+// CHECK-LABEL: func.func @dot_f16()
+// CHECK: %[[Z:.*]] = kitethread.kernel_arg 2 : f32
+// CHECK: %[[A:.*]] = memref.alloc() : memref<32xf16, #gpu.address_space<workgroup>>
+// CHECK-COUNT-4: memref.store %{{.*}}, %[[A]]
+// CHECK: %[[B:.*]] = memref.alloc() : memref<32xf16, #gpu.address_space<workgroup>>
+// CHECK-COUNT-4: memref.store %{{.*}}, %[[B]]
+// CHECK: gpu.barrier
+// CHECK: %[[D:.*]]:2 = scf.for %{{.*}} = %c0_i32 to %c8_i32 step %c1_i32 iter_args(%[[S0:.*]] = %[[Z]], %[[S1:.*]] = %[[Z]]) -> (f32, f32) : i32 {
+// CHECK: %[[X:.*]] = memref.load %[[A]]
+// CHECK: %[[XF:.*]] = arith.extf %[[X]] : f16 to f32
+// CHECK: %[[Y0:.*]] = memref.load %[[B]]
+// CHECK: %[[Y0F:.*]] = arith.extf %[[Y0]] : f16 to f32
+// CHECK: %[[Y1:.*]] = memref.load %[[B]]
+// CHECK: %[[Y1F:.*]] = arith.extf %[[Y1]] : f16 to f32
+// CHECK: %[[P0:.*]] = arith.mulf %[[XF]], %[[Y0F]] : f32
+// CHECK: %[[T0:.*]] = arith.addf %[[S0]], %[[P0]] : f32
+// CHECK: %[[P1:.*]] = arith.mulf %[[XF]], %[[Y1F]] : f32
+// CHECK: %[[T1:.*]] = arith.addf %[[S1]], %[[P1]] : f32
+// CHECK: scf.yield %[[T0]], %[[T1]] : f32, f32
+// CHECK: gpu.barrier
+// CHECK: kitethread.print "" %[[D]]#0, %[[D]]#1 : f32, f32
+#b = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [2, 2], warpsPerCTA = [2, 1], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @dot_f16(%x: f16, %y: f16, %z: f32) attributes {kite.kernel} {
+    %a = kite.splat %x : f16 -> tensor<4x8xf16, #b>
+    %b = kite.splat %y : f16 -> tensor<8x4xf16, #b>
+    %c = kite.splat %z : f32 -> tensor<4x4xf32, #b>
+    %d = kite.dot %a, %b, %c : tensor<4x8xf16, #b> * tensor<8x4xf16, #b> -> tensor<4x4xf32, #b>
+    kite.print "" %d : tensor<4x4xf32, #b>
+    return
+  }
+}
+
+// -----
+
+// i8 operands are sign-extended to i32 before they are stored; products
+// and sums in i32.
+// CHECK-LABEL: func.func @dot_i8()
+// CHECK: %[[A:.*]] = memref.alloc() : memref<32xi32, #gpu.address_space<workgroup>>
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: gpu.barrier
+// CHECK: scf.for {{.*}} -> (i32, i32) : i32 {
+// CHECK: memref.load %[[A]]
+// CHECK: arith.muli
+// CHECK: arith.addi
+// CHECK: scf.yield
+// CHECK: gpu.barrier
+#b = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [2, 2], warpsPerCTA = [2, 1], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @dot_i8(%x: i8, %y: i8, %z: i32) attributes {kite.kernel} {
+    %a = kite.splat %x : i8 -> tensor<4x8xi8, #b>
+    %b = kite.splat %y : i8 -> tensor<8x4xi8, #b>
+    %c = kite.splat %z : i32 -> tensor<4x4xi32, #b>
+    %d = kite.dot %a, %b, %c : tensor<4x8xi8, #b> * tensor<8x4xi8, #b> -> tensor<4x4xi32, #b>
+    kite.print "" %d : tensor<4x4xi32, #b>
+    return
+  }
+}
+
+// -----
+
+// 64 KiB of f32 operands do not fit.
+#b = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [2, 2], warpsPerCTA = [2, 1], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @too_big(%x: f32) attributes {kite.kernel} {
+    %a = kite.splat %x : f32 -> tensor<64x128xf32, #b>
+    %b = kite.splat %x : f32 -> tensor<128x64xf32, #b>
+    %c = kite.splat %x : f32 -> tensor<64x64xf32, #b>
+    // expected-error @below {{operands 64x128 and 128x64 need 65536 bytes of workgroup memory (as 'f32'), more than the 32768 a program has; use smaller blocks}}
+    // expected-error @below {{failed to legalize operation 'kite.dot'}}
+    %d = kite.dot %a, %b, %c : tensor<64x128xf32, #b> * tensor<128x64xf32, #b> -> tensor<64x64xf32, #b>
+    kite.print "" %d : tensor<64x64xf32, #b>
+    return
+  }
+}
