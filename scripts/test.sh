@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine, builds Kite, and runs all three test tiers:
-# lit + FileCheck on kite-opt, GoogleTest on the C++ API, pytest on the Python frontend.
+# lit + FileCheck on kite-opt, GoogleTest on the C++ API, pytest on the Python
+# frontend — and the numerics tier again on the first Vulkan device (lavapipe
+# on CPU-only machines) for num_warps 1, 2, 4 and 8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$(llvm-config-22 --bindir 2>/dev/null || echo /usr/lib/llvm-22/bin):$PATH"
+export PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}"
+PY=${PYTHON:-python3}
 echo "== ctest: lit and GoogleTest"
 ctest --test-dir build --output-on-failure
 echo "== pytest"
-PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" ${PYTHON:-python3} -m pytest test/python -q
+$PY -m pytest test/python -q
+VULKAN=$($PY -c "import kite; print(next((d for d in kite.devices() if d.startswith('vulkan:')), ''))")
+if [ -z "$VULKAN" ]; then
+  echo "== no Vulkan device: the numerics tier ran on the interpreter only" >&2
+  exit 1
+fi
+for warps in 1 2 4 8; do
+  echo "== pytest numerics on $VULKAN, num_warps=$warps"
+  KITE_TEST_DEVICE=$VULKAN KITE_TEST_NUM_WARPS=$warps \
+    $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py -q
+done
