@@ -2,6 +2,8 @@
 under the IR builder, and hand the module to libkite to verify and optimise."""
 from __future__ import annotations
 
+import re
+
 from ..errors import CompilationError
 from ..language.core import building, tensor
 from . import control_flow
@@ -71,6 +73,10 @@ def _raise(diagnostics, what: str):
     diags = [d for d in diagnostics if d.severity == "error"] or list(diagnostics)
     first = diags[0] if diags else None
     text = "\n".join(d.message for d in diags) or "no diagnostic"
+    missing = re.fullmatch(r"failed to legalize operation '([\w.]+)'", text)
+    if missing:  # MLIR's words for an op this target's lowering does not handle
+        text = (f"'{missing.group(1)}' cannot be compiled for this target yet; the interpreter "
+                "runs it (device='interpreter' or KITE_INTERPRET=1)")
     if first is not None and first.file and first.line and first.file != "<kite-ir>":
         raise CompilationError(f"{what}: {text}", first.file, first.line, first.column)
     raise CompilationError(f"{what}: {text}")
