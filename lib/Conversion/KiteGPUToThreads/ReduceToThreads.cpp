@@ -27,41 +27,6 @@ using namespace mlir::kitegpu;
 
 namespace {
 
-SmallVector<int64_t> delinearize(int64_t linear, ArrayRef<int64_t> counts,
-                                 ArrayRef<unsigned> order) {
-  SmallVector<int64_t> indices(counts.size(), 0);
-  for (unsigned d : order) {
-    indices[d] = linear % counts[d];
-    linear /= counts[d];
-  }
-  return indices;
-}
-
-int64_t linearize(ArrayRef<int64_t> indices, ArrayRef<int64_t> counts,
-                  ArrayRef<unsigned> order) {
-  int64_t linear = 0, stride = 1;
-  for (unsigned d : order) {
-    linear += indices[d] * stride;
-    stride *= counts[d];
-  }
-  return linear;
-}
-
-/// gpu.shuffle xor of `value` (i1 travels as i32).
-Value shuffleXor(OpBuilder &b, Location loc, Value value, int64_t offset,
-                 unsigned width) {
-  Type type = value.getType();
-  if (type.isInteger(1))
-    value = arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
-  Value shuffled =
-      gpu::ShuffleOp::create(b, loc, value, createI32(b, loc, offset),
-                             createI32(b, loc, width), gpu::ShuffleMode::XOR)
-          .getShuffleResult();
-  if (type.isInteger(1))
-    shuffled = arith::TruncIOp::create(b, loc, type, shuffled);
-  return shuffled;
-}
-
 struct ReduceToThreads : ThreadPattern<kite::ReduceOp> {
   using ThreadPattern::ThreadPattern;
 
@@ -133,7 +98,7 @@ struct ReduceToThreads : ThreadPattern<kite::ReduceOp> {
       for (SmallVector<Value> &values : acc) {
         SmallVector<Value> other;
         for (Value value : values)
-          other.push_back(shuffleXor(rewriter, loc, value, laneStride << bit,
+          other.push_back(emitShuffleXor(rewriter, loc, value, laneStride << bit,
                                      grid.threadsPerWarp));
         values = emitCombine(rewriter, loc, op.getCombine(), values, other);
       }

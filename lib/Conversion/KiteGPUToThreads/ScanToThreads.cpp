@@ -39,26 +39,6 @@ namespace {
 
 using Values = SmallVector<Value>;
 
-SmallVector<int64_t> delinearize(int64_t linear, ArrayRef<int64_t> counts,
-                                 ArrayRef<unsigned> order) {
-  SmallVector<int64_t> indices(counts.size(), 0);
-  for (unsigned d : order) {
-    indices[d] = linear % counts[d];
-    linear /= counts[d];
-  }
-  return indices;
-}
-
-int64_t linearize(ArrayRef<int64_t> indices, ArrayRef<int64_t> counts,
-                  ArrayRef<unsigned> order) {
-  int64_t linear = 0, stride = 1;
-  for (unsigned d : order) {
-    linear += indices[d] * stride;
-    stride *= counts[d];
-  }
-  return linear;
-}
-
 Values select(OpBuilder &b, Location loc, Value cond, ValueRange yes,
               ValueRange no) {
   Values results;

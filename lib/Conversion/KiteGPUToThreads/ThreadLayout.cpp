@@ -306,3 +306,25 @@ Value mlir::kitegpu::emitShuffleXor(OpBuilder &b, Location loc, Value value,
     shuffled = arith::TruncIOp::create(b, loc, type, shuffled);
   return shuffled;
 }
+
+SmallVector<int64_t> mlir::kitegpu::delinearize(int64_t linear,
+                                                ArrayRef<int64_t> counts,
+                                                ArrayRef<unsigned> order) {
+  SmallVector<int64_t> indices(counts.size(), 0);
+  for (unsigned d : order) {
+    indices[d] = linear % counts[d];
+    linear /= counts[d];
+  }
+  return indices;
+}
+
+int64_t mlir::kitegpu::linearize(ArrayRef<int64_t> indices,
+                                 ArrayRef<int64_t> counts,
+                                 ArrayRef<unsigned> order) {
+  int64_t linear = 0, stride = 1;
+  for (unsigned d : order) {
+    linear += indices[d] * stride;
+    stride *= counts[d];
+  }
+  return linear;
+}

@@ -99,6 +99,13 @@ Value emitBF16Bits(OpBuilder &b, Location loc, Value x);
 /// The f32 value of bf16 bits `bits` (i16).
 Value emitBF16ToF32(OpBuilder &b, Location loc, Value bits);
 
+/// The per-dimension indices of register `linear` in a grid of `counts`
+/// registers numbered fastest dimension (`order[0]`) first, and back.
+SmallVector<int64_t> delinearize(int64_t linear, ArrayRef<int64_t> counts,
+                                 ArrayRef<unsigned> order);
+int64_t linearize(ArrayRef<int64_t> indices, ArrayRef<int64_t> counts,
+                  ArrayRef<unsigned> order);
+
 /// gpu.shuffle xor of `value` over `width` lanes (i1 travels as i32).
 Value emitShuffleXor(OpBuilder &b, Location loc, Value value, int64_t offset,
                      unsigned width);
