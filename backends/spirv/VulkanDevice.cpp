@@ -34,17 +34,16 @@ VulkanDevice::open(unsigned index, const DeviceOptions &options) {
 VulkanDevice::VulkanDevice(const VulkanFunctions &fn,
                            const PhysicalDevice &physical,
                            const DeviceOptions &options)
-    : fn(fn), physical(physical), options(options) {
-  const DeviceProperties &p = physical.properties;
+    : fn(fn), physical(physical), options(options),
+      effective(physical.properties) {
+  // The test options only ever lower the device's limits.
   for (int i = 0; i < 3; ++i)
-    limit[i] =
-        options.maxWorkGroupCount[i]
-            ? std::min(options.maxWorkGroupCount[i], p.maxWorkGroupCount[i])
-            : p.maxWorkGroupCount[i];
-  pushLimit =
-      options.maxPushConstantBytes
-          ? std::min(options.maxPushConstantBytes, p.maxPushConstantBytes)
-          : p.maxPushConstantBytes;
+    if (options.maxWorkGroupCount[i])
+      effective.maxWorkGroupCount[i] = std::min(options.maxWorkGroupCount[i],
+                                                effective.maxWorkGroupCount[i]);
+  if (options.maxPushConstantBytes)
+    effective.maxPushConstantBytes =
+        std::min(options.maxPushConstantBytes, effective.maxPushConstantBytes);
 }
 
 Status VulkanDevice::create() {

@@ -25,11 +25,11 @@ public:
   open(unsigned index, const DeviceOptions &options);
   ~VulkanDevice() override;
 
-  const DeviceProperties &properties() const override {
-    return physical.properties;
+  /// The physical device's properties, with the limits of DeviceOptions.
+  const DeviceProperties &properties() const override { return effective; }
+  std::array<uint32_t, 3> dispatchLimit() const override {
+    return effective.maxWorkGroupCount;
   }
-  std::array<uint32_t, 3> dispatchLimit() const override { return limit; }
-  uint32_t pushConstantLimit() const { return pushLimit; }
 
   Result<std::shared_ptr<detail::BufferImpl>> allocate(uint64_t bytes) override;
   Status upload(detail::BufferImpl &buffer, const void *data, uint64_t bytes,
@@ -63,8 +63,7 @@ private:
 
   const PhysicalDevice &physical;
   const DeviceOptions options;
-  std::array<uint32_t, 3> limit{};
-  uint32_t pushLimit = 0;
+  DeviceProperties effective;
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
   VkCommandPool pool = VK_NULL_HANDLE;

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <unistd.h>
 
 using namespace kite::vulkan;
 
 VulkanInstance *VulkanInstance::get(std::string *error) {
   static std::string why;
+  static pid_t owner = getpid();
   static VulkanInstance *created = [] {
     auto *candidate = new VulkanInstance();
     why = candidate->create();
@@ -17,6 +19,14 @@ VulkanInstance *VulkanInstance::get(std::string *error) {
     delete candidate;
     return static_cast<VulkanInstance *>(nullptr);
   }();
+  // Drivers do not survive fork(): a child must open Vulkan afresh, which
+  // this process-wide instance cannot do.
+  if (created && getpid() != owner) {
+    if (error)
+      *error = "Vulkan cannot be used in a process forked after it was "
+               "initialized (start workers with multiprocessing's 'spawn')";
+    return nullptr;
+  }
   if (!created && error)
     *error = why;
   return created;

@@ -16,6 +16,7 @@ using namespace kite::vulkan;
 
 Result<std::shared_ptr<detail::KernelImpl>>
 VulkanDevice::loadKernel(const KernelSpec &spec) {
+  uint32_t pushLimit = effective.maxPushConstantBytes;
   if (spec.pushConstantBytes > pushLimit)
     return Status::error("loadKernel: the kernel's push constants take " +
                          std::to_string(spec.pushConstantBytes) +
@@ -53,6 +54,7 @@ Status VulkanDevice::launch(detail::KernelImpl &kernelImpl,
                             std::array<uint32_t, 3> grid, const void *args,
                             uint64_t argBytes) {
   auto &kernel = static_cast<VulkanKernel &>(kernelImpl);
+  const std::array<uint32_t, 3> &limit = effective.maxWorkGroupCount;
   const KernelSpec &spec = kernel.spec;
   std::lock_guard<std::mutex> guard(mutex);
   dispatches = 0;

@@ -76,7 +76,8 @@ struct DeviceProperties {
 KITE_API std::vector<DeviceProperties> listDevices();
 
 /// Settings of Device::open. The defaults are what users want; the others
-/// exist so that tests can reach code paths this machine would not take.
+/// exist so that tests can reach code paths this machine would not take. The
+/// lowered limits show in the opened device's properties().
 struct DeviceOptions {
   /// Pretend maxComputeWorkGroupCount is at most this (0 = the device's), so
   /// that small grids are split into several dispatches.
@@ -163,8 +164,10 @@ public:
                              const DeviceOptions &options = {});
 
   bool valid() const { return impl != nullptr; }
+  /// As listDevices() reports it, with the limits of DeviceOptions applied.
   const DeviceProperties &properties() const;
-  /// The limits launches obey, after DeviceOptions.
+  /// The most workgroups one dispatch may have (properties().
+  /// maxWorkGroupCount); launch() splits larger grids.
   std::array<uint32_t, 3> dispatchLimit() const;
 
   Result<Buffer> allocate(uint64_t bytes);

@@ -11,6 +11,8 @@
 #include <numeric>
 #include <random>
 #include <regex>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 
@@ -104,6 +106,22 @@ TEST(Devices, OpenReportsBadNames) {
     ASSERT_FALSE(bad.ok()) << name;
     EXPECT_TRUE(contains(bad.message(), "unknown device")) << bad.message();
   }
+}
+
+TEST(Devices, ForkedChildrenAreToldNotToUseTheParentsVulkan) {
+  kite::Device device = openDevice();
+  ASSERT_TRUE(device.valid());
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    kite::Result<kite::Device> child = kite::Device::open("vulkan:1");
+    bool told = !child.ok() && contains(child.message(), "forked") &&
+                kite::listDevices().empty();
+    _exit(told ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /// Uploads random bytes at several offsets and reads them back.

@@ -170,6 +170,23 @@ TEST(Launch, LargeArgumentsGoThroughABuffer) {
   second.expectSums(device, -3.0f);
 }
 
+TEST(Launch, ASmallerPushConstantLimitIsObeyed) {
+  kite::DeviceOptions options;
+  options.maxPushConstantBytes = 48;
+  kite::Device device = openDevice(options);
+  EXPECT_EQ(device.properties().maxPushConstantBytes, 48u);
+  // 28 bytes of arguments no longer fit beside the header.
+  EXPECT_EQ(
+      kite::chooseArgumentPassing(28, device.properties().maxPushConstantBytes),
+      kite::ArgumentPassing::Buffer);
+  kite::Result<kite::Kernel> kernel = device.loadKernel(vectorAddSpec(8));
+  ASSERT_FALSE(kernel.ok());
+  EXPECT_TRUE(contains(kernel.message(), "loadKernel: the kernel's push "
+                                         "constants take 52 bytes; the "
+                                         "device allows 48"))
+      << kernel.message();
+}
+
 TEST(Launch, ArgumentsThatDoNotFitAreRefused) {
   kite::Device device = openDevice();
   kite::Result<kite::Kernel> kernel = device.loadKernel(vectorAddSpec(8));
