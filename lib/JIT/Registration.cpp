@@ -23,15 +23,14 @@
 using namespace mlir;
 
 void mlir::kite::registerKiteDialects(DialectRegistry &registry) {
-  registry.insert<KiteDialect, kitegpu::KiteGPUDialect, arith::ArithDialect, cf::ControlFlowDialect,
-                  func::FuncDialect, math::MathDialect, scf::SCFDialect,
-                  ub::UBDialect>();
+  registry.insert<KiteDialect, kitegpu::KiteGPUDialect, arith::ArithDialect,
+                  cf::ControlFlowDialect, func::FuncDialect, math::MathDialect,
+                  scf::SCFDialect, ub::UBDialect>();
   func::registerInlinerExtension(registry);
 }
 
 namespace {
-struct KiteGPUPipelineOptions
-    : PassPipelineOptions<KiteGPUPipelineOptions> {
+struct KiteGPUPipelineOptions : PassPipelineOptions<KiteGPUPipelineOptions> {
   Option<unsigned> numWarps{*this, "num-warps",
                             llvm::cl::desc("Warps per program"),
                             llvm::cl::init(4)};

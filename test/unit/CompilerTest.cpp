@@ -101,9 +101,9 @@ TEST(RunStage, StageNames) {
 }
 
 TEST(RunStage, KiteGPUTakesTheTargetFromStageOptions) {
-  kite::IRResult result =
-      kite::runStage(kCopyKernel, "kitegpu", {}, {/*numWarps=*/1,
-                                                  /*threadsPerWarp=*/8});
+  kite::IRResult result = kite::runStage(kCopyKernel, "kitegpu", {},
+                                         {/*numWarps=*/1,
+                                          /*threadsPerWarp=*/8});
   ASSERT_TRUE(result.ok);
   EXPECT_TRUE(contains(result.ir, R"("kitegpu.num-warps" = 1 : i32)"))
       << result.ir;
