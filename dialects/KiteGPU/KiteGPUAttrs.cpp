@@ -73,9 +73,8 @@ Attribute BlockedLayoutAttr::parse(AsmParser &parser, Type) {
       getUnsignedArray(parser, fields, "warpsPerCTA", warpsPerCTA) ||
       getUnsignedArray(parser, fields, "order", order))
     return {};
-  return parser.getChecked<BlockedLayoutAttr>(parser.getContext(),
-                                              sizePerThread, threadsPerWarp,
-                                              warpsPerCTA, order);
+  return parser.getChecked<BlockedLayoutAttr>(
+      parser.getContext(), sizePerThread, threadsPerWarp, warpsPerCTA, order);
 }
 
 void BlockedLayoutAttr::print(AsmPrinter &printer) const {
@@ -114,8 +113,8 @@ Attribute SharedLayoutAttr::parse(AsmParser &parser, Type) {
       getUnsigned(parser, fields, "maxPhase", maxPhase) ||
       getUnsignedArray(parser, fields, "order", order))
     return {};
-  return parser.getChecked<SharedLayoutAttr>(parser.getContext(), vec,
-                                             perPhase, maxPhase, order);
+  return parser.getChecked<SharedLayoutAttr>(parser.getContext(), vec, perPhase,
+                                             maxPhase, order);
 }
 
 void SharedLayoutAttr::print(AsmPrinter &printer) const {
@@ -134,8 +133,7 @@ static LogicalResult verifyPowersOfTwo(function_ref<InFlightDiagnostic()> emit,
                                        ArrayRef<unsigned> values) {
   for (unsigned value : values)
     if (!llvm::isPowerOf2_32(value))
-      return emit() << name << " entries must be powers of two, got "
-                    << value;
+      return emit() << name << " entries must be powers of two, got " << value;
   return success();
 }
 
@@ -151,12 +149,10 @@ static LogicalResult verifyOrder(function_ref<InFlightDiagnostic()> emit,
   return success();
 }
 
-LogicalResult
-BlockedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                          ArrayRef<unsigned> sizePerThread,
-                          ArrayRef<unsigned> threadsPerWarp,
-                          ArrayRef<unsigned> warpsPerCTA,
-                          ArrayRef<unsigned> order) {
+LogicalResult BlockedLayoutAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError,
+    ArrayRef<unsigned> sizePerThread, ArrayRef<unsigned> threadsPerWarp,
+    ArrayRef<unsigned> warpsPerCTA, ArrayRef<unsigned> order) {
   size_t rank = sizePerThread.size();
   if (rank == 0)
     return emitError() << "a blocked layout needs at least one dimension";

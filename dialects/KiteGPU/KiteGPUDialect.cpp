@@ -71,11 +71,10 @@ static LogicalResult verifyLayoutsMatchModule(ModuleOp module,
       warps *= n;
     if ((threadsPerWarp && threads != threadsPerWarp) ||
         (numWarps && warps != numWarps))
-      return op->emitOpError()
-             << "layout " << distributed << " has " << threads
-             << " threads per warp and " << warps
-             << " warps, but the module has " << threadsPerWarp << " and "
-             << numWarps;
+      return op->emitOpError() << "layout " << distributed << " has " << threads
+                               << " threads per warp and " << warps
+                               << " warps, but the module has "
+                               << threadsPerWarp << " and " << numWarps;
     return success();
   };
   WalkResult result = module.walk([&](Operation *op) {
@@ -121,8 +120,8 @@ Type MemDescType::parse(AsmParser &parser) {
       parser.parseType(elementType) || parser.parseComma() ||
       parser.parseAttribute(encoding) || parser.parseGreater())
     return {};
-  return parser.getChecked<MemDescType>(parser.getContext(), shape,
-                                        elementType, encoding);
+  return parser.getChecked<MemDescType>(parser.getContext(), shape, elementType,
+                                        encoding);
 }
 
 void MemDescType::print(AsmPrinter &printer) const {
@@ -145,8 +144,8 @@ LogicalResult MemDescType::verify(function_ref<InFlightDiagnostic()> emitError,
                        << elementType;
   if (encoding.getOrder().size() != shape.size())
     return emitError() << "shared layout order has "
-                       << encoding.getOrder().size()
-                       << " entries for a rank-" << shape.size() << " buffer";
+                       << encoding.getOrder().size() << " entries for a rank-"
+                       << shape.size() << " buffer";
   return success();
 }
 
@@ -155,8 +154,8 @@ LogicalResult MemDescType::verify(function_ref<InFlightDiagnostic()> emitError,
 //===----------------------------------------------------------------------===//
 
 static unsigned getModuleInt(Operation *op, StringRef name) {
-  auto module = isa<ModuleOp>(op) ? cast<ModuleOp>(op)
-                                  : op->getParentOfType<ModuleOp>();
+  auto module =
+      isa<ModuleOp>(op) ? cast<ModuleOp>(op) : op->getParentOfType<ModuleOp>();
   if (!module)
     return 0;
   auto value = module->getAttrOfType<IntegerAttr>(name);
@@ -173,9 +172,9 @@ unsigned mlir::kitegpu::getThreadsPerWarp(Operation *op) {
 
 DistributedLayoutAttr mlir::kitegpu::getLayout(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  return tensor ? dyn_cast_if_present<DistributedLayoutAttr>(
-                      tensor.getEncoding())
-                : nullptr;
+  return tensor
+             ? dyn_cast_if_present<DistributedLayoutAttr>(tensor.getEncoding())
+             : nullptr;
 }
 
 RankedTensorType mlir::kitegpu::withLayout(Type type, Attribute layout) {

@@ -9,8 +9,8 @@
 #include "mlir/IR/Dialect.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
-#include "dialects/KiteGPU/KiteGPUDialect.h.inc"
 #include "dialects/KiteGPU/KiteGPUAttrInterfaces.h.inc"
+#include "dialects/KiteGPU/KiteGPUDialect.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "dialects/KiteGPU/KiteGPUAttrs.h.inc"

@@ -87,9 +87,8 @@ BlockedLayoutAttr::getElementCoords(ArrayRef<int64_t> shape, unsigned lane,
   SmallVector<int64_t> coords;
   for (unsigned d = 0; d < getRank(); ++d) {
     int64_t tile = int64_t(spt[d]) * tpw[d] * wpc[d];
-    int64_t coord = regIdx[d] / spt[d] * tile +
-                    warpIdx[d] * spt[d] * tpw[d] + laneIdx[d] * spt[d] +
-                    regIdx[d] % spt[d];
+    int64_t coord = regIdx[d] / spt[d] * tile + warpIdx[d] * spt[d] * tpw[d] +
+                    laneIdx[d] * spt[d] + regIdx[d] % spt[d];
     // A tensor smaller than the tile is replicated: coordinates wrap.
     coords.push_back(coord % shape[d]);
   }
@@ -100,9 +99,7 @@ BlockedLayoutAttr::getElementCoords(ArrayRef<int64_t> shape, unsigned lane,
 // slice
 //===----------------------------------------------------------------------===//
 
-unsigned SliceLayoutAttr::getRank() const {
-  return getParent().getRank() - 1;
-}
+unsigned SliceLayoutAttr::getRank() const { return getParent().getRank() - 1; }
 SmallVector<unsigned> SliceLayoutAttr::getSizePerThread() const {
   return eraseDim<unsigned>(getParent().getSizePerThread(), getDim());
 }
@@ -121,8 +118,7 @@ SmallVector<unsigned> SliceLayoutAttr::getOrder() const {
 }
 
 /// The parent's shape: `shape` with a 1 at the sliced dimension.
-static SmallVector<int64_t> expandShape(ArrayRef<int64_t> shape,
-                                        unsigned dim) {
+static SmallVector<int64_t> expandShape(ArrayRef<int64_t> shape, unsigned dim) {
   SmallVector<int64_t> expanded(shape);
   expanded.insert(expanded.begin() + dim, 1);
   return expanded;
@@ -134,9 +130,10 @@ SliceLayoutAttr::getElemsPerThread(ArrayRef<int64_t> shape) const {
       getParent().getElemsPerThread(expandShape(shape, getDim())), getDim());
 }
 
-SmallVector<int64_t>
-SliceLayoutAttr::getElementCoords(ArrayRef<int64_t> shape, unsigned lane,
-                                  unsigned warp, unsigned reg) const {
+SmallVector<int64_t> SliceLayoutAttr::getElementCoords(ArrayRef<int64_t> shape,
+                                                       unsigned lane,
+                                                       unsigned warp,
+                                                       unsigned reg) const {
   // Register `reg` is the parent's register with index 0 along `dim`.
   SmallVector<int64_t> parentShape = expandShape(shape, getDim());
   SmallVector<int64_t> parentCounts =
@@ -144,8 +141,7 @@ SliceLayoutAttr::getElementCoords(ArrayRef<int64_t> shape, unsigned lane,
   SmallVector<int64_t> indices =
       delinearize(reg, getElemsPerThread(shape), getOrder());
   indices.insert(indices.begin() + getDim(), 0);
-  int64_t parentReg =
-      linearize(indices, parentCounts, getParent().getOrder());
+  int64_t parentReg = linearize(indices, parentCounts, getParent().getOrder());
   return eraseDim<int64_t>(
       getParent().getElementCoords(parentShape, lane, warp, parentReg),
       getDim());
@@ -155,10 +151,11 @@ SliceLayoutAttr::getElementCoords(ArrayRef<int64_t> shape, unsigned lane,
 // Building blocked layouts
 //===----------------------------------------------------------------------===//
 
-BlockedLayoutAttr mlir::kitegpu::getBlockedLayout(
-    MLIRContext *context, ArrayRef<int64_t> shape,
-    ArrayRef<unsigned> sizePerThread, ArrayRef<unsigned> order,
-    unsigned numWarps, unsigned threadsPerWarp) {
+BlockedLayoutAttr
+mlir::kitegpu::getBlockedLayout(MLIRContext *context, ArrayRef<int64_t> shape,
+                                ArrayRef<unsigned> sizePerThread,
+                                ArrayRef<unsigned> order, unsigned numWarps,
+                                unsigned threadsPerWarp) {
   size_t rank = shape.size();
   SmallVector<unsigned> threads(rank, 1), warps(rank, 1);
   unsigned threadsLeft = threadsPerWarp, warpsLeft = numWarps;

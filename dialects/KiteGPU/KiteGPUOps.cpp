@@ -52,11 +52,11 @@ static LogicalResult verifyMatchesBuffer(Operation *op, RankedTensorType tensor,
                                          MemDescType buffer) {
   if (tensor.getShape() != buffer.getShape() ||
       tensor.getElementType() != buffer.getElementType())
-    return op->emitOpError() << "tensor " << tensor
-                             << " does not match the buffer " << buffer;
+    return op->emitOpError()
+           << "tensor " << tensor << " does not match the buffer " << buffer;
   if (!getLayout(tensor))
-    return op->emitOpError() << "tensor " << tensor
-                             << " needs a distributed layout";
+    return op->emitOpError()
+           << "tensor " << tensor << " needs a distributed layout";
   return success();
 }
 

@@ -101,28 +101,26 @@ namespace kite {
 IRResult runStage(const std::string &irText, const std::string &stage,
                   const PrintOptions &options,
                   const StageOptions &stageOptions) {
-  return compile(irText, options,
-                 [&](OpPassManager &pm, DiagnosticCollector &diagnostics) {
-                   for (int value :
-                        {stageOptions.numWarps, stageOptions.threadsPerWarp})
-                     if (value <= 0 || (value & (value - 1))) {
-                       diagnostics.addError(
-                           "num_warps and threads_per_warp must be powers of "
-                           "two, got " +
-                           std::to_string(stageOptions.numWarps) + " and " +
-                           std::to_string(stageOptions.threadsPerWarp));
-                       return failure();
-                     }
-                   mlir::kite::StageOptions target{
-                       unsigned(stageOptions.numWarps),
-                       unsigned(stageOptions.threadsPerWarp)};
-                   if (succeeded(mlir::kite::buildStage(stage, pm, target)))
-                     return success();
-                   diagnostics.addError(
-                       "unknown stage '" + stage + "'; the stages are: " +
-                       llvm::join(mlir::kite::getStageNames(), ", "));
-                   return failure();
-                 });
+  return compile(
+      irText, options,
+      [&](OpPassManager &pm, DiagnosticCollector &diagnostics) {
+        for (int value : {stageOptions.numWarps, stageOptions.threadsPerWarp})
+          if (value <= 0 || (value & (value - 1))) {
+            diagnostics.addError(
+                "num_warps and threads_per_warp must be powers of "
+                "two, got " +
+                std::to_string(stageOptions.numWarps) + " and " +
+                std::to_string(stageOptions.threadsPerWarp));
+            return failure();
+          }
+        mlir::kite::StageOptions target{unsigned(stageOptions.numWarps),
+                                        unsigned(stageOptions.threadsPerWarp)};
+        if (succeeded(mlir::kite::buildStage(stage, pm, target)))
+          return success();
+        diagnostics.addError("unknown stage '" + stage + "'; the stages are: " +
+                             llvm::join(mlir::kite::getStageNames(), ", "));
+        return failure();
+      });
 }
 
 IRResult runPassPipeline(const std::string &irText, const std::string &pipeline,

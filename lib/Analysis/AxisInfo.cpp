@@ -41,7 +41,8 @@ AxisInfo AxisInfo::unknown(unsigned rank) {
 
 AxisInfo AxisInfo::ofConstant(Type type, int64_t c) {
   auto tensor = dyn_cast<RankedTensorType>(type);
-  AxisInfo info = unknown(tensor && tensor.getRank() > 0 ? tensor.getRank() : 1);
+  AxisInfo info =
+      unknown(tensor && tensor.getRank() > 0 ? tensor.getRank() : 1);
   info.divisibility.assign(info.getRank(), highestPowerOf2Divisor(c));
   if (tensor)
     for (auto [d, size] : llvm::enumerate(tensor.getShape()))

@@ -43,8 +43,8 @@ struct AxisInfo {
   }
   bool operator==(const AxisInfo &other) const {
     return contiguity == other.contiguity &&
-           divisibility == other.divisibility &&
-           constancy == other.constancy && constant == other.constant;
+           divisibility == other.divisibility && constancy == other.constancy &&
+           constant == other.constant;
   }
   bool operator!=(const AxisInfo &other) const { return !(*this == other); }
   void print(raw_ostream &os) const;

@@ -26,13 +26,13 @@ static int64_t capDiv(int64_t value) {
 
 /// Divisibility of a result of a + b * bScale that has runs of
 /// `contiguity` elements of `elementSize` (pointers: bytes per element).
-static int64_t runDivisibility(const AxisInfo &a, const AxisInfo &b,
-                               unsigned d, int64_t contiguity,
-                               int64_t bScale = 1, int64_t elementSize = 1) {
+static int64_t runDivisibility(const AxisInfo &a, const AxisInfo &b, unsigned d,
+                               int64_t contiguity, int64_t bScale = 1,
+                               int64_t elementSize = 1) {
   if (contiguity > 1)
-    return std::gcd(std::gcd(a.divisibility[d],
-                             capDiv(b.divisibility[d] * bScale)),
-                    contiguity * elementSize);
+    return std::gcd(
+        std::gcd(a.divisibility[d], capDiv(b.divisibility[d] * bScale)),
+        contiguity * elementSize);
   return std::gcd(a.getElementDivisibility(d),
                   capDiv(b.getElementDivisibility(d) * bScale));
 }
@@ -72,8 +72,8 @@ static AxisInfo inferMul(const AxisInfo &l, const AxisInfo &r) {
   AxisInfo info = AxisInfo::unknown(l.getRank());
   for (unsigned d = 0; d < l.getRank(); ++d) {
     info.constancy[d] = std::gcd(l.constancy[d], r.constancy[d]);
-    info.divisibility[d] = capDiv(l.getElementDivisibility(d) *
-                                  r.getElementDivisibility(d));
+    info.divisibility[d] =
+        capDiv(l.getElementDivisibility(d) * r.getElementDivisibility(d));
   }
   if (l.constant && r.constant)
     info.constant = *l.constant * *r.constant;
@@ -127,11 +127,11 @@ static AxisInfo inferCompare(arith::CmpIPredicate predicate, const AxisInfo &l,
       continue;
     for (auto [run, bound] : {std::pair(&l, &r), std::pair(&r, &l)})
       if (run->contiguity[d] > 1 && bound->constancy[d] > 1)
-        info.constancy[d] = std::max(
-            info.constancy[d],
-            std::gcd(std::gcd(run->contiguity[d], bound->constancy[d]),
-                     std::gcd(run->divisibility[d],
-                              bound->getElementDivisibility(d))));
+        info.constancy[d] =
+            std::max(info.constancy[d],
+                     std::gcd(std::gcd(run->contiguity[d], bound->constancy[d]),
+                              std::gcd(run->divisibility[d],
+                                       bound->getElementDivisibility(d))));
   }
   return info;
 }
@@ -152,7 +152,8 @@ static AxisInfo inferSelect(const AxisInfo &c, const AxisInfo &a,
 }
 
 static int64_t getElementBytes(Type ptrLike) {
-  Type pointee = cast<PointerType>(getElementTypeOrSelf(ptrLike)).getPointeeType();
+  Type pointee =
+      cast<PointerType>(getElementTypeOrSelf(ptrLike)).getPointeeType();
   if (isa<PointerType>(pointee))
     return 8;
   return std::max<int64_t>(1, pointee.getIntOrFloatBitWidth() / 8);
@@ -167,9 +168,9 @@ static std::optional<int64_t> getConstant(Attribute value) {
   return std::nullopt;
 }
 
-std::optional<AxisInfo>
-mlir::kite::inferAxisInfo(Operation *op, unsigned resultIndex,
-                          OperandInfo operandInfo) {
+std::optional<AxisInfo> mlir::kite::inferAxisInfo(Operation *op,
+                                                  unsigned resultIndex,
+                                                  OperandInfo operandInfo) {
   Type type = op->getResult(resultIndex).getType();
   auto in = [&](unsigned i) { return operandInfo(op->getOperand(i)); };
   auto binary = [&](auto rule) { return rule(in(0), in(1)); };
@@ -247,10 +248,9 @@ mlir::kite::inferAxisInfo(Operation *op, unsigned resultIndex,
         return inferCompare(cmp.getPredicate(), in(0), in(1));
       })
       .Case([&](arith::SelectOp) { return inferSelect(in(0), in(1), in(2)); })
-      .Case<arith::ExtSIOp, arith::ExtUIOp, arith::TruncIOp,
-            arith::IndexCastOp, arith::IndexCastUIOp, PtrToIntOp, IntToPtrOp,
-            BitcastOp, kitegpu::ConvertLayoutOp>(
-          [&](Operation *) { return in(0); })
+      .Case<arith::ExtSIOp, arith::ExtUIOp, arith::TruncIOp, arith::IndexCastOp,
+            arith::IndexCastUIOp, PtrToIntOp, IntToPtrOp, BitcastOp,
+            kitegpu::ConvertLayoutOp>([&](Operation *) { return in(0); })
       .Case<arith::AndIOp, arith::OrIOp, arith::XOrIOp, arith::MaxSIOp,
             arith::MinSIOp, arith::MaxUIOp, arith::MinUIOp>([&](Operation *) {
         AxisInfo l = in(0), r = in(1), info = AxisInfo::unknown(l.getRank());

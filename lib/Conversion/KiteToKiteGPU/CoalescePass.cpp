@@ -69,9 +69,8 @@ void relayout(Operation *op, BlockedLayoutAttr layout) {
     Type type = operand.get().getType();
     if (!getLayout(type))
       continue;
-    operand.set(ConvertLayoutOp::create(builder, op->getLoc(),
-                                        withLayout(type, layout),
-                                        operand.get()));
+    operand.set(ConvertLayoutOp::create(
+        builder, op->getLoc(), withLayout(type, layout), operand.get()));
   }
   builder.setInsertionPointAfter(op);
   for (Value result : op->getResults()) {
@@ -96,8 +95,7 @@ Value getPointer(Operation *op) {
   return {};
 }
 
-struct CoalescePass
-    : mlir::kitegpu::impl::KiteGPUCoalesceBase<CoalescePass> {
+struct CoalescePass : mlir::kitegpu::impl::KiteGPUCoalesceBase<CoalescePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     unsigned numWarps = getNumWarps(module);
@@ -114,8 +112,8 @@ struct CoalescePass
       Value ptr = getPointer(op);
       if (!ptr || !getLayout(ptr.getType()))
         return;
-      BlockedLayoutAttr layout = chooseLayout(
-          ptr, axisInfo.getAxisInfo(ptr), numWarps, threadsPerWarp);
+      BlockedLayoutAttr layout = chooseLayout(ptr, axisInfo.getAxisInfo(ptr),
+                                              numWarps, threadsPerWarp);
       if (layout != getLayout(ptr.getType()))
         changes.emplace_back(op, layout);
     });

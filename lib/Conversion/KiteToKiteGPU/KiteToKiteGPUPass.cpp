@@ -88,12 +88,12 @@ struct ConvertKiteToKiteGPUPass
         inputs.push_back(convertType(type));
       for (Type type : func.getResultTypes())
         results.push_back(convertType(type));
-      func.setFunctionType(
-          FunctionType::get(&getContext(), inputs, results));
+      func.setFunctionType(FunctionType::get(&getContext(), inputs, results));
     }
     if (auto constant = dyn_cast<arith::ConstantOp>(op))
       if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
-        constant.setValueAttr(dense.reshape(cast<ShapedType>(constant.getType())));
+        constant.setValueAttr(
+            dense.reshape(cast<ShapedType>(constant.getType())));
   }
 
   void tieLayouts(OpBuilder &builder, Operation *op) {
@@ -108,9 +108,9 @@ struct ConvertKiteToKiteGPUPass
     } else if (auto trans = dyn_cast<kite::TransOp>(op)) {
       if (auto src = dyn_cast<BlockedLayoutAttr>(
               trans.getSrc().getType().getEncoding()))
-        retypeResult(builder, trans.getResult(),
-                     withLayout(trans.getType(),
-                                permuteLayout(src, trans.getOrder())));
+        retypeResult(
+            builder, trans.getResult(),
+            withLayout(trans.getType(), permuteLayout(src, trans.getOrder())));
     } else if (auto expand = dyn_cast<kite::ExpandDimsOp>(op)) {
       auto slice = SliceLayoutAttr::get(&getContext(), expand.getAxis(),
                                         getLayout(expand.getType()));

@@ -41,9 +41,8 @@ bool isMovable(Operation *op) {
   if (op->getNumResults() != 1 || !isMemoryEffectFree(op) ||
       op->getNumRegions() != 0)
     return false;
-  if (isa<kite::BroadcastOp, kite::ExpandDimsOp, kite::AddPtrOp,
-          kite::FpToFpOp, kite::BitcastOp, kite::PtrToIntOp,
-          kite::IntToPtrOp>(op))
+  if (isa<kite::BroadcastOp, kite::ExpandDimsOp, kite::AddPtrOp, kite::FpToFpOp,
+          kite::BitcastOp, kite::PtrToIntOp, kite::IntToPtrOp>(op))
     return true;
   return op->hasTrait<OpTrait::Elementwise>();
 }
@@ -90,9 +89,9 @@ struct RebuildCheapSource : OpRewritePattern<ConvertLayoutOp> {
       if (!dense)
         return failure();
       rewriter.setInsertionPointAfter(src);
-      rewriter.replaceOp(convert, arith::ConstantOp::create(
-                                      rewriter, src->getLoc(),
-                                      dense.reshape(convert.getType())));
+      rewriter.replaceOp(
+          convert, arith::ConstantOp::create(rewriter, src->getLoc(),
+                                             dense.reshape(convert.getType())));
       return success();
     }
     rewriter.setInsertionPointAfter(src);
