@@ -1,4 +1,5 @@
 //===- Registration.cpp - dialects and passes Kite IR may use -------------===//
+#include "backends/nvptx/emitter/Passes.h"
 #include "backends/spirv/emitter/Passes.h"
 #include "dialects/Kite/KiteDialect.h"
 #include "dialects/KiteGPU/KiteGPUDialect.h"
@@ -37,6 +38,8 @@ void mlir::kite::registerKiteDialects(DialectRegistry &registry) {
   registry.insert<kitethread::KiteThreadDialect, gpu::GPUDialect,
                   memref::MemRefDialect, vector::VectorDialect,
                   spirv::SPIRVDialect>();
+  // What the NVPTX emitter produces.
+  registry.insert<LLVM::LLVMDialect, NVVM::NVVMDialect>();
   func::registerInlinerExtension(registry);
 }
 
@@ -60,6 +63,7 @@ void mlir::kite::registerKitePasses() {
     kitegpu::registerKiteToKiteGPUPasses();
     kitegpu::registerKiteGPUToThreadsPasses();
     kitespirv::registerKiteSPIRVEmitterPasses();
+    kitenvptx::registerKiteNVPTXEmitterPasses();
     registerCanonicalizerPass();
     registerCSEPass();
     registerInlinerPass();

@@ -100,6 +100,23 @@ PYBIND11_MODULE(_C, m) {
       py::call_guard<py::gil_scoped_release>(),
       "Thread-level IR to a validated Vulkan SPIR-V binary (bytes), its "
       "disassembly and its spirv.module text.");
+  py::class_<kite::PtxResult>(m, "PtxResult")
+      .def_readonly("ok", &kite::PtxResult::ok)
+      .def_readonly("ptx", &kite::PtxResult::ptx)
+      .def_readonly("llvm_ir", &kite::PtxResult::llvmIR)
+      .def_readonly("ir", &kite::PtxResult::ir)
+      .def_readonly("diagnostics", &kite::PtxResult::diagnostics);
+  m.def(
+      "emit_ptx",
+      [](const std::string &ir, const std::string &chip, unsigned ptxVersion) {
+        return kite::emitPtx(ir, {chip, ptxVersion});
+      },
+      py::arg("ir"), py::arg("chip") = "sm_90", py::arg("ptx_version") = 0,
+      py::call_guard<py::gil_scoped_release>(),
+      "Thread-level IR to NVIDIA PTX for `chip` (e.g. 'sm_80', 'sm_90a') "
+      "through LLVM's NVPTX backend; `ptx_version` is the PTX ISA times ten "
+      "(0: the lowest the chip allows). Returns the PTX, the optimized LLVM "
+      "IR and the LLVM-dialect module text.");
   m.def("stage_names", &kite::stageNames,
         "The stages run_stage accepts, in pipeline order.");
   m.def("version", &kite::version, "Kite's version, e.g. '0.1.0'.");

@@ -1,0 +1,26 @@
+#ifndef KITE_BACKENDS_NVPTX_EMITTER_PASSES_TD
+#define KITE_BACKENDS_NVPTX_EMITTER_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertKiteThreadToNVVM
+    : Pass<"convert-kitethread-to-nvvm", "::mlir::ModuleOp"> {
+  let summary = "Thread-level IR to the LLVM dialect with NVVM";
+  let description = [{
+    Turns a module of thread-level IR (one `func.func` marked `kite.kernel`
+    in `arith`, `math`, `scf`, `gpu`, `vector`, workgroup `memref` and
+    `kitethread`) into an `llvm.func` marked `nvvm.kernel` whose parameters
+    are the launch arguments in order (pointers are i64 device addresses),
+    with `nvvm.maxntid = kitethread.num-threads`. Workgroup memrefs become
+    shared memory (address space 3), global accesses loads and stores in
+    address space 1, masks branches (docs/nvptx-emitter.md).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::cf::ControlFlowDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+#endif // KITE_BACKENDS_NVPTX_EMITTER_PASSES_TD

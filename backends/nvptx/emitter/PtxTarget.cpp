@@ -1,0 +1,138 @@
+//===- PtxTarget.cpp - LLVM dialect + NVVM to LLVM IR and PTX -------------===//
+#include "backends/nvptx/emitter/PtxTarget.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <memory>
+#include <mutex>
+
+extern "C" {
+void LLVMInitializeNVPTXTargetInfo();
+void LLVMInitializeNVPTXTarget();
+void LLVMInitializeNVPTXTargetMC();
+void LLVMInitializeNVPTXAsmPrinter();
+}
+
+using namespace mlir;
+
+void kitenvptx::registerNVPTXTranslations(DialectRegistry &registry) {
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+}
+
+static void initializeNVPTX() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    LLVMInitializeNVPTXTargetInfo();
+    LLVMInitializeNVPTXTarget();
+    LLVMInitializeNVPTXTargetMC();
+    LLVMInitializeNVPTXAsmPrinter();
+  });
+}
+
+/// The NVPTX target machine for `chip`, or an error naming what is wrong.
+static std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(ModuleOp module, StringRef chip, unsigned ptxVersion) {
+  initializeNVPTX();
+  llvm::Triple triple("nvptx64-nvidia-cuda");
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) {
+    module.emitError() << "LLVM has no NVPTX target: " << error;
+    return nullptr;
+  }
+  std::string features =
+      ptxVersion ? "+ptx" + std::to_string(ptxVersion) : std::string();
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, chip, features, llvm::TargetOptions(), std::nullopt,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine) {
+    module.emitError() << "cannot create the NVPTX target machine for '"
+                       << chip << "'";
+    return nullptr;
+  }
+  const llvm::MCSubtargetInfo *info = machine->getMCSubtargetInfo();
+  if (!chip.starts_with("sm_") || !info->isCPUStringValid(chip)) {
+    module.emitError() << "unknown NVIDIA architecture '" << chip
+                       << "' (expected e.g. sm_80, sm_90, sm_90a)";
+    return nullptr;
+  }
+  if (ptxVersion && !info->checkFeatures("+ptx" + std::to_string(ptxVersion))) {
+    module.emitError() << "LLVM's NVPTX backend does not know PTX ISA "
+                       << ptxVersion / 10 << "." << ptxVersion % 10;
+    return nullptr;
+  }
+  return machine;
+}
+
+LogicalResult kitenvptx::translateToPtx(ModuleOp module, StringRef chip,
+                                        unsigned ptxVersion,
+                                        std::string &llvmIR,
+                                        std::string &ptx) {
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(module, chip, ptxVersion);
+  if (!machine)
+    return failure();
+  DialectRegistry registry;
+  registerNVPTXTranslations(registry);
+  module->getContext()->appendDialectRegistry(registry);
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "kite");
+  if (!llvmModule)
+    return module.emitError() << "translation to LLVM IR failed";
+  llvmModule->setTargetTriple(machine->getTargetTriple());
+  llvmModule->setDataLayout(machine->createDataLayout());
+
+  {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder builder(machine.get());
+    builder.registerModuleAnalyses(mam);
+    builder.registerCGSCCAnalyses(cgam);
+    builder.registerFunctionAnalyses(fam);
+    builder.registerLoopAnalyses(lam);
+    builder.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager passes =
+        builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+    passes.run(*llvmModule, mam);
+  }
+  std::string verifyErrors;
+  llvm::raw_string_ostream verifyOs(verifyErrors);
+  if (llvm::verifyModule(*llvmModule, &verifyOs))
+    return module.emitError() << "invalid LLVM IR: " << verifyErrors;
+  {
+    llvm::raw_string_ostream os(llvmIR);
+    llvmModule->print(os, nullptr);
+  }
+
+  llvm::SmallString<0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, os, nullptr,
+                                   llvm::CodeGenFileType::AssemblyFile))
+    return module.emitError() << "the NVPTX backend cannot emit assembly";
+  codegen.run(*llvmModule);
+  ptx.assign(buffer.begin(), buffer.end());
+  return success();
+}

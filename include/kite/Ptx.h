@@ -1,0 +1,40 @@
+//===- Ptx.h - thread-level IR to NVIDIA PTX --------------------*- C++ -*-===//
+//
+// Part of Kite's public C++ API: plain standard-library types only.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KITE_PTX_H
+#define KITE_PTX_H
+
+#include "kite/Compiler.h"
+#include "kite/Export.h"
+
+#include <string>
+#include <vector>
+
+namespace kite {
+
+struct PtxOptions {
+  std::string chip = "sm_90"; ///< The exact architecture: sm_80, sm_90a, ...
+  /// PTX ISA version times ten (80 for PTX 8.0); 0: the lowest the chip
+  /// allows (LLVM's choice).
+  unsigned ptxVersion = 0;
+};
+
+struct PtxResult {
+  bool ok = false;
+  std::string ptx;    ///< The PTX module text; empty if !ok.
+  std::string llvmIR; ///< The optimized LLVM IR the NVPTX backend compiled.
+  std::string ir;     ///< The LLVM-dialect (+ NVVM) module as MLIR text.
+  std::vector<Diagnostic> diagnostics;
+};
+
+/// Runs the NVPTX emitter (convert-kitethread-to-nvvm) on thread-level IR
+/// text, translates the result to LLVM IR and compiles it with LLVM's NVPTX
+/// backend for `options.chip`. Needs no GPU and no CUDA toolkit.
+KITE_API PtxResult emitPtx(const std::string &threadIR,
+                           const PtxOptions &options = {});
+
+} // namespace kite
+
+#endif // KITE_PTX_H

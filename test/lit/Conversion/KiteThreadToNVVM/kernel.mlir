@@ -1,0 +1,105 @@
+// The NVPTX emitter: launch arguments become the kernel's parameters, the
+// grid NVVM special registers, global accesses address-space-1 loads and
+// stores, masks branches, atomics atomicrmw/cmpxchg, workgroup memory a
+// shared (address space 3) global.
+// RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm | FileCheck %s
+
+// CHECK-LABEL: llvm.func @abi(%arg0: i64, %arg1: f32, %arg2: i32)
+// CHECK-SAME: attributes {nvvm.kernel, nvvm.maxntid = array<i32: 64, 1, 1>}
+// CHECK-DAG: nvvm.read.ptx.sreg.ctaid.y : i32
+// CHECK-DAG: nvvm.read.ptx.sreg.nctaid.x : i32
+// CHECK: %[[P:.*]] = llvm.inttoptr %arg0 : i64 to !llvm.ptr<1>
+// CHECK: llvm.store %{{.*}}, %[[P]] {alignment = 4 : i64} : i32, !llvm.ptr<1>
+// CHECK: %[[Q:.*]] = llvm.inttoptr %arg0 : i64 to !llvm.ptr<1>
+// CHECK: llvm.store %arg1, %[[Q]] {alignment = 4 : i64} : f32, !llvm.ptr<1>
+module attributes {"kitethread.num-threads" = 64 : i32,
+                   "kitethread.arg-types" = [i64, f32, i32]} {
+  func.func @abi() attributes {kite.kernel} {
+    %a = kitethread.kernel_arg 0 : i64
+    %f = kitethread.kernel_arg 1 : f32
+    %p = kitethread.program_id y : i32
+    %n = kitethread.num_programs x : i32
+    %s = arith.addi %p, %n : i32
+    kitethread.store %a, %s align 4 : i32
+    kitethread.store %a, %f align 4 : f32
+    return
+  }
+}
+
+// -----
+
+// CHECK-LABEL: llvm.func @masked
+// CHECK: llvm.cond_br %{{.*}}, ^[[LOAD:.*]], ^[[OTHER:.*]]
+// CHECK: ^[[LOAD]]:
+// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xf32>
+// CHECK: llvm.cond_br
+// CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 16 : i64} : vector<4xf32>, !llvm.ptr<1>
+module attributes {"kitethread.num-threads" = 32 : i32} {
+  func.func @masked() attributes {kite.kernel} {
+    %a = kitethread.kernel_arg 0 : i64
+    %n = kitethread.kernel_arg 1 : i32
+    %pid = kitethread.program_id x : i32
+    %m = arith.cmpi slt, %pid, %n : i32
+    %ones = arith.constant dense<1.0> : vector<4xf32>
+    %v = kitethread.load %a, %m other %ones align 16 : vector<4xf32>
+    kitethread.store %a, %v, %m align 16 : vector<4xf32>
+    return
+  }
+}
+
+// -----
+
+// CHECK-LABEL: llvm.func @atomics
+// CHECK: llvm.atomicrmw fadd %{{.*}}, %{{.*}} syncscope("device") acq_rel {alignment = 4 : i64} : !llvm.ptr<1>, f32
+// CHECK: llvm.cmpxchg %{{.*}}, %{{.*}}, %{{.*}} syncscope("device") acq_rel acquire {alignment = 4 : i64} : !llvm.ptr<1>, i32
+// CHECK: llvm.extractvalue %{{.*}}[0] : !llvm.struct<(i32, i1)>
+// CHECK: llvm.bitcast %{{.*}} : i32 to f32
+module attributes {"kitethread.num-threads" = 32 : i32} {
+  func.func @atomics() attributes {kite.kernel} {
+    %a = kitethread.kernel_arg 0 : i64
+    %x = arith.constant 1.0 : f32
+    %old = kitethread.atomic_rmw fadd %a, %x : f32
+    %c = kitethread.atomic_cas %a, %old, %x : f32
+    kitethread.store %a, %c align 4 : f32
+    return
+  }
+}
+
+// -----
+
+// CHECK: llvm.mlir.global private @__kite_shared_0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<128 x f32>
+// CHECK-LABEL: llvm.func @shared
+// CHECK: llvm.mlir.addressof @__kite_shared_0 : !llvm.ptr<3>
+// CHECK: nvvm.read.ptx.sreg.tid.x
+// CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<3>
+// CHECK: nvvm.barrier
+// CHECK: nvvm.shfl.sync bfly
+module attributes {"kitethread.num-threads" = 128 : i32} {
+  func.func @shared() attributes {kite.kernel} {
+    %buf = memref.alloc() : memref<128xf32, #gpu.address_space<workgroup>>
+    %tid = gpu.thread_id x
+    %x = arith.constant 2.0 : f32
+    memref.store %x, %buf[%tid] : memref<128xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %y = memref.load %buf[%tid] : memref<128xf32, #gpu.address_space<workgroup>>
+    %c1 = arith.constant 1 : i32
+    %c32 = arith.constant 32 : i32
+    %s, %ok = gpu.shuffle xor %y, %c1, %c32 : f32
+    %a = kitethread.kernel_arg 0 : i64
+    kitethread.store %a, %s align 4 : f32
+    return
+  }
+}
+
+// -----
+
+// print and assert are dropped with a remark.
+// RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
+// REMARK: remark: 'kitethread.print' is dropped: the NVPTX emitter has no vprintf support yet
+module attributes {"kitethread.num-threads" = 32 : i32} {
+  func.func @debug() attributes {kite.kernel} {
+    %p = kitethread.program_id x : i32
+    kitethread.print "p = " %p : i32
+    return
+  }
+}
