@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/nvptx/emitter/Passes.h"
 #include "dialects/Kite/KiteDialect.h"
+#include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadDialect.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
 
@@ -48,65 +49,6 @@ namespace mlir::kitenvptx {
 } // namespace mlir::kitenvptx
 
 using namespace mlir;
-
-/// The one kernel of the module.
-static FailureOr<func::FuncOp> findKernel(ModuleOp module) {
-  func::FuncOp kernel;
-  for (auto fn : module.getOps<func::FuncOp>()) {
-    if (!fn->hasAttr(kite::KiteDialect::getKernelAttrName()))
-      continue;
-    if (kernel)
-      return fn.emitError() << "a second kernel; the NVPTX emitter takes "
-                               "one 'kite.kernel' per module";
-    kernel = fn;
-  }
-  if (!kernel)
-    return module.emitError() << "no func.func marked '"
-                              << kite::KiteDialect::getKernelAttrName() << "'";
-  if (kernel.getNumArguments() || kernel.getNumResults())
-    return kernel.emitError() << "a thread-level kernel takes no arguments "
-                                 "and returns nothing (launch arguments are "
-                                 "kitethread.kernel_arg)";
-  return kernel;
-}
-
-/// The launch arguments' types, from `kitethread.arg-types` or else from the
-/// kernel_arg ops (an argument never read is then an error).
-static FailureOr<SmallVector<Type>> collectArgTypes(ModuleOp module) {
-  SmallVector<Type> types;
-  StringRef attrName = kitethread::KiteThreadDialect::getArgTypesAttrName();
-  if (auto listed = module->getAttrOfType<ArrayAttr>(attrName))
-    for (Attribute attr : listed)
-      types.push_back(cast<TypeAttr>(attr).getValue());
-  bool fromAttr = !types.empty();
-  bool ok = true;
-  module.walk([&](kitethread::KernelArgOp op) {
-    unsigned index = op.getIndex();
-    if (!fromAttr && index >= types.size())
-      types.resize(index + 1);
-    if (index >= types.size()) {
-      op.emitError() << "launch argument " << index << " is out of range: '"
-                     << attrName << "' lists " << types.size();
-      ok = false;
-    } else if (!types[index]) {
-      types[index] = op.getType();
-    } else if (types[index] != op.getType()) {
-      op.emitError() << "launch argument " << index << " read as "
-                     << op.getType() << " but elsewhere as " << types[index];
-      ok = false;
-    }
-  });
-  if (!ok)
-    return failure();
-  for (auto [index, type] : llvm::enumerate(types))
-    if (!type)
-      return module.emitError()
-             << "launch argument " << index
-             << " is never read, so its type is unknown; list the argument "
-                "types in '"
-             << attrName << "'";
-  return types;
-}
 
 /// kernel_arg i -> the kernel's i-th parameter.
 static void materializeArguments(func::FuncOp kernel, ArrayRef<Type> types) {
@@ -408,7 +350,7 @@ struct ConvertKiteThreadToNVVMPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
-    FailureOr<func::FuncOp> kernel = findKernel(module);
+    FailureOr<func::FuncOp> kernel = kitethread::getKernel(module, "NVPTX");
     if (failed(kernel))
       return signalPassFailure();
     auto numThreads = module->getAttrOfType<IntegerAttr>(
@@ -419,7 +361,7 @@ struct ConvertKiteThreadToNVVMPass
                          << "' (threads per program)";
       return signalPassFailure();
     }
-    FailureOr<SmallVector<Type>> argTypes = collectArgTypes(module);
+    FailureOr<SmallVector<Type>> argTypes = kitethread::getLaunchArgTypes(module);
     if (failed(argTypes))
       return signalPassFailure();
     std::string name = kernel->getName().str();

@@ -12,6 +12,7 @@
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
 #include "backends/spirv/emitter/Passes.h"
 #include "dialects/Kite/KiteDialect.h"
+#include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
 
 #include "mlir/Conversion/ArithToSPIRV/ArithToSPIRV.h"
@@ -57,32 +58,6 @@ static std::optional<spirv::StorageClass> mapMemorySpace(Attribute space) {
   }
 }
 
-/// The one kernel of the module, checked for the shape the emitter expects.
-static FailureOr<func::FuncOp> findKernel(ModuleOp module) {
-  func::FuncOp kernel;
-  for (Operation &op : module.getBody()->getOperations()) {
-    auto fn = dyn_cast<func::FuncOp>(op);
-    if (!fn)
-      return op.emitError() << "thread-level modules hold only func.func, "
-                               "got "
-                            << op.getName();
-    if (!fn->hasAttr(kite::KiteDialect::getKernelAttrName()))
-      continue;
-    if (kernel)
-      return fn.emitError() << "a second kernel; the SPIR-V emitter takes "
-                               "one 'kite.kernel' per module";
-    kernel = fn;
-  }
-  if (!kernel)
-    return module.emitError() << "no func.func marked '"
-                              << kite::KiteDialect::getKernelAttrName() << "'";
-  if (kernel.getNumArguments() || kernel.getNumResults())
-    return kernel.emitError() << "a thread-level kernel takes no arguments "
-                                 "and returns nothing (launch arguments are "
-                                 "kitethread.kernel_arg)";
-  return kernel;
-}
-
 /// What UpdateVCE misses: 64-bit atomics need Int64Atomics, and 8/16-bit
 /// values in PhysicalStorageBuffer memory need the storage capabilities.
 static void addMissedCapabilities(spirv::ModuleOp spvModule,
@@ -124,7 +99,7 @@ struct ConvertKiteThreadToSPIRVPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    FailureOr<func::FuncOp> kernel = findKernel(module);
+    FailureOr<func::FuncOp> kernel = kitethread::getKernel(module, "SPIR-V");
     if (failed(kernel))
       return signalPassFailure();
     auto numThreads = module->getAttrOfType<IntegerAttr>(

@@ -1,6 +1,7 @@
 //===- TargetChecks.cpp - the Vulkan target and what it accepts -----------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
 #include "dialects/Kite/KiteDialect.h"
+#include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -136,42 +137,12 @@ static int64_t getArgSize(Type type) {
 
 FailureOr<SmallVector<int64_t>>
 mlir::kitespirv::computeArgOffsets(ModuleOp module) {
-  SmallVector<Type> types;
-  if (auto listed = module->getAttrOfType<ArrayAttr>(
-          kitethread::KiteThreadDialect::getArgTypesAttrName())) {
-    for (Attribute attr : listed)
-      types.push_back(cast<TypeAttr>(attr).getValue());
-  }
-  bool fromAttr = !types.empty();
-  bool ok = true;
-  module.walk([&](kitethread::KernelArgOp op) {
-    unsigned index = op.getIndex();
-    if (!fromAttr && index >= types.size())
-      types.resize(index + 1);
-    if (index >= types.size()) {
-      op.emitError() << "launch argument " << index << " is out of range: '"
-                     << kitethread::KiteThreadDialect::getArgTypesAttrName()
-                     << "' lists " << types.size();
-      ok = false;
-    } else if (!types[index]) {
-      types[index] = op.getType();
-    } else if (types[index] != op.getType()) {
-      op.emitError() << "launch argument " << index << " read as "
-                     << op.getType() << " but elsewhere as " << types[index];
-      ok = false;
-    }
-  });
-  if (!ok)
+  FailureOr<SmallVector<Type>> types = kitethread::getLaunchArgTypes(module);
+  if (failed(types))
     return failure();
   SmallVector<int64_t> offsets;
   int64_t offset = 0;
-  for (auto [index, type] : llvm::enumerate(types)) {
-    if (!type)
-      return module.emitError()
-             << "launch argument " << index
-             << " is never read, so the offsets of the arguments after it "
-                "are unknown; list the argument types in '"
-             << kitethread::KiteThreadDialect::getArgTypesAttrName() << "'";
+  for (Type type : *types) {
     int64_t size = getArgSize(type);
     offset = llvm::alignTo(offset, size);
     offsets.push_back(offset);

@@ -61,7 +61,7 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
 
 // -----
 
-// expected-error @+1 {{launch argument 0 is never read, so the offsets of the arguments after it are unknown; list the argument types in 'kitethread.arg-types'}}
+// expected-error @+1 {{launch argument 0 is never read, so its type (and the place of the arguments after it) is unknown; list the argument types in 'kitethread.arg-types'}}
 module attributes {"kitethread.num-threads" = 32 : i32} {
   func.func @unread_argument() attributes {kite.kernel} {
     %x = kitethread.kernel_arg 1 : f32

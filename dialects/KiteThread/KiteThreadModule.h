@@ -1,0 +1,26 @@
+//===- KiteThreadModule.h - what every emitter reads off a module -*- C++ -*-===//
+//
+// A thread-level module holds one kernel (a func.func marked kite.kernel with
+// no arguments) whose launch arguments are read with kitethread.kernel_arg.
+// Both emitters (SPIR-V, NVPTX) need the kernel and the arguments' types.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KITE_DIALECTS_KITETHREAD_KITETHREADMODULE_H
+#define KITE_DIALECTS_KITETHREAD_KITETHREADMODULE_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::kitethread {
+
+/// The module's one kernel; an error (naming `emitter`) otherwise.
+FailureOr<func::FuncOp> getKernel(ModuleOp module, StringRef emitter);
+
+/// The launch arguments' types, from `kitethread.arg-types` or else from the
+/// kernel_arg ops; an error where an argument is out of range, read as two
+/// types, or never read and not listed.
+FailureOr<SmallVector<Type>> getLaunchArgTypes(ModuleOp module);
+
+} // namespace mlir::kitethread
+
+#endif // KITE_DIALECTS_KITETHREAD_KITETHREADMODULE_H
