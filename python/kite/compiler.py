@@ -221,10 +221,18 @@ def compile_kernel(kernel, args, kwargs: dict, target: Optional[str] = None,
                    num_warps: int = 4) -> CompiledKernel:
     """The ``CompiledKernel`` of ``kernel`` for these arguments (which stand
     for their types, as in ``kernel.trace``) on ``target``."""
+    specs, options, _values = kernel.specialize(args, dict(kwargs, num_warps=num_warps))
+    return compile_specialized(kernel, specs, options, target)
+
+
+def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> CompiledKernel:
+    """``compile_kernel`` for arguments already bound by ``kernel.specialize``
+    (a launch has bound them: the fast path binds once)."""
     from . import _C
+    options.setdefault("num_warps", 4)
+    num_warps = options["num_warps"]
     if not isinstance(num_warps, int) or num_warps < 1 or num_warps & (num_warps - 1):
         raise ValueError(f"num_warps must be a positive power of two, got {num_warps!r}")
-    specs, options, _values = kernel.specialize(args, dict(kwargs, num_warps=num_warps))
     resolved = resolve_target(target)
     options["threads_per_warp"] = resolved.threads_per_warp
     fast_key = (tuple(s.key() for s in specs), tuple(sorted(options.items())), resolved.name,

@@ -80,8 +80,8 @@ class KernelFunction(KiteFunction):
         device = launch_device(specs, values, interpret=interpret_requested())
         if device == "interpreter":
             return launcher.launch(self, grid, specs, values, kwargs)
-        compiled = self.compile(*args, target=device, **kwargs)
-        return compiled.launch(grid, values)
+        from .compiler import compile_specialized
+        return compile_specialized(self, specs, options, device).launch(grid, values)
 
 
 def kernel(fn=None, **_options):
