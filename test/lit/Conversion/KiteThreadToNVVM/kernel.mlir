@@ -90,16 +90,3 @@ module attributes {"kitethread.num-threads" = 128 : i32} {
     return
   }
 }
-
-// -----
-
-// print and assert are dropped with a remark.
-// RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
-// REMARK: remark: 'kitethread.print' is dropped: the NVPTX emitter has no vprintf support yet
-module attributes {"kitethread.num-threads" = 32 : i32} {
-  func.func @debug() attributes {kite.kernel} {
-    %p = kitethread.program_id x : i32
-    kitethread.print "p = " %p : i32
-    return
-  }
-}
