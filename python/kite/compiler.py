@@ -32,6 +32,7 @@ class CompileStats:
         self.pipeline_runs = 0
         self.disk_hits = 0
         self.memory_hits = 0
+        self.fast_launches = 0  # launches the fast path ran (runtime/fast_launch.py)
 
     def as_dict(self) -> dict:
         return dict(vars(self))
@@ -123,7 +124,7 @@ class CompiledKernel:
         self.binary = entry.binary
         if target.backend == "cuda" and entry.binary:
             self.asm["cubin"] = entry.binary
-        self._loaded = None
+        self._launcher = None
         self.metadata = {"name": self.name, "num_warps": options["num_warps"],
                          "threads_per_warp": target.threads_per_warp,
                          "target": target.name, "arch": target.arch, "cache_key": key,
@@ -151,17 +152,37 @@ class CompiledKernel:
 
     def launch(self, grid, values):
         """Runs the kernel on its device (arguments already checked)."""
+        self.launcher()(grid, values)
+
+    def launcher(self):
+        """``run(grid, values)`` for arguments already bound and checked: the
+        kernel loaded on its device once, the argument layout precomputed
+        (what every launch, and the launch fast path, calls)."""
+        if self._launcher is None:
+            self._launcher = self._make_launcher()
+        return self._launcher
+
+    def _make_launcher(self):
         from .interpreter.launcher import grid_size
-        from .runtime.packing import pack_arguments
+        from .runtime.fast_launch import argument_struct
         device = registry.vulkan_device(self.target.name)
-        if self._loaded is None:
-            threads = self.options["num_warps"] * self.target.threads_per_warp
-            self._loaded = device.load_kernel(self.binary, self.name, threads)
-        meta = {s.name: v for s, v in zip(self.specs, values)}
-        sizes = grid_size(grid, meta)
-        if 0 in sizes:
-            return
-        device.launch(self._loaded, sizes, pack_arguments(self.specs, values))
+        threads = self.options["num_warps"] * self.target.threads_per_warp
+        loaded = device.load_kernel(self.binary, self.name, threads)
+        packer, indexes, pointers = argument_struct(self.specs)
+        fields = tuple(zip(indexes, pointers))
+        names = tuple(s.name for s in self.specs)
+        launch = device.launch
+
+        def run(grid, values):
+            if callable(grid):
+                grid = grid(dict(zip(names, values)))
+            sizes = grid_size(grid, None)
+            if 0 in sizes:
+                return
+            launch(loaded, sizes, packer.pack(*[
+                values[i].data_ptr() if pointer and not isinstance(values[i], int)
+                else values[i] for i, pointer in fields]))
+        return run
 
     def __repr__(self) -> str:
         return (f"<kite.CompiledKernel {self.name} for {self.target.name}, "
