@@ -8,6 +8,8 @@ The lookup order is: the kernel's in-memory map from its specialisation key
 then the pipeline, whose every stage is stored on disk."""
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import re
@@ -62,7 +64,19 @@ class Target:
 
 def _cuda_target(name: str, arch: str, identity: str) -> Target:
     from . import ptxas
-    return Target(name, 32, f"{identity} ptxas={ptxas.version()}", "cuda", arch)
+    return Target(name, 32, f"{identity} ptxas={ptxas.version()} libdevice={_libdevice_hash()}",
+                  "cuda", arch)
+
+
+@functools.lru_cache(maxsize=None)
+def _libdevice_hash() -> str:
+    """sha256 of the libdevice the NVPTX emitter links for f64 math ("none")."""
+    from . import _C
+    path = _C.libdevice_path()
+    if not path:
+        return "none"
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
 
 
 def resolve_target(target: Optional[str]) -> Target:
