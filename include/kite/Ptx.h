@@ -35,6 +35,11 @@ struct PtxResult {
 KITE_API PtxResult emitPtx(const std::string &threadIR,
                            const PtxOptions &options = {});
 
+/// The libdevice bitcode emitPtx links when a kernel uses f64 math
+/// ($KITE_LIBDEVICE, else nvvm/libdevice/libdevice.10.bc under $CUDA_HOME,
+/// $CUDA_PATH or /usr/local/cuda); empty when there is none.
+KITE_API std::string libdevicePath();
+
 } // namespace kite
 
 #endif // KITE_PTX_H

@@ -1,6 +1,7 @@
 //===- Ptx.cpp - kite::emitPtx --------------------------------------------===//
 #include "kite/Ptx.h"
 #include "backends/nvptx/emitter/Passes.h"
+#include "backends/nvptx/emitter/Libdevice.h"
 #include "backends/nvptx/emitter/PtxTarget.h"
 #include "lib/API/Diagnostics.h"
 #include "lib/JIT/Pipeline.h"
@@ -53,5 +54,7 @@ PtxResult emitPtx(const std::string &threadIR, const PtxOptions &options) {
   result.ok = true;
   return result;
 }
+
+std::string libdevicePath() { return mlir::kitenvptx::findLibdevice(); }
 
 } // namespace kite

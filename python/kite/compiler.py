@@ -8,6 +8,8 @@ The lookup order is: the kernel's in-memory map from its specialisation key
 then the pipeline, whose every stage is stored on disk."""
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import re
@@ -32,6 +34,7 @@ class CompileStats:
         self.pipeline_runs = 0
         self.disk_hits = 0
         self.memory_hits = 0
+        self.fast_launches = 0  # launches the fast path ran (runtime/fast_launch.py)
 
     def as_dict(self) -> dict:
         return dict(vars(self))
@@ -61,7 +64,19 @@ class Target:
 
 def _cuda_target(name: str, arch: str, identity: str) -> Target:
     from . import ptxas
-    return Target(name, 32, f"{identity} ptxas={ptxas.version()}", "cuda", arch)
+    return Target(name, 32, f"{identity} ptxas={ptxas.version()} libdevice={_libdevice_hash()}",
+                  "cuda", arch)
+
+
+@functools.lru_cache(maxsize=None)
+def _libdevice_hash() -> str:
+    """sha256 of the libdevice the NVPTX emitter links for f64 math ("none")."""
+    from . import _C
+    path = _C.libdevice_path()
+    if not path:
+        return "none"
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
 
 
 def resolve_target(target: Optional[str]) -> Target:
@@ -123,7 +138,7 @@ class CompiledKernel:
         self.binary = entry.binary
         if target.backend == "cuda" and entry.binary:
             self.asm["cubin"] = entry.binary
-        self._loaded = None
+        self._launcher = None
         self.metadata = {"name": self.name, "num_warps": options["num_warps"],
                          "threads_per_warp": target.threads_per_warp,
                          "target": target.name, "arch": target.arch, "cache_key": key,
@@ -151,17 +166,37 @@ class CompiledKernel:
 
     def launch(self, grid, values):
         """Runs the kernel on its device (arguments already checked)."""
+        self.launcher()(grid, values)
+
+    def launcher(self):
+        """``run(grid, values)`` for arguments already bound and checked: the
+        kernel loaded on its device once, the argument layout precomputed
+        (what every launch, and the launch fast path, calls)."""
+        if self._launcher is None:
+            self._launcher = self._make_launcher()
+        return self._launcher
+
+    def _make_launcher(self):
         from .interpreter.launcher import grid_size
-        from .runtime.packing import pack_arguments
+        from .runtime.fast_launch import argument_struct
         device = registry.vulkan_device(self.target.name)
-        if self._loaded is None:
-            threads = self.options["num_warps"] * self.target.threads_per_warp
-            self._loaded = device.load_kernel(self.binary, self.name, threads)
-        meta = {s.name: v for s, v in zip(self.specs, values)}
-        sizes = grid_size(grid, meta)
-        if 0 in sizes:
-            return
-        device.launch(self._loaded, sizes, pack_arguments(self.specs, values))
+        threads = self.options["num_warps"] * self.target.threads_per_warp
+        loaded = device.load_kernel(self.binary, self.name, threads)
+        packer, indexes, pointers = argument_struct(self.specs)
+        fields = tuple(zip(indexes, pointers))
+        names = tuple(s.name for s in self.specs)
+        launch = device.launch
+
+        def run(grid, values):
+            if callable(grid):
+                grid = grid(dict(zip(names, values)))
+            sizes = grid_size(grid, None)
+            if 0 in sizes:
+                return
+            launch(loaded, sizes, packer.pack(*[
+                values[i].data_ptr() if pointer and not isinstance(values[i], int)
+                else values[i] for i, pointer in fields]))
+        return run
 
     def __repr__(self) -> str:
         return (f"<kite.CompiledKernel {self.name} for {self.target.name}, "

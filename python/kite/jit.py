@@ -43,6 +43,7 @@ class KernelFunction(KiteFunction):
         super().__init__(fn)
         self._trace_cache: dict = {}
         self._compiled: dict = {}  # specialisation key -> CompiledKernel (compiler.py)
+        self._fast_path = None     # runtime/fast_launch.FastPath, made at the first launch
 
     def __getitem__(self, grid):
         return lambda *args, **kwargs: self.run(grid, *args, **kwargs)
@@ -74,14 +75,31 @@ class KernelFunction(KiteFunction):
         return compile_kernel(self, args, meta, target=target, num_warps=num_warps)
 
     def run(self, grid, *args, **kwargs):
+        interpret = interpret_requested()
+        key = None
+        if not interpret:
+            fast = self._fast_path
+            if fast is None:
+                from .runtime.fast_launch import FastPath
+                fast = self._fast_path = FastPath.of(self) or False
+            if fast:
+                key, values = fast.key(args, kwargs)
+                launcher = fast.launchers.get(key) if key is not None else None
+                if launcher is not None:
+                    from .compiler import stats
+                    stats.fast_launches += 1
+                    return launcher(grid, values)
         from .interpreter import launcher
         from .runtime.arguments import launch_device
         specs, options, values = self.specialize(args, kwargs)
-        device = launch_device(specs, values, interpret=interpret_requested())
+        device = launch_device(specs, values, interpret=interpret)
         if device == "interpreter":
             return launcher.launch(self, grid, specs, values, kwargs)
         from .compiler import compile_specialized
-        return compile_specialized(self, specs, options, device).launch(grid, values)
+        run = compile_specialized(self, specs, options, device).launcher()
+        if key is not None:
+            self._fast_path.launchers[key] = run
+        return run(grid, values)
 
 
 def kernel(fn=None, **_options):

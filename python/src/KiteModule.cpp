@@ -117,6 +117,8 @@ PYBIND11_MODULE(_C, m) {
       "through LLVM's NVPTX backend; `ptx_version` is the PTX ISA times ten "
       "(0: the lowest the chip allows). Returns the PTX, the optimized LLVM "
       "IR and the LLVM-dialect module text.");
+  m.def("libdevice_path", &kite::libdevicePath,
+        "The libdevice bitcode emit_ptx links for f64 math ('' if none).");
   m.def("stage_names", &kite::stageNames,
         "The stages run_stage accepts, in pipeline order.");
   m.def("version", &kite::version, "Kite's version, e.g. '0.1.0'.");

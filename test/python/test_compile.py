@@ -164,7 +164,8 @@ def test_a_second_process_takes_the_kernel_from_disk(tmp_path):
     assert first["cache_dir"] == str(tmp_path)
     assert (tmp_path / first["key"] / "kitegpu.mlir").is_file()
     second = _compile_in_child(tmp_path)
-    assert second["compiler"] == {"pipeline_runs": 0, "disk_hits": 1, "memory_hits": 0}
+    assert second["compiler"] == {"pipeline_runs": 0, "disk_hits": 1, "memory_hits": 0,
+                                  "fast_launches": 0}
     assert second["cache"]["disk_hits"] == 1 and second["cache"]["stores"] == 0
     assert second["asm_sha256"] == first["asm_sha256"] and second["metadata"] == first["metadata"]
 

@@ -169,9 +169,24 @@ def test_assert_becomes_assertfail_with_the_users_file_and_line():
     assert encoded in ptx.replace("\n", " ")
 
 
-def test_f64_transcendentals_name_the_users_line():
+def test_f64_transcendentals_link_libdevice():
+    if not kite._C.libdevice_path():
+        pytest.skip("no libdevice (CUDA toolkit) on this machine")
     x = np.zeros(8, np.float64)
-    with pytest.raises(kite.CompilationError) as info:
-        exp64_kernel.compile(x, target="cuda:sm_90", BLOCK=8)
-    assert "libdevice" in str(info.value)
-    assert info.value.lineno is not None
+    compiled = exp64_kernel.compile(x, target="cuda:sm_90", BLOCK=8)
+    assert "__nv_exp" not in compiled.asm["ptx"]  # linked and inlined
+    assert "ex2.approx.f64" not in compiled.asm["ptx"]
+    assert f"libdevice={compiler._libdevice_hash()}" in compiled.target.identity
+
+
+def test_f64_transcendentals_without_libdevice_say_what_is_missing(monkeypatch):
+    monkeypatch.setenv("KITE_LIBDEVICE", "/nonexistent/libdevice.10.bc")
+    compiler._libdevice_hash.cache_clear()
+    try:
+        x = np.zeros(16, np.float64)
+        with pytest.raises(kite.CompilationError, match=r"f64 math functions need libdevice .*"
+                                                        r"set KITE_LIBDEVICE"):
+            exp64_kernel.compile(x, target="cuda:sm_80", BLOCK=16)
+    finally:
+        monkeypatch.undo()
+        compiler._libdevice_hash.cache_clear()

@@ -5,7 +5,7 @@
 // 2. masked loads, stores and atomics become scf.if around unmasked ones;
 // 3. workgroup memref.alloc become memref.global in shared memory;
 // 4. math functions the NVPTX backend cannot select (exp, log, sin, ...) are
-//    rewritten as f32 polynomials (no libdevice); f64 ones are reported;
+//    rewritten as f32 polynomials; f64 ones call libdevice (Libdevice.cpp);
 // 5. scf -> cf, then one conversion to the LLVM dialect with the upstream
 //    arith/math/cf/func/memref/vector/ub and GPU->NVVM patterns, the
 //    kitethread patterns below and print/assert (DebugOpsToNVVM.cpp);
@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/nvptx/emitter/Passes.h"
 #include "backends/nvptx/emitter/DebugOpsToNVVM.h"
+#include "backends/nvptx/emitter/Libdevice.h"
 #include "dialects/Kite/KiteDialect.h"
 #include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadDialect.h"
@@ -151,31 +152,15 @@ static LogicalResult allocateSharedMemory(ModuleOp module) {
   return success();
 }
 
-/// The math functions the NVPTX backend has no instruction for (it would
-/// need libdevice): f16 ones run in f32, f32 ones become MLIR's polynomial
-/// approximations; f64 ones are an error.
+/// The math functions the NVPTX backend has no instruction for: f64 ones
+/// call libdevice (Libdevice.cpp), f16 ones run in f32, and f32 ones become
+/// MLIR's polynomial approximations.
 static LogicalResult prepareMath(ModuleOp module) {
   static const llvm::StringSet<> expanded = {
       "acos",  "asin", "atan",  "atan2", "cbrt",  "cos",   "erf",  "erfc",
       "exp",   "expm1", "log",  "log1p", "log2",  "sin",   "tanh", "tan",
       "powf",  "sinh", "cosh",  "asinh", "acosh", "atanh", "fpowi", "ipowi"};
-  bool ok = true;
-  module.walk([&](Operation *op) {
-    if (!isa<math::MathDialect>(op->getDialect()) || op->getNumResults() != 1)
-      return;
-    StringRef name = op->getName().stripDialect();
-    if (!expanded.contains(name) && name != "exp2")
-      return;
-    Type element = getElementTypeOrSelf(op->getResult(0).getType());
-    if (element.isF64()) {
-      op->emitError() << "'" << op->getName()
-                      << "' on f64 is not supported on NVPTX yet: it needs "
-                         "libdevice, which Kite does not link";
-      ok = false;
-    }
-  });
-  if (!ok)
-    return failure();
+  kitenvptx::callLibdeviceForF64Math(module);
   RewritePatternSet patterns(module.getContext());
   // tan, sinh, powf, ... in terms of exp, log, sin, cos.
   math::populateExpansionPatterns(patterns, {"tan", "sinh", "cosh", "asinh",
@@ -429,8 +414,8 @@ struct ConvertKiteThreadToNVVMPass
             getElementTypeOrSelf(op->getResult(0).getType()).isF64()))
         return WalkResult::advance();
       op->emitError() << "'" << op->getName()
-                      << "' has no NVPTX instruction and Kite does not link "
-                         "libdevice";
+                      << "' has no NVPTX instruction, and Kite calls no "
+                         "libdevice function for it";
       return WalkResult::interrupt();
     });
     if (unsupported.wasInterrupted())

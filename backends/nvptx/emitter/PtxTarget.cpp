@@ -1,5 +1,6 @@
 //===- PtxTarget.cpp - LLVM dialect + NVVM to LLVM IR and PTX -------------===//
 #include "backends/nvptx/emitter/PtxTarget.h"
+#include "backends/nvptx/emitter/Libdevice.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -101,6 +102,8 @@ LogicalResult kitenvptx::translateToPtx(ModuleOp module, StringRef chip,
     return module.emitError() << "translation to LLVM IR failed";
   llvmModule->setTargetTriple(machine->getTargetTriple());
   llvmModule->setDataLayout(machine->createDataLayout());
+  if (failed(linkLibdevice(*llvmModule, module)))
+    return failure();
 
   {
     llvm::LoopAnalysisManager lam;
