@@ -52,21 +52,27 @@ def run_smoke() -> int:
     return 1 if failed else 0
 
 
-def _triton_kernels():
+def _kernels(module: str, who: str):
+    """gpu.<module>, or a stand-in whose every kernel fails with the reason
+    it could not be imported (its column then shows why)."""
+    import importlib
     try:
-        from gpu import triton_kernels
-        return triton_kernels
-    except Exception as exc:  # the Triton column then shows why
-        return harness.Unavailable(f"Triton: {harness.describe(exc)}")
+        return importlib.import_module(f"gpu.{module}")
+    except Exception as exc:
+        return harness.Unavailable(f"{who}: {harness.describe(exc)}")
 
 
 def run_gpu(args) -> int:
-    import torch
+    try:
+        import torch
+    except ImportError as exc:
+        print(f"the GPU run needs PyTorch ({exc}); use --smoke on a machine without one",
+              file=sys.stderr)
+        return 2
     if not torch.cuda.is_available():
         print("no CUDA device visible to PyTorch; use --smoke on a machine without a GPU",
               file=sys.stderr)
         return 2
-    from gpu import kite_kernels
     torch.cuda.set_device(0)
     torch.manual_seed(0)
     started = time.perf_counter()
@@ -92,7 +98,7 @@ def run_gpu(args) -> int:
             except Exception as exc:
                 results["baseline_errors"].append(f"{key}: {harness.describe(exc)}")
             torch.cuda.empty_cache()
-    triton_kernels = _triton_kernels()
+    kite_kernels, triton_kernels = _kernels("kite_kernels", "Kite"), _kernels("triton_kernels", "Triton")
     for case in cases.all_cases(torch, kite_kernels, triton_kernels, groups):
         print(f"{case.name} {case.shape}")
         results["cases"].append(harness.run_case(torch, timer, case))

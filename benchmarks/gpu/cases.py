@@ -178,6 +178,6 @@ def parse_only(text: str) -> tuple:
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     unknown = [n for n in names if n not in GROUPS]
     if unknown or not names:
-        raise ValueError(f"--only: unknown group(s) {', '.join(unknown) or '(none given)'}; "
+        raise ValueError(f"unknown group(s) {', '.join(unknown) or '(none given)'}; "
                          f"choose from {', '.join(GROUPS)}")
     return names

@@ -144,3 +144,53 @@ def test_without_a_gpu_the_run_says_to_use_smoke(capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert gpu_benchmarks.run_gpu(gpu_benchmarks.parse_args([])) == 2
     assert "no CUDA device visible to PyTorch; use --smoke" in capsys.readouterr().err
+
+
+ENVIRONMENT = dict(device="Test CPU", capability="0.0", sm_count=2, l2_mib=1.0, driver="none",
+                   cuda=None, torch=torch.__version__, triton="unavailable", kite="0.1.0",
+                   date="2026-11-22")
+
+
+@pytest.fixture
+def cpu_run(monkeypatch):
+    """gpu_benchmarks.run_gpu on the CPU: small cases, the stand-in timer."""
+    from gpu import report, timing
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda device: None)
+    monkeypatch.setattr(timing, "Timer", lambda torch_, budget: CpuTimer())
+    monkeypatch.setattr(report, "environment", lambda torch_: dict(ENVIRONMENT))
+    copy, peak = harness.copy_bandwidth, harness.matmul_peak
+    monkeypatch.setattr(harness, "copy_bandwidth", lambda torch_, timer: copy(torch_, timer, 1 << 20))
+    monkeypatch.setattr(harness, "matmul_peak", lambda torch_, timer: peak(torch_, timer, 64))
+    monkeypatch.setattr(cases, "all_cases", lambda torch_, kk, tk, groups: [
+        cases.vector_add_case(torch, kk, tk, 10), cases.softmax_case(torch, kk, tk, 7, 300)])
+
+
+def test_a_run_records_every_case_and_writes_the_report(cpu_run, tmp_path):
+    import json
+    assert gpu_benchmarks.main(["--quick", "--out", str(tmp_path)]) == 0
+    results = json.load(open(tmp_path / "gpu-test-cpu-2026-11-22.json"))
+    assert results["complete"] and results["stopped"] is None and results["mode"] == "quick"
+    assert set(results["baselines"]) == {"copy_gb_s", "matmul_tflop_s"}
+    assert [(c["name"], c["shape"]) for c in results["cases"]] == [
+        ("vector add fp32", "2^10"), ("row softmax fp32", "7x300")]
+    for case in results["cases"]:
+        assert case["impls"]["torch"]["error"] is None and case["impls"]["torch"]["value"] > 0
+        # Kite takes no CPU tensors; Triton is not installed here (or takes none either)
+        assert case["impls"]["kite"]["error"] and case["impls"]["kite"]["value"] is None
+        assert case["impls"]["triton"]["error"] and case["impls"]["triton"]["value"] is None
+    assert [r["name"] for r in results["launch"]] == ["3 arguments", "16 arguments"]
+    assert results["launch"][0]["us_per_launch"] == dict(torch=pytest.approx(2.0))
+    markdown = open(tmp_path / "gpu-test-cpu-2026-11-22.md").read()
+    assert "| vector add fp32 | 2^10 | GB/s |" in markdown and "error: " in markdown
+
+
+def test_a_device_failure_stops_the_run_and_says_where(cpu_run, tmp_path, monkeypatch, capsys):
+    import json
+    monkeypatch.setattr(harness, "device_failure", lambda torch_: "CUDA error: illegal address")
+    assert gpu_benchmarks.main(["--only", "softmax,launch", "--out", str(tmp_path)]) == 1
+    results = json.load(open(tmp_path / "gpu-test-cpu-2026-11-22.json"))
+    assert len(results["cases"]) == 1 and results["launch"] == [] and not results["complete"]
+    assert results["stopped"] == ("after vector add fp32 2^10, the device failed: "
+                                  "CUDA error: illegal address")
+    assert "**The run stopped after vector add fp32 2^10" in capsys.readouterr().out
