@@ -9,6 +9,7 @@
 #include "kite/Compiler.h"
 #include "kite/Export.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct PtxResult {
   std::string ptx;    ///< The PTX module text; empty if !ok.
   std::string llvmIR; ///< The optimized LLVM IR the NVPTX backend compiled.
   std::string ir;     ///< The LLVM-dialect (+ NVVM) module as MLIR text.
+  /// Bytes of dynamic shared memory a launch must give the kernel (its
+  /// workgroup buffers, overlapped where their lifetimes allow).
+  uint64_t sharedBytes = 0;
   std::vector<Diagnostic> diagnostics;
 };
 

@@ -43,6 +43,9 @@ PtxResult emitPtx(const std::string &threadIR, const PtxOptions &options) {
     llvm::raw_string_ostream os(result.ir);
     module->print(os);
   }
+  if (auto bytes = (*module)->getAttrOfType<mlir::IntegerAttr>(
+          "kitenvptx.shared-bytes"))
+    result.sharedBytes = bytes.getInt();
   if (failed(mlir::kitenvptx::translateToPtx(*module, options.chip,
                                              options.ptxVersion,
                                              result.llvmIR, result.ptx))) {

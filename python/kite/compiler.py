@@ -277,15 +277,36 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target) -> 
     if any(op == "assert" for op, *_ in _DEBUG_OP.findall(raw)):
         source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
     try:
-        asm["llir"], asm["ptx"] = tracer.emit_ptx(source, target.arch)
+        asm["llir"], asm["ptx"], shared = tracer.emit_ptx(source, target.arch)
     except CompilationError as exc:
         if exc.lineno or source is not asm["threads"]:
             raise
         tracer.emit_ptx(tracer.run_stage(raw, "threads", debug_info=True, **layout),
                         target.arch)
         raise
+    most = _max_shared_bytes(target.arch)
+    if shared > most:
+        raise CompilationError(
+            f"'{name}' needs {shared} bytes of shared memory, more than {target.arch} allows "
+            f"a block ({most}); use smaller blocks (BLOCK sizes) or fewer of them per program")
     assembled = ptxas.assemble(asm["ptx"], target.arch, name)
-    return _Entry(asm, assembled.cubin, [], assembled.metadata())
+    # All of a kernel's shared memory is dynamic: the launch gives it `shared`.
+    return _Entry(asm, assembled.cubin, [], dict(assembled.metadata(), shared=shared))
+
+
+def _max_shared_bytes(arch: str) -> int:
+    """The most shared memory one block may opt in to on ``arch`` (CUDA's
+    sharedMemPerBlockOptin); the device checks again at launch."""
+    number = int(re.match(r"sm_(\d+)", arch).group(1))
+    if number >= 90:
+        return 232448   # Hopper and later: 227 KiB
+    if number in (80, 87):
+        return 166912   # A100, Orin: 163 KiB
+    if number >= 86:
+        return 101376   # GA10x, Ada: 99 KiB
+    if number >= 75:
+        return 65536    # Turing: 64 KiB
+    return 98304        # Volta: 96 KiB
 
 
 def _files(entry: _Entry, metadata: dict, target: Target) -> dict:

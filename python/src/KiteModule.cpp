@@ -105,6 +105,7 @@ PYBIND11_MODULE(_C, m) {
       .def_readonly("ptx", &kite::PtxResult::ptx)
       .def_readonly("llvm_ir", &kite::PtxResult::llvmIR)
       .def_readonly("ir", &kite::PtxResult::ir)
+      .def_readonly("shared_bytes", &kite::PtxResult::sharedBytes)
       .def_readonly("diagnostics", &kite::PtxResult::diagnostics);
   m.def(
       "emit_ptx",

@@ -3,7 +3,8 @@
 // 1. the kernel's launch arguments become function parameters (in the order
 //    of `kitethread.arg-types`, or of the kernel_arg indices);
 // 2. masked loads, stores and atomics become scf.if around unmasked ones;
-// 3. workgroup memref.alloc become memref.global in shared memory;
+// 3. workgroup memref.alloc become views of one dynamic shared-memory
+//    array, overlapped where their live ranges allow;
 // 4. math functions the NVPTX backend cannot select (exp, log, sin, ...) are
 //    rewritten as f32 polynomials; f64 ones call libdevice (Libdevice.cpp);
 // 5. scf -> cf, then one conversion to the LLVM dialect with the upstream
@@ -43,6 +44,7 @@
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -122,31 +124,105 @@ static void lowerMasks(ModuleOp module) {
   });
 }
 
-/// Workgroup memref.alloc -> a memref.global in shared memory (address space
-/// 3 after the GPU->NVVM type conversion), 16-byte aligned.
+/// Workgroup memref.alloc -> views of one dynamic shared-memory array,
+/// `extern .shared .align 16 .b8 __kite_shared[]` (address space 3 after the
+/// GPU->NVVM type conversion), sized at launch: the module's
+/// `kitenvptx.shared-bytes` says how many bytes.
+///
+/// Buffers share bytes where their live ranges (first to last use, in
+/// program order) do not overlap. That is safe because every thread-level
+/// lowering that uses workgroup memory ends with a barrier after its last
+/// read (docs/lowering.md), so one op's writes never race another's reads.
 static LogicalResult allocateSharedMemory(ModuleOp module) {
-  SmallVector<memref::AllocOp> allocs;
-  module.walk([&](memref::AllocOp op) { allocs.push_back(op); });
-  OpBuilder moduleBuilder = OpBuilder::atBlockBegin(module.getBody());
-  unsigned counter = 0;
-  for (memref::AllocOp alloc : allocs) {
+  struct Buffer {
+    memref::AllocOp alloc;
+    int64_t bytes, first, last, offset = 0;
+  };
+  // Program order of every op, nested ones included.
+  llvm::DenseMap<Operation *, int64_t> order;
+  module.walk<WalkOrder::PreOrder>(
+      [&](Operation *op) { order[op] = static_cast<int64_t>(order.size()); });
+  auto lastNested = [&](Operation *op) {
+    int64_t last = order.lookup(op);
+    op->walk([&](Operation *inner) { last = std::max(last, order.lookup(inner)); });
+    return last;
+  };
+
+  SmallVector<Buffer> buffers;
+  WalkResult walk = module.walk([&](memref::AllocOp alloc) {
     MemRefType type = alloc.getType();
     auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
     if (!space || space.getValue() != gpu::AddressSpace::Workgroup)
-      continue; // private arrays go through memref-to-llvm as allocas
-    if (!type.hasStaticShape())
-      return alloc.emitError() << "shared memory needs a static shape";
-    std::string name = "__kite_shared_" + std::to_string(counter++);
-    memref::GlobalOp::create(
-        moduleBuilder, alloc.getLoc(), name, moduleBuilder.getStringAttr("private"),
-        type, moduleBuilder.getUnitAttr(), /*constant=*/false,
-        moduleBuilder.getI64IntegerAttr(16));
+      return WalkResult::advance(); // private arrays go through memref-to-llvm
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity()) {
+      alloc.emitError() << "shared memory needs a static, row-major shape";
+      return WalkResult::interrupt();
+    }
+    int64_t bytes = type.getNumElements() *
+                    llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    Buffer buffer{alloc, bytes, order.lookup(alloc), order.lookup(alloc)};
+    for (Operation *user : alloc->getUsers()) {
+      // A use inside a loop is live for the whole loop.
+      Operation *outer = user;
+      for (Operation *parent = user->getParentOp(); parent && parent != alloc->getParentOp();
+           parent = parent->getParentOp())
+        if (isa<LoopLikeOpInterface>(parent))
+          outer = parent;
+      buffer.first = std::min(buffer.first, order.lookup(outer));
+      buffer.last = std::max(buffer.last, lastNested(outer));
+    }
+    buffers.push_back(buffer);
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+
+  // First fit, in order of first use, 16-byte aligned.
+  llvm::stable_sort(buffers, [](const Buffer &a, const Buffer &b) {
+    return a.first < b.first;
+  });
+  int64_t total = 0;
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    SmallVector<std::pair<int64_t, int64_t>> taken; // [offset, end) of live ones
+    for (size_t j = 0; j < i; ++j)
+      if (buffers[j].last >= buffers[i].first)
+        taken.push_back({buffers[j].offset, buffers[j].offset + buffers[j].bytes});
+    llvm::sort(taken);
+    int64_t offset = 0;
+    for (auto [begin, end] : taken) {
+      if (offset + buffers[i].bytes <= begin)
+        break;
+      offset = std::max<int64_t>(offset, llvm::alignTo(end, 16));
+    }
+    buffers[i].offset = offset;
+    total = std::max(total, offset + buffers[i].bytes);
+  }
+  module->setAttr("kitenvptx.shared-bytes",
+                  Builder(module.getContext()).getI64IntegerAttr(total));
+  if (buffers.empty())
+    return success();
+
+  MLIRContext *context = module.getContext();
+  auto workgroup = gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Workgroup);
+  auto arrayType = MemRefType::get({0}, IntegerType::get(context, 8),
+                                   MemRefLayoutAttrInterface(), workgroup);
+  OpBuilder moduleBuilder = OpBuilder::atBlockBegin(module.getBody());
+  memref::GlobalOp::create(moduleBuilder, module.getLoc(), "__kite_shared",
+                           moduleBuilder.getStringAttr("public"), arrayType,
+                           /*initial_value=*/Attribute(), /*constant=*/false,
+                           moduleBuilder.getI64IntegerAttr(16));
+  for (Buffer &buffer : buffers) {
+    memref::AllocOp alloc = buffer.alloc;
     OpBuilder b(alloc);
-    auto global = memref::GetGlobalOp::create(b, alloc.getLoc(), type, name);
+    Location loc = alloc.getLoc();
+    Value base = memref::GetGlobalOp::create(b, loc, arrayType, "__kite_shared");
+    Value offset = arith::ConstantIndexOp::create(b, loc, buffer.offset);
+    auto view = memref::ViewOp::create(b, loc, alloc.getType(), base, offset,
+                                       ValueRange{});
     for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
       if (isa<memref::DeallocOp>(user))
         user->erase();
-    alloc.replaceAllUsesWith(global.getResult());
+    alloc.replaceAllUsesWith(view.getResult());
     alloc.erase();
   }
   return success();

@@ -67,9 +67,10 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
 
 // -----
 
-// CHECK: llvm.mlir.global private @__kite_shared_0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<128 x f32>
+// CHECK: module attributes {"kitenvptx.shared-bytes" = 512 : i64
+// CHECK: llvm.mlir.global external @__kite_shared() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i8>
 // CHECK-LABEL: llvm.func @shared
-// CHECK: llvm.mlir.addressof @__kite_shared_0 : !llvm.ptr<3>
+// CHECK: llvm.mlir.addressof @__kite_shared : !llvm.ptr<3>
 // CHECK: nvvm.read.ptx.sreg.tid.x
 // CHECK: llvm.store %{{.*}}, %{{.*}} : f32, !llvm.ptr<3>
 // CHECK: nvvm.barrier
