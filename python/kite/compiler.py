@@ -117,18 +117,17 @@ class CompiledKernel:
         self.launch(grid, values)
 
     def launch(self, grid, values):
-        """Runs the kernel on its device (arguments already checked)."""
+        """Runs the kernel on its device (arguments already checked); on CUDA
+        it is queued on the current stream (runtime/cuda.py)."""
         from .interpreter.launcher import grid_size
-        from .runtime.packing import pack_arguments
-        device = registry.vulkan_device(self.target.name)
+        device = registry.device(self.target.name)
         if self._loaded is None:
-            threads = self.options["num_warps"] * self.target.threads_per_warp
-            self._loaded = device.load_kernel(self.binary, self.name, threads)
+            self._loaded = device.load_compiled(self)
         meta = {s.name: v for s, v in zip(self.specs, values)}
         sizes = grid_size(grid, meta)
         if 0 in sizes:
             return
-        device.launch(self._loaded, sizes, pack_arguments(self.specs, values))
+        device.launch_compiled(self._loaded, sizes, self.specs, values)
 
     def __repr__(self) -> str:
         return (f"<kite.CompiledKernel {self.name} for {self.target.name}, "
