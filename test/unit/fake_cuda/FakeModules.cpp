@@ -173,14 +173,30 @@ Function *liveFunction(void *handle) {
   return nullptr;
 }
 
-/// The size of an ELF image from its header: section headers come last.
+/// The size of an ELF64 image: the end of whatever its header, section
+/// headers and program headers say lies furthest.
 size_t elfBytes(const unsigned char *image) {
-  uint64_t sectionHeaders;
-  uint16_t entryBytes, entries;
-  std::memcpy(&sectionHeaders, image + 0x28, 8);
-  std::memcpy(&entryBytes, image + 0x3a, 2);
-  std::memcpy(&entries, image + 0x3c, 2);
-  return sectionHeaders + size_t(entryBytes) * entries;
+  auto read = [&](size_t offset, auto value) {
+    std::memcpy(&value, image + offset, sizeof(value));
+    return static_cast<uint64_t>(value);
+  };
+  uint64_t phoff = read(0x20, uint64_t()), shoff = read(0x28, uint64_t());
+  uint64_t phentsize = read(0x36, uint16_t()), phnum = read(0x38, uint16_t());
+  uint64_t shentsize = read(0x3a, uint16_t()), shnum = read(0x3c, uint16_t());
+  uint64_t end = std::max<uint64_t>({64, phoff + phentsize * phnum,
+                                     shoff + shentsize * shnum});
+  for (uint64_t i = 0; i < shnum; ++i) {
+    uint64_t header = shoff + i * shentsize;
+    if (read(header + 4, uint32_t()) != 8) // SHT_NOBITS occupies no bytes.
+      end = std::max(end, read(header + 0x18, uint64_t()) +
+                              read(header + 0x20, uint64_t()));
+  }
+  for (uint64_t i = 0; i < phnum; ++i) {
+    uint64_t header = phoff + i * phentsize;
+    end = std::max(end, read(header + 8, uint64_t()) +
+                            read(header + 0x20, uint64_t()));
+  }
+  return end;
 }
 
 } // namespace
