@@ -53,8 +53,9 @@ CudaDevice::~CudaDevice() {
 }
 
 Status CudaDevice::check(const char *call, CUresult result) const {
-  return result == CUDA_SUCCESS ? Status::success()
-                                : Status::error(driver.callFailed(call, result));
+  return result == CUDA_SUCCESS
+             ? Status::success()
+             : Status::error(driver.callFailed(call, result));
 }
 
 CurrentContext::CurrentContext(const CudaDevice &device)
@@ -94,9 +95,9 @@ CudaDevice::allocate(uint64_t bytes) {
     return current.status();
   // cuMemAlloc refuses 0 bytes; an empty buffer still gets an address.
   CUdeviceptr pointer = 0;
-  if (Status status = check("cuMemAlloc", driver.cuMemAlloc(
-                                              &pointer, std::max<uint64_t>(
-                                                            bytes, 1)));
+  if (Status status =
+          check("cuMemAlloc",
+                driver.cuMemAlloc(&pointer, std::max<uint64_t>(bytes, 1)));
       !status)
     return status;
   return std::shared_ptr<detail::BufferImpl>(
@@ -147,9 +148,9 @@ Status CudaDevice::fill(detail::BufferImpl &buffer, uint32_t pattern,
     return current.status();
   if (Status status = synchronizeFor("fill"); !status)
     return status;
-  if (Status status = check("cuMemsetD32",
-                            driver.cuMemsetD32(buffer.address() + offset,
-                                               pattern, bytes / 4));
+  if (Status status =
+          check("cuMemsetD32", driver.cuMemsetD32(buffer.address() + offset,
+                                                  pattern, bytes / 4));
       !status)
     return status;
   return synchronizeFor("fill");

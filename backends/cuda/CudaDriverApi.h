@@ -1,4 +1,4 @@
-//===- CudaDriverApi.h - the CUDA driver ABI Kite calls, declared here -*-C++-*-//
+//===- CudaDriverApi.h - the driver entry points Kite calls ----*- C++ -*-===//
 //
 // Kite builds without cuda.h: the few driver types, constants and entry
 // points it uses are declared here with the driver's real ABI (the values of

@@ -7,9 +7,10 @@
 using namespace kite;
 using namespace kite::cuda;
 
-std::string kite::cuda::packedArgumentOffsets(const std::vector<uint32_t> &sizes,
-                                              std::vector<uint64_t> &offsets,
-                                              uint64_t &totalBytes) {
+std::string
+kite::cuda::packedArgumentOffsets(const std::vector<uint32_t> &sizes,
+                                  std::vector<uint64_t> &offsets,
+                                  uint64_t &totalBytes) {
   offsets.clear();
   uint64_t end = 0;
   for (size_t i = 0; i < sizes.size(); ++i) {
@@ -62,8 +63,8 @@ Result<std::shared_ptr<CudaKernel>> CudaKernel::load(CudaDevice &device,
   // its own size. The JIT writes why PTX fails into the error log.
   std::string log(16 * 1024, '\0');
   int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
-  void *values[] = {log.data(), reinterpret_cast<void *>(
-                                    static_cast<uintptr_t>(log.size()))};
+  void *values[] = {
+      log.data(), reinterpret_cast<void *>(static_cast<uintptr_t>(log.size()))};
   if (CUresult r = driver.cuModuleLoadDataEx(
           &kernel->module, spec.image.c_str(), 2, options, values)) {
     std::string message = driver.callFailed("cuModuleLoadDataEx", r);
@@ -85,29 +86,29 @@ Result<std::shared_ptr<CudaKernel>> CudaKernel::load(CudaDevice &device,
                            kernel->handle));
       !status)
     return status;
-  uint64_t threads = uint64_t(spec.localSize[0]) * spec.localSize[1] *
-                     spec.localSize[2];
+  uint64_t threads =
+      uint64_t(spec.localSize[0]) * spec.localSize[1] * spec.localSize[2];
   if (threads > static_cast<uint64_t>(maxThreads))
     return Status::error("loadKernel: kernel '" + spec.entryPoint +
                          "' runs at most " + std::to_string(maxThreads) +
                          " threads per block on " + p.name + ", not " +
                          std::to_string(threads) +
                          " (it needs too many registers; use fewer warps)");
-  if (Status status = device.check(
-          "cuFuncGetAttribute",
-          driver.cuFuncGetAttribute(
-              &staticShared, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES,
-              kernel->handle));
+  if (Status status =
+          device.check("cuFuncGetAttribute",
+                       driver.cuFuncGetAttribute(
+                           &staticShared, CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES,
+                           kernel->handle));
       !status)
     return status;
   uint64_t shared = uint64_t(staticShared) + spec.dynamicSharedBytes;
   if (shared > p.maxSharedMemoryBytes)
-    return Status::error(
-        "loadKernel: kernel '" + spec.entryPoint + "' needs " +
-        std::to_string(shared) + " bytes of shared memory (" +
-        std::to_string(staticShared) + " static, " +
-        std::to_string(spec.dynamicSharedBytes) + " dynamic); " + p.name +
-        " allows " + std::to_string(p.maxSharedMemoryBytes) + " per block");
+    return Status::error("loadKernel: kernel '" + spec.entryPoint + "' needs " +
+                         std::to_string(shared) + " bytes of shared memory (" +
+                         std::to_string(staticShared) + " static, " +
+                         std::to_string(spec.dynamicSharedBytes) +
+                         " dynamic); " + p.name + " allows " +
+                         std::to_string(p.maxSharedMemoryBytes) + " per block");
   // Beyond 48 KiB of dynamic shared memory a kernel must opt in.
   if (spec.dynamicSharedBytes > kDefaultDynamicSharedBytes)
     if (Status status = device.check(

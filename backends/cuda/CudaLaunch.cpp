@@ -42,11 +42,11 @@ Status CudaDevice::launch(detail::KernelImpl &kernelImpl,
   const KernelSpec &spec = kernel.spec;
   dispatches = 0;
   if (argBytes != kernel.argumentBytes())
-    return Status::error(
-        "launch: kernel '" + spec.entryPoint + "' takes " +
-        std::to_string(kernel.argumentBytes()) + " bytes of packed arguments (" +
-        std::to_string(spec.argSizes.size()) + " arguments), not " +
-        std::to_string(argBytes));
+    return Status::error("launch: kernel '" + spec.entryPoint + "' takes " +
+                         std::to_string(kernel.argumentBytes()) +
+                         " bytes of packed arguments (" +
+                         std::to_string(spec.argSizes.size()) +
+                         " arguments), not " + std::to_string(argBytes));
   if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0)
     return Status::success();
   const std::array<uint32_t, 3> &limit = props.maxWorkGroupCount;
@@ -61,20 +61,20 @@ Status CudaDevice::launch(detail::KernelImpl &kernelImpl,
   const std::vector<uint64_t> &offsets = kernel.argumentOffsets();
   std::vector<void *> params(offsets.size());
   for (size_t i = 0; i < offsets.size(); ++i)
-    params[i] = const_cast<char *>(static_cast<const char *>(args) + offsets[i]);
+    params[i] =
+        const_cast<char *>(static_cast<const char *>(args) + offsets[i]);
 
   CurrentContext current(*this);
   if (!current.status())
     return current.status();
   const std::array<uint32_t, 3> &block = spec.localSize;
-  if (Status status = check(
-          "cuLaunchKernel",
-          driver.cuLaunchKernel(kernel.function(), grid[0], grid[1], grid[2],
-                                block[0], block[1], block[2],
-                                spec.dynamicSharedBytes,
-                                reinterpret_cast<CUstream>(stream),
-                                params.empty() ? nullptr : params.data(),
-                                nullptr));
+  if (Status status =
+          check("cuLaunchKernel",
+                driver.cuLaunchKernel(
+                    kernel.function(), grid[0], grid[1], grid[2], block[0],
+                    block[1], block[2], spec.dynamicSharedBytes,
+                    reinterpret_cast<CUstream>(stream),
+                    params.empty() ? nullptr : params.data(), nullptr));
       !status)
     return status;
   dispatches = 1;

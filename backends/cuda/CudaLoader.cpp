@@ -22,17 +22,17 @@ std::unique_ptr<CudaDriver> CudaDriver::load(const std::string &path,
   driver->library = library;
   driver->libraryPath = path;
 #define KITE_RESOLVE_CUDA_FUNCTION(name, symbol, params)                       \
-  driver->name = reinterpret_cast<decltype(driver->name)>(                     \
-      dlsym(library, symbol));                                                 \
+  driver->name =                                                               \
+      reinterpret_cast<decltype(driver->name)>(dlsym(library, symbol));        \
   if (!driver->name) {                                                         \
-    error = "the CUDA driver " + path + " has no " symbol                      \
-            " (Kite needs a driver for CUDA 11.4 or newer)";                   \
+    error = "the CUDA driver " + path +                                        \
+            " has no " symbol " (Kite needs a driver for CUDA 11.4 or newer)"; \
     return nullptr;                                                            \
   }
   KITE_CUDA_FUNCTIONS(KITE_RESOLVE_CUDA_FUNCTION)
 #undef KITE_RESOLVE_CUDA_FUNCTION
-  driver->cuDeviceGetUuid = reinterpret_cast<CuDeviceGetUuidFn>(
-      dlsym(library, "cuDeviceGetUuid_v2"));
+  driver->cuDeviceGetUuid =
+      reinterpret_cast<CuDeviceGetUuidFn>(dlsym(library, "cuDeviceGetUuid_v2"));
   if (!driver->cuDeviceGetUuid)
     driver->cuDeviceGetUuid =
         reinterpret_cast<CuDeviceGetUuidFn>(dlsym(library, "cuDeviceGetUuid"));

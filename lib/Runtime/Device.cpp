@@ -131,9 +131,9 @@ Result<Device> Device::open(const std::string &name,
       return Status::error("no usable " +
                            std::string(backend == "cuda" ? "CUDA" : "Vulkan") +
                            " device: " + whyNoUsableDevice(backend, devices));
-    return Status::error("no usable device: CUDA: " +
-                         whyNoUsableDevice("cuda", devices) +
-                         "; Vulkan: " + whyNoUsableDevice("vulkan", devices));
+    return Status::error(
+        "no usable device: CUDA: " + whyNoUsableDevice("cuda", devices) +
+        "; Vulkan: " + whyNoUsableDevice("vulkan", devices));
   }
   if (backend == "cuda" && !defaults)
     return Status::error("cannot open '" + name +

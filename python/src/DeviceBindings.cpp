@@ -298,8 +298,7 @@ void kite::python::bindDevice(py::module_ &m) {
           "`stream` (a CUstream handle as an int; 0 is the legacy default "
           "stream) and returns.")
       .def(
-          "synchronize",
-          [](Device &d) { check(d.synchronize()); },
+          "synchronize", [](Device &d) { check(d.synchronize()); },
           py::call_guard<py::gil_scoped_release>(),
           "Wait for every launch on the device; raise the error of one that "
           "failed.")

@@ -82,10 +82,38 @@ TEST(CudaDevices, OpenReportsMissingDevicesAndVulkanOptions) {
   EXPECT_EQ(missing.message(), "no device cuda:3 (1 CUDA devices found)");
   kite::DeviceOptions options;
   options.stagingCopies = true;
-  kite::Result<kite::Device> withOptions = kite::Device::open("cuda:0", options);
+  kite::Result<kite::Device> withOptions =
+      kite::Device::open("cuda:0", options);
   ASSERT_FALSE(withOptions.ok());
   EXPECT_TRUE(contains(withOptions.message(), "apply to Vulkan devices"))
       << withOptions.message();
+}
+
+TEST(CudaDevices, FailuresWhileOpeningNameTheCall) {
+  REQUIRE_FAKE_CUDA();
+  {
+    log::Failing failing("cuDevicePrimaryCtxRetain=CUDA_ERROR_OUT_OF_MEMORY");
+    kite::Result<kite::Device> device = kite::Device::open("cuda:0");
+    ASSERT_FALSE(device.ok());
+    EXPECT_EQ(device.message(),
+              "cuDevicePrimaryCtxRetain failed: CUDA_ERROR_OUT_OF_MEMORY");
+  }
+  {
+    // A device that cannot be described is listed as unusable, with why.
+    log::Failing failing("cuDeviceGetAttribute=CUDA_ERROR_UNKNOWN");
+    std::vector<kite::DeviceProperties> devices = kite::listDevices();
+    ASSERT_FALSE(devices.empty());
+    EXPECT_EQ(devices[0].unsupportedReason,
+              "cuDeviceGetAttribute failed: CUDA_ERROR_UNKNOWN");
+    kite::Result<kite::Device> device = kite::Device::open("cuda:0");
+    EXPECT_EQ(device.message(), "cannot use cuda:0 (Fake GPU 0): "
+                                "cuDeviceGetAttribute failed: "
+                                "CUDA_ERROR_UNKNOWN");
+    kite::Result<kite::Device> any = kite::Device::open("cuda");
+    EXPECT_EQ(any.message(), "no usable CUDA device: cuda:0 (Fake GPU 0): "
+                             "cuDeviceGetAttribute failed: CUDA_ERROR_UNKNOWN");
+  }
+  EXPECT_TRUE(kite::Device::open("cuda:0").ok());
 }
 
 TEST(CudaDevices, ReleaseTheirContextAndMemoryWhenDropped) {
@@ -160,7 +188,8 @@ TEST(CudaMemory, FailuresNameTheCallAndTheError) {
   {
     log::Failing failing("cuMemcpyHtoD_v2=CUDA_ERROR_INVALID_VALUE");
     kite::Status status = device.upload(*buffer, data, 16);
-    EXPECT_EQ(status.message(), "cuMemcpyHtoD failed: CUDA_ERROR_INVALID_VALUE");
+    EXPECT_EQ(status.message(),
+              "cuMemcpyHtoD failed: CUDA_ERROR_INVALID_VALUE");
   }
   {
     log::Failing failing("cuMemcpyDtoH_v2=CUDA_ERROR_ILLEGAL_ADDRESS");

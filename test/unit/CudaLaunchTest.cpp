@@ -82,9 +82,8 @@ TEST(CudaLaunch, PassesEachParameterFromItsPackedOffset) {
   kite::Result<kite::Kernel> kernel = device.loadKernel(scaleSpec());
   ASSERT_TRUE(kernel.ok()) << kernel.message();
   EXPECT_EQ(kernel->format(), kite::KernelFormat::Ptx);
-  std::vector<uint8_t> args =
-      packScale(0x0123456789abcdefull, -2, 0x1122334455667788ll, 1.5f, true,
-                0x3c00);
+  std::vector<uint8_t> args = packScale(
+      0x0123456789abcdefull, -2, 0x1122334455667788ll, 1.5f, true, 0x3c00);
   ASSERT_TRUE(device.launch(*kernel, {7, 2, 1}, args.data(), args.size()));
   EXPECT_EQ(device.lastLaunchDispatches(), 1u);
   std::string launch = lastLine("cuLaunchKernel");
@@ -182,12 +181,23 @@ TEST(CudaLaunch, LoadErrorsNameTheCall) {
   spec = scaleSpec();
   spec.format = kite::KernelFormat::Cubin;
   // An ELF header alone: its section headers would start at byte 64.
-  spec.image = std::string("\x7f" "ELF\x02\x01\x01", 7) + std::string(57, '\0');
+  spec.image = std::string("\x7f"
+                           "ELF\x02\x01\x01",
+                           7) +
+               std::string(57, '\0');
   spec.image[0x28] = 64;
   kernel = device.loadKernel(spec);
   EXPECT_EQ(kernel.message(),
             "cuModuleLoadDataEx failed: CUDA_ERROR_INVALID_IMAGE");
   EXPECT_TRUE(contains(lastLine("cuModuleLoadDataEx"), "\"7f454c46020101"));
+  {
+    log::Failing failing("cuFuncGetAttribute=CUDA_ERROR_INVALID_HANDLE");
+    spec = scaleSpec();
+    spec.localSize = {64, 1, 1}; // Another spec: not the cached kernel.
+    kernel = device.loadKernel(spec);
+    EXPECT_EQ(kernel.message(),
+              "cuFuncGetAttribute failed: CUDA_ERROR_INVALID_HANDLE");
+  }
   {
     log::Failing failing("cuFuncSetAttribute=CUDA_ERROR_INVALID_VALUE");
     spec = scaleSpec();

@@ -5,8 +5,8 @@
 // missing library, and the CUDA toolkit's stub library where it is installed.
 //
 //===----------------------------------------------------------------------===//
-#include "backends/cuda/CudaKernel.h"
 #include "backends/cuda/CudaLoader.h"
+#include "backends/cuda/CudaKernel.h"
 
 #include <gtest/gtest.h>
 
@@ -75,8 +75,8 @@ TEST(CudaArguments, EachAtTheNextOffsetAlignedToItsSize) {
   std::vector<uint64_t> offsets;
   uint64_t total = 0;
   // pointer, i32, i64, f32, i1 (a 32-bit word), f16, i8, f64
-  EXPECT_EQ(kite::cuda::packedArgumentOffsets({8, 4, 8, 4, 4, 2, 1, 8},
-                                              offsets, total),
+  EXPECT_EQ(kite::cuda::packedArgumentOffsets({8, 4, 8, 4, 4, 2, 1, 8}, offsets,
+                                              total),
             "");
   EXPECT_EQ(offsets, (std::vector<uint64_t>{0, 8, 16, 24, 28, 32, 34, 40}));
   EXPECT_EQ(total, 48u);

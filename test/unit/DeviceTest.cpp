@@ -104,8 +104,8 @@ TEST(Devices, OpenReportsBadNames) {
   ASSERT_FALSE(missing.ok());
   EXPECT_TRUE(contains(missing.message(), "no device vulkan:99"))
       << missing.message();
-  for (const char *name : {"metal:0", "cuda:", "vulkan:", "vulkan:x",
-                           "vulkan0"}) {
+  for (const char *name :
+       {"metal:0", "cuda:", "vulkan:", "vulkan:x", "vulkan0"}) {
     kite::Result<kite::Device> bad = kite::Device::open(name);
     ASSERT_FALSE(bad.ok()) << name;
     EXPECT_TRUE(contains(bad.message(), "unknown device")) << bad.message();
@@ -121,9 +121,8 @@ TEST(Devices, ForkedChildrenAreToldNotToUseTheParentsVulkan) {
     kite::Result<kite::Device> child = kite::Device::open("vulkan:1");
     std::vector<kite::DeviceProperties> devices = kite::listDevices();
     bool told = !child.ok() && contains(child.message(), "forked") &&
-                std::none_of(devices.begin(), devices.end(), [](auto &p) {
-                  return p.backend == "vulkan";
-                });
+                std::none_of(devices.begin(), devices.end(),
+                             [](auto &p) { return p.backend == "vulkan"; });
     _exit(told ? 0 : 1);
   }
   int status = 0;

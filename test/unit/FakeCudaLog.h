@@ -1,4 +1,4 @@
-//===- FakeCudaLog.h - what the fake CUDA driver was asked to do -*- C++ -*-//
+//===- FakeCudaLog.h - what the fake CUDA driver was asked -----*- C++ -*-===//
 //
 // For tests run with KITE_LIBCUDA naming test/unit/fake_cuda's library:
 // reads its call log and live objects, and makes its calls fail on demand.

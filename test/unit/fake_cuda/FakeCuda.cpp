@@ -231,8 +231,7 @@ FAKE_CUDA_EXPORT CUresult cuDeviceGetAttribute(int *value, int attribute,
   return done("cuDeviceGetAttribute", SUCCESS);
 }
 
-FAKE_CUDA_EXPORT CUresult cuDevicePrimaryCtxRetain(void **context,
-                                                   int device) {
+FAKE_CUDA_EXPORT CUresult cuDevicePrimaryCtxRetain(void **context, int device) {
   FAKE_ENTER("cuDevicePrimaryCtxRetain");
   FAKE_NEEDS_INIT("cuDevicePrimaryCtxRetain");
   if (device < 0 || device >= deviceCount())

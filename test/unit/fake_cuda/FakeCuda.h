@@ -86,7 +86,8 @@ int currentDevice();
 void record(const char *call, const std::string &fields = "");
 /// Records the call with its result (and `fields`) and returns the result;
 /// caller holds the mutex.
-CUresult done(const char *call, CUresult result, const std::string &fields = "");
+CUresult done(const char *call, CUresult result,
+              const std::string &fields = "");
 /// `bytes` as lowercase hex digits.
 std::string hex(const void *bytes, size_t size);
 /// Whether [address, address + size) lies in one live allocation; caller

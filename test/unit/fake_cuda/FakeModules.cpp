@@ -97,8 +97,8 @@ std::string fake_cuda::parsePtx(const std::string &source, Module &module) {
   size_t target = text.find(".target");
   if (target == std::string::npos)
     return ptxError(text, version, "the PTX has no .target directive");
-  std::vector<std::string> targetWords = tokens(
-      text.substr(target + 7, text.find('\n', target) - target - 7));
+  std::vector<std::string> targetWords =
+      tokens(text.substr(target + 7, text.find('\n', target) - target - 7));
   int sm = targetWords.empty() || targetWords[0].compare(0, 3, "sm_") != 0
                ? -1
                : std::atoi(targetWords[0].c_str() + 3);
@@ -183,8 +183,8 @@ size_t elfBytes(const unsigned char *image) {
   uint64_t phoff = read(0x20, uint64_t()), shoff = read(0x28, uint64_t());
   uint64_t phentsize = read(0x36, uint16_t()), phnum = read(0x38, uint16_t());
   uint64_t shentsize = read(0x3a, uint16_t()), shnum = read(0x3c, uint16_t());
-  uint64_t end = std::max<uint64_t>({64, phoff + phentsize * phnum,
-                                     shoff + shentsize * shnum});
+  uint64_t end = std::max<uint64_t>(
+      {64, phoff + phentsize * phnum, shoff + shentsize * shnum});
   for (uint64_t i = 0; i < shnum; ++i) {
     uint64_t header = shoff + i * shentsize;
     if (read(header + 4, uint32_t()) != 8) // SHT_NOBITS occupies no bytes.
@@ -207,7 +207,10 @@ FAKE_CUDA_EXPORT CUresult cuModuleLoadDataEx(void **handle, const void *image,
   FAKE_ENTER("cuModuleLoadDataEx");
   FAKE_NEEDS_CONTEXT("cuModuleLoadDataEx");
   const auto *bytes = static_cast<const unsigned char *>(image);
-  bool elf = bytes[0] == 0x7f && std::memcmp(bytes, "\x7f" "ELF", 4) == 0;
+  bool elf = bytes[0] == 0x7f && std::memcmp(bytes,
+                                             "\x7f"
+                                             "ELF",
+                                             4) == 0;
   size_t size =
       elf ? elfBytes(bytes) : std::strlen(static_cast<const char *>(image));
   std::string fields =
@@ -297,11 +300,11 @@ FAKE_CUDA_EXPORT CUresult cuFuncSetAttribute(void *handle, int attribute,
   return done("cuFuncSetAttribute", SUCCESS, fields);
 }
 
-FAKE_CUDA_EXPORT CUresult cuLaunchKernel(void *handle, unsigned gx,
-                                         unsigned gy, unsigned gz, unsigned bx,
-                                         unsigned by, unsigned bz,
-                                         unsigned shared, void *stream,
-                                         void **params, void **extra) {
+FAKE_CUDA_EXPORT CUresult cuLaunchKernel(void *handle, unsigned gx, unsigned gy,
+                                         unsigned gz, unsigned bx, unsigned by,
+                                         unsigned bz, unsigned shared,
+                                         void *stream, void **params,
+                                         void **extra) {
   FAKE_ENTER("cuLaunchKernel");
   FAKE_NEEDS_CONTEXT("cuLaunchKernel");
   Function *function = liveFunction(handle);
@@ -313,15 +316,14 @@ FAKE_CUDA_EXPORT CUresult cuLaunchKernel(void *handle, unsigned gx,
       shared > unsigned(function->maxDynamicShared) || extra ||
       (!params && !function->paramSizes.empty()))
     return done("cuLaunchKernel", INVALID_VALUE);
-  std::string fields = ", \"function\": \"" + function->name + "\"" +
-                       ", \"grid\": [" + std::to_string(gx) + ", " +
-                       std::to_string(gy) + ", " + std::to_string(gz) + "]" +
-                       ", \"block\": [" + std::to_string(bx) + ", " +
-                       std::to_string(by) + ", " + std::to_string(bz) + "]" +
-                       ", \"shared\": " + std::to_string(shared) +
-                       ", \"stream\": " +
-                       std::to_string(reinterpret_cast<uintptr_t>(stream)) +
-                       ", \"params\": [";
+  std::string fields =
+      ", \"function\": \"" + function->name + "\"" + ", \"grid\": [" +
+      std::to_string(gx) + ", " + std::to_string(gy) + ", " +
+      std::to_string(gz) + "]" + ", \"block\": [" + std::to_string(bx) + ", " +
+      std::to_string(by) + ", " + std::to_string(bz) + "]" +
+      ", \"shared\": " + std::to_string(shared) +
+      ", \"stream\": " + std::to_string(reinterpret_cast<uintptr_t>(stream)) +
+      ", \"params\": [";
   // What the driver does: copy each parameter's declared size.
   for (size_t i = 0; i < function->paramSizes.size(); ++i)
     fields += std::string(i ? ", " : "") + "\"" +
