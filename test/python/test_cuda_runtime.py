@@ -102,8 +102,8 @@ def mixed(x_ptr, out_ptr, n, big, alpha, flag, h, BLOCK: kl.constexpr):
     kl.store(out_ptr + offs, kl.where(flag, y, x), mask=mask)
 
 
-def compiled_for_cuda(binary: bytes = b""):
-    """`mixed` compiled to PTX for sm_90 and targeted at cuda:0 (compiling
+def compiled_for_cuda(binary: bytes = b"", device: str = "cuda:0", chip: str = "sm_90"):
+    """`mixed` compiled to PTX for `chip` and targeted at `device` (compiling
     for a CUDA target is the compiler's part; this takes its stages from the
     generic target and the NVPTX emitter)."""
     from kite import _C
@@ -111,9 +111,9 @@ def compiled_for_cuda(binary: bytes = b""):
     f32, f16 = kl.pointer_type(kl.float32), kl.float16
     generic = mixed.compile(f32, f32, kl.int32, kl.int64, kl.float32, kl.int1, f16,
                             BLOCK=128, target="generic", num_warps=4)
-    ptx = _C.emit_ptx(generic.asm["threads"], chip="sm_90")
+    ptx = _C.emit_ptx(generic.asm["threads"], chip=chip)
     assert ptx.ok, ptx.diagnostics
-    target = dataclasses.replace(generic.target, name="cuda:0")
+    target = dataclasses.replace(generic.target, name=device)
     return CompiledKernel(mixed, generic.specs, generic.options, target,
                           generic.metadata["cache_key"], dict(generic.asm, ptx=ptx.ptx), binary)
 
@@ -420,3 +420,43 @@ def test_a_missing_driver_leaves_cuda_out_and_says_why():
     with pytest.raises(_C.DeviceError, match="^cannot open cuda:0: cannot open the CUDA driver "
                                              "/nonexistent/libcuda.so.1: "):
         _C.Device.open("cuda:0")
+
+
+# -- on a real GPU (skipped elsewhere) ----------------------------------------
+
+def _real_cuda_device():
+    """The first CUDA device of a real driver in this process, or None."""
+    from kite.runtime import registry
+    if os.environ.get("KITE_LIBCUDA"):  # a fake or a stub
+        return None
+    cuda = [d for d in kite.devices() if d.startswith("cuda:")]
+    return registry.device(cuda[0]) if cuda else None
+
+
+@pytest.mark.skipif(_real_cuda_device() is None, reason="no CUDA GPU and driver here")
+def test_on_a_gpu_the_parameters_reach_the_kernel():
+    device = _real_cuda_device()
+    compiled = compiled_for_cuda(device=device.name, chip=device.arch)
+    host = np.arange(300, dtype=np.float32)
+    x = kite.from_numpy(host, device=device.name)
+    for flag in (True, False):
+        out = kite.zeros(300, kl.float32, device=device.name)
+        compiled.launch((3,), [x, out, 300, 2 ** 20, 2.5, flag, 1.5, 128])
+        expected = host * np.float32(2.5) + np.float32(1.5 + 2 ** 20) if flag else host
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+    device.synchronize()
+
+
+@pytest.mark.skipif(_real_cuda_device() is None, reason="no CUDA GPU and driver here")
+def test_on_a_gpu_torch_tensors_are_used_in_place_on_torchs_stream():
+    torch = pytest.importorskip("torch")
+    device = _real_cuda_device()
+    index = int(device.name.split(":")[1])
+    compiled = compiled_for_cuda(device=device.name, chip=device.arch)
+    x = torch.arange(300, dtype=torch.float32, device=f"cuda:{index}")
+    out = torch.zeros(300, dtype=torch.float32, device=f"cuda:{index}")
+    stream = torch.cuda.Stream(index)
+    with torch.cuda.stream(stream):
+        compiled.launch((3,), [x, out, 300, 0, 2.0, True, 0.5, 128])
+    stream.synchronize()
+    torch.testing.assert_close(out, x * 2.0 + 0.5)
