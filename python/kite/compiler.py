@@ -12,16 +12,17 @@ import json
 import os
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from .errors import CompilationError
 from .frontend import cache_key, tracer
 from .runtime import registry
 
-STAGES = ("kite", "kitegpu")
 _METADATA = "metadata.json"
-_BINARY = "kernel.spv"
+_BINARY_FILES = {"vulkan": "kernel.spv", "cuda": "kernel.cubin"}
+# An architecture as ptxas spells it: sm_80, sm_90a, sm_100f, ...
+_CUDA_ARCH = re.compile(r"sm_\d+[af]?")
 
 
 class CompileStats:
@@ -42,25 +43,48 @@ stats = CompileStats()
 @dataclass(frozen=True)
 class Target:
     """What code is compiled for: ``name`` as users write it, the subgroup
-    size layouts use, and ``identity``, which the cache key hashes."""
+    size layouts use, ``identity``, which the cache key hashes, the
+    ``backend`` ("vulkan", "cuda" or "generic") and, for CUDA, the ``arch``
+    ("sm_90")."""
     name: str
     threads_per_warp: int
     identity: str
+    backend: str = "generic"
+    arch: str = ""
 
     @property
     def is_device(self) -> bool:
-        return self.name.startswith("vulkan:")
+        """A device to launch on ("vulkan:0", "cuda:1"), not only an ISA."""
+        prefix, _, index = self.name.partition(":")
+        return prefix in ("vulkan", "cuda") and index.isdigit()
+
+
+def _cuda_target(name: str, arch: str, identity: str) -> Target:
+    from . import ptxas
+    return Target(name, 32, f"{identity} ptxas={ptxas.version()}", "cuda", arch)
 
 
 def resolve_target(target: Optional[str]) -> Target:
-    """``"vulkan:N"`` (that device's subgroup size and identity), ``"generic"``
-    or ``"generic:subgroup=N"`` (no device: N threads per warp, 32 by
-    default). None means the default device if it compiles, else the first
-    Vulkan device, else ``"generic"``."""
+    """``"cuda:N"`` or ``"vulkan:N"`` (that device's architecture or subgroup
+    size, and identity), ``"cuda:sm_90"`` (an NVIDIA architecture, no GPU
+    needed), ``"generic"`` or ``"generic:subgroup=N"`` (no device: N threads
+    per warp, 32 by default). None means the default device if it compiles,
+    else the first Vulkan device, else ``"generic"``."""
     if target is None:
         default = registry.default_device()
         vulkan = [d for d in registry.devices() if d.startswith("vulkan:")]
-        target = default if default.startswith("vulkan:") else (vulkan[0] if vulkan else "generic")
+        target = (default if default.startswith(("vulkan:", "cuda:"))
+                  else (vulkan[0] if vulkan else "generic"))
+    if target.startswith("cuda:") and _CUDA_ARCH.fullmatch(target[len("cuda:"):]):
+        arch = target[len("cuda:"):]
+        return _cuda_target(target, arch, f"cuda arch={arch}")
+    if target == "cuda" or target.startswith("cuda:"):
+        if target != "cuda" and not target[len("cuda:"):].isdigit():
+            raise ValueError(f"unknown target '{target}': write 'cuda:N' for a GPU of this "
+                             "machine or 'cuda:sm_XY' (e.g. 'cuda:sm_90') for an architecture")
+        name = registry.resolve_device(target, "target")
+        device = registry.device(name)
+        return _cuda_target(device.name, device.arch, device.target_identity())
     if target == "generic" or target.startswith("generic:"):
         size = 32
         if target != "generic":
@@ -74,9 +98,10 @@ def resolve_target(target: Optional[str]) -> Target:
                          "'vulkan:N' or 'generic' instead")
     if target == "vulkan" or target.startswith("vulkan:"):
         device = registry.vulkan_device(registry.resolve_device(target, "target"))
-        return Target(device.name, device.subgroup_size, device.target_identity())
-    raise ValueError(f"unknown target '{target}'; this build compiles for 'vulkan:N' "
-                     f"({', '.join(registry.devices()[:-1]) or 'none here'}) or "
+        return Target(device.name, device.subgroup_size, device.target_identity(), "vulkan")
+    raise ValueError(f"unknown target '{target}'; this build compiles for a device "
+                     f"({', '.join(registry.devices()[:-1]) or 'none here'}), an NVIDIA "
+                     "architecture 'cuda:sm_XY' (e.g. 'cuda:sm_90'), or "
                      "'generic[:subgroup=N]'")
 
 
@@ -85,19 +110,27 @@ class CompiledKernel:
     stage name to its text; ``compiled[grid](*args)`` launches it after
     checking that the arguments match what it was compiled for."""
 
-    def __init__(self, kernel, specs, options: dict, target: Target, key: str, asm: dict,
-                 binary: bytes = b""):
+    def __init__(self, kernel, specs, options: dict, target: Target, key: str,
+                 entry: "_Entry"):
         self.kernel = kernel
         self.name = kernel.__name__
         self.specs = specs
         self.options = options
         self.target = target
-        self.asm = asm
-        self.binary = binary  # the SPIR-V module, for device targets
+        self.asm = dict(entry.asm)
+        # The SPIR-V module (Vulkan) or the cubin (CUDA; empty without ptxas,
+        # and then the driver compiles asm["ptx"]).
+        self.binary = entry.binary
+        if target.backend == "cuda" and entry.binary:
+            self.asm["cubin"] = entry.binary
         self._loaded = None
         self.metadata = {"name": self.name, "num_warps": options["num_warps"],
                          "threads_per_warp": target.threads_per_warp,
-                         "target": target.name, "cache_key": key}
+                         "target": target.name, "arch": target.arch, "cache_key": key,
+                         **entry.info}
+        # Triton's spellings of what ptxas reported.
+        self.n_regs = self.metadata.get("n_regs")
+        self.n_spills = self.metadata.get("n_spills")
 
     def __getitem__(self, grid):
         return lambda *args, **kwargs: self.run(grid, *args, **kwargs)
@@ -112,7 +145,7 @@ class CompiledKernel:
         check_specialization(self.name, self.specs, specs)
         if not self.target.is_device:
             raise RuntimeError(f"{self.name} was compiled for '{self.target.name}', which is "
-                               "not a device; compile it for 'vulkan:N' to launch it")
+                               "not a device; compile it for a device ('cuda:N' or 'vulkan:N') to launch it")
         launch_device(specs, values, target=self.target.name)
         self.launch(grid, values)
 
@@ -158,16 +191,32 @@ def _warn_debug_ops(found) -> None:
         warnings.warn_explicit(message, UserWarning, file, line)
 
 
-def _run_pipeline(kernel, specs, options: dict, target: Target):
-    """Every stage's text, and the SPIR-V binary for a device target."""
+@dataclass
+class _Entry:
+    """What a compilation produces and the cache stores: every stage's text,
+    the binary a device loads, warnings repeated at every compilation
+    (``[(message, file, line)]``) and facts for ``CompiledKernel.metadata``."""
+    asm: dict
+    binary: bytes = b""
+    notes: list = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+
+
+def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
     stats.pipeline_runs += 1
     raw = tracer.trace_module(kernel.fn, kernel._traced(), specs)
     layout = {"num_warps": options["num_warps"], "threads_per_warp": target.threads_per_warp}
     asm = {"kite": tracer.run_stage(raw, "kite"),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
            "threads": tracer.run_stage(raw, "threads", **layout)}
-    if not target.is_device:
-        return asm, b"", []
+    if target.backend == "vulkan":
+        return _emit_vulkan(raw, asm, layout, target)
+    if target.backend == "cuda":
+        return _emit_cuda(kernel.__name__, raw, asm, layout, target)
+    return _Entry(asm)
+
+
+def _emit_vulkan(raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
     device = registry.vulkan_device(target.name)
     try:
         asm["spirv"], binary = tracer.emit_spirv(asm["threads"], device.emitter_options())
@@ -179,28 +228,54 @@ def _run_pipeline(kernel, specs, options: dict, target: Target):
         located = tracer.run_stage(raw, "threads", debug_info=True, **layout)
         tracer.emit_spirv(located, device.emitter_options())
         raise
-    return asm, binary, _unsupported_debug_ops(raw, target)
+    return _Entry(asm, binary, _unsupported_debug_ops(raw, target))
 
 
-def _files(asm: dict, binary: bytes, notes: list, metadata: dict) -> dict:
-    files = {f"{stage}.mlir": text for stage, text in asm.items()}
-    if binary:
-        files[_BINARY] = binary
-    files[_METADATA] = json.dumps(metadata, sort_keys=True)
+def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
+    """PTX through LLVM's NVPTX backend, then a cubin through ptxas when the
+    toolkit is here (docs/nvptx-emitter.md)."""
+    from . import ptxas
+    # __assertfail reports the user's file and line: emit from IR that
+    # carries locations when the kernel asserts.
+    source = asm["threads"]
+    if any(op == "assert" for op, *_ in _DEBUG_OP.findall(raw)):
+        source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
+    try:
+        asm["llir"], asm["ptx"] = tracer.emit_ptx(source, target.arch)
+    except CompilationError as exc:
+        if exc.lineno or source is not asm["threads"]:
+            raise
+        tracer.emit_ptx(tracer.run_stage(raw, "threads", debug_info=True, **layout),
+                        target.arch)
+        raise
+    assembled = ptxas.assemble(asm["ptx"], target.arch, name)
+    return _Entry(asm, assembled.cubin, [], assembled.metadata())
+
+
+def _files(entry: _Entry, metadata: dict, target: Target) -> dict:
+    files = {f"{stage}.mlir": text for stage, text in entry.asm.items()}
+    binary_file = _BINARY_FILES.get(target.backend, "") if entry.binary else ""
+    if binary_file:
+        files[binary_file] = entry.binary
+    files[_METADATA] = json.dumps(dict(metadata, binary=binary_file, info=entry.info),
+                                  sort_keys=True)
     return files
 
 
-def _entry_of(files: Optional[dict]):
-    """(stages, binary, warnings) of a cache entry, or None if it lacks any
-    part (never trusted half)."""
+def _entry_of(files: Optional[dict]) -> Optional[_Entry]:
+    """The entry a cache lookup found, or None if it lacks any part (never
+    trusted half)."""
     if not files or _METADATA not in files:
         return None
     try:
         metadata = json.loads(files[_METADATA])
         asm = {stage: files[f"{stage}.mlir"].decode() for stage in metadata["stages"]}
-        binary = files[_BINARY] if metadata.get("binary") else b""
+        binary = bytes(files[metadata["binary"]]) if metadata.get("binary") else b""
         notes = [(str(m), str(f), int(n)) for m, f, n in metadata.get("warnings", [])]
-        return asm, bytes(binary), notes
+        info = metadata.get("info", {})
+        if not isinstance(info, dict):
+            return None
+        return _Entry(asm, binary, notes, info)
     except (KeyError, ValueError, TypeError, UnicodeDecodeError):
         return None
 
@@ -250,17 +325,16 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
         stats.disk_hits += 1
     else:
         entry = _run_pipeline(kernel, specs, options, resolved)
-        metadata = {"name": kernel.__name__, "stages": list(entry[0]), "binary": bool(entry[1]),
-                    "warnings": [list(note) for note in entry[2]]}
+        metadata = {"name": kernel.__name__, "stages": list(entry.asm),
+                    "warnings": [list(note) for note in entry.notes]}
         try:
             # Another process may have published the same key first: use its
             # entry, so that every process runs identical bytes.
-            entry = _entry_of(cache.store(key, _files(*entry, metadata))) or entry
+            entry = _entry_of(cache.store(key, _files(entry, metadata, resolved))) or entry
         except _C.CacheError as exc:
             warnings.warn(f"kite: could not store {kernel.__name__} in the JIT cache: {exc}")
-    asm, binary, notes = entry
-    _warn_debug_ops(notes)
-    compiled = CompiledKernel(kernel, specs, options, resolved, key, asm, binary)
-    _dump(compiled.name, key, asm)
+    _warn_debug_ops(entry.notes)
+    compiled = CompiledKernel(kernel, specs, options, resolved, key, entry)
+    _dump(compiled.name, key, entry.asm)
     kernel._compiled[fast_key] = compiled
     return compiled

@@ -63,7 +63,7 @@ def test_the_default_target_is_the_first_vulkan_device_else_generic(monkeypatch)
 
 @pytest.mark.parametrize("target, message", [
     ("interpreter", "the interpreter runs kernels without compiling them"),
-    ("cuda:0", "unknown target 'cuda:0'; this build compiles for 'vulkan:N'"),
+    ("metal:0", r"unknown target 'metal:0'; this build compiles for a device .*'cuda:sm_XY'"),
     ("generic:warps=2", "target 'generic:warps=2': write 'generic' or 'generic:subgroup=N'"),
     ("vulkan:99", "unknown or unavailable target 'vulkan:99'"),
 ])

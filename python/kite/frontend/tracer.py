@@ -90,3 +90,13 @@ def emit_spirv(thread_ir: str, options: dict):
     if not result.ok:
         _raise(result.diagnostics, "the SPIR-V emitter failed")
     return result.disassembly, bytes(result.binary)
+
+
+def emit_ptx(thread_ir: str, arch: str):
+    """(LLVM IR, PTX) of thread-level IR for an NVIDIA architecture ("sm_90");
+    errors are CompilationErrors at the user's line where the IR knows it."""
+    from .. import _C
+    result = _C.emit_ptx(thread_ir, chip=arch)
+    if not result.ok:
+        _raise(result.diagnostics, f"the NVPTX emitter failed for {arch}")
+    return result.llvm_ir, result.ptx

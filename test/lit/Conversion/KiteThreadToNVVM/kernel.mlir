@@ -5,7 +5,7 @@
 // RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm | FileCheck %s
 
 // CHECK-LABEL: llvm.func @abi(%arg0: i64, %arg1: f32, %arg2: i32)
-// CHECK-SAME: attributes {nvvm.kernel, nvvm.maxntid = array<i32: 64, 1, 1>}
+// CHECK-SAME: attributes {nvvm.kernel, nvvm.reqntid = array<i32: 64, 1, 1>}
 // CHECK-DAG: nvvm.read.ptx.sreg.ctaid.y : i32
 // CHECK-DAG: nvvm.read.ptx.sreg.nctaid.x : i32
 // CHECK: %[[P:.*]] = llvm.inttoptr %arg0 : i64 to !llvm.ptr<1>
@@ -87,19 +87,6 @@ module attributes {"kitethread.num-threads" = 128 : i32} {
     %s, %ok = gpu.shuffle xor %y, %c1, %c32 : f32
     %a = kitethread.kernel_arg 0 : i64
     kitethread.store %a, %s align 4 : f32
-    return
-  }
-}
-
-// -----
-
-// print and assert are dropped with a remark.
-// RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
-// REMARK: remark: 'kitethread.print' is dropped: the NVPTX emitter has no vprintf support yet
-module attributes {"kitethread.num-threads" = 32 : i32} {
-  func.func @debug() attributes {kite.kernel} {
-    %p = kitethread.program_id x : i32
-    kitethread.print "p = " %p : i32
     return
   }
 }

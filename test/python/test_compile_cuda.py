@@ -1,0 +1,177 @@
+"""kernel.compile(..., target="cuda:sm_XY"): compiling for an NVIDIA GPU this
+machine does not have. The result carries every stage, the LLVM IR, the PTX
+and (with ptxas) the cubin and its resource usage; it goes through the JIT
+cache like any other target; print and assert become vprintf/__assertfail."""
+import os
+import stat
+import warnings
+
+import numpy as np
+import pytest
+
+import kite
+import kite.language as kl
+from kite import compiler, ptxas
+
+HAVE_PTXAS = ptxas.find() is not None
+needs_ptxas = pytest.mark.skipif(not HAVE_PTXAS, reason="ptxas (CUDA toolkit) not found")
+
+
+@kite.kernel
+def scale_kernel(x_ptr, out_ptr, n, factor, BLOCK: kl.constexpr):
+    offs = kl.program_id(0) * BLOCK + kl.arange(0, BLOCK)
+    mask = offs < n
+    kl.store(out_ptr + offs, kl.load(x_ptr + offs, mask=mask) * factor, mask=mask)
+
+
+@kite.kernel
+def print_kernel(x_ptr, BLOCK: kl.constexpr):
+    x = kl.load(x_ptr + kl.arange(0, BLOCK))
+    kl.device_print("x = ", x)
+
+
+@kite.kernel
+def assert_kernel(x_ptr, BLOCK: kl.constexpr):
+    x = kl.load(x_ptr + kl.arange(0, BLOCK))
+    kl.device_assert(x > 0, "x must be positive")
+
+
+@kite.kernel
+def exp64_kernel(x_ptr, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    kl.store(x_ptr + offs, kl.exp(kl.load(x_ptr + offs)))
+
+
+X = np.zeros(1000, np.float32)
+
+
+@pytest.fixture
+def fresh_ptxas(monkeypatch):
+    """Clears ptxas's lookup before and after a test that changes it."""
+    ptxas.find.cache_clear()
+    ptxas.version.cache_clear()
+    yield monkeypatch
+    monkeypatch.undo()
+    ptxas.find.cache_clear()
+    ptxas.version.cache_clear()
+
+
+def fake_ptxas(tmp_path, message: str, code: int = 1) -> str:
+    path = tmp_path / "ptxas"
+    path.write_text(f"#!/bin/sh\n[ \"$1\" = --version ] && echo 'release 0.0, fake' && exit 0\n"
+                    f"echo \"{message}\" >&2\nexit {code}\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return str(path)
+
+
+def test_compile_for_an_architecture_without_a_gpu():
+    # n = 1024 is divisible by 16, so each thread loads 4 floats at once.
+    compiled = scale_kernel.compile(X, X, 1024, 2.0, target="cuda:sm_90", BLOCK=512)
+    assert compiled.target.name == "cuda:sm_90" and compiled.target.arch == "sm_90"
+    assert compiled.metadata["arch"] == "sm_90"
+    for stage in ("kite", "kitegpu", "threads", "llir", "ptx"):
+        assert stage in compiled.asm
+    assert ".target sm_90" in compiled.asm["ptx"]
+    assert ".entry scale_kernel(" in compiled.asm["ptx"]
+    assert "define ptx_kernel void @scale_kernel(" in compiled.asm["llir"]
+    assert "ld.global.v4" in compiled.asm["ptx"]  # the coalescing pass's 128-bit loads
+
+
+@needs_ptxas
+def test_ptxas_makes_the_cubin_and_reports_resources():
+    compiled = scale_kernel.compile(X, X, 1000, 2.0, target="cuda:sm_80", BLOCK=256)
+    assert compiled.asm["cubin"][:4] == b"\x7fELF"
+    assert compiled.binary == compiled.asm["cubin"]
+    assert 0 < compiled.n_regs <= 255
+    assert compiled.n_spills == 0 and compiled.metadata["stack_bytes"] == 0
+
+
+def test_architectures_and_ptxas_are_in_the_cache_key():
+    a = scale_kernel.compile(X, X, 1000, 2.0, target="cuda:sm_80", BLOCK=256)
+    b = scale_kernel.compile(X, X, 1000, 2.0, target="cuda:sm_90", BLOCK=256)
+    assert a.metadata["cache_key"] != b.metadata["cache_key"]
+    assert f"ptxas={ptxas.version()}" in b.target.identity
+
+
+def test_a_new_process_takes_the_cubin_from_disk():
+    first = scale_kernel.compile(X, X, 1000, 2.0, target="cuda:sm_90", BLOCK=128)
+    scale_kernel._compiled.clear()  # what a new process starts with
+    runs = compiler.stats.pipeline_runs
+    again = scale_kernel.compile(X, X, 1000, 2.0, target="cuda:sm_90", BLOCK=128)
+    assert compiler.stats.pipeline_runs == runs
+    assert again.asm == first.asm and again.binary == first.binary
+    assert again.metadata == first.metadata
+
+
+def test_without_ptxas_the_ptx_is_left_to_the_driver(fresh_ptxas):
+    fresh_ptxas.setenv("KITE_PTXAS", "none")
+    compiled = scale_kernel.compile(X, X, 1000, 2.0, target="cuda:sm_90", BLOCK=64)
+    assert "cubin" not in compiled.asm and compiled.binary == b""
+    assert "ptx" in compiled.asm
+    assert "driver compiles the PTX" in compiled.metadata["ptxas_note"]
+    assert "ptxas=none" in compiled.target.identity
+
+
+def test_a_ptxas_too_old_for_the_architecture_falls_back_to_ptx(fresh_ptxas, tmp_path):
+    fresh_ptxas.setenv("KITE_PTXAS", fake_ptxas(
+        tmp_path, "ptxas fatal   : Value 'sm_90' is not defined for option 'gpu-name'"))
+    compiled = scale_kernel.compile(X, X, 1000, 2.0, target="cuda:sm_90", BLOCK=32)
+    assert compiled.binary == b""
+    assert "cannot target sm_90" in compiled.metadata["ptxas_note"]
+
+
+def test_ptxas_rejecting_the_ptx_is_a_compilation_error(fresh_ptxas, tmp_path):
+    fresh_ptxas.setenv("KITE_PTXAS", fake_ptxas(tmp_path, "ptxas error : Arguments mismatch"))
+    with pytest.raises(kite.CompilationError, match=r"ptxas rejected the PTX of 'scale_kernel' "
+                                                    r"for sm_90 (?s:.*)Arguments mismatch"):
+        scale_kernel.compile(X, X, 1000, 2.0, target="cuda:sm_90", BLOCK=16)
+
+
+def test_an_architecture_target_cannot_launch():
+    compiled = scale_kernel.compile(X, X, 1000, 2.0, target="cuda:sm_90", BLOCK=256)
+    with pytest.raises(RuntimeError, match=r"compiled for 'cuda:sm_90', which is not a device"):
+        compiled[(4,)](X, X, 1000, 2.0, BLOCK=256)
+
+
+@pytest.mark.parametrize("target, message", [
+    ("cuda:sm_9x", r"unknown target 'cuda:sm_9x': write 'cuda:N' .* or 'cuda:sm_XY'"),
+    ("cuda:gpu", r"unknown target 'cuda:gpu'"),
+    ("nvidia:sm_90", r"unknown target 'nvidia:sm_90'.*'cuda:sm_XY'"),
+])
+def test_bad_cuda_targets_are_named(target, message):
+    with pytest.raises(ValueError, match=message):
+        scale_kernel.compile(X, X, 1000, 2.0, target=target, BLOCK=256)
+
+
+@pytest.mark.skipif(any(d.startswith("cuda:") for d in kite.runtime.devices()),
+                    reason="this machine has a CUDA device")
+def test_a_cuda_device_this_machine_lacks_is_named():
+    with pytest.raises(ValueError, match=r"unknown or unavailable target 'cuda:0'"):
+        scale_kernel.compile(X, X, 1000, 2.0, target="cuda:0", BLOCK=256)
+
+
+def test_print_becomes_vprintf_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = print_kernel.compile(X, target="cuda:sm_90", BLOCK=128)
+    ptx = compiled.asm["ptx"]
+    assert "call.uni" in ptx and "vprintf" in ptx
+    assert ".extern .func  (.param .b32 func_retval0) vprintf" in ptx
+
+
+def test_assert_becomes_assertfail_with_the_users_file_and_line():
+    compiled = assert_kernel.compile(X, target="cuda:sm_90", BLOCK=128)
+    ptx = compiled.asm["ptx"]
+    assert "__assertfail" in ptx
+    # The strings are byte arrays in the PTX: look for the file's name there.
+    name = os.path.basename(__file__).encode()
+    encoded = ", ".join(str(b) for b in name)
+    assert encoded in ptx.replace("\n", " ")
+
+
+def test_f64_transcendentals_name_the_users_line():
+    x = np.zeros(8, np.float64)
+    with pytest.raises(kite.CompilationError) as info:
+        exp64_kernel.compile(x, target="cuda:sm_90", BLOCK=8)
+    assert "libdevice" in str(info.value)
+    assert info.value.lineno is not None
