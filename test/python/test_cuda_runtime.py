@@ -8,7 +8,6 @@ never sees the fake); a failing body's traceback is the test's message."""
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import functools
 import json
 import os
@@ -102,20 +101,18 @@ def mixed(x_ptr, out_ptr, n, big, alpha, flag, h, BLOCK: kl.constexpr):
     kl.store(out_ptr + offs, kl.where(flag, y, x), mask=mask)
 
 
-def compiled_for_cuda(binary: bytes = b"", device: str = "cuda:0", chip: str = "sm_90"):
-    """`mixed` compiled to PTX for `chip` and targeted at `device` (compiling
-    for a CUDA target is the compiler's part; this takes its stages from the
-    generic target and the NVPTX emitter)."""
-    from kite import _C
-    from kite.compiler import CompiledKernel
-    f32, f16 = kl.pointer_type(kl.float32), kl.float16
-    generic = mixed.compile(f32, f32, kl.int32, kl.int64, kl.float32, kl.int1, f16,
-                            BLOCK=128, target="generic", num_warps=4)
-    ptx = _C.emit_ptx(generic.asm["threads"], chip=chip)
-    assert ptx.ok, ptx.diagnostics
-    target = dataclasses.replace(generic.target, name=device)
-    return CompiledKernel(mixed, generic.specs, generic.options, target,
-                          generic.metadata["cache_key"], dict(generic.asm, ptx=ptx.ptx), binary)
+def compiled_for_cuda(device: str = "cuda:0"):
+    """`mixed` compiled for `device`: its PTX and, where ptxas is installed,
+    its cubin, which is then what the device loads."""
+    f32 = kl.pointer_type(kl.float32)
+    return mixed.compile(f32, f32, kl.int32, kl.int64, kl.float32, kl.int1, kl.float16,
+                         BLOCK=128, target=device, num_warps=4)
+
+
+def without_cubin(compiled):
+    """The same kernel as on a machine without ptxas: the driver gets PTX."""
+    compiled.binary, compiled._loaded = b"", None
+    return compiled
 
 
 class CudaArray:
@@ -199,9 +196,8 @@ def test_tensors_round_trip_through_a_cuda_device():
     assert fake_live()["allocations"] == before - 1
 
 
-@with_driver()
-def test_a_compiled_kernel_launch_passes_each_parameter_at_its_size():
-    compiled = compiled_for_cuda()
+def _launch_mixed(compiled):
+    """Launches `compiled` (`mixed`) twice and checks what the driver got."""
     x = kite.from_numpy(np.arange(300, dtype=np.float32), device="cuda:0")
     out = kite.empty(300, kl.float32, device="cuda:0")
     values = [x, out, 300, 2 ** 40 + 5, 2.5, True, 1.5, 128]
@@ -210,7 +206,8 @@ def test_a_compiled_kernel_launch_passes_each_parameter_at_its_size():
     compiled.launch(lambda meta: (meta["n"] // meta["BLOCK"] + 1,), values)
 
     (load,) = fake_calls("cuModuleLoadDataEx")  # loaded once, launched twice
-    assert bytes.fromhex(load["image"]).decode() == compiled.asm["ptx"]
+    image = compiled.binary or compiled.asm["ptx"].encode()
+    assert bytes.fromhex(load["image"]) == image
     first, second = fake_calls("cuLaunchKernel")
     assert first["function"] == "mixed"
     assert first["grid"] == [3, 1, 1] and second["grid"] == [3, 1, 1]
@@ -229,33 +226,53 @@ def test_a_compiled_kernel_launch_passes_each_parameter_at_its_size():
 
 
 @with_driver()
-def test_a_compiled_kernel_with_a_cubin_loads_the_cubin():
-    from kite import _C
-    cubin = b"\x7fELF\x02\x01\x01" + bytes(33) + b"\x40" + bytes(23)  # a bare ELF header
-    compiled = compiled_for_cuda(binary=cubin)
-    x = kite.zeros(8, kl.float32, device="cuda:0")
-    with pytest.raises(_C.DeviceError, match="^cuModuleLoadDataEx failed: "
-                                             "CUDA_ERROR_INVALID_IMAGE$"):
-        compiled.launch((1,), [x, x, 8, 0, 1.0, False, 0.0, 128])
-    assert bytes.fromhex(fake_calls("cuModuleLoadDataEx")[-1]["image"]) == cubin
+def test_a_compiled_kernel_launch_passes_each_parameter_at_its_size():
+    compiled = compiled_for_cuda()
+    assert compiled.metadata["arch"] == "sm_90"
+    _launch_mixed(compiled)
+
+
+@with_driver()
+def test_without_a_cubin_the_driver_compiles_the_ptx():
+    compiled = without_cubin(compiled_for_cuda())
+    _launch_mixed(compiled)
+    assert fake_calls("cuModuleLoadDataEx")[0]["options"] == [5, 6]  # the JIT's error log
 
 
 @pytest.mark.skipif(shutil.which("ptxas") is None, reason="ptxas (CUDA toolkit) not found")
 @with_driver()
-def test_a_real_cubin_reaches_the_driver_byte_for_byte():
-    import tempfile
+def test_with_ptxas_the_driver_gets_the_cubin_byte_for_byte():
     compiled = compiled_for_cuda()
-    with tempfile.TemporaryDirectory() as folder:
-        ptx, cubin = os.path.join(folder, "k.ptx"), os.path.join(folder, "k.cubin")
-        with open(ptx, "w") as f:
-            f.write(compiled.asm["ptx"])
-        subprocess.run(["ptxas", "-arch=sm_90", ptx, "-o", cubin], check=True)
-        with open(cubin, "rb") as f:
-            image = f.read()
-    device = kite.runtime.device("cuda:0")
-    with pytest.raises(Exception, match="CUDA_ERROR_INVALID_IMAGE"):  # the fake reads PTX only
-        device.load_kernel(image, "mixed", 128, "cubin", [8, 8, 4, 8, 4, 4, 2])
-    assert bytes.fromhex(fake_calls("cuModuleLoadDataEx")[-1]["image"]) == image
+    assert compiled.binary[:4] == b"\x7fELF" and compiled.asm["cubin"] == compiled.binary
+    _launch_mixed(compiled)
+
+
+@with_driver()
+def test_kernel_launches_on_cuda_tensors_go_to_the_cuda_device():
+    x = kite.from_numpy(np.arange(200, dtype=np.float32), device="cuda:0")
+    out = kite.empty(200, kl.float32, device="cuda:0")
+    fake_clear()
+    mixed[(2,)](x, out, 200, 7, 0.5, False, 1.0, BLOCK=128)
+    (launch,) = fake_calls("cuLaunchKernel")
+    assert launch["grid"] == [2, 1, 1] and launch["block"] == [128, 1, 1]
+    # Python numbers specialise as i32, i32, f32, i1, f32.
+    assert launch["params"][2:] == [little_endian("i", 200), little_endian("i", 7),
+                                    little_endian("f", 0.5), "00", little_endian("f", 1.0)]
+    with pytest.raises(TypeError, match="^argument 'out_ptr' is a host array, but the kernel "
+                                        "runs on 'cuda:0', which needs device memory"):
+        mixed[(2,)](x, np.zeros(200, np.float32), 200, 7, 0.5, False, 1.0, BLOCK=128)
+
+
+@with_driver()
+def test_a_compiled_kernel_with_a_bad_cubin_says_what_the_driver_said():
+    from kite import _C
+    compiled = compiled_for_cuda()
+    compiled.binary, compiled._loaded = b"\x7fELF\x02\x01\x01" + bytes(57), None
+    x = kite.zeros(8, kl.float32, device="cuda:0")
+    with pytest.raises(_C.DeviceError, match="^cuModuleLoadDataEx failed: "
+                                             "CUDA_ERROR_INVALID_IMAGE: "):
+        compiled.launch((1,), [x, x, 8, 0, 1.0, False, 0.0, 128])
+    assert bytes.fromhex(fake_calls("cuModuleLoadDataEx")[-1]["image"]).startswith(b"\x7fELF")
 
 
 @with_driver(KITE_FAKE_CUDA_DEVICES="2")
@@ -354,6 +371,7 @@ def test_driver_failures_are_device_errors_naming_the_call():
     from kite.runtime import registry
     device = registry.device("cuda:0")
     bad = compiled_for_cuda().asm["ptx"].replace(".target sm_90", ".target sm_100")
+    assert bad != compiled_for_cuda().asm["ptx"]
     with pytest.raises(_C.DeviceError, match=r"^cuModuleLoadDataEx failed: "
                                              r"CUDA_ERROR_INVALID_PTX: ptxas application ptx "
                                              r"input, line \d+; error   : the .target sm_100 "
@@ -436,7 +454,7 @@ def _real_cuda_device():
 @pytest.mark.skipif(_real_cuda_device() is None, reason="no CUDA GPU and driver here")
 def test_on_a_gpu_the_parameters_reach_the_kernel():
     device = _real_cuda_device()
-    compiled = compiled_for_cuda(device=device.name, chip=device.arch)
+    compiled = compiled_for_cuda(device.name)
     host = np.arange(300, dtype=np.float32)
     x = kite.from_numpy(host, device=device.name)
     for flag in (True, False):
@@ -452,7 +470,7 @@ def test_on_a_gpu_torch_tensors_are_used_in_place_on_torchs_stream():
     torch = pytest.importorskip("torch")
     device = _real_cuda_device()
     index = int(device.name.split(":")[1])
-    compiled = compiled_for_cuda(device=device.name, chip=device.arch)
+    compiled = compiled_for_cuda(device.name)
     x = torch.arange(300, dtype=torch.float32, device=f"cuda:{index}")
     out = torch.zeros(300, dtype=torch.float32, device=f"cuda:{index}")
     stream = torch.cuda.Stream(index)

@@ -177,7 +177,7 @@ TEST(CudaLaunch, LoadErrorsNameTheCall) {
   EXPECT_EQ(kernel.message(), "cuModuleGetFunction failed: "
                               "CUDA_ERROR_NOT_FOUND (looking for kernel "
                               "'missing')");
-  // A cubin goes to the driver as it is (the fake reads PTX only).
+  // A cubin goes to the driver as it is; the JIT log explains a refusal.
   spec = scaleSpec();
   spec.format = kite::KernelFormat::Cubin;
   // An ELF header alone: its section headers would start at byte 64.
@@ -187,8 +187,9 @@ TEST(CudaLaunch, LoadErrorsNameTheCall) {
                std::string(57, '\0');
   spec.image[0x28] = 64;
   kernel = device.loadKernel(spec);
-  EXPECT_EQ(kernel.message(),
-            "cuModuleLoadDataEx failed: CUDA_ERROR_INVALID_IMAGE");
+  EXPECT_EQ(kernel.message(), "cuModuleLoadDataEx failed: "
+                              "CUDA_ERROR_INVALID_IMAGE: not a 64-bit ELF "
+                              "with sections");
   EXPECT_TRUE(contains(lastLine("cuModuleLoadDataEx"), "\"7f454c46020101"));
   {
     log::Failing failing("cuFuncGetAttribute=CUDA_ERROR_INVALID_HANDLE");

@@ -6,6 +6,7 @@
 // It runs no kernels: it records what it is asked to do (module images,
 // launches with their parameters' bytes) in a log the tests read, checks
 // what a real driver checks (a current context, valid pointers and limits),
+// reads PTX and cubins far enough for that (FakeModules.cpp, FakeCubin.cpp),
 // and fails any call on demand:
 //
 //   KITE_FAKE_CUDA_FAIL="cuMemAlloc_v2=CUDA_ERROR_OUT_OF_MEMORY,cuInit=100"
@@ -55,7 +56,8 @@ constexpr int kMaxThreadsPerBlock = 1024;
 struct Function {
   std::string name;
   std::vector<size_t> paramSizes;
-  int maxThreads = kMaxThreadsPerBlock; ///< Less under .maxntid.
+  int maxThreads = kMaxThreadsPerBlock;  ///< Less under .maxntid/.reqntid.
+  uint32_t requiredBlock[3] = {0, 0, 0}; ///< .reqntid: launches use exactly it.
   int staticShared = 0;
   int maxDynamicShared = kDefaultDynamicShared;
 };
@@ -96,6 +98,10 @@ bool validRange(uintptr_t address, size_t size);
 
 /// Parses PTX text into `module`; on failure returns why, as ptxas would.
 std::string parsePtx(const std::string &ptx, Module &module);
+/// Reads a cubin's kernels into `module` (FakeCubin.cpp); returns why not.
+std::string parseCubin(const unsigned char *image, size_t size, Module &module);
+/// The size of an ELF64 image, from its headers.
+size_t elfBytes(const unsigned char *image);
 
 } // namespace fake_cuda
 

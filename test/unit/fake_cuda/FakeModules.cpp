@@ -1,10 +1,9 @@
 //===- FakeModules.cpp - PTX modules, kernel attributes, launches ---------===//
 //
-// The fake reads PTX only: it finds each .entry, the sizes of its .param
-// declarations, its .maxntid and the module's .shared arrays, which is what
-// a launch's checks and parameter copies need. It does not compile or run
-// anything. A cubin (an ELF image) is recorded and refused with
-// CUDA_ERROR_INVALID_IMAGE, as is anything that is not PTX text.
+// Of PTX the fake reads each .entry, the sizes of its .param declarations,
+// its .maxntid or .reqntid and the module's .shared arrays, which is what a
+// launch's checks and parameter copies need; of a cubin the same facts
+// (FakeCubin.cpp). It does not compile or run anything.
 //
 //===----------------------------------------------------------------------===//
 #include "FakeCuda.h"
@@ -149,13 +148,22 @@ std::string fake_cuda::parsePtx(const std::string &source, Module &module) {
       }
       nameEnd = close;
     }
-    size_t maxntid = text.find(".maxntid", nameEnd);
-    if (maxntid != std::string::npos && maxntid < body) {
-      function.maxThreads = 1;
-      std::string dims = text.substr(maxntid + 8, body - maxntid - 8);
+    for (const char *directive : {".maxntid", ".reqntid"}) {
+      size_t at = text.find(directive, nameEnd);
+      if (at == std::string::npos || at > body)
+        continue;
+      std::string dims = text.substr(at + 8, text.find('\n', at) - at - 8);
       std::istringstream list(dims);
-      for (std::string one; std::getline(list, one, ',');)
-        function.maxThreads *= std::max(1, std::atoi(one.c_str()));
+      function.maxThreads = 1;
+      int i = 0;
+      for (std::string one; std::getline(list, one, ',') && i < 3; ++i) {
+        uint32_t n = std::max(1, std::atoi(one.c_str()));
+        function.maxThreads *= static_cast<int>(n);
+        if (directive[1] == 'r')
+          function.requiredBlock[i] = n;
+      }
+      for (; directive[1] == 'r' && i < 3; ++i)
+        function.requiredBlock[i] = 1;
     }
     module.functions[function.name] = function;
   }
@@ -171,32 +179,6 @@ Function *liveFunction(void *handle) {
       if (&named.second == handle)
         return &named.second;
   return nullptr;
-}
-
-/// The size of an ELF64 image: the end of whatever its header, section
-/// headers and program headers say lies furthest.
-size_t elfBytes(const unsigned char *image) {
-  auto read = [&](size_t offset, auto value) {
-    std::memcpy(&value, image + offset, sizeof(value));
-    return static_cast<uint64_t>(value);
-  };
-  uint64_t phoff = read(0x20, uint64_t()), shoff = read(0x28, uint64_t());
-  uint64_t phentsize = read(0x36, uint16_t()), phnum = read(0x38, uint16_t());
-  uint64_t shentsize = read(0x3a, uint16_t()), shnum = read(0x3c, uint16_t());
-  uint64_t end = std::max<uint64_t>(
-      {64, phoff + phentsize * phnum, shoff + shentsize * shnum});
-  for (uint64_t i = 0; i < shnum; ++i) {
-    uint64_t header = shoff + i * shentsize;
-    if (read(header + 4, uint32_t()) != 8) // SHT_NOBITS occupies no bytes.
-      end = std::max(end, read(header + 0x18, uint64_t()) +
-                              read(header + 0x20, uint64_t()));
-  }
-  for (uint64_t i = 0; i < phnum; ++i) {
-    uint64_t header = phoff + i * phentsize;
-    end = std::max(end, read(header + 8, uint64_t()) +
-                            read(header + 0x20, uint64_t()));
-  }
-  return end;
 }
 
 } // namespace
@@ -225,17 +207,18 @@ FAKE_CUDA_EXPORT CUresult cuModuleLoadDataEx(void **handle, const void *image,
       errorLogBytes = reinterpret_cast<uintptr_t>(values[i]);
   }
   fields += "]";
-  if (elf)
-    return done("cuModuleLoadDataEx", INVALID_IMAGE, fields);
   auto module = std::make_unique<Module>();
   std::string error =
-      parsePtx(std::string(static_cast<const char *>(image), size), *module);
+      elf ? parseCubin(bytes, size, *module)
+          : parsePtx(std::string(static_cast<const char *>(image), size),
+                     *module);
   if (!error.empty()) {
     if (errorLog && errorLogBytes) {
       std::strncpy(errorLog, error.c_str(), errorLogBytes - 1);
       errorLog[errorLogBytes - 1] = '\0';
     }
-    return done("cuModuleLoadDataEx", INVALID_PTX, fields);
+    return done("cuModuleLoadDataEx", elf ? INVALID_IMAGE : INVALID_PTX,
+                fields);
   }
   *handle = module.get();
   state().modules[module.release()] = true;
@@ -313,6 +296,9 @@ FAKE_CUDA_EXPORT CUresult cuLaunchKernel(void *handle, unsigned gx, unsigned gy,
   uint64_t threads = uint64_t(bx) * by * bz;
   if (!gx || !gy || !gz || gx > 2147483647u || gy > 65535 || gz > 65535 ||
       !threads || bz > 64 || threads > unsigned(function->maxThreads) ||
+      (function->requiredBlock[0] &&
+       (bx != function->requiredBlock[0] || by != function->requiredBlock[1] ||
+        bz != function->requiredBlock[2])) ||
       shared > unsigned(function->maxDynamicShared) || extra ||
       (!params && !function->paramSizes.empty()))
     return done("cuLaunchKernel", INVALID_VALUE);
