@@ -40,8 +40,11 @@ public:
               uint64_t bytes) override;
   Result<std::shared_ptr<detail::KernelImpl>>
   loadKernel(const KernelSpec &spec) override;
+  /// Device::launch has checked that `stream` is 0: Vulkan has none.
   Status launch(detail::KernelImpl &kernel, std::array<uint32_t, 3> grid,
-                const void *args, uint64_t argBytes) override;
+                const void *args, uint64_t argBytes, uint64_t stream) override;
+  /// Every operation waited already.
+  Status synchronize() override { return Status::success(); }
   uint64_t lastLaunchDispatches() const override { return dispatches; }
 
   // For VulkanBuffer and VulkanKernel.

@@ -52,7 +52,7 @@ Status VulkanDevice::reserveArgumentBlock(uint64_t bytes) {
 
 Status VulkanDevice::launch(detail::KernelImpl &kernelImpl,
                             std::array<uint32_t, 3> grid, const void *args,
-                            uint64_t argBytes) {
+                            uint64_t argBytes, uint64_t /*stream*/) {
   auto &kernel = static_cast<VulkanKernel &>(kernelImpl);
   const std::array<uint32_t, 3> &limit = effective.maxWorkGroupCount;
   const KernelSpec &spec = kernel.spec;

@@ -3,12 +3,16 @@
 // Part of Kite's public C++ API: no Vulkan or CUDA types (the backends sit
 // behind pimpl handles), no exceptions; failures come back as a Status whose
 // message names the failing call, e.g.
-// "vkAllocateMemory failed: VK_ERROR_OUT_OF_DEVICE_MEMORY".
+// "vkAllocateMemory failed: VK_ERROR_OUT_OF_DEVICE_MEMORY" or
+// "cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY".
 //
 // Handles (Device, Buffer, Kernel) are cheap to copy and share ownership: a
-// buffer or kernel keeps its device alive. Every operation on a device is
-// synchronous (it waits for the device) and may be called from any thread.
-// The argument ABI of launch() is described in docs/vulkan-abi.md.
+// buffer or kernel keeps its device alive. Operations may be called from any
+// thread. On Vulkan every operation is synchronous (it waits for the
+// device). On CUDA a launch is asynchronous: it is queued on a stream and
+// returns; allocate, upload, download and fill first wait for every launch
+// on the device, and synchronize() waits explicitly. The argument ABI of
+// launch() is described in docs/vulkan-abi.md and docs/cuda-abi.md.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KITE_DEVICE_H
@@ -33,26 +37,32 @@ class KernelImpl;
 
 /// What a device is and what it can do.
 struct DeviceProperties {
-  std::string name;       ///< "vulkan:0": what Device::open accepts.
-  std::string backend;    ///< "vulkan".
+  std::string name;       ///< "cuda:0", "vulkan:0": what Device::open accepts.
+  std::string backend;    ///< "cuda" or "vulkan".
   std::string deviceName; ///< The driver's name, "llvmpipe (LLVM 15.0.6, ...)".
   std::string deviceType; ///< "discrete-gpu", "integrated-gpu", "cpu", ...
   std::string vendor;     ///< "NVIDIA", "AMD", "Intel", "Mesa", or "0x1234".
   uint32_t vendorId = 0;
   uint32_t deviceId = 0;
   std::string driverName;     ///< "llvmpipe", "NVIDIA", "radv", ...
-  std::string driverInfo;     ///< "Mesa 22.3.6 (LLVM 15.0.6)".
-  uint32_t driverVersion = 0; ///< As the driver encodes it.
-  std::string apiVersion;     ///< "1.3.230".
-  /// The device UUID as 8-4-4-4-12 hex digits (VkPhysicalDeviceIDProperties).
-  /// With driverVersion it identifies the exact target in cache keys.
+  std::string driverInfo;     ///< "Mesa 22.3.6 (LLVM 15.0.6)", "CUDA 12.4".
+  uint32_t driverVersion = 0; ///< As the driver encodes it (CUDA: 12040).
+  std::string apiVersion;     ///< "1.3.230" (Vulkan), "12.4" (CUDA).
+  /// The device UUID as 8-4-4-4-12 hex digits (VkPhysicalDeviceIDProperties,
+  /// cuDeviceGetUuid). With driverVersion it identifies the exact target in
+  /// cache keys.
   std::string uuid;
+  /// CUDA: the compute capability as an architecture, "sm_90"; else empty.
+  std::string arch;
+  uint32_t multiprocessorCount = 0; ///< CUDA: streaming multiprocessors.
+  uint64_t memoryBytes = 0;         ///< CUDA: the device's total memory.
 
-  uint32_t subgroupSize = 0;
+  uint32_t subgroupSize = 0; ///< The warp size on CUDA.
   uint32_t minSubgroupSize = 0;
   uint32_t maxSubgroupSize = 0;
+  /// Per workgroup (block); on CUDA the opt-in limit, static + dynamic.
   uint32_t maxSharedMemoryBytes = 0;
-  uint32_t maxPushConstantBytes = 0;
+  uint32_t maxPushConstantBytes = 0; ///< Vulkan only (0 on CUDA).
   std::array<uint32_t, 3> maxWorkGroupCount{};
   std::array<uint32_t, 3> maxWorkGroupSize{};
   uint32_t maxWorkGroupInvocations = 0;
@@ -71,9 +81,14 @@ struct DeviceProperties {
   std::string unsupportedReason;
 };
 
-/// Every device this process can see, usable or not; empty when there is no
-/// Vulkan loader or driver. Never fails.
+/// Every device this process can see, usable or not: CUDA devices first,
+/// then Vulkan ones; empty when there is no CUDA driver and no Vulkan loader
+/// or driver. Never fails.
 KITE_API std::vector<DeviceProperties> listDevices();
+
+/// "cuda:N" when `address` is memory of CUDA device N (e.g. a PyTorch
+/// tensor's data pointer), else "" (host memory, or no CUDA driver).
+KITE_API std::string deviceOfAddress(uint64_t address);
 
 /// Settings of Device::open. The defaults are what users want; the others
 /// exist so that tests can reach code paths this machine would not take. The
@@ -116,16 +131,36 @@ enum class ArgumentPassing {
   Buffer,        ///< In a buffer whose address follows the launch header.
 };
 
-/// A compute shader and how to run it.
+/// What a KernelSpec's code is; a Vulkan device runs SPIR-V, a CUDA device
+/// PTX or cubins.
+enum class KernelFormat {
+  Spirv, ///< KernelSpec::spirv.
+  Ptx,   ///< KernelSpec::image holds PTX text (JIT-compiled by the driver).
+  Cubin, ///< KernelSpec::image holds a cubin (ELF) for the device's arch.
+};
+
+/// A kernel and how to run it.
 struct KernelSpec {
+  KernelFormat format = KernelFormat::Spirv;
   std::vector<uint32_t> spirv; ///< A SPIR-V module, as 32-bit words.
+  std::string image;           ///< PTX text or cubin bytes.
+  /// The compute shader's entry point; the kernel's name in PTX or a cubin.
   std::string entryPoint = "main";
-  /// The workgroup size, given to the shader as specialization constants 0,
-  /// 1 and 2 (a shader with a fixed LocalSize ignores them).
+  /// The workgroup (block) size. Vulkan: given to the shader as
+  /// specialization constants 0, 1 and 2 (a shader with a fixed LocalSize
+  /// ignores them).
   std::array<uint32_t, 3> localSize{1, 1, 1};
-  /// Size of the push-constant block the shader declares (multiple of 4).
+  /// Vulkan: size of the push-constant block the shader declares (multiple
+  /// of 4).
   uint32_t pushConstantBytes = 0;
   ArgumentPassing argumentPassing = ArgumentPassing::PushConstants;
+  /// CUDA: the byte size of each kernel parameter, in order: 8 for pointers,
+  /// 4 for i1 (packed as a 32-bit word), else the type's size. The packed
+  /// argument bytes hold each at the next offset aligned to its size.
+  std::vector<uint32_t> argSizes;
+  /// CUDA: dynamic shared memory per block; above 48 KiB the kernel is
+  /// opted in to more (up to the device's maxSharedMemoryBytes).
+  uint32_t dynamicSharedBytes = 0;
 };
 
 /// A kernel loaded on one device: its compute pipeline, built once.
@@ -133,6 +168,7 @@ class KITE_API Kernel {
 public:
   Kernel() = default;
   bool valid() const { return impl != nullptr; }
+  KernelFormat format() const;
   const std::string &entryPoint() const;
   std::array<uint32_t, 3> localSize() const;
   uint32_t pushConstantBytes() const;
@@ -158,8 +194,10 @@ KITE_API ArgumentPassing chooseArgumentPassing(uint64_t argBytes,
 class KITE_API Device {
 public:
   Device() = default;
-  /// Opens "vulkan:N", or the first usable device for "" or "vulkan". Opening
-  /// the same device twice with default options returns the same device.
+  /// Opens "cuda:N" or "vulkan:N"; "cuda" and "vulkan" are the first usable
+  /// device of that backend, and "" the first usable one of all (CUDA
+  /// first). Opening the same device twice with default options returns the
+  /// same device. DeviceOptions apply to Vulkan devices only.
   static Result<Device> open(const std::string &name = "",
                              const DeviceOptions &options = {});
 
@@ -180,15 +218,23 @@ public:
   Status fill(const Buffer &buffer, uint32_t pattern, uint64_t offset = 0,
               uint64_t bytes = ~uint64_t(0));
 
-  /// Validates the module, builds its compute pipeline, and caches it: the
-  /// same spec loads the same kernel again at once.
+  /// Loads a kernel and caches it: the same spec loads the same kernel again
+  /// at once. Vulkan validates the SPIR-V and builds its compute pipeline;
+  /// CUDA loads the module (the driver compiles PTX; its error log is in the
+  /// message when that fails) and raises the kernel's shared-memory limit.
   Result<Kernel> loadKernel(const KernelSpec &spec);
-  /// Runs `grid` workgroups (programs) and waits for them. `args` are the
-  /// packed argument bytes; grids beyond dispatchLimit() are split into
-  /// several dispatches, each told its program id offset.
+  /// Runs `grid` workgroups (programs). `args` are the packed argument bytes.
+  /// Vulkan waits for them; grids beyond dispatchLimit() are split into
+  /// several dispatches, each told its program id offset; `stream` must be 0.
+  /// CUDA queues them on `stream` (a CUstream; 0 is the legacy default
+  /// stream) and returns; a grid beyond dispatchLimit() is an error.
   Status launch(const Kernel &kernel, std::array<uint32_t, 3> grid,
-                const void *args, uint64_t argBytes);
-  /// Number of vkCmdDispatch calls the last launch made (for tests).
+                const void *args, uint64_t argBytes, uint64_t stream = 0);
+  /// Waits for every launch on the device (CUDA: on every stream); reports
+  /// an asynchronous launch's failure. Vulkan has nothing to wait for.
+  Status synchronize();
+  /// Number of vkCmdDispatch / cuLaunchKernel calls the last launch made
+  /// (for tests).
   uint64_t lastLaunchDispatches() const;
 
 private:

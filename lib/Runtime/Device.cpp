@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kite/Device.h"
+#include "backends/cuda/CudaDevice.h"
 #include "lib/Runtime/DeviceImpl.h"
 
 #ifdef KITE_HAVE_VULKAN
@@ -18,13 +19,18 @@
 using namespace kite;
 
 std::vector<DeviceProperties> kite::listDevices() {
-  std::vector<DeviceProperties> devices;
+  // CUDA first: DESIGN.md §7's order of preference.
+  std::vector<DeviceProperties> devices = cuda::listCudaDevices();
 #ifdef KITE_HAVE_VULKAN
   if (vulkan::VulkanInstance *instance = vulkan::VulkanInstance::get())
     for (const vulkan::PhysicalDevice &device : instance->devices())
       devices.push_back(device.properties);
 #endif
   return devices;
+}
+
+std::string kite::deviceOfAddress(uint64_t address) {
+  return cuda::cudaDeviceOfAddress(address);
 }
 
 ArgumentPassing kite::chooseArgumentPassing(uint64_t argBytes,
@@ -34,61 +40,118 @@ ArgumentPassing kite::chooseArgumentPassing(uint64_t argBytes,
              : ArgumentPassing::Buffer;
 }
 
-/// "vulkan:3" -> 3; "", "vulkan" -> the first usable device; -1 if malformed.
-static long parseVulkanIndex(const std::string &name) {
-  if (name.empty() || name == "vulkan")
-    return -2;
-  const std::string prefix = "vulkan:";
-  if (name.compare(0, prefix.size(), prefix) != 0 ||
-      name.size() == prefix.size() || name.size() > prefix.size() + 6)
-    return -1;
-  for (size_t i = prefix.size(); i < name.size(); ++i)
-    if (name[i] < '0' || name[i] > '9')
-      return -1;
-  return std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+namespace {
+
+/// "cuda:3" -> {"cuda", 3}; "cuda", "vulkan" -> index -1 (the first usable
+/// one); "" -> {"", -1}; false if malformed.
+bool parseDeviceName(const std::string &name, std::string &backend,
+                     long &index) {
+  index = -1;
+  size_t colon = name.find(':');
+  backend = name.substr(0, colon);
+  if (backend != "cuda" && backend != "vulkan" && !name.empty())
+    return false;
+  if (colon == std::string::npos)
+    return true;
+  std::string digits = name.substr(colon + 1);
+  if (digits.empty() || digits.size() > 6 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  index = std::strtol(digits.c_str(), nullptr, 10);
+  return true;
 }
 
-Result<Device> Device::open(const std::string &name,
-                            const DeviceOptions &options) {
-  long index = parseVulkanIndex(name);
-  if (index == -1)
-    return Status::error("unknown device '" + name +
-                         "': expected 'vulkan' or 'vulkan:N'");
-#ifndef KITE_HAVE_VULKAN
-  return Status::error("cannot open '" + name +
-                       "': this Kite was built without Vulkan");
+/// Why `backend` ("cuda" or "vulkan") has no usable device here.
+std::string whyNoUsableDevice(const std::string &backend,
+                              const std::vector<DeviceProperties> &devices) {
+  std::string why;
+  if (backend == "cuda")
+    cuda::CudaDriver::get(&why);
+#ifdef KITE_HAVE_VULKAN
+  else
+    vulkan::VulkanInstance::get(&why);
 #else
-  if (index == -2) {
-    std::vector<DeviceProperties> devices = listDevices();
-    for (size_t i = 0; i < devices.size() && index < 0; ++i)
-      if (devices[i].unsupportedReason.empty())
-        index = static_cast<long>(i);
-    if (index < 0) {
-      std::string why;
-      vulkan::VulkanInstance::get(&why);
-      return Status::error("no usable Vulkan device" +
-                           (why.empty() ? std::string() : ": " + why));
-    }
+  else
+    why = "this Kite was built without Vulkan";
+#endif
+  if (!why.empty())
+    return why;
+  std::string unusable;
+  for (const DeviceProperties &p : devices)
+    if (p.backend == backend)
+      unusable += (unusable.empty() ? "" : "; ") + p.name + " (" +
+                  p.deviceName + "): " + p.unsupportedReason;
+  if (!unusable.empty())
+    return unusable;
+  return backend == "cuda" ? "the CUDA driver reports no devices"
+                           : "the Vulkan loader reports no devices";
+}
+
+Result<std::shared_ptr<detail::DeviceImpl>>
+openBackend(const std::string &backend, long index,
+            const DeviceOptions &options) {
+  if (backend == "cuda") {
+    auto device = cuda::CudaDevice::open(static_cast<unsigned>(index));
+    if (!device)
+      return device.status();
+    return std::shared_ptr<detail::DeviceImpl>(std::move(*device));
   }
-  // Users open "vulkan:0" in many places; they all get one device, so that
-  // buffers and kernels from one work with the others.
-  bool shared = options.maxWorkGroupCount == std::array<uint32_t, 3>{} &&
-                !options.stagingCopies && options.maxPushConstantBytes == 0;
-  static std::mutex mutex;
-  static std::map<long, std::weak_ptr<detail::DeviceImpl>> opened;
-  std::lock_guard<std::mutex> guard(mutex);
-  if (shared)
-    if (std::shared_ptr<detail::DeviceImpl> device = opened[index].lock())
-      return Device(device);
+#ifdef KITE_HAVE_VULKAN
   auto device =
       vulkan::VulkanDevice::open(static_cast<unsigned>(index), options);
   if (!device)
     return device.status();
-  std::shared_ptr<detail::DeviceImpl> impl = std::move(*device);
-  if (shared)
-    opened[index] = impl;
-  return Device(impl);
+  return std::shared_ptr<detail::DeviceImpl>(std::move(*device));
+#else
+  return Status::error("cannot open 'vulkan:" + std::to_string(index) +
+                       "': this Kite was built without Vulkan");
 #endif
+}
+
+} // namespace
+
+Result<Device> Device::open(const std::string &name,
+                            const DeviceOptions &options) {
+  std::string backend;
+  long index;
+  if (!parseDeviceName(name, backend, index))
+    return Status::error("unknown device '" + name +
+                         "': expected 'cuda', 'cuda:N', 'vulkan' or "
+                         "'vulkan:N'");
+  bool defaults = options.maxWorkGroupCount == std::array<uint32_t, 3>{} &&
+                  !options.stagingCopies && options.maxPushConstantBytes == 0;
+  if (index < 0) {
+    std::vector<DeviceProperties> devices = listDevices();
+    for (const DeviceProperties &p : devices)
+      if (p.unsupportedReason.empty() &&
+          (backend.empty() || p.backend == backend) &&
+          (defaults || p.backend == "vulkan"))
+        return open(p.name, options);
+    if (!backend.empty())
+      return Status::error("no usable " +
+                           std::string(backend == "cuda" ? "CUDA" : "Vulkan") +
+                           " device: " + whyNoUsableDevice(backend, devices));
+    return Status::error(
+        "no usable device: CUDA: " + whyNoUsableDevice("cuda", devices) +
+        "; Vulkan: " + whyNoUsableDevice("vulkan", devices));
+  }
+  if (backend == "cuda" && !defaults)
+    return Status::error("cannot open '" + name +
+                         "' with DeviceOptions: they apply to Vulkan devices");
+  // Users open "vulkan:0" in many places; they all get one device, so that
+  // buffers and kernels from one work with the others.
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<detail::DeviceImpl>> opened;
+  std::lock_guard<std::mutex> guard(mutex);
+  if (defaults)
+    if (std::shared_ptr<detail::DeviceImpl> device = opened[name].lock())
+      return Device(device);
+  auto device = openBackend(backend, index, options);
+  if (!device)
+    return device.status();
+  if (defaults)
+    opened[name] = *device;
+  return Device(*device);
 }
 
 Device::Device(std::shared_ptr<detail::DeviceImpl> impl)
@@ -185,10 +248,31 @@ Status Device::fill(const Buffer &buffer, uint32_t pattern, uint64_t offset,
   return impl->fill(*buffer.impl, pattern, offset, bytes);
 }
 
+static const char *formatName(KernelFormat format) {
+  switch (format) {
+  case KernelFormat::Spirv:
+    return "SPIR-V";
+  case KernelFormat::Ptx:
+    return "PTX";
+  case KernelFormat::Cubin:
+    return "a cubin";
+  }
+  return "an unknown format";
+}
+
 Result<Kernel> Device::loadKernel(const KernelSpec &spec) {
   if (!impl)
     return Status::error("loadKernel: the device is not open");
   const DeviceProperties &p = impl->properties();
+  bool spirv = spec.format == KernelFormat::Spirv;
+  if (spirv != (p.backend == "vulkan"))
+    return Status::error(std::string("loadKernel: ") + p.name + " runs " +
+                         (spirv ? "PTX or cubins" : "SPIR-V") + ", not " +
+                         formatName(spec.format));
+  if (!spirv && spec.image.empty())
+    return Status::error(std::string("loadKernel: KernelSpec::image is "
+                                     "empty; it should hold ") +
+                         formatName(spec.format));
   uint32_t invocations = 1;
   for (int i = 0; i < 3; ++i) {
     if (spec.localSize[i] == 0 || spec.localSize[i] > p.maxWorkGroupSize[i])
@@ -205,7 +289,7 @@ Result<Kernel> Device::loadKernel(const KernelSpec &spec) {
                          std::to_string(p.maxWorkGroupInvocations));
   uint32_t least = kLaunchHeaderBytes +
                    (spec.argumentPassing == ArgumentPassing::Buffer ? 8 : 0);
-  if (spec.pushConstantBytes < least || spec.pushConstantBytes % 4)
+  if (spirv && (spec.pushConstantBytes < least || spec.pushConstantBytes % 4))
     return Status::error(
         "loadKernel: pushConstantBytes must be a multiple of 4 and at least " +
         std::to_string(least) + " (the launch header" +
@@ -219,7 +303,7 @@ Result<Kernel> Device::loadKernel(const KernelSpec &spec) {
 }
 
 Status Device::launch(const Kernel &kernel, std::array<uint32_t, 3> grid,
-                      const void *args, uint64_t argBytes) {
+                      const void *args, uint64_t argBytes, uint64_t stream) {
   if (!impl)
     return Status::error("launch: the device is not open");
   if (!kernel.impl)
@@ -229,7 +313,11 @@ Status Device::launch(const Kernel &kernel, std::array<uint32_t, 3> grid,
   if (argBytes && !args)
     return Status::error("launch: no argument bytes");
   const KernelSpec &spec = kernel.impl->spec;
-  if (spec.argumentPassing == ArgumentPassing::PushConstants &&
+  if (stream && spec.format == KernelFormat::Spirv)
+    return Status::error("launch: " + impl->properties().name +
+                         " has no streams: pass stream 0");
+  if (spec.format == KernelFormat::Spirv &&
+      spec.argumentPassing == ArgumentPassing::PushConstants &&
       kLaunchHeaderBytes + argBytes > spec.pushConstantBytes)
     return Status::error(
         "launch: " + std::to_string(argBytes) +
@@ -237,7 +325,13 @@ Status Device::launch(const Kernel &kernel, std::array<uint32_t, 3> grid,
         std::to_string(spec.pushConstantBytes - kLaunchHeaderBytes) +
         " bytes after the launch header); compile it with arguments in a "
         "buffer");
-  return impl->launch(*kernel.impl, grid, args, argBytes);
+  return impl->launch(*kernel.impl, grid, args, argBytes, stream);
+}
+
+Status Device::synchronize() {
+  if (!impl)
+    return Status::error("synchronize: the device is not open");
+  return impl->synchronize();
 }
 
 Buffer::Buffer(std::shared_ptr<detail::DeviceImpl> device,
@@ -258,6 +352,9 @@ Kernel::Kernel(std::shared_ptr<detail::DeviceImpl> device,
                std::shared_ptr<detail::KernelImpl> impl)
     : device(std::move(device)), impl(std::move(impl)) {}
 
+KernelFormat Kernel::format() const {
+  return impl ? impl->spec.format : KernelFormat::Spirv;
+}
 const std::string &Kernel::entryPoint() const {
   static const std::string none;
   return impl ? impl->spec.entryPoint : none;

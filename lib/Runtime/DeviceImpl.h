@@ -2,8 +2,8 @@
 //-*-//
 //
 // The public handles of include/kite/Device.h forward to these interfaces;
-// backends/spirv implements them with Vulkan (and backends/nvptx will with
-// the CUDA driver). Argument checks common to every backend live in
+// backends/spirv implements them with Vulkan and backends/cuda with the CUDA
+// driver. Argument checks common to every backend live in
 // lib/Runtime/Device.cpp, so implementations may assume sane inputs.
 //
 //===----------------------------------------------------------------------===//
@@ -48,7 +48,9 @@ public:
   virtual Result<std::shared_ptr<KernelImpl>>
   loadKernel(const KernelSpec &spec) = 0;
   virtual Status launch(KernelImpl &kernel, std::array<uint32_t, 3> grid,
-                        const void *args, uint64_t argBytes) = 0;
+                        const void *args, uint64_t argBytes,
+                        uint64_t stream) = 0;
+  virtual Status synchronize() = 0;
   virtual uint64_t lastLaunchDispatches() const = 0;
 };
 

@@ -165,7 +165,8 @@ class CompiledKernel:
         self.launch(grid, values)
 
     def launch(self, grid, values):
-        """Runs the kernel on its device (arguments already checked)."""
+        """Runs the kernel on its device (arguments already checked); on CUDA
+        it is queued on the current stream (runtime/cuda.py)."""
         self.launcher()(grid, values)
 
     def launcher(self):
@@ -178,14 +179,8 @@ class CompiledKernel:
 
     def _make_launcher(self):
         from .interpreter.launcher import grid_size
-        from .runtime.fast_launch import argument_struct
-        device = registry.vulkan_device(self.target.name)
-        threads = self.options["num_warps"] * self.target.threads_per_warp
-        loaded = device.load_kernel(self.binary, self.name, threads)
-        packer, indexes, pointers = argument_struct(self.specs)
-        fields = tuple(zip(indexes, pointers))
+        submit = registry.device(self.target.name).launcher(self)
         names = tuple(s.name for s in self.specs)
-        launch = device.launch
 
         def run(grid, values):
             if callable(grid):
@@ -193,9 +188,7 @@ class CompiledKernel:
             sizes = grid_size(grid, None)
             if 0 in sizes:
                 return
-            launch(loaded, sizes, packer.pack(*[
-                values[i].data_ptr() if pointer and not isinstance(values[i], int)
-                else values[i] for i, pointer in fields]))
+            submit(sizes, values)
         return run
 
     def __repr__(self) -> str:

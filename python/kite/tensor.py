@@ -1,6 +1,6 @@
 """``kite.Tensor``: a small contiguous array on a kite device, either
-``vulkan:N`` (a device buffer with a 64-bit address) or the ``interpreter``
-(a numpy array the interpreter reads and writes in place)."""
+``cuda:N`` or ``vulkan:N`` (a device buffer with a 64-bit address) or the
+``interpreter`` (a numpy array the interpreter reads and writes in place)."""
 from __future__ import annotations
 
 import math
@@ -11,7 +11,7 @@ import numpy as np
 
 from .interpreter import numerics
 from .language import dtypes as dt
-from .runtime import INTERPRETER, resolve_device, vulkan_device
+from .runtime import INTERPRETER, device as runtime_device, resolve_device
 
 
 class Tensor:
@@ -25,7 +25,7 @@ class Tensor:
         self.dtype = dtype
         self.device = device
         self._host = host          # interpreter tensors: the storage itself
-        self._buffer = buffer      # Vulkan tensors: a kite._C.Buffer
+        self._buffer = buffer      # CUDA and Vulkan tensors: a kite._C.Buffer
         if buffer is not None:
             weakref.finalize(self, buffer.release).atexit = False
 
@@ -48,8 +48,8 @@ class Tensor:
         return self.numel() * self.element_size()
 
     def data_ptr(self) -> int:
-        """The address kernels see: a device address for Vulkan tensors, the
-        numpy buffer's address for interpreter tensors."""
+        """The address kernels see: a device address for CUDA and Vulkan
+        tensors, the numpy buffer's address for interpreter tensors."""
         if self._buffer is not None:
             return int(self._buffer.address)
         return int(self._host.ctypes.data)
@@ -62,7 +62,7 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         if self._buffer is not None:
-            storage = vulkan_device(self.device).download(
+            storage = runtime_device(self.device).download(
                 self._buffer, self._shape, numerics.storage_dtype(self.dtype))
         else:
             storage = self._host.copy()
@@ -81,9 +81,9 @@ def _shape_of(shape) -> tuple:
 def _from_storage(storage: np.ndarray, dtype: dt.dtype, device: str) -> Tensor:
     if device == INTERPRETER:
         return Tensor(storage.shape, dtype, device, host=np.ascontiguousarray(storage))
-    vk = vulkan_device(device)
-    buffer = vk.allocate(storage.nbytes)
-    vk.upload(buffer, storage)
+    target = runtime_device(device)
+    buffer = target.allocate(storage.nbytes)
+    target.upload(buffer, storage)
     return Tensor(storage.shape, dtype, device, buffer=buffer)
 
 
@@ -107,14 +107,14 @@ def empty(shape, dtype: dt.dtype = dt.float32, device=None) -> Tensor:
     if device == INTERPRETER:
         return Tensor(shape, dtype, device, host=np.empty(shape, numerics.storage_dtype(dtype)))
     nbytes = math.prod(shape) * numerics.storage_dtype(dtype).itemsize
-    return Tensor(shape, dtype, device, buffer=vulkan_device(device).allocate(nbytes))
+    return Tensor(shape, dtype, device, buffer=runtime_device(device).allocate(nbytes))
 
 
 def zeros(shape, dtype: dt.dtype = dt.float32, device=None) -> Tensor:
     """A tensor of zeros on ``device`` (all-zero bits are zero in every dtype)."""
     tensor = empty(shape, dtype, device)
     if tensor._buffer is not None:
-        vulkan_device(tensor.device).zero(tensor._buffer)
+        runtime_device(tensor.device).zero(tensor._buffer)
     else:
         tensor._host[...] = 0
     return tensor

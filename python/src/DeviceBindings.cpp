@@ -2,7 +2,8 @@
 //
 // kite::Device and its handles for Python. A failing call raises
 // kite._C.DeviceError (a RuntimeError) with the C++ message, which names the
-// failing call, e.g. "vkAllocateMemory failed: VK_ERROR_OUT_OF_DEVICE_MEMORY".
+// failing call, e.g. "vkAllocateMemory failed: VK_ERROR_OUT_OF_DEVICE_MEMORY"
+// or "cuMemAlloc failed: CUDA_ERROR_OUT_OF_MEMORY".
 //
 //===----------------------------------------------------------------------===//
 #include "Bindings.h"
@@ -62,8 +63,25 @@ std::array<uint32_t, 3> toGrid(const py::object &grid) {
 }
 
 std::string propertiesRepr(const kite::DeviceProperties &p) {
+  std::string api = p.backend == "cuda" ? "CUDA " + p.apiVersion + ", " + p.arch
+                                        : "Vulkan " + p.apiVersion;
   return "<kite._C.DeviceProperties " + p.name + ": " + p.deviceName + " (" +
-         p.driverName + ", Vulkan " + p.apiVersion + ")>";
+         p.driverName + ", " + api + ")>";
+}
+
+/// A KernelSpec's code from Python bytes (or str, for PTX).
+void setKernelImage(kite::KernelSpec &spec, const py::object &image) {
+  std::string bytes = py::isinstance<py::str>(image)
+                          ? image.cast<std::string>()
+                          : std::string(image.cast<py::bytes>());
+  if (spec.format != kite::KernelFormat::Spirv) {
+    spec.image = std::move(bytes);
+    return;
+  }
+  if (bytes.size() % 4)
+    throw DeviceError("load_kernel: SPIR-V must be whole 32-bit words");
+  spec.spirv.resize(bytes.size() / 4);
+  std::memcpy(spec.spirv.data(), bytes.data(), bytes.size());
 }
 
 } // namespace
@@ -85,6 +103,10 @@ void kite::python::bindDevice(py::module_ &m) {
   properties.def_readonly("driver_version", &DeviceProperties::driverVersion);
   properties.def_readonly("api_version", &DeviceProperties::apiVersion);
   properties.def_readonly("uuid", &DeviceProperties::uuid);
+  properties.def_readonly("arch", &DeviceProperties::arch);
+  properties.def_readonly("multiprocessor_count",
+                          &DeviceProperties::multiprocessorCount);
+  properties.def_readonly("memory_bytes", &DeviceProperties::memoryBytes);
   properties.def_readonly("subgroup_size", &DeviceProperties::subgroupSize);
   properties.def_readonly("min_subgroup_size",
                           &DeviceProperties::minSubgroupSize);
@@ -115,7 +137,10 @@ void kite::python::bindDevice(py::module_ &m) {
   properties.def("__repr__", &propertiesRepr);
 
   m.def("list_devices", &listDevices,
-        "Every Vulkan device this process sees, usable or not.");
+        "Every CUDA and Vulkan device this process sees, usable or not "
+        "(CUDA first).");
+  m.def("device_of_address", &deviceOfAddress, py::arg("address"),
+        "'cuda:N' if the address is memory of CUDA device N, else ''.");
 
   py::enum_<ArgumentPassing>(m, "ArgumentPassing")
       .value("PUSH_CONSTANTS", ArgumentPassing::PushConstants)
@@ -137,7 +162,13 @@ void kite::python::bindDevice(py::module_ &m) {
                std::to_string(b.address()) + ">";
       });
 
+  py::enum_<KernelFormat>(m, "KernelFormat")
+      .value("SPIRV", KernelFormat::Spirv)
+      .value("PTX", KernelFormat::Ptx)
+      .value("CUBIN", KernelFormat::Cubin);
+
   py::class_<Kernel>(m, "Kernel")
+      .def_property_readonly("format", &Kernel::format)
       .def_property_readonly("entry_point", &Kernel::entryPoint)
       .def_property_readonly("local_size", &Kernel::localSize)
       .def_property_readonly("push_constant_bytes", &Kernel::pushConstantBytes)
@@ -155,8 +186,9 @@ void kite::python::bindDevice(py::module_ &m) {
           py::arg("max_work_group_count") = std::array<uint32_t, 3>{0, 0, 0},
           py::arg("staging_copies") = false,
           py::arg("max_push_constant_bytes") = 0,
-          "Open 'vulkan:N', or the first usable device for '' or 'vulkan'. "
-          "The other arguments are for tests.")
+          "Open 'cuda:N' or 'vulkan:N'; 'cuda' or 'vulkan' is the first "
+          "usable device of that backend, '' the first of all (CUDA first). "
+          "The other arguments are for tests (Vulkan only).")
       .def_property_readonly("properties", &Device::properties,
                              py::return_value_policy::reference_internal)
       .def_property_readonly(
@@ -223,40 +255,53 @@ void kite::python::bindDevice(py::module_ &m) {
           "Set bytes to a repeated 32-bit pattern (multiples of 4).")
       .def(
           "load_kernel",
-          [](Device &d, const py::bytes &spirv, const std::string &entryPoint,
+          [](Device &d, const py::object &image, const std::string &entryPoint,
              std::array<uint32_t, 3> localSize, uint32_t pushConstantBytes,
-             ArgumentPassing passing) {
-            std::string bytes = spirv;
-            if (bytes.size() % 4)
-              throw DeviceError(
-                  "load_kernel: SPIR-V must be whole 32-bit words");
+             ArgumentPassing passing, KernelFormat format,
+             std::vector<uint32_t> argSizes, uint32_t dynamicSharedBytes) {
             KernelSpec spec;
-            spec.spirv.resize(bytes.size() / 4);
-            std::memcpy(spec.spirv.data(), bytes.data(), bytes.size());
+            spec.format = format;
+            setKernelImage(spec, image);
             spec.entryPoint = entryPoint;
             spec.localSize = localSize;
             spec.pushConstantBytes = pushConstantBytes;
             spec.argumentPassing = passing;
+            spec.argSizes = std::move(argSizes);
+            spec.dynamicSharedBytes = dynamicSharedBytes;
             py::gil_scoped_release release;
             return take(d.loadKernel(spec));
           },
-          py::arg("spirv"), py::arg("entry_point") = "main",
+          py::arg("image"), py::arg("entry_point") = "main",
           py::arg("local_size") = std::array<uint32_t, 3>{1, 1, 1},
-          py::arg("push_constant_bytes"),
+          py::arg("push_constant_bytes") = 0,
           py::arg("argument_passing") = ArgumentPassing::PushConstants,
-          "Validate a SPIR-V binary and build (or reuse) its pipeline.")
+          py::arg("format") = KernelFormat::Spirv,
+          py::arg("arg_sizes") = std::vector<uint32_t>{},
+          py::arg("dynamic_shared_bytes") = 0,
+          "Load (or reuse) a kernel: a SPIR-V binary on Vulkan (validated, "
+          "with its push-constant layout), PTX text or a cubin on CUDA (with "
+          "each parameter's packed size, arg_sizes, and dynamic shared "
+          "memory).")
       .def(
           "launch",
           [](Device &d, const Kernel &kernel, const py::object &grid,
-             const py::buffer &args) {
+             const py::buffer &args, uint64_t stream) {
             std::array<uint32_t, 3> dims = toGrid(grid);
             py::buffer_info info = contiguousBytes(args, false);
             py::gil_scoped_release release;
-            check(d.launch(kernel, dims, info.ptr, byteSize(info)));
+            check(d.launch(kernel, dims, info.ptr, byteSize(info), stream));
           },
           py::arg("kernel"), py::arg("grid"), py::arg("args") = py::bytes(),
+          py::arg("stream") = 0,
           "Run `grid` programs (an int or up to 3 ints) with the packed "
-          "argument bytes, and wait.")
+          "argument bytes. Vulkan waits for them; CUDA queues them on "
+          "`stream` (a CUstream handle as an int; 0 is the legacy default "
+          "stream) and returns.")
+      .def(
+          "synchronize", [](Device &d) { check(d.synchronize()); },
+          py::call_guard<py::gil_scoped_release>(),
+          "Wait for every launch on the device; raise the error of one that "
+          "failed.")
       .def("__repr__", [](const Device &d) {
         return "<kite._C.Device " + d.properties().name + ": " +
                d.properties().deviceName + ">";

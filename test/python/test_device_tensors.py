@@ -1,5 +1,6 @@
 """kite.Tensor on Vulkan devices (device buffers) and on the interpreter:
-creation, copies back, addresses, freeing, device names and the default."""
+creation, copies back, addresses, freeing, device names and the default
+(test_cuda_runtime.py has the same on cuda:N, against a fake driver)."""
 import gc
 
 import numpy as np
@@ -10,17 +11,20 @@ import kite
 import kite.language as kl
 
 
-def test_devices_list_vulkan_then_the_interpreter():
+def test_devices_list_cuda_then_vulkan_then_the_interpreter():
     found = kite.devices()
     assert found[-1] == "interpreter"
-    assert all(d.startswith("vulkan:") for d in found[:-1])
+    backends = [d.split(":")[0] for d in found[:-1]]
+    assert set(backends) <= {"cuda", "vulkan"}
+    assert backends == sorted(backends), found  # "cuda" < "vulkan"
 
 
-def test_default_device_is_the_first_vulkan_device_else_the_interpreter(monkeypatch):
+def test_default_device_is_the_first_cuda_then_vulkan_device_else_the_interpreter(monkeypatch):
     monkeypatch.delenv("KITE_DEVICE", raising=False)
     assert kite.default_device() == kite.devices()[0]
+    cuda = [d for d in kite.devices() if d.startswith("cuda:")]
     vulkan = [d for d in kite.devices() if d.startswith("vulkan:")]
-    assert kite.default_device() == (vulkan[0] if vulkan else "interpreter")
+    assert kite.default_device() == (cuda + vulkan + ["interpreter"])[0]
 
 
 def test_kite_device_overrides_the_default(monkeypatch):

@@ -10,7 +10,7 @@ from kite import compiler
 from kite.language import dtypes as dt
 from kite.frontend.specialization import ArgSpec
 from kite.runtime import fast_launch
-from kite.runtime.packing import pack_arguments
+from kite.runtime.packing import argument_struct, pack_arguments
 
 VULKAN = [d for d in kite.devices() if d.startswith("vulkan:")]
 needs_device = pytest.mark.skipif(not VULKAN, reason="no Vulkan device to launch on")
@@ -135,6 +135,6 @@ def test_the_argument_struct_packs_as_pack_arguments_does():
              ArgSpec("p", False, None, dt.pointer_type(dt.float32), True),
              ArgSpec("e", False, None, dt.float32, False)]
     values = [True, -3, 2 ** 40, 4, 1.5, 4096, 2.5]
-    packer, indexes, pointers = fast_launch.argument_struct(specs)
+    packer, indexes, pointers = argument_struct(specs)
     assert indexes == (0, 1, 2, 4, 5, 6) and pointers == (False,) * 4 + (True, False)
     assert packer.pack(*[values[i] for i in indexes]) == pack_arguments(specs, values)

@@ -160,3 +160,29 @@ def test_a_kernel_compiled_for_no_device_cannot_launch():
     with pytest.raises(RuntimeError, match="compiled for 'generic:subgroup=32', which is not a "
                                            "device"):
         kernel[(2,)](x, x, 64, BLOCK=32)
+
+
+class _HostDLPackArray:
+    """A host array of another library, known only through DLPack (as a CPU
+    torch tensor is)."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def __dlpack__(self, **kwargs):
+        return self.array.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self.array.__dlpack_device__()
+
+
+def test_a_dlpack_host_array_is_refused_by_a_device_and_written_by_the_interpreter(monkeypatch):
+    host = np.arange(16, dtype=np.float32)
+    out = np.zeros(16, np.float32)
+    with pytest.raises(TypeError, match=f"^argument 'x_ptr' is a host array, but the kernel "
+                                        f"runs on '{vulkan_device()}', which needs device memory"):
+        scale[(1,)](_HostDLPackArray(host), kite.zeros(16, kl.float32, device=vulkan_device()),
+                    16, BLOCK=16)
+    monkeypatch.setenv("KITE_INTERPRET", "1")
+    scale[(1,)](_HostDLPackArray(host), _HostDLPackArray(out), 16, BLOCK=16)
+    np.testing.assert_array_equal(out, host * 2)

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numeric>
 #include <random>
 #include <regex>
@@ -21,18 +22,20 @@ bool contains(const std::string &text, const std::string &part) {
 }
 
 kite::Device openDevice(const kite::DeviceOptions &options = {}) {
-  kite::Result<kite::Device> device = kite::Device::open("", options);
+  kite::Result<kite::Device> device = kite::Device::open("vulkan", options);
   EXPECT_TRUE(device.ok()) << device.message();
   return device.ok() ? *device : kite::Device();
 }
 
 TEST(Devices, ListsAtLeastOneUsableVulkanDevice) {
-  std::vector<kite::DeviceProperties> devices = kite::listDevices();
+  // CUDA devices, where a driver is installed, come first.
+  std::vector<kite::DeviceProperties> devices;
+  for (const kite::DeviceProperties &p : kite::listDevices())
+    if (p.backend == "vulkan")
+      devices.push_back(p);
   ASSERT_FALSE(devices.empty());
-  for (size_t i = 0; i < devices.size(); ++i) {
+  for (size_t i = 0; i < devices.size(); ++i)
     EXPECT_EQ(devices[i].name, "vulkan:" + std::to_string(i));
-    EXPECT_EQ(devices[i].backend, "vulkan");
-  }
   EXPECT_TRUE(std::any_of(devices.begin(), devices.end(),
                           [](auto &d) { return d.unsupportedReason.empty(); }));
 }
@@ -101,7 +104,8 @@ TEST(Devices, OpenReportsBadNames) {
   ASSERT_FALSE(missing.ok());
   EXPECT_TRUE(contains(missing.message(), "no device vulkan:99"))
       << missing.message();
-  for (const char *name : {"cuda:0", "vulkan:", "vulkan:x", "vulkan0"}) {
+  for (const char *name :
+       {"metal:0", "cuda:", "vulkan:", "vulkan:x", "vulkan0"}) {
     kite::Result<kite::Device> bad = kite::Device::open(name);
     ASSERT_FALSE(bad.ok()) << name;
     EXPECT_TRUE(contains(bad.message(), "unknown device")) << bad.message();
@@ -115,8 +119,10 @@ TEST(Devices, ForkedChildrenAreToldNotToUseTheParentsVulkan) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     kite::Result<kite::Device> child = kite::Device::open("vulkan:1");
+    std::vector<kite::DeviceProperties> devices = kite::listDevices();
     bool told = !child.ok() && contains(child.message(), "forked") &&
-                kite::listDevices().empty();
+                std::none_of(devices.begin(), devices.end(),
+                             [](auto &p) { return p.backend == "vulkan"; });
     _exit(told ? 0 : 1);
   }
   int status = 0;

@@ -35,7 +35,7 @@ template <typename T> T read(const std::vector<uint8_t> &bytes, size_t at) {
 }
 
 kite::Device openDevice() {
-  kite::Result<kite::Device> device = kite::Device::open();
+  kite::Result<kite::Device> device = kite::Device::open("vulkan");
   EXPECT_TRUE(device.ok()) << device.message();
   return device.ok() ? *device : kite::Device();
 }

@@ -22,7 +22,7 @@ bool contains(const std::string &text, const std::string &part) {
 }
 
 kite::Device openDevice() {
-  kite::Result<kite::Device> device = kite::Device::open();
+  kite::Result<kite::Device> device = kite::Device::open("vulkan");
   EXPECT_TRUE(device.ok()) << device.message();
   return device.ok() ? *device : kite::Device();
 }

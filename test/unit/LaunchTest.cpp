@@ -75,7 +75,7 @@ kite::KernelSpec vectorAddSpec(uint32_t local) {
 }
 
 kite::Device openDevice(const kite::DeviceOptions &options = {}) {
-  kite::Result<kite::Device> device = kite::Device::open("", options);
+  kite::Result<kite::Device> device = kite::Device::open("vulkan", options);
   EXPECT_TRUE(device.ok()) << device.message();
   return device.ok() ? *device : kite::Device();
 }
@@ -200,6 +200,11 @@ TEST(Launch, ArgumentsThatDoNotFitAreRefused) {
   // An empty grid runs nothing.
   EXPECT_TRUE(device.launch(*kernel, {0, 4, 1}, nullptr, 0));
   EXPECT_EQ(device.lastLaunchDispatches(), 0u);
+  // Vulkan launches are synchronous, on no stream.
+  status = device.launch(*kernel, {1, 1, 1}, nullptr, 0, /*stream=*/1);
+  EXPECT_EQ(status.message(), "launch: " + device.properties().name +
+                                  " has no streams: pass stream 0");
+  EXPECT_TRUE(device.synchronize());
 }
 
 TEST(Launch, InvalidKernelsAreRefusedWithTheCallNamed) {

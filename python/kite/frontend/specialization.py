@@ -45,8 +45,11 @@ def constexpr_params(fn) -> set:
     return {n for n, p in params.items() if is_constexpr_annotation(p.annotation)}
 
 
-def pointer_dtype_of(arg):
-    """(element dtype, address) of an array-like argument, or None."""
+def pointer_dtype_of(arg, name: str = ""):
+    """(element dtype, address) of an array-like argument, or None: a
+    kite.Tensor, a numpy array, or another library's array
+    (runtime/external.py: __cuda_array_interface__ or DLPack)."""
+    from ..runtime.external import external_array
     from ..tensor import Tensor
     if isinstance(arg, Tensor):
         return arg.dtype, arg.data_ptr()
@@ -56,6 +59,11 @@ def pointer_dtype_of(arg):
         if arr.ndim == 0:
             return None
         return dt.from_numpy_dtype(arr.dtype), arr.ctypes.data
+    if isinstance(arg, (bool, int, float, str, bytes)):
+        return None
+    external = external_array(arg, name)
+    if external is not None:
+        return external.dtype, external.pointer
     return None
 
 
@@ -75,13 +83,14 @@ def runtime_type(name: str, value):
         raise TypeError(f"argument '{name}' = {value} does not fit in 64 bits")
     if isinstance(value, float):
         return dt.float32, False
-    found = pointer_dtype_of(value)
+    found = pointer_dtype_of(value, name)
     if found is not None:
         elem, address = found
         return dt.pointer_type(elem), address % 16 == 0
     raise TypeError(f"argument '{name}' of Python type {type(value).__name__} cannot be "
                     "passed to a kernel (pass an array, a kite.Tensor, a number, or a "
-                    "kite dtype standing for one)")
+                    "kite dtype standing for one; arrays of other libraries need "
+                    "__cuda_array_interface__ or __dlpack__)")
 
 
 def call_arguments(specs, values):

@@ -28,10 +28,16 @@ def grid_size(grid, meta) -> tuple:
 
 
 def _storage(value) -> np.ndarray:
-    """The array a pointer argument points into (devices were checked before)."""
+    """The array a pointer argument points into (devices were checked before);
+    host arrays of other libraries (a CPU torch tensor) are viewed through
+    DLPack, so that stores reach them."""
     if isinstance(value, Tensor):
         return value.host_storage()
-    return value if isinstance(value, np.ndarray) else np.asarray(value)
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "__dlpack__"):
+        return np.from_dlpack(value)
+    return np.asarray(value)
 
 
 def launch(kernel, grid, specs, values, kwargs):

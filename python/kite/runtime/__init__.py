@@ -1,5 +1,6 @@
 """Devices and their memory (DESIGN.md §7): which devices exist, the default
-one, and the Vulkan device wrapper behind ``kite.Tensor``."""
-from .registry import INTERPRETER, default_device, devices, resolve_device, vulkan_device
+one, and the CUDA and Vulkan device wrappers behind ``kite.Tensor``."""
+from .registry import INTERPRETER, default_device, device, devices, resolve_device, vulkan_device
 
-__all__ = ["INTERPRETER", "default_device", "devices", "resolve_device", "vulkan_device"]
+__all__ = ["INTERPRETER", "default_device", "device", "devices", "resolve_device",
+           "vulkan_device"]

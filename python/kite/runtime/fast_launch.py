@@ -5,8 +5,9 @@ Each kernel gets a binder generated from its signature (a plain Python
 function with the same parameters, so Python itself binds the call) and a
 map from a *launch key* to a ready launcher. The key is computed from the
 bound values with cheap type tests and holds everything the slow path's
-decisions depend on: each runtime argument's kind (tensor dtype and device,
-16-byte alignment; integer width and divisibility by 16; float; bool), each
+decisions depend on: each runtime argument's kind (a kite or PyTorch
+tensor's dtype, device and 16-byte alignment; integer width and
+divisibility by 16; float; bool), each
 constexpr's value, the compile options, the compile-time globals the kernel
 reads, and ``KITE_DEVICE``. Two launches with one key therefore specialise,
 check and compile identically, so the first one (the slow path) stores its
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import os
-import struct
+import sys
 from typing import Callable, Optional
 
 from ..frontend import cache_key
@@ -55,9 +56,25 @@ def _runtime_keys() -> dict:
     return _RUNTIME_KEYS
 
 
+def _torch_key(value):
+    # The slow path maps a torch dtype to one kite type, and checks the
+    # device: equal dtype and device, equal decisions.
+    return ("torch", value.dtype, value.device, value.data_ptr() & 15 == 0)
+
+
+def _late_keyer(kind):
+    """A keyer for a type first seen now: PyTorch's tensors (torch may be
+    imported after the first launch); None for the rest."""
+    torch = sys.modules.get("torch")
+    if torch is not None and issubclass(kind, torch.Tensor):
+        _RUNTIME_KEYS[kind] = _torch_key
+        return _torch_key
+    return None
+
+
 def runtime_key(value):
     """The launch-key part of a runtime argument, or None (take the slow path)."""
-    keyer = (_RUNTIME_KEYS or _runtime_keys()).get(type(value))
+    keyer = (_RUNTIME_KEYS or _runtime_keys()).get(type(value)) or _late_keyer(type(value))
     return keyer(value) if keyer is not None else None
 
 
@@ -130,7 +147,8 @@ class FastPath:
         parts = []
         keyers = _RUNTIME_KEYS or _runtime_keys()
         for is_constexpr, value in zip(self.is_constexpr, values):
-            keyer = None if is_constexpr else keyers.get(type(value))
+            keyer = None if is_constexpr else (keyers.get(type(value))
+                                               or _late_keyer(type(value)))
             part = keyer(value) if keyer is not None else (
                 constexpr_key(value) if is_constexpr or value is None else None)
             if part is None:
@@ -143,21 +161,3 @@ class FastPath:
             return None, None
         return (tuple(parts), given, cache_key.global_values(self.kernel),
                 os.environ.get("KITE_DEVICE", "")), values
-
-
-def argument_struct(specs) -> tuple:
-    """(struct.Struct packing the runtime arguments as pack_arguments does,
-    their indexes among all arguments, which of those are pointers)."""
-    from .packing import _format
-    fmt, offset, indexes, pointers = "<", 0, [], []
-    for i, spec in enumerate(specs):
-        if spec.is_constexpr:
-            continue
-        code = _format(spec.type)
-        size = struct.calcsize("<" + code)
-        pad = -offset % size
-        fmt += "x" * pad + code
-        offset += pad + size
-        indexes.append(i)
-        pointers.append(spec.type.is_ptr())
-    return struct.Struct(fmt), tuple(indexes), tuple(pointers)

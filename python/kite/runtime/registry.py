@@ -1,6 +1,7 @@
-"""Device names: ``vulkan:N`` (a Vulkan physical device, lavapipe included)
-and ``interpreter`` (numpy, no compilation). ``cuda:N`` joins them with the
-NVIDIA backend."""
+"""Device names: ``cuda:N`` (a CUDA device, through the driver API),
+``vulkan:N`` (a Vulkan physical device, lavapipe included) and
+``interpreter`` (numpy, no compilation); ``device(name)`` is the process-wide
+runtime object of a CUDA or Vulkan device."""
 from __future__ import annotations
 
 import functools
@@ -10,8 +11,9 @@ INTERPRETER = "interpreter"
 
 
 @functools.lru_cache(maxsize=None)
-def _vulkan_names() -> tuple:
-    """The usable Vulkan devices, in the loader's order (listed once per process)."""
+def _device_names() -> tuple:
+    """The usable CUDA and Vulkan devices, CUDA first, each in its driver's
+    order (listed once per process)."""
     try:
         from .. import _C
     except ImportError:  # the frontend without libkite: the interpreter only
@@ -19,9 +21,14 @@ def _vulkan_names() -> tuple:
     return tuple(p.name for p in _C.list_devices() if not p.unsupported_reason)
 
 
+def _names_of(backend: str) -> tuple:
+    return tuple(n for n in _device_names() if n.startswith(backend + ":"))
+
+
 def devices() -> list:
-    """Every device kernels can be given tensors on, in order of preference."""
-    return list(_vulkan_names()) + [INTERPRETER]
+    """Every device kernels can be given tensors on, in order of preference:
+    CUDA devices, Vulkan devices, the interpreter."""
+    return list(_device_names()) + [INTERPRETER]
 
 
 def default_device() -> str:
@@ -29,20 +36,21 @@ def default_device() -> str:
     override = os.environ.get("KITE_DEVICE", "")
     if override:
         return resolve_device(override, "KITE_DEVICE")
-    # DESIGN.md §7: the first CUDA device (with the NVIDIA backend), else the
-    # first Vulkan device, else the interpreter.
+    # DESIGN.md §7: the first CUDA device, else the first Vulkan device, else
+    # the interpreter.
     return devices()[0]
 
 
 def resolve_device(device, what: str = "device") -> str:
-    """The canonical name of ``device`` (None: the default; "vulkan": the first
-    Vulkan device); ValueError for a device this process does not have."""
+    """The canonical name of ``device`` (None: the default; "cuda" and
+    "vulkan": the first device of that backend); ValueError for a device this
+    process does not have."""
     if device is None:
         return default_device()
     name = str(device)
     available = devices()
-    if name == "vulkan" and _vulkan_names():
-        return _vulkan_names()[0]
+    if name in ("cuda", "vulkan") and _names_of(name):
+        return _names_of(name)[0]
     if name not in available:
         raise ValueError(f"unknown or unavailable {what} '{name}'; this build has: "
                          f"{', '.join(available)}")
@@ -50,7 +58,27 @@ def resolve_device(device, what: str = "device") -> str:
 
 
 @functools.lru_cache(maxsize=None)
+def device(name: str):
+    """The process-wide ``CudaDevice`` or ``VulkanDevice`` for ``cuda:N`` or
+    ``vulkan:N`` ("cuda", "vulkan": the first one), opened on first use.
+    Cached by the name given, since every launch asks."""
+    return _open(resolve_device(name))
+
+
+@functools.lru_cache(maxsize=None)
+def _open(name: str):
+    if name.startswith("cuda:"):
+        from .cuda import CudaDevice
+        return CudaDevice(name)
+    if name.startswith("vulkan:"):
+        from .vulkan import VulkanDevice
+        return VulkanDevice(name)
+    raise ValueError(f"'{name}' has no device memory (the interpreter uses numpy arrays)")
+
+
 def vulkan_device(name: str):
-    """The process-wide ``VulkanDevice`` for ``vulkan:N`` (opened on first use)."""
-    from .vulkan import VulkanDevice
-    return VulkanDevice(resolve_device(name))
+    """The process-wide ``VulkanDevice`` for ``vulkan:N``."""
+    found = device(name)
+    if not found.name.startswith("vulkan:"):
+        raise ValueError(f"'{name}' is not a Vulkan device")
+    return found

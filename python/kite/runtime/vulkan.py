@@ -43,8 +43,6 @@ class VulkanDevice:
     def zero(self, buffer) -> None:
         self._device.fill(buffer, 0)
 
-
-
     # -- kernels ----------------------------------------------------------
     def emitter_options(self) -> dict:
         """What the SPIR-V emitter may use on this device."""
@@ -63,7 +61,21 @@ class VulkanDevice:
                                         argument_passing=_C.ArgumentPassing.BUFFER)
 
     def launch(self, kernel, grid: tuple, args: bytes) -> None:
+        """Runs ``grid`` workgroups and waits for them."""
         self._device.launch(kernel, grid, args)
+
+    def synchronize(self) -> None:
+        """Nothing to wait for: every operation waited already."""
+
+    # -- compiled kernels (compiler.CompiledKernel) -------------------------
+    def launcher(self, compiled):
+        """``submit(grid, values)`` for a CompiledKernel: its pipeline loaded
+        once, its arguments packed by a precomputed layout."""
+        from .packing import make_packer
+        threads = compiled.options["num_warps"] * compiled.target.threads_per_warp
+        kernel = self.load_kernel(compiled.binary, compiled.name, threads)
+        pack, launch = make_packer(compiled.specs), self._device.launch
+        return lambda grid, values: launch(kernel, grid, pack(values))
 
     def __repr__(self) -> str:
         return f"<kite VulkanDevice {self.name}: {self.properties.device_name}>"

@@ -1,0 +1,106 @@
+"""A CUDA device as kite tensors and compiled kernels use it: memory in the
+device's primary context (shared with PyTorch and CuPy), copies to and from
+numpy arrays, PTX or cubin kernels launched asynchronously on a stream, and
+the identity of the exact device and driver for the JIT cache key
+(docs/runtime.md, docs/cuda-abi.md)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _C
+
+_FORMATS = {"ptx": _C.KernelFormat.PTX, "cubin": _C.KernelFormat.CUBIN}
+
+
+class CudaDevice:
+    def __init__(self, name: str):
+        self.name = name
+        self._device = _C.Device.open(name)
+        self.properties = self._device.properties
+
+    @property
+    def arch(self) -> str:
+        """The compute capability as an architecture: ``"sm_90"``."""
+        return str(self.properties.arch)
+
+    @property
+    def subgroup_size(self) -> int:
+        return int(self.properties.subgroup_size)
+
+    def target_identity(self) -> str:
+        """What distinguishes this device's code from another's in cache keys:
+        the architecture and, since the driver compiles PTX further, the
+        device UUID and the driver's version."""
+        p = self.properties
+        return (f"cuda device={p.device_name} arch={p.arch} uuid={p.uuid} "
+                f"driver_version={p.driver_version}")
+
+    # -- memory -----------------------------------------------------------
+    def allocate(self, nbytes: int) -> "_C.Buffer":
+        # Whole 32-bit words, at least one, as on Vulkan: zero() is one
+        # cuMemsetD32 and an empty tensor still has an address.
+        return self._device.allocate(max(4, (nbytes + 3) // 4 * 4))
+
+    def upload(self, buffer, array: np.ndarray) -> None:
+        if array.nbytes:
+            self._device.upload(buffer, np.ascontiguousarray(array))
+
+    def download(self, buffer, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        out = np.empty(shape, dtype)
+        if out.nbytes:
+            self._device.download_into(buffer, out)
+        return out
+
+    def zero(self, buffer) -> None:
+        self._device.fill(buffer, 0)
+
+    # -- kernels ----------------------------------------------------------
+    def load_kernel(self, image, entry: str, num_threads: int, format: str = "ptx",
+                    arg_sizes=(), shared_bytes: int = 0):
+        """Loads PTX text (``format="ptx"``) or a cubin (``"cubin"``) whose
+        kernel ``entry`` runs ``num_threads`` threads per block and takes
+        parameters of ``arg_sizes`` bytes (runtime/packing.py)."""
+        if format not in _FORMATS:
+            raise ValueError(f"format must be 'ptx' or 'cubin', not {format!r}")
+        return self._device.load_kernel(image, entry_point=entry,
+                                        local_size=(num_threads, 1, 1),
+                                        format=_FORMATS[format],
+                                        arg_sizes=list(arg_sizes),
+                                        dynamic_shared_bytes=shared_bytes)
+
+    def launch(self, kernel, grid: tuple, args: bytes, stream: int = 0) -> None:
+        """Queues ``grid`` blocks on ``stream`` (a CUstream as an int; 0 is the
+        legacy default stream) and returns without waiting."""
+        self._device.launch(kernel, grid, args, stream)
+
+    def synchronize(self) -> None:
+        """Waits for every launch on the device."""
+        self._device.synchronize()
+
+    # -- compiled kernels (compiler.CompiledKernel) -------------------------
+    def launcher(self, compiled):
+        """``submit(grid, values)`` for a CompiledKernel: its cubin when ptxas
+        made one, else its PTX (which the driver compiles for this device),
+        loaded once with the dynamic shared memory it needs; launches are
+        queued on the current stream (PyTorch's when a torch tensor is among
+        the arguments, else the default one)."""
+        from .arguments import launch_stream
+        from .packing import argument_sizes, make_packer
+        threads = compiled.options["num_warps"] * compiled.target.threads_per_warp
+        if compiled.binary:
+            image, format = compiled.binary, "cubin"
+        else:
+            image, format = compiled.asm["ptx"], "ptx"
+        kernel = self.load_kernel(image, compiled.name, threads, format,
+                                  argument_sizes(compiled.specs),
+                                  int(compiled.metadata.get("shared", 0)))
+        pack, launch, device = make_packer(compiled.specs), self._device.launch, self.name
+
+        def submit(grid, values):
+            keep: list = []  # DLPack capsules, alive until the launch is queued
+            args = pack(values, keep)
+            launch(kernel, grid, args, launch_stream(values, device))
+        return submit
+
+    def __repr__(self) -> str:
+        return f"<kite CudaDevice {self.name}: {self.properties.device_name} ({self.arch})>"
