@@ -346,21 +346,48 @@ def test_dlpack_arrays_are_passed_by_pointer_and_host_ones_refused():
         launch_device(specs, [on_cpu] + values[1:], target="cuda:0")
 
 
+@kite.kernel
+def row_sum(x_ptr, out_ptr, BLOCK: kl.constexpr):
+    x = kl.load(x_ptr + kl.arange(0, BLOCK))
+    kl.store(out_ptr, kl.sum(x, axis=0))
+
+
+@with_driver()
+def test_a_launch_gives_the_kernel_the_shared_memory_it_needs():
+    # A sum over 4 warps combines their partials in shared memory, which the
+    # NVPTX emitter makes dynamic: the launch passes its size.
+    x = kite.zeros(4096, kl.float32, device="cuda:0")
+    out = kite.zeros(1, kl.float32, device="cuda:0")
+    fake_clear()
+    row_sum[(1,)](x, out, BLOCK=4096, num_warps=4)
+    compiled = row_sum.compile(x, out, BLOCK=4096, num_warps=4, target="cuda:0")
+    assert compiled.metadata["shared"] > 0
+    (launch,) = fake_calls("cuLaunchKernel")
+    assert launch["shared"] == compiled.metadata["shared"]
+
+
 @with_driver()
 def test_a_torch_tensor_puts_the_launch_on_torchs_current_stream():
     asked = []
     torch = types.ModuleType("torch")
+    # What Kite reads: the raw current stream, else the stream object.
+    torch._C = types.SimpleNamespace(
+        _cuda_getCurrentRawStream=lambda index: asked.append(("raw", index)) or 0xbeef)
     torch.cuda = types.SimpleNamespace(
-        current_stream=lambda index: asked.append(index) or types.SimpleNamespace(
-            cuda_stream=0xbeef))
+        current_stream=lambda index: asked.append(("object", index)) or types.SimpleNamespace(
+            cuda_stream=0xcafe))
+    torch.Tensor = type("Tensor", (CudaArray,), {"__module__": "torch"})
     sys.modules["torch"] = torch
-    TorchTensor = type("Tensor", (CudaArray,), {"__module__": "torch"})
     compiled = compiled_for_cuda()
     memory = kite.zeros(128, kl.float32, device="cuda:0")
-    x = TorchTensor(memory.data_ptr(), device=0)
+    x = torch.Tensor(memory.data_ptr(), device=0)
     compiled.launch((1,), [x, memory, 128, 0, 1.0, False, 0.0, 128])
     assert fake_calls("cuLaunchKernel")[-1]["stream"] == 0xbeef
-    assert asked == [0]
+    assert asked == [("raw", 0)]
+    del torch._C._cuda_getCurrentRawStream
+    compiled.launch((1,), [x, memory, 128, 0, 1.0, False, 0.0, 128])
+    assert fake_calls("cuLaunchKernel")[-1]["stream"] == 0xcafe
+    assert asked == [("raw", 0), ("object", 0)]
     compiled.launch((1,), [memory, memory, 128, 0, 1.0, False, 0.0, 128])
     assert fake_calls("cuLaunchKernel")[-1]["stream"] == 0
 
