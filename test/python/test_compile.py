@@ -54,11 +54,12 @@ def test_generic_targets_compile_without_a_device():
                        target="generic").metadata["threads_per_warp"] == 32
 
 
-def test_the_default_target_is_the_first_vulkan_device_else_generic(monkeypatch):
+def test_the_default_target_is_the_first_gpu_else_generic(monkeypatch):
+    # DESIGN §7: the first CUDA device, else the first Vulkan device.
     monkeypatch.delenv("KITE_DEVICE", raising=False)
-    vulkan = [d for d in kite.devices() if d.startswith("vulkan:")]
+    gpus = [d for d in kite.devices() if d.startswith(("cuda:", "vulkan:"))]
     compiled = add.compile(F32, F32, F32, kl.int32, BLOCK=64)
-    assert compiled.metadata["target"] == (vulkan[0] if vulkan else "generic:subgroup=32")
+    assert compiled.metadata["target"] == (gpus[0] if gpus else "generic:subgroup=32")
 
 
 @pytest.mark.parametrize("target, message", [
