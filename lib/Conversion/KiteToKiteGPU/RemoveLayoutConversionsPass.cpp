@@ -7,6 +7,12 @@
 // conversion was their only use. A value with other uses is rebuilt only if
 // that adds no conversion.
 //
+// Conversely, a loaded value converted to another layout keeps the load's
+// layout (chosen by kitegpu-coalesce for its memory accesses) when all that
+// uses it can compute in it: element-wise ops, reductions to scalars, and
+// further conversions (softmax: load, max, subtract, exp, sum, divide,
+// store, all in the load's layout, with no conversion left).
+//
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
@@ -15,7 +21,11 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <functional>
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::kitegpu {
@@ -129,12 +139,162 @@ struct MoveConvertUp : OpRewritePattern<ConvertLayoutOp> {
   }
 };
 
+/// Whether `value` is as cheap in `layout`: built from splats, ranges,
+/// constants and conversions from `layout` by element-wise ops.
+bool cheapIn(Value value, Attribute layout, int depth) {
+  if (!getLayout(value.getType()))
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return false;
+  if (auto convert = dyn_cast<ConvertLayoutOp>(def))
+    return getLayout(convert.getSrc().getType()) == layout;
+  if (isCheapSource(def))
+    return true;
+  if (depth == 0 || !isMovable(def) ||
+      isa<kite::BroadcastOp, kite::ExpandDimsOp>(def))
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value operand) {
+    return cheapIn(operand, layout, depth - 1);
+  });
+}
+
+/// The ops downstream of `root` (a convert_layout of a load), in program
+/// order, if all of them can compute in the load's layout: element-wise ops
+/// of one shape, reductions to scalars, and conversions, where the slice
+/// ends. Their other tensor operands must be as cheap in that layout
+/// (cheapIn).
+std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
+                                                     Attribute layout) {
+  llvm::SetVector<Operation *> slice;
+  llvm::DenseSet<Value> values{root.getResult()};
+  SmallVector<Value> work{root.getResult()};
+  auto shape = cast<RankedTensorType>(root.getType()).getShape();
+  while (!work.empty()) {
+    Value value = work.pop_back_val();
+    for (Operation *user : value.getUsers()) {
+      if (slice.contains(user))
+        continue;
+      if (slice.size() >= 64)
+        return std::nullopt;
+      if (isa<ConvertLayoutOp>(user)) {
+        slice.insert(user);
+        continue;
+      }
+      if (auto reduce = dyn_cast<kite::ReduceOp>(user)) {
+        if (llvm::any_of(reduce.getResultTypes(),
+                         [](Type t) { return isa<RankedTensorType>(t); }))
+          return std::nullopt;
+        slice.insert(user);
+        continue;
+      }
+      auto type = user->getNumResults() == 1
+                      ? dyn_cast<RankedTensorType>(user->getResult(0).getType())
+                      : RankedTensorType();
+      if (!isMovable(user) || isa<kite::BroadcastOp, kite::ExpandDimsOp>(user) ||
+          !type || type.getShape() != shape)
+        return std::nullopt;
+      slice.insert(user);
+      values.insert(user->getResult(0));
+      work.push_back(user->getResult(0));
+    }
+  }
+  for (Operation *op : slice) {
+    if (isa<ConvertLayoutOp>(op))
+      continue;
+    for (Value operand : op->getOperands()) {
+      if (!values.contains(operand) && !cheapIn(operand, layout, kMaxDepth))
+        return std::nullopt;
+    }
+  }
+  // Program order (definitions before uses).
+  SmallVector<Operation *> ordered;
+  root->getParentOfType<FunctionOpInterface>()->walk<WalkOrder::PreOrder>(
+      [&](Operation *op) {
+        if (slice.contains(op))
+          ordered.push_back(op);
+      });
+  return ordered;
+}
+
+/// convert(load) whose users can all compute in the load's layout: they do,
+/// and the conversion goes (see the file comment).
+struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvertLayoutOp convert,
+                                PatternRewriter &rewriter) const override {
+    if (!convert.getSrc().getDefiningOp<kite::LoadOp>())
+      return failure();
+    Attribute layout = getLayout(convert.getSrc().getType());
+    std::optional<SmallVector<Operation *>> slice = forwardSlice(convert, layout);
+    if (!slice)
+      return failure();
+    IRMapping mapping;
+    mapping.map(convert.getResult(), convert.getSrc());
+    // An operand outside the slice, rebuilt in `layout` (cheapIn) before
+    // `user`; each value once.
+    std::function<Value(Value, Operation *)> operandFor =
+        [&](Value operand, Operation *user) -> Value {
+      if (mapping.contains(operand) || !getLayout(operand.getType()))
+        return mapping.lookupOrDefault(operand);
+      Operation *def = operand.getDefiningOp();
+      if (auto from = dyn_cast<ConvertLayoutOp>(def))
+        return from.getSrc();
+      IRMapping local;
+      for (Value inner : def->getOperands())
+        local.map(inner, operandFor(inner, user));
+      rewriter.setInsertionPoint(user);
+      Operation *copy = rewriter.clone(*def, local);
+      copy->getResult(0).setType(withLayout(operand.getType(), layout));
+      if (auto constant = dyn_cast<arith::ConstantOp>(copy)) {
+        auto dense = cast<DenseElementsAttr>(constant.getValue());
+        constant.setValueAttr(dense.reshape(
+            cast<ShapedType>(copy->getResult(0).getType())));
+      }
+      mapping.map(operand, copy->getResult(0));
+      return copy->getResult(0);
+    };
+    SmallVector<Operation *> dead;
+    for (Operation *op : *slice) {
+      if (auto terminal = dyn_cast<ConvertLayoutOp>(op)) {
+        Value src = mapping.lookup(terminal.getSrc());
+        rewriter.setInsertionPoint(terminal);
+        Value replacement =
+            src.getType() == terminal.getType()
+                ? src
+                : ConvertLayoutOp::create(rewriter, terminal.getLoc(),
+                                          terminal.getType(), src)
+                      .getResult();
+        rewriter.replaceOp(terminal, replacement);
+        continue;
+      }
+      IRMapping local;
+      for (Value operand : op->getOperands())
+        local.map(operand, operandFor(operand, op));
+      rewriter.setInsertionPoint(op);
+      Operation *copy = rewriter.clone(*op, local);
+      if (isa<kite::ReduceOp>(op)) {
+        rewriter.replaceOp(op, copy->getResults());
+        continue;
+      }
+      copy->getResult(0).setType(withLayout(op->getResult(0).getType(), layout));
+      mapping.map(op->getResult(0), copy->getResult(0));
+      dead.push_back(op);
+    }
+    for (Operation *op : llvm::reverse(dead))
+      rewriter.eraseOp(op);
+    rewriter.eraseOp(convert);
+    return success();
+  }
+};
+
 struct RemoveLayoutConversionsPass
     : mlir::kitegpu::impl::KiteGPURemoveLayoutConversionsBase<
           RemoveLayoutConversionsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RebuildCheapSource, MoveConvertUp>(&getContext());
+    patterns.add<RebuildCheapSource, MoveConvertUp, KeepLoadLayout>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       getOperation().emitError(
           "kitegpu-remove-layout-conversions did not converge");

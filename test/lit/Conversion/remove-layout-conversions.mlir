@@ -104,3 +104,66 @@ func.func @shared_value(%a: tensor<1024xf32, #v>, %b: tensor<1024xf32, #v>) -> (
   %sv = kitegpu.convert_layout %s : tensor<1024xf32, #d> -> tensor<1024xf32, #v>
   return %s, %sv : tensor<1024xf32, #d>, tensor<1024xf32, #v>
 }
+
+// -----
+
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+
+// A softmax: loaded in #v, reduced and computed in #d, stored in #v. The
+// reductions, element-wise ops and the mask (built from a range) take the
+// load's layout, and no conversion is left.
+// CHECK-LABEL: func.func @softmax_keeps_the_load_layout
+// CHECK-NOT: kitegpu.convert_layout
+// CHECK: %[[X:.*]] = kite.load %{{.*}} : tensor<512x!kite.ptr<f32>, #[[V:blocked.*]]>
+// CHECK: kite.reduce(%[[X]]) axis = 0 : (tensor<512xf32, #[[V]]>) -> f32
+// CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : tensor<512xi1, #[[V]]>, tensor<512xf32, #[[V]]>
+// CHECK: math.exp %{{.*}} : tensor<512xf32, #[[V]]>
+// CHECK: kite.reduce(%{{.*}}) axis = 0 : (tensor<512xf32, #[[V]]>) -> f32
+// CHECK: kite.store %{{.*}}, %{{.*}} : tensor<512x!kite.ptr<f32>, #[[V]]>
+func.func @softmax_keeps_the_load_layout(%p: tensor<512x!kite.ptr<f32>, #v>, %n: i32) {
+  %x = kite.load %p : tensor<512x!kite.ptr<f32>, #v>
+  %xd = kitegpu.convert_layout %x : tensor<512xf32, #v> -> tensor<512xf32, #d>
+  %m = kite.reduce(%xd) axis = 0 : (tensor<512xf32, #d>) -> f32 {
+  ^bb0(%a: f32, %b: f32):
+    %c = arith.maximumf %a, %b : f32
+    kite.reduce.return %c : f32
+  }
+  %ms = kite.splat %m : f32 -> tensor<512xf32, #d>
+  %r = kite.make_range 0 to 512 : tensor<512xi32, #d>
+  %ns = kite.splat %n : i32 -> tensor<512xi32, #d>
+  %mask = arith.cmpi slt, %r, %ns : tensor<512xi32, #d>
+  %sub = arith.subf %xd, %ms : tensor<512xf32, #d>
+  %zero = arith.constant dense<0.0> : tensor<512xf32, #d>
+  %sel = arith.select %mask, %sub, %zero : tensor<512xi1, #d>, tensor<512xf32, #d>
+  %e = math.exp %sel : tensor<512xf32, #d>
+  %s = kite.reduce(%e) axis = 0 : (tensor<512xf32, #d>) -> f32 {
+  ^bb0(%a: f32, %b: f32):
+    %c = arith.addf %a, %b : f32
+    kite.reduce.return %c : f32
+  }
+  %ss = kite.splat %s : f32 -> tensor<512xf32, #d>
+  %y = arith.divf %e, %ss : tensor<512xf32, #d>
+  %yv = kitegpu.convert_layout %y : tensor<512xf32, #d> -> tensor<512xf32, #v>
+  kite.store %p, %yv : tensor<512x!kite.ptr<f32>, #v>
+  return
+}
+
+// -----
+
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+
+// A use that cannot take the load's layout (a scan) keeps the conversion.
+// CHECK-LABEL: func.func @a_scan_keeps_the_conversion
+// CHECK: kitegpu.convert_layout
+func.func @a_scan_keeps_the_conversion(%p: tensor<512x!kite.ptr<f32>, #v>) -> tensor<512xf32, #d> {
+  %x = kite.load %p : tensor<512x!kite.ptr<f32>, #v>
+  %xd = kitegpu.convert_layout %x : tensor<512xf32, #v> -> tensor<512xf32, #d>
+  %c = kite.scan(%xd) axis = 0 : (tensor<512xf32, #d>) -> tensor<512xf32, #d> {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %a, %b : f32
+    kite.scan.return %s : f32
+  }
+  return %c : tensor<512xf32, #d>
+}

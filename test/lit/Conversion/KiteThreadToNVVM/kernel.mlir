@@ -5,7 +5,7 @@
 // RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm | FileCheck %s
 
 // CHECK-LABEL: llvm.func @abi(%arg0: i64, %arg1: f32, %arg2: i32)
-// CHECK-SAME: attributes {nvvm.kernel, nvvm.reqntid = array<i32: 64, 1, 1>}
+// CHECK-SAME: attributes {nvvm.kernel, nvvm.minctasm = 1 : i32, nvvm.reqntid = array<i32: 64, 1, 1>}
 // CHECK-DAG: nvvm.read.ptx.sreg.ctaid.y : i32
 // CHECK-DAG: nvvm.read.ptx.sreg.nctaid.x : i32
 // CHECK: %[[P:.*]] = llvm.inttoptr %arg0 : i64 to !llvm.ptr<1>
