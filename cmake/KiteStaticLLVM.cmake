@@ -9,8 +9,9 @@
 
 # MLIR libraries Kite uses directly, by concern.
 set(KITE_STATIC_MLIR_ROOTS
-  # Core IR, parsing, passes, rewriting.
-  MLIRIR MLIRSupport MLIRParser MLIRPass MLIRTransforms MLIRTransformUtils
+  # Core IR, interfaces, parsing, passes, rewriting.
+  MLIRIR MLIRSupport MLIRBytecodeOpInterface MLIRFunctionInterfaces
+  MLIRSideEffectInterfaces MLIRParser MLIRPass MLIRTransforms MLIRTransformUtils
   # Upstream dialects of Kite's pipelines.
   MLIRArithDialect MLIRControlFlowDialect MLIRFuncDialect
   MLIRFuncInlinerExtension MLIRGPUDialect MLIRLLVMDialect MLIRNVVMDialect
@@ -23,7 +24,7 @@ set(KITE_STATIC_MLIR_ROOTS
   MLIRVectorToLLVM MLIRReconcileUnrealizedCasts MLIRSCFToControlFlow
   # Thread-level IR to SPIR-V (backends/spirv/emitter).
   MLIRArithToSPIRV MLIRFuncToSPIRV MLIRGPUToSPIRV MLIRMathToSPIRV
-  MLIRMemRefToSPIRV MLIRSCFToSPIRV MLIRUBToSPIRV
+  MLIRMemRefToSPIRV MLIRSCFToSPIRV MLIRUBToSPIRV MLIRVectorToSPIRV
   # LLVM IR export (for PTX) and SPIR-V serialization.
   MLIRBuiltinToLLVMIRTranslation MLIRLLVMToLLVMIRTranslation
   MLIRNVVMToLLVMIRTranslation MLIRTargetLLVMIRExport MLIRSPIRVSerialization)

@@ -37,6 +37,7 @@ PYBIND11=$($PY -c 'import os, pybind11; print(os.path.dirname(pybind11.__file__)
 echo "== pybind11 $($PY -m pybind11 --version) from $PYBIND11"
 mkdir -p "$BUNDLE/pybind11"
 cp -r "$PYBIND11/include" "$PYBIND11/share" "$BUNDLE/pybind11/"
+find "$BUNDLE/pybind11" -name __pycache__ -prune -exec rm -rf {} +
 cp scripts/gpu_bundle/build_binding.sh "$BUNDLE/"
 
 if [ "${KITE_BUNDLE_XZ:-1}" != 0 ]; then
