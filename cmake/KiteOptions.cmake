@@ -9,14 +9,26 @@ target_include_directories(kite_compiler_options INTERFACE
 target_compile_options(kite_compiler_options INTERFACE
   -fno-rtti -fno-exceptions -Wall -Wno-unused-parameter)
 
-# The shared libMLIR.so (which links libLLVM.so): fast links and one copy of
-# LLVM per process. KITE_STATIC_LLVM will switch this to static components.
+# LLVM/MLIR for the compiler libraries. What a binary that contains them
+# links: the shared libMLIR.so (which links libLLVM.so), for fast links and one
+# copy of LLVM per process; or, with KITE_STATIC_LLVM, for libkite only (the
+# target property KITE_LINKS_STATIC_LLVM), the static archives of
+# cmake/KiteStaticLLVM.cmake. kite-opt and the tests of internals keep the
+# shared libraries in both builds. The objects compile the same either way.
 separate_arguments(KITE_LLVM_DEFINITIONS NATIVE_COMMAND "${LLVM_DEFINITIONS}")
 add_library(kite_mlir INTERFACE)
 target_include_directories(kite_mlir SYSTEM INTERFACE
   ${LLVM_INCLUDE_DIRS} ${MLIR_INCLUDE_DIRS})
 target_compile_options(kite_mlir INTERFACE ${KITE_LLVM_DEFINITIONS})
-target_link_libraries(kite_mlir INTERFACE MLIR LLVM)
+if(KITE_STATIC_LLVM)
+  include(KiteStaticLLVM)
+  set(_static "$<BOOL:$<TARGET_PROPERTY:KITE_LINKS_STATIC_LLVM>>")
+  target_link_libraries(kite_mlir INTERFACE
+    $<${_static}:kite_mlir_static>
+    $<$<NOT:${_static}>:MLIR> $<$<NOT:${_static}>:LLVM>)
+else()
+  target_link_libraries(kite_mlir INTERFACE MLIR LLVM)
+endif()
 
 # mlir_tablegen takes its -I paths from the directory's include directories.
 macro(kite_tablegen_includes)

@@ -2,7 +2,9 @@
 # Sets up a fresh machine, builds Kite, and runs all three test tiers:
 # lit + FileCheck on kite-opt, GoogleTest on the C++ API, pytest on the Python
 # frontend — and the numerics tier again on the first Vulkan device (lavapipe
-# on CPU-only machines) for num_warps 1, 2, 4 and 8.
+# on CPU-only machines) for num_warps 1, 2, 4 and 8; and kite._C built as a
+# project of its own against `cmake --install build` (docs/build.md). The
+# self-contained KITE_STATIC_LLVM build has its own script: test_static.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -23,3 +25,7 @@ for warps in 1 2 4 8; do
   KITE_TEST_DEVICE=$VULKAN KITE_TEST_NUM_WARPS=$warps \
     $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py -q
 done
+echo "== kite._C as a project of its own, against an installed libkite"
+rm -rf build/kite-install
+cmake --install build --prefix build/kite-install >/dev/null
+bash scripts/test_binding_standalone.sh build/kite-install test/python/test_compile.py
