@@ -33,7 +33,9 @@ set(KITE_STATIC_MLIR_ROOTS
 # MLIR's libraries use of LLVM (they list only the dylib).
 set(KITE_STATIC_LLVM_ROOTS
   LLVMNVPTXCodeGen LLVMNVPTXDesc LLVMNVPTXInfo LLVMPasses
-  LLVMCore LLVMSupport LLVMTargetParser LLVMFrontendOpenMP)
+  LLVMCore LLVMSupport LLVMTargetParser LLVMFrontendOpenMP
+  # libdevice: read as bitcode and linked into the module (Libdevice.cpp).
+  LLVMBitReader LLVMLinker)
 
 # kite_collect_static_archives(<out-var> <targets>...): the imported static
 # libraries <targets> need, as archive paths. Shared and system libraries in
