@@ -7,6 +7,7 @@
 #   include/kite/       the public headers
 #   lib/cmake/Kite/     KiteConfig.cmake (target kite::kite)
 #   pybind11/           pybind11's headers and CMake package
+#   wheels/             pytest and what it needs (pure Python), for the tests
 #   build_binding.sh    builds kite._C there, into python/kite
 # Carry dist/gpu-bundle with the work tree; on the GPU machine:
 #   bash dist/gpu-bundle/build_binding.sh
@@ -39,6 +40,10 @@ mkdir -p "$BUNDLE/pybind11"
 cp -r "$PYBIND11/include" "$PYBIND11/share" "$BUNDLE/pybind11/"
 find "$BUNDLE/pybind11" -name __pycache__ -prune -exec rm -rf {} +
 cp scripts/gpu_bundle/build_binding.sh "$BUNDLE/"
+# The GPU machine may lack pytest and has no network: bring it, as wheels
+# that scripts/gpu_session.sh installs (or puts on sys.path) there.
+$PY -m pip download --quiet --only-binary :all: --no-deps -d "$BUNDLE/wheels" \
+  pytest pluggy iniconfig packaging
 
 if [ "${KITE_BUNDLE_XZ:-1}" != 0 ]; then
   xz -T"${KITE_BUILD_JOBS:-2}" "$BUNDLE/lib/libkite.so"
