@@ -5,27 +5,17 @@ the identity of the exact device and driver for the JIT cache key
 (docs/runtime.md, docs/cuda-abi.md)."""
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _C
+from .device import Device
 
 _FORMATS = {"ptx": _C.KernelFormat.PTX, "cubin": _C.KernelFormat.CUBIN}
 
 
-class CudaDevice:
-    def __init__(self, name: str):
-        self.name = name
-        self._device = _C.Device.open(name)
-        self.properties = self._device.properties
-
+class CudaDevice(Device):
     @property
     def arch(self) -> str:
         """The compute capability as an architecture: ``"sm_90"``."""
         return str(self.properties.arch)
-
-    @property
-    def subgroup_size(self) -> int:
-        return int(self.properties.subgroup_size)
 
     def target_identity(self) -> str:
         """What distinguishes this device's code from another's in cache keys:
@@ -34,25 +24,6 @@ class CudaDevice:
         p = self.properties
         return (f"cuda device={p.device_name} arch={p.arch} uuid={p.uuid} "
                 f"driver_version={p.driver_version}")
-
-    # -- memory -----------------------------------------------------------
-    def allocate(self, nbytes: int) -> "_C.Buffer":
-        # Whole 32-bit words, at least one, as on Vulkan: zero() is one
-        # cuMemsetD32 and an empty tensor still has an address.
-        return self._device.allocate(max(4, (nbytes + 3) // 4 * 4))
-
-    def upload(self, buffer, array: np.ndarray) -> None:
-        if array.nbytes:
-            self._device.upload(buffer, np.ascontiguousarray(array))
-
-    def download(self, buffer, shape: tuple, dtype: np.dtype) -> np.ndarray:
-        out = np.empty(shape, dtype)
-        if out.nbytes:
-            self._device.download_into(buffer, out)
-        return out
-
-    def zero(self, buffer) -> None:
-        self._device.fill(buffer, 0)
 
     # -- kernels ----------------------------------------------------------
     def load_kernel(self, image, entry: str, num_threads: int, format: str = "ptx",

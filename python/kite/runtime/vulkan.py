@@ -3,45 +3,17 @@ addresses, copies to and from numpy arrays, and the identity of the exact
 device and driver for the JIT cache key (docs/vulkan-abi.md)."""
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _C
+from .device import Device
 
 
-class VulkanDevice:
-    def __init__(self, name: str):
-        self.name = name
-        self._device = _C.Device.open(name)
-        self.properties = self._device.properties
-
-    @property
-    def subgroup_size(self) -> int:
-        return int(self.properties.subgroup_size)
-
+class VulkanDevice(Device):
     def target_identity(self) -> str:
         """What distinguishes this device's code from another's in cache keys:
         the device UUID and the driver, which compiles the SPIR-V further."""
         p = self.properties
         return (f"vulkan uuid={p.uuid} driver_version={p.driver_version} "
                 f"driver={p.driver_name} ({p.driver_info}) subgroup={p.subgroup_size}")
-
-    def allocate(self, nbytes: int) -> "_C.Buffer":
-        # Whole 32-bit words, at least one, so that fill() covers every byte and
-        # an empty tensor still has a valid address.
-        return self._device.allocate(max(4, (nbytes + 3) // 4 * 4))
-
-    def upload(self, buffer, array: np.ndarray) -> None:
-        if array.nbytes:
-            self._device.upload(buffer, np.ascontiguousarray(array))
-
-    def download(self, buffer, shape: tuple, dtype: np.dtype) -> np.ndarray:
-        out = np.empty(shape, dtype)
-        if out.nbytes:
-            self._device.download_into(buffer, out)
-        return out
-
-    def zero(self, buffer) -> None:
-        self._device.fill(buffer, 0)
 
     # -- kernels ----------------------------------------------------------
     def emitter_options(self) -> dict:
