@@ -7,7 +7,8 @@
 #     kite-opt (which keeps the shared LLVM);
 #  3. kite._C built from the bundle alone with LLVM's folder hidden, for each
 #     Python given in KITE_TEST_PYTHONS (default: python3), and the PTX,
-#     compile and kernel tests run with it, the kernels on Vulkan.
+#     compile and kernel tests run with it, the kernels on Vulkan, and the
+#     CUDA runtime's tests against the fake driver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build_gpu_bundle.sh
@@ -22,6 +23,8 @@ for python in ${KITE_TEST_PYTHONS:-python3}; do
   echo "== kite._C from dist/gpu-bundle for $python (LLVM hidden: $HIDE)"
   PYTHON=$python PYBIND11_DIR=$PWD/dist/gpu-bundle/pybind11/share/cmake/pybind11 \
     KITE_HIDE_LLVM=$HIDE KITE_TEST_DEVICE=vulkan:0 \
+    KITE_FAKE_CUDA_LIBRARY=$PWD/build-static/lib/libkite_fake_cuda.so \
     bash scripts/test_binding_standalone.sh dist/gpu-bundle \
-      test/python/test_ptx_emitter.py test/python/test_compile.py test/python/test_kernels.py
+      test/python/test_ptx_emitter.py test/python/test_compile.py test/python/test_kernels.py \
+      test/python/test_compile_cuda.py test/python/test_cuda_runtime.py
 done

@@ -24,7 +24,6 @@ import kite
 import kite.language as kl
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 STUB = "/usr/local/cuda/lib64/stubs/libcuda.so"
 
 
@@ -58,8 +57,11 @@ def with_driver(driver=None, **env):
                 pytest.skip(f"the CUDA toolkit's stub library {STUB} is not installed")
             child = dict(os.environ, KITE_LIBCUDA=path, **env)
             child.pop("KITE_DEVICE", None)
+            # The kite package this process imported (the tree's, or a copy
+            # with a binding built elsewhere).
+            package_root = os.path.dirname(os.path.dirname(os.path.abspath(kite.__file__)))
             child["PYTHONPATH"] = os.pathsep.join(
-                [os.path.join(ROOT, "python"), HERE, os.environ.get("PYTHONPATH", "")])
+                [package_root, HERE, os.environ.get("PYTHONPATH", "")])
             code = f"import test_cuda_runtime as t; t.{body.__name__}.__wrapped__()"
             run = subprocess.run([sys.executable, "-c", code], cwd=HERE, env=child,
                                  capture_output=True, text=True, timeout=300)
