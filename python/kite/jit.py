@@ -39,8 +39,9 @@ class KernelFunction(KiteFunction):
     ``kernel.compile(*args, **meta)`` compiles it without launching, and
     ``kernel.fn`` is the original Python function."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, do_not_specialize=()):
         super().__init__(fn)
+        self.do_not_specialize = _parameter_names(fn, do_not_specialize)
         self._trace_cache: dict = {}
         self._compiled: dict = {}  # specialisation key -> CompiledKernel (compiler.py)
         self._fast_path = None     # runtime/fast_launch.FastPath, made at the first launch
@@ -52,7 +53,7 @@ class KernelFunction(KiteFunction):
         raise TypeError(f"a kite kernel is launched with a grid: {self.__name__}[grid](...)")
 
     def specialize(self, args, kwargs):
-        return specialization.bind(self.fn, args, dict(kwargs))
+        return specialization.bind(self.fn, args, dict(kwargs), self.do_not_specialize)
 
     def trace(self, *args, debug_info: bool = False, stage: str = "kite", **kwargs) -> str:
         """The kite IR of this kernel for these arguments (arrays stand for
@@ -102,11 +103,30 @@ class KernelFunction(KiteFunction):
         return run(grid, values)
 
 
-def kernel(fn=None, **_options):
-    """Decorates a kernel function (``@kite.kernel``, like ``@triton.jit``)."""
+def kernel(fn=None, *, do_not_specialize=(), **_options):
+    """Decorates a kernel function (``@kite.kernel``, like ``@triton.jit``).
+    ``do_not_specialize`` names (or numbers) integer parameters that stay
+    runtime arguments when they are 1 (otherwise 1 is compiled in, as in
+    Triton)."""
     if fn is None:
-        return lambda f: KernelFunction(f)
-    return KernelFunction(fn)
+        return lambda f: KernelFunction(f, do_not_specialize)
+    return KernelFunction(fn, do_not_specialize)
+
+
+def _parameter_names(fn, chosen) -> frozenset:
+    """``do_not_specialize``'s names and indices as parameter names."""
+    import inspect
+    params = list(inspect.signature(fn).parameters)
+    names = set()
+    for item in chosen:
+        if isinstance(item, int) and 0 <= item < len(params):
+            names.add(params[item])
+        elif isinstance(item, str) and item in params:
+            names.add(item)
+        else:
+            raise TypeError(f"do_not_specialize of {fn.__name__}: {item!r} is not one of its "
+                            f"parameters ({', '.join(params)})")
+    return frozenset(names)
 
 
 def func(fn):

@@ -214,7 +214,7 @@ def test_static_loop_with_break_inside_a_runtime_if():
     out = kite.zeros(1, kl.float32)
     static_loop_with_break_inside_runtime_if[(1,)](out, 1)
     assert out.numpy()[0] == 2.0
-    ir = static_loop_with_break_inside_runtime_if.trace(F32, 1)
+    ir = static_loop_with_break_inside_runtime_if.trace(F32, kl.int32)
     assert "scf.if" in ir or "arith.select" in ir
 
 

@@ -100,8 +100,10 @@ def call_arguments(specs, values):
     return args, kwargs
 
 
-def bind(fn, args, kwargs):
-    """Splits a call into (argument specs, compile options, bound values)."""
+def bind(fn, args, kwargs, do_not_specialize=frozenset()):
+    """Splits a call into (argument specs, compile options, bound values).
+    As in Triton, an integer argument equal to 1 becomes a constexpr (a unit
+    stride then vectorises) unless its parameter is in ``do_not_specialize``."""
     options = {k: kwargs.pop(k) for k in list(kwargs) if k in COMPILE_OPTIONS}
     signature = inspect.signature(fn)
     try:
@@ -120,7 +122,8 @@ def bind(fn, args, kwargs):
         keyword_only = signature.parameters[name].kind == inspect.Parameter.KEYWORD_ONLY
         if isinstance(value, constexpr):
             value = value.value
-        if name in constexprs or value is None:
+        if name in constexprs or value is None or (
+                type(value) is int and value == 1 and name not in do_not_specialize):
             specs.append(ArgSpec(name, True, value, None, False, keyword_only))
         else:
             ty, div16 = runtime_type(name, value)

@@ -7,7 +7,7 @@ map from a *launch key* to a ready launcher. The key is computed from the
 bound values with cheap type tests and holds everything the slow path's
 decisions depend on: each runtime argument's kind (a kite or PyTorch
 tensor's dtype, device and 16-byte alignment; integer width and
-divisibility by 16; float; bool), each
+divisibility by 16, and whether it is 1; float; bool), each
 constexpr's value, the compile options, the compile-time globals the kernel
 reads, and ``KITE_DEVICE``. Two launches with one key therefore specialise,
 check and compile identically, so the first one (the slow path) stores its
@@ -29,6 +29,8 @@ _MISSING = object()  # an option the call did not pass
 
 
 def _int_key(value: int):
+    if value == 1:  # a constexpr, unless the parameter says otherwise
+        return ("i", 1)
     if -(2 ** 31) <= value < 2 ** 31:
         return ("i", 32, value % 16 == 0)
     if -(2 ** 63) <= value < 2 ** 63:
