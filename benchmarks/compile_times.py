@@ -4,6 +4,7 @@ where the cache state demands it. Prints a Markdown table; with --record,
 writes it to benchmarks/results/ with the machine, device and date.
 
     PYTHONPATH=python python3 benchmarks/compile_times.py [--target vulkan:0] [--record]
+    (--target cuda:sm_90 compiles for an architecture, ptxas included, with no GPU)
 """
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ start = time.perf_counter()
 from kite import _C
 from kite.frontend.cache_key import frontend_hash
 from kite.runtime import registry
-registry.vulkan_device(target)
+if target.split(":")[-1].isdigit():  # a device, not an architecture (cuda:sm_90)
+    registry.device(target)
 frontend_hash()
 _C.build_id()
 setup = time.perf_counter() - start
@@ -105,7 +107,8 @@ def main():
     table = "\n".join(lines) + "\n"
     print(table)
     if args.record:
-        name = f"compile-times-{platform.node()}-{datetime.date.today().isoformat()}.md"
+        slug = target.replace(":", "-")
+        name = f"compile-times-{platform.node()}-{slug}-{datetime.date.today().isoformat()}.md"
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", name), "w") as f:
             f.write(table)
 

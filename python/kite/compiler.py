@@ -64,7 +64,7 @@ class Target:
 
 def _cuda_target(name: str, arch: str, identity: str) -> Target:
     from . import ptxas
-    return Target(name, 32, f"{identity} ptxas={ptxas.version()} libdevice={_libdevice_hash()}",
+    return Target(name, 32, f"{identity} ptxas={ptxas.identity()} libdevice={_libdevice_hash()}",
                   "cuda", arch)
 
 

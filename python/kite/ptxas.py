@@ -36,9 +36,23 @@ def find() -> Optional[str]:
 
 
 @functools.lru_cache(maxsize=None)
+def identity() -> str:
+    """Which ptxas makes cubins, for cache keys: its path, size and
+    modification time ("none" without one); a stat, not a process, so that a
+    disk-cache hit stays cheap."""
+    path = find()
+    if path is None:
+        return "none"
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return f"unusable ({exc.strerror})"
+    return f"{os.path.realpath(path)}:{info.st_size}:{info.st_mtime_ns}"
+
+
+@functools.lru_cache(maxsize=None)
 def version() -> str:
-    """``ptxas --version``'s release line ("none" without ptxas), for cache keys:
-    another ptxas may make another cubin."""
+    """``ptxas --version``'s release line ("none" without ptxas), for messages."""
     path = find()
     if path is None:
         return "none"
