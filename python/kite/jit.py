@@ -1,11 +1,11 @@
 """``@kite.kernel`` and ``@kite.func``: the objects users decorate, trace and launch."""
 from __future__ import annotations
 
-import os
 from typing import Optional
 
 from .frontend import specialization, tracer
 from .language.core import active_builder
+from .runtime import environ
 
 
 class KiteFunction:
@@ -84,11 +84,9 @@ class KernelFunction(KiteFunction):
                 from .runtime.fast_launch import FastPath
                 fast = self._fast_path = FastPath.of(self) or False
             if fast:
-                key, values = fast.key(args, kwargs)
-                launcher = fast.launchers.get(key) if key is not None else None
+                launcher, key, values = fast.lookup(args, kwargs)
                 if launcher is not None:
-                    from .compiler import stats
-                    stats.fast_launches += 1
+                    _stats().fast_launches += 1
                     return launcher(grid, values)
         from .interpreter import launcher
         from .runtime.arguments import launch_device
@@ -99,7 +97,7 @@ class KernelFunction(KiteFunction):
         from .compiler import compile_specialized
         run = compile_specialized(self, specs, options, device).launcher()
         if key is not None:
-            self._fast_path.launchers[key] = run
+            self._fast_path.store(key, run)
         return run(grid, values)
 
 
@@ -135,4 +133,16 @@ def func(fn):
 
 
 def interpret_requested() -> bool:
-    return os.environ.get("KITE_INTERPRET", "0") not in ("", "0", "false", "False")
+    return environ.get("KITE_INTERPRET") not in ("", "0", "false", "False")
+
+
+_STATS = None
+
+
+def _stats():
+    """compiler.stats (imported at the first fast launch: compiler imports this module)."""
+    global _STATS
+    if _STATS is None:
+        from .compiler import stats
+        _STATS = stats
+    return _STATS

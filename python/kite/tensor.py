@@ -26,6 +26,8 @@ class Tensor:
         self.device = device
         self._host = host          # interpreter tensors: the storage itself
         self._buffer = buffer      # CUDA and Vulkan tensors: a kite._C.Buffer
+        # The device address, read once (every launch reads it, twice).
+        self._address = int(buffer.address) if buffer is not None else None
         if buffer is not None:
             weakref.finalize(self, buffer.release).atexit = False
 
@@ -50,8 +52,8 @@ class Tensor:
     def data_ptr(self) -> int:
         """The address kernels see: a device address for CUDA and Vulkan
         tensors, the numpy buffer's address for interpreter tensors."""
-        if self._buffer is not None:
-            return int(self._buffer.address)
+        if self._address is not None:
+            return self._address
         return int(self._host.ctypes.data)
 
     def host_storage(self) -> np.ndarray:

@@ -94,14 +94,26 @@ def test_errors_keep_their_words_on_every_launch():
             axpy[(1,)](tx, ty, out, 64, 1.0, 64, 1)
 
 
-def test_the_binder_mirrors_the_signature():
-    bind = fast_launch.make_binder(axpy.fn)
-    values, options = bind(1, 2, 3, 4, 5, BLOCK=64, num_warps=8)
+def test_the_binder_mirrors_the_signature_and_computes_the_key():
+    bind = fast_launch.make_binder(axpy)
+    key, values = bind(1, 2, 3, 4, 5, BLOCK=64, num_warps=8)
     assert values == (1, 2, 3, 4, 5, 64, True)
-    assert options["num_warps"] == 8 and options["num_stages"] is fast_launch._MISSING
-    assert bind(1, 2, 3, 4, 5, 64, add=False)[0][-1] is False
+    parts, options, global_values, device = key
+    assert parts[:3] == (("i", 1), ("i", 32, False), ("i", 32, False))
+    assert parts[5] == (int, 64) and parts[6] == (bool, True)  # constexprs by value
+    assert options[0] == 8 and options[1] is fast_launch._MISSING
+    assert bind(1, 2, 3, 4, 5, 64, add=False)[1][-1] is False
     with pytest.raises(TypeError):
         bind(1, 2, 3)
+
+
+def test_a_call_the_key_cannot_classify_is_never_stored():
+    fast = fast_launch.FastPath.of(axpy)
+    launcher, key, _ = fast.lookup((object(), 2, 3, 4, 5), {"BLOCK": 64})
+    assert launcher is None and key is not None and None in key[0]
+    fast.store(key, lambda grid, values: None)
+    assert fast.launchers == {}
+    assert fast.lookup((1, 2), {"BLOCK": [64]})[1] is None  # unbindable call: no key
 
 
 def test_signatures_the_binder_cannot_mirror_take_the_slow_path():
@@ -115,7 +127,7 @@ def test_signatures_the_binder_cannot_mirror_take_the_slow_path():
         pass
 
     for fn in (variadic, option_named, positional_only):
-        assert fast_launch.make_binder(fn) is None
+        assert fast_launch.make_binder(kite.kernel(fn)) is None
 
 
 def test_integer_kinds_follow_the_slow_paths_types():

@@ -83,20 +83,36 @@ def _global_names(fn) -> list:
 def global_values(kite_fn) -> tuple:
     """The current values of the compile-time globals (numbers, strings,
     constexprs, dtypes) a kernel reads: compiled code depends on them, so they
-    are part of its key (a rebound global recompiles, as in Python)."""
-    from ..language.core import constexpr
-    from ..language.dtypes import dtype
+    are part of its key (a rebound global recompiles, as in Python). Every
+    launch reads them (runtime/fast_launch.py)."""
     names = getattr(kite_fn, "_global_names", None)
     if names is None:
-        names = kite_fn._global_names = _global_names(kite_fn.fn)
+        names = kite_fn._global_names = tuple(_global_names(kite_fn.fn))
+    if not names:
+        return ()
+    constexpr, dtype = _language_types()
+    scope = kite_fn.fn.__globals__
     values = []
     for name in names:
-        value = kite_fn.fn.__globals__.get(name)
+        value = scope.get(name)
         if isinstance(value, constexpr):
             value = value.value
         if isinstance(value, _SIMPLE) or isinstance(value, dtype):
             values.append((name, type(value).__name__, repr(value)))
     return tuple(values)
+
+
+_LANGUAGE_TYPES: tuple = ()
+
+
+def _language_types() -> tuple:
+    """(constexpr, dtype), imported once (the language imports the frontend)."""
+    global _LANGUAGE_TYPES
+    if not _LANGUAGE_TYPES:
+        from ..language.core import constexpr
+        from ..language.dtypes import dtype
+        _LANGUAGE_TYPES = (constexpr, dtype)
+    return _LANGUAGE_TYPES
 
 
 def source_hash(kite_fn) -> str:

@@ -17,6 +17,9 @@ from .numpy_builder import NumpyBuilder, compute_dtype
 
 def grid_size(grid, meta) -> tuple:
     """A launch grid (a tuple, an int, or a function of the meta-parameters) as 3 sizes."""
+    if type(grid) is tuple and 1 <= len(grid) <= 3 and all(type(g) is int and g >= 0
+                                                          for g in grid):
+        return grid + (1,) * (3 - len(grid))  # the common case, quickly
     if callable(grid):
         grid = grid(meta)
     if isinstance(grid, int):

@@ -17,11 +17,11 @@ takes the slow path every time."""
 from __future__ import annotations
 
 import inspect
-import os
 import sys
 from typing import Callable, Optional
 
 from ..frontend import cache_key
+from . import environ
 from ..frontend.specialization import COMPILE_OPTIONS, constexpr_params
 from ..language.core import constexpr
 
@@ -64,20 +64,24 @@ def _torch_key(value):
     return ("torch", value.dtype, value.device, value.data_ptr() & 15 == 0)
 
 
-def _late_keyer(kind):
-    """A keyer for a type first seen now: PyTorch's tensors (torch may be
-    imported after the first launch); None for the rest."""
-    torch = sys.modules.get("torch")
-    if torch is not None and issubclass(kind, torch.Tensor):
-        _RUNTIME_KEYS[kind] = _torch_key
-        return _torch_key
+def _no_key(value):
     return None
+
+
+def _late_keyer(kind):
+    """The keyer of a type first seen now: PyTorch's tensors (torch may be
+    imported after the first launch), else one that sends the launch to the
+    slow path. Remembered for the type (a type that is no torch tensor now
+    never becomes one)."""
+    torch = sys.modules.get("torch")
+    keyer = _torch_key if torch is not None and issubclass(kind, torch.Tensor) else _no_key
+    (_RUNTIME_KEYS or _runtime_keys())[kind] = keyer
+    return keyer
 
 
 def runtime_key(value):
     """The launch-key part of a runtime argument, or None (take the slow path)."""
-    keyer = (_RUNTIME_KEYS or _runtime_keys()).get(type(value)) or _late_keyer(type(value))
-    return keyer(value) if keyer is not None else None
+    return ((_RUNTIME_KEYS or _runtime_keys()).get(type(value)) or _late_keyer(type(value)))(value)
 
 
 def constexpr_key(value):
@@ -90,76 +94,83 @@ def constexpr_key(value):
     return (type(value), value)
 
 
-def make_binder(fn) -> Optional[Callable]:
-    """``bind(*args, **kwargs) -> (values, options)`` for ``fn``'s signature,
+def make_binder(kernel) -> Optional[Callable]:
+    """``bind(*args, **kwargs) -> (key, values)`` for a kernel's signature,
     or None when the fast path cannot mirror it (variadic parameters, a
-    parameter named like a compile option)."""
-    signature = inspect.signature(fn)
-    params, defaults, names = [], {}, []
+    parameter named like a compile option). The binder is generated Python
+    with the kernel's parameters, so Python itself binds the call, and it
+    computes the launch key in the same call: each argument's part (a None
+    part: the slow path), the compile options as given (``_MISSING`` where
+    not), the compile-time globals and ``KITE_DEVICE``."""
+    fn = kernel.fn
+    constexprs = constexpr_params(fn)
+    params, scope, names, parts = [], {}, [], []
     keyword_only_started = False
-    for i, (name, p) in enumerate(signature.parameters.items()):
+    for i, (name, p) in enumerate(inspect.signature(fn).parameters.items()):
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or name in COMPILE_OPTIONS \
-                or not name.isidentifier() or name.startswith("_kite_"):
+                or not name.isidentifier() or name.startswith("_kite_") \
+                or p.kind == p.POSITIONAL_ONLY:
             return None
         if p.kind == p.KEYWORD_ONLY and not keyword_only_started:
             params.append("*")
             keyword_only_started = True
         text = name
         if p.default is not p.empty:
-            defaults[f"_kite_default_{i}"] = p.default
+            scope[f"_kite_default_{i}"] = p.default
             text += f"=_kite_default_{i}"
-        if p.kind == p.POSITIONAL_ONLY:
-            return None
         params.append(text)
         names.append(name)
+        parts.append(f"_kite_constexpr_key({name}), " if name in constexprs else
+                     f"(_kite_keyers.get(type({name})) or _kite_late(type({name})))({name}), ")
     if not keyword_only_started:
         params.append("*")
     params += [f"{option}=_kite_missing" for option in COMPILE_OPTIONS]
-    options = ", ".join(f"'{o}': {o}" for o in COMPILE_OPTIONS)
-    values = "".join(f"{n}, " for n in names)
     source = (f"def _kite_bind({', '.join(params)}):\n"
-              f"    return ({values}), {{{options}}}\n")
-    scope = dict(defaults, _kite_missing=_MISSING)
+              f"    return (({''.join(parts)}), "
+              f"({''.join(o + ', ' for o in COMPILE_OPTIONS)}), "
+              "_kite_globals(_kite_kernel), _kite_getenv('KITE_DEVICE')), "
+              f"({''.join(n + ', ' for n in names)})\n")
+    scope.update(_kite_missing=_MISSING, _kite_keyers=_RUNTIME_KEYS or _runtime_keys(),
+                 _kite_late=_late_keyer,
+                 _kite_constexpr_key=constexpr_key, _kite_globals=cache_key.global_values,
+                 _kite_kernel=kernel, _kite_getenv=environ.get)
     exec(compile(source, f"<kite binder of {fn.__name__}>", "exec"), scope)
     return scope["_kite_bind"]
 
 
 class FastPath:
-    """One kernel's binder, key layout and launchers."""
+    """One kernel's binder (which computes the launch key) and launchers."""
 
     def __init__(self, kernel, binder: Callable):
         self.kernel = kernel
         self.binder = binder
-        constexprs = constexpr_params(kernel.fn)
-        self.is_constexpr = tuple(name in constexprs
-                                  for name in inspect.signature(kernel.fn).parameters)
         self.launchers: dict = {}
 
     @classmethod
     def of(cls, kernel) -> Optional["FastPath"]:
-        binder = make_binder(kernel.fn)
+        binder = make_binder(kernel)
         return cls(kernel, binder) if binder is not None else None
 
     def key(self, args, kwargs):
         """(launch key, bound values), or (None, None) for the slow path."""
         try:
-            values, options = self.binder(*args, **kwargs)
+            key, values = self.binder(*args, **kwargs)
+            hash(key)  # an unhashable option or global
         except TypeError:
-            return None, None  # the slow path words the error
-        parts = []
-        keyers = _RUNTIME_KEYS or _runtime_keys()
-        for is_constexpr, value in zip(self.is_constexpr, values):
-            keyer = None if is_constexpr else (keyers.get(type(value))
-                                               or _late_keyer(type(value)))
-            part = keyer(value) if keyer is not None else (
-                constexpr_key(value) if is_constexpr or value is None else None)
-            if part is None:
-                return None, None
-            parts.append(part)
-        given = tuple((name, value) for name, value in options.items() if value is not _MISSING)
+            return None, None  # the slow path words a binding error
+        return (None, None) if None in key[0] else (key, values)
+
+    def lookup(self, args, kwargs):
+        """(the launcher stored for this call's key or None, the key or None
+        when the call must take the slow path, the bound values)."""
         try:
-            hash(given)
+            key, values = self.binder(*args, **kwargs)
+            return self.launchers.get(key), key, values
         except TypeError:
-            return None, None
-        return (tuple(parts), given, cache_key.global_values(self.kernel),
-                os.environ.get("KITE_DEVICE", "")), values
+            return None, None, None
+
+    def store(self, key, launcher) -> None:
+        """Keeps ``launcher`` for later calls with ``key`` (not for a key
+        with a part the fast path could not classify)."""
+        if key is not None and None not in key[0]:
+            self.launchers[key] = launcher
