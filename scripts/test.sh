@@ -2,7 +2,8 @@
 # Sets up a fresh machine, builds Kite, and runs all three test tiers:
 # lit + FileCheck on kite-opt, GoogleTest on the C++ API, pytest on the Python
 # frontend — and the numerics tier again on the first Vulkan device (lavapipe
-# on CPU-only machines) for num_warps 1, 2, 4 and 8; and kite._C built as a
+# on CPU-only machines) for num_warps 1, 2, 4 and 8, and compiled for
+# cuda:sm_80 and cuda:sm_90 (ptxas checks the PTX); and kite._C built as a
 # project of its own against `cmake --install build` (docs/build.md). The
 # self-contained KITE_STATIC_LLVM build has its own script: test_static.sh.
 set -euo pipefail
@@ -23,6 +24,13 @@ fi
 for warps in 1 2 4 8; do
   echo "== pytest numerics on $VULKAN, num_warps=$warps"
   KITE_TEST_DEVICE=$VULKAN KITE_TEST_NUM_WARPS=$warps \
+    $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py -q
+done
+# The NVIDIA backend with no GPU: every kernel the numerics tier launches is
+# also compiled for sm_80 and sm_90, and ptxas takes it with no spills.
+for arch in sm_80 sm_90; do
+  echo "== pytest numerics, each kernel also compiled for cuda:$arch"
+  KITE_TEST_COMPILE_FOR=cuda:$arch \
     $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py -q
 done
 echo "== kite._C as a project of its own, against an installed libkite"

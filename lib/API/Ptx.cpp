@@ -33,7 +33,9 @@ PtxResult emitPtx(const std::string &threadIR, const PtxOptions &options) {
     return result;
   }
   mlir::PassManager pm(&context);
-  pm.addPass(mlir::kitenvptx::createConvertKiteThreadToNVVM());
+  mlir::kitenvptx::ConvertKiteThreadToNVVMOptions passOptions;
+  passOptions.chip = options.chip;
+  pm.addPass(mlir::kitenvptx::createConvertKiteThreadToNVVM(passOptions));
   if (failed(pm.run(*module))) {
     if (!diagnostics.hasErrors())
       diagnostics.addError("the NVPTX emitter failed without a diagnostic");

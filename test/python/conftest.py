@@ -22,6 +22,10 @@ except ImportError:  # run without PYTHONPATH=python: use this checkout's fronte
 # with KITE_TEST_DEVICE=vulkan:0 (and KITE_TEST_NUM_WARPS=1/2/4/8).
 DEVICE = os.environ.get("KITE_TEST_DEVICE", "interpreter")
 NUM_WARPS = int(os.environ.get("KITE_TEST_NUM_WARPS", "4"))
+# KITE_TEST_COMPILE_FOR=cuda:sm_90 also compiles every kernel run() launches
+# for that target (no GPU needed) and checks that ptxas takes the PTX with no
+# spills: how CI covers the NVIDIA backend with the whole numerics suite.
+COMPILE_FOR = os.environ.get("KITE_TEST_COMPILE_FOR", "")
 
 # (rtol, atol) for results computed in a float type, compared with numpy.
 TOL = {
@@ -40,9 +44,24 @@ def run(kernel, grid, *args, **meta):
            for a in args]
     if DEVICE != "interpreter":
         meta.setdefault("num_warps", NUM_WARPS)
+    if COMPILE_FOR:
+        compile_for(kernel, COMPILE_FOR, args, meta)
     kernel[grid](*dev, **meta)
     outs = [a.numpy() for a in dev if isinstance(a, kite.Tensor)]
     return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def compile_for(kernel, target, args, meta):
+    """Compiles ``kernel`` for ``target`` as ``run`` would launch it; for CUDA
+    targets, checks what ptxas made of it (when ptxas is there): no
+    registers spilled (a stack frame is fine: libdevice's sinf has one)."""
+    meta = dict(meta)
+    num_warps = meta.pop("num_warps", NUM_WARPS)
+    compiled = kernel.compile(*args, target=target, num_warps=num_warps, **meta)
+    if target.startswith("cuda:") and "cubin" in compiled.asm:
+        usage = compiled.metadata
+        assert usage["n_spills"] == 0, f"{kernel.__name__} spills registers for {target}: {usage}"
+    return compiled
 
 
 def assert_close(actual, expected, dtype=None):

@@ -6,7 +6,9 @@
 // 3. workgroup memref.alloc become views of one dynamic shared-memory
 //    array, overlapped where their live ranges allow;
 // 4. math functions the NVPTX backend cannot select (exp, log, sin, ...) are
-//    rewritten as f32 polynomials; f64 ones call libdevice (Libdevice.cpp);
+//    rewritten as f32 polynomials; f64 ones, and f32 sin/cos/tan, call
+//    libdevice (Libdevice.cpp); shuffles of values that are not 32 bits
+//    wide become 32-bit ones (WideShuffles.cpp);
 // 5. scf -> cf, then one conversion to the LLVM dialect with the upstream
 //    arith/math/cf/func/memref/vector/ub and GPU->NVVM patterns, the
 //    kitethread patterns below and print/assert (DebugOpsToNVVM.cpp);
@@ -20,6 +22,7 @@
 #include "backends/nvptx/emitter/Passes.h"
 #include "backends/nvptx/emitter/DebugOpsToNVVM.h"
 #include "backends/nvptx/emitter/Libdevice.h"
+#include "backends/nvptx/emitter/WideShuffles.h"
 #include "dialects/Kite/KiteDialect.h"
 #include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadDialect.h"
@@ -229,20 +232,23 @@ static LogicalResult allocateSharedMemory(ModuleOp module) {
   return success();
 }
 
-/// The math functions the NVPTX backend has no instruction for: f64 ones
-/// call libdevice (Libdevice.cpp), f16 ones run in f32, and f32 ones become
-/// MLIR's polynomial approximations.
+/// The math functions the NVPTX backend has no instruction for: f64 ones,
+/// and f32 sin, cos and tan, call libdevice (Libdevice.cpp), f16 ones run in
+/// f32, and the other f32 ones become MLIR's polynomial approximations.
 static LogicalResult prepareMath(ModuleOp module) {
   static const llvm::StringSet<> expanded = {
       "acos",  "asin", "atan",  "atan2", "cbrt",  "cos",   "erf",  "erfc",
       "exp",   "expm1", "log",  "log1p", "log2",  "sin",   "tanh", "tan",
       "powf",  "sinh", "cosh",  "asinh", "acosh", "atanh", "fpowi", "ipowi"};
-  kitenvptx::callLibdeviceForF64Math(module);
+  // sin, cos and tan of f32 (f16, bf16) too, where libdevice is there.
+  kitenvptx::callLibdeviceForMath(module,
+                                  /*f32Trig=*/!kitenvptx::findLibdevice().empty());
   RewritePatternSet patterns(module.getContext());
-  // tan, sinh, powf, ... in terms of exp, log, sin, cos.
+  // tan, sinh, powf, ... in terms of exp, log, sin, cos (exp2 stays: it is
+  // ex2.approx, as in Triton).
   math::populateExpansionPatterns(patterns, {"tan", "sinh", "cosh", "asinh",
                                              "acosh", "atanh", "powf", "fpowi",
-                                             "ipowi", "exp2"});
+                                             "ipowi"});
   // Upstream asks with the op's full name ("math.exp").
   auto predicate = [&](StringRef name) {
     name.consume_front("math.");
@@ -350,20 +356,97 @@ static LLVM::AtomicBinOp getBinOp(kite::RMWOp kind) {
   llvm_unreachable("unknown RMW kind");
 }
 
+/// The PTX `atom` operation and type for `kind` on `type` ("add.f32",
+/// "max.s64", ...); empty for fmax and fmin, which have no atom before
+/// sm_90 (LLVM writes a compare-and-swap loop).
+static std::string ptxAtomOperation(kite::RMWOp kind, Type type) {
+  unsigned bits = type.getIntOrFloatBitWidth();
+  std::string width = std::to_string(bits);
+  switch (kind) {
+  case kite::RMWOp::Add:
+    return "add.u" + width;
+  case kite::RMWOp::FAdd:
+    return "add.f" + width;
+  case kite::RMWOp::Max:
+    return "max.s" + width;
+  case kite::RMWOp::UMax:
+    return "max.u" + width;
+  case kite::RMWOp::Min:
+    return "min.s" + width;
+  case kite::RMWOp::UMin:
+    return "min.u" + width;
+  case kite::RMWOp::And:
+    return "and.b" + width;
+  case kite::RMWOp::Or:
+    return "or.b" + width;
+  case kite::RMWOp::Xor:
+    return "xor.b" + width;
+  case kite::RMWOp::Xchg:
+    return "exch.b" + width;
+  case kite::RMWOp::FMax:
+  case kite::RMWOp::FMin:
+    return "";
+  }
+  llvm_unreachable("unknown RMW kind");
+}
+
+/// The inline-asm constraint letter of a register of `type`.
+static char ptxRegisterConstraint(Type type) {
+  if (isa<FloatType>(type))
+    return type.isF64() ? 'd' : 'f';
+  return type.getIntOrFloatBitWidth() == 64 ? 'l' : 'r';
+}
+
+/// Atomics are acquire-release at device scope (docs/kitethread-dialect.md).
+/// The NVPTX backend drops the ordering of an atomicrmw (acq_rel would be a
+/// plain atom, which is relaxed), so on sm_70 and newer each is the PTX
+/// instruction itself, `atom.acq_rel.gpu.global.<op>`, as inline assembly;
+/// fmax and fmin (and everything before sm_70, which has no .acq_rel) are a
+/// relaxed atomicrmw between fences, which the backend selects as
+/// fence.acq_rel.gpu: a fence then a relaxed atom (an atom then a fence) is
+/// a release (an acquire) pattern of the PTX memory model.
 struct AtomicRMWLowering : ConvertOpToLLVMPattern<kitethread::AtomicRMWOp> {
-  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  AtomicRMWLowering(const LLVMTypeConverter &converter, unsigned smVersion)
+      : ConvertOpToLLVMPattern(converter), smVersion(smVersion) {}
+
   LogicalResult
   matchAndRewrite(kitethread::AtomicRMWOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     if (op.getMask())
       return rewriter.notifyMatchFailure(op, "masks are lowered before");
-    Value ptr = globalPointer(rewriter, op.getLoc(), adaptor.getAddr());
-    unsigned bytes = op.getType().getIntOrFloatBitWidth() / 8;
-    rewriter.replaceOpWithNewOp<LLVM::AtomicRMWOp>(
-        op, getBinOp(op.getKind()), ptr, adaptor.getVal(),
-        LLVM::AtomicOrdering::acq_rel, kDeviceScope, bytes);
+    Location loc = op.getLoc();
+    Type type = op.getType();
+    Value ptr = globalPointer(rewriter, loc, adaptor.getAddr());
+    std::string operation = ptxAtomOperation(op.getKind(), type);
+    if (smVersion >= 70 && !operation.empty()) {
+      char reg = ptxRegisterConstraint(type);
+      std::string constraints = std::string("=") + reg + ",l," + reg +
+                                ",~{memory}";
+      auto atom = LLVM::InlineAsmOp::create(
+          rewriter, loc, type, ValueRange{ptr, adaptor.getVal()},
+          "atom.acq_rel.gpu.global." + operation + " $0, [$1], $2;",
+          constraints, /*has_side_effects=*/true, /*is_align_stack=*/false,
+          LLVM::tailcallkind::TailCallKind::None,
+          LLVM::AsmDialectAttr::get(rewriter.getContext(),
+                                    LLVM::AsmDialect::AD_ATT),
+          /*operand_attrs=*/ArrayAttr());
+      rewriter.replaceOp(op, atom.getResult(0));
+      return success();
+    }
+    LLVM::FenceOp::create(rewriter, loc, LLVM::AtomicOrdering::release,
+                          kDeviceScope);
+    auto atomic = LLVM::AtomicRMWOp::create(
+        rewriter, loc, getBinOp(op.getKind()), ptr, adaptor.getVal(),
+        LLVM::AtomicOrdering::monotonic, kDeviceScope,
+        type.getIntOrFloatBitWidth() / 8);
+    LLVM::FenceOp::create(rewriter, loc, LLVM::AtomicOrdering::acquire,
+                          kDeviceScope);
+    rewriter.replaceOp(op, atomic.getResult());
     return success();
   }
+
+private:
+  unsigned smVersion;
 };
 
 struct AtomicCASLowering : ConvertOpToLLVMPattern<kitethread::AtomicCASOp> {
@@ -394,6 +477,14 @@ struct AtomicCASLowering : ConvertOpToLLVMPattern<kitethread::AtomicCASOp> {
   }
 };
 
+/// 90 for "sm_90" and "sm_90a"; 0 when `chip` names no SM version.
+static unsigned smVersion(StringRef chip) {
+  unsigned version = 0;
+  if (chip.consume_front("sm_"))
+    (void)chip.take_while(llvm::isDigit).getAsInteger(10, version);
+  return version;
+}
+
 struct ConvertKiteThreadToNVVMPass
     : kitenvptx::impl::ConvertKiteThreadToNVVMBase<ConvertKiteThreadToNVVMPass> {
   using Base::Base;
@@ -418,7 +509,8 @@ struct ConvertKiteThreadToNVVMPass
     std::string name = kernel->getName().str();
     materializeArguments(*kernel, *argTypes);
     lowerMasks(module);
-    if (failed(allocateSharedMemory(module)) || failed(prepareMath(module)))
+    if (failed(allocateSharedMemory(module)) || failed(prepareMath(module)) ||
+        failed(kitenvptx::splitShufflesTo32Bits(module)))
       return signalPassFailure();
 
     // scf -> cf first: the LLVM patterns take unstructured control flow.
@@ -461,7 +553,8 @@ struct ConvertKiteThreadToNVVMPass
     }
     patterns.add<GridOpLowering<kitethread::ProgramIdOp>,
                  GridOpLowering<kitethread::NumProgramsOp>, LoadLowering,
-                 StoreLowering, AtomicRMWLowering, AtomicCASLowering>(converter);
+                 StoreLowering, AtomicCASLowering>(converter);
+    patterns.add<AtomicRMWLowering>(converter, smVersion(chip));
     kitenvptx::populateDebugOpsToNVVMPatterns(converter, patterns);
 
     LLVMConversionTarget target(*context);

@@ -1,15 +1,19 @@
-//===- Libdevice.cpp - f64 math through NVIDIA's libdevice ----------------===//
+//===- Libdevice.cpp - math through NVIDIA's libdevice --------------------===//
 //
-// The NVPTX backend has no instructions for transcendental functions. f32
-// and f16 ones become MLIR's polynomial approximations (no library); f64
+// The NVPTX backend has no instructions for transcendental functions. f64
 // ones call libdevice, the bitcode math library of the CUDA toolkit, which
-// is linked into the LLVM module before it is optimized. Which libdevice
-// was linked is part of the JIT cache key (python/kite/compiler.py hashes
-// the file findLibdevice() names).
+// is linked into the LLVM module before it is optimized; so do f32 (and
+// f16, through f32) sin, cos and tan when libdevice is there, since MLIR's
+// polynomial approximations reduce their argument in f32 (wrong by 1e-3
+// at 1e4, and inf from 1e12; libdevice reduces exactly, as CUDA's sinf).
+// The other f32 functions stay polynomials (within a few ulp). Which
+// libdevice was linked, or that none was, is part of the JIT cache key
+// (python/kite/compiler.py hashes the file findLibdevice() names).
 //
 //===----------------------------------------------------------------------===//
 #include "backends/nvptx/emitter/Libdevice.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Builders.h"
@@ -60,20 +64,45 @@ static const llvm::StringMap<StringRef> &libdeviceNames() {
   return names;
 }
 
-void kitenvptx::callLibdeviceForF64Math(ModuleOp module) {
+/// math op name -> libdevice's f32 function, for the ops whose polynomial
+/// approximation is not accurate over the whole f32 range.
+static const llvm::StringMap<StringRef> &libdeviceF32Names() {
+  static const llvm::StringMap<StringRef> names = {{"math.sin", "__nv_sinf"},
+                                                   {"math.cos", "__nv_cosf"},
+                                                   {"math.tan", "__nv_tanf"}};
+  return names;
+}
+
+/// The libdevice function computing `op`, and the float type it computes
+/// in; none when `op` stays as it is.
+static std::pair<StringRef, FloatType> libdeviceFunction(Operation *op,
+                                                         bool f32Trig) {
+  if (!isa<math::MathDialect>(op->getDialect()) || op->getNumResults() != 1)
+    return {};
+  auto type = dyn_cast<FloatType>(op->getResult(0).getType());
+  if (!type)
+    return {};
+  StringRef opName = op->getName().getStringRef();
+  if (type.isF64())
+    return {libdeviceNames().lookup(opName), type};
+  if (f32Trig && (type.isF32() || type.isF16() || type.isBF16()))
+    return {libdeviceF32Names().lookup(opName),
+            Float32Type::get(op->getContext())};
+  return {};
+}
+
+void kitenvptx::callLibdeviceForMath(ModuleOp module, bool f32Trig) {
   SmallVector<Operation *> ops;
   module.walk([&](Operation *op) {
-    if (isa<math::MathDialect>(op->getDialect()) && op->getNumResults() == 1 &&
-        getElementTypeOrSelf(op->getResult(0).getType()).isF64() &&
-        isa<FloatType>(op->getResult(0).getType()) &&
-        libdeviceNames().count(op->getName().getStringRef()))
+    if (!libdeviceFunction(op, f32Trig).first.empty())
       ops.push_back(op);
   });
   OpBuilder b(module.getContext());
   for (Operation *op : ops) {
-    StringRef name = libdeviceNames().lookup(op->getName().getStringRef());
-    auto type = FunctionType::get(module.getContext(), op->getOperandTypes(),
-                                  op->getResultTypes());
+    auto [name, computeType] = libdeviceFunction(op, f32Trig);
+    Type resultType = op->getResult(0).getType();
+    SmallVector<Type> argTypes(op->getNumOperands(), computeType);
+    auto type = FunctionType::get(module.getContext(), argTypes, computeType);
     auto callee = module.lookupSymbol<func::FuncOp>(name);
     if (!callee) {
       b.setInsertionPointToStart(module.getBody());
@@ -81,8 +110,18 @@ void kitenvptx::callLibdeviceForF64Math(ModuleOp module) {
       callee.setPrivate();
     }
     b.setInsertionPoint(op);
-    auto call = func::CallOp::create(b, op->getLoc(), callee, op->getOperands());
-    op->replaceAllUsesWith(call.getResults());
+    Location loc = op->getLoc();
+    // f16 and bf16 compute in f32.
+    SmallVector<Value> args;
+    for (Value operand : op->getOperands())
+      args.push_back(operand.getType() == computeType
+                         ? operand
+                         : arith::ExtFOp::create(b, loc, computeType, operand)
+                               .getResult());
+    Value result = func::CallOp::create(b, loc, callee, args).getResult(0);
+    if (resultType != computeType)
+      result = arith::TruncFOp::create(b, loc, resultType, result);
+    op->getResult(0).replaceAllUsesWith(result);
     op->erase();
   }
 }

@@ -1,4 +1,4 @@
-//===- Libdevice.h - f64 math through NVIDIA's libdevice --------*- C++ -*-===//
+//===- Libdevice.h - math through NVIDIA's libdevice ------------*- C++ -*-===//
 #ifndef KITE_BACKENDS_NVPTX_EMITTER_LIBDEVICE_H
 #define KITE_BACKENDS_NVPTX_EMITTER_LIBDEVICE_H
 
@@ -18,8 +18,10 @@ namespace mlir::kitenvptx {
 std::string findLibdevice();
 
 /// Replaces each f64 math op the NVPTX backend cannot select (exp, log, sin,
-/// erf, pow, ...) by a call to its libdevice function (__nv_exp, ...).
-void callLibdeviceForF64Math(ModuleOp module);
+/// erf, pow, ...) by a call to its libdevice function (__nv_exp, ...), and
+/// with `f32Trig`, f32, f16 and bf16 sin, cos and tan by __nv_sinf, ...
+/// (f16 and bf16 through f32).
+void callLibdeviceForMath(ModuleOp module, bool f32Trig);
 
 /// Links the libdevice functions `module` calls into it (internalized), so
 /// that the O3 pipeline inlines them. Does nothing when it calls none;

@@ -15,6 +15,11 @@ def ConvertKiteThreadToNVVM
     shared memory (address space 3), global accesses loads and stores in
     address space 1, masks branches (docs/nvptx-emitter.md).
   }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
+           "the architecture the code is for (sm_80, sm_90a, ...): atomics "
+           "are single acq_rel atom instructions from sm_70 on">
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::NVVM::NVVMDialect",
                            "::mlir::scf::SCFDialect",

@@ -1,7 +1,7 @@
 // The NVPTX emitter: launch arguments become the kernel's parameters, the
 // grid NVVM special registers, global accesses address-space-1 loads and
-// stores, masks branches, atomics atomicrmw/cmpxchg, workgroup memory a
-// shared (address space 3) global.
+// stores, masks branches, workgroup memory a shared (address space 3)
+// global (atomics: atomics.mlir).
 // RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm | FileCheck %s
 
 // CHECK-LABEL: llvm.func @abi(%arg0: i64, %arg1: f32, %arg2: i32)
@@ -43,24 +43,6 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
     %ones = arith.constant dense<1.0> : vector<4xf32>
     %v = kitethread.load %a, %m other %ones align 16 : vector<4xf32>
     kitethread.store %a, %v, %m align 16 : vector<4xf32>
-    return
-  }
-}
-
-// -----
-
-// CHECK-LABEL: llvm.func @atomics
-// CHECK: llvm.atomicrmw fadd %{{.*}}, %{{.*}} syncscope("device") acq_rel {alignment = 4 : i64} : !llvm.ptr<1>, f32
-// CHECK: llvm.cmpxchg %{{.*}}, %{{.*}}, %{{.*}} syncscope("device") acq_rel acquire {alignment = 4 : i64} : !llvm.ptr<1>, i32
-// CHECK: llvm.extractvalue %{{.*}}[0] : !llvm.struct<(i32, i1)>
-// CHECK: llvm.bitcast %{{.*}} : i32 to f32
-module attributes {"kitethread.num-threads" = 32 : i32} {
-  func.func @atomics() attributes {kite.kernel} {
-    %a = kitethread.kernel_arg 0 : i64
-    %x = arith.constant 1.0 : f32
-    %old = kitethread.atomic_rmw fadd %a, %x : f32
-    %c = kitethread.atomic_cas %a, %old, %x : f32
-    kitethread.store %a, %c align 4 : f32
     return
   }
 }
