@@ -41,6 +41,21 @@ std::string CudaKernel::cacheKey(const KernelSpec &spec) {
 }
 
 /// The JIT's error log without trailing NULs and newlines.
+/// What a user can do about a module the driver would not load.
+static std::string loadErrorHint(CUresult result) {
+  switch (result) {
+  case 222: // CUDA_ERROR_UNSUPPORTED_PTX_VERSION
+    return " (the driver is older than the PTX Kite wrote: update the driver, "
+           "or install the CUDA toolkit, whose ptxas makes the binary instead)";
+  case 200: // CUDA_ERROR_INVALID_IMAGE
+  case 209: // CUDA_ERROR_NO_BINARY_FOR_GPU
+    return " (the binary is not for this GPU or is newer than the driver: "
+           "KITE_PTXAS=none leaves the PTX to the driver's compiler)";
+  default:
+    return "";
+  }
+}
+
 static std::string trimmedLog(const std::string &log) {
   size_t end = log.find('\0');
   std::string text = log.substr(0, end);
@@ -70,7 +85,7 @@ Result<std::shared_ptr<CudaKernel>> CudaKernel::load(CudaDevice &device,
     std::string message = driver.callFailed("cuModuleLoadDataEx", r);
     if (std::string text = trimmedLog(log); !text.empty())
       message += ": " + text;
-    return Status::error(message);
+    return Status::error(message + loadErrorHint(r));
   }
   if (CUresult r = driver.cuModuleGetFunction(&kernel->handle, kernel->module,
                                               spec.entryPoint.c_str()))

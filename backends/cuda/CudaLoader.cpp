@@ -26,7 +26,7 @@ std::unique_ptr<CudaDriver> CudaDriver::load(const std::string &path,
       reinterpret_cast<decltype(driver->name)>(dlsym(library, symbol));        \
   if (!driver->name) {                                                         \
     error = "the CUDA driver " + path +                                        \
-            " has no " symbol " (Kite needs a driver for CUDA 11.4 or newer)"; \
+            " has no " symbol " (Kite needs a driver for CUDA 11.8 or newer)"; \
     return nullptr;                                                            \
   }
   KITE_CUDA_FUNCTIONS(KITE_RESOLVE_CUDA_FUNCTION)

@@ -429,6 +429,12 @@ def test_driver_failures_are_device_errors_naming_the_call():
     os.environ["KITE_FAKE_CUDA_FAIL"] = "cuMemcpyHtoD_v2=CUDA_ERROR_INVALID_VALUE"
     with pytest.raises(_C.DeviceError, match="^cuMemcpyHtoD failed: CUDA_ERROR_INVALID_VALUE$"):
         kite.from_numpy(np.ones(4, np.float32), device="cuda:0")
+    os.environ["KITE_FAKE_CUDA_FAIL"] = "cuModuleLoadDataEx=CUDA_ERROR_UNSUPPORTED_PTX_VERSION"
+    with pytest.raises(_C.DeviceError, match=r"^cuModuleLoadDataEx failed: CUDA_ERROR_UNSUPPORTED_PTX_"
+                                             r"VERSION \(the driver is older than the PTX Kite "
+                                             r"wrote: update the driver, or install the CUDA "
+                                             r"toolkit, whose ptxas makes the binary instead\)$"):
+        device.load_kernel(compiled.asm["ptx"], compiled.name, 128, "ptx", [8, 8, 4, 8, 4, 4, 2])
     del os.environ["KITE_FAKE_CUDA_FAIL"]
     np.testing.assert_array_equal(t.numpy(), np.zeros(16, np.float32))
 

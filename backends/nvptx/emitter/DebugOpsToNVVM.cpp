@@ -2,6 +2,7 @@
 //
 // kitethread.print becomes one `vprintf(format, args)` call per thread:
 //   "pid (X, Y, Z) thread T: <prefix>v0 v1 ...\n"
+// (one per 28 values: CUDA's printf takes 32 arguments at most)
 // Its arguments are packed into a local buffer as C varargs are promoted
 // (floats to double, integers narrower than 32 bits to int), each at its
 // natural alignment, which is what the driver's vprintf reads.
@@ -76,6 +77,31 @@ std::string escapeFormat(StringRef text) {
   return out;
 }
 
+/// vprintf(format, buffer), the buffer a struct of `values` at their
+/// natural alignment (what the driver's vprintf reads).
+void callVprintf(OpBuilder &b, Location loc, ModuleOp module,
+                 StringRef format, ArrayRef<Value> values) {
+  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
+  SmallVector<Type> fields;
+  for (Value value : values)
+    fields.push_back(value.getType());
+  auto bufferType = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
+  Value one = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
+                                       b.getI64IntegerAttr(1));
+  Value buffer = LLVM::AllocaOp::create(b, loc, ptrType, bufferType, one, 8);
+  for (auto [i, value] : llvm::enumerate(values)) {
+    Value field =
+        LLVM::GEPOp::create(b, loc, ptrType, bufferType, buffer,
+                            ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
+    LLVM::StoreOp::create(b, loc, value, field);
+  }
+  auto vprintf = declareFunction(
+      module, b, "vprintf",
+      LLVM::LLVMFunctionType::get(b.getI32Type(), {ptrType, ptrType}));
+  Value text = stringAddress(module, b, loc, format);
+  LLVM::CallOp::create(b, loc, vprintf, ValueRange{text, buffer});
+}
+
 struct PrintLowering : ConvertOpToLLVMPattern<kitethread::PrintOp> {
   using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
 
@@ -85,62 +111,52 @@ struct PrintLowering : ConvertOpToLLVMPattern<kitethread::PrintOp> {
     Location loc = op.getLoc();
     auto module = op->getParentOfType<ModuleOp>();
     Type i32 = rewriter.getI32Type(), f64 = rewriter.getF64Type();
-    auto ptrType = LLVM::LLVMPointerType::get(rewriter.getContext());
 
-    std::string format = "pid (%u, %u, %u) thread %u: " +
-                         escapeFormat(op.getPrefix());
-    SmallVector<Value> values{
-        NVVM::BlockIdXOp::create(rewriter, loc, i32),
-        NVVM::BlockIdYOp::create(rewriter, loc, i32),
-        NVVM::BlockIdZOp::create(rewriter, loc, i32),
-        NVVM::ThreadIdXOp::create(rewriter, loc, i32)};
-    for (auto [i, value] : llvm::enumerate(adaptor.getArgs())) {
+    SmallVector<Value> header{NVVM::BlockIdXOp::create(rewriter, loc, i32),
+                              NVVM::BlockIdYOp::create(rewriter, loc, i32),
+                              NVVM::BlockIdZOp::create(rewriter, loc, i32),
+                              NVVM::ThreadIdXOp::create(rewriter, loc, i32)};
+    // The values as C varargs are promoted, and their conversions.
+    SmallVector<std::pair<Value, StringRef>> printed;
+    for (Value value : adaptor.getArgs()) {
       Type type = value.getType();
-      if (i)
-        format += " ";
       if (isa<FloatType>(type)) {
         if (type != f64)
           value = LLVM::FPExtOp::create(rewriter, loc, f64, value);
-        format += "%f";
+        printed.push_back({value, "%f"});
       } else if (type.isInteger(1)) {
         value = LLVM::ZExtOp::create(rewriter, loc, i32, value);
-        format += "%d";
+        printed.push_back({value, "%d"});
       } else if (auto intType = dyn_cast<IntegerType>(type)) {
-        if (intType.getWidth() < 32)
-          value = LLVM::SExtOp::create(rewriter, loc, i32, value);
-        format += intType.getWidth() > 32 ? "%lld" : "%d";
         if (intType.getWidth() > 64)
           return rewriter.notifyMatchFailure(op, "integers wider than 64 bits");
+        if (intType.getWidth() < 32)
+          value = LLVM::SExtOp::create(rewriter, loc, i32, value);
+        printed.push_back({value, intType.getWidth() > 32 ? "%lld" : "%d"});
       } else {
         return op.emitError() << "kl.device_print cannot print a value of type "
                               << type << " on NVIDIA GPUs";
       }
-      values.push_back(value);
     }
-    format += "\n";
-
-    // The varargs buffer: a struct of the promoted values, natural layout.
-    SmallVector<Type> fields;
-    for (Value value : values)
-      fields.push_back(value.getType());
-    auto bufferType = LLVM::LLVMStructType::getLiteral(rewriter.getContext(),
-                                                       fields);
-    Value one = LLVM::ConstantOp::create(rewriter, loc, rewriter.getI64Type(),
-                                         rewriter.getI64IntegerAttr(1));
-    Value buffer =
-        LLVM::AllocaOp::create(rewriter, loc, ptrType, bufferType, one, 8);
-    for (auto [i, value] : llvm::enumerate(values)) {
-      Value field = LLVM::GEPOp::create(
-          rewriter, loc, ptrType, bufferType, buffer,
-          ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
-      LLVM::StoreOp::create(rewriter, loc, value, field);
-    }
-
-    auto vprintf = declareFunction(
-        module, rewriter, "vprintf",
-        LLVM::LLVMFunctionType::get(i32, {ptrType, ptrType}));
-    Value text = stringAddress(module, rewriter, loc, format);
-    LLVM::CallOp::create(rewriter, loc, vprintf, ValueRange{text, buffer});
+    // CUDA's printf takes at most 32 arguments after the format: a thread
+    // with more values prints several lines, each with the header, so that
+    // lines of different threads interleaving stay readable.
+    constexpr size_t kValuesPerLine = 32 - 4;
+    std::string prefix =
+        "pid (%u, %u, %u) thread %u: " + escapeFormat(op.getPrefix());
+    size_t start = 0;
+    do {
+      size_t end = std::min(printed.size(), start + kValuesPerLine);
+      std::string format = prefix;
+      SmallVector<Value> values(header);
+      for (size_t i = start; i < end; ++i) {
+        format += (i == start ? "" : " ");
+        format += printed[i].second;
+        values.push_back(printed[i].first);
+      }
+      callVprintf(rewriter, loc, module, format + "\n", values);
+      start = end;
+    } while (start < printed.size());
     rewriter.eraseOp(op);
     return success();
   }

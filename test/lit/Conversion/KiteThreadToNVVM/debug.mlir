@@ -39,3 +39,24 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
     return
   }
 }
+
+// -----
+
+// CUDA's printf takes 32 arguments at most: 30 values are two lines, 28
+// values and 2, each with the header.
+// CHECK-DAG: @__kite_str_{{.*}}("pid (%u, %u, %u) thread %u: many %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d\0A\00")
+// CHECK-DAG: @__kite_str_{{.*}}("pid (%u, %u, %u) thread %u: many %d %d\0A\00")
+// CHECK-LABEL: llvm.func @many(
+// CHECK: llvm.alloca %{{.*}} x !llvm.struct<(i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32)>
+// CHECK: llvm.call @vprintf
+// CHECK: llvm.alloca %{{.*}} x !llvm.struct<(i32, i32, i32, i32, i32, i32)>
+// CHECK: llvm.call @vprintf
+// CHECK-NOT: llvm.call @vprintf
+// CHECK: llvm.return
+module attributes {"kitethread.num-threads" = 32 : i32} {
+  func.func @many() attributes {kite.kernel} {
+    %p = kitethread.program_id x : i32
+    kitethread.print "many " %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p, %p : i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32
+    return
+  }
+}
