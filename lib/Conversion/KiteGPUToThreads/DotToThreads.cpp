@@ -17,6 +17,7 @@
 #include "dialects/Kite/KiteOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <map>
@@ -128,9 +129,8 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
             if (isInt)
               next.push_back(arith::AddIOp::create(
                   b, loc, sum, arith::MulIOp::create(b, loc, x, y)));
-            else
-              next.push_back(arith::AddFOp::create(
-                  b, loc, sum, arith::MulFOp::create(b, loc, x, y)));
+            else // one rounding, and one instruction (fma.rn.f32)
+              next.push_back(math::FmaOp::create(b, loc, x, y, sum));
           }
           scf::YieldOp::create(b, loc, next);
         });
