@@ -40,6 +40,9 @@ struct PrintOptions {
 struct StageOptions {
   int numWarps = 4;        ///< Warps per program; a power of two.
   int threadsPerWarp = 32; ///< The target's subgroup size (8 on lavapipe).
+  /// Elements one vector load or store moves at most (and 16 bytes): 4 for
+  /// SPIR-V (Vulkan's vectors), 16 for NVPTX.
+  int maxVectorElements = 4;
 };
 
 /// The name of the buffer that parse errors are reported against.

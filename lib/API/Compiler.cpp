@@ -113,8 +113,15 @@ IRResult runStage(const std::string &irText, const std::string &stage,
                 std::to_string(stageOptions.threadsPerWarp));
             return failure();
           }
-        mlir::kite::StageOptions target{unsigned(stageOptions.numWarps),
-                                        unsigned(stageOptions.threadsPerWarp)};
+        if (stageOptions.maxVectorElements < 1) {
+          diagnostics.addError("max_vector_elements must be positive, got " +
+                               std::to_string(stageOptions.maxVectorElements));
+          return failure();
+        }
+        mlir::kite::StageOptions target{
+            unsigned(stageOptions.numWarps),
+            unsigned(stageOptions.threadsPerWarp),
+            unsigned(stageOptions.maxVectorElements)};
         if (succeeded(mlir::kite::buildStage(stage, pm, target)))
           return success();
         diagnostics.addError("unknown stage '" + stage + "'; the stages are: " +

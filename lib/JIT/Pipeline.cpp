@@ -38,7 +38,8 @@ void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
 void mlir::kite::buildThreadsStage(OpPassManager &pm,
                                    const StageOptions &options) {
   buildKiteGPUStage(pm, options);
-  pm.addPass(kitegpu::createConvertKiteGPUToThreads());
+  pm.addPass(
+      kitegpu::createConvertKiteGPUToThreads({options.maxVectorElements}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

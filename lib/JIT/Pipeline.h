@@ -19,6 +19,8 @@ namespace mlir::kite {
 struct StageOptions {
   unsigned numWarps = 4;
   unsigned threadsPerWarp = 32; ///< The target's subgroup size.
+  /// Elements one vector access moves at most (4 for SPIR-V, 16 for NVPTX).
+  unsigned maxVectorElements = 4;
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.

@@ -52,6 +52,11 @@ struct KiteGPUPipelineOptions : PassPipelineOptions<KiteGPUPipelineOptions> {
       *this, "threads-per-warp",
       llvm::cl::desc("Threads per warp (the target's subgroup size)"),
       llvm::cl::init(32)};
+  Option<unsigned> maxVectorElements{
+      *this, "max-vector-elements",
+      llvm::cl::desc("Elements one vector access moves at most (4: SPIR-V, "
+                     "16: NVPTX)"),
+      llvm::cl::init(4)};
 };
 } // namespace
 
@@ -79,7 +84,8 @@ void mlir::kite::registerKitePasses() {
     PassPipelineRegistration<KiteGPUPipelineOptions>(
         "threads-pipeline", "The passes of the `threads` stage",
         [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
-          buildThreadsStage(pm, {options.numWarps, options.threadsPerWarp});
+          buildThreadsStage(pm, {options.numWarps, options.threadsPerWarp,
+                                 options.maxVectorElements});
         });
   });
 }

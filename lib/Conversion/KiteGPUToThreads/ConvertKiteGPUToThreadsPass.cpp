@@ -24,7 +24,7 @@ namespace mlir::kitegpu {
 #include "lib/Conversion/KiteGPUToThreads/Passes.h.inc"
 
 /// Declared here, defined with the memory patterns.
-AccessWidths planAccessWidths(ModuleOp module, const ThreadGrid &grid);
+AccessWidths planAccessWidths(ModuleOp module, int64_t maxVectorElements);
 } // namespace mlir::kitegpu
 
 using namespace mlir;
@@ -119,6 +119,8 @@ static int64_t countSharedBytes(ModuleOp module) {
 namespace {
 struct ConvertKiteGPUToThreadsPass
     : kitegpu::impl::ConvertKiteGPUToThreadsBase<ConvertKiteGPUToThreadsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
@@ -142,7 +144,7 @@ struct ConvertKiteGPUToThreadsPass
       kernels.push_back(fn);
     }
 
-    AccessWidths widths = planAccessWidths(module, grid);
+    AccessWidths widths = planAccessWidths(module, maxVectorElements);
     SmallVector<Attribute> argTypes;
     for (func::FuncOp kernel : kernels)
       if (failed(lowerKernelArguments(kernel, argTypes)))

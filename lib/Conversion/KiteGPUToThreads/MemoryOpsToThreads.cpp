@@ -25,10 +25,9 @@ using namespace mlir;
 using namespace mlir::kitegpu;
 
 namespace mlir::kitegpu {
-AccessWidths planAccessWidths(ModuleOp module, const ThreadGrid &grid);
+AccessWidths planAccessWidths(ModuleOp module, int64_t maxVectorElements);
 } // namespace mlir::kitegpu
 
-static constexpr int64_t kMaxVectorElements = 4;
 static constexpr int64_t kMaxVectorBytes = 16;
 
 /// Whether registers come in groups of `width` consecutive elements along
@@ -52,7 +51,8 @@ static bool hasConsecutiveGroups(DistributedLayoutAttr layout,
 
 /// Elements per access of a load/store through `ptr` under `mask`.
 static int64_t planWidth(Value ptr, Value mask,
-                         const kite::AxisInfoAnalysis &axis) {
+                         const kite::AxisInfoAnalysis &axis,
+                         int64_t maxVectorElements) {
   auto type = dyn_cast<RankedTensorType>(ptr.getType());
   if (!type)
     return 1;
@@ -65,7 +65,7 @@ static int64_t planWidth(Value ptr, Value mask,
   unsigned dim = layout.getOrder()[0];
   kite::AxisInfo info = axis.getAxisInfo(ptr);
   int64_t width = std::min({int64_t(layout.getSizePerThread()[dim]),
-                            info.contiguity[dim], kMaxVectorElements,
+                            info.contiguity[dim], maxVectorElements,
                             kMaxVectorBytes / bytes, type.getDimSize(dim)});
   if (mask)
     width = std::min(width, axis.getAxisInfo(mask).constancy[dim]);
@@ -80,15 +80,16 @@ static int64_t planWidth(Value ptr, Value mask,
 }
 
 AccessWidths mlir::kitegpu::planAccessWidths(ModuleOp module,
-                                             const ThreadGrid &) {
+                                             int64_t maxVectorElements) {
   AccessWidths widths;
   kite::AxisInfoAnalysis axis(module);
   module.walk([&](Operation *op) {
     int64_t width = 1;
     if (auto load = dyn_cast<kite::LoadOp>(op))
-      width = planWidth(load.getPtr(), load.getMask(), axis);
+      width = planWidth(load.getPtr(), load.getMask(), axis, maxVectorElements);
     else if (auto store = dyn_cast<kite::StoreOp>(op))
-      width = planWidth(store.getPtr(), store.getMask(), axis);
+      width =
+          planWidth(store.getPtr(), store.getMask(), axis, maxVectorElements);
     if (width > 1)
       widths[op] = width;
   });

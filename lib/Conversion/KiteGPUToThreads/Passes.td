@@ -17,6 +17,14 @@ def ConvertKiteGPUToThreads
     `kitethread.arg-types` and `kitethread.shared-bytes`. The plan is in
     docs/lowering.md.
   }];
+  let options = [
+    Option<"maxVectorElements", "max-vector-elements", "unsigned",
+           /*default=*/"4",
+           "the most elements one vector load or store moves (at most 16 "
+           "bytes either way): 4 for SPIR-V, whose vectors have 4 components "
+           "at most; 16 for NVPTX, which moves 8 f16 or 16 i8 in one 128-bit "
+           "access">
+  ];
   let dependentDialects = [
     "::mlir::kitethread::KiteThreadDialect", "::mlir::gpu::GPUDialect",
     "::mlir::memref::MemRefDialect", "::mlir::vector::VectorDialect",
