@@ -232,6 +232,35 @@ static LogicalResult allocateSharedMemory(ModuleOp module) {
   return success();
 }
 
+/// exp of f32, f16 and bf16 scalars as 2^(x·log2 e) in f32, which the NVPTX
+/// backend selects as a multiply and ex2.approx.f32: what Triton does for
+/// f32 (two instructions instead of a polynomial's dozen; about 2 ulp, and
+/// the rounding of x·log2 e, relative 2^-24·|x·log2 e|, for large |x|).
+static void exp2ForExp(ModuleOp module) {
+  SmallVector<math::ExpOp> exps;
+  module.walk([&](math::ExpOp op) {
+    Type type = op.getType();
+    if (type.isF32() || type.isF16() || type.isBF16())
+      exps.push_back(op);
+  });
+  for (math::ExpOp op : exps) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Type f32 = b.getF32Type();
+    Value x = op.getOperand();
+    if (x.getType() != f32)
+      x = arith::ExtFOp::create(b, loc, f32, x);
+    Value log2e = arith::ConstantOp::create(
+        b, loc, b.getF32FloatAttr(1.4426950408889634));
+    Value result = math::Exp2Op::create(
+        b, loc, arith::MulFOp::create(b, loc, x, log2e));
+    if (op.getType() != f32)
+      result = arith::TruncFOp::create(b, loc, op.getType(), result);
+    op.replaceAllUsesWith(result);
+    op.erase();
+  }
+}
+
 /// The math functions the NVPTX backend has no instruction for: f64 ones,
 /// and f32 sin, cos and tan, call libdevice (Libdevice.cpp), f16 ones run in
 /// f32, and the other f32 ones become MLIR's polynomial approximations.
@@ -243,6 +272,7 @@ static LogicalResult prepareMath(ModuleOp module) {
   // sin, cos and tan of f32 (f16, bf16) too, where libdevice is there.
   kitenvptx::callLibdeviceForMath(module,
                                   /*f32Trig=*/!kitenvptx::findLibdevice().empty());
+  exp2ForExp(module);
   RewritePatternSet patterns(module.getContext());
   // tan, sinh, powf, ... in terms of exp, log, sin, cos (exp2 stays: it is
   // ex2.approx, as in Triton).

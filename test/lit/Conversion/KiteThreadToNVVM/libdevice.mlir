@@ -1,6 +1,6 @@
 // f64 transcendentals call libdevice's functions (linked by emitPtx); f32
-// exp (and the other f32 functions but sin, cos, tan: libdevice-trig.mlir)
-// become polynomials and call nothing.
+// exp is 2^(x·log2 e), ex2.approx as in Triton, and calls nothing (the other
+// f32 functions but sin, cos, tan, libdevice-trig.mlir, are polynomials).
 // RUN: kite-opt %s --convert-kitethread-to-nvvm | FileCheck %s
 
 // CHECK-DAG: llvm.func @__nv_exp(f64) -> f64
@@ -8,6 +8,8 @@
 // CHECK-LABEL: llvm.func @math(
 // CHECK: llvm.call @__nv_exp(%{{.*}}) : (f64) -> f64
 // CHECK: llvm.call @__nv_pow(%{{.*}}, %{{.*}}) : (f64, f64) -> f64
+// CHECK: %[[SCALED:.*]] = llvm.fmul %{{.*}}, %{{.*}} : f32
+// CHECK: llvm.intr.exp2(%[[SCALED]]) : (f32) -> f32
 // CHECK-NOT: llvm.call
 // CHECK: llvm.return
 module attributes {"kitethread.num-threads" = 32 : i32} {
