@@ -70,6 +70,25 @@ CurrentContext::~CurrentContext() {
   }
 }
 
+/// What a kernel's fault, reported at the next wait, means to the user.
+static std::string kernelFaultHint(CUresult result) {
+  std::string earlier = "launches are asynchronous: this may be the error of "
+                        "an earlier launch";
+  std::string sticky = "; the process cannot use this GPU any more";
+  switch (result) {
+  case 710: // CUDA_ERROR_ASSERT
+    return " (a kl.device_assert failed: the driver printed its message, "
+           "file and line on stderr" + sticky + ")";
+  case 700: // CUDA_ERROR_ILLEGAL_ADDRESS
+  case 716: // CUDA_ERROR_MISALIGNED_ADDRESS
+    return " (a kernel accessed memory outside its tensors, or misaligned: "
+           "check the masks of its loads and stores; KITE_INTERPRET=1 checks "
+           "every access; " + earlier + sticky + ")";
+  default:
+    return " (" + earlier + ")";
+  }
+}
+
 Status CudaDevice::synchronizeFor(const char *why) {
   CUresult r = driver.cuCtxSynchronize();
   if (r == CUDA_SUCCESS)
@@ -77,8 +96,7 @@ Status CudaDevice::synchronizeFor(const char *why) {
   // Kernel faults surface at the next wait, not at their launch.
   return Status::error(std::string(why) + ": " +
                        driver.callFailed("cuCtxSynchronize", r) +
-                       " (launches are asynchronous: this may be the error "
-                       "of an earlier launch)");
+                       kernelFaultHint(r));
 }
 
 Status CudaDevice::synchronize() {

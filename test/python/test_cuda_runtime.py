@@ -420,9 +420,13 @@ def test_driver_failures_are_device_errors_naming_the_call():
         compiled.launch((1,), [t, t, 16, 0, 1.0, False, 0.0, 128])
     os.environ["KITE_FAKE_CUDA_FAIL"] = "cuCtxSynchronize=CUDA_ERROR_ILLEGAL_ADDRESS"
     with pytest.raises(_C.DeviceError, match=r"^synchronize: cuCtxSynchronize failed: "
-                                             r"CUDA_ERROR_ILLEGAL_ADDRESS \(launches are "
-                                             r"asynchronous: this may be the error of an "
-                                             r"earlier launch\)$"):
+                                             r"CUDA_ERROR_ILLEGAL_ADDRESS \(a kernel accessed "
+                                             r"memory outside its tensors, or misaligned: check "
+                                             r"the masks of its loads and stores; "
+                                             r"KITE_INTERPRET=1 checks every access; launches "
+                                             r"are asynchronous: this may be the error of an "
+                                             r"earlier launch; the process cannot use this GPU "
+                                             r"any more\)$"):
         device.synchronize()
     with pytest.raises(_C.DeviceError, match="^download: cuCtxSynchronize failed"):
         t.numpy()

@@ -207,11 +207,28 @@ TEST(CudaMemory, FailuresNameTheCallAndTheError) {
     kite::Status status = device.synchronize();
     EXPECT_EQ(status.message(),
               "synchronize: cuCtxSynchronize failed: "
-              "CUDA_ERROR_ILLEGAL_ADDRESS (launches are asynchronous: this "
-              "may be the error of an earlier launch)");
+              "CUDA_ERROR_ILLEGAL_ADDRESS (a kernel accessed memory outside "
+              "its tensors, or misaligned: check the masks of its loads and "
+              "stores; KITE_INTERPRET=1 checks every access; launches are "
+              "asynchronous: this may be the error of an earlier launch; the "
+              "process cannot use this GPU any more)");
     status = device.download(*buffer, data, 16);
     EXPECT_TRUE(contains(status.message(), "download: cuCtxSynchronize"))
         << status.message();
+  }
+  {
+    log::Failing failing("cuCtxSynchronize=CUDA_ERROR_ASSERT");
+    EXPECT_EQ(device.synchronize().message(),
+              "synchronize: cuCtxSynchronize failed: CUDA_ERROR_ASSERT (a "
+              "kl.device_assert failed: the driver printed its message, file "
+              "and line on stderr; the process cannot use this GPU any more)");
+  }
+  {
+    log::Failing failing("cuCtxSynchronize=CUDA_ERROR_LAUNCH_FAILED");
+    EXPECT_EQ(device.synchronize().message(),
+              "synchronize: cuCtxSynchronize failed: CUDA_ERROR_LAUNCH_FAILED "
+              "(launches are asynchronous: this may be the error of an "
+              "earlier launch)");
   }
   {
     log::Failing failing("cuCtxPushCurrent_v2=CUDA_ERROR_INVALID_CONTEXT");
