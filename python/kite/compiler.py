@@ -19,6 +19,7 @@ from typing import Optional
 
 from .errors import CompilationError
 from .frontend import cache_key, tracer
+from .frontend.dependencies import dependency_key, on_disk
 from .runtime import registry
 
 _METADATA = "metadata.json"
@@ -362,8 +363,9 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
         raise ValueError(f"num_warps must be a positive power of two, got {num_warps!r}")
     resolved = resolve_target(target)
     options["threads_per_warp"] = resolved.threads_per_warp
+    reads = dependency_key(kernel)
     fast_key = (tuple(s.key() for s in specs), tuple(sorted(options.items())), resolved.name,
-                cache_key.global_values(kernel))
+                reads)
     compiled = kernel._compiled.get(fast_key)
     if compiled is not None:
         stats.memory_hits += 1
@@ -372,8 +374,10 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
     parts = cache_key.key_parts(kernel, specs, options, resolved.identity,
                                 _C.build_id(), _C.version())
     key = cache_key.cache_key(parts)
-    cache = _C.Cache.default()
-    entry = _entry_of(cache.lookup(key))
+    # A kernel that reads an object Kite knows only by identity cannot be
+    # told apart on disk from one reading another such object: not stored.
+    cache = _C.Cache.default() if on_disk(reads) else None
+    entry = _entry_of(cache.lookup(key)) if cache is not None else None
     if entry is not None:
         stats.disk_hits += 1
     else:
@@ -383,7 +387,8 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
         try:
             # Another process may have published the same key first: use its
             # entry, so that every process runs identical bytes.
-            entry = _entry_of(cache.store(key, _files(entry, metadata, resolved))) or entry
+            if cache is not None:
+                entry = _entry_of(cache.store(key, _files(entry, metadata, resolved))) or entry
         except _C.CacheError as exc:
             warnings.warn(f"kite: could not store {kernel.__name__} in the JIT cache: {exc}")
     _warn_debug_ops(entry.notes)
