@@ -167,7 +167,7 @@ class CompiledKernel:
 
     def launch(self, grid, values):
         """Runs the kernel on its device (arguments already checked); on CUDA
-        it is queued on the current stream (runtime/cuda.py)."""
+        it is queued on the stream that runtime/arguments.launch_stream picks."""
         self.launcher()(grid, values)
 
     def launcher(self):
