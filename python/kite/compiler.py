@@ -291,19 +291,26 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target) -> 
     return _Entry(asm, assembled.cubin, [], dict(assembled.metadata(), shared=shared))
 
 
+# The most shared memory one block may opt in to (CUDA's sharedMemPerBlockOptin),
+# in KiB, by compute capability: the CUDA C++ Programming Guide's "Technical
+# Specifications per Compute Capability", row "Maximum amount of shared memory
+# per thread block".
+_SHARED_KIB_PER_BLOCK = {
+    35: 48, 37: 48, 50: 48, 52: 48, 53: 48, 60: 48, 61: 48, 62: 48,
+    70: 96, 72: 96, 75: 64,
+    80: 163, 86: 99, 87: 163, 89: 99,
+    90: 227, 100: 227, 101: 227, 103: 227, 110: 227,
+    120: 99, 121: 99,
+}
+
+
 def _max_shared_bytes(arch: str) -> int:
-    """The most shared memory one block may opt in to on ``arch`` (CUDA's
-    sharedMemPerBlockOptin); the device checks again at launch."""
+    """The most shared memory one block may opt in to on ``arch`` ("sm_90a");
+    an architecture the table does not know gets the closest older one's
+    limit (the device checks again at launch)."""
     number = int(re.match(r"sm_(\d+)", arch).group(1))
-    if number >= 90:
-        return 232448   # Hopper and later: 227 KiB
-    if number in (80, 87):
-        return 166912   # A100, Orin: 163 KiB
-    if number >= 86:
-        return 101376   # GA10x, Ada: 99 KiB
-    if number >= 75:
-        return 65536    # Turing: 64 KiB
-    return 98304        # Volta: 96 KiB
+    known = [n for n in _SHARED_KIB_PER_BLOCK if n <= number]
+    return _SHARED_KIB_PER_BLOCK[max(known) if known else 35] * 1024
 
 
 def _files(entry: _Entry, metadata: dict, target: Target) -> dict:
