@@ -19,6 +19,7 @@ from typing import Optional
 
 from .errors import CompilationError
 from .frontend import cache_key, tracer
+from .frontend.dependencies import dependency_key, on_disk
 from .runtime import registry
 
 _METADATA = "metadata.json"
@@ -166,7 +167,7 @@ class CompiledKernel:
 
     def launch(self, grid, values):
         """Runs the kernel on its device (arguments already checked); on CUDA
-        it is queued on the current stream (runtime/cuda.py)."""
+        it is queued on the stream that runtime/arguments.launch_stream picks."""
         self.launcher()(grid, values)
 
     def launcher(self):
@@ -290,19 +291,26 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target) -> 
     return _Entry(asm, assembled.cubin, [], dict(assembled.metadata(), shared=shared))
 
 
+# The most shared memory one block may opt in to (CUDA's sharedMemPerBlockOptin),
+# in KiB, by compute capability: the CUDA C++ Programming Guide's "Technical
+# Specifications per Compute Capability", row "Maximum amount of shared memory
+# per thread block".
+_SHARED_KIB_PER_BLOCK = {
+    35: 48, 37: 48, 50: 48, 52: 48, 53: 48, 60: 48, 61: 48, 62: 48,
+    70: 96, 72: 96, 75: 64,
+    80: 163, 86: 99, 87: 163, 89: 99,
+    90: 227, 100: 227, 101: 227, 103: 227, 110: 227,
+    120: 99, 121: 99,
+}
+
+
 def _max_shared_bytes(arch: str) -> int:
-    """The most shared memory one block may opt in to on ``arch`` (CUDA's
-    sharedMemPerBlockOptin); the device checks again at launch."""
+    """The most shared memory one block may opt in to on ``arch`` ("sm_90a");
+    an architecture the table does not know gets the closest older one's
+    limit (the device checks again at launch)."""
     number = int(re.match(r"sm_(\d+)", arch).group(1))
-    if number >= 90:
-        return 232448   # Hopper and later: 227 KiB
-    if number in (80, 87):
-        return 166912   # A100, Orin: 163 KiB
-    if number >= 86:
-        return 101376   # GA10x, Ada: 99 KiB
-    if number >= 75:
-        return 65536    # Turing: 64 KiB
-    return 98304        # Volta: 96 KiB
+    known = [n for n in _SHARED_KIB_PER_BLOCK if n <= number]
+    return _SHARED_KIB_PER_BLOCK[max(known) if known else 35] * 1024
 
 
 def _files(entry: _Entry, metadata: dict, target: Target) -> dict:
@@ -362,8 +370,9 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
         raise ValueError(f"num_warps must be a positive power of two, got {num_warps!r}")
     resolved = resolve_target(target)
     options["threads_per_warp"] = resolved.threads_per_warp
+    reads = dependency_key(kernel)
     fast_key = (tuple(s.key() for s in specs), tuple(sorted(options.items())), resolved.name,
-                cache_key.global_values(kernel))
+                reads)
     compiled = kernel._compiled.get(fast_key)
     if compiled is not None:
         stats.memory_hits += 1
@@ -372,8 +381,10 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
     parts = cache_key.key_parts(kernel, specs, options, resolved.identity,
                                 _C.build_id(), _C.version())
     key = cache_key.cache_key(parts)
-    cache = _C.Cache.default()
-    entry = _entry_of(cache.lookup(key))
+    # A kernel that reads an object Kite knows only by identity cannot be
+    # told apart on disk from one reading another such object: not stored.
+    cache = _C.Cache.default() if on_disk(reads) else None
+    entry = _entry_of(cache.lookup(key)) if cache is not None else None
     if entry is not None:
         stats.disk_hits += 1
     else:
@@ -383,7 +394,8 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
         try:
             # Another process may have published the same key first: use its
             # entry, so that every process runs identical bytes.
-            entry = _entry_of(cache.store(key, _files(entry, metadata, resolved))) or entry
+            if cache is not None:
+                entry = _entry_of(cache.store(key, _files(entry, metadata, resolved))) or entry
         except _C.CacheError as exc:
             warnings.warn(f"kite: could not store {kernel.__name__} in the JIT cache: {exc}")
     _warn_debug_ops(entry.notes)

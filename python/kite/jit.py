@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .frontend import specialization, tracer
+from .frontend.dependencies import dependency_key
 from .language.core import active_builder
 from .runtime import environ
 
@@ -16,6 +17,7 @@ class KiteFunction:
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
         self._rewritten = None
+        self._dependencies = None  # frontend/dependencies.py: what it reads, keyed
 
     def _traced(self):
         if self._rewritten is None:
@@ -59,7 +61,7 @@ class KernelFunction(KiteFunction):
         """The kite IR of this kernel for these arguments (arrays stand for
         pointers by their dtype; no device is involved)."""
         specs, _options, _values = self.specialize(args, kwargs)
-        key = (tuple(s.key() for s in specs), stage, debug_info)
+        key = (tuple(s.key() for s in specs), stage, debug_info, dependency_key(self))
         text = self._trace_cache.get(key)
         if text is None:
             module = tracer.trace_module(self.fn, self._traced(), specs)

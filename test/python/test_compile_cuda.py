@@ -192,3 +192,35 @@ def test_f64_transcendentals_without_libdevice_say_what_is_missing(monkeypatch):
     finally:
         monkeypatch.undo()
         compiler._libdevice_hash.cache_clear()
+
+
+@pytest.mark.parametrize("arch, kib", [
+    ("sm_52", 48), ("sm_53", 48), ("sm_61", 48), ("sm_62", 48), ("sm_70", 96), ("sm_72", 96),
+    ("sm_75", 64), ("sm_80", 163), ("sm_86", 99), ("sm_87", 163), ("sm_89", 99),
+    ("sm_90", 227), ("sm_90a", 227), ("sm_100f", 227), ("sm_103", 227), ("sm_110", 227),
+    ("sm_120", 99), ("sm_121a", 99)])
+def test_shared_memory_per_block_is_the_programming_guides(arch, kib):
+    # "Technical Specifications per Compute Capability": maximum amount of
+    # shared memory per thread block (with the opt-in).
+    assert compiler._max_shared_bytes(arch) == kib * 1024
+
+
+@kite.kernel
+def transpose_kernel(x_ptr, out_ptr, M: kl.constexpr, N: kl.constexpr):
+    rows, cols = kl.arange(0, M), kl.arange(0, N)
+    x = kl.load(x_ptr + rows[:, None] * N + cols[None, :])
+    kl.store(out_ptr + cols[:, None] * M + rows[None, :], kl.trans(x))
+
+
+def test_a_block_over_the_architectures_shared_memory_is_a_compilation_error():
+    def compile_for(arch):
+        return transpose_kernel.compile(X, X, M=256, N=128, target=f"cuda:{arch}")
+
+    shared = compile_for("sm_90").metadata["shared"]  # through shared memory
+    assert 99 * 1024 < shared <= 163 * 1024, shared
+    assert compile_for("sm_80").metadata["shared"] == shared
+    for arch in ("sm_86", "sm_89", "sm_120", "sm_121"):
+        with pytest.raises(kite.CompilationError,
+                           match=rf"'transpose_kernel' needs {shared} bytes of shared memory, "
+                                 rf"more than {arch} allows a block \(101376\)"):
+            compile_for(arch)

@@ -120,9 +120,10 @@ def without_cubin(compiled):
 class CudaArray:
     """Another library's CUDA array, as __cuda_array_interface__ shows it."""
 
-    def __init__(self, pointer, typestr="<f4", shape=(64,), strides=None, device=None):
+    def __init__(self, pointer, typestr="<f4", shape=(64,), strides=None, device=None,
+                 **extra):
         self.__cuda_array_interface__ = {"shape": shape, "typestr": typestr, "strides": strides,
-                                         "data": (pointer, False), "version": 3}
+                                         "data": (pointer, False), "version": 3, **extra}
         if device is not None:
             self.__dlpack_device__ = lambda: (2, device)
 
@@ -392,6 +393,44 @@ def test_a_torch_tensor_puts_the_launch_on_torchs_current_stream():
     assert asked == [("raw", 0), ("object", 0)]
     compiled.launch((1,), [memory, memory, 128, 0, 1.0, False, 0.0, 128])
     assert fake_calls("cuLaunchKernel")[-1]["stream"] == 0
+
+
+@with_driver()
+def test_a_cuda_array_interface_stream_is_where_the_launch_goes():
+    memory = kite.zeros(128, kl.float32, device="cuda:0")
+
+    def on(stream):  # CuPy's or Numba's view of `memory`, produced on `stream`
+        return CudaArray(memory.data_ptr(), shape=(128,), stream=stream)
+
+    def stream_of(x, out=memory):
+        mixed[(1,)](x, out, 128, 0, 1.0, False, 0.0, BLOCK=128)
+        return fake_calls("cuLaunchKernel")[-1]["stream"]
+
+    assert stream_of(on(0x5eed)) == 0x5eed
+    assert stream_of(on(0x5eed)) == 0x5eed  # again (what the slow path bound, it packs)
+    assert stream_of(on(1)) == 1 and stream_of(on(2)) == 2  # CU_STREAM_LEGACY, _PER_THREAD
+    assert stream_of(on(None)) == 0 and stream_of(CudaArray(memory.data_ptr())) == 0
+    assert stream_of(memory, on(0x77)) == 0x77       # the first argument that names one
+    assert stream_of(on(None), on(0x77)) == 0x77
+    assert stream_of(on(0x11), on(0x22)) == 0x11
+    assert stream_of(memory) == 0
+    compiled = compiled_for_cuda()
+    compiled.launch((1,), [on(0xabc), memory, 128, 0, 1.0, False, 0.0, 128])
+    assert fake_calls("cuLaunchKernel")[-1]["stream"] == 0xabc
+    for bad in (0, -5, "1"):
+        with pytest.raises(ValueError, match=f"^argument 'x_ptr': __cuda_array_interface__ "
+                                             f"stream {bad!r} is not a stream: version 3 "
+                                             "allows None, 1 "):
+            mixed[(1,)](on(bad), memory, 128, 0, 1.0, False, 0.0, BLOCK=128)
+
+    # A torch tensor decides: PyTorch's current stream.
+    torch = types.ModuleType("torch")
+    torch._C = types.SimpleNamespace(_cuda_getCurrentRawStream=lambda index: 0xbeef)
+    torch.Tensor = type("Tensor", (CudaArray,), {"__module__": "torch"})
+    sys.modules["torch"] = torch
+    compiled.launch((1,), [on(0xabc), torch.Tensor(memory.data_ptr()), 128, 0, 1.0, False,
+                           0.0, 128])
+    assert fake_calls("cuLaunchKernel")[-1]["stream"] == 0xbeef
 
 
 @with_driver()

@@ -1,6 +1,7 @@
 """What a compiled kernel depends on, hashed into the JIT cache key
 (DESIGN.md §6): Kite's version and build, the kernel's source and the
-sources of every @kite.func it can call, its specialisation, the compile
+sources of every @kite.func it can call, the globals and closure variables
+they read (frontend/dependencies.py), its specialisation, the compile
 options, the exact target and the environment variables that change code."""
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import inspect
 import os
 import textwrap
 import types
+
+from .dependencies import dependency_key
 
 _KITE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Environment variables that change the code the compiler generates; each
@@ -66,55 +69,6 @@ def _referenced(fn) -> list:
     return found
 
 
-_SIMPLE = (bool, int, float, str, type(None))
-
-
-def _global_names(fn) -> list:
-    """Names in ``fn``'s source that are globals of its module (not locals)."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError):
-        return []
-    local = set(fn.__code__.co_varnames) | set(fn.__code__.co_freevars)
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return sorted(n for n in names - local if n in fn.__globals__)
-
-
-def global_values(kite_fn) -> tuple:
-    """The current values of the compile-time globals (numbers, strings,
-    constexprs, dtypes) a kernel reads: compiled code depends on them, so they
-    are part of its key (a rebound global recompiles, as in Python). Every
-    launch reads them (runtime/fast_launch.py)."""
-    names = getattr(kite_fn, "_global_names", None)
-    if names is None:
-        names = kite_fn._global_names = tuple(_global_names(kite_fn.fn))
-    if not names:
-        return ()
-    constexpr, dtype = _language_types()
-    scope = kite_fn.fn.__globals__
-    values = []
-    for name in names:
-        value = scope.get(name)
-        if isinstance(value, constexpr):
-            value = value.value
-        if isinstance(value, _SIMPLE) or isinstance(value, dtype):
-            values.append((name, type(value).__name__, repr(value)))
-    return tuple(values)
-
-
-_LANGUAGE_TYPES: tuple = ()
-
-
-def _language_types() -> tuple:
-    """(constexpr, dtype), imported once (the language imports the frontend)."""
-    global _LANGUAGE_TYPES
-    if not _LANGUAGE_TYPES:
-        from ..language.core import constexpr
-        from ..language.dtypes import dtype
-        _LANGUAGE_TYPES = (constexpr, dtype)
-    return _LANGUAGE_TYPES
-
-
 def source_hash(kite_fn) -> str:
     """sha256 of a kernel's or helper's source and, recursively, of every
     @kite.func it refers to (cached on the function object)."""
@@ -144,7 +98,7 @@ def key_parts(kernel, specs, options: dict, target: str, build_id: str, version:
             f"kernel {kernel.fn.__module__}.{kernel.fn.__qualname__}",
             f"source {source_hash(kernel)}",
             "args " + repr([s.key() for s in specs]),
-            "globals " + repr(global_values(kernel)),
+            "reads " + repr(dependency_key(kernel)),
             "options " + repr(sorted(options.items())),
             f"target {target}"] + env
 

@@ -82,13 +82,18 @@ def launch_device(specs: Sequence, values: Sequence, *, interpret: bool = False,
     return device
 
 
-def launch_stream(values: Sequence, device: str) -> int:
-    """The CUDA stream a launch on ``device`` is queued on: PyTorch's current
-    stream there when a torch tensor is among the arguments (so that the
-    kernel is ordered with the work around it), else 0, the legacy default
-    stream."""
+def launch_stream(values: Sequence, device: str, externals: Sequence = ()) -> int:
+    """The CUDA stream a launch on ``device`` is queued on, so that the
+    kernel is ordered with the work around it: PyTorch's current stream there
+    when a torch tensor is among the arguments, else the stream of the first
+    ``__cuda_array_interface__`` argument that names one (``externals``: the
+    ExternalArrays the packer kept, runtime/packing.py), else 0, the legacy
+    default stream."""
     torch = sys.modules.get("torch")  # no torch tensor without torch imported
     if torch is None or not any(isinstance(v, torch.Tensor) for v in values):
+        for external in externals:
+            if external.stream is not None:
+                return external.stream
         return 0
     index = int(device.split(":")[1])
     current = getattr(torch._C, "_cuda_getCurrentRawStream", None)

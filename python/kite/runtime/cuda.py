@@ -53,8 +53,8 @@ class CudaDevice(Device):
         """``submit(grid, values)`` for a CompiledKernel: its cubin when ptxas
         made one, else its PTX (which the driver compiles for this device),
         loaded once with the dynamic shared memory it needs; launches are
-        queued on the current stream (PyTorch's when a torch tensor is among
-        the arguments, else the default one)."""
+        queued on the stream ``arguments.launch_stream`` picks (PyTorch's
+        current one, a __cuda_array_interface__'s, else the default one)."""
         from .arguments import launch_stream
         from .packing import argument_sizes, make_packer
         threads = compiled.options["num_warps"] * compiled.target.threads_per_warp
@@ -68,9 +68,9 @@ class CudaDevice(Device):
         pack, launch, device = make_packer(compiled.specs), self._device.launch, self.name
 
         def submit(grid, values):
-            keep: list = []  # DLPack capsules, alive until the launch is queued
+            keep: list = []  # external arrays: capsules alive until queued, streams
             args = pack(values, keep)
-            launch(kernel, grid, args, launch_stream(values, device))
+            launch(kernel, grid, args, launch_stream(values, device, keep))
         return submit
 
     def __repr__(self) -> str:

@@ -2,7 +2,9 @@
 with ``__cuda_array_interface__`` (PyTorch CUDA tensors, CuPy, Numba) or with
 ``__dlpack__`` and ``__dlpack_device__`` (PyTorch, CuPy, JAX, ...). A kernel
 gets only the data pointer and the element type, so, as in Triton, any
-strides are accepted: the kernel's indexing is what reads them."""
+strides are accepted: the kernel's indexing is what reads them. The stream a
+version 3 interface names is where the launch goes (runtime/arguments.py's
+``launch_stream``)."""
 from __future__ import annotations
 
 import ctypes
@@ -34,6 +36,10 @@ class ExternalArray(NamedTuple):
     device: Optional[str]
     #: The DLPack capsule the pointer came from, kept while it is used.
     capsule: object = None
+    #: The stream a __cuda_array_interface__ (version 3) asks its consumer to
+    #: order work after (a CUstream: 1 the legacy default stream, 2 the
+    #: per-thread one), or None.
+    stream: Optional[int] = None
 
 
 class _DLDevice(ctypes.Structure):
@@ -93,7 +99,20 @@ def _from_interface(name: str, value, interface: dict) -> Optional[ExternalArray
     device = None
     if hasattr(value, "__dlpack_device__"):
         device = _device_name(*value.__dlpack_device__())
-    return ExternalArray(dtype, pointer, device)
+    return ExternalArray(dtype, pointer, device, None, _stream(name, interface.get("stream")))
+
+
+def _stream(name: str, stream) -> Optional[int]:
+    """A __cuda_array_interface__ "stream": None, or a CUstream as an int
+    (1 and 2 are the driver's CU_STREAM_LEGACY and CU_STREAM_PER_THREAD)."""
+    if stream is None:
+        return None
+    if type(stream) is not int or stream <= 0:
+        raise ValueError(f"argument '{name}': __cuda_array_interface__ stream {stream!r} is "
+                         "not a stream: version 3 allows None, 1 (the legacy default "
+                         "stream), 2 (the per-thread default stream) or a cudaStream_t as "
+                         "a positive int (0 is disallowed)")
+    return stream
 
 
 def _from_dlpack(name: str, value) -> ExternalArray:

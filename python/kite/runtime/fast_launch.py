@@ -8,8 +8,9 @@ bound values with cheap type tests and holds everything the slow path's
 decisions depend on: each runtime argument's kind (a kite or PyTorch
 tensor's dtype, device and 16-byte alignment; integer width and
 divisibility by 16, and whether it is 1; float; bool), each
-constexpr's value, the compile options, the compile-time globals the kernel
-reads, and ``KITE_DEVICE``. Two launches with one key therefore specialise,
+constexpr's value, the compile options, the globals and closure variables
+the kernel and its helpers read (frontend/dependencies.py), and
+``KITE_DEVICE``. Two launches with one key therefore specialise,
 check and compile identically, so the first one (the slow path) stores its
 launcher and later ones reuse it. Anything unusual (a numpy array, an
 argument the key cannot classify, a signature the binder cannot mirror)
@@ -20,7 +21,7 @@ import inspect
 import sys
 from typing import Callable, Optional
 
-from ..frontend import cache_key
+from ..frontend.dependencies import dependency_key
 from . import environ
 from ..frontend.specialization import COMPILE_OPTIONS, constexpr_params
 from ..language.core import constexpr
@@ -101,7 +102,7 @@ def make_binder(kernel) -> Optional[Callable]:
     with the kernel's parameters, so Python itself binds the call, and it
     computes the launch key in the same call: each argument's part (a None
     part: the slow path), the compile options as given (``_MISSING`` where
-    not), the compile-time globals and ``KITE_DEVICE``."""
+    not), the variables the kernel reads and ``KITE_DEVICE``."""
     fn = kernel.fn
     constexprs = constexpr_params(fn)
     params, scope, names, parts = [], {}, [], []
@@ -128,11 +129,11 @@ def make_binder(kernel) -> Optional[Callable]:
     source = (f"def _kite_bind({', '.join(params)}):\n"
               f"    return (({''.join(parts)}), "
               f"({''.join(o + ', ' for o in COMPILE_OPTIONS)}), "
-              "_kite_globals(_kite_kernel), _kite_getenv('KITE_DEVICE')), "
+              "_kite_reads(_kite_kernel), _kite_getenv('KITE_DEVICE')), "
               f"({''.join(n + ', ' for n in names)})\n")
     scope.update(_kite_missing=_MISSING, _kite_keyers=_RUNTIME_KEYS or _runtime_keys(),
                  _kite_late=_late_keyer,
-                 _kite_constexpr_key=constexpr_key, _kite_globals=cache_key.global_values,
+                 _kite_constexpr_key=constexpr_key, _kite_reads=dependency_key,
                  _kite_kernel=kernel, _kite_getenv=environ.get)
     exec(compile(source, f"<kite binder of {fn.__name__}>", "exec"), scope)
     return scope["_kite_bind"]

@@ -41,15 +41,16 @@ def _address(value, keep: Optional[list]) -> int:
     external = external_array(value)
     if external is None:
         return int(value)
-    if keep is not None and external.capsule is not None:
-        keep.append(external.capsule)
+    if keep is not None and (external.capsule is not None or external.stream is not None):
+        keep.append(external)  # its capsule, or its stream for launch_stream
     return external.pointer
 
 
 def pack_arguments(specs: Sequence, values: Sequence, keep: Optional[list] = None) -> bytes:
-    """The packed bytes of the runtime (non-constexpr) arguments. DLPack
-    capsules that pointers came from are appended to ``keep``, for the caller
-    to hold until the launch is queued."""
+    """The packed bytes of the runtime (non-constexpr) arguments. The
+    external arrays that pointers came from with a DLPack capsule (for the
+    caller to hold until the launch is queued) or a stream are appended to
+    ``keep``, in argument order."""
     out = bytearray()
     for spec, value in zip(specs, values):
         if spec.is_constexpr:
