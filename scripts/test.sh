@@ -24,14 +24,14 @@ fi
 for warps in 1 2 4 8; do
   echo "== pytest numerics on $VULKAN, num_warps=$warps"
   KITE_TEST_DEVICE=$VULKAN KITE_TEST_NUM_WARPS=$warps \
-    $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py -q
+    $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py test/python/test_fp8_numerics.py -q
 done
 # The NVIDIA backend with no GPU: every kernel the numerics tier launches is
 # also compiled for sm_80 and sm_90, and ptxas takes it with no spills.
 for arch in sm_80 sm_90; do
   echo "== pytest numerics, each kernel also compiled for cuda:$arch"
   KITE_TEST_COMPILE_FOR=cuda:$arch \
-    $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py -q
+    $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py test/python/test_fp8_numerics.py -q
 done
 echo "== kite._C as a project of its own, against an installed libkite"
 rm -rf build/kite-install

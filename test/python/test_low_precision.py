@@ -1,5 +1,5 @@
 """fp8 and bf16 in the interpreter, and Triton's rules for integer constants.
-(fp8 conversions are not lowered for devices yet: these run on the interpreter.)"""
+(fp8 on devices, against the interpreter: test_fp8_numerics.py.)"""
 import numpy as np
 import pytest
 
@@ -73,20 +73,3 @@ def test_sum_of_booleans_is_uint32_as_in_triton():
     count_true[(1,)](kite.from_numpy(x), t_out, BLOCK=8)
     assert t_out.numpy()[0] == 5
     assert "-> i32" in count_true.trace(x, out, BLOCK=8)
-
-
-@kite.kernel
-def fp8_round_trip(x_ptr, out_ptr, BLOCK: kl.constexpr):
-    offs = kl.arange(0, BLOCK)
-    kl.store(out_ptr + offs, kl.load(x_ptr + offs).to(kl.float8e4m3).to(kl.float32))
-
-
-def test_fp8_on_a_device_is_a_clear_error_at_the_users_line():
-    vulkan = [d for d in kite.devices() if d.startswith("vulkan:")]
-    if not vulkan:
-        pytest.skip("no Vulkan device")
-    x = kite.zeros(16, kl.float32, device=vulkan[0])
-    with pytest.raises(kite.CompilationError) as info:
-        fp8_round_trip[(1,)](x, x, BLOCK=16)
-    assert "'kite.fp_to_fp' cannot be compiled for this target yet" in str(info.value)
-    assert info.value.filename == __file__ and "to(kl.float8e4m3)" in str(info.value)

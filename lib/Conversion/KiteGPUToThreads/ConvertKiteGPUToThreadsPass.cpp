@@ -36,9 +36,10 @@ ThreadTypeConverter::ThreadTypeConverter(MLIRContext *context) {
   addConversion([context](kite::PointerType) -> Type {
     return IntegerType::get(context, 64);
   });
-  // bf16 is computed in f32 registers and rounded (emitRoundToBF16).
-  addConversion([context](BFloat16Type) -> Type {
-    return Float32Type::get(context);
+  // bf16 and fp8 are computed in f32 registers and rounded
+  // (EmulatedFloats.cpp).
+  addConversion([context](FloatType type) -> Type {
+    return isEmulatedFloat(type) ? Float32Type::get(context) : type;
   });
   addConversion(
       [this](RankedTensorType type,

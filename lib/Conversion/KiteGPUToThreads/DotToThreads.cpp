@@ -7,8 +7,8 @@
 // an scf.for over K, a barrier before the buffers may be written again.
 // Products are formed in the accumulation type: f32 for float inputs (an f16
 // accumulator is widened, and rounded once at the end), i32 for i8. f32 and
-// f16 operands are kept as they are in workgroup memory, i8 and bf16 are
-// widened first. Operands that do not fit the workgroup memory of a program
+// f16 operands are kept as they are in workgroup memory, i8, bf16 and fp8
+// (f32 registers already) are widened first. Operands that do not fit the workgroup memory of a program
 // are reported at the op.
 //
 //===----------------------------------------------------------------------===//
@@ -48,7 +48,7 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
                      cType = op.getC().getType();
     Type input = aType.getElementType(), acc = cType.getElementType();
     bool isInt = input.isInteger(8);
-    if (!isInt && !input.isF32() && !input.isF16() && !input.isBF16())
+    if (!isInt && !input.isF32() && !input.isF16() && !isEmulatedFloat(input))
       return op.emitOpError() << "dot of " << input
                               << " operands does not lower to threads yet";
     Type compute = isInt ? Type(rewriter.getI32Type())

@@ -51,10 +51,10 @@ Value mlir::kitegpu::emitBF16ToF32(OpBuilder &b, Location loc, Value bits) {
   return arith::BitcastOp::create(b, loc, b.getF32Type(), wide);
 }
 
-/// A bf16 constant as the f32 that holds it.
-static TypedAttr toF32IfBF16(TypedAttr attr) {
+/// A bf16 or fp8 constant as the f32 that holds it.
+static TypedAttr toF32IfEmulated(TypedAttr attr) {
   auto value = dyn_cast<FloatAttr>(attr);
-  if (!value || !value.getType().isBF16())
+  if (!value || !isEmulatedFloat(value.getType()))
     return attr;
   return FloatAttr::get(Float32Type::get(attr.getContext()),
                         value.getValueAsDouble());
@@ -89,7 +89,7 @@ struct ConstantToThreads : OpConversionPattern<arith::ConstantOp> {
              << "only splat tensor constants lower to threads yet";
     Value scalar = arith::ConstantOp::create(
         rewriter, op.getLoc(),
-        toF32IfBF16(cast<TypedAttr>(dense.getSplatValue<Attribute>())));
+        toF32IfEmulated(cast<TypedAttr>(dense.getSplatValue<Attribute>())));
     int64_t n = getLayout(type).getTotalElemsPerThread(type.getShape());
     rewriter.replaceOpWithMultiple(op, {SmallVector<Value>(n, scalar)});
     return success();
@@ -109,16 +109,16 @@ struct SplatToThreads : OpConversionPattern<kite::SplatOp> {
   }
 };
 
-/// A scalar bf16 constant becomes the f32 holding it.
-struct BF16ConstantToThreads : OpConversionPattern<arith::ConstantOp> {
+/// A scalar bf16 or fp8 constant becomes the f32 holding it.
+struct EmulatedConstantToThreads : OpConversionPattern<arith::ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(arith::ConstantOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (!op.getType().isBF16())
+    if (!isEmulatedFloat(op.getType()))
       return failure();
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(
-        op, toF32IfBF16(cast<TypedAttr>(op.getValue())));
+        op, toF32IfEmulated(cast<TypedAttr>(op.getValue())));
     return success();
   }
 };
@@ -158,10 +158,11 @@ struct ElementwiseToThreads : ConversionPattern {
     SmallVector<Type> types;
     if (failed(typeConverter->convertType(op->getResult(0).getType(), types)))
       return failure();
-    // bf16 values are f32 registers (emitRoundToBF16): every bf16 result is
-    // computed in f32 and rounded, as the interpreter does.
+    // bf16 and fp8 values are f32 registers (EmulatedFloats.cpp): every such
+    // result is computed in f32 and rounded, as the interpreter does.
     Location loc = op->getLoc();
-    bool toBF16 = getElementTypeOrSelf(op->getResult(0).getType()).isBF16();
+    Type resultElement = getElementTypeOrSelf(op->getResult(0).getType());
+    bool toEmulated = isEmulatedFloat(resultElement);
     Type srcElement = op->getNumOperands()
                           ? getElementTypeOrSelf(op->getOperand(0).getType())
                           : Type();
@@ -171,11 +172,12 @@ struct ElementwiseToThreads : ConversionPattern {
       for (ValueRange range : operands)
         regOperands.push_back(range.size() == 1 ? range[0] : range[i]);
       Value result;
-      if (isa<arith::BitcastOp>(op) && toBF16) { // i16 bits -> bf16
-        result = emitBF16ToF32(rewriter, loc, regOperands[0]);
+      if (isa<arith::BitcastOp>(op) && toEmulated) { // bits -> bf16, fp8
+        result = emitEmulatedToF32(rewriter, loc, regOperands[0],
+                                   resultElement);
       } else if (isa<arith::BitcastOp>(op) && srcElement &&
-                 srcElement.isBF16()) { // bf16 -> i16 bits
-        result = emitBF16Bits(rewriter, loc, regOperands[0]);
+                 isEmulatedFloat(srcElement)) { // bf16, fp8 -> bits
+        result = emitEmulatedBits(rewriter, loc, regOperands[0], srcElement);
       } else if (isa<arith::ExtFOp, arith::TruncFOp>(op) &&
                  regOperands[0].getType() == types[i]) {
         result = regOperands[0]; // bf16 <-> f32: the same register
@@ -184,9 +186,45 @@ struct ElementwiseToThreads : ConversionPattern {
                              op->getAttrs());
         result = rewriter.create(state)->getResult(0);
       }
-      if (toBF16 && !isa<arith::BitcastOp, arith::SelectOp>(op))
-        result = emitRoundToBF16(rewriter, loc, result);
+      if (toEmulated && !isa<arith::BitcastOp, arith::SelectOp>(op))
+        result = emitRoundToEmulated(rewriter, loc, result, resultElement);
       results.push_back(result);
+    }
+    rewriter.replaceOpWithMultiple(op, {results});
+    return success();
+  }
+};
+
+/// fp8 conversions: through the f32 register, rounded to the destination
+/// when it is emulated (to nearest-even, or toward zero), else widened or
+/// narrowed exactly (an fp8 value is an f16, f32 and f64 value).
+struct FpToFpToThreads : OpConversionPattern<kite::FpToFpOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(kite::FpToFpOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Type dst = getElementTypeOrSelf(op.getType());
+    SmallVector<Type> types;
+    if (failed(getTypeConverter()->convertType(op.getType(), types)))
+      return failure();
+    bool towardZero = op.getRounding() == kite::RoundingMode::RTZ;
+    Type f32 = rewriter.getF32Type();
+    auto convert = [&](Value value, Type to) -> Value {
+      unsigned from = value.getType().getIntOrFloatBitWidth();
+      if (value.getType() == to)
+        return value;
+      if (from < to.getIntOrFloatBitWidth())
+        return arith::ExtFOp::create(rewriter, loc, to, value);
+      return arith::TruncFOp::create(rewriter, loc, to, value);
+    };
+    SmallVector<Value> results;
+    for (auto [value, type] : llvm::zip_equal(adaptor.getSrc(), types)) {
+      Value wide = convert(value, f32);
+      results.push_back(isEmulatedFloat(dst)
+                            ? emitRoundToEmulated(rewriter, loc, wide, dst,
+                                                  towardZero)
+                            : convert(wide, type));
     }
     rewriter.replaceOpWithMultiple(op, {results});
     return success();
@@ -250,7 +288,8 @@ void mlir::kitegpu::populateElementwiseToThreads(const TypeConverter &converter,
   MLIRContext *context = patterns.getContext();
   patterns.add<GridOpToThreads<kite::ProgramIdOp, kitethread::ProgramIdOp>,
                GridOpToThreads<kite::NumProgramsOp, kitethread::NumProgramsOp>,
-               ConstantToThreads, BF16ConstantToThreads, SplatToThreads,
+               ConstantToThreads, EmulatedConstantToThreads, SplatToThreads,
+               FpToFpToThreads,
                ElementwiseToThreads,
                AddPtrToThreads, AddressCastToThreads<kite::PtrToIntOp>,
                AddressCastToThreads<kite::IntToPtrOp>,

@@ -126,8 +126,9 @@ struct LoadToThreads : OpConversionPattern<kite::LoadOp>, MemoryPattern {
     ValueRange ptrs = adaptor.getPtr(), masks = adaptor.getMask(),
                others = adaptor.getOther();
     int64_t width = getWidth(op), bytes = getPointeeBytes(op.getPtr());
-    // bf16 is loaded as its bits and widened to the f32 register.
-    bool bf16 = getElementTypeOrSelf(op.getType()).isBF16();
+    // bf16 and fp8 are loaded as their bits and widened to the f32 register.
+    Type emulated = getElementTypeOrSelf(op.getType());
+    bool isEmulated = isEmulatedFloat(emulated);
     SmallVector<Value> results;
     for (size_t g = 0; g < ptrs.size(); g += width) {
       Value mask = masks.empty() ? Value() : masks[g];
@@ -145,27 +146,29 @@ struct LoadToThreads : OpConversionPattern<kite::LoadOp>, MemoryPattern {
               arith::ConstantIntOp::create(rewriter, loc, 0, 8)));
           continue;
         }
-        if (bf16) {
+        if (isEmulated) {
           if (other)
-            other = emitBF16Bits(rewriter, loc, other);
-          results.push_back(emitBF16ToF32(
+            other = emitEmulatedBits(rewriter, loc, other, emulated);
+          results.push_back(emitEmulatedToF32(
               rewriter, loc,
-              kitethread::LoadOp::create(rewriter, loc, rewriter.getI16Type(),
-                                         ptrs[g], mask, other, bytes)));
+              kitethread::LoadOp::create(rewriter, loc,
+                                         getEmulatedBitsType(emulated),
+                                         ptrs[g], mask, other, bytes),
+              emulated));
           continue;
         }
         results.push_back(kitethread::LoadOp::create(
             rewriter, loc, element, ptrs[g], mask, other, bytes));
         continue;
       }
-      Type memElement = bf16 ? rewriter.getI16Type() : element;
+      Type memElement = isEmulated ? getEmulatedBitsType(emulated) : element;
       auto vectorType = VectorType::get({width}, memElement);
       Value other;
       if (!others.empty()) {
         SmallVector<Value> elements(others.slice(g, width));
-        if (bf16)
+        if (isEmulated)
           for (Value &e : elements)
-            e = emitBF16Bits(rewriter, loc, e);
+            e = emitEmulatedBits(rewriter, loc, e, emulated);
         other = vector::FromElementsOp::create(rewriter, loc, vectorType,
                                                elements);
       }
@@ -173,7 +176,8 @@ struct LoadToThreads : OpConversionPattern<kite::LoadOp>, MemoryPattern {
           rewriter, loc, vectorType, ptrs[g], mask, other, width * bytes);
       for (int64_t j = 0; j < width; ++j) {
         Value e = vector::ExtractOp::create(rewriter, loc, vector, j);
-        results.push_back(bf16 ? emitBF16ToF32(rewriter, loc, e) : e);
+        results.push_back(isEmulated ? emitEmulatedToF32(rewriter, loc, e, emulated)
+                               : e);
       }
     }
     rewriter.replaceOpWithMultiple(op, {results});
@@ -205,7 +209,8 @@ struct StoreToThreads : OpConversionPattern<kite::StoreOp>, MemoryPattern {
                                              emitThreadId(rewriter, loc),
                                              createI32(rewriter, loc, 0)));
     int64_t width = getWidth(op), bytes = getPointeeBytes(op.getPtr());
-    bool bf16 = getElementTypeOrSelf(op.getValue().getType()).isBF16();
+    Type emulated = getElementTypeOrSelf(op.getValue().getType());
+    bool isEmulated = isEmulatedFloat(emulated);
     for (size_t g = 0; g < ptrs.size(); g += width) {
       Value mask = masks.empty() ? Value() : masks[g];
       if (g < owners.size() && owners[g])
@@ -217,8 +222,8 @@ struct StoreToThreads : OpConversionPattern<kite::StoreOp>, MemoryPattern {
         if (value.getType().isInteger(1)) // booleans are stored as i8
           value = arith::ExtUIOp::create(rewriter, loc, rewriter.getI8Type(),
                                          value);
-        else if (bf16) // bf16 registers are f32: store the rounded bits
-          value = emitBF16Bits(rewriter, loc, value);
+        else if (isEmulated) // bf16, fp8 registers are f32: their rounded bits
+          value = emitEmulatedBits(rewriter, loc, value, emulated);
       }
       Value value = group[0];
       if (width > 1)

@@ -269,11 +269,11 @@ SmallVector<Value> mlir::kitegpu::emitCombine(OpBuilder &b, Location loc,
     mapping.map(arg, value);
   for (Operation &op : body.without_terminator()) {
     Operation *clone = b.clone(op, mapping);
-    // bf16 is computed in f32 registers and rounded (emitRoundToBF16): the
-    // operands already are f32, so is the result.
+    // bf16 and fp8 are computed in f32 registers and rounded
+    // (EmulatedFloats.cpp): the operands already are f32, so is the result.
     for (auto [result, cloned] :
          llvm::zip_equal(op.getResults(), clone->getResults())) {
-      if (!result.getType().isBF16())
+      if (!isEmulatedFloat(result.getType()))
         continue;
       if (auto constant = dyn_cast<arith::ConstantOp>(clone)) {
         auto value = cast<FloatAttr>(constant.getValue());
@@ -284,7 +284,8 @@ SmallVector<Value> mlir::kitegpu::emitCombine(OpBuilder &b, Location loc,
         continue;
       }
       cloned.setType(b.getF32Type());
-      mapping.map(result, emitRoundToBF16(b, loc, cloned));
+      mapping.map(result,
+                  emitRoundToEmulated(b, loc, cloned, result.getType()));
     }
   }
   SmallVector<Value> results;

@@ -99,6 +99,20 @@ Value emitBF16Bits(OpBuilder &b, Location loc, Value x);
 /// The f32 value of bf16 bits `bits` (i16).
 Value emitBF16ToF32(OpBuilder &b, Location loc, Value bits);
 
+/// bf16 and the fp8 formats (f8E4M3FN, f8E5M2) are "emulated": f32 registers
+/// holding a value of the format, raw bits in memory (EmulatedFloats.cpp).
+bool isEmulatedFloat(Type type);
+/// The integer type of an emulated float's bits in memory (i16, i8).
+IntegerType getEmulatedBitsType(Type type);
+/// The bits of f32 `x` rounded to `type` (nearest-even; fp8 saturates).
+Value emitEmulatedBits(OpBuilder &b, Location loc, Value x, Type type);
+/// The f32 value of the bits of a `type` value.
+Value emitEmulatedToF32(OpBuilder &b, Location loc, Value bits, Type type);
+/// f32 `x` rounded to a value of `type`, as an f32: to nearest-even, or
+/// toward zero.
+Value emitRoundToEmulated(OpBuilder &b, Location loc, Value x, Type type,
+                          bool towardZero = false);
+
 /// The per-dimension indices of register `linear` in a grid of `counts`
 /// registers numbered fastest dimension (`order[0]`) first, and back.
 SmallVector<int64_t> delinearize(int64_t linear, ArrayRef<int64_t> counts,

@@ -1,0 +1,188 @@
+//===- EmulatedFloats.cpp - bf16 and fp8 in f32 registers -----------------===//
+//
+// Neither Vulkan nor NVPTX computes in bfloat16 or the fp8 formats
+// (f8E4M3FN, Triton's float8e4nv, and f8E5M2), so their values live in f32
+// registers that hold a value of the format, rounded after every operation
+// as the interpreter does (python/kite/interpreter/numerics.py), and in
+// memory as their raw bits (i16, i8). The conversions are integer bit
+// manipulation, the same on every backend:
+//
+// - f32 -> fp8 rounds to nearest-even; magnitudes from the largest finite
+//   value up, infinities included, saturate to it (cvt.rn.satfinite); NaN is
+//   the format's NaN, with x's sign;
+// - fp8 -> f32 is exact (subnormals included; e5m2 has infinities).
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+namespace {
+
+/// An fp8 format: exponent and mantissa bits, bias, the largest finite
+/// magnitude and its code, the NaN code (without sign).
+struct Fp8Format {
+  unsigned exponentBits, mantissaBits;
+  int bias;
+  float maxValue;
+  unsigned maxCode, nanCode;
+  bool hasInfinity;
+};
+
+constexpr Fp8Format kE4M3FN{4, 3, 7, 448.0f, 0x7E, 0x7F, false};
+constexpr Fp8Format kE5M2{5, 2, 15, 57344.0f, 0x7B, 0x7E, true};
+
+const Fp8Format *getFp8Format(Type type) {
+  if (isa<Float8E4M3FNType>(type))
+    return &kE4M3FN;
+  if (isa<Float8E5M2Type>(type))
+    return &kE5M2;
+  return nullptr;
+}
+
+/// i32 arithmetic helpers.
+struct I32 {
+  OpBuilder &b;
+  Location loc;
+  Value c(int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 32); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value andi(Value x, int64_t m) { return arith::AndIOp::create(b, loc, x, c(m)); }
+  Value ori(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
+  Value shl(Value x, Value s) { return arith::ShLIOp::create(b, loc, x, s); }
+  Value shr(Value x, Value s) { return arith::ShRUIOp::create(b, loc, x, s); }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  Value select(Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  }
+  Value bits(float value) {
+    uint32_t raw;
+    std::memcpy(&raw, &value, 4);
+    return c(raw);
+  }
+};
+
+/// The fp8 code (i8) of f32 `x`.
+Value encodeFp8(OpBuilder &b, Location loc, Value x, const Fp8Format &f) {
+  I32 i{b, loc};
+  using P = arith::CmpIPredicate;
+  Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), x);
+  Value sign = i.shr(i.andi(bits, 0x80000000), i.c(24));
+  Value abs = i.andi(bits, 0x7FFFFFFF);
+  int shift = 23 - int(f.mantissaBits);
+
+  // Normal: round the f32 mantissa to mantissaBits (nearest-even; a carry
+  // moves into the exponent), then rebias the exponent.
+  Value lsb = i.andi(i.shr(abs, i.c(shift)), 1);
+  Value rounded = i.add(abs, i.add(i.c((1 << (shift - 1)) - 1), lsb));
+  Value normal = i.sub(i.shr(rounded, i.c(shift)),
+                       i.c(int64_t(127 - f.bias) << f.mantissaBits));
+
+  // Subnormal: the significand (implicit bit set) shifted right by k,
+  // rounded to nearest-even, where k puts its unit at 2^(1-bias-mantissa).
+  Value significand = i.ori(i.andi(abs, 0x7FFFFF), i.c(0x800000));
+  Value exponent = i.shr(abs, i.c(23));
+  Value k = i.sub(i.c(151 - f.bias - int(f.mantissaBits)), exponent);
+  k = i.select(i.cmp(P::ugt, k, i.c(31)), i.c(31), k);
+  k = i.select(i.cmp(P::ult, k, i.c(1)), i.c(1), k);
+  Value quotient = i.shr(significand, k);
+  Value remainder = i.sub(significand, i.shl(quotient, k));
+  Value half = i.shl(i.c(1), i.sub(k, i.c(1)));
+  Value roundUp = arith::OrIOp::create(
+      b, loc, i.cmp(P::ugt, remainder, half),
+      arith::AndIOp::create(b, loc, i.cmp(P::eq, remainder, half),
+                            i.cmp(P::ne, i.andi(quotient, 1), i.c(0))));
+  Value subnormal =
+      i.add(quotient, arith::ExtUIOp::create(b, loc, b.getI32Type(), roundUp));
+
+  Value smallestNormal = i.c(int64_t(127 + 1 - f.bias) << 23);
+  Value code = i.select(i.cmp(P::ult, abs, smallestNormal), subnormal, normal);
+  code = i.select(i.cmp(P::uge, abs, i.bits(f.maxValue)), i.c(f.maxCode), code);
+  code = i.select(i.cmp(P::ugt, abs, i.c(0x7F800000)), i.c(f.nanCode), code);
+  return arith::TruncIOp::create(b, loc, b.getI8Type(), i.ori(code, sign));
+}
+
+/// The f32 value of fp8 code `code` (i8).
+Value decodeFp8(OpBuilder &b, Location loc, Value code, const Fp8Format &f) {
+  I32 i{b, loc};
+  using P = arith::CmpIPredicate;
+  Value c = arith::ExtUIOp::create(b, loc, b.getI32Type(), code);
+  Value sign = i.shl(i.andi(c, 0x80), i.c(24));
+  Value e = i.andi(i.shr(c, i.c(f.mantissaBits)), (1 << f.exponentBits) - 1);
+  Value m = i.andi(c, (1 << f.mantissaBits) - 1);
+  Value normal = i.ori(i.shl(i.add(e, i.c(127 - f.bias)), i.c(23)),
+                       i.shl(m, i.c(23 - f.mantissaBits)));
+  // m · 2^(1 - bias - mantissaBits), exact in f32.
+  Value scaled = arith::MulFOp::create(
+      b, loc, arith::UIToFPOp::create(b, loc, b.getF32Type(), m),
+      arith::ConstantOp::create(
+          b, loc,
+          b.getF32FloatAttr(std::ldexp(1.0f, 1 - f.bias - int(f.mantissaBits)))));
+  Value subnormal = arith::BitcastOp::create(b, loc, b.getI32Type(), scaled);
+  Value bits = i.select(i.cmp(P::eq, e, i.c(0)), subnormal, normal);
+  int maxExponent = (1 << f.exponentBits) - 1;
+  if (f.hasInfinity) {
+    Value special = i.select(i.cmp(P::eq, m, i.c(0)), i.c(0x7F800000),
+                             i.c(0x7FC00000));
+    bits = i.select(i.cmp(P::eq, e, i.c(maxExponent)), special, bits);
+  } else {
+    bits = i.select(i.cmp(P::eq, i.andi(c, 0x7F), i.c(f.nanCode)),
+                    i.c(0x7FC00000), bits);
+  }
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), i.ori(bits, sign));
+}
+
+} // namespace
+
+bool mlir::kitegpu::isEmulatedFloat(Type type) {
+  return type.isBF16() || getFp8Format(type);
+}
+
+IntegerType mlir::kitegpu::getEmulatedBitsType(Type type) {
+  return IntegerType::get(type.getContext(), type.getIntOrFloatBitWidth());
+}
+
+Value mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc, Value x,
+                                      Type type) {
+  if (const Fp8Format *format = getFp8Format(type))
+    return encodeFp8(b, loc, x, *format);
+  return emitBF16Bits(b, loc, x);
+}
+
+Value mlir::kitegpu::emitEmulatedToF32(OpBuilder &b, Location loc, Value bits,
+                                       Type type) {
+  if (const Fp8Format *format = getFp8Format(type))
+    return decodeFp8(b, loc, bits, *format);
+  return emitBF16ToF32(b, loc, bits);
+}
+
+Value mlir::kitegpu::emitRoundToEmulated(OpBuilder &b, Location loc, Value x,
+                                         Type type, bool towardZero) {
+  if (!towardZero && type.isBF16())
+    return emitRoundToBF16(b, loc, x);
+  Value bits = emitEmulatedBits(b, loc, x, type);
+  if (towardZero) {
+    // Rounded away from zero: the code below (sign-magnitude) is the next
+    // value toward zero.
+    Value nearest = emitEmulatedToF32(b, loc, bits, type);
+    Value tooBig = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::OGT,
+        math::AbsFOp::create(b, loc, nearest), math::AbsFOp::create(b, loc, x));
+    Value lower = arith::SubIOp::create(
+        b, loc, bits,
+        arith::ConstantIntOp::create(b, loc, 1,
+                                     bits.getType().getIntOrFloatBitWidth()));
+    bits = arith::SelectOp::create(b, loc, tooBig, lower, bits);
+  }
+  return emitEmulatedToF32(b, loc, bits, type);
+}
