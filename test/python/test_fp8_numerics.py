@@ -151,3 +151,49 @@ def test_a_dot_of_fp8_operands_accumulates_in_f32(fmt):
     got = run(fp8_dot, (1,), a, b, c, N=32, DTYPE=fmt)[2]
     want = interpreted(fp8_dot, (1,), a, b, c, N=32, DTYPE=fmt)[2]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)  # sums in any order
+
+
+@kite.kernel
+def from_f64(x_ptr, out_ptr, BLOCK: kl.constexpr, DTYPE: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    x = kl.load(x_ptr + offs)
+    kl.store(out_ptr + offs, x.to(DTYPE, fp_downcast_rounding="rtz").to(kl.float32))
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=IDS)
+def test_f64_toward_zero_is_not_rounded_to_f32_first(fmt):
+    x = np.array([1.125 - 2.0 ** -40, 448 - 2.0 ** -40, -(1.5 - 2.0 ** -45), 2.0 ** -9 - 2.0 ** -50,
+                  3.0, 1e300, -1e300, 0.0], np.float64)
+    out = np.zeros(8, np.float32)
+    got = run(from_f64, (1,), x, out, BLOCK=8, DTYPE=fmt)[1]
+    want = interpreted(from_f64, (1,), x, out, BLOCK=8, DTYPE=fmt)[1]
+    np.testing.assert_array_equal(got, want)
+
+
+@kite.kernel
+def times_constant(x_ptr, out_ptr, BLOCK: kl.constexpr, DTYPE: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    x = kl.load(x_ptr + offs).to(DTYPE)
+    kl.store(out_ptr + offs, (x * 1000000.0).to(kl.float32))
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=IDS)
+def test_constants_out_of_range_saturate_like_conversions(fmt):
+    x = np.array([1.0, -1.0, 0.5, 0.0], np.float32)
+    out = np.zeros(4, np.float32)
+    got = run(times_constant, (1,), x, out, BLOCK=4, DTYPE=fmt)[1]
+    limit = 448.0 if fmt is kl.float8e4m3 else 57344.0
+    np.testing.assert_array_equal(got, [limit, -limit, limit / 2, 0.0])  # the constant is the limit
+
+
+@kite.kernel
+def fp8_atomic(x_ptr, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    kl.atomic_add(x_ptr + offs, kl.full((BLOCK,), 1.0, kl.float8e4nv))
+
+
+def test_atomics_on_fp8_are_a_clear_error_on_devices():
+    x = kite.zeros(4, kl.float8e4nv, device="interpreter")
+    with pytest.raises(kite.CompilationError, match=r"'kite.atomic_rmw' op on 'f8E4M3FN' values does not lower to "
+                                                    r"threads yet \(atomics take 32- and 64-bit"):
+        fp8_atomic.compile(x, BLOCK=4, target="cuda:sm_90")

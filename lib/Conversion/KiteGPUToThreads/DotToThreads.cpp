@@ -124,13 +124,18 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
                               arith::AddIOp::create(b, loc, kRow, col)),
                 compute));
           SmallVector<Value> next;
+          auto contract = arith::FastMathFlagsAttr::get(
+              b.getContext(), arith::FastMathFlags::contract);
           for (auto [reg, sum] : llvm::enumerate(accs)) {
             Value x = as[regRow[reg]], y = bs[regCol[reg]];
             if (isInt)
               next.push_back(arith::AddIOp::create(
                   b, loc, sum, arith::MulIOp::create(b, loc, x, y)));
-            else // one rounding, and one instruction (fma.rn.f32)
-              next.push_back(math::FmaOp::create(b, loc, x, y, sum));
+            else // contractible into one fma.rn.f32 on NVIDIA (math.fma
+                 // would be a slow libm call on CPU Vulkan drivers)
+              next.push_back(arith::AddFOp::create(
+                  b, loc, sum, arith::MulFOp::create(b, loc, x, y, contract),
+                  contract));
           }
           scf::YieldOp::create(b, loc, next);
         });

@@ -221,6 +221,22 @@ struct FpToFpToThreads : OpConversionPattern<kite::FpToFpOp> {
     SmallVector<Value> results;
     for (auto [value, type] : llvm::zip_equal(adaptor.getSrc(), types)) {
       Value wide = convert(value, f32);
+      if (towardZero && value.getType().isF64()) {
+        // f64 -> f32 rounded to nearest could round up past an fp8 value:
+        // truncate toward zero instead (the f32 just below in magnitude).
+        Value back = arith::ExtFOp::create(rewriter, loc, value.getType(), wide);
+        Value tooBig = arith::CmpFOp::create(
+            rewriter, loc, arith::CmpFPredicate::OGT,
+            math::AbsFOp::create(rewriter, loc, back),
+            math::AbsFOp::create(rewriter, loc, value));
+        Type i32 = rewriter.getI32Type();
+        Value bits = arith::BitcastOp::create(rewriter, loc, i32, wide);
+        Value lower = arith::SubIOp::create(
+            rewriter, loc, bits, arith::ConstantIntOp::create(rewriter, loc, 1, 32));
+        wide = arith::BitcastOp::create(
+            rewriter, loc, f32,
+            arith::SelectOp::create(rewriter, loc, tooBig, lower, bits));
+      }
       results.push_back(isEmulatedFloat(dst)
                             ? emitRoundToEmulated(rewriter, loc, wide, dst,
                                                   towardZero)

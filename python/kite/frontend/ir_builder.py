@@ -94,6 +94,11 @@ def _float_bits(value: float, elem: dt.dtype) -> int:
 
 def _float_literal(value: float, elem: dt.dtype) -> str:
     value = float(value)
+    if elem.is_fp8():
+        # The format's bits, rounded and saturated as every fp8 conversion
+        # is (MLIR would read 1000.0 as e4m3's NaN, 1e6 as e5m2's inf).
+        from ..interpreter import numerics
+        return "0x%02X" % int(numerics.encode(value, elem))
     if math.isfinite(value):
         return "%.17e" % value
     return hex(_float_bits(value, elem)).upper().replace("0X", "0x")

@@ -14,7 +14,8 @@
 // THREADS: gpu.barrier
 // THREADS: scf.for
 // THREADS: arith.extf %{{.*}} : f16 to f32
-// THREADS: math.fma
+// THREADS: arith.mulf {{.*}} fastmath<contract>
+// THREADS: arith.addf {{.*}} fastmath<contract>
 // THREADS: gpu.barrier
 func.func @dot(%a: !kite.ptr<f16> {kite.divisibility = 16 : i32}, %b: !kite.ptr<f16> {kite.divisibility = 16 : i32}, %c: !kite.ptr<f32> {kite.divisibility = 16 : i32}) attributes {kite.kernel} {
   %r16 = kite.make_range 0 to 16 : tensor<16xi32>

@@ -1,6 +1,6 @@
 // kite.dot on FMA tiles: a and b through workgroup memory, then every
 // register of the result accumulates its row times its column over K
-// (fused multiply-adds for floats).
+// (contractible into fused multiply-adds for floats).
 // 8 threads: 2 warps of 4.
 // RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads --canonicalize --cse --verify-diagnostics | FileCheck %s
 
@@ -21,8 +21,10 @@
 // CHECK: %[[Y0F:.*]] = arith.extf %[[Y0]] : f16 to f32
 // CHECK: %[[Y1:.*]] = memref.load %[[B]]
 // CHECK: %[[Y1F:.*]] = arith.extf %[[Y1]] : f16 to f32
-// CHECK: %[[T0:.*]] = math.fma %[[XF]], %[[Y0F]], %[[S0]] : f32
-// CHECK: %[[T1:.*]] = math.fma %[[XF]], %[[Y1F]], %[[S1]] : f32
+// CHECK: %[[P0:.*]] = arith.mulf %[[XF]], %[[Y0F]] fastmath<contract> : f32
+// CHECK: %[[T0:.*]] = arith.addf %[[S0]], %[[P0]] fastmath<contract> : f32
+// CHECK: %[[P1:.*]] = arith.mulf %[[XF]], %[[Y1F]] fastmath<contract> : f32
+// CHECK: %[[T1:.*]] = arith.addf %[[S1]], %[[P1]] fastmath<contract> : f32
 // CHECK: scf.yield %[[T0]], %[[T1]] : f32, f32
 // CHECK: gpu.barrier
 // CHECK: kitethread.print "" %[[D]]#0, %[[D]]#1 : f32, f32
