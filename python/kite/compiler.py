@@ -19,7 +19,7 @@ from typing import Optional
 
 from .errors import CompilationError
 from .frontend import cache_key, tracer
-from .frontend.dependencies import dependency_key, on_disk
+from .frontend.dependencies import dependency_key, on_disk, refresh_dependencies
 from .runtime import registry
 
 _METADATA = "metadata.json"
@@ -377,6 +377,16 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
     if compiled is not None:
         stats.memory_hits += 1
         return compiled
+    # About to trace (or to look on disk): the key must be that of the values
+    # traced now, also if a list or dict the kernel reads changed in place
+    # since the key was last made (which the per-launch check does not see).
+    fresh = refresh_dependencies(kernel)
+    if fresh != reads:
+        reads, fast_key = fresh, fast_key[:-1] + (fresh,)
+        compiled = kernel._compiled.get(fast_key)
+        if compiled is not None:
+            stats.memory_hits += 1
+            return compiled
 
     parts = cache_key.key_parts(kernel, specs, options, resolved.identity,
                                 _C.build_id(), _C.version())

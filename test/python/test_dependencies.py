@@ -274,3 +274,27 @@ def test_functions_of_python_and_installed_packages_are_keyed_by_name():
     assert dependencies.on_disk(reads)
     assert any(part.endswith("=library:numpy.prod") for part in reads), reads
     assert "tensor<16x" in with_library_calls.compile(X, BLOCK=16, target="generic").asm["kite"]
+
+
+SETTINGS = {"scale": 3.0}
+
+
+@kite.kernel
+def scaled_by_setting(x_ptr, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    kl.store(x_ptr + offs, kl.load(x_ptr + offs) * SETTINGS["scale"])
+
+
+def test_a_dict_changed_in_place_is_keyed_by_what_a_new_compilation_traces():
+    from kite.frontend.dependencies import dependency_key
+    x = np.zeros(16, np.float32)
+    first = scaled_by_setting.compile(x, BLOCK=8)
+    assert "3.000000e+00" in first.asm["kite"]
+    SETTINGS["scale"] = 2.0  # in place: no variable is rebound
+    try:
+        second = scaled_by_setting.compile(x, BLOCK=16)
+        assert "2.000000e+00" in second.asm["kite"]
+        assert "float:2.0" in repr(dependency_key(scaled_by_setting))
+        assert second.metadata["cache_key"] != first.metadata["cache_key"]
+    finally:
+        SETTINGS["scale"] = 3.0

@@ -479,8 +479,11 @@ private:
   unsigned smVersion;
 };
 
+/// cmpxchg keeps its ordering in the backend (atom.acq_rel.gpu.cas) from
+/// sm_70 on; before, atom has no .sem and device-scope fences surround it.
 struct AtomicCASLowering : ConvertOpToLLVMPattern<kitethread::AtomicCASOp> {
-  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  AtomicCASLowering(const LLVMTypeConverter &converter, unsigned smVersion)
+      : ConvertOpToLLVMPattern(converter), smVersion(smVersion) {}
   LogicalResult
   matchAndRewrite(kitethread::AtomicCASOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -495,6 +498,9 @@ struct AtomicCASLowering : ConvertOpToLLVMPattern<kitethread::AtomicCASOp> {
                                   : v;
     };
     Value ptr = globalPointer(rewriter, loc, adaptor.getAddr());
+    if (smVersion < 70)
+      LLVM::FenceOp::create(rewriter, loc, LLVM::AtomicOrdering::release,
+                            kDeviceScope);
     auto cas = LLVM::AtomicCmpXchgOp::create(
         rewriter, loc, ptr, toInt(adaptor.getCmp()), toInt(adaptor.getVal()),
         LLVM::AtomicOrdering::acq_rel, LLVM::AtomicOrdering::acquire,
@@ -502,9 +508,15 @@ struct AtomicCASLowering : ConvertOpToLLVMPattern<kitethread::AtomicCASOp> {
     Value old = LLVM::ExtractValueOp::create(rewriter, loc, cas, 0);
     if (isa<FloatType>(type))
       old = LLVM::BitcastOp::create(rewriter, loc, type, old);
+    if (smVersion < 70)
+      LLVM::FenceOp::create(rewriter, loc, LLVM::AtomicOrdering::acquire,
+                            kDeviceScope);
     rewriter.replaceOp(op, old);
     return success();
   }
+
+private:
+  unsigned smVersion;
 };
 
 /// 90 for "sm_90" and "sm_90a"; 0 when `chip` names no SM version.
@@ -583,8 +595,9 @@ struct ConvertKiteThreadToNVVMPass
     }
     patterns.add<GridOpLowering<kitethread::ProgramIdOp>,
                  GridOpLowering<kitethread::NumProgramsOp>, LoadLowering,
-                 StoreLowering, AtomicCASLowering>(converter);
-    patterns.add<AtomicRMWLowering>(converter, smVersion(chip));
+                 StoreLowering>(converter);
+    patterns.add<AtomicRMWLowering, AtomicCASLowering>(converter,
+                                                       smVersion(chip));
     kitenvptx::populateDebugOpsToNVVMPatterns(converter, patterns);
 
     LLVMConversionTarget target(*context);

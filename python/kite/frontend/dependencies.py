@@ -20,8 +20,10 @@ How a value is identified in the key (``_Walk.value_key``):
   reused), and the kernel bypasses the disk cache, where two such objects
   could not be told apart.
 
-Changing a list, dict or object in place is not seen: the key is read again
-only when a variable is rebound.
+Changing a list, dict or object in place is not seen by launches of what
+was compiled before: the key is read again at every launch only when a
+variable is rebound. A compilation (a new specialisation) walks again, so
+its key, in memory and on disk, is that of what it traced.
 
 ``dependency_key`` runs at every launch (runtime/fast_launch.py): it reads
 each variable and compares it by identity with what the key was made from,
@@ -70,6 +72,14 @@ def dependency_key(kite_fn) -> tuple:
     deps = kite_fn._dependencies
     if deps is None or not deps.unchanged():
         deps = kite_fn._dependencies = _Walk(kite_fn.fn).dependencies()
+    return deps.key
+
+
+def refresh_dependencies(kite_fn) -> tuple:
+    """``dependency_key`` from a new walk, whatever the per-launch check
+    says: what a compilation keys itself with, so that a list or dict changed
+    in place is keyed by what is traced now."""
+    deps = kite_fn._dependencies = _Walk(kite_fn.fn).dependencies()
     return deps.key
 
 

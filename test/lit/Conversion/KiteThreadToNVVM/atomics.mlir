@@ -25,6 +25,10 @@
 // SM60: llvm.fence syncscope("device") release
 // SM60-NEXT: llvm.atomicrmw fadd %{{.*}}, %{{.*}} syncscope("device") monotonic {alignment = 4 : i64} : !llvm.ptr<1>, f32
 // SM60-NEXT: llvm.fence syncscope("device") acquire
+// SM60: llvm.fence syncscope("device") release
+// SM60: llvm.cmpxchg
+// SM60-NEXT: llvm.extractvalue
+// SM60: llvm.fence syncscope("device") acquire
 module attributes {"kitethread.num-threads" = 32 : i32} {
   func.func @atomics() attributes {kite.kernel} {
     %a = kitethread.kernel_arg 0 : i64
