@@ -146,6 +146,7 @@ struct ConvertKiteGPUToThreadsPass
     }
 
     AccessWidths widths = planAccessWidths(module, maxVectorElements);
+    AccessWidths constantGroups = planConstantGroups(module);
     SmallVector<Attribute> argTypes;
     for (func::FuncOp kernel : kernels)
       if (failed(lowerKernelArguments(kernel, argTypes)))
@@ -166,7 +167,7 @@ struct ConvertKiteGPUToThreadsPass
     RewritePatternSet patterns(context);
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
                                                          target);
-    populateElementwiseToThreads(converter, grid, patterns);
+    populateElementwiseToThreads(converter, grid, constantGroups, patterns);
     populateMemoryOpsToThreads(converter, grid, widths, patterns);
     populateShapeOpsToThreads(converter, grid, patterns);
     populateReduceToThreads(converter, grid, patterns);

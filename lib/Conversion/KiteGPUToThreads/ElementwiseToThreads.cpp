@@ -147,8 +147,13 @@ struct MakeRangeToThreads : ThreadPattern<kite::MakeRangeOp> {
 /// Any element-wise arith or math op (tensors or scalar pointers): one copy
 /// per register; a scalar operand (select's condition) is used by all.
 struct ElementwiseToThreads : ConversionPattern {
-  ElementwiseToThreads(const TypeConverter &converter, MLIRContext *context)
-      : ConversionPattern(converter, MatchAnyOpTypeTag(), 1, context) {}
+  ElementwiseToThreads(const TypeConverter &converter, MLIRContext *context,
+                       const AccessWidths &groups)
+      : ConversionPattern(converter, MatchAnyOpTypeTag(), 1, context),
+        groups(groups) {}
+  /// Masks constant over groups of consecutive registers
+  /// (planConstantGroups): computed once per group.
+  const AccessWidths &groups;
   LogicalResult
   matchAndRewrite(Operation *op, ArrayRef<ValueRange> operands,
                   ConversionPatternRewriter &rewriter) const override {
@@ -166,8 +171,13 @@ struct ElementwiseToThreads : ConversionPattern {
     Type srcElement = op->getNumOperands()
                           ? getElementTypeOrSelf(op->getOperand(0).getType())
                           : Type();
+    unsigned group = groups.lookup(op);
     SmallVector<Value> results;
     for (size_t i = 0; i < types.size(); ++i) {
+      if (group > 1 && i % group) { // the group's first register's value
+        results.push_back(results[i - i % group]);
+        continue;
+      }
       SmallVector<Value> regOperands;
       for (ValueRange range : operands)
         regOperands.push_back(range.size() == 1 ? range[0] : range[i]);
@@ -300,15 +310,15 @@ struct AddressCastToThreads : OpConversionPattern<SourceOp> {
 
 void mlir::kitegpu::populateElementwiseToThreads(const TypeConverter &converter,
                                                  const ThreadGrid &grid,
+                                                 const AccessWidths &groups,
                                                  RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
   patterns.add<GridOpToThreads<kite::ProgramIdOp, kitethread::ProgramIdOp>,
                GridOpToThreads<kite::NumProgramsOp, kitethread::NumProgramsOp>,
                ConstantToThreads, EmulatedConstantToThreads, SplatToThreads,
-               FpToFpToThreads,
-               ElementwiseToThreads,
-               AddPtrToThreads, AddressCastToThreads<kite::PtrToIntOp>,
+               FpToFpToThreads, AddPtrToThreads, AddressCastToThreads<kite::PtrToIntOp>,
                AddressCastToThreads<kite::IntToPtrOp>,
                AddressCastToThreads<kite::BitcastOp>>(converter, context);
   patterns.add<MakeRangeToThreads>(converter, context, grid);
+  patterns.add<ElementwiseToThreads>(converter, context, groups);
 }

@@ -96,6 +96,34 @@ AccessWidths mlir::kitegpu::planAccessWidths(ModuleOp module,
   return widths;
 }
 
+AccessWidths mlir::kitegpu::planConstantGroups(ModuleOp module) {
+  AccessWidths groups;
+  kite::AxisInfoAnalysis axis(module);
+  module.walk([&](Operation *op) {
+    if (!isa<arith::ArithDialect>(op->getDialect()) ||
+        !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1)
+      return;
+    auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+    if (!type || !type.getElementType().isInteger(1))
+      return;
+    DistributedLayoutAttr layout = getLayout(type);
+    if (!layout)
+      return;
+    unsigned dim = layout.getOrder()[0];
+    int64_t constancy = axis.getAxisInfo(op->getResult(0)).constancy[dim];
+    int64_t perThread = layout.getSizePerThread()[dim];
+    int64_t width = std::min({constancy, perThread, type.getDimSize(dim)});
+    // Groups start at multiples of the width within a thread's run of
+    // sizePerThread elements, which starts at a multiple of it: a width
+    // dividing both the constancy and the run stays in one constant block.
+    while (width > 1 && (constancy % width || perThread % width))
+      width /= 2;
+    if (width > 1 && hasConsecutiveGroups(layout, type.getShape(), dim, width))
+      groups[op] = width;
+  });
+  return groups;
+}
+
 namespace {
 
 struct MemoryPattern {

@@ -32,6 +32,12 @@ public:
 /// before the conversion (absent: one element per access).
 using AccessWidths = llvm::DenseMap<Operation *, unsigned>;
 
+/// For element-wise ops with an i1 result (masks), the size of the groups of
+/// consecutive registers AxisInfo proves hold one value (`cols < n` with n
+/// divisible by 16): the op is computed for the first register of each
+/// group only. Absent: every register.
+AccessWidths planConstantGroups(ModuleOp module);
+
 /// Patterns that know the thread grid.
 template <typename SourceOp>
 struct ThreadPattern : OpConversionPattern<SourceOp> {
@@ -136,6 +142,7 @@ SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
 
 void populateElementwiseToThreads(const TypeConverter &converter,
                                   const ThreadGrid &grid,
+                                  const AccessWidths &constantGroups,
                                   RewritePatternSet &patterns);
 void populateMemoryOpsToThreads(const TypeConverter &converter,
                                 const ThreadGrid &grid,
