@@ -150,3 +150,9 @@ def test_the_argument_struct_packs_as_pack_arguments_does():
     packer, indexes, pointers = argument_struct(specs)
     assert indexes == (0, 1, 2, 4, 5, 6) and pointers == (False,) * 4 + (True, False)
     assert packer.pack(*[values[i] for i in indexes]) == pack_arguments(specs, values)
+
+
+def test_a_float_constexpr_is_keyed_by_its_bits():
+    assert fast_launch.constexpr_key(0.0) != fast_launch.constexpr_key(-0.0)
+    assert fast_launch.constexpr_key(1.5) == fast_launch.constexpr_key(1.5)
+    assert ArgSpec("C", True, 0.0, None, False).key() != ArgSpec("C", True, -0.0, None, False).key()

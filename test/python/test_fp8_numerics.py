@@ -197,3 +197,22 @@ def test_atomics_on_fp8_are_a_clear_error_on_devices():
     with pytest.raises(kite.CompilationError, match=r"'kite.atomic_rmw' op on 'f8E4M3FN' values does not lower to "
                                                     r"threads yet \(atomics take 32- and 64-bit"):
         fp8_atomic.compile(x, BLOCK=4, target="cuda:sm_90")
+
+
+@kite.kernel
+def float_bitcast(x_ptr, out_ptr, BLOCK: kl.constexpr, SRC: kl.constexpr, DST: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    x = kl.load(x_ptr + offs).to(SRC)
+    kl.store(out_ptr + offs, x.to(DST, bitcast=True).to(kl.float32))
+
+
+@pytest.mark.parametrize("src,dst", [(kl.float16, kl.bfloat16), (kl.bfloat16, kl.float16),
+                                     (kl.float8e4m3, kl.float8e5m2), (kl.float8e5m2, kl.float8e4m3),
+                                     (kl.float8e4m3, kl.int8), (kl.int8, kl.float8e5m2)],
+                         ids=["f16-bf16", "bf16-f16", "e4m3-e5m2", "e5m2-e4m3", "e4m3-i8", "i8-e5m2"])
+def test_bitcasts_between_emulated_and_other_types_reinterpret_the_bits(src, dst):
+    x = np.array([1.0, -2.5, 0.1, 100.0, 3.0, -0.0, 7.0, 0.5], np.float32)
+    out = np.zeros(8, np.float32)
+    got = run(float_bitcast, (1,), x, out, BLOCK=8, SRC=src, DST=dst)[1]
+    want = interpreted(float_bitcast, (1,), x, out, BLOCK=8, SRC=src, DST=dst)[1]
+    np.testing.assert_array_equal(got, want)

@@ -182,12 +182,24 @@ struct ElementwiseToThreads : ConversionPattern {
       for (ValueRange range : operands)
         regOperands.push_back(range.size() == 1 ? range[0] : range[i]);
       Value result;
-      if (isa<arith::BitcastOp>(op) && toEmulated) { // bits -> bf16, fp8
-        result = emitEmulatedToF32(rewriter, loc, regOperands[0],
-                                   resultElement);
-      } else if (isa<arith::BitcastOp>(op) && srcElement &&
-                 isEmulatedFloat(srcElement)) { // bf16, fp8 -> bits
-        result = emitEmulatedBits(rewriter, loc, regOperands[0], srcElement);
+      if (isa<arith::BitcastOp>(op) &&
+          (toEmulated || isEmulatedFloat(srcElement))) {
+        // Through the bits: an emulated value's are its rounded code, a
+        // native float's (f16 <-> bf16, e4m3 <-> e5m2) are bitcast.
+        Value bits = regOperands[0];
+        if (isEmulatedFloat(srcElement))
+          bits = emitEmulatedBits(rewriter, loc, bits, srcElement);
+        else if (isa<FloatType>(bits.getType()))
+          bits = arith::BitcastOp::create(
+              rewriter, loc,
+              rewriter.getIntegerType(srcElement.getIntOrFloatBitWidth()),
+              bits);
+        if (toEmulated)
+          result = emitEmulatedToF32(rewriter, loc, bits, resultElement);
+        else if (bits.getType() != types[i])
+          result = arith::BitcastOp::create(rewriter, loc, types[i], bits);
+        else
+          result = bits;
       } else if (isa<arith::ExtFOp, arith::TruncFOp>(op) &&
                  regOperands[0].getType() == types[i]) {
         result = regOperands[0]; // bf16 <-> f32: the same register

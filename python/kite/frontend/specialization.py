@@ -26,7 +26,10 @@ class ArgSpec(NamedTuple):
 
 
 def _hashable(value):
-    """A key for a constexpr value; the type is part of it (2 and 2.0 differ)."""
+    """A key for a constexpr value; the type is part of it (2 and 2.0 differ),
+    and a float is its bits (0.0 and -0.0 compare equal, but differ)."""
+    if type(value) is float:
+        return ("float", value.hex())
     try:
         hash(value)
         return (type(value).__qualname__, value)

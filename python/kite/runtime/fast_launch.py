@@ -88,6 +88,8 @@ def runtime_key(value):
 def constexpr_key(value):
     if isinstance(value, constexpr):
         return None
+    if type(value) is float:  # 0.0 == -0.0, but they compile differently
+        return (float, value.hex())
     try:
         hash(value)
     except TypeError:
