@@ -14,9 +14,9 @@ def _fp8_table(exp_bits: int, man_bits: int, bias: int, fn: bool) -> np.ndarray:
         e = (code >> man_bits) & ((1 << exp_bits) - 1)
         m = code & ((1 << man_bits) - 1)
         if fn and e == (1 << exp_bits) - 1 and m == (1 << man_bits) - 1:
-            values[code] = np.nan
+            values[code] = np.copysign(np.nan, sign)
         elif not fn and e == (1 << exp_bits) - 1:
-            values[code] = sign * np.inf if m == 0 else np.nan
+            values[code] = sign * np.inf if m == 0 else np.copysign(np.nan, sign)
         elif e == 0:
             values[code] = sign * m * 2.0 ** (1 - bias - man_bits)
         else:
