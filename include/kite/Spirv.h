@@ -25,6 +25,10 @@ struct SpirvOptions {
   bool float16 = false; ///< shaderFloat16 + storageBuffer16BitAccess
   bool float64 = false; ///< shaderFloat64
   bool atomicFloatAdd = false; ///< shaderBufferFloat32AtomicAdd
+  /// print and assert write records into a debug buffer, one more launch
+  /// argument (an i64 address) that the caller passes and reads after the
+  /// launch (docs/spirv-emitter.md); false: they are dropped, with a remark.
+  bool debugBuffer = false;
 };
 
 struct SpirvResult {
@@ -33,6 +37,10 @@ struct SpirvResult {
   std::string disassembly;     ///< spirv-dis text (empty without SPIRV-Tools).
   std::string ir;              ///< The spirv.module as MLIR text.
   std::vector<Diagnostic> diagnostics;
+  /// With SpirvOptions::debugBuffer, per print/assert op index: kind
+  /// ("print"/"assert"), prefix or message, value types, file and line,
+  /// separated by '\x1f'.
+  std::vector<std::string> debugRecords;
 };
 
 /// Runs the SPIR-V emitter (convert-kitethread-to-spirv) on thread-level IR

@@ -41,12 +41,19 @@ SpirvResult emitSpirv(const std::string &threadIR,
   passOptions.float64 = options.float64;
   passOptions.atomicFloatAdd = options.atomicFloatAdd;
   mlir::PassManager pm(&context);
+  if (options.debugBuffer)
+    pm.addPass(mlir::kitespirv::createLowerDebugOpsToBuffer());
   pm.addPass(mlir::kitespirv::createConvertKiteThreadToSPIRV(passOptions));
   if (failed(pm.run(*module))) {
     if (!diagnostics.hasErrors())
       diagnostics.addError("the SPIR-V emitter failed without a diagnostic");
     return result;
   }
+  if (auto records =
+          (*module)->getAttrOfType<mlir::ArrayAttr>("kitespirv.debug-records"))
+    for (mlir::Attribute record : records)
+      result.debugRecords.push_back(
+          mlir::cast<mlir::StringAttr>(record).getValue().str());
   llvm::SmallVector<uint32_t> words;
   if (failed(mlir::kitespirv::serializeKernel(*module, words)) ||
       failed(mlir::kitespirv::validateForVulkan(words, module->getLoc())))

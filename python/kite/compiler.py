@@ -200,20 +200,6 @@ class CompiledKernel:
 # `"kite.print"(...) ... loc("file":line:col)` in the traced (generic) IR.
 _DEBUG_OP = re.compile(r'"kite\.(print|assert)"\(.*loc\("((?:[^"\\]|\\.)*)":(\d+):(\d+)\)\s*$',
                        re.MULTILINE)
-_DEBUG_NAMES = {"print": "kl.device_print", "assert": "kl.device_assert"}
-
-
-def _unsupported_debug_ops(raw: str, target: Target) -> list:
-    """Where the traced IR uses kl.device_print / kl.device_assert, which the
-    Vulkan target drops (no debug printf there; docs/spirv-emitter.md):
-    ``[(message, file, line)]``, warned about at every compilation."""
-    found = []
-    for op, file, line, col in _DEBUG_OP.findall(raw):
-        found.append((f"{file}:{line}:{col}: {_DEBUG_NAMES[op]} is not supported on "
-                      f"'{target.name}' (Vulkan has no debug printf): the kernel runs without "
-                      "it; run on the interpreter (KITE_INTERPRET=1) to see it",
-                      file, int(line)))
-    return found
 
 
 def _warn_debug_ops(found) -> None:
@@ -251,17 +237,23 @@ def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
 
 def _emit_vulkan(raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
     device = registry.vulkan_device(target.name)
+    # print and assert write into a debug buffer (runtime/debug_buffer.py),
+    # whose records name the user's file and line: emit from IR that
+    # carries locations when the kernel has them.
+    source = asm["threads"]
+    if _DEBUG_OP.search(raw):
+        source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
     try:
-        asm["spirv"], binary = tracer.emit_spirv(asm["threads"], device.emitter_options())
+        asm["spirv"], binary, records = tracer.emit_spirv(source, device.emitter_options())
     except CompilationError as exc:
-        if exc.lineno:
+        if exc.lineno or source is not asm["threads"]:
             raise
         # The stored stages carry no locations: emit again from IR that
         # does, so that the error points at the user's line.
         located = tracer.run_stage(raw, "threads", debug_info=True, **layout)
         tracer.emit_spirv(located, device.emitter_options())
         raise
-    return _Entry(asm, binary, _unsupported_debug_ops(raw, target))
+    return _Entry(asm, binary, [], {"debug_records": records} if records else {})
 
 
 def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target) -> _Entry:

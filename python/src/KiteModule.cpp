@@ -88,18 +88,20 @@ PYBIND11_MODULE(_C, m) {
                              })
       .def_readonly("disassembly", &kite::SpirvResult::disassembly)
       .def_readonly("ir", &kite::SpirvResult::ir)
-      .def_readonly("diagnostics", &kite::SpirvResult::diagnostics);
+      .def_readonly("diagnostics", &kite::SpirvResult::diagnostics)
+      .def_readonly("debug_records", &kite::SpirvResult::debugRecords);
   m.def(
       "emit_spirv",
       [](const std::string &ir, unsigned subgroupSize, bool int8, bool int16,
-         bool int64, bool float16, bool float64, bool atomicFloatAdd) {
+         bool int64, bool float16, bool float64, bool atomicFloatAdd,
+         bool debugBuffer) {
         return kite::emitSpirv(ir, {subgroupSize, int8, int16, int64, float16,
-                                    float64, atomicFloatAdd});
+                                    float64, atomicFloatAdd, debugBuffer});
       },
       py::arg("ir"), py::arg("subgroup_size") = 32, py::arg("int8") = false,
       py::arg("int16") = false, py::arg("int64") = true,
       py::arg("float16") = false, py::arg("float64") = false,
-      py::arg("atomic_float_add") = false,
+      py::arg("atomic_float_add") = false, py::arg("debug_buffer") = false,
       py::call_guard<py::gil_scoped_release>(),
       "Thread-level IR to a validated Vulkan SPIR-V binary (bytes), its "
       "disassembly and its spirv.module text.");

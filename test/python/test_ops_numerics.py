@@ -1552,10 +1552,9 @@ def print_kernel(x_ptr, BLOCK: kl.constexpr):
     kl.device_print("vals: ", x)
 
 
-# Vulkan has no debug printf (the SPIR-V emitter drops print and assert, with
-# a warning: test_device_print_and_assert_warn_on_vulkan), and only the
-# interpreter checks the bounds of every access: these tests run on the
-# interpreter whatever KITE_TEST_DEVICE says.
+# Only the interpreter checks the bounds of every access, and print's format
+# differs per device: these tests run on the interpreter whatever
+# KITE_TEST_DEVICE says (Vulkan's print and assert: the tests after them).
 INTERPRETER = "interpreter"
 
 
@@ -1603,21 +1602,34 @@ def test_device_assert_with_mask_fails_on_unmasked_lane():
         run_on_interpreter(assert_kernel, (2,), x, 6, BLOCK=4)
 
 
-def test_device_print_and_assert_warn_on_vulkan():
+def test_device_print_on_vulkan_prints_each_value_once_with_its_program_and_thread(capfd):
     device = vulkan_device()
-    x = kite.from_numpy(np.arange(8, dtype=np.int32), device=device)
-    with pytest.warns(UserWarning) as record:
-        print_kernel.compile(x, BLOCK=4, target=device)
-        assert_kernel.compile(x, 8, BLOCK=4, target=device)
-    messages = [str(w.message) for w in record]
-    print_line = _line_of(print_kernel, "kl.device_print")
-    assert any("kl.device_print is not supported" in m and f":{print_line}:" in m
-               for m in messages), messages
-    assert any("kl.device_assert is not supported" in m and device in m for m in messages), messages
-    warned = [w for w in record if "kl.device_assert" in str(w.message)]
-    assert {w.lineno for w in warned} == {_line_of(assert_kernel, "# ASSERT-LINE"),
-                                          _line_of(assert_kernel, "masked lanes are ignored")}
-    assert all(_same_file(w.filename, __file__) for w in warned)
+    x = kite.from_numpy(np.array([11, 22, 33, 44, 55, 66, 77, 88], np.int32), device=device)
+    print_kernel[(2,)](x, BLOCK=4)
+    lines = [ln for ln in capfd.readouterr().out.splitlines() if "vals: " in ln]
+    assert len(lines) == 8, lines  # 4 values per program, each once (no replicas)
+    assert all(ln.startswith(("pid (0, 0, 0) thread ", "pid (1, 0, 0) thread ")) for ln in lines)
+    assert sorted(int(ln.split("vals: ")[1]) for ln in lines) == [11, 22, 33, 44, 55, 66, 77, 88]
+    y = kite.from_numpy(np.array([1.5, -2.25, 3.0, 4.0], np.float32), device=device)
+    print_kernel[(1,)](y, BLOCK=4)
+    assert "vals: -2.250000" in capfd.readouterr().out
+
+
+def test_a_failed_device_assert_on_vulkan_raises_at_the_users_line():
+    device = vulkan_device()
+    good = kite.from_numpy(np.arange(8, dtype=np.int32), device=device)
+    assert_kernel[(2,)](good, 6, BLOCK=4)
+    bad = kite.from_numpy(np.array([0, 1, 2, 3, 4, -5, 6, 7], np.int32), device=device)
+    with pytest.raises(kite.KernelRuntimeError,
+                       match=r"device_assert failed in pid \(1, 0, 0\) thread \d+: "
+                             r"x must be non-negative") as info:
+        assert_kernel[(2,)](bad, 8, BLOCK=4)
+    assert info.value.lineno == _line_of(assert_kernel, "# ASSERT-LINE")
+    assert _same_file(info.value.filename, __file__)
+    masked = kite.from_numpy(np.array([0, 1, 2, 300, 4, 5], np.int32), device=device)
+    with pytest.raises(kite.KernelRuntimeError, match="masked lanes are ignored"):
+        assert_kernel[(2,)](masked, 6, BLOCK=4)
+    assert_kernel[(2,)](masked, 3, BLOCK=4)  # 300 is masked off
 
 
 @kite.kernel

@@ -2,9 +2,10 @@
 //
 // Vulkan has no printf of its own: device printing needs the
 // NonSemantic.DebugPrintf instruction set and a validation layer to collect
-// the output, which the Kite runtime does not set up. So print and assert
-// are dropped, with a remark saying so (docs/spirv-emitter.md); the
-// interpreter runs them.
+// the output. With SpirvOptions::debugBuffer, print and assert were turned
+// into debug-buffer records before (DebugBuffer.cpp); without it (the C++
+// JIT API), they are dropped here, with a remark saying so
+// (docs/spirv-emitter.md); the interpreter runs them.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"

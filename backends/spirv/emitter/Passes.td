@@ -37,4 +37,22 @@ def ConvertKiteThreadToSPIRV
                            "::mlir::scf::SCFDialect"];
 }
 
+def LowerDebugOpsToBuffer
+    : Pass<"kitespirv-debug-buffer", "::mlir::ModuleOp"> {
+  let summary = "print and assert write records into a debug buffer";
+  let description = [{
+    Vulkan has no printf Kite can collect, so kitethread.print and
+    kitethread.assert (before convert-kitethread-to-spirv) become stores
+    into a buffer the runtime passes as one more launch argument (i64,
+    appended to `kitethread.arg-types`) and reads after the launch
+    (docs/spirv-emitter.md): each record is reserved with an atomic add on
+    the buffer's cursor. The module's `kitespirv.debug-records` lists, per
+    op, what the runtime needs to print or raise (kind, text, value types,
+    file, line).
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect"];
+}
+
 #endif // KITE_BACKENDS_SPIRV_EMITTER_PASSES_TD

@@ -174,7 +174,7 @@ struct ConvertKiteGPUToThreadsPass
     populateScanToThreads(converter, grid, patterns);
     populateDotToThreads(converter, grid, patterns);
     populateConvertLayoutToThreads(converter, grid, patterns);
-    populateDebugOpsToThreads(converter, patterns);
+    populateDebugOpsToThreads(converter, grid, patterns);
     if (failed(applyFullConversion(module, target, std::move(patterns))))
       return signalPassFailure();
 

@@ -2,6 +2,9 @@
 //
 // Each thread prints the registers it holds (every operand's registers in
 // turn, pointers as addresses) and asserts each register of the condition.
+// Where the first tensor's layout replicates it (a 4-element block over 128
+// threads), only the threads owning its first register print, so that each
+// value is printed once.
 // `hex` is not carried: kitethread.print chooses the format per type.
 //
 //===----------------------------------------------------------------------===//
@@ -9,22 +12,36 @@
 
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace mlir::kitegpu;
 
 namespace {
 
-struct PrintToThreads : OpConversionPattern<kite::PrintOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct PrintToThreads : ThreadPattern<kite::PrintOp> {
+  using ThreadPattern::ThreadPattern;
   LogicalResult
   matchAndRewrite(kite::PrintOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
     SmallVector<Value> values;
     for (ValueRange registers : adaptor.getArgs())
       llvm::append_range(values, registers);
-    rewriter.replaceOpWithNewOp<kitethread::PrintOp>(op, op.getPrefixAttr(),
-                                                     values);
+    Value owner;
+    for (Value arg : op.getArgs())
+      if (auto tensor = dyn_cast<RankedTensorType>(arg.getType())) {
+        SmallVector<Value> owners =
+            emitRegisterOwners(rewriter, loc, tensor, grid);
+        owner = owners.empty() ? Value() : owners.front();
+        break;
+      }
+    if (owner) {
+      auto ifOp = scf::IfOp::create(rewriter, loc, owner, /*withElse=*/false);
+      rewriter.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    }
+    kitethread::PrintOp::create(rewriter, loc, op.getPrefixAttr(), values);
+    rewriter.eraseOp(op);
     return success();
   }
 };
@@ -45,7 +62,8 @@ struct AssertToThreads : OpConversionPattern<kite::AssertOp> {
 } // namespace
 
 void mlir::kitegpu::populateDebugOpsToThreads(const TypeConverter &converter,
+                                              const ThreadGrid &grid,
                                               RewritePatternSet &patterns) {
-  patterns.add<PrintToThreads, AssertToThreads>(converter,
-                                                patterns.getContext());
+  patterns.add<PrintToThreads>(converter, patterns.getContext(), grid);
+  patterns.add<AssertToThreads>(converter, patterns.getContext());
 }

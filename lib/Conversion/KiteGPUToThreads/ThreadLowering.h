@@ -163,6 +163,7 @@ void populateConvertLayoutToThreads(const TypeConverter &converter,
                                     const ThreadGrid &grid,
                                     RewritePatternSet &patterns);
 void populateDebugOpsToThreads(const TypeConverter &converter,
+                               const ThreadGrid &grid,
                                RewritePatternSet &patterns);
 
 } // namespace mlir::kitegpu

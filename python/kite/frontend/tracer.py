@@ -83,13 +83,14 @@ def _raise(diagnostics, what: str):
 
 
 def emit_spirv(thread_ir: str, options: dict):
-    """(disassembly, binary) of thread-level IR for a Vulkan device; errors are
+    """(disassembly, binary, debug records) of thread-level IR for a Vulkan
+    device (the records: runtime/debug_buffer.py); errors are
     CompilationErrors at the user's line where the IR knows it."""
     from .. import _C
     result = _C.emit_spirv(thread_ir, **options)
     if not result.ok:
         _raise(result.diagnostics, "the SPIR-V emitter failed")
-    return result.disassembly, bytes(result.binary)
+    return result.disassembly, bytes(result.binary), list(result.debug_records)
 
 
 def emit_ptx(thread_ir: str, arch: str):

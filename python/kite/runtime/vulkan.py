@@ -22,7 +22,9 @@ class VulkanDevice(Device):
         return {"subgroup_size": int(p.subgroup_size), "int8": bool(p.int8 and p.storage8),
                 "int16": bool(p.int16 and p.storage16), "int64": bool(p.int64),
                 "float16": bool(p.fp16 and p.storage16), "float64": bool(p.fp64),
-                "atomic_float_add": bool(p.fp32_atomic_add)}
+                "atomic_float_add": bool(p.fp32_atomic_add),
+                # print and assert: runtime/debug_buffer.py
+                "debug_buffer": True}
 
     def load_kernel(self, spirv: bytes, entry_point: str, num_threads: int):
         # The emitter reads the arguments through the address that follows the
@@ -47,7 +49,16 @@ class VulkanDevice(Device):
         threads = compiled.options["num_warps"] * compiled.target.threads_per_warp
         kernel = self.load_kernel(compiled.binary, compiled.name, threads)
         pack, launch = make_packer(compiled.specs), self._device.launch
-        return lambda grid, values: launch(kernel, grid, pack(values))
+        records = compiled.metadata.get("debug_records")
+        if not records:
+            return lambda grid, values: launch(kernel, grid, pack(values))
+        from .debug_buffer import DebugBuffer
+        debug = DebugBuffer(self, records)
+
+        def submit(grid, values):
+            launch(kernel, grid, debug.append_address(pack(values)))
+            debug.report()  # prints, then raises for a failed device_assert
+        return submit
 
     def __repr__(self) -> str:
         return f"<kite VulkanDevice {self.name}: {self.properties.device_name}>"

@@ -1,0 +1,208 @@
+//===- DebugBuffer.cpp - print and assert through a debug buffer ----------===//
+//
+// Vulkan has no printf the Kite runtime can collect (NonSemantic.DebugPrintf
+// needs a validation layer), so kitethread.print and kitethread.assert write
+// records into a buffer that the runtime appends as a last launch argument
+// and reads when the launch is done (python/kite/runtime/debug_buffer.py):
+//
+//   word 0  cursor: words reserved so far (atomic add)
+//   word 1  capacity: words of records the buffer holds (set by the host)
+//   word 4… records: [op index, program id x, y, z, thread id, values...]
+//
+// A value is one 32-bit word (i1, i8, i16 sign-extended; f16 widened to
+// f32) or two (i64, f64: low word first). A record that does not fit is
+// not written (the cursor still counts it: the host reports the overflow).
+// An assert writes its record (no values) where its condition is false.
+// `kitespirv.debug-records` lists, per op index, fields separated by \x1f:
+// kind (print|assert), prefix or message, value types, file, line.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/spirv/emitter/Passes.h"
+#include "dialects/KiteThread/KiteThreadDialect.h"
+#include "dialects/KiteThread/KiteThreadModule.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::kitespirv {
+#define GEN_PASS_DEF_LOWERDEBUGOPSTOBUFFER
+#include "backends/spirv/emitter/Passes.h.inc"
+} // namespace mlir::kitespirv
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kHeaderBytes = 16;
+
+/// The file and line of `loc`, looking through names, fusions and calls.
+std::pair<std::string, unsigned> fileAndLine(Location loc) {
+  std::pair<std::string, unsigned> found{"", 0};
+  loc->walk([&](Location inner) {
+    if (auto file = dyn_cast<FileLineColLoc>(inner)) {
+      found = {file.getFilename().str(), file.getLine()};
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
+struct Recorder {
+  OpBuilder &b;
+  Location loc;
+  Value buffer; // i64 address
+
+  Value i32(int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 32); }
+  Value address(Value byteOffset) {
+    Value wide = arith::ExtUIOp::create(b, loc, b.getI64Type(), byteOffset);
+    return arith::AddIOp::create(b, loc, buffer, wide);
+  }
+
+  /// The words of `value`, and its type's name for the host.
+  void words(Value value, SmallVectorImpl<Value> &out, std::string &type) {
+    Type t = value.getType();
+    Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
+    if (auto f = dyn_cast<FloatType>(t)) {
+      if (f.getWidth() == 64) {
+        value = arith::BitcastOp::create(b, loc, i64Type, value);
+        type = "f64";
+      } else {
+        if (f.getWidth() < 32)
+          value = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+        out.push_back(arith::BitcastOp::create(b, loc, i32Type, value));
+        type = "f32";
+        return;
+      }
+    } else {
+      unsigned width = t.getIntOrFloatBitWidth();
+      if (width < 32) {
+        value = width == 1 ? arith::ExtUIOp::create(b, loc, i32Type, value)
+                                 .getResult()
+                           : arith::ExtSIOp::create(b, loc, i32Type, value)
+                                 .getResult();
+        type = width == 1 ? "i1" : "i32";
+      } else {
+        type = width == 32 ? "i32" : "i64";
+      }
+      if (width <= 32) {
+        out.push_back(value);
+        return;
+      }
+    }
+    // 64 bits: low word, then high word.
+    out.push_back(arith::TruncIOp::create(b, loc, i32Type, value));
+    Value high = arith::ShRUIOp::create(
+        b, loc, value, arith::ConstantIntOp::create(b, loc, 32, 64));
+    out.push_back(arith::TruncIOp::create(b, loc, i32Type, high));
+  }
+
+  /// Reserves the record's words with an atomic add on the cursor and writes
+  /// them where they fit.
+  void write(ArrayRef<Value> record) {
+    Value n = i32(record.size());
+    Value start = kitethread::AtomicRMWOp::create(
+        b, loc, b.getI32Type(), ::mlir::kite::RMWOp::Add, buffer, n, Value());
+    Value capacity = kitethread::LoadOp::create(
+        b, loc, b.getI32Type(), address(i32(4)), Value(), Value(), 4);
+    Value end = arith::AddIOp::create(b, loc, start, n);
+    Value fits = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, end,
+                                       capacity);
+    auto ifOp = scf::IfOp::create(b, loc, fits, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    for (auto [j, word] : llvm::enumerate(record)) {
+      Value index = arith::AddIOp::create(b, loc, start, i32(j));
+      Value bytes = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, index, i32(4)),
+          i32(kHeaderBytes));
+      kitethread::StoreOp::create(b, loc, address(bytes), word, Value(), 4);
+    }
+  }
+
+  /// [op index, program id x, y, z, thread id].
+  SmallVector<Value> header(int64_t index) {
+    SmallVector<Value> record{i32(index)};
+    for (int axis = 0; axis < 3; ++axis)
+      record.push_back(kitethread::ProgramIdOp::create(b, loc, b.getI32Type(),
+                                                       axis));
+    Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+    record.push_back(arith::IndexCastUIOp::create(b, loc, b.getI32Type(), tid));
+    return record;
+  }
+};
+
+std::string escapeField(StringRef text) {
+  std::string out = text.str();
+  for (char &c : out)
+    if (c == '\x1f')
+      c = ' ';
+  return out;
+}
+
+struct LowerDebugOpsToBufferPass
+    : kitespirv::impl::LowerDebugOpsToBufferBase<LowerDebugOpsToBufferPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<Operation *> ops;
+    module.walk([&](Operation *op) {
+      if (isa<kitethread::PrintOp, kitethread::AssertOp>(op))
+        ops.push_back(op);
+    });
+    if (ops.empty())
+      return;
+    FailureOr<func::FuncOp> kernel = kitethread::getKernel(module, "SPIR-V");
+    FailureOr<SmallVector<Type>> argTypes = kitethread::getLaunchArgTypes(module);
+    if (failed(kernel) || failed(argTypes))
+      return signalPassFailure();
+
+    // The buffer: one more launch argument.
+    OpBuilder b(module.getContext());
+    SmallVector<Attribute> typeAttrs;
+    for (Type type : *argTypes)
+      typeAttrs.push_back(TypeAttr::get(type));
+    typeAttrs.push_back(TypeAttr::get(b.getI64Type()));
+    module->setAttr(kitethread::KiteThreadDialect::getArgTypesAttrName(),
+                    b.getArrayAttr(typeAttrs));
+    b.setInsertionPointToStart(&kernel->getBody().front());
+    Value buffer = kitethread::KernelArgOp::create(
+        b, kernel->getLoc(), b.getI64Type(), argTypes->size());
+
+    SmallVector<Attribute> table;
+    for (auto [index, op] : llvm::enumerate(ops)) {
+      b.setInsertionPoint(op);
+      Recorder r{b, op->getLoc(), buffer};
+      auto [file, line] = fileAndLine(op->getLoc());
+      std::string sep = "\x1f", types;
+      if (auto print = dyn_cast<kitethread::PrintOp>(op)) {
+        SmallVector<Value> record = r.header(index);
+        for (Value value : print.getArgs()) {
+          std::string type;
+          r.words(value, record, type);
+          types += (types.empty() ? "" : ",") + type;
+        }
+        r.write(record);
+        table.push_back(b.getStringAttr("print" + sep +
+                                        escapeField(print.getPrefix()) + sep +
+                                        types + sep + escapeField(file) +
+                                        sep + std::to_string(line)));
+      } else {
+        auto assertOp = cast<kitethread::AssertOp>(op);
+        Value failed = arith::XOrIOp::create(
+            b, op->getLoc(), assertOp.getCond(),
+            arith::ConstantIntOp::create(b, op->getLoc(), 1, 1));
+        auto ifOp = scf::IfOp::create(b, op->getLoc(), failed, false);
+        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        r.write(r.header(index));
+        table.push_back(b.getStringAttr(
+            "assert" + sep + escapeField(assertOp.getMessage()) + sep + sep +
+            escapeField(file) + sep + std::to_string(line)));
+      }
+      op->erase();
+    }
+    module->setAttr("kitespirv.debug-records", b.getArrayAttr(table));
+  }
+};
+
+} // namespace

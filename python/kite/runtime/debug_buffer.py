@@ -1,0 +1,102 @@
+"""kl.device_print and kl.device_assert on Vulkan: the SPIR-V emitter turns
+them into records written to a debug buffer that is the kernel's last launch
+argument (backends/spirv/emitter/DebugBuffer.cpp has the layout); after the
+launch, the records are printed as CUDA's printf would
+(``pid (X, Y, Z) thread T: <prefix>v0 v1 ...``) and the first failed assert
+raises ``kite.KernelRuntimeError`` at the user's line.
+
+The buffer holds ``CAPACITY_WORDS`` words of records (1 MiB); records that
+do not fit are dropped, and the report says how many words were."""
+from __future__ import annotations
+
+import struct
+import sys
+
+import numpy as np
+
+from ..errors import KernelRuntimeError
+
+HEADER_WORDS = 4
+CAPACITY_WORDS = (1 << 18) - HEADER_WORDS
+_WORDS = {"i1": 1, "i32": 1, "f32": 1, "i64": 2, "f64": 2}
+
+
+class Record:
+    """One print or assert op of a kernel, as the emitter lists it."""
+
+    def __init__(self, text: str):
+        kind, self.text, types, self.file, line = text.split("\x1f")
+        self.is_assert = kind == "assert"
+        self.types = types.split(",") if types else []
+        self.line = int(line) if line.isdigit() else 0
+        self.words = 5 + sum(_WORDS[t] for t in self.types)
+
+
+def _value(kind: str, words: np.ndarray) -> str:
+    if kind == "f32":
+        return "%f" % words[:1].view(np.float32)[0]
+    if kind == "f64":
+        return "%f" % words[:2].view(np.float64)[0]
+    if kind == "i64":
+        return str(int(words[:2].view(np.int64)[0]))
+    return str(int(words[:1].view(np.int32)[0]))
+
+
+class DebugBuffer:
+    """One kernel's debug buffer on a Vulkan device, reused by its launches
+    (a Vulkan launch returns when the kernel is done)."""
+
+    def __init__(self, device, records: list):
+        self.device = device
+        self.records = [Record(text) for text in records]
+        self.buffer = device.allocate((HEADER_WORDS + CAPACITY_WORDS) * 4)
+        self.address = int(self.buffer.address)
+        self._header = np.array([0, CAPACITY_WORDS, 0, 0], np.uint32)
+
+    def append_address(self, args: bytes) -> bytes:
+        """The packed arguments with the buffer's address after them (at an
+        8-byte offset), the cursor reset for this launch."""
+        self.device.upload(self.buffer, self._header)
+        return args + b"\0" * (-len(args) % 8) + struct.pack("<Q", self.address)
+
+    def report(self) -> None:
+        """Prints the launch's print records; raises for its first failed
+        assert."""
+        header = self.device.download(self.buffer, (HEADER_WORDS,), np.uint32)
+        used = int(header[0])
+        if not used:
+            return
+        count = min(used, CAPACITY_WORDS)
+        words = self.device.download(self.buffer, (HEADER_WORDS + count,),
+                                     np.uint32)[HEADER_WORDS:]
+        lines, failed, at = [], None, 0
+        while at + 5 <= count:
+            index = int(words[at])
+            if index >= len(self.records):
+                break  # an unwritten record (cannot happen: records are a prefix)
+            record = self.records[index]
+            if at + record.words > count:
+                break
+            pid = tuple(int(w) for w in words[at + 1:at + 4])
+            thread = int(words[at + 4])
+            where = f"pid ({pid[0]}, {pid[1]}, {pid[2]}) thread {thread}"
+            if record.is_assert:
+                failed = failed or (record, where)
+            else:
+                values, offset = [], at + 5
+                for kind in record.types:
+                    values.append(_value(kind, words[offset:offset + _WORDS[kind]]))
+                    offset += _WORDS[kind]
+                lines.append(f"{where}: {record.text}{' '.join(values)}")
+            at += record.words
+        if lines:
+            sys.stdout.write("\n".join(lines) + "\n")
+            sys.stdout.flush()
+        if used > CAPACITY_WORDS:
+            sys.stderr.write(f"kite: the debug buffer ({CAPACITY_WORDS * 4} bytes) overflowed: "
+                             f"{used - at} words of device_print/device_assert records were "
+                             "dropped\n")
+        if failed:
+            record, where = failed
+            raise KernelRuntimeError(f"device_assert failed in {where}: {record.text}",
+                                     record.file or None, record.line or None)
