@@ -239,8 +239,14 @@ def Kite_ScanReturnOp : Kite_CombineReturnOp<"scan.return", "ScanOp"> {
 
 def Kite_PrintOp : Kite_Op<"print", [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "print values from every program (device printf)";
+  let description = [{
+    `isUnsigned` (one flag per argument, absent: none) marks unsigned
+    integers, which print as such; `hex` prints integers (and the bits of
+    floats) in hexadecimal.
+  }];
   let arguments = (ins StrAttr:$prefix,
                    DefaultValuedAttr<BoolAttr, "false">:$hex,
+                   OptionalAttr<DenseBoolArrayAttr>:$isUnsigned,
                    Variadic<Kite_Value>:$args);
   let assemblyFormat = [{
     $prefix `` custom<HexFlag>($hex) attr-dict ($args^ `:` type($args))?

@@ -113,7 +113,14 @@ def KiteThread_AtomicCASOp : KiteThread_Op<"atomic_cas", [
 def KiteThread_PrintOp : KiteThread_Op<"print",
     [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "print a prefix and values from this thread";
-  let arguments = (ins StrAttr:$prefix, Variadic<KiteThread_Value>:$args);
+  let description = [{
+    `isUnsigned` (one flag per value, absent: none) marks unsigned integers;
+    `hex` prints integers, and the bits of floats, in hexadecimal.
+  }];
+  let arguments = (ins StrAttr:$prefix,
+                   DefaultValuedAttr<BoolAttr, "false">:$hex,
+                   OptionalAttr<DenseBoolArrayAttr>:$isUnsigned,
+                   Variadic<KiteThread_Value>:$args);
   let assemblyFormat = "$prefix attr-dict ($args^ `:` type($args))?";
 }
 

@@ -1615,6 +1615,27 @@ def test_device_print_on_vulkan_prints_each_value_once_with_its_program_and_thre
     assert "vals: -2.250000" in capfd.readouterr().out
 
 
+@kite.kernel
+def print_kinds_kernel(u_ptr, f_ptr, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    u = kl.load(u_ptr + offs)
+    f = kl.load(f_ptr + offs)
+    kl.device_print("u: ", u)
+    kl.device_print("h: ", u, f, hex=True)
+
+
+@pytest.mark.parametrize("where", ["interpreter", "vulkan"])
+def test_device_print_of_unsigned_integers_and_in_hex(where, capfd):
+    device = INTERPRETER if where == "interpreter" else vulkan_device()
+    u = kite.from_numpy(np.array([4000000000, 7], np.uint32), device=device)
+    f = kite.from_numpy(np.array([1.0, -2.0], np.float32), device=device)
+    print_kinds_kernel[(1,)](u, f, BLOCK=2, num_warps=1)
+    out = capfd.readouterr().out
+    for text in ("4000000000", "0xee6b2800", "0x3f800000", "0xc0000000"):
+        assert text in out, out
+    assert "-294967296" not in out  # 4000000000 read as signed
+
+
 def test_a_failed_device_assert_on_vulkan_raises_at_the_users_line():
     device = vulkan_device()
     good = kite.from_numpy(np.arange(8, dtype=np.int32), device=device)

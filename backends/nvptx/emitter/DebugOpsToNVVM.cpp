@@ -117,9 +117,20 @@ struct PrintLowering : ConvertOpToLLVMPattern<kitethread::PrintOp> {
                               NVVM::BlockIdZOp::create(rewriter, loc, i32),
                               NVVM::ThreadIdXOp::create(rewriter, loc, i32)};
     // The values as C varargs are promoted, and their conversions.
+    // hex: integers, and the bits of floats, as 0x...; unsigned integers
+    // (op's isUnsigned) as %u.
+    bool hex = op.getHex();
+    std::optional<ArrayRef<bool>> isUnsigned = op.getIsUnsigned();
     SmallVector<std::pair<Value, StringRef>> printed;
-    for (Value value : adaptor.getArgs()) {
+    for (auto [i, value] : llvm::enumerate(adaptor.getArgs())) {
       Type type = value.getType();
+      bool unsignedValue = isUnsigned && (*isUnsigned)[i];
+      if (auto floatType = dyn_cast<FloatType>(type); floatType && hex) {
+        value = LLVM::BitcastOp::create(
+            rewriter, loc, rewriter.getIntegerType(floatType.getWidth()), value);
+        type = value.getType();
+        unsignedValue = true;
+      }
       if (isa<FloatType>(type)) {
         if (type != f64)
           value = LLVM::FPExtOp::create(rewriter, loc, f64, value);
@@ -130,9 +141,15 @@ struct PrintLowering : ConvertOpToLLVMPattern<kitethread::PrintOp> {
       } else if (auto intType = dyn_cast<IntegerType>(type)) {
         if (intType.getWidth() > 64)
           return rewriter.notifyMatchFailure(op, "integers wider than 64 bits");
+        bool wide = intType.getWidth() > 32;
         if (intType.getWidth() < 32)
-          value = LLVM::SExtOp::create(rewriter, loc, i32, value);
-        printed.push_back({value, intType.getWidth() > 32 ? "%lld" : "%d"});
+          value = unsignedValue || hex
+                      ? LLVM::ZExtOp::create(rewriter, loc, i32, value).getResult()
+                      : LLVM::SExtOp::create(rewriter, loc, i32, value).getResult();
+        StringRef format = hex              ? (wide ? "0x%llx" : "0x%x")
+                           : unsignedValue ? (wide ? "%llu" : "%u")
+                                           : (wide ? "%lld" : "%d");
+        printed.push_back({value, format});
       } else {
         return op.emitError() << "kl.device_print cannot print a value of type "
                               << type << " on NVIDIA GPUs";

@@ -9,8 +9,9 @@
 //   word 1  capacity: words of records the buffer holds (set by the host)
 //   word 4… records: [op index, program id x, y, z, thread id, values...]
 //
-// A value is one 32-bit word (i1, i8, i16 sign-extended; f16 widened to
-// f32) or two (i64, f64: low word first). A record that does not fit is
+// A value is one 32-bit word (i1, i8, i16 sign-extended, unsigned ones and
+// hex ones zero-extended; f16 widened to f32, or its bits for hex) or two
+// (i64, f64: low word first). A record that does not fit is
 // not written (the cursor still counts it: the host reports the overflow).
 // An assert writes its record (no values) where its condition is false.
 // `kitespirv.debug-records` lists, per op index, fields separated by \x1f:
@@ -60,10 +61,30 @@ struct Recorder {
     return arith::AddIOp::create(b, loc, buffer, wide);
   }
 
-  /// The words of `value`, and its type's name for the host.
-  void words(Value value, SmallVectorImpl<Value> &out, std::string &type) {
+  /// The words of `value`, and its type's name for the host: i1, i32, i64,
+  /// f32, f64; u32, u64 for unsigned integers; x32, x64 to print in hex
+  /// (integers, and the bits of floats).
+  void words(Value value, bool isUnsigned, bool hex,
+             SmallVectorImpl<Value> &out, std::string &type) {
     Type t = value.getType();
     Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
+    if (hex || isUnsigned) {
+      unsigned width = t.getIntOrFloatBitWidth();
+      if (isa<FloatType>(t))
+        value = arith::BitcastOp::create(b, loc, b.getIntegerType(width), value);
+      if (width < 32)
+        value = arith::ExtUIOp::create(b, loc, i32Type, value);
+      type = std::string(hex ? "x" : "u") + (width > 32 ? "64" : "32");
+      if (width <= 32) {
+        out.push_back(value);
+        return;
+      }
+      out.push_back(arith::TruncIOp::create(b, loc, i32Type, value));
+      Value high = arith::ShRUIOp::create(
+          b, loc, value, arith::ConstantIntOp::create(b, loc, 32, 64));
+      out.push_back(arith::TruncIOp::create(b, loc, i32Type, high));
+      return;
+    }
     if (auto f = dyn_cast<FloatType>(t)) {
       if (f.getWidth() == 64) {
         value = arith::BitcastOp::create(b, loc, i64Type, value);
@@ -177,9 +198,11 @@ struct LowerDebugOpsToBufferPass
       std::string sep = "\x1f", types;
       if (auto print = dyn_cast<kitethread::PrintOp>(op)) {
         SmallVector<Value> record = r.header(index);
-        for (Value value : print.getArgs()) {
+        std::optional<ArrayRef<bool>> isUnsigned = print.getIsUnsigned();
+        for (auto [i, value] : llvm::enumerate(print.getArgs())) {
           std::string type;
-          r.words(value, record, type);
+          r.words(value, isUnsigned && (*isUnsigned)[i], print.getHex(), record,
+                  type);
           types += (types.empty() ? "" : ",") + type;
         }
         r.write(record);

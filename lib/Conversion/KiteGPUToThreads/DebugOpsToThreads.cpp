@@ -5,7 +5,7 @@
 // Where the first tensor's layout replicates it (a 4-element block over 128
 // threads), only the threads owning its first register print, so that each
 // value is printed once.
-// `hex` is not carried: kitethread.print chooses the format per type.
+// `hex` and the unsigned flags are carried to kitethread.print, per register.
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
@@ -26,8 +26,12 @@ struct PrintToThreads : ThreadPattern<kite::PrintOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     SmallVector<Value> values;
-    for (ValueRange registers : adaptor.getArgs())
+    SmallVector<bool> isUnsigned;
+    std::optional<ArrayRef<bool>> argUnsigned = op.getIsUnsigned();
+    for (auto [i, registers] : llvm::enumerate(adaptor.getArgs())) {
       llvm::append_range(values, registers);
+      isUnsigned.append(registers.size(), argUnsigned && (*argUnsigned)[i]);
+    }
     Value owner;
     for (Value arg : op.getArgs())
       if (auto tensor = dyn_cast<RankedTensorType>(arg.getType())) {
@@ -40,7 +44,11 @@ struct PrintToThreads : ThreadPattern<kite::PrintOp> {
       auto ifOp = scf::IfOp::create(rewriter, loc, owner, /*withElse=*/false);
       rewriter.setInsertionPointToStart(&ifOp.getThenRegion().front());
     }
-    kitethread::PrintOp::create(rewriter, loc, op.getPrefixAttr(), values);
+    DenseBoolArrayAttr flags;
+    if (llvm::is_contained(isUnsigned, true))
+      flags = rewriter.getDenseBoolArrayAttr(isUnsigned);
+    kitethread::PrintOp::create(rewriter, loc, op.getPrefixAttr(),
+                                op.getHexAttr(), flags, values);
     rewriter.eraseOp(op);
     return success();
   }

@@ -266,7 +266,11 @@ class IRBuilder:
 
     def print(self, prefix, hex_, handles, types):
         text = string_literal(prefix)
-        self.emit("kite.print", handles, [], {"hex": "true" if hex_ else "false", "prefix": text})
+        attrs = {"hex": "true" if hex_ else "false", "prefix": text}
+        unsigned = [t.scalar.is_int_unsigned() for t in types]
+        if any(unsigned):
+            attrs["isUnsigned"] = f"array<i1: {', '.join('true' if u else 'false' for u in unsigned)}>"
+        self.emit("kite.print", handles, [], attrs)
 
     def assert_(self, cond, message, ty):
         self.emit("kite.assert", [cond], [], {"message": string_literal(message)})

@@ -99,6 +99,15 @@ def _combine_step(region_fn, lhs, rhs):
     return outs
 
 
+def _hex_string(h) -> str:
+    """Values in hexadecimal as C's %x prints them: integers in two's
+    complement, floats as their bits."""
+    a = np.asarray(h)
+    if a.dtype.kind in "fib":
+        a = a.view(np.dtype(f"u{a.dtype.itemsize}")) if a.dtype.kind != "b" else a.astype(np.uint8)
+    return str(np.vectorize(hex, otypes=[object])(a)) if a.size else "[]"
+
+
 class NumpyBuilder:
     is_tracing = False
 
@@ -248,7 +257,7 @@ class NumpyBuilder:
 
     def print(self, prefix, hex_, handles, types):
         values = " ".join(np.array2string(np.asarray(h), separator=", ")
-                          if not hex_ else str(np.vectorize(hex)(np.asarray(h))) for h in handles)
+                          if not hex_ else _hex_string(h) for h in handles)
         print(f"pid {self.pid} {prefix}{values}")
 
     def assert_(self, cond, message, ty):

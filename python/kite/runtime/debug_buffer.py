@@ -18,7 +18,8 @@ from ..errors import KernelRuntimeError
 
 HEADER_WORDS = 4
 CAPACITY_WORDS = (1 << 18) - HEADER_WORDS
-_WORDS = {"i1": 1, "i32": 1, "f32": 1, "i64": 2, "f64": 2}
+_WORDS = {"i1": 1, "i32": 1, "f32": 1, "i64": 2, "f64": 2, "u32": 1, "u64": 2, "x32": 1,
+          "x64": 2}
 
 
 class Record:
@@ -39,6 +40,11 @@ def _value(kind: str, words: np.ndarray) -> str:
         return "%f" % words[:2].view(np.float64)[0]
     if kind == "i64":
         return str(int(words[:2].view(np.int64)[0]))
+    if kind in ("u64", "x64"):
+        value = int(words[:2].view(np.uint64)[0])
+        return hex(value) if kind == "x64" else str(value)
+    if kind in ("u32", "x32"):
+        return hex(int(words[0])) if kind == "x32" else str(int(words[0]))
     return str(int(words[:1].view(np.int32)[0]))
 
 

@@ -60,3 +60,23 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
     return
   }
 }
+
+// -----
+
+// Unsigned integers print as %u, hex ones (and the bits of floats) as 0x%x.
+// CHECK-DAG: @__kite_str_{{.*}}("pid (%u, %u, %u) thread %u: k %u %llu %u\0A\00")
+// CHECK-DAG: @__kite_str_{{.*}}("pid (%u, %u, %u) thread %u: h 0x%x 0x%x 0x%llx\0A\00")
+// CHECK-LABEL: llvm.func @kinds(
+// CHECK: llvm.zext %{{.*}} : i8 to i32
+module attributes {"kitethread.num-threads" = 32 : i32} {
+  func.func @kinds() attributes {kite.kernel} {
+    %u = kitethread.kernel_arg 0 : i32
+    %l = kitethread.kernel_arg 1 : i64
+    %b = kitethread.kernel_arg 2 : i8
+    %f = kitethread.kernel_arg 3 : f32
+    %d = kitethread.kernel_arg 4 : f64
+    kitethread.print "k " {isUnsigned = array<i1: true, true, true>} %u, %l, %b : i32, i64, i8
+    kitethread.print "h " {hex = true} %u, %f, %d : i32, f32, f64
+    return
+  }
+}
