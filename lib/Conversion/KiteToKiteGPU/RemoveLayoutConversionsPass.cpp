@@ -7,6 +7,10 @@
 // conversion was their only use. A value with other uses is rebuilt only if
 // that adds no conversion.
 //
+// A loop-carried value converted to one layout in every iteration and
+// updated by one element-wise op is carried in that layout
+// (CarryInConvertedLayout: `ptrs += BLOCK` in the load's layout).
+//
 // Conversely, a loaded value converted to another layout keeps the load's
 // layout (chosen by kitegpu-coalesce for its memory accesses) when all that
 // uses it can compute in it: element-wise ops, reductions to scalars, and
@@ -19,6 +23,7 @@
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -288,13 +293,90 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
   }
 };
 
+/// A loop-carried value that every iteration converts to one layout, and
+/// updates with one element-wise op (`ptrs += BLOCK`, `acc = acc * s`):
+/// it is carried in that layout instead. Its initial value is converted
+/// once, before the loop; the update is rebuilt in the layout (its other
+/// operands must be as cheap in it: splats, ranges, constants); the loop's
+/// result is converted back after the loop. The conversions in the loop
+/// go: a pointer tensor that kitegpu-coalesce converted for its load each
+/// iteration now is in the load's layout.
+struct CarryInConvertedLayout : OpRewritePattern<ConvertLayoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvertLayoutOp convert,
+                                PatternRewriter &rewriter) const override {
+    auto arg = dyn_cast<BlockArgument>(convert.getSrc());
+    auto loop = arg ? dyn_cast<scf::ForOp>(arg.getOwner()->getParentOp())
+                    : scf::ForOp();
+    if (!loop || arg.getArgNumber() == 0)
+      return failure(); // not an iter_arg (the induction variable is 0)
+    unsigned index = arg.getArgNumber() - 1;
+    auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    Operation *update = yield.getOperand(index).getDefiningOp();
+    Attribute layout = convert.getType().getEncoding();
+    // Uses: conversions to the layout, and the update, used by the yield only.
+    if (!update || !isMovable(update) || !update->hasOneUse() ||
+        update->getParentOp() != loop.getOperation() ||
+        isa<kite::BroadcastOp, kite::ExpandDimsOp>(update))
+      return failure();
+    for (OpOperand &use : arg.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == update)
+        continue;
+      auto other = dyn_cast<ConvertLayoutOp>(user);
+      if (!other || other.getType().getEncoding() != layout)
+        return failure();
+    }
+    for (Value operand : update->getOperands())
+      if (operand != arg && !cheapIn(operand, layout, kMaxDepth))
+        return failure();
+
+    Type oldType = arg.getType(), newType = convert.getType();
+    // The initial value, converted once.
+    rewriter.setInsertionPoint(loop);
+    Value init = ConvertLayoutOp::create(rewriter, loop.getLoc(), newType,
+                                         loop.getInitArgs()[index]);
+    // The update, rebuilt in the layout.
+    rewriter.setInsertionPoint(update);
+    IRMapping mapping;
+    for (Value operand : update->getOperands())
+      if (operand != arg && getLayout(operand.getType()))
+        mapping.map(operand, ConvertLayoutOp::create(
+                                 rewriter, update->getLoc(),
+                                 withLayout(operand.getType(), layout), operand));
+    Operation *rebuilt = rewriter.clone(*update, mapping);
+    rebuilt->getResult(0).setType(newType);
+    // Retype the loop-carried value; its conversions become the value.
+    rewriter.modifyOpInPlace(loop, [&] {
+      loop.getInitArgsMutable()[index].set(init);
+      arg.setType(newType);
+      loop.getResult(index).setType(newType);
+    });
+    rewriter.modifyOpInPlace(yield,
+                             [&] { yield->setOperand(index, rebuilt->getResult(0)); });
+    rewriter.eraseOp(update);
+    for (OpOperand &use : llvm::make_early_inc_range(arg.getUses()))
+      if (auto other = dyn_cast<ConvertLayoutOp>(use.getOwner()))
+        rewriter.replaceOp(other, arg);
+    // Uses after the loop see the old layout.
+    rewriter.setInsertionPointAfter(loop);
+    Value result = loop.getResult(index);
+    if (!result.use_empty()) {
+      auto back = ConvertLayoutOp::create(rewriter, loop.getLoc(), oldType,
+                                          result);
+      rewriter.replaceAllUsesExcept(result, back, back);
+    }
+    return success();
+  }
+};
+
 struct RemoveLayoutConversionsPass
     : mlir::kitegpu::impl::KiteGPURemoveLayoutConversionsBase<
           RemoveLayoutConversionsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RebuildCheapSource, MoveConvertUp, KeepLoadLayout>(
-        &getContext());
+    patterns.add<RebuildCheapSource, MoveConvertUp, KeepLoadLayout,
+                 CarryInConvertedLayout>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       getOperation().emitError(
           "kitegpu-remove-layout-conversions did not converge");

@@ -167,3 +167,38 @@ func.func @a_scan_keeps_the_conversion(%p: tensor<512x!kite.ptr<f32>, #v>) -> te
   }
   return %c : tensor<512xf32, #d>
 }
+
+// -----
+
+// A pointer tensor carried by a loop, converted to the load's layout in
+// every iteration and advanced by a splat: carried in the load's layout
+// (converted once, before the loop), with no conversion left in the loop.
+// CHECK-LABEL: func.func @carried_pointers
+// CHECK: %[[INIT:.*]] = kite.addptr %{{.*}} : tensor<64x!kite.ptr<f32>, #[[L:.*]]>, tensor<64xi32, #[[L]]>
+// CHECK: scf.for {{.*}} iter_args(%[[P:.*]] = %[[INIT]], %{{.*}} = %{{.*}}) -> (tensor<64x!kite.ptr<f32>, #[[L]]>, tensor<64xf32, #[[L]]>)
+// CHECK-NOT: kitegpu.convert_layout
+// CHECK: kite.load %[[P]] : tensor<64x!kite.ptr<f32>, #[[L]]>
+// CHECK: kite.addptr %[[P]], %{{.*}} : tensor<64x!kite.ptr<f32>, #[[L]]>, tensor<64xi32, #[[L]]>
+// CHECK: scf.yield
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [2], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]}>
+module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+  func.func @carried_pointers(%x: !kite.ptr<f32>, %n: i32) -> tensor<64xf32, #v> attributes {kite.kernel} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %r = kite.make_range 0 to 64 : tensor<64xi32, #d>
+    %xs = kite.splat %x : !kite.ptr<f32> -> tensor<64x!kite.ptr<f32>, #d>
+    %p0 = kite.addptr %xs, %r : tensor<64x!kite.ptr<f32>, #d>, tensor<64xi32, #d>
+    %zero = arith.constant dense<0.0> : tensor<64xf32, #v>
+    %step = kite.splat %n : i32 -> tensor<64xi32, #d>
+    %res:2 = scf.for %i = %c0 to %c4 step %c1 iter_args(%p = %p0, %acc = %zero) -> (tensor<64x!kite.ptr<f32>, #d>, tensor<64xf32, #v>) {
+      %pv = kitegpu.convert_layout %p : tensor<64x!kite.ptr<f32>, #d> -> tensor<64x!kite.ptr<f32>, #v>
+      %x1 = kite.load %pv : tensor<64x!kite.ptr<f32>, #v>
+      %sum = arith.addf %acc, %x1 : tensor<64xf32, #v>
+      %next = kite.addptr %p, %step : tensor<64x!kite.ptr<f32>, #d>, tensor<64xi32, #d>
+      scf.yield %next, %sum : tensor<64x!kite.ptr<f32>, #d>, tensor<64xf32, #v>
+    }
+    return %res#1 : tensor<64xf32, #v>
+  }
+}
