@@ -370,13 +370,35 @@ struct CarryInConvertedLayout : OpRewritePattern<ConvertLayoutOp> {
   }
 };
 
+/// dot(convert(a), convert(b), c) -> dot(a, b, c): the FMA dot stores its
+/// operands to workgroup memory from whatever blocked layout they have
+/// (DotToThreads.cpp), so a conversion before it is one more trip through
+/// workgroup memory for nothing.
+struct DotTakesOperandsAsTheyAre : OpRewritePattern<kite::DotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(kite::DotOp dot,
+                                PatternRewriter &rewriter) const override {
+    bool changed = false;
+    for (OpOperand &operand : dot->getOpOperands().take_front(2)) {
+      auto convert = operand.get().getDefiningOp<ConvertLayoutOp>();
+      if (!convert ||
+          !isa<BlockedLayoutAttr>(getLayout(convert.getSrc().getType())))
+        continue;
+      rewriter.modifyOpInPlace(dot, [&] { operand.set(convert.getSrc()); });
+      changed = true;
+    }
+    return success(changed);
+  }
+};
+
 struct RemoveLayoutConversionsPass
     : mlir::kitegpu::impl::KiteGPURemoveLayoutConversionsBase<
           RemoveLayoutConversionsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RebuildCheapSource, MoveConvertUp, KeepLoadLayout,
-                 CarryInConvertedLayout>(&getContext());
+                 CarryInConvertedLayout, DotTakesOperandsAsTheyAre>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       getOperation().emitError(
           "kitegpu-remove-layout-conversions did not converge");

@@ -202,3 +202,22 @@ module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 3
     return %res#1 : tensor<64xf32, #v>
   }
 }
+
+// -----
+
+// The FMA dot stores its operands to workgroup memory from any blocked
+// layout: conversions of its operands go.
+// CHECK-LABEL: func.func @dot_operands
+// CHECK-NOT: kitegpu.convert_layout
+// CHECK: kite.dot %arg0, %arg0, %{{.*}} : tensor<16x16xf16, #[[A:.*]]> * tensor<16x16xf16, #[[A]]> -> tensor<16x16xf32, #[[C:.*]]>
+#a = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [1, 1], order = [1, 0]}>
+#c = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [1, 1], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+  func.func @dot_operands(%s: tensor<16x16xf16, #a>) -> tensor<16x16xf32, #c> attributes {kite.kernel} {
+    %ac = kitegpu.convert_layout %s : tensor<16x16xf16, #a> -> tensor<16x16xf16, #c>
+    %bc = kitegpu.convert_layout %s : tensor<16x16xf16, #a> -> tensor<16x16xf16, #c>
+    %z = arith.constant dense<0.0> : tensor<16x16xf32, #c>
+    %d = kite.dot %ac, %bc, %z : tensor<16x16xf16, #c> * tensor<16x16xf16, #c> -> tensor<16x16xf32, #c>
+    return %d : tensor<16x16xf32, #c>
+  }
+}
