@@ -17,6 +17,8 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
+
 namespace mlir::kitegpu {
 #define GEN_PASS_DEF_CONVERTKITETOKITEGPU
 #include "lib/Conversion/KiteToKiteGPU/Passes.h.inc"
@@ -60,6 +62,24 @@ void convertOperand(OpBuilder &builder, Operation *op, unsigned operand,
   builder.setInsertionPoint(op);
   op->setOperand(operand,
                  ConvertLayoutOp::create(builder, op->getLoc(), type, value));
+}
+
+/// The layout of a dot's accumulator: each thread holds a tile of rows x
+/// columns as square as its share of the result allows (at most 8 x 8), so
+/// that the FMA dot loads a row of a and a column of b once for that many
+/// products (DotToThreads.cpp); the default layout would give a thread 64
+/// rows of one column at 128 x 128 with 8 warps.
+BlockedLayoutAttr getDotLayout(MLIRContext *context, ArrayRef<int64_t> shape,
+                               unsigned numWarps, unsigned threadsPerWarp) {
+  int64_t threads = int64_t(numWarps) * threadsPerWarp;
+  int64_t perThread = std::clamp<int64_t>(shape[0] * shape[1] / threads, 1, 64);
+  perThread = int64_t(1) << llvm::Log2_64(perThread);
+  int64_t columns = int64_t(1) << ((llvm::Log2_64(perThread) + 1) / 2);
+  columns = std::min(columns, shape[1]);
+  int64_t rows = std::min(perThread / columns, shape[0]);
+  return getBlockedLayout(context, shape,
+                          {unsigned(rows), unsigned(columns)}, {1, 0}, numWarps,
+                          threadsPerWarp);
 }
 
 struct ConvertKiteToKiteGPUPass
@@ -116,6 +136,14 @@ struct ConvertKiteToKiteGPUPass
                                         getLayout(expand.getType()));
       convertOperand(builder, op, 0,
                      withLayout(expand.getSrc().getType(), slice));
+    } else if (auto dot = dyn_cast<kite::DotOp>(op)) {
+      // The accumulator in the dot's layout (remove-layout-conversions
+      // carries it so through a loop); a and b stay as they are.
+      RankedTensorType type = dot.getType();
+      auto layout = getDotLayout(&getContext(), type.getShape(), numWarps,
+                                 threadsPerWarp);
+      convertOperand(builder, op, 2, withLayout(type, layout));
+      retypeResult(builder, dot.getResult(), withLayout(type, layout));
     } else if (auto broadcast = dyn_cast<kite::BroadcastOp>(op)) {
       convertOperand(builder, op, 0,
                      withLayout(broadcast.getSrc().getType(),

@@ -314,10 +314,17 @@ struct CarryInConvertedLayout : OpRewritePattern<ConvertLayoutOp> {
     auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
     Operation *update = yield.getOperand(index).getDefiningOp();
     Attribute layout = convert.getType().getEncoding();
+    // The update may also be a conversion back from the layout (a dot's
+    // accumulator: convert to the dot's layout, dot, convert back).
+    auto back = dyn_cast_or_null<ConvertLayoutOp>(update);
+    bool updateIsBack =
+        back && getLayout(back.getSrc().getType()) == layout;
     // Uses: conversions to the layout, and the update, used by the yield only.
-    if (!update || !isMovable(update) || !update->hasOneUse() ||
+    if (!update || !update->hasOneUse() ||
         update->getParentOp() != loop.getOperation() ||
-        isa<kite::BroadcastOp, kite::ExpandDimsOp>(update))
+        (!updateIsBack &&
+         (!isMovable(update) ||
+          isa<kite::BroadcastOp, kite::ExpandDimsOp>(update))))
       return failure();
     for (OpOperand &use : arg.getUses()) {
       Operation *user = use.getOwner();
@@ -327,33 +334,40 @@ struct CarryInConvertedLayout : OpRewritePattern<ConvertLayoutOp> {
       if (!other || other.getType().getEncoding() != layout)
         return failure();
     }
-    for (Value operand : update->getOperands())
-      if (operand != arg && !cheapIn(operand, layout, kMaxDepth))
-        return failure();
+    if (!updateIsBack)
+      for (Value operand : update->getOperands())
+        if (operand != arg && !cheapIn(operand, layout, kMaxDepth))
+          return failure();
 
     Type oldType = arg.getType(), newType = convert.getType();
     // The initial value, converted once.
     rewriter.setInsertionPoint(loop);
     Value init = ConvertLayoutOp::create(rewriter, loop.getLoc(), newType,
                                          loop.getInitArgs()[index]);
-    // The update, rebuilt in the layout.
-    rewriter.setInsertionPoint(update);
-    IRMapping mapping;
-    for (Value operand : update->getOperands())
-      if (operand != arg && getLayout(operand.getType()))
-        mapping.map(operand, ConvertLayoutOp::create(
-                                 rewriter, update->getLoc(),
-                                 withLayout(operand.getType(), layout), operand));
-    Operation *rebuilt = rewriter.clone(*update, mapping);
-    rebuilt->getResult(0).setType(newType);
+    // The update, rebuilt in the layout (or the value it converted back).
+    Value updated;
+    if (updateIsBack) {
+      updated = back.getSrc();
+    } else {
+      rewriter.setInsertionPoint(update);
+      IRMapping mapping;
+      for (Value operand : update->getOperands())
+        if (operand != arg && getLayout(operand.getType()))
+          mapping.map(operand,
+                      ConvertLayoutOp::create(
+                          rewriter, update->getLoc(),
+                          withLayout(operand.getType(), layout), operand));
+      Operation *rebuilt = rewriter.clone(*update, mapping);
+      rebuilt->getResult(0).setType(newType);
+      updated = rebuilt->getResult(0);
+    }
     // Retype the loop-carried value; its conversions become the value.
     rewriter.modifyOpInPlace(loop, [&] {
       loop.getInitArgsMutable()[index].set(init);
       arg.setType(newType);
       loop.getResult(index).setType(newType);
     });
-    rewriter.modifyOpInPlace(yield,
-                             [&] { yield->setOperand(index, rebuilt->getResult(0)); });
+    rewriter.modifyOpInPlace(yield, [&] { yield->setOperand(index, updated); });
     rewriter.eraseOp(update);
     for (OpOperand &use : llvm::make_early_inc_range(arg.getUses()))
       if (auto other = dyn_cast<ConvertLayoutOp>(use.getOwner()))
@@ -366,6 +380,42 @@ struct CarryInConvertedLayout : OpRewritePattern<ConvertLayoutOp> {
                                           result);
       rewriter.replaceAllUsesExcept(result, back, back);
     }
+    return success();
+  }
+};
+
+/// op(convert(x)) -> convert(op(x)) where op narrows its elements (truncf,
+/// trunci, fp8 conversions): the conversion then moves fewer bytes through
+/// workgroup memory (a matmul's f32 accumulator converted for its store
+/// after it is rounded to f16: half of it).
+struct ConvertAfterNarrowing : OpRewritePattern<ConvertLayoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvertLayoutOp convert,
+                                PatternRewriter &rewriter) const override {
+    if (!convert->hasOneUse())
+      return failure();
+    Operation *user = *convert->getUsers().begin();
+    if (!isMovable(user) || user->getNumOperands() != 1 ||
+        isa<kite::BroadcastOp, kite::ExpandDimsOp>(user))
+      return failure();
+    auto bits = [](Type type) {
+      Type element = getElementTypeOrSelf(type);
+      return element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 64u;
+    };
+    if (bits(user->getResult(0).getType()) >= bits(convert.getType()))
+      return failure();
+    Value src = convert.getSrc();
+    rewriter.setInsertionPoint(user);
+    IRMapping mapping;
+    mapping.map(convert.getResult(), src);
+    Operation *narrowed = rewriter.clone(*user, mapping);
+    narrowed->getResult(0).setType(withLayout(
+        user->getResult(0).getType(), getLayout(src.getType())));
+    rewriter.replaceOp(user, ConvertLayoutOp::create(
+                                 rewriter, user->getLoc(),
+                                 user->getResult(0).getType(),
+                                 narrowed->getResult(0)));
+    rewriter.eraseOp(convert);
     return success();
   }
 };
@@ -397,7 +447,8 @@ struct RemoveLayoutConversionsPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RebuildCheapSource, MoveConvertUp, KeepLoadLayout,
-                 CarryInConvertedLayout, DotTakesOperandsAsTheyAre>(
+                 CarryInConvertedLayout, DotTakesOperandsAsTheyAre,
+                 ConvertAfterNarrowing>(
         &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       getOperation().emitError(

@@ -117,3 +117,23 @@ func.func @scalar_reduce(%x: tensor<64xf32>) -> f32 {
   }
   return %s : f32
 }
+
+// -----
+
+// A dot's accumulator takes a layout with a square tile per thread (8 x 8 at
+// 128 x 128; 64 elements of it per thread at most), its operands keep the
+// default.
+// CHECK: #[[DOT:.*]] = #kitegpu.blocked<{sizePerThread = [8, 8], threadsPerWarp = [2, 16], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-LABEL: func.func @dot_layout
+// CHECK: %[[C:.*]] = kitegpu.convert_layout %{{.*}} -> tensor<128x128xf32, #[[DOT]]>
+// CHECK: %[[D:.*]] = kite.dot %{{.*}}, %{{.*}}, %[[C]] : {{.*}} -> tensor<128x128xf32, #[[DOT]]>
+// CHECK: kitegpu.convert_layout %[[D]] : tensor<128x128xf32, #[[DOT]]> ->
+module {
+  func.func @dot_layout(%x: f16) -> tensor<128x128xf32> attributes {kite.kernel} {
+    %a = kite.splat %x : f16 -> tensor<128x32xf16>
+    %b = kite.splat %x : f16 -> tensor<32x128xf16>
+    %c = arith.constant dense<0.0> : tensor<128x128xf32>
+    %d = kite.dot %a, %b, %c : tensor<128x32xf16> * tensor<32x128xf16> -> tensor<128x128xf32>
+    return %d : tensor<128x128xf32>
+  }
+}

@@ -221,3 +221,34 @@ module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 3
     return %d : tensor<16x16xf32, #c>
   }
 }
+
+// -----
+
+// A dot's accumulator in a loop: converted to the dot's layout and back in
+// every iteration, it is carried in the dot's layout; after the loop, the
+// conversion for the f16 result moves after the rounding (half the bytes).
+// CHECK-LABEL: func.func @carried_accumulator
+// CHECK: scf.for {{.*}} -> (tensor<32x32xf32, #[[DOT:.*]]>)
+// CHECK-NOT: kitegpu.convert_layout
+// CHECK: kite.dot {{.*}} -> tensor<32x32xf32, #[[DOT]]>
+// CHECK: scf.yield
+// CHECK: %[[H:.*]] = arith.truncf %{{.*}} : tensor<32x32xf32, #[[DOT]]> to tensor<32x32xf16, #[[DOT]]>
+// CHECK: kitegpu.convert_layout %[[H]] : tensor<32x32xf16, #[[DOT]]> -> tensor<32x32xf16, #[[S:.*]]>
+#s = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [1, 1], order = [1, 0]}>
+#t = #kitegpu.blocked<{sizePerThread = [4, 8], threadsPerWarp = [8, 4], warpsPerCTA = [1, 1], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+  func.func @carried_accumulator(%a: tensor<32x16xf16, #s>, %b: tensor<16x32xf16, #s>) -> tensor<32x32xf16, #s> attributes {kite.kernel} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %zero = arith.constant dense<0.0> : tensor<32x32xf32, #s>
+    %acc = scf.for %i = %c0 to %c4 step %c1 iter_args(%c = %zero) -> (tensor<32x32xf32, #s>) {
+      %ct = kitegpu.convert_layout %c : tensor<32x32xf32, #s> -> tensor<32x32xf32, #t>
+      %d = kite.dot %a, %b, %ct : tensor<32x16xf16, #s> * tensor<16x32xf16, #s> -> tensor<32x32xf32, #t>
+      %ds = kitegpu.convert_layout %d : tensor<32x32xf32, #t> -> tensor<32x32xf32, #s>
+      scf.yield %ds : tensor<32x32xf32, #s>
+    }
+    %h = arith.truncf %acc : tensor<32x32xf32, #s> to tensor<32x32xf16, #s>
+    return %h : tensor<32x32xf16, #s>
+  }
+}
