@@ -1636,6 +1636,37 @@ def test_device_print_of_unsigned_integers_and_in_hex(where, capfd):
     assert "-294967296" not in out  # 4000000000 read as signed
 
 
+@kite.kernel
+def print_two_layouts_kernel(x_ptr, BLOCK: kl.constexpr):
+    kl.device_print("v ", kl.arange(0, 4), kl.load(x_ptr + kl.arange(0, BLOCK)))
+
+
+def test_device_print_of_tensors_of_different_layouts_loses_no_value(capfd):
+    device = vulkan_device()
+    x = kite.from_numpy(np.arange(1000, 1256, dtype=np.int32), device=device)
+    print_two_layouts_kernel[(1,)](x, BLOCK=256)
+    printed = {int(v) for ln in capfd.readouterr().out.splitlines() if ln.count("v ")
+               for v in ln.split("v ", 1)[1].split()}
+    assert set(range(1000, 1256)) <= printed
+
+
+@kite.kernel
+def overflow_kernel(n, fail_at):
+    kl.device_assert(n >= 0, "n must be non-negative")
+    for i in range(n):
+        kl.device_print("v ", i, i, i, i)
+    kl.device_assert(n < fail_at, "n is too large")
+
+
+def test_an_overflowing_debug_buffer_drops_prints_but_not_asserts(capfd):
+    vulkan_device()
+    overflow_kernel[(1,)](4000, 1 << 30, num_warps=1)  # no assert fails
+    err = capfd.readouterr().err
+    assert "the debug buffer" in err and "overflowed" in err
+    with pytest.raises(kite.KernelRuntimeError, match="n is too large"):
+        overflow_kernel[(1,)](4000, 10, num_warps=1)  # fails after the buffer is full
+
+
 def test_a_failed_device_assert_on_vulkan_raises_at_the_users_line():
     device = vulkan_device()
     good = kite.from_numpy(np.arange(8, dtype=np.int32), device=device)

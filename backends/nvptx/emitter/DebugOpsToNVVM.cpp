@@ -137,7 +137,7 @@ struct PrintLowering : ConvertOpToLLVMPattern<kitethread::PrintOp> {
         printed.push_back({value, "%f"});
       } else if (type.isInteger(1)) {
         value = LLVM::ZExtOp::create(rewriter, loc, i32, value);
-        printed.push_back({value, "%d"});
+        printed.push_back({value, hex ? "0x%x" : "%d"});
       } else if (auto intType = dyn_cast<IntegerType>(type)) {
         if (intType.getWidth() > 64)
           return rewriter.notifyMatchFailure(op, "integers wider than 64 bits");

@@ -7,6 +7,10 @@
 //
 //   word 0  cursor: words reserved so far (atomic add)
 //   word 1  capacity: words of records the buffer holds (set by the host)
+//   word 2  written: the end of the records written (atomic max), which the
+//           host decodes up to (a record that did not fit leaves a gap)
+//   word 3  failed assert: its op index + 1 (atomic max), also when its
+//           record did not fit
 //   word 4… records: [op index, program id x, y, z, thread id, values...]
 //
 // A value is one 32-bit word (i1, i8, i16 sign-extended, unsigned ones and
@@ -133,6 +137,9 @@ struct Recorder {
     auto ifOp = scf::IfOp::create(b, loc, fits, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    kitethread::AtomicRMWOp::create(b, loc, b.getI32Type(),
+                                    ::mlir::kite::RMWOp::UMax,
+                                    address(i32(8)), end, Value());
     for (auto [j, word] : llvm::enumerate(record)) {
       Value index = arith::AddIOp::create(b, loc, start, i32(j));
       Value bytes = arith::AddIOp::create(
@@ -217,6 +224,9 @@ struct LowerDebugOpsToBufferPass
             arith::ConstantIntOp::create(b, op->getLoc(), 1, 1));
         auto ifOp = scf::IfOp::create(b, op->getLoc(), failed, false);
         b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        kitethread::AtomicRMWOp::create(
+            b, op->getLoc(), b.getI32Type(), ::mlir::kite::RMWOp::UMax,
+            r.address(r.i32(12)), r.i32(index + 1), Value());
         r.write(r.header(index));
         table.push_back(b.getStringAttr(
             "assert" + sep + escapeField(assertOp.getMessage()) + sep + sep +

@@ -2,9 +2,9 @@
 //
 // Each thread prints the registers it holds (every operand's registers in
 // turn, pointers as addresses) and asserts each register of the condition.
-// Where the first tensor's layout replicates it (a 4-element block over 128
-// threads), only the threads owning its first register print, so that each
-// value is printed once.
+// Where the tensors printed (all of one type) are replicated (a 4-element
+// block over 128 threads), only the threads owning their first register
+// print, so that each value is printed once.
 // `hex` and the unsigned flags are carried to kitethread.print, per register.
 //
 //===----------------------------------------------------------------------===//
@@ -32,14 +32,21 @@ struct PrintToThreads : ThreadPattern<kite::PrintOp> {
       llvm::append_range(values, registers);
       isUnsigned.append(registers.size(), argUnsigned && (*argUnsigned)[i]);
     }
-    Value owner;
+    // Tensors of one type (shape and layout) have the same owners: print
+    // from the owners of the first register; else every thread prints.
+    RankedTensorType tensorType;
+    bool oneType = true;
     for (Value arg : op.getArgs())
       if (auto tensor = dyn_cast<RankedTensorType>(arg.getType())) {
-        SmallVector<Value> owners =
-            emitRegisterOwners(rewriter, loc, tensor, grid);
-        owner = owners.empty() ? Value() : owners.front();
-        break;
+        oneType = oneType && (!tensorType || tensor == tensorType);
+        tensorType = tensor;
       }
+    Value owner;
+    if (tensorType && oneType) {
+      SmallVector<Value> owners =
+          emitRegisterOwners(rewriter, loc, tensorType, grid);
+      owner = owners.empty() ? Value() : owners.front();
+    }
     if (owner) {
       auto ifOp = scf::IfOp::create(rewriter, loc, owner, /*withElse=*/false);
       rewriter.setInsertionPointToStart(&ifOp.getThenRegion().front());

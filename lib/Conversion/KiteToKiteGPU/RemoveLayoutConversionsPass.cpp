@@ -395,11 +395,17 @@ struct ConvertAfterNarrowing : OpRewritePattern<ConvertLayoutOp> {
     if (!convert->hasOneUse())
       return failure();
     Operation *user = *convert->getUsers().begin();
+    // Same block: never into a loop the conversion was outside of.
     if (!isMovable(user) || user->getNumOperands() != 1 ||
+        user->getBlock() != convert->getBlock() ||
         isa<kite::BroadcastOp, kite::ExpandDimsOp>(user))
       return failure();
+    // Bits in workgroup memory: i1 is kept as i32, bf16 and fp8 as f32.
     auto bits = [](Type type) {
       Type element = getElementTypeOrSelf(type);
+      if (element.isInteger(1) ||
+          isa<BFloat16Type, Float8E4M3FNType, Float8E5M2Type>(element))
+        return 32u;
       return element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 64u;
     };
     if (bits(user->getResult(0).getType()) >= bits(convert.getType()))

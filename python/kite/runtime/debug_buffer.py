@@ -69,17 +69,18 @@ class DebugBuffer:
         """Prints the launch's print records; raises for its first failed
         assert."""
         header = self.device.download(self.buffer, (HEADER_WORDS,), np.uint32)
-        used = int(header[0])
+        used, count, sticky = int(header[0]), int(header[2]), int(header[3])
         if not used:
             return
-        count = min(used, CAPACITY_WORDS)
+        # Records up to the end of the last one written (one that did not fit
+        # leaves a gap, which holds no record).
         words = self.device.download(self.buffer, (HEADER_WORDS + count,),
                                      np.uint32)[HEADER_WORDS:]
         lines, failed, at = [], None, 0
         while at + 5 <= count:
             index = int(words[at])
             if index >= len(self.records):
-                break  # an unwritten record (cannot happen: records are a prefix)
+                break
             record = self.records[index]
             if at + record.words > count:
                 break
@@ -98,10 +99,13 @@ class DebugBuffer:
         if lines:
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()
-        if used > CAPACITY_WORDS:
+        if used > count:
             sys.stderr.write(f"kite: the debug buffer ({CAPACITY_WORDS * 4} bytes) overflowed: "
-                             f"{used - at} words of device_print/device_assert records were "
-                             "dropped\n")
+                             f"{used - count} words of device_print/device_assert records "
+                             "were dropped\n")
+        if not failed and 0 < sticky <= len(self.records):
+            # The failed assert's record did not fit: its op is known.
+            failed = (self.records[sticky - 1], "a program (its record did not fit)")
         if failed:
             record, where = failed
             raise KernelRuntimeError(f"device_assert failed in {where}: {record.text}",

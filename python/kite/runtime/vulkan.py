@@ -52,12 +52,14 @@ class VulkanDevice(Device):
         records = compiled.metadata.get("debug_records")
         if not records:
             return lambda grid, values: launch(kernel, grid, pack(values))
+        import threading
         from .debug_buffer import DebugBuffer
-        debug = DebugBuffer(self, records)
+        debug, one_at_a_time = DebugBuffer(self, records), threading.Lock()
 
         def submit(grid, values):
-            launch(kernel, grid, debug.append_address(pack(values)))
-            debug.report()  # prints, then raises for a failed device_assert
+            with one_at_a_time:  # one buffer: a launch resets, runs, reads it
+                launch(kernel, grid, debug.append_address(pack(values)))
+                debug.report()  # prints, then raises for a failed device_assert
         return submit
 
     def __repr__(self) -> str:
