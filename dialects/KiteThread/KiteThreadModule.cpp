@@ -68,3 +68,15 @@ mlir::kitethread::getLaunchArgTypes(ModuleOp module) {
              << attrName << "'";
   return types;
 }
+
+std::pair<std::string, unsigned> mlir::kitethread::getFileAndLine(Location loc) {
+  std::pair<std::string, unsigned> found{"", 0};
+  loc->walk([&](Location inner) {
+    if (auto file = dyn_cast<FileLineColLoc>(inner)) {
+      found = {file.getFilename().str(), file.getLine()};
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}

@@ -21,6 +21,10 @@ FailureOr<func::FuncOp> getKernel(ModuleOp module, StringRef emitter);
 /// types, or never read and not listed.
 FailureOr<SmallVector<Type>> getLaunchArgTypes(ModuleOp module);
 
+/// The file and line of `loc`, looking through names, fusions and calls
+/// (where print and assert report); {"", 0} when it has none.
+std::pair<std::string, unsigned> getFileAndLine(Location loc);
+
 } // namespace mlir::kitethread
 
 #endif // KITE_DIALECTS_KITETHREAD_KITETHREADMODULE_H

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/nvptx/emitter/DebugOpsToNVVM.h"
+#include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
 
 #include "mlir/Conversion/LLVMCommon/Pattern.h"
@@ -51,19 +52,6 @@ Value stringAddress(ModuleOp module, OpBuilder &b, Location loc,
                                     b.getStringAttr(data));
   }
   return LLVM::AddressOfOp::create(b, loc, global);
-}
-
-/// The file and line of `loc`, looking through names, fusions and calls.
-std::pair<std::string, unsigned> fileAndLine(Location loc) {
-  std::pair<std::string, unsigned> found{"<unknown>", 0};
-  loc->walk([&](Location inner) {
-    if (auto file = dyn_cast<FileLineColLoc>(inner)) {
-      found = {file.getFilename().str(), file.getLine()};
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return found;
 }
 
 /// "%%" for every "%", so that user text is never read as a conversion.
@@ -189,7 +177,9 @@ struct AssertLowering : ConvertOpToLLVMPattern<kitethread::AssertOp> {
     auto module = op->getParentOfType<ModuleOp>();
     auto ptrType = LLVM::LLVMPointerType::get(rewriter.getContext());
     Type i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
-    auto [file, line] = fileAndLine(loc);
+    auto [file, line] = kitethread::getFileAndLine(loc);
+    if (file.empty())
+      file = "<unknown>";
     std::string message = op.getMessage().empty()
                               ? std::string("kl.device_assert")
                               : op.getMessage().str();

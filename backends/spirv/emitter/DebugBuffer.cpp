@@ -41,19 +41,6 @@ namespace {
 
 constexpr int64_t kHeaderBytes = 16;
 
-/// The file and line of `loc`, looking through names, fusions and calls.
-std::pair<std::string, unsigned> fileAndLine(Location loc) {
-  std::pair<std::string, unsigned> found{"", 0};
-  loc->walk([&](Location inner) {
-    if (auto file = dyn_cast<FileLineColLoc>(inner)) {
-      found = {file.getFilename().str(), file.getLine()};
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return found;
-}
-
 struct Recorder {
   OpBuilder &b;
   Location loc;
@@ -201,7 +188,7 @@ struct LowerDebugOpsToBufferPass
     for (auto [index, op] : llvm::enumerate(ops)) {
       b.setInsertionPoint(op);
       Recorder r{b, op->getLoc(), buffer};
-      auto [file, line] = fileAndLine(op->getLoc());
+      auto [file, line] = kitethread::getFileAndLine(op->getLoc());
       std::string sep = "\x1f", types;
       if (auto print = dyn_cast<kitethread::PrintOp>(op)) {
         SmallVector<Value> record = r.header(index);

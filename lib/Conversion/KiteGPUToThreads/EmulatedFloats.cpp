@@ -25,6 +25,42 @@
 using namespace mlir;
 using namespace mlir::kitegpu;
 
+// bfloat16: the high half of an f32, rounded to nearest-even (NaN stays a
+// quiet NaN).
+/// The f32 bits of `x` rounded to bf16 precision (low 16 bits zero).
+static Value emitRoundedBits(OpBuilder &b, Location loc, Value x) {
+  Type i32 = b.getI32Type();
+  auto c = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 32); };
+  Value bits = arith::BitcastOp::create(b, loc, i32, x);
+  Value lsb = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, bits, c(16)), c(1));
+  Value rounded = arith::AddIOp::create(
+      b, loc, bits, arith::AddIOp::create(b, loc, lsb, c(0x7FFF)));
+  rounded = arith::AndIOp::create(b, loc, rounded, c(0xFFFF0000));
+  Value isNaN =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  return arith::SelectOp::create(b, loc, isNaN, c(0x7FC00000), rounded);
+}
+
+static Value emitRoundToBF16(OpBuilder &b, Location loc, Value x) {
+  return arith::BitcastOp::create(b, loc, b.getF32Type(),
+                                  emitRoundedBits(b, loc, x));
+}
+
+static Value emitBF16Bits(OpBuilder &b, Location loc, Value x) {
+  Value high = arith::ShRUIOp::create(
+      b, loc, emitRoundedBits(b, loc, x),
+      arith::ConstantIntOp::create(b, loc, 16, 32));
+  return arith::TruncIOp::create(b, loc, b.getI16Type(), high);
+}
+
+static Value emitBF16ToF32(OpBuilder &b, Location loc, Value bits) {
+  Value wide = arith::ExtUIOp::create(b, loc, b.getI32Type(), bits);
+  wide = arith::ShLIOp::create(b, loc, wide,
+                               arith::ConstantIntOp::create(b, loc, 16, 32));
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), wide);
+}
+
 namespace {
 
 /// An fp8 format: exponent and mantissa bits, bias, the largest finite

@@ -96,15 +96,6 @@ void storeWorkgroup(OpBuilder &b, Location loc, Value value, Value buffer,
 Value loadWorkgroup(OpBuilder &b, Location loc, Type element, Value buffer,
                     Value index);
 
-/// bfloat16 lives in registers as f32 holding a bf16 value (Vulkan has no
-/// bf16 arithmetic) and in memory as its 16 raw bits: `x` rounded to the
-/// nearest bf16 (ties to even; NaN stays a quiet NaN), as an f32.
-Value emitRoundToBF16(OpBuilder &b, Location loc, Value x);
-/// The bf16 bits (i16) of f32 `x`, rounded to nearest-even.
-Value emitBF16Bits(OpBuilder &b, Location loc, Value x);
-/// The f32 value of bf16 bits `bits` (i16).
-Value emitBF16ToF32(OpBuilder &b, Location loc, Value bits);
-
 /// bf16 and the fp8 formats (f8E4M3FN, f8E5M2) are "emulated": f32 registers
 /// holding a value of the format, raw bits in memory (EmulatedFloats.cpp).
 bool isEmulatedFloat(Type type);

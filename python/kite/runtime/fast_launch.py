@@ -154,15 +154,6 @@ class FastPath:
         binder = make_binder(kernel)
         return cls(kernel, binder) if binder is not None else None
 
-    def key(self, args, kwargs):
-        """(launch key, bound values), or (None, None) for the slow path."""
-        try:
-            key, values = self.binder(*args, **kwargs)
-            hash(key)  # an unhashable option or global
-        except TypeError:
-            return None, None  # the slow path words a binding error
-        return (None, None) if None in key[0] else (key, values)
-
     def lookup(self, args, kwargs):
         """(the launcher stored for this call's key or None, the key or None
         when the call must take the slow path, the bound values)."""
