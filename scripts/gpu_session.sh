@@ -42,7 +42,7 @@ for step in $STEPS; do
     numerics)
       for warps in ${KITE_GPU_WARPS:-1 2 4 8}; do
         run "numerics-cuda0-w$warps" env KITE_TEST_DEVICE=cuda:0 KITE_TEST_NUM_WARPS="$warps" \
-          $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py test/python/test_fp8_numerics.py -q --maxfail=60 -rf
+          $PY -m pytest $(cat scripts/numerics_tier.txt) -q --maxfail=60 -rf
       done ;;
     bench)
       # shellcheck disable=SC2086

@@ -12,6 +12,8 @@ bash scripts/setup.sh
 export PATH="$(llvm-config-22 --bindir 2>/dev/null || echo /usr/lib/llvm-22/bin):$PATH"
 export PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}"
 PY=${PYTHON:-python3}
+# The numerics tier: the test files that also run on each device.
+NUMERICS=$(cat scripts/numerics_tier.txt)
 echo "== ctest: lit and GoogleTest"
 ctest --test-dir build --output-on-failure
 echo "== pytest"
@@ -24,14 +26,14 @@ fi
 for warps in 1 2 4 8; do
   echo "== pytest numerics on $VULKAN, num_warps=$warps"
   KITE_TEST_DEVICE=$VULKAN KITE_TEST_NUM_WARPS=$warps \
-    $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py test/python/test_fp8_numerics.py -q
+    $PY -m pytest $NUMERICS -q
 done
 # The NVIDIA backend with no GPU: every kernel the numerics tier launches is
 # also compiled for sm_80 and sm_90, and ptxas takes it with no spills.
 for arch in sm_80 sm_90; do
   echo "== pytest numerics, each kernel also compiled for cuda:$arch"
   KITE_TEST_COMPILE_FOR=cuda:$arch \
-    $PY -m pytest test/python/test_kernels.py test/python/test_ops_numerics.py test/python/test_fp8_numerics.py -q
+    $PY -m pytest $NUMERICS -q
 done
 echo "== kite._C as a project of its own, against an installed libkite"
 rm -rf build/kite-install
