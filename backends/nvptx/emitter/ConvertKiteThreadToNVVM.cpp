@@ -6,8 +6,8 @@
 // 3. workgroup memref.alloc become views of one dynamic shared-memory
 //    array, overlapped where their live ranges allow;
 // 4. math functions the NVPTX backend cannot select (exp, log, sin, ...) are
-//    rewritten as f32 polynomials; f64 ones, and f32 sin/cos/tan, call
-//    libdevice (Libdevice.cpp); shuffles of values that are not 32 bits
+//    rewritten (MathOpsToNVVM.cpp): f32 polynomials, or calls of libdevice
+//    for f64 and f32 sin/cos/tan (Libdevice.cpp); shuffles of values that are not 32 bits
 //    wide become 32-bit ones (WideShuffles.cpp);
 // 5. scf -> cf, then one conversion to the LLVM dialect with the upstream
 //    arith/math/cf/func/memref/vector/ub and GPU->NVVM patterns, the
@@ -22,6 +22,7 @@
 #include "backends/nvptx/emitter/Passes.h"
 #include "backends/nvptx/emitter/DebugOpsToNVVM.h"
 #include "backends/nvptx/emitter/Libdevice.h"
+#include "backends/nvptx/emitter/MathOpsToNVVM.h"
 #include "backends/nvptx/emitter/WideShuffles.h"
 #include "dialects/Kite/KiteDialect.h"
 #include "dialects/KiteThread/KiteThreadModule.h"
@@ -230,63 +231,6 @@ static LogicalResult allocateSharedMemory(ModuleOp module) {
     alloc.erase();
   }
   return success();
-}
-
-/// exp of f32, f16 and bf16 scalars as 2^(x·log2 e) in f32, which the NVPTX
-/// backend selects as a multiply and ex2.approx.f32: what Triton does for
-/// f32 (two instructions instead of a polynomial's dozen; about 2 ulp, and
-/// the rounding of x·log2 e, relative 2^-24·|x·log2 e|, for large |x|).
-static void exp2ForExp(ModuleOp module) {
-  SmallVector<math::ExpOp> exps;
-  module.walk([&](math::ExpOp op) {
-    Type type = op.getType();
-    if (type.isF32() || type.isF16() || type.isBF16())
-      exps.push_back(op);
-  });
-  for (math::ExpOp op : exps) {
-    OpBuilder b(op);
-    Location loc = op.getLoc();
-    Type f32 = b.getF32Type();
-    Value x = op.getOperand();
-    if (x.getType() != f32)
-      x = arith::ExtFOp::create(b, loc, f32, x);
-    Value log2e = arith::ConstantOp::create(
-        b, loc, b.getF32FloatAttr(1.4426950408889634));
-    Value result = math::Exp2Op::create(
-        b, loc, arith::MulFOp::create(b, loc, x, log2e));
-    if (op.getType() != f32)
-      result = arith::TruncFOp::create(b, loc, op.getType(), result);
-    op.replaceAllUsesWith(result);
-    op.erase();
-  }
-}
-
-/// The math functions the NVPTX backend has no instruction for: f64 ones,
-/// and f32 sin, cos and tan, call libdevice (Libdevice.cpp), f16 ones run in
-/// f32, and the other f32 ones become MLIR's polynomial approximations.
-static LogicalResult prepareMath(ModuleOp module) {
-  static const llvm::StringSet<> expanded = {
-      "acos",  "asin", "atan",  "atan2", "cbrt",  "cos",   "erf",  "erfc",
-      "exp",   "expm1", "log",  "log1p", "log2",  "sin",   "tanh", "tan",
-      "powf",  "sinh", "cosh",  "asinh", "acosh", "atanh", "fpowi", "ipowi"};
-  // sin, cos and tan of f32 (f16, bf16) too, where libdevice is there.
-  kitenvptx::callLibdeviceForMath(module,
-                                  /*f32Trig=*/!kitenvptx::findLibdevice().empty());
-  exp2ForExp(module);
-  RewritePatternSet patterns(module.getContext());
-  // tan, sinh, powf, ... in terms of exp, log, sin, cos (exp2 stays: it is
-  // ex2.approx, as in Triton).
-  math::populateExpansionPatterns(patterns, {"tan", "sinh", "cosh", "asinh",
-                                             "acosh", "atanh", "powf", "fpowi",
-                                             "ipowi"});
-  // Upstream asks with the op's full name ("math.exp").
-  auto predicate = [&](StringRef name) {
-    name.consume_front("math.");
-    return expanded.contains(name);
-  };
-  populateMathF32ExpansionPatterns(patterns, predicate);
-  populateMathPolynomialApproximationPatterns(patterns, predicate);
-  return applyPatternsGreedily(module, std::move(patterns));
 }
 
 namespace {
@@ -551,7 +495,7 @@ struct ConvertKiteThreadToNVVMPass
     std::string name = kernel->getName().str();
     materializeArguments(*kernel, *argTypes);
     lowerMasks(module);
-    if (failed(allocateSharedMemory(module)) || failed(prepareMath(module)) ||
+    if (failed(allocateSharedMemory(module)) || failed(kitenvptx::prepareMath(module)) ||
         failed(kitenvptx::splitShufflesTo32Bits(module)))
       return signalPassFailure();
 

@@ -7,12 +7,18 @@
 //   GLSL.std.450 for 16- and 32-bit floats only: on f64 they are an error
 //   naming the op; on f16 they run in f32 (Vulkan lets f16 exp/log be far
 //   less precise than a correctly rounded f16), then round to f16;
-// - erf (no GLSL instruction) is the upstream f32 polynomial approximation;
+// - erf, erfc, atan2 and cbrt (no GLSL instruction) are the upstream f32
+//   polynomial approximations; trunc is floor of the magnitude, with the
+//   sign put back;
 // - fma: GLSL.std.450 Fma may be a multiply and an add each rounded
 //   (Vulkan's precision rules), so the product and sum are computed in a
 //   wider type (f16 -> f32 or f64, f32 -> f64 where the device has
 //   shaderFloat64), where the product is exact, and rounded once at the end;
-// - exp2 has no upstream pattern: spirv.GL.Exp2.
+// - exp2 has no upstream pattern: spirv.GL.Exp2;
+// - asin and acos: the upstream f32 polynomials (lavapipe's GLSL ones are
+//   off by 4e-4 relative), the same as on NVIDIA;
+// - popcount is spirv.BitCount on 32 bits: narrower integers are extended,
+//   64-bit ones split in halves, as are 64-bit leading-zero counts.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
@@ -45,13 +51,17 @@ static StringRef getGLSLName(Operation *op) {
       .Case("math.tanh", "Tanh")
       .Case("math.sinh", "Sinh")
       .Case("math.cosh", "Cosh")
-      .Case("math.asin", "Asin")
-      .Case("math.acos", "Acos")
+      .Case("math.asin", "Asin (asin is computed with sqrt)")
+      .Case("math.acos", "Acos (acos is computed with sqrt)")
       .Case("math.atan", "Atan")
-      .Case("math.atan2", "Atan2")
+      .Case("math.asinh", "Asinh")
+      .Case("math.acosh", "Acosh")
+      .Case("math.atanh", "Atanh")
+      .Case("math.atan2", "Atan (atan2 is computed with atan)")
       .Case("math.powf", "Pow")
       .Case("math.erf", "Exp (erf is computed with exp)")
-      .Case("math.cbrt", "Pow")
+      .Case("math.erfc", "Exp (erfc is computed with exp)")
+      .Case("math.cbrt", "Log (cbrt is computed with log)")
       .Default("");
 }
 
@@ -69,6 +79,74 @@ static void computeIn(OpBuilder &b, Operation *op, FloatType wide) {
   op->getResult(0).replaceAllUsesWith(
       arith::TruncFOp::create(b, loc, narrow, result).getResult());
   op->erase();
+}
+
+/// trunc(x) = copysign(floor(|x|), x): GLSL.std.450's Trunc has no op in
+/// MLIR's SPIR-V dialect. Exact, and -0.0 for x in (-1, 0], as trunc gives.
+static void truncAsFloorOfMagnitude(ModuleOp module) {
+  SmallVector<math::TruncOp> truncs;
+  module.walk([&](math::TruncOp op) { truncs.push_back(op); });
+  for (math::TruncOp op : truncs) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Value x = op.getOperand();
+    Value floor = math::FloorOp::create(b, loc, math::AbsFOp::create(b, loc, x));
+    op.replaceAllUsesWith(
+        math::CopySignOp::create(b, loc, floor, x).getResult());
+    op.erase();
+  }
+}
+
+/// ctpop and ctlz of 8-, 16- and 64-bit integers in terms of 32-bit ones,
+/// which spirv.BitCount and the upstream ctlz pattern take.
+static void bitCountsOn32Bits(ModuleOp module) {
+  SmallVector<Operation *> ops;
+  module.walk([&](Operation *op) {
+    if (isa<math::CtPopOp, math::CountLeadingZerosOp>(op) &&
+        !op->getResult(0).getType().isInteger(32))
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    Value x = op->getOperand(0);
+    auto type = cast<IntegerType>(x.getType());
+    Type i32 = b.getI32Type();
+    auto c32 = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+    };
+    bool popcount = isa<math::CtPopOp>(op);
+    Value result;
+    if (type.getWidth() < 32) {
+      Value wide = arith::ExtUIOp::create(b, loc, i32, x);
+      Value count = popcount ? Value(math::CtPopOp::create(b, loc, wide))
+                             : Value(math::CountLeadingZerosOp::create(b, loc, wide));
+      if (!popcount) // the extension added 32 - width leading zeros
+        count = arith::SubIOp::create(b, loc, count, c32(32 - type.getWidth()));
+      result = arith::TruncIOp::create(b, loc, type, count);
+    } else {
+      Value low = arith::TruncIOp::create(b, loc, i32, x);
+      Value shift = arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, 32));
+      Value high = arith::TruncIOp::create(
+          b, loc, i32, arith::ShRUIOp::create(b, loc, x, shift));
+      Value count;
+      if (popcount) {
+        count = arith::AddIOp::create(b, loc, math::CtPopOp::create(b, loc, low),
+                                      math::CtPopOp::create(b, loc, high));
+      } else {
+        Value highZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                               high, c32(0));
+        Value lowCount = arith::AddIOp::create(
+            b, loc, math::CountLeadingZerosOp::create(b, loc, low), c32(32));
+        count = arith::SelectOp::create(
+            b, loc, highZero, lowCount,
+            math::CountLeadingZerosOp::create(b, loc, high));
+      }
+      result = arith::ExtUIOp::create(b, loc, type, count);
+    }
+    op->getResult(0).replaceAllUsesWith(result);
+    op->erase();
+  }
 }
 
 LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
@@ -123,8 +201,16 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
         arith::TruncFOp::create(b, loc, fma.getType(), sum).getResult());
     fma.erase();
   }
+  truncAsFloorOfMagnitude(module);
+  bitCountsOn32Bits(module);
   RewritePatternSet patterns(context);
   populatePolynomialApproximateErfPattern(patterns);
+  populatePolynomialApproximateErfcPattern(patterns);
+  populateMathPolynomialApproximationPatterns(
+      patterns, [](StringRef name) {
+        return name == "math.atan2" || name == "math.cbrt" ||
+               name == "math.asin" || name == "math.acos";
+      });
   return applyPatternsGreedily(module, std::move(patterns));
 }
 
@@ -142,9 +228,25 @@ struct Exp2Pattern : OpConversionPattern<math::Exp2Op> {
     return success();
   }
 };
+
+struct CtPopPattern : OpConversionPattern<math::CtPopOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(math::CtPopOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!op.getType().isInteger(32))
+      return failure(); // prepareMath made every other width 32 bits
+    Type type = getTypeConverter()->convertType(op.getType());
+    if (!type)
+      return failure();
+    rewriter.replaceOpWithNewOp<spirv::BitCountOp>(op, type,
+                                                   adaptor.getOperand());
+    return success();
+  }
+};
 } // namespace
 
 void mlir::kitespirv::populateMathOpPatterns(
     const SPIRVTypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<Exp2Pattern>(converter, patterns.getContext());
+  patterns.add<Exp2Pattern, CtPopPattern>(converter, patterns.getContext());
 }

@@ -1,5 +1,6 @@
 """``import kite.language as kl``: the ops a kernel is written with, named as
 in ``triton.language`` so that kernels port by changing the import."""
+from . import extra, math  # noqa: F401
 from .core import constexpr, tensor  # noqa: F401
 from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4m3, float8e4nv,  # noqa: F401
                      float8e5m2, float16, float32, float64, int1, int8, int16, int32,
@@ -14,3 +15,4 @@ from .standard import (abs, arange, broadcast, broadcast_to, cast, cdiv, ceil, c
                        maximum, minimum, multiple_of, num_programs, permute, program_id,
                        range, ravel, reshape, rsqrt, sigmoid, sin, sqrt, static_assert,
                        static_print, static_range, trans, view, where, zeros, zeros_like)
+from .math import umulhi  # noqa: F401

@@ -1,0 +1,96 @@
+//===- MathOpsToNVVM.cpp - math the NVPTX backend cannot select -----------===//
+//
+// Runs before the conversion to LLVM: what is left of `math` afterwards has
+// an NVPTX instruction or an LLVM intrinsic the backend expands.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/nvptx/emitter/MathOpsToNVVM.h"
+#include "backends/nvptx/emitter/Libdevice.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+
+/// `op` (one f32, f16 or bf16 operand and result) replaced by
+/// `compute(x)` on the operand extended to f32, rounded back.
+template <typename Op, typename Compute>
+static void rewriteInF32(ModuleOp module, Compute compute) {
+  SmallVector<Op> ops;
+  module.walk([&](Op op) {
+    Type type = op.getType();
+    if (type.isF32() || type.isF16() || type.isBF16())
+      ops.push_back(op);
+  });
+  for (Op op : ops) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Type f32 = b.getF32Type();
+    Value x = op.getOperand();
+    if (x.getType() != f32)
+      x = arith::ExtFOp::create(b, loc, f32, x);
+    Value result = compute(b, loc, x);
+    if (op.getType() != f32)
+      result = arith::TruncFOp::create(b, loc, op.getType(), result);
+    op.replaceAllUsesWith(result);
+    op.erase();
+  }
+}
+
+/// exp of f32, f16 and bf16 scalars as 2^(x·log2 e) in f32, which the NVPTX
+/// backend selects as a multiply and ex2.approx.f32: what Triton does for
+/// f32 (two instructions instead of a polynomial's dozen; about 2 ulp, and
+/// the rounding of x·log2 e, relative 2^-24·|x·log2 e|, for large |x|).
+static void exp2ForExp(ModuleOp module) {
+  rewriteInF32<math::ExpOp>(module, [](OpBuilder &b, Location loc, Value x) {
+    Value log2e = arith::ConstantOp::create(
+        b, loc, b.getF32FloatAttr(1.4426950408889634));
+    return math::Exp2Op::create(b, loc, arith::MulFOp::create(b, loc, x, log2e))
+        .getResult();
+  });
+}
+
+/// log10 of f32, f16 and bf16 as log2(x)·log10(2): LLVM has no NVPTX
+/// lowering of llvm.log10, and the product adds at most an ulp.
+static void log2ForLog10(ModuleOp module) {
+  rewriteInF32<math::Log10Op>(module, [](OpBuilder &b, Location loc, Value x) {
+    Value log10of2 = arith::ConstantOp::create(
+        b, loc, b.getF32FloatAttr(0.30102999566398120));
+    return arith::MulFOp::create(b, loc, math::Log2Op::create(b, loc, x),
+                                 log10of2)
+        .getResult();
+  });
+}
+
+/// The math functions the NVPTX backend has no instruction for: f64 ones,
+/// and f32 sin, cos and tan, call libdevice (Libdevice.cpp), f16 ones run in
+/// f32, and the other f32 ones become MLIR's polynomial approximations.
+LogicalResult mlir::kitenvptx::prepareMath(ModuleOp module) {
+  static const llvm::StringSet<> expanded = {
+      "acos",  "asin", "atan",  "atan2", "cbrt",  "cos",   "erf",  "erfc",
+      "exp",   "expm1", "log",  "log1p", "log2",  "sin",   "tanh", "tan",
+      "powf",  "sinh", "cosh",  "asinh", "acosh", "atanh", "fpowi", "ipowi"};
+  // sin, cos and tan of f32 (f16, bf16) too, where libdevice is there.
+  kitenvptx::callLibdeviceForMath(module,
+                                  /*f32Trig=*/!kitenvptx::findLibdevice().empty());
+  exp2ForExp(module);
+  log2ForLog10(module);
+  RewritePatternSet patterns(module.getContext());
+  // tan, sinh, powf, ... in terms of exp, log, sin, cos (exp2 stays: it is
+  // ex2.approx, as in Triton).
+  math::populateExpansionPatterns(patterns, {"tan", "sinh", "cosh", "asinh",
+                                             "acosh", "atanh", "powf", "fpowi",
+                                             "ipowi"});
+  // Upstream asks with the op's full name ("math.exp").
+  auto predicate = [&](StringRef name) {
+    name.consume_front("math.");
+    return expanded.contains(name);
+  };
+  populateMathF32ExpansionPatterns(patterns, predicate);
+  populateMathPolynomialApproximationPatterns(patterns, predicate);
+  return applyPatternsGreedily(module, std::move(patterns));
+}
+
