@@ -36,6 +36,25 @@ def _c_div(a, b):
 
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
+_erfc = np.vectorize(math.erfc, otypes=[np.float64])
+
+
+def _round_half_away(x):
+    whole = np.trunc(x)
+    return whole + np.where(np.abs(x - whole) >= 0.5, np.sign(x), 0).astype(x.dtype)
+
+
+def _popcount(x):
+    u = x.view(np.dtype(f"u{x.dtype.itemsize}"))
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(u).astype(x.dtype)
+    return np.vectorize(lambda v: bin(int(v)).count("1"), otypes=[x.dtype])(u)
+
+
+def _count_leading_zeros(x):
+    bits = 8 * x.dtype.itemsize
+    u = x.view(np.dtype(f"u{x.dtype.itemsize}"))
+    return np.vectorize(lambda v: bits - int(v).bit_length(), otypes=[x.dtype])(u)
 
 
 def _fma(a, b, c):
@@ -59,6 +78,14 @@ _OPS = {
     "math.sqrt": np.sqrt, "math.rsqrt": lambda x: 1 / np.sqrt(x), "math.sin": np.sin,
     "math.cos": np.cos, "math.erf": _erf, "math.floor": np.floor, "math.ceil": np.ceil,
     "math.absf": np.abs, "math.absi": np.abs, "math.fma": _fma,
+    "math.tanh": np.tanh, "math.sinh": np.sinh, "math.cosh": np.cosh, "math.tan": np.tan,
+    "math.asin": np.arcsin, "math.acos": np.arccos, "math.atan": np.arctan,
+    "math.asinh": np.arcsinh, "math.acosh": np.arccosh, "math.atanh": np.arctanh,
+    "math.log1p": np.log1p, "math.expm1": np.expm1, "math.log10": np.log10,
+    "math.cbrt": np.cbrt, "math.erfc": _erfc, "math.round": _round_half_away,
+    "math.roundeven": np.rint, "math.trunc": np.trunc, "math.atan2": np.arctan2,
+    "math.powf": np.power, "math.copysign": np.copysign,
+    "math.ctpop": _popcount, "math.ctlz": _count_leading_zeros,
 }
 
 _CMPI = {0: np.equal, 1: np.not_equal, 2: np.less, 3: np.less_equal, 4: np.greater,
