@@ -1,6 +1,6 @@
 """``import kite.language as kl``: the ops a kernel is written with, named as
 in ``triton.language`` so that kernels port by changing the import."""
-from . import extra, math  # noqa: F401
+from . import extra, math, random  # noqa: F401
 from .core import constexpr, tensor  # noqa: F401
 from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4m3, float8e4nv,  # noqa: F401
                      float8e5m2, float16, float32, float64, int1, int8, int16, int32,
@@ -16,3 +16,5 @@ from .standard import (abs, arange, broadcast, broadcast_to, cast, cdiv, ceil, c
                        range, ravel, reshape, rsqrt, sigmoid, sin, sqrt, static_assert,
                        static_print, static_range, trans, view, where, zeros, zeros_like)
 from .math import umulhi  # noqa: F401
+from .random import (pair_uniform_to_normal, philox, philox_impl, rand, rand4x,  # noqa: F401
+                     randint, randint4x, randn, randn4x, uint_to_uniform_float)
