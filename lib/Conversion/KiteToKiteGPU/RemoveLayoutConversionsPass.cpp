@@ -144,9 +144,16 @@ struct MoveConvertUp : OpRewritePattern<ConvertLayoutOp> {
   }
 };
 
+/// How deep a chain of element-wise ops from cheap sources is rebuilt in
+/// another layout (Philox's ten rounds for kl.rand are about 90 deep).
+constexpr int kMaxCheapDepth = 512;
+
 /// Whether `value` is as cheap in `layout`: built from splats, ranges,
-/// constants and conversions from `layout` by element-wise ops.
-bool cheapIn(Value value, Attribute layout, int depth) {
+/// constants and conversions from `layout` by element-wise ops. `known`
+/// memoizes the answer per value: such chains share subexpressions, and
+/// walking them as trees would take exponential time.
+bool cheapIn(Value value, Attribute layout, int depth,
+             llvm::DenseMap<Value, bool> &known) {
   if (!getLayout(value.getType()))
     return true;
   Operation *def = value.getDefiningOp();
@@ -159,9 +166,19 @@ bool cheapIn(Value value, Attribute layout, int depth) {
   if (depth == 0 || !isMovable(def) ||
       isa<kite::BroadcastOp, kite::ExpandDimsOp>(def))
     return false;
-  return llvm::all_of(def->getOperands(), [&](Value operand) {
-    return cheapIn(operand, layout, depth - 1);
+  auto [it, inserted] = known.try_emplace(value, false);
+  if (!inserted)
+    return it->second;
+  bool cheap = llvm::all_of(def->getOperands(), [&](Value operand) {
+    return cheapIn(operand, layout, depth - 1, known);
   });
+  known[value] = cheap;
+  return cheap;
+}
+
+bool cheapIn(Value value, Attribute layout) {
+  llvm::DenseMap<Value, bool> known;
+  return cheapIn(value, layout, kMaxCheapDepth, known);
 }
 
 /// The ops downstream of `root` (a convert_layout of a load), in program
@@ -208,7 +225,7 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
     if (isa<ConvertLayoutOp>(op))
       continue;
     for (Value operand : op->getOperands()) {
-      if (!values.contains(operand) && !cheapIn(operand, layout, kMaxDepth))
+      if (!values.contains(operand) && !cheapIn(operand, layout))
         return std::nullopt;
     }
   }
@@ -336,7 +353,7 @@ struct CarryInConvertedLayout : OpRewritePattern<ConvertLayoutOp> {
     }
     if (!updateIsBack)
       for (Value operand : update->getOperands())
-        if (operand != arg && !cheapIn(operand, layout, kMaxDepth))
+        if (operand != arg && !cheapIn(operand, layout))
           return failure();
 
     Type oldType = arg.getType(), newType = convert.getType();

@@ -252,3 +252,112 @@ module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 3
     return %h : tensor<32x32xf16, #s>
   }
 }
+
+// -----
+
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+
+// A mask computed from a range by a long chain of element-wise ops that
+// share their operands (as kl.rand's Philox rounds do: 40 deep here, each
+// value used twice) is rebuilt in the load's layout, and no conversion is
+// left. Walking the chain as a tree would take 2^40 steps.
+// CHECK-LABEL: func.func @deep_shared_chain_keeps_the_load_layout
+// CHECK-NOT: kitegpu.convert_layout
+// CHECK: kite.load %{{.*}} : tensor<512x!kite.ptr<f32>, #[[V:blocked.*]]>
+// CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : tensor<512xi1, #[[V]]>, tensor<512xf32, #[[V]]>
+// CHECK: kite.store %{{.*}}, %{{.*}} : tensor<512x!kite.ptr<f32>, #[[V]]>
+// CHECK-NOT: kitegpu.convert_layout
+func.func @deep_shared_chain_keeps_the_load_layout(%p: tensor<512x!kite.ptr<f32>, #v>) {
+  %x = kite.load %p : tensor<512x!kite.ptr<f32>, #v>
+  %xd = kitegpu.convert_layout %x : tensor<512xf32, #v> -> tensor<512xf32, #d>
+  %a0 = kite.make_range 0 to 512 : tensor<512xi32, #d>
+  %k = arith.constant dense<-845247145> : tensor<512xi32, #d>
+  %m0 = arith.muli %a0, %k : tensor<512xi32, #d>
+  %a1 = arith.xori %a0, %m0 : tensor<512xi32, #d>
+  %m1 = arith.muli %a1, %k : tensor<512xi32, #d>
+  %a2 = arith.xori %a1, %m1 : tensor<512xi32, #d>
+  %m2 = arith.muli %a2, %k : tensor<512xi32, #d>
+  %a3 = arith.xori %a2, %m2 : tensor<512xi32, #d>
+  %m3 = arith.muli %a3, %k : tensor<512xi32, #d>
+  %a4 = arith.xori %a3, %m3 : tensor<512xi32, #d>
+  %m4 = arith.muli %a4, %k : tensor<512xi32, #d>
+  %a5 = arith.xori %a4, %m4 : tensor<512xi32, #d>
+  %m5 = arith.muli %a5, %k : tensor<512xi32, #d>
+  %a6 = arith.xori %a5, %m5 : tensor<512xi32, #d>
+  %m6 = arith.muli %a6, %k : tensor<512xi32, #d>
+  %a7 = arith.xori %a6, %m6 : tensor<512xi32, #d>
+  %m7 = arith.muli %a7, %k : tensor<512xi32, #d>
+  %a8 = arith.xori %a7, %m7 : tensor<512xi32, #d>
+  %m8 = arith.muli %a8, %k : tensor<512xi32, #d>
+  %a9 = arith.xori %a8, %m8 : tensor<512xi32, #d>
+  %m9 = arith.muli %a9, %k : tensor<512xi32, #d>
+  %a10 = arith.xori %a9, %m9 : tensor<512xi32, #d>
+  %m10 = arith.muli %a10, %k : tensor<512xi32, #d>
+  %a11 = arith.xori %a10, %m10 : tensor<512xi32, #d>
+  %m11 = arith.muli %a11, %k : tensor<512xi32, #d>
+  %a12 = arith.xori %a11, %m11 : tensor<512xi32, #d>
+  %m12 = arith.muli %a12, %k : tensor<512xi32, #d>
+  %a13 = arith.xori %a12, %m12 : tensor<512xi32, #d>
+  %m13 = arith.muli %a13, %k : tensor<512xi32, #d>
+  %a14 = arith.xori %a13, %m13 : tensor<512xi32, #d>
+  %m14 = arith.muli %a14, %k : tensor<512xi32, #d>
+  %a15 = arith.xori %a14, %m14 : tensor<512xi32, #d>
+  %m15 = arith.muli %a15, %k : tensor<512xi32, #d>
+  %a16 = arith.xori %a15, %m15 : tensor<512xi32, #d>
+  %m16 = arith.muli %a16, %k : tensor<512xi32, #d>
+  %a17 = arith.xori %a16, %m16 : tensor<512xi32, #d>
+  %m17 = arith.muli %a17, %k : tensor<512xi32, #d>
+  %a18 = arith.xori %a17, %m17 : tensor<512xi32, #d>
+  %m18 = arith.muli %a18, %k : tensor<512xi32, #d>
+  %a19 = arith.xori %a18, %m18 : tensor<512xi32, #d>
+  %m19 = arith.muli %a19, %k : tensor<512xi32, #d>
+  %a20 = arith.xori %a19, %m19 : tensor<512xi32, #d>
+  %m20 = arith.muli %a20, %k : tensor<512xi32, #d>
+  %a21 = arith.xori %a20, %m20 : tensor<512xi32, #d>
+  %m21 = arith.muli %a21, %k : tensor<512xi32, #d>
+  %a22 = arith.xori %a21, %m21 : tensor<512xi32, #d>
+  %m22 = arith.muli %a22, %k : tensor<512xi32, #d>
+  %a23 = arith.xori %a22, %m22 : tensor<512xi32, #d>
+  %m23 = arith.muli %a23, %k : tensor<512xi32, #d>
+  %a24 = arith.xori %a23, %m23 : tensor<512xi32, #d>
+  %m24 = arith.muli %a24, %k : tensor<512xi32, #d>
+  %a25 = arith.xori %a24, %m24 : tensor<512xi32, #d>
+  %m25 = arith.muli %a25, %k : tensor<512xi32, #d>
+  %a26 = arith.xori %a25, %m25 : tensor<512xi32, #d>
+  %m26 = arith.muli %a26, %k : tensor<512xi32, #d>
+  %a27 = arith.xori %a26, %m26 : tensor<512xi32, #d>
+  %m27 = arith.muli %a27, %k : tensor<512xi32, #d>
+  %a28 = arith.xori %a27, %m27 : tensor<512xi32, #d>
+  %m28 = arith.muli %a28, %k : tensor<512xi32, #d>
+  %a29 = arith.xori %a28, %m28 : tensor<512xi32, #d>
+  %m29 = arith.muli %a29, %k : tensor<512xi32, #d>
+  %a30 = arith.xori %a29, %m29 : tensor<512xi32, #d>
+  %m30 = arith.muli %a30, %k : tensor<512xi32, #d>
+  %a31 = arith.xori %a30, %m30 : tensor<512xi32, #d>
+  %m31 = arith.muli %a31, %k : tensor<512xi32, #d>
+  %a32 = arith.xori %a31, %m31 : tensor<512xi32, #d>
+  %m32 = arith.muli %a32, %k : tensor<512xi32, #d>
+  %a33 = arith.xori %a32, %m32 : tensor<512xi32, #d>
+  %m33 = arith.muli %a33, %k : tensor<512xi32, #d>
+  %a34 = arith.xori %a33, %m33 : tensor<512xi32, #d>
+  %m34 = arith.muli %a34, %k : tensor<512xi32, #d>
+  %a35 = arith.xori %a34, %m34 : tensor<512xi32, #d>
+  %m35 = arith.muli %a35, %k : tensor<512xi32, #d>
+  %a36 = arith.xori %a35, %m35 : tensor<512xi32, #d>
+  %m36 = arith.muli %a36, %k : tensor<512xi32, #d>
+  %a37 = arith.xori %a36, %m36 : tensor<512xi32, #d>
+  %m37 = arith.muli %a37, %k : tensor<512xi32, #d>
+  %a38 = arith.xori %a37, %m37 : tensor<512xi32, #d>
+  %m38 = arith.muli %a38, %k : tensor<512xi32, #d>
+  %a39 = arith.xori %a38, %m38 : tensor<512xi32, #d>
+  %m39 = arith.muli %a39, %k : tensor<512xi32, #d>
+  %a40 = arith.xori %a39, %m39 : tensor<512xi32, #d>
+  %zero = arith.constant dense<0> : tensor<512xi32, #d>
+  %keep = arith.cmpi sgt, %a40, %zero : tensor<512xi32, #d>
+  %fz = arith.constant dense<0.0> : tensor<512xf32, #d>
+  %y = arith.select %keep, %xd, %fz : tensor<512xi1, #d>, tensor<512xf32, #d>
+  %yv = kitegpu.convert_layout %y : tensor<512xf32, #d> -> tensor<512xf32, #v>
+  kite.store %p, %yv : tensor<512x!kite.ptr<f32>, #v>
+  return
+}
