@@ -152,6 +152,14 @@ def Kite_AtomicCASOp : Kite_Op<"atomic_cas",
   let hasVerifier = 1;
 }
 
+// Every thread of the program waits here; memory accesses before it are
+// visible to all of them after it (global and shared memory).
+def Kite_DebugBarrierOp : Kite_Op<"debug_barrier",
+                                  [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "synchronise the threads of a program";
+  let assemblyFormat = "attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // Conversions
 //===----------------------------------------------------------------------===//

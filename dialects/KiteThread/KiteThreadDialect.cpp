@@ -1,5 +1,6 @@
 //===- KiteThreadDialect.cpp - dialect and module attribute checks --------===//
 #include "dialects/KiteThread/KiteThreadDialect.h"
+#include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -25,10 +26,18 @@ static bool isArgType(Type type) {
 
 /// `kitethread.num-threads` (positive) and `kitethread.shared-bytes`
 /// (non-negative) are i32 attributes of the module holding the kernel;
-/// `kitethread.arg-types` is an array of scalar types.
+/// `kitethread.arg-types` is an array of scalar types;
+/// `kitethread.global_memory` is a unit attribute of a gpu.barrier.
 LogicalResult KiteThreadDialect::verifyOperationAttribute(Operation *op,
                                                           NamedAttribute attr) {
   StringRef name = attr.getName();
+  if (name == kGlobalMemoryBarrierAttr) {
+    if (op->getName().getStringRef() == "gpu.barrier" &&
+        isa<UnitAttr>(attr.getValue()))
+      return success();
+    return op->emitError() << "'" << name
+                           << "' is a unit attribute of gpu.barrier";
+  }
   bool numThreads = name == getNumThreadsAttrName();
   bool argTypes = name == getArgTypesAttrName();
   if (!numThreads && !argTypes && name != getSharedBytesAttrName())

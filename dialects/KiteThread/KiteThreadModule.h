@@ -13,6 +13,11 @@
 
 namespace mlir::kitethread {
 
+/// A unit attribute on a gpu.barrier that must also order global memory
+/// (kl.debug_barrier); other barriers guard shared memory only.
+inline constexpr llvm::StringLiteral kGlobalMemoryBarrierAttr =
+    "kitethread.global_memory";
+
 /// The module's one kernel; an error (naming `emitter`) otherwise.
 FailureOr<func::FuncOp> getKernel(ModuleOp module, StringRef emitter);
 

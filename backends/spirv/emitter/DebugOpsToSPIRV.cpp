@@ -1,4 +1,4 @@
-//===- DebugOpsToSPIRV.cpp - print and assert on Vulkan -------------------===//
+//===- DebugOpsToSPIRV.cpp - print, assert and debug_barrier on Vulkan ----===//
 //
 // Vulkan has no printf of its own: device printing needs the
 // NonSemantic.DebugPrintf instruction set and a validation layer to collect
@@ -7,9 +7,17 @@
 // JIT API), they are dropped here, with a remark saying so
 // (docs/spirv-emitter.md); the interpreter runs them.
 //
+// kl.debug_barrier's gpu.barrier (marked kitethread.global_memory) orders
+// global memory too: the upstream pattern's semantics cover workgroup
+// memory only, and global pointers are PhysicalStorageBuffer (UniformMemory).
+//
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -32,6 +40,24 @@ struct DropWithRemark : OpConversionPattern<Op> {
     return success();
   }
 };
+
+struct GlobalMemoryBarrier : OpConversionPattern<gpu::BarrierOp> {
+  GlobalMemoryBarrier(const TypeConverter &converter, MLIRContext *context)
+      : OpConversionPattern(converter, context, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(gpu::BarrierOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!op->hasAttr(kitethread::kGlobalMemoryBarrierAttr))
+      return failure();
+    auto semantics = spirv::MemorySemantics::AcquireRelease |
+                     spirv::MemorySemantics::WorkgroupMemory |
+                     spirv::MemorySemantics::UniformMemory;
+    rewriter.replaceOpWithNewOp<spirv::ControlBarrierOp>(
+        op, spirv::Scope::Workgroup, spirv::Scope::Workgroup, semantics);
+    return success();
+  }
+};
 } // namespace
 
 void mlir::kitespirv::populateDebugOpPatterns(
@@ -39,4 +65,5 @@ void mlir::kitespirv::populateDebugOpPatterns(
   patterns.add<DropWithRemark<kitethread::PrintOp>,
                DropWithRemark<kitethread::AssertOp>>(converter,
                                                      patterns.getContext());
+  patterns.add<GlobalMemoryBarrier>(converter, patterns.getContext());
 }

@@ -1,4 +1,4 @@
-//===- DebugOpsToThreads.cpp - kite.print and kite.assert -----------------===//
+//===- DebugOpsToThreads.cpp - print, assert and debug_barrier ------------===//
 //
 // Each thread prints the registers it holds (every operand's registers in
 // turn, pointers as addresses) and asserts each register of the condition.
@@ -11,7 +11,9 @@
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
 #include "dialects/Kite/KiteOps.h"
+#include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
@@ -74,11 +76,27 @@ struct AssertToThreads : OpConversionPattern<kite::AssertOp> {
   }
 };
 
+/// A barrier of the workgroup that also orders global memory (the SPIR-V
+/// emitter reads the attribute; bar.sync does so on NVIDIA anyway).
+struct DebugBarrierToThreads : OpConversionPattern<kite::DebugBarrierOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(kite::DebugBarrierOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto barrier = gpu::BarrierOp::create(rewriter, op.getLoc());
+    barrier->setAttr(kitethread::kGlobalMemoryBarrierAttr,
+                     rewriter.getUnitAttr());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::kitegpu::populateDebugOpsToThreads(const TypeConverter &converter,
                                               const ThreadGrid &grid,
                                               RewritePatternSet &patterns) {
   patterns.add<PrintToThreads>(converter, patterns.getContext(), grid);
-  patterns.add<AssertToThreads>(converter, patterns.getContext());
+  patterns.add<AssertToThreads, DebugBarrierToThreads>(converter,
+                                                       patterns.getContext());
 }

@@ -275,6 +275,12 @@ class IRBuilder:
     def assert_(self, cond, message, ty):
         self.emit("kite.assert", [cond], [], {"message": string_literal(message)})
 
+    def assume(self, cond, ty):
+        pass  # a fact no pass uses yet: nothing to emit
+
+    def debug_barrier(self):
+        self.emit("kite.debug_barrier", [], [])
+
     def hint(self, h, kind, values):
         op = self._defs.get(h)
         if op is not None and len(op.results) == 1:

@@ -86,6 +86,7 @@ _OPS = {
     "math.roundeven": np.rint, "math.trunc": np.trunc, "math.atan2": np.arctan2,
     "math.powf": np.power, "math.copysign": np.copysign,
     "math.ctpop": _popcount, "math.ctlz": _count_leading_zeros,
+    "arith.maximumf": np.maximum, "arith.minimumf": np.minimum,
 }
 
 _CMPI = {0: np.equal, 1: np.not_equal, 2: np.less, 3: np.less_equal, 4: np.greater,
@@ -295,6 +296,15 @@ class NumpyBuilder:
 
     def hint(self, h, kind, values):
         pass
+
+    def assume(self, cond, ty):
+        if not np.all(cond):
+            loc = user_location()
+            raise KernelRuntimeError(f"kl.assume: the condition does not hold in program "
+                                     f"{self.pid}", loc.filename, loc.line)
+
+    def debug_barrier(self):
+        pass  # one program runs at a time, all of its lanes in lockstep
 
     def concrete_bool(self, t):
         if not t.shape and np.ndim(t.handle) > 0:

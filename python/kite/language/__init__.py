@@ -8,13 +8,14 @@ from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4m3, float8e4nv,
 from .memory import (atomic_add, atomic_and, atomic_cas, atomic_max, atomic_min,  # noqa: F401
                      atomic_or, atomic_xchg, atomic_xor, load, store)
 from .reduction import (argmax, argmin, associative_scan, cumprod, cumsum, dot, max,  # noqa: F401
-                        min, reduce, sum, xor_sum)
-from .standard import (abs, arange, broadcast, broadcast_to, cast, cdiv, ceil, clamp,  # noqa: F401
-                       cos, device_assert, device_print, erf, exp, exp2, expand_dims, floor,
-                       fma, full, full_like, log, log2, max_constancy, max_contiguous,
-                       maximum, minimum, multiple_of, num_programs, permute, program_id,
-                       range, ravel, reshape, rsqrt, sigmoid, sin, sqrt, static_assert,
-                       static_print, static_range, trans, view, where, zeros, zeros_like)
-from .math import umulhi  # noqa: F401
+                        flip, min, reduce, reduce_or, sum, xor_sum)
+from .standard import (PropagateNan, abs, add, arange, assume, broadcast,  # noqa: F401
+                       broadcast_to, cast, cdiv, ceil, clamp, cos, debug_barrier,
+                       device_assert, device_print, erf, exp, exp2, expand_dims, floor, fma,
+                       full, full_like, log, log2, max_constancy, max_contiguous, maximum,
+                       minimum, mul, multiple_of, num_programs, permute, program_id, range,
+                       ravel, reshape, rsqrt, sigmoid, sin, sqrt, static_assert, static_print,
+                       static_range, sub, swizzle2d, trans, view, where, zeros, zeros_like)
+from .math import div_rn, fdiv, sqrt_rn, umulhi  # noqa: F401
 from .random import (pair_uniform_to_normal, philox, philox_impl, rand, rand4x,  # noqa: F401
                      randint, randint4x, randn, randn4x, uint_to_uniform_float)

@@ -1,6 +1,8 @@
 """kite.language: reductions, scans and dot."""
 from __future__ import annotations
 
+import builtins
+
 from ..frontend.location import error
 from . import dtypes as dt
 from . import semantic
@@ -104,6 +106,43 @@ def xor_sum(input, axis=None, keep_dims=False):
     if not x.dtype.is_int():
         raise error("kl.xor_sum needs integers")
     return reduce(x, axis, lambda a, b: a ^ b, keep_dims, _kind="xor_sum")
+
+
+@builtin
+def reduce_or(input, axis, keep_dims=False):
+    x = to_tensor(input)
+    if not x.dtype.is_int():
+        raise error(f"kl.reduce_or needs integers, got {x.dtype}")
+    return reduce(x, axis, lambda a, b: a | b, keep_dims, _kind="reduce_or")
+
+
+@builtin
+def flip(x, dim=None):
+    """x reversed along ``dim`` (the last dimension by default)."""
+    x = to_tensor(x)
+    rank = len(x.shape)
+    dim = rank - 1 if unwrap(dim) is None else unwrap(dim)
+    if not isinstance(dim, int) or not -rank <= dim < rank:
+        raise error(f"kl.flip: dim {dim!r} is out of range for a rank-{rank} block")
+    dim %= rank
+    size = x.shape[dim]
+    steps = size.bit_length() - 1
+    if steps == 0:
+        return x
+    # Reversing an index of 2^steps flips each of its bits: with the block
+    # seen as [..., 2, 2, ..., 2, ...], each size-2 axis in turn swaps its
+    # pair (a, b) by xoring both with a ^ b.
+    if x.dtype.is_ptr():
+        raise error("kl.flip of a block of pointers is not supported; flip the offsets")
+    as_int = x.dtype.bits > 1
+    bits = {8: dt.int8, 16: dt.int16, 32: dt.int32, 64: dt.int64}[x.dtype.bits] if as_int \
+        else dt.int8
+    y = semantic.cast(x, bits, bitcast=as_int)
+    y = reshape(y, x.shape[:dim] + [2] * steps + x.shape[dim + 1:])
+    for axis in builtins.range(dim, dim + steps):
+        y = y ^ xor_sum(y, axis, keep_dims=True)
+    y = reshape(y, x.shape)
+    return semantic.cast(y, x.dtype, bitcast=as_int)
 
 
 def _max(a, b):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import enum
 
 from ..frontend.location import error
 from . import dtypes as dt
@@ -222,23 +223,70 @@ def sigmoid(x):
     return 1.0 / (1.0 + exp(-x))
 
 
-def _minmax(name, fop, sop, uop):
-    def fn(x, y, propagate_nan=None):
+class PropagateNan(enum.Enum):
+    """Whether maximum, minimum and clamp return NaN when an operand is NaN
+    (ALL), or the other operand (NONE, the default)."""
+    NONE = 0
+    ALL = 0xFFFF
+
+
+def _propagates_nan(propagate_nan) -> bool:
+    propagate_nan = unwrap(propagate_nan)
+    if propagate_nan is None or propagate_nan is PropagateNan.NONE:
+        return False
+    if propagate_nan is PropagateNan.ALL:
+        return True
+    raise error(f"propagate_nan must be kl.PropagateNan.NONE or kl.PropagateNan.ALL, "
+                f"got {propagate_nan!r}")
+
+
+def _minmax(name, fop, nan_fop, sop, uop):
+    def fn(x, y, propagate_nan=PropagateNan.NONE):
         x, y = semantic.binary_operands(x, y, name)
         d = x.dtype
-        op = fop if d.is_floating() else (uop if d.is_int_unsigned() or d.is_bool() else sop)
+        if d.is_floating():
+            op = nan_fop if _propagates_nan(propagate_nan) else fop
+        else:
+            op = uop if d.is_int_unsigned() or d.is_bool() else sop
         return semantic._arith(op, [x, y], d)
     fn.__name__ = fn.__qualname__ = name
     return builtin(fn)
 
 
-maximum = _minmax("maximum", "arith.maxnumf", "arith.maxsi", "arith.maxui")
-minimum = _minmax("minimum", "arith.minnumf", "arith.minsi", "arith.minui")
+maximum = _minmax("maximum", "arith.maxnumf", "arith.maximumf", "arith.maxsi", "arith.maxui")
+minimum = _minmax("minimum", "arith.minnumf", "arith.minimumf", "arith.minsi", "arith.minui")
 
 
 @builtin
-def clamp(x, min, max, propagate_nan=None):
-    return minimum(maximum(x, min), max)
+def clamp(x, min, max, propagate_nan=PropagateNan.NONE):
+    return minimum(maximum(x, min, propagate_nan), max, propagate_nan)
+
+
+def _functional(name: str, op):
+    def fn(x, y, sanitize_overflow=True):
+        return op(x, y)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"x {name} y, as the operator (sanitize_overflow is accepted for "
+                  "Triton's signature: Kite adds no overflow checks).")
+    return builtin(fn)
+
+
+add = _functional("add", semantic.add)
+sub = _functional("sub", semantic.sub)
+mul = _functional("mul", semantic.mul)
+
+
+@builtin
+def swizzle2d(i, j, size_i, size_j, size_g):
+    """Grouped ordering of a row-major size_i × size_j grid: (i, j) is mapped
+    to the position it has when each group of size_g rows is walked column
+    by column (the program order that keeps a matmul's tiles in L2)."""
+    linear = i * size_j + j
+    group_size = size_g * size_j
+    first_row = (linear // group_size) * size_g
+    rows = minimum(size_i - first_row, size_g)  # the last group may be short
+    within = linear % group_size
+    return first_row + within % rows, within // rows
 
 
 @builtin
@@ -270,7 +318,22 @@ max_contiguous = _hint("max_contiguous")
 max_constancy = _hint("max_constancy")
 
 
+@builtin
+def assume(cond):
+    """Tells the compiler ``cond`` holds. Kite's analyses do not use such
+    facts yet, so compiled kernels ignore it; the interpreter checks it."""
+    cond = semantic.to_bool(cond)
+    active_builder().assume(cond.handle, cond.type)
+
+
 # ---------------------------------------------------------------- debugging
+
+@builtin
+def debug_barrier():
+    """Waits until every thread of the program has reached this point; their
+    memory accesses before it are visible to all of them after it."""
+    active_builder().debug_barrier()
+
 
 @builtin
 def device_print(prefix, *args, hex=False):

@@ -147,5 +147,7 @@ func.func @debug(%x: tensor<16xi32>, %n: i32, %c: tensor<16xi1>) {
   kite.print "here"
   // CHECK: kite.assert %{{.*}}, "x out of range" : tensor<16xi1>
   kite.assert %c, "x out of range" : tensor<16xi1>
+  // CHECK: kite.debug_barrier{{$}}
+  kite.debug_barrier
   return
 }

@@ -146,3 +146,15 @@ module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 8
     return
   }
 }
+
+// -----
+
+// kl.debug_barrier: a workgroup barrier marked to order global memory too.
+// CHECK-LABEL: func.func @debug_barrier
+// CHECK: gpu.barrier {kitethread.global_memory}
+module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+func.func @debug_barrier() attributes {kite.kernel} {
+  kite.debug_barrier
+  return
+}
+}
