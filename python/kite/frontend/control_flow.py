@@ -10,6 +10,7 @@ import builtins
 
 from ..language import dtypes as dt
 from ..language import semantic
+from ..language.block_pointer import block_pointer
 from ..language.core import Undefined, active_builder, tensor, unwrap
 from ..language.standard import range as kl_range
 from . import calls
@@ -54,41 +55,85 @@ def _yield_value(value, expected: tensor, name: str, where: str) -> tensor:
     return value
 
 
+def _is_aggregate(value) -> bool:
+    """A value made of several runtime scalars (a block pointer): loops and
+    branches carry its ``leaves()`` and ``rebuild`` it from them."""
+    return isinstance(unwrap(value), block_pointer)
+
+
+def _leaves(value):
+    """The runtime values a loop carries for ``value``, or None if it carries none."""
+    value = unwrap(value)
+    if _is_aggregate(value):
+        return value.leaves()
+    return [value] if _is_carried(value) else None
+
+
+def _leaves_like(value, template, name: str, where: str) -> list:
+    """``value``'s leaves, where ``template`` (its value before ``where``) has
+    the same structure; a CompilationError otherwise."""
+    value = unwrap(value)
+    if not _is_aggregate(template):
+        if _is_aggregate(value):
+            raise error(f"variable '{name}' is {_type_name(template)} before {where} but "
+                        f"becomes {value!r} inside it")
+        return [value]
+    if isinstance(value, Undefined):
+        value.fail()
+    if not template.same_kind(value):
+        raise error(f"variable '{name}' is {template!r} before {where} but becomes "
+                    f"{value!r} inside it; a loop or branch must keep its kind and block shape")
+    return value.leaves()
+
+
+def _rebuild(template, leaves):
+    return template.rebuild(leaves) if _is_aggregate(template) else leaves[0]
+
+
 class Carried:
     """The variables a runtime loop carries from one iteration to the next:
     the tensors and numbers among those its body assigns (numbers become
-    constants of their weak type)."""
+    constants of their weak type), and the fields of block pointers."""
 
     def __init__(self, names, vals, where: str):
         self.names, self.vals, self.where = names, list(vals), where
-        self.index = [i for i, v in enumerate(vals) if _is_carried(v)]
-        self.init = [semantic.to_tensor(vals[i]) for i in self.index]
+        self.slots = {}  # variable index -> positions of its leaves in init
+        self.init = []
+        for i, v in enumerate(vals):
+            leaves = _leaves(v)
+            if leaves is not None:
+                self.slots[i] = list(builtins.range(len(self.init), len(self.init) + len(leaves)))
+                self.init.extend(semantic.to_tensor(x) for x in leaves)
         self.types = [t.type for t in self.init]
 
     def bind(self, values) -> list:
-        """All variables, with the carried ones set to ``values``."""
+        """All variables, with the carried ones set from ``values``."""
         current = list(self.vals)
-        for j, i in enumerate(self.index):
-            current[i] = values[j]
+        for i, positions in self.slots.items():
+            current[i] = _rebuild(self.vals[i], [values[p] for p in positions])
         return current
 
     def next_values(self, outs) -> list:
         """The carried values at the end of an iteration, checked."""
         for i, name in enumerate(self.names):
             before, out = self.vals[i], unwrap(outs[i])
-            if i in self.index or isinstance(before, Undefined) or isinstance(out, Undefined):
+            if i in self.slots or isinstance(before, Undefined) or isinstance(out, Undefined):
                 continue
             if not _has_runtime(out) and _same_python_value(before, out):
                 continue
             raise error(f"variable '{name}' ({_type_name(before)}) changes in {self.where}; "
-                        "a runtime loop can only carry tensors and numbers")
-        return [_yield_value(outs[i], self.init[j], self.names[i], self.where)
-                for j, i in enumerate(self.index)]
+                        "a runtime loop can only carry tensors, numbers and block pointers")
+        yields = []
+        for i, positions in self.slots.items():
+            leaves = _leaves_like(outs[i], self.vals[i], self.names[i], self.where)
+            yields += [_yield_value(x, self.init[p], self.names[i], self.where)
+                       for x, p in zip(leaves, positions)]
+        return yields
 
     def after(self, results) -> tuple:
         out = self.bind(results)
         for i, name in enumerate(self.names):
-            if i not in self.index and isinstance(self.vals[i], Undefined):
+            if i not in self.slots and isinstance(self.vals[i], Undefined):
                 out[i] = Undefined(name, f"it is assigned only inside {self.where}")
         return tuple(out)
 
@@ -238,13 +283,21 @@ def kite_if(cond, then_fn, else_fn, names, vals):
     finally:
         b.pop_region()
     result = list(vals)
-    yielded = []
+    yielded = []  # (variable index, then value, else value, reference), a leaf each
+    aggregates = {}  # variable index -> (template, positions in yielded)
     for i, name in enumerate(names):
         t, e, before = unwrap(then_out[i]), unwrap(else_out[i]), vals[i]
         if t is before and e is before:
             continue
         if isinstance(t, Undefined) or isinstance(e, Undefined):
             result[i] = Undefined(name, f"it is assigned in only one branch of {where}")
+        elif _is_aggregate(t) or _is_aggregate(e):
+            then_leaves = _leaves_like(t, t if _is_aggregate(t) else e, name, where)
+            else_leaves = _leaves_like(e, t if _is_aggregate(t) else e, name, where)
+            start = len(yielded)
+            yielded += [(i, a, b, _reference(a, b, name, where))
+                        for a, b in zip(then_leaves, else_leaves)]
+            aggregates[i] = (t if _is_aggregate(t) else e, builtins.range(start, len(yielded)))
         elif _is_carried(t) and _is_carried(e):
             yielded.append((i, t, e, _reference(t, e, name, where)))
         elif not _has_runtime([t, e]) and _same_python_value(t, e):
@@ -259,8 +312,11 @@ def kite_if(cond, then_fn, else_fn, names, vals):
             b.emit("scf.yield", [v.handle for v in values], [])
     types = [y[3].type for y in yielded]
     handles = b.emit("scf.if", [cond.handle], types, regions=[then_region, else_region], loc=loc)
-    for (i, *_), h, t in zip(yielded, handles, types):
-        result[i] = tensor(h, t)
+    leaves = [tensor(h, t) for h, t in zip(handles, types)]
+    for (i, *_), leaf in zip(yielded, leaves):
+        result[i] = leaf
+    for i, (template, positions) in aggregates.items():
+        result[i] = template.rebuild([leaves[p] for p in positions])
     return tuple(result)
 
 

@@ -1,6 +1,7 @@
 """``import kite.language as kl``: the ops a kernel is written with, named as
 in ``triton.language`` so that kernels port by changing the import."""
 from . import extra, math, random  # noqa: F401
+from .block_pointer import advance, make_block_ptr  # noqa: F401
 from .core import constexpr, tensor  # noqa: F401
 from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4m3, float8e4nv,  # noqa: F401
                      float8e5m2, float16, float32, float64, int1, int8, int16, int32,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..frontend.location import error
 from . import dtypes as dt
+from .block_pointer import block_pointer, padding_value, pointers_and_mask
 from .core import active_builder, builtin, tensor, unwrap
 from .semantic import broadcast_shapes, broadcast_to_shape, to_bool, to_tensor, to_typed
 
@@ -26,6 +27,16 @@ def _with_shape(ptr: tensor, *others):
 @builtin
 def load(pointer, mask=None, other=None, boundary_check=(), padding_option="",
          cache_modifier="", eviction_policy="", volatile=False):
+    if isinstance(unwrap(pointer), block_pointer):
+        if unwrap(mask) is not None or unwrap(other) is not None:
+            raise error("kl.load through a block pointer takes boundary_check and "
+                        "padding_option, not mask and other")
+        pointer, mask = pointers_and_mask(unwrap(pointer), boundary_check, "kl.load")
+        other = padding_value(padding_option, pointer.dtype.element_ty) \
+            if mask is not None else None
+    elif unwrap(boundary_check) or unwrap(padding_option):
+        raise error("kl.load: boundary_check and padding_option are for block pointers "
+                    "(kl.make_block_ptr); a block of pointers takes mask and other")
     ptr = _pointer(pointer, "kl.load")
     mask = None if unwrap(mask) is None else to_bool(mask)
     other = unwrap(other)
@@ -46,6 +57,13 @@ def load(pointer, mask=None, other=None, boundary_check=(), padding_option="",
 
 @builtin
 def store(pointer, value, mask=None, boundary_check=(), cache_modifier="", eviction_policy=""):
+    if isinstance(unwrap(pointer), block_pointer):
+        if unwrap(mask) is not None:
+            raise error("kl.store through a block pointer takes boundary_check, not mask")
+        pointer, mask = pointers_and_mask(unwrap(pointer), boundary_check, "kl.store")
+    elif unwrap(boundary_check):
+        raise error("kl.store: boundary_check is for block pointers (kl.make_block_ptr); a "
+                    "block of pointers takes a mask")
     ptr = _pointer(pointer, "kl.store")
     elem = ptr.dtype.element_ty
     value = unwrap(value)

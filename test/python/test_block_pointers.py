@@ -1,0 +1,184 @@
+"""kl.make_block_ptr, kl.advance, and loads and stores through block pointers
+(boundary_check, padding_option), carried through loops and branches: the
+form of Triton's block-pointer matmul and attention kernels. Numerics against
+numpy through the interpreter and on each device."""
+import inspect
+
+import numpy as np
+import pytest
+
+import kite
+import kite.language as kl
+from conftest import run
+
+
+def _line_of(kernel, marker):
+    lines, start = inspect.getsourcelines(kernel.fn)
+    hits = [start + i for i, line in enumerate(lines) if marker in line]
+    assert len(hits) == 1, (marker, hits)
+    return hits[0]
+
+
+@kite.kernel
+def copy_kernel(src_ptr, dst_ptr, M, N, stride_m, stride_n, out_stride,
+                BLOCK_M: kl.constexpr, BLOCK_N: kl.constexpr, PADDING: kl.constexpr):
+    pid_m = kl.program_id(0)
+    pid_n = kl.program_id(1)
+    src = kl.make_block_ptr(base=src_ptr, shape=(M, N), strides=(stride_m, stride_n),
+                            offsets=(pid_m * BLOCK_M, pid_n * BLOCK_N),
+                            block_shape=(BLOCK_M, BLOCK_N), order=(1, 0))
+    # The destination is (M + BLOCK_M) x (N + BLOCK_N): the padding lands in it.
+    dst = kl.make_block_ptr(dst_ptr, (M + BLOCK_M, N + BLOCK_N), (out_stride, 1),
+                            (pid_m * BLOCK_M, pid_n * BLOCK_N), (BLOCK_M, BLOCK_N), (1, 0))
+    block = kl.load(src, boundary_check=(0, 1), padding_option=PADDING)
+    kl.store(dst, block)
+
+
+@pytest.mark.parametrize("padding", ["zero", "nan"])
+@pytest.mark.parametrize("transposed", [False, True], ids=["row-major", "column-major"])
+def test_load_pads_outside_the_tensor_and_follows_strides(padding, transposed):
+    M, N, BM, BN = 37, 45, 16, 32
+    x = np.random.default_rng(0).standard_normal((M, N)).astype(np.float32)
+    src = np.asfortranarray(x) if transposed else x
+    flat = src.ravel(order="K")
+    stride_m, stride_n = (1, M) if transposed else (N, 1)
+    out = np.full((M + BM, N + BN), -7.0, np.float32)
+    grid = (kl.cdiv(M, BM), kl.cdiv(N, BN))
+    out = run(copy_kernel, grid, flat, out.ravel(), M, N, stride_m, stride_n, N + BN,
+              BLOCK_M=BM, BLOCK_N=BN, PADDING=padding)[1].reshape(M + BM, N + BN)
+    np.testing.assert_array_equal(out[:M, :N], x)
+    covered = out[:grid[0] * BM, :grid[1] * BN].copy()
+    covered[:M, :N] = 0
+    if padding == "zero":
+        assert np.all(covered == 0)
+    else:
+        pad = np.ones_like(covered, bool)
+        pad[:M, :N] = False
+        assert np.all(np.isnan(covered[pad]))
+
+
+@kite.kernel
+def clipped_store_kernel(src_ptr, dst_ptr, n, BLOCK: kl.constexpr):
+    pid = kl.program_id(0)
+    src = kl.make_block_ptr(src_ptr, (n,), (1,), (pid * BLOCK,), (BLOCK,), (0,))
+    dst = kl.make_block_ptr(dst_ptr, (n,), (1,), (pid * BLOCK,), (BLOCK,), (0,))
+    kl.store(dst, kl.load(src, boundary_check=(0,), padding_option="zero") * 2,
+             boundary_check=(0,))
+
+
+def test_store_with_boundary_check_writes_nothing_outside():
+    n = 100
+    x = np.arange(n + 28, dtype=np.int32)
+    out = np.full(n + 28, -1, np.int32)
+    out = run(clipped_store_kernel, (4,), x, out, n, BLOCK=32)[1]
+    np.testing.assert_array_equal(out[:n], x[:n] * 2)
+    assert np.all(out[n:] == -1)
+
+
+@kite.kernel
+def matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk, stride_bn,
+                  stride_cm, stride_cn, BLOCK_M: kl.constexpr, BLOCK_N: kl.constexpr,
+                  BLOCK_K: kl.constexpr):
+    # Triton's block-pointer matmul, ported by the import.
+    pid_m = kl.program_id(0)
+    pid_n = kl.program_id(1)
+    a_block_ptr = kl.make_block_ptr(base=a_ptr, shape=(M, K), strides=(stride_am, stride_ak),
+                                    offsets=(pid_m * BLOCK_M, 0),
+                                    block_shape=(BLOCK_M, BLOCK_K), order=(1, 0))
+    b_block_ptr = kl.make_block_ptr(base=b_ptr, shape=(K, N), strides=(stride_bk, stride_bn),
+                                    offsets=(0, pid_n * BLOCK_N),
+                                    block_shape=(BLOCK_K, BLOCK_N), order=(1, 0))
+    acc = kl.zeros((BLOCK_M, BLOCK_N), dtype=kl.float32)
+    for k in range(0, K, BLOCK_K):
+        a = kl.load(a_block_ptr, boundary_check=(0, 1), padding_option="zero")
+        b = kl.load(b_block_ptr, boundary_check=(0, 1), padding_option="zero")
+        acc += kl.dot(a, b)
+        a_block_ptr = kl.advance(a_block_ptr, (0, BLOCK_K))
+        b_block_ptr = kl.advance(b_block_ptr, (BLOCK_K, 0))
+    c_block_ptr = kl.make_block_ptr(base=c_ptr, shape=(M, N), strides=(stride_cm, stride_cn),
+                                    offsets=(pid_m * BLOCK_M, pid_n * BLOCK_N),
+                                    block_shape=(BLOCK_M, BLOCK_N), order=(1, 0))
+    kl.store(c_block_ptr, acc.to(kl.float16), boundary_check=(0, 1))
+
+
+@pytest.mark.parametrize("mnk", [(64, 64, 64), (50, 70, 45), (16, 96, 200)])
+def test_block_pointer_matmul_carries_the_pointers_through_the_loop(mnk):
+    M, N, K = mnk
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((M, K)).astype(np.float16)
+    b = rng.standard_normal((K, N)).astype(np.float16)
+    c = np.zeros((M, N), np.float16)
+    grid = (kl.cdiv(M, 32), kl.cdiv(N, 32))
+    c = run(matmul_kernel, grid, a.ravel(), b.ravel(), c.ravel(), M, N, K, K, 1, N, 1, N, 1,
+            BLOCK_M=32, BLOCK_N=32, BLOCK_K=16)[2].reshape(M, N)
+    expected = a.astype(np.float32) @ b.astype(np.float32)
+    np.testing.assert_allclose(c.astype(np.float32), expected, rtol=2e-2, atol=2e-2)
+
+
+@kite.kernel
+def branch_kernel(src_ptr, dst_ptr, n, shift, BLOCK: kl.constexpr):
+    src = kl.make_block_ptr(src_ptr, (n,), (1,), (0,), (BLOCK,), (0,))
+    if shift > 0:
+        src = kl.advance(src, (shift,))
+    dst = kl.make_block_ptr(dst_ptr, (n,), (1,), (0,), (BLOCK,), (0,))
+    kl.store(dst, kl.load(src, boundary_check=(0,), padding_option="zero"), boundary_check=(0,))
+
+
+@pytest.mark.parametrize("shift", [0, 5])
+def test_a_branch_may_advance_a_block_pointer(shift):
+    x = np.arange(1, 41, dtype=np.float32)
+    out = run(branch_kernel, (1,), x, np.zeros_like(x), 40, shift, BLOCK=64)[1]
+    expected = np.concatenate([x[shift:], np.zeros(shift, np.float32)])
+    np.testing.assert_array_equal(out, expected)
+
+
+@kite.kernel
+def mask_kernel(src_ptr, n, BLOCK: kl.constexpr):
+    src = kl.make_block_ptr(src_ptr, (n,), (1,), (0,), (BLOCK,), (0,))
+    x = kl.load(src, mask=kl.arange(0, BLOCK) < n)
+    kl.store(src_ptr + kl.arange(0, BLOCK), x)
+
+
+@kite.kernel
+def boundary_on_plain_pointer_kernel(src_ptr, BLOCK: kl.constexpr):
+    x = kl.load(src_ptr + kl.arange(0, BLOCK), boundary_check=(0,))
+    kl.store(src_ptr + kl.arange(0, BLOCK), x)
+
+
+@kite.kernel
+def rank_mismatch_kernel(src_ptr, n, BLOCK: kl.constexpr):
+    src = kl.make_block_ptr(src_ptr, (n, n), (n, 1), (0,), (BLOCK, BLOCK), (1, 0))
+    kl.store(src_ptr, kl.sum(kl.load(src)))
+
+
+@kite.kernel
+def int_nan_padding_kernel(src_ptr, n, BLOCK: kl.constexpr):
+    src = kl.make_block_ptr(src_ptr, (n,), (1,), (0,), (BLOCK,), (0,))
+    kl.store(src_ptr + kl.arange(0, BLOCK), kl.load(src, boundary_check=(0,),
+                                                     padding_option="nan"))
+
+
+@kite.kernel
+def changing_block_kernel(src_ptr, n, BLOCK: kl.constexpr):
+    src = kl.make_block_ptr(src_ptr, (n,), (1,), (0,), (BLOCK,), (0,))
+    for i in range(0, n):
+        src = kl.make_block_ptr(src_ptr, (n,), (1,), (i,), (2 * BLOCK,), (0,))
+    kl.store(src_ptr, kl.sum(kl.load(src, boundary_check=(0,))))
+
+
+@pytest.mark.parametrize("kernel,args,message,marker", [
+    (mask_kernel, (np.ones(8, np.float32), 8), "takes boundary_check and padding_option, "
+     "not mask and other", "kl.load(src"),
+    (boundary_on_plain_pointer_kernel, (np.ones(8, np.float32),),
+     "boundary_check and padding_option are for block pointers", "kl.load("),
+    (rank_mismatch_kernel, (np.ones(8, np.float32), 8), "need one value per dimension",
+     "make_block_ptr("),
+    (int_nan_padding_kernel, (np.ones(8, np.int32), 8), "padding_option='nan' needs "
+     "floating-point elements", "kl.load("),
+    (changing_block_kernel, (np.ones(8, np.float32), 8), "must keep its kind and block shape",
+     "for i in range"),
+])
+def test_block_pointer_errors_name_the_line(kernel, args, message, marker):
+    with pytest.raises(kite.CompilationError, match=message) as info:
+        run(kernel, (1,), *args, BLOCK=8)
+    assert info.value.lineno == _line_of(kernel, marker)
