@@ -192,3 +192,70 @@ def test_flip(rows, cols, dim, dtype):
     x = np.random.default_rng(2).integers(-100, 100, (rows, cols)).astype(dtype)
     out = run(flip_kernel, (1,), x, np.zeros_like(x), ROWS=rows, COLS=cols, DIM=dim)[1]
     np.testing.assert_array_equal(out, np.flip(x, axis=1 if dim is None else dim))
+
+
+@kite.kernel
+def sort_kernel(x_ptr, out_ptr, ROWS: kl.constexpr, COLS: kl.constexpr, K: kl.constexpr,
+                HOW: kl.constexpr):
+    r = kl.arange(0, ROWS)[:, None]
+    c = kl.arange(0, COLS)[None, :]
+    x = kl.load(x_ptr + r * COLS + c)
+    if HOW == "ascending":
+        kl.store(out_ptr + r * COLS + c, kl.sort(x))
+    elif HOW == "descending":
+        kl.store(out_ptr + r * COLS + c, x.sort(descending=True))
+    else:
+        kc = kl.arange(0, K)[None, :]
+        kl.store(out_ptr + r * K + kc, kl.topk(x, K))
+
+
+# (dtype, rows, cols): each dtype once, the shapes between them (sorting
+# networks of 2^m elements compile to m(m+1)/2 steps: keep CI's time down).
+_SORT_CASES = [(np.float32, 1, 64), (np.int32, 4, 32), (np.float16, 8, 2), (np.int8, 2, 128),
+               (np.uint8, 2, 16), (np.float32, 2, 256)]
+
+
+@pytest.mark.parametrize("dtype,rows,cols", _SORT_CASES,
+                         ids=[f"{np.dtype(d).name}-{r}x{c}" for d, r, c in _SORT_CASES])
+@pytest.mark.parametrize("how", ["ascending", "descending", "top4"])
+def test_sort_and_topk_along_the_last_dimension(how, dtype, rows, cols):
+    rng = np.random.default_rng(cols)
+    x = rng.integers(0, 100, (rows, cols)).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        x += rng.random((rows, cols)).astype(dtype)
+    k = min(4, cols)
+    out_cols = k if how == "top4" else cols
+    out = run(sort_kernel, (1,), x, np.zeros((rows, out_cols), dtype), ROWS=rows, COLS=cols,
+              K=k, HOW=how)[1]
+    ordered = np.sort(x, axis=1)
+    expected = {"ascending": ordered, "descending": ordered[:, ::-1],
+                "top4": ordered[:, ::-1][:, :k]}[how]
+    np.testing.assert_array_equal(out, expected)
+
+
+@kite.kernel
+def histogram_kernel(x_ptr, out_ptr, n, BLOCK: kl.constexpr, BINS: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    x = kl.load(x_ptr + offs, mask=offs < n, other=0)
+    kl.store(out_ptr + kl.arange(0, BINS), kl.histogram(x, BINS, mask=offs < n))
+
+
+def test_histogram_counts_values_in_bins_and_honours_the_mask():
+    x = np.random.default_rng(3).integers(-2, 20, 200).astype(np.int32)
+    out = run(histogram_kernel, (1,), x, np.zeros(16, np.int32), 150, BLOCK=256, BINS=16)[1]
+    np.testing.assert_array_equal(out, np.bincount(x[:150][(x[:150] >= 0) & (x[:150] < 16)],
+                                                   minlength=16))
+
+
+def test_sort_along_another_dimension_is_an_error():
+    x = np.zeros((4, 8), np.float32)
+    with pytest.raises(kite.CompilationError, match="last dimension only") as info:
+        run(flip_kernel_sort_dim0, (1,), x, np.zeros_like(x))
+    assert info.value.lineno == _line_of(flip_kernel_sort_dim0, "kl.sort(")
+
+
+@kite.kernel
+def flip_kernel_sort_dim0(x_ptr, out_ptr):
+    r = kl.arange(0, 4)[:, None]
+    c = kl.arange(0, 8)[None, :]
+    kl.store(out_ptr + r * 8 + c, kl.sort(kl.load(x_ptr + r * 8 + c), dim=0))

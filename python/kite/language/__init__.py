@@ -9,7 +9,7 @@ from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4m3, float8e4nv,
 from .memory import (atomic_add, atomic_and, atomic_cas, atomic_max, atomic_min,  # noqa: F401
                      atomic_or, atomic_xchg, atomic_xor, load, store)
 from .reduction import (argmax, argmin, associative_scan, cumprod, cumsum, dot, max,  # noqa: F401
-                        flip, min, reduce, reduce_or, sum, xor_sum)
+                        flip, histogram, min, reduce, reduce_or, sum, xor_sum)
 from .standard import (PropagateNan, abs, add, arange, assume, broadcast,  # noqa: F401
                        broadcast_to, cast, cdiv, ceil, clamp, cos, debug_barrier,
                        device_assert, device_print, erf, exp, exp2, expand_dims, floor, fma,
@@ -20,3 +20,4 @@ from .standard import (PropagateNan, abs, add, arange, assume, broadcast,  # noq
 from .math import div_rn, fdiv, sqrt_rn, umulhi  # noqa: F401
 from .random import (pair_uniform_to_normal, philox, philox_impl, rand, rand4x,  # noqa: F401
                      randint, randint4x, randn, randn4x, uint_to_uniform_float)
+from .sorting import bitonic_merge, sort, topk  # noqa: F401

@@ -145,6 +145,23 @@ def flip(x, dim=None):
     return semantic.cast(y, x.dtype, bitcast=as_int)
 
 
+@builtin
+def histogram(input, num_bins, mask=None):
+    """Counts (int32, shape [num_bins]) of the values 0 .. num_bins - 1 in the
+    1-D block ``input``, leaving out elements where ``mask`` is false (and
+    values outside the bins)."""
+    x = to_tensor(input)
+    num_bins = _constexpr_int(num_bins, "histogram num_bins")
+    if len(x.shape) != 1 or not x.dtype.is_int() or x.dtype.is_bool():
+        raise error(f"kl.histogram needs a 1-D block of integers, got {x.dtype}{x.shape}")
+    if num_bins <= 0 or num_bins & (num_bins - 1):
+        raise error(f"kl.histogram: num_bins must be a power of two, got {num_bins}")
+    hits = semantic.equal(expand_dims(x, 1), expand_dims(arange(0, num_bins), 0))
+    if unwrap(mask) is not None:
+        hits = semantic.and_(hits, expand_dims(semantic.to_bool(mask), 1))
+    return sum(cast(hits, dt.int32), axis=0)
+
+
 def _max(a, b):
     from .standard import maximum
     return maximum(a, b)
