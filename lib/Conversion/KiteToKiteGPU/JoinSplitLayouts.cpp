@@ -69,6 +69,16 @@ bool isCheapSource(Operation *op) {
       op);
 }
 
+/// The conversion defining `value`, unless it converts another conversion:
+/// that pair folds first (into one conversion, or none), and moving it
+/// before would keep both.
+ConvertLayoutOp getMovableConvert(Value value) {
+  auto convert = value.getDefiningOp<ConvertLayoutOp>();
+  if (!convert || convert.getSrc().getDefiningOp<ConvertLayoutOp>())
+    return {};
+  return convert;
+}
+
 /// join(convert(a), convert(b)) with a and b in one blocked layout L (or one
 /// of them a splat, range or constant): join(a, b) in L's join layout, then
 /// one conversion of the result. A load's coalesced layout then reaches the
@@ -82,6 +92,8 @@ struct JoinInSourceLayout : OpRewritePattern<kite::JoinOp> {
       auto convert = operand.getDefiningOp<ConvertLayoutOp>();
       if (!convert)
         continue;
+      if (!getMovableConvert(operand))
+        return failure();
       auto from = dyn_cast<BlockedLayoutAttr>(getLayout(convert.getSrc().getType()));
       // Only conversions the join alone uses: this adds none.
       if (!from || (layout && from != layout) ||
@@ -122,7 +134,7 @@ struct SplitInSourceLayout : OpRewritePattern<kite::SplitOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(kite::SplitOp split,
                                 PatternRewriter &rewriter) const override {
-    auto convert = split.getSrc().getDefiningOp<ConvertLayoutOp>();
+    ConvertLayoutOp convert = getMovableConvert(split.getSrc());
     if (!convert || !convert->hasOneUse())
       return failure();
     auto from = dyn_cast<BlockedLayoutAttr>(getLayout(convert.getSrc().getType()));
@@ -196,7 +208,7 @@ struct ReshapeInSourceLayout : OpRewritePattern<kite::ReshapeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(kite::ReshapeOp reshape,
                                 PatternRewriter &rewriter) const override {
-    auto convert = reshape.getSrc().getDefiningOp<ConvertLayoutOp>();
+    ConvertLayoutOp convert = getMovableConvert(reshape.getSrc());
     if (!convert || !convert->hasOneUse())
       return failure();
     auto srcType = cast<RankedTensorType>(convert.getSrc().getType());
