@@ -228,8 +228,8 @@ LogicalResult JoinOp::verify() {
   expected.push_back(2);
   if (ArrayRef<int64_t>(expected) != result.getShape())
     return emitOpError() << "result shape " << formatShape(result)
-                         << " is not the operand shape "
-                         << formatShape(operand) << " with a last dimension 2";
+                         << " is not the operand shape " << formatShape(operand)
+                         << " with a last dimension 2";
   return success();
 }
 

@@ -169,8 +169,8 @@ struct JoinToThreads : ThreadPattern<kite::JoinOp> {
     }
     SmallVector<Value> results;
     for (auto [reg, half] : llvm::enumerate(*pair))
-      results.push_back((half == 0 ? adaptor.getLhs()
-                                   : adaptor.getRhs())[from[reg]]);
+      results.push_back(
+          (half == 0 ? adaptor.getLhs() : adaptor.getRhs())[from[reg]]);
     rewriter.replaceOpWithMultiple(op, {results});
     return success();
   }
@@ -204,8 +204,7 @@ struct SplitToThreads : ThreadPattern<kite::SplitOp> {
       // tensor<2xT> to two scalars: every thread needs both elements.
       FailureOr<SmallVector<int64_t>> pair =
           getRegisterCoordsAlong(srcType, 0, grid);
-      const int64_t *at =
-          succeeded(pair) ? llvm::find(*pair, half) : nullptr;
+      const int64_t *at = succeeded(pair) ? llvm::find(*pair, half) : nullptr;
       if (!at || at == pair->end())
         return pairsNotInThreads(op, srcType);
       halves[half].push_back(src[at - pair->begin()]);

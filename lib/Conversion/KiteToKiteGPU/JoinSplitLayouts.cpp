@@ -94,7 +94,8 @@ struct JoinInSourceLayout : OpRewritePattern<kite::JoinOp> {
         continue;
       if (!getMovableConvert(operand))
         return failure();
-      auto from = dyn_cast<BlockedLayoutAttr>(getLayout(convert.getSrc().getType()));
+      auto from =
+          dyn_cast<BlockedLayoutAttr>(getLayout(convert.getSrc().getType()));
       // Only conversions the join alone uses: this adds none.
       if (!from || (layout && from != layout) ||
           llvm::any_of(convert->getUsers(),
@@ -120,9 +121,9 @@ struct JoinInSourceLayout : OpRewritePattern<kite::JoinOp> {
     }
     rewriter.setInsertionPoint(join);
     RankedTensorType type = join.getType();
-    auto joined = kite::JoinOp::create(
-        rewriter, join.getLoc(), withLayout(type, getJoinLayout(layout)),
-        operands[0], operands[1]);
+    auto joined = kite::JoinOp::create(rewriter, join.getLoc(),
+                                       withLayout(type, getJoinLayout(layout)),
+                                       operands[0], operands[1]);
     rewriter.replaceOpWithNewOp<ConvertLayoutOp>(join, type, joined);
     return success();
   }
@@ -137,15 +138,16 @@ struct SplitInSourceLayout : OpRewritePattern<kite::SplitOp> {
     ConvertLayoutOp convert = getMovableConvert(split.getSrc());
     if (!convert || !convert->hasOneUse())
       return failure();
-    auto from = dyn_cast<BlockedLayoutAttr>(getLayout(convert.getSrc().getType()));
-    BlockedLayoutAttr halves = from ? getSplitLayout(from) : BlockedLayoutAttr();
+    auto from =
+        dyn_cast<BlockedLayoutAttr>(getLayout(convert.getSrc().getType()));
+    BlockedLayoutAttr halves =
+        from ? getSplitLayout(from) : BlockedLayoutAttr();
     if (!halves)
       return failure();
     Type type = split.getLhs().getType();
-    auto inSource = kite::SplitOp::create(rewriter, split.getLoc(),
-                                          withLayout(type, halves),
-                                          withLayout(type, halves),
-                                          convert.getSrc());
+    auto inSource = kite::SplitOp::create(
+        rewriter, split.getLoc(), withLayout(type, halves),
+        withLayout(type, halves), convert.getSrc());
     SmallVector<Value> results;
     for (Value half : inSource.getResults())
       results.push_back(
@@ -173,9 +175,9 @@ BlockedLayoutAttr getInThreadReshapeLayout(BlockedLayoutAttr layout,
       return {};
     SmallVector<unsigned> mergedSpt(merged.getSizePerThread_());
     mergedSpt.back() *= from[rank - 1];
-    return BlockedLayoutAttr::get(
-        layout.getContext(), mergedSpt, merged.getThreadsPerWarp_(),
-        merged.getWarpsPerCTA_(), merged.getOrder_());
+    return BlockedLayoutAttr::get(layout.getContext(), mergedSpt,
+                                  merged.getThreadsPerWarp_(),
+                                  merged.getWarpsPerCTA_(), merged.getOrder_());
   }
   if (to.size() == rank + 1 && from.drop_back() == to.drop_back(2) &&
       to[rank - 1] * to[rank] == from.back()) {
@@ -194,8 +196,7 @@ BlockedLayoutAttr getInThreadReshapeLayout(BlockedLayoutAttr layout,
         order.push_back(rank);
       order.push_back(d);
     }
-    return BlockedLayoutAttr::get(layout.getContext(), newSpt, tpw, wpc,
-                                  order);
+    return BlockedLayoutAttr::get(layout.getContext(), newSpt, tpw, wpc, order);
   }
   return {};
 }

@@ -1,4 +1,4 @@
-//===- JoinSplitLayouts.h - layouts that keep join/split in threads -*- C++ -*-===//
+//===- JoinSplitLayouts.h - join/split layouts ------------------*- C++ -*-===//
 //
 // kite.join adds a minor dimension of size 2 and kite.split removes it. When
 // each thread holds that dimension whole (as Triton lays it out), both are

@@ -152,9 +152,9 @@ struct ConvertKiteToKiteGPUPass
       auto operand = dyn_cast_or_null<BlockedLayoutAttr>(
           getLayout(join.getLhs().getType()));
       BlockedLayoutAttr layout =
-          operand ? getJoinLayout(operand)
-                  : getScalarJoinLayout(&getContext(), numWarps,
-                                        threadsPerWarp);
+          operand
+              ? getJoinLayout(operand)
+              : getScalarJoinLayout(&getContext(), numWarps, threadsPerWarp);
       retypeResult(builder, join.getResult(),
                    withLayout(join.getType(), layout));
     } else if (auto split = dyn_cast<kite::SplitOp>(op)) {
@@ -163,8 +163,7 @@ struct ConvertKiteToKiteGPUPass
           getLayout(split.getLhs().getType()));
       BlockedLayoutAttr layout =
           result ? getJoinLayout(result)
-                 : getScalarJoinLayout(&getContext(), numWarps,
-                                       threadsPerWarp);
+                 : getScalarJoinLayout(&getContext(), numWarps, threadsPerWarp);
       convertOperand(builder, op, 0,
                      withLayout(split.getSrc().getType(), layout));
     } else if (auto broadcast = dyn_cast<kite::BroadcastOp>(op)) {
