@@ -68,3 +68,24 @@ OpFoldResult BitcastOp::fold(FoldAdaptor) {
   }
   return {};
 }
+
+/// join(split(x)) is x, when it has x's type (at the kitegpu level the
+/// layouts must agree too).
+OpFoldResult JoinOp::fold(FoldAdaptor) {
+  auto split = getLhs().getDefiningOp<SplitOp>();
+  if (split && getLhs() == split.getLhs() && getRhs() == split.getRhs() &&
+      split.getSrc().getType() == getType())
+    return split.getSrc();
+  return {};
+}
+
+/// split(join(a, b)) is (a, b), when they have the results' types.
+LogicalResult SplitOp::fold(FoldAdaptor,
+                            SmallVectorImpl<OpFoldResult> &results) {
+  auto join = getSrc().getDefiningOp<JoinOp>();
+  if (!join || join.getLhs().getType() != getLhs().getType())
+    return failure();
+  results.push_back(join.getLhs());
+  results.push_back(join.getRhs());
+  return success();
+}

@@ -219,6 +219,38 @@ LogicalResult TransOp::verify() {
   return success();
 }
 
+LogicalResult JoinOp::verify() {
+  Type operand = getLhs().getType();
+  RankedTensorType result = getType();
+  if (failed(verifySameElementType(*this, operand, result)))
+    return failure();
+  SmallVector<int64_t> expected(getShapeOrScalar(operand));
+  expected.push_back(2);
+  if (ArrayRef<int64_t>(expected) != result.getShape())
+    return emitOpError() << "result shape " << formatShape(result)
+                         << " is not the operand shape " << formatShape(operand)
+                         << " with a last dimension 2";
+  return success();
+}
+
+LogicalResult SplitOp::verify() {
+  RankedTensorType src = getSrc().getType();
+  Type result = getLhs().getType();
+  if (failed(verifySameElementType(*this, src, result)))
+    return failure();
+  if (src.getShape().back() != 2)
+    return emitOpError() << "source shape " << formatShape(src)
+                         << " does not end in a dimension 2";
+  ArrayRef<int64_t> expected = src.getShape().drop_back();
+  // A tensor<2xT> splits into two scalars, never into two rank-0 tensors.
+  if (expected != getShapeOrScalar(result) ||
+      (expected.empty() && isa<RankedTensorType>(result)))
+    return emitOpError() << "result shape " << formatShape(result)
+                         << " is not the source shape " << formatShape(src)
+                         << " without its last dimension";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Conversions
 //===----------------------------------------------------------------------===//

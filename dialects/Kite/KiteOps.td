@@ -88,6 +88,36 @@ def Kite_TransOp : Kite_Op<"trans", [Pure]> {
   let hasFolder = 1;
 }
 
+// join/split pair two blocks along a new minor dimension of size 2 (int4
+// unpacking, RoPE, complex numbers). At the kitegpu level that dimension is
+// held inside each thread, so both are register moves.
+def Kite_JoinOp : Kite_Op<"join", [Pure, AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "pair two blocks along a new, minor dimension of size 2";
+  let description = [{
+    `result[..., 0] = lhs`, `result[..., 1] = rhs`; the operands have one
+    type. Two scalars give a `tensor<2xT>`.
+  }];
+  let arguments = (ins Kite_Value:$lhs, Kite_Value:$rhs);
+  let results = (outs Kite_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)
+  }];
+  let hasVerifier = 1;  let hasFolder = 1;
+}
+
+def Kite_SplitOp : Kite_Op<"split", [Pure, AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "the two halves of a block whose last dimension is 2";
+  let description = [{
+    `lhs = src[..., 0]`, `rhs = src[..., 1]`; a `tensor<2xT>` gives two
+    scalars. The inverse of `kite.join`.
+  }];
+  let arguments = (ins Kite_Tensor:$src);
+  let results = (outs Kite_Value:$lhs, Kite_Value:$rhs);
+  let assemblyFormat = "$src attr-dict `:` type($src) `->` type($lhs)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Pointers and memory
 //===----------------------------------------------------------------------===//

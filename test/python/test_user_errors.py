@@ -249,3 +249,83 @@ def test_undefined_name_is_a_compilation_error_at_its_line():
 def test_wrong_argument_count_is_a_type_error_naming_the_signature():
     with pytest.raises(TypeError, match="shape_mismatch"):
         shape_mismatch.trace(F32, F32, BLOCK=16)
+
+
+@kite.kernel
+def split_last_dim_not_two(x_ptr, BLOCK: kl.constexpr):
+    x = kl.load(x_ptr + kl.arange(0, BLOCK)[:, None] * 4 + kl.arange(0, 4)[None, :])
+    lo, hi = kl.split(x)  # <- error
+    kl.store(x_ptr + kl.arange(0, BLOCK), lo + hi)
+
+
+def test_split_needs_a_last_dimension_of_two():
+    _expect_error(split_last_dim_not_two, (F32,), {"BLOCK": 8}, "kl.split",
+                  "last dimension is 2", "[8, 4]")
+
+
+@kite.kernel
+def split_method_on_scalar(x_ptr):
+    lo, hi = kl.load(x_ptr).split()  # <- error
+    kl.store(x_ptr, lo + hi)
+
+
+def test_split_of_a_scalar():
+    _expect_error(split_method_on_scalar, (F32,), {}, "kl.split", "last dimension is 2", "a scalar")
+
+
+@kite.kernel
+def join_dtype_mismatch(a_ptr, b_ptr):
+    a = kl.load(a_ptr + kl.arange(0, 4))
+    b = kl.load(b_ptr + kl.arange(0, 4))
+    c = kl.join(a, b)  # <- error
+    kl.store(a_ptr + kl.arange(0, 4)[:, None] * 2 + kl.arange(0, 2)[None, :], c)
+
+
+def test_join_needs_one_dtype():
+    _expect_error(join_dtype_mismatch, (F32, F16), {}, "kl.join", "same dtype", "fp32", "fp16")
+
+
+@kite.kernel
+def join_shape_mismatch(a_ptr):
+    c = kl.join(kl.arange(0, 4), kl.arange(0, 8))  # <- error
+    kl.store(a_ptr, kl.sum(kl.sum(c, axis=1), axis=0))
+
+
+def test_join_operands_must_broadcast():
+    _expect_error(join_shape_mismatch, (np.zeros(4, np.int32),), {}, "incompatible shapes",
+                  "kl.join", "[4]", "[8]")
+
+
+@kite.kernel
+def cat_without_reorder(a_ptr):
+    a = kl.load(a_ptr + kl.arange(0, 4))
+    c = kl.cat(a, a)  # <- error
+    kl.store(a_ptr + kl.arange(0, 8), c)
+
+
+def test_cat_needs_can_reorder():
+    # Triton 3.6 supports only can_reorder=True (and says so the same way).
+    _expect_error(cat_without_reorder, (F32,), {}, "can_reorder=False",
+                  "always may reorder elements", "can_reorder=True")
+
+
+@kite.kernel
+def cat_of_2d_blocks(a_ptr):
+    a = kl.load(a_ptr + kl.arange(0, 2)[:, None] * 2 + kl.arange(0, 2)[None, :])
+    c = kl.cat(a, a, can_reorder=True)  # <- error
+    kl.store(a_ptr + kl.arange(0, 8), kl.reshape(c, 8))
+
+
+def test_cat_needs_1d_blocks():
+    _expect_error(cat_of_2d_blocks, (F32,), {}, "kl.cat", "1-D blocks", "[2, 2]")
+
+
+@kite.kernel
+def cat_dtype_mismatch(a_ptr, b_ptr):
+    c = kl.cat(kl.load(a_ptr + kl.arange(0, 4)), kl.load(b_ptr + kl.arange(0, 4)),  # <- error
+               can_reorder=True)
+    kl.store(a_ptr + kl.arange(0, 8), c)
+
+
+def test_cat_needs_one_dtype():
+    _expect_error(cat_dtype_mismatch, (F32, F16), {}, "kl.cat", "same dtype")

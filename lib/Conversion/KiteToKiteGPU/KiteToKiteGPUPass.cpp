@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "lib/Conversion/KiteToKiteGPU/JoinSplitLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -144,6 +145,27 @@ struct ConvertKiteToKiteGPUPass
                                  threadsPerWarp);
       convertOperand(builder, op, 2, withLayout(type, layout));
       retypeResult(builder, dot.getResult(), withLayout(type, layout));
+    } else if (auto join = dyn_cast<kite::JoinOp>(op)) {
+      // The pair dimension inside each thread (as in Triton): the join then
+      // moves no data, and a conversion follows where the default layout
+      // is expected.
+      auto operand = dyn_cast_or_null<BlockedLayoutAttr>(
+          getLayout(join.getLhs().getType()));
+      BlockedLayoutAttr layout =
+          operand
+              ? getJoinLayout(operand)
+              : getScalarJoinLayout(&getContext(), numWarps, threadsPerWarp);
+      retypeResult(builder, join.getResult(),
+                   withLayout(join.getType(), layout));
+    } else if (auto split = dyn_cast<kite::SplitOp>(op)) {
+      // The source converted to the layout whose pairs its threads hold.
+      auto result = dyn_cast_or_null<BlockedLayoutAttr>(
+          getLayout(split.getLhs().getType()));
+      BlockedLayoutAttr layout =
+          result ? getJoinLayout(result)
+                 : getScalarJoinLayout(&getContext(), numWarps, threadsPerWarp);
+      convertOperand(builder, op, 0,
+                     withLayout(split.getSrc().getType(), layout));
     } else if (auto broadcast = dyn_cast<kite::BroadcastOp>(op)) {
       convertOperand(builder, op, 0,
                      withLayout(broadcast.getSrc().getType(),

@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "lib/Conversion/KiteToKiteGPU/JoinSplitLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -183,8 +184,8 @@ bool cheapIn(Value value, Attribute layout) {
 
 /// The ops downstream of `root` (a convert_layout of a load), in program
 /// order, if all of them can compute in the load's layout: element-wise ops
-/// of one shape, reductions to scalars, and conversions, where the slice
-/// ends. Their other tensor operands must be as cheap in that layout
+/// of one shape, reductions to scalars, and conversions and joins, where
+/// the slice ends. Their other tensor operands must be as cheap in that layout
 /// (cheapIn).
 std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
                                                      Attribute layout) {
@@ -200,6 +201,12 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
       if (slice.size() >= 64)
         return std::nullopt;
       if (isa<ConvertLayoutOp>(user)) {
+        slice.insert(user);
+        continue;
+      }
+      // A join ends the slice as well: it joins in the layout's join layout
+      // (JoinSplitLayouts.h) and its result is converted.
+      if (isa<kite::JoinOp>(user) && isa<BlockedLayoutAttr>(layout)) {
         slice.insert(user);
         continue;
       }
@@ -240,12 +247,15 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
 }
 
 /// convert(load) whose users can all compute in the load's layout: they do,
-/// and the conversion goes (see the file comment).
+/// and the conversion goes (see the file comment). The layouts of join,
+/// split and reshape results (pairs held in threads, JoinSplitLayouts.h)
+/// are kept the same way.
 struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConvertLayoutOp convert,
                                 PatternRewriter &rewriter) const override {
-    if (!convert.getSrc().getDefiningOp<kite::LoadOp>())
+    if (!isa_and_nonnull<kite::LoadOp, kite::JoinOp, kite::SplitOp,
+                         kite::ReshapeOp>(convert.getSrc().getDefiningOp()))
       return failure();
     Attribute layout = getLayout(convert.getSrc().getType());
     std::optional<SmallVector<Operation *>> slice = forwardSlice(convert, layout);
@@ -295,6 +305,13 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
         local.map(operand, operandFor(operand, op));
       rewriter.setInsertionPoint(op);
       Operation *copy = rewriter.clone(*op, local);
+      if (auto join = dyn_cast<kite::JoinOp>(op)) {
+        copy->getResult(0).setType(withLayout(
+            join.getType(), getJoinLayout(cast<BlockedLayoutAttr>(layout))));
+        rewriter.replaceOpWithNewOp<ConvertLayoutOp>(op, join.getType(),
+                                                     copy->getResult(0));
+        continue;
+      }
       if (isa<kite::ReduceOp>(op)) {
         rewriter.replaceOp(op, copy->getResults());
         continue;
@@ -473,6 +490,7 @@ struct RemoveLayoutConversionsPass
                  CarryInConvertedLayout, DotTakesOperandsAsTheyAre,
                  ConvertAfterNarrowing>(
         &getContext());
+    populateJoinSplitLayoutPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       getOperation().emitError(
           "kitegpu-remove-layout-conversions did not converge");

@@ -206,6 +206,12 @@ class IRBuilder:
     def trans(self, h, order, ty):
         return self.emit1("kite.trans", [h], ty, {"order": f"array<i32: {', '.join(map(str, order))}>"})
 
+    def join(self, a, b, ty):
+        return self.emit1("kite.join", [a, b], ty)
+
+    def split(self, h, ty):
+        return self.emit("kite.split", [h], [ty, ty])
+
     def arith(self, name, handles, ty):
         return self.emit1(name, handles, ty)
 

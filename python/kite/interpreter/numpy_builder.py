@@ -172,6 +172,12 @@ class NumpyBuilder:
     def trans(self, h, order, ty):
         return np.transpose(h, order)
 
+    def join(self, a, b, ty):
+        return np.stack([a, b], axis=-1)
+
+    def split(self, h, ty):
+        return h[..., 0].copy(), h[..., 1].copy()
+
     def arith(self, name, handles, ty):
         return as_type(_OPS[name](*handles), ty)
 

@@ -137,3 +137,49 @@ module {
     return %d : tensor<128x128xf32>
   }
 }
+
+// -----
+
+// join's pair dimension is held inside each thread (sizePerThread 2, first in
+// order, one thread and warp along it), so the join moves no data; its
+// result is converted to the default layout. split's source is converted to
+// that layout of its results' default.
+// CHECK-DAG: #[[A:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-DAG: #[[P:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [16, 2], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-DAG: #[[JD:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1, 1], threadsPerWarp = [2, 8, 2], warpsPerCTA = [4, 1, 1], order = [2, 1, 0]}>
+// CHECK-DAG: #[[R:.*]] = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-DAG: #[[J:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1, 2], threadsPerWarp = [4, 8, 1], warpsPerCTA = [4, 1, 1], order = [2, 1, 0]}>
+// CHECK-DAG: #[[S:.*]] = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [32, 1], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-LABEL: func.func @join_split
+// CHECK: %[[J0:.*]] = kite.join %arg0, %arg1 : tensor<64x8xf16, #[[A]]> -> tensor<64x8x2xf16, #[[J]]>
+// CHECK: %[[JC:.*]] = kitegpu.convert_layout %[[J0]] : tensor<64x8x2xf16, #[[J]]> -> tensor<64x8x2xf16, #[[JD]]>
+// CHECK: %[[SC:.*]] = kitegpu.convert_layout %arg2 : tensor<128x2xi32, #[[P]]> -> tensor<128x2xi32, #[[S]]>
+// CHECK: %[[L:.*]], %[[H:.*]] = kite.split %[[SC]] : tensor<128x2xi32, #[[S]]> -> tensor<128xi32, #[[R]]>
+// CHECK: arith.addi %[[L]], %[[H]] : tensor<128xi32, #[[R]]>
+// CHECK: return %[[JC]]
+func.func @join_split(%a: tensor<64x8xf16>, %b: tensor<64x8xf16>, %p: tensor<128x2xi32>) -> (tensor<64x8x2xf16>, tensor<128xi32>) {
+  %j = kite.join %a, %b : tensor<64x8xf16> -> tensor<64x8x2xf16>
+  %l, %r = kite.split %p : tensor<128x2xi32> -> tensor<128xi32>
+  %s = arith.addi %l, %r : tensor<128xi32>
+  return %j, %s : tensor<64x8x2xf16>, tensor<128xi32>
+}
+
+// -----
+
+// Scalars join into a tensor<2xT> that every thread holds whole, and split
+// from one.
+// CHECK-DAG: #[[D:.*]] = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-DAG: #[[W:.*]] = #kitegpu.blocked<{sizePerThread = [2], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-LABEL: func.func @scalars
+// CHECK: %[[J:.*]] = kite.join %arg0, %arg1 : f32 -> tensor<2xf32, #[[W]]>
+// CHECK: %[[D1:.*]] = kitegpu.convert_layout %[[J]] : tensor<2xf32, #[[W]]> -> tensor<2xf32, #[[D]]>
+// CHECK: %[[W1:.*]] = kitegpu.convert_layout %[[D1]] : tensor<2xf32, #[[D]]> -> tensor<2xf32, #[[W]]>
+// CHECK: kite.split %[[W1]] : tensor<2xf32, #[[W]]> -> f32
+// LAVA-DAG: #[[LW:.*]] = #kitegpu.blocked<{sizePerThread = [2], threadsPerWarp = [8], warpsPerCTA = [2], order = [0]}>
+// LAVA-LABEL: func.func @scalars
+// LAVA: kite.join %arg0, %arg1 : f32 -> tensor<2xf32, #[[LW]]>
+func.func @scalars(%x: f32, %y: f32) -> (f32, tensor<2xf32>) {
+  %j = kite.join %x, %y : f32 -> tensor<2xf32>
+  %l, %r = kite.split %j : tensor<2xf32> -> f32
+  return %r, %j : f32, tensor<2xf32>
+}

@@ -361,3 +361,130 @@ func.func @deep_shared_chain_keeps_the_load_layout(%p: tensor<512x!kite.ptr<f32>
   kite.store %p, %yv : tensor<512x!kite.ptr<f32>, #v>
   return
 }
+
+// -----
+
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#jd = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [32, 1], warpsPerCTA = [4, 1], order = [1, 0]}>
+#pd = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [16, 2], warpsPerCTA = [4, 1], order = [1, 0]}>
+
+// A join of two values converted from one layout joins in that layout (with
+// the pairs in threads) and converts its result instead: one conversion for
+// two.
+// CHECK-DAG: #[[V:.*]] = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-DAG: #[[JD:.*]] = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [32, 1], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-DAG: #[[JV:.*]] = #kitegpu.blocked<{sizePerThread = [4, 2], threadsPerWarp = [32, 1], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-LABEL: func.func @join_of_conversions
+// CHECK-NEXT: %[[J:.*]] = kite.join %arg0, %arg1 : tensor<512xf32, #[[V]]> -> tensor<512x2xf32, #[[JV]]>
+// CHECK-NEXT: %[[C:.*]] = kitegpu.convert_layout %[[J]] : tensor<512x2xf32, #[[JV]]> -> tensor<512x2xf32, #[[JD]]>
+// CHECK-NEXT: return %[[C]]
+func.func @join_of_conversions(%a: tensor<512xf32, #v>, %b: tensor<512xf32, #v>) -> tensor<512x2xf32, #jd> {
+  %ad = kitegpu.convert_layout %a : tensor<512xf32, #v> -> tensor<512xf32, #d>
+  %bd = kitegpu.convert_layout %b : tensor<512xf32, #v> -> tensor<512xf32, #d>
+  %j = kite.join %ad, %bd : tensor<512xf32, #d> -> tensor<512x2xf32, #jd>
+  return %j : tensor<512x2xf32, #jd>
+}
+
+// A conversion with another use stays where it is: moving it would add one.
+// CHECK-LABEL: func.func @join_of_shared_conversion
+// CHECK: kitegpu.convert_layout %arg0
+// CHECK: kitegpu.convert_layout %arg1
+// CHECK: kite.join
+// CHECK-NOT: kitegpu.convert_layout
+func.func @join_of_shared_conversion(%a: tensor<512xf32, #v>, %b: tensor<512xf32, #v>) -> (tensor<512x2xf32, #jd>, tensor<512xf32, #d>) {
+  %ad = kitegpu.convert_layout %a : tensor<512xf32, #v> -> tensor<512xf32, #d>
+  %bd = kitegpu.convert_layout %b : tensor<512xf32, #v> -> tensor<512xf32, #d>
+  %j = kite.join %ad, %bd : tensor<512xf32, #d> -> tensor<512x2xf32, #jd>
+  return %j, %ad : tensor<512x2xf32, #jd>, tensor<512xf32, #d>
+}
+
+// A loaded value keeps its layout through element-wise ops into a join
+// (where the slice ends), and a constant joined to it is built in it.
+// CHECK-LABEL: func.func @load_into_join
+// CHECK: %[[A:.*]] = kite.load %arg0 : tensor<512x!kite.ptr<f32>, #[[V]]>
+// CHECK: %[[B:.*]] = kite.load %arg1 : tensor<512x!kite.ptr<f32>, #[[V]]>
+// CHECK: %[[M:.*]] = arith.mulf %[[B]], %{{.*}} : tensor<512xf32, #[[V]]>
+// CHECK-NEXT: %[[J:.*]] = kite.join %[[A]], %[[M]] : tensor<512xf32, #[[V]]> -> tensor<512x2xf32, #[[JV]]>
+// CHECK-NEXT: kitegpu.convert_layout %[[J]]
+// CHECK-NEXT: %[[Z:.*]] = kite.join %[[A]], %{{.*}} : tensor<512xf32, #[[V]]> -> tensor<512x2xf32, #[[JV]]>
+// CHECK-NEXT: kitegpu.convert_layout %[[Z]]
+// CHECK-NEXT: return
+func.func @load_into_join(%p: tensor<512x!kite.ptr<f32>, #v>, %q: tensor<512x!kite.ptr<f32>, #v>) -> (tensor<512x2xf32, #pd>, tensor<512x2xf32, #jd>) {
+  %a = kite.load %p : tensor<512x!kite.ptr<f32>, #v>
+  %b = kite.load %q : tensor<512x!kite.ptr<f32>, #v>
+  %ad = kitegpu.convert_layout %a : tensor<512xf32, #v> -> tensor<512xf32, #d>
+  %bd = kitegpu.convert_layout %b : tensor<512xf32, #v> -> tensor<512xf32, #d>
+  %two = arith.constant dense<2.0> : tensor<512xf32, #d>
+  %m = arith.mulf %bd, %two : tensor<512xf32, #d>
+  %j = kite.join %ad, %m : tensor<512xf32, #d> -> tensor<512x2xf32, #jd>
+  %jc = kitegpu.convert_layout %j : tensor<512x2xf32, #jd> -> tensor<512x2xf32, #pd>
+  %zero = arith.constant dense<0.0> : tensor<512xf32, #d>
+  %z = kite.join %ad, %zero : tensor<512xf32, #d> -> tensor<512x2xf32, #jd>
+  return %jc, %z : tensor<512x2xf32, #pd>, tensor<512x2xf32, #jd>
+}
+
+// -----
+
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#jd = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [32, 1], warpsPerCTA = [4, 1], order = [1, 0]}>
+#pd = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [16, 2], warpsPerCTA = [4, 1], order = [1, 0]}>
+
+// interleave = join + reshape: the reshape merges the pairs each thread
+// holds into runs of 2 along the row, so it follows the join's layout, and
+// the only conversion left is the one to the store's.
+// CHECK-DAG: #[[S2:.*]] = #kitegpu.blocked<{sizePerThread = [2], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-DAG: #[[JD:.*]] = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [32, 1], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-LABEL: func.func @interleave
+// CHECK: %[[J:.*]] = kite.join
+// CHECK-NEXT: %[[R:.*]] = kite.reshape %[[J]] : tensor<128x2xf32, #[[JD]]> -> tensor<256xf32, #[[S2]]>
+// CHECK-NEXT: %[[C:.*]] = kitegpu.convert_layout %[[R]] : tensor<256xf32, #[[S2]]> -> tensor<256xf32, #{{.*}}>
+// CHECK-NEXT: kite.store %arg2, %[[C]]
+func.func @interleave(%a: tensor<128xf32, #d>, %b: tensor<128xf32, #d>, %p: tensor<256x!kite.ptr<f32>, #v>) {
+  %j = kite.join %a, %b : tensor<128xf32, #d> -> tensor<128x2xf32, #jd>
+  %jc = kitegpu.convert_layout %j : tensor<128x2xf32, #jd> -> tensor<128x2xf32, #pd>
+  %r = kite.reshape %jc : tensor<128x2xf32, #pd> -> tensor<256xf32, #d>
+  %rv = kitegpu.convert_layout %r : tensor<256xf32, #d> -> tensor<256xf32, #v>
+  kite.store %p, %rv : tensor<256x!kite.ptr<f32>, #v>
+  return
+}
+
+// Pairs spread over two threads cannot be merged in registers: unchanged.
+// CHECK-LABEL: func.func @pairs_across_threads
+// CHECK-NEXT: kitegpu.convert_layout %arg0
+// CHECK-NEXT: kite.reshape
+// CHECK-NEXT: return
+func.func @pairs_across_threads(%x: tensor<128x2xf32, #pd>) -> tensor<256xf32, #d> {
+  %xd = kitegpu.convert_layout %x : tensor<128x2xf32, #pd> -> tensor<128x2xf32, #jd>
+  %r = kite.reshape %xd : tensor<128x2xf32, #jd> -> tensor<256xf32, #d>
+  return %r : tensor<256xf32, #d>
+}
+
+// -----
+
+#v2 = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#d2 = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [4, 1], order = [1, 0]}>
+#d3 = #kitegpu.blocked<{sizePerThread = [1, 1, 1], threadsPerWarp = [1, 16, 2], warpsPerCTA = [4, 1, 1], order = [2, 1, 0]}>
+#s3 = #kitegpu.blocked<{sizePerThread = [1, 1, 2], threadsPerWarp = [1, 32, 1], warpsPerCTA = [4, 1, 1], order = [2, 1, 0]}>
+
+// x.reshape(M, N, 2).split() of a row loaded 4 elements per thread: the
+// reshape splits runs of 4 into 2 pairs in registers and the split takes
+// them apart there; only the halves are converted (to their uses' layout).
+// CHECK-DAG: #[[V2:.*]] = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-DAG: #[[P3:.*]] = #kitegpu.blocked<{sizePerThread = [1, 2, 2], threadsPerWarp = [4, 8, 1], warpsPerCTA = [4, 1, 1], order = [2, 1, 0]}>
+// CHECK-DAG: #[[H:.*]] = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-LABEL: func.func @deinterleave
+// CHECK: %[[X:.*]] = kite.load %arg0 : tensor<4x64x!kite.ptr<f32>, #[[V2]]>
+// CHECK-NEXT: %[[R:.*]] = kite.reshape %[[X]] : tensor<4x64xf32, #[[V2]]> -> tensor<4x32x2xf32, #[[P3]]>
+// CHECK-NEXT: %[[L:.*]], %[[H2:.*]] = kite.split %[[R]] : tensor<4x32x2xf32, #[[P3]]> -> tensor<4x32xf32, #[[H]]>
+// CHECK-NEXT: kitegpu.convert_layout %[[L]]
+// CHECK-NEXT: kitegpu.convert_layout %[[H2]]
+func.func @deinterleave(%p: tensor<4x64x!kite.ptr<f32>, #v2>) -> (tensor<4x32xf32, #d2>, tensor<4x32xf32, #d2>) {
+  %x = kite.load %p : tensor<4x64x!kite.ptr<f32>, #v2>
+  %xd = kitegpu.convert_layout %x : tensor<4x64xf32, #v2> -> tensor<4x64xf32, #d2>
+  %r = kite.reshape %xd : tensor<4x64xf32, #d2> -> tensor<4x32x2xf32, #d3>
+  %rs = kitegpu.convert_layout %r : tensor<4x32x2xf32, #d3> -> tensor<4x32x2xf32, #s3>
+  %l, %h = kite.split %rs : tensor<4x32x2xf32, #s3> -> tensor<4x32xf32, #d2>
+  return %l, %h : tensor<4x32xf32, #d2>, tensor<4x32xf32, #d2>
+}

@@ -176,3 +176,29 @@ func.func @atomic_all_true_mask(%p: tensor<64x!kite.ptr<i32>>, %v: tensor<64xi32
   %0 = kite.atomic_rmw add, %p, %v, %t : tensor<64x!kite.ptr<i32>>
   return %0 : tensor<64xi32>
 }
+
+// -----
+
+// split(join(a, b)) is (a, b) and join(split(x)) is x.
+// CHECK-LABEL: func.func @join_split_fold
+// CHECK-NEXT: return %arg0, %arg1, %arg2
+func.func @join_split_fold(%a: tensor<8xf32>, %b: tensor<8xf32>, %x: tensor<4x2xi8>)
+    -> (tensor<8xf32>, tensor<8xf32>, tensor<4x2xi8>) {
+  %j = kite.join %a, %b : tensor<8xf32> -> tensor<8x2xf32>
+  %l, %r = kite.split %j : tensor<8x2xf32> -> tensor<8xf32>
+  %u, %v = kite.split %x : tensor<4x2xi8> -> tensor<4xi8>
+  %y = kite.join %u, %v : tensor<4xi8> -> tensor<4x2xi8>
+  return %l, %r, %y : tensor<8xf32>, tensor<8xf32>, tensor<4x2xi8>
+}
+
+// -----
+
+// Swapped halves are not the source.
+// CHECK-LABEL: func.func @join_swapped_split
+// CHECK: kite.split
+// CHECK: kite.join
+func.func @join_swapped_split(%x: tensor<4x2xi8>) -> tensor<4x2xi8> {
+  %u, %v = kite.split %x : tensor<4x2xi8> -> tensor<4xi8>
+  %y = kite.join %v, %u : tensor<4xi8> -> tensor<4x2xi8>
+  return %y : tensor<4x2xi8>
+}

@@ -129,6 +129,70 @@ func.func @trans_result(%x: tensor<4x8xf32>) {
 
 // -----
 
+func.func @join_result_shape(%a: tensor<4x8xf32>) {
+  // expected-error @+1 {{'kite.join' op result shape 4x16 is not the operand shape 4x8 with a last dimension 2}}
+  %0 = kite.join %a, %a : tensor<4x8xf32> -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @join_scalar_result(%x: f32) {
+  // expected-error @+1 {{'kite.join' op result shape 1x2 is not the operand shape scalar with a last dimension 2}}
+  %0 = kite.join %x, %x : f32 -> tensor<1x2xf32>
+  return
+}
+
+// -----
+
+func.func @join_element_type(%a: tensor<8xf32>) {
+  // expected-error @+1 {{'kite.join' op result element type 'f16' differs from the source element type 'f32'}}
+  %0 = kite.join %a, %a : tensor<8xf32> -> tensor<8x2xf16>
+  return
+}
+
+// -----
+
+func.func @join_operand_types(%a: tensor<8xf32>, %b: tensor<8xf16>) {
+  // expected-error @+1 {{'kite.join' op failed to verify that all of {lhs, rhs} have same type}}
+  %0 = "kite.join"(%a, %b) : (tensor<8xf32>, tensor<8xf16>) -> tensor<8x2xf32>
+  return
+}
+
+// -----
+
+func.func @split_last_dim(%a: tensor<8x4xf32>) {
+  // expected-error @+1 {{'kite.split' op source shape 8x4 does not end in a dimension 2}}
+  %0:2 = kite.split %a : tensor<8x4xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @split_result_shape(%a: tensor<8x4x2xf32>) {
+  // expected-error @+1 {{'kite.split' op result shape 8x4x1 is not the source shape 8x4x2 without its last dimension}}
+  %0:2 = kite.split %a : tensor<8x4x2xf32> -> tensor<8x4x1xf32>
+  return
+}
+
+// -----
+
+func.func @split_to_rank0(%a: tensor<2xf32>) {
+  // expected-error @+1 {{'kite.split' op result shape rank-0 is not the source shape 2 without its last dimension}}
+  %0:2 = kite.split %a : tensor<2xf32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @split_element_type(%a: tensor<8x2xi32>) {
+  // expected-error @+1 {{'kite.split' op result element type 'i64' differs from the source element type 'i32'}}
+  %0:2 = kite.split %a : tensor<8x2xi32> -> tensor<8xi64>
+  return
+}
+
+// -----
+
 func.func @addptr_shape(%p: tensor<64x!kite.ptr<f32>>, %o: tensor<32xi32>) {
   // expected-error @+1 {{'kite.addptr' op shapes of ptr (64) and offset (32) differ}}
   %0 = kite.addptr %p, %o : tensor<64x!kite.ptr<f32>>, tensor<32xi32>

@@ -35,6 +35,22 @@ func.func @shapes(%x: f32, %p: !kite.ptr<f32>) {
   return
 }
 
+// CHECK-LABEL: func.func @join_split
+func.func @join_split(%a: tensor<4x8xf16>, %b: tensor<4x8xf16>, %x: i32, %y: i32,
+                      %p: tensor<16x!kite.ptr<f32>>) {
+  // CHECK: %[[J:.*]] = kite.join %{{.*}}, %{{.*}} : tensor<4x8xf16> -> tensor<4x8x2xf16>
+  %j = kite.join %a, %b : tensor<4x8xf16> -> tensor<4x8x2xf16>
+  // CHECK: kite.split %[[J]] : tensor<4x8x2xf16> -> tensor<4x8xf16>
+  %l, %r = kite.split %j : tensor<4x8x2xf16> -> tensor<4x8xf16>
+  // CHECK: %[[S:.*]] = kite.join %{{.*}}, %{{.*}} : i32 -> tensor<2xi32>
+  %s = kite.join %x, %y : i32 -> tensor<2xi32>
+  // CHECK: kite.split %[[S]] : tensor<2xi32> -> i32
+  %u, %v = kite.split %s : tensor<2xi32> -> i32
+  // CHECK: kite.join %{{.*}}, %{{.*}} : tensor<16x!kite.ptr<f32>> -> tensor<16x2x!kite.ptr<f32>>
+  %q = kite.join %p, %p : tensor<16x!kite.ptr<f32>> -> tensor<16x2x!kite.ptr<f32>>
+  return
+}
+
 // CHECK-LABEL: func.func @memory
 func.func @memory(%p: !kite.ptr<f32>, %q: !kite.ptr<i32>, %pp: !kite.ptr<!kite.ptr<f16>>) {
   %r = kite.make_range 0 to 128 : tensor<128xi32>

@@ -80,3 +80,77 @@ func.func @transpose(%x: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %y: !kit
   kite.store %yp, %v : tensor<64x64x!kite.ptr<f32>>
   return
 }
+
+// -----
+
+// interleave(load a, load b) stored contiguously: the loads' 2 floats per
+// thread join into 2 pairs and merge into runs of 4, which is the store's
+// 128-bit layout too: no conversion. With 16 threads the loads hold 4, the
+// runs are 8 and the store's layout holds 4, so one conversion remains.
+// CHECK-DAG: #[[L:.*]] = #kitegpu.blocked<{sizePerThread = [2], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-DAG: #[[J:.*]] = #kitegpu.blocked<{sizePerThread = [2, 2], threadsPerWarp = [32, 1], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-DAG: #[[S:.*]] = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-LABEL: func.func @interleave_kernel
+// CHECK-NOT: kitegpu.convert_layout
+// CHECK: %[[J0:.*]] = kite.join %{{.*}}, %{{.*}} : tensor<256xf32, #[[L]]> -> tensor<256x2xf32, #[[J]]>
+// CHECK: %[[R:.*]] = kite.reshape %[[J0]] : tensor<256x2xf32, #[[J]]> -> tensor<512xf32, #[[S]]>
+// CHECK-NOT: kitegpu.convert_layout
+// CHECK: kite.store %{{.*}}, %[[R]] : tensor<512x!kite.ptr<f32>, #[[S]]>
+// LAVA-LABEL: func.func @interleave_kernel
+// LAVA: kite.join
+// LAVA: kite.reshape
+// LAVA-COUNT-1: kitegpu.convert_layout
+// LAVA-NOT: kitegpu.convert_layout
+func.func @interleave_kernel(%arg0: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %arg1: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %arg2: !kite.ptr<f32> {kite.divisibility = 16 : i32}) attributes {kite.kernel} {
+  %0 = kite.make_range 0 to 256 : tensor<256xi32>
+  %1 = kite.splat %arg0 : !kite.ptr<f32> -> tensor<256x!kite.ptr<f32>>
+  %2 = kite.addptr %1, %0 : tensor<256x!kite.ptr<f32>>, tensor<256xi32>
+  %3 = kite.load %2 : tensor<256x!kite.ptr<f32>>
+  %4 = kite.splat %arg1 : !kite.ptr<f32> -> tensor<256x!kite.ptr<f32>>
+  %5 = kite.addptr %4, %0 : tensor<256x!kite.ptr<f32>>, tensor<256xi32>
+  %6 = kite.load %5 : tensor<256x!kite.ptr<f32>>
+  %7 = kite.join %3, %6 : tensor<256xf32> -> tensor<256x2xf32>
+  %8 = kite.reshape %7 : tensor<256x2xf32> -> tensor<512xf32>
+  %9 = kite.make_range 0 to 512 : tensor<512xi32>
+  %10 = kite.splat %arg2 : !kite.ptr<f32> -> tensor<512x!kite.ptr<f32>>
+  %11 = kite.addptr %10, %9 : tensor<512x!kite.ptr<f32>>, tensor<512xi32>
+  kite.store %11, %8 : tensor<512x!kite.ptr<f32>>
+  return
+}
+
+// -----
+
+// A block of (re, im) pairs loaded as [256, 2] (8-byte loads) is split where
+// it was loaded, and |z|^2 is computed in the halves' layout.
+// CHECK-DAG: #[[P:.*]] = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [32, 1], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-LABEL: func.func @split_kernel
+// CHECK: %[[X:.*]] = kite.load %{{.*}} : tensor<256x2x!kite.ptr<f32>, #[[P]]>
+// CHECK-NOT: kitegpu.convert_layout
+// CHECK: kite.split %[[X]] : tensor<256x2xf32, #[[P]]> -> tensor<256xf32, #[[H:.*]]>
+// CHECK: arith.addf %{{.*}}, %{{.*}} : tensor<256xf32, #[[H]]>
+// LAVA-LABEL: func.func @split_kernel
+// LAVA: kite.load
+// LAVA-NOT: kitegpu.convert_layout
+// LAVA: kite.split
+func.func @split_kernel(%arg0: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %arg1: !kite.ptr<f32> {kite.divisibility = 16 : i32}) attributes {kite.kernel} {
+  %cst = arith.constant dense<2> : tensor<256x1xi32>
+  %0 = kite.make_range 0 to 256 : tensor<256xi32>
+  %1 = kite.expand_dims %0 axis = 1 : tensor<256xi32> -> tensor<256x1xi32>
+  %2 = arith.muli %1, %cst : tensor<256x1xi32>
+  %3 = kite.splat %arg0 : !kite.ptr<f32> -> tensor<256x1x!kite.ptr<f32>>
+  %4 = kite.addptr %3, %2 : tensor<256x1x!kite.ptr<f32>>, tensor<256x1xi32>
+  %5 = kite.make_range 0 to 2 : tensor<2xi32>
+  %6 = kite.expand_dims %5 axis = 0 : tensor<2xi32> -> tensor<1x2xi32>
+  %7 = kite.broadcast %4 : tensor<256x1x!kite.ptr<f32>> -> tensor<256x2x!kite.ptr<f32>>
+  %8 = kite.broadcast %6 : tensor<1x2xi32> -> tensor<256x2xi32>
+  %9 = kite.addptr %7, %8 : tensor<256x2x!kite.ptr<f32>>, tensor<256x2xi32>
+  %10 = kite.load %9 : tensor<256x2x!kite.ptr<f32>>
+  %lhs, %rhs = kite.split %10 : tensor<256x2xf32> -> tensor<256xf32>
+  %11 = kite.splat %arg1 : !kite.ptr<f32> -> tensor<256x!kite.ptr<f32>>
+  %12 = kite.addptr %11, %0 : tensor<256x!kite.ptr<f32>>, tensor<256xi32>
+  %13 = arith.mulf %lhs, %lhs : tensor<256xf32>
+  %14 = arith.mulf %rhs, %rhs : tensor<256xf32>
+  %15 = arith.addf %13, %14 : tensor<256xf32>
+  kite.store %12, %15 : tensor<256x!kite.ptr<f32>>
+  return
+}

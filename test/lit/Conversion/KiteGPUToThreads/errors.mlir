@@ -58,3 +58,35 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4
     return
   }
 }
+
+// -----
+
+// A join whose pairs are spread over two threads would move data between
+// them: the kitegpu stage never builds one, and it is reported.
+#p = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [2, 2], warpsPerCTA = [2, 1], order = [1, 0]}>
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @join_across_threads() attributes {kite.kernel} {
+    %a = kite.make_range 0 to 16 : tensor<16xi32, #d>
+    // expected-error @below {{'kite.join' op needs each thread to hold both elements of every pair of 'tensor<16x2xi32, #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [2, 2], warpsPerCTA = [2, 1], order = [1, 0]}>>'; it needs a kitegpu.convert_layout}}
+    // expected-error @below {{failed to legalize operation 'kite.join'}}
+    %j = kite.join %a, %a : tensor<16xi32, #d> -> tensor<16x2xi32, #p>
+    kite.print "j" %j : tensor<16x2xi32, #p>
+    return
+  }
+}
+
+// -----
+
+#p = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [2, 2], warpsPerCTA = [2, 1], order = [1, 0]}>
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @split_across_threads(%x: i32) attributes {kite.kernel} {
+    %s = kite.splat %x : i32 -> tensor<16x2xi32, #p>
+    // expected-error @below {{'kite.split' op needs each thread to hold both elements of every pair}}
+    // expected-error @below {{failed to legalize operation 'kite.split'}}
+    %l, %h = kite.split %s : tensor<16x2xi32, #p> -> tensor<16xi32, #d>
+    kite.print "h" %h : tensor<16xi32, #d>
+    return
+  }
+}

@@ -58,3 +58,58 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4
     return
   }
 }
+
+// -----
+
+// join with the pairs in threads (sizePerThread 2 on the pair dimension) is
+// a register move: thread t holds rows t and t + 8 of both operands, and the
+// joined registers are (a, b) of each row. The reshape of interleave and
+// the split back take the same registers; nothing goes through memory.
+// CHECK-LABEL: func.func @join_split()
+// CHECK-NOT: memref.alloc
+// CHECK: %[[Y:.*]] = kitethread.kernel_arg 1 : i32
+// CHECK: %[[A0:.*]] = arith.addi %{{.*}}, %{{.*}} : i32
+// CHECK: %[[A1:.*]] = arith.addi %[[A0]], %c8_i32 : i32
+// CHECK: %[[B0:.*]] = arith.addi %[[A0]], %[[Y]] : i32
+// CHECK: %[[B1:.*]] = arith.addi %[[A1]], %[[Y]] : i32
+// CHECK: kitethread.print "j" %[[A0]], %[[B0]], %[[A1]], %[[B1]] : i32, i32, i32, i32
+// CHECK: kitethread.print "r" %[[A0]], %[[B0]], %[[A1]], %[[B1]] : i32, i32, i32, i32
+// CHECK: kitethread.print "h" %[[B0]], %[[B1]], %[[A0]], %[[A1]] : i32, i32, i32, i32
+// CHECK-NOT: memref.alloc
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
+#j = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [4, 1], warpsPerCTA = [2, 1], order = [1, 0]}>
+#m = #kitegpu.blocked<{sizePerThread = [2], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @join_split(%x: i32, %y: i32) attributes {kite.kernel} {
+    %a = kite.make_range 0 to 16 : tensor<16xi32, #d>
+    %ys = kite.splat %y : i32 -> tensor<16xi32, #d>
+    %b = arith.addi %a, %ys : tensor<16xi32, #d>
+    %j = kite.join %a, %b : tensor<16xi32, #d> -> tensor<16x2xi32, #j>
+    kite.print "j" %j : tensor<16x2xi32, #j>
+    %r = kite.reshape %j : tensor<16x2xi32, #j> -> tensor<32xi32, #m>
+    kite.print "r" %r : tensor<32xi32, #m>
+    %l, %h = kite.split %j : tensor<16x2xi32, #j> -> tensor<16xi32, #d>
+    kite.print "h" %h, %l : tensor<16xi32, #d>, tensor<16xi32, #d>
+    return
+  }
+}
+
+// -----
+
+// Scalars join into a tensor<2xf32> every thread holds whole (registers x,
+// y), which splits back into them.
+// CHECK-LABEL: func.func @scalars()
+// CHECK-DAG: %[[X:.*]] = kitethread.kernel_arg 0 : f32
+// CHECK-DAG: %[[Y:.*]] = kitethread.kernel_arg 1 : f32
+// CHECK: kitethread.print "j" %[[X]], %[[Y]] : f32, f32
+// CHECK: kitethread.print "s" %[[Y]], %[[X]] : f32, f32
+#w = #kitegpu.blocked<{sizePerThread = [2], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @scalars(%x: f32, %y: f32) attributes {kite.kernel} {
+    %j = kite.join %x, %y : f32 -> tensor<2xf32, #w>
+    kite.print "j" %j : tensor<2xf32, #w>
+    %l, %h = kite.split %j : tensor<2xf32, #w> -> f32
+    kite.print "s" %h, %l : f32, f32
+    return
+  }
+}
