@@ -175,10 +175,50 @@ def changing_block_kernel(src_ptr, n, BLOCK: kl.constexpr):
      "make_block_ptr("),
     (int_nan_padding_kernel, (np.ones(8, np.int32), 8), "padding_option='nan' needs "
      "floating-point elements", "kl.load("),
-    (changing_block_kernel, (np.ones(8, np.float32), 8), "must keep its kind and block shape",
+    (changing_block_kernel, (np.ones(8, np.float32), 8), "must keep its kind, length and block shape",
      "for i in range"),
 ])
 def test_block_pointer_errors_name_the_line(kernel, args, message, marker):
     with pytest.raises(kite.CompilationError, match=message) as info:
         run(kernel, (1,), *args, BLOCK=8)
     assert info.value.lineno == _line_of(kernel, marker)
+
+
+@kite.kernel
+def tuple_loop_kernel(x_ptr, out_ptr, n, BLOCK: kl.constexpr):
+    # A tuple of running values (and of block pointers) carried by a loop.
+    offs = kl.arange(0, BLOCK)
+    stats = (kl.zeros((BLOCK,), kl.float32), kl.full((BLOCK,), float("-inf"), kl.float32), 0)
+    ptrs = (kl.make_block_ptr(x_ptr, (n,), (1,), (0,), (BLOCK,), (0,)), x_ptr + offs)
+    for i in range(0, n, BLOCK):
+        x = kl.load(ptrs[0], boundary_check=(0,), padding_option="zero")
+        total, biggest, count = stats
+        stats = (total + x, kl.maximum(biggest, x), count + 1)
+        ptrs = (kl.advance(ptrs[0], (BLOCK,)), ptrs[1] + BLOCK)
+    kl.store(out_ptr + offs, stats[0])
+    kl.store(out_ptr + BLOCK + offs, stats[1])
+    kl.store(out_ptr + 2 * BLOCK + offs, stats[2].to(kl.float32) + kl.zeros((BLOCK,), kl.float32))
+
+
+def test_tuples_of_tensors_numbers_and_block_pointers_are_loop_carried():
+    n, block = 96, 32
+    x = np.random.default_rng(5).standard_normal(n).astype(np.float32)
+    out = run(tuple_loop_kernel, (1,), x, np.zeros(3 * block, np.float32), n, BLOCK=block)[1]
+    rows = x.reshape(-1, block)
+    np.testing.assert_allclose(out[:block], rows.sum(0), rtol=1e-5)
+    np.testing.assert_array_equal(out[block:2 * block], rows.max(0))
+    np.testing.assert_array_equal(out[2 * block:], np.full(block, 3, np.float32))
+
+
+@kite.kernel
+def tuple_length_kernel(x_ptr, n, BLOCK: kl.constexpr):
+    pair = (kl.load(x_ptr), kl.load(x_ptr + 1))
+    for i in range(0, n):
+        pair = (pair[0], pair[1], pair[0])
+    kl.store(x_ptr, pair[0])
+
+
+def test_a_loop_changing_a_tuples_length_is_an_error():
+    with pytest.raises(kite.CompilationError, match="must keep its kind, length") as info:
+        run(tuple_length_kernel, (1,), np.ones(4, np.float32), 3, BLOCK=4)
+    assert info.value.lineno == _line_of(tuple_length_kernel, "for i in range")

@@ -56,17 +56,49 @@ def _yield_value(value, expected: tensor, name: str, where: str) -> tensor:
 
 
 def _is_aggregate(value) -> bool:
-    """A value made of several runtime scalars (a block pointer): loops and
-    branches carry its ``leaves()`` and ``rebuild`` it from them."""
-    return isinstance(unwrap(value), block_pointer)
+    """A value made of several runtime values: a block pointer (its scalar
+    fields) or a tuple of carried values. Loops and branches carry its leaves
+    and rebuild it from them."""
+    value = unwrap(value)
+    if isinstance(value, block_pointer):
+        return True
+    # A tuple of Python numbers only stays a compile-time value (as before).
+    return isinstance(value, tuple) and _holds_runtime(value) and builtins.all(
+        _is_aggregate(v) or _is_carried(v) for v in value)
+
+
+def _holds_runtime(value) -> bool:
+    value = unwrap(value)
+    if isinstance(value, (tensor, block_pointer)):
+        return True
+    return isinstance(value, tuple) and builtins.any(_holds_runtime(v) for v in value)
 
 
 def _leaves(value):
     """The runtime values a loop carries for ``value``, or None if it carries none."""
     value = unwrap(value)
-    if _is_aggregate(value):
+    if isinstance(value, block_pointer):
         return value.leaves()
+    if _is_aggregate(value):
+        return [leaf for v in value for leaf in _leaves(v)]
     return [value] if _is_carried(value) else None
+
+
+def _same_structure(template, value) -> bool:
+    template, value = unwrap(template), unwrap(value)
+    if isinstance(template, block_pointer):
+        return template.same_kind(value)
+    if isinstance(template, tuple):
+        return (isinstance(value, tuple) and len(value) == len(template) and builtins.all(
+            _same_structure(t, v) for t, v in zip(template, value)))
+    return _is_carried(value) and not _is_aggregate(value)
+
+
+def _describe(value) -> str:
+    value = unwrap(value)
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_describe(v) for v in value) + ")"
+    return repr(value) if isinstance(value, block_pointer) else _type_name(value)
 
 
 def _leaves_like(value, template, name: str, where: str) -> list:
@@ -76,18 +108,29 @@ def _leaves_like(value, template, name: str, where: str) -> list:
     if not _is_aggregate(template):
         if _is_aggregate(value):
             raise error(f"variable '{name}' is {_type_name(template)} before {where} but "
-                        f"becomes {value!r} inside it")
+                        f"becomes {_describe(value)} inside it")
         return [value]
     if isinstance(value, Undefined):
         value.fail()
-    if not template.same_kind(value):
-        raise error(f"variable '{name}' is {template!r} before {where} but becomes "
-                    f"{value!r} inside it; a loop or branch must keep its kind and block shape")
-    return value.leaves()
+    if not _same_structure(template, value):
+        raise error(f"variable '{name}' is {_describe(template)} before {where} but becomes "
+                    f"{_describe(value)} inside it; a loop or branch must keep its kind, "
+                    "length and block shape")
+    return _leaves(value)
 
 
 def _rebuild(template, leaves):
-    return template.rebuild(leaves) if _is_aggregate(template) else leaves[0]
+    template = unwrap(template)
+    if isinstance(template, block_pointer):
+        return template.rebuild(leaves)
+    if isinstance(template, tuple):
+        out, start = [], 0
+        for t in template:
+            n = len(_leaves(t))
+            out.append(_rebuild(t, leaves[start:start + n]))
+            start += n
+        return tuple(out)
+    return leaves[0]
 
 
 class Carried:
@@ -122,7 +165,7 @@ class Carried:
             if not _has_runtime(out) and _same_python_value(before, out):
                 continue
             raise error(f"variable '{name}' ({_type_name(before)}) changes in {self.where}; "
-                        "a runtime loop can only carry tensors, numbers and block pointers")
+                        "a runtime loop can only carry tensors, numbers, block pointers and tuples of them")
         yields = []
         for i, positions in self.slots.items():
             leaves = _leaves_like(outs[i], self.vals[i], self.names[i], self.where)
@@ -316,7 +359,7 @@ def kite_if(cond, then_fn, else_fn, names, vals):
     for (i, *_), leaf in zip(yielded, leaves):
         result[i] = leaf
     for i, (template, positions) in aggregates.items():
-        result[i] = template.rebuild([leaves[p] for p in positions])
+        result[i] = _rebuild(template, [leaves[p] for p in positions])
     return tuple(result)
 
 
