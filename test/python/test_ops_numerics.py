@@ -1722,3 +1722,39 @@ def test_out_of_bounds_store_raises():
     assert "store" in str(err)
     assert err.lineno == _line_of(oob_store_kernel, "# OOB-STORE")
     assert _same_file(err.filename, __file__)
+
+
+@kite.kernel
+def widened_compare_kernel(out_ptr, BLOCK: kl.constexpr, OP: kl.constexpr, C: kl.constexpr,
+                           UNSIGNED: kl.constexpr):
+    # Indices compared as 64-bit values with a constant, as block pointers'
+    # bounds checks do (lavapipe once miscompiled `sext(i) < 16`).
+    offs = kl.arange(0, BLOCK) - 8
+    wide = offs.to(kl.uint32, bitcast=True).to(kl.uint64) if UNSIGNED else offs.to(kl.int64)
+    if OP == "lt":
+        hit = wide < C
+    elif OP == "le":
+        hit = wide <= C
+    elif OP == "gt":
+        hit = wide > C
+    elif OP == "ge":
+        hit = wide >= C
+    elif OP == "eq":
+        hit = wide == C
+    else:
+        hit = wide != C
+    kl.store(out_ptr + kl.arange(0, BLOCK), hit.to(kl.int32))
+
+
+@pytest.mark.parametrize("unsigned", [False, True], ids=["sext", "zext"])
+@pytest.mark.parametrize("name", ["lt", "le", "gt", "ge", "eq", "ne"])
+@pytest.mark.parametrize("c", [16, 3, 0])
+def test_comparisons_of_widened_integers_with_constants(name, c, unsigned):
+    import operator
+    op = getattr(operator, name)
+    out = run(widened_compare_kernel, (1,), np.zeros(32, np.int32), BLOCK=32, OP=name, C=c,
+              UNSIGNED=unsigned)
+    values = np.arange(32, dtype=np.int64) - 8
+    if unsigned:
+        values = values.astype(np.int32).view(np.uint32).astype(np.uint64)
+    np.testing.assert_array_equal(out, op(values, c).astype(np.int32))

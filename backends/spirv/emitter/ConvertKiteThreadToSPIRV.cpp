@@ -123,6 +123,7 @@ struct ConvertKiteThreadToSPIRVPass
       return signalPassFailure();
     if (failed(prepareMath(module, features)))
       return signalPassFailure();
+    narrowComparisons(module);
 
     spirv::MemorySpaceToStorageClassConverter spaces(mapMemorySpace);
     spirv::convertMemRefTypesAndAttrs(module, spaces);

@@ -37,6 +37,11 @@ LogicalResult checkTarget(ModuleOp module, const TargetFeatures &features);
 /// reported (MathOpsToSPIRV.cpp).
 LogicalResult prepareMath(ModuleOp module, const TargetFeatures &features);
 
+/// cmpi of an extended integer and a constant that fits its width, in that
+/// width (NarrowComparisons.cpp: cheaper, and lavapipe miscompiles the wide
+/// form).
+void narrowComparisons(ModuleOp module);
+
 /// math.exp2 -> spirv.GL.Exp2.
 void populateMathOpPatterns(const SPIRVTypeConverter &converter,
                             RewritePatternSet &patterns);
