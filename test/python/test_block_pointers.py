@@ -222,3 +222,79 @@ def test_a_loop_changing_a_tuples_length_is_an_error():
     with pytest.raises(kite.CompilationError, match="must keep its kind, length") as info:
         run(tuple_length_kernel, (1,), np.ones(4, np.float32), 3, BLOCK=4)
     assert info.value.lineno == _line_of(tuple_length_kernel, "for i in range")
+
+
+@kite.kernel
+def descriptor_copy_kernel(src_ptr, dst_ptr, M, N, BLOCK_M: kl.constexpr, BLOCK_N: kl.constexpr):
+    src = kl.make_tensor_descriptor(src_ptr, shape=[M, N], strides=[N, 1],
+                                    block_shape=[BLOCK_M, BLOCK_N])
+    dst = kl.make_tensor_descriptor(dst_ptr, [M, N], [N, 1], [BLOCK_M, BLOCK_N])
+    off_m = kl.program_id(0) * BLOCK_M
+    off_n = kl.program_id(1) * BLOCK_N
+    block = src.load([off_m, off_n])
+    dst.store([off_m, off_n], block + 1)
+    dst.atomic_add([off_m, off_n], kl.full((BLOCK_M, BLOCK_N), 10, kl.int32))
+
+
+def test_tensor_descriptor_loads_stores_and_atomics_stay_inside_the_tensor():
+    M, N = 37, 45
+    x = np.random.default_rng(6).integers(-50, 50, (M, N)).astype(np.int32)
+    out = run(descriptor_copy_kernel, (kl.cdiv(M, 16), kl.cdiv(N, 32)), x.ravel(),
+              np.zeros(M * N, np.int32), M, N, BLOCK_M=16, BLOCK_N=32)[1]
+    np.testing.assert_array_equal(out.reshape(M, N), x + 11)
+
+
+@kite.kernel
+def attention_kernel(q_ptr, k_ptr, v_ptr, o_ptr, seq, sm_scale, HEAD: kl.constexpr,
+                     BLOCK_M: kl.constexpr, BLOCK_N: kl.constexpr):
+    # The shape of Triton's fused-attention forward (online softmax over
+    # blocks of keys), with tensor descriptors made in the kernel.
+    q_desc = kl.make_tensor_descriptor(q_ptr, [seq, HEAD], [HEAD, 1], [BLOCK_M, HEAD])
+    k_desc = kl.make_tensor_descriptor(k_ptr, [seq, HEAD], [HEAD, 1], [BLOCK_N, HEAD])
+    v_desc = kl.make_tensor_descriptor(v_ptr, [seq, HEAD], [HEAD, 1], [BLOCK_N, HEAD])
+    o_desc = kl.make_tensor_descriptor(o_ptr, [seq, HEAD], [HEAD, 1], [BLOCK_M, HEAD])
+    start_m = kl.program_id(0) * BLOCK_M
+    q = q_desc.load([start_m, 0])
+    m_i = kl.full([BLOCK_M], float("-inf"), kl.float32)
+    l_i = kl.zeros([BLOCK_M], kl.float32)
+    acc = kl.zeros([BLOCK_M, HEAD], kl.float32)
+    qk_scale = sm_scale * 1.44269504
+    for start_n in range(0, seq, BLOCK_N):
+        k = k_desc.load([start_n, 0])
+        qk = kl.dot(q, k.T) * qk_scale
+        cols = start_n + kl.arange(0, BLOCK_N)
+        qk = kl.where(cols[None, :] < seq, qk, float("-inf"))
+        m_ij = kl.maximum(m_i, kl.max(qk, 1))
+        p = kl.math.exp2(qk - m_ij[:, None])
+        alpha = kl.math.exp2(m_i - m_ij)
+        l_i = l_i * alpha + kl.sum(p, 1)
+        acc = acc * alpha[:, None] + kl.dot(p.to(kl.float16), v_desc.load([start_n, 0]))
+        m_i = m_ij
+    o_desc.store([start_m, 0], (acc / l_i[:, None]).to(kl.float16))
+
+
+@pytest.mark.parametrize("seq", [64, 50])
+def test_attention_with_tensor_descriptors(seq):
+    head = 16
+    rng = np.random.default_rng(7)
+    q, k, v = (rng.standard_normal((seq, head)).astype(np.float16) for _ in range(3))
+    scale = 1 / np.sqrt(head)
+    out = run(attention_kernel, (kl.cdiv(seq, 16),), q.ravel(), k.ravel(), v.ravel(),
+              np.zeros(seq * head, np.float16), seq, scale, HEAD=head, BLOCK_M=16,
+              BLOCK_N=16)[3].reshape(seq, head)
+    s = (q.astype(np.float32) @ k.astype(np.float32).T) * scale
+    p = np.exp(s - s.max(1, keepdims=True))
+    expected = (p / p.sum(1, keepdims=True)) @ v.astype(np.float32)
+    np.testing.assert_allclose(out.astype(np.float32), expected, rtol=2e-2, atol=2e-2)
+
+
+@kite.kernel
+def descriptor_bad_offsets_kernel(src_ptr, BLOCK: kl.constexpr):
+    desc = kl.make_tensor_descriptor(src_ptr, [BLOCK, BLOCK], [BLOCK, 1], [BLOCK, BLOCK])
+    kl.store(src_ptr + kl.arange(0, BLOCK), kl.sum(desc.load([0]), 1))
+
+
+def test_a_descriptor_load_with_too_few_offsets_is_an_error():
+    with pytest.raises(kite.CompilationError, match="needs one offset per dimension") as info:
+        run(descriptor_bad_offsets_kernel, (1,), np.ones(64, np.float32), BLOCK=8)
+    assert info.value.lineno == _line_of(descriptor_bad_offsets_kernel, "desc.load(")

@@ -10,7 +10,7 @@ import builtins
 
 from ..language import dtypes as dt
 from ..language import semantic
-from ..language.block_pointer import block_pointer
+from ..language.block_pointer import aggregate
 from ..language.core import Undefined, active_builder, tensor, unwrap
 from ..language.standard import range as kl_range
 from . import calls
@@ -56,11 +56,11 @@ def _yield_value(value, expected: tensor, name: str, where: str) -> tensor:
 
 
 def _is_aggregate(value) -> bool:
-    """A value made of several runtime values: a block pointer (its scalar
-    fields) or a tuple of carried values. Loops and branches carry its leaves
+    """A value made of several runtime values: a block pointer or tensor
+    descriptor (their scalar fields) or a tuple of carried values. Loops and branches carry its leaves
     and rebuild it from them."""
     value = unwrap(value)
-    if isinstance(value, block_pointer):
+    if isinstance(value, aggregate):
         return True
     # A tuple of Python numbers only stays a compile-time value (as before).
     return isinstance(value, tuple) and _holds_runtime(value) and builtins.all(
@@ -69,7 +69,7 @@ def _is_aggregate(value) -> bool:
 
 def _holds_runtime(value) -> bool:
     value = unwrap(value)
-    if isinstance(value, (tensor, block_pointer)):
+    if isinstance(value, (tensor, aggregate)):
         return True
     return isinstance(value, tuple) and builtins.any(_holds_runtime(v) for v in value)
 
@@ -77,7 +77,7 @@ def _holds_runtime(value) -> bool:
 def _leaves(value):
     """The runtime values a loop carries for ``value``, or None if it carries none."""
     value = unwrap(value)
-    if isinstance(value, block_pointer):
+    if isinstance(value, aggregate):
         return value.leaves()
     if _is_aggregate(value):
         return [leaf for v in value for leaf in _leaves(v)]
@@ -86,7 +86,7 @@ def _leaves(value):
 
 def _same_structure(template, value) -> bool:
     template, value = unwrap(template), unwrap(value)
-    if isinstance(template, block_pointer):
+    if isinstance(template, aggregate):
         return template.same_kind(value)
     if isinstance(template, tuple):
         return (isinstance(value, tuple) and len(value) == len(template) and builtins.all(
@@ -98,7 +98,7 @@ def _describe(value) -> str:
     value = unwrap(value)
     if isinstance(value, tuple):
         return "(" + ", ".join(_describe(v) for v in value) + ")"
-    return repr(value) if isinstance(value, block_pointer) else _type_name(value)
+    return repr(value) if isinstance(value, aggregate) else _type_name(value)
 
 
 def _leaves_like(value, template, name: str, where: str) -> list:
@@ -121,7 +121,7 @@ def _leaves_like(value, template, name: str, where: str) -> list:
 
 def _rebuild(template, leaves):
     template = unwrap(template)
-    if isinstance(template, block_pointer):
+    if isinstance(template, aggregate):
         return template.rebuild(leaves)
     if isinstance(template, tuple):
         out, start = [], 0

@@ -22,3 +22,5 @@ from .math import div_rn, fdiv, sqrt_rn, umulhi  # noqa: F401
 from .random import (pair_uniform_to_normal, philox, philox_impl, rand, rand4x,  # noqa: F401
                      randint, randint4x, randn, randn4x, uint_to_uniform_float)
 from .sorting import bitonic_merge, sort, topk  # noqa: F401
+from .tensor_descriptor import (load_tensor_descriptor, make_tensor_descriptor,  # noqa: F401
+                                store_tensor_descriptor, tensor_descriptor)

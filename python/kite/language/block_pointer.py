@@ -20,7 +20,22 @@ from .core import builtin, tensor, unwrap
 from .semantic import broadcast_to_shape, to_tensor
 
 
-class block_pointer:
+class aggregate:
+    """A kernel value made of several runtime scalars and compile-time
+    facts. Loops and branches carry its ``leaves()`` and ``rebuild`` it;
+    ``same_kind`` says whether two such values have one structure."""
+
+    def leaves(self) -> list:
+        raise NotImplementedError
+
+    def rebuild(self, leaves):
+        raise NotImplementedError
+
+    def same_kind(self, other) -> bool:
+        raise NotImplementedError
+
+
+class block_pointer(aggregate):
     """A ``make_block_ptr`` value: not a tensor (it has no elements of its
     own); load, store and advance take it. ``leaves`` are its runtime
     fields, which is how loops and branches carry it."""

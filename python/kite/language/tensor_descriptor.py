@@ -1,0 +1,136 @@
+"""Tensor descriptors made in the kernel: ``kl.make_tensor_descriptor`` and
+the descriptor's ``load``, ``store`` and atomics, as in ``triton.language``.
+
+Triton uses Hopper's tensor-copy engine (TMA) for them; Kite computes them
+as boundary-checked block-pointer accesses on every backend, with the same
+results: a load pads what lies outside the tensor (zero, or NaN with
+``padding_option="nan"``), a store or atomic leaves it alone. Kite does
+not require TMA's alignment (16-byte base and strides, unit last stride)."""
+from __future__ import annotations
+
+from ..frontend.location import error
+from . import dtypes as dt
+from . import semantic
+from .block_pointer import (aggregate, block_pointer, make_block_ptr, padding_value,
+                            pointers_and_mask)
+from .core import builtin, unwrap
+from .memory import _atomic, load, store
+from .semantic import to_tensor
+
+
+class tensor_descriptor(aggregate):
+    """A strided tensor seen in blocks of ``block_shape``: ``load(offsets)``
+    and ``store(offsets, value)`` move the block whose first element is at
+    ``offsets``."""
+
+    def __init__(self, window: block_pointer, padding: str):
+        self._window, self._padding = window, padding
+
+    @property
+    def block_shape(self):
+        return list(self._window.block_shape)
+
+    @property
+    def dtype(self):
+        return self._window.dtype
+
+    def leaves(self) -> list:
+        return self._window.leaves()
+
+    def rebuild(self, leaves) -> "tensor_descriptor":
+        return tensor_descriptor(self._window.rebuild(leaves), self._padding)
+
+    def same_kind(self, other) -> bool:
+        return (isinstance(other, tensor_descriptor) and other._padding == self._padding
+                and self._window.same_kind(other._window))
+
+    def __repr__(self):
+        return f"kite.tensor_descriptor<{self.dtype}, block {self.block_shape}>"
+
+    def _at(self, offsets, what: str):
+        offsets = unwrap(offsets)
+        rank = len(self.block_shape)
+        if not isinstance(offsets, (list, tuple)) or len(offsets) != rank:
+            raise error(f"{what} needs one offset per dimension ({rank}), got {offsets!r}")
+        moved = [to_tensor(o) for o in offsets]
+        for o in moved:
+            if o.shape or not o.dtype.is_int() or o.dtype.is_bool():
+                raise error(f"{what}: offsets must be integer scalars, got {o.dtype}{o.shape}")
+        w = self._window
+        window = block_pointer(w.base, w.shape, w.strides,
+                               [semantic.cast(o, dt.int32) for o in moved],
+                               w.block_shape, w.order)
+        return pointers_and_mask(window, range(rank), what)
+
+    @builtin
+    def load(self, offsets):
+        ptrs, mask = self._at(offsets, "tensor_descriptor.load")
+        return load(ptrs, mask=mask, other=padding_value(self._padding, self.dtype))
+
+    @builtin
+    def store(self, offsets, value):
+        ptrs, mask = self._at(offsets, "tensor_descriptor.store")
+        value = to_tensor(value)
+        if value.shape and value.shape != self.block_shape:
+            raise error(f"tensor_descriptor.store: the value's shape {value.shape} is not the "
+                        f"descriptor's block shape {self.block_shape}")
+        store(ptrs, value, mask=mask)
+
+    @builtin
+    def gather(self, *args):
+        raise error("tensor_descriptor.gather (TMA row gathers) is not supported by Kite; "
+                    "load the rows through pointers")
+
+    @builtin
+    def scatter(self, *args):
+        raise error("tensor_descriptor.scatter (TMA row scatters) is not supported by Kite; "
+                    "store the rows through pointers")
+
+
+def _descriptor_atomic(op: str):
+    def method(self, offsets, value):
+        ptrs, mask = self._at(offsets, f"tensor_descriptor.atomic_{op}")
+        _atomic(op, ptrs, value, mask)
+    method.__name__ = method.__qualname__ = f"atomic_{op}"
+    method.__doc__ = f"Atomically {op}s ``value`` into the block at ``offsets``."
+    return builtin(method)
+
+
+for _op in ("add", "min", "max", "and", "or", "xor"):
+    setattr(tensor_descriptor, f"atomic_{_op}", _descriptor_atomic(_op))
+
+
+@builtin
+def make_tensor_descriptor(base, shape, strides, block_shape, padding_option="zero"):
+    """A descriptor of the tensor at ``base`` with ``shape`` and ``strides``
+    (in elements), accessed in blocks of ``block_shape``."""
+    padding = unwrap(padding_option)
+    if padding not in ("zero", "nan"):
+        raise error(f"make_tensor_descriptor: padding_option must be 'zero' or 'nan', got "
+                    f"{padding!r}")
+    rank = len(unwrap(block_shape)) if isinstance(unwrap(block_shape), (list, tuple)) else -1
+    if rank < 1:
+        raise error("make_tensor_descriptor: block_shape must be a tuple of constants")
+    window = make_block_ptr(base, shape, strides, [0] * rank, block_shape,
+                            list(range(rank - 1, -1, -1)))
+    padding_value(padding, window.dtype)  # 'nan' needs floats
+    return tensor_descriptor(window, padding)
+
+
+@builtin
+def load_tensor_descriptor(desc, offsets):
+    return _descriptor(desc, "load_tensor_descriptor").load(offsets)
+
+
+@builtin
+def store_tensor_descriptor(desc, offsets, value):
+    return _descriptor(desc, "store_tensor_descriptor").store(offsets, value)
+
+
+def _descriptor(desc, what: str) -> tensor_descriptor:
+    desc = unwrap(desc)
+    if not isinstance(desc, tensor_descriptor):
+        raise error(f"kl.{what} needs a tensor descriptor (kl.make_tensor_descriptor), got "
+                    f"{type(desc).__name__}")
+    return desc
+
