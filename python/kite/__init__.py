@@ -6,6 +6,7 @@ from .language.core import constexpr  # noqa: F401
 from .compiler import CompiledKernel  # noqa: F401
 from .runtime import default_device, devices  # noqa: F401
 from .tensor import Tensor, empty, from_numpy, zeros  # noqa: F401
+from .tensor_descriptor import TensorDescriptor  # noqa: F401
 
 __version__ = "0.1.0"
 

@@ -9,7 +9,7 @@ import pytest
 
 import kite
 import kite.language as kl
-from conftest import run
+from conftest import DEVICE, run
 
 
 def _line_of(kernel, marker):
@@ -298,3 +298,36 @@ def test_a_descriptor_load_with_too_few_offsets_is_an_error():
     with pytest.raises(kite.CompilationError, match="needs one offset per dimension") as info:
         run(descriptor_bad_offsets_kernel, (1,), np.ones(64, np.float32), BLOCK=8)
     assert info.value.lineno == _line_of(descriptor_bad_offsets_kernel, "desc.load(")
+
+
+@kite.kernel
+def host_descriptor_kernel(a_desc, out_desc, BLOCK_M: kl.constexpr, BLOCK_N: kl.constexpr):
+    off_m = kl.program_id(0) * BLOCK_M
+    off_n = kl.program_id(1) * BLOCK_N
+    out_desc.store([off_m, off_n], a_desc.load([off_m, off_n]) * 3)
+
+
+@pytest.mark.parametrize("transposed", [False, True], ids=["row-major", "column-major"])
+def test_host_tensor_descriptors_are_passed_as_pointer_shape_and_strides(transposed):
+    M, N, BM, BN = 40, 72, 16, 32
+    x = np.random.default_rng(8).standard_normal((M, N)).astype(np.float32)
+    a = kite.from_numpy(np.asfortranarray(x).ravel(order="K"), device=DEVICE)
+    out = kite.from_numpy(np.zeros(M * N, np.float32), device=DEVICE)
+    strides = [1, M] if transposed else [N, 1]
+    a_desc = kite.TensorDescriptor(a, [M, N], strides if transposed else [N, 1],
+                                   [BM, BN])
+    if not transposed:
+        a = kite.from_numpy(x.ravel(), device=DEVICE)
+        a_desc = kite.TensorDescriptor(a, [M, N], [N, 1], [BM, BN])
+    out_desc = kite.TensorDescriptor(out, [M, N], [N, 1], [BM, BN])
+    run(host_descriptor_kernel, (kl.cdiv(M, BM), kl.cdiv(N, BN)), a_desc, out_desc,
+        BLOCK_M=BM, BLOCK_N=BN)
+    np.testing.assert_array_equal(out.numpy().reshape(M, N), x * 3)
+
+
+def test_tensor_descriptor_from_a_numpy_array_takes_its_strides():
+    x = np.zeros((6, 8), np.float32)[:, ::2]
+    desc = kite.TensorDescriptor.from_tensor(x, [2, 4])
+    assert desc.shape == [6, 4] and desc.strides == [8, 2]
+    with pytest.raises(ValueError, match="powers of two"):
+        kite.TensorDescriptor.from_tensor(x, [3, 4])

@@ -18,11 +18,15 @@ class ArgSpec(NamedTuple):
     type: object           # kite type of a runtime argument
     divisible_by_16: bool
     keyword_only: bool = False
+    # A host TensorDescriptor is bound as its base pointer (part
+    # ("descriptor", rank, block_shape, padding)) followed by its shape and
+    # strides (part ("field",)); call_arguments makes it one value again.
+    part: tuple = ()
 
     def key(self):
         if self.is_constexpr:
-            return (self.name, "c", _hashable(self.value))
-        return (self.name, self.type.mlir, self.type.name, self.divisible_by_16)
+            return (self.name, "c", _hashable(self.value), self.part)
+        return (self.name, self.type.mlir, self.type.name, self.divisible_by_16, self.part)
 
 
 def _hashable(value):
@@ -97,10 +101,45 @@ def runtime_type(name: str, value):
 
 
 def call_arguments(specs, values):
-    """(positional, keyword) arguments for calling the kernel with ``values``."""
-    args = [v for s, v in zip(specs, values) if not s.keyword_only]
-    kwargs = {s.name: v for s, v in zip(specs, values) if s.keyword_only}
+    """(positional, keyword) arguments for calling the kernel with ``values``
+    (in a builder: descriptors are rebuilt from their fields)."""
+    args, kwargs = [], {}
+    i = 0
+    while i < len(specs):
+        spec, value = specs[i], values[i]
+        if spec.part and spec.part[0] == "descriptor":
+            from ..language.tensor_descriptor import tensor_descriptor
+            _, rank, block_shape, padding = spec.part
+            fields = values[i + 1:i + 1 + 2 * rank]
+            value = tensor_descriptor.from_fields(value, fields[:rank], fields[rank:],
+                                                  list(block_shape), padding)
+            i += 2 * rank
+        if spec.keyword_only:
+            kwargs[spec.name] = value
+        else:
+            args.append(value)
+        i += 1
     return args, kwargs
+
+
+def _descriptor_specs(name: str, desc, keyword_only: bool, do_not_specialize):
+    """The specs and values a host TensorDescriptor is passed as."""
+    ptr_type, div16 = runtime_type(name, desc.base)
+    if not ptr_type.is_ptr():
+        raise TypeError(f"argument '{name}': a TensorDescriptor's base must be an array")
+    part = ("descriptor", len(desc.shape), tuple(desc.block_shape), desc.padding)
+    specs = [ArgSpec(name, False, None, ptr_type, div16, keyword_only, part)]
+    values = [desc.base]
+    for what, fields in (("shape", desc.shape), ("stride", desc.strides)):
+        for d, v in enumerate(fields):
+            field = f"{name}.{what}{d}"
+            if v == 1 and name not in do_not_specialize:
+                specs.append(ArgSpec(field, True, 1, None, False, keyword_only, ("field",)))
+            else:
+                specs.append(ArgSpec(field, False, None, dt.int64, v % 16 == 0, keyword_only,
+                                     ("field",)))
+            values.append(v)
+    return specs, values
 
 
 def bind(fn, args, kwargs, do_not_specialize=frozenset()):
@@ -121,10 +160,17 @@ def bind(fn, args, kwargs, do_not_specialize=frozenset()):
     bound.apply_defaults()
     constexprs = constexpr_params(fn)
     specs, values = [], []
+    from ..tensor_descriptor import TensorDescriptor
     for name, value in bound.arguments.items():
         keyword_only = signature.parameters[name].kind == inspect.Parameter.KEYWORD_ONLY
         if isinstance(value, constexpr):
             value = value.value
+        if isinstance(value, TensorDescriptor) and name not in constexprs:
+            more_specs, more_values = _descriptor_specs(name, value, keyword_only,
+                                                        do_not_specialize)
+            specs += more_specs
+            values += more_values
+            continue
         if name in constexprs or value is None or (
                 type(value) is int and value == 1 and name not in do_not_specialize):
             specs.append(ArgSpec(name, True, value, None, False, keyword_only))

@@ -40,9 +40,9 @@ def trace_module(fn, traced_fn, specs) -> str:
         call_args.append(tensor(handle, spec.type))
         attrs = {"kite.divisibility": "16 : i32"} if spec.divisible_by_16 else {}
         params.append((handle, spec.type.mlir, attrs))
-    args, kwargs = call_arguments(specs, call_args)
     try:
         with building(builder):
+            args, kwargs = call_arguments(specs, call_args)
             traced_fn(*args, **kwargs)
     except CompilationError:
         raise

@@ -61,8 +61,8 @@ def launch(kernel, grid, specs, values, kwargs):
     sizes = grid_size(grid, meta)
     builder = NumpyBuilder(memory, sizes)
     body = kernel._traced()
-    positional, keywords = call_arguments(specs, call_args)
     with building(builder), np.errstate(all="ignore"):
+        positional, keywords = call_arguments(specs, call_args)
         for z, y, x in itertools.product(range(sizes[2]), range(sizes[1]), range(sizes[0])):
             builder.pid = (x, y, z)
             body(*positional, **keywords)

@@ -21,28 +21,37 @@ from .semantic import to_tensor
 class tensor_descriptor(aggregate):
     """A strided tensor seen in blocks of ``block_shape``: ``load(offsets)``
     and ``store(offsets, value)`` move the block whose first element is at
-    ``offsets``."""
+    ``offsets``. Made in the kernel (make_tensor_descriptor) or passed from
+    the host (kite.TensorDescriptor)."""
 
-    def __init__(self, window: block_pointer, padding: str):
-        self._window, self._padding = window, padding
+    def __init__(self, base, shape, strides, block_shape, padding: str):
+        self.base, self.shape, self.strides = base, list(shape), list(strides)
+        self.block_shape, self._padding = list(block_shape), padding
 
-    @property
-    def block_shape(self):
-        return list(self._window.block_shape)
+    @classmethod
+    def from_fields(cls, base, shape, strides, block_shape, padding: str):
+        """From launch arguments: shapes and strides become int64 scalars
+        (a stride of 1 arrives as the constant it was specialised to)."""
+        as_i64 = [semantic.cast(to_tensor(v), dt.int64) for v in list(shape) + list(strides)]
+        rank = len(block_shape)
+        return cls(base, as_i64[:rank], as_i64[rank:], block_shape, padding)
 
     @property
     def dtype(self):
-        return self._window.dtype
+        return self.base.dtype.element_ty
 
     def leaves(self) -> list:
-        return self._window.leaves()
+        return [self.base, *self.shape, *self.strides]
 
     def rebuild(self, leaves) -> "tensor_descriptor":
-        return tensor_descriptor(self._window.rebuild(leaves), self._padding)
+        rank = len(self.block_shape)
+        return tensor_descriptor(leaves[0], leaves[1:1 + rank], leaves[1 + rank:],
+                                 self.block_shape, self._padding)
 
     def same_kind(self, other) -> bool:
         return (isinstance(other, tensor_descriptor) and other._padding == self._padding
-                and self._window.same_kind(other._window))
+                and other.block_shape == self.block_shape
+                and other.base.type == self.base.type)
 
     def __repr__(self):
         return f"kite.tensor_descriptor<{self.dtype}, block {self.block_shape}>"
@@ -56,10 +65,9 @@ class tensor_descriptor(aggregate):
         for o in moved:
             if o.shape or not o.dtype.is_int() or o.dtype.is_bool():
                 raise error(f"{what}: offsets must be integer scalars, got {o.dtype}{o.shape}")
-        w = self._window
-        window = block_pointer(w.base, w.shape, w.strides,
-                               [semantic.cast(o, dt.int32) for o in moved],
-                               w.block_shape, w.order)
+        window = block_pointer(self.base, self.shape, self.strides,
+                               [semantic.cast(o, dt.int32) for o in moved], self.block_shape,
+                               list(range(rank - 1, -1, -1)))
         return pointers_and_mask(window, range(rank), what)
 
     @builtin
@@ -114,7 +122,7 @@ def make_tensor_descriptor(base, shape, strides, block_shape, padding_option="ze
     window = make_block_ptr(base, shape, strides, [0] * rank, block_shape,
                             list(range(rank - 1, -1, -1)))
     padding_value(padding, window.dtype)  # 'nan' needs floats
-    return tensor_descriptor(window, padding)
+    return tensor_descriptor(window.base, window.shape, window.strides, block_shape, padding)
 
 
 @builtin
