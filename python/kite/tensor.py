@@ -72,6 +72,28 @@ class Tensor:
             return numerics.decode(storage, self.dtype)
         return storage
 
+    def zero_(self) -> "Tensor":
+        """Sets every element to zero, in place (as torch's zero_)."""
+        if self._buffer is not None:
+            runtime_device(self.device).zero(self._buffer)
+        else:
+            self._host[...] = 0
+        return self
+
+    def copy_(self, source) -> "Tensor":
+        """Copies ``source`` (an array of this shape, or a kite.Tensor) into
+        this tensor, converting to its dtype, in place (as torch's copy_)."""
+        values = source.numpy() if isinstance(source, Tensor) else np.asarray(source)
+        if values.shape != self._shape:
+            raise ValueError(f"copy_: source of shape {values.shape} into a tensor of shape "
+                             f"{self._shape}")
+        storage = _storage_of(values, self.dtype)
+        if self._buffer is not None:
+            runtime_device(self.device).upload(self._buffer, storage)
+        else:
+            self._host[...] = storage
+        return self
+
     def __repr__(self) -> str:
         return f"kite.Tensor(shape={self.shape}, dtype={self.dtype}, device='{self.device}')"
 
@@ -96,11 +118,14 @@ def from_numpy(array, device=None, dtype: Optional[dt.dtype] = None) -> Tensor:
     array = np.asarray(array)
     if dtype is None:
         dtype = dt.from_numpy_dtype(array.dtype)
+    return _from_storage(_storage_of(array, dtype), dtype, device)
+
+
+def _storage_of(array: np.ndarray, dtype: dt.dtype) -> np.ndarray:
+    """``array``'s values as ``dtype`` is stored (bfloat16 and fp8 encoded)."""
     if numerics.is_emulated(dtype):
-        storage = numerics.encode(array.astype(np.float32), dtype)
-    else:
-        storage = array.astype(dtype.np_dtype, copy=True)
-    return _from_storage(storage, dtype, device)
+        return numerics.encode(array.astype(np.float32), dtype)
+    return array.astype(dtype.np_dtype, copy=True)
 
 
 def empty(shape, dtype: dt.dtype = dt.float32, device=None) -> Tensor:

@@ -103,3 +103,18 @@ def test_interpreter_tensors_still_work():
     np.testing.assert_array_equal(t.numpy(), np.arange(6))
     with pytest.raises(ValueError, match="a tensor on 'vulkan:0' has no host storage"):
         kite.empty(1, device=vulkan_device()).host_storage()
+
+
+@pytest.mark.parametrize("where", ["interpreter", "vulkan"])
+def test_zero_and_copy_in_place(where):
+    device = vulkan_device() if where == "vulkan" else "interpreter"
+    t = kite.from_numpy(np.arange(6, dtype=np.float32), device=device)
+    assert t.copy_(np.full(6, 2.5)) is t
+    np.testing.assert_array_equal(t.numpy(), np.full(6, 2.5, np.float32))
+    b = kite.from_numpy(np.ones(6, np.float32), device=device, dtype=kl.bfloat16)
+    b.copy_(np.linspace(0, 1, 6))
+    np.testing.assert_allclose(b.numpy(), np.linspace(0, 1, 6), atol=4e-3)
+    t.zero_()
+    assert not t.numpy().any()
+    with pytest.raises(ValueError, match="source of shape"):
+        t.copy_(np.zeros(5))

@@ -65,14 +65,24 @@ def device(name: str):
     return _open(resolve_device(name))
 
 
+_OPENED: list = []  # the devices opened so far, in order
+
+
+def opened() -> list:
+    """The CudaDevice and VulkanDevice objects this process has opened."""
+    return list(_OPENED)
+
+
 @functools.lru_cache(maxsize=None)
 def _open(name: str):
     if name.startswith("cuda:"):
         from .cuda import CudaDevice
-        return CudaDevice(name)
+        _OPENED.append(CudaDevice(name))
+        return _OPENED[-1]
     if name.startswith("vulkan:"):
         from .vulkan import VulkanDevice
-        return VulkanDevice(name)
+        _OPENED.append(VulkanDevice(name))
+        return _OPENED[-1]
     raise ValueError(f"'{name}' has no device memory (the interpreter uses numpy arrays)")
 
 

@@ -1,0 +1,221 @@
+"""``kite.autotune``, ``kite.Config`` and ``kite.heuristics``: choosing
+meta-parameters on the host, as ``triton.autotune`` and ``triton.heuristics``
+do, so a tuned Triton kernel ports with its decorators.
+
+``@kite.autotune(configs, key)`` above ``@kite.kernel`` times every config
+the first time it sees a new value of the ``key`` arguments (and new dtypes
+of the array arguments), keeps the fastest, and launches with it from then
+on. On the interpreter nothing is timed: the first config is used.
+``@kite.heuristics({"NAME": fn})`` computes meta-parameters from the
+arguments before each launch. Both can be stacked in either order."""
+from __future__ import annotations
+
+import builtins
+import inspect
+from typing import Callable, Dict, Optional, Sequence
+
+from .errors import CompilationError
+
+
+class Config:
+    """Meta-parameters (``kwargs``) and compile options for one launch."""
+
+    def __init__(self, kwargs: dict, num_warps: int = 4, num_stages: int = 3,
+                 num_ctas: int = 1, maxnreg: Optional[int] = None,
+                 pre_hook: Optional[Callable] = None):
+        self.kwargs = dict(kwargs)
+        self.num_warps, self.num_stages, self.num_ctas = num_warps, num_stages, num_ctas
+        self.maxnreg, self.pre_hook = maxnreg, pre_hook
+
+    def all_kwargs(self) -> dict:
+        options = {"num_warps": self.num_warps, "num_stages": self.num_stages,
+                   "num_ctas": self.num_ctas, "maxnreg": self.maxnreg}
+        return {**self.kwargs, **{k: v for k, v in options.items() if v is not None}}
+
+    def __repr__(self):
+        return ", ".join(f"{k}: {v}" for k, v in self.all_kwargs().items())
+
+
+def _kernel_of(fn):
+    """The KernelFunction under any stack of Autotuner/Heuristics."""
+    while isinstance(fn, (Autotuner, Heuristics)):
+        fn = fn.fn
+    return fn
+
+
+def _named(kernel, args, kwargs) -> dict:
+    """Every parameter of ``kernel`` by name (defaults included), plus the
+    other keyword arguments (meta-parameters, options)."""
+    signature = inspect.signature(kernel.fn)
+    known = {k: v for k, v in kwargs.items() if k in signature.parameters}
+    bound = signature.bind_partial(*args, **known)
+    bound.apply_defaults()
+    return {**kwargs, **bound.arguments}
+
+
+class _Launchable:
+    """``obj[grid](*args, **kwargs)`` as kernels have it."""
+
+    def __getitem__(self, grid):
+        return lambda *args, **kwargs: self.run(grid, *args, **kwargs)
+
+    @property
+    def __name__(self):
+        return _kernel_of(self).__name__
+
+    @property
+    def arg_names(self) -> list:
+        return list(inspect.signature(_kernel_of(self).fn).parameters)
+
+
+class Heuristics(_Launchable):
+    def __init__(self, fn, values: Dict[str, Callable[[dict], object]]):
+        self.fn, self.values = fn, dict(values)
+
+    def run(self, grid, *args, **kwargs):
+        named = _named(_kernel_of(self), args, kwargs)
+        for name, rule in self.values.items():
+            kwargs[name] = named[name] = rule(named)
+        return self.fn.run(grid, *args, **kwargs)
+
+
+def heuristics(values: Dict[str, Callable[[dict], object]]):
+    """``@kite.heuristics({"BLOCK": lambda args: ...})``: each meta-parameter
+    is computed from the launch's arguments (a dict by parameter name)."""
+    return lambda fn: Heuristics(fn, values)
+
+
+class Autotuner(_Launchable):
+    def __init__(self, fn, configs: Sequence[Config], key: Sequence[str],
+                 prune_configs_by: Optional[dict] = None, reset_to_zero=None,
+                 restore_value=None, pre_hook=None, post_hook=None, warmup: int = 25,
+                 rep: int = 100, do_bench: Optional[Callable] = None, **_ignored):
+        self.fn = fn
+        self.configs = list(configs) or [Config({})]
+        self.keys = list(key)
+        self.prune_configs_by = prune_configs_by or {}
+        self.reset_to_zero = list(reset_to_zero or [])
+        self.restore_value = list(restore_value or [])
+        self.pre_hook, self.post_hook = pre_hook, post_hook
+        self.warmup, self.rep = warmup or 25, rep or 100
+        self._do_bench = do_bench
+        self.cache: dict = {}
+        self.best_config: Optional[Config] = None
+        self.configs_timings: Optional[dict] = None
+        self.bench_count = 0  # configs timed so far (tests and users can check)
+
+    def _key(self, named: dict) -> tuple:
+        missing = [k for k in self.keys if k not in named]
+        if missing:
+            raise TypeError(f"autotune key {missing} names no argument of "
+                            f"{self.__name__}({', '.join(self.arg_names)})")
+        dtypes = tuple(str(v.dtype) for v in named.values() if hasattr(v, "dtype")
+                       and hasattr(v, "shape"))
+        return tuple(named[k] for k in self.keys) + dtypes
+
+    def _pruned(self, named: dict) -> list:
+        configs = self.configs
+        early = self.prune_configs_by.get("early_config_prune")
+        if early:
+            configs = list(early(configs, named))
+        model, top_k = self.prune_configs_by.get("perf_model"), self.prune_configs_by.get("top_k")
+        if model and top_k:
+            top_k = int(top_k * len(configs)) if isinstance(top_k, float) else top_k
+            ranked = sorted(configs, key=lambda c: model(**named, **c.all_kwargs()))
+            configs = ranked[:top_k]
+        return configs
+
+    def run(self, grid, *args, **kwargs):
+        named = _named(_kernel_of(self), args, kwargs)
+        for config in self.configs:
+            clash = sorted(set(config.kwargs) & set(kwargs))
+            if clash:
+                raise ValueError(f"{self.__name__}: the meta-parameters {clash} are given at "
+                                 "the launch and chosen by autotune; pass them in one place")
+        key = self._key(named)
+        if key not in self.cache:
+            configs = self._pruned(named)
+            if len(configs) > 1 and not _on_interpreter(self, args, kwargs, configs[0]):
+                timings = {c: self._time(c, grid, args, kwargs, named) for c in configs}
+                self.configs_timings = timings
+                self.cache[key] = builtins.min(timings, key=timings.get)
+                for name in self.reset_to_zero:  # the timing runs wrote to them
+                    _zero(named[name])
+            else:
+                self.cache[key] = configs[0]
+        config = self.best_config = self.cache[key]
+        if config.pre_hook:
+            config.pre_hook({**named, **config.all_kwargs()})
+        return self.fn.run(grid, *args, **kwargs, **config.all_kwargs())
+
+    def _time(self, config, grid, args, kwargs, named) -> float:
+        """Milliseconds per launch with ``config``; inf where it does not
+        compile (too much shared memory, say)."""
+        from .testing import do_bench
+        full = {**named, **config.all_kwargs()}
+        saved = {name: _snapshot(named[name]) for name in self.restore_value}
+
+        def launch():
+            for name in self.reset_to_zero:
+                _zero(named[name])
+            if config.pre_hook:
+                config.pre_hook(full)
+            if self.pre_hook:
+                self.pre_hook(full)
+            self.fn.run(grid, *args, **kwargs, **config.all_kwargs())
+
+        try:
+            launch()  # compiles; errors here mean the config cannot run
+            bench = self._do_bench or (lambda f: do_bench(f, self.warmup, self.rep))
+            return bench(launch)
+        except CompilationError:
+            return float("inf")
+        finally:
+            self.bench_count += 1
+            for name, data in saved.items():
+                _restore(named[name], data)
+            if self.post_hook:
+                self.post_hook(full, None)
+
+
+def autotune(configs: Sequence[Config], key: Sequence[str], prune_configs_by=None,
+             reset_to_zero=None, restore_value=None, pre_hook=None, post_hook=None,
+             warmup=None, rep=None, do_bench=None, **ignored):
+    """``@kite.autotune(configs=[kite.Config({...}, num_warps=...)], key=[...])``
+    above ``@kite.kernel``: the fastest config per value of the ``key``
+    arguments (see the module docstring). ``reset_to_zero`` and
+    ``restore_value`` name arrays the timing runs zero before each run, or put
+    back afterwards."""
+    return lambda fn: Autotuner(fn, configs, key, prune_configs_by, reset_to_zero,
+                                restore_value, pre_hook, post_hook, warmup, rep, do_bench)
+
+
+def _on_interpreter(tuner, args, kwargs, config) -> bool:
+    from .jit import interpret_requested
+    from .runtime.arguments import launch_device
+    if interpret_requested():
+        return True
+    kernel = _kernel_of(tuner)
+    specs, _options, values = kernel.specialize(args, {**kwargs, **config.all_kwargs()})
+    return launch_device(specs, values) == "interpreter"
+
+
+def _snapshot(array):
+    import numpy as np
+    if hasattr(array, "clone"):  # torch
+        return array.clone()
+    return array.numpy() if hasattr(array, "copy_") else np.array(array, copy=True)
+
+
+def _restore(array, data):
+    if hasattr(array, "copy_"):  # torch, kite.Tensor
+        array.copy_(data)
+    else:
+        array[...] = data
+
+
+def _zero(array):
+    if hasattr(array, "zero_"):  # torch, kite.Tensor
+        array.zero_()
+    else:
+        array[...] = 0
