@@ -51,10 +51,12 @@ class Tensor:
 
     def data_ptr(self) -> int:
         """The address kernels see: a device address for CUDA and Vulkan
-        tensors, the numpy buffer's address for interpreter tensors."""
+        tensors, a virtual address of the interpreter's for interpreter
+        tensors (interpreter/memory.py), valid while the tensor lives."""
         if self._address is not None:
             return self._address
-        return int(self._host.ctypes.data)
+        from .interpreter.memory import tensor_address
+        return tensor_address(self)
 
     def host_storage(self) -> np.ndarray:
         """The interpreter's storage (written in place by launches)."""

@@ -259,3 +259,34 @@ def flip_kernel_sort_dim0(x_ptr, out_ptr):
     r = kl.arange(0, 4)[:, None]
     c = kl.arange(0, 8)[None, :]
     kl.store(out_ptr + r * 8 + c, kl.sort(kl.load(x_ptr + r * 8 + c), dim=0))
+
+
+@kite.kernel
+def pointer_array_kernel(ptrs, sizes, out_ptr, BLOCK: kl.constexpr):
+    # As grouped GEMMs do: each program loads its operand's address from an
+    # array of addresses and turns it into a pointer.
+    g = kl.program_id(0)
+    src = kl.load(ptrs + g).to(kl.pointer_type(kl.float32))
+    n = kl.load(sizes + g)
+    offs = kl.arange(0, BLOCK)
+    kl.store(out_ptr + g * BLOCK + offs, kl.load(src + offs, mask=offs < n, other=-1.0))
+
+
+def test_pointers_loaded_from_an_array_of_addresses():
+    sizes = [3, 5, 8]
+    arrays = [kite.from_numpy(np.arange(n, dtype=np.float32) + 100 * i, device=DEVICE)
+              for i, n in enumerate(sizes)]
+    ptrs = np.array([a.data_ptr() for a in arrays], np.int64)
+    out = run(pointer_array_kernel, (3,), ptrs, np.array(sizes, np.int32),
+              np.zeros(24, np.float32), BLOCK=8)[2].reshape(3, 8)
+    for i, n in enumerate(sizes):
+        np.testing.assert_array_equal(out[i, :n], np.arange(n) + 100 * i)
+        assert np.all(out[i, n:] == -1)
+
+
+def test_the_interpreter_reports_an_address_of_no_live_tensor():
+    if DEVICE != "interpreter":
+        pytest.skip("the interpreter's bounds checks")
+    with pytest.raises(kite.KernelRuntimeError, match="points into no kernel argument or live"):
+        run(pointer_array_kernel, (1,), np.array([12345 << 40], np.int64),
+            np.array([4], np.int32), np.zeros(8, np.float32), BLOCK=8)

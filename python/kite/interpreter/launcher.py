@@ -52,7 +52,8 @@ def launch(kernel, grid, specs, values, kwargs):
         if spec.is_constexpr:
             call_args.append(spec.value)
         elif spec.type.is_ptr():
-            base = memory.register(spec.name, _storage(value), spec.type.element_ty)
+            base = memory.register(spec.name, _storage(value), spec.type.element_ty,
+                                   value if isinstance(value, Tensor) else None)
             call_args.append(tensor(np.array(base, np.int64), spec.type))
         else:
             call_args.append(tensor(np.array(value, compute_dtype(spec.type)), spec.type))

@@ -1,7 +1,14 @@
 """The interpreter's view of device memory: every pointer argument gets a
 virtual base address; a pointer value is an int64 address, and each access is
-checked against the bounds of the argument it points into."""
+checked against the bounds of the argument it points into.
+
+Interpreter kite.Tensors have virtual addresses of their own for as long as
+they live (``data_ptr()``), so an address stored in memory (an array of
+pointers, as grouped GEMMs pass) reaches a tensor that is no argument too."""
 from __future__ import annotations
+
+import itertools
+import weakref
 
 import numpy as np
 
@@ -10,6 +17,20 @@ from ..frontend.location import user_location
 from . import numerics
 
 SHIFT = 40
+# Ids (address >> SHIFT) of tensors' own addresses start here, far above the
+# ids of one launch's arguments (1, 2, ...) and below 2^63 >> SHIFT.
+_FIRST_TENSOR_ID = 1 << 20
+_tensor_ids = itertools.count(_FIRST_TENSOR_ID)
+_tensors = weakref.WeakValueDictionary()  # id -> live interpreter kite.Tensor
+
+
+def tensor_address(tensor) -> int:
+    """The virtual address of an interpreter kite.Tensor, fixed for its life."""
+    tid = getattr(tensor, "_virtual_id", None)
+    if tid is None:
+        tid = tensor._virtual_id = next(_tensor_ids)
+        _tensors[tid] = tensor
+    return tid << SHIFT
 
 
 class Buffer:
@@ -22,14 +43,33 @@ class Buffer:
 
 class AddressSpace:
     def __init__(self):
-        self.buffers: list[Buffer] = []
+        self.buffers: dict[int, Buffer] = {}  # id (address >> SHIFT) -> buffer
+        self._arguments = 0
 
-    def register(self, name: str, storage: np.ndarray, elem) -> int:
+    def register(self, name: str, storage: np.ndarray, elem, tensor=None) -> int:
+        """The base address of an argument: a kite.Tensor's own address, else
+        a fresh one for this launch."""
         if not storage.flags.c_contiguous:
             raise ValueError(f"argument '{name}' must be a contiguous array "
                              "(use np.ascontiguousarray)")
-        self.buffers.append(Buffer(name, storage, elem))
-        return len(self.buffers) << SHIFT
+        if tensor is not None:
+            base = tensor_address(tensor)
+        else:
+            self._arguments += 1
+            base = self._arguments << SHIFT
+        self.buffers[base >> SHIFT] = Buffer(name, storage, elem)
+        return base
+
+    def _buffer(self, bid: int):
+        """The buffer with id ``bid``: an argument, or a live tensor reached
+        through an address the kernel loaded."""
+        buf = self.buffers.get(bid)
+        if buf is None and bid >= _FIRST_TENSOR_ID:
+            tensor = _tensors.get(bid)
+            if tensor is not None:
+                buf = self.buffers[bid] = Buffer(f"<tensor at {bid << SHIFT:#x}>",
+                                                 tensor.host_storage(), tensor.dtype)
+        return buf
 
     def _fail(self, message: str):
         loc = user_location()
@@ -45,9 +85,10 @@ class AddressSpace:
         offsets = addrs - (ids << SHIFT)
         for bid in np.unique(ids[active]):
             sel = active & (ids == bid)
-            if bid < 1 or bid > len(self.buffers):
-                self._fail(f"{what} through an address that points into no kernel argument")
-            buf = self.buffers[bid - 1]
+            buf = self._buffer(int(bid))
+            if buf is None:
+                self._fail(f"{what} through an address that points into no kernel argument "
+                           "or live tensor")
             offs = offsets[sel]
             nbytes = buf.raw.size
             bad = (offs % itemsize != 0) | (offs < 0) | (offs + itemsize > nbytes)
