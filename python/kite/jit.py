@@ -77,6 +77,14 @@ class KernelFunction(KiteFunction):
         from .compiler import compile_kernel
         return compile_kernel(self, args, meta, target=target, num_warps=num_warps)
 
+    def warmup(self, *args, grid=None, **meta):
+        """Triton's name for compiling ahead of the first launch: compiles for
+        the device the arguments are on (the grid is not needed)."""
+        from .runtime.arguments import launch_device
+        specs, _options, values = self.specialize(args, dict(meta))
+        device = launch_device(specs, values)
+        return self.compile(*args, target=None if device == "interpreter" else device, **meta)
+
     def run(self, grid, *args, **kwargs):
         interpret = interpret_requested()
         key = None

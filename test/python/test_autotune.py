@@ -142,3 +142,12 @@ def test_do_bench_returns_milliseconds():
     assert 0 <= low <= mid
     with pytest.raises(ValueError, match="return_mode"):
         kite.testing.do_bench(lambda: None, return_mode="p99")
+
+
+def test_warmup_compiles_for_the_arguments_device_without_launching():
+    device = vulkan_device()
+    kernel = _add_kernel()
+    x, y, xd, yd, out = _arrays(100, device)
+    compiled = kernel.warmup(xd, yd, out, 100, BLOCK=128, grid=(1,))
+    assert compiled.metadata["target"].startswith("vulkan")
+    assert not out.numpy().any()  # nothing ran
