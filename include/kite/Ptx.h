@@ -20,6 +20,10 @@ struct PtxOptions {
   /// PTX ISA version times ten (80 for PTX 8.0); 0: the lowest the chip
   /// allows (LLVM's choice).
   unsigned ptxVersion = 0;
+  /// Let a floating-point multiply and the add or subtract using it become
+  /// one fused multiply-add (rounded once), as Triton's enable_fp_fusion;
+  /// off: every operation rounds, as in the interpreter.
+  bool fpFusion = true;
 };
 
 struct PtxResult {

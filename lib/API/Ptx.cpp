@@ -35,6 +35,7 @@ PtxResult emitPtx(const std::string &threadIR, const PtxOptions &options) {
   mlir::PassManager pm(&context);
   mlir::kitenvptx::ConvertKiteThreadToNVVMOptions passOptions;
   passOptions.chip = options.chip;
+  passOptions.fpFusion = options.fpFusion;
   pm.addPass(mlir::kitenvptx::createConvertKiteThreadToNVVM(passOptions));
   if (failed(pm.run(*module))) {
     if (!diagnostics.hasErrors())

@@ -231,7 +231,8 @@ def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
     if target.backend == "vulkan":
         return _emit_vulkan(raw, asm, layout, target)
     if target.backend == "cuda":
-        return _emit_cuda(kernel.__name__, raw, asm, layout, target)
+        return _emit_cuda(kernel.__name__, raw, asm, layout, target,
+                          bool(options.get("enable_fp_fusion", True)))
     return _Entry(asm)
 
 
@@ -256,7 +257,8 @@ def _emit_vulkan(raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
     return _Entry(asm, binary, [], {"debug_records": records} if records else {})
 
 
-def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
+def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
+               fp_fusion: bool) -> _Entry:
     """PTX through LLVM's NVPTX backend, then a cubin through ptxas when the
     toolkit is here (docs/nvptx-emitter.md)."""
     from . import ptxas
@@ -266,12 +268,12 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target) -> 
     if any(op == "assert" for op, *_ in _DEBUG_OP.findall(raw)):
         source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
     try:
-        asm["llir"], asm["ptx"], shared = tracer.emit_ptx(source, target.arch)
+        asm["llir"], asm["ptx"], shared = tracer.emit_ptx(source, target.arch, fp_fusion)
     except CompilationError as exc:
         if exc.lineno or source is not asm["threads"]:
             raise
         tracer.emit_ptx(tracer.run_stage(raw, "threads", debug_info=True, **layout),
-                        target.arch)
+                        target.arch, fp_fusion)
         raise
     most = _max_shared_bytes(target.arch)
     if shared > most:

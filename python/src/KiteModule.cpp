@@ -114,10 +114,12 @@ PYBIND11_MODULE(_C, m) {
       .def_readonly("diagnostics", &kite::PtxResult::diagnostics);
   m.def(
       "emit_ptx",
-      [](const std::string &ir, const std::string &chip, unsigned ptxVersion) {
-        return kite::emitPtx(ir, {chip, ptxVersion});
+      [](const std::string &ir, const std::string &chip, unsigned ptxVersion,
+         bool fpFusion) {
+        return kite::emitPtx(ir, {chip, ptxVersion, fpFusion});
       },
       py::arg("ir"), py::arg("chip") = "sm_90", py::arg("ptx_version") = 0,
+      py::arg("fp_fusion") = true,
       py::call_guard<py::gil_scoped_release>(),
       "Thread-level IR to NVIDIA PTX for `chip` (e.g. 'sm_80', 'sm_90a') "
       "through LLVM's NVPTX backend; `ptx_version` is the PTX ISA times ten "

@@ -224,3 +224,25 @@ def test_a_block_over_the_architectures_shared_memory_is_a_compilation_error():
                            match=rf"'transpose_kernel' needs {shared} bytes of shared memory, "
                                  rf"more than {arch} allows a block \(101376\)"):
             compile_for(arch)
+
+
+@kite.kernel
+def axpy_kernel(x_ptr, y_ptr, a, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    kl.store(y_ptr + offs, a * kl.load(x_ptr + offs) + kl.load(y_ptr + offs))
+
+
+def _float_ops(ptx: str) -> set:
+    return {line.split()[0] for line in ptx.splitlines()
+            if line.strip().startswith(("fma.", "mul.", "add.")) and "f32" in line}
+
+
+def test_multiply_adds_fuse_unless_enable_fp_fusion_is_off():
+    x = np.zeros(128, np.float32)
+    fused = axpy_kernel.compile(x, x, 2.0, BLOCK=128, target="cuda:sm_90")
+    assert "fma.rn.f32" in _float_ops(fused.asm["ptx"]), _float_ops(fused.asm["ptx"])
+    separate = axpy_kernel.compile(x, x, 2.0, BLOCK=128, target="cuda:sm_90",
+                                   enable_fp_fusion=False)
+    ops = _float_ops(separate.asm["ptx"])
+    assert "fma.rn.f32" not in ops and {"mul.rn.f32", "add.rn.f32"} <= ops, ops
+    assert separate.metadata["cache_key"] != fused.metadata["cache_key"]

@@ -498,6 +498,8 @@ struct ConvertKiteThreadToNVVMPass
     if (failed(allocateSharedMemory(module)) || failed(kitenvptx::prepareMath(module)) ||
         failed(kitenvptx::splitShufflesTo32Bits(module)))
       return signalPassFailure();
+    if (fpFusion)
+      kitenvptx::allowFpFusion(module);
 
     // scf -> cf first: the LLVM patterns take unstructured control flow.
     {

@@ -94,3 +94,15 @@ LogicalResult mlir::kitenvptx::prepareMath(ModuleOp module) {
   return applyPatternsGreedily(module, std::move(patterns));
 }
 
+
+void mlir::kitenvptx::allowFpFusion(ModuleOp module) {
+  module.walk([](Operation *op) {
+    if (!isa<arith::MulFOp, arith::AddFOp, arith::SubFOp>(op))
+      return;
+    auto fastmath = cast<arith::ArithFastMathInterface>(op);
+    arith::FastMathFlags flags = fastmath.getFastMathFlagsAttr().getValue();
+    op->setAttr(fastmath.getFastMathAttrName(),
+                arith::FastMathFlagsAttr::get(
+                    op->getContext(), flags | arith::FastMathFlags::contract));
+  });
+}

@@ -12,6 +12,11 @@ namespace mlir::kitenvptx {
 /// ones become MLIR's polynomial approximations.
 LogicalResult prepareMath(ModuleOp module);
 
+/// Marks floating-point multiplies, adds and subtracts `contract`, so that
+/// LLVM fuses a multiply and the add using it into one FMA (enable_fp_fusion,
+/// on by default as in Triton).
+void allowFpFusion(ModuleOp module);
+
 } // namespace mlir::kitenvptx
 
 #endif // KITE_BACKENDS_NVPTX_EMITTER_MATHOPSTONVVM_H

@@ -18,7 +18,10 @@ def ConvertKiteThreadToNVVM
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
            "the architecture the code is for (sm_80, sm_90a, ...): atomics "
-           "are single acq_rel atom instructions from sm_70 on">
+           "are single acq_rel atom instructions from sm_70 on">,
+    Option<"fpFusion", "fp-fusion", "bool", /*default=*/"true",
+           "let floating-point multiplies and the adds or subtracts using "
+           "them fuse into FMAs (rounded once), as Triton's enable_fp_fusion">
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::NVVM::NVVMDialect",

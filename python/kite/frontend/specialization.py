@@ -8,7 +8,8 @@ from typing import NamedTuple
 from ..language import dtypes as dt
 from ..language.core import constexpr
 
-COMPILE_OPTIONS = ("num_warps", "num_stages", "num_ctas", "maxnreg", "debug")
+COMPILE_OPTIONS = ("num_warps", "num_stages", "num_ctas", "maxnreg", "debug",
+                   "enable_fp_fusion")
 
 
 class ArgSpec(NamedTuple):
