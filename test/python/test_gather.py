@@ -264,3 +264,24 @@ def test_gather_source_over_32_kib_is_a_compile_error_at_its_line():
     text = str(info.value)
     assert "65536 bytes of workgroup memory" in text and "32768" in text, text
     assert info.value.lineno is not None and "# <- error" in text, text
+
+
+@kite.kernel
+def gather_cast_kernel(src_ptr, idx_ptr, out_ptr, N: kl.constexpr, K: kl.constexpr,
+                       DTYPE: kl.constexpr):
+    # bf16 and fp8 live in f32 registers (emulated); the gather moves them
+    # as they are.
+    src = kl.load(src_ptr + kl.arange(0, N)).to(DTYPE)
+    idx = kl.load(idx_ptr + kl.arange(0, K))
+    kl.store(out_ptr + kl.arange(0, K), kl.gather(src, idx, 0).to(kl.float32))
+
+
+@pytest.mark.parametrize("dtype", [kl.bfloat16, kl.float8e5m2], ids=["bfloat16", "float8e5m2"])
+def test_gather_emulated_float_sources(dtype):
+    # (1 + m / 4) * 2^k with two mantissa bits is exact in both formats.
+    m, k, sign = np.meshgrid([1.0, 1.25, 1.5, 1.75], 2.0 ** np.arange(-2, 6), [1.0, -1.0])
+    src = np.random.default_rng(22).permutation((m * k * sign).ravel()).astype(np.float32)
+    idx = _indices(128, 64, np.int32, 21)
+    out = run(gather_cast_kernel, (1,), src, idx, np.zeros(128, np.float32), N=64, K=128,
+              DTYPE=dtype)[2]
+    assert_close(out, src[idx])
