@@ -98,8 +98,8 @@ struct GatherToThreads : ThreadPattern<kite::GatherOp> {
     unsigned axis = op.getAxis();
     ValueRange index = adaptor.getIndex();
     SmallVector<Value> results;
-    for (auto [reg, coords] : llvm::enumerate(
-             emitRegisterCoords(rewriter, loc, resultType, grid))) {
+    for (auto [reg, coords] :
+         llvm::enumerate(emitRegisterCoords(rewriter, loc, resultType, grid))) {
       coords[axis] = emitWrappedIndex(rewriter, loc, index[(*indexRegs)[reg]],
                                       shape[axis]);
       results.push_back(

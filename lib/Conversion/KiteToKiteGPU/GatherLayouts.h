@@ -1,4 +1,4 @@
-//===- GatherLayouts.h - the layouts kite.gather computes in -----*- C++ -*-===//
+//===- GatherLayouts.h - the layouts kite.gather computes in --*- C++ -*-===//
 //
 // kite.gather goes through workgroup memory (GatherToThreads.cpp): its
 // source is stored from whatever layout it has, and each result register

@@ -170,8 +170,8 @@ struct ConvertKiteToKiteGPUPass
     } else if (auto gather = dyn_cast<kite::GatherOp>(op)) {
       // Each result register reads the index register of its coordinate
       // (GatherLayouts.h); the source is stored from any layout.
-      Type type = withLayout(gather.getType(),
-                             getLayout(gather.getIndex().getType()));
+      Type type =
+          withLayout(gather.getType(), getLayout(gather.getIndex().getType()));
       if (type != gather.getType())
         retypeResult(builder, gather.getResult(), type);
     } else if (auto broadcast = dyn_cast<kite::BroadcastOp>(op)) {
