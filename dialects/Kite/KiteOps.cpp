@@ -251,6 +251,35 @@ LogicalResult SplitOp::verify() {
   return success();
 }
 
+LogicalResult GatherOp::verify() {
+  RankedTensorType src = getSrc().getType(), index = getIndex().getType(),
+                   result = getType();
+  if (failed(verifySameElementType(*this, src, result)))
+    return failure();
+  Type indexElement = index.getElementType();
+  if (!indexElement.isSignlessInteger() || indexElement.isInteger(1))
+    return emitOpError() << "index must be a block of integers, got "
+                         << indexElement;
+  if (src.getRank() != index.getRank())
+    return emitOpError() << "source shape " << formatShape(src)
+                         << " and index shape " << formatShape(index)
+                         << " differ in rank";
+  int64_t axis = getAxisAttr().getInt(), rank = src.getRank();
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for rank "
+                         << rank;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && src.getDimSize(d) != index.getDimSize(d))
+      return emitOpError() << "index shape " << formatShape(index)
+                           << " differs from the source shape "
+                           << formatShape(src) << " in dimension " << d
+                           << ", which is not the axis";
+  if (result.getShape() != index.getShape())
+    return emitOpError() << "result shape " << formatShape(result)
+                         << " is not the index shape " << formatShape(index);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Conversions
 //===----------------------------------------------------------------------===//

@@ -118,6 +118,27 @@ def Kite_SplitOp : Kite_Op<"split", [Pure, AllTypesMatch<["lhs", "rhs"]>]> {
   let hasFolder = 1;
 }
 
+// Triton's tl.gather. Out-of-range indices are defined (unlike Triton's):
+// the index is taken modulo the axis size, a power of two, so the lowering
+// spends one `and` on it and -1 is the last element, as in numpy.
+def Kite_GatherOp : Kite_Op<"gather", [Pure]> {
+  let summary = "gather the elements of a block along an axis by index";
+  let description = [{
+    `result[..., i, ...] = src[..., index[..., i, ...] mod N, ...]` along
+    `axis` (N = the size of `src` along it; floored modulo, so a negative
+    index counts from the end). `index` is a block of signed integers of
+    `src`'s rank whose other dimensions are `src`'s; the result has `index`'s
+    shape and `src`'s element type.
+  }];
+  let arguments = (ins Kite_Tensor:$src, Kite_Tensor:$index, I32Attr:$axis);
+  let results = (outs Kite_Tensor:$result);
+  let assemblyFormat = [{
+    $src `[` $index `]` `axis` `=` $axis attr-dict `:` type($src) `,`
+    type($index) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Pointers and memory
 //===----------------------------------------------------------------------===//

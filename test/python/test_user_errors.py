@@ -329,3 +329,92 @@ def cat_dtype_mismatch(a_ptr, b_ptr):
 
 def test_cat_needs_one_dtype():
     _expect_error(cat_dtype_mismatch, (F32, F16), {}, "kl.cat", "same dtype")
+
+
+I32 = np.zeros(4, np.int32)
+
+
+@kite.kernel
+def gather_rank_mismatch(x_ptr, i_ptr):
+    x = kl.load(x_ptr + kl.arange(0, 4)[:, None] * 4 + kl.arange(0, 4)[None, :])
+    i = kl.load(i_ptr + kl.arange(0, 4))
+    y = kl.gather(x, i, 0)  # <- error
+    kl.store(x_ptr + kl.arange(0, 4), y)
+
+
+def test_gather_needs_one_rank():
+    _expect_error(gather_rank_mismatch, (F32, I32), {}, "kl.gather", "same rank",
+                  "[4, 4]", "[4]")
+
+
+@kite.kernel
+def gather_shape_mismatch(x_ptr, i_ptr):
+    x = kl.load(x_ptr + kl.arange(0, 4)[:, None] * 8 + kl.arange(0, 8)[None, :])
+    i = kl.load(i_ptr + kl.arange(0, 2)[:, None] * 8 + kl.arange(0, 8)[None, :])
+    y = x.gather(i, 1)  # <- error
+    kl.store(x_ptr + kl.arange(0, 2)[:, None] * 8 + kl.arange(0, 8)[None, :], y)
+
+
+def test_gather_other_dimensions_must_match():
+    _expect_error(gather_shape_mismatch, (F32, I32), {}, "kl.gather", "index shape [2, 8]",
+                  "src shape [4, 8]", "dimension 0", "not the axis (1)")
+
+
+@kite.kernel
+def gather_float_index(x_ptr):
+    x = kl.load(x_ptr + kl.arange(0, 8))
+    y = kl.gather(x, x, 0)  # <- error
+    kl.store(x_ptr + kl.arange(0, 8), y)
+
+
+def test_gather_needs_an_integer_index():
+    _expect_error(gather_float_index, (F32,), {}, "kl.gather", "integer index", "fp32",
+                  ".to(kl.int32)")
+
+
+@kite.kernel
+def gather_bool_index(x_ptr):
+    x = kl.load(x_ptr + kl.arange(0, 8))
+    y = kl.gather(x, x > 0, 0)  # <- error
+    kl.store(x_ptr + kl.arange(0, 8), y)
+
+
+def test_gather_index_is_not_a_mask():
+    _expect_error(gather_bool_index, (F32,), {}, "kl.gather", "integer index", "int1")
+
+
+@kite.kernel
+def gather_bad_axis(x_ptr, i_ptr, AXIS: kl.constexpr):
+    x = kl.load(x_ptr + kl.arange(0, 4)[:, None] * 4 + kl.arange(0, 4)[None, :])
+    i = kl.load(i_ptr + kl.arange(0, 4)[:, None] * 4 + kl.arange(0, 4)[None, :])
+    y = kl.gather(x, i, AXIS)  # <- error
+    kl.store(x_ptr + kl.arange(0, 4)[:, None] * 4 + kl.arange(0, 4)[None, :], y)
+
+
+@pytest.mark.parametrize("axis", [2, -3])
+def test_gather_axis_out_of_range(axis):
+    _expect_error(gather_bad_axis, (F32, I32), {"AXIS": axis}, "kl.gather",
+                  f"axis {axis} is out of range", "rank 2")
+
+
+@kite.kernel
+def gather_runtime_axis(x_ptr, i_ptr, axis):
+    x = kl.load(x_ptr + kl.arange(0, 8))
+    y = kl.gather(x, kl.load(i_ptr + kl.arange(0, 8)), axis)  # <- error
+    kl.store(x_ptr + kl.arange(0, 8), y)
+
+
+def test_gather_axis_must_be_a_constexpr():
+    _expect_error(gather_runtime_axis, (F32, I32, 3), {}, "kl.gather axis",
+                  "compile-time constant")
+
+
+@kite.kernel
+def gather_scalar_source(x_ptr, i_ptr):
+    y = kl.gather(kl.load(x_ptr), kl.load(i_ptr + kl.arange(0, 8)), 0)  # <- error
+    kl.store(x_ptr + kl.arange(0, 8), y)
+
+
+def test_gather_needs_blocks():
+    _expect_error(gather_scalar_source, (F32, I32), {}, "kl.gather needs blocks",
+                  "a scalar as src")

@@ -173,6 +173,7 @@ struct ConvertKiteGPUToThreadsPass
     populateReduceToThreads(converter, grid, patterns);
     populateScanToThreads(converter, grid, patterns);
     populateDotToThreads(converter, grid, patterns);
+    populateGatherToThreads(converter, grid, patterns);
     populateConvertLayoutToThreads(converter, grid, patterns);
     populateDebugOpsToThreads(converter, grid, patterns);
     if (failed(applyFullConversion(module, target, std::move(patterns))))

@@ -150,6 +150,9 @@ void populateScanToThreads(const TypeConverter &converter,
                            RewritePatternSet &patterns);
 void populateDotToThreads(const TypeConverter &converter,
                           const ThreadGrid &grid, RewritePatternSet &patterns);
+void populateGatherToThreads(const TypeConverter &converter,
+                             const ThreadGrid &grid,
+                             RewritePatternSet &patterns);
 void populateConvertLayoutToThreads(const TypeConverter &converter,
                                     const ThreadGrid &grid,
                                     RewritePatternSet &patterns);

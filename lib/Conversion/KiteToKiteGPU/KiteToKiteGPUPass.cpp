@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "lib/Conversion/KiteToKiteGPU/GatherLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/JoinSplitLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 
@@ -166,6 +167,13 @@ struct ConvertKiteToKiteGPUPass
                  : getScalarJoinLayout(&getContext(), numWarps, threadsPerWarp);
       convertOperand(builder, op, 0,
                      withLayout(split.getSrc().getType(), layout));
+    } else if (auto gather = dyn_cast<kite::GatherOp>(op)) {
+      // Each result register reads the index register of its coordinate
+      // (GatherLayouts.h); the source is stored from any layout.
+      Type type =
+          withLayout(gather.getType(), getLayout(gather.getIndex().getType()));
+      if (type != gather.getType())
+        retypeResult(builder, gather.getResult(), type);
     } else if (auto broadcast = dyn_cast<kite::BroadcastOp>(op)) {
       convertOperand(builder, op, 0,
                      withLayout(broadcast.getSrc().getType(),

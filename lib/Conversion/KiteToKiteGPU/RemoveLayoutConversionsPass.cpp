@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "lib/Conversion/KiteToKiteGPU/GatherLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/JoinSplitLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 
@@ -491,6 +492,7 @@ struct RemoveLayoutConversionsPass
                  ConvertAfterNarrowing>(
         &getContext());
     populateJoinSplitLayoutPatterns(patterns);
+    populateGatherLayoutPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
       getOperation().emitError(
           "kitegpu-remove-layout-conversions did not converge");

@@ -212,6 +212,9 @@ class IRBuilder:
     def split(self, h, ty):
         return self.emit("kite.split", [h], [ty, ty])
 
+    def gather(self, src, index, axis, ty):
+        return self.emit1("kite.gather", [src, index], ty, {"axis": f"{axis} : i32"})
+
     def arith(self, name, handles, ty):
         return self.emit1(name, handles, ty)
 

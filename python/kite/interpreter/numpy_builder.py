@@ -178,6 +178,12 @@ class NumpyBuilder:
     def split(self, h, ty):
         return h[..., 0].copy(), h[..., 1].copy()
 
+    def gather(self, src, index, axis, ty):
+        # Out-of-range indices wrap (floored modulo), as the compiled kernels'
+        # `and` with N - 1 does.
+        index = np.remainder(index.astype(np.int64), src.shape[axis])
+        return np.take_along_axis(src, index, axis)
+
     def arith(self, name, handles, ty):
         return as_type(_OPS[name](*handles), ty)
 

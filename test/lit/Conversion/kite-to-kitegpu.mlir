@@ -183,3 +183,17 @@ func.func @scalars(%x: f32, %y: f32) -> (f32, tensor<2xf32>) {
   %l, %r = kite.split %j : tensor<2xf32> -> f32
   return %r, %j : f32, tensor<2xf32>
 }
+
+// -----
+
+// A gather's result is in its index's layout (both have its shape) and its
+// source keeps its own: no conversion around it.
+// CHECK-DAG: #[[S:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-DAG: #[[I:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [2, 2], order = [1, 0]}>
+// CHECK-LABEL: func.func @gather
+// CHECK-NEXT: %[[G:.*]] = kite.gather %arg0[%arg1] axis = 1 : tensor<16x8xf32, #[[S]]>, tensor<16x64xi32, #[[I]]> -> tensor<16x64xf32, #[[I]]>
+// CHECK-NEXT: return %[[G]]
+func.func @gather(%src: tensor<16x8xf32>, %idx: tensor<16x64xi32>) -> tensor<16x64xf32> {
+  %g = kite.gather %src[%idx] axis = 1 : tensor<16x8xf32>, tensor<16x64xi32> -> tensor<16x64xf32>
+  return %g : tensor<16x64xf32>
+}

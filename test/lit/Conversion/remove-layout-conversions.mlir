@@ -488,3 +488,40 @@ func.func @deinterleave(%p: tensor<4x64x!kite.ptr<f32>, #v2>) -> (tensor<4x32xf3
   %l, %h = kite.split %rs : tensor<4x32x2xf32, #s3> -> tensor<4x32xf32, #d2>
   return %l, %h : tensor<4x32xf32, #d2>, tensor<4x32xf32, #d2>
 }
+
+// -----
+
+#d = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+
+// A gather takes its source in the layout it has (it goes to workgroup
+// memory from any), and computes in its index's layout when the index's
+// conversion has no other use: the store's conversion then folds with it.
+// CHECK-DAG: #[[V:.*]] = #kitegpu.blocked<{sizePerThread = [4], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+// CHECK-LABEL: func.func @gather_in_load_layouts
+// CHECK-NEXT: %[[S:.*]] = kite.load %arg0 : tensor<256x!kite.ptr<f32>, #[[V]]>
+// CHECK-NEXT: %[[I:.*]] = kite.load %arg1 : tensor<512x!kite.ptr<i32>, #[[V]]>
+// CHECK-NEXT: %[[G:.*]] = kite.gather %[[S]][%[[I]]] axis = 0 : tensor<256xf32, #[[V]]>, tensor<512xi32, #[[V]]> -> tensor<512xf32, #[[V]]>
+// CHECK-NEXT: kite.store %arg2, %[[G]] : tensor<512x!kite.ptr<f32>, #[[V]]>
+// CHECK-NEXT: return
+func.func @gather_in_load_layouts(%p: tensor<256x!kite.ptr<f32>, #v>, %q: tensor<512x!kite.ptr<i32>, #v>, %o: tensor<512x!kite.ptr<f32>, #v>) {
+  %s = kite.load %p : tensor<256x!kite.ptr<f32>, #v>
+  %sd = kitegpu.convert_layout %s : tensor<256xf32, #v> -> tensor<256xf32, #d>
+  %i = kite.load %q : tensor<512x!kite.ptr<i32>, #v>
+  %id = kitegpu.convert_layout %i : tensor<512xi32, #v> -> tensor<512xi32, #d>
+  %g = kite.gather %sd[%id] axis = 0 : tensor<256xf32, #d>, tensor<512xi32, #d> -> tensor<512xf32, #d>
+  %gv = kitegpu.convert_layout %g : tensor<512xf32, #d> -> tensor<512xf32, #v>
+  kite.store %o, %gv : tensor<512x!kite.ptr<f32>, #v>
+  return
+}
+
+// An index conversion with another use stays: moving it would add one.
+// CHECK-LABEL: func.func @gather_shared_index_conversion
+// CHECK: %[[ID:.*]] = kitegpu.convert_layout %arg1
+// CHECK-NEXT: %[[G:.*]] = kite.gather %arg0[%[[ID]]] axis = 0 : tensor<256xf32, #[[V]]>, tensor<512xi32, #{{.*}}> -> tensor<512xf32, #{{.*}}>
+// CHECK-NEXT: return %[[G]], %[[ID]]
+func.func @gather_shared_index_conversion(%s: tensor<256xf32, #v>, %i: tensor<512xi32, #v>) -> (tensor<512xf32, #d>, tensor<512xi32, #d>) {
+  %id = kitegpu.convert_layout %i : tensor<512xi32, #v> -> tensor<512xi32, #d>
+  %g = kite.gather %s[%id] axis = 0 : tensor<256xf32, #v>, tensor<512xi32, #d> -> tensor<512xf32, #d>
+  return %g, %id : tensor<512xf32, #d>, tensor<512xi32, #d>
+}

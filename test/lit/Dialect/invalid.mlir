@@ -193,6 +193,70 @@ func.func @split_element_type(%a: tensor<8x2xi32>) {
 
 // -----
 
+func.func @gather_rank(%s: tensor<4x8xf32>, %i: tensor<8xi32>) {
+  // expected-error @+1 {{'kite.gather' op source shape 4x8 and index shape 8 differ in rank}}
+  %0 = kite.gather %s[%i] axis = 0 : tensor<4x8xf32>, tensor<8xi32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @gather_axis(%s: tensor<4x8xf32>, %i: tensor<4x8xi32>) {
+  // expected-error @+1 {{'kite.gather' op axis 2 is out of range for rank 2}}
+  %0 = kite.gather %s[%i] axis = 2 : tensor<4x8xf32>, tensor<4x8xi32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @gather_negative_axis(%s: tensor<8xf32>, %i: tensor<8xi32>) {
+  // expected-error @+1 {{'kite.gather' op axis -1 is out of range for rank 1}}
+  %0 = kite.gather %s[%i] axis = -1 : tensor<8xf32>, tensor<8xi32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @gather_other_dim(%s: tensor<4x8xf32>, %i: tensor<2x16xi32>) {
+  // expected-error @+1 {{'kite.gather' op index shape 2x16 differs from the source shape 4x8 in dimension 0, which is not the axis}}
+  %0 = kite.gather %s[%i] axis = 1 : tensor<4x8xf32>, tensor<2x16xi32> -> tensor<2x16xf32>
+  return
+}
+
+// -----
+
+func.func @gather_float_index(%s: tensor<8xf32>, %i: tensor<8xf32>) {
+  // expected-error @+1 {{'kite.gather' op index must be a block of integers, got 'f32'}}
+  %0 = kite.gather %s[%i] axis = 0 : tensor<8xf32>, tensor<8xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @gather_bool_index(%s: tensor<8xf32>, %i: tensor<8xi1>) {
+  // expected-error @+1 {{'kite.gather' op index must be a block of integers, got 'i1'}}
+  %0 = kite.gather %s[%i] axis = 0 : tensor<8xf32>, tensor<8xi1> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @gather_result_shape(%s: tensor<4x8xf32>, %i: tensor<4x2xi32>) {
+  // expected-error @+1 {{'kite.gather' op result shape 4x8 is not the index shape 4x2}}
+  %0 = kite.gather %s[%i] axis = 1 : tensor<4x8xf32>, tensor<4x2xi32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @gather_element_type(%s: tensor<8xf32>, %i: tensor<8xi32>) {
+  // expected-error @+1 {{'kite.gather' op result element type 'f16' differs from the source element type 'f32'}}
+  %0 = kite.gather %s[%i] axis = 0 : tensor<8xf32>, tensor<8xi32> -> tensor<8xf16>
+  return
+}
+
+// -----
+
 func.func @addptr_shape(%p: tensor<64x!kite.ptr<f32>>, %o: tensor<32xi32>) {
   // expected-error @+1 {{'kite.addptr' op shapes of ptr (64) and offset (32) differ}}
   %0 = kite.addptr %p, %o : tensor<64x!kite.ptr<f32>>, tensor<32xi32>

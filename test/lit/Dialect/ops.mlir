@@ -51,6 +51,18 @@ func.func @join_split(%a: tensor<4x8xf16>, %b: tensor<4x8xf16>, %x: i32, %y: i32
   return
 }
 
+// CHECK-LABEL: func.func @gather
+func.func @gather(%src: tensor<4x8xf32>, %i: tensor<4x16xi32>, %j: tensor<2x8xi64>,
+                  %v: tensor<32xi8>, %k: tensor<64xi16>) {
+  // CHECK: kite.gather %{{.*}}[%{{.*}}] axis = 1 : tensor<4x8xf32>, tensor<4x16xi32> -> tensor<4x16xf32>
+  %0 = kite.gather %src[%i] axis = 1 : tensor<4x8xf32>, tensor<4x16xi32> -> tensor<4x16xf32>
+  // CHECK: kite.gather %{{.*}}[%{{.*}}] axis = 0 : tensor<4x8xf32>, tensor<2x8xi64> -> tensor<2x8xf32>
+  %1 = kite.gather %src[%j] axis = 0 : tensor<4x8xf32>, tensor<2x8xi64> -> tensor<2x8xf32>
+  // CHECK: kite.gather %{{.*}}[%{{.*}}] axis = 0 : tensor<32xi8>, tensor<64xi16> -> tensor<64xi8>
+  %2 = kite.gather %v[%k] axis = 0 : tensor<32xi8>, tensor<64xi16> -> tensor<64xi8>
+  return
+}
+
 // CHECK-LABEL: func.func @memory
 func.func @memory(%p: !kite.ptr<f32>, %q: !kite.ptr<i32>, %pp: !kite.ptr<!kite.ptr<f16>>) {
   %r = kite.make_range 0 to 128 : tensor<128xi32>

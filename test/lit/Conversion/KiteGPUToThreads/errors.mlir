@@ -90,3 +90,37 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4
     return
   }
 }
+
+// -----
+
+// A gather's source goes to workgroup memory: 16384 f32 are 64 KiB.
+#b = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @gather_too_big(%v: f32, %i: i32) attributes {kite.kernel} {
+    %src = kite.splat %v : f32 -> tensor<16384xf32, #b>
+    %idx = kite.splat %i : i32 -> tensor<8xi32, #b>
+    // expected-error @below {{source of shape 16384 needs 65536 bytes of workgroup memory (as 'f32'), more than the 32768 a program has; gather from a smaller block}}
+    // expected-error @below {{failed to legalize operation 'kite.gather'}}
+    %g = kite.gather %src[%idx] axis = 0 : tensor<16384xf32, #b>, tensor<8xi32, #b> -> tensor<8xf32, #b>
+    kite.print "" %g : tensor<8xf32, #b>
+    return
+  }
+}
+
+// -----
+
+// The result is read through the index's registers: its layout must place
+// elements as the index's does.
+#b = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
+#v = #kitegpu.blocked<{sizePerThread = [2], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @gather_result_layout(%v: f32, %i: i32) attributes {kite.kernel} {
+    %src = kite.splat %v : f32 -> tensor<16xf32, #b>
+    %idx = kite.splat %i : i32 -> tensor<16xi32, #b>
+    // expected-error @below {{needs its result in its index's layout ('tensor<16xi32, #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>>' to 'tensor<16xf32, #kitegpu.blocked<{sizePerThread = [2], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>>'); it needs a kitegpu.convert_layout}}
+    // expected-error @below {{failed to legalize operation 'kite.gather'}}
+    %g = kite.gather %src[%idx] axis = 0 : tensor<16xf32, #b>, tensor<16xi32, #b> -> tensor<16xf32, #v>
+    kite.print "" %g : tensor<16xf32, #v>
+    return
+  }
+}
