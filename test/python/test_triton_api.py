@@ -290,3 +290,36 @@ def test_the_interpreter_reports_an_address_of_no_live_tensor():
     with pytest.raises(kite.KernelRuntimeError, match="points into no kernel argument or live"):
         run(pointer_array_kernel, (1,), np.array([12345 << 40], np.int64),
             np.array([4], np.int32), np.zeros(8, np.float32), BLOCK=8)
+
+
+@kite.kernel
+def softmax_kernel(x_ptr, out_ptr, ROWS: kl.constexpr, COLS: kl.constexpr, DIM: kl.constexpr):
+    r = kl.arange(0, ROWS)[:, None]
+    c = kl.arange(0, COLS)[None, :]
+    x = kl.load(x_ptr + r * COLS + c)
+    kl.store(out_ptr + r * COLS + c, kl.softmax(x, DIM) if DIM is not None else x.softmax())
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_softmax(dim):
+    x = np.random.default_rng(4).standard_normal((8, 32)).astype(np.float32) * 4
+    out = run(softmax_kernel, (1,), x, np.zeros_like(x), ROWS=8, COLS=32, DIM=dim)[1]
+    axis = 0 if dim is None else dim
+    e = np.exp(x - x.max(axis, keepdims=True))
+    np.testing.assert_allclose(out, e / e.sum(axis, keepdims=True), rtol=1e-5, atol=1e-7)
+
+
+@kite.kernel
+def condition_kernel(out_ptr, n):
+    i = 0
+    total = 0
+    while kl.condition(i < n, disable_licm=True):
+        total += i
+        i += 1
+    kl.store(out_ptr, total)
+
+
+def test_while_with_kl_condition():
+    out = run(condition_kernel, (1,), np.zeros(1, np.int32), 10)
+    assert out[0] == 45
+    assert kl.float8e5 is kl.float8e5m2

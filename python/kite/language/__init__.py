@@ -4,16 +4,16 @@ from . import extra, math, random  # noqa: F401
 from .block_pointer import advance, make_block_ptr  # noqa: F401
 from .core import constexpr, tensor  # noqa: F401
 from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4m3, float8e4nv,  # noqa: F401
-                     float8e5m2, float16, float32, float64, int1, int8, int16, int32,
+                     float8e5, float8e5m2, float16, float32, float64, int1, int8, int16, int32,
                      int64, pointer_type, uint8, uint16, uint32, uint64)
 from .gather import gather  # noqa: F401
 from .join_split import cat, interleave, join, split  # noqa: F401
 from .memory import (atomic_add, atomic_and, atomic_cas, atomic_max, atomic_min,  # noqa: F401
                      atomic_or, atomic_xchg, atomic_xor, load, store)
 from .reduction import (argmax, argmin, associative_scan, cumprod, cumsum, dot, max,  # noqa: F401
-                        flip, histogram, min, reduce, reduce_or, sum, xor_sum)
+                        flip, histogram, min, reduce, reduce_or, softmax, sum, xor_sum)
 from .standard import (PropagateNan, abs, add, arange, assume, broadcast,  # noqa: F401
-                       broadcast_to, cast, cdiv, ceil, clamp, cos, debug_barrier,
+                       broadcast_to, cast, cdiv, ceil, clamp, condition, cos, debug_barrier,
                        device_assert, device_print, erf, exp, exp2, expand_dims, floor, fma,
                        full, full_like, log, log2, max_constancy, max_contiguous, maximum,
                        minimum, mul, multiple_of, num_programs, permute, program_id, range,

@@ -128,6 +128,7 @@ float8e5m2 = dtype("fp8e5m2", "float", 8, "f8E5M2", np.float32)
 
 bool_ = int1
 float8e4nv = float8e4m3
+float8e5 = float8e5m2  # Triton's other name for it
 
 ALL_DTYPES = [int1, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
               float16, bfloat16, float32, float64, float8e4m3, float8e5m2]

@@ -109,6 +109,21 @@ def xor_sum(input, axis=None, keep_dims=False):
 
 
 @builtin
+def softmax(x, dim=None, keep_dims=False, ieee_rounding=False):
+    """exp(x - max) / sum(exp(x - max)) along ``dim`` (0 by default, as in
+    Triton); the result has x's shape. Kite's division rounds to nearest
+    whatever ``ieee_rounding`` says."""
+    from .standard import exp
+    x = to_tensor(x)
+    if not x.dtype.is_floating():
+        raise error(f"kl.softmax needs floating-point values, got {x.dtype}")
+    dim = 0 if unwrap(dim) is None else unwrap(dim)
+    z = x - max(x, dim, keep_dims=True)
+    num = exp(z)
+    return num / sum(num, dim, keep_dims=True)
+
+
+@builtin
 def reduce_or(input, axis, keep_dims=False):
     x = to_tensor(input)
     if not x.dtype.is_int():

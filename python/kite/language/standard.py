@@ -369,6 +369,13 @@ def static_print(*args, **kwargs):
 
 # ---------------------------------------------------------------- loops
 
+@builtin
+def condition(arg, disable_licm=False):
+    """``while kl.condition(c, disable_licm=True):`` as in Triton: the loop's
+    condition ``c``; the hint about hoisting is accepted and not used."""
+    return arg
+
+
 class range:
     """A loop that is always compiled as a loop (``scf.for``), never unrolled."""
 
