@@ -114,24 +114,32 @@ static AxisInfo inferRem(const AxisInfo &l, const AxisInfo &r) {
   return info;
 }
 
-/// x < y and friends: a run of x aligned to g compares alike against a y
-/// that is constant over it and divisible by g.
+/// x < y and x >= y: a run of x aligned to g compares alike against a y
+/// that is constant over it and divisible by g (the result flips between
+/// y - 1 and y, at a run's start). Not x <= y or x > y: those flip between y
+/// and y + 1, inside a run. With the run on the right, the mirror images.
 static AxisInfo inferCompare(arith::CmpIPredicate predicate, const AxisInfo &l,
                              const AxisInfo &r) {
+  using P = arith::CmpIPredicate;
   AxisInfo info = AxisInfo::unknown(l.getRank());
-  bool ordered = predicate != arith::CmpIPredicate::eq &&
-                 predicate != arith::CmpIPredicate::ne;
+  bool runLeft = predicate == P::slt || predicate == P::ult ||
+                 predicate == P::sge || predicate == P::uge;
+  bool runRight = predicate == P::sgt || predicate == P::ugt ||
+                  predicate == P::sle || predicate == P::ule;
   for (unsigned d = 0; d < l.getRank(); ++d) {
     info.constancy[d] = std::gcd(l.constancy[d], r.constancy[d]);
-    if (!ordered)
-      continue;
-    for (auto [run, bound] : {std::pair(&l, &r), std::pair(&r, &l)})
-      if (run->contiguity[d] > 1 && bound->constancy[d] > 1)
+    auto widen = [&](const AxisInfo &run, const AxisInfo &bound) {
+      if (run.contiguity[d] > 1 && bound.constancy[d] > 1)
         info.constancy[d] =
             std::max(info.constancy[d],
-                     std::gcd(std::gcd(run->contiguity[d], bound->constancy[d]),
-                              std::gcd(run->divisibility[d],
-                                       bound->getElementDivisibility(d))));
+                     std::gcd(std::gcd(run.contiguity[d], bound.constancy[d]),
+                              std::gcd(run.divisibility[d],
+                                       bound.getElementDivisibility(d))));
+    };
+    if (runLeft)
+      widen(l, r);
+    if (runRight)
+      widen(r, l);
   }
   return info;
 }

@@ -110,3 +110,29 @@ func.func @loop(%x: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %n: index) {
   }
   return
 }
+
+// -----
+
+// A run aligned to 16 compares alike against a bound divisible by 16 with
+// < and >= (the result flips at a run's start), not with <= and > (it flips
+// one past the bound, inside a run); mirrored with the run on the right.
+// CHECK-LABEL: remark: axis info of @compare_predicates
+func.func @compare_predicates() attributes {kite.kernel} {
+  // CHECK: remark: contiguity = [64]
+  %r = kite.make_range 0 to 64 : tensor<64xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [16], constancy = [64], constant = 16
+  %c = arith.constant dense<16> : tensor<64xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [16]
+  %lt = arith.cmpi slt, %r, %c : tensor<64xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [16]
+  %ge = arith.cmpi sge, %r, %c : tensor<64xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [1]
+  %le = arith.cmpi sle, %r, %c : tensor<64xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [1]
+  %gt = arith.cmpi sgt, %r, %c : tensor<64xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [16]
+  %c_gt = arith.cmpi ugt, %c, %r : tensor<64xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [1]
+  %c_lt = arith.cmpi ult, %c, %r : tensor<64xi32>
+  return
+}
