@@ -175,7 +175,7 @@ def changing_block_kernel(src_ptr, n, BLOCK: kl.constexpr):
      "make_block_ptr("),
     (int_nan_padding_kernel, (np.ones(8, np.int32), 8), "padding_option='nan' needs "
      "floating-point elements", "kl.load("),
-    (changing_block_kernel, (np.ones(8, np.float32), 8), "must keep its kind, length and block shape",
+    (changing_block_kernel, (np.ones(8, np.float32), 8), "must keep its kind, length, block shape",
      "for i in range"),
 ])
 def test_block_pointer_errors_name_the_line(kernel, args, message, marker):
@@ -186,9 +186,10 @@ def test_block_pointer_errors_name_the_line(kernel, args, message, marker):
 
 @kite.kernel
 def tuple_loop_kernel(x_ptr, out_ptr, n, BLOCK: kl.constexpr):
-    # A tuple of running values (and of block pointers) carried by a loop.
+    # A tuple of running values (a runtime count too) and one of block
+    # pointers, carried by a loop.
     offs = kl.arange(0, BLOCK)
-    stats = (kl.zeros((BLOCK,), kl.float32), kl.full((BLOCK,), float("-inf"), kl.float32), 0)
+    stats = (kl.zeros((BLOCK,), kl.float32), kl.full((BLOCK,), float("-inf"), kl.float32), n * 0)
     ptrs = (kl.make_block_ptr(x_ptr, (n,), (1,), (0,), (BLOCK,), (0,)), x_ptr + offs)
     for i in range(0, n, BLOCK):
         x = kl.load(ptrs[0], boundary_check=(0,), padding_option="zero")
@@ -200,7 +201,7 @@ def tuple_loop_kernel(x_ptr, out_ptr, n, BLOCK: kl.constexpr):
     kl.store(out_ptr + 2 * BLOCK + offs, stats[2].to(kl.float32) + kl.zeros((BLOCK,), kl.float32))
 
 
-def test_tuples_of_tensors_numbers_and_block_pointers_are_loop_carried():
+def test_tuples_of_tensors_and_block_pointers_are_loop_carried():
     n, block = 96, 32
     x = np.random.default_rng(5).standard_normal(n).astype(np.float32)
     out = run(tuple_loop_kernel, (1,), x, np.zeros(3 * block, np.float32), n, BLOCK=block)[1]
@@ -219,7 +220,7 @@ def tuple_length_kernel(x_ptr, n, BLOCK: kl.constexpr):
 
 
 def test_a_loop_changing_a_tuples_length_is_an_error():
-    with pytest.raises(kite.CompilationError, match="must keep its kind, length") as info:
+    with pytest.raises(kite.CompilationError, match="must keep its kind, length, block shape") as info:
         run(tuple_length_kernel, (1,), np.ones(4, np.float32), 3, BLOCK=4)
     assert info.value.lineno == _line_of(tuple_length_kernel, "for i in range")
 
@@ -331,3 +332,71 @@ def test_tensor_descriptor_from_a_numpy_array_takes_its_strides():
     assert desc.shape == [6, 4] and desc.strides == [8, 2]
     with pytest.raises(ValueError, match="powers of two"):
         kite.TensorDescriptor.from_tensor(x, [3, 4])
+
+
+@kite.kernel
+def far_offsets_kernel(x_ptr, out_ptr, BLOCK: kl.constexpr):
+    # Positions past 2^31 elements: the base is moved back so that the block
+    # lands on x; offsets + arange and the advances are 64-bit sums.
+    far = 2 ** 31 - 8
+    src = kl.make_block_ptr(x_ptr - far, (2 ** 40,), (1,), (far - BLOCK,), (BLOCK,), (0,))
+    src = kl.advance(src, (BLOCK,))
+    kl.store(out_ptr + kl.arange(0, BLOCK), kl.load(src, boundary_check=(0,)))
+
+
+def test_block_positions_past_two_to_the_31_do_not_wrap():
+    x = np.arange(1, 17, dtype=np.float32)
+    out = run(far_offsets_kernel, (1,), x, np.zeros_like(x), BLOCK=16)[1]
+    np.testing.assert_array_equal(out, x)
+
+
+@kite.kernel
+def wide_offset_kernel(x_ptr, start, BLOCK: kl.constexpr):
+    src = kl.make_block_ptr(x_ptr, (BLOCK,), (1,), (start,), (BLOCK,), (0,))
+    kl.store(x_ptr + kl.arange(0, BLOCK), kl.load(src))
+
+
+@kite.kernel
+def huge_advance_kernel(x_ptr, BLOCK: kl.constexpr):
+    src = kl.make_block_ptr(x_ptr, (BLOCK,), (1,), (0,), (BLOCK,), (0,))
+    src = kl.advance(src, (2 ** 32 + 4,))
+    kl.store(x_ptr + kl.arange(0, BLOCK), kl.load(src))
+
+
+def test_offsets_wider_than_32_bits_are_errors_not_truncated():
+    with pytest.raises(kite.CompilationError, match="offsets must be 32-bit integers, got int64"):
+        run(wide_offset_kernel, (1,), np.ones(8, np.float32), 2 ** 33, BLOCK=8)
+    with pytest.raises(kite.CompilationError, match="offset 4294967300 does not fit in 32 bits") \
+            as info:
+        run(huge_advance_kernel, (1,), np.ones(8, np.float32), BLOCK=8)
+    assert info.value.lineno == _line_of(huge_advance_kernel, "kl.advance(")
+
+
+@kite.kernel
+def tuple_constants_kernel(x_ptr, n, BLOCK: kl.constexpr):
+    # Numbers (and None) in a carried tuple stay compile-time constants.
+    state = (BLOCK, kl.zeros((BLOCK,), kl.float32), None)
+    for i in range(0, n):
+        state = (state[0], state[1] + 1.0, state[2])
+    if n > 2:
+        state = (state[0], state[1] * 2.0, None)
+    kl.store(x_ptr + kl.arange(0, state[0]), state[1])
+
+
+def test_compile_time_elements_of_carried_tuples_stay_constants():
+    out = run(tuple_constants_kernel, (1,), np.zeros(8, np.float32), 3, BLOCK=8)
+    np.testing.assert_array_equal(out, np.full(8, 6.0, np.float32))
+
+
+@kite.kernel
+def tuple_constant_changes_kernel(x_ptr, n, BLOCK: kl.constexpr):
+    state = (1, kl.zeros((BLOCK,), kl.float32))
+    for i in range(0, n):
+        state = (state[0] + 1, state[1] + 1.0)
+    kl.store(x_ptr + kl.arange(0, BLOCK), state[1])
+
+
+def test_a_loop_changing_a_tuples_constant_element_is_an_error():
+    with pytest.raises(kite.CompilationError, match="compile-time elements") as info:
+        run(tuple_constant_changes_kernel, (1,), np.zeros(8, np.float32), 3, BLOCK=8)
+    assert info.value.lineno == _line_of(tuple_constant_changes_kernel, "for i in range")

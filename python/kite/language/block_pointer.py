@@ -79,6 +79,29 @@ def _scalars(values, what: str, dtype, name: str):
     return out
 
 
+def offsets_of(values, what: str) -> list:
+    """Block offsets as int64 scalars. As in Triton they must be 32-bit
+    values (constants in int32's range, or int32 and narrower tensors);
+    positions are then computed in 64 bits, so a block or a run of
+    ``advance`` calls past 2^31 does not wrap."""
+    values = unwrap(values)
+    out = []
+    for v in values:
+        v = unwrap(v)
+        if isinstance(v, int) and not isinstance(v, bool) and not -2 ** 31 <= v < 2 ** 31:
+            raise error(f"{what}: offset {v} does not fit in 32 bits; block offsets are "
+                        "32-bit, as in Triton (move the base pointer instead)")
+        t = to_tensor(v)
+        if t.shape or not t.dtype.is_int() or t.dtype.is_bool():
+            raise error(f"{what}: offsets must be integer scalars, got {t.dtype}"
+                        f"{t.shape if t.shape else ''}")
+        if t.dtype.bits > 32:
+            raise error(f"{what}: offsets must be 32-bit integers, got {t.dtype}; block "
+                        "offsets are 32-bit, as in Triton (move the base pointer instead)")
+        out.append(semantic.cast(t, dt.int64))
+    return out
+
+
 @builtin
 def make_block_ptr(base, shape, strides, offsets, block_shape, order):
     """A pointer to the ``block_shape`` block at ``offsets`` of a tensor of
@@ -101,7 +124,10 @@ def make_block_ptr(base, shape, strides, offsets, block_shape, order):
                     f"{rank} dimensions")
     shape = _scalars(shape, "shapes", dt.int64, "shape")
     strides = _scalars(strides, "strides", dt.int64, "strides")
-    offsets = _scalars(offsets, "offsets", dt.int32, "offsets")
+    if not isinstance(unwrap(offsets), (list, tuple)):
+        raise error(f"make_block_ptr: offsets must be a tuple with one value per dimension, "
+                    f"got {unwrap(offsets)!r}")
+    offsets = offsets_of(offsets, "make_block_ptr")
     if not len(shape) == len(strides) == len(offsets) == rank:
         raise error(f"make_block_ptr: shape, strides, offsets and block_shape need one value "
                     f"per dimension; got {len(shape)}, {len(strides)}, {len(offsets)} and "
@@ -119,8 +145,7 @@ def advance(base, offsets):
     if not isinstance(offsets, (list, tuple)) or len(offsets) != len(base.block_shape):
         raise error(f"kl.advance: one offset per dimension is needed "
                     f"({len(base.block_shape)}), got {offsets!r}")
-    moved = [semantic.add(o, semantic.cast(to_tensor(d), dt.int32))
-             for o, d in zip(base.offsets, offsets)]
+    moved = [semantic.add(o, d) for o, d in zip(base.offsets, offsets_of(offsets, "kl.advance"))]
     return block_pointer(base.base, base.shape, base.strides, moved, base.block_shape,
                          base.order)
 
@@ -144,15 +169,15 @@ def pointers_and_mask(bp: block_pointer, boundary_check, what: str):
     dims = _check_dims(boundary_check, rank, what)
     ptrs, mask = bp.base, None
     for d, size in enumerate(bp.block_shape):
-        index = semantic.add(bp.offsets[d], arange(0, size))  # int32, as Triton's
+        index = semantic.add(bp.offsets[d], semantic.cast(arange(0, size), dt.int64))
         for axis in builtins.range(rank):
             if axis != d:
                 index = expand_dims(index, axis)
-        offset = semantic.mul(semantic.cast(index, dt.int64), bp.strides[d])
+        offset = semantic.mul(index, bp.strides[d])
         ptrs = semantic.add(ptrs, offset)
         if d in dims:
             inside = semantic.and_(semantic.greater_equal(index, 0),
-                                   semantic.less(semantic.cast(index, dt.int64), bp.shape[d]))
+                                   semantic.less(index, bp.shape[d]))
             mask = inside if mask is None else semantic.and_(mask, inside)
     ptrs = broadcast_to_shape(ptrs, bp.block_shape)
     if mask is not None:

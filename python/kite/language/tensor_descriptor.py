@@ -11,8 +11,8 @@ from __future__ import annotations
 from ..frontend.location import error
 from . import dtypes as dt
 from . import semantic
-from .block_pointer import (aggregate, block_pointer, make_block_ptr, padding_value,
-                            pointers_and_mask)
+from .block_pointer import (aggregate, block_pointer, make_block_ptr, offsets_of,
+                            padding_value, pointers_and_mask)
 from .core import builtin, unwrap
 from .memory import _atomic, load, store
 from .semantic import to_tensor
@@ -61,13 +61,8 @@ class tensor_descriptor(aggregate):
         rank = len(self.block_shape)
         if not isinstance(offsets, (list, tuple)) or len(offsets) != rank:
             raise error(f"{what} needs one offset per dimension ({rank}), got {offsets!r}")
-        moved = [to_tensor(o) for o in offsets]
-        for o in moved:
-            if o.shape or not o.dtype.is_int() or o.dtype.is_bool():
-                raise error(f"{what}: offsets must be integer scalars, got {o.dtype}{o.shape}")
-        window = block_pointer(self.base, self.shape, self.strides,
-                               [semantic.cast(o, dt.int32) for o in moved], self.block_shape,
-                               list(range(rank - 1, -1, -1)))
+        window = block_pointer(self.base, self.shape, self.strides, offsets_of(offsets, what),
+                               self.block_shape, list(range(rank - 1, -1, -1)))
         return pointers_and_mask(window, range(rank), what)
 
     @builtin
