@@ -57,14 +57,14 @@ def _yield_value(value, expected: tensor, name: str, where: str) -> tensor:
 
 def _is_aggregate(value) -> bool:
     """A value made of several runtime values: a block pointer or tensor
-    descriptor (their scalar fields) or a tuple of carried values. Loops and branches carry its leaves
-    and rebuild it from them."""
+    descriptor (their scalar fields), or a tuple holding tensors (its
+    tensors; its other elements, numbers included, stay compile-time
+    constants, as in Triton). Loops and branches carry its leaves and
+    rebuild it from them."""
     value = unwrap(value)
     if isinstance(value, aggregate):
         return True
-    # A tuple of Python numbers only stays a compile-time value (as before).
-    return isinstance(value, tuple) and _holds_runtime(value) and builtins.all(
-        _is_aggregate(v) or _is_carried(v) for v in value)
+    return isinstance(value, tuple) and _holds_runtime(value)
 
 
 def _holds_runtime(value) -> bool:
@@ -80,7 +80,7 @@ def _leaves(value):
     if isinstance(value, aggregate):
         return value.leaves()
     if _is_aggregate(value):
-        return [leaf for v in value for leaf in _leaves(v)]
+        return [leaf for v in value if _holds_runtime(v) for leaf in _leaves(v)]
     return [value] if _is_carried(value) else None
 
 
@@ -91,14 +91,19 @@ def _same_structure(template, value) -> bool:
     if isinstance(template, tuple):
         return (isinstance(value, tuple) and len(value) == len(template) and builtins.all(
             _same_structure(t, v) for t, v in zip(template, value)))
-    return _is_carried(value) and not _is_aggregate(value)
+    if isinstance(template, tensor):
+        return isinstance(value, tensor) or (_is_carried(value) and not _is_aggregate(value))
+    # A compile-time element of a tuple must keep its value.
+    return not _holds_runtime(value) and _same_python_value(template, value)
 
 
 def _describe(value) -> str:
     value = unwrap(value)
     if isinstance(value, tuple):
         return "(" + ", ".join(_describe(v) for v in value) + ")"
-    return repr(value) if isinstance(value, aggregate) else _type_name(value)
+    if isinstance(value, aggregate):
+        return repr(value)
+    return _type_name(value) if isinstance(value, tensor) else repr(value)
 
 
 def _leaves_like(value, template, name: str, where: str) -> list:
@@ -115,8 +120,19 @@ def _leaves_like(value, template, name: str, where: str) -> list:
     if not _same_structure(template, value):
         raise error(f"variable '{name}' is {_describe(template)} before {where} but becomes "
                     f"{_describe(value)} inside it; a loop or branch must keep its kind, "
-                    "length and block shape")
-    return _leaves(value)
+                    "length, block shape and compile-time elements")
+    return _leaves_of_like(value, template)
+
+
+def _leaves_of_like(value, template) -> list:
+    """``value``'s runtime leaves at the positions ``template`` has them."""
+    value, template = unwrap(value), unwrap(template)
+    if isinstance(template, aggregate):
+        return value.leaves()
+    if isinstance(template, tuple):
+        return [leaf for v, t in zip(value, template) if _holds_runtime(t)
+                for leaf in _leaves_of_like(v, t)]
+    return [value]
 
 
 def _rebuild(template, leaves):
@@ -126,6 +142,9 @@ def _rebuild(template, leaves):
     if isinstance(template, tuple):
         out, start = [], 0
         for t in template:
+            if not _holds_runtime(t):
+                out.append(t)
+                continue
             n = len(_leaves(t))
             out.append(_rebuild(t, leaves[start:start + n]))
             start += n
