@@ -22,7 +22,10 @@ class Config:
 
     def __init__(self, kwargs: dict, num_warps: int = 4, num_stages: int = 3,
                  num_ctas: int = 1, maxnreg: Optional[int] = None,
-                 pre_hook: Optional[Callable] = None):
+                 pre_hook: Optional[Callable] = None, ir_override=None):
+        if ir_override is not None:
+            raise ValueError("kite.Config: ir_override (Triton IR to compile instead of the "
+                             "kernel) has no Kite equivalent")
         self.kwargs = dict(kwargs)
         self.num_warps, self.num_stages, self.num_ctas = num_warps, num_stages, num_ctas
         self.maxnreg, self.pre_hook = maxnreg, pre_hook
@@ -135,7 +138,7 @@ class Autotuner(_Launchable):
         key = self._key(named)
         if key not in self.cache:
             configs = self._pruned(named)
-            if len(configs) > 1 and not _on_interpreter(self, args, kwargs, configs[0]):
+            if len(configs) > 1 and not _on_interpreter(args, kwargs):
                 timings = {c: self._time(c, grid, args, kwargs, named) for c in configs}
                 self.configs_timings = timings
                 self.cache[key] = builtins.min(timings, key=timings.get)
@@ -156,6 +159,9 @@ class Autotuner(_Launchable):
         saved = {name: _snapshot(named[name]) for name in self.restore_value}
 
         def launch():
+            # Each run starts from the arguments' values before tuning.
+            for name, data in saved.items():
+                _restore(named[name], data)
             for name in self.reset_to_zero:
                 _zero(named[name])
             if config.pre_hook:
@@ -190,14 +196,20 @@ def autotune(configs: Sequence[Config], key: Sequence[str], prune_configs_by=Non
                                 restore_value, pre_hook, post_hook, warmup, rep, do_bench)
 
 
-def _on_interpreter(tuner, args, kwargs, config) -> bool:
+def _on_interpreter(args, kwargs) -> bool:
+    """Whether the launch runs on the interpreter: KITE_INTERPRET=1, an
+    interpreter tensor among the arguments, or no device array at all and
+    the interpreter as the default device. (Before any heuristics have
+    filled in their meta-parameters: no binding.)"""
     from .jit import interpret_requested
-    from .runtime.arguments import launch_device
+    from .runtime import default_device
     if interpret_requested():
         return True
-    kernel = _kernel_of(tuner)
-    specs, _options, values = kernel.specialize(args, {**kwargs, **config.all_kwargs()})
-    return launch_device(specs, values) == "interpreter"
+    devices = {str(getattr(v, "device", "")) for v in list(args) + list(kwargs.values())
+               if hasattr(v, "data_ptr") and hasattr(v, "device")}
+    if "interpreter" in devices:
+        return True
+    return not devices and default_device() == "interpreter"
 
 
 def _snapshot(array):

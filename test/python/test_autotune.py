@@ -151,3 +151,25 @@ def test_warmup_compiles_for_the_arguments_device_without_launching():
     compiled = kernel.warmup(xd, yd, out, 100, BLOCK=128, grid=(1,))
     assert compiled.metadata["target"].startswith("vulkan")
     assert not out.numpy().any()  # nothing ran
+
+
+def test_autotune_above_heuristics_on_a_device():
+    device = vulkan_device()
+
+    @kite.autotune(configs=[kite.Config({"BLOCK": 64}), kite.Config({"BLOCK": 128})], key=["n"],
+                   restore_value=["x_ptr"])
+    @kite.heuristics({"EVEN": lambda args: args["n"] % args["BLOCK"] == 0})
+    @kite.kernel
+    def double_kernel(x_ptr, n, BLOCK: kl.constexpr, EVEN: kl.constexpr):
+        offs = kl.program_id(0) * BLOCK + kl.arange(0, BLOCK)
+        if EVEN:
+            kl.store(x_ptr + offs, kl.load(x_ptr + offs) * 2)
+        else:
+            kl.store(x_ptr + offs, kl.load(x_ptr + offs, mask=offs < n) * 2, mask=offs < n)
+
+    x = kite.from_numpy(np.arange(200, dtype=np.float32), device=device)
+    double_kernel[lambda m: (kite.cdiv(200, m["BLOCK"]),)](x, 200)
+    # Every timing run started from the original values, put back before
+    # the real launch: doubled once.
+    assert double_kernel.bench_count == 2
+    np.testing.assert_array_equal(x.numpy(), np.arange(200) * 2)
