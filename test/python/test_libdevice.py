@@ -179,7 +179,7 @@ _SPECIALS = [0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, np.nan, -np.nan, 1e-40, 6550
 @pytest.mark.parametrize("name,ref", [
     ("isnan", np.isnan), ("isinf", np.isinf), ("isfinited", np.isfinite),
     ("finitef", np.isfinite), ("signbit", np.signbit)])
-def test_classification_returns_int32_as_libdevice(name, ref, dtype):
+def test_classification(name, ref, dtype):
     x = np.array(_SPECIALS, dtype)
     out = run(classify_kernel, (1,), x, np.full(len(x), 7, np.int32), len(x),
               FN=getattr(libdevice, name), BLOCK=16)[1]
@@ -213,14 +213,36 @@ def test_umulhi_is_the_high_half_of_the_unsigned_product(dtype):
     np.testing.assert_array_equal(out, expected)
 
 
-def test_mulhi_is_the_high_half_of_the_signed_product():
+@pytest.mark.parametrize("dtype", _INTS, ids=[np.dtype(d).name for d in _INTS])
+def test_mulhi_is_the_high_half_signed_or_unsigned_by_dtype(dtype):
+    # __nv_mulhi, __nv_umulhi, __nv_mul64hi, __nv_umul64hi by the operands' dtype.
+    info = np.iinfo(dtype)
     rng = np.random.default_rng(6)
-    x = rng.integers(-2 ** 31, 2 ** 31, 100, dtype=np.int64).astype(np.int32)
-    y = rng.integers(-2 ** 31, 2 ** 31, 100, dtype=np.int64).astype(np.int32)
-    x[:3], y[:3] = [-2 ** 31, -1, 2 ** 31 - 1], [-2 ** 31, -1, 2 ** 31 - 1]
+    x = rng.integers(info.min, info.max, 100, dtype=dtype, endpoint=True)
+    y = rng.integers(info.min, info.max, 100, dtype=dtype, endpoint=True)
+    x[:4] = [info.min, info.max, info.max, 0]
+    y[:4] = [info.min, info.max, info.min, info.max]
     out = run(binary_kernel, (1,), x, y, np.zeros_like(x), len(x), FN=libdevice.mulhi,
               BLOCK=128)[2]
-    np.testing.assert_array_equal(out, np.array(_mulhi_ref(x, y, 32), np.int64).astype(np.int32))
+    bits = np.dtype(dtype).itemsize * 8
+    wrap = 1 << bits
+    expected = [((int(a) * int(b)) >> bits) % wrap for a, b in zip(x, y)]
+    np.testing.assert_array_equal(out.astype(np.dtype(f"u{bits // 8}")),
+                                  np.array(expected, dtype=np.uint64).astype(
+                                      np.dtype(f"u{bits // 8}")))
+
+
+@kite.kernel
+def not_nan_kernel(x_ptr, out_ptr, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    x = kl.load(x_ptr + offs)
+    kl.store(out_ptr + offs, kl.where(~libdevice.isnan(x), x, -1.0))
+
+
+def test_isnan_is_a_boolean_as_in_triton():
+    x = np.array([1.0, np.nan, 2.0, np.inf], np.float32)
+    out = run(not_nan_kernel, (1,), x, np.zeros_like(x), BLOCK=4)[1]
+    np.testing.assert_array_equal(out, [1.0, -1.0, 2.0, np.inf])
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.uint32, np.int64], ids=["int32", "uint32", "int64"])

@@ -141,22 +141,22 @@ def _as_int32(cond):
 
 @builtin
 def isnan(x):
-    """1 (int32) where x is a NaN, else 0, as libdevice's __nv_isnanf."""
-    return _as_int32(_isnan(_float_operand(x, "isnan")))
+    """True (int1, as Triton converts __nv_isnanf's result) where x is a NaN."""
+    return _isnan(_float_operand(x, "isnan"))
 
 
 @builtin
 def isinf(x):
-    """1 (int32) where x is +inf or -inf, else 0."""
+    """True (int1) where x is +inf or -inf."""
     x = _float_operand(x, "isinf")
-    return _as_int32(semantic.equal(abs(x), float("inf")))
+    return semantic.equal(abs(x), float("inf"))
 
 
 @builtin
 def isfinited(x):
-    """1 (int32) where x is neither infinite nor NaN, else 0."""
+    """True (int1) where x is neither infinite nor NaN."""
     x = _float_operand(x, "isfinite")
-    return _as_int32(semantic.less(abs(x), float("inf")))
+    return semantic.less(abs(x), float("inf"))
 
 
 finitef = isfinited
@@ -214,18 +214,22 @@ def _umulhi64(x, y):
 
 @builtin
 def mulhi(x, y):
-    """The high half of the full signed product of x and y (libdevice's
-    __nv_mulhi for 32-bit integers)."""
+    """The high half of the full product of x and y, signed or unsigned by
+    their dtype (libdevice's __nv_mulhi, __nv_umulhi, __nv_mul64hi,
+    __nv_umul64hi)."""
     x, y = semantic.binary_operands(x, y, "mulhi")
-    if not x.dtype.is_int() or x.dtype.is_bool() or x.dtype.bits > 32:
-        raise error(f"mulhi needs integer operands of at most 32 bits, got {x.dtype}")
+    if not x.dtype.is_int() or x.dtype.is_bool():
+        raise error(f"mulhi needs integer operands, got {x.dtype}")
+    if x.dtype.is_int_unsigned():
+        return umulhi(x, y)
     bits = x.dtype.bits
-    sx = semantic.cast(x, _SAME_WIDTH_INT[bits], bitcast=True)
-    sy = semantic.cast(y, _SAME_WIDTH_INT[bits], bitcast=True)
-    wide = semantic.cast(sx, dt.int64) * semantic.cast(sy, dt.int64)
-    return semantic.cast(semantic.cast(wide >> bits, _SAME_WIDTH_INT[bits]), x.dtype,
-                         bitcast=True)
-
+    if bits <= 32:
+        wide = semantic.cast(x, dt.int64) * semantic.cast(y, dt.int64)
+        return semantic.cast(wide >> bits, x.dtype)
+    # Signed from unsigned: hi(x·y) = uhi(x·y) - (x < 0 ? y : 0) - (y < 0 ? x : 0).
+    high = umulhi(x, y)
+    high = high - semantic.where(x < 0, y, 0)
+    return high - semantic.where(y < 0, x, 0)
 
 
 @builtin
