@@ -323,3 +323,46 @@ def test_bitcast_of_the_wrong_width_is_an_error():
     with pytest.raises(kite.CompilationError, match="float_as_int needs a 32-bit floating-point"):
         run(unary_kernel, (1,), np.ones(4, np.float64), np.zeros(4, np.int32), 4,
             FN=libdevice.float_as_int, BLOCK=4)
+
+
+def _ulps(out, ref):
+    ref = np.asarray(ref, np.float64)
+    spacing = np.spacing(np.abs(ref.astype(np.float32))).astype(np.float64)
+    with np.errstate(invalid="ignore"):  # inf - inf where both are inf
+        err = np.abs(out.astype(np.float64) - ref) / spacing
+    err[(out == ref) | (np.isnan(out) & np.isnan(ref))] = 0
+    return err
+
+
+_EDGES = np.array([1e-7, -1e-7, 3e-6, -3e-6, 1e-3, -2e-2, 0.3, -0.4, 1.5, 5, 20, 60], np.float32)
+
+
+@pytest.mark.parametrize("name,ref,domain", [
+    ("log1p", np.log1p, _EDGES), ("expm1", np.expm1, _EDGES), ("sinh", np.sinh, _EDGES),
+    ("tanh", np.tanh, _EDGES), ("asinh", np.arcsinh, np.append(_EDGES, [1e19, 1e30, -1e30])),
+    ("atanh", np.arctanh, np.array([1e-7, -3e-6, 0.1, -0.5, 0.9, 0.999], np.float32)),
+    ("acosh", np.arccosh, np.array([1, 1.0001, 1.5, 3, 100, 1e10, 1e30], np.float32)),
+    ("atan", np.arctan, _EDGES)])
+def test_small_and_large_arguments_keep_full_precision(name, ref, domain):
+    # Textbook formulas (log(1 + x), (e^x - e^-x) / 2, log(x + sqrt(x² + 1)))
+    # lose everything near 0 or overflow; Kite's stay within a few ulp.
+    x = np.asarray(domain, np.float32)
+    out = run(unary_kernel, (1,), x, np.zeros_like(x), len(x), FN=getattr(libdevice, name),
+              BLOCK=16)[1]
+    err = _ulps(out, ref(x.astype(np.float64)))
+    assert err.max() <= 4, dict(zip(x.tolist(), err.tolist()))
+
+
+def test_pow_follows_cs_special_cases():
+    x = np.array([-2, 0, 0, 0, -0.0, -0.0, 2, -3, np.inf, -np.inf, 1, np.nan, -8, 0.5, 4, -1],
+                 np.float32)
+    y = np.array([3, 0, 2, -1, 3, -3, 0.5, 0.5, -1, 3, np.nan, 0, 1 / 3, -200, 0.5, np.inf],
+                 np.float32)
+    out = run(binary_kernel, (1,), x, y, np.zeros_like(x), len(x), FN=libdevice.pow,
+              BLOCK=16)[2]
+    with np.errstate(all="ignore"):
+        expected = np.power(x.astype(np.float64), y.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(expected))
+    finite = ~np.isnan(expected)
+    assert np.all(_ulps(out[finite], expected[finite]) <= 4), (out, expected)
+    np.testing.assert_array_equal(np.signbit(out[finite]), np.signbit(expected[finite]))

@@ -64,19 +64,31 @@ static const llvm::StringMap<StringRef> &libdeviceNames() {
   return names;
 }
 
-/// math op name -> libdevice's f32 function, for the ops whose polynomial
-/// approximation is not accurate over the whole f32 range.
+/// math op name -> libdevice's f32 function: sin, cos and tan, whose
+/// polynomial approximations are not accurate over the whole f32 range, and
+/// the functions only libdevice's names reach (libdevice.tanh, ...), which
+/// MLIR expands by textbook formulas (sinh as (e^x - e^-x)/2, pow as
+/// exp(y·log x)) that lose small arguments and signs; Triton calls libdevice
+/// for all of them. exp, exp2, log, log2, sqrt and erf stay as they are.
 static const llvm::StringMap<StringRef> &libdeviceF32Names() {
-  static const llvm::StringMap<StringRef> names = {{"math.sin", "__nv_sinf"},
-                                                   {"math.cos", "__nv_cosf"},
-                                                   {"math.tan", "__nv_tanf"}};
+  static const llvm::StringMap<StringRef> names = {
+      {"math.sin", "__nv_sinf"},     {"math.cos", "__nv_cosf"},
+      {"math.tan", "__nv_tanf"},     {"math.tanh", "__nv_tanhf"},
+      {"math.sinh", "__nv_sinhf"},   {"math.cosh", "__nv_coshf"},
+      {"math.asin", "__nv_asinf"},   {"math.acos", "__nv_acosf"},
+      {"math.atan", "__nv_atanf"},   {"math.atan2", "__nv_atan2f"},
+      {"math.asinh", "__nv_asinhf"}, {"math.acosh", "__nv_acoshf"},
+      {"math.atanh", "__nv_atanhf"}, {"math.log1p", "__nv_log1pf"},
+      {"math.expm1", "__nv_expm1f"}, {"math.log10", "__nv_log10f"},
+      {"math.cbrt", "__nv_cbrtf"},   {"math.erfc", "__nv_erfcf"},
+      {"math.powf", "__nv_powf"}};
   return names;
 }
 
 /// The libdevice function computing `op`, and the float type it computes
 /// in; none when `op` stays as it is.
 static std::pair<StringRef, FloatType> libdeviceFunction(Operation *op,
-                                                         bool f32Trig) {
+                                                         bool f32Libdevice) {
   if (!isa<math::MathDialect>(op->getDialect()) || op->getNumResults() != 1)
     return {};
   auto type = dyn_cast<FloatType>(op->getResult(0).getType());
@@ -85,21 +97,21 @@ static std::pair<StringRef, FloatType> libdeviceFunction(Operation *op,
   StringRef opName = op->getName().getStringRef();
   if (type.isF64())
     return {libdeviceNames().lookup(opName), type};
-  if (f32Trig && (type.isF32() || type.isF16() || type.isBF16()))
+  if (f32Libdevice && (type.isF32() || type.isF16() || type.isBF16()))
     return {libdeviceF32Names().lookup(opName),
             Float32Type::get(op->getContext())};
   return {};
 }
 
-void kitenvptx::callLibdeviceForMath(ModuleOp module, bool f32Trig) {
+void kitenvptx::callLibdeviceForMath(ModuleOp module, bool f32Libdevice) {
   SmallVector<Operation *> ops;
   module.walk([&](Operation *op) {
-    if (!libdeviceFunction(op, f32Trig).first.empty())
+    if (!libdeviceFunction(op, f32Libdevice).first.empty())
       ops.push_back(op);
   });
   OpBuilder b(module.getContext());
   for (Operation *op : ops) {
-    auto [name, computeType] = libdeviceFunction(op, f32Trig);
+    auto [name, computeType] = libdeviceFunction(op, f32Libdevice);
     Type resultType = op->getResult(0).getType();
     SmallVector<Type> argTypes(op->getNumOperands(), computeType);
     auto type = FunctionType::get(module.getContext(), argTypes, computeType);

@@ -19,9 +19,10 @@ std::string findLibdevice();
 
 /// Replaces each f64 math op the NVPTX backend cannot select (exp, log, sin,
 /// erf, pow, ...) by a call to its libdevice function (__nv_exp, ...), and
-/// with `f32Trig`, f32, f16 and bf16 sin, cos and tan by __nv_sinf, ...
+/// with `f32Libdevice`, f32, f16 and bf16 sin, cos, tan and the functions
+/// only libdevice's names reach (tanh, pow, log1p, ...) by __nv_sinf, ...
 /// (f16 and bf16 through f32).
-void callLibdeviceForMath(ModuleOp module, bool f32Trig);
+void callLibdeviceForMath(ModuleOp module, bool f32Libdevice);
 
 /// Links the libdevice functions `module` calls into it (internalized), so
 /// that the O3 pipeline inlines them. Does nothing when it calls none;

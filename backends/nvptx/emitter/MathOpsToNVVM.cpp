@@ -75,7 +75,7 @@ LogicalResult mlir::kitenvptx::prepareMath(ModuleOp module) {
       "powf",  "sinh", "cosh",  "asinh", "acosh", "atanh", "fpowi", "ipowi"};
   // sin, cos and tan of f32 (f16, bf16) too, where libdevice is there.
   kitenvptx::callLibdeviceForMath(module,
-                                  /*f32Trig=*/!kitenvptx::findLibdevice().empty());
+                                  /*f32Libdevice=*/!kitenvptx::findLibdevice().empty());
   exp2ForExp(module);
   log2ForLog10(module);
   RewritePatternSet patterns(module.getContext());

@@ -135,6 +135,7 @@ struct ConvertKiteThreadToSPIRVPass
     if (failed(convert(spvModule, targetEnv, *argOffsets)) ||
         failed(declareEntryPoint(spvModule, name, numThreads.getInt())))
       return signalPassFailure();
+    markExactOps(spvModule);
   }
 
   /// Moves every function into a new spirv.module at the end of `module`.

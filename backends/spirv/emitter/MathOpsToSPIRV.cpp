@@ -15,7 +15,7 @@
 //   wider type (f16 -> f32 or f64, f32 -> f64 where the device has
 //   shaderFloat64), where the product is exact, and rounded once at the end;
 // - exp2 has no upstream pattern: spirv.GL.Exp2;
-// - asin and acos: the upstream f32 polynomials (lavapipe's GLSL ones are
+// - asin, acos and atan: the upstream f32 polynomials (lavapipe's GLSL ones are
 //   off by 4e-4 relative), the same as on NVIDIA;
 // - popcount is spirv.BitCount on 32 bits: narrower integers are extended,
 //   64-bit ones split in halves, as are 64-bit leading-zero counts.
@@ -202,6 +202,7 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
     fma.erase();
   }
   truncAsFloorOfMagnitude(module);
+  rewriteLooseMath(module);
   bitCountsOn32Bits(module);
   RewritePatternSet patterns(context);
   populatePolynomialApproximateErfPattern(patterns);
@@ -209,9 +210,25 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
   populateMathPolynomialApproximationPatterns(
       patterns, [](StringRef name) {
         return name == "math.atan2" || name == "math.cbrt" ||
-               name == "math.asin" || name == "math.acos";
+               name == "math.asin" || name == "math.acos" ||
+               name == "math.atan" || name == "math.log1p" ||
+               name == "math.expm1";
       });
-  return applyPatternsGreedily(module, std::move(patterns));
+  if (failed(applyPatternsGreedily(module, std::move(patterns))))
+    return failure();
+  // log1p's and expm1's expansions take a log that must be accurate near 1
+  // and an exp accurate for large arguments (Vulkan allows 3 + 2|x| ulp):
+  // MLIR's polynomials there (kl.log and kl.exp elsewhere stay GLSL's).
+  SmallVector<Operation *> exact;
+  module.walk([&](Operation *op) {
+    if (isa<math::LogOp, math::ExpOp>(op) && isExactLocation(op->getLoc()))
+      exact.push_back(op);
+  });
+  RewritePatternSet exactPatterns(context);
+  populateMathPolynomialApproximationPatterns(
+      exactPatterns,
+      [](StringRef name) { return name == "math.log" || name == "math.exp"; });
+  return applyOpPatternsGreedily(exact, std::move(exactPatterns));
 }
 
 namespace {
