@@ -121,3 +121,15 @@ def test_zero_and_copy_in_place(where):
     assert not t.numpy().any()
     with pytest.raises(ValueError, match="source of shape"):
         t.copy_(np.zeros(5))
+
+
+def test_interpreter_addresses_are_reused_once_they_run_out(monkeypatch):
+    import itertools
+    from kite.interpreter import memory
+    live = kite.from_numpy(np.zeros(2, np.float32), device="interpreter")
+    taken = live.data_ptr() >> memory.SHIFT
+    monkeypatch.setattr(memory, "_tensor_ids", itertools.count(memory._LAST_TENSOR_ID + 1))
+    fresh = kite.from_numpy(np.zeros(2, np.float32), device="interpreter")
+    tid = fresh.data_ptr() >> memory.SHIFT
+    assert memory._FIRST_TENSOR_ID <= tid <= memory._LAST_TENSOR_ID and tid != taken
+    assert fresh.data_ptr() < 2 ** 63

@@ -20,15 +20,28 @@ SHIFT = 40
 # Ids (address >> SHIFT) of tensors' own addresses start here, far above the
 # ids of one launch's arguments (1, 2, ...) and below 2^63 >> SHIFT.
 _FIRST_TENSOR_ID = 1 << 20
+_LAST_TENSOR_ID = (1 << (63 - SHIFT)) - 2  # addresses stay below 2^63
 _tensor_ids = itertools.count(_FIRST_TENSOR_ID)
 _tensors = weakref.WeakValueDictionary()  # id -> live interpreter kite.Tensor
+
+
+def _free_id() -> int:
+    """A fresh id; once they run out (millions of tensors), one no live
+    tensor holds."""
+    tid = next(_tensor_ids)
+    if tid <= _LAST_TENSOR_ID:
+        return tid
+    for tid in range(_FIRST_TENSOR_ID, _LAST_TENSOR_ID + 1):
+        if tid not in _tensors:
+            return tid
+    raise RuntimeError("the interpreter's address space is full of live tensors")
 
 
 def tensor_address(tensor) -> int:
     """The virtual address of an interpreter kite.Tensor, fixed for its life."""
     tid = getattr(tensor, "_virtual_id", None)
     if tid is None:
-        tid = tensor._virtual_id = next(_tensor_ids)
+        tid = tensor._virtual_id = _free_id()
         _tensors[tid] = tensor
     return tid << SHIFT
 

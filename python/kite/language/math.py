@@ -4,6 +4,9 @@ functions of libdevice that every Kite backend compiles (exported by
 from __future__ import annotations
 
 import builtins
+import decimal
+
+import numpy as np
 
 from ..frontend.location import error
 from . import dtypes as dt
@@ -14,6 +17,9 @@ from .standard import (abs, ceil, cos, erf, exp, exp2, floor, fma, log, log2,  #
                        rsqrt, sin, sqrt)
 
 _LOG2_10 = 3.321928094887362
+# log2(10) to more digits than a double holds: its part below a double's
+# precision is the low part of the f64 split.
+_LOG2_10_DIGITS = "3.32192809488736234787031942948939017586483139302458061205"
 
 
 def _float_operand(x, name: str):
@@ -74,12 +80,18 @@ fmin = _float_binary("fmin", "arith.minnumf", "Minimum; a NaN operand gives the 
 
 @builtin
 def exp10(x):
-    """10 raised to the power x."""
+    """10 raised to the power x: 2^(x·log2 10), with the product carried in
+    two parts (x·hi rounded, and its rounding error plus x·lo, exactly
+    enough through an FMA) so that large x lose no precision to it."""
     x = _float_operand(x, "exp10")
-    if x.dtype.bits >= 32:
-        return exp2(x * _LOG2_10)
-    # x·log2(10) rounded to 16 bits would be off by up to 2^-11·|x·log2(10)|.
-    return semantic.cast(exp2(semantic.cast(x, dt.float32) * _LOG2_10), x.dtype)
+    narrow = x.dtype.bits < 32
+    wide = semantic.cast(x, dt.float32) if narrow else x
+    hi = float(np.float32(_LOG2_10)) if wide.dtype.bits == 32 else _LOG2_10
+    lo = float(decimal.Decimal(_LOG2_10_DIGITS) - decimal.Decimal(hi))
+    product = wide * hi
+    error = fma(wide, hi, -product) + wide * lo
+    result = exp2(product) * exp2(error)
+    return semantic.cast(result, x.dtype) if narrow else result
 
 
 @builtin
