@@ -12,6 +12,7 @@ import pytest
 import kite
 import kite.language as kl
 from kite import compiler, ptxas
+from kite.language.extra import libdevice
 
 HAVE_PTXAS = ptxas.find() is not None
 needs_ptxas = pytest.mark.skipif(not HAVE_PTXAS, reason="ptxas (CUDA toolkit) not found")
@@ -189,6 +190,29 @@ def test_f64_transcendentals_without_libdevice_say_what_is_missing(monkeypatch):
         with pytest.raises(kite.CompilationError, match=r"f64 math functions need libdevice .*"
                                                         r"set KITE_LIBDEVICE"):
             exp64_kernel.compile(x, target="cuda:sm_80", BLOCK=16)
+    finally:
+        monkeypatch.undo()
+        compiler._libdevice_hash.cache_clear()
+
+
+@kite.kernel
+def loose_math_kernel(x_ptr, y_ptr, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    x = kl.load(x_ptr + offs)
+    kl.store(y_ptr + offs, libdevice.pow(x, 3.0) + libdevice.sinh(x) + libdevice.log1p(x))
+
+
+def test_libdevice_only_f32_functions_call_libdevice_or_keep_precision_without_it(monkeypatch):
+    # With libdevice: its __nv_*f (as Triton); without: Kite's full-precision
+    # formulas instead of MLIR's textbook expansions. Both compile and pass ptxas.
+    x = np.zeros(16, np.float32)
+    with_lib = loose_math_kernel.compile(x, x, target="cuda:sm_90", BLOCK=16)
+    monkeypatch.setenv("KITE_LIBDEVICE", "/nonexistent/libdevice.10.bc")
+    compiler._libdevice_hash.cache_clear()
+    try:
+        without = loose_math_kernel.compile(x, x, target="cuda:sm_90", BLOCK=16)
+        assert without.asm["ptx"] != with_lib.asm["ptx"] or not kite._C.libdevice_path()
+        assert without.metadata["n_spills"] == 0
     finally:
         monkeypatch.undo()
         compiler._libdevice_hash.cache_clear()

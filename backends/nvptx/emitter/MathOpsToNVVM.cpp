@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/nvptx/emitter/MathOpsToNVVM.h"
 #include "backends/nvptx/emitter/Libdevice.h"
+#include "dialects/KiteThread/AccurateMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -73,9 +74,13 @@ LogicalResult mlir::kitenvptx::prepareMath(ModuleOp module) {
       "acos",  "asin", "atan",  "atan2", "cbrt",  "cos",   "erf",  "erfc",
       "exp",   "expm1", "log",  "log1p", "log2",  "sin",   "tanh", "tan",
       "powf",  "sinh", "cosh",  "asinh", "acosh", "atanh", "fpowi", "ipowi"};
-  // sin, cos and tan of f32 (f16, bf16) too, where libdevice is there.
-  kitenvptx::callLibdeviceForMath(module,
-                                  /*f32Libdevice=*/!kitenvptx::findLibdevice().empty());
+  // sin, cos, tan and the libdevice-only functions of f32 (f16, bf16) too,
+  // where libdevice is there; without it, MLIR's expansions below, except
+  // where they are textbook formulas that lose precision (AccurateMath.cpp).
+  bool libdevice = !kitenvptx::findLibdevice().empty();
+  kitenvptx::callLibdeviceForMath(module, /*f32Libdevice=*/libdevice);
+  if (!libdevice)
+    kitethread::rewriteLooseMath(module);
   exp2ForExp(module);
   log2ForLog10(module);
   RewritePatternSet patterns(module.getContext());

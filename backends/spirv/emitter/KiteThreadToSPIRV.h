@@ -37,17 +37,10 @@ LogicalResult checkTarget(ModuleOp module, const TargetFeatures &features);
 /// reported (MathOpsToSPIRV.cpp).
 LogicalResult prepareMath(ModuleOp module, const TargetFeatures &features);
 
-/// f32 log1p, expm1, sinh, tanh, asinh, acosh, atanh and pow as formulas
-/// that keep full precision where GLSL.std.450's are loose or undefined
-/// (AccurateMath.cpp).
-void rewriteLooseMath(ModuleOp module);
-
-/// Decorates NoContraction the SPIR-V instructions rewriteLooseMath's
-/// formulas became, so that drivers keep their roundings.
+/// Decorates NoContraction the SPIR-V instructions that
+/// kitethread::rewriteLooseMath's formulas became (MathOpsToSPIRV.cpp), so
+/// that drivers keep their roundings.
 void markExactOps(Operation *spirvModule);
-
-/// Whether `loc` marks an op of those formulas.
-bool isExactLocation(Location loc);
 
 /// cmpi of an extended integer and a constant that fits its width, in that
 /// width (NarrowComparisons.cpp: cheaper, and lavapipe miscompiles the wide

@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "dialects/KiteThread/AccurateMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -202,7 +203,7 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
     fma.erase();
   }
   truncAsFloorOfMagnitude(module);
-  rewriteLooseMath(module);
+  kitethread::rewriteLooseMath(module);
   bitCountsOn32Bits(module);
   RewritePatternSet patterns(context);
   populatePolynomialApproximateErfPattern(patterns);
@@ -221,7 +222,7 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
   // MLIR's polynomials there (kl.log and kl.exp elsewhere stay GLSL's).
   SmallVector<Operation *> exact;
   module.walk([&](Operation *op) {
-    if (isa<math::LogOp, math::ExpOp>(op) && isExactLocation(op->getLoc()))
+    if (isa<math::LogOp, math::ExpOp>(op) && kitethread::isExactLocation(op->getLoc()))
       exact.push_back(op);
   });
   RewritePatternSet exactPatterns(context);
@@ -266,4 +267,12 @@ struct CtPopPattern : OpConversionPattern<math::CtPopOp> {
 void mlir::kitespirv::populateMathOpPatterns(
     const SPIRVTypeConverter &converter, RewritePatternSet &patterns) {
   patterns.add<Exp2Pattern, CtPopPattern>(converter, patterns.getContext());
+}
+
+void mlir::kitespirv::markExactOps(Operation *spirvModule) {
+  spirvModule->walk([](Operation *op) {
+    if (kitethread::isExactLocation(op->getLoc()) && op->getNumResults() == 1 &&
+        isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
+      op->setAttr("no_contraction", UnitAttr::get(op->getContext()));
+  });
 }

@@ -1,11 +1,13 @@
-//===- AccurateMath.cpp - f32 math where GLSL.std.450 is too loose --------===//
+//===- AccurateMath.cpp - f32 math without textbook-formula losses --------===//
 //
 // Vulkan lets GLSL.std.450's functions be as inaccurate as their textbook
 // formulas, and lavapipe's are: Log(1+x) for log1p and Exp(x)-1 for expm1
 // lose everything below 1e-7, (e^x - e^-x)/2 loses sinh and tanh for small
-// x, Asinh/Acosh overflow from 1e19, and Pow is undefined for x <= 0. On f32
-// (f16 arrives here widened to f32) these become formulas that keep full
-// precision, built from Log, Exp, Sqrt and the GLSL Pow of |x|:
+// x, Asinh/Acosh overflow from 1e19, and Pow is undefined for x <= 0; MLIR's
+// expansions, which the NVPTX emitter uses where there is no libdevice, are
+// the same formulas. On f32 (f16 arrives here widened to f32) these become
+// formulas that keep full precision, built from log, exp, sqrt and the pow
+// of |x|:
 //
 // - log1p and expm1: MLIR's polynomial approximations, log(u)·x/(u - 1)
 //   with u = 1 + x and (u - 1)·x/log(u) with u = e^x over a log that is
@@ -22,14 +24,16 @@
 // The formulas only work if every operation rounds as written: a driver
 // may otherwise simplify (1 + x) - 1 to x (Mesa does, for instructions not
 // marked exact). Their ops get the location name "kite.exact", and after the
-// conversion markExactOps decorates their SPIR-V instructions NoContraction,
-// which Vulkan drivers honour as "compute exactly this".
+// conversion the SPIR-V emitter decorates their instructions NoContraction,
+// which Vulkan drivers honour as "compute exactly this" (LLVM reassociates
+// nothing without fast-math flags).
 //
 //===----------------------------------------------------------------------===//
-#include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "dialects/KiteThread/AccurateMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 
@@ -142,7 +146,7 @@ static Value rewrite(F32Builder &f, Operation *op) {
   return f.select(one, f.c(1), r);
 }
 
-void mlir::kitespirv::rewriteLooseMath(ModuleOp module) {
+void mlir::kitethread::rewriteLooseMath(ModuleOp module) {
   SmallVector<Operation *> ops;
   module.walk([&](Operation *op) {
     if (!isa<math::Log1pOp, math::ExpM1Op, math::SinhOp, math::TanhOp,
@@ -164,15 +168,8 @@ void mlir::kitespirv::rewriteLooseMath(ModuleOp module) {
   }
 }
 
-bool mlir::kitespirv::isExactLocation(Location loc) {
+bool mlir::kitethread::isExactLocation(Location loc) {
   auto name = dyn_cast<NameLoc>(loc);
   return name && name.getName() == kExactLocation;
 }
 
-void mlir::kitespirv::markExactOps(Operation *spirvModule) {
-  spirvModule->walk([](Operation *op) {
-    if (isExactLocation(op->getLoc()) && op->getNumResults() == 1 &&
-        isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
-      op->setAttr("no_contraction", UnitAttr::get(op->getContext()));
-  });
-}

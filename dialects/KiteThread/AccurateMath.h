@@ -1,0 +1,20 @@
+//===- AccurateMath.h - f32 math without textbook-formula losses -*- C++ -*-===//
+#ifndef KITE_DIALECTS_KITETHREAD_ACCURATEMATH_H
+#define KITE_DIALECTS_KITETHREAD_ACCURATEMATH_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::kitethread {
+
+/// Rewrites f32 sinh, tanh, asinh, acosh, atanh and pow as formulas that
+/// keep full precision (C's special cases for pow), and marks f32 log1p and
+/// expm1 for an exact expansion; every op involved gets a location that
+/// isExactLocation recognises (AccurateMath.cpp).
+void rewriteLooseMath(ModuleOp module);
+
+/// Whether `loc` marks an op of those formulas: it must round as written.
+bool isExactLocation(Location loc);
+
+} // namespace mlir::kitethread
+
+#endif // KITE_DIALECTS_KITETHREAD_ACCURATEMATH_H
