@@ -107,7 +107,11 @@ class KernelFunction(KiteFunction):
         from .compiler import compile_specialized
         run = compile_specialized(self, specs, options, device).launcher()
         if key is not None:
-            self._fast_path.store(key, run)
+            if any(s.part for s in specs):  # TensorDescriptors: bound as their fields
+                flatten = specialization.flatten_descriptors
+                self._fast_path.store(key, lambda grid, v: run(grid, flatten(v)))
+            else:
+                self._fast_path.store(key, run)
         return run(grid, values)
 
 

@@ -11,6 +11,7 @@ from kite.language import dtypes as dt
 from kite.frontend.specialization import ArgSpec
 from kite.runtime import fast_launch
 from kite.runtime.packing import argument_struct, pack_arguments
+from conftest import vulkan_device
 
 VULKAN = [d for d in kite.devices() if d.startswith("vulkan:")]
 needs_device = pytest.mark.skipif(not VULKAN, reason="no Vulkan device to launch on")
@@ -156,3 +157,22 @@ def test_a_float_constexpr_is_keyed_by_its_bits():
     assert fast_launch.constexpr_key(0.0) != fast_launch.constexpr_key(-0.0)
     assert fast_launch.constexpr_key(1.5) == fast_launch.constexpr_key(1.5)
     assert ArgSpec("C", True, 0.0, None, False).key() != ArgSpec("C", True, -0.0, None, False).key()
+
+
+@kite.kernel
+def descriptor_scale_kernel(src, dst, BLOCK: kl.constexpr):
+    off = kl.program_id(0) * BLOCK
+    dst.store([off], src.load([off]) * 2)
+
+
+def test_tensor_descriptor_launches_take_the_fast_path_with_their_own_fields():
+    device = vulkan_device()
+    before = compiler.stats.fast_launches
+    for n in (100, 60, 100):  # 60 and 100: one specialisation, different shapes
+        x = kite.from_numpy(np.arange(128, dtype=np.float32), device=device)
+        out = kite.zeros(128, kl.float32, device=device)
+        descriptor_scale_kernel[(2,)](kite.TensorDescriptor(x, [n], [1], [64]),
+                                      kite.TensorDescriptor(out, [n], [1], [64]), BLOCK=64)
+        expected = np.where(np.arange(128) < n, np.arange(128) * 2, 0)
+        np.testing.assert_array_equal(out.numpy(), expected)
+    assert compiler.stats.fast_launches - before == 2

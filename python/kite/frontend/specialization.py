@@ -123,6 +123,19 @@ def call_arguments(specs, values):
     return args, kwargs
 
 
+def flatten_descriptors(values) -> list:
+    """Bound parameter values with each TensorDescriptor replaced by the
+    values bind gives it: base, shape, strides (the fast path's launchers)."""
+    from ..tensor_descriptor import TensorDescriptor
+    out = []
+    for value in values:
+        if isinstance(value, TensorDescriptor):
+            out += [value.base, *value.shape, *value.strides]
+        else:
+            out.append(value)
+    return out
+
+
 def _descriptor_specs(name: str, desc, keyword_only: bool, do_not_specialize):
     """The specs and values a host TensorDescriptor is passed as."""
     ptr_type, div16 = runtime_type(name, desc.base)

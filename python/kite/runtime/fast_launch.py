@@ -7,7 +7,9 @@ map from a *launch key* to a ready launcher. The key is computed from the
 bound values with cheap type tests and holds everything the slow path's
 decisions depend on: each runtime argument's kind (a kite or PyTorch
 tensor's dtype, device and 16-byte alignment; integer width and
-divisibility by 16, and whether it is 1; float; bool), each
+divisibility by 16, and whether it is 1; float; bool; a TensorDescriptor's
+base, block shape, padding and fields, which the stored launcher expands
+as the slow path binds them), each
 constexpr's value, the compile options, the globals and closure variables
 the kernel and its helpers read (frontend/dependencies.py), and
 ``KITE_DEVICE``. Two launches with one key therefore specialise,
@@ -50,12 +52,27 @@ _FLOAT_KEY, _BOOL_KEY, _NONE_KEY = ("f",), ("b",), ("N",)
 _RUNTIME_KEYS: dict = {}
 
 
+def _descriptor_key(value):
+    """A kite.TensorDescriptor: its base's part, block shape, padding, and
+    each shape and stride as an integer's (1, width, divisibility): all the
+    slow path's specialisation reads (frontend/specialization.py)."""
+    base = runtime_key(value.base)
+    if base is None:
+        return None
+    fields = tuple(_int_key(v) if type(v) is int else None for v in value.shape + value.strides)
+    if None in fields:
+        return None
+    return ("D", base, tuple(value.block_shape), value.padding, fields)
+
+
 def _runtime_keys() -> dict:
     if not _RUNTIME_KEYS:
         from ..tensor import Tensor
+        from ..tensor_descriptor import TensorDescriptor
         _RUNTIME_KEYS.update({
             Tensor: _tensor_key, int: _int_key, float: lambda v: _FLOAT_KEY,
-            bool: lambda v: _BOOL_KEY, type(None): lambda v: _NONE_KEY})
+            bool: lambda v: _BOOL_KEY, type(None): lambda v: _NONE_KEY,
+            TensorDescriptor: _descriptor_key})
     return _RUNTIME_KEYS
 
 
