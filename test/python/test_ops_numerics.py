@@ -1758,3 +1758,26 @@ def test_comparisons_of_widened_integers_with_constants(name, c, unsigned):
     if unsigned:
         values = values.astype(np.int32).view(np.uint32).astype(np.uint64)
     np.testing.assert_array_equal(out, op(values, c).astype(np.int32))
+
+
+@kite.kernel
+def zero_trip_kernel(x_ptr, out_ptr, n, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    a = kl.load(x_ptr + offs)
+    b = a + 100
+    total = 0
+    for i in range(n):  # n may be 0: the loop's results are its initial values
+        a, b = b * 2, a + 1
+        total += i
+    kl.store(out_ptr + offs, a + b + total)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_runtime_loops_that_run_no_iteration_keep_their_initial_values(n):
+    x = np.arange(8, dtype=np.int32)
+    out = run(zero_trip_kernel, (1,), x, np.zeros_like(x), n, BLOCK=8)[1]
+    a, b, total = x.copy(), x + 100, 0
+    for i in range(n):
+        a, b = b * 2, a + 1
+        total += i
+    np.testing.assert_array_equal(out, a + b + total)

@@ -18,6 +18,8 @@
 #include "mlir/Conversion/ArithToSPIRV/ArithToSPIRV.h"
 #include "mlir/Conversion/FuncToSPIRV/FuncToSPIRV.h"
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRV.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Conversion/MathToSPIRV/MathToSPIRV.h"
 #include "mlir/Conversion/MemRefToSPIRV/MemRefToSPIRV.h"
 #include "mlir/Conversion/SCFToSPIRV/SCFToSPIRV.h"
@@ -124,6 +126,16 @@ struct ConvertKiteThreadToSPIRVPass
     if (failed(prepareMath(module, features)))
       return signalPassFailure();
     narrowComparisons(module);
+    // MLIR's scf.for -> spirv.mlir.loop keeps a loop's results in variables
+    // that only the loop body writes: a loop that runs no iteration returned
+    // zeros instead of its initial values (for i in range(n) with n = 0).
+    // scf.while converts correctly.
+    {
+      OpPassManager forToWhile(ModuleOp::getOperationName());
+      forToWhile.addNestedPass<func::FuncOp>(createForToWhileLoopPass());
+      if (failed(runPipeline(forToWhile, module)))
+        return signalPassFailure();
+    }
 
     spirv::MemorySpaceToStorageClassConverter spaces(mapMemorySpace);
     spirv::convertMemRefTypesAndAttrs(module, spaces);
