@@ -9,7 +9,7 @@ import pytest
 
 import kite
 import kite.language as kl
-from conftest import DEVICE, run
+from conftest import DEVICE, run, vulkan_device
 
 
 def _line_of(kernel, marker):
@@ -38,7 +38,7 @@ def test_debug_barrier_makes_other_threads_stores_visible(block):
 
 def test_debug_barrier_orders_global_memory_in_spirv():
     x = np.zeros(128, np.int32)
-    compiled = exchange_kernel.compile(x, x, x, BLOCK=128, target="vulkan:0")
+    compiled = exchange_kernel.compile(x, x, x, BLOCK=128, target=vulkan_device())
     barriers = [line for line in compiled.asm["spirv"].splitlines() if "OpControlBarrier" in line]
     assert barriers, compiled.asm["spirv"]
     # Workgroup scope (2) for execution and memory; AcquireRelease (0x8) |
