@@ -64,6 +64,16 @@ def compile_for(kernel, target, args, meta):
     return compiled
 
 
+def line_of(kernel, marker):
+    """The line number, in its file, of the one line of ``kernel`` containing
+    ``marker`` (where a CompilationError about that line must point)."""
+    import inspect
+    lines, start = inspect.getsourcelines(kernel.fn)
+    hits = [start + i for i, line in enumerate(lines) if marker in line]
+    assert len(hits) == 1, (marker, hits)
+    return hits[0]
+
+
 def assert_close(actual, expected, dtype=None):
     """Exact for integers and bools, dtype-appropriate tolerance for floats."""
     dtype = np.dtype(dtype if dtype is not None else np.asarray(expected).dtype)

@@ -2,21 +2,13 @@
 (boundary_check, padding_option), carried through loops and branches: the
 form of Triton's block-pointer matmul and attention kernels. Numerics against
 numpy through the interpreter and on each device."""
-import inspect
-
 import numpy as np
 import pytest
 
 import kite
 import kite.language as kl
-from conftest import DEVICE, run
+from conftest import DEVICE, line_of, run
 
-
-def _line_of(kernel, marker):
-    lines, start = inspect.getsourcelines(kernel.fn)
-    hits = [start + i for i, line in enumerate(lines) if marker in line]
-    assert len(hits) == 1, (marker, hits)
-    return hits[0]
 
 
 @kite.kernel
@@ -181,7 +173,7 @@ def changing_block_kernel(src_ptr, n, BLOCK: kl.constexpr):
 def test_block_pointer_errors_name_the_line(kernel, args, message, marker):
     with pytest.raises(kite.CompilationError, match=message) as info:
         run(kernel, (1,), *args, BLOCK=8)
-    assert info.value.lineno == _line_of(kernel, marker)
+    assert info.value.lineno == line_of(kernel, marker)
 
 
 @kite.kernel
@@ -222,7 +214,7 @@ def tuple_length_kernel(x_ptr, n, BLOCK: kl.constexpr):
 def test_a_loop_changing_a_tuples_length_is_an_error():
     with pytest.raises(kite.CompilationError, match="must keep its kind, length, block shape") as info:
         run(tuple_length_kernel, (1,), np.ones(4, np.float32), 3, BLOCK=4)
-    assert info.value.lineno == _line_of(tuple_length_kernel, "for i in range")
+    assert info.value.lineno == line_of(tuple_length_kernel, "for i in range")
 
 
 @kite.kernel
@@ -298,7 +290,7 @@ def descriptor_bad_offsets_kernel(src_ptr, BLOCK: kl.constexpr):
 def test_a_descriptor_load_with_too_few_offsets_is_an_error():
     with pytest.raises(kite.CompilationError, match="needs one offset per dimension") as info:
         run(descriptor_bad_offsets_kernel, (1,), np.ones(64, np.float32), BLOCK=8)
-    assert info.value.lineno == _line_of(descriptor_bad_offsets_kernel, "desc.load(")
+    assert info.value.lineno == line_of(descriptor_bad_offsets_kernel, "desc.load(")
 
 
 @kite.kernel
@@ -369,7 +361,7 @@ def test_offsets_wider_than_32_bits_are_errors_not_truncated():
     with pytest.raises(kite.CompilationError, match="offset 4294967300 does not fit in 32 bits") \
             as info:
         run(huge_advance_kernel, (1,), np.ones(8, np.float32), BLOCK=8)
-    assert info.value.lineno == _line_of(huge_advance_kernel, "kl.advance(")
+    assert info.value.lineno == line_of(huge_advance_kernel, "kl.advance(")
 
 
 @kite.kernel
@@ -399,4 +391,4 @@ def tuple_constant_changes_kernel(x_ptr, n, BLOCK: kl.constexpr):
 def test_a_loop_changing_a_tuples_constant_element_is_an_error():
     with pytest.raises(kite.CompilationError, match="compile-time elements") as info:
         run(tuple_constant_changes_kernel, (1,), np.zeros(8, np.float32), 3, BLOCK=8)
-    assert info.value.lineno == _line_of(tuple_constant_changes_kernel, "for i in range")
+    assert info.value.lineno == line_of(tuple_constant_changes_kernel, "for i in range")

@@ -1,7 +1,6 @@
 """Numerics of ``kl.math`` and ``kite.language.extra.libdevice`` against numpy
 (and Python's exact integers), through the interpreter and, in the numerics
 tier, on each device. Kernels written as for Triton, with ``libdevice.``."""
-import inspect
 import math
 
 import numpy as np
@@ -9,19 +8,13 @@ import pytest
 
 import kite
 import kite.language as kl
-from conftest import DEVICE, TOL, run
+from conftest import DEVICE, TOL, line_of, run
 from kite.language.extra import libdevice
 from kite.language.extra.cuda import libdevice as cuda_libdevice
 
 FLOATS = [np.float16, np.float32, np.float64]
 ON_VULKAN = DEVICE.startswith("vulkan")
 
-
-def _line_of(kernel, marker):
-    lines, start = inspect.getsourcelines(kernel.fn)
-    hits = [start + i for i, line in enumerate(lines) if marker in line]
-    assert len(hits) == 1, (marker, hits)
-    return hits[0]
 
 
 @kite.kernel
@@ -96,7 +89,7 @@ def test_unary(name, dtype):
     if ON_VULKAN and dtype == np.float64 and name in _NO_F64_ON_VULKAN:
         with pytest.raises(kite.CompilationError, match="on f64 is not supported on Vulkan") as info:
             run(unary_kernel, (3,), x, out, len(x), FN=fn, BLOCK=128)
-        assert info.value.lineno == _line_of(unary_kernel, "FN(x)")
+        assert info.value.lineno == line_of(unary_kernel, "FN(x)")
         return
     out = run(unary_kernel, (3,), x, out, len(x), FN=fn, BLOCK=128)[1]
     expected = ref(x.astype(np.float64)).astype(dtype)
@@ -309,14 +302,14 @@ def test_a_libdevice_function_kite_lacks_is_named_at_its_line():
     assert "libdevice.lgamma is not available in Kite" in str(info.value)
     assert "tanh" in str(info.value)  # the list of what there is
     if DEVICE != "interpreter":
-        assert info.value.lineno == _line_of(lgamma_kernel, "lgamma(x)")
+        assert info.value.lineno == line_of(lgamma_kernel, "lgamma(x)")
 
 
 def test_float_functions_reject_integers_at_the_call():
     with pytest.raises(kite.CompilationError, match="tanh needs a floating-point operand") as info:
         run(unary_kernel, (1,), np.ones(4, np.int32), np.zeros(4, np.int32), 4,
             FN=libdevice.tanh, BLOCK=4)
-    assert info.value.lineno == _line_of(unary_kernel, "FN(x)")
+    assert info.value.lineno == line_of(unary_kernel, "FN(x)")
 
 
 def test_bitcast_of_the_wrong_width_is_an_error():

@@ -2,21 +2,13 @@
 assume, swizzle2d, functional add/sub/mul, reduce_or, flip, and
 maximum/minimum/clamp with PropagateNan; numerics against numpy through the
 interpreter and on each device."""
-import inspect
-
 import numpy as np
 import pytest
 
 import kite
 import kite.language as kl
-from conftest import DEVICE, run, vulkan_device
+from conftest import DEVICE, line_of, run, vulkan_device
 
-
-def _line_of(kernel, marker):
-    lines, start = inspect.getsourcelines(kernel.fn)
-    hits = [start + i for i, line in enumerate(lines) if marker in line]
-    assert len(hits) == 1, (marker, hits)
-    return hits[0]
 
 
 @kite.kernel
@@ -64,7 +56,7 @@ def test_the_interpreter_checks_assume():
         pytest.skip("compiled kernels take assume on trust, as Triton's do")
     with pytest.raises(kite.KernelRuntimeError, match="kl.assume") as info:
         run(assume_kernel, (1,), np.ones(8, np.int32), np.zeros(8, np.int32), 0, BLOCK=8)
-    assert info.value.lineno == _line_of(assume_kernel, "kl.assume(")
+    assert info.value.lineno == line_of(assume_kernel, "kl.assume(")
 
 
 @kite.kernel
@@ -174,7 +166,7 @@ def test_propagate_nan_rejects_other_values():
     x = np.ones(8, np.float32)
     with pytest.raises(kite.CompilationError, match="propagate_nan must be kl.PropagateNan") as info:
         run(nan_kernel, (1,), x, x, np.zeros(24, np.float32), BLOCK=8, MODE=True)
-    assert info.value.lineno == _line_of(nan_kernel, "kl.maximum(")
+    assert info.value.lineno == line_of(nan_kernel, "kl.maximum(")
 
 
 @kite.kernel
@@ -251,7 +243,7 @@ def test_sort_along_another_dimension_is_an_error():
     x = np.zeros((4, 8), np.float32)
     with pytest.raises(kite.CompilationError, match="last dimension only") as info:
         run(flip_kernel_sort_dim0, (1,), x, np.zeros_like(x))
-    assert info.value.lineno == _line_of(flip_kernel_sort_dim0, "kl.sort(")
+    assert info.value.lineno == line_of(flip_kernel_sort_dim0, "kl.sort(")
 
 
 @kite.kernel
