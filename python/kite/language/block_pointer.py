@@ -11,6 +11,7 @@ on the dimensions named in ``boundary_check``. The frontend carries a block
 pointer through loops and branches as its scalar fields."""
 from __future__ import annotations
 
+import abc
 import builtins
 
 from ..frontend.location import error
@@ -20,19 +21,19 @@ from .core import builtin, tensor, unwrap
 from .semantic import broadcast_to_shape, to_tensor
 
 
-class aggregate:
+class aggregate(abc.ABC):
     """A kernel value made of several runtime scalars and compile-time
     facts. Loops and branches carry its ``leaves()`` and ``rebuild`` it;
     ``same_kind`` says whether two such values have one structure."""
 
-    def leaves(self) -> list:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def leaves(self) -> list: ...
 
-    def rebuild(self, leaves):
-        raise NotImplementedError
+    @abc.abstractmethod
+    def rebuild(self, leaves): ...
 
-    def same_kind(self, other) -> bool:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def same_kind(self, other) -> bool: ...
 
 
 class block_pointer(aggregate):

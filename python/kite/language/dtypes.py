@@ -141,6 +141,13 @@ _FROM_NUMPY = {np.dtype(np.bool_): int1, np.dtype(np.int8): int8,
                np.dtype(np.float32): float32, np.dtype(np.float64): float64}
 
 
+def int_of_width(bits: int, signed: bool = True) -> dtype:
+    """The integer type of ``bits`` (8, 16, 32, 64) bits: what a value's bits
+    are reinterpreted as (bitcasts, bit tricks)."""
+    return {8: (int8, uint8), 16: (int16, uint16), 32: (int32, uint32),
+            64: (int64, uint64)}[bits][0 if signed else 1]
+
+
 def from_numpy_dtype(np_dtype) -> dtype:
     """The kite dtype of a numpy dtype; ValueError for those kite lacks."""
     try:

@@ -147,10 +147,6 @@ def _isnan(x):
     return semantic.not_equal(x, x)
 
 
-def _as_int32(cond):
-    return semantic.cast(cond, dt.int32)
-
-
 @builtin
 def isnan(x):
     """True (int1, as Triton converts __nv_isnanf's result) where x is a NaN."""
@@ -178,12 +174,10 @@ finitef = isfinited
 def signbit(x):
     """1 (int32) where x's sign bit is set (-0.0 and negative NaNs too), else 0."""
     x = _float_operand(x, "signbit")
-    bits = semantic.cast(x, _SAME_WIDTH_INT[x.dtype.bits], bitcast=True)
-    return _as_int32(semantic.less(bits, 0))
+    bits = semantic.cast(x, dt.int_of_width(x.dtype.bits), bitcast=True)
+    return semantic.cast(semantic.less(bits, 0), dt.int32)
 
 
-_SAME_WIDTH_INT = {8: dt.int8, 16: dt.int16, 32: dt.int32, 64: dt.int64}
-_SAME_WIDTH_UINT = {8: dt.uint8, 16: dt.uint16, 32: dt.uint32, 64: dt.uint64}
 
 
 # ---------------------------------------------------------------- integers
@@ -203,11 +197,11 @@ def umulhi(x, y):
     if not x.dtype.is_int() or x.dtype.is_bool():
         raise error(f"umulhi needs integer operands, got {x.dtype}")
     bits = x.dtype.bits
-    ux = semantic.cast(x, _SAME_WIDTH_UINT[bits], bitcast=True)
-    uy = semantic.cast(y, _SAME_WIDTH_UINT[bits], bitcast=True)
+    ux = semantic.cast(x, dt.int_of_width(bits, signed=False), bitcast=True)
+    uy = semantic.cast(y, dt.int_of_width(bits, signed=False), bitcast=True)
     if bits <= 32:
         wide = semantic.cast(ux, dt.uint64) * semantic.cast(uy, dt.uint64)
-        high = semantic.cast(wide >> bits, _SAME_WIDTH_UINT[bits])
+        high = semantic.cast(wide >> bits, dt.int_of_width(bits, signed=False))
     else:
         high = _umulhi64(ux, uy)
     return semantic.cast(high, x.dtype, bitcast=True)
@@ -263,7 +257,7 @@ def brev(x):
     """x with its bits in reverse order."""
     x = _int_operand(x, "brev")
     bits = x.dtype.bits
-    u = semantic.cast(x, _SAME_WIDTH_UINT[bits], bitcast=True)
+    u = semantic.cast(x, dt.int_of_width(bits, signed=False), bitcast=True)
     # Swap ever larger groups: bits, pairs, nibbles, ... halves.
     shift = 1
     while shift < bits:

@@ -150,8 +150,7 @@ def flip(x, dim=None):
     if x.dtype.is_ptr():
         raise error("kl.flip of a block of pointers is not supported; flip the offsets")
     as_int = x.dtype.bits > 1
-    bits = {8: dt.int8, 16: dt.int16, 32: dt.int32, 64: dt.int64}[x.dtype.bits] if as_int \
-        else dt.int8
+    bits = dt.int_of_width(x.dtype.bits) if as_int else dt.int8
     y = semantic.cast(x, bits, bitcast=as_int)
     y = reshape(y, x.shape[:dim] + [2] * steps + x.shape[dim + 1:])
     for axis in builtins.range(dim, dim + steps):

@@ -20,7 +20,6 @@ from .reduction import xor_sum
 from .semantic import to_tensor
 from .standard import arange, reshape
 
-_SAME_WIDTH_INT = {8: dt.int8, 16: dt.int16, 32: dt.int32, 64: dt.int64}
 
 
 def _log2(n: int) -> int:
@@ -35,7 +34,7 @@ def _indicator(n_dims: int, bit: int):
 
 def _partner(h, axis: int):
     """Each element's partner across ``axis`` (a size-2 axis), bit for bit."""
-    bits = semantic.cast(h, _SAME_WIDTH_INT[h.dtype.bits], bitcast=True)
+    bits = semantic.cast(h, dt.int_of_width(h.dtype.bits), bitcast=True)
     swapped = bits ^ xor_sum(bits, axis, keep_dims=True)
     return semantic.cast(swapped, h.dtype, bitcast=True)
 
@@ -69,7 +68,7 @@ def _check(x, dim, what: str):
     if dim not in (rank - 1, -1):
         raise error(f"kl.{what} works along the last dimension only (as in Triton); got dim "
                     f"{dim} of a rank-{rank} block: kl.permute it first")
-    if x.dtype.is_ptr() or x.dtype.bits not in _SAME_WIDTH_INT:
+    if x.dtype.is_ptr() or x.dtype.bits not in (8, 16, 32, 64):
         raise error(f"kl.{what} needs numbers of 8 to 64 bits, got {x.dtype}")
     return x
 
