@@ -6,12 +6,17 @@
 // SHA-256 over everything that decided the compilation (DESIGN.md §6); the
 // Python frontend and C++ users share one cache directory.
 //
-// On disk: one directory per key under the cache directory, holding the
-// entry's named files (stage IR texts, the binary), a `manifest` with the
-// size and SHA-256 of each, and a `last-used` file whose modification time
-// orders LRU eviction. An entry is written into a temporary directory and
-// published with one rename(2), so no process ever sees half an entry; an
-// entry that fails its checksums is a miss and is removed.
+// On disk: the cache keeps everything in a directory of its own inside the
+// cache directory (entriesDirectory()), and touches nothing else there. It
+// holds one directory per key, holding the entry's named files (stage IR
+// texts, the binary), a `manifest` naming the key and the size and SHA-256
+// of each file, and a `last-used` file whose modification time orders LRU
+// eviction. An entry is written into a temporary directory and published
+// with one rename(2), so no process ever sees half an entry; an entry that
+// fails its checks is a miss and is removed. Symbolic links inside the cache
+// are never followed. A cache directory that another user owns or may write
+// is not used (a warning on stderr, once): kernels are then compiled and
+// kept in memory only (docs/jit-cache.md).
 //
 //===----------------------------------------------------------------------===//
 #ifndef KITE_CACHE_H
@@ -60,9 +65,13 @@ struct CacheStats {
   uint64_t stores = 0;
   /// Stores that found the key already published by another process.
   uint64_t lostRaces = 0;
-  /// Entries that failed their checksums (or were incomplete) and were removed.
+  /// Entries that failed their checks (or were incomplete, or were not the
+  /// user's alone) and were removed.
   uint64_t damagedEntries = 0;
   uint64_t evictions = 0;
+  /// Lookups and stores that did not use the disk because the cache
+  /// directory is not the user's alone.
+  uint64_t untrusted = 0;
 };
 
 class KITE_API Cache {
@@ -76,7 +85,10 @@ public:
   /// environment when first used.
   static Cache &global();
 
+  /// The cache directory, as configured.
   const std::string &directory() const;
+  /// Where the entries are: a directory the cache owns inside directory().
+  const std::string &entriesDirectory() const;
   uint64_t maxBytes() const;
 
   /// The entry for `key`, or null on a miss. Checks every file against the
@@ -85,13 +97,19 @@ public:
 
   /// Publishes `files` under `key` and returns the published entry: `files`,
   /// or the entry of another process that published the same key first.
-  /// Then evicts least recently used entries beyond maxBytes().
+  /// Then evicts least recently used entries beyond maxBytes(). An error
+  /// (a full disk, say) leaves nothing behind; where the cache directory is
+  /// not trusted, `files` is kept in memory only.
   Result<CacheEntry> store(const std::string &key, const CacheFiles &files);
 
   /// lookup(key), else the entry `compute` makes, stored.
   Result<CacheEntry>
   getOrCompute(const std::string &key,
                const std::function<Result<CacheFiles>()> &compute);
+
+  /// Removes the entry of `key` from memory and disk: for a caller that
+  /// found an entry it cannot use (so that it is compiled again).
+  void remove(const std::string &key);
 
   /// Bytes of all published entries on disk, as their manifests say.
   uint64_t diskBytes() const;

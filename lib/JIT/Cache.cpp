@@ -1,49 +1,27 @@
 //===- Cache.cpp - kite::Cache: memory map, disk entries, LRU eviction ----===//
-#include "kite/Cache.h"
-#include "lib/JIT/CacheDirectory.h"
+#include "lib/JIT/CacheImpl.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
-#include <algorithm>
-#include <chrono>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
-#include <mutex>
-#include <unordered_map>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 using namespace kite;
-namespace fs = llvm::sys::fs;
+using namespace kite::cache;
 
 namespace {
 constexpr uint64_t kDefaultMaxBytes = uint64_t(1) << 30;
-/// Temporary directories older than this belong to crashed writers.
-constexpr auto kStaleTemporary = std::chrono::hours(1);
 /// A memory hit refreshes the entry's `last-used` at most this often.
 constexpr auto kTouchInterval = std::chrono::seconds(60);
-
-struct MemoryEntry {
-  CacheEntry files;
-  uint64_t bytes = 0;
-  std::chrono::steady_clock::time_point touched;
-};
+/// The cache's own directory inside the one it is pointed at; the version
+/// changes with the layout, so that an older Kite's entries are never read.
+constexpr const char *kEntriesName = "kite-cache-v2";
 } // namespace
-
-struct Cache::Impl {
-  std::string directory;
-  uint64_t maxBytes = kDefaultMaxBytes;
-  bool memory = true;
-  mutable std::mutex mutex;
-  std::unordered_map<std::string, MemoryEntry> entries;
-  uint64_t memoryBytes = 0;
-  CacheStats stats;
-
-  std::string entryPath(const std::string &key) const {
-    llvm::SmallString<256> path(directory);
-    llvm::sys::path::append(path, key);
-    return std::string(path);
-  }
-  void remember(const std::string &key, CacheEntry files);
-};
 
 static std::string defaultDirectory() {
   if (const char *dir = std::getenv("KITE_CACHE_DIR"); dir && *dir)
@@ -72,6 +50,9 @@ static uint64_t defaultMaxBytes() {
 Cache::Cache(CacheOptions options) : impl(std::make_unique<Impl>()) {
   impl->directory =
       options.directory.empty() ? defaultDirectory() : options.directory;
+  llvm::SmallString<256> entries(impl->directory);
+  llvm::sys::path::append(entries, kEntriesName);
+  impl->entriesDirectory = std::string(entries);
   impl->maxBytes = options.maxBytes ? options.maxBytes : defaultMaxBytes();
   impl->memory = options.memory;
 }
@@ -85,6 +66,9 @@ Cache &Cache::global() {
 }
 
 const std::string &Cache::directory() const { return impl->directory; }
+const std::string &Cache::entriesDirectory() const {
+  return impl->entriesDirectory;
+}
 uint64_t Cache::maxBytes() const { return impl->maxBytes; }
 
 CacheStats Cache::stats() const {
@@ -96,6 +80,64 @@ void Cache::clearMemory() {
   std::lock_guard<std::mutex> guard(impl->mutex);
   impl->entries.clear();
   impl->memoryBytes = 0;
+}
+
+void Cache::Impl::warnUntrusted(const std::string &path,
+                                const std::string &why) {
+  std::lock_guard<std::mutex> guard(mutex);
+  ++stats.untrusted;
+  if (!warned.insert(path + why).second)
+    return;
+  std::fprintf(stderr,
+               "kite: warning: not using the JIT cache in %s: %s. Whoever can "
+               "write there chooses the code Kite runs. Make it yours alone "
+               "(chown it to this user; chmod go-w) or set KITE_CACHE_DIR to "
+               "a directory of your own; until then kernels are compiled and "
+               "not cached on disk.\n",
+               path.c_str(), why.c_str());
+}
+
+Cache::Impl::OpenedStore Cache::Impl::openStore(bool create) {
+  OpenedStore opened;
+  auto fail = [&](const std::string &path) {
+    if (create)
+      opened.error = "cannot open " + path + ": " + std::strerror(errno);
+    return std::move(opened);
+  };
+  // The directory the user named may be a link (their choice); nothing in
+  // it is followed.
+  FileDescriptor root(::open(directory.c_str(),
+                             O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid() && errno == ENOENT && create &&
+      !llvm::sys::fs::create_directories(directory, true,
+                                         llvm::sys::fs::owner_all))
+    root = FileDescriptor(
+        ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid())
+    return fail(directory);
+  if (std::string why = untrustedBecause(root.get(), /*sharedParent=*/true);
+      !why.empty()) {
+    warnUntrusted(directory, why);
+    opened.untrusted = true;
+    return opened;
+  }
+  opened.store = openDirectoryAt(root.get(), kEntriesName);
+  if (!opened.store.valid() && errno == ENOENT && create &&
+      (::mkdirat(root.get(), kEntriesName, 0700) == 0 || errno == EEXIST))
+    opened.store = openDirectoryAt(root.get(), kEntriesName);
+  if (!opened.store.valid() && (errno == ELOOP || errno == ENOTDIR)) {
+    warnUntrusted(entriesDirectory, "it is a symbolic link or not a directory");
+    opened.untrusted = true;
+    return opened;
+  }
+  if (!opened.store.valid())
+    return fail(entriesDirectory);
+  if (std::string why = untrustedBecause(opened.store.get()); !why.empty()) {
+    warnUntrusted(entriesDirectory, why);
+    opened.store = FileDescriptor();
+    opened.untrusted = true;
+  }
+  return opened;
 }
 
 /// Caller holds `mutex`. The memory map obeys the same cap as the disk; past
@@ -117,185 +159,69 @@ void Cache::Impl::remember(const std::string &key, CacheEntry files) {
   memoryBytes += bytes;
 }
 
+void Cache::Impl::forget(const std::string &key) {
+  std::lock_guard<std::mutex> guard(mutex);
+  auto found = entries.find(key);
+  if (found != entries.end()) {
+    memoryBytes -= found->second.bytes;
+    entries.erase(found);
+  }
+}
+
+ReadOutcome Cache::Impl::read(int store, const std::string &key,
+                              CacheFiles &files) {
+  std::string why;
+  ReadOutcome outcome = readEntry(store, key, files, why);
+  if (outcome == ReadOutcome::Untrusted)
+    warnUntrusted(entriesDirectory + "/" + key, why);
+  if (outcome == ReadOutcome::Damaged || outcome == ReadOutcome::Untrusted) {
+    removeEntry(store, key);
+    std::lock_guard<std::mutex> guard(mutex);
+    ++stats.damagedEntries;
+  }
+  return outcome;
+}
+
 CacheEntry Cache::lookup(const std::string &key) {
-  if (!cache::isValidKey(key))
+  if (!isValidKey(key))
     return nullptr;
-  std::string path = impl->entryPath(key);
   {
-    std::lock_guard<std::mutex> guard(impl->mutex);
+    std::unique_lock<std::mutex> guard(impl->mutex);
     auto found = impl->entries.find(key);
     if (found != impl->entries.end()) {
       ++impl->stats.memoryHits;
+      CacheEntry entry = found->second.files;
       auto now = std::chrono::steady_clock::now();
       if (now - found->second.touched > kTouchInterval) {
         found->second.touched = now;
-        cache::touchEntry(path);
+        guard.unlock();
+        if (Impl::OpenedStore opened = impl->openStore(false);
+            opened.store.valid())
+          touchEntry(opened.store.get(), key);
       }
-      return found->second.files;
+      return entry;
     }
   }
+  Impl::OpenedStore opened = impl->openStore(false);
   CacheFiles files;
-  cache::ReadOutcome outcome = cache::readEntry(path, files);
+  bool found = opened.store.valid() &&
+               impl->read(opened.store.get(), key, files) == ReadOutcome::Found;
   std::lock_guard<std::mutex> guard(impl->mutex);
-  if (outcome == cache::ReadOutcome::Damaged) {
-    cache::removeEntry(impl->directory, path);
-    ++impl->stats.damagedEntries;
-  }
-  if (outcome != cache::ReadOutcome::Found) {
+  if (!found) {
     ++impl->stats.misses;
     return nullptr;
   }
   ++impl->stats.diskHits;
-  cache::touchEntry(path);
+  touchEntry(opened.store.get(), key);
   auto entry = std::make_shared<const CacheFiles>(std::move(files));
   impl->remember(key, entry);
   return entry;
 }
 
-Result<CacheEntry> Cache::store(const std::string &key,
-                                const CacheFiles &files) {
-  if (!cache::isValidKey(key))
-    return Status::error("cache: invalid key '" + key +
-                         "' (expected 1 to 128 of [A-Za-z0-9_-])");
-  for (const auto &file : files)
-    if (!cache::isValidFileName(file.first))
-      return Status::error("cache: invalid file name '" + file.first + "'");
-  if (std::error_code error = fs::create_directories(impl->directory))
-    return Status::error("cache: cannot create " + impl->directory + ": " +
-                         error.message());
-  std::string path = impl->entryPath(key);
-  auto adoptTheirs = [&](CacheFiles theirs) {
-    auto entry = std::make_shared<const CacheFiles>(std::move(theirs));
-    std::lock_guard<std::mutex> guard(impl->mutex);
-    ++impl->stats.lostRaces;
-    impl->remember(key, entry);
-    return entry;
-  };
-  // Another process may have published the key while we compiled.
-  CacheFiles theirs;
-  if (cache::readEntry(path, theirs) == cache::ReadOutcome::Found)
-    return CacheEntry(adoptTheirs(std::move(theirs)));
-
-  std::string temporary = cache::hiddenPath(impl->directory, "tmp", key);
-  if (std::string why = cache::writeEntry(temporary, files); !why.empty()) {
-    (void)fs::remove_directories(temporary, /*IgnoreErrors=*/true);
-    return Status::error("cache: " + why);
-  }
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    std::error_code error = fs::rename(temporary, path);
-    if (!error) {
-      auto entry = std::make_shared<const CacheFiles>(files);
-      {
-        std::lock_guard<std::mutex> guard(impl->mutex);
-        ++impl->stats.stores;
-        impl->remember(key, entry);
-      }
-      evict(key);
-      return CacheEntry(entry);
-    }
-    if (error != std::errc::directory_not_empty &&
-        error != std::errc::file_exists) {
-      (void)fs::remove_directories(temporary, true);
-      return Status::error("cache: rename(" + temporary + ", " + path +
-                           ") failed: " + error.message());
-    }
-    // The key was published first by another process: use its entry, unless
-    // it is damaged (then replace it) or was evicted meanwhile (try again).
-    theirs.clear();
-    cache::ReadOutcome outcome = cache::readEntry(path, theirs);
-    if (outcome == cache::ReadOutcome::Found) {
-      (void)fs::remove_directories(temporary, true);
-      return CacheEntry(adoptTheirs(std::move(theirs)));
-    }
-    if (outcome == cache::ReadOutcome::Damaged) {
-      cache::removeEntry(impl->directory, path);
-      std::lock_guard<std::mutex> guard(impl->mutex);
-      ++impl->stats.damagedEntries;
-    }
-  }
-  (void)fs::remove_directories(temporary, true);
-  return Status::error("cache: could not publish " + path +
-                       ": other processes kept replacing it");
-}
-
-Result<CacheEntry>
-Cache::getOrCompute(const std::string &key,
-                    const std::function<Result<CacheFiles>()> &compute) {
-  if (CacheEntry entry = lookup(key))
-    return entry;
-  Result<CacheFiles> files = compute();
-  if (!files)
-    return files.status();
-  return store(key, *files);
-}
-
-namespace {
-struct DiskEntry {
-  std::string key;
-  std::string path;
-  uint64_t bytes;
-  llvm::sys::TimePoint<> used;
-};
-} // namespace
-
-/// The published entries in `directory`; removes stale temporary ones.
-static std::vector<DiskEntry> scanEntries(const std::string &directory) {
-  std::vector<DiskEntry> entries;
-  std::error_code error;
-  auto now = std::chrono::system_clock::now();
-  for (fs::directory_iterator it(directory, error), end; it != end && !error;
-       it.increment(error)) {
-    std::string path = it->path();
-    std::string name = llvm::sys::path::filename(path).str();
-    fs::file_status status;
-    if (name[0] == '.') {
-      if (!fs::status(path, status) &&
-          now - status.getLastModificationTime() > kStaleTemporary)
-        (void)fs::remove_directories(path, /*IgnoreErrors=*/true);
-      continue;
-    }
-    if (!cache::isValidKey(name))
-      continue;
-    llvm::SmallString<256> lastUsed(path);
-    llvm::sys::path::append(lastUsed, cache::kLastUsedName);
-    if (fs::status(lastUsed, status) && fs::status(path, status))
-      continue;
-    entries.push_back({name, path, cache::entryBytes(path),
-                       status.getLastModificationTime()});
-  }
-  return entries;
-}
-
-uint64_t Cache::diskBytes() const {
-  uint64_t total = 0;
-  for (const DiskEntry &entry : scanEntries(impl->directory))
-    total += entry.bytes;
-  return total;
-}
-
-void Cache::evict(const std::string &keep) {
-  std::vector<DiskEntry> entries = scanEntries(impl->directory);
-  uint64_t total = 0;
-  for (const DiskEntry &entry : entries)
-    total += entry.bytes;
-  if (total <= impl->maxBytes)
+void Cache::remove(const std::string &key) {
+  if (!isValidKey(key))
     return;
-  std::sort(
-      entries.begin(), entries.end(),
-      [](const DiskEntry &a, const DiskEntry &b) { return a.used < b.used; });
-  for (const DiskEntry &entry : entries) {
-    if (total <= impl->maxBytes)
-      break;
-    if (entry.key == keep)
-      continue;
-    cache::removeEntry(impl->directory, entry.path);
-    total -= entry.bytes;
-    std::lock_guard<std::mutex> guard(impl->mutex);
-    ++impl->stats.evictions;
-    auto found = impl->entries.find(entry.key);
-    if (found != impl->entries.end()) {
-      impl->memoryBytes -= found->second.bytes;
-      impl->entries.erase(found);
-    }
-  }
+  impl->forget(key);
+  if (Impl::OpenedStore opened = impl->openStore(false); opened.store.valid())
+    removeEntry(opened.store.get(), key);
 }

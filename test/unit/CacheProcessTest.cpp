@@ -87,7 +87,7 @@ TEST(CacheProcesses, ConcurrentWritersOfOneKeyAllSucceedAndAgree) {
     EXPECT_EQ(readFile(dir.path + "/report-" + std::to_string(i)), first) << i;
 
   // Exactly the published entries: no temporary or trash directories.
-  std::vector<std::string> names = listDirectory(cacheDir);
+  std::vector<std::string> names = listDirectory(cacheDir + "/kite-cache-v2");
   EXPECT_EQ(names.size(), size_t(kKeys));
   for (const std::string &name : names)
     EXPECT_NE(name[0], '.') << name;

@@ -29,6 +29,11 @@ kite::CacheOptions optionsFor(const std::string &directory,
   return options;
 }
 
+/// Where `dir`'s cache keeps its entries.
+std::string entriesOf(const TemporaryDirectory &dir) {
+  return dir.path + "/kite-cache-v2";
+}
+
 /// Sets the modification time of `path` to `secondsAgo` before now.
 void age(const std::string &path, int secondsAgo) {
   struct timeval times[2];
@@ -79,10 +84,12 @@ TEST(Cache, MissStoreHitInMemoryAndOnDisk) {
   EXPECT_EQ(stats.memoryHits, 1u);
 
   // The layout on disk: one directory per key, named files, manifest.
-  std::string entry = dir.path + "/" + key;
+  std::string entry = entriesOf(dir) + "/" + key;
   EXPECT_EQ(readFile(entry + "/kite.mlir"), compiledKernel("a")["kite.mlir"]);
   std::string manifest = readFile(entry + "/manifest");
-  EXPECT_EQ(manifest.rfind("kite-cache-entry 1\n", 0), 0u) << manifest;
+  EXPECT_EQ(manifest.rfind("kite-cache-entry 2\nkey " + key + "\nfiles 2\n", 0),
+            0u)
+      << manifest;
   EXPECT_NE(manifest.find(kite::sha256Hex(compiledKernel("a")["kernel.spv"]) +
                           " 7 kernel.spv\n"),
             std::string::npos)
@@ -129,7 +136,7 @@ TEST(Cache, GetOrComputeComputesOnce) {
 TEST(Cache, DamagedEntriesAreMissesAndAreReplaced) {
   TemporaryDirectory dir;
   std::string key = kite::cacheKey({"damaged"});
-  std::string entry = dir.path + "/" + key;
+  std::string entry = entriesOf(dir) + "/" + key;
   ASSERT_TRUE(kite::Cache(optionsFor(dir.path))
                   .store(key, compiledKernel("good"))
                   .ok());
@@ -174,7 +181,8 @@ TEST(Cache, PartialTemporaryDirectoriesAreIgnored) {
   TemporaryDirectory dir;
   std::string key = kite::cacheKey({"partial"});
   // A writer that crashed halfway: files but no manifest, never renamed.
-  std::string temporary = dir.path + "/.tmp-" + key + "-12345-0-abc";
+  std::string temporary = entriesOf(dir) + "/.tmp-" + key + "-12345-0-abc";
+  ASSERT_EQ(mkdir(entriesOf(dir).c_str(), 0700), 0);
   ASSERT_EQ(mkdir(temporary.c_str(), 0755), 0);
   writeFile(temporary + "/kite.mlir", "module {");
 
@@ -189,7 +197,7 @@ TEST(Cache, PartialTemporaryDirectoriesAreIgnored) {
   age(temporary, 2 * 3600);
   cache.evict();
   EXPECT_FALSE(exists(temporary));
-  std::vector<std::string> names = listDirectory(dir.path);
+  std::vector<std::string> names = listDirectory(entriesOf(dir));
   EXPECT_EQ(names, std::vector<std::string>{key});
 }
 
@@ -206,24 +214,24 @@ TEST(Cache, EvictsLeastRecentlyUsedBeyondTheCap) {
   uint64_t two = writer.diskBytes();
   EXPECT_GT(two, 2000u);
   EXPECT_LE(two, 3000u);
-  age(dir.path + "/" + a + "/last-used", 100);
-  age(dir.path + "/" + b + "/last-used", 50);
+  age(entriesOf(dir) + "/" + a + "/last-used", 100);
+  age(entriesOf(dir) + "/" + b + "/last-used", 50);
 
   // A hit makes `a` the most recently used, so `b` goes first.
   kite::Cache reader(optionsFor(dir.path, 3000));
   ASSERT_NE(reader.lookup(a), nullptr);
   ASSERT_TRUE(writer.store(c, entryOf('c')).ok());
   EXPECT_EQ(writer.stats().evictions, 1u);
-  EXPECT_TRUE(exists(dir.path + "/" + a));
-  EXPECT_FALSE(exists(dir.path + "/" + b));
-  EXPECT_TRUE(exists(dir.path + "/" + c));
+  EXPECT_TRUE(exists(entriesOf(dir) + "/" + a));
+  EXPECT_FALSE(exists(entriesOf(dir) + "/" + b));
+  EXPECT_TRUE(exists(entriesOf(dir) + "/" + c));
   EXPECT_LE(writer.diskBytes(), 3000u);
   EXPECT_EQ(writer.lookup(b), nullptr); // Gone from memory too.
 
   // The entry just stored stays, even when it alone exceeds the cap.
   kite::Cache tiny(optionsFor(dir.path, 10));
   ASSERT_TRUE(tiny.store(b, entryOf('b')).ok());
-  EXPECT_EQ(listDirectory(dir.path), std::vector<std::string>{b});
+  EXPECT_EQ(listDirectory(entriesOf(dir)), std::vector<std::string>{b});
 }
 
 TEST(Cache, RefusesBadKeysAndNames) {
@@ -239,7 +247,7 @@ TEST(Cache, RefusesBadKeysAndNames) {
     EXPECT_NE(stored.message().find("invalid file name"), std::string::npos);
   }
   EXPECT_EQ(cache.lookup("../escape"), nullptr);
-  EXPECT_TRUE(listDirectory(dir.path).empty());
+  EXPECT_TRUE(listDirectory(entriesOf(dir)).empty());
 }
 
 TEST(Cache, ConfiguredFromTheEnvironment) {

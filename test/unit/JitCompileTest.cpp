@@ -196,7 +196,7 @@ TEST(JitCompile, DamagedCacheFileIsRecompiled) {
   ASSERT_TRUE(first.ok()) << first.message();
 
   // Flip bytes of the stored binary, keeping its size.
-  std::string path = cache.directory() + "/" + first->cacheKey + "/kernel.spv";
+  std::string path = cache.entriesDirectory() + "/" + first->cacheKey + "/kernel.spv";
   std::string binary = kite::testing::readFile(path);
   ASSERT_EQ(binary.size(), first->spirv.size() * 4);
   for (size_t i = 20; i < binary.size(); i += 7)
