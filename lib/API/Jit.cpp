@@ -10,6 +10,7 @@
 #include "kite/Cache.h"
 #include "kite/Spirv.h"
 #include "kite/Version.h"
+#include "lib/API/JitLoad.h"
 #include "lib/JIT/Pipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -267,25 +268,31 @@ Result<CompiledKernel> compile(const std::string &kiteIR, const Device &device,
                               "num_warps=" + std::to_string(options.numWarps),
                               targetIdentity(properties)});
   Cache &cache = Cache::global();
-  CacheEntry entry = cache.lookup(key);
-  if (!entry) {
-    Result<CacheFiles> files = runPipeline(kiteIR, properties, options);
-    if (!files)
-      return files.status();
-    // Another process may have published the key first: use its entry, so
-    // that every process runs identical bytes. A cache that cannot be
-    // written costs recompiling next time, not this compilation.
-    Result<CacheEntry> stored = cache.store(key, *files);
-    entry = stored ? *stored
-                   : std::make_shared<const CacheFiles>(std::move(*files));
-  }
-  Result<CompiledKernel> kernel = readEntry(*entry, key);
-  if (!kernel)
+  auto finish = [&](const CacheFiles &files) {
+    Result<CompiledKernel> kernel = readEntry(files, key);
+    if (kernel) {
+      kernel->numWarps = options.numWarps;
+      kernel->threadsPerWarp = int(properties.subgroupSize);
+      kernel->target = properties.name;
+    }
     return kernel;
-  kernel->numWarps = options.numWarps;
-  kernel->threadsPerWarp = int(properties.subgroupSize);
-  kernel->target = properties.name;
-  return kernel;
+  };
+  if (CacheEntry entry = cache.lookup(key)) {
+    // An entry that passed the cache's checks but that is incomplete or
+    // that the device refuses is evicted and compiled again.
+    Result<CompiledKernel> kernel = finish(*entry);
+    if (kernel && detail::loadCompiled(device, *kernel))
+      return kernel;
+    cache.remove(key);
+  }
+  Result<CacheFiles> files = runPipeline(kiteIR, properties, options);
+  if (!files)
+    return files.status();
+  // Another process may have published the key first: use its entry, so
+  // that every process runs identical bytes. A cache that cannot be
+  // written costs recompiling next time, not this compilation.
+  Result<CacheEntry> stored = cache.store(key, *files);
+  return finish(stored ? **stored : *files);
 }
 
 } // namespace kite

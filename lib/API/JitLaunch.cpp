@@ -6,7 +6,7 @@
 // (ArgumentPassing::Buffer), whatever their size.
 //
 //===----------------------------------------------------------------------===//
-#include "kite/Jit.h"
+#include "lib/API/JitLoad.h"
 
 #include <cstring>
 
@@ -117,16 +117,21 @@ Status kite::detail::launchPacked(const Device &device,
   if (!packed)
     return packed.status();
 
+  Result<Kernel> loaded = loadCompiled(device, kernel);
+  if (!loaded)
+    return loaded.status();
+  Device target = device; // A handle: Device's calls are not const.
+  return target.launch(*loaded, grid, packed->data(), packed->size());
+}
+
+Result<Kernel> kite::detail::loadCompiled(const Device &device,
+                                          const CompiledKernel &kernel) {
   KernelSpec spec;
   spec.spirv = kernel.spirv;
   spec.entryPoint = kernel.name;
   spec.localSize = {kernel.numThreads, 1, 1};
   spec.pushConstantBytes = kLaunchHeaderBytes + 8;
   spec.argumentPassing = ArgumentPassing::Buffer;
-  Device target = device; // A handle: Device's calls are not const.
-  // The device keeps loaded kernels by spec, so this builds the pipeline once.
-  Result<Kernel> loaded = target.loadKernel(spec);
-  if (!loaded)
-    return loaded.status();
-  return target.launch(*loaded, grid, packed->data(), packed->size());
+  Device target = device;
+  return target.loadKernel(spec);
 }

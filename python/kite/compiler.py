@@ -133,17 +133,24 @@ class CompiledKernel:
         self.specs = specs
         self.options = options
         self.target = target
+        self.key = key
+        self._launcher = None
+        # For an entry read from disk: compiles it afresh (and replaces it on
+        # disk) should the device refuse what was read.
+        self._recompile = None
+        self._adopt(entry)
+
+    def _adopt(self, entry: "_Entry") -> None:
         self.asm = dict(entry.asm)
         # The SPIR-V module (Vulkan) or the cubin (CUDA; empty without ptxas,
         # and then the driver compiles asm["ptx"]).
         self.binary = entry.binary
-        if target.backend == "cuda" and entry.binary:
+        if self.target.backend == "cuda" and entry.binary:
             self.asm["cubin"] = entry.binary
-        self._launcher = None
-        self.metadata = {"name": self.name, "num_warps": options["num_warps"],
-                         "threads_per_warp": target.threads_per_warp,
-                         "target": target.name, "arch": target.arch, "cache_key": key,
-                         **entry.info}
+        self.metadata = {"name": self.name, "num_warps": self.options["num_warps"],
+                         "threads_per_warp": self.target.threads_per_warp,
+                         "target": self.target.name, "arch": self.target.arch,
+                         "cache_key": self.key, **entry.info}
         # Triton's spellings of what ptxas reported.
         self.n_regs = self.metadata.get("n_regs")
         self.n_spills = self.metadata.get("n_spills")
@@ -180,7 +187,20 @@ class CompiledKernel:
 
     def _make_launcher(self):
         from .interpreter.launcher import grid_size
-        submit = registry.device(self.target.name).launcher(self)
+        device = registry.device(self.target.name)
+        try:
+            submit = device.launcher(self)
+        except Exception as exc:
+            # An entry that passed the cache's checks but that the device
+            # refuses (written by a broken build, say) is evicted and compiled
+            # again, once; the device's error stands if it refuses that too.
+            recompile, self._recompile = self._recompile, None
+            if recompile is None:
+                raise
+            warnings.warn(f"kite: {self.target.name} refused {self.name} from the JIT cache "
+                          f"({exc}); compiled it again")
+            self._adopt(recompile())
+            submit = device.launcher(self)
         names = tuple(s.name for s in self.specs)
 
         def run(grid, values):
@@ -317,9 +337,14 @@ def _files(entry: _Entry, metadata: dict, target: Target) -> dict:
     return files
 
 
-def _entry_of(files: Optional[dict]) -> Optional[_Entry]:
-    """The entry a cache lookup found, or None if it lacks any part (never
-    trusted half)."""
+# The stages every entry holds, and those each backend adds.
+_STAGES = ("kite", "kitegpu", "threads")
+_BACKEND_STAGES = {"vulkan": ("spirv",), "cuda": ("llir", "ptx")}
+
+
+def _entry_of(files: Optional[dict], target: Target) -> Optional[_Entry]:
+    """The entry a cache lookup found, or None if it lacks any part that
+    ``target`` needs (never trusted half)."""
     if not files or _METADATA not in files:
         return None
     try:
@@ -328,11 +353,45 @@ def _entry_of(files: Optional[dict]) -> Optional[_Entry]:
         binary = bytes(files[metadata["binary"]]) if metadata.get("binary") else b""
         notes = [(str(m), str(f), int(n)) for m, f, n in metadata.get("warnings", [])]
         info = metadata.get("info", {})
-        if not isinstance(info, dict):
+        needed = _STAGES + _BACKEND_STAGES.get(target.backend, ())
+        if (not isinstance(info, dict) or any(stage not in asm for stage in needed)
+                or (target.backend == "vulkan" and not binary)):
             return None
         return _Entry(asm, binary, notes, info)
-    except (KeyError, ValueError, TypeError, UnicodeDecodeError):
+    except (KeyError, ValueError, TypeError, UnicodeDecodeError, AttributeError):
         return None
+
+
+def _entry_from_disk(cache, key: str, target: Target) -> Optional[_Entry]:
+    """The entry of ``key`` in ``cache``, or None. An entry that passed the
+    cache's checks but lacks a part this frontend needs is removed, so that
+    it is compiled again and replaced rather than missed forever."""
+    files = cache.lookup(key)
+    if files is None:
+        return None
+    entry = _entry_of(files, target)
+    if entry is None:
+        cache.remove(key)
+    return entry
+
+
+def _compile_and_store(kernel, specs, options: dict, target: Target, cache,
+                       key: str) -> _Entry:
+    """Runs the pipeline and stores its entry; a cache that cannot be written
+    (a full disk, say) is a warning, and the kernel still runs."""
+    from . import _C
+    entry = _run_pipeline(kernel, specs, options, target)
+    metadata = {"name": kernel.__name__, "stages": list(entry.asm),
+                "warnings": [list(note) for note in entry.notes]}
+    if cache is None:
+        return entry
+    try:
+        # Another process may have published the same key first: use its
+        # entry, so that every process runs identical bytes.
+        return _entry_of(cache.store(key, _files(entry, metadata, target)), target) or entry
+    except _C.CacheError as exc:
+        warnings.warn(f"kite: could not store {kernel.__name__} in the JIT cache: {exc}")
+        return entry
 
 
 def _dump(name: str, key: str, asm: dict) -> None:
@@ -388,22 +447,19 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
     # A kernel that reads an object Kite knows only by identity cannot be
     # told apart on disk from one reading another such object: not stored.
     cache = _C.Cache.default() if on_disk(reads) else None
-    entry = _entry_of(cache.lookup(key)) if cache is not None else None
-    if entry is not None:
+    entry = _entry_from_disk(cache, key, resolved) if cache is not None else None
+    from_disk = entry is not None
+    if from_disk:
         stats.disk_hits += 1
     else:
-        entry = _run_pipeline(kernel, specs, options, resolved)
-        metadata = {"name": kernel.__name__, "stages": list(entry.asm),
-                    "warnings": [list(note) for note in entry.notes]}
-        try:
-            # Another process may have published the same key first: use its
-            # entry, so that every process runs identical bytes.
-            if cache is not None:
-                entry = _entry_of(cache.store(key, _files(entry, metadata, resolved))) or entry
-        except _C.CacheError as exc:
-            warnings.warn(f"kite: could not store {kernel.__name__} in the JIT cache: {exc}")
+        entry = _compile_and_store(kernel, specs, options, resolved, cache, key)
     _warn_debug_ops(entry.notes)
     compiled = CompiledKernel(kernel, specs, options, resolved, key, entry)
+    if from_disk:
+        def recompile() -> _Entry:
+            cache.remove(key)
+            return _compile_and_store(kernel, specs, options, resolved, cache, key)
+        compiled._recompile = recompile
     _dump(compiled.name, key, entry.asm)
     kernel._compiled[fast_key] = compiled
     return compiled

@@ -45,6 +45,7 @@ py::dict statsDict(const kite::CacheStats &s) {
   d["lost_races"] = s.lostRaces;
   d["damaged_entries"] = s.damagedEntries;
   d["evictions"] = s.evictions;
+  d["untrusted"] = s.untrusted;
   return d;
 }
 
@@ -82,6 +83,9 @@ void kite::python::bindCache(py::module_ &m) {
       .def_static("default", &Cache::global, py::return_value_policy::reference,
                   "The process-wide cache the compiler uses.")
       .def_property_readonly("directory", &Cache::directory)
+      .def_property_readonly("entries_directory", &Cache::entriesDirectory,
+                             "Where the entries are: a directory the cache "
+                             "owns inside `directory`.")
       .def_property_readonly("max_bytes", &Cache::maxBytes)
       .def(
           "lookup",
@@ -114,6 +118,11 @@ void kite::python::bindCache(py::module_ &m) {
           py::arg("key"), py::arg("files"),
           "Publish {name: bytes} under key; returns what was published (the "
           "entry of another process if it won the race).")
+      .def("remove", &Cache::remove, py::arg("key"),
+           py::call_guard<py::gil_scoped_release>(),
+           "Removes the entry of key from memory and disk (an entry that "
+           "passed its checks but cannot be used, so that it is compiled "
+           "again).")
       .def("disk_bytes", &Cache::diskBytes,
            py::call_guard<py::gil_scoped_release>())
       .def("evict", &Cache::evict, py::arg("keep") = "",
