@@ -163,7 +163,9 @@ def test_a_second_process_takes_the_kernel_from_disk(tmp_path):
     first = _compile_in_child(tmp_path)
     assert first["compiler"]["pipeline_runs"] == 1 and first["cache"]["stores"] == 1
     assert first["cache_dir"] == str(tmp_path)
-    assert (tmp_path / first["key"] / "kitegpu.mlir").is_file()
+    # Entries live in a directory of the cache's own, never beside the user's files.
+    assert first["entries_dir"] == str(tmp_path / "kite-cache-v2")
+    assert (tmp_path / "kite-cache-v2" / first["key"] / "kitegpu.mlir").is_file()
     second = _compile_in_child(tmp_path)
     assert second["compiler"] == {"pipeline_runs": 0, "disk_hits": 1, "memory_hits": 0,
                                   "fast_launches": 0}
@@ -174,7 +176,7 @@ def test_a_second_process_takes_the_kernel_from_disk(tmp_path):
 @pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
 def test_a_damaged_entry_is_recompiled(tmp_path, damage):
     first = _compile_in_child(tmp_path)
-    stage_file = tmp_path / first["key"] / "kitegpu.mlir"
+    stage_file = tmp_path / "kite-cache-v2" / first["key"] / "kitegpu.mlir"
     data = bytearray(stage_file.read_bytes())
     if damage == "flip":
         for i in range(len(data) // 3, len(data) // 3 + 8):
@@ -199,7 +201,8 @@ def test_processes_compiling_at_once_into_an_empty_cache_agree(tmp_path):
     assert len({r["key"] for r in results}) == 1
     assert len({json.dumps(r["asm_sha256"], sort_keys=True) for r in results}) == 1
     assert sum(r["compiler"]["pipeline_runs"] + r["compiler"]["disk_hits"] for r in results) == 4
-    entries = sorted(p.name for p in tmp_path.iterdir())
+    assert [p.name for p in tmp_path.iterdir()] == ["kite-cache-v2"]
+    entries = sorted(p.name for p in (tmp_path / "kite-cache-v2").iterdir())
     assert entries == [results[0]["key"]], entries  # one entry, no leftover temporaries
     after = _compile_in_child(tmp_path)
     assert after["compiler"]["disk_hits"] == 1 and after["asm_sha256"] == results[0]["asm_sha256"]

@@ -30,6 +30,7 @@ def main():
         "compiler": compiler.stats.as_dict(),
         "cache": _C.Cache.default().stats(),
         "cache_dir": _C.Cache.default().directory,
+        "entries_dir": _C.Cache.default().entries_directory,
     }))
 
 
