@@ -186,11 +186,12 @@ class CompiledKernel:
         return self._launcher
 
     def _make_launcher(self):
+        from . import _C
         from .interpreter.launcher import grid_size
         device = registry.device(self.target.name)
         try:
             submit = device.launcher(self)
-        except Exception as exc:
+        except (_C.DeviceError, KeyError, TypeError, ValueError) as exc:
             # An entry that passed the cache's checks but that the device
             # refuses (written by a broken build, say) is evicted and compiled
             # again, once; the device's error stands if it refuses that too.
