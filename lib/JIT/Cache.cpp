@@ -106,8 +106,8 @@ Cache::Impl::OpenedStore Cache::Impl::openStore(bool create) {
   };
   // The directory the user named may be a link (their choice); nothing in
   // it is followed.
-  FileDescriptor root(::open(directory.c_str(),
-                             O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  FileDescriptor root(
+      ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid() && errno == ENOENT && create &&
       !llvm::sys::fs::create_directories(directory, true,
                                          llvm::sys::fs::owner_all))

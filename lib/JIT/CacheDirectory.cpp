@@ -116,8 +116,8 @@ ReadOutcome kite::cache::readEntry(int store, const std::string &key,
     return ReadOutcome::Damaged;
   for (auto &[hash, size, name] : listed) {
     std::string bytes;
-    if (readRegularFile(entry.get(), name.str(), size, /*exact=*/true,
-                        bytes) != FileRead::Read ||
+    if (readRegularFile(entry.get(), name.str(), size, /*exact=*/true, bytes) !=
+            FileRead::Read ||
         sha256Hex(bytes) != hash)
       return ReadOutcome::Damaged;
     files.emplace(name.str(), std::move(bytes));
@@ -141,13 +141,11 @@ void kite::cache::touchEntry(int store, const std::string &key) {
   FileDescriptor entry = openDirectoryAt(store, key);
   if (!entry.valid())
     return;
-  FileDescriptor file(::openat(entry.get(), kLastUsedName,
-                               O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-                                   O_CLOEXEC,
-                               0600));
+  FileDescriptor file(
+      ::openat(entry.get(), kLastUsedName,
+               O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
   struct stat info;
-  if (file.valid() && ::fstat(file.get(), &info) == 0 &&
-      S_ISREG(info.st_mode))
+  if (file.valid() && ::fstat(file.get(), &info) == 0 && S_ISREG(info.st_mode))
     (void)::futimens(file.get(), nullptr);
 }
 
@@ -162,10 +160,9 @@ std::string kite::cache::hiddenName(const char *kind, const std::string &key) {
   static std::atomic<uint64_t> counter{0};
   uint64_t pid = llvm::sys::Process::getProcessId();
   uint64_t random =
-      std::chrono::steady_clock::now().time_since_epoch().count() ^
-      (pid << 32);
-  return "." + std::string(kind) + "-" + key + "-" + std::to_string(pid) +
-         "-" + std::to_string(counter++) + "-" + llvm::utohexstr(random);
+      std::chrono::steady_clock::now().time_since_epoch().count() ^ (pid << 32);
+  return "." + std::string(kind) + "-" + key + "-" + std::to_string(pid) + "-" +
+         std::to_string(counter++) + "-" + llvm::utohexstr(random);
 }
 
 bool kite::cache::isHiddenName(StringRef name) {

@@ -64,8 +64,8 @@ static std::vector<DiskEntry> scanEntries(int store) {
       continue;
     FileDescriptor entry = openDirectoryAt(store, name);
     struct stat used;
-    if (!entry.valid() || ::fstatat(entry.get(), kLastUsedName, &used,
-                                    AT_SYMLINK_NOFOLLOW) != 0)
+    if (!entry.valid() ||
+        ::fstatat(entry.get(), kLastUsedName, &used, AT_SYMLINK_NOFOLLOW) != 0)
       used = info;
     entries.push_back({name, entryBytes(store, name), used.st_mtim});
   }

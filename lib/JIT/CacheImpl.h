@@ -46,8 +46,7 @@ struct Cache::Impl {
   void warnUntrusted(const std::string &path, const std::string &why);
   /// readEntry, removing (and counting) an entry that is damaged or not
   /// trusted.
-  cache::ReadOutcome read(int store, const std::string &key,
-                          CacheFiles &files);
+  cache::ReadOutcome read(int store, const std::string &key, CacheFiles &files);
   /// Caller holds `mutex`.
   void remember(const std::string &key, CacheEntry files);
   void forget(const std::string &key);

@@ -44,16 +44,16 @@ static int retryOpenAt(int parent, const char *name, int flags,
 
 FileDescriptor kite::cache::openDirectoryAt(int parent,
                                             const std::string &name) {
-  return FileDescriptor(retryOpenAt(parent, name.c_str(),
-                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+  return FileDescriptor(
+      retryOpenAt(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
 }
 
 FileRead kite::cache::readRegularFile(int directory, const std::string &name,
                                       uint64_t size, bool exact,
                                       std::string &bytes) {
   // O_NONBLOCK: opening a FIFO returns at once (and fstat refuses it).
-  FileDescriptor file(retryOpenAt(directory, name.c_str(),
-                                  O_RDONLY | O_NOFOLLOW | O_NONBLOCK));
+  FileDescriptor file(
+      retryOpenAt(directory, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK));
   if (!file.valid())
     return errno == ENOENT ? FileRead::Absent : FileRead::Refused;
   struct stat info;
@@ -107,9 +107,8 @@ private:
 
 std::string kite::cache::writeNewFile(int directory, const std::string &name,
                                       llvm::StringRef bytes) {
-  FileDescriptor file(retryOpenAt(directory, name.c_str(),
-                                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-                                  0600));
+  FileDescriptor file(retryOpenAt(
+      directory, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
   if (!file.valid())
     return "cannot create " + name + ": " + std::strerror(errno);
   FileSizeSignalBlocked blocked;

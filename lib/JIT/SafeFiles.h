@@ -1,4 +1,5 @@
-//===- SafeFiles.h - files in a directory others may tamper with -*- C++ -*-===//
+//===- SafeFiles.h - files in a directory others may tamper with -*- C++
+//-*-===//
 //
 // The cache's file operations, relative to an open directory and never
 // through a symbolic link: a link in the cache is removed as a link or

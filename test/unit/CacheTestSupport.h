@@ -3,6 +3,8 @@
 #ifndef KITE_TEST_UNIT_CACHETESTSUPPORT_H
 #define KITE_TEST_UNIT_CACHETESTSUPPORT_H
 
+#include "kite/Cache.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -47,6 +49,26 @@ inline std::string readFile(const std::string &path) {
 
 inline void writeFile(const std::string &path, const std::string &bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+/// Replaces the file `name` of the cache entry in `entry` and its manifest
+/// line, so that the entry passes every checksum with the new bytes.
+inline void rewriteInEntry(const std::string &entry, const std::string &name,
+                           const std::string &bytes) {
+  writeFile(entry + "/" + name, bytes);
+  std::string manifest = readFile(entry + "/manifest"), rewritten;
+  for (size_t at = 0; at < manifest.size();) {
+    size_t end = manifest.find('\n', at);
+    std::string line = manifest.substr(at, end - at);
+    at = end + 1;
+    if (line.size() > name.size() &&
+        line.compare(line.size() - name.size() - 1, std::string::npos,
+                     " " + name) == 0)
+      line = kite::sha256Hex(bytes) + " " + std::to_string(bytes.size()) + " " +
+             name;
+    rewritten += line + "\n";
+  }
+  writeFile(entry + "/manifest", rewritten);
 }
 
 /// The names in `directory`, without "." and "..".

@@ -196,7 +196,8 @@ TEST(JitCompile, DamagedCacheFileIsRecompiled) {
   ASSERT_TRUE(first.ok()) << first.message();
 
   // Flip bytes of the stored binary, keeping its size.
-  std::string path = cache.entriesDirectory() + "/" + first->cacheKey + "/kernel.spv";
+  std::string path =
+      cache.entriesDirectory() + "/" + first->cacheKey + "/kernel.spv";
   std::string binary = kite::testing::readFile(path);
   ASSERT_EQ(binary.size(), first->spirv.size() * 4);
   for (size_t i = 20; i < binary.size(); i += 7)
@@ -217,6 +218,35 @@ TEST(JitCompile, DamagedCacheFileIsRecompiled) {
             std::string(reinterpret_cast<const char *>(first->spirv.data()),
                         first->spirv.size() * 4));
   expectVectorAddRuns(device, *again, 3001);
+}
+
+TEST(JitCompile, AnEntryThatPassesItsChecksButCannotBeUsedIsReplaced) {
+  kite::Device device = openDevice();
+  kite::Cache &cache = kite::Cache::global();
+  for (const char *damage : {"metadata", "binary"}) {
+    std::string ir = vectorAddIR() + "// unusable: " + damage + "\n";
+    kite::Result<kite::CompiledKernel> first = kite::compile(ir, device);
+    ASSERT_TRUE(first.ok()) << first.message();
+    std::string entry = cache.entriesDirectory() + "/" + first->cacheKey;
+    // Checksums right, contents not: what a broken or older build could
+    // have stored. 16 zero words are not SPIR-V: the device refuses them.
+    if (damage == std::string("metadata"))
+      kite::testing::rewriteInEntry(entry, "metadata.json", "{not json");
+    else
+      kite::testing::rewriteInEntry(entry, "kernel.spv", std::string(64, '\0'));
+    cache.clearMemory();
+    kite::CacheStats before = cache.stats();
+    kite::Result<kite::CompiledKernel> again = kite::compile(ir, device);
+    ASSERT_TRUE(again.ok()) << damage << ": " << again.message();
+    EXPECT_EQ(cache.stats().stores, before.stores + 1) << damage;
+    EXPECT_EQ(again->spirv, first->spirv) << damage;
+    expectVectorAddRuns(device, *again, 1000);
+    // Replaced on disk: the next process reads it back whole.
+    cache.clearMemory();
+    before = cache.stats();
+    ASSERT_TRUE(kite::compile(ir, device).ok());
+    EXPECT_EQ(cache.stats().diskHits, before.diskHits + 1) << damage;
+  }
 }
 
 TEST(JitCompile, LaunchWithAMistypedArgumentNamesIt) {
