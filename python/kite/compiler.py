@@ -135,8 +135,9 @@ class CompiledKernel:
         self.target = target
         self.key = key
         self._launcher = None
-        # For an entry read from disk: compiles it afresh (and replaces it on
-        # disk) should the device refuse what was read.
+        # For an entry read from disk: given the binary the device refused,
+        # compiles the kernel afresh and replaces it on disk if that binary
+        # is the one read (else None).
         self._recompile = None
         self._adopt(entry)
 
@@ -196,11 +197,12 @@ class CompiledKernel:
             # refuses (written by a broken build, say) is evicted and compiled
             # again, once; the device's error stands if it refuses that too.
             recompile, self._recompile = self._recompile, None
-            if recompile is None:
+            fresh = recompile(self.binary) if recompile is not None else None
+            if fresh is None:
                 raise
             warnings.warn(f"kite: {self.target.name} refused {self.name} from the JIT cache "
                           f"({exc}); compiled it again")
-            self._adopt(recompile())
+            self._adopt(fresh)
             submit = device.launcher(self)
         names = tuple(s.name for s in self.specs)
 
@@ -457,7 +459,9 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
     _warn_debug_ops(entry.notes)
     compiled = CompiledKernel(kernel, specs, options, resolved, key, entry)
     if from_disk:
-        def recompile() -> _Entry:
+        def recompile(binary: bytes) -> Optional[_Entry]:
+            if binary is not entry.binary:  # not what was read (changed since)
+                return None
             cache.remove(key)
             return _compile_and_store(kernel, specs, options, resolved, cache, key)
         compiled._recompile = recompile

@@ -313,5 +313,10 @@ def test_an_entry_that_passes_its_checks_but_cannot_be_used_is_replaced(tmp_path
             f.write(header)
     second, _ = run_child(tmp_path, shifts="1")
     assert second["compiler"]["pipeline_runs"] == 1
+    if damage == "binary-refused":
+        assert second["compiler"]["disk_hits"] == 1
+        assert len(second["warnings"]) == 1
+        assert "refused shift from the JIT cache (loadKernel: not a SPIR-V module" in \
+            second["warnings"][0]
     third, _ = run_child(tmp_path, shifts="1")  # replaced on disk: read back whole
     assert third["compiler"]["disk_hits"] == 1 and third["compiler"]["pipeline_runs"] == 0
