@@ -8,7 +8,6 @@
 #include "lib/JIT/CacheImpl.h"
 
 #include <algorithm>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,24 +25,6 @@ struct DiskEntry {
   struct timespec used;
 };
 } // namespace
-
-static std::vector<std::string> namesIn(int directory) {
-  std::vector<std::string> names;
-  int listing = ::dup(directory);
-  DIR *dir = listing >= 0 ? ::fdopendir(listing) : nullptr;
-  if (!dir) {
-    if (listing >= 0)
-      ::close(listing);
-    return names;
-  }
-  while (dirent *entry = ::readdir(dir)) {
-    std::string name = entry->d_name;
-    if (name != "." && name != "..")
-      names.push_back(name);
-  }
-  ::closedir(dir);
-  return names;
-}
 
 /// The published entries in `store`; removes stale temporary ones.
 static std::vector<DiskEntry> scanEntries(int store) {

@@ -131,45 +131,50 @@ std::string kite::cache::writeNewFile(int directory, const std::string &name,
   return "";
 }
 
+std::vector<std::string> kite::cache::namesIn(int directory) {
+  std::vector<std::string> names;
+  // fdopendir takes the descriptor it is given: give it a copy.
+  int listing = ::dup(directory);
+  DIR *dir = listing >= 0 ? ::fdopendir(listing) : nullptr;
+  if (!dir) {
+    if (listing >= 0)
+      ::close(listing);
+    return names;
+  }
+  while (dirent *entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..")
+      names.push_back(name);
+  }
+  ::closedir(dir);
+  return names;
+}
+
+/// Depth-first, each level through its own descriptor: a name swapped for a
+/// link between the checks fails O_NOFOLLOW and is unlinked as a link.
+static void removeAt(int parent, const std::string &name, int depth) {
+  struct stat info;
+  if (::fstatat(parent, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0)
+    return;
+  if (!S_ISDIR(info.st_mode)) {
+    ::unlinkat(parent, name.c_str(), 0);
+    return;
+  }
+  if (depth >= kMaxRemovalDepth)
+    return;
+  FileDescriptor child = openDirectoryAt(parent, name);
+  if (!child.valid()) {
+    if (errno == ELOOP || errno == ENOTDIR)
+      ::unlinkat(parent, name.c_str(), 0);
+    return;
+  }
+  for (const std::string &childName : namesIn(child.get()))
+    removeAt(child.get(), childName, depth + 1);
+  ::unlinkat(parent, name.c_str(), AT_REMOVEDIR);
+}
+
 void kite::cache::removeTree(int directory, const std::string &name) {
-  // Depth-first with an explicit depth, each level through its own
-  // descriptor: a name swapped for a link between the checks fails O_NOFOLLOW
-  // and is then unlinked as a link.
-  struct Remover {
-    static void remove(int parent, const std::string &name, int depth) {
-      struct stat info;
-      if (::fstatat(parent, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0)
-        return;
-      if (!S_ISDIR(info.st_mode)) {
-        ::unlinkat(parent, name.c_str(), 0);
-        return;
-      }
-      if (depth >= kMaxRemovalDepth)
-        return;
-      FileDescriptor child = openDirectoryAt(parent, name);
-      if (!child.valid()) {
-        if (errno == ELOOP || errno == ENOTDIR)
-          ::unlinkat(parent, name.c_str(), 0);
-        return;
-      }
-      std::vector<std::string> names;
-      int listing = ::dup(child.get());
-      if (DIR *dir = listing >= 0 ? ::fdopendir(listing) : nullptr) {
-        while (dirent *entry = ::readdir(dir)) {
-          std::string childName = entry->d_name;
-          if (childName != "." && childName != "..")
-            names.push_back(childName);
-        }
-        ::closedir(dir);
-      } else if (listing >= 0) {
-        ::close(listing);
-      }
-      for (const std::string &childName : names)
-        remove(child.get(), childName, depth + 1);
-      ::unlinkat(parent, name.c_str(), AT_REMOVEDIR);
-    }
-  };
-  Remover::remove(directory, name, 0);
+  removeAt(directory, name, 0);
 }
 
 static std::string octal(mode_t mode) {

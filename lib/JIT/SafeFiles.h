@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kite::cache {
 
@@ -60,6 +61,9 @@ FileRead readRegularFile(int directory, const std::string &name, uint64_t size,
 /// error here, not the end of the process.
 std::string writeNewFile(int directory, const std::string &name,
                          llvm::StringRef bytes);
+
+/// The names in the open `directory`, without "." and "..".
+std::vector<std::string> namesIn(int directory);
 
 /// Removes `name` from `directory`: a file or a link itself, or a directory
 /// with everything in it. Never follows a symbolic link; best effort.
