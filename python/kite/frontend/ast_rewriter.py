@@ -246,6 +246,43 @@ def returns_to_result(stmts: list):
     return stmts + [ast.Assign(targets=[_name(RESULT, ast.Store())], value=ast.Constant(None))]
 
 
+# Statements and expressions a kernel cannot contain: each would run once at
+# trace time (or per program in the interpreter) and mean something else on
+# the device, or would turn the kernel into a generator that does nothing.
+_UNSUPPORTED = {
+    ast.Yield: "`yield` (a kernel is not a generator; store results through pointers)",
+    ast.YieldFrom: "`yield from` (a kernel is not a generator; store results through "
+                   "pointers)",
+    ast.Await: "`await` (kernels are not coroutines)",
+    ast.AsyncFor: "`async for` (kernels are not coroutines)",
+    ast.AsyncWith: "`async with` (kernels are not coroutines)",
+    ast.AsyncFunctionDef: "`async def` (kernels are not coroutines)",
+    ast.Global: "`global` (a kernel cannot assign Python globals; pass values as arguments)",
+    ast.Nonlocal: "`nonlocal` (a kernel cannot assign variables outside itself)",
+    ast.Try: "`try` (errors in a kernel are not Python exceptions at run time; check "
+             "values with kl.device_assert or conditions instead)",
+    ast.With: "`with` (a context manager would run once while the kernel is compiled, not "
+              "on the device)",
+    ast.Delete: "`del` (variables of a kernel live until its end)",
+    ast.ClassDef: "a class definition (define classes outside the kernel)",
+}
+if hasattr(ast, "TryStar"):
+    _UNSUPPORTED[ast.TryStar] = _UNSUPPORTED[ast.Try]
+
+
+def reject_unsupported(func: ast.FunctionDef, fn, first_line: int, indent: int) -> None:
+    """A CompilationError at the first construct of ``func`` (parsed from
+    ``fn``'s dedented source) that kernels do not support."""
+    from ..errors import CompilationError
+    found = [node for node in ast.walk(func) if type(node) in _UNSUPPORTED]
+    if found:
+        node = min(found, key=lambda n: (n.lineno, n.col_offset))
+        what = _UNSUPPORTED[type(node)]
+        raise CompilationError(f"'{fn.__name__}' uses {what}; kernels and kite.func "
+                               "helpers do not support it", fn.__code__.co_filename,
+                               node.lineno + first_line - 1, node.col_offset + indent + 1)
+
+
 def _no_args():
     return ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
                          kw_defaults=[], kwarg=None, defaults=[])
@@ -266,7 +303,12 @@ def rewrite(fn, runtime_namespace: dict):
     func = tree.body[0]
     if not isinstance(func, ast.FunctionDef):
         raise error_at(f"'{fn.__name__}' must be defined with `def`", fn)
+    reject_unsupported(func, fn, first_line, indent)
     func.decorator_list = []
+    # Inside the factory below, the function's own name would be a local of
+    # the factory: a call of itself (or of a global of that name) must
+    # still reach the module's binding.
+    func.name = f"{PREFIX}kernel__"
     func.returns = None
     for arg in func.args.args + func.args.kwonlyargs + func.args.posonlyargs:
         arg.annotation = None
@@ -310,9 +352,11 @@ def _bind(fn, name: str, module_code, runtime_namespace: dict):
     factory = scratch[f"{PREFIX}factory__"]
     inner = next(c for c in factory.__code__.co_consts
                  if isinstance(c, types.CodeType) and c.co_name == name)
+    inner = inner.replace(co_name=fn.__name__)  # tracebacks name the user's function
     cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
     closure = tuple(cells[v] if v in cells else types.CellType(runtime_namespace[v])
                     for v in inner.co_freevars)
-    rewritten = types.FunctionType(inner, fn.__globals__, name, fn.__defaults__, closure)
+    rewritten = types.FunctionType(inner, fn.__globals__, fn.__name__, fn.__defaults__,
+                                   closure)
     rewritten.__kwdefaults__ = fn.__kwdefaults__
     return rewritten
