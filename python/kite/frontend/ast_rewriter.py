@@ -43,6 +43,43 @@ def _stores(stmts) -> list:
     return list(names)
 
 
+_CONTROL_FLOW_CALLS = {f"{PREFIX}for__", f"{PREFIX}while__", f"{PREFIX}if__"}
+
+
+def _assignment_lines(stmts, names) -> ast.Dict:
+    """``{name: line}``: the last line of (already rewritten) ``stmts`` that
+    assigns each of ``names``, looking into the bodies that nested loops and
+    branches became, so that an error about a loop-carried variable can
+    point at the assignment rather than at the loop."""
+    lines: dict = {}
+
+    class Collector(ast.NodeVisitor):
+        def visit_Name(self, node):
+            if isinstance(node.ctx, ast.Store) and node.id in names:
+                lines[node.id] = max(lines.get(node.id, 0), node.lineno)
+
+        def visit_Assign(self, node):
+            value = node.value
+            if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    and value.func.id in _CONTROL_FLOW_CALLS):
+                self.generic_visit(node)  # (a nested loop's results: seen in its body)
+
+        def visit_FunctionDef(self, node):
+            if node.name.startswith(PREFIX):  # a nested loop's or branch's body
+                self.generic_visit(node)
+
+        def _scope(self, node):
+            pass
+
+        visit_Lambda = visit_ListComp = visit_SetComp = visit_DictComp = _scope
+        visit_GeneratorExp = _scope
+
+    for stmt in stmts:
+        Collector().visit(stmt)
+    return ast.Dict(keys=[ast.Constant(n) for n in lines],
+                    values=[ast.Constant(line) for line in lines.values()])
+
+
 def _contains(stmts, kinds, stop_at_loops: bool) -> bool:
     """Whether ``stmts`` hold a statement of ``kinds`` outside nested functions
     (and, for break/continue, outside nested loops)."""
@@ -128,7 +165,9 @@ class ControlFlowRewriter(ast.NodeTransformer):
         then_fn = self._function(then_name, names, node.body, self._tuple(names), node)
         else_fn = self._function(else_name, names, node.orelse or [ast.Pass()], self._tuple(names), node)
         call = _call(f"{PREFIX}if__", [node.test, _name(then_name), _name(else_name),
-                                       self._names_const(names), self._lookups(names)])
+                                       self._names_const(names), self._lookups(names),
+                                       _assignment_lines(node.body, names),
+                                       _assignment_lines(node.orelse, names)])
         return [then_fn, else_fn, self._assign(names, ast.copy_location(call, node), node)]
 
     def visit_For(self, node):
@@ -150,7 +189,8 @@ class ControlFlowRewriter(ast.NodeTransformer):
         body_name = self._fresh("body")
         body_fn = self._function(body_name, [node.target.id] + names, node.body, self._tuple(names), node)
         call = _call(f"{PREFIX}for__", [node.iter, _name(body_name), self._names_const(names),
-                                        self._lookups(names)])
+                                        self._lookups(names),
+                                        _assignment_lines(node.body, names)])
         return [body_fn, self._assign(names, ast.copy_location(call, node), node)]
 
     def visit_While(self, node):
@@ -164,7 +204,8 @@ class ControlFlowRewriter(ast.NodeTransformer):
         cond_fn = self._function(cond_name, names, [], node.test, node)
         body_fn = self._function(body_name, names, node.body, self._tuple(names), node)
         call = _call(f"{PREFIX}while__", [_name(cond_name), _name(body_name),
-                                          self._names_const(names), self._lookups(names)])
+                                          self._names_const(names), self._lookups(names),
+                                          _assignment_lines(node.body, names)])
         return [cond_fn, body_fn, self._assign(names, ast.copy_location(call, node), node)]
 
     def _visit_block(self, stmts):
@@ -270,9 +311,9 @@ if hasattr(ast, "TryStar"):
     _UNSUPPORTED[ast.TryStar] = _UNSUPPORTED[ast.Try]
 
 
-def reject_unsupported(func: ast.FunctionDef, fn, first_line: int, indent: int) -> None:
-    """A CompilationError at the first construct of ``func`` (parsed from
-    ``fn``'s dedented source) that kernels do not support."""
+def reject_unsupported(func: ast.FunctionDef, fn) -> None:
+    """A CompilationError at the first construct of ``func`` (``fn``'s
+    source, at its lines in the file) that kernels do not support."""
     from ..errors import CompilationError
     found = [node for node in ast.walk(func) if type(node) in _UNSUPPORTED]
     if found:
@@ -280,7 +321,7 @@ def reject_unsupported(func: ast.FunctionDef, fn, first_line: int, indent: int) 
         what = _UNSUPPORTED[type(node)]
         raise CompilationError(f"'{fn.__name__}' uses {what}; kernels and kite.func "
                                "helpers do not support it", fn.__code__.co_filename,
-                               node.lineno + first_line - 1, node.col_offset + indent + 1)
+                               node.lineno, node.col_offset + 1)
 
 
 def _no_args():
@@ -303,7 +344,16 @@ def rewrite(fn, runtime_namespace: dict):
     func = tree.body[0]
     if not isinstance(func, ast.FunctionDef):
         raise error_at(f"'{fn.__name__}' must be defined with `def`", fn)
-    reject_unsupported(func, fn, first_line, indent)
+    # The file's lines and columns from here on (the rewrite records lines).
+    for node in ast.walk(tree):
+        if hasattr(node, "lineno"):
+            node.lineno += first_line - 1
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += first_line - 1
+            node.col_offset += indent
+            if getattr(node, "end_col_offset", None) is not None:
+                node.end_col_offset += indent
+    reject_unsupported(func, fn)
     func.decorator_list = []
     # Inside the factory below, the function's own name would be a local of
     # the factory: a call of itself (or of a global of that name) must
@@ -332,14 +382,6 @@ def rewrite(fn, runtime_namespace: dict):
         factory.type_params = []
     tree.body = [ast.copy_location(factory, func)]
     ast.fix_missing_locations(tree)
-    for node in ast.walk(tree):
-        if hasattr(node, "lineno"):
-            node.lineno += first_line - 1
-            if getattr(node, "end_lineno", None) is not None:
-                node.end_lineno += first_line - 1
-            node.col_offset += indent
-            if getattr(node, "end_col_offset", None) is not None:
-                node.end_col_offset += indent
     code = compile(tree, fn.__code__.co_filename, "exec")
     return _bind(fn, func.name, code, runtime_namespace)
 
