@@ -55,8 +55,9 @@ def _assignment_lines(stmts, names) -> ast.Dict:
 
     class Collector(ast.NodeVisitor):
         def visit_Name(self, node):
-            if isinstance(node.ctx, ast.Store) and node.id in names:
-                lines[node.id] = max(lines.get(node.id, 0), node.lineno)
+            line = getattr(node, "lineno", None)  # None: a name the rewrite made
+            if isinstance(node.ctx, ast.Store) and node.id in names and line is not None:
+                lines[node.id] = max(lines.get(node.id, 0), line)
 
         def visit_Assign(self, node):
             value = node.value
