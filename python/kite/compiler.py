@@ -218,12 +218,14 @@ class _Entry:
 
 
 def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
+    from . import _C
     stats.pipeline_runs += 1
     raw = tracer.trace_module(kernel.fn, kernel._traced(), specs)
     # NVPTX moves 8 f16 (16 i8) in one 128-bit access; SPIR-V's vectors have
     # 4 components at most.
     layout = {"num_warps": options["num_warps"], "threads_per_warp": target.threads_per_warp,
-              "max_vector_elements": 16 if target.backend == "cuda" else 4}
+              "max_vector_elements": 16 if target.backend == "cuda" else 4,
+              "max_elements_per_thread": _C.max_elements_per_thread(target.backend)}
     asm = {"kite": tracer.run_stage(raw, "kite"),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
            "threads": tracer.run_stage(raw, "threads", **layout)}

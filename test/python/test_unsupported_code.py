@@ -219,3 +219,41 @@ def test_blocks_beyond_the_limits(way, kernel, marker, fragments):
 def test_the_largest_block_traces():
     assert "tensor<1048576xi32>" in copy.trace(kl.pointer_type(kl.float32),
                                                kl.pointer_type(kl.float32), BLOCK=2**20)
+
+
+# -- elements per thread, per target (docs/lowering.md) ----------------------
+
+@kite.kernel
+def masked_copy(x_ptr, y_ptr, n, BLOCK: kl.constexpr):
+    offs = kl.program_id(0) * BLOCK + kl.arange(0, BLOCK)  # <- block
+    mask = offs < n
+    kl.store(y_ptr + offs, kl.load(x_ptr + offs, mask=mask), mask=mask)
+
+
+@pytest.mark.parametrize("target, block, per_thread, limit, threads", [
+    ("vulkan", 2 ** 17, 4096, 2048, "4 warps of 8 threads"),
+    ("cuda:sm_80", 2 ** 17, 1024, 512, "4 warps of 32 threads"),
+    ("generic", 2 ** 20, 8192, 2048, "4 warps of 32 threads"),
+])
+def test_too_many_elements_per_thread_for_the_target(target, block, per_thread, limit, threads):
+    if target == "vulkan":
+        target = vulkan_device()
+        if kite.runtime.registry.device(target).properties.subgroup_size != 8:
+            pytest.skip("the numbers below are for lavapipe's 8-thread subgroups")
+    ptr = kl.pointer_type(kl.float32)
+    with pytest.raises(kite.CompilationError) as info:
+        masked_copy.compile(ptr, ptr, kl.int32, BLOCK=block, target=target, num_warps=4)
+    exc = info.value
+    assert (exc.filename, exc.lineno) == (__file__, line_of(masked_copy, "# <- block"))
+    assert (f"'kite.make_range' makes a block of shape [{block}] that gives each thread "
+            f"{per_thread} elements, more than the {limit} this target allows ({threads}); "
+            "use smaller blocks (loop over them) or more warps") in str(exc)
+
+
+def test_the_limits_per_target_are_those_documented():
+    from kite import _C
+    assert (_C.max_elements_per_thread("vulkan"), _C.max_elements_per_thread("cuda"),
+            _C.max_elements_per_thread("generic")) == (2048, 512, 2048)
+    ptr = kl.pointer_type(kl.float32)
+    # A block within the limit (128 elements a thread) compiles.
+    masked_copy.compile(ptr, ptr, kl.int32, BLOCK=2 ** 14, target="cuda:sm_80", num_warps=4)
