@@ -257,3 +257,18 @@ def test_the_limits_per_target_are_those_documented():
     ptr = kl.pointer_type(kl.float32)
     # A block within the limit (128 elements a thread) compiles.
     masked_copy.compile(ptr, ptr, kl.int32, BLOCK=2 ** 14, target="cuda:sm_80", num_warps=4)
+
+
+# -- an array where a number was meant ---------------------------------------
+
+@kite.kernel
+def store_scalar(x_ptr, n):
+    kl.store(x_ptr, n)  # <- store n
+
+
+@pytest.mark.parametrize("way", ["trace", "interpreter", "cuda:sm_80"])
+def test_an_array_where_a_number_is_stored(way):
+    # (vulkan:0 refuses the host array before tracing: test_launch_checks.py)
+    _check(way, store_scalar, "# <- store n", (_f32(), np.zeros(3)), {},
+           "a pointer<fp64> value where fp32 elements are stored",
+           "was an array passed where a number was meant?")

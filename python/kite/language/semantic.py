@@ -64,8 +64,16 @@ def _none_arguments_hint() -> str:
 
 def to_typed(x, elem: dt.dtype) -> tensor:
     """``x`` converted to ``elem`` elements: Python numbers become constants of
-    ``elem``, tensors are cast (as stores and atomics convert their values)."""
-    return cast(to_tensor(x, elem), elem)
+    ``elem``, tensors are cast (as stores and atomics convert their values).
+    A pointer never becomes a number here, nor a number a pointer: that is
+    an array passed where a number was meant (or the reverse); ``.to()``
+    says it on purpose."""
+    value = to_tensor(x, elem)
+    if value.dtype.is_ptr() != elem.is_ptr():
+        raise error(f"a {value.dtype} value where {elem} elements are stored or compared "
+                    "(was an array passed where a number was meant?); convert it with "
+                    ".to() if that is intended")
+    return cast(value, elem)
 
 
 # ---------------------------------------------------------------- promotion
