@@ -219,11 +219,16 @@ def test_loop_carried_value_assigned_a_python_float_at_its_assignment():
     _expect_error(loop_assigns_python_float, (F32, 4), {}, "'k'", "int32", "Python float 1.5")
 
 
+@pytest.mark.parametrize("device", ["interpreter", "vulkan"])
 @pytest.mark.parametrize("kernel", [loop_changes_type, while_changes_type, loop_changes_type_late])
-def test_the_interpreter_reports_the_same_line(kernel):
+def test_launches_report_the_same_line(kernel, device):
+    """The interpreter runs the loop in Python, vulkan:0 traces it: one line."""
+    if device == "vulkan":
+        from conftest import vulkan_device
+        device = vulkan_device()
+    x = kite.from_numpy(np.zeros(4, np.float32), device=device)
     with pytest.raises(kite.CompilationError) as info:
-        kernel[(1,)](np.zeros(4, np.float32), 4, **({"BLOCK": 16} if kernel is loop_changes_type
-                                                   else {}))
+        kernel[(1,)](x, 4, **({"BLOCK": 16} if kernel is loop_changes_type else {}))
     assert (info.value.filename, info.value.lineno) == (__file__, _marked_line(kernel))
 
 
