@@ -54,10 +54,10 @@ def _yield_value(value, expected: tensor, name: str, where: str, line=None) -> t
     if not isinstance(value, tensor):
         if not isinstance(value, (bool, int, float)):
             raise _error(f"variable '{name}' is a runtime value before {where} but a Python "
-                        f"{type(value).__name__} inside it", line)
+                         f"{type(value).__name__} inside it", line)
         if semantic._weak_type(value, expected.dtype) != expected.dtype:
             raise _error(f"variable '{name}' is {_type_name(expected)} but is assigned the "
-                        f"Python {type(value).__name__} {value!r} in {where}", line)
+                         f"Python {type(value).__name__} {value!r} in {where}", line)
         value = semantic.to_tensor(value, expected.dtype)
     if value.type != expected.type:
         raise _error(f"loop-carried variable '{name}' changes from {_type_name(expected)} to "
