@@ -149,6 +149,20 @@ static LogicalResult verifyOrder(function_ref<InFlightDiagnostic()> emit,
   return success();
 }
 
+// Bounds on what a layout may describe, whatever the target: a block has
+// at most 2^20 elements (the frontend's limit, docs/language.md), so no
+// thread holds more, and a program has at most 1024 threads. Lowering a
+// layout beyond them would only exhaust memory.
+static constexpr int64_t kMaxElements = int64_t(1) << 20;
+static constexpr int64_t kMaxThreads = 1024;
+
+static int64_t product(ArrayRef<unsigned> values) {
+  int64_t total = 1;
+  for (unsigned value : values)
+    total = std::min(total * value, kMaxElements + 1); // saturates
+  return total;
+}
+
 LogicalResult BlockedLayoutAttr::verify(
     function_ref<InFlightDiagnostic()> emitError,
     ArrayRef<unsigned> sizePerThread, ArrayRef<unsigned> threadsPerWarp,
@@ -166,7 +180,45 @@ LogicalResult BlockedLayoutAttr::verify(
       failed(verifyPowersOfTwo(emitError, "threadsPerWarp", threadsPerWarp)) ||
       failed(verifyPowersOfTwo(emitError, "warpsPerCTA", warpsPerCTA)))
     return failure();
+  if (product(sizePerThread) > kMaxElements)
+    return emitError() << "sizePerThread gives a thread more than "
+                       << kMaxElements << " elements";
+  if (product(threadsPerWarp) * product(warpsPerCTA) > kMaxThreads)
+    return emitError() << "threadsPerWarp and warpsPerCTA make more than "
+                       << kMaxThreads << " threads";
   return verifyOrder(emitError, order);
+}
+
+/// Checks a tensor type's layout against its shape: same rank, and at most
+/// kMaxElements per thread (dimension by dimension, so nothing overflows).
+static LogicalResult
+verifyLayoutOfShape(DistributedLayoutAttr layout, ArrayRef<int64_t> shape,
+                    function_ref<InFlightDiagnostic()> emitError) {
+  if (shape.size() != layout.getRank())
+    return emitError() << "a rank-" << layout.getRank()
+                       << " layout on a tensor of rank " << shape.size();
+  if (llvm::any_of(shape, [](int64_t n) { return n <= 0 || n > kMaxElements; }))
+    return success(); // dynamic or empty shapes: the ops' verifiers speak
+  int64_t total = 1;
+  for (int64_t n : layout.getElemsPerThread(shape))
+    total = std::min(total * n, kMaxElements + 1);
+  if (total > kMaxElements)
+    return emitError() << "this layout gives each thread more than "
+                       << kMaxElements << " elements of a tensor of shape ["
+                       << shape << "]";
+  return success();
+}
+
+LogicalResult BlockedLayoutAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  return verifyLayoutOfShape(*this, shape, emitError);
+}
+
+LogicalResult SliceLayoutAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  return verifyLayoutOfShape(*this, shape, emitError);
 }
 
 LogicalResult

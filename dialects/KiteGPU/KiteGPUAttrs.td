@@ -4,6 +4,7 @@
 include "mlir/IR/AttrTypeBase.td"
 include "dialects/KiteGPU/KiteGPUDialect.td"
 include "dialects/KiteGPU/KiteGPUAttrInterfaces.td"
+include "mlir/IR/TensorEncoding.td"
 
 class KiteGPU_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<KiteGPU_Dialect, name, traits> {
@@ -14,7 +15,8 @@ class KiteGPU_Attr<string name, string attrMnemonic, list<Trait> traits = []>
 }
 
 def KiteGPU_BlockedLayout : KiteGPU_Attr<"BlockedLayout", "blocked",
-    [DeclareAttrInterfaceMethods<KiteGPU_DistributedLayout>]> {
+    [DeclareAttrInterfaceMethods<KiteGPU_DistributedLayout>,
+     DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
   let summary = "each thread holds a block of sizePerThread elements";
   let description = [{
     `#kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4],
@@ -33,7 +35,8 @@ def KiteGPU_BlockedLayout : KiteGPU_Attr<"BlockedLayout", "blocked",
 }
 
 def KiteGPU_SliceLayout : KiteGPU_Attr<"SliceLayout", "slice",
-    [DeclareAttrInterfaceMethods<KiteGPU_DistributedLayout>]> {
+    [DeclareAttrInterfaceMethods<KiteGPU_DistributedLayout>,
+     DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
   let summary = "the parent layout with one dimension removed";
   let description = [{
     `#kitegpu.slice<{dim = 1, parent = #blocked}>` is the layout of a

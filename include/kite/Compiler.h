@@ -43,7 +43,20 @@ struct StageOptions {
   /// Elements one vector load or store moves at most (and 16 bytes): 4 for
   /// SPIR-V (Vulkan's vectors), 16 for NVPTX.
   int maxVectorElements = 4;
+  /// Elements of one tensor a thread may hold at most (0: unchecked); see
+  /// maxElementsPerThread() and docs/lowering.md.
+  int maxElementsPerThread = 2048;
 };
+
+/// The most elements of one tensor a thread may hold on a backend ("vulkan",
+/// "cuda", anything else: a generic target). The thread lowering gives each
+/// a register of its own, so compile time grows faster than linearly with
+/// it: a masked copy at 2048 elements per thread compiles in about 3 s for
+/// SPIR-V, at 512 in about 5 s for NVPTX (LLVM and ptxas), and twice as
+/// many take 4 to 6 times as long (docs/lowering.md).
+inline int maxElementsPerThread(const std::string &backend) {
+  return backend == "cuda" ? 512 : 2048;
+}
 
 /// The name of the buffer that parse errors are reported against.
 inline constexpr const char *kIRBufferName = "<kite-ir>";

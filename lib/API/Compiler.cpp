@@ -113,6 +113,12 @@ IRResult runStage(const std::string &irText, const std::string &stage,
                 std::to_string(stageOptions.threadsPerWarp));
             return failure();
           }
+        if (stageOptions.maxElementsPerThread < 0) {
+          diagnostics.addError(
+              "max_elements_per_thread must not be negative, got " +
+              std::to_string(stageOptions.maxElementsPerThread));
+          return failure();
+        }
         if (stageOptions.maxVectorElements < 1) {
           diagnostics.addError("max_vector_elements must be positive, got " +
                                std::to_string(stageOptions.maxVectorElements));
@@ -121,7 +127,8 @@ IRResult runStage(const std::string &irText, const std::string &stage,
         mlir::kite::StageOptions target{
             unsigned(stageOptions.numWarps),
             unsigned(stageOptions.threadsPerWarp),
-            unsigned(stageOptions.maxVectorElements)};
+            unsigned(stageOptions.maxVectorElements),
+            unsigned(stageOptions.maxElementsPerThread)};
         if (succeeded(mlir::kite::buildStage(stage, pm, target)))
           return success();
         diagnostics.addError("unknown stage '" + stage + "'; the stages are: " +

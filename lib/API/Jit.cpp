@@ -156,6 +156,7 @@ static Result<CacheFiles> runPipeline(const std::string &ir,
                                       const DeviceProperties &device,
                                       const CompileOptions &options) {
   StageOptions target{options.numWarps, int(device.subgroupSize)};
+  target.maxElementsPerThread = maxElementsPerThread("vulkan");
   CacheFiles files;
   KernelInfo info;
   // Each stage starts from the input: a stage runs all those before it.

@@ -39,6 +39,8 @@ void mlir::kite::buildThreadsStage(OpPassManager &pm,
                                    const StageOptions &options) {
   buildKiteGPUStage(pm, options);
   pm.addPass(
+      kitegpu::createKiteGPUCheckThreadLimits({options.maxElementsPerThread}));
+  pm.addPass(
       kitegpu::createConvertKiteGPUToThreads({options.maxVectorElements}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

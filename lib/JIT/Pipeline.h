@@ -21,6 +21,8 @@ struct StageOptions {
   unsigned threadsPerWarp = 32; ///< The target's subgroup size.
   /// Elements one vector access moves at most (4 for SPIR-V, 16 for NVPTX).
   unsigned maxVectorElements = 4;
+  /// Elements of one tensor a thread may hold (0: unchecked).
+  unsigned maxElementsPerThread = 2048;
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.

@@ -57,6 +57,10 @@ struct KiteGPUPipelineOptions : PassPipelineOptions<KiteGPUPipelineOptions> {
       llvm::cl::desc("Elements one vector access moves at most (4: SPIR-V, "
                      "16: NVPTX)"),
       llvm::cl::init(4)};
+  Option<unsigned> maxElementsPerThread{
+      *this, "max-elements-per-thread",
+      llvm::cl::desc("Elements of one tensor a thread may hold (0: any)"),
+      llvm::cl::init(2048)};
 };
 } // namespace
 
@@ -85,7 +89,8 @@ void mlir::kite::registerKitePasses() {
         "threads-pipeline", "The passes of the `threads` stage",
         [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
           buildThreadsStage(pm, {options.numWarps, options.threadsPerWarp,
-                                 options.maxVectorElements});
+                                 options.maxVectorElements,
+                                 options.maxElementsPerThread});
         });
   });
 }

@@ -21,6 +21,7 @@ from .errors import CompilationError
 from .frontend import cache_key, tracer
 from .frontend.dependencies import dependency_key, on_disk, refresh_dependencies
 from .runtime import registry
+from .runtime.launch_options import MAX_THREADS_PER_PROGRAM, check_options, check_threads
 
 _METADATA = "metadata.json"
 _BINARY_FILES = {"vulkan": "kernel.spv", "cuda": "kernel.cubin"}
@@ -188,7 +189,7 @@ class CompiledKernel:
 
     def _make_launcher(self):
         from . import _C
-        from .interpreter.launcher import grid_size
+        from .runtime.launch_options import grid_size
         device = registry.device(self.target.name)
         try:
             submit = device.launcher(self)
@@ -207,9 +208,7 @@ class CompiledKernel:
         names = tuple(s.name for s in self.specs)
 
         def run(grid, values):
-            if callable(grid):
-                grid = grid(dict(zip(names, values)))
-            sizes = grid_size(grid, None)
+            sizes = grid_size(grid, dict(zip(names, values)) if callable(grid) else None)
             if 0 in sizes:
                 return
             submit(sizes, values)
@@ -242,12 +241,14 @@ class _Entry:
 
 
 def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
+    from . import _C
     stats.pipeline_runs += 1
     raw = tracer.trace_module(kernel.fn, kernel._traced(), specs)
     # NVPTX moves 8 f16 (16 i8) in one 128-bit access; SPIR-V's vectors have
     # 4 components at most.
     layout = {"num_warps": options["num_warps"], "threads_per_warp": target.threads_per_warp,
-              "max_vector_elements": 16 if target.backend == "cuda" else 4}
+              "max_vector_elements": 16 if target.backend == "cuda" else 4,
+              "max_elements_per_thread": _C.max_elements_per_thread(target.backend)}
     asm = {"kite": tracer.run_stage(raw, "kite"),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
            "threads": tracer.run_stage(raw, "threads", **layout)}
@@ -416,15 +417,25 @@ def compile_kernel(kernel, args, kwargs: dict, target: Optional[str] = None,
     return compile_specialized(kernel, specs, options, target)
 
 
+def _threads_limit(target: Target) -> int:
+    """The most threads one program may have on ``target``: a device's own
+    limit, else CUDA's 1024 (NVIDIA architectures, generic targets)."""
+    if target.is_device:
+        p = registry.device(target.name).properties
+        known = [int(n) for n in (p.max_work_group_invocations, p.max_work_group_size[0]) if n]
+        return min(known, default=MAX_THREADS_PER_PROGRAM)
+    return MAX_THREADS_PER_PROGRAM
+
+
 def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> CompiledKernel:
     """``compile_kernel`` for arguments already bound by ``kernel.specialize``
     (a launch has bound them: the fast path binds once)."""
     from . import _C
     options.setdefault("num_warps", 4)
-    num_warps = options["num_warps"]
-    if not isinstance(num_warps, int) or num_warps < 1 or num_warps & (num_warps - 1):
-        raise ValueError(f"num_warps must be a positive power of two, got {num_warps!r}")
+    check_options(options)
     resolved = resolve_target(target)
+    check_threads(options["num_warps"], resolved.threads_per_warp, resolved.name,
+                  _threads_limit(resolved))
     options["threads_per_warp"] = resolved.threads_per_warp
     reads = dependency_key(kernel)
     fast_key = (tuple(s.key() for s in specs), tuple(sorted(options.items())), resolved.name,

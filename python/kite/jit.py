@@ -4,9 +4,11 @@ from __future__ import annotations
 from typing import Optional
 
 from .frontend import specialization, tracer
+from .frontend.location import error
 from .frontend.dependencies import dependency_key
 from .language.core import active_builder
 from .runtime import environ
+from .runtime.launch_options import check_options
 
 
 class KiteFunction:
@@ -18,6 +20,7 @@ class KiteFunction:
         self.__doc__ = fn.__doc__
         self._rewritten = None
         self._dependencies = None  # frontend/dependencies.py: what it reads, keyed
+        self._inlining = False  # being inlined now: a call of it is a recursion
 
     def _traced(self):
         if self._rewritten is None:
@@ -26,7 +29,14 @@ class KiteFunction:
 
     def inline(self, *args, **kwargs):
         active_builder()  # only inside a kernel being traced or interpreted
-        return self._traced()(*args, **kwargs)
+        if self._inlining:
+            raise error(f"'{self.__name__}' calls itself; recursion is not supported in "
+                        "kernels (every call is inlined): write it as a loop")
+        self._inlining = True
+        try:
+            return self._traced()(*args, **kwargs)
+        finally:
+            self._inlining = False
 
     def __call__(self, *args, **kwargs):
         return self.inline(*args, **kwargs)
@@ -55,7 +65,10 @@ class KernelFunction(KiteFunction):
         raise TypeError(f"a kite kernel is launched with a grid: {self.__name__}[grid](...)")
 
     def specialize(self, args, kwargs):
-        return specialization.bind(self.fn, args, dict(kwargs), self.do_not_specialize)
+        specs, options, values = specialization.bind(self.fn, args, dict(kwargs),
+                                                     self.do_not_specialize)
+        check_options(options)
+        return specs, options, values
 
     def trace(self, *args, debug_info: bool = False, stage: str = "kite", **kwargs) -> str:
         """The kite IR of this kernel for these arguments (arrays stand for

@@ -52,20 +52,28 @@ PYBIND11_MODULE(_C, m) {
   m.def(
       "run_stage",
       [](const std::string &ir, const std::string &stage, bool debugInfo,
-         bool generic, int numWarps, int threadsPerWarp,
-         int maxVectorElements) {
-        return kite::runStage(
-            ir, stage, kite::PrintOptions{debugInfo, generic},
-            kite::StageOptions{numWarps, threadsPerWarp, maxVectorElements});
+         bool generic, int numWarps, int threadsPerWarp, int maxVectorElements,
+         int maxElementsPerThread) {
+        return kite::runStage(ir, stage, kite::PrintOptions{debugInfo, generic},
+                              kite::StageOptions{numWarps, threadsPerWarp,
+                                                 maxVectorElements,
+                                                 maxElementsPerThread});
       },
       py::arg("ir"), py::arg("stage"), py::arg("debug_info") = false,
       py::arg("generic") = false, py::arg("num_warps") = 4,
       py::arg("threads_per_warp") = 32, py::arg("max_vector_elements") = 4,
+      py::arg("max_elements_per_thread") = 2048,
       py::call_guard<py::gil_scoped_release>(),
       "Parse and verify kite IR, run the named stage, print the result. "
       "num_warps and threads_per_warp (the target's subgroup size) shape the "
       "layouts of the 'kitegpu' stage; max_vector_elements bounds the vector "
-      "accesses of the 'threads' stage (4 for SPIR-V, 16 for NVPTX).");
+      "accesses of the 'threads' stage (4 for SPIR-V, 16 for NVPTX) and "
+      "max_elements_per_thread the elements of one tensor a thread may hold "
+      "(max_elements_per_thread(backend); 0: unchecked).");
+  m.def("max_elements_per_thread", &kite::maxElementsPerThread,
+        py::arg("backend"),
+        "The most elements of one tensor a thread may hold on a backend "
+        "('vulkan', 'cuda'; anything else: a generic target).");
   m.def(
       "run_pass_pipeline",
       [](const std::string &ir, const std::string &pipeline, bool debugInfo,

@@ -74,7 +74,7 @@ def test_bad_targets(target, message):
 
 
 def test_num_warps_must_be_a_power_of_two():
-    with pytest.raises(ValueError, match="num_warps must be a positive power of two, got 3"):
+    with pytest.raises(ValueError, match="num_warps must be a power of two from 1 to 32, got 3"):
         add.compile(F32, F32, F32, kl.int32, BLOCK=64, num_warps=3)
 
 

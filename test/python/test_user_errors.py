@@ -137,25 +137,99 @@ def test_name_defined_only_inside_a_runtime_loop():
 @kite.kernel
 def loop_changes_type(x_ptr, n, BLOCK: kl.constexpr):
     acc = 0
-    for i in range(n):  # <- error
-        acc += kl.load(x_ptr + i)
+    for i in range(n):
+        acc += kl.load(x_ptr + i)  # <- error
     kl.store(x_ptr, acc)
 
 
-def test_loop_carried_value_changes_type():
-    _expect_error(loop_changes_type, (F32, 4), {"BLOCK": 16}, "'acc'", "int32", "fp32")
+def test_loop_carried_value_changes_type_at_its_assignment():
+    line = _marked_line(loop_changes_type) - 1
+    _expect_error(loop_changes_type, (F32, 4), {"BLOCK": 16}, "'acc'", "int32", "fp32",
+                  f"in the loop at line {line}")
 
 
 @kite.kernel
 def loop_changes_shape(x_ptr, n, BLOCK: kl.constexpr):
     acc = kl.zeros((BLOCK,), kl.float32)
-    for i in range(n):  # <- error
-        acc = acc[:, None] + kl.zeros((BLOCK, BLOCK), kl.float32)
+    for i in range(n):
+        acc = acc[:, None] + kl.zeros((BLOCK, BLOCK), kl.float32)  # <- error
     kl.store(x_ptr + kl.arange(0, BLOCK), kl.sum(acc, axis=1))
 
 
-def test_loop_carried_value_changes_shape():
+def test_loop_carried_value_changes_shape_at_its_assignment():
     _expect_error(loop_changes_shape, (F32, 4), {"BLOCK": 16}, "'acc'", "[16]", "[16, 16]")
+
+
+@kite.kernel
+def loop_changes_type_late(x_ptr, n):
+    acc = 0
+    for i in range(n):
+        acc = acc + i
+        if i > 2:
+            t = acc * 2
+        acc = kl.load(x_ptr + i)  # <- error
+    kl.store(x_ptr, acc)
+
+
+def test_loop_carried_value_points_at_the_last_assignment():
+    _expect_error(loop_changes_type_late, (F32, 4), {}, "'acc'", "from int32 to fp32")
+
+
+@kite.kernel
+def nested_loop_changes_type(x_ptr, n):
+    acc = 0
+    for i in range(n):
+        for j in range(n):
+            if j > i:
+                acc = acc + 0.5  # <- error
+    kl.store(x_ptr, acc)
+
+
+def test_loop_carried_value_changed_in_a_nested_branch():
+    _expect_error(nested_loop_changes_type, (F32, 4), {}, "'acc'", "int32", "fp32")
+
+
+@kite.kernel
+def while_changes_type(x_ptr, n):
+    i = 0
+    x = 0
+    while i < n:
+        x = x + kl.load(x_ptr + i)  # <- error
+        i += 1
+    kl.store(x_ptr, x)
+
+
+def test_while_carried_value_changes_type_at_its_assignment():
+    line = _marked_line(while_changes_type) - 1
+    _expect_error(while_changes_type, (F32, 4), {}, "'x'", "int32", "fp32",
+                  f"in the while loop at line {line}")
+
+
+@kite.kernel
+def loop_assigns_python_float(x_ptr, n):
+    acc = kl.load(x_ptr)
+    k = kl.load(x_ptr).to(kl.int32)
+    for i in range(n):
+        k = 1.5  # <- error
+        acc += k
+    kl.store(x_ptr, acc)
+
+
+def test_loop_carried_value_assigned_a_python_float_at_its_assignment():
+    _expect_error(loop_assigns_python_float, (F32, 4), {}, "'k'", "int32", "Python float 1.5")
+
+
+@pytest.mark.parametrize("device", ["interpreter", "vulkan"])
+@pytest.mark.parametrize("kernel", [loop_changes_type, while_changes_type, loop_changes_type_late])
+def test_launches_report_the_same_line(kernel, device):
+    """The interpreter runs the loop in Python, vulkan:0 traces it: one line."""
+    if device == "vulkan":
+        from conftest import vulkan_device
+        device = vulkan_device()
+    x = kite.from_numpy(np.zeros(4, np.float32), device=device)
+    with pytest.raises(kite.CompilationError) as info:
+        kernel[(1,)](x, 4, **({"BLOCK": 16} if kernel is loop_changes_type else {}))
+    assert (info.value.filename, info.value.lineno) == (__file__, _marked_line(kernel))
 
 
 @kite.kernel

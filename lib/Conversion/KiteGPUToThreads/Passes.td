@@ -3,6 +3,25 @@
 
 include "mlir/Pass/PassBase.td"
 
+def KiteGPUCheckThreadLimits
+    : Pass<"kitegpu-check-thread-limits", "::mlir::ModuleOp"> {
+  let summary = "Refuse tensors that give a thread more elements than the "
+                "target allows";
+  let description = [{
+    Runs before `convert-kitegpu-to-threads`, which gives every element a
+    thread holds a register of its own: a tensor whose layout gives one
+    thread more than `max-elements-per-thread` elements is an error at the
+    op that makes it, naming the op, the count and the limit (instead of
+    minutes of compilation and a driver that runs out of memory). The
+    limits per target are in docs/lowering.md; 0 checks nothing.
+  }];
+  let options = [
+    Option<"maxElementsPerThread", "max-elements-per-thread", "unsigned",
+           /*default=*/"4096",
+           "the most elements of one tensor a thread may hold">
+  ];
+}
+
 def ConvertKiteGPUToThreads
     : Pass<"convert-kitegpu-to-threads", "::mlir::ModuleOp"> {
   let summary = "Distribute tiles with layouts over threads (thread-level IR)";

@@ -14,6 +14,8 @@ import inspect
 import textwrap
 import types
 
+from .unsupported_syntax import reject_unsupported
+
 PREFIX = "__kite_"
 
 
@@ -41,6 +43,44 @@ def _stores(stmts) -> list:
     for stmt in stmts:
         Collector().visit(stmt)
     return list(names)
+
+
+_CONTROL_FLOW_CALLS = {f"{PREFIX}for__", f"{PREFIX}while__", f"{PREFIX}if__"}
+
+
+def _assignment_lines(stmts, names) -> ast.Dict:
+    """``{name: line}``: the last line of (already rewritten) ``stmts`` that
+    assigns each of ``names``, looking into the bodies that nested loops and
+    branches became, so that an error about a loop-carried variable can
+    point at the assignment rather than at the loop."""
+    lines: dict = {}
+
+    class Collector(ast.NodeVisitor):
+        def visit_Name(self, node):
+            line = getattr(node, "lineno", None)  # None: a name the rewrite made
+            if isinstance(node.ctx, ast.Store) and node.id in names and line is not None:
+                lines[node.id] = max(lines.get(node.id, 0), line)
+
+        def visit_Assign(self, node):
+            value = node.value
+            if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    and value.func.id in _CONTROL_FLOW_CALLS):
+                self.generic_visit(node)  # (a nested loop's results: seen in its body)
+
+        def visit_FunctionDef(self, node):
+            if node.name.startswith(PREFIX):  # a nested loop's or branch's body
+                self.generic_visit(node)
+
+        def _scope(self, node):
+            pass
+
+        visit_Lambda = visit_ListComp = visit_SetComp = visit_DictComp = _scope
+        visit_GeneratorExp = _scope
+
+    for stmt in stmts:
+        Collector().visit(stmt)
+    return ast.Dict(keys=[ast.Constant(n) for n in lines],
+                    values=[ast.Constant(line) for line in lines.values()])
 
 
 def _contains(stmts, kinds, stop_at_loops: bool) -> bool:
@@ -128,7 +168,9 @@ class ControlFlowRewriter(ast.NodeTransformer):
         then_fn = self._function(then_name, names, node.body, self._tuple(names), node)
         else_fn = self._function(else_name, names, node.orelse or [ast.Pass()], self._tuple(names), node)
         call = _call(f"{PREFIX}if__", [node.test, _name(then_name), _name(else_name),
-                                       self._names_const(names), self._lookups(names)])
+                                       self._names_const(names), self._lookups(names),
+                                       _assignment_lines(node.body, names),
+                                       _assignment_lines(node.orelse, names)])
         return [then_fn, else_fn, self._assign(names, ast.copy_location(call, node), node)]
 
     def visit_For(self, node):
@@ -150,7 +192,8 @@ class ControlFlowRewriter(ast.NodeTransformer):
         body_name = self._fresh("body")
         body_fn = self._function(body_name, [node.target.id] + names, node.body, self._tuple(names), node)
         call = _call(f"{PREFIX}for__", [node.iter, _name(body_name), self._names_const(names),
-                                        self._lookups(names)])
+                                        self._lookups(names),
+                                        _assignment_lines(node.body, names)])
         return [body_fn, self._assign(names, ast.copy_location(call, node), node)]
 
     def visit_While(self, node):
@@ -164,7 +207,8 @@ class ControlFlowRewriter(ast.NodeTransformer):
         cond_fn = self._function(cond_name, names, [], node.test, node)
         body_fn = self._function(body_name, names, node.body, self._tuple(names), node)
         call = _call(f"{PREFIX}while__", [_name(cond_name), _name(body_name),
-                                          self._names_const(names), self._lookups(names)])
+                                          self._names_const(names), self._lookups(names),
+                                          _assignment_lines(node.body, names)])
         return [cond_fn, body_fn, self._assign(names, ast.copy_location(call, node), node)]
 
     def _visit_block(self, stmts):
@@ -266,7 +310,21 @@ def rewrite(fn, runtime_namespace: dict):
     func = tree.body[0]
     if not isinstance(func, ast.FunctionDef):
         raise error_at(f"'{fn.__name__}' must be defined with `def`", fn)
+    # The file's lines and columns from here on (the rewrite records lines).
+    for node in ast.walk(tree):
+        if hasattr(node, "lineno"):
+            node.lineno += first_line - 1
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += first_line - 1
+            node.col_offset += indent
+            if getattr(node, "end_col_offset", None) is not None:
+                node.end_col_offset += indent
+    reject_unsupported(func, fn)
     func.decorator_list = []
+    # Inside the factory below, the function's own name would be a local of
+    # the factory: a call of itself (or of a global of that name) must
+    # still reach the module's binding.
+    func.name = f"{PREFIX}kernel__"
     func.returns = None
     for arg in func.args.args + func.args.kwonlyargs + func.args.posonlyargs:
         arg.annotation = None
@@ -290,14 +348,6 @@ def rewrite(fn, runtime_namespace: dict):
         factory.type_params = []
     tree.body = [ast.copy_location(factory, func)]
     ast.fix_missing_locations(tree)
-    for node in ast.walk(tree):
-        if hasattr(node, "lineno"):
-            node.lineno += first_line - 1
-            if getattr(node, "end_lineno", None) is not None:
-                node.end_lineno += first_line - 1
-            node.col_offset += indent
-            if getattr(node, "end_col_offset", None) is not None:
-                node.end_col_offset += indent
     code = compile(tree, fn.__code__.co_filename, "exec")
     return _bind(fn, func.name, code, runtime_namespace)
 
@@ -310,9 +360,11 @@ def _bind(fn, name: str, module_code, runtime_namespace: dict):
     factory = scratch[f"{PREFIX}factory__"]
     inner = next(c for c in factory.__code__.co_consts
                  if isinstance(c, types.CodeType) and c.co_name == name)
+    inner = inner.replace(co_name=fn.__name__)  # tracebacks name the user's function
     cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
     closure = tuple(cells[v] if v in cells else types.CellType(runtime_namespace[v])
                     for v in inner.co_freevars)
-    rewritten = types.FunctionType(inner, fn.__globals__, name, fn.__defaults__, closure)
+    rewritten = types.FunctionType(inner, fn.__globals__, fn.__name__, fn.__defaults__,
+                                   closure)
     rewritten.__kwdefaults__ = fn.__kwdefaults__
     return rewritten

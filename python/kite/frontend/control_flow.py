@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 
+from ..errors import CompilationError
 from ..language import dtypes as dt
 from ..language import semantic
 from ..language.block_pointer import aggregate
@@ -35,23 +36,33 @@ def _same_python_value(a, b) -> bool:
         return False
 
 
-def _yield_value(value, expected: tensor, name: str, where: str) -> tensor:
-    """``value`` as a tensor of ``expected``'s type, or a CompilationError."""
+def _error(message: str, line=None):
+    """A CompilationError at ``line`` of the user's innermost frame's file
+    (where a carried variable is assigned), or at that frame's line."""
+    if line is None:
+        return error(message)
+    loc = user_location()
+    return CompilationError(message, loc.filename, line, 0)
+
+
+def _yield_value(value, expected: tensor, name: str, where: str, line=None) -> tensor:
+    """``value`` as a tensor of ``expected``'s type, or a CompilationError
+    (at ``line``, the assignment, when given)."""
     value = unwrap(value)
     if isinstance(value, Undefined):
         value.fail()
     if not isinstance(value, tensor):
         if not isinstance(value, (bool, int, float)):
-            raise error(f"variable '{name}' is a runtime value before {where} but a Python "
-                        f"{type(value).__name__} inside it")
+            raise _error(f"variable '{name}' is a runtime value before {where} but a Python "
+                         f"{type(value).__name__} inside it", line)
         if semantic._weak_type(value, expected.dtype) != expected.dtype:
-            raise error(f"variable '{name}' is {_type_name(expected)} but is assigned the "
-                        f"Python {type(value).__name__} {value!r} in {where}")
+            raise _error(f"variable '{name}' is {_type_name(expected)} but is assigned the "
+                         f"Python {type(value).__name__} {value!r} in {where}", line)
         value = semantic.to_tensor(value, expected.dtype)
     if value.type != expected.type:
-        raise error(f"loop-carried variable '{name}' changes from {_type_name(expected)} to "
-                    f"{_type_name(value)} in {where}; give it its final type and shape "
-                    "before the loop")
+        raise _error(f"loop-carried variable '{name}' changes from {_type_name(expected)} to "
+                     f"{_type_name(value)} in {where}; give it its final type and shape "
+                     "before the loop", line)
     return value
 
 
@@ -106,21 +117,21 @@ def _describe(value) -> str:
     return _type_name(value) if isinstance(value, tensor) else repr(value)
 
 
-def _leaves_like(value, template, name: str, where: str) -> list:
+def _leaves_like(value, template, name: str, where: str, line=None) -> list:
     """``value``'s leaves, where ``template`` (its value before ``where``) has
-    the same structure; a CompilationError otherwise."""
+    the same structure; a CompilationError (at ``line`` when given) otherwise."""
     value = unwrap(value)
     if not _is_aggregate(template):
         if _is_aggregate(value):
-            raise error(f"variable '{name}' is {_type_name(template)} before {where} but "
-                        f"becomes {_describe(value)} inside it")
+            raise _error(f"variable '{name}' is {_type_name(template)} before {where} but "
+                         f"becomes {_describe(value)} inside it", line)
         return [value]
     if isinstance(value, Undefined):
         value.fail()
     if not _same_structure(template, value):
-        raise error(f"variable '{name}' is {_describe(template)} before {where} but becomes "
-                    f"{_describe(value)} inside it; a loop or branch must keep its kind, "
-                    "length, block shape and compile-time elements")
+        raise _error(f"variable '{name}' is {_describe(template)} before {where} but "
+                     f"becomes {_describe(value)} inside it; a loop or branch must keep its "
+                     "kind, length, block shape and compile-time elements", line)
     return _leaves_of_like(value, template)
 
 
@@ -157,8 +168,9 @@ class Carried:
     the tensors and numbers among those its body assigns (numbers become
     constants of their weak type), and the fields of block pointers."""
 
-    def __init__(self, names, vals, where: str):
+    def __init__(self, names, vals, where: str, assigned=None):
         self.names, self.vals, self.where = names, list(vals), where
+        self.assigned = assigned or {}  # name -> line of its last assignment in the body
         self.slots = {}  # variable index -> positions of its leaves in init
         self.init = []
         for i, v in enumerate(vals):
@@ -183,12 +195,14 @@ class Carried:
                 continue
             if not _has_runtime(out) and _same_python_value(before, out):
                 continue
-            raise error(f"variable '{name}' ({_type_name(before)}) changes in {self.where}; "
-                        "a runtime loop can only carry tensors, numbers, block pointers and tuples of them")
+            raise _error(f"variable '{name}' ({_type_name(before)}) changes in {self.where}; "
+                         "a runtime loop can only carry tensors, numbers, block pointers and "
+                         "tuples of them", self.assigned.get(name))
         yields = []
         for i, positions in self.slots.items():
-            leaves = _leaves_like(outs[i], self.vals[i], self.names[i], self.where)
-            yields += [_yield_value(x, self.init[p], self.names[i], self.where)
+            name, line = self.names[i], self.assigned.get(self.names[i])
+            leaves = _leaves_like(outs[i], self.vals[i], name, self.where, line)
+            yields += [_yield_value(x, self.init[p], name, self.where, line)
                        for x, p in zip(leaves, positions)]
         return yields
 
@@ -210,7 +224,7 @@ def _block_args(region, types):
 
 # ---------------------------------------------------------------- for
 
-def kite_for(iterable, body, names, vals):
+def kite_for(iterable, body, names, vals, assigned=None):
     if not isinstance(iterable, kl_range):
         for item in iterable:
             vals = body(item, *vals)
@@ -222,7 +236,7 @@ def kite_for(iterable, body, names, vals):
             vals = body(i, *vals)
         return vals
     loc = user_location()
-    carried = Carried(names, vals, f"the loop at line {loc.line}")
+    carried = Carried(names, vals, f"the loop at line {loc.line}", assigned)
     bounds = [semantic.to_tensor(v) for v in (iterable.start, iterable.end, iterable.step)]
     for v in bounds:
         if v.shape or not v.dtype.is_int() or v.dtype.is_bool():
@@ -266,7 +280,7 @@ def _scf_for(bounds, py_step, iv_type, body, carried, loc):
 
 # ---------------------------------------------------------------- while
 
-def kite_while(cond_fn, body, names, vals):
+def kite_while(cond_fn, body, names, vals, assigned=None):
     b = active_builder()
     first = _probe(b, lambda: unwrap(cond_fn(*vals)))
     if not isinstance(first, tensor):
@@ -279,7 +293,7 @@ def kite_while(cond_fn, body, names, vals):
                 return vals
             vals = body(*vals)
     loc = user_location()
-    carried = Carried(names, vals, f"the while loop at line {loc.line}")
+    carried = Carried(names, vals, f"the while loop at line {loc.line}", assigned)
     if not b.is_tracing:
         current = carried.init
         while _scalar_condition(cond_fn(*carried.bind(current))):
@@ -323,7 +337,7 @@ def _scalar_condition(cond):
 
 # ---------------------------------------------------------------- if
 
-def kite_if(cond, then_fn, else_fn, names, vals):
+def kite_if(cond, then_fn, else_fn, names, vals, then_lines=None, else_lines=None):
     cond = unwrap(cond)
     b = active_builder()
     if isinstance(cond, tensor) and cond.shape:
@@ -345,6 +359,8 @@ def kite_if(cond, then_fn, else_fn, names, vals):
     finally:
         b.pop_region()
     result = list(vals)
+    # name -> the line of its last assignment in the then and else branches
+    lines = (then_lines or {}, else_lines or {})
     yielded = []  # (variable index, then value, else value, reference), a leaf each
     aggregates = {}  # variable index -> (template, positions in yielded)
     for i, name in enumerate(names):
@@ -357,11 +373,11 @@ def kite_if(cond, then_fn, else_fn, names, vals):
             then_leaves = _leaves_like(t, t if _is_aggregate(t) else e, name, where)
             else_leaves = _leaves_like(e, t if _is_aggregate(t) else e, name, where)
             start = len(yielded)
-            yielded += [(i, a, b, _reference(a, b, name, where))
+            yielded += [(i, a, b, _reference(a, b, name, where, before, lines))
                         for a, b in zip(then_leaves, else_leaves)]
             aggregates[i] = (t if _is_aggregate(t) else e, builtins.range(start, len(yielded)))
         elif _is_carried(t) and _is_carried(e):
-            yielded.append((i, t, e, _reference(t, e, name, where)))
+            yielded.append((i, t, e, _reference(t, e, name, where, before, lines)))
         elif not _has_runtime([t, e]) and _same_python_value(t, e):
             result[i] = t
         else:
@@ -369,7 +385,8 @@ def kite_if(cond, then_fn, else_fn, names, vals):
                         f"{where}, whose condition is a runtime value")
     for region, pick in ((then_region, 1), (else_region, 2)):
         with b.in_region(region):
-            values = [_yield_value(y[pick], y[3], names[y[0]], f"a branch of {where}")
+            values = [_yield_value(y[pick], y[3], names[y[0]], f"a branch of {where}",
+                                   lines[pick - 1].get(names[y[0]]))
                       for y in yielded]
             b.emit("scf.yield", [v.handle for v in values], [])
     types = [y[3].type for y in yielded]
@@ -382,12 +399,17 @@ def kite_if(cond, then_fn, else_fn, names, vals):
     return tuple(result)
 
 
-def _reference(t, e, name, where):
-    """The type both branches must yield: the tensor's, or the promoted number's."""
+def _reference(t, e, name, where, before=None, lines=({}, {})):
+    """The type both branches must yield: the tensor's, or the promoted number's.
+    A mismatch is reported at the assignment of the branch that changed the
+    variable's type from ``before`` (``lines``: each branch's assignments)."""
     if isinstance(t, tensor) and isinstance(e, tensor):
         if t.type != e.type:
-            raise error(f"variable '{name}' is {_type_name(t)} in one branch of {where} and "
-                        f"{_type_name(e)} in the other")
+            before = unwrap(before)
+            then_kept = isinstance(before, tensor) and before.type == t.type
+            line = lines[1 if then_kept else 0].get(name)
+            raise _error(f"variable '{name}' is {_type_name(t)} in one branch of {where} and "
+                         f"{_type_name(e)} in the other", line)
         return t
     ref = t if isinstance(t, tensor) else e if isinstance(e, tensor) else None
     return ref if ref is not None else tensor(None, semantic.computation_type(t, e, "if"))

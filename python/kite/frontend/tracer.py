@@ -28,6 +28,7 @@ def _wrap_unexpected(exc: BaseException) -> CompilationError:
 def trace_module(fn, traced_fn, specs) -> str:
     """The kite IR module (generic form, with locations) of ``fn`` for ``specs``."""
     builder = IRBuilder()
+    builder.none_arguments = [s.name for s in specs if s.is_constexpr and s.value is None]
     runtime = [s for s in specs if not s.is_constexpr]
     body = builder.push_region([s.type.mlir for s in runtime])
     handles = iter(h for h, _ in body.args)

@@ -4,30 +4,14 @@ tracing does, so control flow, loop variables (int32 scalars) and user errors
 behave the same way; control_flow.py executes the regions in Python."""
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from ..frontend.specialization import call_arguments
 from ..language.core import building, tensor
+from ..runtime.launch_options import grid_size
 from ..tensor import Tensor
 from .memory import AddressSpace
 from .numpy_builder import NumpyBuilder, compute_dtype
-
-
-def grid_size(grid, meta) -> tuple:
-    """A launch grid (a tuple, an int, or a function of the meta-parameters) as 3 sizes."""
-    if type(grid) is tuple and 1 <= len(grid) <= 3 and all(type(g) is int and g >= 0
-                                                          for g in grid):
-        return grid + (1,) * (3 - len(grid))  # the common case, quickly
-    if callable(grid):
-        grid = grid(meta)
-    if isinstance(grid, int):
-        grid = (grid,)
-    grid = tuple(int(g) for g in grid)
-    if not 1 <= len(grid) <= 3 or any(g < 0 for g in grid):
-        raise ValueError(f"a grid is 1 to 3 non-negative sizes, got {grid}")
-    return grid + (1,) * (3 - len(grid))
 
 
 def _storage(value) -> np.ndarray:
@@ -61,9 +45,13 @@ def launch(kernel, grid, specs, values, kwargs):
     meta.update(kwargs)
     sizes = grid_size(grid, meta)
     builder = NumpyBuilder(memory, sizes)
+    builder.none_arguments = [s.name for s in specs if s.is_constexpr and s.value is None]
     body = kernel._traced()
     with building(builder), np.errstate(all="ignore"):
         positional, keywords = call_arguments(specs, call_args)
-        for z, y, x in itertools.product(range(sizes[2]), range(sizes[1]), range(sizes[0])):
-            builder.pid = (x, y, z)
-            body(*positional, **keywords)
+        # Nested ranges, not itertools.product (which makes tuples of them).
+        for z in range(sizes[2]):
+            for y in range(sizes[1]):
+                for x in range(sizes[0]):
+                    builder.pid = (x, y, z)
+                    body(*positional, **keywords)

@@ -74,12 +74,32 @@ class pointer_type(dtype):
         return hash(("ptr", self.element_ty))
 
 
+# The most elements one block may have, on every target (Triton's limit,
+# TRITON_MAX_TENSOR_NUMEL); docs/language.md. Each target also limits the
+# elements one thread holds once layouts are assigned (docs/lowering.md).
+MAX_BLOCK_NUMEL = 2 ** 20
+
+
+def check_block_numel(shape, what: str) -> None:
+    """A CompilationError at the user's line when a block of ``shape``, made
+    by ``what``, has more than MAX_BLOCK_NUMEL elements."""
+    numel = 1
+    for s in shape:
+        numel *= int(s)
+    if numel > MAX_BLOCK_NUMEL:
+        from ..frontend.location import error
+        raise error(f"{what} makes a block of shape {list(shape)} with {numel} elements; "
+                    f"a block holds at most {MAX_BLOCK_NUMEL} (2**20) elements: use smaller "
+                    "blocks and loop over them, or more programs")
+
+
 class block_type:
     """A block: a statically shaped tensor whose sizes are powers of two."""
 
     def __init__(self, element_ty: dtype, shape):
         self.element_ty = element_ty
         self.shape = tuple(int(s) for s in shape)
+        check_block_numel(self.shape, "this operation")
 
     @property
     def scalar(self) -> dtype:

@@ -46,15 +46,34 @@ def to_tensor(x, type_hint: dt.dtype | None = None) -> tensor:
     if _is_py_scalar(x):
         return constant(x, type_hint or _py_type(x))
     if x is None:
-        raise error("None used where a value is needed")
+        raise error("None used where a value is needed" + _none_arguments_hint())
     raise error(f"a value of Python type '{type(x).__name__}' cannot be used in a "
                 "kernel computation (only tensors, numbers and constexprs can)")
 
 
+def _none_arguments_hint() -> str:
+    """Names the kernel's arguments that were passed None (they stay
+    compile-time Nones, as in Triton), as the likely source of a None."""
+    names = getattr(active_builder(), "none_arguments", ())
+    if not names:
+        return ""
+    listed = ", ".join(f"'{n}'" for n in names)
+    return (f"; the kernel was given None for {listed} (None is not a pointer or a "
+            "number: pass an array or a value, or test `is not None` in the kernel)")
+
+
 def to_typed(x, elem: dt.dtype) -> tensor:
     """``x`` converted to ``elem`` elements: Python numbers become constants of
-    ``elem``, tensors are cast (as stores and atomics convert their values)."""
-    return cast(to_tensor(x, elem), elem)
+    ``elem``, tensors are cast (as stores and atomics convert their values).
+    A pointer never becomes a number here, nor a number a pointer: that is
+    an array passed where a number was meant (or the reverse); ``.to()``
+    says it on purpose."""
+    value = to_tensor(x, elem)
+    if value.dtype.is_ptr() != elem.is_ptr():
+        raise error(f"a {value.dtype} value where {elem} elements are stored or compared "
+                    "(was an array passed where a number was meant?); convert it with "
+                    ".to() if that is intended")
+    return cast(value, elem)
 
 
 # ---------------------------------------------------------------- promotion
@@ -143,6 +162,8 @@ def broadcast_shapes(a_shape, b_shape, what: str = "operands"):
         if x != y and x != 1 and y != 1:
             raise error(f"incompatible shapes for {what}: {list(a_shape)} and {list(b_shape)}")
         out.append(max(x, y))
+    dt.check_block_numel(out, f"broadcasting {what} of shapes {list(a_shape)} and "
+                              f"{list(b_shape)}")
     return out
 
 
@@ -184,7 +205,8 @@ def binary_operands(a, b, op: str, type_: dt.dtype | None = None):
     for v in (a, b):
         if isinstance(unwrap(v), Undefined):
             unwrap(v).fail()
-    a, b = unwrap(a), unwrap(b)
+    # Neither a block nor a number (None, a string): to_tensor says why.
+    a, b = (v if _is_py_scalar(v) else to_tensor(v) for v in (unwrap(a), unwrap(b)))
     ty = type_ or computation_type(a, b, op)
     a = cast(to_tensor(a, ty if _is_py_scalar(a) else None), ty)
     b = cast(to_tensor(b, ty if _is_py_scalar(b) else None), ty)

@@ -29,6 +29,7 @@ def _block_shape(shape, what: str):
     for d in dims:
         if d <= 0 or d & (d - 1):
             raise error(f"{what} shape {dims}: block dimensions must be powers of two")
+    dt.check_block_numel(dims, what)
     return dims
 
 
@@ -62,8 +63,12 @@ def arange(start, end):
     size = end - start
     if start < 0 or size <= 0:
         raise error(f"arange({start}, {end}) needs 0 <= start < end")
+    if end > 2 ** 31 - 1:
+        raise error(f"arange({start}, {end}) makes int32 values, whose largest is "
+                    f"{2 ** 31 - 1}; its end must not exceed that")
     if size & (size - 1):
         raise error(f"arange({start}, {end}) has {size} elements; block sizes must be powers of two")
+    dt.check_block_numel([size], f"arange({start}, {end})")
     ty = dt.block_type(dt.int32, [size])
     return tensor(active_builder().make_range(start, end, ty), ty)
 

@@ -105,3 +105,32 @@ module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 8
     return
   }
 }
+
+// -----
+
+// A layout that no target could lower (kite-opt used to run out of memory).
+// expected-error @+1 {{sizePerThread gives a thread more than 1048576 elements}}
+func.func @absurd_size_per_thread(%x: tensor<16xi32, #kitegpu.blocked<{sizePerThread = [1073741824], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{threadsPerWarp and warpsPerCTA make more than 1024 threads}}
+func.func @too_many_threads(%x: tensor<4096xf32, #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [64], warpsPerCTA = [32], order = [0]}>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{this layout gives each thread more than 1048576 elements of a tensor of shape [1048576, 1048576]}}
+func.func @too_many_elements_per_thread(%x: tensor<1048576x1048576xf32, #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 8], warpsPerCTA = [1, 4], order = [1, 0]}>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{a rank-2 layout on a tensor of rank 1}}
+func.func @layout_of_another_rank(%x: tensor<16xf32, #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>>) {
+  return
+}

@@ -1,0 +1,103 @@
+"""The launch grid and the compile options (``num_warps``, ``num_stages``,
+...) as every device takes them: one check, made before anything is traced
+or run, so that the interpreter, Vulkan and CUDA accept and refuse the same
+launches with the same words."""
+from __future__ import annotations
+
+import operator
+
+# program_id and num_programs are int32: a grid dimension beyond this would
+# number programs that the kernel cannot tell apart.
+MAX_GRID_DIM = 2 ** 31 - 1
+# num_warps x 32 lanes is CUDA's 1024 threads per block; a Vulkan device's
+# own limit (subgroup size x num_warps) is checked when compiling for it.
+MAX_NUM_WARPS = 32
+MAX_THREADS_PER_PROGRAM = 1024
+
+
+def _grid_dim(value, grid) -> int:
+    """One grid size as an int: a Python or numpy integer, not a bool."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"a grid size must be an integer, got {value!r} of type "
+                        f"{type(value).__name__} in grid {grid!r}")
+    size = operator.index(value)
+    if not 0 <= size <= MAX_GRID_DIM:
+        raise ValueError(f"grid size {size} in grid {grid!r} is outside [0, {MAX_GRID_DIM}] "
+                         f"(2**31 - 1: program ids are int32); split the work over more "
+                         "grid dimensions or loop inside the kernel")
+    return size
+
+
+def grid_size(grid, meta) -> tuple:
+    """A launch grid (1 to 3 integers as a tuple or list, one integer, or a
+    function of the meta-parameters returning one of these) as 3 sizes."""
+    if type(grid) is tuple and 1 <= len(grid) <= 3 and all(
+            type(g) is int and 0 <= g <= MAX_GRID_DIM for g in grid):
+        return grid + (1,) * (3 - len(grid))  # the common case, quickly
+    given = grid
+    if callable(grid):
+        grid = grid(meta)
+        if callable(grid) or grid is None:
+            raise TypeError(f"the grid function {_name(given)} returned {grid!r}; it must "
+                            "return 1 to 3 integers (a tuple) or one integer")
+    if isinstance(grid, (tuple, list)):
+        if not 1 <= len(grid) <= 3:
+            raise ValueError(f"a grid has 1 to 3 dimensions, got {len(grid)}: {grid!r}")
+        sizes = tuple(_grid_dim(g, grid) for g in grid)
+    elif isinstance(grid, (str, bytes, float)) or not hasattr(grid, "__index__") \
+            or isinstance(grid, bool):
+        origin = f" (returned by {_name(given)})" if given is not grid else ""
+        raise TypeError(f"a grid is 1 to 3 integers (a tuple), one integer, or a function "
+                        f"of the meta-parameters returning one of these; got {grid!r} of "
+                        f"type {type(grid).__name__}{origin}")
+    else:
+        sizes = (_grid_dim(grid, grid),)
+    return sizes + (1,) * (3 - len(sizes))
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)
+
+
+def _positive_int(name: str, value, allow_none: bool = False):
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or type(value) is not int or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def check_options(options: dict) -> None:
+    """Checks a launch's or compilation's options, as every device needs them:
+    ``num_warps`` a power of two from 1 to MAX_NUM_WARPS, ``num_stages`` a
+    positive integer, ``num_ctas`` 1 (one program per cluster everywhere),
+    ``maxnreg`` a positive integer or None, ``debug`` and
+    ``enable_fp_fusion`` booleans."""
+    if "num_warps" in options:
+        warps = options["num_warps"]
+        if isinstance(warps, bool) or type(warps) is not int or warps < 1 \
+                or warps & (warps - 1) or warps > MAX_NUM_WARPS:
+            raise ValueError(f"num_warps must be a power of two from 1 to {MAX_NUM_WARPS}, "
+                             f"got {warps!r}")
+    if "num_stages" in options:
+        _positive_int("num_stages", options["num_stages"])
+    if "num_ctas" in options and (type(options["num_ctas"]) is not int
+                                  or options["num_ctas"] != 1):
+        raise ValueError(f"num_ctas must be 1 (Kite runs one program per cluster), got "
+                         f"{options['num_ctas']!r}")
+    if "maxnreg" in options:
+        _positive_int("maxnreg", options["maxnreg"], allow_none=True)
+    for flag in ("debug", "enable_fp_fusion"):
+        if flag in options and options[flag] is not None and type(options[flag]) is not bool:
+            raise ValueError(f"{flag} must be True or False, got {options[flag]!r}")
+
+
+def check_threads(num_warps: int, threads_per_warp: int, target: str,
+                  device_limit: int = MAX_THREADS_PER_PROGRAM) -> None:
+    """Checks that num_warps warps of a target's width fit in one program
+    (a CUDA block, a Vulkan workgroup)."""
+    threads = num_warps * threads_per_warp
+    if threads > device_limit:
+        raise ValueError(f"num_warps={num_warps} is {threads} threads of a program on "
+                         f"'{target}' ({threads_per_warp} per warp), more than its limit "
+                         f"of {device_limit}; use num_warps <= "
+                         f"{max(device_limit // threads_per_warp, 1)}")
