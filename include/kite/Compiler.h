@@ -43,6 +43,9 @@ struct StageOptions {
   /// Elements one vector load or store moves at most (and 16 bytes): 4 for
   /// SPIR-V (Vulkan's vectors), 16 for NVPTX.
   int maxVectorElements = 4;
+  /// Bound every global access of the `threads` stage to its allocation
+  /// (kitethread-check-memory-accesses; docs/runtime.md, "Memory safety").
+  bool checkMemory = false;
 };
 
 /// The name of the buffer that parse errors are reported against.

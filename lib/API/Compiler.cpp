@@ -121,7 +121,7 @@ IRResult runStage(const std::string &irText, const std::string &stage,
         mlir::kite::StageOptions target{
             unsigned(stageOptions.numWarps),
             unsigned(stageOptions.threadsPerWarp),
-            unsigned(stageOptions.maxVectorElements)};
+            unsigned(stageOptions.maxVectorElements), stageOptions.checkMemory};
         if (succeeded(mlir::kite::buildStage(stage, pm, target)))
           return success();
         diagnostics.addError("unknown stage '" + stage + "'; the stages are: " +

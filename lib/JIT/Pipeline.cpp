@@ -40,6 +40,8 @@ void mlir::kite::buildThreadsStage(OpPassManager &pm,
   buildKiteGPUStage(pm, options);
   pm.addPass(
       kitegpu::createConvertKiteGPUToThreads({options.maxVectorElements}));
+  if (options.checkMemory)
+    pm.addPass(kitegpu::createCheckMemoryAccesses());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

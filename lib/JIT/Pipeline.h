@@ -21,6 +21,8 @@ struct StageOptions {
   unsigned threadsPerWarp = 32; ///< The target's subgroup size.
   /// Elements one vector access moves at most (4 for SPIR-V, 16 for NVPTX).
   unsigned maxVectorElements = 4;
+  /// Stage `threads`: add kitethread-check-memory-accesses.
+  bool checkMemory = false;
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.
@@ -45,7 +47,8 @@ void buildKiteStage(OpPassManager &pm);
 void buildKiteGPUStage(OpPassManager &pm, const StageOptions &options);
 
 /// Stage `threads`: the `kitegpu` stage, then convert-kitegpu-to-threads
-/// (thread-level IR, docs/lowering.md) and a clean-up.
+/// (thread-level IR, docs/lowering.md), kitethread-check-memory-accesses
+/// where `options.checkMemory`, and a clean-up.
 void buildThreadsStage(OpPassManager &pm, const StageOptions &options);
 
 /// Adds the passes of the stage called `name`; failure if there is none.

@@ -20,7 +20,7 @@ from typing import Optional
 from .errors import CompilationError
 from .frontend import cache_key, tracer
 from .frontend.dependencies import dependency_key, on_disk, refresh_dependencies
-from .runtime import registry
+from .runtime import memory_checks, registry
 
 _METADATA = "metadata.json"
 _BINARY_FILES = {"vulkan": "kernel.spv", "cuda": "kernel.cubin"}
@@ -55,6 +55,8 @@ class Target:
     identity: str
     backend: str = "generic"
     arch: str = ""
+    #: The device's type where there is one ("cpu" for lavapipe, "discrete-gpu").
+    device_type: str = ""
 
     @property
     def is_device(self) -> bool:
@@ -114,7 +116,8 @@ def resolve_target(target: Optional[str]) -> Target:
                          "'vulkan:N' or 'generic' instead")
     if target == "vulkan" or target.startswith("vulkan:"):
         device = registry.vulkan_device(registry.resolve_device(target, "target"))
-        return Target(device.name, device.subgroup_size, device.target_identity(), "vulkan")
+        return Target(device.name, device.subgroup_size, device.target_identity(), "vulkan",
+                      device_type=str(device.properties.device_type))
     raise ValueError(f"unknown target '{target}'; this build compiles for a device "
                      f"({', '.join(registry.devices()[:-1]) or 'none here'}), an NVIDIA "
                      "architecture 'cuda:sm_XY' (e.g. 'cuda:sm_90'), or "
@@ -224,7 +227,8 @@ def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
     # NVPTX moves 8 f16 (16 i8) in one 128-bit access; SPIR-V's vectors have
     # 4 components at most.
     layout = {"num_warps": options["num_warps"], "threads_per_warp": target.threads_per_warp,
-              "max_vector_elements": 16 if target.backend == "cuda" else 4}
+              "max_vector_elements": 16 if target.backend == "cuda" else 4,
+              "check_memory": bool(options.get("check_memory"))}
     asm = {"kite": tracer.run_stage(raw, "kite"),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
            "threads": tracer.run_stage(raw, "threads", **layout)}
@@ -242,7 +246,7 @@ def _emit_vulkan(raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
     # whose records name the user's file and line: emit from IR that
     # carries locations when the kernel has them.
     source = asm["threads"]
-    if _DEBUG_OP.search(raw):
+    if _DEBUG_OP.search(raw) or layout["check_memory"]:
         source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
     try:
         asm["spirv"], binary, records = tracer.emit_spirv(source, device.emitter_options())
@@ -254,7 +258,16 @@ def _emit_vulkan(raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
         located = tracer.run_stage(raw, "threads", debug_info=True, **layout)
         tracer.emit_spirv(located, device.emitter_options())
         raise
-    return _Entry(asm, binary, [], {"debug_records": records} if records else {})
+    info = {"debug_records": records} if records else {}
+    return _Entry(asm, binary, [], dict(info, **_memory_check_info(asm)))
+
+
+def _memory_check_info(asm: dict) -> dict:
+    """Whether checked accesses read the table of live allocations (then the
+    launcher uploads it; runtime/memory_checks.py)."""
+    return {"allocation_table": True} if "kitethread.allocation-table" in asm["threads"] else {}
+    checked = "kitethread.check-memory" in threads
+    return {}
 
 
 def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
@@ -265,7 +278,7 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
     # __assertfail reports the user's file and line: emit from IR that
     # carries locations when the kernel asserts.
     source = asm["threads"]
-    if any(op == "assert" for op, *_ in _DEBUG_OP.findall(raw)):
+    if any(op == "assert" for op, *_ in _DEBUG_OP.findall(raw)) or layout["check_memory"]:
         source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
     try:
         asm["llir"], asm["ptx"], shared = tracer.emit_ptx(source, target.arch, fp_fusion)
@@ -282,7 +295,8 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
             f"a block ({most}); use smaller blocks (BLOCK sizes) or fewer of them per program")
     assembled = ptxas.assemble(asm["ptx"], target.arch, name)
     # All of a kernel's shared memory is dynamic: the launch gives it `shared`.
-    return _Entry(asm, assembled.cubin, [], dict(assembled.metadata(), shared=shared))
+    return _Entry(asm, assembled.cubin, [], dict(assembled.metadata(), shared=shared,
+                                                 **_memory_check_info(asm)))
 
 
 # The most shared memory one block may opt in to (CUDA's sharedMemPerBlockOptin),
@@ -364,6 +378,8 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
         raise ValueError(f"num_warps must be a positive power of two, got {num_warps!r}")
     resolved = resolve_target(target)
     options["threads_per_warp"] = resolved.threads_per_warp
+    options["check_memory"] = memory_checks.enabled(options, resolved.backend,
+                                                    resolved.device_type)
     reads = dependency_key(kernel)
     fast_key = (tuple(s.key() for s in specs), tuple(sorted(options.items())), resolved.name,
                 reads)

@@ -52,20 +52,22 @@ PYBIND11_MODULE(_C, m) {
   m.def(
       "run_stage",
       [](const std::string &ir, const std::string &stage, bool debugInfo,
-         bool generic, int numWarps, int threadsPerWarp,
-         int maxVectorElements) {
-        return kite::runStage(
-            ir, stage, kite::PrintOptions{debugInfo, generic},
-            kite::StageOptions{numWarps, threadsPerWarp, maxVectorElements});
+         bool generic, int numWarps, int threadsPerWarp, int maxVectorElements,
+         bool checkMemory) {
+        return kite::runStage(ir, stage, kite::PrintOptions{debugInfo, generic},
+                              kite::StageOptions{numWarps, threadsPerWarp,
+                                                 maxVectorElements,
+                                                 checkMemory});
       },
       py::arg("ir"), py::arg("stage"), py::arg("debug_info") = false,
       py::arg("generic") = false, py::arg("num_warps") = 4,
       py::arg("threads_per_warp") = 32, py::arg("max_vector_elements") = 4,
-      py::call_guard<py::gil_scoped_release>(),
+      py::arg("check_memory") = false, py::call_guard<py::gil_scoped_release>(),
       "Parse and verify kite IR, run the named stage, print the result. "
       "num_warps and threads_per_warp (the target's subgroup size) shape the "
       "layouts of the 'kitegpu' stage; max_vector_elements bounds the vector "
-      "accesses of the 'threads' stage (4 for SPIR-V, 16 for NVPTX).");
+      "accesses of the 'threads' stage (4 for SPIR-V, 16 for NVPTX); "
+      "check_memory bounds its global accesses to their allocations.");
   m.def(
       "run_pass_pipeline",
       [](const std::string &ir, const std::string &pipeline, bool debugInfo,
@@ -79,13 +81,12 @@ PYBIND11_MODULE(_C, m) {
       "'builtin.module(kite-combine,cse)'.");
   py::class_<kite::SpirvResult>(m, "SpirvResult")
       .def_readonly("ok", &kite::SpirvResult::ok)
-      .def_property_readonly("binary",
-                             [](const kite::SpirvResult &r) {
-                               return py::bytes(
-                                   reinterpret_cast<const char *>(
-                                       r.binary.data()),
-                                   r.binary.size());
-                             })
+      .def_property_readonly(
+          "binary",
+          [](const kite::SpirvResult &r) {
+            return py::bytes(reinterpret_cast<const char *>(r.binary.data()),
+                             r.binary.size());
+          })
       .def_readonly("disassembly", &kite::SpirvResult::disassembly)
       .def_readonly("ir", &kite::SpirvResult::ir)
       .def_readonly("diagnostics", &kite::SpirvResult::diagnostics)
@@ -119,8 +120,7 @@ PYBIND11_MODULE(_C, m) {
         return kite::emitPtx(ir, {chip, ptxVersion, fpFusion});
       },
       py::arg("ir"), py::arg("chip") = "sm_90", py::arg("ptx_version") = 0,
-      py::arg("fp_fusion") = true,
-      py::call_guard<py::gil_scoped_release>(),
+      py::arg("fp_fusion") = true, py::call_guard<py::gil_scoped_release>(),
       "Thread-level IR to NVIDIA PTX for `chip` (e.g. 'sm_80', 'sm_90a') "
       "through LLVM's NVPTX backend; `ptx_version` is the PTX ISA times ten "
       "(0: the lowest the chip allows). Returns the PTX, the optimized LLVM "

@@ -19,7 +19,7 @@
 // not written (the cursor still counts it: the host reports the overflow).
 // An assert writes its record (no values) where its condition is false.
 // `kitespirv.debug-records` lists, per op index, fields separated by \x1f:
-// kind (print|assert), prefix or message, value types, file, line.
+// kind (print|assert|memcheck), prefix or message, value types, file, line.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/Passes.h"
@@ -215,8 +215,11 @@ struct LowerDebugOpsToBufferPass
             b, op->getLoc(), b.getI32Type(), ::mlir::kite::RMWOp::UMax,
             r.address(r.i32(12)), r.i32(index + 1), Value());
         r.write(r.header(index));
+        // An out-of-bounds access (check-memory-accesses) is reported as such.
+        std::string kind =
+            op->hasAttr(kitethread::kMemoryCheckAttr) ? "memcheck" : "assert";
         table.push_back(b.getStringAttr(
-            "assert" + sep + escapeField(assertOp.getMessage()) + sep + sep +
+            kind + sep + escapeField(assertOp.getMessage()) + sep + sep +
             escapeField(file) + sep + std::to_string(line)));
       }
       op->erase();

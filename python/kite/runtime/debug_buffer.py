@@ -27,7 +27,9 @@ class Record:
 
     def __init__(self, text: str):
         kind, self.text, types, self.file, line = text.split("\x1f")
-        self.is_assert = kind == "assert"
+        # "memcheck": an out-of-bounds access (runtime/memory_checks.py)
+        self.is_memory_check = kind == "memcheck"
+        self.is_assert = kind == "assert" or self.is_memory_check
         self.types = types.split(",") if types else []
         self.line = int(line) if line.isdigit() else 0
         self.words = 5 + sum(_WORDS[t] for t in self.types)
@@ -55,7 +57,8 @@ class DebugBuffer:
     def __init__(self, device, records: list):
         self.device = device
         self.records = [Record(text) for text in records]
-        self.buffer = device.allocate((HEADER_WORDS + CAPACITY_WORDS) * 4)
+        # Not through device.allocate: no checked kernel may reach it.
+        self.buffer = device._device.allocate((HEADER_WORDS + CAPACITY_WORDS) * 4)
         self.address = int(self.buffer.address)
         self._header = np.array([0, CAPACITY_WORDS, 0, 0], np.uint32)
 
@@ -108,5 +111,6 @@ class DebugBuffer:
             failed = (self.records[sticky - 1], "a program (its record did not fit)")
         if failed:
             record, where = failed
-            raise KernelRuntimeError(f"device_assert failed in {where}: {record.text}",
-                                     record.file or None, record.line or None)
+            message = (f"{record.text} ({where})" if record.is_memory_check
+                       else f"device_assert failed in {where}: {record.text}")
+            raise KernelRuntimeError(message, record.file or None, record.line or None)

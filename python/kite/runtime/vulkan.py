@@ -49,6 +49,8 @@ class VulkanDevice(Device):
         threads = compiled.options["num_warps"] * compiled.target.threads_per_warp
         kernel = self.load_kernel(compiled.binary, compiled.name, threads)
         pack, launch = make_packer(compiled.specs), self._device.launch
+        if compiled.options.get("check_memory"):
+            pack = self._with_hidden_arguments(pack, compiled)
         records = compiled.metadata.get("debug_records")
         if not records:
             return lambda grid, values: launch(kernel, grid, pack(values))
@@ -61,6 +63,14 @@ class VulkanDevice(Device):
                 launch(kernel, grid, debug.append_address(pack(values)))
                 debug.report()  # prints, then raises for a failed device_assert
         return submit
+
+    def _with_hidden_arguments(self, pack, compiled):
+        """``pack`` followed by the allocation ranges a kernel compiled with
+        memory checks reads (runtime/memory_checks.py)."""
+        from .memory_checks import append_hidden, make_hidden_packer
+        hidden = make_hidden_packer(compiled.specs, self.allocations,
+                                    bool(compiled.metadata.get("allocation_table")))
+        return lambda values: append_hidden(pack(values), hidden(values))
 
     def __repr__(self) -> str:
         return f"<kite VulkanDevice {self.name}: {self.properties.device_name}>"
