@@ -17,7 +17,8 @@
 // hex ones zero-extended; f16 widened to f32, or its bits for hex) or two
 // (i64, f64: low word first). A record that does not fit is
 // not written (the cursor still counts it: the host reports the overflow).
-// An assert writes its record (no values) where its condition is false.
+// An assert writes its record (with its values, if any) where its condition
+// is false.
 // `kitespirv.debug-records` lists, per op index, fields separated by \x1f:
 // kind (print|assert|memcheck), prefix or message, value types, file, line.
 //
@@ -62,7 +63,8 @@ struct Recorder {
     if (hex || isUnsigned) {
       unsigned width = t.getIntOrFloatBitWidth();
       if (isa<FloatType>(t))
-        value = arith::BitcastOp::create(b, loc, b.getIntegerType(width), value);
+        value =
+            arith::BitcastOp::create(b, loc, b.getIntegerType(width), value);
       if (width < 32)
         value = arith::ExtUIOp::create(b, loc, i32Type, value);
       type = std::string(hex ? "x" : "u") + (width > 32 ? "64" : "32");
@@ -90,10 +92,10 @@ struct Recorder {
     } else {
       unsigned width = t.getIntOrFloatBitWidth();
       if (width < 32) {
-        value = width == 1 ? arith::ExtUIOp::create(b, loc, i32Type, value)
-                                 .getResult()
-                           : arith::ExtSIOp::create(b, loc, i32Type, value)
-                                 .getResult();
+        value =
+            width == 1
+                ? arith::ExtUIOp::create(b, loc, i32Type, value).getResult()
+                : arith::ExtSIOp::create(b, loc, i32Type, value).getResult();
         type = width == 1 ? "i1" : "i32";
       } else {
         type = width == 32 ? "i32" : "i64";
@@ -119,14 +121,14 @@ struct Recorder {
     Value capacity = kitethread::LoadOp::create(
         b, loc, b.getI32Type(), address(i32(4)), Value(), Value(), 4);
     Value end = arith::AddIOp::create(b, loc, start, n);
-    Value fits = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, end,
-                                       capacity);
+    Value fits =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, end, capacity);
     auto ifOp = scf::IfOp::create(b, loc, fits, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
     kitethread::AtomicRMWOp::create(b, loc, b.getI32Type(),
-                                    ::mlir::kite::RMWOp::UMax,
-                                    address(i32(8)), end, Value());
+                                    ::mlir::kite::RMWOp::UMax, address(i32(8)),
+                                    end, Value());
     for (auto [j, word] : llvm::enumerate(record)) {
       Value index = arith::AddIOp::create(b, loc, start, i32(j));
       Value bytes = arith::AddIOp::create(
@@ -140,8 +142,8 @@ struct Recorder {
   SmallVector<Value> header(int64_t index) {
     SmallVector<Value> record{i32(index)};
     for (int axis = 0; axis < 3; ++axis)
-      record.push_back(kitethread::ProgramIdOp::create(b, loc, b.getI32Type(),
-                                                       axis));
+      record.push_back(
+          kitethread::ProgramIdOp::create(b, loc, b.getI32Type(), axis));
     Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
     record.push_back(arith::IndexCastUIOp::create(b, loc, b.getI32Type(), tid));
     return record;
@@ -168,7 +170,8 @@ struct LowerDebugOpsToBufferPass
     if (ops.empty())
       return;
     FailureOr<func::FuncOp> kernel = kitethread::getKernel(module, "SPIR-V");
-    FailureOr<SmallVector<Type>> argTypes = kitethread::getLaunchArgTypes(module);
+    FailureOr<SmallVector<Type>> argTypes =
+        kitethread::getLaunchArgTypes(module);
     if (failed(kernel) || failed(argTypes))
       return signalPassFailure();
 
@@ -200,10 +203,9 @@ struct LowerDebugOpsToBufferPass
           types += (types.empty() ? "" : ",") + type;
         }
         r.write(record);
-        table.push_back(b.getStringAttr("print" + sep +
-                                        escapeField(print.getPrefix()) + sep +
-                                        types + sep + escapeField(file) +
-                                        sep + std::to_string(line)));
+        table.push_back(b.getStringAttr(
+            "print" + sep + escapeField(print.getPrefix()) + sep + types + sep +
+            escapeField(file) + sep + std::to_string(line)));
       } else {
         auto assertOp = cast<kitethread::AssertOp>(op);
         Value failed = arith::XOrIOp::create(
@@ -214,13 +216,20 @@ struct LowerDebugOpsToBufferPass
         kitethread::AtomicRMWOp::create(
             b, op->getLoc(), b.getI32Type(), ::mlir::kite::RMWOp::UMax,
             r.address(r.i32(12)), r.i32(index + 1), Value());
-        r.write(r.header(index));
+        // The record, built where the assert failed only.
+        SmallVector<Value> record = r.header(index);
+        for (Value value : assertOp.getValues()) {
+          std::string type;
+          r.words(value, /*isUnsigned=*/false, /*hex=*/false, record, type);
+          types += (types.empty() ? "" : ",") + type;
+        }
+        r.write(record);
         // An out-of-bounds access (check-memory-accesses) is reported as such.
         std::string kind =
             op->hasAttr(kitethread::kMemoryCheckAttr) ? "memcheck" : "assert";
         table.push_back(b.getStringAttr(
-            kind + sep + escapeField(assertOp.getMessage()) + sep + sep +
-            escapeField(file) + sep + std::to_string(line)));
+            kind + sep + escapeField(assertOp.getMessage()) + sep + types +
+            sep + escapeField(file) + sep + std::to_string(line)));
       }
       op->erase();
     }

@@ -89,10 +89,13 @@ struct Checker {
     return limit;
   }
 
-  /// address - begin <u limit.
-  Value inRange(Value address, Value begin, Value limit, Location loc) {
-    Value offset = arith::SubIOp::create(b, loc, address, begin);
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, offset,
+  /// address - begin <u limit; `offset` is set to address - begin.
+  Value inRange(Value address, Value begin, Value limit, Location loc,
+                Value *offset = nullptr) {
+    Value bytes = arith::SubIOp::create(b, loc, address, begin);
+    if (offset)
+      *offset = bytes;
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, bytes,
                                  limit);
   }
 
@@ -213,15 +216,28 @@ struct CheckMemoryAccessesPass
       std::optional<int32_t> argument = provenance.getArgument(address);
       Value ok;
       std::string message;
+      // What the report carries: for an argument, the byte offset from its
+      // allocation's begin (signed), its size and the element size; else
+      // the address.
+      SmallVector<Value> values;
       if (argument) {
         auto [begin, size] = checker.ranges[*argument];
+        Value offset;
         ok = checker.inRange(address, begin,
-                             checker.argumentLimit(*argument, bytes), loc);
+                             checker.argumentLimit(*argument, bytes), loc,
+                             &offset);
+        Type element = type;
+        if (auto vector = dyn_cast<VectorType>(type))
+          element = vector.getElementType();
+        values = {
+            offset, size,
+            arith::ConstantIntOp::create(b, loc, accessBytes(element), 32)};
         message = "out-of-bounds " + what + " '" +
                   argumentName(*kernel, *argument) + "' in kernel '" +
                   kernelName + "'";
       } else {
         ok = checker.inTable(address, tableCount, bytes, loc);
+        values = {address};
         message = "out-of-bounds " + what +
                   " an address in no Kite "
                   "allocation (a pointer not derived from one argument) in "
@@ -235,7 +251,8 @@ struct CheckMemoryAccessesPass
             b, loc, mask, arith::ConstantIntOp::create(b, loc, 1, 1));
         reported = arith::OrIOp::create(b, loc, inactive, ok);
       }
-      auto check = kitethread::AssertOp::create(b, loc, reported, message);
+      auto check =
+          kitethread::AssertOp::create(b, loc, reported, message, values);
       check->setAttr(kitethread::kMemoryCheckAttr, b.getUnitAttr());
       Value active =
           mask ? arith::AndIOp::create(b, loc, mask, ok).getResult() : ok;

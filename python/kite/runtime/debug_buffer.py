@@ -50,6 +50,18 @@ def _value(kind: str, words: np.ndarray) -> str:
     return str(int(words[:1].view(np.int32)[0]))
 
 
+def _access(values: list) -> str:
+    """What a memory check's record tells of the access
+    (lib/Conversion/KiteGPUToThreads/CheckMemoryAccesses.cpp): the byte
+    offset, the allocation's size and the element size, or the address."""
+    if len(values) == 3:
+        offset, size, element = (int(v) for v in values)
+        return f"element offset {offset // element}, tensor of {size} bytes; "
+    if len(values) == 1:
+        return f"address {int(values[0]) & (2**64 - 1):#x}; "
+    return ""
+
+
 class DebugBuffer:
     """One kernel's debug buffer on a Vulkan device, reused by its launches
     (a Vulkan launch returns when the kernel is done)."""
@@ -90,13 +102,15 @@ class DebugBuffer:
             pid = tuple(int(w) for w in words[at + 1:at + 4])
             thread = int(words[at + 4])
             where = f"pid ({pid[0]}, {pid[1]}, {pid[2]}) thread {thread}"
-            if record.is_assert:
+            values, offset = [], at + 5
+            for kind in record.types:
+                values.append(_value(kind, words[offset:offset + _WORDS[kind]]))
+                offset += _WORDS[kind]
+            if record.is_memory_check:
+                failed = failed or (record, f"{_access(values)}{where}")
+            elif record.is_assert:
                 failed = failed or (record, where)
             else:
-                values, offset = [], at + 5
-                for kind in record.types:
-                    values.append(_value(kind, words[offset:offset + _WORDS[kind]]))
-                    offset += _WORDS[kind]
                 lines.append(f"{where}: {record.text}{' '.join(values)}")
             at += record.words
         if lines:

@@ -15,7 +15,8 @@
 // CHECK: %[[ADDR:.*]] = arith.addi
 // CHECK: %[[OFF:.*]] = arith.subi %[[ADDR]], %[[BEGIN]]
 // CHECK: %[[OK:.*]] = arith.cmpi ult, %[[OFF]], %[[LIMIT]]
-// CHECK: kitethread.assert %{{.*}}, "out-of-bounds load from 'x_ptr' in kernel 'add'" {kitethread.memory_check}
+// The report carries the byte offset, the allocation's size, the element size.
+// CHECK: kitethread.assert %{{.*}}, "out-of-bounds load from 'x_ptr' in kernel 'add'" {kitethread.memory_check}, %[[OFF]], %[[SIZE]], %c4_i32 : i64, i64, i32
 // CHECK: %[[ACTIVE:.*]] = arith.andi %{{.*}}, %[[OK]]
 // CHECK: kitethread.load %[[ADDR]], %[[ACTIVE]] align 16 : vector<4xf32>
 // CHECK-NOT: scf.while
@@ -75,7 +76,7 @@ func.func @loop() attributes {kite.kernel} {
 // CHECK: %[[P:.*]] = kitethread.load
 // CHECK: scf.while ({{.*}}%[[COUNT]])
 // CHECK: arith.cmpi ule, %{{.*}}, %[[P]]
-// CHECK: kitethread.assert %{{.*}}, "out-of-bounds load from an address in no Kite allocation
+// CHECK: kitethread.assert %{{.*}}, "out-of-bounds load from an address in no Kite allocation{{.*}}, %[[P]] : i64
 // CHECK: kitethread.load %[[P]], %{{.*}} align 4 : f32
 module attributes {"kitethread.arg-types" = [i64],
                    "kitethread.pointer-args" = array<i32: 0>} {
