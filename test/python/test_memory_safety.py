@@ -295,3 +295,23 @@ def test_cuda_compiles_with_checks_on_request_only():
     assert "__assertfail" in checked.asm["ptx"]
     if "cubin" in plain.asm:  # ptxas took both
         assert checked.asm["cubin"]
+
+
+def test_the_setting_is_read_at_every_launch(monkeypatch):
+    """KITE_MEMORY_CHECKS (and KITE_DEBUG) are part of the fast path's key:
+    changing them between launches compiles the other variant."""
+    device = vulkan_device()
+
+    @kite.kernel
+    def double(x_ptr, n, BLOCK: kl.constexpr):
+        offs = kl.arange(0, BLOCK)
+        kl.store(x_ptr + offs, kl.load(x_ptr + offs, mask=offs < n) * 2, mask=offs < n)
+
+    x = kite.from_numpy(np.arange(100, dtype=np.float32), device=device)
+    seen = []
+    for flag in ("1", "0", "1"):
+        monkeypatch.setenv("KITE_MEMORY_CHECKS", flag)
+        double[(1,)](x, 100, BLOCK=128)
+        seen.append(sorted(c.options["check_memory"] for c in double._compiled.values()))
+    assert seen == [[True], [False, True], [False, True]]
+    np.testing.assert_array_equal(x.numpy(), np.arange(100, dtype=np.float32) * 8)
