@@ -11,7 +11,14 @@
 //           host decodes up to (a record that did not fit leaves a gap)
 //   word 3  failed assert: its op index + 1 (atomic max), also when its
 //           record did not fit
-//   word 4… records: [op index, program id x, y, z, thread id, values...]
+//   word 4  a failed memory check (check-memory-accesses): its op index + 1
+//   word 5… records: [op index, program id x, y, z, thread id, values...]
+//
+// A memory check runs at every global access, so it writes no record but
+// one masked store of its op index, with no branch and no atomic: on a CPU
+// device (lavapipe) a branch per access tripled the time of a vector add,
+// and two masked 16-byte stores of where and what doubled it
+// (benchmarks/memory_checks.py). The host adds what it knows.
 //
 // A value is one 32-bit word (i1, i8, i16 sign-extended, unsigned ones and
 // hex ones zero-extended; f16 widened to f32, or its bits for hex) or two
@@ -40,7 +47,8 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kHeaderBytes = 16;
+constexpr int64_t kHeaderBytes = 20;
+constexpr int64_t kMemoryCheckBytes = 16;
 
 struct Recorder {
   OpBuilder &b;
@@ -138,6 +146,15 @@ struct Recorder {
     }
   }
 
+  /// A failed memory check (`cond` false): its op index + 1 in word 4, by
+  /// a masked store (failures that race leave one of theirs).
+  void memoryCheck(kitethread::AssertOp check, int64_t index) {
+    Value failed = arith::XOrIOp::create(
+        b, loc, check.getCond(), arith::ConstantIntOp::create(b, loc, 1, 1));
+    kitethread::StoreOp::create(b, loc, address(i32(kMemoryCheckBytes)),
+                                i32(index + 1), failed, 4);
+  }
+
   /// [op index, program id x, y, z, thread id].
   SmallVector<Value> header(int64_t index) {
     SmallVector<Value> record{i32(index)};
@@ -206,6 +223,19 @@ struct LowerDebugOpsToBufferPass
         table.push_back(b.getStringAttr(
             "print" + sep + escapeField(print.getPrefix()) + sep + types + sep +
             escapeField(file) + sep + std::to_string(line)));
+      } else if (op->hasAttr(kitethread::kMemoryCheckAttr)) {
+        // The host reports the allocation's size: which hidden argument
+        // holds it (the values: byte offset, that size, element size).
+        auto check = cast<kitethread::AssertOp>(op);
+        r.memoryCheck(check, index);
+        std::string what;
+        if (check.getValues().size() == 3)
+          if (auto size =
+                  check.getValues()[1].getDefiningOp<kitethread::KernelArgOp>())
+            what = "size=" + std::to_string(size.getIndex());
+        table.push_back(b.getStringAttr(
+            "memcheck" + sep + escapeField(check.getMessage()) + sep + what +
+            sep + escapeField(file) + sep + std::to_string(line)));
       } else {
         auto assertOp = cast<kitethread::AssertOp>(op);
         Value failed = arith::XOrIOp::create(
@@ -224,11 +254,8 @@ struct LowerDebugOpsToBufferPass
           types += (types.empty() ? "" : ",") + type;
         }
         r.write(record);
-        // An out-of-bounds access (check-memory-accesses) is reported as such.
-        std::string kind =
-            op->hasAttr(kitethread::kMemoryCheckAttr) ? "memcheck" : "assert";
         table.push_back(b.getStringAttr(
-            kind + sep + escapeField(assertOp.getMessage()) + sep + types +
+            "assert" + sep + escapeField(assertOp.getMessage()) + sep + types +
             sep + escapeField(file) + sep + std::to_string(line)));
       }
       op->erase();

@@ -133,16 +133,22 @@ def _range(value, table: AllocationTable) -> tuple:
 
 def make_hidden_packer(specs: Sequence, table: AllocationTable, uses_table: bool):
     """``hidden(values) -> bytes``: the hidden arguments of a checked kernel,
-    to append (8-byte aligned) after the packed arguments."""
+    to append (8-byte aligned) after the packed arguments. ``hidden.last``
+    maps the launch argument index of each hidden argument to its value in
+    the last call (what a report of the debug buffer names)."""
+    runtime = [s for s in specs if not s.is_constexpr]
     pointers = [i for i, s in enumerate(specs) if not s.is_constexpr and s.type.is_ptr()]
     pack = struct.Struct("<" + "QQ" * (len(pointers) + 1)).pack
+    first = len(runtime)
 
     def hidden(values) -> bytes:
         words = []
         for i in pointers:
             words.extend(_range(values[i], table))
         words.extend(table.device_table() if uses_table else (0, 0))
+        hidden.last = dict(enumerate(words, first))
         return pack(*words)
+    hidden.last = {}
     return hidden
 
 
