@@ -53,6 +53,46 @@ std::string argumentName(func::FuncOp kernel, int32_t index) {
   return name.empty() ? "argument " + std::to_string(index) : name;
 }
 
+/// An access's mask (null if none), the type it moves and what it does.
+struct Access {
+  Value mask;
+  Type type;
+  const char *what;
+};
+
+Access describe(Operation *op) {
+  if (auto load = dyn_cast<kitethread::LoadOp>(op))
+    return {load.getMask(), load.getType(), "load from"};
+  if (auto store = dyn_cast<kitethread::StoreOp>(op))
+    return {store.getMask(), store.getValue().getType(), "store to"};
+  if (auto rmw = dyn_cast<kitethread::AtomicRMWOp>(op))
+    return {rmw.getMask(), rmw.getType(), "atomic on"};
+  return {Value(), cast<kitethread::AtomicCASOp>(op).getType(), "atomic on"};
+}
+
+/// Runs `op` only where `active`: its mask, or (a compare-and-swap, which
+/// has none) an scf.if yielding 0 elsewhere.
+void runOnlyWhere(OpBuilder &b, Operation *op, Value active) {
+  Location loc = op->getLoc();
+  if (auto load = dyn_cast<kitethread::LoadOp>(op))
+    return load.getMaskMutable().assign(active);
+  if (auto store = dyn_cast<kitethread::StoreOp>(op))
+    return store.getMaskMutable().assign(active);
+  if (auto rmw = dyn_cast<kitethread::AtomicRMWOp>(op))
+    return rmw.getMaskMutable().assign(active);
+  Type type = op->getResult(0).getType();
+  auto branch = scf::IfOp::create(b, loc, type, active,
+                                  /*withElseRegion=*/true);
+  b.setInsertionPointToStart(&branch.getThenRegion().front());
+  scf::YieldOp::create(b, loc, b.clone(*op)->getResults());
+  b.setInsertionPointToStart(&branch.getElseRegion().front());
+  scf::YieldOp::create(
+      b, loc,
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(type)).getResult());
+  op->replaceAllUsesWith(branch.getResults());
+  op->erase();
+}
+
 struct Checker {
   explicit Checker(OpBuilder &b) : b(b) {}
 
@@ -194,90 +234,50 @@ struct CheckMemoryAccessesPass
     module->setAttr(KiteThreadDialect::getArgTypesAttrName(),
                     b.getArrayAttr(types));
 
-    std::string kernelName = kernel->getSymName().str();
     for (Operation *op : accesses) {
       Location loc = op->getLoc();
       b.setInsertionPoint(op);
       Value address = op->getOperand(0);
-      Value mask;
-      Type type;
-      std::string what;
-      if (auto load = dyn_cast<kitethread::LoadOp>(op)) {
-        mask = load.getMask(), type = load.getType(), what = "load from";
-      } else if (auto store = dyn_cast<kitethread::StoreOp>(op)) {
-        mask = store.getMask(), type = store.getValue().getType();
-        what = "store to";
-      } else if (auto rmw = dyn_cast<kitethread::AtomicRMWOp>(op)) {
-        mask = rmw.getMask(), type = rmw.getType(), what = "atomic on";
-      } else {
-        type = cast<kitethread::AtomicCASOp>(op).getType(), what = "atomic on";
-      }
-      int64_t bytes = accessBytes(type);
-      std::optional<int32_t> argument = provenance.getArgument(address);
-      Value ok;
-      std::string message;
+      Access access = describe(op);
+      int64_t bytes = accessBytes(access.type);
+      std::string message = "out-of-bounds " + std::string(access.what);
       // What the report carries: for an argument, the byte offset from its
       // allocation's begin (signed), its size and the element size; else
       // the address.
       SmallVector<Value> values;
-      if (argument) {
+      Value ok;
+      if (std::optional<int32_t> argument = provenance.getArgument(address)) {
         auto [begin, size] = checker.ranges[*argument];
         Value offset;
         ok = checker.inRange(address, begin,
                              checker.argumentLimit(*argument, bytes), loc,
                              &offset);
-        Type element = type;
-        if (auto vector = dyn_cast<VectorType>(type))
+        Type element = access.type;
+        if (auto vector = dyn_cast<VectorType>(element))
           element = vector.getElementType();
         values = {
             offset, size,
             arith::ConstantIntOp::create(b, loc, accessBytes(element), 32)};
-        message = "out-of-bounds " + what + " '" +
-                  argumentName(*kernel, *argument) + "' in kernel '" +
-                  kernelName + "'";
+        message += " '" + argumentName(*kernel, *argument) + "'";
       } else {
         ok = checker.inTable(address, tableCount, bytes, loc);
         values = {address};
-        message = "out-of-bounds " + what +
-                  " an address in no Kite "
-                  "allocation (a pointer not derived from one argument) in "
-                  "kernel '" +
-                  kernelName + "'";
+        message += " an address in no Kite allocation (a pointer not derived "
+                   "from one argument)";
       }
+      message += " in kernel '" + kernel->getSymName().str() + "'";
       // Report active accesses only: masked-off lanes may point anywhere.
-      Value reported = ok;
-      if (mask) {
+      Value reported = ok, active = ok;
+      if (access.mask) {
         Value inactive = arith::XOrIOp::create(
-            b, loc, mask, arith::ConstantIntOp::create(b, loc, 1, 1));
+            b, loc, access.mask, arith::ConstantIntOp::create(b, loc, 1, 1));
         reported = arith::OrIOp::create(b, loc, inactive, ok);
+        active = arith::AndIOp::create(b, loc, access.mask, ok);
       }
       auto check =
           kitethread::AssertOp::create(b, loc, reported, message, values);
       check->setAttr(kitethread::kMemoryCheckAttr, b.getUnitAttr());
-      Value active =
-          mask ? arith::AndIOp::create(b, loc, mask, ok).getResult() : ok;
-      if (auto cas = dyn_cast<kitethread::AtomicCASOp>(op)) {
-        // No mask on a compare-and-swap: out of bounds, it is not run.
-        auto branch = scf::IfOp::create(b, loc, cas.getType(), active,
-                                        /*withElseRegion=*/true);
-        b.setInsertionPointToStart(&branch.getThenRegion().front());
-        Operation *moved = b.clone(*op);
-        scf::YieldOp::create(b, loc, moved->getResults());
-        b.setInsertionPointToStart(&branch.getElseRegion().front());
-        Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
-        scf::YieldOp::create(b, loc, zero);
-        op->replaceAllUsesWith(branch.getResults());
-        op->erase();
-        continue;
-      }
-      // The mask operand: load (addr, mask, other), store (addr, value,
-      // mask), atomic_rmw (addr, val, mask).
-      if (auto load = dyn_cast<kitethread::LoadOp>(op))
-        load.getMaskMutable().assign(active);
-      else if (auto store = dyn_cast<kitethread::StoreOp>(op))
-        store.getMaskMutable().assign(active);
-      else
-        cast<kitethread::AtomicRMWOp>(op).getMaskMutable().assign(active);
+      runOnlyWhere(b, op, active);
     }
     if (checker.usesTable)
       module->setAttr(KiteThreadDialect::getAllocationTableAttrName(),

@@ -15,9 +15,9 @@
 // CHECK: %[[ADDR:.*]] = arith.addi
 // CHECK: %[[OFF:.*]] = arith.subi %[[ADDR]], %[[BEGIN]]
 // CHECK: %[[OK:.*]] = arith.cmpi ult, %[[OFF]], %[[LIMIT]]
+// CHECK: %[[ACTIVE:.*]] = arith.andi %{{.*}}, %[[OK]]
 // The report carries the byte offset, the allocation's size, the element size.
 // CHECK: kitethread.assert %{{.*}}, "out-of-bounds load from 'x_ptr' in kernel 'add'" {kitethread.memory_check}, %[[OFF]], %[[SIZE]], %c4_i32 : i64, i64, i32
-// CHECK: %[[ACTIVE:.*]] = arith.andi %{{.*}}, %[[OK]]
 // CHECK: kitethread.load %[[ADDR]], %[[ACTIVE]] align 16 : vector<4xf32>
 // CHECK-NOT: scf.while
 module attributes {"kitethread.arg-types" = [i64, i32],
