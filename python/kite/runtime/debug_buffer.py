@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 import sys
-from typing import Optional, Sequence
+from typing import Mapping, Optional
 
 import numpy as np
 
@@ -73,7 +73,7 @@ class DebugBuffer:
         self.device.upload(self.buffer, self._header)
         return args + b"\0" * (-len(args) % 8) + struct.pack("<Q", self.address)
 
-    def report(self, arguments: Sequence[int] = ()) -> None:
+    def report(self, arguments: Mapping[int, int] = {}) -> None:
         """Prints the launch's print records; raises for a failed memory check
         or else its first failed assert. ``arguments``: the launch's hidden
         arguments of memory checks, by launch argument index."""
@@ -126,13 +126,12 @@ class DebugBuffer:
                        else f"device_assert failed in {where}: {record.text}")
             raise KernelRuntimeError(message, record.file or None, record.line or None)
 
-    def _memory_check(self, word: int, arguments) -> Optional[KernelRuntimeError]:
+    def _memory_check(self, word: int, arguments: Mapping[int, int]) -> Optional[KernelRuntimeError]:
         """The error of the failed memory check whose op index + 1 is ``word``."""
         if not 0 < word <= len(self.records):
             return None
         record = self.records[word - 1]
-        size = (arguments.get(record.size_argument)
-                if hasattr(arguments, "get") else None)
+        size = arguments.get(record.size_argument)
         what = f" (tensor of {size} bytes)" if size is not None else ""
         return KernelRuntimeError(f"{record.text}{what}", record.file or None,
                                   record.line or None)
