@@ -126,7 +126,8 @@ class DebugBuffer:
                        else f"device_assert failed in {where}: {record.text}")
             raise KernelRuntimeError(message, record.file or None, record.line or None)
 
-    def _memory_check(self, word: int, arguments: Mapping[int, int]) -> Optional[KernelRuntimeError]:
+    def _memory_check(self, word: int,
+                      arguments: Mapping[int, int]) -> Optional[KernelRuntimeError]:
         """The error of the failed memory check whose op index + 1 is ``word``."""
         if not 0 < word <= len(self.records):
             return None
