@@ -138,7 +138,8 @@ def test_store_past_the_end_spares_the_neighbour_and_names_the_line(tmp_path):
     assert result["y"] == [7.0] * 16  # the in-bounds part is stored
 
 
-@pytest.mark.parametrize("start", [1 << 40, -(1 << 40), -1], ids=["far", "far-negative", "minus-one"])
+@pytest.mark.parametrize("start", [1 << 40, -(1 << 40), -1],
+                         ids=["far", "far-negative", "minus-one"])
 def test_far_and_negative_stores_and_loads_are_reported(tmp_path, start):
     result = run_case(tmp_path, f"""
         x = kite.from_numpy(np.ones(64, np.float32))
