@@ -27,7 +27,10 @@ static bool isArgType(Type type) {
 /// `kitethread.num-threads` (positive) and `kitethread.shared-bytes`
 /// (non-negative) are i32 attributes of the module holding the kernel;
 /// `kitethread.arg-types` is an array of scalar types;
-/// `kitethread.global_memory` is a unit attribute of a gpu.barrier.
+/// `kitethread.pointer-args` an array of argument indexes and
+/// `kitethread.allocation-table` a unit attribute of the module;
+/// `kitethread.global_memory` is a unit attribute of a gpu.barrier and
+/// `kitethread.memory_check` one of a kitethread.assert.
 LogicalResult KiteThreadDialect::verifyOperationAttribute(Operation *op,
                                                           NamedAttribute attr) {
   StringRef name = attr.getName();
@@ -37,6 +40,24 @@ LogicalResult KiteThreadDialect::verifyOperationAttribute(Operation *op,
       return success();
     return op->emitError() << "'" << name
                            << "' is a unit attribute of gpu.barrier";
+  }
+  if (name == kMemoryCheckAttr) {
+    if (isa<AssertOp>(op) && isa<UnitAttr>(attr.getValue()))
+      return success();
+    return op->emitError() << "'" << name
+                           << "' is a unit attribute of kitethread.assert";
+  }
+  if (name == getPointerArgsAttrName() ||
+      name == getAllocationTableAttrName()) {
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'" << name << "' is only valid on a module";
+    bool pointers = name == getPointerArgsAttrName();
+    if (pointers ? isa<DenseI32ArrayAttr>(attr.getValue())
+                 : isa<UnitAttr>(attr.getValue()))
+      return success();
+    return op->emitError() << "'" << name << "' must be "
+                           << (pointers ? "an array<i32> of argument indexes"
+                                        : "a unit attribute");
   }
   bool numThreads = name == getNumThreadsAttrName();
   bool argTypes = name == getArgTypesAttrName();

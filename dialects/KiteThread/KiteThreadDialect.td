@@ -30,6 +30,16 @@ def KiteThread_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getSharedBytesAttrName() {
       return ::llvm::StringLiteral("kitethread.shared-bytes");
     }
+    /// Module attribute: the indexes of the launch arguments that are
+    /// pointers (i64 addresses like i64 integers at this level).
+    static constexpr ::llvm::StringLiteral getPointerArgsAttrName() {
+      return ::llvm::StringLiteral("kitethread.pointer-args");
+    }
+    /// Module attribute (unit): checked accesses read the table of live
+    /// allocations (docs/runtime.md, "Memory safety").
+    static constexpr ::llvm::StringLiteral getAllocationTableAttrName() {
+      return ::llvm::StringLiteral("kitethread.allocation-table");
+    }
   }];
 }
 

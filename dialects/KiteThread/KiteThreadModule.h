@@ -18,6 +18,11 @@ namespace mlir::kitethread {
 inline constexpr llvm::StringLiteral kGlobalMemoryBarrierAttr =
     "kitethread.global_memory";
 
+/// A unit attribute on a kitethread.assert that reports an out-of-bounds
+/// access (check-memory-accesses), not a kl.device_assert.
+inline constexpr llvm::StringLiteral kMemoryCheckAttr =
+    "kitethread.memory_check";
+
 /// The module's one kernel; an error (naming `emitter`) otherwise.
 FailureOr<func::FuncOp> getKernel(ModuleOp module, StringRef emitter);
 

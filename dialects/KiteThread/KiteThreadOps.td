@@ -127,8 +127,20 @@ def KiteThread_PrintOp : KiteThread_Op<"print",
 def KiteThread_AssertOp : KiteThread_Op<"assert",
     [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "report `message` and stop the kernel where cond is false";
-  let arguments = (ins I1:$cond, StrAttr:$message);
-  let assemblyFormat = "$cond `,` $message attr-dict";
+  let description = [{
+    `values` travel with the report where the target can carry them (the
+    Vulkan debug buffer; CUDA's `__assertfail` takes the message only).
+  }];
+  let arguments = (ins I1:$cond, StrAttr:$message,
+                   Variadic<KiteThread_Value>:$values);
+  let assemblyFormat = [{
+    $cond `,` $message attr-dict (`,` $values^ `:` type($values))?
+  }];
+  let builders = [
+    OpBuilder<(ins "Value":$cond, "StringRef":$message), [{
+      build($_builder, $_state, cond, message, ValueRange());
+    }]>
+  ];
 }
 
 #endif // KITETHREAD_OPS_TD

@@ -46,6 +46,9 @@ struct StageOptions {
   /// Elements of one tensor a thread may hold at most (0: unchecked); see
   /// maxElementsPerThread() and docs/lowering.md.
   int maxElementsPerThread = 2048;
+  /// Bound every global access of the `threads` stage to its allocation
+  /// (kitethread-check-memory-accesses; docs/runtime.md, "Memory safety").
+  bool checkMemory = false;
 };
 
 /// The most elements of one tensor a thread may hold on a backend ("vulkan",

@@ -128,7 +128,8 @@ IRResult runStage(const std::string &irText, const std::string &stage,
             unsigned(stageOptions.numWarps),
             unsigned(stageOptions.threadsPerWarp),
             unsigned(stageOptions.maxVectorElements),
-            unsigned(stageOptions.maxElementsPerThread)};
+            unsigned(stageOptions.maxElementsPerThread),
+            stageOptions.checkMemory};
         if (succeeded(mlir::kite::buildStage(stage, pm, target)))
           return success();
         diagnostics.addError("unknown stage '" + stage + "'; the stages are: " +

@@ -42,6 +42,8 @@ void mlir::kite::buildThreadsStage(OpPassManager &pm,
       kitegpu::createKiteGPUCheckThreadLimits({options.maxElementsPerThread}));
   pm.addPass(
       kitegpu::createConvertKiteGPUToThreads({options.maxVectorElements}));
+  if (options.checkMemory)
+    pm.addPass(kitegpu::createCheckMemoryAccesses());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

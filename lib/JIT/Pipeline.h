@@ -23,6 +23,8 @@ struct StageOptions {
   unsigned maxVectorElements = 4;
   /// Elements of one tensor a thread may hold (0: unchecked).
   unsigned maxElementsPerThread = 2048;
+  /// Stage `threads`: add kitethread-check-memory-accesses.
+  bool checkMemory = false;
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.
@@ -47,7 +49,8 @@ void buildKiteStage(OpPassManager &pm);
 void buildKiteGPUStage(OpPassManager &pm, const StageOptions &options);
 
 /// Stage `threads`: the `kitegpu` stage, then convert-kitegpu-to-threads
-/// (thread-level IR, docs/lowering.md) and a clean-up.
+/// (thread-level IR, docs/lowering.md), kitethread-check-memory-accesses
+/// where `options.checkMemory`, and a clean-up.
 void buildThreadsStage(OpPassManager &pm, const StageOptions &options);
 
 /// Adds the passes of the stage called `name`; failure if there is none.

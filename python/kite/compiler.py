@@ -20,7 +20,7 @@ from typing import Optional
 from .errors import CompilationError
 from .frontend import cache_key, tracer
 from .frontend.dependencies import dependency_key, on_disk, refresh_dependencies
-from .runtime import registry
+from .runtime import memory_checks, registry
 from .runtime.launch_options import MAX_THREADS_PER_PROGRAM, check_options, check_threads
 
 _METADATA = "metadata.json"
@@ -56,6 +56,8 @@ class Target:
     identity: str
     backend: str = "generic"
     arch: str = ""
+    #: The device's type where there is one ("cpu" for lavapipe, "discrete-gpu").
+    device_type: str = ""
 
     @property
     def is_device(self) -> bool:
@@ -115,7 +117,8 @@ def resolve_target(target: Optional[str]) -> Target:
                          "'vulkan:N' or 'generic' instead")
     if target == "vulkan" or target.startswith("vulkan:"):
         device = registry.vulkan_device(registry.resolve_device(target, "target"))
-        return Target(device.name, device.subgroup_size, device.target_identity(), "vulkan")
+        return Target(device.name, device.subgroup_size, device.target_identity(), "vulkan",
+                      device_type=str(device.properties.device_type))
     raise ValueError(f"unknown target '{target}'; this build compiles for a device "
                      f"({', '.join(registry.devices()[:-1]) or 'none here'}), an NVIDIA "
                      "architecture 'cuda:sm_XY' (e.g. 'cuda:sm_90'), or "
@@ -248,7 +251,8 @@ def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
     # 4 components at most.
     layout = {"num_warps": options["num_warps"], "threads_per_warp": target.threads_per_warp,
               "max_vector_elements": 16 if target.backend == "cuda" else 4,
-              "max_elements_per_thread": _C.max_elements_per_thread(target.backend)}
+              "max_elements_per_thread": _C.max_elements_per_thread(target.backend),
+              "check_memory": bool(options.get("check_memory"))}
     asm = {"kite": tracer.run_stage(raw, "kite"),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
            "threads": tracer.run_stage(raw, "threads", **layout)}
@@ -266,7 +270,7 @@ def _emit_vulkan(raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
     # whose records name the user's file and line: emit from IR that
     # carries locations when the kernel has them.
     source = asm["threads"]
-    if _DEBUG_OP.search(raw):
+    if _DEBUG_OP.search(raw) or layout["check_memory"]:
         source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
     try:
         asm["spirv"], binary, records = tracer.emit_spirv(source, device.emitter_options())
@@ -278,7 +282,16 @@ def _emit_vulkan(raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
         located = tracer.run_stage(raw, "threads", debug_info=True, **layout)
         tracer.emit_spirv(located, device.emitter_options())
         raise
-    return _Entry(asm, binary, [], {"debug_records": records} if records else {})
+    info = {"debug_records": records} if records else {}
+    return _Entry(asm, binary, [], dict(info, **_memory_check_info(asm)))
+
+
+def _memory_check_info(asm: dict) -> dict:
+    """Whether checked accesses read the table of live allocations (then the
+    launcher uploads it; runtime/memory_checks.py)."""
+    return {"allocation_table": True} if "kitethread.allocation-table" in asm["threads"] else {}
+    checked = "kitethread.check-memory" in threads
+    return {}
 
 
 def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
@@ -289,7 +302,7 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
     # __assertfail reports the user's file and line: emit from IR that
     # carries locations when the kernel asserts.
     source = asm["threads"]
-    if any(op == "assert" for op, *_ in _DEBUG_OP.findall(raw)):
+    if any(op == "assert" for op, *_ in _DEBUG_OP.findall(raw)) or layout["check_memory"]:
         source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
     try:
         asm["llir"], asm["ptx"], shared = tracer.emit_ptx(source, target.arch, fp_fusion)
@@ -306,7 +319,8 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
             f"a block ({most}); use smaller blocks (BLOCK sizes) or fewer of them per program")
     assembled = ptxas.assemble(asm["ptx"], target.arch, name)
     # All of a kernel's shared memory is dynamic: the launch gives it `shared`.
-    return _Entry(asm, assembled.cubin, [], dict(assembled.metadata(), shared=shared))
+    return _Entry(asm, assembled.cubin, [], dict(assembled.metadata(), shared=shared,
+                                                 **_memory_check_info(asm)))
 
 
 # The most shared memory one block may opt in to (CUDA's sharedMemPerBlockOptin),
@@ -437,6 +451,8 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
     check_threads(options["num_warps"], resolved.threads_per_warp, resolved.name,
                   _threads_limit(resolved))
     options["threads_per_warp"] = resolved.threads_per_warp
+    options["check_memory"] = memory_checks.enabled(options, resolved.backend,
+                                                    resolved.device_type)
     reads = dependency_key(kernel)
     fast_key = (tuple(s.key() for s in specs), tuple(sorted(options.items())), resolved.name,
                 reads)

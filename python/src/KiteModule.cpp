@@ -53,23 +53,25 @@ PYBIND11_MODULE(_C, m) {
       "run_stage",
       [](const std::string &ir, const std::string &stage, bool debugInfo,
          bool generic, int numWarps, int threadsPerWarp, int maxVectorElements,
-         int maxElementsPerThread) {
+         int maxElementsPerThread, bool checkMemory) {
         return kite::runStage(ir, stage, kite::PrintOptions{debugInfo, generic},
                               kite::StageOptions{numWarps, threadsPerWarp,
                                                  maxVectorElements,
-                                                 maxElementsPerThread});
+                                                 maxElementsPerThread, checkMemory});
       },
       py::arg("ir"), py::arg("stage"), py::arg("debug_info") = false,
       py::arg("generic") = false, py::arg("num_warps") = 4,
       py::arg("threads_per_warp") = 32, py::arg("max_vector_elements") = 4,
       py::arg("max_elements_per_thread") = 2048,
+      py::arg("check_memory") = false,
       py::call_guard<py::gil_scoped_release>(),
       "Parse and verify kite IR, run the named stage, print the result. "
       "num_warps and threads_per_warp (the target's subgroup size) shape the "
       "layouts of the 'kitegpu' stage; max_vector_elements bounds the vector "
       "accesses of the 'threads' stage (4 for SPIR-V, 16 for NVPTX) and "
       "max_elements_per_thread the elements of one tensor a thread may hold "
-      "(max_elements_per_thread(backend); 0: unchecked).");
+      "(max_elements_per_thread(backend); 0: unchecked); check_memory bounds its "
+      "global accesses to their allocations.");
   m.def("max_elements_per_thread", &kite::maxElementsPerThread,
         py::arg("backend"),
         "The most elements of one tensor a thread may hold on a backend "
@@ -87,13 +89,12 @@ PYBIND11_MODULE(_C, m) {
       "'builtin.module(kite-combine,cse)'.");
   py::class_<kite::SpirvResult>(m, "SpirvResult")
       .def_readonly("ok", &kite::SpirvResult::ok)
-      .def_property_readonly("binary",
-                             [](const kite::SpirvResult &r) {
-                               return py::bytes(
-                                   reinterpret_cast<const char *>(
-                                       r.binary.data()),
-                                   r.binary.size());
-                             })
+      .def_property_readonly(
+          "binary",
+          [](const kite::SpirvResult &r) {
+            return py::bytes(reinterpret_cast<const char *>(r.binary.data()),
+                             r.binary.size());
+          })
       .def_readonly("disassembly", &kite::SpirvResult::disassembly)
       .def_readonly("ir", &kite::SpirvResult::ir)
       .def_readonly("diagnostics", &kite::SpirvResult::diagnostics)
@@ -127,8 +128,7 @@ PYBIND11_MODULE(_C, m) {
         return kite::emitPtx(ir, {chip, ptxVersion, fpFusion});
       },
       py::arg("ir"), py::arg("chip") = "sm_90", py::arg("ptx_version") = 0,
-      py::arg("fp_fusion") = true,
-      py::call_guard<py::gil_scoped_release>(),
+      py::arg("fp_fusion") = true, py::call_guard<py::gil_scoped_release>(),
       "Thread-level IR to NVIDIA PTX for `chip` (e.g. 'sm_80', 'sm_90a') "
       "through LLVM's NVPTX backend; `ptx_version` is the PTX ISA times ten "
       "(0: the lowest the chip allows). Returns the PTX, the optimized LLVM "

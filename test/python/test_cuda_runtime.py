@@ -251,6 +251,22 @@ def test_with_ptxas_the_driver_gets_the_cubin_byte_for_byte():
 
 
 @with_driver()
+def test_debug_launches_pass_each_pointers_allocation_after_the_arguments():
+    """debug=True compiles memory checks (docs/runtime.md): the kernel takes
+    the begin and size of each pointer's allocation, then the table of live
+    allocations (unused here: zeros)."""
+    x = kite.from_numpy(np.arange(300, dtype=np.float32), device="cuda:0")
+    out = kite.empty(300, kl.float32, device="cuda:0")
+    fake_clear()
+    mixed[(3,)](x, out, 300, 7, 0.5, False, 1.0, BLOCK=128, debug=True)
+    (launch,) = fake_calls("cuLaunchKernel")
+    assert launch["params"][7:] == [little_endian("Q", v) for v in
+                                    (x.data_ptr(), 1200, out.data_ptr(), 1200, 0, 0)]
+    mixed[(3,)](x, out, 300, 7, 0.5, False, 1.0, BLOCK=128)  # off by default on GPUs
+    assert len(fake_calls("cuLaunchKernel")[-1]["params"]) == 7
+
+
+@with_driver()
 def test_kernel_launches_on_cuda_tensors_go_to_the_cuda_device():
     x = kite.from_numpy(np.arange(200, dtype=np.float32), device="cuda:0")
     out = kite.empty(200, kl.float32, device="cuda:0")

@@ -99,7 +99,7 @@ def test_the_binder_mirrors_the_signature_and_computes_the_key():
     bind = fast_launch.make_binder(axpy)
     key, values = bind(1, 2, 3, 4, 5, BLOCK=64, num_warps=8)
     assert values == (1, 2, 3, 4, 5, 64, True)
-    parts, options, global_values, device = key
+    parts, options, global_values, device, debug, memory_checks = key
     assert parts[:3] == (("i", 1), ("i", 32, False), ("i", 32, False))
     assert parts[5] == (int, 64) and parts[6] == (bool, True)  # constexprs by value
     assert options[0] == 8 and options[1] is fast_launch._MISSING

@@ -11,15 +11,23 @@
 //           host decodes up to (a record that did not fit leaves a gap)
 //   word 3  failed assert: its op index + 1 (atomic max), also when its
 //           record did not fit
-//   word 4… records: [op index, program id x, y, z, thread id, values...]
+//   word 4  a failed memory check (check-memory-accesses): its op index + 1
+//   word 5… records: [op index, program id x, y, z, thread id, values...]
+//
+// A memory check runs at every global access, so it writes no record but
+// one masked store of its op index, with no branch and no atomic: on a CPU
+// device (lavapipe) a branch per access tripled the time of a vector add,
+// and two masked 16-byte stores of where and what doubled it
+// (benchmarks/memory_checks.py). The host adds what it knows.
 //
 // A value is one 32-bit word (i1, i8, i16 sign-extended, unsigned ones and
 // hex ones zero-extended; f16 widened to f32, or its bits for hex) or two
 // (i64, f64: low word first). A record that does not fit is
 // not written (the cursor still counts it: the host reports the overflow).
-// An assert writes its record (no values) where its condition is false.
+// An assert writes its record (with its values, if any) where its condition
+// is false.
 // `kitespirv.debug-records` lists, per op index, fields separated by \x1f:
-// kind (print|assert), prefix or message, value types, file, line.
+// kind (print|assert|memcheck), prefix or message, value types, file, line.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/Passes.h"
@@ -39,7 +47,8 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kHeaderBytes = 16;
+constexpr int64_t kHeaderBytes = 20;
+constexpr int64_t kMemoryCheckBytes = 16;
 
 struct Recorder {
   OpBuilder &b;
@@ -62,7 +71,8 @@ struct Recorder {
     if (hex || isUnsigned) {
       unsigned width = t.getIntOrFloatBitWidth();
       if (isa<FloatType>(t))
-        value = arith::BitcastOp::create(b, loc, b.getIntegerType(width), value);
+        value =
+            arith::BitcastOp::create(b, loc, b.getIntegerType(width), value);
       if (width < 32)
         value = arith::ExtUIOp::create(b, loc, i32Type, value);
       type = std::string(hex ? "x" : "u") + (width > 32 ? "64" : "32");
@@ -90,10 +100,10 @@ struct Recorder {
     } else {
       unsigned width = t.getIntOrFloatBitWidth();
       if (width < 32) {
-        value = width == 1 ? arith::ExtUIOp::create(b, loc, i32Type, value)
-                                 .getResult()
-                           : arith::ExtSIOp::create(b, loc, i32Type, value)
-                                 .getResult();
+        value =
+            width == 1
+                ? arith::ExtUIOp::create(b, loc, i32Type, value).getResult()
+                : arith::ExtSIOp::create(b, loc, i32Type, value).getResult();
         type = width == 1 ? "i1" : "i32";
       } else {
         type = width == 32 ? "i32" : "i64";
@@ -119,14 +129,14 @@ struct Recorder {
     Value capacity = kitethread::LoadOp::create(
         b, loc, b.getI32Type(), address(i32(4)), Value(), Value(), 4);
     Value end = arith::AddIOp::create(b, loc, start, n);
-    Value fits = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, end,
-                                       capacity);
+    Value fits =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, end, capacity);
     auto ifOp = scf::IfOp::create(b, loc, fits, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
     kitethread::AtomicRMWOp::create(b, loc, b.getI32Type(),
-                                    ::mlir::kite::RMWOp::UMax,
-                                    address(i32(8)), end, Value());
+                                    ::mlir::kite::RMWOp::UMax, address(i32(8)),
+                                    end, Value());
     for (auto [j, word] : llvm::enumerate(record)) {
       Value index = arith::AddIOp::create(b, loc, start, i32(j));
       Value bytes = arith::AddIOp::create(
@@ -136,12 +146,21 @@ struct Recorder {
     }
   }
 
+  /// A failed memory check (`cond` false): its op index + 1 in word 4, by
+  /// a masked store (failures that race leave one of theirs).
+  void memoryCheck(kitethread::AssertOp check, int64_t index) {
+    Value failed = arith::XOrIOp::create(
+        b, loc, check.getCond(), arith::ConstantIntOp::create(b, loc, 1, 1));
+    kitethread::StoreOp::create(b, loc, address(i32(kMemoryCheckBytes)),
+                                i32(index + 1), failed, 4);
+  }
+
   /// [op index, program id x, y, z, thread id].
   SmallVector<Value> header(int64_t index) {
     SmallVector<Value> record{i32(index)};
     for (int axis = 0; axis < 3; ++axis)
-      record.push_back(kitethread::ProgramIdOp::create(b, loc, b.getI32Type(),
-                                                       axis));
+      record.push_back(
+          kitethread::ProgramIdOp::create(b, loc, b.getI32Type(), axis));
     Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
     record.push_back(arith::IndexCastUIOp::create(b, loc, b.getI32Type(), tid));
     return record;
@@ -168,7 +187,8 @@ struct LowerDebugOpsToBufferPass
     if (ops.empty())
       return;
     FailureOr<func::FuncOp> kernel = kitethread::getKernel(module, "SPIR-V");
-    FailureOr<SmallVector<Type>> argTypes = kitethread::getLaunchArgTypes(module);
+    FailureOr<SmallVector<Type>> argTypes =
+        kitethread::getLaunchArgTypes(module);
     if (failed(kernel) || failed(argTypes))
       return signalPassFailure();
 
@@ -200,10 +220,22 @@ struct LowerDebugOpsToBufferPass
           types += (types.empty() ? "" : ",") + type;
         }
         r.write(record);
-        table.push_back(b.getStringAttr("print" + sep +
-                                        escapeField(print.getPrefix()) + sep +
-                                        types + sep + escapeField(file) +
-                                        sep + std::to_string(line)));
+        table.push_back(b.getStringAttr(
+            "print" + sep + escapeField(print.getPrefix()) + sep + types + sep +
+            escapeField(file) + sep + std::to_string(line)));
+      } else if (op->hasAttr(kitethread::kMemoryCheckAttr)) {
+        // The host reports the allocation's size: which hidden argument
+        // holds it (the values: byte offset, that size, element size).
+        auto check = cast<kitethread::AssertOp>(op);
+        r.memoryCheck(check, index);
+        std::string what;
+        if (check.getValues().size() == 3)
+          if (auto size =
+                  check.getValues()[1].getDefiningOp<kitethread::KernelArgOp>())
+            what = "size=" + std::to_string(size.getIndex());
+        table.push_back(b.getStringAttr(
+            "memcheck" + sep + escapeField(check.getMessage()) + sep + what +
+            sep + escapeField(file) + sep + std::to_string(line)));
       } else {
         auto assertOp = cast<kitethread::AssertOp>(op);
         Value failed = arith::XOrIOp::create(
@@ -214,10 +246,17 @@ struct LowerDebugOpsToBufferPass
         kitethread::AtomicRMWOp::create(
             b, op->getLoc(), b.getI32Type(), ::mlir::kite::RMWOp::UMax,
             r.address(r.i32(12)), r.i32(index + 1), Value());
-        r.write(r.header(index));
+        // The record, built where the assert failed only.
+        SmallVector<Value> record = r.header(index);
+        for (Value value : assertOp.getValues()) {
+          std::string type;
+          r.words(value, /*isUnsigned=*/false, /*hex=*/false, record, type);
+          types += (types.empty() ? "" : ",") + type;
+        }
+        r.write(record);
         table.push_back(b.getStringAttr(
-            "assert" + sep + escapeField(assertOp.getMessage()) + sep + sep +
-            escapeField(file) + sep + std::to_string(line)));
+            "assert" + sep + escapeField(assertOp.getMessage()) + sep + types +
+            sep + escapeField(file) + sep + std::to_string(line)));
       }
       op->erase();
     }

@@ -48,9 +48,11 @@ def LowerDebugOpsToBuffer
     (docs/spirv-emitter.md): each record is reserved with an atomic add on
     the buffer's cursor. The module's `kitespirv.debug-records` lists, per
     op, what the runtime needs to print or raise (kind, text, value types,
-    file, line).
+    file, line). A memory check's assert (`kitethread.memory_check`) writes
+    no record but its op index into the header, by a masked store.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect"];
 }

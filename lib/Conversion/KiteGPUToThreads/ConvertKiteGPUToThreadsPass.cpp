@@ -75,24 +75,28 @@ static LogicalResult checkLayouts(func::FuncOp kernel) {
 
 /// Each argument becomes `kitethread.kernel_arg <index>` (pointers as i64
 /// addresses, cast back until their users are converted); the kernel then
-/// takes no arguments. Appends the launch argument types to `argTypes`.
+/// takes no arguments. Appends the launch argument types to `argTypes` and
+/// the indexes of the pointers among them to `pointerArgs`.
 static LogicalResult
-lowerKernelArguments(func::FuncOp kernel,
-                     SmallVectorImpl<Attribute> &argTypes) {
+lowerKernelArguments(func::FuncOp kernel, SmallVectorImpl<Attribute> &argTypes,
+                     SmallVectorImpl<int32_t> &pointerArgs) {
   if (kernel.getNumResults())
     return kernel.emitError() << "a kernel returns nothing";
   OpBuilder b = OpBuilder::atBlockBegin(&kernel.front());
   for (BlockArgument arg : kernel.getArguments()) {
     Type type = arg.getType();
     Type threadType = type;
-    if (isa<kite::PointerType>(type))
+    if (isa<kite::PointerType>(type)) {
       threadType = b.getI64Type();
-    else if (!type.isInteger(1) && !type.isInteger(8) && !type.isInteger(16) &&
-             !type.isInteger(32) && !type.isInteger(64) && !type.isF16() &&
-             !type.isF32() && !type.isF64())
+      pointerArgs.push_back(arg.getArgNumber());
+    } else if (!type.isInteger(1) && !type.isInteger(8) &&
+               !type.isInteger(16) && !type.isInteger(32) &&
+               !type.isInteger(64) && !type.isF16() && !type.isF32() &&
+               !type.isF64()) {
       return kernel.emitError()
              << "kernel argument " << arg.getArgNumber() << " has type " << type
              << ", which cannot be a launch argument";
+    }
     Value value = kitethread::KernelArgOp::create(b, arg.getLoc(), threadType,
                                                   arg.getArgNumber());
     if (threadType != type)
@@ -148,8 +152,9 @@ struct ConvertKiteGPUToThreadsPass
     AccessWidths widths = planAccessWidths(module, maxVectorElements);
     AccessWidths constantGroups = planConstantGroups(module);
     SmallVector<Attribute> argTypes;
+    SmallVector<int32_t> pointerArgs;
     for (func::FuncOp kernel : kernels)
-      if (failed(lowerKernelArguments(kernel, argTypes)))
+      if (failed(lowerKernelArguments(kernel, argTypes, pointerArgs)))
         return signalPassFailure();
 
     ThreadTypeConverter converter(context);
@@ -189,6 +194,8 @@ struct ConvertKiteGPUToThreadsPass
                     b.getI32IntegerAttr(grid.getNumThreads()));
     module->setAttr(kitethread::KiteThreadDialect::getArgTypesAttrName(),
                     b.getArrayAttr(argTypes));
+    module->setAttr(kitethread::KiteThreadDialect::getPointerArgsAttrName(),
+                    b.getDenseI32ArrayAttr(pointerArgs));
     if (int64_t bytes = countSharedBytes(module))
       module->setAttr(kitethread::KiteThreadDialect::getSharedBytesAttrName(),
                       b.getI32IntegerAttr(bytes));

@@ -51,4 +51,27 @@ def ConvertKiteGPUToThreads
     "::mlir::scf::SCFDialect"];
 }
 
+def CheckMemoryAccesses
+    : Pass<"kitethread-check-memory-accesses", "::mlir::ModuleOp"> {
+  let summary = "Bound every global load, store and atomic to its allocation";
+  let description = [{
+    Runs on thread-level IR (after convert-kitegpu-to-threads). The launch
+    gets hidden i64 arguments after the kernel's own: for each pointer
+    argument (`kitethread.pointer-args`) the begin and the size in bytes of
+    the allocation it points into, then the address and entry count of a
+    table of all live allocations (sorted `[begin, end)` pairs, entry 0 being
+    `[0, 0)`). An access whose address derives from pointer argument i
+    (PointerProvenance.h) must lie within that argument's allocation; any
+    other address (loaded from memory, computed from two pointers) within
+    one allocation of the table, found by binary search (the module then
+    gets `kitethread.allocation-table`). The check joins the access's mask,
+    once per vector access (so vector widths stay), and a
+    `kitethread.assert` marked `kitethread.memory_check` reports the active
+    accesses that fail it, naming the argument and the kernel.
+  }];
+  let dependentDialects = [
+    "::mlir::kitethread::KiteThreadDialect", "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect"];
+}
+
 #endif // KITE_CONVERSION_KITEGPUTOTHREADS_PASSES_TD

@@ -310,13 +310,14 @@ class IRBuilder:
 
     # -- the module -----------------------------------------------------------
     def module_text(self, name, args, body: Region, loc) -> str:
-        """``args``: [(handle, mlir type, {attr: value})]."""
+        """``args``: [(handle, mlir type, {attr: value}, parameter name)]; the
+        name is the argument's location (memory checks report it)."""
         params = []
-        for handle, ty, attrs in args:
+        for handle, ty, attrs, pname in args:
             text = f"{handle}: {ty}"
             if attrs:
                 text += " {" + ", ".join(f"{k} = {v}" for k, v in attrs.items()) + "}"
-            params.append(text)
+            params.append(text + f' loc("{pname}")')
         out = ["module {", f"  func.func @{name}({', '.join(params)}) attributes {{kite.kernel}} {{"]
         for op in body.ops:
             op.render(out, "    ")

@@ -40,7 +40,7 @@ def trace_module(fn, traced_fn, specs) -> str:
         handle = next(handles)
         call_args.append(tensor(handle, spec.type))
         attrs = {"kite.divisibility": "16 : i32"} if spec.divisible_by_16 else {}
-        params.append((handle, spec.type.mlir, attrs))
+        params.append((handle, spec.type.mlir, attrs, spec.name))
     try:
         with building(builder):
             args, kwargs = call_arguments(specs, call_args)

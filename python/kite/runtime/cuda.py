@@ -62,10 +62,19 @@ class CudaDevice(Device):
             image, format = compiled.binary, "cubin"
         else:
             image, format = compiled.asm["ptx"], "ptx"
-        kernel = self.load_kernel(image, compiled.name, threads, format,
-                                  argument_sizes(compiled.specs),
-                                  int(compiled.metadata.get("shared", 0)))
+        sizes = argument_sizes(compiled.specs)
         pack, launch, device = make_packer(compiled.specs), self._device.launch, self.name
+        if compiled.options.get("check_memory"):  # runtime/memory_checks.py
+            from .memory_checks import append_hidden, make_hidden_packer
+            hidden = make_hidden_packer(compiled.specs, self.allocations,
+                                        bool(compiled.metadata.get("allocation_table")))
+            pointers = sum(1 for s in compiled.specs if not s.is_constexpr and s.type.is_ptr())
+            sizes += [8] * (2 * pointers + 2)
+            unchecked = pack
+            pack = lambda values, keep=None: append_hidden(unchecked(values, keep),  # noqa: E731
+                                                           hidden(values))
+        kernel = self.load_kernel(image, compiled.name, threads, format, sizes,
+                                  int(compiled.metadata.get("shared", 0)))
 
         def submit(grid, values):
             keep: list = []  # external arrays: capsules alive until queued, streams

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import struct
 import sys
+from typing import Mapping, Optional
 
 import numpy as np
 
 from ..errors import KernelRuntimeError
 
-HEADER_WORDS = 4
+HEADER_WORDS = 5  # word 4: a failed memory check (runtime/memory_checks.py)
 CAPACITY_WORDS = (1 << 18) - HEADER_WORDS
 _WORDS = {"i1": 1, "i32": 1, "f32": 1, "i64": 2, "f64": 2, "u32": 1, "u64": 2, "x32": 1,
           "x64": 2}
@@ -27,8 +28,13 @@ class Record:
 
     def __init__(self, text: str):
         kind, self.text, types, self.file, line = text.split("\x1f")
+        # "memcheck": an out-of-bounds access (runtime/memory_checks.py),
+        # reported in the header, not as a record; "size=K": launch
+        # argument K holds the size of the allocation it must stay in.
+        self.is_memory_check = kind == "memcheck"
         self.is_assert = kind == "assert"
-        self.types = types.split(",") if types else []
+        self.size_argument = int(types[5:]) if types.startswith("size=") else -1
+        self.types = types.split(",") if types and not self.is_memory_check else []
         self.line = int(line) if line.isdigit() else 0
         self.words = 5 + sum(_WORDS[t] for t in self.types)
 
@@ -55,9 +61,11 @@ class DebugBuffer:
     def __init__(self, device, records: list):
         self.device = device
         self.records = [Record(text) for text in records]
-        self.buffer = device.allocate((HEADER_WORDS + CAPACITY_WORDS) * 4)
+        # Not through device.allocate: no checked kernel may reach it.
+        self.buffer = device._device.allocate((HEADER_WORDS + CAPACITY_WORDS) * 4)
         self.address = int(self.buffer.address)
-        self._header = np.array([0, CAPACITY_WORDS, 0, 0], np.uint32)
+        self._header = np.zeros(HEADER_WORDS, np.uint32)
+        self._header[1] = CAPACITY_WORDS
 
     def append_address(self, args: bytes) -> bytes:
         """The packed arguments with the buffer's address after them (at an
@@ -65,12 +73,16 @@ class DebugBuffer:
         self.device.upload(self.buffer, self._header)
         return args + b"\0" * (-len(args) % 8) + struct.pack("<Q", self.address)
 
-    def report(self) -> None:
-        """Prints the launch's print records; raises for its first failed
-        assert."""
+    def report(self, arguments: Mapping[int, int] = {}) -> None:
+        """Prints the launch's print records; raises for a failed memory check
+        or else its first failed assert. ``arguments``: the launch's hidden
+        arguments of memory checks, by launch argument index."""
         header = self.device.download(self.buffer, (HEADER_WORDS,), np.uint32)
         used, count, sticky = int(header[0]), int(header[2]), int(header[3])
+        memory = self._memory_check(int(header[4]), arguments)
         if not used:
+            if memory:
+                raise memory
             return
         # Records up to the end of the last one written (one that did not fit
         # leaves a gap, which holds no record).
@@ -103,10 +115,24 @@ class DebugBuffer:
             sys.stderr.write(f"kite: the debug buffer ({CAPACITY_WORDS * 4} bytes) overflowed: "
                              f"{used - count} words of device_print/device_assert records "
                              "were dropped\n")
+        if memory:  # before a device_assert: the memory it read may be wrong
+            raise memory
         if not failed and 0 < sticky <= len(self.records):
             # The failed assert's record did not fit: its op is known.
             failed = (self.records[sticky - 1], "a program (its record did not fit)")
         if failed:
             record, where = failed
-            raise KernelRuntimeError(f"device_assert failed in {where}: {record.text}",
-                                     record.file or None, record.line or None)
+            message = (f"{record.text} ({where})" if record.is_memory_check
+                       else f"device_assert failed in {where}: {record.text}")
+            raise KernelRuntimeError(message, record.file or None, record.line or None)
+
+    def _memory_check(self, word: int,
+                      arguments: Mapping[int, int]) -> Optional[KernelRuntimeError]:
+        """The error of the failed memory check whose op index + 1 is ``word``."""
+        if not 0 < word <= len(self.records):
+            return None
+        record = self.records[word - 1]
+        size = arguments.get(record.size_argument)
+        what = f" (tensor of {size} bytes)" if size is not None else ""
+        return KernelRuntimeError(f"{record.text}{what}", record.file or None,
+                                  record.line or None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _C
+from .memory_checks import AllocationTable
 
 
 class Device:
@@ -14,13 +15,17 @@ class Device:
         self.name = name
         self._device = _C.Device.open(name)
         self.properties = self._device.properties
+        # What checked kernels may reach (runtime/memory_checks.py).
+        self.allocations = AllocationTable(self)
 
     @property
     def subgroup_size(self) -> int:
         return int(self.properties.subgroup_size)
 
     def allocate(self, nbytes: int) -> "_C.Buffer":
-        return self._device.allocate(max(4, (nbytes + 3) // 4 * 4))
+        buffer = self._device.allocate(max(4, (nbytes + 3) // 4 * 4))
+        self.allocations.add(buffer)
+        return buffer
 
     def upload(self, buffer, array: np.ndarray) -> None:
         if array.nbytes:

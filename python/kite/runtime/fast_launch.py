@@ -121,7 +121,8 @@ def make_binder(kernel) -> Optional[Callable]:
     with the kernel's parameters, so Python itself binds the call, and it
     computes the launch key in the same call: each argument's part (a None
     part: the slow path), the compile options as given (``_MISSING`` where
-    not), the variables the kernel reads and ``KITE_DEVICE``."""
+    not), the variables the kernel reads, ``KITE_DEVICE``, ``KITE_DEBUG`` and
+    ``KITE_MEMORY_CHECKS``."""
     fn = kernel.fn
     constexprs = constexpr_params(fn)
     params, scope, names, parts = [], {}, [], []
@@ -148,7 +149,9 @@ def make_binder(kernel) -> Optional[Callable]:
     source = (f"def _kite_bind({', '.join(params)}):\n"
               f"    return (({''.join(parts)}), "
               f"({''.join(o + ', ' for o in COMPILE_OPTIONS)}), "
-              "_kite_reads(_kite_kernel), _kite_getenv('KITE_DEVICE')), "
+              "_kite_reads(_kite_kernel), _kite_getenv('KITE_DEVICE'), "
+              # memory checks (runtime/memory_checks.py) change the code
+              "_kite_getenv('KITE_DEBUG'), _kite_getenv('KITE_MEMORY_CHECKS')), "
               f"({''.join(n + ', ' for n in names)})\n")
     scope.update(_kite_missing=_MISSING, _kite_keyers=_RUNTIME_KEYS or _runtime_keys(),
                  _kite_late=_late_keyer,

@@ -49,6 +49,9 @@ class VulkanDevice(Device):
         threads = compiled.options["num_warps"] * compiled.target.threads_per_warp
         kernel = self.load_kernel(compiled.binary, compiled.name, threads)
         pack, launch = make_packer(compiled.specs), self._device.launch
+        hidden = None
+        if compiled.options.get("check_memory"):
+            pack, hidden = self._with_hidden_arguments(pack, compiled)
         records = compiled.metadata.get("debug_records")
         if not records:
             return lambda grid, values: launch(kernel, grid, pack(values))
@@ -59,8 +62,17 @@ class VulkanDevice(Device):
         def submit(grid, values):
             with one_at_a_time:  # one buffer: a launch resets, runs, reads it
                 launch(kernel, grid, debug.append_address(pack(values)))
-                debug.report()  # prints, then raises for a failed device_assert
+                # prints, then raises for a failed memory check or device_assert
+                debug.report(hidden.last if hidden is not None else {})
         return submit
+
+    def _with_hidden_arguments(self, pack, compiled):
+        """(``pack`` followed by the allocation ranges a kernel compiled with
+        memory checks reads, the function packing those; runtime/memory_checks.py)."""
+        from .memory_checks import append_hidden, make_hidden_packer
+        hidden = make_hidden_packer(compiled.specs, self.allocations,
+                                    bool(compiled.metadata.get("allocation_table")))
+        return (lambda values: append_hidden(pack(values), hidden(values))), hidden
 
     def __repr__(self) -> str:
         return f"<kite VulkanDevice {self.name}: {self.properties.device_name}>"

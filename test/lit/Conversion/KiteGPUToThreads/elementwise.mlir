@@ -4,7 +4,7 @@
 // RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads | FileCheck %s
 
 #b = #kitegpu.blocked<{sizePerThread = [2], threadsPerWarp = [4], warpsPerCTA = [2], order = [0]}>
-// CHECK: module attributes {{{.*}}"kitethread.arg-types" = [i32, f32], "kitethread.num-threads" = 8 : i32}
+// CHECK: module attributes {{{.*}}"kitethread.arg-types" = [i32, f32], "kitethread.num-threads" = 8 : i32, "kitethread.pointer-args" = array<i32>}
 // CHECK-LABEL: func.func @arith()
 // CHECK: %[[N:.*]] = kitethread.kernel_arg 0 : i32
 // CHECK: %[[PID:.*]] = kitethread.program_id y : i32

@@ -6,7 +6,7 @@
 // RUN: spirv-val --target-env vulkan1.2 %t.spv
 // RUN: mlir-translate --deserialize-spirv %t.spv | FileCheck %s --check-prefix=BINARY
 
-// THREADS: module attributes {{{.*}}"kitethread.num-threads" = 128 : i32, "kitethread.shared-bytes" = 16384 : i32}
+// THREADS: module attributes {{{.*}}"kitethread.num-threads" = 128 : i32, "kitethread.pointer-args" = array<i32: 0, 1>, "kitethread.shared-bytes" = 16384 : i32}
 // THREADS-LABEL: func.func @transpose()
 // 32 elements per thread: 8 vector loads, 32 stores to the buffer, a
 // barrier, 32 loads of the column layout's elements, a barrier, 8 stores.

@@ -11,7 +11,7 @@
 
 // 1024 elements, sizePerThread 4 over 128 threads: two 128-bit accesses per
 // operand and thread, at element 4 * tid and 512 + 4 * tid.
-// THREADS: module attributes {{{.*}}"kitethread.arg-types" = [i64, i64, i64, i32], "kitethread.num-threads" = 128 : i32}
+// THREADS: module attributes {{{.*}}"kitethread.arg-types" = [i64, i64, i64, i32], "kitethread.num-threads" = 128 : i32, "kitethread.pointer-args" = array<i32: 0, 1, 2>}
 // THREADS-LABEL: func.func @add_kernel()
 // THREADS-DAG: %[[X:.*]] = kitethread.kernel_arg 0 : i64
 // THREADS-DAG: %[[N:.*]] = kitethread.kernel_arg 3 : i32
