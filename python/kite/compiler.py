@@ -254,6 +254,11 @@ def _emit_vulkan(raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
         located = tracer.run_stage(raw, "threads", debug_info=True, **layout)
         tracer.emit_spirv(located, device.emitter_options())
         raise
+    if source is asm["threads"] and any(r.startswith("limit\x1f") for r in records):
+        # The driver's loop limit is checked (docs/spirv-emitter.md): its
+        # errors name the loop's line, so emit from IR that has it.
+        source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
+        asm["spirv"], binary, records = tracer.emit_spirv(source, device.emitter_options())
     return _Entry(asm, binary, [], {"debug_records": records} if records else {})
 
 

@@ -215,8 +215,12 @@ struct LowerDebugOpsToBufferPass
             b, op->getLoc(), b.getI32Type(), ::mlir::kite::RMWOp::UMax,
             r.address(r.i32(12)), r.i32(index + 1), Value());
         r.write(r.header(index));
+        // A loop the driver stopped (LoopIterationLimit.cpp) is reported as
+        // such, not as the user's device_assert.
+        StringRef kind =
+            op->hasAttr("kitespirv.driver-limit") ? "limit" : "assert";
         table.push_back(b.getStringAttr(
-            "assert" + sep + escapeField(assertOp.getMessage()) + sep + sep +
+            kind.str() + sep + escapeField(assertOp.getMessage()) + sep + sep +
             escapeField(file) + sep + std::to_string(line)));
       }
       op->erase();

@@ -47,6 +47,10 @@ void markExactOps(Operation *spirvModule);
 /// form).
 void narrowComparisons(ModuleOp module);
 
+/// `remsi` as an unsigned remainder of the magnitudes with the sign of the
+/// dividend (SignedRemainder.cpp): MLIR's lowering got INT_MIN's sign wrong.
+void remaindersBySign(ModuleOp module);
+
 /// math.exp2 -> spirv.GL.Exp2.
 void populateMathOpPatterns(const SPIRVTypeConverter &converter,
                             RewritePatternSet &patterns);

@@ -271,8 +271,16 @@ void mlir::kitespirv::populateMathOpPatterns(
 
 void mlir::kitespirv::markExactOps(Operation *spirvModule) {
   spirvModule->walk([](Operation *op) {
-    if (kitethread::isExactLocation(op->getLoc()) && op->getNumResults() == 1 &&
-        isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
+    bool formula =
+        kitethread::isExactLocation(op->getLoc()) && op->getNumResults() == 1 &&
+        isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
+    // Conversions between integers and floats round: without NoContraction
+    // Mesa's NIR folded f2i(i2f(x)) to x (16,777,217 stayed 16,777,217
+    // after a round trip through f32).
+    bool rounding =
+        isa<spirv::ConvertSToFOp, spirv::ConvertUToFOp, spirv::ConvertFToSOp,
+            spirv::ConvertFToUOp, spirv::FConvertOp>(op);
+    if (formula || rounding)
       op->setAttr("no_contraction", UnitAttr::get(op->getContext()));
   });
 }

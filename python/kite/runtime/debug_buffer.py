@@ -27,7 +27,9 @@ class Record:
 
     def __init__(self, text: str):
         kind, self.text, types, self.file, line = text.split("\x1f")
-        self.is_assert = kind == "assert"
+        # "limit": a loop the driver stopped (the emitter's loop check)
+        self.is_assert = kind in ("assert", "limit")
+        self.is_driver_limit = kind == "limit"
         self.types = types.split(",") if types else []
         self.line = int(line) if line.isdigit() else 0
         self.words = 5 + sum(_WORDS[t] for t in self.types)
@@ -108,5 +110,6 @@ class DebugBuffer:
             failed = (self.records[sticky - 1], "a program (its record did not fit)")
         if failed:
             record, where = failed
-            raise KernelRuntimeError(f"device_assert failed in {where}: {record.text}",
+            what = "" if record.is_driver_limit else "device_assert failed "
+            raise KernelRuntimeError(f"{what}in {where}: {record.text}",
                                      record.file or None, record.line or None)
