@@ -51,6 +51,11 @@ void narrowComparisons(ModuleOp module);
 /// dividend (SignedRemainder.cpp): MLIR's lowering got INT_MIN's sign wrong.
 void remaindersBySign(ModuleOp module);
 
+/// f32 sin and cos as an exact (Payne-Hanek) argument reduction and Taylor
+/// polynomials, in f64 where the device has it (TrigReduction.cpp): GLSL's
+/// were off by up to 2.0 near 1e9 on lavapipe.
+void reduceTrigArguments(ModuleOp module, bool float64);
+
 /// math.exp2 -> spirv.GL.Exp2.
 void populateMathOpPatterns(const SPIRVTypeConverter &converter,
                             RewritePatternSet &patterns);

@@ -202,6 +202,7 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
         arith::TruncFOp::create(b, loc, fma.getType(), sum).getResult());
     fma.erase();
   }
+  reduceTrigArguments(module, features.float64);
   truncAsFloorOfMagnitude(module);
   kitethread::rewriteLooseMath(module);
   bitCountsOn32Bits(module);
