@@ -56,6 +56,10 @@ void remaindersBySign(ModuleOp module);
 /// were off by up to 2.0 near 1e9 on lavapipe.
 void reduceTrigArguments(ModuleOp module, bool float64);
 
+/// f32 exp/exp2 with subnormal results and log/log2 of subnormal arguments
+/// scaled into the normal range (SubnormalMath.cpp): lavapipe flushed them.
+void keepSubnormalsInExpAndLog(ModuleOp module);
+
 /// math.exp2 -> spirv.GL.Exp2.
 void populateMathOpPatterns(const SPIRVTypeConverter &converter,
                             RewritePatternSet &patterns);

@@ -203,6 +203,7 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
     fma.erase();
   }
   reduceTrigArguments(module, features.float64);
+  keepSubnormalsInExpAndLog(module);
   truncAsFloorOfMagnitude(module);
   kitethread::rewriteLooseMath(module);
   bitCountsOn32Bits(module);
@@ -223,13 +224,15 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
   // MLIR's polynomials there (kl.log and kl.exp elsewhere stay GLSL's).
   SmallVector<Operation *> exact;
   module.walk([&](Operation *op) {
-    if (isa<math::LogOp, math::ExpOp>(op) && kitethread::isExactLocation(op->getLoc()))
+    if (isa<math::LogOp, math::Log2Op, math::ExpOp>(op) &&
+        kitethread::isExactLocation(op->getLoc()))
       exact.push_back(op);
   });
   RewritePatternSet exactPatterns(context);
   populateMathPolynomialApproximationPatterns(
-      exactPatterns,
-      [](StringRef name) { return name == "math.log" || name == "math.exp"; });
+      exactPatterns, [](StringRef name) {
+        return name == "math.log" || name == "math.log2" || name == "math.exp";
+      });
   return applyOpPatternsGreedily(exact, std::move(exactPatterns));
 }
 

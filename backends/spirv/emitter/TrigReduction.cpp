@@ -1,9 +1,9 @@
-//===- TrigReduction.cpp - f32 sin and cos exact for every argument -------===//
+//===- TrigReduction.cpp - f32 sin, cos, tan exact for every argument -----===//
 //
-// GLSL's Sin and Cos reduce their argument with a few bits of pi: on lavapipe
-// sin(1e9) was off by up to 2.0 (and Vulkan requires nothing outside
-// [-pi, pi]). Here f32 `math.sin` and `math.cos` become an exact reduction
-// and a polynomial:
+// GLSL's Sin, Cos and Tan reduce their argument with a few bits of pi: on
+// lavapipe sin(1e9) was off by up to 2.0 (and Vulkan requires nothing outside
+// [-pi, pi]). Here f32 `math.sin`, `math.cos` and `math.tan` become an exact
+// reduction and a polynomial:
 //
 // - x = m * 2^e (m the 24-bit significand of |x|). x * 2/pi mod 4 needs only
 //   the bits of 2/pi from position e - 1 on: those before contribute
@@ -14,7 +14,8 @@
 // - rounded to the nearest quadrant, the fraction times pi/2 is
 //   r in [-pi/4, pi/4], computed in f64 where the device has it (else f32);
 // - sin r and cos r are their Taylor series (to r^15 in f64, r^12 in f32;
-//   the remainder is below 2^-55 resp. 2^-33 of the result), combined by q.
+//   the remainder is below 2^-55 resp. 2^-33 of the result), combined by q;
+//   tan is their quotient, rounded to f32 once.
 //
 // |x| < pi/4 skips the reduction; inf and NaN give NaN. Float operations are
 // marked exact (NoContraction) so that the driver keeps their rounding.
@@ -93,7 +94,8 @@ struct Emitter {
   }
 };
 
-/// sin and cos of |x|, and whether x is negative or not finite.
+/// sin and cos of |x| (in f64 where the device has it), and whether x is
+/// negative or not finite.
 struct Reduced {
   Value sinAbs, cosAbs, negative, notFinite;
 };
@@ -169,10 +171,6 @@ static Reduced reduce(Emitter &e, Value x, bool float64) {
   int terms = float64 ? 8 : 6;
   Value s = e.mulF(r, e.horner(r2, series(true, terms), wide));
   Value c = e.horner(r2, series(false, terms + 1), wide);
-  if (float64) {
-    s = arith::TruncFOp::create(b, e.loc, e.of(f32), s);
-    c = arith::TruncFOp::create(b, e.loc, e.of(f32), c);
-  }
   // sin|x| by quadrant: s, c, -s, -c; cos|x|: c, -s, -c, s.
   Value q1 = e.cmp(P::eq, e.andI(quadrant, e.i64(1)), e.i64(1));
   Value q2 = e.cmp(P::eq, e.andI(quadrant, e.i64(2)), e.i64(2));
@@ -188,7 +186,7 @@ static Reduced reduce(Emitter &e, Value x, bool float64) {
 void mlir::kitespirv::reduceTrigArguments(ModuleOp module, bool float64) {
   SmallVector<Operation *> ops;
   module.walk([&](Operation *op) {
-    if (isa<math::SinOp, math::CosOp>(op) &&
+    if (isa<math::SinOp, math::CosOp, math::TanOp>(op) &&
         getElementTypeOrSelf(op->getResult(0).getType()).isF32())
       ops.push_back(op);
   });
@@ -199,10 +197,17 @@ void mlir::kitespirv::reduceTrigArguments(ModuleOp module, bool float64) {
       shape = llvm::to_vector(vector.getShape());
     Emitter e{b, kitethread::exactLocation(op->getLoc()), shape};
     Reduced reduced = reduce(e, op->getOperand(0), float64);
+    // sin and tan are odd, cos even; rounded to f32 once, at the end.
     Value result = reduced.cosAbs;
-    if (isa<math::SinOp>(op))
-      result =
-          e.select(reduced.negative, e.neg(reduced.sinAbs), reduced.sinAbs);
+    if (isa<math::TanOp>(op))
+      result = arith::DivFOp::create(b, e.loc, reduced.sinAbs, reduced.cosAbs);
+    else if (isa<math::SinOp>(op))
+      result = reduced.sinAbs;
+    if (!isa<math::CosOp>(op))
+      result = e.select(reduced.negative, e.neg(result), result);
+    Type f32 = e.of(b.getF32Type());
+    if (result.getType() != f32)
+      result = arith::TruncFOp::create(b, e.loc, f32, result);
     result = e.select(reduced.notFinite, e.f(b.getF32Type(), NAN), result);
     op->getResult(0).replaceAllUsesWith(result);
     op->erase();
