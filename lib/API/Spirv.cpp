@@ -41,6 +41,9 @@ SpirvResult emitSpirv(const std::string &threadIR,
   passOptions.float64 = options.float64;
   passOptions.atomicFloatAdd = options.atomicFloatAdd;
   mlir::PassManager pm(&context);
+  if (options.loopIterationLimit)
+    pm.addNestedPass<mlir::func::FuncOp>(
+        mlir::kitespirv::createUnrollForLoopBudget());
   if (options.debugBuffer && options.loopIterationLimit)
     pm.addNestedPass<mlir::func::FuncOp>(
         mlir::kitespirv::createCheckLoopIterationLimit(
