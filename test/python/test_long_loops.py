@@ -129,7 +129,7 @@ def nested_while_kernel(out_ptr, n, m):
 @pytest.mark.parametrize("kernel,n,m,fits", [
     (nested_kernel, 300, 300, True), (nested_kernel, 2, 70_000, True),
     (nested_while_kernel, 250, 250, True), (nested_while_kernel, 300, 300, False),
-    (nested_while_kernel, 2, 70_000, False)])
+    (nested_while_kernel, 2, 40_000, False)])
 def test_nested_loops_share_the_budget(kernel, n, m, fits):
     out = run_loops(fits, kernel, (1,), np.zeros(1, np.int64), n, m)
     if out is not None:
