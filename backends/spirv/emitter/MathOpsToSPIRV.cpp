@@ -204,6 +204,8 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
   }
   reduceTrigArguments(module, features.float64);
   keepSubnormalsInExpAndLog(module);
+  if (features.float64)
+    atanInFloat64(module);
   truncAsFloorOfMagnitude(module);
   kitethread::rewriteLooseMath(module);
   bitCountsOn32Bits(module);

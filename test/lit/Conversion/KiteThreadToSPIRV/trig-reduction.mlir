@@ -43,3 +43,24 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
     return
   }
 }
+
+// -----
+
+// f32 atan is a series in f64 where the device has it (rounded once), and
+// MLIR's f32 polynomial otherwise.
+// CHECK-LABEL: spirv.module @arctangent
+// CHECK: spirv.FConvert %{{.*}} {no_contraction} : f32 to f64
+// CHECK: spirv.FDiv %{{.*}} {no_contraction} : f64
+// CHECK: spirv.FConvert %{{.*}} {no_contraction} : f64 to f32
+// F32-LABEL: spirv.module @arctangent
+// F32-NOT: f64
+// F32: spirv.FMul
+module attributes {"kitethread.num-threads" = 32 : i32} {
+  func.func @arctangent() attributes {kite.kernel} {
+    %p = kitethread.kernel_arg 0 : i64
+    %x = kitethread.load %p align 4 : f32
+    %a = math.atan %x : f32
+    kitethread.store %p, %a align 4 : f32
+    return
+  }
+}
