@@ -168,6 +168,10 @@ void mlir::kitethread::rewriteLooseMath(ModuleOp module) {
   }
 }
 
+Location mlir::kitethread::exactLocation(Location loc) {
+  return NameLoc::get(StringAttr::get(loc.getContext(), kExactLocation), loc);
+}
+
 bool mlir::kitethread::isExactLocation(Location loc) {
   auto name = dyn_cast<NameLoc>(loc);
   return name && name.getName() == kExactLocation;

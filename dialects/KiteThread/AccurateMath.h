@@ -15,6 +15,9 @@ void rewriteLooseMath(ModuleOp module);
 /// Whether `loc` marks an op of those formulas: it must round as written.
 bool isExactLocation(Location loc);
 
+/// `loc` marked so (the emitters keep such ops' rounding).
+Location exactLocation(Location loc);
+
 } // namespace mlir::kitethread
 
 #endif // KITE_DIALECTS_KITETHREAD_ACCURATEMATH_H

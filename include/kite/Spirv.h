@@ -29,6 +29,10 @@ struct SpirvOptions {
   /// argument (an i64 address) that the caller passes and reads after the
   /// launch (docs/spirv-emitter.md); false: they are dropped, with a remark.
   bool debugBuffer = false;
+  /// Loop iterations the driver allows per invocation, all loops together
+  /// (lavapipe: 65535); 0: none. With debugBuffer, a loop the driver stops
+  /// makes the launch fail (kitespirv-check-loop-iteration-limit).
+  uint32_t loopIterationLimit = 0;
 };
 
 struct SpirvResult {

@@ -41,6 +41,13 @@ SpirvResult emitSpirv(const std::string &threadIR,
   passOptions.float64 = options.float64;
   passOptions.atomicFloatAdd = options.atomicFloatAdd;
   mlir::PassManager pm(&context);
+  if (options.loopIterationLimit)
+    pm.addNestedPass<mlir::func::FuncOp>(
+        mlir::kitespirv::createUnrollForLoopBudget());
+  if (options.debugBuffer && options.loopIterationLimit)
+    pm.addNestedPass<mlir::func::FuncOp>(
+        mlir::kitespirv::createCheckLoopIterationLimit(
+            {options.loopIterationLimit}));
   if (options.debugBuffer)
     pm.addPass(mlir::kitespirv::createLowerDebugOpsToBuffer());
   pm.addPass(mlir::kitespirv::createConvertKiteThreadToSPIRV(passOptions));

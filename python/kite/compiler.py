@@ -282,6 +282,11 @@ def _emit_vulkan(raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
         located = tracer.run_stage(raw, "threads", debug_info=True, **layout)
         tracer.emit_spirv(located, device.emitter_options())
         raise
+    if source is asm["threads"] and any(r.startswith("limit\x1f") for r in records):
+        # The driver's loop limit is checked (docs/spirv-emitter.md): its
+        # errors name the loop's line, so emit from IR that has it.
+        source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
+        asm["spirv"], binary, records = tracer.emit_spirv(source, device.emitter_options())
     info = {"debug_records": records} if records else {}
     return _Entry(asm, binary, [], dict(info, **_memory_check_info(asm)))
 
@@ -290,8 +295,6 @@ def _memory_check_info(asm: dict) -> dict:
     """Whether checked accesses read the table of live allocations (then the
     launcher uploads it; runtime/memory_checks.py)."""
     return {"allocation_table": True} if "kitethread.allocation-table" in asm["threads"] else {}
-    checked = "kitethread.check-memory" in threads
-    return {}
 
 
 def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,

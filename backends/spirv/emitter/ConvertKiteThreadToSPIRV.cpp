@@ -126,6 +126,7 @@ struct ConvertKiteThreadToSPIRVPass
     if (failed(prepareMath(module, features)))
       return signalPassFailure();
     narrowComparisons(module);
+    remaindersBySign(module);
     // MLIR's scf.for -> spirv.mlir.loop keeps a loop's results in variables
     // that only the loop body writes: a loop that runs no iteration returned
     // zeros instead of its initial values (for i in range(n) with n = 0).

@@ -254,8 +254,12 @@ struct LowerDebugOpsToBufferPass
           types += (types.empty() ? "" : ",") + type;
         }
         r.write(record);
+        // A loop the driver stopped (LoopIterationLimit.cpp) is reported as
+        // such, not as the user's device_assert.
+        StringRef kind =
+            op->hasAttr("kitespirv.driver-limit") ? "limit" : "assert";
         table.push_back(b.getStringAttr(
-            "assert" + sep + escapeField(assertOp.getMessage()) + sep + types +
+            kind.str() + sep + escapeField(assertOp.getMessage()) + sep + types +
             sep + escapeField(file) + sep + std::to_string(line)));
       }
       op->erase();

@@ -47,6 +47,23 @@ void markExactOps(Operation *spirvModule);
 /// form).
 void narrowComparisons(ModuleOp module);
 
+/// `remsi` as an unsigned remainder of the magnitudes with the sign of the
+/// dividend (SignedRemainder.cpp): MLIR's lowering got INT_MIN's sign wrong.
+void remaindersBySign(ModuleOp module);
+
+/// f32 sin and cos as an exact (Payne-Hanek) argument reduction and Taylor
+/// polynomials, in f64 where the device has it (TrigReduction.cpp): GLSL's
+/// were off by up to 2.0 near 1e9 on lavapipe.
+void reduceTrigArguments(ModuleOp module, bool float64);
+
+/// f32 exp/exp2 with subnormal results and log/log2 of subnormal arguments
+/// scaled into the normal range (SubnormalMath.cpp): lavapipe flushed them.
+void keepSubnormalsInExpAndLog(ModuleOp module);
+
+/// f32 atan computed in f64 and rounded once (AtanInF64.cpp), for devices
+/// with float64: MLIR's f32 polynomial was 36 ulp off.
+void atanInFloat64(ModuleOp module);
+
 /// math.exp2 -> spirv.GL.Exp2.
 void populateMathOpPatterns(const SPIRVTypeConverter &converter,
                             RewritePatternSet &patterns);

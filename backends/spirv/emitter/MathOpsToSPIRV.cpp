@@ -202,6 +202,10 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
         arith::TruncFOp::create(b, loc, fma.getType(), sum).getResult());
     fma.erase();
   }
+  reduceTrigArguments(module, features.float64);
+  keepSubnormalsInExpAndLog(module);
+  if (features.float64)
+    atanInFloat64(module);
   truncAsFloorOfMagnitude(module);
   kitethread::rewriteLooseMath(module);
   bitCountsOn32Bits(module);
@@ -222,13 +226,15 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
   // MLIR's polynomials there (kl.log and kl.exp elsewhere stay GLSL's).
   SmallVector<Operation *> exact;
   module.walk([&](Operation *op) {
-    if (isa<math::LogOp, math::ExpOp>(op) && kitethread::isExactLocation(op->getLoc()))
+    if (isa<math::LogOp, math::Log2Op, math::ExpOp>(op) &&
+        kitethread::isExactLocation(op->getLoc()))
       exact.push_back(op);
   });
   RewritePatternSet exactPatterns(context);
   populateMathPolynomialApproximationPatterns(
-      exactPatterns,
-      [](StringRef name) { return name == "math.log" || name == "math.exp"; });
+      exactPatterns, [](StringRef name) {
+        return name == "math.log" || name == "math.log2" || name == "math.exp";
+      });
   return applyOpPatternsGreedily(exact, std::move(exactPatterns));
 }
 
@@ -271,8 +277,16 @@ void mlir::kitespirv::populateMathOpPatterns(
 
 void mlir::kitespirv::markExactOps(Operation *spirvModule) {
   spirvModule->walk([](Operation *op) {
-    if (kitethread::isExactLocation(op->getLoc()) && op->getNumResults() == 1 &&
-        isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
+    bool formula =
+        kitethread::isExactLocation(op->getLoc()) && op->getNumResults() == 1 &&
+        isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
+    // Conversions between integers and floats round: without NoContraction
+    // Mesa's NIR folded f2i(i2f(x)) to x (16,777,217 stayed 16,777,217
+    // after a round trip through f32).
+    bool rounding =
+        isa<spirv::ConvertSToFOp, spirv::ConvertUToFOp, spirv::ConvertFToSOp,
+            spirv::ConvertFToUOp, spirv::FConvertOp>(op);
+    if (formula || rounding)
       op->setAttr("no_contraction", UnitAttr::get(op->getContext()));
   });
 }

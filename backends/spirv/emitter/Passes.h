@@ -2,7 +2,9 @@
 #ifndef KITE_BACKENDS_SPIRV_EMITTER_PASSES_H
 #define KITE_BACKENDS_SPIRV_EMITTER_PASSES_H
 
+#include "dialects/KiteThread/KiteThreadDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"

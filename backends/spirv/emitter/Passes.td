@@ -57,4 +57,48 @@ def LowerDebugOpsToBuffer
                            "::mlir::gpu::GPUDialect"];
 }
 
+def UnrollForLoopBudget
+    : Pass<"kitespirv-unroll-for-loop-budget", "::mlir::func::FuncOp"> {
+  let summary = "unroll small innermost for loops for a driver's loop budget";
+  let description = [{
+    For drivers that stop a kernel's loops after a fixed number of
+    back-edges (lavapipe: 65,535 in all), unrolls every innermost `scf.for`
+    whose body has at most `max-body-ops` operations and whose trip count is
+    unknown or at least `min-trips` by `factor` (with an epilogue loop for
+    the remainder), so that it runs `factor` iterations per back-edge.
+  }];
+  let options = [
+    Option<"factor", "factor", "unsigned", "8", "iterations per back-edge">,
+    Option<"maxBodyOps", "max-body-ops", "unsigned", "64",
+           "larger bodies are not copied">,
+    Option<"minTrips", "min-trips", "unsigned", "1024",
+           "loops of fewer known trips are left alone">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def CheckLoopIterationLimit
+    : Pass<"kitespirv-check-loop-iteration-limit", "::mlir::func::FuncOp"> {
+  let summary = "loops report when the driver's iteration budget stopped them";
+  let description = [{
+    For drivers that end a kernel's loops after a fixed number of
+    iterations in total per invocation (lavapipe: 65,535 back-edges shared
+    by every loop), runs before `kitespirv-debug-buffer`: unless the
+    function's loops provably stay within `limit` (constant trip counts),
+    every loop becomes an `scf.while` that also yields the negation of its
+    last condition, and a `kitethread.assert` (marked
+    `kitespirv.driver-limit`) after it fails where the loop did not end on
+    its own condition, so the launch raises instead of returning the
+    results of a loop cut short.
+  }];
+  let options = [
+    Option<"limit", "limit", "uint32_t", "65535",
+           "loop back-edges the driver allows per invocation (0: no limit)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::kitethread::KiteThreadDialect"];
+}
+
 #endif // KITE_BACKENDS_SPIRV_EMITTER_PASSES_TD

@@ -295,9 +295,12 @@ def kite_while(cond_fn, body, names, vals, assigned=None):
     loc = user_location()
     carried = Carried(names, vals, f"the while loop at line {loc.line}", assigned)
     if not b.is_tracing:
-        current = carried.init
-        while _scalar_condition(cond_fn(*carried.bind(current))):
+        # The interpreter ran the condition for real above: that was the
+        # first evaluation (an atomic in it must not run twice).
+        current, cond = carried.init, first
+        while _scalar_condition(cond):
             current = carried.next_values(body(*carried.bind(current)))
+            cond = unwrap(cond_fn(*carried.bind(current)))
         return carried.after(current)
     before = b.push_region([t.mlir for t in carried.types])
     try:

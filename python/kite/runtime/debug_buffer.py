@@ -32,7 +32,9 @@ class Record:
         # reported in the header, not as a record; "size=K": launch
         # argument K holds the size of the allocation it must stay in.
         self.is_memory_check = kind == "memcheck"
-        self.is_assert = kind == "assert"
+        # "limit": a loop the driver stopped (the emitter's loop check).
+        self.is_driver_limit = kind == "limit"
+        self.is_assert = kind in ("assert", "limit")
         self.size_argument = int(types[5:]) if types.startswith("size=") else -1
         self.types = types.split(",") if types and not self.is_memory_check else []
         self.line = int(line) if line.isdigit() else 0
@@ -122,8 +124,12 @@ class DebugBuffer:
             failed = (self.records[sticky - 1], "a program (its record did not fit)")
         if failed:
             record, where = failed
-            message = (f"{record.text} ({where})" if record.is_memory_check
-                       else f"device_assert failed in {where}: {record.text}")
+            if record.is_memory_check:
+                message = f"{record.text} ({where})"
+            elif record.is_driver_limit:
+                message = f"in {where}: {record.text}"
+            else:
+                message = f"device_assert failed in {where}: {record.text}"
             raise KernelRuntimeError(message, record.file or None, record.line or None)
 
     def _memory_check(self, word: int,

@@ -24,7 +24,15 @@ class VulkanDevice(Device):
                 "float16": bool(p.fp16 and p.storage16), "float64": bool(p.fp64),
                 "atomic_float_add": bool(p.fp32_atomic_add),
                 # print and assert: runtime/debug_buffer.py
-                "debug_buffer": True}
+                "debug_buffer": True,
+                "loop_iteration_limit": self.loop_iteration_limit()}
+
+    def loop_iteration_limit(self) -> int:
+        """Loop iterations the driver runs per invocation, all of a kernel's
+        loops together, before it silently leaves them (0: no limit).
+        llvmpipe's (lavapipe's) gallivm has a budget of 65535 back-edges;
+        the emitter makes a loop that runs out of it fail the launch."""
+        return 65535 if self.properties.driver_name == "llvmpipe" else 0
 
     def load_kernel(self, spirv: bytes, entry_point: str, num_threads: int):
         # The emitter reads the arguments through the address that follows the
