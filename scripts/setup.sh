@@ -22,6 +22,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# lavapipe from bookworm-backports (Mesa 25): Debian 12's own Mesa 22.3 gives
+# each shader invocation 65,535 loop iterations in all, then leaves its loops
+# (Kite reports that as an error, docs/spirv-emitter.md); Mesa 25 has no such
+# budget, so long loops run correctly on the default device.
+if grep -q '^VERSION_CODENAME=bookworm' /etc/os-release 2>/dev/null &&
+  ! dpkg --compare-versions "$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || echo 0)" ge 25; then
+  echo "== apt: mesa-vulkan-drivers from bookworm-backports"
+  echo "deb http://deb.debian.org/debian bookworm-backports main" |
+    $SUDO tee /etc/apt/sources.list.d/kite-bookworm-backports.list >/dev/null
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+    -t bookworm-backports mesa-vulkan-drivers
+fi
 echo "== pip: ${PIP_PACKAGES[*]}"
 $PYTHON -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
 

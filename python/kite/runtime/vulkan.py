@@ -3,6 +3,8 @@ addresses, copies to and from numpy arrays, and the identity of the exact
 device and driver for the JIT cache key (docs/vulkan-abi.md)."""
 from __future__ import annotations
 
+import re
+
 from .. import _C
 from .device import Device
 
@@ -31,8 +33,15 @@ class VulkanDevice(Device):
         """Loop iterations the driver runs per invocation, all of a kernel's
         loops together, before it silently leaves them (0: no limit).
         llvmpipe's (lavapipe's) gallivm has a budget of 65535 back-edges;
-        the emitter makes a loop that runs out of it fail the launch."""
-        return 65535 if self.properties.driver_name == "llvmpipe" else 0
+        the emitter makes a loop that runs out of it fail the launch. Mesa 25
+        has no budget (measured: 25.0.7 ran a 30,000,000-trip loop); the
+        versions between 22.3 and 25 are assumed to have it, which costs
+        only the emitter's probe where they do not."""
+        p = self.properties
+        if p.driver_name != "llvmpipe":
+            return 0
+        version = re.match(r"Mesa (\d+)\.", p.driver_info)
+        return 0 if version and int(version.group(1)) >= 25 else 65535
 
     def load_kernel(self, spirv: bytes, entry_point: str, num_threads: int):
         # The emitter reads the arguments through the address that follows the
