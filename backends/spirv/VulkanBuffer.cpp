@@ -3,6 +3,8 @@
 #include "backends/spirv/VulkanDevice.h"
 
 #include <mutex>
+#include <string>
+#include <sys/resource.h>
 
 using namespace kite;
 using namespace kite::vulkan;
@@ -39,9 +41,34 @@ static uint32_t chooseMemoryType(const VulkanDevice &device, uint32_t typeBits,
   return ~0u;
 }
 
+/// Why a CPU device cannot allocate `bytes` under the process's file-size
+/// limit, or "". lavapipe (Mesa 25) backs each allocation with a memfd that
+/// it grows with ftruncate and maps without checking the result: past
+/// RLIMIT_FSIZE (`ulimit -f`) the first touch of the memory is a SIGBUS
+/// that kills the process. Refuse such an allocation instead.
+static std::string fileSizeLimitProblem(const VulkanDevice &device,
+                                        uint64_t bytes) {
+  struct rlimit limit;
+  if (device.properties().deviceType != "cpu" ||
+      getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+    return "";
+  // The driver rounds the file up to whole pages (and adds one).
+  uint64_t needed = ((bytes + 4095) & ~uint64_t(4095)) + 4096;
+  if (needed <= uint64_t(limit.rlim_cur))
+    return "";
+  return "cannot allocate " + std::to_string(bytes) + " bytes on " +
+         device.properties().name +
+         ": this CPU device backs memory with files, and the process's "
+         "file-size limit (RLIMIT_FSIZE, `ulimit -f`) is " +
+         std::to_string(uint64_t(limit.rlim_cur)) +
+         " bytes; raise it, or use device='interpreter'";
+}
+
 Result<Allocation> kite::vulkan::createAllocation(VulkanDevice &device,
                                                   uint64_t bytes,
                                                   MemoryUse use) {
+  if (std::string why = fileSizeLimitProblem(device, bytes); !why.empty())
+    return Status::error(why);
   const VulkanFunctions &fn = device.fn;
   VkDevice handle = device.handle();
   Allocation allocation;
