@@ -54,7 +54,5 @@ def test_fuzz_kernel_matches_interpreter(seed, device):
     except Exception as e:  # a crash or compile error is a finding too: show the case
         problems = [f"{type(e).__name__}: {e}"]
     if problems:
-        report = describe(case, device, problems, path)
-        print(report)
-        pytest.fail(report, pytrace=False)
+        pytest.fail(describe(case, device, problems, path), pytrace=False)
     os.remove(path)

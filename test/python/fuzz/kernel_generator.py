@@ -110,10 +110,10 @@ class KernelBuilder:
             self.emit("mask = offs < n")
             self.emit("index = offs")
             self.shape_of = {"blk": (self.n,)}
-        # At most 16 elements per thread: compile time grows much faster than
+        # At most 8 elements per thread: compile time grows much faster than
         # the block (a 32x64 block on one warp took 240 s to compile on lavapipe).
         elements = self.BM * self.BN if self.two_d else self.BLOCK
-        self.case.num_warps = int(self.choice([w for w in (1, 2, 4, 8) if elements <= 16 * 32 * w]))
+        self.case.num_warps = int(self.choice([w for w in (1, 2, 4, 8) if elements <= 8 * 32 * w]))
 
     def size_params(self):
         if self.two_d:
@@ -203,6 +203,10 @@ class KernelBuilder:
         if op.startswith("arg"):
             axis, shape, terms, expand = (0, "scalar", self.BLOCK, "") if not self.two_d else \
                 self.choice([(0, "row", self.BM, "[None, :]"), (1, "col", self.BN, "[:, None]")])
+        if op.startswith("arg") and dt.is_float(v.t):
+            # With a NaN the first-index-wins combine is not associative: the
+            # result depends on the reduction tree, in Kite as in Triton.
+            v = self.expr.define(f"kl.where({v.name} != {v.name}, 0.0, {v.name})", v.t, v.shape)
         t = {"sum": dt.sum_type, "max": dt.minmax_type, "min": dt.minmax_type}.get(op, lambda _: "int32")(v.t)
         r = self.expr.define(f"kl.{op}({v.name}, axis={axis}){expand}", t, shape)
         if op == "sum" and dt.is_float(t):
