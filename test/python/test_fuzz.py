@@ -24,6 +24,21 @@ _AVOID = os.environ.get("KITE_FUZZ_AVOID", ",".join(KNOWN_BUGS))
 AVOID = set() if _AVOID == "none" else {b for b in _AVOID.split(",") if b}
 SAVE_DIR = os.environ.get("KITE_FUZZ_SAVE_DIR") or tempfile.mkdtemp(prefix="kite-fuzz-")
 
+# Seeds that hit a Kite bug (test_fuzz_findings.py has each one's minimal
+# reproducer): strict xfails, so a fix shows up as XPASS and its seeds come
+# off this list. The seeds are those of the generator as committed; a change
+# to the generator renumbers them (docs/fuzzing.md says how to list them).
+VULKAN_BUGS = {38: "vulkan_float_specials", 109: "vulkan_float_specials"}
+COMPILER_BUGS = {96: "layout_conversions_diverge", 99: "layout_conversions_diverge",
+                 105: "layout_conversions_diverge"}
+_ON_VULKAN = DEVICE == "interpreter" or DEVICE.startswith("vulkan")
+
+
+def _seeds():
+    for seed in range(FIRST, FIRST + COUNT):
+        bug = COMPILER_BUGS.get(seed) or (VULKAN_BUGS.get(seed) if _ON_VULKAN else None)
+        yield pytest.param(seed, marks=pytest.mark.xfail(strict=True, reason=bug)) if bug else seed
+
 
 @pytest.fixture(scope="module")
 def device():
@@ -41,7 +56,7 @@ def test_generation_is_deterministic():
                for x, y in zip(a.args, b.args))
 
 
-@pytest.mark.parametrize("seed", range(FIRST, FIRST + COUNT))
+@pytest.mark.parametrize("seed", list(_seeds()))
 def test_fuzz_kernel_matches_interpreter(seed, device):
     os.makedirs(SAVE_DIR, exist_ok=True)
     case = generate(seed, AVOID)

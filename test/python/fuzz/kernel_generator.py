@@ -244,8 +244,9 @@ class KernelBuilder:
         a = random_values(self.rng, t, (self.M, K), 0.1)
         b = random_values(self.rng, t, (K, self.N), 0.1)
         if dt.is_float(t):  # no finite overflow inside a sum, where the order would matter
-            a, b = [np.where(np.isfinite(x) & (np.abs(x) > 1e15), np.sign(x) * 1e15, x).astype(x.dtype)
-                    for x in (a, b)]
+            with np.errstate(over="ignore", invalid="ignore"):
+                a, b = [np.where(np.isfinite(x) & (np.abs(x) > 1e15), np.sign(x) * 1e15, x).astype(x.dtype)
+                        for x in (a, b)]
         pa, pb = self.fresh("dota"), self.fresh("dotb")
         self.param(pa, a, t)
         self.param(pb, b, t)
