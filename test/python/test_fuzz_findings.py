@@ -81,3 +81,25 @@ def test_vulkan_log_of_subnormals():
     ref, dev = _both(log_kernel, [x, np.zeros(8, np.float32), np.zeros(8, np.float32)], BLOCK=8)
     np.testing.assert_allclose(dev[1], ref[1], rtol=1e-6)
     np.testing.assert_allclose(dev[2], ref[2], rtol=1e-6)
+
+
+@kite.kernel
+def mixed_width_add_kernel(a_ptr, b_ptr, out_ptr, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    a = kl.load(a_ptr + offs)  # float64
+    b = kl.load(b_ptr + offs)  # float32
+    kl.store(out_ptr + offs, a + b.to(kl.float64))  # stored as float32
+
+
+@pytest.mark.xfail(strict=True, raises=kite.CompilationError,
+                   reason="layout_conversions_diverge: a float64 block plus a float32 block "
+                   "widened, stored to float32, fails with 'kitegpu-remove-layout-conversions "
+                   "did not converge' (vulkan:0 for every BLOCK/num_warps tried; cuda:sm_80 "
+                   "for BLOCK=128, num_warps=1)")
+@pytest.mark.parametrize("target", ["vulkan", "cuda:sm_80"])
+def test_mixed_width_add_compiles(target):
+    target = vulkan_device() if target == "vulkan" else target
+    a, b = np.arange(128, dtype=np.float64), np.arange(128, dtype=np.float32)
+    compiled = mixed_width_add_kernel.compile(a, b, np.zeros(128, np.float32), target=target,
+                                              num_warps=1, BLOCK=128)
+    assert compiled.asm
