@@ -1,7 +1,7 @@
 """Random kernels (test/python/fuzz/kernel_generator.py) run on a compiled
 device and compared with the interpreter, the reference.
 
-KITE_FUZZ_COUNT kernels from seed KITE_FUZZ_SEED (default 200 from 0) run on
+KITE_FUZZ_COUNT kernels from seed KITE_FUZZ_SEED (default 150 from 0) run on
 KITE_TEST_DEVICE, or on the first Vulkan device when the suite runs on the
 interpreter (comparing the interpreter with itself would test nothing).
 KITE_TEST_COMPILE_FOR also compiles each kernel for that target.
@@ -16,27 +16,28 @@ import pytest
 
 from conftest import COMPILE_FOR, DEVICE, compile_for, vulkan_device
 from fuzz.kernel_generator import KNOWN_BUGS, generate
-from fuzz.runner import describe, load_kernel, run_case
+from fuzz.runner import describe, device_args, load_kernel, run_case
 
 FIRST = int(os.environ.get("KITE_FUZZ_SEED", "0"))
-COUNT = int(os.environ.get("KITE_FUZZ_COUNT", "200"))
+COUNT = int(os.environ.get("KITE_FUZZ_COUNT", "150"))
 _AVOID = os.environ.get("KITE_FUZZ_AVOID", ",".join(KNOWN_BUGS))
 AVOID = set() if _AVOID == "none" else {b for b in _AVOID.split(",") if b}
 SAVE_DIR = os.environ.get("KITE_FUZZ_SAVE_DIR") or tempfile.mkdtemp(prefix="kite-fuzz-")
 
-# Seeds that hit a Kite bug (test_fuzz_findings.py has each one's minimal
-# reproducer): strict xfails, so a fix shows up as XPASS and its seeds come
-# off this list. The seeds are those of the generator as committed; a change
-# to the generator renumbers them (docs/fuzzing.md says how to list them).
-VULKAN_BUGS = {38: "vulkan_float_specials", 109: "vulkan_float_specials"}
-COMPILER_BUGS = {96: "layout_conversions_diverge", 99: "layout_conversions_diverge",
-                 105: "layout_conversions_diverge"}
+# Seeds that hit a Kite bug on vulkan:0 (test_fuzz_findings.py has each
+# bug's minimal reproducer): strict xfails, so a fix shows up as XPASS and
+# its seeds come off this list. The seeds are those of the generator as
+# committed; a change to the generator renumbers them (docs/fuzzing.md says
+# how to list them again). Other devices run every seed unmarked.
+KNOWN_FAILURES = {38: "vulkan_float_specials", 96: "layout_conversions_diverge",
+                  99: "layout_conversions_diverge", 105: "layout_conversions_diverge",
+                  109: "vulkan_float_specials"}
 _ON_VULKAN = DEVICE == "interpreter" or DEVICE.startswith("vulkan")
 
 
 def _seeds():
     for seed in range(FIRST, FIRST + COUNT):
-        bug = COMPILER_BUGS.get(seed) or (VULKAN_BUGS.get(seed) if _ON_VULKAN else None)
+        bug = KNOWN_FAILURES.get(seed) if _ON_VULKAN and not AVOID ^ set(KNOWN_BUGS) else None
         yield pytest.param(seed, marks=pytest.mark.xfail(strict=True, reason=bug)) if bug else seed
 
 
@@ -64,7 +65,8 @@ def test_fuzz_kernel_matches_interpreter(seed, device):
     path = os.path.join(SAVE_DIR, f"fuzz_case_{seed}.py")
     try:
         if COMPILE_FOR:
-            compile_for(kernel, COMPILE_FOR, case.args, dict(case.meta, num_warps=case.num_warps))
+            compile_for(kernel, COMPILE_FOR, device_args(case, "interpreter"),
+                        dict(case.meta, num_warps=case.num_warps))
         problems = run_case(case, kernel, device)
     except Exception as e:  # a crash or compile error is a finding too: show the case
         problems = [f"{type(e).__name__}: {e}"]

@@ -13,7 +13,7 @@ import tempfile
 import time
 
 from .kernel_generator import KNOWN_BUGS, generate
-from .runner import describe, load_kernel, run_case
+from .runner import describe, device_args, load_kernel, run_case
 
 
 def main(argv: list[str]) -> int:
@@ -32,7 +32,8 @@ def main(argv: list[str]) -> int:
         try:
             kernel = load_kernel(case, scratch)
             if compile_for:
-                kernel.compile(*case.args, target=compile_for, num_warps=case.num_warps, **case.meta)
+                kernel.compile(*device_args(case, "interpreter"), target=compile_for,
+                               num_warps=case.num_warps, **case.meta)
             problems = run_case(case, kernel, device)
         except Exception as e:  # a crash or compile error is a finding too
             problems = [f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"]

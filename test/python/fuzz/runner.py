@@ -23,9 +23,15 @@ def load_kernel(case: FuzzCase, directory: str):
     return module.fuzz_kernel
 
 
-def launch(case: FuzzCase, kernel, device: str) -> list:
-    args = [kite.from_numpy(a, device=device, dtype=getattr(kl, t)) if t is not None else a
+def device_args(case: FuzzCase, device: str) -> list:
+    """The case's arguments, arrays copied to ``device`` with their element
+    types (bfloat16 arrays are float32 in numpy)."""
+    return [kite.from_numpy(a, device=device, dtype=getattr(kl, t)) if t is not None else a
             for a, t in zip(case.args, case.arg_types)]
+
+
+def launch(case: FuzzCase, kernel, device: str) -> list:
+    args = device_args(case, device)
     kernel[case.grid](*args, num_warps=case.num_warps, **case.meta)
     return [a.numpy() if isinstance(a, kite.Tensor) else None for a in args]
 
