@@ -47,7 +47,7 @@ class ControlStatements:
     def stmt_while(self, pool):
         start = self.blocks(pool)
         lc, k, hi = self.fresh("carried"), self.fresh("k"), self.fresh("hi")
-        k0 = self.fresh("k0")
+        k0 = self.fresh("kstart")
         first = self.small_int(-4, 4)
         self.param(k0, first, None)
         self.param(hi, self.small_int(first - 2, first + 12), None)
