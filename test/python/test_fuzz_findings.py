@@ -103,3 +103,25 @@ def test_mixed_width_add_compiles(target):
     compiled = mixed_width_add_kernel.compile(a, b, np.zeros(128, np.float32), target=target,
                                               num_warps=1, BLOCK=128)
     assert compiled.asm
+
+
+@kite.kernel
+def atomic_of_converted_kernel(target_ptr, x_ptr, BLOCK: kl.constexpr, OP: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    v = kl.load(x_ptr + offs).to(kl.float32)  # the same values loaded as float32 work
+    if OP == "max":
+        kl.atomic_max(target_ptr + offs * 0, v)
+    else:
+        kl.atomic_min(target_ptr + offs * 0, v)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="vulkan_atomic_float_of_int: kl.atomic_max/min of float32 values "
+                   "converted from integers compare as unsigned bits on vulkan:0 "
+                   "(max(0.0, -64.0) gives -64.0, min gives 0.0)")
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_float_atomics_of_converted_integers(op):
+    x = np.array([-64, -3, -1, -7], np.int32)
+    ref, dev = _both(atomic_of_converted_kernel, [np.zeros(1, np.float32), x], BLOCK=4, OP=op)
+    np.testing.assert_array_equal(ref[0], [0.0 if op == "max" else -64.0])
+    np.testing.assert_array_equal(dev[0], ref[0])
