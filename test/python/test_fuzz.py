@@ -34,7 +34,7 @@ KNOWN_FAILURES = {38: "vulkan_float_specials", 96: "layout_conversions_diverge",
                   109: "vulkan_float_specials", 161: "layout_conversions_diverge",
                   180: "vulkan_float_reassociation", 186: "vulkan_float_reassociation",
                   202: "layout_conversions_diverge", 256: "vulkan_log_subnormal",
-                  271: "vulkan_atomic_float_of_int"}
+                  271: "vulkan_atomic_float_minmax"}
 _ON_VULKAN = DEVICE == "interpreter" or DEVICE.startswith("vulkan")
 
 

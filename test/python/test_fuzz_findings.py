@@ -106,9 +106,11 @@ def test_mixed_width_add_compiles(target):
 
 
 @kite.kernel
-def atomic_of_converted_kernel(target_ptr, x_ptr, BLOCK: kl.constexpr, OP: kl.constexpr):
+def atomic_of_computed_kernel(target_ptr, x_ptr, BLOCK: kl.constexpr, OP: kl.constexpr,
+                              CONVERT: kl.constexpr):
     offs = kl.arange(0, BLOCK)
-    v = kl.load(x_ptr + offs).to(kl.float32)  # the same values loaded as float32 work
+    # Values loaded as float32 and passed on as they are work; computed ones do not.
+    v = kl.load(x_ptr + offs).to(kl.float32) if CONVERT else kl.load(x_ptr + offs) * 2.0
     if OP == "max":
         kl.atomic_max(target_ptr + offs * 0, v)
     else:
@@ -116,12 +118,14 @@ def atomic_of_converted_kernel(target_ptr, x_ptr, BLOCK: kl.constexpr, OP: kl.co
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="vulkan_atomic_float_of_int: kl.atomic_max/min of float32 values "
-                   "converted from integers compare as unsigned bits on vulkan:0 "
-                   "(max(0.0, -64.0) gives -64.0, min gives 0.0)")
+                   reason="vulkan_atomic_float_minmax: kl.atomic_max/min of computed float32 "
+                   "values compare as unsigned bits on vulkan:0 (max(0.0, -64.0) gives -64.0, "
+                   "min gives 0.0)")
+@pytest.mark.parametrize("convert", [True, False], ids=["converted", "doubled"])
 @pytest.mark.parametrize("op", ["max", "min"])
-def test_float_atomics_of_converted_integers(op):
-    x = np.array([-64, -3, -1, -7], np.int32)
-    ref, dev = _both(atomic_of_converted_kernel, [np.zeros(1, np.float32), x], BLOCK=4, OP=op)
-    np.testing.assert_array_equal(ref[0], [0.0 if op == "max" else -64.0])
+def test_float_atomic_max_min_of_computed_values(op, convert):
+    x = np.array([-32, -3, -1, -7], np.int32 if convert else np.float32)
+    init = np.zeros(1, np.float32)
+    ref, dev = _both(atomic_of_computed_kernel, [init, x], BLOCK=4, OP=op, CONVERT=convert)
+    np.testing.assert_array_equal(ref[0], [0.0 if op == "max" else (-32.0 if convert else -64.0)])
     np.testing.assert_array_equal(dev[0], ref[0])
