@@ -1,8 +1,10 @@
 """Minimal reproducers of the Kite bugs the random-kernel fuzzer found
 (docs/fuzzing.md), each compared with the interpreter on the first Vulkan
-device. They are strict xfails named after the bug: when a fix lands, the
-test passes, pytest reports it, and the mark comes off (along with the
-seeds test_fuzz.py expects to fail with the same bug)."""
+device. Those still open are strict xfails named after the bug: when a fix
+lands, the test passes, pytest reports it, and the mark comes off (along
+with the seeds test_fuzz.py expects to fail with the same bug). The fixed
+ones (float reassociation, log of subnormals, float atomic max/min of
+computed values) stay as regression tests."""
 import numpy as np
 import pytest
 
@@ -53,8 +55,6 @@ def reassociation_kernel(a_ptr, b_ptr, sum_ptr, prod_ptr, BLOCK: kl.constexpr):
     kl.store(prod_ptr + offs, (a * 3.0) * 5.0)  # rounded twice, not a * 15.0
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="vulkan_float_reassociation: float arithmetic is not "
-                   "decorated NoContraction, so lavapipe reassociates (a - b) + b and (a * 3) * 5")
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_vulkan_float_reassociation(dtype):
     rng = np.random.default_rng(1)
@@ -74,8 +74,6 @@ def log_kernel(x_ptr, log_ptr, log2_ptr, BLOCK: kl.constexpr):
     kl.store(log2_ptr + offs, kl.log2(x))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="vulkan_log_subnormal: log and log2 of a float32 "
-                   "subnormal are those of about 2^-127 on lavapipe (log(1e-40) = -88.02, not -92.10)")
 def test_vulkan_log_of_subnormals():
     x = np.array([1e-40, 1e-45, 3e-39, 5e-44, 2e-38, 1.0, 0.5, 1e-30], np.float32)
     ref, dev = _both(log_kernel, [x, np.zeros(8, np.float32), np.zeros(8, np.float32)], BLOCK=8)
@@ -117,10 +115,6 @@ def atomic_of_computed_kernel(target_ptr, x_ptr, BLOCK: kl.constexpr, OP: kl.con
         kl.atomic_min(target_ptr + offs * 0, v)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="vulkan_atomic_float_minmax: kl.atomic_max/min of computed float32 "
-                   "values compare as unsigned bits on vulkan:0 (max(0.0, -64.0) gives -64.0, "
-                   "min gives 0.0)")
 @pytest.mark.parametrize("convert", [True, False], ids=["converted", "doubled"])
 @pytest.mark.parametrize("op", ["max", "min"])
 def test_float_atomic_max_min_of_computed_values(op, convert):

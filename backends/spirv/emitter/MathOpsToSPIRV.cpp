@@ -286,7 +286,13 @@ void mlir::kitespirv::markExactOps(Operation *spirvModule) {
     bool rounding =
         isa<spirv::ConvertSToFOp, spirv::ConvertUToFOp, spirv::ConvertFToSOp,
             spirv::ConvertFToUOp, spirv::FConvertOp>(op);
-    if (formula || rounding)
+    // Float arithmetic too: without it the driver reassociated ((a - b) + b
+    // became a, (a * 3) * 5 became a * 15) and folded x - x, x * 0.0 and
+    // x / 0.0 to 0 for inf and NaN x, unlike the interpreter and the GPUs.
+    bool arithmetic = isa<spirv::FAddOp, spirv::FSubOp, spirv::FMulOp,
+                          spirv::FDivOp, spirv::FRemOp, spirv::FModOp,
+                          spirv::FNegateOp>(op);
+    if (formula || rounding || arithmetic)
       op->setAttr("no_contraction", UnitAttr::get(op->getContext()));
   });
 }
