@@ -208,6 +208,10 @@ PhysicalDevice VulkanInstance::describe(VkPhysicalDevice handle,
     p.maxSubgroupSize = sizeControl.maxSubgroupSize;
   }
   p.maxAllocationBytes = v11.maxMemoryAllocationSize;
+  p.signedZeroInfNanPreserveWidths =
+      (v12.shaderSignedZeroInfNanPreserveFloat16 ? 16 : 0) |
+      (v12.shaderSignedZeroInfNanPreserveFloat32 ? 32 : 0) |
+      (v12.shaderSignedZeroInfNanPreserveFloat64 ? 64 : 0);
 
   VkPhysicalDeviceFeatures2 features{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};

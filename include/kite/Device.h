@@ -75,6 +75,10 @@ struct DeviceProperties {
   bool storage8 = false, storage16 = false;
   /// Atomic add of 32-bit floats on buffers (VK_EXT_shader_atomic_float).
   bool fp32AtomicAdd = false;
+  /// The float widths (16, 32, 64, OR'ed together) whose signed zeros,
+  /// infinities and NaNs a kernel can ask the driver to preserve
+  /// (shaderSignedZeroInfNanPreserveFloat16/32/64).
+  uint32_t signedZeroInfNanPreserveWidths = 0;
 
   /// Empty when Device::open can use the device, else why it cannot (e.g. it
   /// lacks Vulkan 1.2 or bufferDeviceAddress).

@@ -33,6 +33,10 @@ struct SpirvOptions {
   /// (lavapipe: 65535); 0: none. With debugBuffer, a loop the driver stops
   /// makes the launch fail (kitespirv-check-loop-iteration-limit).
   uint32_t loopIterationLimit = 0;
+  /// The float widths (16 | 32 | 64) whose signed zeros, infinities and NaNs
+  /// the module asks the driver to keep (DeviceProperties'
+  /// signedZeroInfNanPreserveWidths).
+  uint32_t signedZeroInfNanPreserveWidths = 0;
 };
 
 struct SpirvResult {

@@ -69,6 +69,7 @@ static SpirvOptions emitterOptions(const DeviceProperties &p) {
   options.float16 = p.fp16 && p.storage16;
   options.float64 = p.fp64;
   options.atomicFloatAdd = p.fp32AtomicAdd;
+  options.signedZeroInfNanPreserveWidths = p.signedZeroInfNanPreserveWidths;
   return options;
 }
 

@@ -40,6 +40,8 @@ SpirvResult emitSpirv(const std::string &threadIR,
   passOptions.float16 = options.float16;
   passOptions.float64 = options.float64;
   passOptions.atomicFloatAdd = options.atomicFloatAdd;
+  passOptions.signedZeroInfNanPreserveWidths =
+      options.signedZeroInfNanPreserveWidths;
   mlir::PassManager pm(&context);
   if (options.loopIterationLimit)
     pm.addNestedPass<mlir::func::FuncOp>(

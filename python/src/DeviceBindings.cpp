@@ -132,6 +132,8 @@ void kite::python::bindDevice(py::module_ &m) {
   properties.def_readonly("storage8", &DeviceProperties::storage8);
   properties.def_readonly("storage16", &DeviceProperties::storage16);
   properties.def_readonly("fp32_atomic_add", &DeviceProperties::fp32AtomicAdd);
+  properties.def_readonly("signed_zero_inf_nan_preserve_widths",
+                          &DeviceProperties::signedZeroInfNanPreserveWidths);
   properties.def_readonly("unsupported_reason",
                           &DeviceProperties::unsupportedReason);
   properties.def("__repr__", &propertiesRepr);

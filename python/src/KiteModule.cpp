@@ -103,16 +103,19 @@ PYBIND11_MODULE(_C, m) {
       "emit_spirv",
       [](const std::string &ir, unsigned subgroupSize, bool int8, bool int16,
          bool int64, bool float16, bool float64, bool atomicFloatAdd,
-         bool debugBuffer, uint32_t loopIterationLimit) {
+         bool debugBuffer, uint32_t loopIterationLimit,
+         uint32_t signedZeroInfNanPreserveWidths) {
         return kite::emitSpirv(ir, {subgroupSize, int8, int16, int64, float16,
                                     float64, atomicFloatAdd, debugBuffer,
-                                    loopIterationLimit});
+                                    loopIterationLimit,
+                                    signedZeroInfNanPreserveWidths});
       },
       py::arg("ir"), py::arg("subgroup_size") = 32, py::arg("int8") = false,
       py::arg("int16") = false, py::arg("int64") = true,
       py::arg("float16") = false, py::arg("float64") = false,
       py::arg("atomic_float_add") = false, py::arg("debug_buffer") = false,
       py::arg("loop_iteration_limit") = 0,
+      py::arg("signed_zero_inf_nan_preserve_widths") = 0,
       py::call_guard<py::gil_scoped_release>(),
       "Thread-level IR to a validated Vulkan SPIR-V binary (bytes), its "
       "disassembly and its spirv.module text.");

@@ -120,6 +120,7 @@ struct ConvertKiteThreadToSPIRVPass
     features.float16 = float16;
     features.float64 = float64;
     features.atomicFloatAdd = atomicFloatAdd;
+    features.signedZeroInfNanPreserveWidths = signedZeroInfNanPreserveWidths;
     FailureOr<SmallVector<int64_t>> argOffsets = computeArgOffsets(module);
     if (failed(checkTarget(module, features)) || failed(argOffsets))
       return signalPassFailure();
@@ -214,6 +215,17 @@ struct ConvertKiteThreadToSPIRVPass
     spirv::ExecutionModeOp::create(builder, fn.getLoc(), fn,
                                    spirv::ExecutionMode::LocalSize,
                                    {numThreads, 1, 1});
+    // Without it the driver may fold x * 0.0 to 0 and -0.0 + 0.0 to -0.0 as
+    // if there were no infinities, NaNs or signed zeros (lavapipe does),
+    // unlike the interpreter and the GPUs' PTX.
+    bool preserved = false;
+    for (int32_t width : {16, 32, 64})
+      if (signedZeroInfNanPreserveWidths & unsigned(width)) {
+        spirv::ExecutionModeOp::create(
+            builder, fn.getLoc(), fn,
+            spirv::ExecutionMode::SignedZeroInfNanPreserve, {width});
+        preserved = true;
+      }
     // Fold the repeated push-constant reads, then record the capabilities
     // and extensions the module uses. The version stays 1.5 (Vulkan 1.2):
     // the interface above needs 1.4 or later.
@@ -227,6 +239,9 @@ struct ConvertKiteThreadToSPIRVPass
     SmallVector<spirv::Capability> caps(deduced.getCapabilities());
     SmallVector<spirv::Extension> exts(deduced.getExtensions());
     addMissedCapabilities(spvModule, caps, exts);
+    if (preserved &&
+        !llvm::is_contained(caps, spirv::Capability::SignedZeroInfNanPreserve))
+      caps.push_back(spirv::Capability::SignedZeroInfNanPreserve);
     spvModule.setVceTripleAttr(spirv::VerCapExtAttr::get(
         spirv::Version::V_1_5, caps, exts, &getContext()));
     spvModule->removeAttr(spirv::getTargetEnvAttrName());

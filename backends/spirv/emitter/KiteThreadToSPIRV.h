@@ -21,6 +21,8 @@ struct TargetFeatures {
   bool int8 = false, int16 = false, int64 = true;
   bool float16 = false, float64 = false;
   bool atomicFloatAdd = false;
+  /// Float widths (16 | 32 | 64) with SignedZeroInfNanPreserve.
+  unsigned signedZeroInfNanPreserveWidths = 0;
 };
 
 /// SPIR-V 1.5 for Vulkan with the capabilities and extensions `features`

@@ -32,6 +32,11 @@ def ConvertKiteThreadToSPIRV
     Option<"atomicFloatAdd", "atomic-float-add", "bool", "false",
            "f32 atomic add in hardware (VK_EXT_shader_atomic_float, "
            "shaderBufferFloat32AtomicAdd); otherwise a CAS loop">,
+    Option<"signedZeroInfNanPreserveWidths",
+           "signed-zero-inf-nan-preserve-widths", "unsigned", "0",
+           "The float widths (16 | 32 | 64) for which the module asks the "
+           "driver to keep signed zeros, infinities and NaNs "
+           "(SignedZeroInfNanPreserve)">,
   ];
   let dependentDialects = ["::mlir::spirv::SPIRVDialect",
                            "::mlir::scf::SCFDialect"];

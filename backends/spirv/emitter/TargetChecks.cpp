@@ -32,6 +32,8 @@ mlir::kitespirv::getVulkanTargetEnv(MLIRContext *context,
     caps.append({Capability::Int64, Capability::Int64Atomics});
   if (features.float64)
     caps.push_back(Capability::Float64);
+  if (features.signedZeroInfNanPreserveWidths)
+    caps.push_back(Capability::SignedZeroInfNanPreserve);
   if (features.int8)
     exts.push_back(Extension::SPV_KHR_8bit_storage);
   if (features.int16 || features.float16)
