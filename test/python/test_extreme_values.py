@@ -20,7 +20,7 @@ from conftest import DEVICE, run
 INTS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
 FLOATS = [np.float16, np.float32, np.float64]
 KL = {np.dtype(d): getattr(kl, np.dtype(d).name) for d in INTS + FLOATS}
-BLOCK = 1024
+BLOCK = 128
 
 
 def int_values(dtype):
@@ -49,6 +49,18 @@ def pairs(values, keep=lambda x, y: True):
 
 
 def launch(kernel, device, outputs, *inputs, **meta):
+    """``kernel`` on ``device`` over ``inputs`` in blocks of BLOCK (small, so
+    that a kernel's shader stays small at num_warps=1: lavapipe took many
+    minutes to compile one of 1024 elements on 8 invocations); the outputs'
+    rows (arrays of BLOCK * k elements), joined."""
+    n = len(inputs[0])
+    parts = [_launch_block(kernel, device, [np.zeros_like(o) for o in outputs],
+                           *[a[start:start + BLOCK] for a in inputs], **meta)
+             for start in range(0, n, BLOCK)]
+    return [np.concatenate([p[i] for p in parts], axis=1) for i in range(len(outputs))]
+
+
+def _launch_block(kernel, device, outputs, *inputs, **meta):
     """``kernel`` on ``device`` with ``inputs`` padded to BLOCK; the first
     ``len(x)`` elements of each of ``outputs`` (arrays of BLOCK * k elements)."""
     n = len(inputs[0])
