@@ -128,6 +128,8 @@ struct ConvertKiteThreadToSPIRVPass
       return signalPassFailure();
     narrowComparisons(module);
     remaindersBySign(module);
+    computeZeroOperandsExactly(module);
+    remaindersExactly(module, features.float64);
     // MLIR's scf.for -> spirv.mlir.loop keeps a loop's results in variables
     // that only the loop body writes: a loop that runs no iteration returned
     // zeros instead of its initial values (for i in range(n) with n = 0).

@@ -53,6 +53,18 @@ void narrowComparisons(ModuleOp module);
 /// dividend (SignedRemainder.cpp): MLIR's lowering got INT_MIN's sign wrong.
 void remaindersBySign(ModuleOp module);
 
+/// Float add, sub, div and rem with a literal +0.0 operand (and x - -0.0,
+/// x % -0.0) as comparisons and selects of their IEEE results
+/// (ZeroOperands.cpp): Mesa's NIR folded them as if there were no signed
+/// zeros, infinities or NaNs.
+void computeZeroOperandsExactly(ModuleOp module);
+
+/// Float `remf` as C's fmod: exact for f16 and f32 where the device has
+/// float64, with IEEE special values everywhere (FloatRemainder.cpp): the
+/// driver's x - y * trunc(x / y) was inexact and got signs and infinities
+/// wrong.
+void remaindersExactly(ModuleOp module, bool float64);
+
 /// f32 sin and cos as an exact (Payne-Hanek) argument reduction and Taylor
 /// polynomials, in f64 where the device has it (TrigReduction.cpp): GLSL's
 /// were off by up to 2.0 near 1e9 on lavapipe.

@@ -39,7 +39,8 @@ def ConvertKiteThreadToSPIRV
            "(SignedZeroInfNanPreserve)">,
   ];
   let dependentDialects = ["::mlir::spirv::SPIRVDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def LowerDebugOpsToBuffer
