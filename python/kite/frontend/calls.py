@@ -113,11 +113,21 @@ def lookup(thunk, name):
         return Undefined(name)
 
 
-def static_cond(cond):
+def static_cond(cond, statement="if", exit_=""):
+    """The condition of an ``if`` or ``while`` that must stay compile-time:
+    it holds ``exit_`` (a return, break or continue, e.g. '`return` at line
+    12'), which a traced region cannot leave early."""
     cond = unwrap(cond)
     if isinstance(cond, tensor):
-        raise error("this statement holds a `return`, `break` or `continue`, so its condition "
-                    "must be a compile-time constant; on runtime values use masks instead")
+        holds = exit_ or "a `return`, `break` or `continue`"
+        if statement == "while loop":
+            raise error(f"this while loop holds {holds}, so its condition must be a "
+                        "compile-time constant: a runtime loop cannot be left early (as in "
+                        "Triton); carry a flag in the loop and test it after, or use masks")
+        raise error(f"this if holds {holds}, so its condition must be a compile-time "
+                    "constant here (a `break` or `continue` leaves a loop, and a `return` may "
+                    "be under a runtime if only in a function with no return inside a loop); "
+                    "on runtime values use masks instead")
     return cond
 
 
@@ -125,11 +135,15 @@ def is_static_range(spec) -> bool:
     return builtins.all(isinstance(unwrap(v), int) for v in (spec.start, spec.end, spec.step))
 
 
-def static_iter(iterable):
+def static_iter(iterable, exit_=""):
+    """The iterable of a ``for`` that must unroll: it holds ``exit_`` (or an
+    ``else``, or a target that is not a name)."""
     if isinstance(iterable, kl_range):
         if iterable.kind == "loop" or not is_static_range(iterable):
-            raise error("a loop holding `break`, `continue` or `return` (or an `else`) must "
-                        "run over a compile-time range; on runtime bounds use masks")
+            holds = f"holds {exit_}" if exit_ else "holds `break`, `continue` or `return` (or an `else`)"
+            raise error(f"this loop {holds}, so it must run over a compile-time range "
+                        "(constexpr bounds or kl.static_range): a runtime loop cannot be left "
+                        "early (as in Triton); carry a flag in the loop, or use masks")
         return builtins.range(iterable.start, iterable.end, iterable.step)
     return iterable
 
