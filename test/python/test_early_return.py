@@ -198,3 +198,43 @@ def test_runtime_guard_beside_a_return_in_an_unrolled_loop_is_refused_at_the_gua
     line = line_of(guard_and_return_in_unrolled_loop, "# <- first return")
     assert f"this if holds `return` at line {line}" in str(info.value), str(info.value)
     assert "no return inside a loop" in str(info.value)
+
+
+@kite.kernel
+def many_nested_guards(out_ptr, a, b):
+    if a > 0:
+        if b > 0:
+            return
+    if a > 1:
+        if b > 1:
+            return
+    if a > 2:
+        if b > 2:
+            return
+    if a > 3:
+        if b > 3:
+            return
+    if a > 4:
+        if b > 4:
+            return
+    if a > 5:
+        if b > 5:
+            return
+    if a > 6:
+        if b > 6:
+            return
+    if a > 7:
+        if b > 7:
+            return
+    kl.store(out_ptr, a + b)
+
+
+def test_returns_that_would_copy_the_code_exponentially_are_refused():
+    # Each `if a > i` continues on both paths: the code after it is traced
+    # once per path, 2**8 times here.
+    with pytest.raises(kite.CompilationError) as info:
+        many_nested_guards.trace(I32, 3, 3)
+    # At the `if` whose copy goes past the limit (16 statements per statement).
+    assert str(info.value).splitlines()[1].strip().startswith("if a > "), str(info.value)
+    assert "copy the code after them into too many paths" in str(info.value)
+    assert "`if a and b: return`" in str(info.value)

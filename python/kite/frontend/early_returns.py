@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import copy
 
-from .location import error_at
+from ..errors import CompilationError
 
 RESULT = "_kite_result"
 
@@ -50,13 +50,23 @@ class _Budget:
     def __init__(self, fn, stmts):
         self.fn, self.left = fn, _MAX_GROWTH * max(_count(stmts), 1)
 
-    def copy(self, stmts):
+    def copy(self, stmts, at: ast.If):
+        """A copy of ``stmts`` for the other branch of ``at``."""
         self.left -= _count(stmts)
         if self.left < 0:
-            raise error_at(f"the early returns of '{self.fn.__name__}' copy the code after them "
-                           "into too many paths; return from fewer nested ifs, or combine "
-                           "their conditions (`if a and b: return`)", self.fn)
+            raise CompilationError(
+                f"the early returns of '{self.fn.__name__}' copy the code after them into too "
+                "many paths (the code after an if that returns on some paths of both branches "
+                "is traced once per branch); return from fewer nested ifs, or combine their "
+                "conditions (`if a and b: return`)",
+                self.fn.__code__.co_filename, at.lineno, at.col_offset)
         return copy.deepcopy(stmts)
+
+
+def _always_returns(stmts: list) -> bool:
+    """Whether every path through ``stmts`` returns (loops aside)."""
+    return any(isinstance(s, ast.Return) or (isinstance(s, ast.If) and _always_returns(s.body)
+                                             and _always_returns(s.orelse)) for s in stmts)
 
 
 def _ends_paths(stmts: list, budget: _Budget) -> list:
@@ -67,8 +77,13 @@ def _ends_paths(stmts: list, budget: _Budget) -> list:
             return stmts[:i + 1]
         if isinstance(stmt, ast.If) and _holds_return(stmt, enter_loops=False):
             rest = stmts[i + 1:]
-            body = _ends_paths(stmt.body + rest, budget)
-            orelse = _ends_paths(stmt.orelse + (budget.copy(rest) if rest else []), budget)
+            if _always_returns(stmt.body):  # the guard `if c: return`: no copy
+                body, orelse = stmt.body, stmt.orelse + rest
+            elif _always_returns(stmt.orelse):
+                body, orelse = stmt.body + rest, stmt.orelse
+            else:
+                body, orelse = stmt.body + rest, stmt.orelse + budget.copy(rest, stmt)
+            body, orelse = _ends_paths(body, budget), _ends_paths(orelse, budget)
             new = ast.copy_location(ast.If(test=stmt.test, body=body, orelse=orelse), stmt)
             return stmts[:i] + [new]
     return stmts
