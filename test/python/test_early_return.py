@@ -238,3 +238,22 @@ def test_returns_that_would_copy_the_code_exponentially_are_refused():
     assert str(info.value).splitlines()[1].strip().startswith("if a > "), str(info.value)
     assert "copy the code after them into too many paths" in str(info.value)
     assert "`if a and b: return`" in str(info.value)
+
+
+@kite.kernel
+def counted_after_branch_kernel(out_ptr, n):
+    # `steps` is read after the runtime if by `+=` alone, and `unused` not at
+    # all (its two types do not matter).
+    pid = kl.program_id(0)
+    steps = pid
+    unused = pid
+    if pid < n:
+        steps = steps * 10
+        unused = 0.5
+    steps += 1
+    kl.store(out_ptr + pid, pid * 2)
+
+
+def test_augmented_assignment_after_a_branch_reads_the_merged_value():
+    out = run(counted_after_branch_kernel, (6,), np.zeros(6, np.int32), 3)
+    np.testing.assert_array_equal(out, np.arange(6) * 2)

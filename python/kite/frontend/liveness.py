@@ -18,8 +18,19 @@ LIVE_AFTER = "kite_live_after"
 
 
 def _reads(node) -> set:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
-            and not isinstance(n.ctx, ast.Store)}
+    """Names ``node`` reads (``x += 1`` reads ``x``)."""
+    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+             and not isinstance(n.ctx, ast.Store)}
+    return names | {n.target.id for n in ast.walk(node)
+                    if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+
+
+def _read_in_nested_scopes(func: ast.FunctionDef) -> set:
+    """Names that nested functions and lambdas read: they may run anywhere
+    after their definition, so these count as read after every if."""
+    scopes = [n for n in ast.walk(func) if n is not func and isinstance(
+        n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+    return set().union(*(_reads(n) for n in scopes))
 
 
 def _annotate(stmts: list, live: set) -> set:
@@ -41,4 +52,4 @@ def _annotate(stmts: list, live: set) -> set:
 
 def annotate_live_after(func: ast.FunctionDef) -> None:
     """Sets ``LIVE_AFTER`` on every ``if`` of ``func``'s body."""
-    _annotate(func.body, set())
+    _annotate(func.body, _read_in_nested_scopes(func))
