@@ -4,8 +4,10 @@
 body turned into a nested function whose parameters and return value are the
 variables the body assigns; every call goes through ``__kite_call__`` (which
 rejects Python functions applied to runtime values); ``and``/``or``/``not``
-become ``__kite_and__``/``__kite_or__``/``__kite_not__``. Line and column
-numbers of the original source are kept, so errors and locations point at it.
+become ``__kite_and__``/``__kite_or__``/``__kite_not__``. Before that,
+early_returns.py leaves one ``return`` at the end (where no loop returns)
+and liveness.py marks what each ``if`` must yield. Line and column numbers
+of the original source are kept, so errors and locations point at it.
 """
 from __future__ import annotations
 
