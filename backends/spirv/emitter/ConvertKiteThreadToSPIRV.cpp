@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
 #include "backends/spirv/emitter/Passes.h"
+#include "dialects/KiteThread/AccurateMath.h"
 #include "dialects/Kite/KiteDialect.h"
 #include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
@@ -129,7 +130,7 @@ struct ConvertKiteThreadToSPIRVPass
     narrowComparisons(module);
     remaindersBySign(module);
     computeZeroOperandsExactly(module);
-    remaindersExactly(module, features.float64);
+    kitethread::exactFloatRemainders(module, features.float64);
     // MLIR's scf.for -> spirv.mlir.loop keeps a loop's results in variables
     // that only the loop body writes: a loop that runs no iteration returned
     // zeros instead of its initial values (for i in range(n) with n = 0).

@@ -59,12 +59,6 @@ void remaindersBySign(ModuleOp module);
 /// zeros, infinities or NaNs.
 void computeZeroOperandsExactly(ModuleOp module);
 
-/// Float `remf` as C's fmod: exact for f16 and f32 where the device has
-/// float64, with IEEE special values everywhere (FloatRemainder.cpp): the
-/// driver's x - y * trunc(x / y) was inexact and got signs and infinities
-/// wrong.
-void remaindersExactly(ModuleOp module, bool float64);
-
 /// f32 sin and cos as an exact (Payne-Hanek) argument reduction and Taylor
 /// polynomials, in f64 where the device has it (TrigReduction.cpp): GLSL's
 /// were off by up to 2.0 near 1e9 on lavapipe.

@@ -2,9 +2,11 @@
 //---------===//
 //
 // A float remainder is always representable, so fmod has one right answer.
-// Vulkan's FRem is computed by Mesa as x - y * trunc(x / y): off by up to
-// 1e-3 relative for |x / y| near 1e4 in f32 and wholly wrong beyond 2^24,
-// +0.0 where the answer is -0.0 (-0.0 % 1.0), and NaN for x % inf (x).
+// Vulkan's FRem is computed by Mesa as x - y * trunc(x / y), and LLVM's
+// NVPTX backend lowers frem to fma(-trunc(x / y), y, x): off by up to 1e-3
+// relative for |x / y| near 1e4 in f32 and wholly wrong beyond 2^24, +0.0
+// where the answer is -0.0 (-0.0 % 1.0), and on Vulkan NaN for x % inf (x).
+// Both emitters run this before their conversion.
 //
 // Where the device has float64, f16 and f32 remainders are computed there
 // by reducing |x| with |y| scaled by 2^(28 k), k from 10 down to 0: each
@@ -14,16 +16,17 @@
 // Eleven steps cover the whole f32 exponent range (2^-149 to 2^128). The
 // result takes x's sign and is rounded back, exactly.
 //
-// f64 remainders (and f32 without float64) keep the driver's formula, with
+// f64 remainders (and f32 without float64) keep the target's formula, with
 // the special values put right: NaN for an infinite or NaN x or a zero or
 // NaN y, x for an infinite y, and a zero result with x's sign.
 //
 //===----------------------------------------------------------------------===//
-#include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "dialects/KiteThread/AccurateMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include <cmath>
 #include <limits>
@@ -97,7 +100,7 @@ struct Remainder {
 };
 } // namespace
 
-void mlir::kitespirv::remaindersExactly(ModuleOp module, bool float64) {
+void mlir::kitethread::exactFloatRemainders(ModuleOp module, bool float64) {
   SmallVector<arith::RemFOp> remainders;
   module.walk([&](arith::RemFOp op) { remainders.push_back(op); });
   for (arith::RemFOp op : remainders) {
@@ -121,7 +124,7 @@ void mlir::kitespirv::remaindersExactly(ModuleOp module, bool float64) {
           negative, arith::NegFOp::create(b, loc, magnitude), magnitude);
       finite = arith::TruncFOp::create(b, loc, type, signed_);
     } else {
-      // The driver's formula, kept as an op that the conversion lowers.
+      // The target's formula, kept as an op that the conversion lowers.
       finite = arith::RemFOp::create(b, loc, x, y);
     }
     Value result = rem.withSpecials(x, y, finite);
