@@ -201,7 +201,7 @@ def _on_interpreter(args, kwargs) -> bool:
     interpreter tensor among the arguments, or no device array at all and
     the interpreter as the default device. (Before any heuristics have
     filled in their meta-parameters: no binding.)"""
-    from .kernel_function import interpret_requested
+    from .runtime.environ import interpret_requested
     from .runtime import default_device
     if interpret_requested():
         return True

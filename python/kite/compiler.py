@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .compiled_metadata import KernelAsm, KernelMetadata, shared_bytes
 from .errors import CompilationError
 from .frontend import cache_key, tracer
 from .frontend.dependencies import dependency_key, on_disk, refresh_dependencies
@@ -146,16 +147,22 @@ class CompiledKernel:
         self._adopt(entry)
 
     def _adopt(self, entry: "_Entry") -> None:
-        self.asm = dict(entry.asm)
+        self.asm = KernelAsm(entry.asm)
         # The SPIR-V module (Vulkan) or the cubin (CUDA; empty without ptxas,
         # and then the driver compiles asm["ptx"]).
         self.binary = entry.binary
         if self.target.backend == "cuda" and entry.binary:
             self.asm["cubin"] = entry.binary
-        self.metadata = {"name": self.name, "num_warps": self.options["num_warps"],
-                         "threads_per_warp": self.target.threads_per_warp,
-                         "target": self.target.name, "arch": self.target.arch,
-                         "cache_key": self.key, **entry.info}
+        # num_stages is Triton's default where the launch gave none (Kite
+        # does not pipeline loops yet; the value is what was asked for).
+        # CUDA's entries say how much shared memory the launch gives ("shared").
+        self.metadata = KernelMetadata({
+            "name": self.name, "num_warps": self.options["num_warps"],
+            "num_stages": self.options.get("num_stages", 3), "num_ctas": 1,
+            "debug": bool(self.options.get("debug")),
+            "threads_per_warp": self.target.threads_per_warp, "target": self.target.name,
+            "arch": self.target.arch, "hash": self.key, "cache_key": self.key,
+            "shared": shared_bytes(entry.asm.get("threads", "")), **entry.info})
         # Triton's spellings of what ptxas reported.
         self.n_regs = self.metadata.get("n_regs")
         self.n_spills = self.metadata.get("n_spills")
@@ -212,9 +219,9 @@ class CompiledKernel:
 
         def run(grid, values):
             sizes = grid_size(grid, dict(zip(names, values)) if callable(grid) else None)
-            if 0 in sizes:
-                return
-            submit(sizes, values)
+            if 0 not in sizes:
+                submit(sizes, values)
+            return self  # kernel[grid](...) returns the compiled kernel, as in Triton
         return run
 
     def __repr__(self) -> str:
