@@ -175,3 +175,51 @@ def test_kite_interpret_makes_the_interpreter_the_default_device(monkeypatch):
     assert triton.empty(3).device == "interpreter"
     monkeypatch.setenv("KITE_INTERPRET", "0")
     assert triton.default_device() == triton.devices()[0]
+
+
+@triton.jit
+def exp_kernel(x_ptr, out_ptr, BLOCK: tl.constexpr):
+    offs = tl.arange(0, BLOCK)
+    tl.store(out_ptr + offs, tl.exp(tl.load(x_ptr + offs)))
+
+
+def _libdevice():
+    from kite import _C
+    path = _C.libdevice_path()
+    if not path:
+        pytest.skip("no libdevice (the CUDA toolkit) here")
+    return path
+
+
+def test_extern_libs_names_the_libdevice_to_link(tmp_path):
+    import shutil
+    copy = tmp_path / "libdevice.10.bc"
+    shutil.copyfile(_libdevice(), copy)
+    # A launch on any device accepts it (only NVIDIA targets link it; Vulkan
+    # has no f64 exp, so the launch is f32).
+    x32 = np.linspace(-2, 2, 32, dtype=np.float32)
+    out = run(exp_kernel, (1,), x32, np.zeros_like(x32), BLOCK=32,
+              extern_libs={"libdevice": str(copy)})[1]
+    np.testing.assert_allclose(out, np.exp(x32), rtol=1e-6)
+    x = x32.astype(np.float64)
+
+    def compile_with(**meta):
+        return exp_kernel.compile(x, np.zeros_like(x), BLOCK=32, target="cuda:sm_90",
+                                      **meta)
+    linked = compile_with(extern_libs={"libdevice": str(copy)})
+    assert "__nv_exp" not in linked.asm["ptx"]  # linked and inlined
+    assert linked.metadata.hash != compile_with().metadata.hash  # the file is in the key
+    copy.write_bytes(b"not bitcode")
+    with pytest.raises(triton.CompilationError, match=r"cannot parse libdevice '.*libdevice"):
+        compile_with(extern_libs={"libdevice": str(copy)})
+
+
+def test_extern_libs_errors(tmp_path):
+    x = np.zeros(32)
+    with pytest.raises(ValueError, match=r"extern_libs: Kite links only libdevice \(for f64 "
+                                         r"math on NVIDIA\), not 'mylib'"):
+        exp_kernel.compile(x, x, BLOCK=32, extern_libs={"mylib": __file__})
+    with pytest.raises(ValueError, match=r"extern_libs: libdevice '.*missing.bc' is not a file"):
+        exp_kernel.compile(x, x, BLOCK=32, extern_libs={"libdevice": str(tmp_path / "missing.bc")})
+    with pytest.raises(ValueError, match=r"extern_libs must be a dict of library name to path"):
+        exp_kernel.compile(x, x, BLOCK=32, extern_libs=["libdevice"])
