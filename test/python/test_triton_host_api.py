@@ -37,6 +37,24 @@ def test_jit_is_the_decorator_and_kernel_its_alias():
     np.testing.assert_array_equal(out, x + y)
 
 
+@triton.jit
+def _leaky(x, slope):
+    # A helper decorated as Triton code decorates helpers: inlined where called.
+    return tl.where(x >= 0, x, x * slope)
+
+
+@triton.jit
+def leaky_kernel(x_ptr, out_ptr, BLOCK: tl.constexpr):
+    offs = tl.arange(0, BLOCK)
+    tl.store(out_ptr + offs, _leaky(tl.load(x_ptr + offs), 0.01))
+
+
+def test_jit_helpers_are_called_from_jit_kernels():
+    x = np.linspace(-4, 4, 64, dtype=np.float32)
+    out = run(leaky_kernel, (1,), x, np.zeros_like(x), BLOCK=64)[1]
+    np.testing.assert_allclose(out, np.where(x >= 0, x, x * np.float32(0.01)), rtol=1e-6)
+
+
 def _scale(x_ptr, n, factor, BLOCK: tl.constexpr):
     offs = tl.arange(0, BLOCK)
     tl.store(x_ptr + offs, tl.load(x_ptr + offs, mask=offs < n) * factor, mask=offs < n)
