@@ -81,8 +81,9 @@ class KernelFunction(KiteFunction):
         if self.do_not_specialize_on_alignment:
             # Compiled without the "divisible by 16" fact: one binary for
             # every alignment of these arguments.
-            specs = [s._replace(divisible_by_16=False) if s.name in self.do_not_specialize_on_alignment
-                     else s for s in specs]
+            unaligned = self.do_not_specialize_on_alignment
+            specs = [s._replace(divisible_by_16=False) if s.name in unaligned else s
+                     for s in specs]
         check_options(options)
         return specs, options, values
 
