@@ -129,14 +129,16 @@ PYBIND11_MODULE(_C, m) {
   m.def(
       "emit_ptx",
       [](const std::string &ir, const std::string &chip, unsigned ptxVersion,
-         bool fpFusion) {
-        return kite::emitPtx(ir, {chip, ptxVersion, fpFusion});
+         bool fpFusion, const std::string &libdevice) {
+        return kite::emitPtx(ir, {chip, ptxVersion, fpFusion, libdevice});
       },
       py::arg("ir"), py::arg("chip") = "sm_90", py::arg("ptx_version") = 0,
-      py::arg("fp_fusion") = true, py::call_guard<py::gil_scoped_release>(),
+      py::arg("fp_fusion") = true, py::arg("libdevice") = "",
+      py::call_guard<py::gil_scoped_release>(),
       "Thread-level IR to NVIDIA PTX for `chip` (e.g. 'sm_80', 'sm_90a') "
       "through LLVM's NVPTX backend; `ptx_version` is the PTX ISA times ten "
-      "(0: the lowest the chip allows). Returns the PTX, the optimized LLVM "
+      "(0: the lowest the chip allows); `libdevice` the bitcode to link for "
+      "f64 math ('': libdevice_path()). Returns the PTX, the optimized LLVM "
       "IR and the LLVM-dialect module text.");
   m.def("libdevice_path", &kite::libdevicePath,
         "The libdevice bitcode emit_ptx links for f64 math ('' if none).");

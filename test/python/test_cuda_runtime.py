@@ -267,6 +267,24 @@ def test_debug_launches_pass_each_pointers_allocation_after_the_arguments():
 
 
 @with_driver()
+def test_launch_pdl_launches_with_programmatic_stream_serialization():
+    """launch_pdl=True on sm_90 goes through cuLaunchKernelEx with
+    CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION (6) set; the same
+    kernel without it, through cuLaunchKernel. The code is the same."""
+    x = kite.from_numpy(np.arange(300, dtype=np.float32), device="cuda:0")
+    out = kite.empty(300, kl.float32, device="cuda:0")
+    fake_clear()
+    with_pdl = mixed[(3,)](x, out, 300, 7, 0.5, False, 1.0, BLOCK=128, launch_pdl=True)
+    (launch,) = fake_calls("cuLaunchKernelEx")
+    assert launch["attributes"] == [[6, 1]] and launch["grid"] == [3, 1, 1]
+    assert launch["block"] == [128, 1, 1] and len(launch["params"]) == 7
+    assert not fake_calls("cuLaunchKernel")
+    plain = mixed[(3,)](x, out, 300, 7, 0.5, False, 1.0, BLOCK=128)
+    assert len(fake_calls("cuLaunchKernel")) == 1 and len(fake_calls("cuLaunchKernelEx")) == 1
+    assert with_pdl is not plain and with_pdl.metadata.hash == plain.metadata.hash
+
+
+@with_driver()
 def test_kernel_launches_on_cuda_tensors_go_to_the_cuda_device():
     x = kite.from_numpy(np.arange(200, dtype=np.float32), device="cuda:0")
     out = kite.empty(200, kl.float32, device="cuda:0")

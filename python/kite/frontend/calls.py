@@ -37,7 +37,7 @@ def _is(fn, candidates) -> bool:
 
 
 def kite_call(fn, *args, **kwargs):
-    from ..jit import KiteFunction
+    from ..kernel_function import KiteFunction
     if isinstance(fn, KiteFunction):
         return fn.inline(*args, **kwargs)
     if isinstance(fn, Undefined):
