@@ -61,6 +61,11 @@ struct KiteGPUPipelineOptions : PassPipelineOptions<KiteGPUPipelineOptions> {
       *this, "max-elements-per-thread",
       llvm::cl::desc("Elements of one tensor a thread may hold (0: any)"),
       llvm::cl::init(2048)};
+  Option<int64_t> maxWorkgroupBytes{
+      *this, "max-workgroup-bytes",
+      llvm::cl::desc("Workgroup memory one program may use, in bytes (0: "
+                     "any)"),
+      llvm::cl::init(32768)};
 };
 } // namespace
 
@@ -90,7 +95,9 @@ void mlir::kite::registerKitePasses() {
         [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
           buildThreadsStage(pm, {options.numWarps, options.threadsPerWarp,
                                  options.maxVectorElements,
-                                 options.maxElementsPerThread});
+                                 options.maxElementsPerThread,
+                                 /*checkMemory=*/false,
+                                 options.maxWorkgroupBytes});
         });
   });
 }
