@@ -7,7 +7,8 @@
 // here, so a dot of 8-bit operands needs a quarter of the memory that f32
 // would. Registers are narrowed on the store and widened again on the load;
 // the narrowing is exact, since the register already holds a value of the
-// format. i1 is staged as i32 (SPIR-V has no 1-bit memory).
+// format. i1 is staged as i32 (SPIR-V has no 1-bit memory), pointers as
+// their i64 addresses.
 //
 // How much a program may use is the target's (ThreadGrid::maxWorkgroupBytes:
 // Vulkan's maxComputeSharedMemorySize, NVIDIA's opt-in shared memory per
@@ -16,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
+#include "dialects/Kite/KiteDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -27,6 +29,8 @@ using namespace mlir::kitegpu;
 static Type getStorageType(Type element) {
   if (element.isInteger(1))
     return IntegerType::get(element.getContext(), 32);
+  if (isa<kite::PointerType>(element)) // an i64 address in registers
+    return IntegerType::get(element.getContext(), 64);
   if (isEmulatedFloat(element))
     return getEmulatedBitsType(element);
   return element;
