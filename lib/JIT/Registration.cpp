@@ -93,11 +93,10 @@ void mlir::kite::registerKitePasses() {
     PassPipelineRegistration<KiteGPUPipelineOptions>(
         "threads-pipeline", "The passes of the `threads` stage",
         [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
-          buildThreadsStage(pm, {options.numWarps, options.threadsPerWarp,
-                                 options.maxVectorElements,
-                                 options.maxElementsPerThread,
-                                 /*checkMemory=*/false,
-                                 options.maxWorkgroupBytes});
+          buildThreadsStage(
+              pm, {options.numWarps, options.threadsPerWarp,
+                   options.maxVectorElements, options.maxElementsPerThread,
+                   /*checkMemory=*/false, options.maxWorkgroupBytes});
         });
   });
 }

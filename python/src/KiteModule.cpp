@@ -72,9 +72,10 @@ PYBIND11_MODULE(_C, m) {
       "layouts of the 'kitegpu' stage; max_vector_elements bounds the vector "
       "accesses of the 'threads' stage (4 for SPIR-V, 16 for NVPTX) and "
       "max_elements_per_thread the elements of one tensor a thread may hold "
-      "(max_elements_per_thread(backend); 0: unchecked); check_memory bounds its "
-      "global accesses to their allocations; max_workgroup_bytes is the "
-      "workgroup memory one program may use (the target's; 0: unchecked).");
+      "(max_elements_per_thread(backend); 0: unchecked); check_memory "
+      "bounds its global accesses to their allocations; max_workgroup_bytes "
+      "is the workgroup memory one program may use (the target's; 0: "
+      "unchecked).");
   m.def("max_elements_per_thread", &kite::maxElementsPerThread,
         py::arg("backend"),
         "The most elements of one tensor a thread may hold on a backend "

@@ -47,8 +47,8 @@ mlir::kitespirv::getVulkanTargetEnv(MLIRContext *context,
   auto limits = spirv::ResourceLimitsAttr::get(
       context, features.maxComputeSharedMemorySize,
       /*max_compute_workgroup_invocations=*/1024,
-      b.getI32ArrayAttr({1024, 1024, 64}), features.subgroupSize,
-      std::nullopt, std::nullopt, ArrayAttr(), ArrayAttr());
+      b.getI32ArrayAttr({1024, 1024, 64}), features.subgroupSize, std::nullopt,
+      std::nullopt, ArrayAttr(), ArrayAttr());
   return spirv::TargetEnvAttr::get(
       spirv::VerCapExtAttr::get(spirv::Version::V_1_5, caps, exts, context),
       limits, spirv::ClientAPI::Vulkan);

@@ -1,4 +1,4 @@
-//===- ThreadLayout.cpp - registers and their coordinates ------------------===//
+//===- ThreadLayout.cpp - registers and their coordinates -----------------===//
 //
 // A register's coordinate along dimension d is
 //   (c_d(reg) + offset_d(thread)) mod S_d
