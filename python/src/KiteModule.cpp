@@ -110,11 +110,10 @@ PYBIND11_MODULE(_C, m) {
          bool debugBuffer, uint32_t loopIterationLimit,
          uint32_t signedZeroInfNanPreserveWidths,
          uint32_t maxComputeSharedMemorySize) {
-        return kite::emitSpirv(ir, {subgroupSize, int8, int16, int64, float16,
-                                    float64, atomicFloatAdd, debugBuffer,
-                                    loopIterationLimit,
-                                    signedZeroInfNanPreserveWidths,
-                                    maxComputeSharedMemorySize});
+        return kite::emitSpirv(
+            ir, {subgroupSize, int8, int16, int64, float16, float64,
+                 atomicFloatAdd, debugBuffer, loopIterationLimit,
+                 signedZeroInfNanPreserveWidths, maxComputeSharedMemorySize});
       },
       py::arg("ir"), py::arg("subgroup_size") = 32, py::arg("int8") = false,
       py::arg("int16") = false, py::arg("int64") = true,
