@@ -262,6 +262,7 @@ def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
     layout = {"num_warps": options["num_warps"], "threads_per_warp": target.threads_per_warp,
               "max_vector_elements": 16 if target.backend == "cuda" else 4,
               "max_elements_per_thread": _C.max_elements_per_thread(target.backend),
+              "max_workgroup_bytes": _max_workgroup_bytes(target),
               "check_memory": bool(options.get("check_memory"))}
     asm = {"kite": tracer.run_stage(raw, "kite"),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
@@ -351,6 +352,19 @@ _SHARED_KIB_PER_BLOCK = {
     90: 227, 100: 227, 101: 227, 103: 227, 110: 227,
     120: 99, 121: 99,
 }
+
+
+def _max_workgroup_bytes(target: Target) -> int:
+    """The workgroup (shared) memory one program may use on ``target``: a
+    Vulkan device's maxComputeSharedMemorySize, an NVIDIA architecture's
+    opt-in shared memory per block; 32 KiB for a generic target (what
+    desktop Vulkan drivers and lavapipe offer). The Vulkan device's identity
+    and the architecture are in the cache key, so is the limit."""
+    if target.backend == "cuda":
+        return _max_shared_bytes(target.arch)
+    if target.backend == "vulkan":
+        return int(registry.vulkan_device(target.name).properties.max_shared_memory_bytes)
+    return 32 * 1024
 
 
 def _max_shared_bytes(arch: str) -> int:

@@ -403,6 +403,31 @@ def test_a_launch_gives_the_kernel_the_shared_memory_it_needs():
     assert launch["shared"] == compiled.metadata["shared"]
 
 
+@kite.kernel
+def wide_dot(a_ptr, b_ptr, c_ptr, M: kl.constexpr, N: kl.constexpr, K: kl.constexpr):
+    rows, cols, ks = kl.arange(0, M), kl.arange(0, N), kl.arange(0, K)
+    a = kl.load(a_ptr + rows[:, None] * K + ks[None, :])
+    b = kl.load(b_ptr + ks[:, None] * N + cols[None, :])
+    kl.store(c_ptr + rows[:, None] * N + cols[None, :], kl.dot(a, b))
+
+
+@with_driver()
+def test_a_dot_over_48_kib_of_shared_memory_opts_in_before_its_launch():
+    # f16 operands 64x256 and 256x64 staged in shared memory: 64 KiB, more
+    # than a block gets without cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES).
+    a = kite.zeros((64, 256), kl.float16, device="cuda:0")
+    b = kite.zeros((256, 64), kl.float16, device="cuda:0")
+    c = kite.zeros((64, 64), kl.float32, device="cuda:0")
+    fake_clear()
+    wide_dot[(1,)](a, b, c, M=64, N=64, K=256, num_warps=4)
+    compiled = wide_dot.compile(a, b, c, M=64, N=64, K=256, num_warps=4, target="cuda:0")
+    assert compiled.metadata["shared"] == 65536
+    (opt_in,) = fake_calls("cuFuncSetAttribute")
+    assert (opt_in["attribute"], opt_in["value"]) == (8, 65536), opt_in
+    (launch,) = fake_calls("cuLaunchKernel")
+    assert launch["shared"] == 65536
+
+
 @with_driver()
 def test_a_torch_tensor_puts_the_launch_on_torchs_current_stream():
     asked = []

@@ -122,6 +122,7 @@ struct ConvertKiteThreadToSPIRVPass
     features.float64 = float64;
     features.atomicFloatAdd = atomicFloatAdd;
     features.signedZeroInfNanPreserveWidths = signedZeroInfNanPreserveWidths;
+    features.maxComputeSharedMemorySize = maxComputeSharedMemorySize;
     FailureOr<SmallVector<int64_t>> argOffsets = computeArgOffsets(module);
     if (failed(checkTarget(module, features)) || failed(argOffsets))
       return signalPassFailure();

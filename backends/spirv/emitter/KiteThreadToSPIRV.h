@@ -23,6 +23,8 @@ struct TargetFeatures {
   bool atomicFloatAdd = false;
   /// Float widths (16 | 32 | 64) with SignedZeroInfNanPreserve.
   unsigned signedZeroInfNanPreserveWidths = 0;
+  /// Bytes of Workgroup memory one workgroup may use (all buffers).
+  unsigned maxComputeSharedMemorySize = 32768;
 };
 
 /// SPIR-V 1.5 for Vulkan with the capabilities and extensions `features`
@@ -31,7 +33,8 @@ spirv::TargetEnvAttr getVulkanTargetEnv(MLIRContext *context,
                                         const TargetFeatures &features);
 
 /// Reports every type, vector shape and shuffle width in `module` that the
-/// target cannot take, naming the Vulkan feature it needs.
+/// target cannot take, naming the Vulkan feature it needs, and workgroup
+/// memory beyond the device's maxComputeSharedMemorySize.
 LogicalResult checkTarget(ModuleOp module, const TargetFeatures &features);
 
 /// Rewrites the math ops Vulkan's GLSL.std.450 set lacks or rounds too
