@@ -145,6 +145,8 @@ class CompiledKernel:
         # compiles the kernel afresh and replaces it on disk if that binary
         # is the one read (else None).
         self._recompile = None
+        # Set by warmup() on arguments in the interpreter: launches run there.
+        self.runs_on_interpreter = False
         self._adopt(entry)
 
     def _adopt(self, entry: "_Entry") -> None:
@@ -171,6 +173,10 @@ class CompiledKernel:
     def __getitem__(self, grid):
         return lambda *args, **kwargs: self.run(grid, *args, **kwargs)
 
+    def _init_handles(self) -> None:
+        """Triton loads the binary here; Kite loads it at the first launch
+        (code written for Triton calls this before reading n_regs)."""
+
     def run(self, grid, *args, **kwargs):
         from .runtime.arguments import check_specialization, launch_device
         specs, options, values = self.kernel.specialize(args, kwargs)
@@ -181,6 +187,9 @@ class CompiledKernel:
                 raise ValueError(f"{self.name}: {name}={value!r} at launch, but the kernel was "
                                  f"compiled with {name}={self.options.get(name)!r}")
         check_specialization(self.name, self.specs, specs)
+        if self.runs_on_interpreter:
+            self.kernel.run(grid, *args, **kwargs)
+            return
         if not self.target.is_device:
             raise RuntimeError(f"{self.name} was compiled for '{self.target.name}', which is "
                                "not a device; compile it for a device ('cuda:N' or 'vulkan:N') to launch it")

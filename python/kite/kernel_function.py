@@ -112,8 +112,15 @@ class KernelFunction(KiteFunction):
         the device the arguments are on (the grid is not needed)."""
         from .runtime.arguments import launch_device
         specs, _options, values = self.specialize(args, dict(meta))
-        device = launch_device(specs, values)
-        return self.compile(*args, target=None if device == "interpreter" else device, **meta)
+        device = launch_device(specs, values, interpret=interpret_requested())
+        if device != "interpreter":
+            return self.compile(*args, target=device, **meta)
+        # The interpreter compiles nothing: the kernel is compiled for the
+        # default target (for its asm and metadata), and its launches run on
+        # the interpreter, where the arguments are.
+        compiled = self.compile(*args, target=None, **meta)
+        compiled.runs_on_interpreter = True
+        return compiled
 
     def run(self, grid, *args, **kwargs):
         interpret = interpret_requested()

@@ -241,3 +241,38 @@ def test_extern_libs_errors(tmp_path):
         exp_kernel.compile(x, x, BLOCK=32, extern_libs={"libdevice": str(tmp_path / "missing.bc")})
     with pytest.raises(ValueError, match=r"extern_libs must be a dict of library name to path"):
         exp_kernel.compile(x, x, BLOCK=32, extern_libs=["libdevice"])
+
+
+def test_warmup_on_interpreter_tensors_gives_a_kernel_that_runs_there():
+    # Triton's softmax tutorial: warmup, _init_handles, read the metadata,
+    # then launch the compiled kernel itself. With the arguments in the
+    # interpreter, that launch runs there (not on the target compiled for).
+    x = triton.from_numpy(np.arange(64, dtype=np.float32), device="interpreter")
+    y = triton.from_numpy(np.ones(64, np.float32), device="interpreter")
+    out = triton.from_numpy(np.zeros(64, np.float32), device="interpreter")
+    kernel = add_kernel.warmup(x, y, out, 64, BLOCK_SIZE=64, grid=(1,))
+    kernel._init_handles()
+    assert kernel.metadata.num_warps == 4 and kernel.metadata.shared >= 0
+    kernel[(1, 1, 1)](x, y, out, 64, 64)
+    np.testing.assert_array_equal(out.numpy(), np.arange(64) + 1)
+
+
+def test_set_allocator_and_tools_tensor_descriptor_as_triton_code_uses_them():
+    # Tutorials 06, 08 and 09 call set_allocator before kernels that make
+    # tensor descriptors, and import TensorDescriptor from triton.tools.
+    from kite.tools.tensor_descriptor import TensorDescriptor
+    from kite.runtime.allocator import get_allocator
+    assert TensorDescriptor is triton.TensorDescriptor
+    assert hasattr(triton.tools.tensor_descriptor, "TensorDescriptor")
+
+    def alloc(size, alignment, stream):
+        return triton.empty(size, dtype=tl.int8)
+    try:
+        triton.set_allocator(alloc)
+        assert get_allocator() is alloc
+        with pytest.raises(TypeError, match="kite.set_allocator takes a function"):
+            triton.set_allocator(4096)
+        assert get_allocator() is alloc
+    finally:
+        triton.set_allocator(None)
+    assert get_allocator() is None
