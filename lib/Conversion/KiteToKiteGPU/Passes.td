@@ -49,6 +49,12 @@ def KiteGPURemoveLayoutConversions
     such a cheap value or another conversion, so that conversions meet and
     fold away.
   }];
+  let options = [
+    Option<"maxIterations", "max-iterations", "int64_t", "10",
+           "Rounds of rewriting before the pass stops and keeps the "
+           "conversions left (with a warning); it reaches a fixed point "
+           "well before">,
+  ];
   let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect"];
 }
 

@@ -32,8 +32,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
 
-#include <functional>
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include <functional>
 
 namespace mlir::kitegpu {
 #define GEN_PASS_DEF_KITEGPUREMOVELAYOUTCONVERSIONS
@@ -47,6 +47,10 @@ namespace {
 
 /// How deep a chain of ops a conversion is moved through at once.
 constexpr int kMaxDepth = 16;
+
+/// Rewrites per op of the module before the pass stops (a safety net: a
+/// softmax or a matmul takes fewer than two per op).
+constexpr int64_t kRewritesPerOp = 64;
 
 bool isCheapSource(Operation *op) {
   return isa<kite::SplatOp, kite::MakeRangeOp, arith::ConstantOp>(op);
@@ -142,6 +146,11 @@ struct MoveConvertUp : OpRewritePattern<ConvertLayoutOp> {
     Operation *copy = rewriter.clone(*src, mapping);
     copy->getResult(0).setType(convert.getType());
     rewriter.replaceOp(convert, copy->getResults());
+    // Erased now, not by the driver later: while it lives, its operands have
+    // one use too many, and the patterns that count uses (canRebuild's
+    // single-use chains) would judge them by a state about to change.
+    if (src->use_empty())
+      rewriter.eraseOp(src);
     return success();
   }
 };
@@ -221,8 +230,9 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
       auto type = user->getNumResults() == 1
                       ? dyn_cast<RankedTensorType>(user->getResult(0).getType())
                       : RankedTensorType();
-      if (!isMovable(user) || isa<kite::BroadcastOp, kite::ExpandDimsOp>(user) ||
-          !type || type.getShape() != shape)
+      if (!isMovable(user) ||
+          isa<kite::BroadcastOp, kite::ExpandDimsOp>(user) || !type ||
+          type.getShape() != shape)
         return std::nullopt;
       slice.insert(user);
       values.insert(user->getResult(0));
@@ -259,7 +269,8 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
                          kite::ReshapeOp>(convert.getSrc().getDefiningOp()))
       return failure();
     Attribute layout = getLayout(convert.getSrc().getType());
-    std::optional<SmallVector<Operation *>> slice = forwardSlice(convert, layout);
+    std::optional<SmallVector<Operation *>> slice =
+        forwardSlice(convert, layout);
     if (!slice)
       return failure();
     IRMapping mapping;
@@ -281,8 +292,8 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
       copy->getResult(0).setType(withLayout(operand.getType(), layout));
       if (auto constant = dyn_cast<arith::ConstantOp>(copy)) {
         auto dense = cast<DenseElementsAttr>(constant.getValue());
-        constant.setValueAttr(dense.reshape(
-            cast<ShapedType>(copy->getResult(0).getType())));
+        constant.setValueAttr(
+            dense.reshape(cast<ShapedType>(copy->getResult(0).getType())));
       }
       mapping.map(operand, copy->getResult(0));
       return copy->getResult(0);
@@ -317,7 +328,8 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
         rewriter.replaceOp(op, copy->getResults());
         continue;
       }
-      copy->getResult(0).setType(withLayout(op->getResult(0).getType(), layout));
+      copy->getResult(0).setType(
+          withLayout(op->getResult(0).getType(), layout));
       mapping.map(op->getResult(0), copy->getResult(0));
       dead.push_back(op);
     }
@@ -352,14 +364,12 @@ struct CarryInConvertedLayout : OpRewritePattern<ConvertLayoutOp> {
     // The update may also be a conversion back from the layout (a dot's
     // accumulator: convert to the dot's layout, dot, convert back).
     auto back = dyn_cast_or_null<ConvertLayoutOp>(update);
-    bool updateIsBack =
-        back && getLayout(back.getSrc().getType()) == layout;
+    bool updateIsBack = back && getLayout(back.getSrc().getType()) == layout;
     // Uses: conversions to the layout, and the update, used by the yield only.
     if (!update || !update->hasOneUse() ||
         update->getParentOp() != loop.getOperation() ||
-        (!updateIsBack &&
-         (!isMovable(update) ||
-          isa<kite::BroadcastOp, kite::ExpandDimsOp>(update))))
+        (!updateIsBack && (!isMovable(update) ||
+                           isa<kite::BroadcastOp, kite::ExpandDimsOp>(update))))
       return failure();
     for (OpOperand &use : arg.getUses()) {
       Operation *user = use.getOwner();
@@ -411,8 +421,8 @@ struct CarryInConvertedLayout : OpRewritePattern<ConvertLayoutOp> {
     rewriter.setInsertionPointAfter(loop);
     Value result = loop.getResult(index);
     if (!result.use_empty()) {
-      auto back = ConvertLayoutOp::create(rewriter, loop.getLoc(), oldType,
-                                          result);
+      auto back =
+          ConvertLayoutOp::create(rewriter, loop.getLoc(), oldType, result);
       rewriter.replaceAllUsesExcept(result, back, back);
     }
     return success();
@@ -445,17 +455,22 @@ struct ConvertAfterNarrowing : OpRewritePattern<ConvertLayoutOp> {
     };
     if (bits(user->getResult(0).getType()) >= bits(convert.getType()))
       return failure();
+    // A conversion that MoveConvertUp takes on up to where it folds away
+    // stays above the op: moving it down here would undo that move, and the
+    // two would take turns for ever.
     Value src = convert.getSrc();
+    if (canRebuild(src, kMaxDepth, /*allowConverts=*/true))
+      return failure();
     rewriter.setInsertionPoint(user);
     IRMapping mapping;
     mapping.map(convert.getResult(), src);
     Operation *narrowed = rewriter.clone(*user, mapping);
-    narrowed->getResult(0).setType(withLayout(
-        user->getResult(0).getType(), getLayout(src.getType())));
-    rewriter.replaceOp(user, ConvertLayoutOp::create(
-                                 rewriter, user->getLoc(),
-                                 user->getResult(0).getType(),
-                                 narrowed->getResult(0)));
+    narrowed->getResult(0).setType(
+        withLayout(user->getResult(0).getType(), getLayout(src.getType())));
+    rewriter.replaceOp(user,
+                       ConvertLayoutOp::create(rewriter, user->getLoc(),
+                                               user->getResult(0).getType(),
+                                               narrowed->getResult(0)));
     rewriter.eraseOp(convert);
     return success();
   }
@@ -485,19 +500,42 @@ struct DotTakesOperandsAsTheyAre : OpRewritePattern<kite::DotOp> {
 struct RemoveLayoutConversionsPass
     : mlir::kitegpu::impl::KiteGPURemoveLayoutConversionsBase<
           RemoveLayoutConversionsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RebuildCheapSource, MoveConvertUp, KeepLoadLayout,
                  CarryInConvertedLayout, DotTakesOperandsAsTheyAre,
-                 ConvertAfterNarrowing>(
-        &getContext());
+                 ConvertAfterNarrowing>(&getContext());
     populateJoinSplitLayoutPatterns(patterns);
     populateGatherLayoutPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
-      getOperation().emitError(
-          "kitegpu-remove-layout-conversions did not converge");
-      signalPassFailure();
-    }
+    (void)rewriteToFixedPoint(std::move(patterns));
+  }
+
+  /// Every pattern removes a conversion, moves one towards where it folds or
+  /// makes it narrower, and none undoes another's move, so the rewrite
+  /// reaches a fixed point. The bound is a safety net: each rewrite leaves a
+  /// valid program, so if it is ever reached the conversions left are kept,
+  /// with a warning, and the compilation goes on.
+  LogicalResult rewriteToFixedPoint(RewritePatternSet &&patterns) {
+    // A cycle within one round would never end the round: rewrites are
+    // bounded too, at many times what a kernel needs.
+    int64_t ops = 0;
+    getOperation().walk([&](Operation *) { ++ops; });
+    GreedyRewriteConfig config;
+    config.setMaxIterations(maxIterations);
+    config.setMaxNumRewrites(kRewritesPerOp * ops);
+    if (succeeded(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+      return success();
+    getOperation().walk([&](FunctionOpInterface function) {
+      function.emitWarning()
+          << "kitegpu-remove-layout-conversions stopped after " << maxIterations
+          << " rounds without reaching a fixed point; the conversions "
+             "left in '"
+          << function.getName() << "' are kept";
+    });
+    return failure();
   }
 };
 
