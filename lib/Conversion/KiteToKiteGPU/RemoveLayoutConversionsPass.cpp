@@ -530,7 +530,8 @@ struct RemoveLayoutConversionsPass
       return success();
     getOperation().walk([&](FunctionOpInterface function) {
       function.emitWarning()
-          << "kitegpu-remove-layout-conversions stopped after " << maxIterations
+          << "kitegpu-remove-layout-conversions stopped after "
+          << static_cast<int64_t>(maxIterations)
           << " rounds without reaching a fixed point; the conversions "
              "left in '"
           << function.getName() << "' are kept";
