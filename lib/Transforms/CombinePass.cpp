@@ -94,9 +94,9 @@ struct KiteCombinePass : mlir::kite::impl::KiteCombineBase<KiteCombinePass> {
                  FoldAddIntoDot<arith::AddIOp>, CombineSelectMaskedLoad,
                  CombineBroadcastSplat>(context);
     // Each rewrite folds an op into another, never back, so the driver
-    // reaches a fixed point; were
-    // it ever stopped by its bound, what it combined so far is a valid
-    // program: a warning, not a failed compilation.
+    // reaches a fixed point; were it ever stopped by its bound, what it
+    // combined so far is a valid program: a warning, not a failed
+    // compilation.
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       getOperation()->emitWarning(
           "kite-combine stopped before a fixed point; the ops left are kept");
