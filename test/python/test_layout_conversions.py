@@ -107,3 +107,65 @@ def test_dot_then_leaky_relu_compiles_for_nvidia(arch):
         compiled = compile_for(dot_leaky_relu_kernel, f"cuda:{arch}", [a, b, c, m, n, k],
                                dict(BLOCK_M=32, BLOCK_N=32, BLOCK_K=32, num_warps=num_warps))
         assert "ptx" in compiled.asm
+
+
+@kite.kernel
+def attention_backward_kernel(q_ptr, k_ptr, v_ptr, do_ptr, m_ptr, delta_ptr, dq_ptr, dk_ptr,
+                              dv_ptr, sm_scale, N_CTX: kl.constexpr, HEAD_DIM: kl.constexpr):
+    # One block of the backward pass of attention, as Triton's tutorial
+    # writes it: dots of fp16 tiles, exp, element-wise products, transposes.
+    offs_n = kl.arange(0, N_CTX)
+    offs_d = kl.arange(0, HEAD_DIM)
+    tile = offs_n[:, None] * HEAD_DIM + offs_d[None, :]
+    q = kl.load(q_ptr + tile)
+    k = kl.load(k_ptr + tile)
+    v = kl.load(v_ptr + tile)
+    do = kl.load(do_ptr + tile)
+    m = kl.load(m_ptr + offs_n)
+    delta = kl.load(delta_ptr + offs_n)
+    qk = kl.dot(q, kl.trans(k)) * sm_scale
+    p = kl.exp(qk - m[:, None])
+    dv = kl.dot(kl.trans(p.to(kl.float16)), do)
+    dp = kl.dot(do, kl.trans(v))
+    ds = p * (dp - delta[:, None])
+    dq = kl.dot(ds.to(kl.float16), k) * sm_scale
+    dk = kl.dot(kl.trans(ds.to(kl.float16)), q) * sm_scale
+    kl.store(dq_ptr + tile, dq.to(kl.float16))
+    kl.store(dk_ptr + tile, dk.to(kl.float16))
+    kl.store(dv_ptr + tile, dv.to(kl.float16))
+
+
+def _attention_inputs(n=32, d=32):
+    rng = np.random.default_rng(2)
+    q, k, v, do = (rng.standard_normal((n, d)).astype(np.float16) for _ in range(4))
+    scale = np.float32(d ** -0.5)
+    qk = q.astype(np.float32) @ k.astype(np.float32).T * scale
+    m = qk.max(axis=1).astype(np.float32)
+    delta = rng.standard_normal(n).astype(np.float32)
+    return q, k, v, do, m, delta, scale
+
+
+def test_attention_backward_block():
+    q, k, v, do, m, delta, scale = _attention_inputs()
+    outs = [np.zeros_like(q) for _ in range(3)]
+    dq, dk, dv = run(attention_backward_kernel, (1,), q, k, v, do, m, delta, *outs, float(scale),
+                     N_CTX=32, HEAD_DIM=32)[6:]
+    f = lambda x: x.astype(np.float32)
+    p = np.exp(f(q) @ f(k).T * scale - m[:, None])
+    ds = p * (f(do) @ f(v).T - delta[:, None])
+    expected = {"dq": ds.astype(np.float16) @ f(k) * scale,
+                "dk": f(ds.astype(np.float16)).T @ f(q) * scale,
+                "dv": f(p.astype(np.float16)).T @ f(do)}
+    for name, got in (("dq", dq), ("dk", dk), ("dv", dv)):
+        np.testing.assert_allclose(f(got), expected[name], rtol=2e-2, atol=5e-2, err_msg=name)
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+def test_attention_backward_block_compiles_for_nvidia(arch):
+    q, k, v, do, m, delta, scale = _attention_inputs()
+    outs = [np.zeros_like(q) for _ in range(3)]
+    for num_warps in (2, 4, 8):
+        compiled = compile_for(attention_backward_kernel, f"cuda:{arch}",
+                               [q, k, v, do, m, delta, *outs, float(scale)],
+                               dict(N_CTX=32, HEAD_DIM=32, num_warps=num_warps))
+        assert "ptx" in compiled.asm
