@@ -25,9 +25,12 @@ def add_bias_kernel(x_ptr, bias_ptr, out_ptr, n, BLOCK: kl.constexpr):
 
 
 # (x, bias, out): fp16 x + fp32 bias stored as fp16, and the same mix of
-# widths in f64/f32 and i64/i32.
+# widths in f64/f32 and i64/i32, stored in the wider type and in the
+# narrower one (a narrowing cast before the store is what made the pass
+# move a conversion back and forth).
 MIXES = [(np.float16, np.float32, np.float16), (np.float64, np.float32, np.float64),
-         (np.float64, np.float32, np.float32), (np.int64, np.int32, np.int64)]
+         (np.float64, np.float32, np.float32), (np.int64, np.int32, np.int64),
+         (np.int64, np.int32, np.int32)]
 
 
 def _mix_inputs(x_type, bias_type, out_type):
