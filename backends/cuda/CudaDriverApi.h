@@ -113,6 +113,28 @@ inline constexpr unsigned kDefaultDynamicSharedBytes = 48 * 1024;
 /// have this signature.
 using CuDeviceGetUuidFn = CUresult (*)(CUuuid *, CUdevice);
 
+// cuLaunchKernelEx (CUDA 12.0 drivers and newer), for programmatic dependent
+// launch: the layouts of cuda.h's CUlaunchAttribute and CUlaunchConfig.
+enum : int { CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6 };
+struct CUlaunchAttribute {
+  int id;
+  char pad[8 - sizeof(int)];
+  union {
+    char bytes[64];
+    int programmaticStreamSerializationAllowed;
+  } value;
+};
+struct CUlaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ;
+  unsigned blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  CUstream hStream;
+  CUlaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+using CuLaunchKernelExFn = CUresult (*)(const CUlaunchConfig *, CUfunction,
+                                        void **, void **);
+
 } // namespace kite::cuda
 
 #endif // KITE_BACKENDS_CUDA_CUDADRIVERAPI_H

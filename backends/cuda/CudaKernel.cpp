@@ -33,6 +33,7 @@ std::string CudaKernel::cacheKey(const KernelSpec &spec) {
   for (uint32_t v : spec.localSize)
     key += std::to_string(v) + ',';
   key += std::to_string(spec.dynamicSharedBytes) + ';';
+  key += spec.programmaticDependentLaunch ? "pdl;" : ";";
   for (uint32_t size : spec.argSizes)
     key += std::to_string(size) + ',';
   key += '\0';

@@ -5,6 +5,8 @@
 // to its size, and cuLaunchKernel gets one pointer per parameter into them.
 // The driver copies each parameter's declared size from its pointer, so an
 // i1 parameter (.param .u8 in PTX) reads the first byte of its 32-bit word.
+// A kernel loaded for programmatic dependent launch goes through
+// cuLaunchKernelEx with programmatic stream serialization (sm_90+).
 //
 //===----------------------------------------------------------------------===//
 #include "backends/cuda/CudaDevice.h"
@@ -28,6 +30,16 @@ CudaDevice::loadKernel(const KernelSpec &spec) {
     return kernel.status();
   kernels.emplace(std::move(key), *kernel);
   return std::shared_ptr<detail::KernelImpl>(*kernel);
+}
+
+/// 90 for "sm_90" (and "sm_90a"), 100 for "sm_100"; 0 if unreadable.
+static int computeCapability(const std::string &arch) {
+  if (arch.rfind("sm_", 0) != 0)
+    return 0;
+  int value = 0;
+  for (size_t i = 3; i < arch.size() && arch[i] >= '0' && arch[i] <= '9'; ++i)
+    value = value * 10 + (arch[i] - '0');
+  return value;
 }
 
 static std::string dims(const std::array<uint32_t, 3> &v) {
@@ -68,6 +80,33 @@ Status CudaDevice::launch(detail::KernelImpl &kernelImpl,
   if (!current.status())
     return current.status();
   const std::array<uint32_t, 3> &block = spec.localSize;
+  if (spec.programmaticDependentLaunch && driver.cuLaunchKernelEx &&
+      computeCapability(props.arch) >= 90) {
+    // Programmatic stream serialization: this grid may start before the
+    // previous one on the stream ends; its griddepcontrol.wait waits.
+    CUlaunchAttribute attribute{};
+    attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attribute.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{grid[0],
+                          grid[1],
+                          grid[2],
+                          block[0],
+                          block[1],
+                          block[2],
+                          spec.dynamicSharedBytes,
+                          reinterpret_cast<CUstream>(stream),
+                          &attribute,
+                          1};
+    if (Status status =
+            check("cuLaunchKernelEx",
+                  driver.cuLaunchKernelEx(
+                      &config, kernel.function(),
+                      params.empty() ? nullptr : params.data(), nullptr));
+        !status)
+      return status;
+    dispatches = 1;
+    return Status::success();
+  }
   if (Status status =
           check("cuLaunchKernel",
                 driver.cuLaunchKernel(

@@ -40,6 +40,8 @@ std::unique_ptr<CudaDriver> CudaDriver::load(const std::string &path,
     error = "the CUDA driver " + path + " has no cuDeviceGetUuid";
     return nullptr;
   }
+  driver->cuLaunchKernelEx =
+      reinterpret_cast<CuLaunchKernelExFn>(dlsym(library, "cuLaunchKernelEx"));
   if (CUresult r = driver->cuInit(0); r != CUDA_SUCCESS) {
     error = driver->callFailed("cuInit", r);
     return nullptr;

@@ -47,6 +47,9 @@ public:
   KITE_CUDA_FUNCTIONS(KITE_DECLARE_CUDA_FUNCTION)
 #undef KITE_DECLARE_CUDA_FUNCTION
   CuDeviceGetUuidFn cuDeviceGetUuid = nullptr;
+  /// Null on drivers older than CUDA 12.0 (then launches ignore
+  /// KernelSpec::programmaticDependentLaunch).
+  CuLaunchKernelExFn cuLaunchKernelEx = nullptr;
 
 private:
   CudaDriver() = default;

@@ -211,6 +211,22 @@ def Kite_DebugBarrierOp : Kite_Op<"debug_barrier",
   let assemblyFormat = "attr-dict";
 }
 
+// Programmatic dependent launch (NVIDIA sm_90 and later): a kernel launched
+// with launch_pdl may start while the one before it still runs. gdc_wait
+// waits until the grids it depends on have finished and their memory is
+// visible; gdc_launch_dependents lets the next grid start. Targets without
+// it run launches one after another: both are then nothing to do. Memory
+// effects keep them in place relative to loads and stores.
+def Kite_GdcWaitOp : Kite_Op<"gdc_wait", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "wait for the grids this launch depends on";
+  let assemblyFormat = "attr-dict";
+}
+def Kite_GdcLaunchDependentsOp : Kite_Op<"gdc_launch_dependents",
+                                         [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "let the grid launched after this one start";
+  let assemblyFormat = "attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // Conversions
 //===----------------------------------------------------------------------===//

@@ -12,6 +12,11 @@ namespace mlir::kitethread {
 /// isExactLocation recognises (AccurateMath.cpp).
 void rewriteLooseMath(ModuleOp module);
 
+/// Float `remf` as C's fmod: exact for f16 and f32 (computed in f64 where
+/// `float64`), with IEEE special values for every width (FloatRemainder.cpp):
+/// the targets' x - y * trunc(x / y) was inexact and got signs wrong.
+void exactFloatRemainders(ModuleOp module, bool float64);
+
 /// Whether `loc` marks an op of those formulas: it must round as written.
 bool isExactLocation(Location loc);
 

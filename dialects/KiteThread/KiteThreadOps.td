@@ -107,6 +107,22 @@ def KiteThread_AtomicCASOp : KiteThread_Op<"atomic_cas", [
 }
 
 //===----------------------------------------------------------------------===//
+// Programmatic dependent launch (kite.gdc_wait, kite.gdc_launch_dependents):
+// PTX griddepcontrol on sm_90 and later; nothing on other targets.
+//===----------------------------------------------------------------------===//
+
+def KiteThread_GdcWaitOp : KiteThread_Op<"gdc_wait",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "wait for the grids this launch depends on";
+  let assemblyFormat = "attr-dict";
+}
+def KiteThread_GdcLaunchDependentsOp : KiteThread_Op<"gdc_launch_dependents",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "let the grid launched after this one start";
+  let assemblyFormat = "attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
 // Debugging
 //===----------------------------------------------------------------------===//
 

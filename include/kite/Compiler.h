@@ -49,6 +49,12 @@ struct StageOptions {
   /// Bound every global access of the `threads` stage to its allocation
   /// (kitethread-check-memory-accesses; docs/runtime.md, "Memory safety").
   bool checkMemory = false;
+  /// Workgroup (shared) memory one program may use, in bytes (0:
+  /// unchecked): the device's maxComputeSharedMemorySize on Vulkan, the
+  /// architecture's opt-in shared memory per block on NVIDIA; 32768 where
+  /// there is no device (docs/lowering.md). An op whose buffers need more
+  /// is an error at the op.
+  long long maxWorkgroupBytes = 32768;
 };
 
 /// The most elements of one tensor a thread may hold on a backend ("vulkan",

@@ -165,6 +165,11 @@ struct KernelSpec {
   /// CUDA: dynamic shared memory per block; above 48 KiB the kernel is
   /// opted in to more (up to the device's maxSharedMemoryBytes).
   uint32_t dynamicSharedBytes = 0;
+  /// CUDA (sm_90 and later, a driver with cuLaunchKernelEx): launches may
+  /// start while the previous kernel on the stream still runs, until they
+  /// reach griddepcontrol.wait (Triton's launch_pdl). Elsewhere launches
+  /// run one after another, as without it.
+  bool programmaticDependentLaunch = false;
 };
 
 /// A kernel loaded on one device: its compute pipeline, built once.

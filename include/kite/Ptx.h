@@ -24,6 +24,9 @@ struct PtxOptions {
   /// one fused multiply-add (rounded once), as Triton's enable_fp_fusion;
   /// off: every operation rounds, as in the interpreter.
   bool fpFusion = true;
+  /// The libdevice bitcode to link for f64 math (Triton's
+  /// extern_libs={"libdevice": path}); empty: libdevicePath().
+  std::string libdevice;
 };
 
 struct PtxResult {

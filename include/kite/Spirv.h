@@ -37,6 +37,9 @@ struct SpirvOptions {
   /// the module asks the driver to keep (DeviceProperties'
   /// signedZeroInfNanPreserveWidths).
   uint32_t signedZeroInfNanPreserveWidths = 0;
+  /// maxComputeSharedMemorySize: the workgroup memory of one program may
+  /// not exceed it (32768 where there is no device).
+  uint32_t maxComputeSharedMemorySize = 32768;
 };
 
 struct SpirvResult {

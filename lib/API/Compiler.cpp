@@ -121,6 +121,12 @@ IRResult runStage(const std::string &irText, const std::string &stage,
               std::to_string(stageOptions.maxElementsPerThread));
           return failure();
         }
+        if (stageOptions.maxWorkgroupBytes < 0) {
+          diagnostics.addError(
+              "max_workgroup_bytes must not be negative, got " +
+              std::to_string(stageOptions.maxWorkgroupBytes));
+          return failure();
+        }
         if (stageOptions.maxVectorElements < 1) {
           diagnostics.addError("max_vector_elements must be positive, got " +
                                std::to_string(stageOptions.maxVectorElements));
@@ -131,7 +137,8 @@ IRResult runStage(const std::string &irText, const std::string &stage,
             unsigned(stageOptions.threadsPerWarp),
             unsigned(stageOptions.maxVectorElements),
             unsigned(stageOptions.maxElementsPerThread),
-            stageOptions.checkMemory};
+            stageOptions.checkMemory,
+            int64_t(stageOptions.maxWorkgroupBytes)};
         if (succeeded(mlir::kite::buildStage(stage, pm, target)))
           return success();
         diagnostics.addError("unknown stage '" + stage + "'; the stages are: " +

@@ -57,7 +57,8 @@ static std::string targetIdentity(const DeviceProperties &p) {
          " features=" + std::to_string(p.int8) + std::to_string(p.int16) +
          std::to_string(p.int64) + std::to_string(p.fp16) +
          std::to_string(p.fp64) + std::to_string(p.storage8) +
-         std::to_string(p.storage16) + std::to_string(p.fp32AtomicAdd);
+         std::to_string(p.storage16) + std::to_string(p.fp32AtomicAdd) +
+         " shared=" + std::to_string(p.maxSharedMemoryBytes);
 }
 
 static SpirvOptions emitterOptions(const DeviceProperties &p) {
@@ -70,6 +71,7 @@ static SpirvOptions emitterOptions(const DeviceProperties &p) {
   options.float64 = p.fp64;
   options.atomicFloatAdd = p.fp32AtomicAdd;
   options.signedZeroInfNanPreserveWidths = p.signedZeroInfNanPreserveWidths;
+  options.maxComputeSharedMemorySize = p.maxSharedMemoryBytes;
   return options;
 }
 
@@ -158,6 +160,7 @@ static Result<CacheFiles> runPipeline(const std::string &ir,
                                       const CompileOptions &options) {
   StageOptions target{options.numWarps, int(device.subgroupSize)};
   target.maxElementsPerThread = maxElementsPerThread("vulkan");
+  target.maxWorkgroupBytes = device.maxSharedMemoryBytes;
   CacheFiles files;
   KernelInfo info;
   // Each stage starts from the input: a stage runs all those before it.

@@ -49,9 +49,9 @@ PtxResult emitPtx(const std::string &threadIR, const PtxOptions &options) {
   if (auto bytes = (*module)->getAttrOfType<mlir::IntegerAttr>(
           "kitenvptx.shared-bytes"))
     result.sharedBytes = bytes.getInt();
-  if (failed(mlir::kitenvptx::translateToPtx(*module, options.chip,
-                                             options.ptxVersion,
-                                             result.llvmIR, result.ptx))) {
+  if (failed(mlir::kitenvptx::translateToPtx(
+          *module, options.chip, options.ptxVersion, options.libdevice,
+          result.llvmIR, result.ptx))) {
     if (!diagnostics.hasErrors())
       diagnostics.addError("PTX generation failed without a diagnostic");
     result.ptx.clear();

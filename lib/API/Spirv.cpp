@@ -42,6 +42,7 @@ SpirvResult emitSpirv(const std::string &threadIR,
   passOptions.atomicFloatAdd = options.atomicFloatAdd;
   passOptions.signedZeroInfNanPreserveWidths =
       options.signedZeroInfNanPreserveWidths;
+  passOptions.maxComputeSharedMemorySize = options.maxComputeSharedMemorySize;
   mlir::PassManager pm(&context);
   if (options.loopIterationLimit)
     pm.addNestedPass<mlir::func::FuncOp>(

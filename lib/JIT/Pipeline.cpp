@@ -40,8 +40,8 @@ void mlir::kite::buildThreadsStage(OpPassManager &pm,
   buildKiteGPUStage(pm, options);
   pm.addPass(
       kitegpu::createKiteGPUCheckThreadLimits({options.maxElementsPerThread}));
-  pm.addPass(
-      kitegpu::createConvertKiteGPUToThreads({options.maxVectorElements}));
+  pm.addPass(kitegpu::createConvertKiteGPUToThreads(
+      {options.maxVectorElements, options.maxWorkgroupBytes}));
   if (options.checkMemory)
     pm.addPass(kitegpu::createCheckMemoryAccesses());
   pm.addPass(createCanonicalizerPass());

@@ -25,6 +25,8 @@ struct StageOptions {
   unsigned maxElementsPerThread = 2048;
   /// Stage `threads`: add kitethread-check-memory-accesses.
   bool checkMemory = false;
+  /// Workgroup memory one program may use, in bytes (0: unchecked).
+  int64_t maxWorkgroupBytes = 32768;
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.

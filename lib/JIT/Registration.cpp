@@ -61,6 +61,11 @@ struct KiteGPUPipelineOptions : PassPipelineOptions<KiteGPUPipelineOptions> {
       *this, "max-elements-per-thread",
       llvm::cl::desc("Elements of one tensor a thread may hold (0: any)"),
       llvm::cl::init(2048)};
+  Option<int64_t> maxWorkgroupBytes{
+      *this, "max-workgroup-bytes",
+      llvm::cl::desc("Workgroup memory one program may use, in bytes (0: "
+                     "any)"),
+      llvm::cl::init(32768)};
 };
 } // namespace
 
@@ -88,9 +93,10 @@ void mlir::kite::registerKitePasses() {
     PassPipelineRegistration<KiteGPUPipelineOptions>(
         "threads-pipeline", "The passes of the `threads` stage",
         [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
-          buildThreadsStage(pm, {options.numWarps, options.threadsPerWarp,
-                                 options.maxVectorElements,
-                                 options.maxElementsPerThread});
+          buildThreadsStage(
+              pm, {options.numWarps, options.threadsPerWarp,
+                   options.maxVectorElements, options.maxElementsPerThread,
+                   /*checkMemory=*/false, options.maxWorkgroupBytes});
         });
   });
 }

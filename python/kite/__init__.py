@@ -1,7 +1,7 @@
 """Kite: a Triton-style tile-kernel language and JIT compiler."""
 from . import language  # noqa: F401
 from .errors import CompilationError, KernelRuntimeError  # noqa: F401
-from .jit import KernelFunction, KiteFunction, func, kernel  # noqa: F401
+from .kernel_function import KernelFunction, KiteFunction, func, jit, kernel  # noqa: F401
 from .language.core import constexpr  # noqa: F401
 from .compiler import CompiledKernel  # noqa: F401
 from .runtime import default_device, devices  # noqa: F401

@@ -75,11 +75,17 @@ class Heuristics(_Launchable):
     def __init__(self, fn, values: Dict[str, Callable[[dict], object]]):
         self.fn, self.values = fn, dict(values)
 
-    def run(self, grid, *args, **kwargs):
+    def _with_values(self, args, kwargs) -> dict:
         named = _named(_kernel_of(self), args, kwargs)
         for name, rule in self.values.items():
             kwargs[name] = named[name] = rule(named)
-        return self.fn.run(grid, *args, **kwargs)
+        return kwargs
+
+    def run(self, grid, *args, **kwargs):
+        return self.fn.run(grid, *args, **self._with_values(args, kwargs))
+
+    def warmup(self, *args, **kwargs):
+        return self.fn.warmup(*args, **self._with_values(args, kwargs))
 
 
 def heuristics(values: Dict[str, Callable[[dict], object]]):
@@ -96,11 +102,13 @@ class Autotuner(_Launchable):
         self.fn = fn
         self.configs = list(configs) or [Config({})]
         self.keys = list(key)
-        self.prune_configs_by = prune_configs_by or {}
+        prune = prune_configs_by or {}
+        self.early_config_prune = prune.get("early_config_prune")
+        self.perf_model, self.configs_top_k = prune.get("perf_model"), prune.get("top_k", 1.0)
         self.reset_to_zero = list(reset_to_zero or [])
         self.restore_value = list(restore_value or [])
         self.pre_hook, self.post_hook = pre_hook, post_hook
-        self.warmup, self.rep = warmup or 25, rep or 100
+        self.num_warmups, self.num_reps = warmup or 25, rep or 100
         self._do_bench = do_bench
         self.cache: dict = {}
         self.best_config: Optional[Config] = None
@@ -116,34 +124,62 @@ class Autotuner(_Launchable):
                        and hasattr(v, "shape"))
         return tuple(named[k] for k in self.keys) + dtypes
 
-    def _pruned(self, named: dict) -> list:
+    def prune_configs(self, args, kwargs: dict) -> list:
+        """The configs worth timing, called as Triton calls its hooks:
+        ``early_config_prune(configs, named_args, **kwargs)`` and
+        ``perf_model(**named_args, **kwargs, **config.all_kwargs())``, where
+        ``named_args`` are the positional arguments by parameter name and
+        ``kwargs`` the launch's keyword arguments. ``top_k``: a fraction
+        (at most 1.0) of the configs, at least one, or a count."""
         configs = self.configs
-        early = self.prune_configs_by.get("early_config_prune")
-        if early:
-            configs = list(early(configs, named))
-        model, top_k = self.prune_configs_by.get("perf_model"), self.prune_configs_by.get("top_k")
-        if model and top_k:
-            top_k = int(top_k * len(configs)) if isinstance(top_k, float) else top_k
-            ranked = sorted(configs, key=lambda c: model(**named, **c.all_kwargs()))
-            configs = ranked[:top_k]
+        positional = dict(zip(self.arg_names, args))
+        if self.early_config_prune:
+            configs = list(self.early_config_prune(configs, positional, **kwargs))
+            if not configs:
+                raise ValueError(f"{self.__name__}: early_config_prune returned no config; "
+                                 "it must keep at least one")
+        if self.perf_model:
+            top_k = self.configs_top_k
+            if isinstance(top_k, float) and top_k <= 1.0:
+                top_k = builtins.max(1, int(len(configs) * top_k))
+            elif isinstance(top_k, bool) or not isinstance(top_k, int):
+                raise TypeError(f"{self.__name__}: prune_configs_by's top_k must be a float "
+                                f"<= 1.0 or an int, got {top_k!r}")
+            if len(configs) > top_k:
+                estimate = {c: self.perf_model(**positional, **kwargs, **c.all_kwargs())
+                            for c in configs}
+                configs = sorted(configs, key=estimate.get)[:top_k]
         return configs
 
-    def run(self, grid, *args, **kwargs):
-        named = _named(_kernel_of(self), args, kwargs)
+    def _check_clashes(self, kwargs) -> None:
         for config in self.configs:
             clash = sorted(set(config.kwargs) & set(kwargs))
             if clash:
                 raise ValueError(f"{self.__name__}: the meta-parameters {clash} are given at "
                                  "the launch and chosen by autotune; pass them in one place")
+
+    def warmup(self, *args, **kwargs) -> list:
+        """Compiles every config that pruning keeps (Triton's
+        ``Autotuner.warmup``): their ``CompiledKernel``s, nothing launched."""
+        self._check_clashes(kwargs)
+        return [self.fn.warmup(*args, **kwargs, **config.all_kwargs())
+                for config in self.prune_configs(args, kwargs)]
+
+    def run(self, grid, *args, **kwargs):
+        named = _named(_kernel_of(self), args, kwargs)
+        self._check_clashes(kwargs)
         key = self._key(named)
         if key not in self.cache:
-            configs = self._pruned(named)
+            configs = self.prune_configs(args, kwargs)
             if len(configs) > 1 and not _on_interpreter(args, kwargs):
                 timings = {c: self._time(c, grid, args, kwargs, named) for c in configs}
                 self.configs_timings = timings
-                self.cache[key] = builtins.min(timings, key=timings.get)
+                self.cache[key] = best = builtins.min(timings, key=timings.get)
                 for name in self.reset_to_zero:  # the timing runs wrote to them
                     _zero(named[name])
+                if self.pre_hook and _takes_keyword(self.pre_hook, "reset_only"):
+                    # As Triton: the hook's chance to reset what the timing wrote.
+                    self.pre_hook({**named, **best.all_kwargs()}, reset_only=True)
             else:
                 self.cache[key] = configs[0]
         config = self.best_config = self.cache[key]
@@ -151,9 +187,11 @@ class Autotuner(_Launchable):
             config.pre_hook({**named, **config.all_kwargs()})
         return self.fn.run(grid, *args, **kwargs, **config.all_kwargs())
 
-    def _time(self, config, grid, args, kwargs, named) -> float:
-        """Milliseconds per launch with ``config``; inf where it does not
-        compile (too much shared memory, say)."""
+    def _time(self, config, grid, args, kwargs, named) -> list:
+        """Milliseconds per launch with ``config`` at the quantiles Triton
+        uses (median, 20%, 80%); inf where it does not compile (too much
+        shared memory, say). ``do_bench`` is called as Triton calls it:
+        ``do_bench(kernel_call, quantiles=(0.5, 0.2, 0.8))``."""
         from .testing import do_bench
         full = {**named, **config.all_kwargs()}
         saved = {name: _snapshot(named[name]) for name in self.restore_value}
@@ -168,20 +206,27 @@ class Autotuner(_Launchable):
                 config.pre_hook(full)
             if self.pre_hook:
                 self.pre_hook(full)
-            self.fn.run(grid, *args, **kwargs, **config.all_kwargs())
+            try:
+                self.fn.run(grid, *args, **kwargs, **config.all_kwargs())
+            except Exception as exc:
+                if self.post_hook:
+                    self.post_hook(full, exception=exc)
+                raise
+            if self.post_hook:
+                self.post_hook(full, exception=None)
 
         try:
             launch()  # compiles; errors here mean the config cannot run
-            bench = self._do_bench or (lambda f: do_bench(f, self.warmup, self.rep))
-            return bench(launch)
+            bench = self._do_bench or (lambda f, quantiles: do_bench(
+                f, self.num_warmups, self.num_reps, quantiles=quantiles))
+            timing = bench(launch, quantiles=(0.5, 0.2, 0.8))
+            return list(timing) if isinstance(timing, (list, tuple)) else [timing]
         except CompilationError:
-            return float("inf")
+            return [float("inf")] * 3
         finally:
             self.bench_count += 1
             for name, data in saved.items():
                 _restore(named[name], data)
-            if self.post_hook:
-                self.post_hook(full, None)
 
 
 def autotune(configs: Sequence[Config], key: Sequence[str], prune_configs_by=None,
@@ -196,12 +241,20 @@ def autotune(configs: Sequence[Config], key: Sequence[str], prune_configs_by=Non
                                 restore_value, pre_hook, post_hook, warmup, rep, do_bench)
 
 
+def _takes_keyword(fn, name: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature
+        return False
+    return any(p.name == name or p.kind == p.VAR_KEYWORD for p in params)
+
+
 def _on_interpreter(args, kwargs) -> bool:
     """Whether the launch runs on the interpreter: KITE_INTERPRET=1, an
     interpreter tensor among the arguments, or no device array at all and
     the interpreter as the default device. (Before any heuristics have
     filled in their meta-parameters: no binding.)"""
-    from .jit import interpret_requested
+    from .runtime.environ import interpret_requested
     from .runtime import default_device
     if interpret_requested():
         return True

@@ -17,11 +17,13 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .compiled_metadata import KernelAsm, KernelMetadata, shared_bytes
 from .errors import CompilationError
 from .frontend import cache_key, tracer
 from .frontend.dependencies import dependency_key, on_disk, refresh_dependencies
 from .runtime import memory_checks, registry
-from .runtime.launch_options import MAX_THREADS_PER_PROGRAM, check_options, check_threads
+from .runtime.launch_options import (MAX_THREADS_PER_PROGRAM, check_options, check_threads,
+                                     resolve_extern_libs)
 
 _METADATA = "metadata.json"
 _BINARY_FILES = {"vulkan": "kernel.spv", "cuda": "kernel.cubin"}
@@ -146,16 +148,22 @@ class CompiledKernel:
         self._adopt(entry)
 
     def _adopt(self, entry: "_Entry") -> None:
-        self.asm = dict(entry.asm)
+        self.asm = KernelAsm(entry.asm)
         # The SPIR-V module (Vulkan) or the cubin (CUDA; empty without ptxas,
         # and then the driver compiles asm["ptx"]).
         self.binary = entry.binary
         if self.target.backend == "cuda" and entry.binary:
             self.asm["cubin"] = entry.binary
-        self.metadata = {"name": self.name, "num_warps": self.options["num_warps"],
-                         "threads_per_warp": self.target.threads_per_warp,
-                         "target": self.target.name, "arch": self.target.arch,
-                         "cache_key": self.key, **entry.info}
+        # num_stages is Triton's default where the launch gave none (Kite
+        # does not pipeline loops yet; the value is what was asked for).
+        # CUDA's entries say how much shared memory the launch gives ("shared").
+        self.metadata = KernelMetadata({
+            "name": self.name, "num_warps": self.options["num_warps"],
+            "num_stages": self.options.get("num_stages", 3), "num_ctas": 1,
+            "debug": bool(self.options.get("debug")),
+            "threads_per_warp": self.target.threads_per_warp, "target": self.target.name,
+            "arch": self.target.arch, "hash": self.key, "cache_key": self.key,
+            "shared": shared_bytes(entry.asm.get("threads", "")), **entry.info})
         # Triton's spellings of what ptxas reported.
         self.n_regs = self.metadata.get("n_regs")
         self.n_spills = self.metadata.get("n_spills")
@@ -166,6 +174,8 @@ class CompiledKernel:
     def run(self, grid, *args, **kwargs):
         from .runtime.arguments import check_specialization, launch_device
         specs, options, values = self.kernel.specialize(args, kwargs)
+        if "extern_libs" in options:
+            options["extern_libs"] = resolve_extern_libs(options["extern_libs"])
         for name, value in options.items():
             if self.options.get(name) != value:
                 raise ValueError(f"{self.name}: {name}={value!r} at launch, but the kernel was "
@@ -212,9 +222,9 @@ class CompiledKernel:
 
         def run(grid, values):
             sizes = grid_size(grid, dict(zip(names, values)) if callable(grid) else None)
-            if 0 in sizes:
-                return
-            submit(sizes, values)
+            if 0 not in sizes:
+                submit(sizes, values)
+            return self  # kernel[grid](...) returns the compiled kernel, as in Triton
         return run
 
     def __repr__(self) -> str:
@@ -272,6 +282,7 @@ def _compile_traced(kernel, raw: str, options: dict, target: Target) -> _Entry:
     layout = {"num_warps": options["num_warps"], "threads_per_warp": target.threads_per_warp,
               "max_vector_elements": 16 if target.backend == "cuda" else 4,
               "max_elements_per_thread": _C.max_elements_per_thread(target.backend),
+              "max_workgroup_bytes": _max_workgroup_bytes(target),
               "check_memory": bool(options.get("check_memory"))}
     asm = {"kite": tracer.run_stage(raw, "kite"),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
@@ -279,8 +290,10 @@ def _compile_traced(kernel, raw: str, options: dict, target: Target) -> _Entry:
     if target.backend == "vulkan":
         return _emit_vulkan(raw, asm, layout, target)
     if target.backend == "cuda":
+        libdevice = dict((name, path) for name, path, _ in options.get("extern_libs", ()))
         return _emit_cuda(kernel.__name__, raw, asm, layout, target,
-                          bool(options.get("enable_fp_fusion", True)))
+                          bool(options.get("enable_fp_fusion", True)),
+                          libdevice.get("libdevice", ""))
     return _Entry(asm)
 
 
@@ -318,9 +331,10 @@ def _memory_check_info(asm: dict) -> dict:
 
 
 def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
-               fp_fusion: bool) -> _Entry:
+               fp_fusion: bool, libdevice: str = "") -> _Entry:
     """PTX through LLVM's NVPTX backend, then a cubin through ptxas when the
-    toolkit is here (docs/nvptx-emitter.md)."""
+    toolkit is here (docs/nvptx-emitter.md). ``libdevice``: the bitcode
+    extern_libs names ("": the one the target's identity hashes)."""
     from . import ptxas
     # __assertfail reports the user's file and line: emit from IR that
     # carries locations when the kernel asserts.
@@ -328,12 +342,13 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
     if any(op == "assert" for op, *_ in _DEBUG_OP.findall(raw)) or layout["check_memory"]:
         source = tracer.run_stage(raw, "threads", debug_info=True, **layout)
     try:
-        asm["llir"], asm["ptx"], shared = tracer.emit_ptx(source, target.arch, fp_fusion)
+        asm["llir"], asm["ptx"], shared = tracer.emit_ptx(source, target.arch, fp_fusion,
+                                                          libdevice)
     except CompilationError as exc:
         if exc.lineno or source is not asm["threads"]:
             raise
         tracer.emit_ptx(tracer.run_stage(raw, "threads", debug_info=True, **layout),
-                        target.arch, fp_fusion)
+                        target.arch, fp_fusion, libdevice)
         raise
     most = _max_shared_bytes(target.arch)
     if shared > most:
@@ -357,6 +372,19 @@ _SHARED_KIB_PER_BLOCK = {
     90: 227, 100: 227, 101: 227, 103: 227, 110: 227,
     120: 99, 121: 99,
 }
+
+
+def _max_workgroup_bytes(target: Target) -> int:
+    """The workgroup (shared) memory one program may use on ``target``: a
+    Vulkan device's maxComputeSharedMemorySize, an NVIDIA architecture's
+    opt-in shared memory per block; 32 KiB for a generic target (what
+    desktop Vulkan drivers and lavapipe offer). The Vulkan device's identity
+    and the architecture are in the cache key, so is the limit."""
+    if target.backend == "cuda":
+        return _max_shared_bytes(target.arch)
+    if target.backend == "vulkan":
+        return int(registry.vulkan_device(target.name).properties.max_shared_memory_bytes)
+    return 32 * 1024
 
 
 def _max_shared_bytes(arch: str) -> int:
@@ -470,6 +498,8 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
     from . import _C
     options.setdefault("num_warps", 4)
     check_options(options)
+    if "extern_libs" in options:
+        options["extern_libs"] = resolve_extern_libs(options["extern_libs"])
     resolved = resolve_target(target)
     check_threads(options["num_warps"], resolved.threads_per_warp, resolved.name,
                   _threads_limit(resolved))
@@ -494,8 +524,10 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
             stats.memory_hits += 1
             return compiled
 
-    parts = cache_key.key_parts(kernel, specs, options, resolved.identity,
-                                _C.build_id(), _C.version())
+    # launch_pdl changes how the kernel is launched, not its code.
+    parts = cache_key.key_parts(kernel, specs,
+                                {k: v for k, v in options.items() if k != "launch_pdl"},
+                                resolved.identity, _C.build_id(), _C.version())
     key = cache_key.cache_key(parts)
     # A kernel that reads an object Kite knows only by identity cannot be
     # told apart on disk from one reading another such object: not stored.

@@ -260,7 +260,8 @@ void kite::python::bindDevice(py::module_ &m) {
           [](Device &d, const py::object &image, const std::string &entryPoint,
              std::array<uint32_t, 3> localSize, uint32_t pushConstantBytes,
              ArgumentPassing passing, KernelFormat format,
-             std::vector<uint32_t> argSizes, uint32_t dynamicSharedBytes) {
+             std::vector<uint32_t> argSizes, uint32_t dynamicSharedBytes,
+             bool programmaticDependentLaunch) {
             KernelSpec spec;
             spec.format = format;
             setKernelImage(spec, image);
@@ -270,6 +271,7 @@ void kite::python::bindDevice(py::module_ &m) {
             spec.argumentPassing = passing;
             spec.argSizes = std::move(argSizes);
             spec.dynamicSharedBytes = dynamicSharedBytes;
+            spec.programmaticDependentLaunch = programmaticDependentLaunch;
             py::gil_scoped_release release;
             return take(d.loadKernel(spec));
           },
@@ -280,10 +282,12 @@ void kite::python::bindDevice(py::module_ &m) {
           py::arg("format") = KernelFormat::Spirv,
           py::arg("arg_sizes") = std::vector<uint32_t>{},
           py::arg("dynamic_shared_bytes") = 0,
+          py::arg("programmatic_dependent_launch") = false,
           "Load (or reuse) a kernel: a SPIR-V binary on Vulkan (validated, "
           "with its push-constant layout), PTX text or a cubin on CUDA (with "
-          "each parameter's packed size, arg_sizes, and dynamic shared "
-          "memory).")
+          "each parameter's packed size, arg_sizes, dynamic shared memory, "
+          "and whether it is launched as a programmatic dependent launch on "
+          "sm_90 and later).")
       .def(
           "launch",
           [](Device &d, const Kernel &kernel, const py::object &grid,

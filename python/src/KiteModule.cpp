@@ -53,25 +53,29 @@ PYBIND11_MODULE(_C, m) {
       "run_stage",
       [](const std::string &ir, const std::string &stage, bool debugInfo,
          bool generic, int numWarps, int threadsPerWarp, int maxVectorElements,
-         int maxElementsPerThread, bool checkMemory) {
-        return kite::runStage(ir, stage, kite::PrintOptions{debugInfo, generic},
-                              kite::StageOptions{numWarps, threadsPerWarp,
-                                                 maxVectorElements,
-                                                 maxElementsPerThread, checkMemory});
+         int maxElementsPerThread, bool checkMemory,
+         long long maxWorkgroupBytes) {
+        return kite::runStage(
+            ir, stage, kite::PrintOptions{debugInfo, generic},
+            kite::StageOptions{numWarps, threadsPerWarp, maxVectorElements,
+                               maxElementsPerThread, checkMemory,
+                               maxWorkgroupBytes});
       },
       py::arg("ir"), py::arg("stage"), py::arg("debug_info") = false,
       py::arg("generic") = false, py::arg("num_warps") = 4,
       py::arg("threads_per_warp") = 32, py::arg("max_vector_elements") = 4,
       py::arg("max_elements_per_thread") = 2048,
-      py::arg("check_memory") = false,
+      py::arg("check_memory") = false, py::arg("max_workgroup_bytes") = 32768,
       py::call_guard<py::gil_scoped_release>(),
       "Parse and verify kite IR, run the named stage, print the result. "
       "num_warps and threads_per_warp (the target's subgroup size) shape the "
       "layouts of the 'kitegpu' stage; max_vector_elements bounds the vector "
       "accesses of the 'threads' stage (4 for SPIR-V, 16 for NVPTX) and "
       "max_elements_per_thread the elements of one tensor a thread may hold "
-      "(max_elements_per_thread(backend); 0: unchecked); check_memory bounds its "
-      "global accesses to their allocations.");
+      "(max_elements_per_thread(backend); 0: unchecked); check_memory "
+      "bounds its global accesses to their allocations; max_workgroup_bytes "
+      "is the workgroup memory one program may use (the target's; 0: "
+      "unchecked).");
   m.def("max_elements_per_thread", &kite::maxElementsPerThread,
         py::arg("backend"),
         "The most elements of one tensor a thread may hold on a backend "
@@ -104,11 +108,12 @@ PYBIND11_MODULE(_C, m) {
       [](const std::string &ir, unsigned subgroupSize, bool int8, bool int16,
          bool int64, bool float16, bool float64, bool atomicFloatAdd,
          bool debugBuffer, uint32_t loopIterationLimit,
-         uint32_t signedZeroInfNanPreserveWidths) {
-        return kite::emitSpirv(ir, {subgroupSize, int8, int16, int64, float16,
-                                    float64, atomicFloatAdd, debugBuffer,
-                                    loopIterationLimit,
-                                    signedZeroInfNanPreserveWidths});
+         uint32_t signedZeroInfNanPreserveWidths,
+         uint32_t maxComputeSharedMemorySize) {
+        return kite::emitSpirv(
+            ir, {subgroupSize, int8, int16, int64, float16, float64,
+                 atomicFloatAdd, debugBuffer, loopIterationLimit,
+                 signedZeroInfNanPreserveWidths, maxComputeSharedMemorySize});
       },
       py::arg("ir"), py::arg("subgroup_size") = 32, py::arg("int8") = false,
       py::arg("int16") = false, py::arg("int64") = true,
@@ -116,6 +121,7 @@ PYBIND11_MODULE(_C, m) {
       py::arg("atomic_float_add") = false, py::arg("debug_buffer") = false,
       py::arg("loop_iteration_limit") = 0,
       py::arg("signed_zero_inf_nan_preserve_widths") = 0,
+      py::arg("max_compute_shared_memory_size") = 32768,
       py::call_guard<py::gil_scoped_release>(),
       "Thread-level IR to a validated Vulkan SPIR-V binary (bytes), its "
       "disassembly and its spirv.module text.");
@@ -129,14 +135,16 @@ PYBIND11_MODULE(_C, m) {
   m.def(
       "emit_ptx",
       [](const std::string &ir, const std::string &chip, unsigned ptxVersion,
-         bool fpFusion) {
-        return kite::emitPtx(ir, {chip, ptxVersion, fpFusion});
+         bool fpFusion, const std::string &libdevice) {
+        return kite::emitPtx(ir, {chip, ptxVersion, fpFusion, libdevice});
       },
       py::arg("ir"), py::arg("chip") = "sm_90", py::arg("ptx_version") = 0,
-      py::arg("fp_fusion") = true, py::call_guard<py::gil_scoped_release>(),
+      py::arg("fp_fusion") = true, py::arg("libdevice") = "",
+      py::call_guard<py::gil_scoped_release>(),
       "Thread-level IR to NVIDIA PTX for `chip` (e.g. 'sm_80', 'sm_90a') "
       "through LLVM's NVPTX backend; `ptx_version` is the PTX ISA times ten "
-      "(0: the lowest the chip allows). Returns the PTX, the optimized LLVM "
+      "(0: the lowest the chip allows); `libdevice` the bitcode to link for "
+      "f64 math ('': libdevice_path()). Returns the PTX, the optimized LLVM "
       "IR and the LLVM-dialect module text.");
   m.def("libdevice_path", &kite::libdevicePath,
         "The libdevice bitcode emit_ptx links for f64 math ('' if none).");

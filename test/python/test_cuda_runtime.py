@@ -267,6 +267,24 @@ def test_debug_launches_pass_each_pointers_allocation_after_the_arguments():
 
 
 @with_driver()
+def test_launch_pdl_launches_with_programmatic_stream_serialization():
+    """launch_pdl=True on sm_90 goes through cuLaunchKernelEx with
+    CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION (6) set; the same
+    kernel without it, through cuLaunchKernel. The code is the same."""
+    x = kite.from_numpy(np.arange(300, dtype=np.float32), device="cuda:0")
+    out = kite.empty(300, kl.float32, device="cuda:0")
+    fake_clear()
+    with_pdl = mixed[(3,)](x, out, 300, 7, 0.5, False, 1.0, BLOCK=128, launch_pdl=True)
+    (launch,) = fake_calls("cuLaunchKernelEx")
+    assert launch["attributes"] == [[6, 1]] and launch["grid"] == [3, 1, 1]
+    assert launch["block"] == [128, 1, 1] and len(launch["params"]) == 7
+    assert not fake_calls("cuLaunchKernel")
+    plain = mixed[(3,)](x, out, 300, 7, 0.5, False, 1.0, BLOCK=128)
+    assert len(fake_calls("cuLaunchKernel")) == 1 and len(fake_calls("cuLaunchKernelEx")) == 1
+    assert with_pdl is not plain and with_pdl.metadata.hash == plain.metadata.hash
+
+
+@with_driver()
 def test_kernel_launches_on_cuda_tensors_go_to_the_cuda_device():
     x = kite.from_numpy(np.arange(200, dtype=np.float32), device="cuda:0")
     out = kite.empty(200, kl.float32, device="cuda:0")
@@ -383,6 +401,31 @@ def test_a_launch_gives_the_kernel_the_shared_memory_it_needs():
     assert compiled.metadata["shared"] > 0
     (launch,) = fake_calls("cuLaunchKernel")
     assert launch["shared"] == compiled.metadata["shared"]
+
+
+@kite.kernel
+def wide_dot(a_ptr, b_ptr, c_ptr, M: kl.constexpr, N: kl.constexpr, K: kl.constexpr):
+    rows, cols, ks = kl.arange(0, M), kl.arange(0, N), kl.arange(0, K)
+    a = kl.load(a_ptr + rows[:, None] * K + ks[None, :])
+    b = kl.load(b_ptr + ks[:, None] * N + cols[None, :])
+    kl.store(c_ptr + rows[:, None] * N + cols[None, :], kl.dot(a, b))
+
+
+@with_driver()
+def test_a_dot_over_48_kib_of_shared_memory_opts_in_before_its_launch():
+    # f16 operands 64x256 and 256x64 staged in shared memory: 64 KiB, more
+    # than a block gets without cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES).
+    a = kite.zeros((64, 256), kl.float16, device="cuda:0")
+    b = kite.zeros((256, 64), kl.float16, device="cuda:0")
+    c = kite.zeros((64, 64), kl.float32, device="cuda:0")
+    fake_clear()
+    wide_dot[(1,)](a, b, c, M=64, N=64, K=256, num_warps=4)
+    compiled = wide_dot.compile(a, b, c, M=64, N=64, K=256, num_warps=4, target="cuda:0")
+    assert compiled.metadata["shared"] == 65536
+    (opt_in,) = fake_calls("cuFuncSetAttribute")
+    assert (opt_in["attribute"], opt_in["value"]) == (8, 65536), opt_in
+    (launch,) = fake_calls("cuLaunchKernel")
+    assert launch["shared"] == 65536
 
 
 @with_driver()

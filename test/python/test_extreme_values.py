@@ -210,6 +210,57 @@ def test_float_arithmetic_and_comparisons(dtype):
     np.testing.assert_array_equal(np.signbit(got[11]), np.signbit(np.abs(x)))
 
 
+@kite.kernel
+def float_remainder_kernel(x_ptr, y_ptr, out_ptr, n, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    kl.store(out_ptr + offs, kl.load(x_ptr + offs) % kl.load(y_ptr + offs))
+
+
+def remainder_inputs(dtype):
+    """Every pair of extreme values, and quotients from 1 to 2^60 (a float
+    remainder is exact: computing it as x - y * trunc(x / y) is not)."""
+    x, y = pairs(float_values(dtype))
+    rng = np.random.default_rng(7)
+    top = math.log10(float(np.finfo(dtype).max)) - 1
+    scales = 10.0 ** rng.uniform(0, min(18, top), 256)
+    with np.errstate(over="ignore"):
+        xs = (rng.uniform(-1, 1, 256) * scales).astype(dtype)
+    ys = rng.uniform(0.1, 1, 256).astype(dtype)
+    return np.concatenate([x, xs]), np.concatenate([y, ys])
+
+
+def _fmod_exact(got, want, row):
+    np.testing.assert_array_equal(got, want, err_msg=f"row {row}")
+    np.testing.assert_array_equal(np.signbit(got) | np.isnan(got), np.signbit(want) | np.isnan(want),
+                                  err_msg=f"row {row}: the sign of a zero remainder")
+
+
+_VULKAN_F64_REMAINDER = pytest.mark.xfail(
+    DEVICE.startswith("vulkan"), strict=True, raises=AssertionError,
+    reason="vulkan_f64_remainder_inexact: f64 % on Vulkan is the driver's x - y * trunc(x / y) "
+           "(no wider type to compute it exactly in; docs/spirv-emitter.md)")
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32,
+                                   pytest.param(np.float64, marks=_VULKAN_F64_REMAINDER)],
+                         ids=lambda d: np.dtype(d).name)
+def test_float_remainder_is_fmod(dtype):
+    x, y = remainder_inputs(dtype)
+    (got,) = compare(float_remainder_kernel, [np.zeros(BLOCK, dtype)], x, y, check=_fmod_exact)
+    with np.errstate(all="ignore"):
+        _fmod_exact(got[0], np.fmod(x, y), "numpy")
+
+
+def test_float64_remainder_special_values():
+    # What every device gets right even where f64 % is not exact: NaN for
+    # an infinite x or a zero y, x for an infinite y, zeros with x's sign.
+    x = np.array([math.inf, -math.inf, 5.0, -5.0, 3.0, -3.0, -0.0, 0.0, -6.0, math.nan], np.float64)
+    y = np.array([2.0, 2.0, 0.0, -0.0, math.inf, -math.inf, 2.0, -2.0, 3.0, 1.0], np.float64)
+    (got,) = compare(float_remainder_kernel, [np.zeros(BLOCK, np.float64)], x, y, check=_fmod_exact)
+    with np.errstate(all="ignore"):
+        _fmod_exact(got[0], np.fmod(x, y), "numpy")
+
+
 # ---------------------------------------------------------------- casts
 
 ALL = INTS + FLOATS

@@ -102,7 +102,11 @@ def test_the_binder_mirrors_the_signature_and_computes_the_key():
     parts, options, global_values, device, debug, memory_checks = key
     assert parts[:3] == (("i", 1), ("i", 32, False), ("i", 32, False))
     assert parts[5] == (int, 64) and parts[6] == (bool, True)  # constexprs by value
-    assert options[0] == 8 and options[1] is fast_launch._MISSING
+    # Each option and its type (num_warps, then num_stages, not given).
+    assert options[:2] == (8, int) and options[2] is fast_launch._MISSING
+    # launch_pdl=1 is not launch_pdl=True: its key differs (the slow path checks it).
+    assert bind(1, 2, 3, 4, 5, BLOCK=64, launch_pdl=1)[0] != \
+        bind(1, 2, 3, 4, 5, BLOCK=64, launch_pdl=True)[0]
     assert bind(1, 2, 3, 4, 5, 64, add=False)[1][-1] is False
     with pytest.raises(TypeError):
         bind(1, 2, 3)

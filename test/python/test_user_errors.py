@@ -303,12 +303,12 @@ def test_load_needs_a_pointer():
 
 
 @kite.kernel
-def python_min_on_runtime(x_ptr, n):
-    kl.store(x_ptr, min(n, 4))  # <- error
+def python_round_on_runtime(x_ptr, n):
+    kl.store(x_ptr, round(n))  # <- error
 
 
-def test_python_min_on_a_runtime_value_points_to_kl_minimum():
-    _expect_error(python_min_on_runtime, (F32, 3), {}, "kl.minimum")
+def test_python_round_on_a_runtime_value_points_to_kl_floor():
+    _expect_error(python_round_on_runtime, (F32, 3), {}, "Python's round()", "kl.floor")
 
 
 @kite.kernel

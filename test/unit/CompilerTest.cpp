@@ -135,6 +135,46 @@ TEST(RunStage, KiteGPURejectsOptionsThatAreNotPowersOfTwo) {
             "32");
 }
 
+/// f16 operands 64x256 and 256x64: 64 KiB in workgroup memory.
+const char *kWideDot = R"mlir(
+module {
+  func.func @wide(%x: f16) attributes {kite.kernel} {
+    %a = kite.splat %x : f16 -> tensor<64x256xf16>
+    %b = kite.splat %x : f16 -> tensor<256x64xf16>
+    %c = arith.constant dense<0.0> : tensor<64x64xf32>
+    %d = kite.dot %a, %b, %c : tensor<64x256xf16> * tensor<256x64xf16> -> tensor<64x64xf32>
+    kite.print "" %d : tensor<64x64xf32>
+    return
+  }
+}
+)mlir";
+
+TEST(RunStage, ThreadsTakesTheWorkgroupMemoryLimitFromStageOptions) {
+  kite::StageOptions target;
+  EXPECT_EQ(target.maxWorkgroupBytes, 32768); // a target without a device
+  kite::IRResult refused = kite::runStage(kWideDot, "threads", {}, target);
+  EXPECT_FALSE(refused.ok);
+  ASSERT_FALSE(refused.diagnostics.empty());
+  EXPECT_EQ(refused.diagnostics[0].message,
+            "'kite.dot' needs 65536 bytes of workgroup memory for operands "
+            "64x256 and 256x64 (as f16), more than the 32768 a program has on "
+            "this target; use smaller blocks (BLOCK_M, BLOCK_N, BLOCK_K)");
+
+  target.maxWorkgroupBytes = 232448; // sm_90's 227 KiB
+  kite::IRResult accepted = kite::runStage(kWideDot, "threads", {}, target);
+  ASSERT_TRUE(accepted.ok);
+  EXPECT_EQ(count(accepted.ir, "memref.alloc() : memref<16384xf16, "
+                               "#gpu.address_space<workgroup>>"),
+            2u);
+
+  target.maxWorkgroupBytes = -1;
+  kite::IRResult negative = kite::runStage(kWideDot, "threads", {}, target);
+  EXPECT_FALSE(negative.ok);
+  ASSERT_EQ(negative.diagnostics.size(), 1u);
+  EXPECT_EQ(negative.diagnostics[0].message,
+            "max_workgroup_bytes must not be negative, got -1");
+}
+
 const char *kAddPtrChain = R"mlir(
   func.func @f(%p: !kite.ptr<f32>, %a: i32, %b: i32) -> !kite.ptr<f32> {
     %0 = kite.addptr %p, %a : !kite.ptr<f32>, i32

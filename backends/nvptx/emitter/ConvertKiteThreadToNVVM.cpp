@@ -379,6 +379,24 @@ static char ptxRegisterConstraint(Type type) {
 /// relaxed atomicrmw between fences, which the backend selects as
 /// fence.acq_rel.gpu: a fence then a relaxed atom (an atom then a fence) is
 /// a release (an acquire) pattern of the PTX memory model.
+/// kitethread.gdc_wait / gdc_launch_dependents: griddepcontrol on sm_90 and
+/// later. Older architectures have no programmatic dependent launch (each
+/// launch starts after the previous one ends): nothing to wait for.
+template <typename Op, NVVM::GridDepActionKind kind>
+struct GridDependencyLowering : ConvertOpToLLVMPattern<Op> {
+  GridDependencyLowering(const LLVMTypeConverter &converter, unsigned smVersion)
+      : ConvertOpToLLVMPattern<Op>(converter), smVersion(smVersion) {}
+  LogicalResult
+  matchAndRewrite(Op op, typename Op::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (smVersion >= 90)
+      NVVM::GriddepcontrolOp::create(rewriter, op.getLoc(), kind);
+    rewriter.eraseOp(op);
+    return success();
+  }
+  unsigned smVersion;
+};
+
 struct AtomicRMWLowering : ConvertOpToLLVMPattern<kitethread::AtomicRMWOp> {
   AtomicRMWLowering(const LLVMTypeConverter &converter, unsigned smVersion)
       : ConvertOpToLLVMPattern(converter), smVersion(smVersion) {}
@@ -542,8 +560,13 @@ struct ConvertKiteThreadToNVVMPass
     patterns.add<GridOpLowering<kitethread::ProgramIdOp>,
                  GridOpLowering<kitethread::NumProgramsOp>, LoadLowering,
                  StoreLowering>(converter);
-    patterns.add<AtomicRMWLowering, AtomicCASLowering>(converter,
-                                                       smVersion(chip));
+    patterns.add<
+        AtomicRMWLowering, AtomicCASLowering,
+        GridDependencyLowering<kitethread::GdcWaitOp,
+                               NVVM::GridDepActionKind::wait>,
+        GridDependencyLowering<kitethread::GdcLaunchDependentsOp,
+                               NVVM::GridDepActionKind::launch_dependents>>(
+        converter, smVersion(chip));
     kitenvptx::populateDebugOpsToNVVMPatterns(converter, patterns);
 
     LLVMConversionTarget target(*context);

@@ -139,13 +139,13 @@ void kitenvptx::callLibdeviceForMath(ModuleOp module, bool f32Libdevice) {
 }
 
 LogicalResult kitenvptx::linkLibdevice(llvm::Module &module,
-                                       ModuleOp diagnostics) {
+                                       ModuleOp diagnostics, StringRef given) {
   bool needed = false;
   for (llvm::Function &function : module)
     needed |= function.isDeclaration() && function.getName().starts_with("__nv_");
   if (!needed)
     return success();
-  std::string path = findLibdevice();
+  std::string path = given.empty() ? findLibdevice() : given.str();
   if (path.empty())
     return diagnostics.emitError()
            << "f64 math functions need libdevice (nvvm/libdevice/"

@@ -27,7 +27,9 @@ void callLibdeviceForMath(ModuleOp module, bool f32Libdevice);
 /// Links the libdevice functions `module` calls into it (internalized), so
 /// that the O3 pipeline inlines them. Does nothing when it calls none;
 /// reports an error on `diagnostics` when it does and there is no libdevice.
-LogicalResult linkLibdevice(llvm::Module &module, ModuleOp diagnostics);
+/// `path` names the bitcode (Triton's extern_libs); empty: findLibdevice().
+LogicalResult linkLibdevice(llvm::Module &module, ModuleOp diagnostics,
+                            StringRef path = {});
 
 } // namespace mlir::kitenvptx
 

@@ -83,6 +83,7 @@ LogicalResult mlir::kitenvptx::prepareMath(ModuleOp module) {
     kitethread::rewriteLooseMath(module);
   exp2ForExp(module);
   log2ForLog10(module);
+  kitethread::exactFloatRemainders(module, /*float64=*/true);
   RewritePatternSet patterns(module.getContext());
   // tan, sinh, powf, ... in terms of exp, log, sin, cos (exp2 stays: it is
   // ex2.approx, as in Triton).

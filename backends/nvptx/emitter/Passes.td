@@ -28,7 +28,8 @@ def ConvertKiteThreadToNVVM
                            "::mlir::scf::SCFDialect",
                            "::mlir::cf::ControlFlowDialect",
                            "::mlir::memref::MemRefDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 #endif // KITE_BACKENDS_NVPTX_EMITTER_PASSES_TD

@@ -85,8 +85,8 @@ createTargetMachine(ModuleOp module, StringRef chip, unsigned ptxVersion) {
 
 LogicalResult kitenvptx::translateToPtx(ModuleOp module, StringRef chip,
                                         unsigned ptxVersion,
-                                        std::string &llvmIR,
-                                        std::string &ptx) {
+                                        StringRef libdevice,
+                                        std::string &llvmIR, std::string &ptx) {
   std::unique_ptr<llvm::TargetMachine> machine =
       createTargetMachine(module, chip, ptxVersion);
   if (!machine)
@@ -102,7 +102,7 @@ LogicalResult kitenvptx::translateToPtx(ModuleOp module, StringRef chip,
     return module.emitError() << "translation to LLVM IR failed";
   llvmModule->setTargetTriple(machine->getTargetTriple());
   llvmModule->setDataLayout(machine->createDataLayout());
-  if (failed(linkLibdevice(*llvmModule, module)))
+  if (failed(linkLibdevice(*llvmModule, module, libdevice)))
     return failure();
 
   {

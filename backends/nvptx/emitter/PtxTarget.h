@@ -17,8 +17,8 @@ void registerNVPTXTranslations(DialectRegistry &registry);
 /// the lowest the chip allows). Fills `llvmIR` (the optimized LLVM IR) and
 /// `ptx`; errors are reported on `module`.
 LogicalResult translateToPtx(ModuleOp module, StringRef chip,
-                             unsigned ptxVersion, std::string &llvmIR,
-                             std::string &ptx);
+                             unsigned ptxVersion, StringRef libdevice,
+                             std::string &llvmIR, std::string &ptx);
 
 } // namespace mlir::kitenvptx
 

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
 #include "backends/spirv/emitter/Passes.h"
+#include "dialects/KiteThread/AccurateMath.h"
 #include "dialects/Kite/KiteDialect.h"
 #include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
@@ -121,6 +122,7 @@ struct ConvertKiteThreadToSPIRVPass
     features.float64 = float64;
     features.atomicFloatAdd = atomicFloatAdd;
     features.signedZeroInfNanPreserveWidths = signedZeroInfNanPreserveWidths;
+    features.maxComputeSharedMemorySize = maxComputeSharedMemorySize;
     FailureOr<SmallVector<int64_t>> argOffsets = computeArgOffsets(module);
     if (failed(checkTarget(module, features)) || failed(argOffsets))
       return signalPassFailure();
@@ -128,6 +130,8 @@ struct ConvertKiteThreadToSPIRVPass
       return signalPassFailure();
     narrowComparisons(module);
     remaindersBySign(module);
+    computeZeroOperandsExactly(module);
+    kitethread::exactFloatRemainders(module, features.float64);
     // MLIR's scf.for -> spirv.mlir.loop keeps a loop's results in variables
     // that only the loop body writes: a loop that runs no iteration returned
     // zeros instead of its initial values (for i in range(n) with n = 0).

@@ -7,6 +7,10 @@
 // JIT API), they are dropped here, with a remark saying so
 // (docs/spirv-emitter.md); the interpreter runs them.
 //
+// kitethread.gdc_wait and gdc_launch_dependents are dropped: Vulkan runs
+// dispatches of one queue in order, so there is no dependent launch to
+// control.
+//
 // kl.debug_barrier's gpu.barrier (marked kitethread.global_memory) orders
 // global memory too: the upstream pattern's semantics cover workgroup
 // memory only, and global pointers are PhysicalStorageBuffer (UniformMemory).
@@ -41,6 +45,16 @@ struct DropWithRemark : OpConversionPattern<Op> {
   }
 };
 
+template <typename Op> struct Drop : OpConversionPattern<Op> {
+  using OpConversionPattern<Op>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(Op op, typename Op::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct GlobalMemoryBarrier : OpConversionPattern<gpu::BarrierOp> {
   GlobalMemoryBarrier(const TypeConverter &converter, MLIRContext *context)
       : OpConversionPattern(converter, context, /*benefit=*/2) {}
@@ -65,5 +79,7 @@ void mlir::kitespirv::populateDebugOpPatterns(
   patterns.add<DropWithRemark<kitethread::PrintOp>,
                DropWithRemark<kitethread::AssertOp>>(converter,
                                                      patterns.getContext());
-  patterns.add<GlobalMemoryBarrier>(converter, patterns.getContext());
+  patterns.add<GlobalMemoryBarrier, Drop<kitethread::GdcWaitOp>,
+               Drop<kitethread::GdcLaunchDependentsOp>>(converter,
+                                                        patterns.getContext());
 }

@@ -23,6 +23,8 @@ struct TargetFeatures {
   bool atomicFloatAdd = false;
   /// Float widths (16 | 32 | 64) with SignedZeroInfNanPreserve.
   unsigned signedZeroInfNanPreserveWidths = 0;
+  /// Bytes of Workgroup memory one workgroup may use (all buffers).
+  unsigned maxComputeSharedMemorySize = 32768;
 };
 
 /// SPIR-V 1.5 for Vulkan with the capabilities and extensions `features`
@@ -31,7 +33,8 @@ spirv::TargetEnvAttr getVulkanTargetEnv(MLIRContext *context,
                                         const TargetFeatures &features);
 
 /// Reports every type, vector shape and shuffle width in `module` that the
-/// target cannot take, naming the Vulkan feature it needs.
+/// target cannot take, naming the Vulkan feature it needs, and workgroup
+/// memory beyond the device's maxComputeSharedMemorySize.
 LogicalResult checkTarget(ModuleOp module, const TargetFeatures &features);
 
 /// Rewrites the math ops Vulkan's GLSL.std.450 set lacks or rounds too
@@ -52,6 +55,12 @@ void narrowComparisons(ModuleOp module);
 /// `remsi` as an unsigned remainder of the magnitudes with the sign of the
 /// dividend (SignedRemainder.cpp): MLIR's lowering got INT_MIN's sign wrong.
 void remaindersBySign(ModuleOp module);
+
+/// Float add, sub, div and rem with a literal +0.0 operand (and x - -0.0,
+/// x % -0.0) as comparisons and selects of their IEEE results
+/// (ZeroOperands.cpp): Mesa's NIR folded them as if there were no signed
+/// zeros, infinities or NaNs.
+void computeZeroOperandsExactly(ModuleOp module);
 
 /// f32 sin and cos as an exact (Payne-Hanek) argument reduction and Taylor
 /// polynomials, in f64 where the device has it (TrigReduction.cpp): GLSL's

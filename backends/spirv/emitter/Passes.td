@@ -37,9 +37,15 @@ def ConvertKiteThreadToSPIRV
            "The float widths (16 | 32 | 64) for which the module asks the "
            "driver to keep signed zeros, infinities and NaNs "
            "(SignedZeroInfNanPreserve)">,
+    Option<"maxComputeSharedMemorySize", "max-compute-shared-memory-size",
+           "unsigned", "32768",
+           "The device's maxComputeSharedMemorySize: the workgroup memory of "
+           "one program, all its buffers together, may not exceed it (32768 "
+           "for targets without a device)">,
   ];
   let dependentDialects = ["::mlir::spirv::SPIRVDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def LowerDebugOpsToBuffer

@@ -5,6 +5,7 @@
 #include "dialects/KiteThread/KiteThreadOps.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/DenseSet.h"
@@ -44,10 +45,10 @@ mlir::kitespirv::getVulkanTargetEnv(MLIRContext *context,
   }
   Builder b(context);
   auto limits = spirv::ResourceLimitsAttr::get(
-      context, /*max_compute_shared_memory_size=*/32768,
+      context, features.maxComputeSharedMemorySize,
       /*max_compute_workgroup_invocations=*/1024,
-      b.getI32ArrayAttr({1024, 1024, 64}), features.subgroupSize,
-      std::nullopt, std::nullopt, ArrayAttr(), ArrayAttr());
+      b.getI32ArrayAttr({1024, 1024, 64}), features.subgroupSize, std::nullopt,
+      std::nullopt, ArrayAttr(), ArrayAttr());
   return spirv::TargetEnvAttr::get(
       spirv::VerCapExtAttr::get(spirv::Version::V_1_5, caps, exts, context),
       limits, spirv::ClientAPI::Vulkan);
@@ -109,10 +110,38 @@ static LogicalResult checkShuffle(gpu::ShuffleOp op, unsigned subgroupSize) {
                         << subgroupSize << " (option subgroup-size)";
 }
 
+/// Every workgroup buffer becomes a Workgroup variable of its own, so a
+/// workgroup needs all their bytes together; the thread lowering checked
+/// each op's buffers, this checks the sum (several ops in one kernel).
+static LogicalResult checkWorkgroupMemory(ModuleOp module,
+                                          const TargetFeatures &features) {
+  int64_t total = 0;
+  WalkResult result = module.walk([&](memref::AllocOp alloc) {
+    MemRefType type = alloc.getType();
+    auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+    if (!space || space.getValue() != gpu::AddressSpace::Workgroup ||
+        !type.hasStaticShape())
+      return WalkResult::advance();
+    int64_t bytes = type.getNumElements() *
+                    llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    total += bytes;
+    if (total <= features.maxComputeSharedMemorySize)
+      return WalkResult::advance();
+    alloc.emitError() << "this kernel's workgroup memory reaches " << total
+                      << " bytes here (this buffer: " << bytes
+                      << "), more than the device's "
+                         "maxComputeSharedMemorySize ("
+                      << features.maxComputeSharedMemorySize
+                      << "); use smaller blocks";
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
+}
+
 LogicalResult mlir::kitespirv::checkTarget(ModuleOp module,
                                            const TargetFeatures &features) {
   llvm::DenseSet<Type> reported;
-  bool ok = true;
+  bool ok = succeeded(checkWorkgroupMemory(module, features));
   module.walk([&](Operation *op) {
     for (Type type : op->getResultTypes())
       ok &= succeeded(checkType(op, type, features, reported));

@@ -111,7 +111,8 @@ lowerKernelArguments(func::FuncOp kernel, SmallVectorImpl<Attribute> &argTypes,
   return success();
 }
 
-/// Bytes of workgroup memory the kernel allocates.
+/// Bytes of workgroup memory the kernel allocates, all buffers together
+/// (an emitter that reuses bytes between buffers needs fewer).
 static int64_t countSharedBytes(ModuleOp module) {
   int64_t bytes = 0;
   module.walk([&](memref::AllocOp alloc) {
@@ -129,7 +130,8 @@ struct ConvertKiteGPUToThreadsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
-    ThreadGrid grid{getNumWarps(module), getThreadsPerWarp(module)};
+    ThreadGrid grid{getNumWarps(module), getThreadsPerWarp(module),
+                    maxWorkgroupBytes};
     if (!grid.numWarps || !grid.threadsPerWarp) {
       module.emitError() << "convert-kitegpu-to-threads needs the module "
                             "attributes kitegpu.num-warps and "

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
+#include "dialects/Kite/KiteDialect.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
@@ -41,12 +42,17 @@ struct ConvertLayoutToThreads : ThreadPattern<ConvertLayoutOp> {
 
     Location loc = op.getLoc();
     ArrayRef<int64_t> shape = srcType.getShape();
-    Type element = src.front().getType();
-    Value buffer =
-        allocWorkgroup(rewriter, loc, element, srcType.getNumElements());
+    Type element = srcType.getElementType();
+    int64_t count = srcType.getNumElements();
+    if (failed(checkWorkgroupBytes(op, getWorkgroupBytes(element, count), grid,
+                                   "a block of shape " +
+                                       kite::formatShape(srcType),
+                                   "use smaller blocks")))
+      return failure();
+    Value buffer = allocWorkgroup(rewriter, loc, element, count);
     for (auto [value, coords] :
          llvm::zip_equal(src, emitRegisterCoords(rewriter, loc, srcType, grid)))
-      storeWorkgroup(rewriter, loc, value, buffer,
+      storeWorkgroup(rewriter, loc, element, value, buffer,
                      emitLinearIndex(rewriter, loc, coords, shape));
     gpu::BarrierOp::create(rewriter, loc);
     SmallVector<Value> results;

@@ -1,4 +1,8 @@
-//===- DebugOpsToThreads.cpp - print, assert and debug_barrier ------------===//
+//===- DebugOpsToThreads.cpp - print, assert, barriers, gdc ---------------===//
+//
+// kite.gdc_wait and kite.gdc_launch_dependents (grid dependency control)
+// become their kitethread ops, executed by every thread; each emitter
+// decides what the target makes of them.
 //
 // Each thread prints the registers it holds (every operand's registers in
 // turn, pointers as addresses) and asserts each register of the condition.
@@ -91,12 +95,26 @@ struct DebugBarrierToThreads : OpConversionPattern<kite::DebugBarrierOp> {
   }
 };
 
+template <typename From, typename To>
+struct GridDependencyToThreads : OpConversionPattern<From> {
+  using OpConversionPattern<From>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(From op, typename From::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<To>(op);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::kitegpu::populateDebugOpsToThreads(const TypeConverter &converter,
                                               const ThreadGrid &grid,
                                               RewritePatternSet &patterns) {
   patterns.add<PrintToThreads>(converter, patterns.getContext(), grid);
-  patterns.add<AssertToThreads, DebugBarrierToThreads>(converter,
-                                                       patterns.getContext());
+  patterns.add<AssertToThreads, DebugBarrierToThreads,
+               GridDependencyToThreads<kite::GdcWaitOp, kitethread::GdcWaitOp>,
+               GridDependencyToThreads<kite::GdcLaunchDependentsOp,
+                                       kitethread::GdcLaunchDependentsOp>>(
+      converter, patterns.getContext());
 }

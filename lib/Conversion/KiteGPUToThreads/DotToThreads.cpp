@@ -6,10 +6,11 @@
 // result (the layout of c) accumulates its row of a times its column of b in
 // an scf.for over K, a barrier before the buffers may be written again.
 // Products are formed in the accumulation type: f32 for float inputs (an f16
-// accumulator is widened, and rounded once at the end), i32 for i8. f32 and
-// f16 operands are kept as they are in workgroup memory, i8, bf16 and fp8
-// (f32 registers already) are widened first. Operands that do not fit the workgroup memory of a program
-// are reported at the op.
+// accumulator is widened, and rounded once at the end), i32 for i8.
+// Operands are staged in their own type (f32, f16, and the bits of bf16,
+// fp8 and i8: 2 or 1 bytes), widened when the loop reads them. Operands
+// that do not fit the workgroup memory the target gives a program are
+// reported at the op.
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
@@ -49,30 +50,29 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
     Type input = aType.getElementType(), acc = cType.getElementType();
     bool isInt = input.isInteger(8);
     if (!isInt && !input.isF32() && !input.isF16() && !isEmulatedFloat(input))
-      return op.emitOpError() << "dot of " << input
-                              << " operands does not lower to threads yet";
-    Type compute = isInt ? Type(rewriter.getI32Type())
-                         : Type(rewriter.getF32Type());
-    Type stored = input.isF32() || input.isF16() ? input : compute;
+      return op.emitOpError()
+             << "dot of " << input << " operands does not lower to threads yet";
+    Type compute =
+        isInt ? Type(rewriter.getI32Type()) : Type(rewriter.getF32Type());
     int64_t M = aType.getDimSize(0), K = aType.getDimSize(1),
             N = bType.getDimSize(1);
-    int64_t bytes = (M * K + K * N) * getElementBytes(stored);
-    if (bytes > kMaxWorkgroupBytes)
-      return op.emitOpError()
-             << "operands " << M << "x" << K << " and " << K << "x" << N
-             << " need " << bytes << " bytes of workgroup memory (as "
-             << stored << "), more than the " << kMaxWorkgroupBytes
-             << " a program has; use smaller blocks";
+    std::string operands;
+    llvm::raw_string_ostream(operands)
+        << "operands " << M << "x" << K << " and " << K << "x" << N << " (as "
+        << input << ")";
+    if (failed(checkWorkgroupBytes(
+            op, getWorkgroupBytes(input, M * K + K * N), grid, operands,
+            "use smaller blocks (BLOCK_M, BLOCK_N, BLOCK_K)")))
+      return failure();
 
     Location loc = op.getLoc();
     // 1. Operands to workgroup memory, row-major.
     auto spill = [&](RankedTensorType type, ValueRange regs) {
       Value buffer =
-          allocWorkgroup(rewriter, loc, stored, type.getNumElements());
-      for (auto [value, coords] : llvm::zip_equal(
-               regs, emitRegisterCoords(rewriter, loc, type, grid)))
-        storeWorkgroup(rewriter, loc, convertTo(rewriter, loc, value, stored),
-                       buffer,
+          allocWorkgroup(rewriter, loc, input, type.getNumElements());
+      for (auto [value, coords] :
+           llvm::zip_equal(regs, emitRegisterCoords(rewriter, loc, type, grid)))
+        storeWorkgroup(rewriter, loc, input, value, buffer,
                        emitLinearIndex(rewriter, loc, coords, type.getShape()));
       return buffer;
     };
@@ -111,16 +111,16 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
         [&](OpBuilder &b, Location loc, Value k, ValueRange accs) {
           SmallVector<Value> as, bs;
           for (Value base : rowBase)
-            as.push_back(convertTo(
-                b, loc,
-                loadWorkgroup(b, loc, stored, bufA,
-                              arith::AddIOp::create(b, loc, base, k)),
-                compute));
+            as.push_back(
+                convertTo(b, loc,
+                          loadWorkgroup(b, loc, input, bufA,
+                                        arith::AddIOp::create(b, loc, base, k)),
+                          compute));
           Value kRow = arith::MulIOp::create(b, loc, k, createI32(b, loc, N));
           for (Value col : cols)
             bs.push_back(convertTo(
                 b, loc,
-                loadWorkgroup(b, loc, stored, bufB,
+                loadWorkgroup(b, loc, input, bufB,
                               arith::AddIOp::create(b, loc, kRow, col)),
                 compute));
           SmallVector<Value> next;

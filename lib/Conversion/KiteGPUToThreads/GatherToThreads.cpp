@@ -74,16 +74,12 @@ struct GatherToThreads : ThreadPattern<kite::GatherOp> {
              << " to " << resultType << "); it needs a kitegpu.convert_layout";
 
     ValueRange src = adaptor.getSrc();
-    Type element = src.front().getType();
-    // allocWorkgroup keeps i1 as i32.
-    int64_t bytes = srcType.getNumElements() *
-                    (element.isInteger(1) ? 4 : getElementBytes(element));
-    if (bytes > kMaxWorkgroupBytes)
-      return op.emitOpError()
-             << "source of shape " << kite::formatShape(srcType) << " needs "
-             << bytes << " bytes of workgroup memory (as " << element
-             << "), more than the " << kMaxWorkgroupBytes
-             << " a program has; gather from a smaller block";
+    Type element = srcType.getElementType();
+    if (failed(checkWorkgroupBytes(
+            op, getWorkgroupBytes(element, srcType.getNumElements()), grid,
+            "its source of shape " + kite::formatShape(srcType),
+            "gather from a smaller block")))
+      return failure();
 
     Location loc = op.getLoc();
     ArrayRef<int64_t> shape = srcType.getShape();
@@ -91,7 +87,7 @@ struct GatherToThreads : ThreadPattern<kite::GatherOp> {
         allocWorkgroup(rewriter, loc, element, srcType.getNumElements());
     for (auto [value, coords] :
          llvm::zip_equal(src, emitRegisterCoords(rewriter, loc, srcType, grid)))
-      storeWorkgroup(rewriter, loc, value, buffer,
+      storeWorkgroup(rewriter, loc, element, value, buffer,
                      emitLinearIndex(rewriter, loc, coords, shape));
     gpu::BarrierOp::create(rewriter, loc);
 

@@ -298,7 +298,7 @@ Value broadcastFromThreadZero(OpBuilder &b, Location loc, Value value) {
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    storeWorkgroup(b, loc, value, buffer, zero);
+    storeWorkgroup(b, loc, value.getType(), value, buffer, zero);
   }
   gpu::BarrierOp::create(b, loc);
   Value result = loadWorkgroup(b, loc, value.getType(), buffer, zero);

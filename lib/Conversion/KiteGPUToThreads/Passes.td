@@ -42,7 +42,14 @@ def ConvertKiteGPUToThreads
            "the most elements one vector load or store moves (at most 16 "
            "bytes either way): 4 for SPIR-V, whose vectors have 4 components "
            "at most; 16 for NVPTX, which moves 8 f16 or 16 i8 in one 128-bit "
-           "access">
+           "access">,
+    Option<"maxWorkgroupBytes", "max-workgroup-bytes", "int64_t",
+           /*default=*/"32768",
+           "the workgroup (shared) memory one program may use, from the "
+           "target: Vulkan's maxComputeSharedMemorySize, the opt-in shared "
+           "memory per block of an NVIDIA architecture; an op whose buffers "
+           "need more is an error at the op (0: unchecked). 32768 for "
+           "targets without a device (docs/lowering.md)">
   ];
   let dependentDialects = [
     "::mlir::kitethread::KiteThreadDialect", "::mlir::gpu::GPUDialect",

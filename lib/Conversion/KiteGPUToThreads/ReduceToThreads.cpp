@@ -158,7 +158,7 @@ struct ReduceToThreads : ThreadPattern<kite::ReduceOp> {
           allocWorkgroup(rewriter, loc, value.getType(), numWarps * outSize));
     for (auto [values, index] : llvm::zip_equal(acc, outIndex))
       for (auto [value, buffer] : llvm::zip_equal(values, buffers))
-        storeWorkgroup(rewriter, loc, value, buffer,
+        storeWorkgroup(rewriter, loc, value.getType(), value, buffer,
                        arith::AddIOp::create(rewriter, loc, slotBase, index));
     gpu::BarrierOp::create(rewriter, loc);
     for (auto [values, index] : llvm::zip_equal(acc, outIndex)) {

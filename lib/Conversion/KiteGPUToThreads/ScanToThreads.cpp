@@ -241,7 +241,7 @@ struct ScanToThreads : ThreadPattern<kite::ScanOp> {
           Value at = slot(out, rep, pos);
           for (auto [value, buffer] :
                llvm::zip_equal(totals[out][rep], buffers))
-            storeWorkgroup(rewriter, loc, value, buffer, at);
+            storeWorkgroup(rewriter, loc, value.getType(), value, buffer, at);
         }
       gpu::BarrierOp::create(rewriter, loc);
       for (int64_t out = 0; out < numOut; ++out)

@@ -1,4 +1,4 @@
-//===- ThreadLayout.cpp - registers, coordinates, workgroup memory --------===//
+//===- ThreadLayout.cpp - registers and their coordinates -----------------===//
 //
 // A register's coordinate along dimension d is
 //   (c_d(reg) + offset_d(thread)) mod S_d
@@ -13,7 +13,6 @@
 #include "dialects/Kite/KiteDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -226,37 +225,6 @@ FailureOr<SmallVector<unsigned>> mlir::kitegpu::mapRegisters(
     }
   }
   return mapping;
-}
-
-static Type getStorageType(Type element) {
-  return element.isInteger(1) ? IntegerType::get(element.getContext(), 32)
-                              : element;
-}
-
-Value mlir::kitegpu::allocWorkgroup(OpBuilder &b, Location loc, Type element,
-                                    int64_t count) {
-  auto space =
-      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  auto type = MemRefType::get({count}, getStorageType(element),
-                              MemRefLayoutAttrInterface(), space);
-  return memref::AllocOp::create(b, loc, type);
-}
-
-void mlir::kitegpu::storeWorkgroup(OpBuilder &b, Location loc, Value value,
-                                   Value buffer, Value index) {
-  if (value.getType().isInteger(1))
-    value = arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
-  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
-  memref::StoreOp::create(b, loc, value, buffer, i);
-}
-
-Value mlir::kitegpu::loadWorkgroup(OpBuilder &b, Location loc, Type element,
-                                   Value buffer, Value index) {
-  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
-  Value value = memref::LoadOp::create(b, loc, buffer, i);
-  if (element.isInteger(1))
-    value = arith::TruncIOp::create(b, loc, element, value);
-  return value;
 }
 
 SmallVector<Value> mlir::kitegpu::emitCombine(OpBuilder &b, Location loc,

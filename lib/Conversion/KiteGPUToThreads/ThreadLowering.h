@@ -14,10 +14,12 @@
 
 namespace mlir::kitegpu {
 
-/// The threads of one program: num-warps x threads-per-warp.
+/// The threads of one program (num-warps x threads-per-warp) and the
+/// workgroup memory they share: the bytes the target gives one program.
 struct ThreadGrid {
   unsigned numWarps = 0;
   unsigned threadsPerWarp = 0;
+  int64_t maxWorkgroupBytes = 0;
   unsigned getNumThreads() const { return numWarps * threadsPerWarp; }
 };
 
@@ -89,12 +91,27 @@ mapRegisters(RankedTensorType src, RankedTensorType dst,
              function_ref<SmallVector<int64_t>(ArrayRef<int64_t>)> dstToSrc,
              const ThreadGrid &grid);
 
-/// A buffer of `count` elements in workgroup memory (i1 is kept as i32).
+//===- WorkgroupMemory.cpp ------------------------------------------------===//
+
+/// A buffer of `count` elements of a tensor of `element` in workgroup
+/// memory, each in its own width: bf16 and fp8 as their bits (i16, i8), i1
+/// as i32, everything else as it is.
 Value allocWorkgroup(OpBuilder &b, Location loc, Type element, int64_t count);
-void storeWorkgroup(OpBuilder &b, Location loc, Value value, Value buffer,
-                    Value index);
+/// Bytes of such a buffer.
+int64_t getWorkgroupBytes(Type element, int64_t count);
+/// Stores (loads) register `value` of a tensor of `element`: bf16 and fp8
+/// registers (f32) become their bits on the way in and f32 on the way out.
+void storeWorkgroup(OpBuilder &b, Location loc, Type element, Value value,
+                    Value buffer, Value index);
 Value loadWorkgroup(OpBuilder &b, Location loc, Type element, Value buffer,
                     Value index);
+/// Failure, reported at `op`, when its buffers need more than the
+/// `grid.maxWorkgroupBytes` of workgroup memory a program has (0: any):
+/// "'kite.dot' needs <bytes> bytes of workgroup memory for <what>, more
+/// than the <limit> a program has on this target; <remedy>".
+LogicalResult checkWorkgroupBytes(Operation *op, int64_t bytes,
+                                  const ThreadGrid &grid, const Twine &what,
+                                  StringRef remedy);
 
 /// bf16 and the fp8 formats (f8E4M3FN, f8E5M2) are "emulated": f32 registers
 /// holding a value of the format, raw bits in memory (EmulatedFloats.cpp).
@@ -121,10 +138,6 @@ int64_t linearize(ArrayRef<int64_t> indices, ArrayRef<int64_t> counts,
 Value emitShuffleXor(OpBuilder &b, Location loc, Value value, int64_t offset,
                      unsigned width);
 
-/// Bytes of workgroup memory one program may use (Vulkan's minimum
-/// maxComputeSharedMemorySize, lavapipe's limit).
-constexpr int64_t kMaxWorkgroupBytes = 32768;
-
 /// Runs the scalar combine region of a reduce or scan on `acc` and `cur`.
 SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
                                ValueRange acc, ValueRange cur);
@@ -146,8 +159,7 @@ void populateReduceToThreads(const TypeConverter &converter,
                              const ThreadGrid &grid,
                              RewritePatternSet &patterns);
 void populateScanToThreads(const TypeConverter &converter,
-                           const ThreadGrid &grid,
-                           RewritePatternSet &patterns);
+                           const ThreadGrid &grid, RewritePatternSet &patterns);
 void populateDotToThreads(const TypeConverter &converter,
                           const ThreadGrid &grid, RewritePatternSet &patterns);
 void populateGatherToThreads(const TypeConverter &converter,

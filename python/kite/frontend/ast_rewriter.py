@@ -4,8 +4,10 @@
 body turned into a nested function whose parameters and return value are the
 variables the body assigns; every call goes through ``__kite_call__`` (which
 rejects Python functions applied to runtime values); ``and``/``or``/``not``
-become ``__kite_and__``/``__kite_or__``/``__kite_not__``. Line and column
-numbers of the original source are kept, so errors and locations point at it.
+become ``__kite_and__``/``__kite_or__``/``__kite_not__``. Before that,
+early_returns.py leaves one ``return`` at the end (where no loop returns)
+and liveness.py marks what each ``if`` must yield. Line and column numbers
+of the original source are kept, so errors and locations point at it.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import inspect
 import textwrap
 import types
 
+from .early_returns import structure_returns
+from .liveness import LIVE_AFTER, annotate_live_after
 from .unsupported_syntax import reject_unsupported
 
 PREFIX = "__kite_"
@@ -93,6 +97,19 @@ def _contains(stmts, kinds, stop_at_loops: bool) -> bool:
     return False
 
 
+def _first_exit(stmts) -> str:
+    """``'`return` at line N'`` for the first return (or break/continue of
+    this loop) in ``stmts``, for errors about statements that must stay
+    compile-time because they hold it; '' if none."""
+    found = [node for stmt in stmts for kinds, stop in (((ast.Return,), False),
+                                                          ((ast.Break, ast.Continue), True))
+             for node in _walk_shallow(stmt, stop) if isinstance(node, kinds)]
+    if not found:
+        return ""
+    node = min(found, key=lambda n: (n.lineno, n.col_offset))
+    return f"`{type(node).__name__.lower()}` at line {node.lineno}"
+
+
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
@@ -161,16 +178,20 @@ class ControlFlowRewriter(ast.NodeTransformer):
         branches = node.body + node.orelse
         if _contains(branches, (ast.Return,), False) or \
                 _contains(branches, (ast.Break, ast.Continue), True):
-            node.test = ast.copy_location(_call(f"{PREFIX}static_cond__", [node.test]), node.test)
+            node.test = ast.copy_location(_call(f"{PREFIX}static_cond__", [
+                node.test, ast.Constant("if"), ast.Constant(_first_exit(branches))]), node.test)
             return node
         names = _stores(node.body + node.orelse)
+        live = getattr(node, LIVE_AFTER, None)
+        live = tuple(names) if live is None else tuple(n for n in names if n in live)
         then_name, else_name = self._fresh("then"), self._fresh("else")
         then_fn = self._function(then_name, names, node.body, self._tuple(names), node)
         else_fn = self._function(else_name, names, node.orelse or [ast.Pass()], self._tuple(names), node)
         call = _call(f"{PREFIX}if__", [node.test, _name(then_name), _name(else_name),
                                        self._names_const(names), self._lookups(names),
                                        _assignment_lines(node.body, names),
-                                       _assignment_lines(node.orelse, names)])
+                                       _assignment_lines(node.orelse, names),
+                                       self._names_const(live)])
         return [then_fn, else_fn, self._assign(names, ast.copy_location(call, node), node)]
 
     def visit_For(self, node):
@@ -186,7 +207,8 @@ class ControlFlowRewriter(ast.NodeTransformer):
         if (node.orelse or not isinstance(node.target, ast.Name)
                 or _contains(node.body, (ast.Break, ast.Continue), True)
                 or _contains(node.body, (ast.Return,), False)):
-            node.iter = ast.copy_location(_call(f"{PREFIX}static_iter__", [node.iter]), node.iter)
+            node.iter = ast.copy_location(_call(f"{PREFIX}static_iter__", [
+                node.iter, ast.Constant(_first_exit(node.body))]), node.iter)
             return node
         names = [n for n in _stores(node.body) if n != node.target.id]
         body_name = self._fresh("body")
@@ -200,7 +222,9 @@ class ControlFlowRewriter(ast.NodeTransformer):
         self.generic_visit(node)
         if node.orelse or _contains(node.body, (ast.Break, ast.Continue), True) \
                 or _contains(node.body, (ast.Return,), False):
-            node.test = ast.copy_location(_call(f"{PREFIX}static_cond__", [node.test]), node.test)
+            node.test = ast.copy_location(_call(f"{PREFIX}static_cond__", [
+                node.test, ast.Constant("while loop"), ast.Constant(_first_exit(node.body))]),
+                node.test)
             return node
         names = _stores(node.body)
         cond_name, body_name = self._fresh("cond"), self._fresh("body")
@@ -248,48 +272,6 @@ class ControlFlowRewriter(ast.NodeTransformer):
         return node
 
 
-RESULT = "_kite_result"
-
-
-def hoist_early_returns(stmts: list) -> list:
-    """``if c: ...; return x`` followed by more statements becomes
-    ``if c: ...; return x`` ``else: <the rest>``, so that every return is at
-    the end of a path (as Triton does for a guard like ``if pid >= n: return``)."""
-    for i, stmt in enumerate(stmts):
-        if (isinstance(stmt, ast.If) and i + 1 < len(stmts) and stmt.body
-                and isinstance(stmt.body[-1], ast.Return)
-                and not _contains(stmt.body[:-1], (ast.Return,), False)
-                and not _contains(stmt.orelse, (ast.Return,), False)):
-            new = ast.copy_location(ast.If(test=stmt.test, body=stmt.body,
-                                           orelse=hoist_early_returns(stmt.orelse + stmts[i + 1:])),
-                                    stmt)
-            return stmts[:i] + [new]
-    return stmts
-
-
-def returns_to_result(stmts: list):
-    """The block with each return at the end of a path turned into an
-    assignment to ``RESULT`` (so ifs on runtime values can yield it), or None
-    when some return is elsewhere (inside a loop, or followed by code)."""
-    if not stmts:
-        return [ast.Assign(targets=[_name(RESULT, ast.Store())], value=ast.Constant(None))]
-    head, last = stmts[:-1], stmts[-1]
-    if _contains(head, (ast.Return,), False):
-        return None
-    if isinstance(last, ast.Return):
-        value = last.value or ast.Constant(None)
-        return head + [ast.copy_location(
-            ast.Assign(targets=[_name(RESULT, ast.Store())], value=value), last)]
-    if isinstance(last, ast.If):
-        body, orelse = returns_to_result(last.body), returns_to_result(last.orelse)
-        if body is None or orelse is None:
-            return None
-        return head + [ast.copy_location(ast.If(test=last.test, body=body, orelse=orelse), last)]
-    if _contains([last], (ast.Return,), False):
-        return None
-    return stmts + [ast.Assign(targets=[_name(RESULT, ast.Store())], value=ast.Constant(None))]
-
-
 def _no_args():
     return ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
                          kw_defaults=[], kwarg=None, defaults=[])
@@ -331,9 +313,8 @@ def rewrite(fn, runtime_namespace: dict):
     # Defaults come from fn.__defaults__ when the function is rebuilt.
     func.args.defaults = []
     func.args.kw_defaults = [None] * len(func.args.kwonlyargs)
-    body = returns_to_result(hoist_early_returns(func.body))
-    if body is not None:
-        func.body = body + [ast.Return(value=_name(RESULT))]
+    structure_returns(func, fn)
+    annotate_live_after(func)
     func.body = ControlFlowRewriter()._visit_block(func.body)
     # Wrap the kernel in a factory whose parameters are the helpers and the
     # original free variables, so the kernel refers to them as closure cells.

@@ -72,7 +72,7 @@ def _referenced(fn) -> list:
 def source_hash(kite_fn) -> str:
     """sha256 of a kernel's or helper's source and, recursively, of every
     @kite.func it refers to (cached on the function object)."""
-    from ..jit import KiteFunction
+    from ..kernel_function import KiteFunction
     cached = getattr(kite_fn, "_source_hash", None)
     if cached is not None:
         return cached

@@ -10,14 +10,14 @@ import sys
 from ..language import dtypes as dt
 from ..language import semantic
 from ..language.core import Undefined, constexpr, is_builtin, tensor, unwrap
-from ..language.standard import device_assert, device_print, range as kl_range
+from ..language.standard import device_assert, device_print, maximum, minimum, range as kl_range
 from .location import error
 
 # Python builtins that only look at the structure of their arguments, so
 # they may be given runtime values (len of a tuple of blocks, zip, ...).
 _STRUCTURAL = (isinstance, issubclass, len, getattr, hasattr, type, zip, enumerate, tuple,
                list, dict, reversed, callable, repr, str, slice, id)
-_NUMERIC_HINTS = {min: "kl.minimum", max: "kl.maximum", abs: "kl.abs", sum: "kl.sum",
+_NUMERIC_HINTS = {abs: "kl.abs", sum: "kl.sum",
                   round: "kl.floor(x + 0.5)", pow: "kl.exp2/kl.log2", float: ".to(kl.float32)",
                   int: ".to(kl.int32)", bool: "`!= 0`"}
 
@@ -37,7 +37,7 @@ def _is(fn, candidates) -> bool:
 
 
 def kite_call(fn, *args, **kwargs):
-    from ..jit import KiteFunction
+    from ..kernel_function import KiteFunction
     if isinstance(fn, KiteFunction):
         return fn.inline(*args, **kwargs)
     if isinstance(fn, Undefined):
@@ -50,6 +50,8 @@ def kite_call(fn, *args, **kwargs):
     if is_builtin(target) or isinstance(getattr(target, "__self__", None), tensor) \
             or isinstance(target, type) and issubclass(target, (dt.dtype, constexpr, kl_range)):
         return fn(*args, **kwargs)
+    if fn is builtins.min or fn is builtins.max:
+        return _min_max(fn, args, kwargs)
     if not (_has_tensor(args) or _has_tensor(kwargs)) or _is(fn, _STRUCTURAL):
         return fn(*args, **kwargs)
     if fn is builtins.print:
@@ -66,6 +68,38 @@ def kite_call(fn, *args, **kwargs):
                 "with @kite.func")
 
 
+def _min_max(fn, args, kwargs):
+    """Python's ``min``/``max`` in a kernel. On compile-time values, Python's
+    own (the result stays a compile-time value); once a runtime value is
+    among the operands, ``kl.minimum``/``kl.maximum`` folded left to right,
+    which promote int and float operands as any binary op does (as Triton,
+    which maps ``min``/``max`` to them). One argument is an iterable of the
+    operands, as in Python (a tuple of blocks and numbers)."""
+    name = fn.__name__
+    operands = args
+    if len(args) == 1:
+        only = unwrap(args[0])
+        if isinstance(only, tensor):
+            raise error(f"{name}() of a single runtime value: give it two or more values (or "
+                        f"a tuple of them); the {'smallest' if fn is builtins.min else 'largest'}"
+                        f" element of a block is kl.{name}(x, axis)")
+        if hasattr(only, "__iter__"):  # a tuple, list or generator of operands
+            operands = tuple(only)
+            if not _has_tensor(operands):
+                return fn(operands, **kwargs)
+    if not _has_tensor(operands):
+        return fn(*args, **kwargs)
+    unknown = sorted(set(kwargs) - {"propagate_nan"})
+    if unknown:
+        raise error(f"{name}() on runtime values takes no {', '.join(unknown)}= argument "
+                    "(only propagate_nan=, as kl.minimum/kl.maximum)")
+    combine = minimum if fn is builtins.min else maximum
+    result = operands[0]
+    for operand in operands[1:]:
+        result = combine(result, operand, **kwargs)
+    return result
+
+
 def kite_range(*args, **kwargs):
     spec = kl_range(*args, **kwargs)
     spec.kind = "range"
@@ -79,11 +113,21 @@ def lookup(thunk, name):
         return Undefined(name)
 
 
-def static_cond(cond):
+def static_cond(cond, statement="if", exit_=""):
+    """The condition of an ``if`` or ``while`` that must stay compile-time:
+    it holds ``exit_`` (a return, break or continue, e.g. '`return` at line
+    12'), which a traced region cannot leave early."""
     cond = unwrap(cond)
     if isinstance(cond, tensor):
-        raise error("this statement holds a `return`, `break` or `continue`, so its condition "
-                    "must be a compile-time constant; on runtime values use masks instead")
+        holds = exit_ or "a `return`, `break` or `continue`"
+        if statement == "while loop":
+            raise error(f"this while loop holds {holds}, so its condition must be a "
+                        "compile-time constant: a runtime loop cannot be left early (as in "
+                        "Triton); carry a flag in the loop and test it after, or use masks")
+        raise error(f"this if holds {holds}, so its condition must be a compile-time "
+                    "constant here (a `break` or `continue` leaves a loop, and a `return` may "
+                    "be under a runtime if only in a function with no return inside a loop); "
+                    "on runtime values use masks instead")
     return cond
 
 
@@ -91,11 +135,15 @@ def is_static_range(spec) -> bool:
     return builtins.all(isinstance(unwrap(v), int) for v in (spec.start, spec.end, spec.step))
 
 
-def static_iter(iterable):
+def static_iter(iterable, exit_=""):
+    """The iterable of a ``for`` that must unroll: it holds ``exit_`` (or an
+    ``else``, or a target that is not a name)."""
     if isinstance(iterable, kl_range):
         if iterable.kind == "loop" or not is_static_range(iterable):
-            raise error("a loop holding `break`, `continue` or `return` (or an `else`) must "
-                        "run over a compile-time range; on runtime bounds use masks")
+            holds = f"holds {exit_}" if exit_ else "holds `break`, `continue` or `return` (or an `else`)"
+            raise error(f"this loop {holds}, so it must run over a compile-time range "
+                        "(constexpr bounds or kl.static_range): a runtime loop cannot be left "
+                        "early (as in Triton); carry a flag in the loop, or use masks")
         return builtins.range(iterable.start, iterable.end, iterable.step)
     return iterable
 

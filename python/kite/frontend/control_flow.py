@@ -340,7 +340,9 @@ def _scalar_condition(cond):
 
 # ---------------------------------------------------------------- if
 
-def kite_if(cond, then_fn, else_fn, names, vals, then_lines=None, else_lines=None):
+def kite_if(cond, then_fn, else_fn, names, vals, then_lines=None, else_lines=None, live=None):
+    """``live``: the names the kernel may read after the if (liveness.py);
+    the others are not merged (a dead variable may differ in type)."""
     cond = unwrap(cond)
     b = active_builder()
     if isinstance(cond, tensor) and cond.shape:
@@ -369,6 +371,9 @@ def kite_if(cond, then_fn, else_fn, names, vals, then_lines=None, else_lines=Non
     for i, name in enumerate(names):
         t, e, before = unwrap(then_out[i]), unwrap(else_out[i]), vals[i]
         if t is before and e is before:
+            continue
+        if live is not None and name not in live:
+            result[i] = Undefined(name, f"it is not read after {where}, which does not keep it")
             continue
         if isinstance(t, Undefined) or isinstance(e, Undefined):
             result[i] = Undefined(name, f"it is assigned in only one branch of {where}")

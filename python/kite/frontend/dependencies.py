@@ -218,7 +218,7 @@ class _Walk:
     and the key."""
 
     def __init__(self, fn):
-        from ..jit import KiteFunction
+        from ..kernel_function import KiteFunction
         from ..language.core import constexpr
         from ..language.dtypes import dtype
         self.types = (KiteFunction, constexpr, dtype)

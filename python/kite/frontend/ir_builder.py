@@ -290,6 +290,12 @@ class IRBuilder:
     def debug_barrier(self):
         self.emit("kite.debug_barrier", [], [])
 
+    def gdc_wait(self):
+        self.emit("kite.gdc_wait", [], [])
+
+    def gdc_launch_dependents(self):
+        self.emit("kite.gdc_launch_dependents", [], [])
+
     def hint(self, h, kind, values):
         op = self._defs.get(h)
         if op is not None and len(op.results) == 1:

@@ -9,7 +9,7 @@ from ..language import dtypes as dt
 from ..language.core import constexpr
 
 COMPILE_OPTIONS = ("num_warps", "num_stages", "num_ctas", "maxnreg", "debug",
-                   "enable_fp_fusion")
+                   "enable_fp_fusion", "launch_pdl", "extern_libs")
 
 
 class ArgSpec(NamedTuple):
@@ -160,8 +160,11 @@ def bind(fn, args, kwargs, do_not_specialize=frozenset()):
     """Splits a call into (argument specs, compile options, bound values).
     As in Triton, an integer argument equal to 1 becomes a constexpr (a unit
     stride then vectorises) unless its parameter is in ``do_not_specialize``."""
-    options = {k: kwargs.pop(k) for k in list(kwargs) if k in COMPILE_OPTIONS}
     signature = inspect.signature(fn)
+    # A parameter named like an option (``num_warps``) gets the value too, as
+    # in Triton: the launch's keyword sets both.
+    options = {k: kwargs[k] if k in signature.parameters else kwargs.pop(k)
+               for k in list(kwargs) if k in COMPILE_OPTIONS}
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as exc:

@@ -94,12 +94,13 @@ def emit_spirv(thread_ir: str, options: dict):
     return result.disassembly, bytes(result.binary), list(result.debug_records)
 
 
-def emit_ptx(thread_ir: str, arch: str, fp_fusion: bool = True):
+def emit_ptx(thread_ir: str, arch: str, fp_fusion: bool = True, libdevice: str = ""):
     """(LLVM IR, PTX, bytes of dynamic shared memory) of thread-level IR for an
     NVIDIA architecture ("sm_90"); errors are CompilationErrors at the user's
-    line where the IR knows it. ``fp_fusion``: multiplies and adds may fuse."""
+    line where the IR knows it. ``fp_fusion``: multiplies and adds may fuse;
+    ``libdevice``: the bitcode f64 math links ("": the toolkit's)."""
     from .. import _C
-    result = _C.emit_ptx(thread_ir, chip=arch, fp_fusion=fp_fusion)
+    result = _C.emit_ptx(thread_ir, chip=arch, fp_fusion=fp_fusion, libdevice=libdevice)
     if not result.ok:
         _raise(result.diagnostics, f"the NVPTX emitter failed for {arch}")
     return result.llvm_ir, result.ptx, int(result.shared_bytes)

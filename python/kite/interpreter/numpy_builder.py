@@ -318,6 +318,12 @@ class NumpyBuilder:
     def debug_barrier(self):
         pass  # one program runs at a time, all of its lanes in lockstep
 
+    def gdc_wait(self):
+        pass  # launches run one after another: the previous grid has finished
+
+    def gdc_launch_dependents(self):
+        pass
+
     def concrete_bool(self, t):
         if not t.shape and np.ndim(t.handle) > 0:
             raise _BranchOnLanes()

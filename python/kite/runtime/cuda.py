@@ -27,17 +27,19 @@ class CudaDevice(Device):
 
     # -- kernels ----------------------------------------------------------
     def load_kernel(self, image, entry: str, num_threads: int, format: str = "ptx",
-                    arg_sizes=(), shared_bytes: int = 0):
+                    arg_sizes=(), shared_bytes: int = 0, pdl: bool = False):
         """Loads PTX text (``format="ptx"``) or a cubin (``"cubin"``) whose
         kernel ``entry`` runs ``num_threads`` threads per block and takes
-        parameters of ``arg_sizes`` bytes (runtime/packing.py)."""
+        parameters of ``arg_sizes`` bytes (runtime/packing.py); ``pdl``:
+        launched as a programmatic dependent launch (sm_90+, else plainly)."""
         if format not in _FORMATS:
             raise ValueError(f"format must be 'ptx' or 'cubin', not {format!r}")
         return self._device.load_kernel(image, entry_point=entry,
                                         local_size=(num_threads, 1, 1),
                                         format=_FORMATS[format],
                                         arg_sizes=list(arg_sizes),
-                                        dynamic_shared_bytes=shared_bytes)
+                                        dynamic_shared_bytes=shared_bytes,
+                                        programmatic_dependent_launch=pdl)
 
     def launch(self, kernel, grid: tuple, args: bytes, stream: int = 0) -> None:
         """Queues ``grid`` blocks on ``stream`` (a CUstream as an int; 0 is the
@@ -74,7 +76,8 @@ class CudaDevice(Device):
             pack = lambda values, keep=None: append_hidden(unchecked(values, keep),  # noqa: E731
                                                            hidden(values))
         kernel = self.load_kernel(image, compiled.name, threads, format, sizes,
-                                  int(compiled.metadata.get("shared", 0)))
+                                  int(compiled.metadata.get("shared", 0)),
+                                  bool(compiled.options.get("launch_pdl")))
 
         def submit(grid, values):
             keep: list = []  # external arrays: capsules alive until queued, streams

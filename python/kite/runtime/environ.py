@@ -23,3 +23,10 @@ def get(name: str) -> str:
         key = _KEYS[name] = _ENCODE(name)
     value = _DATA.get(key)
     return "" if value is None else os.fsdecode(value)
+
+
+def interpret_requested() -> bool:
+    """Whether ``KITE_INTERPRET`` asks for the interpreter (as
+    ``TRITON_INTERPRET=1``): every launch, and every tensor created without a
+    device, then lives there."""
+    return get("KITE_INTERPRET") not in ("", "0", "false", "False")

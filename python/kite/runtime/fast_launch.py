@@ -121,7 +121,7 @@ def make_binder(kernel) -> Optional[Callable]:
     with the kernel's parameters, so Python itself binds the call, and it
     computes the launch key in the same call: each argument's part (a None
     part: the slow path), the compile options as given (``_MISSING`` where
-    not), the variables the kernel reads, ``KITE_DEVICE``, ``KITE_DEBUG`` and
+    not) and their types, the variables the kernel reads, ``KITE_DEVICE``, ``KITE_DEBUG`` and
     ``KITE_MEMORY_CHECKS``."""
     fn = kernel.fn
     constexprs = constexpr_params(fn)
@@ -148,7 +148,9 @@ def make_binder(kernel) -> Optional[Callable]:
     params += [f"{option}=_kite_missing" for option in COMPILE_OPTIONS]
     source = (f"def _kite_bind({', '.join(params)}):\n"
               f"    return (({''.join(parts)}), "
-              f"({''.join(o + ', ' for o in COMPILE_OPTIONS)}), "
+              # Each option with its type: True == 1, but launch_pdl=1 must
+              # reach the slow path's check rather than reuse True's launcher.
+              f"({''.join(f'{o}, type({o}), ' for o in COMPILE_OPTIONS)}), "
               "_kite_reads(_kite_kernel), _kite_getenv('KITE_DEVICE'), "
               # memory checks (runtime/memory_checks.py) change the code
               "_kite_getenv('KITE_DEBUG'), _kite_getenv('KITE_MEMORY_CHECKS')), "

@@ -4,7 +4,10 @@ or run, so that the interpreter, Vulkan and CUDA accept and refuse the same
 launches with the same words."""
 from __future__ import annotations
 
+import functools
+import hashlib
 import operator
+import os
 
 # program_id and num_programs are int32: a grid dimension beyond this would
 # number programs that the kernel cannot tell apart.
@@ -70,8 +73,9 @@ def check_options(options: dict) -> None:
     """Checks a launch's or compilation's options, as every device needs them:
     ``num_warps`` a power of two from 1 to MAX_NUM_WARPS, ``num_stages`` a
     positive integer, ``num_ctas`` 1 (one program per cluster everywhere),
-    ``maxnreg`` a positive integer or None, ``debug`` and
-    ``enable_fp_fusion`` booleans."""
+    ``maxnreg`` a positive integer or None, ``debug``, ``enable_fp_fusion``
+    and ``launch_pdl`` booleans, ``extern_libs`` as ``resolve_extern_libs``
+    takes it."""
     if "num_warps" in options:
         warps = options["num_warps"]
         if isinstance(warps, bool) or type(warps) is not int or warps < 1 \
@@ -86,7 +90,9 @@ def check_options(options: dict) -> None:
                          f"{options['num_ctas']!r}")
     if "maxnreg" in options:
         _positive_int("maxnreg", options["maxnreg"], allow_none=True)
-    for flag in ("debug", "enable_fp_fusion"):
+    if "extern_libs" in options:
+        resolve_extern_libs(options["extern_libs"])
+    for flag in ("debug", "enable_fp_fusion", "launch_pdl"):
         if flag in options and options[flag] is not None and type(options[flag]) is not bool:
             raise ValueError(f"{flag} must be True or False, got {options[flag]!r}")
 
@@ -101,3 +107,39 @@ def check_threads(num_warps: int, threads_per_warp: int, target: str,
                          f"'{target}' ({threads_per_warp} per warp), more than its limit "
                          f"of {device_limit}; use num_warps <= "
                          f"{max(device_limit // threads_per_warp, 1)}")
+
+
+# The libraries a kernel may name in extern_libs: Kite links libdevice (for
+# f64 math on NVIDIA) and nothing else.
+_EXTERN_LIBS = ("libdevice",)
+
+
+def resolve_extern_libs(libs) -> tuple:
+    """Triton's ``extern_libs={"libdevice": path}`` as a hashable option:
+    ``(("libdevice", path, digest),)``, the digest of the file's bytes (so
+    that the JIT cache tells two libdevices apart), or () for None or {}.
+    An already resolved tuple is returned as is."""
+    if libs is None:
+        return ()
+    if isinstance(libs, tuple) and all(isinstance(e, tuple) and len(e) == 3 for e in libs):
+        return libs
+    if not isinstance(libs, dict):
+        raise ValueError(f"extern_libs must be a dict of library name to path, got {libs!r}")
+    resolved = []
+    for name, path in sorted(libs.items()):
+        if name not in _EXTERN_LIBS:
+            raise ValueError(f"extern_libs: Kite links only {', '.join(_EXTERN_LIBS)} (for f64 "
+                             f"math on NVIDIA), not {name!r}")
+        if not isinstance(path, (str, os.PathLike)) or not os.path.isfile(path):
+            raise ValueError(f"extern_libs: {name} {path!r} is not a file")
+        path = os.path.abspath(os.fspath(path))
+        stat = os.stat(path)
+        resolved.append((name, path, _digest(path, stat.st_mtime_ns, stat.st_size)))
+    return tuple(resolved)
+
+
+@functools.lru_cache(maxsize=16)
+def _digest(path: str, _mtime_ns: int, _size: int) -> str:
+    """sha256 of a file (once per version of it: launches ask every time)."""
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 import os
 
+from .environ import interpret_requested
+
 INTERPRETER = "interpreter"
 
 
@@ -32,7 +34,11 @@ def devices() -> list:
 
 
 def default_device() -> str:
-    """``KITE_DEVICE`` if set, else the device launches use by default."""
+    """The interpreter under ``KITE_INTERPRET=1`` (so that a script runs
+    unchanged there, its tensors included, as under ``TRITON_INTERPRET=1``),
+    else ``KITE_DEVICE`` if set, else the device launches use by default."""
+    if interpret_requested():
+        return INTERPRETER
     override = os.environ.get("KITE_DEVICE", "")
     if override:
         return resolve_device(override, "KITE_DEVICE")

@@ -26,6 +26,7 @@ class VulkanDevice(Device):
                 "float16": bool(p.fp16 and p.storage16), "float64": bool(p.fp64),
                 "atomic_float_add": bool(p.fp32_atomic_add),
                 "signed_zero_inf_nan_preserve_widths": p.signed_zero_inf_nan_preserve_widths,
+                "max_compute_shared_memory_size": int(p.max_shared_memory_bytes),
                 # print and assert: runtime/debug_buffer.py
                 "debug_buffer": True,
                 "loop_iteration_limit": self.loop_iteration_limit()}

@@ -177,5 +177,9 @@ func.func @debug(%x: tensor<16xi32>, %n: i32, %c: tensor<16xi1>) {
   kite.assert %c, "x out of range" : tensor<16xi1>
   // CHECK: kite.debug_barrier{{$}}
   kite.debug_barrier
+  // CHECK: kite.gdc_wait{{$}}
+  kite.gdc_wait
+  // CHECK: kite.gdc_launch_dependents{{$}}
+  kite.gdc_launch_dependents
   return
 }

@@ -71,4 +71,13 @@ func.func @debug(%c: i1, %x: f32, %i: i32) {
   return
 }
 
+// CHECK-LABEL: func.func @grid_dependency
+func.func @grid_dependency() {
+  // CHECK: kitethread.gdc_wait{{$}}
+  kitethread.gdc_wait
+  // CHECK: kitethread.gdc_launch_dependents{{$}}
+  kitethread.gdc_launch_dependents
+  return
+}
+
 }

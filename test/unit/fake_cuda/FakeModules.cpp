@@ -283,16 +283,17 @@ FAKE_CUDA_EXPORT CUresult cuFuncSetAttribute(void *handle, int attribute,
   return done("cuFuncSetAttribute", SUCCESS, fields);
 }
 
-FAKE_CUDA_EXPORT CUresult cuLaunchKernel(void *handle, unsigned gx, unsigned gy,
-                                         unsigned gz, unsigned bx, unsigned by,
-                                         unsigned bz, unsigned shared,
-                                         void *stream, void **params,
-                                         void **extra) {
-  FAKE_ENTER("cuLaunchKernel");
-  FAKE_NEEDS_CONTEXT("cuLaunchKernel");
+namespace {
+/// cuLaunchKernel's checks and record, for it and cuLaunchKernelEx (whose
+/// launch attributes come as `more` fields). The lock is held.
+CUresult launchKernel(const char *call, void *handle, unsigned gx, unsigned gy,
+                      unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                      unsigned shared, void *stream, void **params,
+                      void **extra, const std::string &more) {
+  FAKE_NEEDS_CONTEXT(call);
   Function *function = liveFunction(handle);
   if (!function)
-    return done("cuLaunchKernel", INVALID_HANDLE);
+    return done(call, INVALID_HANDLE);
   uint64_t threads = uint64_t(bx) * by * bz;
   if (!gx || !gy || !gz || gx > 2147483647u || gy > 65535 || gz > 65535 ||
       !threads || bz > 64 || threads > unsigned(function->maxThreads) ||
@@ -301,7 +302,7 @@ FAKE_CUDA_EXPORT CUresult cuLaunchKernel(void *handle, unsigned gx, unsigned gy,
         bz != function->requiredBlock[2])) ||
       shared > unsigned(function->maxDynamicShared) || extra ||
       (!params && !function->paramSizes.empty()))
-    return done("cuLaunchKernel", INVALID_VALUE);
+    return done(call, INVALID_VALUE);
   std::string fields =
       ", \"function\": \"" + function->name + "\"" + ", \"grid\": [" +
       std::to_string(gx) + ", " + std::to_string(gy) + ", " +
@@ -314,5 +315,50 @@ FAKE_CUDA_EXPORT CUresult cuLaunchKernel(void *handle, unsigned gx, unsigned gy,
   for (size_t i = 0; i < function->paramSizes.size(); ++i)
     fields += std::string(i ? ", " : "") + "\"" +
               hex(params[i], function->paramSizes[i]) + "\"";
-  return done("cuLaunchKernel", SUCCESS, fields + "]");
+  return done(call, SUCCESS, fields + "]" + more);
+}
+} // namespace
+
+FAKE_CUDA_EXPORT CUresult cuLaunchKernel(void *handle, unsigned gx, unsigned gy,
+                                         unsigned gz, unsigned bx, unsigned by,
+                                         unsigned bz, unsigned shared,
+                                         void *stream, void **params,
+                                         void **extra) {
+  FAKE_ENTER("cuLaunchKernel");
+  return launchKernel("cuLaunchKernel", handle, gx, gy, gz, bx, by, bz, shared,
+                      stream, params, extra, "");
+}
+
+/// cuda.h's CUlaunchAttribute and CUlaunchConfig.
+struct FakeLaunchAttribute {
+  int id;
+  char pad[4];
+  union {
+    char bytes[64];
+    int value;
+  } value;
+};
+struct FakeLaunchConfig {
+  unsigned grid[3], block[3], shared;
+  void *stream;
+  FakeLaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+
+/// Records each attribute as "attributes": [[id, first int of its value]].
+FAKE_CUDA_EXPORT CUresult cuLaunchKernelEx(const FakeLaunchConfig *config,
+                                           void *handle, void **params,
+                                           void **extra) {
+  FAKE_ENTER("cuLaunchKernelEx");
+  if (!config || (config->numAttrs && !config->attrs))
+    return done("cuLaunchKernelEx", INVALID_VALUE);
+  std::string attributes = ", \"attributes\": [";
+  for (unsigned i = 0; i < config->numAttrs; ++i)
+    attributes += std::string(i ? ", " : "") + "[" +
+                  std::to_string(config->attrs[i].id) + ", " +
+                  std::to_string(config->attrs[i].value.value) + "]";
+  return launchKernel("cuLaunchKernelEx", handle, config->grid[0],
+                      config->grid[1], config->grid[2], config->block[0],
+                      config->block[1], config->block[2], config->shared,
+                      config->stream, params, extra, attributes + "]");
 }

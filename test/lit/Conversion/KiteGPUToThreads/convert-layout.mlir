@@ -47,3 +47,33 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4
     return
   }
 }
+
+// -----
+
+// Elements go through memory in their own width: bf16 (an f32 register) as
+// its 16 bits, a pointer as its i64 address.
+// CHECK-LABEL: func.func @own_width()
+// CHECK: %[[H:.*]] = memref.alloc() : memref<32xi16, #gpu.address_space<workgroup>>
+// CHECK: memref.store %{{.*}}, %[[H]]{{.*}} : memref<32xi16
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[H]]
+// CHECK: arith.extui %{{.*}} : i16 to i32
+// CHECK: gpu.barrier
+// CHECK: %[[P:.*]] = memref.alloc() : memref<32xi64, #gpu.address_space<workgroup>>
+// CHECK: memref.store %{{.*}}, %[[P]]{{.*}} : memref<32xi64
+#r = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 1], warpsPerCTA = [2, 1], order = [1, 0]}>
+#c = #kitegpu.blocked<{sizePerThread = [4, 1], threadsPerWarp = [1, 4], warpsPerCTA = [1, 2], order = [0, 1]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @own_width(%v: f32, %p: !kite.ptr<f32>) attributes {kite.kernel} {
+    %f = kite.splat %v : f32 -> tensor<8x4xf32, #r>
+    %h = kite.fp_to_fp %f : tensor<8x4xf32, #r> -> tensor<8x4xbf16, #r>
+    %hc = kitegpu.convert_layout %h : tensor<8x4xbf16, #r> -> tensor<8x4xbf16, #c>
+    %ps = kite.splat %p : !kite.ptr<f32> -> tensor<8x4x!kite.ptr<f32>, #r>
+    %pc = kitegpu.convert_layout %ps : tensor<8x4x!kite.ptr<f32>, #r> -> tensor<8x4x!kite.ptr<f32>, #c>
+    %x = kite.load %pc : tensor<8x4x!kite.ptr<f32>, #c>
+    %y = kite.fp_to_fp %hc : tensor<8x4xbf16, #c> -> tensor<8x4xf32, #c>
+    %z = arith.addf %x, %y : tensor<8x4xf32, #c>
+    kite.print "" %z : tensor<8x4xf32, #c>
+    return
+  }
+}

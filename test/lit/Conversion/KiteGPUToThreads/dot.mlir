@@ -42,14 +42,15 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4
 
 // -----
 
-// i8 operands are sign-extended to i32 before they are stored; products
-// and sums in i32.
+// i8 operands are stored as i8 and sign-extended to i32 when the loop
+// reads them; products and sums in i32.
 // CHECK-LABEL: func.func @dot_i8()
-// CHECK: %[[A:.*]] = memref.alloc() : memref<32xi32, #gpu.address_space<workgroup>>
-// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: %[[A:.*]] = memref.alloc() : memref<32xi8, #gpu.address_space<workgroup>>
+// CHECK-NOT: arith.extsi
 // CHECK: gpu.barrier
 // CHECK: scf.for {{.*}} -> (i32, i32) : i32 {
 // CHECK: memref.load %[[A]]
+// CHECK: arith.extsi %{{.*}} : i8 to i32
 // CHECK: arith.muli
 // CHECK: arith.addi
 // CHECK: scf.yield
@@ -68,14 +69,50 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4
 
 // -----
 
-// 64 KiB of f32 operands do not fit.
+// bf16 and fp8 live in f32 registers; they are staged as their bits (i16,
+// i8) and widened back to f32 when the loop reads them.
+// CHECK-LABEL: func.func @dot_bf16_fp8()
+// CHECK: %[[A:.*]] = memref.alloc() : memref<32xi16, #gpu.address_space<workgroup>>
+// CHECK: memref.store %{{.*}}, %[[A]]{{.*}} : memref<32xi16
+// CHECK: %[[B:.*]] = memref.alloc() : memref<32xi16, #gpu.address_space<workgroup>>
+// CHECK: gpu.barrier
+// CHECK: scf.for {{.*}} -> (f32, f32) : i32 {
+// CHECK: %[[X:.*]] = memref.load %[[A]]
+// CHECK: arith.extui %[[X]] : i16 to i32
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
+// CHECK: scf.yield
+// CHECK: gpu.barrier
+// CHECK: %[[E:.*]] = memref.alloc() : memref<32xi8, #gpu.address_space<workgroup>>
+// CHECK: memref.store %{{.*}}, %[[E]]{{.*}} : memref<32xi8
+// CHECK: memref.alloc() : memref<32xi8, #gpu.address_space<workgroup>>
+#b = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [2, 2], warpsPerCTA = [2, 1], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @dot_bf16_fp8(%x: f32, %z: f32) attributes {kite.kernel} {
+    %xs = kite.splat %x : f32 -> tensor<4x8xf32, #b>
+    %ys = kite.splat %x : f32 -> tensor<8x4xf32, #b>
+    %a = kite.fp_to_fp %xs : tensor<4x8xf32, #b> -> tensor<4x8xbf16, #b>
+    %b = kite.fp_to_fp %ys : tensor<8x4xf32, #b> -> tensor<8x4xbf16, #b>
+    %c = kite.splat %z : f32 -> tensor<4x4xf32, #b>
+    %d = kite.dot %a, %b, %c : tensor<4x8xbf16, #b> * tensor<8x4xbf16, #b> -> tensor<4x4xf32, #b>
+    %e = kite.fp_to_fp %xs : tensor<4x8xf32, #b> -> tensor<4x8xf8E4M3FN, #b>
+    %f = kite.fp_to_fp %ys : tensor<8x4xf32, #b> -> tensor<8x4xf8E4M3FN, #b>
+    %g = kite.dot %e, %f, %d : tensor<4x8xf8E4M3FN, #b> * tensor<8x4xf8E4M3FN, #b> -> tensor<4x4xf32, #b>
+    kite.print "" %g : tensor<4x4xf32, #b>
+    return
+  }
+}
+
+// -----
+
+// 64 KiB of f32 operands do not fit the default limit (32 KiB, a target
+// without a device).
 #b = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [2, 2], warpsPerCTA = [2, 1], order = [1, 0]}>
 module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
   func.func @too_big(%x: f32) attributes {kite.kernel} {
     %a = kite.splat %x : f32 -> tensor<64x128xf32, #b>
     %b = kite.splat %x : f32 -> tensor<128x64xf32, #b>
     %c = kite.splat %x : f32 -> tensor<64x64xf32, #b>
-    // expected-error @below {{operands 64x128 and 128x64 need 65536 bytes of workgroup memory (as 'f32'), more than the 32768 a program has; use smaller blocks}}
+    // expected-error @below {{'kite.dot' needs 65536 bytes of workgroup memory for operands 64x128 and 128x64 (as f32), more than the 32768 a program has on this target; use smaller blocks (BLOCK_M, BLOCK_N, BLOCK_K)}}
     // expected-error @below {{failed to legalize operation 'kite.dot'}}
     %d = kite.dot %a, %b, %c : tensor<64x128xf32, #b> * tensor<128x64xf32, #b> -> tensor<64x64xf32, #b>
     kite.print "" %d : tensor<64x64xf32, #b>

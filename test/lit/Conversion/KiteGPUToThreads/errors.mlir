@@ -99,7 +99,7 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4
   func.func @gather_too_big(%v: f32, %i: i32) attributes {kite.kernel} {
     %src = kite.splat %v : f32 -> tensor<16384xf32, #b>
     %idx = kite.splat %i : i32 -> tensor<8xi32, #b>
-    // expected-error @below {{source of shape 16384 needs 65536 bytes of workgroup memory (as 'f32'), more than the 32768 a program has; gather from a smaller block}}
+    // expected-error @below {{'kite.gather' needs 65536 bytes of workgroup memory for its source of shape 16384, more than the 32768 a program has on this target; gather from a smaller block}}
     // expected-error @below {{failed to legalize operation 'kite.gather'}}
     %g = kite.gather %src[%idx] axis = 0 : tensor<16384xf32, #b>, tensor<8xi32, #b> -> tensor<8xf32, #b>
     kite.print "" %g : tensor<8xf32, #b>

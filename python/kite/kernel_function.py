@@ -7,7 +7,7 @@ from .frontend import specialization, tracer
 from .frontend.location import error
 from .frontend.dependencies import dependency_key
 from .language.core import active_builder
-from .runtime import environ
+from .runtime.environ import interpret_requested
 from .runtime.launch_options import check_options
 
 
@@ -51,9 +51,18 @@ class KernelFunction(KiteFunction):
     ``kernel.compile(*args, **meta)`` compiles it without launching, and
     ``kernel.fn`` is the original Python function."""
 
-    def __init__(self, fn, do_not_specialize=()):
+    def __init__(self, fn, do_not_specialize=(), do_not_specialize_on_alignment=(),
+                 debug=None, launch_metadata=None, repr=None):
         super().__init__(fn)
-        self.do_not_specialize = _parameter_names(fn, do_not_specialize)
+        self.do_not_specialize = _parameter_names(fn, do_not_specialize or ())
+        self.do_not_specialize_on_alignment = _parameter_names(
+            fn, do_not_specialize_on_alignment or ())
+        if debug is not None and type(debug) is not bool:
+            raise ValueError(f"debug of {fn.__name__} must be True, False or None, got {debug!r}")
+        self.debug = debug  # the launches' default for the debug option
+        # Triton's hooks for profilers (a launch's name and metadata): kept
+        # for code that reads them back; Kite's launches do not call them.
+        self.launch_metadata, self.repr = launch_metadata, repr
         self._trace_cache: dict = {}
         self._compiled: dict = {}  # specialisation key -> CompiledKernel (compiler.py)
         self._fast_path = None     # runtime/fast_launch.FastPath, made at the first launch
@@ -67,6 +76,14 @@ class KernelFunction(KiteFunction):
     def specialize(self, args, kwargs):
         specs, options, values = specialization.bind(self.fn, args, dict(kwargs),
                                                      self.do_not_specialize)
+        if self.debug is not None:
+            options.setdefault("debug", self.debug)
+        if self.do_not_specialize_on_alignment:
+            # Compiled without the "divisible by 16" fact: one binary for
+            # every alignment of these arguments.
+            unaligned = self.do_not_specialize_on_alignment
+            specs = [s._replace(divisible_by_16=False) if s.name in unaligned else s
+                     for s in specs]
         check_options(options)
         return specs, options, values
 
@@ -128,14 +145,25 @@ class KernelFunction(KiteFunction):
         return run(grid, values)
 
 
-def kernel(fn=None, *, do_not_specialize=(), **_options):
-    """Decorates a kernel function (``@kite.kernel``, like ``@triton.jit``).
-    ``do_not_specialize`` names (or numbers) integer parameters that stay
-    runtime arguments when they are 1 (otherwise 1 is compiled in, as in
-    Triton)."""
-    if fn is None:
-        return lambda f: KernelFunction(f, do_not_specialize)
-    return KernelFunction(fn, do_not_specialize)
+def kernel(fn=None, *, do_not_specialize=(), do_not_specialize_on_alignment=(), debug=None,
+           noinline=None, launch_metadata=None, repr=None, version=None):
+    """Decorates a kernel function (``@kite.kernel``, or ``@kite.jit`` as
+    ``@triton.jit``; with or without arguments). ``do_not_specialize`` names
+    (or numbers) integer parameters that stay runtime arguments when they are
+    1 (otherwise 1 is compiled in, as in Triton);
+    ``do_not_specialize_on_alignment`` names pointer and integer parameters
+    whose divisibility by 16 is not compiled in; ``debug`` is the launches'
+    default for the ``debug`` option. Triton's ``noinline`` and ``version``
+    are accepted and change nothing (Kite inlines every call of a helper);
+    ``launch_metadata`` and ``repr`` are kept on the kernel."""
+    def make(f):
+        return KernelFunction(f, do_not_specialize, do_not_specialize_on_alignment, debug,
+                              launch_metadata, repr)
+    return make if fn is None else make(fn)
+
+
+#: ``triton.jit``'s name, so that ``import kite as triton`` keeps ``@triton.jit``.
+jit = kernel
 
 
 def _parameter_names(fn, chosen) -> frozenset:
@@ -157,10 +185,6 @@ def _parameter_names(fn, chosen) -> frozenset:
 def func(fn):
     """Decorates a helper that kernels call; it is inlined at each call."""
     return KiteFunction(fn)
-
-
-def interpret_requested() -> bool:
-    return environ.get("KITE_INTERPRET") not in ("", "0", "false", "False")
 
 
 _STATS = None

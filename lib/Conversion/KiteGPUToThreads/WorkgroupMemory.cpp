@@ -1,0 +1,83 @@
+//===- WorkgroupMemory.cpp - buffers the threads of a program share -------===//
+//
+// Ops whose threads exchange elements (dot, gather, convert_layout, the
+// cross-warp steps of reduce and scan) stage them in workgroup memory. An
+// element is staged in its tensor's own width, not its register's: bf16 and
+// fp8 live in f32 registers (EmulatedFloats.cpp) but take 2 and 1 bytes
+// here, so a dot of 8-bit operands needs a quarter of the memory that f32
+// would. Registers are narrowed on the store and widened again on the load;
+// the narrowing is exact, since the register already holds a value of the
+// format. i1 is staged as i32 (SPIR-V has no 1-bit memory), pointers as
+// their i64 addresses.
+//
+// How much a program may use is the target's (ThreadGrid::maxWorkgroupBytes:
+// Vulkan's maxComputeSharedMemorySize, NVIDIA's opt-in shared memory per
+// block); an op whose buffers alone exceed it is an error at the op.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "dialects/Kite/KiteDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+/// The type an element of a tensor of `element` has in workgroup memory.
+static Type getStorageType(Type element) {
+  if (element.isInteger(1))
+    return IntegerType::get(element.getContext(), 32);
+  if (isa<kite::PointerType>(element)) // an i64 address in registers
+    return IntegerType::get(element.getContext(), 64);
+  if (isEmulatedFloat(element))
+    return getEmulatedBitsType(element);
+  return element;
+}
+
+Value mlir::kitegpu::allocWorkgroup(OpBuilder &b, Location loc, Type element,
+                                    int64_t count) {
+  auto space =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  auto type = MemRefType::get({count}, getStorageType(element),
+                              MemRefLayoutAttrInterface(), space);
+  return memref::AllocOp::create(b, loc, type);
+}
+
+int64_t mlir::kitegpu::getWorkgroupBytes(Type element, int64_t count) {
+  return count * getElementBytes(getStorageType(element));
+}
+
+void mlir::kitegpu::storeWorkgroup(OpBuilder &b, Location loc, Type element,
+                                   Value value, Value buffer, Value index) {
+  if (element.isInteger(1))
+    value = arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
+  else if (isEmulatedFloat(element))
+    value = emitEmulatedBits(b, loc, value, element);
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
+  memref::StoreOp::create(b, loc, value, buffer, i);
+}
+
+Value mlir::kitegpu::loadWorkgroup(OpBuilder &b, Location loc, Type element,
+                                   Value buffer, Value index) {
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
+  Value value = memref::LoadOp::create(b, loc, buffer, i);
+  if (element.isInteger(1))
+    return arith::TruncIOp::create(b, loc, element, value);
+  if (isEmulatedFloat(element))
+    return emitEmulatedToF32(b, loc, value, element);
+  return value;
+}
+
+LogicalResult mlir::kitegpu::checkWorkgroupBytes(Operation *op, int64_t bytes,
+                                                 const ThreadGrid &grid,
+                                                 const Twine &what,
+                                                 StringRef remedy) {
+  if (!grid.maxWorkgroupBytes || bytes <= grid.maxWorkgroupBytes)
+    return success();
+  return op->emitError() << "'" << op->getName() << "' needs " << bytes
+                         << " bytes of workgroup memory for " << what
+                         << ", more than the " << grid.maxWorkgroupBytes
+                         << " a program has on this target; " << remedy;
+}
