@@ -105,3 +105,8 @@ void DiagnosticCollector::add(Location loc, const char *severity,
   }
   out.insert(first ? out.begin() : out.end(), std::move(diagnostic));
 }
+
+bool DiagnosticCollector::pointsAtUserSource(Location loc) {
+  std::optional<FileLineColRange> file = findFilePosition(loc);
+  return file && file->getFilename() != ::kite::kIRBufferName;
+}

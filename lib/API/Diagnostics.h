@@ -25,6 +25,9 @@ public:
   /// the IR's own buffer).
   bool hasLocatedErrors() const;
 
+  /// Whether `loc` resolves to a position in the user's source.
+  static bool pointsAtUserSource(Location loc);
+
   /// Records a diagnostic at `loc` ("error" or "note"), before all others
   /// if `first`.
   void add(Location loc, const char *severity, std::string message,

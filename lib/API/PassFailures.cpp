@@ -78,7 +78,11 @@ void mlir::kite::reportFailedPass(const FailedPass &failed, ModuleOp module,
                     /*first=*/true);
     return;
   }
-  if (!diagnostics.hasLocatedErrors()) {
+  // The kernel's line is the best place to point at when no error has one;
+  // IR without user locations (written by hand, from C++) keeps its errors
+  // first.
+  if (!diagnostics.hasLocatedErrors() &&
+      DiagnosticCollector::pointsAtUserSource(where)) {
     diagnostics.add(where, "error", message, /*first=*/true);
     return;
   }

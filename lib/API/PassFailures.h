@@ -22,8 +22,8 @@ struct FailedPass {
 void recordFailedPass(PassManager &pm, std::shared_ptr<FailedPass> failed);
 
 /// After a failed run: names the failing pass and the kernel it failed on.
-/// Where no error points at a source line (the pass emitted none, or one
-/// without a position), an error at the kernel's own line comes first;
+/// Where the pass emitted no error, or none at a line of the user's source
+/// while the kernel has one, an error at the kernel's own line comes first;
 /// otherwise a note follows the errors.
 void reportFailedPass(const FailedPass &failed, ModuleOp module,
                       DiagnosticCollector &diagnostics);
