@@ -1,6 +1,7 @@
 //===- Compiler.cpp - kite::runStage and kite::runPassPipeline ------------===//
 #include "kite/Compiler.h"
 #include "lib/API/Diagnostics.h"
+#include "lib/API/PassFailures.h"
 #include "lib/JIT/Pipeline.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -69,9 +70,10 @@ static ::kite::IRResult compile(const std::string &irText,
   mlir::PassManager pm(&context);
   if (failed(build(pm, diagnostics)))
     return result;
+  auto failedPass = std::make_shared<mlir::kite::FailedPass>();
+  mlir::kite::recordFailedPass(pm, failedPass);
   if (failed(pm.run(*module))) {
-    if (!diagnostics.hasErrors())
-      diagnostics.addError("a pass failed without a diagnostic");
+    mlir::kite::reportFailedPass(*failedPass, *module, diagnostics);
     return result;
   }
   result.ir = printModule(*module, options);

@@ -84,3 +84,29 @@ void DiagnosticCollector::addError(std::string message) {
   diagnostic.message = std::move(message);
   out.push_back(std::move(diagnostic));
 }
+
+bool DiagnosticCollector::hasLocatedErrors() const {
+  for (const ::kite::Diagnostic &diagnostic : out)
+    if (diagnostic.severity == "error" && !diagnostic.file.empty() &&
+        diagnostic.file != ::kite::kIRBufferName)
+      return true;
+  return false;
+}
+
+void DiagnosticCollector::add(Location loc, const char *severity,
+                              std::string message, bool first) {
+  ::kite::Diagnostic diagnostic;
+  diagnostic.severity = severity;
+  diagnostic.message = std::move(message);
+  if (auto file = findFilePosition(loc)) {
+    diagnostic.file = file->getFilename().str();
+    diagnostic.line = static_cast<int>(file->getStartLine());
+    diagnostic.column = static_cast<int>(file->getStartColumn());
+  }
+  out.insert(first ? out.begin() : out.end(), std::move(diagnostic));
+}
+
+bool DiagnosticCollector::pointsAtUserSource(Location loc) {
+  std::optional<FileLineColRange> file = findFilePosition(loc);
+  return file && file->getFilename() != ::kite::kIRBufferName;
+}

@@ -21,6 +21,18 @@ public:
   /// Records an error that has no source position.
   void addError(std::string message);
 
+  /// Whether an error points at a position in the user's source (not in
+  /// the IR's own buffer).
+  bool hasLocatedErrors() const;
+
+  /// Whether `loc` resolves to a position in the user's source.
+  static bool pointsAtUserSource(Location loc);
+
+  /// Records a diagnostic at `loc` ("error" or "note"), before all others
+  /// if `first`.
+  void add(Location loc, const char *severity, std::string message,
+           bool first = false);
+
 private:
   void record(Diagnostic &diagnostic);
 

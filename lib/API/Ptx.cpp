@@ -1,7 +1,7 @@
 //===- Ptx.cpp - kite::emitPtx --------------------------------------------===//
 #include "kite/Ptx.h"
-#include "backends/nvptx/emitter/Passes.h"
 #include "backends/nvptx/emitter/Libdevice.h"
+#include "backends/nvptx/emitter/Passes.h"
 #include "backends/nvptx/emitter/PtxTarget.h"
 #include "lib/API/Diagnostics.h"
 #include "lib/JIT/Pipeline.h"
@@ -46,8 +46,8 @@ PtxResult emitPtx(const std::string &threadIR, const PtxOptions &options) {
     llvm::raw_string_ostream os(result.ir);
     module->print(os);
   }
-  if (auto bytes = (*module)->getAttrOfType<mlir::IntegerAttr>(
-          "kitenvptx.shared-bytes"))
+  if (auto bytes =
+          (*module)->getAttrOfType<mlir::IntegerAttr>("kitenvptx.shared-bytes"))
     result.sharedBytes = bytes.getInt();
   if (failed(mlir::kitenvptx::translateToPtx(
           *module, options.chip, options.ptxVersion, options.libdevice,

@@ -93,10 +93,13 @@ struct KiteCombinePass : mlir::kite::impl::KiteCombineBase<KiteCombinePass> {
     patterns.add<CombineAddPtrChain, FoldAddIntoDot<arith::AddFOp>,
                  FoldAddIntoDot<arith::AddIOp>, CombineSelectMaskedLoad,
                  CombineBroadcastSplat>(context);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns)))) {
-      getOperation()->emitError("kite-combine did not converge");
-      signalPassFailure();
-    }
+    // Each rewrite folds an op into another, never back, so the driver
+    // reaches a fixed point; were it ever stopped by its bound, what it
+    // combined so far is a valid program: a warning, not a failed
+    // compilation.
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      getOperation()->emitWarning(
+          "kite-combine stopped before a fixed point; the ops left are kept");
   }
 };
 

@@ -15,4 +15,21 @@ def KiteCombine : Pass<"kite-combine"> {
                            "::mlir::kite::KiteDialect"];
 }
 
+def KiteTestFail : Pass<"kite-test-fail", "::mlir::ModuleOp"> {
+  let summary = "Test only: fail at the first op of a given name";
+  let description = [{
+    Fails the pass at the first op named `op` (e.g. `arith.addf`), with an
+    error at that op unless `silent` (a pass that fails without a
+    diagnostic). Tests use it to check that a failing pass reaches the user
+    with the kernel's name and the op's source line. Does nothing when no
+    op has that name.
+  }];
+  let options = [
+    Option<"opName", "op", "std::string", "",
+           "The name of the op to fail at">,
+    Option<"silent", "silent", "bool", "false",
+           "Fail without emitting a diagnostic">,
+  ];
+}
+
 #endif // KITE_TRANSFORMS_PASSES_TD

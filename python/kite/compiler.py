@@ -263,9 +263,29 @@ class _Entry:
 
 
 def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
-    from . import _C
     stats.pipeline_runs += 1
     raw = tracer.trace_module(kernel.fn, kernel._traced(), specs)
+    try:
+        return _compile_traced(kernel, raw, options, target)
+    except CompilationError as exc:
+        raise _in_kernel(exc, kernel) from None
+
+
+def _in_kernel(exc: CompilationError, kernel) -> CompilationError:
+    """``exc`` (a stage or an emitter failed) naming the kernel, at the
+    failing op's line, or at the kernel's ``def`` where the op has none."""
+    name = kernel.__name__
+    if f"'{name}'" in exc.message:
+        return exc
+    where = (exc.filename, exc.lineno, exc.col)
+    if exc.lineno is None:
+        code = kernel.fn.__code__
+        where = (code.co_filename, code.co_firstlineno, None)
+    return CompilationError(f"in kernel '{name}': {exc.message}", *where)
+
+
+def _compile_traced(kernel, raw: str, options: dict, target: Target) -> _Entry:
+    from . import _C
     # NVPTX moves 8 f16 (16 i8) in one 128-bit access; SPIR-V's vectors have
     # 4 components at most.
     layout = {"num_warps": options["num_warps"], "threads_per_warp": target.threads_per_warp,

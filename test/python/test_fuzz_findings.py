@@ -4,7 +4,8 @@ device. Those still open are strict xfails named after the bug: when a fix
 lands, the test passes, pytest reports it, and the mark comes off (along
 with the seeds test_fuzz.py expects to fail with the same bug). The fixed
 ones (float reassociation, log of subnormals, float atomic max/min of
-computed values) stay as regression tests."""
+computed values, layout conversions that did not converge) stay as
+regression tests."""
 import numpy as np
 import pytest
 
@@ -161,11 +162,6 @@ def mixed_width_add_kernel(a_ptr, b_ptr, out_ptr, BLOCK: kl.constexpr):
     kl.store(out_ptr + offs, a + b.to(kl.float64))  # stored as float32
 
 
-@pytest.mark.xfail(strict=True, raises=kite.CompilationError,
-                   reason="layout_conversions_diverge: a float64 block plus a float32 block "
-                   "widened, stored to float32, fails with 'kitegpu-remove-layout-conversions "
-                   "did not converge' (vulkan:0 for every BLOCK/num_warps tried; cuda:sm_80 "
-                   "for BLOCK=128, num_warps=1)")
 @pytest.mark.parametrize("target", ["vulkan", "cuda:sm_80"])
 def test_mixed_width_add_compiles(target):
     target = vulkan_device() if target == "vulkan" else target
@@ -173,6 +169,14 @@ def test_mixed_width_add_compiles(target):
     compiled = mixed_width_add_kernel.compile(a, b, np.zeros(128, np.float32), target=target,
                                               num_warps=1, BLOCK=128)
     assert compiled.asm
+
+
+def test_mixed_width_add_matches_interpreter():
+    a = np.linspace(-3, 3, 128).astype(np.float64)
+    b = np.linspace(5, -5, 128).astype(np.float32)
+    ref, dev = _both(mixed_width_add_kernel, [a, b, np.zeros(128, np.float32)], BLOCK=128,
+                     num_warps=1)
+    np.testing.assert_array_equal(dev[2], ref[2])
 
 
 @kite.kernel

@@ -47,8 +47,16 @@ def KiteGPURemoveLayoutConversions
     conversion above element-wise ops, broadcast and expand_dims (which
     then compute in the converted layout) when every operand it meets is
     such a cheap value or another conversion, so that conversions meet and
-    fold away.
+    fold away. No pattern undoes another's move, so the rewrite reaches a
+    fixed point; should it ever take more than max-iterations rounds, the
+    pass keeps the conversions left and warns instead of failing.
   }];
+  let options = [
+    Option<"maxIterations", "max-iterations", "int64_t", "10",
+           "Rounds of rewriting before the pass stops and keeps the "
+           "conversions left (with a warning); it reaches a fixed point "
+           "well before">,
+  ];
   let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect"];
 }
 
