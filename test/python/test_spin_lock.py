@@ -134,3 +134,32 @@ def test_layer_norm_backward_lock_as_the_tutorial_writes_it(M, N, group_size_m):
     expected_db = np.stack([dy[groups == g].sum(0) for g in range(group_size_m)])
     np.testing.assert_allclose(dw, expected_dw, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(db, expected_db, rtol=1e-4, atol=1e-3)
+
+
+@kite.kernel
+def acquire_release_accumulate_kernel(x_ptr, acc_ptr, lock_ptr, N,
+                                      GROUP_SIZE: kl.constexpr, BLOCK: kl.constexpr):
+    # The lock with explicit orderings, as split-k and stream-k kernels take
+    # one: an acquire to enter, a release to leave.
+    row = kl.program_id(0)
+    cols = kl.arange(0, BLOCK)
+    mask = cols < N
+    x = kl.load(x_ptr + row * N + cols, mask=mask)
+    group = row % GROUP_SIZE
+    lock = lock_ptr + group
+    acc_ptrs = acc_ptr + group * N + cols
+    while kl.atomic_cas(lock, 0, 1, sem="acquire") == 1:
+        pass
+    kl.store(acc_ptrs, kl.load(acc_ptrs, mask=mask) + x, mask=mask)
+    kl.atomic_xchg(lock, 0, sem="release")
+
+
+@pytest.mark.parametrize("rows,group_size,n", [(64, 2, 300), (64, 8, 1000)])
+def test_acquire_and_release_order_the_critical_section(rows, group_size, n):
+    x = np.random.default_rng(n).integers(-1000, 1000, (rows, n)).astype(np.int32)
+    acc, lock = run(acquire_release_accumulate_kernel, (rows,), x,
+                    np.zeros((group_size, n), np.int32), np.zeros(group_size, np.int32), n,
+                    GROUP_SIZE=group_size, BLOCK=1 << (n - 1).bit_length())[1:]
+    np.testing.assert_array_equal(lock, 0)
+    np.testing.assert_array_equal(
+        acc, np.stack([x[g::group_size].sum(0) for g in range(group_size)]))
