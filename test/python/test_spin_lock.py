@@ -8,7 +8,10 @@ Correct under Kite's execution model: a scalar atomic is done once per
 program (not per thread), and a program is one workgroup, so a program
 that holds the lock keeps running while others spin (a started workgroup
 runs to completion on GPUs and on lavapipe; the interpreter runs programs
-one after the other, so there nobody ever waits)."""
+one after the other, so there nobody ever waits). Its ordering covers all
+of the program's threads (docs/language.md, "Atomics"): the acquire of the
+lock comes before every thread's reads, the release after every thread's
+stores."""
 import numpy as np
 import pytest
 
@@ -39,8 +42,9 @@ def locked_partial_sums_kernel(x_ptr, partial_ptr, count_ptr, visits_ptr, lock_p
     kl.store(partial_ptrs, x, mask=mask)
     # A plain read-modify-write: a lock that let two programs in loses one.
     kl.store(visits_ptr + group, kl.load(visits_ptr + group) + 1)
-    # The release is thread 0's atomic: the barrier makes the other threads'
-    # stores of the row come first (an atomic orders only its own thread's).
+    # The release orders every thread's stores before it by itself; a
+    # barrier of the kernel's own before it (as Triton's tutorial now has)
+    # changes nothing.
     kl.debug_barrier()
     kl.atomic_xchg(lock, 0)
 
