@@ -2,7 +2,9 @@
 //
 // Memory ops print only their pointer type, e.g.
 //   %v = kite.load %p, %mask, %other : tensor<128x!kite.ptr<f32>>
-// The types of values, masks and results follow from it.
+// The types of values, masks and results follow from it. Atomics name their
+// ordering where it is not the default acq_rel at gpu scope:
+//   %o = kite.atomic_rmw xchg release cta, %p, %v : !kite.ptr<i32>
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
@@ -198,18 +200,76 @@ LogicalResult StoreOp::canonicalize(StoreOp op, PatternRewriter &rewriter) {
 }
 
 //===----------------------------------------------------------------------===//
+// Atomic ordering
+//===----------------------------------------------------------------------===//
+
+/// Parses the optional `<sem>` and `<scope>` keywords of an atomic; sets
+/// `parsed` when either was there.
+template <typename Props>
+static ParseResult parseOrdering(OpAsmParser &parser, Props &props,
+                                 bool &parsed) {
+  parsed = false;
+  StringRef keyword;
+  SMLoc loc = parser.getCurrentLocation();
+  if (succeeded(parser.parseOptionalKeyword(&keyword))) {
+    std::optional<MemSemantic> sem = symbolizeMemSemantic(keyword);
+    std::optional<MemScope> scope =
+        sem ? std::nullopt : symbolizeMemScope(keyword);
+    if (!sem && !scope)
+      return parser.emitError(loc)
+             << "expected an ordering (relaxed, acquire, release, acq_rel) "
+                "or a scope (gpu, cta, sys), got '"
+             << keyword << "'";
+    parsed = true;
+    if (sem)
+      props.sem = MemSemanticAttr::get(parser.getContext(), *sem);
+    else
+      props.scope = MemScopeAttr::get(parser.getContext(), *scope);
+    loc = parser.getCurrentLocation();
+    if (sem && succeeded(parser.parseOptionalKeyword(&keyword))) {
+      scope = symbolizeMemScope(keyword);
+      if (!scope)
+        return parser.emitError(loc) << "expected a scope (gpu, cta, sys), "
+                                        "got '"
+                                     << keyword << "'";
+      props.scope = MemScopeAttr::get(parser.getContext(), *scope);
+    }
+  }
+  return success();
+}
+
+/// ` <sem> <scope>`, each only where it is not the default; whether any was
+/// printed.
+static bool printOrdering(OpAsmPrinter &p, MemSemantic sem, MemScope scope) {
+  bool printed = false;
+  if (sem != MemSemantic::AcqRel) {
+    p << ' ' << stringifyMemSemantic(sem);
+    printed = true;
+  }
+  if (scope != MemScope::GPU) {
+    p << ' ' << stringifyMemScope(scope);
+    printed = true;
+  }
+  return printed;
+}
+
+//===----------------------------------------------------------------------===//
 // AtomicRMWOp
 //===----------------------------------------------------------------------===//
 
 ParseResult AtomicRMWOp::parse(OpAsmParser &parser, OperationState &result) {
   StringRef keyword;
   SMLoc keywordLoc = parser.getCurrentLocation();
-  if (parser.parseKeyword(&keyword) || parser.parseComma())
+  if (parser.parseKeyword(&keyword))
     return failure();
   std::optional<RMWOp> kind = symbolizeRMWOp(keyword);
   if (!kind)
     return parser.emitError(keywordLoc)
            << "unknown atomic_rmw operation '" << keyword << "'";
+  Properties &props = result.getOrAddProperties<Properties>();
+  bool ordered;
+  if (parseOrdering(parser, props, ordered) || parser.parseComma())
+    return failure();
   size_t n;
   Type ptrType;
   auto types = [](Type ptr) -> SmallVector<Type> {
@@ -217,7 +277,6 @@ ParseResult AtomicRMWOp::parse(OpAsmParser &parser, OperationState &result) {
   };
   if (parsePtrOp(parser, result, 2, 3, "ptr, val[, mask]", types, n, ptrType))
     return failure();
-  Properties &props = result.getOrAddProperties<Properties>();
   props.operandSegmentSizes = {1, 1, n > 2};
   props.rmw_op = RMWOpAttr::get(parser.getContext(), *kind);
   result.addTypes(getPointeeLike(ptrType));
@@ -225,7 +284,9 @@ ParseResult AtomicRMWOp::parse(OpAsmParser &parser, OperationState &result) {
 }
 
 void AtomicRMWOp::print(OpAsmPrinter &p) {
-  p << ' ' << stringifyRMWOp(getRmwOp()) << ',';
+  p << ' ' << stringifyRMWOp(getRmwOp());
+  printOrdering(p, getSem(), getScope());
+  p << ',';
   printPtrOp(p, *this, getPtr());
 }
 
@@ -258,7 +319,8 @@ LogicalResult AtomicRMWOp::canonicalize(AtomicRMWOp op,
   if (!isAllTrue(op.getMask()))
     return failure();
   rewriter.replaceOpWithNewOp<AtomicRMWOp>(op, op.getType(), op.getRmwOpAttr(),
-                                           op.getPtr(), op.getVal(), Value());
+                                           op.getPtr(), op.getVal(), Value(),
+                                           op.getSemAttr(), op.getScopeAttr());
   return success();
 }
 
@@ -267,6 +329,10 @@ LogicalResult AtomicRMWOp::canonicalize(AtomicRMWOp op,
 //===----------------------------------------------------------------------===//
 
 ParseResult AtomicCASOp::parse(OpAsmParser &parser, OperationState &result) {
+  bool ordered;
+  if (parseOrdering(parser, result.getOrAddProperties<Properties>(), ordered) ||
+      (ordered && parser.parseComma()))
+    return failure();
   size_t n;
   Type ptrType;
   auto types = [](Type ptr) -> SmallVector<Type> {
@@ -278,7 +344,11 @@ ParseResult AtomicCASOp::parse(OpAsmParser &parser, OperationState &result) {
   return success();
 }
 
-void AtomicCASOp::print(OpAsmPrinter &p) { printPtrOp(p, *this, getPtr()); }
+void AtomicCASOp::print(OpAsmPrinter &p) {
+  if (printOrdering(p, getSem(), getScope()))
+    p << ',';
+  printPtrOp(p, *this, getPtr());
+}
 
 LogicalResult AtomicCASOp::verify() {
   Type ptrType = getPtr().getType();

@@ -187,7 +187,8 @@ def Kite_AtomicRMWOp : Kite_Op<"atomic_rmw", [AttrSizedOperandSegments,
   let summary = "atomic read-modify-write, returns the old values";
   // `ptr` is Optional in ODS only; see kite.store.
   let arguments = (ins Kite_RMWOpAttr:$rmw_op, Optional<Kite_PtrLike>:$ptr,
-                   Kite_Value:$val, Optional<Kite_BoolLike>:$mask);
+                   Kite_Value:$val, Optional<Kite_BoolLike>:$mask,
+                   Kite_DefaultSemantic:$sem, Kite_DefaultScope:$scope);
   let results = (outs Kite_Value:$result);
   let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;
@@ -197,7 +198,8 @@ def Kite_AtomicRMWOp : Kite_Op<"atomic_rmw", [AttrSizedOperandSegments,
 def Kite_AtomicCASOp : Kite_Op<"atomic_cas",
     [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "atomic compare-and-swap, returns the old values";
-  let arguments = (ins Kite_PtrLike:$ptr, Kite_Value:$cmp, Kite_Value:$val);
+  let arguments = (ins Kite_PtrLike:$ptr, Kite_Value:$cmp, Kite_Value:$val,
+                   Kite_DefaultSemantic:$sem, Kite_DefaultScope:$scope);
   let results = (outs Kite_Value:$result);
   let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;

@@ -29,17 +29,21 @@ static bool isArgType(Type type) {
 /// `kitethread.arg-types` is an array of scalar types;
 /// `kitethread.pointer-args` an array of argument indexes and
 /// `kitethread.allocation-table` a unit attribute of the module;
-/// `kitethread.global_memory` is a unit attribute of a gpu.barrier and
+/// `kitethread.global_memory` is a unit attribute or a scope name of a
+/// gpu.barrier and
 /// `kitethread.memory_check` one of a kitethread.assert.
 LogicalResult KiteThreadDialect::verifyOperationAttribute(Operation *op,
                                                           NamedAttribute attr) {
   StringRef name = attr.getName();
   if (name == kGlobalMemoryBarrierAttr) {
+    auto scope = dyn_cast<StringAttr>(attr.getValue());
     if (op->getName().getStringRef() == "gpu.barrier" &&
-        isa<UnitAttr>(attr.getValue()))
+        (isa<UnitAttr>(attr.getValue()) ||
+         (scope && kite::symbolizeMemScope(scope.getValue()))))
       return success();
     return op->emitError() << "'" << name
-                           << "' is a unit attribute of gpu.barrier";
+                           << "' is a unit attribute or a scope (\"cta\", "
+                              "\"gpu\", \"sys\") of gpu.barrier";
   }
   if (name == kMemoryCheckAttr) {
     if (isa<AssertOp>(op) && isa<UnitAttr>(attr.getValue()))

@@ -16,6 +16,7 @@ def KiteThread_Dialect : Dialect {
     See docs/kitethread-dialect.md.
   }];
   let hasOperationAttrVerify = 1;
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
     /// Module attribute: threads per program (i32).
     static constexpr ::llvm::StringLiteral getNumThreadsAttrName() {

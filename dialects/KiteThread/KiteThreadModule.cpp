@@ -80,3 +80,13 @@ std::pair<std::string, unsigned> mlir::kitethread::getFileAndLine(Location loc) 
   });
   return found;
 }
+
+std::optional<StringRef>
+mlir::kitethread::getGlobalMemoryScope(Operation *barrier) {
+  Attribute attr = barrier->getAttr(kGlobalMemoryBarrierAttr);
+  if (!attr)
+    return std::nullopt;
+  if (auto scope = dyn_cast<StringAttr>(attr))
+    return scope.getValue();
+  return StringRef("cta");
+}

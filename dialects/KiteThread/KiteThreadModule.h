@@ -13,8 +13,10 @@
 
 namespace mlir::kitethread {
 
-/// A unit attribute on a gpu.barrier that must also order global memory
-/// (kl.debug_barrier); other barriers guard shared memory only.
+/// An attribute of a gpu.barrier that must also order global memory; other
+/// barriers guard shared memory only. A unit attribute (kl.debug_barrier)
+/// orders it among the workgroup; a scope name ("cta", "gpu", "sys": around
+/// a scalar atomic) makes the workgroup's accesses visible at that scope.
 inline constexpr llvm::StringLiteral kGlobalMemoryBarrierAttr =
     "kitethread.global_memory";
 
@@ -24,6 +26,10 @@ inline constexpr llvm::StringLiteral kMemoryCheckAttr =
     "kitethread.memory_check";
 
 /// The module's one kernel; an error (naming `emitter`) otherwise.
+/// The scope a gpu.barrier orders global memory at: none (shared memory
+/// only), "cta" for a unit `kGlobalMemoryBarrierAttr`, else its scope name.
+std::optional<StringRef> getGlobalMemoryScope(Operation *barrier);
+
 FailureOr<func::FuncOp> getKernel(ModuleOp module, StringRef emitter);
 
 /// The launch arguments' types, from `kitethread.arg-types` or else from the

@@ -83,14 +83,17 @@ def KiteThread_AtomicRMWOp : KiteThread_Op<"atomic_rmw", [
     MemoryEffects<[MemRead, MemWrite]>, AllTypesMatch<["val", "result"]>]> {
   let summary = "atomic read-modify-write, returns the old value";
   let description = [{
-    Device scope, acquire-release. Masked off, memory is not touched and the
-    result is zero.
+    Ordered as `sem` says (acq_rel unless given) at `scope` (gpu unless
+    given), for this thread's memory accesses. Masked off, memory is not
+    touched and the result is zero.
   }];
   let arguments = (ins Kite_RMWOpAttr:$kind, KiteThread_Address:$addr,
-                   KiteThread_Scalar:$val, Optional<I1>:$mask);
+                   KiteThread_Scalar:$val, Optional<I1>:$mask,
+                   Kite_DefaultSemantic:$sem, Kite_DefaultScope:$scope);
   let results = (outs KiteThread_Scalar:$result);
   let assemblyFormat = [{
-    $kind $addr `,` $val (`,` $mask^)? attr-dict `:` type($val)
+    $kind ($sem^)? ($scope^)? $addr `,` $val (`,` $mask^)? attr-dict
+    `:` type($val)
   }];
   let hasVerifier = 1;
 }
@@ -99,10 +102,17 @@ def KiteThread_AtomicCASOp : KiteThread_Op<"atomic_cas", [
     MemoryEffects<[MemRead, MemWrite]>,
     AllTypesMatch<["cmp", "val", "result"]>]> {
   let summary = "atomic compare-and-swap, returns the old value";
+  let description = [{
+    Ordered as `sem` says at `scope`, as kitethread.atomic_rmw; a failed
+    compare only reads, so it keeps at most the acquire half.
+  }];
   let arguments = (ins KiteThread_Address:$addr, KiteThread_Scalar:$cmp,
-                   KiteThread_Scalar:$val);
+                   KiteThread_Scalar:$val, Kite_DefaultSemantic:$sem,
+                   Kite_DefaultScope:$scope);
   let results = (outs KiteThread_Scalar:$result);
-  let assemblyFormat = "$addr `,` $cmp `,` $val attr-dict `:` type($val)";
+  let assemblyFormat = [{
+    ($sem^)? ($scope^)? $addr `,` $cmp `,` $val attr-dict `:` type($val)
+  }];
   let hasVerifier = 1;
 }
 

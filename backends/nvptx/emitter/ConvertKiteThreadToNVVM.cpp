@@ -7,11 +7,12 @@
 //    array, overlapped where their live ranges allow;
 // 4. math functions the NVPTX backend cannot select (exp, log, sin, ...) are
 //    rewritten (MathOpsToNVVM.cpp): f32 polynomials, or calls of libdevice
-//    for f64 and f32 sin/cos/tan (Libdevice.cpp); shuffles of values that are not 32 bits
-//    wide become 32-bit ones (WideShuffles.cpp);
+//    for f64 and f32 sin/cos/tan (Libdevice.cpp); shuffles of values that are
+//    not 32 bits wide become 32-bit ones (WideShuffles.cpp);
 // 5. scf -> cf, then one conversion to the LLVM dialect with the upstream
 //    arith/math/cf/func/memref/vector/ub and GPU->NVVM patterns, the
-//    kitethread patterns below and print/assert (DebugOpsToNVVM.cpp);
+//    kitethread patterns below, atomics (AtomicOpsToNVVM.cpp) and
+//    print/assert (DebugOpsToNVVM.cpp);
 // 6. the kernel is marked nvvm.kernel with nvvm.reqntid and nvvm.minctasm = 1
 //    (see the end of the pass): launches always use
 //    exactly num-threads threads, and ptxas allocates registers better knowing
@@ -19,14 +20,15 @@
 //    registers on sm_90).
 //
 //===----------------------------------------------------------------------===//
-#include "backends/nvptx/emitter/Passes.h"
+#include "backends/nvptx/emitter/AtomicOpsToNVVM.h"
 #include "backends/nvptx/emitter/DebugOpsToNVVM.h"
 #include "backends/nvptx/emitter/Libdevice.h"
 #include "backends/nvptx/emitter/MathOpsToNVVM.h"
+#include "backends/nvptx/emitter/Passes.h"
 #include "backends/nvptx/emitter/WideShuffles.h"
 #include "dialects/Kite/KiteDialect.h"
-#include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadDialect.h"
+#include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -118,9 +120,9 @@ static void lowerMasks(ModuleOp module) {
     auto ifOp = scf::IfOp::create(b, loc, op.getType(), op.getMask(),
                                   /*withElseRegion=*/true);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    auto rmw = kitethread::AtomicRMWOp::create(b, loc, op.getType(),
-                                               op.getKindAttr(), op.getAddr(),
-                                               op.getVal(), Value());
+    auto rmw = kitethread::AtomicRMWOp::create(
+        b, loc, op.getType(), op.getKindAttr(), op.getAddr(), op.getVal(),
+        Value(), op.getSemAttr(), op.getScopeAttr());
     scf::YieldOp::create(b, loc, rmw.getResult());
     b.setInsertionPointToStart(ifOp.elseBlock());
     scf::YieldOp::create(b, loc, zero(b, loc, op.getType()));
@@ -297,88 +299,6 @@ struct StoreLowering : ConvertOpToLLVMPattern<kitethread::StoreOp> {
   }
 };
 
-/// Device scope, acquire-release (docs/kitethread-dialect.md).
-constexpr StringLiteral kDeviceScope = "device";
-
-static LLVM::AtomicBinOp getBinOp(kite::RMWOp kind) {
-  switch (kind) {
-  case kite::RMWOp::Add:
-    return LLVM::AtomicBinOp::add;
-  case kite::RMWOp::FAdd:
-    return LLVM::AtomicBinOp::fadd;
-  case kite::RMWOp::Max:
-    return LLVM::AtomicBinOp::max;
-  case kite::RMWOp::UMax:
-    return LLVM::AtomicBinOp::umax;
-  case kite::RMWOp::Min:
-    return LLVM::AtomicBinOp::min;
-  case kite::RMWOp::UMin:
-    return LLVM::AtomicBinOp::umin;
-  case kite::RMWOp::FMax:
-    return LLVM::AtomicBinOp::fmax;
-  case kite::RMWOp::FMin:
-    return LLVM::AtomicBinOp::fmin;
-  case kite::RMWOp::And:
-    return LLVM::AtomicBinOp::_and;
-  case kite::RMWOp::Or:
-    return LLVM::AtomicBinOp::_or;
-  case kite::RMWOp::Xor:
-    return LLVM::AtomicBinOp::_xor;
-  case kite::RMWOp::Xchg:
-    return LLVM::AtomicBinOp::xchg;
-  }
-  llvm_unreachable("unknown RMW kind");
-}
-
-/// The PTX `atom` operation and type for `kind` on `type` ("add.f32",
-/// "max.s64", ...); empty for fmax and fmin, which have no atom before
-/// sm_90 (LLVM writes a compare-and-swap loop).
-static std::string ptxAtomOperation(kite::RMWOp kind, Type type) {
-  unsigned bits = type.getIntOrFloatBitWidth();
-  std::string width = std::to_string(bits);
-  switch (kind) {
-  case kite::RMWOp::Add:
-    return "add.u" + width;
-  case kite::RMWOp::FAdd:
-    return "add.f" + width;
-  case kite::RMWOp::Max:
-    return "max.s" + width;
-  case kite::RMWOp::UMax:
-    return "max.u" + width;
-  case kite::RMWOp::Min:
-    return "min.s" + width;
-  case kite::RMWOp::UMin:
-    return "min.u" + width;
-  case kite::RMWOp::And:
-    return "and.b" + width;
-  case kite::RMWOp::Or:
-    return "or.b" + width;
-  case kite::RMWOp::Xor:
-    return "xor.b" + width;
-  case kite::RMWOp::Xchg:
-    return "exch.b" + width;
-  case kite::RMWOp::FMax:
-  case kite::RMWOp::FMin:
-    return "";
-  }
-  llvm_unreachable("unknown RMW kind");
-}
-
-/// The inline-asm constraint letter of a register of `type`.
-static char ptxRegisterConstraint(Type type) {
-  if (isa<FloatType>(type))
-    return type.isF64() ? 'd' : 'f';
-  return type.getIntOrFloatBitWidth() == 64 ? 'l' : 'r';
-}
-
-/// Atomics are acquire-release at device scope (docs/kitethread-dialect.md).
-/// The NVPTX backend drops the ordering of an atomicrmw (acq_rel would be a
-/// plain atom, which is relaxed), so on sm_70 and newer each is the PTX
-/// instruction itself, `atom.acq_rel.gpu.global.<op>`, as inline assembly;
-/// fmax and fmin (and everything before sm_70, which has no .acq_rel) are a
-/// relaxed atomicrmw between fences, which the backend selects as
-/// fence.acq_rel.gpu: a fence then a relaxed atom (an atom then a fence) is
-/// a release (an acquire) pattern of the PTX memory model.
 /// kitethread.gdc_wait / gdc_launch_dependents: griddepcontrol on sm_90 and
 /// later. Older architectures have no programmatic dependent launch (each
 /// launch starts after the previous one ends): nothing to wait for.
@@ -394,90 +314,6 @@ struct GridDependencyLowering : ConvertOpToLLVMPattern<Op> {
     rewriter.eraseOp(op);
     return success();
   }
-  unsigned smVersion;
-};
-
-struct AtomicRMWLowering : ConvertOpToLLVMPattern<kitethread::AtomicRMWOp> {
-  AtomicRMWLowering(const LLVMTypeConverter &converter, unsigned smVersion)
-      : ConvertOpToLLVMPattern(converter), smVersion(smVersion) {}
-
-  LogicalResult
-  matchAndRewrite(kitethread::AtomicRMWOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    if (op.getMask())
-      return rewriter.notifyMatchFailure(op, "masks are lowered before");
-    Location loc = op.getLoc();
-    Type type = op.getType();
-    Value ptr = globalPointer(rewriter, loc, adaptor.getAddr());
-    std::string operation = ptxAtomOperation(op.getKind(), type);
-    if (smVersion >= 70 && !operation.empty()) {
-      char reg = ptxRegisterConstraint(type);
-      std::string constraints = std::string("=") + reg + ",l," + reg +
-                                ",~{memory}";
-      auto atom = LLVM::InlineAsmOp::create(
-          rewriter, loc, type, ValueRange{ptr, adaptor.getVal()},
-          "atom.acq_rel.gpu.global." + operation + " $0, [$1], $2;",
-          constraints, /*has_side_effects=*/true, /*is_align_stack=*/false,
-          LLVM::tailcallkind::TailCallKind::None,
-          LLVM::AsmDialectAttr::get(rewriter.getContext(),
-                                    LLVM::AsmDialect::AD_ATT),
-          /*operand_attrs=*/ArrayAttr());
-      rewriter.replaceOp(op, atom.getResult(0));
-      return success();
-    }
-    LLVM::FenceOp::create(rewriter, loc, LLVM::AtomicOrdering::release,
-                          kDeviceScope);
-    auto atomic = LLVM::AtomicRMWOp::create(
-        rewriter, loc, getBinOp(op.getKind()), ptr, adaptor.getVal(),
-        LLVM::AtomicOrdering::monotonic, kDeviceScope,
-        type.getIntOrFloatBitWidth() / 8);
-    LLVM::FenceOp::create(rewriter, loc, LLVM::AtomicOrdering::acquire,
-                          kDeviceScope);
-    rewriter.replaceOp(op, atomic.getResult());
-    return success();
-  }
-
-private:
-  unsigned smVersion;
-};
-
-/// cmpxchg keeps its ordering in the backend (atom.acq_rel.gpu.cas) from
-/// sm_70 on; before, atom has no .sem and device-scope fences surround it.
-struct AtomicCASLowering : ConvertOpToLLVMPattern<kitethread::AtomicCASOp> {
-  AtomicCASLowering(const LLVMTypeConverter &converter, unsigned smVersion)
-      : ConvertOpToLLVMPattern(converter), smVersion(smVersion) {}
-  LogicalResult
-  matchAndRewrite(kitethread::AtomicCASOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Type type = op.getType();
-    unsigned bits = type.getIntOrFloatBitWidth();
-    // cmpxchg takes integers: floats go through their bits.
-    Type intType = rewriter.getIntegerType(bits);
-    auto toInt = [&](Value v) -> Value {
-      return isa<FloatType>(type) ? LLVM::BitcastOp::create(rewriter, loc,
-                                                            intType, v)
-                                  : v;
-    };
-    Value ptr = globalPointer(rewriter, loc, adaptor.getAddr());
-    if (smVersion < 70)
-      LLVM::FenceOp::create(rewriter, loc, LLVM::AtomicOrdering::release,
-                            kDeviceScope);
-    auto cas = LLVM::AtomicCmpXchgOp::create(
-        rewriter, loc, ptr, toInt(adaptor.getCmp()), toInt(adaptor.getVal()),
-        LLVM::AtomicOrdering::acq_rel, LLVM::AtomicOrdering::acquire,
-        kDeviceScope, bits / 8);
-    Value old = LLVM::ExtractValueOp::create(rewriter, loc, cas, 0);
-    if (isa<FloatType>(type))
-      old = LLVM::BitcastOp::create(rewriter, loc, type, old);
-    if (smVersion < 70)
-      LLVM::FenceOp::create(rewriter, loc, LLVM::AtomicOrdering::acquire,
-                            kDeviceScope);
-    rewriter.replaceOp(op, old);
-    return success();
-  }
-
-private:
   unsigned smVersion;
 };
 
@@ -561,12 +397,13 @@ struct ConvertKiteThreadToNVVMPass
                  GridOpLowering<kitethread::NumProgramsOp>, LoadLowering,
                  StoreLowering>(converter);
     patterns.add<
-        AtomicRMWLowering, AtomicCASLowering,
         GridDependencyLowering<kitethread::GdcWaitOp,
                                NVVM::GridDepActionKind::wait>,
         GridDependencyLowering<kitethread::GdcLaunchDependentsOp,
                                NVVM::GridDepActionKind::launch_dependents>>(
         converter, smVersion(chip));
+    kitenvptx::populateAtomicOpsToNVVMPatterns(converter, smVersion(chip),
+                                               patterns);
     kitenvptx::populateDebugOpsToNVVMPatterns(converter, patterns);
 
     LLVMConversionTarget target(*context);

@@ -3,7 +3,10 @@
 // Integer kinds and xchg map to one spirv.Atomic* op. Float add, max and min
 // have no core SPIR-V op: fadd uses SPV_EXT_shader_atomic_float_add where the
 // target enables it, and otherwise a compare-and-swap loop on the bits;
-// fmax and fmin are an integer max or min on the bits (emitFloatMinMax). Atomics are device-scoped and acquire-release.
+// fmax and fmin are an integer max or min on the bits (emitFloatMinMax).
+// Each keeps its op's ordering: `sem` as the memory semantics on
+// UniformMemory (global pointers are PhysicalStorageBuffer), `scope` as
+// Workgroup (cta) or Device (gpu; sys too, Vulkan has nothing wider).
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
@@ -16,26 +19,53 @@ using namespace mlir;
 using namespace mlir::kitespirv;
 using kite::RMWOp;
 
-static spirv::ScopeAttr getDeviceScope(MLIRContext *context) {
-  return spirv::ScopeAttr::get(context, spirv::Scope::Device);
-}
+namespace {
+/// The scope and memory semantics of one atomic. A compare-exchange that
+/// fails only reads: its `unequal` semantics keep at most the acquire.
+struct Ordering {
+  Ordering(MLIRContext *context, kite::MemSemantic sem, kite::MemScope scope)
+      : scope(spirv::ScopeAttr::get(context, scope == kite::MemScope::CTA
+                                                 ? spirv::Scope::Workgroup
+                                                 : spirv::Scope::Device)),
+        semantics(getSemantics(context, sem)),
+        unequal(getSemantics(context, sem == kite::MemSemantic::AcqRel
+                                          ? kite::MemSemantic::Acquire
+                                      : sem == kite::MemSemantic::Release
+                                          ? kite::MemSemantic::Relaxed
+                                          : sem)) {}
 
-static spirv::MemorySemanticsAttr getSemantics(MLIRContext *context,
-                                               bool acquireRelease = true) {
-  return spirv::MemorySemanticsAttr::get(
-      context, acquireRelease ? spirv::MemorySemantics::AcquireRelease |
-                                    spirv::MemorySemantics::UniformMemory
-                              : spirv::MemorySemantics::None);
-}
+  static spirv::MemorySemanticsAttr getSemantics(MLIRContext *context,
+                                                 kite::MemSemantic sem) {
+    using spirv::MemorySemantics;
+    MemorySemantics order = MemorySemantics::None;
+    switch (sem) {
+    case kite::MemSemantic::Relaxed:
+      return spirv::MemorySemanticsAttr::get(context, order);
+    case kite::MemSemantic::Acquire:
+      order = MemorySemantics::Acquire;
+      break;
+    case kite::MemSemantic::Release:
+      order = MemorySemantics::Release;
+      break;
+    case kite::MemSemantic::AcqRel:
+      order = MemorySemantics::AcquireRelease;
+      break;
+    }
+    return spirv::MemorySemanticsAttr::get(
+        context, order | MemorySemantics::UniformMemory);
+  }
+
+  spirv::ScopeAttr scope;
+  spirv::MemorySemanticsAttr semantics, unequal;
+};
+} // namespace
 
 /// One atomic compare-exchange on integer bits; returns the old bits.
-static Value compareExchange(OpBuilder &b, Location loc, Value ptr,
-                             Value value, Value comparator) {
-  MLIRContext *context = b.getContext();
+static Value compareExchange(OpBuilder &b, Location loc, Value ptr, Value value,
+                             Value comparator, const Ordering &ordering) {
   return spirv::AtomicCompareExchangeOp::create(
-      b, loc, value.getType(), ptr, getDeviceScope(context),
-      getSemantics(context), getSemantics(context, /*acquireRelease=*/false),
-      value, comparator);
+      b, loc, value.getType(), ptr, ordering.scope, ordering.semantics,
+      ordering.unequal, value, comparator);
 }
 
 /// The float combine of a CAS loop.
@@ -53,7 +83,7 @@ static Value combineFloats(OpBuilder &b, Location loc, RMWOp kind, Value old,
 
 /// old = *p; do { seen = cas(p, old, f(old, val)); } while (seen != old).
 static Value emitCASLoop(OpBuilder &b, Location loc, RMWOp kind, Value addr,
-                         Value val) {
+                         Value val, const Ordering &ordering) {
   Type floatType = val.getType();
   Type intType = b.getIntegerType(floatType.getIntOrFloatBitWidth());
   int32_t bytes = floatType.getIntOrFloatBitWidth() / 8;
@@ -73,7 +103,7 @@ static Value emitCASLoop(OpBuilder &b, Location loc, RMWOp kind, Value addr,
   Value old = spirv::BitcastOp::create(b, loc, floatType, expected);
   Value updated = spirv::BitcastOp::create(
       b, loc, intType, combineFloats(b, loc, kind, old, val));
-  Value seen = compareExchange(b, loc, ptr, updated, expected);
+  Value seen = compareExchange(b, loc, ptr, updated, expected, ordering);
   Value retry = spirv::INotEqualOp::create(b, loc, seen, expected);
   scf::ConditionOp::create(b, loc, retry, ValueRange{seen});
   Block *after = b.createBlock(&loop.getAfter(), {}, {intType}, {loc});
@@ -88,17 +118,16 @@ static Value emitCASLoop(OpBuilder &b, Location loc, RMWOp kind, Value addr,
 /// max(m, v) is smax(m, v) on the bits for v >= +0 and umin(m, v) for
 /// negative v (whatever the sign of m), and min the other way round. The
 /// result is the old contents, as a float.
-static Value emitFloatMinMax(OpBuilder &b, Location loc, RMWOp kind,
-                             Value addr, Value val) {
-  MLIRContext *context = b.getContext();
+static Value emitFloatMinMax(OpBuilder &b, Location loc, RMWOp kind, Value addr,
+                             Value val, const Ordering &ordering) {
   Type floatType = val.getType();
   Type intType = b.getIntegerType(floatType.getIntOrFloatBitWidth());
   Value bits = spirv::BitcastOp::create(b, loc, intType, val);
   Value zero = spirv::ConstantOp::getZero(intType, loc, b);
   Value negative = spirv::SLessThanOp::create(b, loc, bits, zero);
   Value ptr = getGlobalPointer(b, loc, intType, addr);
-  auto scope = getDeviceScope(context);
-  auto semantics = getSemantics(context);
+  spirv::ScopeAttr scope = ordering.scope;
+  spirv::MemorySemanticsAttr semantics = ordering.semantics;
   auto ifOp = scf::IfOp::create(b, loc, TypeRange{intType}, negative,
                                 /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
@@ -126,18 +155,18 @@ static Value emitFloatMinMax(OpBuilder &b, Location loc, RMWOp kind,
 
 /// The atomic itself, unmasked; null for an unknown kind.
 static Value emitAtomic(OpBuilder &b, Location loc, RMWOp kind, Value addr,
-                        Value val, bool atomicFloatAdd) {
-  MLIRContext *context = b.getContext();
+                        Value val, const Ordering &ordering,
+                        bool atomicFloatAdd) {
   Type type = val.getType();
   bool hardwareFAdd = kind == RMWOp::FAdd && atomicFloatAdd && type.isF32();
   if (kind == RMWOp::FMax || kind == RMWOp::FMin)
-    return emitFloatMinMax(b, loc, kind, addr, val);
+    return emitFloatMinMax(b, loc, kind, addr, val, ordering);
   if (!hardwareFAdd &&
       (kind == RMWOp::FAdd || kind == RMWOp::FMax || kind == RMWOp::FMin))
-    return emitCASLoop(b, loc, kind, addr, val);
+    return emitCASLoop(b, loc, kind, addr, val, ordering);
   Value ptr = getGlobalPointer(b, loc, type, addr);
-  auto scope = getDeviceScope(context);
-  auto semantics = getSemantics(context);
+  spirv::ScopeAttr scope = ordering.scope;
+  spirv::MemorySemanticsAttr semantics = ordering.semantics;
   switch (kind) {
 #define KITE_ATOMIC(KIND, OP)                                                  \
   case RMWOp::KIND:                                                            \
@@ -170,8 +199,9 @@ struct AtomicRMWPattern : OpConversionPattern<kitethread::AtomicRMWOp> {
                   ConversionPatternRewriter &rewriter) const override {
     RMWOp kind = op.getKind();
     Value addr = adaptor.getAddr(), val = adaptor.getVal();
+    Ordering ordering(op.getContext(), op.getSem(), op.getScope());
     if (!adaptor.getMask()) {
-      Value old = emitAtomic(rewriter, op.getLoc(), kind, addr, val,
+      Value old = emitAtomic(rewriter, op.getLoc(), kind, addr, val, ordering,
                              atomicFloatAdd);
       if (!old)
         return rewriter.notifyMatchFailure(op, "unknown atomic kind");
@@ -184,7 +214,8 @@ struct AtomicRMWPattern : OpConversionPattern<kitethread::AtomicRMWOp> {
                                   adaptor.getMask(), /*withElseRegion=*/true);
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointToStart(ifOp.thenBlock());
-    Value old = emitAtomic(rewriter, loc, kind, addr, val, atomicFloatAdd);
+    Value old =
+        emitAtomic(rewriter, loc, kind, addr, val, ordering, atomicFloatAdd);
     if (!old)
       return rewriter.notifyMatchFailure(op, "unknown atomic kind");
     scf::YieldOp::create(rewriter, loc, old);
@@ -214,8 +245,9 @@ struct AtomicCASPattern : OpConversionPattern<kitethread::AtomicCASOp> {
                  : spirv::BitcastOp::create(rewriter, loc, intType, v);
     };
     Value ptr = getGlobalPointer(rewriter, loc, intType, adaptor.getAddr());
-    Value old = compareExchange(rewriter, loc, ptr, asInt(adaptor.getVal()),
-                                asInt(adaptor.getCmp()));
+    Value old = compareExchange(
+        rewriter, loc, ptr, asInt(adaptor.getVal()), asInt(adaptor.getCmp()),
+        Ordering(op.getContext(), op.getSem(), op.getScope()));
     if (type != intType)
       old = spirv::BitcastOp::create(rewriter, loc, type, old);
     rewriter.replaceOp(op, old);

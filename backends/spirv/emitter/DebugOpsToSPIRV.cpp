@@ -11,9 +11,12 @@
 // dispatches of one queue in order, so there is no dependent launch to
 // control.
 //
-// kl.debug_barrier's gpu.barrier (marked kitethread.global_memory) orders
-// global memory too: the upstream pattern's semantics cover workgroup
-// memory only, and global pointers are PhysicalStorageBuffer (UniformMemory).
+// A gpu.barrier marked kitethread.global_memory (kl.debug_barrier's, and
+// those around a scalar atomic) orders global memory too: the upstream
+// pattern's semantics cover workgroup memory only, and global pointers are
+// PhysicalStorageBuffer (UniformMemory). Its memory scope is the workgroup,
+// or the device for a gpu- or sys-scope atomic, whose ordering reaches the
+// other workgroups.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
@@ -62,13 +65,17 @@ struct GlobalMemoryBarrier : OpConversionPattern<gpu::BarrierOp> {
   LogicalResult
   matchAndRewrite(gpu::BarrierOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (!op->hasAttr(kitethread::kGlobalMemoryBarrierAttr))
+    std::optional<StringRef> scope = kitethread::getGlobalMemoryScope(op);
+    if (!scope)
       return failure();
     auto semantics = spirv::MemorySemantics::AcquireRelease |
                      spirv::MemorySemantics::WorkgroupMemory |
                      spirv::MemorySemantics::UniformMemory;
+    // Vulkan has no wider memory scope than Device: "sys" is Device too.
+    spirv::Scope memoryScope =
+        *scope == "cta" ? spirv::Scope::Workgroup : spirv::Scope::Device;
     rewriter.replaceOpWithNewOp<spirv::ControlBarrierOp>(
-        op, spirv::Scope::Workgroup, spirv::Scope::Workgroup, semantics);
+        op, spirv::Scope::Workgroup, memoryScope, semantics);
     return success();
   }
 };

@@ -5,8 +5,7 @@
 // fastest dimension, where AxisInfo proved the pointers contiguous and
 // aligned to the whole vector and the mask constant over it. Vectors are at
 // most 4 elements and 16 bytes (what every target's vector accesses take).
-// Atomics happen once per element: copies held by replicated layouts are
-// masked off.
+// Atomics are in AtomicsToThreads.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
@@ -26,6 +25,9 @@ using namespace mlir::kitegpu;
 
 namespace mlir::kitegpu {
 AccessWidths planAccessWidths(ModuleOp module, int64_t maxVectorElements);
+void populateAtomicsToThreads(const TypeConverter &converter,
+                              const ThreadGrid &grid,
+                              RewritePatternSet &patterns);
 } // namespace mlir::kitegpu
 
 static constexpr int64_t kMaxVectorBytes = 16;
@@ -266,118 +268,6 @@ struct StoreToThreads : OpConversionPattern<kite::StoreOp>, MemoryPattern {
   ThreadGrid grid;
 };
 
-/// The owner mask of each register of `type` (a scalar: thread 0) and'ed
-/// with the op's mask.
-SmallVector<Value> getAtomicMasks(OpBuilder &b, Location loc, Type type,
-                                  ValueRange masks, const ThreadGrid &grid) {
-  SmallVector<Value> owners;
-  if (auto tensor = dyn_cast<RankedTensorType>(type))
-    owners = emitRegisterOwners(b, loc, tensor, grid);
-  else
-    owners.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                           emitThreadId(b, loc),
-                                           createI32(b, loc, 0)));
-  for (size_t i = 0; i < owners.size(); ++i) {
-    Value mask = masks.empty() ? Value() : masks[i];
-    if (owners[i] && mask)
-      owners[i] = arith::AndIOp::create(b, loc, owners[i], mask);
-    else if (!owners[i])
-      owners[i] = mask;
-  }
-  return owners;
-}
-
-/// A scalar atomic runs in thread 0; the others read its result from
-/// workgroup memory.
-Value broadcastFromThreadZero(OpBuilder &b, Location loc, Value value) {
-  Value buffer = allocWorkgroup(b, loc, value.getType(), 1);
-  Value zero = createI32(b, loc, 0);
-  Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                        emitThreadId(b, loc), zero);
-  auto ifOp = scf::IfOp::create(b, loc, isFirst, /*withElseRegion=*/false);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    storeWorkgroup(b, loc, value.getType(), value, buffer, zero);
-  }
-  gpu::BarrierOp::create(b, loc);
-  Value result = loadWorkgroup(b, loc, value.getType(), buffer, zero);
-  gpu::BarrierOp::create(b, loc);
-  return result;
-}
-
-/// bf16 and fp8 registers are f32 (EmulatedFloats.cpp), but their memory
-/// is 2 and 1 bytes: an f32 atomic there would write past the element.
-LogicalResult checkAtomicElement(Operation *op, Type element) {
-  if (!isEmulatedFloat(element))
-    return success();
-  return op->emitOpError()
-         << "on " << element
-         << " values does not lower to threads yet (atomics take 32- and "
-            "64-bit values here: keep such sums in float32)";
-}
-
-struct AtomicRMWToThreads : ThreadPattern<kite::AtomicRMWOp> {
-  using ThreadPattern::ThreadPattern;
-  LogicalResult
-  matchAndRewrite(kite::AtomicRMWOp op, OneToNOpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    if (failed(checkAtomicElement(op, getElementTypeOrSelf(op.getType()))))
-      return failure();
-    SmallVector<Value> masks =
-        getAtomicMasks(rewriter, loc, op.getType(), adaptor.getMask(), grid);
-    SmallVector<Value> results;
-    for (auto [ptr, val, mask] :
-         llvm::zip_equal(adaptor.getPtr(), adaptor.getVal(), masks))
-      results.push_back(kitethread::AtomicRMWOp::create(
-          rewriter, loc, val.getType(), op.getRmwOpAttr(), ptr, val, mask));
-    if (!isa<RankedTensorType>(op.getType()))
-      results[0] = broadcastFromThreadZero(rewriter, loc, results[0]);
-    rewriter.replaceOpWithMultiple(op, {results});
-    return success();
-  }
-};
-
-/// kitethread.atomic_cas has no mask: copies skip it in an scf.if.
-struct AtomicCASToThreads : ThreadPattern<kite::AtomicCASOp> {
-  using ThreadPattern::ThreadPattern;
-  LogicalResult
-  matchAndRewrite(kite::AtomicCASOp op, OneToNOpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    if (failed(checkAtomicElement(op, getElementTypeOrSelf(op.getType()))))
-      return failure();
-    SmallVector<Value> masks =
-        getAtomicMasks(rewriter, loc, op.getType(), {}, grid);
-    SmallVector<Value> results;
-    for (auto [ptr, cmp, val, mask] : llvm::zip_equal(
-             adaptor.getPtr(), adaptor.getCmp(), adaptor.getVal(), masks)) {
-      if (!mask) {
-        results.push_back(kitethread::AtomicCASOp::create(
-            rewriter, loc, val.getType(), ptr, cmp, val));
-        continue;
-      }
-      auto ifOp = scf::IfOp::create(rewriter, loc, TypeRange{val.getType()},
-                                    mask, /*withElseRegion=*/true);
-      rewriter.setInsertionPointToStart(ifOp.thenBlock());
-      Value old = kitethread::AtomicCASOp::create(rewriter, loc, val.getType(),
-                                                  ptr, cmp, val);
-      scf::YieldOp::create(rewriter, loc, old);
-      rewriter.setInsertionPointToStart(ifOp.elseBlock());
-      Value zero = arith::ConstantOp::create(
-          rewriter, loc, rewriter.getZeroAttr(val.getType()));
-      scf::YieldOp::create(rewriter, loc, zero);
-      rewriter.setInsertionPointAfter(ifOp);
-      results.push_back(ifOp.getResult(0));
-    }
-    if (!isa<RankedTensorType>(op.getType()))
-      results[0] = broadcastFromThreadZero(rewriter, loc, results[0]);
-    rewriter.replaceOpWithMultiple(op, {results});
-    return success();
-  }
-};
-
 } // namespace
 
 void mlir::kitegpu::populateMemoryOpsToThreads(const TypeConverter &converter,
@@ -387,6 +277,5 @@ void mlir::kitegpu::populateMemoryOpsToThreads(const TypeConverter &converter,
   MLIRContext *context = patterns.getContext();
   patterns.add<LoadToThreads>(converter, context, widths);
   patterns.add<StoreToThreads>(converter, context, widths, grid);
-  patterns.add<AtomicRMWToThreads, AtomicCASToThreads>(converter, context,
-                                                       grid);
+  populateAtomicsToThreads(converter, grid, patterns);
 }

@@ -243,14 +243,15 @@ class IRBuilder:
         props = {"operandSegmentSizes": f"array<i32: 1, 1, {int(mask is not None)}>"}
         self.emit("kite.store", operands, [], props)
 
-    def atomic_rmw(self, code, kind, p, v, mask, ty):
+    def atomic_rmw(self, code, kind, p, v, mask, ty, sem, scope):
         operands = [p, v] + ([mask] if mask is not None else [])
         props = {"operandSegmentSizes": f"array<i32: 1, 1, {int(mask is not None)}>",
-                 "rmw_op": f"{code} : i32"}
+                 "rmw_op": f"{code} : i32", "sem": f"{sem} : i32", "scope": f"{scope} : i32"}
         return self.emit1("kite.atomic_rmw", operands, ty, props)
 
-    def atomic_cas(self, p, c, v, ty):
-        return self.emit1("kite.atomic_cas", [p, c, v], ty)
+    def atomic_cas(self, p, c, v, ty, sem, scope):
+        return self.emit1("kite.atomic_cas", [p, c, v], ty,
+                          {"sem": f"{sem} : i32", "scope": f"{scope} : i32"})
 
     def dot(self, a, b, c, ty):
         return self.emit1("kite.dot", [a, b, c], ty)

@@ -235,13 +235,15 @@ class NumpyBuilder:
     def store(self, p, v, mask, ptr_ty):
         self.memory.store(p, v, mask, ptr_ty.scalar.element_ty)
 
-    def atomic_rmw(self, code, kind, p, v, mask, ty):
+    # Programs run one at a time, each a single sequence of numpy operations:
+    # every access is ordered, whatever an atomic's sem and scope ask for.
+    def atomic_rmw(self, code, kind, p, v, mask, ty, sem, scope):
         fn = _RMW[kind]
         v = np.broadcast_to(v, np.shape(p))
         return self.memory.atomic(p, mask, ty.scalar, compute_dtype(ty),
                                   lambda old, pos: fn(old, v[pos]))
 
-    def atomic_cas(self, p, c, v, ty):
+    def atomic_cas(self, p, c, v, ty, sem, scope):
         c, v = np.broadcast_to(c, np.shape(p)), np.broadcast_to(v, np.shape(p))
         return self.memory.atomic(p, None, ty.scalar, compute_dtype(ty),
                                   lambda old, pos: v[pos] if old == c[pos] else old)

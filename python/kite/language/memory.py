@@ -83,8 +83,31 @@ _RMW = {"add": 0, "fadd": 1, "max": 2, "umax": 3, "min": 4, "umin": 5,
         "fmax": 6, "fmin": 7, "and": 8, "or": 9, "xor": 10, "xchg": 11}
 
 
-def _atomic(op: str, pointer, val, mask):
-    ptr = _pointer(pointer, f"kl.atomic_{op}")
+# Orderings and scopes of atomics, as Triton spells them (the integers are
+# the kite.MemSemantic and kite.MemScope enums).
+_SEM = {"relaxed": 0, "acquire": 1, "release": 2, "acq_rel": 3}
+_SCOPE = {"gpu": 0, "cta": 1, "sys": 2}
+
+
+def _ordering(what: str, sem, scope):
+    """The enum codes of an atomic's ``sem`` (default acq_rel) and ``scope``
+    (default gpu)."""
+    codes = []
+    for name, value, table, default in (("sem", sem, _SEM, "acq_rel"),
+                                        ("scope", scope, _SCOPE, "gpu")):
+        value = unwrap(value)
+        value = default if value is None else value
+        if value not in table:
+            raise error(f"{what}: {name} must be one of "
+                        f"{', '.join(repr(k) for k in table)}, got {value!r}")
+        codes.append(table[value])
+    return tuple(codes)
+
+
+def _atomic(op: str, pointer, val, mask, sem=None, scope=None):
+    what = f"kl.atomic_{op}"
+    ordering = _ordering(what, sem, scope)
+    ptr = _pointer(pointer, what)
     elem = ptr.dtype.element_ty
     val = unwrap(val)
     val = to_typed(val, elem)
@@ -102,13 +125,13 @@ def _atomic(op: str, pointer, val, mask):
         kind = "u" + op
     ty = dt.to_block(elem, shape)
     handle = active_builder().atomic_rmw(_RMW[kind], kind, ptr.handle, val.handle,
-                                         None if mask is None else mask.handle, ty)
+                                         None if mask is None else mask.handle, ty, *ordering)
     return tensor(handle, ty)
 
 
 def _atomic_fn(op):
     def fn(pointer, val, mask=None, sem=None, scope=None):
-        return _atomic(op, pointer, val, mask)
+        return _atomic(op, pointer, val, mask, sem, scope)
     fn.__name__ = fn.__qualname__ = f"atomic_{op}"
     return builtin(fn)
 
@@ -124,6 +147,7 @@ atomic_xchg = _atomic_fn("xchg")
 
 @builtin
 def atomic_cas(pointer, cmp, val, sem=None, scope=None):
+    ordering = _ordering("kl.atomic_cas", sem, scope)
     ptr = _pointer(pointer, "kl.atomic_cas")
     elem = ptr.dtype.element_ty
     cmp = to_typed(cmp, elem)
@@ -131,4 +155,5 @@ def atomic_cas(pointer, cmp, val, sem=None, scope=None):
     shape = _with_shape(ptr, cmp, val)
     ptr, cmp, val = (broadcast_to_shape(t, shape) for t in (ptr, cmp, val))
     ty = dt.to_block(elem, shape)
-    return tensor(active_builder().atomic_cas(ptr.handle, cmp.handle, val.handle, ty), ty)
+    return tensor(active_builder().atomic_cas(ptr.handle, cmp.handle, val.handle, ty, *ordering),
+                  ty)

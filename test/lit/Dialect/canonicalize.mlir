@@ -168,12 +168,13 @@ func.func @scalar_store_mask(%p: !kite.ptr<i32>, %v: i32) {
 
 // -----
 
+// The ordering stays.
 // CHECK-LABEL: func.func @atomic_all_true_mask
-// CHECK: %[[O:.*]] = kite.atomic_rmw add, %arg0, %arg1 : tensor<64x!kite.ptr<i32>>
+// CHECK: %[[O:.*]] = kite.atomic_rmw add release cta, %arg0, %arg1 : tensor<64x!kite.ptr<i32>>
 // CHECK: return %[[O]]
 func.func @atomic_all_true_mask(%p: tensor<64x!kite.ptr<i32>>, %v: tensor<64xi32>) -> tensor<64xi32> {
   %t = arith.constant dense<true> : tensor<64xi1>
-  %0 = kite.atomic_rmw add, %p, %v, %t : tensor<64x!kite.ptr<i32>>
+  %0 = kite.atomic_rmw add release cta, %p, %v, %t : tensor<64x!kite.ptr<i32>>
   return %0 : tensor<64xi32>
 }
 

@@ -38,12 +38,18 @@ module {
     // GENERIC: "kite.store"(%{{.*}}, %{{.*}}, %{{.*}}) <{operandSegmentSizes = array<i32: 1, 1, 1>}>
     "kite.store"(%p, %0, %m) <{operandSegmentSizes = array<i32: 1, 1, 1>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xf32>, tensor<64xi1>) -> ()
     // CHECK: kite.atomic_rmw fadd, %{{.*}}, %{{.*}}, %{{.*}} : tensor<64x!kite.ptr<f32>>
-    // GENERIC: "kite.atomic_rmw"(%{{.*}}, %{{.*}}, %{{.*}}) <{operandSegmentSizes = array<i32: 1, 1, 1>, rmw_op = 1 : i32}>
+    // GENERIC: "kite.atomic_rmw"(%{{.*}}, %{{.*}}, %{{.*}}) <{operandSegmentSizes = array<i32: 1, 1, 1>, rmw_op = 1 : i32, scope = 0 : i32, sem = 3 : i32}>
     %1 = "kite.atomic_rmw"(%p, %x, %m) <{operandSegmentSizes = array<i32: 1, 1, 1>, rmw_op = 1 : i32}> : (tensor<64x!kite.ptr<f32>>, tensor<64xf32>, tensor<64xi1>) -> tensor<64xf32>
-    // CHECK: kite.atomic_rmw xor, %{{.*}}, %{{.*}} : !kite.ptr<i32>
-    %2 = "kite.atomic_rmw"(%q, %i) <{operandSegmentSizes = array<i32: 1, 1, 0>, rmw_op = 10 : i32}> : (!kite.ptr<i32>, i32) -> i32
+    // An atomic's sem (relaxed 0, acquire 1, release 2, acq_rel 3) and scope
+    // (gpu 0, cta 1, sys 2) print where they are not acq_rel and gpu.
+    // CHECK: kite.atomic_rmw xor release cta, %{{.*}}, %{{.*}} : !kite.ptr<i32>
+    // GENERIC: "kite.atomic_rmw"(%{{.*}}, %{{.*}}) <{operandSegmentSizes = array<i32: 1, 1, 0>, rmw_op = 10 : i32, scope = 1 : i32, sem = 2 : i32}>
+    %2 = "kite.atomic_rmw"(%q, %i) <{operandSegmentSizes = array<i32: 1, 1, 0>, rmw_op = 10 : i32, sem = 2 : i32, scope = 1 : i32}> : (!kite.ptr<i32>, i32) -> i32
     // CHECK: kite.atomic_cas %{{.*}}, %{{.*}}, %{{.*}} : !kite.ptr<i32>
+    // GENERIC: "kite.atomic_cas"(%{{.*}}, %{{.*}}, %{{.*}}) <{scope = 0 : i32, sem = 3 : i32}>
     %3 = "kite.atomic_cas"(%q, %i, %2) : (!kite.ptr<i32>, i32, i32) -> i32
+    // CHECK: kite.atomic_cas acquire sys, %{{.*}}, %{{.*}}, %{{.*}} : !kite.ptr<i32>
+    %10 = "kite.atomic_cas"(%q, %i, %2) <{sem = 1 : i32, scope = 2 : i32}> : (!kite.ptr<i32>, i32, i32) -> i32
     // CHECK: kite.expand_dims %{{.*}} axis = 0 : tensor<64xf32> -> tensor<1x64xf32>
     %4 = "kite.expand_dims"(%x) <{axis = 0 : i32}> : (tensor<64xf32>) -> tensor<1x64xf32>
     // CHECK: kite.trans %{{.*}} order = [1, 0] : tensor<1x64xf32> -> tensor<64x1xf32>

@@ -377,6 +377,22 @@ func.func @atomic_unknown_op(%p: !kite.ptr<f32>, %x: f32) {
 
 // -----
 
+func.func @atomic_unknown_ordering(%p: !kite.ptr<f32>, %x: f32) {
+  // expected-error @+1 {{expected an ordering (relaxed, acquire, release, acq_rel) or a scope (gpu, cta, sys), got 'seq_cst'}}
+  %0 = kite.atomic_rmw xchg seq_cst, %p, %x : !kite.ptr<f32>
+  return
+}
+
+// -----
+
+func.func @atomic_scope_after_ordering(%p: !kite.ptr<i32>, %x: i32) {
+  // expected-error @+1 {{expected a scope (gpu, cta, sys), got 'device'}}
+  %0 = kite.atomic_cas relaxed device, %p, %x, %x : !kite.ptr<i32>
+  return
+}
+
+// -----
+
 func.func @atomic_rmw_op_value(%p: !kite.ptr<f32>, %x: f32) {
   // expected-error @+1 {{Invalid attribute `rmw_op` in property conversion: 12 : i32}}
   %0 = "kite.atomic_rmw"(%p, %x) <{operandSegmentSizes = array<i32: 1, 1, 0>, rmw_op = 12 : i32}> : (!kite.ptr<f32>, f32) -> f32

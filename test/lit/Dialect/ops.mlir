@@ -98,6 +98,15 @@ func.func @memory(%p: !kite.ptr<f32>, %q: !kite.ptr<i32>, %pp: !kite.ptr<!kite.p
   %old2 = kite.atomic_rmw xchg, %q, %one : !kite.ptr<i32>
   // CHECK: kite.atomic_cas %{{.*}}, %{{.*}}, %{{.*}} : !kite.ptr<i32>
   %old3 = kite.atomic_cas %q, %one, %old1 : !kite.ptr<i32>
+  // An ordering other than acq_rel at gpu scope is named.
+  // CHECK: kite.atomic_rmw xchg release, %{{.*}}, %{{.*}} : !kite.ptr<i32>
+  %old4 = kite.atomic_rmw xchg release, %q, %one : !kite.ptr<i32>
+  // CHECK: kite.atomic_rmw add relaxed cta, %{{.*}}, %{{.*}} : !kite.ptr<i32>
+  %old5 = kite.atomic_rmw add relaxed cta, %q, %one : !kite.ptr<i32>
+  // CHECK: kite.atomic_cas acquire sys, %{{.*}}, %{{.*}}, %{{.*}} : !kite.ptr<i32>
+  %old6 = kite.atomic_cas acquire sys, %q, %one, %old1 : !kite.ptr<i32>
+  // CHECK: kite.atomic_cas %{{.*}}, %{{.*}}, %{{.*}} : !kite.ptr<i32>
+  %old7 = kite.atomic_cas acq_rel gpu, %q, %one, %old1 : !kite.ptr<i32>
   return
 }
 

@@ -103,3 +103,11 @@ func.func @attribute_on_function() attributes {"kitethread.num-threads" = 4 : i3
   // expected-error @-1 {{'kitethread.num-threads' is only valid on a module}}
   return
 }
+
+// -----
+
+func.func @global_memory_barrier_scope() {
+  // expected-error @+1 {{'kitethread.global_memory' is a unit attribute or a scope ("cta", "gpu", "sys") of gpu.barrier}}
+  gpu.barrier {kitethread.global_memory = "device"}
+  return
+}

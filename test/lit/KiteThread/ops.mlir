@@ -57,6 +57,20 @@ func.func @atomics(%addr: i64, %mask: i1, %x: f32, %i: i32, %l: i64) {
   %4 = kitethread.atomic_cas %addr, %i, %i : i32
   // CHECK: kitethread.atomic_cas %{{.*}}, %{{.*}}, %{{.*}} : f32
   %5 = kitethread.atomic_cas %addr, %x, %x : f32
+  // The ordering prints where it is not acq_rel at gpu scope.
+  // CHECK: kitethread.atomic_rmw xchg release %{{.*}}, %{{.*}}, %{{.*}} : i32
+  %6 = kitethread.atomic_rmw xchg release %addr, %i, %mask : i32
+  // CHECK: kitethread.atomic_rmw add relaxed cta %{{.*}}, %{{.*}} : i32
+  %7 = kitethread.atomic_rmw add relaxed cta %addr, %i : i32
+  // CHECK: kitethread.atomic_cas acquire sys %{{.*}}, %{{.*}}, %{{.*}} : i32
+  %8 = kitethread.atomic_cas acquire sys %addr, %i, %i : i32
+  // CHECK: kitethread.atomic_cas %{{.*}}, %{{.*}}, %{{.*}} : i32
+  %9 = kitethread.atomic_cas acq_rel gpu %addr, %i, %i : i32
+  // A barrier that orders global memory among the workgroup, or at a scope.
+  // CHECK: gpu.barrier {kitethread.global_memory}
+  gpu.barrier {kitethread.global_memory}
+  // CHECK: gpu.barrier {kitethread.global_memory = "gpu"}
+  gpu.barrier {kitethread.global_memory = "gpu"}
   return
 }
 

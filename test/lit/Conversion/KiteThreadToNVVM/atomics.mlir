@@ -1,10 +1,10 @@
-// Atomics are acquire-release at device scope. From sm_70 on, each is one
+// Atomics are acquire-release at device scope by default. From sm_70 on, each is one
 // `atom.acq_rel.gpu.global` instruction (inline assembly: the NVPTX backend
 // would drop an atomicrmw's ordering); fmax and fmin, and every atomic
 // before sm_70, are a relaxed atomicrmw between device-scope fences.
 // Compare-and-swap is cmpxchg, whose ordering the backend keeps.
-// RUN: kite-opt %s --convert-kitethread-to-nvvm | FileCheck %s
-// RUN: kite-opt %s --convert-kitethread-to-nvvm=chip=sm_60 | FileCheck %s --check-prefix=SM60
+// RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm | FileCheck %s
+// RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm=chip=sm_60 | FileCheck %s --check-prefix=SM60
 
 // CHECK-LABEL: llvm.func @atomics
 // CHECK: llvm.inline_asm has_side_effects asm_dialect = att "atom.acq_rel.gpu.global.add.f32 $0, [$1], $2;", "=f,l,f,~{memory}"
@@ -45,6 +45,53 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
     %5 = kitethread.atomic_rmw fmax %a, %x : f32
     %c = kitethread.atomic_cas %a, %old, %x : f32
     kitethread.store %a, %c align 4 : f32
+    return
+  }
+}
+
+// -----
+
+// Each sem and scope: atom.<sem>.<scope> from sm_70 on; cmpxchg with the
+// ordering (a failed compare keeps the acquire) and the syncscope (block,
+// device, system); fences only where the ordering asks (fmax, sm_60).
+// RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm | FileCheck %s --check-prefix=ORDER
+// RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm=chip=sm_60 | FileCheck %s --check-prefix=ORDER60
+// ORDER-LABEL: llvm.func @orderings
+// ORDER: "atom.relaxed.gpu.global.add.u32 $0, [$1], $2;"
+// ORDER: "atom.acquire.cta.global.exch.b32 $0, [$1], $2;"
+// ORDER: "atom.release.sys.global.max.s32 $0, [$1], $2;"
+// ORDER-NOT: llvm.fence
+// ORDER: llvm.atomicrmw fmin %{{.*}}, %{{.*}} syncscope("block") monotonic
+// ORDER-NEXT: llvm.fence syncscope("block") acquire
+// ORDER: llvm.cmpxchg %{{.*}}, %{{.*}}, %{{.*}} syncscope("block") release monotonic
+// ORDER: llvm.cmpxchg %{{.*}}, %{{.*}}, %{{.*}} acquire acquire
+// ORDER: llvm.cmpxchg %{{.*}}, %{{.*}}, %{{.*}} syncscope("device") monotonic monotonic
+// ORDER-NOT: llvm.fence
+// ORDER: llvm.return
+// ORDER60-LABEL: llvm.func @orderings
+// ORDER60-NOT: llvm.fence
+// ORDER60: llvm.atomicrmw add %{{.*}}, %{{.*}} syncscope("device") monotonic
+// ORDER60-NOT: llvm.fence
+// ORDER60: llvm.atomicrmw xchg %{{.*}}, %{{.*}} syncscope("block") monotonic
+// ORDER60-NEXT: llvm.fence syncscope("block") acquire
+// ORDER60: llvm.fence release
+// ORDER60-NEXT: llvm.atomicrmw max %{{.*}}, %{{.*}} monotonic
+// ORDER60: llvm.fence syncscope("block") release
+// ORDER60-NEXT: llvm.cmpxchg %{{.*}}, %{{.*}}, %{{.*}} syncscope("block") monotonic monotonic
+module attributes {"kitethread.num-threads" = 32 : i32} {
+  func.func @orderings() attributes {kite.kernel} {
+    %a = kitethread.kernel_arg 0 : i64
+    %x = arith.constant 1.0 : f32
+    %i = arith.constant 1 : i32
+    %0 = kitethread.atomic_rmw add relaxed %a, %i : i32
+    %1 = kitethread.atomic_rmw xchg acquire cta %a, %0 : i32
+    %2 = kitethread.atomic_rmw max release sys %a, %1 : i32
+    %3 = kitethread.atomic_rmw fmin acquire cta %a, %x : f32
+    %4 = kitethread.atomic_cas release cta %a, %2, %i : i32
+    %5 = kitethread.atomic_cas acquire sys %a, %4, %i : i32
+    %6 = kitethread.atomic_cas relaxed %a, %5, %i : i32
+    kitethread.store %a, %3 align 4 : f32
+    kitethread.store %a, %6 align 4 : i32
     return
   }
 }

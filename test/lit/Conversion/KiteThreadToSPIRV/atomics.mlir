@@ -1,6 +1,8 @@
 // Atomics: one spirv.Atomic* op per integer kind and xchg; float add as a
 // compare-and-swap loop unless atomic-float-add is enabled; float max and
 // min as an integer atomic on the bits (smax/umin, smin/umax by the sign).
+// The ordering is the memory semantics on UniformMemory (a compare that
+// fails keeps the acquire only), the scope Workgroup (cta) or Device.
 // RUN: kite-opt %s --split-input-file --convert-kitethread-to-spirv | FileCheck %s
 // RUN: kite-opt %s --split-input-file --convert-kitethread-to-spirv=atomic-float-add | FileCheck %s --check-prefix=EXT
 
@@ -19,7 +21,7 @@
 // CHECK: %[[FP:.*]] = spirv.ConvertUToPtr %{{.*}} : i64 to !spirv.ptr<i32, PhysicalStorageBuffer>
 // CHECK: %[[VAL:.*]] = spirv.Bitcast %{{.*}} : f32 to i32
 // CHECK: %[[CMP:.*]] = spirv.Bitcast %{{.*}} : f32 to i32
-// CHECK: spirv.AtomicCompareExchange <Device> <AcquireRelease|UniformMemory> <None> %[[FP]], %[[VAL]], %[[CMP]]
+// CHECK: spirv.AtomicCompareExchange <Device> <AcquireRelease|UniformMemory> <Acquire|UniformMemory> %[[FP]], %[[VAL]], %[[CMP]]
 module attributes {"kitethread.num-threads" = 32 : i32} {
   func.func @integer_kinds() attributes {kite.kernel} {
     %p = kitethread.kernel_arg 0 : i64
@@ -50,7 +52,7 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
 // CHECK: %[[OLD:.*]] = spirv.Bitcast %[[EXP:.*]] : i32 to f32
 // CHECK: %[[NEW:.*]] = spirv.FAdd %[[OLD]], %{{.*}} : f32
 // CHECK: %[[BITS:.*]] = spirv.Bitcast %[[NEW]] : f32 to i32
-// CHECK: %[[SEEN:.*]] = spirv.AtomicCompareExchange <Device> <AcquireRelease|UniformMemory> <None> %[[P]], %[[BITS]], %[[EXP]]
+// CHECK: %[[SEEN:.*]] = spirv.AtomicCompareExchange <Device> <AcquireRelease|UniformMemory> <Acquire|UniformMemory> %[[P]], %[[BITS]], %[[EXP]]
 // CHECK: spirv.INotEqual %[[SEEN]], %[[EXP]] : i32
 // CHECK: spirv.SLessThan %[[MAXBITS:.*]], %{{.*}} : i32
 // CHECK: spirv.mlir.selection
@@ -93,6 +95,58 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
     %one = arith.constant 1 : i32
     %old = kitethread.atomic_rmw add %p, %one, %m : i32
     kitethread.store %p, %old align 4 : i32
+    return
+  }
+}
+
+// -----
+
+// Each sem and scope; the float CAS loop and min/max keep them too.
+// CHECK-LABEL: spirv.module @orderings
+// CHECK: spirv.AtomicIAdd <Device> <None>
+// CHECK: spirv.AtomicIAdd <Workgroup> <Acquire|UniformMemory>
+// CHECK: spirv.AtomicExchange <Device> <Release|UniformMemory>
+// CHECK: spirv.AtomicCompareExchange <Workgroup> <AcquireRelease|UniformMemory> <Acquire|UniformMemory>
+// CHECK: spirv.AtomicCompareExchange <Device> <Release|UniformMemory> <None>
+// CHECK: spirv.AtomicCompareExchange <Device> <None> <None>
+// CHECK: spirv.AtomicCompareExchange <Workgroup> <Release|UniformMemory> <None>
+// CHECK: spirv.AtomicSMax <Workgroup> <Release|UniformMemory>
+module attributes {"kitethread.num-threads" = 32 : i32} {
+  func.func @orderings() attributes {kite.kernel} {
+    %p = kitethread.kernel_arg 0 : i64
+    %i = kitethread.kernel_arg 1 : i32
+    %f = kitethread.kernel_arg 2 : f32
+    %0 = kitethread.atomic_rmw add relaxed %p, %i : i32
+    %1 = kitethread.atomic_rmw add acquire cta %p, %0 : i32
+    %2 = kitethread.atomic_rmw xchg release sys %p, %1 : i32
+    %3 = kitethread.atomic_cas cta %p, %2, %1 : i32
+    %4 = kitethread.atomic_cas release %p, %3, %2 : i32
+    %5 = kitethread.atomic_cas relaxed %p, %f, %f : f32
+    %6 = kitethread.atomic_rmw fadd release cta %p, %5 : f32
+    %7 = kitethread.atomic_rmw fmax release cta %p, %6 : f32
+    kitethread.store %p, %7 align 4 : f32
+    return
+  }
+}
+
+// -----
+
+// Barriers that order global memory: kl.debug_barrier's among the
+// workgroup, a scalar atomic's at its scope (sys is Device: Vulkan has no
+// wider scope); other barriers order workgroup memory only.
+// CHECK-LABEL: spirv.module @barriers
+// CHECK: spirv.ControlBarrier <Workgroup>, <Workgroup>, <AcquireRelease|UniformMemory|WorkgroupMemory>
+// CHECK: spirv.ControlBarrier <Workgroup>, <Workgroup>, <AcquireRelease|UniformMemory|WorkgroupMemory>
+// CHECK: spirv.ControlBarrier <Workgroup>, <Device>, <AcquireRelease|UniformMemory|WorkgroupMemory>
+// CHECK: spirv.ControlBarrier <Workgroup>, <Device>, <AcquireRelease|UniformMemory|WorkgroupMemory>
+// CHECK: spirv.ControlBarrier <Workgroup>, <Workgroup>, <AcquireRelease|WorkgroupMemory>
+module attributes {"kitethread.num-threads" = 32 : i32} {
+  func.func @barriers() attributes {kite.kernel} {
+    gpu.barrier {kitethread.global_memory}
+    gpu.barrier {kitethread.global_memory = "cta"}
+    gpu.barrier {kitethread.global_memory = "gpu"}
+    gpu.barrier {kitethread.global_memory = "sys"}
+    gpu.barrier
     return
   }
 }

@@ -1,4 +1,5 @@
-// Atomics: integer kinds, masked, float CAS loops, compare-and-swap, i64.
+// Atomics: integer kinds, masked, float CAS loops, compare-and-swap, i64,
+// each ordering and scope, and the barriers around a scalar atomic.
 // The binary passes spirv-val for Vulkan 1.2 and deserializes again.
 // REQUIRES: spirv-tools
 // RUN: kite-opt %s --convert-kitethread-to-spirv | FileCheck %s
@@ -32,6 +33,13 @@ module attributes {"kitethread.num-threads" = 32 : i32} {
     %8 = kitethread.atomic_cas %q, %x, %4 : f32
     %tl = arith.extui %t : i32 to i64
     %9 = kitethread.atomic_rmw add %q, %tl : i64
+    gpu.barrier {kitethread.global_memory = "gpu"}
+    %10 = kitethread.atomic_cas acquire cta %p, %t, %0 : i32
+    %11 = kitethread.atomic_rmw xchg release sys %p, %t : i32
+    %12 = kitethread.atomic_rmw fmin relaxed %q, %x : f32
+    %13 = kitethread.atomic_cas release %p, %t, %0 : i32
+    %14 = kitethread.atomic_rmw fadd acquire %q, %x : f32
+    gpu.barrier {kitethread.global_memory}
     return
   }
 }

@@ -1,0 +1,102 @@
+"""The cost of ordering a scalar atomic for all of a program's threads
+(docs/language.md, "Atomics") on a Vulkan device, lavapipe by default:
+programs that each do ITERS scalar atomic adds (a counter per program, so
+nothing contends) with sem relaxed, acquire, release and acq_rel, timed in
+the same run, alternating. A relaxed atomic has the barriers of its
+result's hand-out only (as every scalar atomic had before the orderings); a
+release adds one barrier before it, an acquire makes the hand-out's barrier
+order global memory. Each figure is the median of the rounds; the first
+launch compiles, outside the timing. With --record, the table goes to
+benchmarks/results/ with the machine and date.
+
+    PYTHONPATH=python python3 benchmarks/scalar_atomics.py [--device vulkan:0] [--record]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEMS = ("relaxed", "acquire", "release", "acq_rel")
+PROGRAMS, ITERS, WARPS = 256, 64, 4
+
+
+def scalar_atomics_kernel():
+    import kite
+    import kite.language as kl
+
+    @kite.kernel
+    def scalar_atomic_adds(counter_ptr, ITERS: kl.constexpr, SEM: kl.constexpr):
+        counter = counter_ptr + kl.program_id(0)
+        total = 0
+        for _ in range(ITERS):
+            total += kl.atomic_add(counter, 1, sem=SEM)
+        kl.store(counter_ptr + kl.num_programs(0) + kl.program_id(0), total)
+
+    return scalar_atomic_adds
+
+
+def measure(device: str, rounds: int, repeat: int = 3) -> dict:
+    import kite
+    kernel = scalar_atomics_kernel()
+    counters = kite.zeros(2 * PROGRAMS, kite.language.int32, device=device)
+    meta = {sem: dict(ITERS=ITERS, SEM=sem, num_warps=WARPS) for sem in SEMS}
+    compiled = {sem: kernel.compile(counters, target=device, **meta[sem]) for sem in SEMS}
+    samples = {sem: [] for sem in SEMS}
+    for sem in SEMS:
+        compiled[sem][(PROGRAMS,)](counters, **meta[sem])  # loads the pipeline
+    for _ in range(rounds):
+        for sem in SEMS:
+            start = time.perf_counter()
+            for _ in range(repeat):
+                compiled[sem][(PROGRAMS,)](counters, **meta[sem])
+            samples[sem].append((time.perf_counter() - start) / repeat)
+    # Every launch added ITERS to each counter; the last saw the sums before.
+    launches = len(SEMS) * (1 + rounds * repeat)
+    result = counters.numpy()
+    np.testing.assert_array_equal(result[:PROGRAMS], launches * ITERS)
+    before = (launches - 1) * ITERS
+    np.testing.assert_array_equal(result[PROGRAMS:], ITERS * before + ITERS * (ITERS - 1) // 2)
+    return {sem: statistics.median(samples[sem]) for sem in SEMS}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="vulkan:0")
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+    import kite
+    times = measure(args.device, args.rounds)
+    props = kite.runtime.registry.device(args.device).properties
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    atomics = PROGRAMS * ITERS
+    lines = [f"# Scalar atomics by ordering on {args.device}, {datetime.date.today()}", "",
+             f"Machine: {platform.node()}, {cpu}, {os.cpu_count()} cores; "
+             f"{args.device} = {props.device_name} ({props.device_type}, "
+             f"{props.driver_info}).",
+             "Command: `PYTHONPATH=python python3 benchmarks/scalar_atomics.py --record`",
+             f"{PROGRAMS} programs of {WARPS} warps, {ITERS} scalar `kl.atomic_add` each; "
+             f"median of {args.rounds} rounds, the orderings alternating.", "",
+             "| sem | per launch | per atomic | vs relaxed |", "| --- | --- | --- | --- |"]
+    for sem in SEMS:
+        lines.append(f"| {sem} | {times[sem] * 1e3:.2f} ms | "
+                     f"{times[sem] / atomics * 1e9:.0f} ns | {times[sem] / times['relaxed']:.2f} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.record:
+        name = args.device.replace(":", "-")
+        path = os.path.join(HERE, "results", f"scalar-atomics-{name}-{datetime.date.today()}.md")
+        with open(path, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
