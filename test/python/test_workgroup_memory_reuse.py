@@ -26,44 +26,48 @@ def symmetric_parts_kernel(x_ptr, y_ptr, out_ptr, rows_ptr, cols_ptr,
     y = kl.load(y_ptr + offs)
     sym = x + kl.trans(x)
     anti = y - kl.trans(y)
-    kl.store(out_ptr + offs, sym * anti)
+    kl.store(out_ptr + offs, sym * anti.to(sym.dtype))
     kl.store(rows_ptr + r, kl.sum(sym, axis=1))
     kl.store(cols_ptr + c, kl.max(kl.trans(anti), axis=0))
 
 
-def _inputs(dtype):
-    rng = np.random.default_rng(5)
+def _tile(rng, dtype):
     if np.dtype(dtype).kind == "i":
-        return (rng.integers(-50, 50, (N, N)).astype(dtype),
-                rng.integers(-50, 50, (N, N)).astype(dtype))
-    return (rng.standard_normal((N, N)).astype(dtype),
-            rng.standard_normal((N, N)).astype(dtype))
+        return rng.integers(-50, 50, (N, N)).astype(dtype)
+    return rng.standard_normal((N, N)).astype(dtype)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.int32])
-def test_transposes_and_reductions(dtype):
-    x, y = _inputs(dtype)
-    out = np.zeros((N, N), dtype)
-    rows = np.zeros(N, dtype)
-    cols = np.zeros(N, dtype)
+# (x, y): one element type, or f32 and i32 buffers (one 32-bit variable).
+TYPES = [(np.float32, np.float32), (np.int32, np.int32), (np.float32, np.int32)]
+
+
+@pytest.mark.parametrize("types", TYPES, ids=lambda t: "+".join(np.dtype(x).name for x in t))
+def test_transposes_and_reductions(types):
+    rng = np.random.default_rng(5)
+    x, y = _tile(rng, types[0]), _tile(rng, types[1])
+    out = np.zeros((N, N), x.dtype)
+    rows = np.zeros(N, x.dtype)
+    cols = np.zeros(N, y.dtype)
     got_out, got_rows, got_cols = run(symmetric_parts_kernel, (1,), x, y, out,
                                       rows, cols, N=N)[2:]
     sym = x + x.T
     anti = y - y.T
-    assert_close(got_out, sym * anti)
+    assert_close(got_out, sym * anti.astype(x.dtype))
     assert_close(got_rows, sym.sum(axis=1))
     assert_close(got_cols, anti.T.max(axis=0))
 
 
 @pytest.mark.skipif(not DEVICE.startswith("vulkan"), reason="Vulkan workgroup variables")
-def test_buffers_exceed_the_limit_but_share_one_variable():
+@pytest.mark.parametrize("types", TYPES, ids=lambda t: "+".join(np.dtype(x).name for x in t))
+def test_buffers_exceed_the_limit_but_share_one_variable(types):
     """What the test above exercises: the staged buffers add up to more than
-    32 KiB, none alone does, and the SPIR-V declares one f32 Workgroup
-    variable for all of them."""
-    x, y = _inputs(np.float32)
-    compiled = symmetric_parts_kernel.compile(x, y, x, x[0], x[0], target=DEVICE, N=N)
+    32 KiB, none alone does, and the SPIR-V declares one Workgroup variable
+    for all of them."""
+    rng = np.random.default_rng(5)
+    x, y = _tile(rng, types[0]), _tile(rng, types[1])
+    compiled = symmetric_parts_kernel.compile(x, y, x, x[0], y[0], target=DEVICE, N=N)
     sizes = [int(n) * 4 for n in
-             re.findall(r"memref\.alloc\(\) : memref<(\d+)xf32, #gpu\.address_space<workgroup>>",
+             re.findall(r"memref\.alloc\(\) : memref<(\d+)x(?:f32|i32), #gpu\.address_space<workgroup>>",
                         compiled.asm["threads"])]
     assert sum(sizes) > 32768 and max(sizes) <= 32768, sizes
     variables = re.findall(r"^\s*%\S+ = OpVariable %_ptr_Workgroup\S* Workgroup$",

@@ -16,15 +16,19 @@
 // (docs/lowering.md): no thread writes the next buffer while another still
 // reads the previous one.
 //
-// Only buffers of the same element type share: SPIR-V without explicit
-// layouts cannot alias variables of different types. The thread lowering's
-// buffers are 1-D and accessed only by memref.load and memref.store, so a
-// shorter buffer simply indexes the first elements of the shared one; a
-// buffer with another shape or another user keeps its own variable.
+// Only buffers of the same element width share: SPIR-V without explicit
+// layouts cannot alias variables of different types, so buffers of
+// different types (f32 and i32) share an integer variable of their width,
+// bitcast on every load and store; buffers of different widths keep
+// separate variables. The thread lowering's buffers are 1-D and accessed
+// only by memref.load and memref.store, so a shorter buffer simply indexes
+// the first elements of the shared one; a buffer with another shape or
+// another user keeps its own variable.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -40,20 +44,22 @@ struct Buffer {
 };
 /// Buffers that take turns in one allocation.
 struct Slot {
-  MemRefType type; // the largest buffer's
+  Type element;  // the buffers' element type, or iN when their types differ
+  int64_t count; // elements of the largest buffer
   int64_t last;
   SmallVector<memref::AllocOp> allocs;
 };
 } // namespace
 
 /// Whether `alloc` is a buffer the pass may replace by a longer one: a 1-D
-/// static workgroup buffer that only loads and stores address.
+/// static workgroup buffer of integers or floats that only loads and stores
+/// address.
 static bool isShareable(memref::AllocOp alloc) {
   MemRefType type = alloc.getType();
   auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
   if (!space || space.getValue() != gpu::AddressSpace::Workgroup ||
       type.getRank() != 1 || !type.hasStaticShape() ||
-      !type.getLayout().isIdentity())
+      !type.getElementType().isIntOrFloat() || !type.getLayout().isIdentity())
     return false;
   return llvm::all_of(alloc->getUses(), [](OpOperand &use) {
     if (auto load = dyn_cast<memref::LoadOp>(use.getOwner()))
@@ -99,27 +105,55 @@ static SmallVector<Buffer> findBuffers(func::FuncOp func) {
   return buffers;
 }
 
-/// Gives each buffer the first slot of its element type that is free when
+/// Gives each buffer the first slot of its element width that is free when
 /// the buffer's live range begins (interval colouring by start).
 static SmallVector<Slot> assignSlots(MutableArrayRef<Buffer> buffers) {
   SmallVector<Slot> slots;
   for (Buffer &buffer : buffers) {
     MemRefType type = buffer.alloc.getType();
+    Type element = type.getElementType();
+    unsigned width = element.getIntOrFloatBitWidth();
     Slot *slot = llvm::find_if(slots, [&](const Slot &s) {
-      return s.type.getElementType() == type.getElementType() &&
-             s.type.getMemorySpace() == type.getMemorySpace() &&
+      return s.element.getIntOrFloatBitWidth() == width &&
              s.last < buffer.first;
     });
     if (slot == slots.end()) {
-      slots.push_back(Slot{type, buffer.last, {}});
+      slots.push_back(Slot{element, 0, buffer.last, {}});
       slot = &slots.back();
     }
-    if (type.getNumElements() > slot->type.getNumElements())
-      slot->type = type;
+    if (slot->element != element)
+      slot->element = IntegerType::get(element.getContext(), width);
+    slot->count = std::max(slot->count, type.getNumElements());
     slot->last = buffer.last;
     slot->allocs.push_back(buffer.alloc);
   }
   return slots;
+}
+
+/// Makes `access` (a load or store of a buffer in a slot) address `shared`,
+/// bitcasting its value where the slot's element type differs (f32 and i32
+/// buffers share an i32 variable).
+static void accessAs(Operation *access, Value shared) {
+  Type element = cast<MemRefType>(shared.getType()).getElementType();
+  OpBuilder b(access);
+  if (auto store = dyn_cast<memref::StoreOp>(access)) {
+    store.getMemrefMutable().set(shared);
+    if (store.getValue().getType() != element)
+      store.getValueMutable().set(arith::BitcastOp::create(
+          b, store.getLoc(), element, store.getValue()));
+    return;
+  }
+  auto load = cast<memref::LoadOp>(access);
+  if (load.getType() == element) {
+    load.getMemrefMutable().set(shared);
+    return;
+  }
+  Value bits =
+      memref::LoadOp::create(b, load.getLoc(), shared, load.getIndices());
+  load.replaceAllUsesWith(
+      arith::BitcastOp::create(b, load.getLoc(), load.getType(), bits)
+          .getResult());
+  load.erase();
 }
 
 void mlir::kitespirv::shareWorkgroupMemory(ModuleOp module) {
@@ -133,11 +167,15 @@ void mlir::kitespirv::shareWorkgroupMemory(ModuleOp module) {
     for (Slot &slot : assignSlots(buffers)) {
       if (slot.allocs.size() < 2)
         continue;
+      MemRefType front = slot.allocs.front().getType();
+      auto type =
+          MemRefType::get({slot.count}, slot.element,
+                          MemRefLayoutAttrInterface(), front.getMemorySpace());
       Value shared =
-          memref::AllocOp::create(b, slot.allocs.front().getLoc(), slot.type);
+          memref::AllocOp::create(b, slot.allocs.front().getLoc(), type);
       for (memref::AllocOp alloc : slot.allocs) {
-        for (OpOperand &use : llvm::make_early_inc_range(alloc->getUses()))
-          use.set(shared);
+        for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+          accessAs(user, shared);
         alloc.erase();
       }
     }

@@ -1,7 +1,7 @@
-// Workgroup buffers of one element type whose live ranges do not overlap
+// Workgroup buffers of one element width whose live ranges do not overlap
 // share one Workgroup variable, sized for the largest; the limit check counts
 // the variables that remain.
-// RUN: kite-opt %s --split-input-file --convert-kitethread-to-spirv | FileCheck %s
+// RUN: kite-opt %s --split-input-file --convert-kitethread-to-spirv="int8=true" | FileCheck %s
 
 // Two reductions one after the other, 24 KiB each: one variable of 24 KiB,
 // within the default 32 KiB although the buffers add up to 48 KiB.
@@ -57,16 +57,21 @@ module attributes {"kitethread.num-threads" = 64 : i32} {
 
 // -----
 
-// Different element types never share, even one after the other.
+// Different element types of one width share an integer variable; the
+// values are bitcast on the way in and out.
 // CHECK-LABEL: spirv.module
-// CHECK-DAG: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<16 x f32>)>, Workgroup>
-// CHECK-DAG: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<16 x i32>)>, Workgroup>
-// CHECK: spirv.func @element_types
+// CHECK-COUNT-1: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<16 x i32>)>, Workgroup>
+// CHECK-NOT: spirv.GlobalVariable {{.*}} Workgroup>
+// CHECK: spirv.func @same_width
+// CHECK: spirv.Bitcast %{{.*}} : f32 to i32
+// CHECK: spirv.Store "Workgroup"
+// CHECK: %[[BITS:.*]] = spirv.Load "Workgroup" %{{.*}} : i32
+// CHECK: spirv.Bitcast %[[BITS]] : i32 to f32
 module attributes {"kitethread.num-threads" = 64 : i32} {
-  func.func @element_types() attributes {kite.kernel} {
+  func.func @same_width() attributes {kite.kernel} {
     %a = kitethread.kernel_arg 0 : i64
+    %x = kitethread.kernel_arg 1 : f32
     %c0 = arith.constant 0 : index
-    %x = arith.constant 1.0 : f32
     %first = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
     memref.store %x, %first[%c0] : memref<16xf32, #gpu.address_space<workgroup>>
     gpu.barrier
@@ -79,6 +84,34 @@ module attributes {"kitethread.num-threads" = 64 : i32} {
     %z = memref.load %second[%c0] : memref<16xi32, #gpu.address_space<workgroup>>
     gpu.barrier
     kitethread.store %a, %z align 4 : i32
+    return
+  }
+}
+
+// -----
+
+// Different widths never share, even one after the other.
+// CHECK-LABEL: spirv.module
+// CHECK-DAG: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<16 x f32>)>, Workgroup>
+// CHECK-DAG: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<16 x i8>)>, Workgroup>
+// CHECK: spirv.func @widths
+module attributes {"kitethread.num-threads" = 64 : i32} {
+  func.func @widths() attributes {kite.kernel} {
+    %a = kitethread.kernel_arg 0 : i64
+    %c0 = arith.constant 0 : index
+    %x = arith.constant 1.0 : f32
+    %first = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
+    memref.store %x, %first[%c0] : memref<16xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %y = memref.load %first[%c0] : memref<16xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %second = memref.alloc() : memref<16xi8, #gpu.address_space<workgroup>>
+    %yi = arith.fptosi %y : f32 to i8
+    memref.store %yi, %second[%c0] : memref<16xi8, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %z = memref.load %second[%c0] : memref<16xi8, #gpu.address_space<workgroup>>
+    gpu.barrier
+    kitethread.store %a, %z align 1 : i8
     return
   }
 }
