@@ -32,7 +32,7 @@ struct TargetFeatures {
 spirv::TargetEnvAttr getVulkanTargetEnv(MLIRContext *context,
                                         const TargetFeatures &features);
 
-/// Lets workgroup buffers of one element type whose live ranges do not
+/// Lets workgroup buffers of one element width whose live ranges do not
 /// overlap share one buffer, sized for the largest (ShareWorkgroupMemory.cpp):
 /// each becomes a Workgroup variable, and Vulkan limits their sum.
 void shareWorkgroupMemory(ModuleOp module);
