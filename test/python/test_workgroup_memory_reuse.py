@@ -11,7 +11,7 @@ import pytest
 
 import kite
 import kite.language as kl
-from conftest import DEVICE, assert_close, run
+from conftest import DEVICE, assert_close, line_of, run
 
 N = 64  # a 64 x 64 tile of 4-byte elements: 16 KiB per staged copy
 
@@ -73,3 +73,32 @@ def test_buffers_exceed_the_limit_but_share_one_variable(types):
     variables = re.findall(r"^\s*%\S+ = OpVariable %_ptr_Workgroup\S* Workgroup$",
                            compiled.asm["spirv"], re.MULTILINE)
     assert len(variables) == 1, variables
+
+
+@kite.kernel
+def two_widths_kernel(x_ptr, y_ptr, x_out_ptr, y_out_ptr, N: kl.constexpr):
+    r = kl.arange(0, N)
+    c = kl.arange(0, N)
+    offs = r[:, None] * N + c[None, :]
+    x = kl.load(x_ptr + offs)
+    y = kl.load(y_ptr + offs)  # <- error
+    kl.store(x_out_ptr + offs, x + kl.trans(x))
+    kl.store(y_out_ptr + offs, y + kl.trans(y))
+
+
+@pytest.mark.skipif(not DEVICE.startswith("vulkan"), reason="Vulkan workgroup variables")
+def test_buffers_of_different_widths_add_up():
+    """f32 and i64 buffers cannot share a SPIR-V variable: 16 KiB of f32 and
+    32 KiB of i64 need 48 KiB together, an error at the line whose buffer
+    crosses the device's limit."""
+    from kite.runtime import registry
+    limit = registry.vulkan_device(DEVICE).emitter_options()["max_compute_shared_memory_size"]
+    if limit >= 49152:
+        pytest.skip(f"the device has {limit} bytes of workgroup memory")
+    x, y = np.zeros((N, N), np.float32), np.zeros((N, N), np.int64)
+    with pytest.raises(kite.CompilationError) as info:
+        two_widths_kernel.compile(x, y, x, y, target=DEVICE, N=N)
+    text = str(info.value)
+    assert (f"this kernel's workgroup memory reaches 49152 bytes here (this buffer: "
+            f"32768), more than the device's maxComputeSharedMemorySize ({limit})") in text, text
+    assert info.value.lineno == line_of(two_widths_kernel, "# <- error"), text
