@@ -1,6 +1,8 @@
 //===- ConvertKiteThreadToSPIRV.cpp - thread-level IR to a spirv.module ---===//
 //
-// 1. check the module against the target (types, vectors, shuffle widths);
+// 1. let workgroup buffers with disjoint live ranges share one variable,
+//    then check the module against the target (types, vectors, shuffle
+//    widths, workgroup memory);
 // 2. map memref memory spaces to storage classes (workgroup -> Workgroup);
 // 3. move the functions into a spirv.module and convert them with the
 //    upstream arith/math/scf/func/gpu/memref/vector patterns and the
@@ -124,6 +126,8 @@ struct ConvertKiteThreadToSPIRVPass
     features.signedZeroInfNanPreserveWidths = signedZeroInfNanPreserveWidths;
     features.maxComputeSharedMemorySize = maxComputeSharedMemorySize;
     FailureOr<SmallVector<int64_t>> argOffsets = computeArgOffsets(module);
+    // Before the check: it counts the buffers that remain, the real total.
+    shareWorkgroupMemory(module);
     if (failed(checkTarget(module, features)) || failed(argOffsets))
       return signalPassFailure();
     if (failed(prepareMath(module, features)))

@@ -32,6 +32,11 @@ struct TargetFeatures {
 spirv::TargetEnvAttr getVulkanTargetEnv(MLIRContext *context,
                                         const TargetFeatures &features);
 
+/// Lets workgroup buffers of one element width whose live ranges do not
+/// overlap share one buffer, sized for the largest (ShareWorkgroupMemory.cpp):
+/// each becomes a Workgroup variable, and Vulkan limits their sum.
+void shareWorkgroupMemory(ModuleOp module);
+
 /// Reports every type, vector shape and shuffle width in `module` that the
 /// target cannot take, naming the Vulkan feature it needs, and workgroup
 /// memory beyond the device's maxComputeSharedMemorySize.

@@ -110,9 +110,10 @@ static LogicalResult checkShuffle(gpu::ShuffleOp op, unsigned subgroupSize) {
                         << subgroupSize << " (option subgroup-size)";
 }
 
-/// Every workgroup buffer becomes a Workgroup variable of its own, so a
-/// workgroup needs all their bytes together; the thread lowering checked
-/// each op's buffers, this checks the sum (several ops in one kernel).
+/// Every workgroup buffer left after shareWorkgroupMemory becomes a
+/// Workgroup variable of its own, so a workgroup needs all their bytes
+/// together; the thread lowering checked each op's buffers, this checks the
+/// sum (several ops in one kernel).
 static LogicalResult checkWorkgroupMemory(ModuleOp module,
                                           const TargetFeatures &features) {
   int64_t total = 0;
