@@ -5,9 +5,11 @@
 // The thread lowering makes one buffer per op that exchanges elements
 // (reduce, scan, dot, gather, convert_layout), so a kernel with several such
 // ops needed all their bytes at once although at most a few are in use at a
-// time. Buffers whose live ranges do not overlap now share one allocation,
-// sized for the largest, as the NVPTX emitter shares bytes of its one
-// shared array (allocateSharedMemory in ConvertKiteThreadToNVVM.cpp).
+// time. Buffers of one element width now live in one allocation, each at an
+// element offset where no buffer live at the same time is (first fit), as
+// the NVPTX emitter places buffers in its one shared array
+// (allocateSharedMemory in ConvertKiteThreadToNVVM.cpp): the allocation is
+// as large as the most elements of that width live at once.
 //
 // A buffer is live from its first to its last use in program order; a use
 // inside a loop (one the buffer was made outside of) is live for the whole
@@ -21,9 +23,9 @@
 // different types (f32 and i32) share an integer variable of their width,
 // bitcast on every load and store; buffers of different widths keep
 // separate variables. The thread lowering's buffers are 1-D and accessed
-// only by memref.load and memref.store, so a shorter buffer simply indexes
-// the first elements of the shared one; a buffer with another shape or
-// another user keeps its own variable.
+// only by memref.load and memref.store, so a buffer at offset k adds k to
+// its indices; a buffer with another shape or another user keeps its own
+// variable.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
@@ -42,12 +44,12 @@ struct Buffer {
   memref::AllocOp alloc;
   int64_t first, last;
 };
-/// Buffers that take turns in one allocation.
-struct Slot {
-  Type element;  // the buffers' element type, or iN when their types differ
-  int64_t count; // elements of the largest buffer
-  int64_t last;
-  SmallVector<memref::AllocOp> allocs;
+/// The buffers of one element width, placed at element offsets of one
+/// allocation.
+struct Arena {
+  Type element;      // the buffers' element type, or iN when their types differ
+  int64_t count = 0; // elements: the end of the furthest buffer
+  SmallVector<std::pair<Buffer, int64_t>> placed; // buffer, offset
 };
 } // namespace
 
@@ -105,37 +107,59 @@ static SmallVector<Buffer> findBuffers(func::FuncOp func) {
   return buffers;
 }
 
-/// Gives each buffer the first slot of its element width that is free when
-/// the buffer's live range begins (interval colouring by start).
-static SmallVector<Slot> assignSlots(MutableArrayRef<Buffer> buffers) {
-  SmallVector<Slot> slots;
+/// Places each buffer, in order of first use, at the lowest element offset
+/// of its width's arena that no buffer live at the same time occupies (first
+/// fit, as the NVPTX emitter places buffers in its shared array): buffers
+/// used one after another overlap, buffers used together sit side by side.
+static SmallVector<Arena> placeBuffers(MutableArrayRef<Buffer> buffers) {
+  SmallVector<Arena> arenas;
   for (Buffer &buffer : buffers) {
     MemRefType type = buffer.alloc.getType();
     Type element = type.getElementType();
     unsigned width = element.getIntOrFloatBitWidth();
-    Slot *slot = llvm::find_if(slots, [&](const Slot &s) {
-      return s.element.getIntOrFloatBitWidth() == width &&
-             s.last < buffer.first;
+    Arena *arena = llvm::find_if(arenas, [&](const Arena &a) {
+      return a.element.getIntOrFloatBitWidth() == width;
     });
-    if (slot == slots.end()) {
-      slots.push_back(Slot{element, 0, buffer.last, {}});
-      slot = &slots.back();
+    if (arena == arenas.end()) {
+      arenas.push_back(Arena{element});
+      arena = &arenas.back();
     }
-    if (slot->element != element)
-      slot->element = IntegerType::get(element.getContext(), width);
-    slot->count = std::max(slot->count, type.getNumElements());
-    slot->last = buffer.last;
-    slot->allocs.push_back(buffer.alloc);
+    if (arena->element != element)
+      arena->element = IntegerType::get(element.getContext(), width);
+    SmallVector<std::pair<int64_t, int64_t>> taken; // [offset, end) live now
+    for (auto &[other, offset] : arena->placed)
+      if (other.last >= buffer.first)
+        taken.push_back(
+            {offset, offset + other.alloc.getType().getNumElements()});
+    llvm::sort(taken);
+    int64_t offset = 0, count = type.getNumElements();
+    for (auto [begin, end] : taken) {
+      if (offset + count <= begin)
+        break;
+      offset = std::max(offset, end);
+    }
+    arena->placed.push_back({buffer, offset});
+    arena->count = std::max(arena->count, offset + count);
   }
-  return slots;
+  return arenas;
 }
 
-/// Makes `access` (a load or store of a buffer in a slot) address `shared`,
-/// bitcasting its value where the slot's element type differs (f32 and i32
-/// buffers share an i32 variable).
-static void accessAs(Operation *access, Value shared) {
+/// Makes `access` (a load or store of a buffer in an arena) address `shared`
+/// from element `offset` on, bitcasting its value where the arena's element
+/// type differs (f32 and i32 buffers share an i32 variable).
+static void accessAs(Operation *access, Value shared, int64_t offset) {
   Type element = cast<MemRefType>(shared.getType()).getElementType();
   OpBuilder b(access);
+  if (offset != 0) {
+    auto indices = isa<memref::StoreOp>(access)
+                       ? cast<memref::StoreOp>(access).getIndicesMutable()
+                       : cast<memref::LoadOp>(access).getIndicesMutable();
+    Location loc = access->getLoc();
+    Value shifted =
+        arith::AddIOp::create(b, loc, indices[0].get(),
+                              arith::ConstantIndexOp::create(b, loc, offset));
+    indices[0].set(shifted);
+  }
   if (auto store = dyn_cast<memref::StoreOp>(access)) {
     store.getMemrefMutable().set(shared);
     if (store.getValue().getType() != element)
@@ -160,23 +184,23 @@ void mlir::kitespirv::shareWorkgroupMemory(ModuleOp module) {
   module.walk([](func::FuncOp func) {
     if (func.isExternal())
       return;
-    // One alloc per slot at the function's entry, which dominates every use
-    // (the buffers may have been made inside branches and loops).
+    // One alloc per width at the function's entry, which dominates every
+    // use (the buffers may have been made inside branches and loops).
     OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
     SmallVector<Buffer> buffers = findBuffers(func);
-    for (Slot &slot : assignSlots(buffers)) {
-      if (slot.allocs.size() < 2)
+    for (Arena &arena : placeBuffers(buffers)) {
+      if (arena.placed.size() < 2)
         continue;
-      MemRefType front = slot.allocs.front().getType();
-      auto type =
-          MemRefType::get({slot.count}, slot.element,
-                          MemRefLayoutAttrInterface(), front.getMemorySpace());
-      Value shared =
-          memref::AllocOp::create(b, slot.allocs.front().getLoc(), type);
-      for (memref::AllocOp alloc : slot.allocs) {
-        for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
-          accessAs(user, shared);
-        alloc.erase();
+      memref::AllocOp front = arena.placed.front().first.alloc;
+      auto type = MemRefType::get({arena.count}, arena.element,
+                                  MemRefLayoutAttrInterface(),
+                                  front.getType().getMemorySpace());
+      Value shared = memref::AllocOp::create(b, front.getLoc(), type);
+      for (auto &[buffer, offset] : arena.placed) {
+        for (Operation *user :
+             llvm::make_early_inc_range(buffer.alloc->getUsers()))
+          accessAs(user, shared, offset);
+        buffer.alloc.erase();
       }
     }
   });

@@ -1,6 +1,6 @@
-// Workgroup buffers of one element width whose live ranges do not overlap
-// share one Workgroup variable, sized for the largest; the limit check counts
-// the variables that remain.
+// Workgroup buffers of one element width share one Workgroup variable, each
+// at an offset no buffer live at the same time uses (first fit); the limit
+// check counts the variables that remain.
 // RUN: kite-opt %s --split-input-file --convert-kitethread-to-spirv="int8=true" | FileCheck %s
 
 // Two reductions one after the other, 24 KiB each: one variable of 24 KiB,
@@ -32,11 +32,13 @@ module attributes {"kitethread.num-threads" = 64 : i32} {
 
 // -----
 
-// Live at once (both stored before either is read): two variables.
+// Live at once (both stored before either is read): side by side in one
+// variable, the second at element 16.
 // CHECK-LABEL: spirv.module
-// CHECK-DAG: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<16 x f32>)>, Workgroup>
-// CHECK-DAG: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<8 x f32>)>, Workgroup>
+// CHECK-COUNT-1: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<24 x f32>)>, Workgroup>
+// CHECK-NOT: spirv.GlobalVariable {{.*}} Workgroup>
 // CHECK: spirv.func @overlapping
+// CHECK: spirv.Constant 16 : i32
 module attributes {"kitethread.num-threads" = 64 : i32} {
   func.func @overlapping() attributes {kite.kernel} {
     %a = kitethread.kernel_arg 0 : i64
@@ -119,11 +121,10 @@ module attributes {"kitethread.num-threads" = 64 : i32} {
 // -----
 
 // A buffer made before a loop and used in it is live for the whole loop, so
-// the one made in the loop body does not share with it; the buffer made
-// after the loop does (32 elements, the larger of the two).
+// the one made in the loop body sits beside it (elements 32 to 39); the
+// buffer made after the loop reuses elements 0 to 15: 40 elements in all.
 // CHECK-LABEL: spirv.module
-// CHECK-DAG: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<32 x f32>)>, Workgroup>
-// CHECK-DAG: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<8 x f32>)>, Workgroup>
+// CHECK-COUNT-1: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<40 x f32>)>, Workgroup>
 // CHECK-NOT: spirv.GlobalVariable {{.*}} Workgroup>
 // CHECK: spirv.func @loop
 module attributes {"kitethread.num-threads" = 64 : i32} {
@@ -149,6 +150,39 @@ module attributes {"kitethread.num-threads" = 64 : i32} {
     memref.store %z, %after[%c0] : memref<16xf32, #gpu.address_space<workgroup>>
     gpu.barrier
     %w = memref.load %after[%c1] : memref<16xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    kitethread.store %a, %w align 4 : f32
+    return
+  }
+}
+
+// -----
+
+// A matmul's shape: two operand buffers live together in the loop, then a
+// larger epilogue buffer after it. First fit puts the epilogue over both:
+// one variable of the epilogue's size (a slot per buffer needed 24 + 8).
+// CHECK-LABEL: spirv.module
+// CHECK-COUNT-1: spirv.GlobalVariable {{.*}} : !spirv.ptr<!spirv.struct<(!spirv.array<24 x f32>)>, Workgroup>
+// CHECK-NOT: spirv.GlobalVariable {{.*}} Workgroup>
+// CHECK: spirv.func @operands_then_epilogue
+module attributes {"kitethread.num-threads" = 64 : i32} {
+  func.func @operands_then_epilogue() attributes {kite.kernel} {
+    %a = kitethread.kernel_arg 0 : i64
+    %c0 = arith.constant 0 : index
+    %x = arith.constant 1.0 : f32
+    %lhs = memref.alloc() : memref<8xf32, #gpu.address_space<workgroup>>
+    %rhs = memref.alloc() : memref<8xf32, #gpu.address_space<workgroup>>
+    memref.store %x, %lhs[%c0] : memref<8xf32, #gpu.address_space<workgroup>>
+    memref.store %x, %rhs[%c0] : memref<8xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %y = memref.load %lhs[%c0] : memref<8xf32, #gpu.address_space<workgroup>>
+    %z = memref.load %rhs[%c0] : memref<8xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %s = arith.addf %y, %z : f32
+    %out = memref.alloc() : memref<24xf32, #gpu.address_space<workgroup>>
+    memref.store %s, %out[%c0] : memref<24xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %w = memref.load %out[%c0] : memref<24xf32, #gpu.address_space<workgroup>>
     gpu.barrier
     kitethread.store %a, %w align 4 : f32
     return
