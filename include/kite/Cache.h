@@ -3,7 +3,7 @@
 //
 // Part of Kite's public C++ API (plain standard-library types, no
 // exceptions). The compiler stores each compiled kernel here, keyed by a
-// SHA-256 over everything that decided the compilation (DESIGN.md §6); the
+// SHA-256 over everything that decided the compilation (docs/jit-cache.md); the
 // Python frontend and C++ users share one cache directory.
 //
 // On disk: the cache keeps everything in a directory of its own inside the

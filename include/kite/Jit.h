@@ -1,6 +1,6 @@
 //===- Jit.h - compile kite IR for a device and launch it -------*- C++ -*-===//
 //
-// Part of Kite's public C++ API (DESIGN.md §8): plain standard-library types,
+// Part of Kite's public C++ API (docs/cpp-jit.md): plain standard-library types,
 // no MLIR types, no exceptions. A kernel given as kite IR text goes through
 // the named stages ("kite", "kitegpu", "threads") and the SPIR-V emitter for
 // one Vulkan device, through the same cache the Python side uses

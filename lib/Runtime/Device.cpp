@@ -19,7 +19,7 @@
 using namespace kite;
 
 std::vector<DeviceProperties> kite::listDevices() {
-  // CUDA first: DESIGN.md §7's order of preference.
+  // CUDA first: the order of preference of docs/runtime.md.
   std::vector<DeviceProperties> devices = cuda::listCudaDevices();
 #ifdef KITE_HAVE_VULKAN
   if (vulkan::VulkanInstance *instance = vulkan::VulkanInstance::get())

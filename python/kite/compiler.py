@@ -1,5 +1,5 @@
 """``kernel.compile(...)``: a kernel through the named stages for one target,
-through the JIT cache of DESIGN.md §6.
+through the JIT cache (docs/jit-cache.md).
 
 The lookup order is: the kernel's in-memory map from its specialisation key
 (argument types, constexprs, options, target name; no source hashing) to the

@@ -1,4 +1,4 @@
-"""kernel.compile: stages, metadata, targets, and the JIT cache (DESIGN.md §6):
+"""kernel.compile: stages, metadata, targets, and the JIT cache (docs/jit-cache.md):
 the in-memory fast path, the disk cache shared between processes, damaged
 entries, concurrent compilation, and KITE_DUMP_IR."""
 import json

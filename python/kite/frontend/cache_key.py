@@ -1,5 +1,5 @@
 """What a compiled kernel depends on, hashed into the JIT cache key
-(DESIGN.md §6): Kite's version and build, the kernel's source and the
+(docs/jit-cache.md): Kite's version and build, the kernel's source and the
 sources of every @kite.func it can call, the globals and closure variables
 they read (frontend/dependencies.py), its specialisation, the compile
 options, the exact target and the environment variables that change code."""

@@ -1,6 +1,6 @@
 """What a kernel's code depends on besides its arguments and sources: the
 values of the globals and closure variables that the kernel, and every
-@kite.func it can reach, read while it is traced (DESIGN.md §6). Rebinding
+@kite.func it can reach, read while it is traced (docs/jit-cache.md). Rebinding
 one recompiles, as in Python.
 
 How a value is identified in the key (``_Walk.value_key``):

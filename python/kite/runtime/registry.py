@@ -42,7 +42,7 @@ def default_device() -> str:
     override = os.environ.get("KITE_DEVICE", "")
     if override:
         return resolve_device(override, "KITE_DEVICE")
-    # DESIGN.md §7: the first CUDA device, else the first Vulkan device, else
+    # docs/runtime.md: the first CUDA device, else the first Vulkan device, else
     # the interpreter.
     return devices()[0]
 
