@@ -56,6 +56,7 @@ struct F32Builder {
   }
   Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
   Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+  Value neg(Value x) { return arith::NegFOp::create(b, loc, x); }
   Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
   Value div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
   Value abs(Value x) { return math::AbsFOp::create(b, loc, x); }
@@ -132,7 +133,8 @@ static Value rewrite(F32Builder &f, Operation *op) {
   Value edge = f.select(f.gt(y, f.c(0)), f.select(zero, f.c(0), f.c(INFINITY)),
                         f.select(zero, f.c(INFINITY), f.c(0)));
   magnitude = f.select(f.orI(zero, inf), edge, magnitude);
-  Value r = f.select(flip, f.sub(f.c(0), magnitude), magnitude);
+  // -magnitude, not 0 - magnitude: pow(-0.0, 3) is -0.0.
+  Value r = f.select(flip, f.neg(magnitude), magnitude);
   // A finite negative x needs an integer y.
   Value nan = f.c(NAN);
   r = f.select(f.andI(f.lt(x, f.c(0)), f.andI(f.lt(ax, f.c(INFINITY)),
