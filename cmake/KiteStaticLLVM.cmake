@@ -35,7 +35,9 @@ set(KITE_STATIC_LLVM_ROOTS
   LLVMNVPTXCodeGen LLVMNVPTXDesc LLVMNVPTXInfo LLVMPasses
   LLVMCore LLVMSupport LLVMTargetParser LLVMFrontendOpenMP
   # libdevice: read as bitcode and linked into the module (Libdevice.cpp).
-  LLVMBitReader LLVMLinker)
+  LLVMBitReader LLVMLinker
+  # cuda-sim (backends/nvptx/sim): the ORC JIT and the host target.
+  LLVMOrcJIT LLVMIRReader LLVMX86CodeGen LLVMX86AsmParser LLVMX86Desc LLVMX86Info)
 
 # kite_collect_static_archives(<out-var> <targets>...): the imported static
 # libraries <targets> need, as archive paths. Shared and system libraries in

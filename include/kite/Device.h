@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kite {
@@ -136,11 +137,14 @@ enum class ArgumentPassing {
 };
 
 /// What a KernelSpec's code is; a Vulkan device runs SPIR-V, a CUDA device
-/// PTX or cubins.
+/// PTX or cubins, cuda-sim LLVM IR.
 enum class KernelFormat {
   Spirv, ///< KernelSpec::spirv.
   Ptx,   ///< KernelSpec::image holds PTX text (JIT-compiled by the driver).
   Cubin, ///< KernelSpec::image holds a cubin (ELF) for the device's arch.
+  /// KernelSpec::image holds the LLVM IR of a kernel for the NVPTX backend
+  /// (Kite's `llir` stage, or Triton's); cuda-sim runs it (docs/cuda-sim.md).
+  LlvmIr,
 };
 
 /// A kernel and how to run it.
@@ -245,6 +249,10 @@ public:
   /// Number of vkCmdDispatch / cuLaunchKernel calls the last launch made
   /// (for tests).
   uint64_t lastLaunchDispatches() const;
+  /// What the last launch executed, by counter name (cuda-sim only: global
+  /// and shared bytes, memory instructions by width, barriers, shuffles,
+  /// tensor-core instructions, ...; docs/cuda-sim.md); empty elsewhere.
+  std::vector<std::pair<std::string, uint64_t>> lastLaunchStatistics() const;
 
 private:
   explicit Device(std::shared_ptr<detail::DeviceImpl> impl);

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "kite/Device.h"
 #include "backends/cuda/CudaDevice.h"
+#include "backends/nvptx/sim/SimDevice.h"
 #include "lib/Runtime/DeviceImpl.h"
 
 #ifdef KITE_HAVE_VULKAN
@@ -26,6 +27,9 @@ std::vector<DeviceProperties> kite::listDevices() {
     for (const vulkan::PhysicalDevice &device : instance->devices())
       devices.push_back(device.properties);
 #endif
+  // cuda-sim last: it is never the device a plain open("") picks.
+  for (const std::string &arch : sim::simulatedArchitectures())
+    devices.push_back(sim::simDeviceProperties(arch));
   return devices;
 }
 
@@ -112,6 +116,20 @@ openBackend(const std::string &backend, long index,
 
 Result<Device> Device::open(const std::string &name,
                             const DeviceOptions &options) {
+  if (name == "cuda-sim" || name.rfind("cuda-sim:", 0) == 0) {
+    std::string arch = name == "cuda-sim" ? sim::simulatedArchitectures()[0]
+                                          : name.substr(9);
+    static std::mutex mutex;
+    static std::map<std::string, std::weak_ptr<detail::DeviceImpl>> opened;
+    std::lock_guard<std::mutex> guard(mutex);
+    if (std::shared_ptr<detail::DeviceImpl> device = opened[arch].lock())
+      return Device(device);
+    auto device = sim::openSimDevice(arch);
+    if (!device)
+      return device.status();
+    opened[arch] = *device;
+    return Device(*device);
+  }
   std::string backend;
   long index;
   if (!parseDeviceName(name, backend, index))
@@ -123,7 +141,7 @@ Result<Device> Device::open(const std::string &name,
   if (index < 0) {
     std::vector<DeviceProperties> devices = listDevices();
     for (const DeviceProperties &p : devices)
-      if (p.unsupportedReason.empty() &&
+      if (p.unsupportedReason.empty() && p.backend != "cuda-sim" &&
           (backend.empty() || p.backend == backend) &&
           (defaults || p.backend == "vulkan"))
         return open(p.name, options);
@@ -168,6 +186,12 @@ std::array<uint32_t, 3> Device::dispatchLimit() const {
 
 uint64_t Device::lastLaunchDispatches() const {
   return impl ? impl->lastLaunchDispatches() : 0;
+}
+
+std::vector<std::pair<std::string, uint64_t>>
+Device::lastLaunchStatistics() const {
+  return impl ? impl->lastLaunchStatistics()
+              : std::vector<std::pair<std::string, uint64_t>>{};
 }
 
 Result<Buffer> Device::allocate(uint64_t bytes) {
@@ -256,6 +280,8 @@ static const char *formatName(KernelFormat format) {
     return "PTX";
   case KernelFormat::Cubin:
     return "a cubin";
+  case KernelFormat::LlvmIr:
+    return "LLVM IR";
   }
   return "an unknown format";
 }
@@ -265,10 +291,16 @@ Result<Kernel> Device::loadKernel(const KernelSpec &spec) {
     return Status::error("loadKernel: the device is not open");
   const DeviceProperties &p = impl->properties();
   bool spirv = spec.format == KernelFormat::Spirv;
-  if (spirv != (p.backend == "vulkan"))
+  const char *runs = p.backend == "vulkan"     ? "SPIR-V"
+                     : p.backend == "cuda-sim" ? "LLVM IR for NVPTX"
+                                               : "PTX or cubins";
+  bool accepted = p.backend == "vulkan"     ? spirv
+                  : p.backend == "cuda-sim" ? spec.format == KernelFormat::LlvmIr
+                                            : (spec.format == KernelFormat::Ptx ||
+                                               spec.format == KernelFormat::Cubin);
+  if (!accepted)
     return Status::error(std::string("loadKernel: ") + p.name + " runs " +
-                         (spirv ? "PTX or cubins" : "SPIR-V") + ", not " +
-                         formatName(spec.format));
+                         runs + ", not " + formatName(spec.format));
   if (!spirv && spec.image.empty())
     return Status::error(std::string("loadKernel: KernelSpec::image is "
                                      "empty; it should hold ") +

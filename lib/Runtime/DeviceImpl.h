@@ -52,6 +52,10 @@ public:
                         uint64_t stream) = 0;
   virtual Status synchronize() = 0;
   virtual uint64_t lastLaunchDispatches() const = 0;
+  virtual std::vector<std::pair<std::string, uint64_t>>
+  lastLaunchStatistics() const {
+    return {};
+  }
 };
 
 } // namespace kite::detail

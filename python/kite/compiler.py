@@ -63,9 +63,15 @@ class Target:
 
     @property
     def is_device(self) -> bool:
-        """A device to launch on ("vulkan:0", "cuda:1"), not only an ISA."""
+        """A device to launch on ("vulkan:0", "cuda:1", "cuda-sim:sm_80"), not
+        only an ISA."""
         prefix, _, index = self.name.partition(":")
-        return prefix in ("vulkan", "cuda") and index.isdigit()
+        return (prefix in ("vulkan", "cuda") and index.isdigit()) or prefix == "cuda-sim"
+
+    @property
+    def simulated(self) -> bool:
+        """cuda-sim: NVIDIA code (the CUDA backend's stages) run on the host."""
+        return self.name.startswith("cuda-sim:")
 
 
 def _cuda_target(name: str, arch: str, identity: str) -> Target:
@@ -96,6 +102,13 @@ def resolve_target(target: Optional[str]) -> Target:
         vulkan = [d for d in registry.devices() if d.startswith("vulkan:")]
         target = (default if default.startswith(("vulkan:", "cuda:"))
                   else (vulkan[0] if vulkan else "generic"))
+    if target == "cuda-sim" or target.startswith("cuda-sim:"):
+        # The same code as for the architecture, and memory checks as on
+        # every device whose addresses are this process's (docs/cuda-sim.md).
+        device = registry.device(target)
+        return Target(device.name, 32,
+                      f"cuda-sim arch={device.arch} libdevice={_libdevice_hash()}",
+                      "cuda", device.arch, device_type="cpu")
     if target.startswith("cuda:") and _CUDA_ARCH.fullmatch(target[len("cuda:"):]):
         arch = target[len("cuda:"):]
         return _cuda_target(target, arch, f"cuda arch={arch}")
@@ -364,6 +377,8 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
         raise CompilationError(
             f"'{name}' needs {shared} bytes of shared memory, more than {target.arch} allows "
             f"a block ({most}); use smaller blocks (BLOCK sizes) or fewer of them per program")
+    if target.simulated:  # cuda-sim runs the llir stage; ptxas is not needed
+        return _Entry(asm, b"", [], dict(shared=shared, **_memory_check_info(asm)))
     assembled = ptxas.assemble(asm["ptx"], target.arch, name)
     # All of a kernel's shared memory is dynamic: the launch gives it `shared`.
     return _Entry(asm, assembled.cubin, [], dict(assembled.metadata(), shared=shared,

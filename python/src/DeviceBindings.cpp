@@ -167,7 +167,8 @@ void kite::python::bindDevice(py::module_ &m) {
   py::enum_<KernelFormat>(m, "KernelFormat")
       .value("SPIRV", KernelFormat::Spirv)
       .value("PTX", KernelFormat::Ptx)
-      .value("CUBIN", KernelFormat::Cubin);
+      .value("CUBIN", KernelFormat::Cubin)
+      .value("LLVM_IR", KernelFormat::LlvmIr);
 
   py::class_<Kernel>(m, "Kernel")
       .def_property_readonly("format", &Kernel::format)
@@ -198,6 +199,16 @@ void kite::python::bindDevice(py::module_ &m) {
       .def_property_readonly("dispatch_limit", &Device::dispatchLimit)
       .def_property_readonly("last_launch_dispatches",
                              &Device::lastLaunchDispatches)
+      .def(
+          "last_launch_statistics",
+          [](const Device &d) {
+            py::dict counts;
+            for (auto &[name, value] : d.lastLaunchStatistics())
+              counts[py::str(name)] = value;
+            return counts;
+          },
+          "What the last launch executed, by counter (cuda-sim; empty "
+          "elsewhere).")
       .def(
           "allocate",
           [](Device &d, uint64_t bytes) { return take(d.allocate(bytes)); },

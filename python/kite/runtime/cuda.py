@@ -60,10 +60,7 @@ class CudaDevice(Device):
         from .arguments import launch_stream
         from .packing import argument_sizes, make_packer
         threads = compiled.options["num_warps"] * compiled.target.threads_per_warp
-        if compiled.binary:
-            image, format = compiled.binary, "cubin"
-        else:
-            image, format = compiled.asm["ptx"], "ptx"
+        image, format = self._kernel_image(compiled)
         sizes = argument_sizes(compiled.specs)
         pack, launch, device = make_packer(compiled.specs), self._device.launch, self.name
         if compiled.options.get("check_memory"):  # runtime/memory_checks.py
@@ -84,6 +81,13 @@ class CudaDevice(Device):
             args = pack(values, keep)
             launch(kernel, grid, args, launch_stream(values, device, keep))
         return submit
+
+    def _kernel_image(self, compiled):
+        """The code ``load_kernel`` gets: the cubin when ptxas made one, else
+        the PTX, which the driver compiles for this device."""
+        if compiled.binary:
+            return compiled.binary, "cubin"
+        return compiled.asm["ptx"], "ptx"
 
     def __repr__(self) -> str:
         return f"<kite CudaDevice {self.name}: {self.properties.device_name} ({self.arch})>"

@@ -25,7 +25,7 @@ def enabled(options: dict, backend: str, device_type: str) -> bool:
     """Whether a kernel is compiled with memory checks: ``KITE_MEMORY_CHECKS``
     (1 or 0) decides where set; else ``debug=True`` or ``KITE_DEBUG=1`` turn
     them on, and they are on by default where device addresses are
-    addresses of this process (a Vulkan device of type "cpu": lavapipe)."""
+    addresses of this process (a device of type "cpu": lavapipe, cuda-sim)."""
     forced = environ.get("KITE_MEMORY_CHECKS")
     if forced in _ON:
         return True
@@ -33,7 +33,7 @@ def enabled(options: dict, backend: str, device_type: str) -> bool:
         return False
     if options.get("debug") or environ.get("KITE_DEBUG") in _ON:
         return True
-    return backend == "vulkan" and device_type == "cpu"
+    return backend in ("vulkan", "cuda") and device_type == "cpu"
 
 
 class AllocationTable:

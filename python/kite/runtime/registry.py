@@ -27,10 +27,16 @@ def _names_of(backend: str) -> tuple:
     return tuple(n for n in _device_names() if n.startswith(backend + ":"))
 
 
+SIMULATOR = "cuda-sim"
+
+
 def devices() -> list:
     """Every device kernels can be given tensors on, in order of preference:
-    CUDA devices, Vulkan devices, the interpreter."""
-    return list(_device_names()) + [INTERPRETER]
+    CUDA devices, Vulkan devices, the interpreter, then the NVIDIA simulator
+    (``cuda-sim:sm_80``, ...), which is never the default."""
+    names = _device_names()
+    simulated = [n for n in names if n.startswith(SIMULATOR + ":")]
+    return [n for n in names if n not in simulated] + [INTERPRETER] + simulated
 
 
 def default_device() -> str:
@@ -55,8 +61,16 @@ def resolve_device(device, what: str = "device") -> str:
         return default_device()
     name = str(device)
     available = devices()
-    if name in ("cuda", "vulkan") and _names_of(name):
+    if name in ("cuda", "vulkan", SIMULATOR) and _names_of(name):
         return _names_of(name)[0]
+    if name.startswith(SIMULATOR + ":") and name not in available:
+        # Any architecture cuda-sim simulates, not only those it lists.
+        try:
+            from .. import _C
+            _C.Device.open(name)
+            return name
+        except Exception as exc:
+            raise ValueError(str(exc)) from None
     if name not in available:
         raise ValueError(f"unknown or unavailable {what} '{name}'; this build has: "
                          f"{', '.join(available)}")
@@ -88,6 +102,10 @@ def _open(name: str):
     if name.startswith("vulkan:"):
         from .vulkan import VulkanDevice
         _OPENED.append(VulkanDevice(name))
+        return _OPENED[-1]
+    if name.startswith(SIMULATOR + ":"):
+        from .cuda_sim import CudaSimDevice
+        _OPENED.append(CudaSimDevice(name))
         return _OPENED[-1]
     raise ValueError(f"'{name}' has no device memory (the interpreter uses numpy arrays)")
 

@@ -1,0 +1,46 @@
+//===- PtxFloat.h - the narrow float formats of PTX as bits -----*- C++ -*-===//
+//
+// f16, bf16 and tf32 values travel through the simulator as raw bits; these
+// convert them to and from float with the rounding PTX's cvt names.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KITE_BACKENDS_NVPTX_SIM_PTXFLOAT_H
+#define KITE_BACKENDS_NVPTX_SIM_PTXFLOAT_H
+
+#include <cstdint>
+#include <cstring>
+
+namespace kite::sim {
+
+inline float bitsToFloat(uint32_t b) {
+  float f;
+  std::memcpy(&f, &b, 4);
+  return f;
+}
+inline uint32_t floatToBits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  return b;
+}
+inline double bitsToDouble(uint64_t b) {
+  double d;
+  std::memcpy(&d, &b, 8);
+  return d;
+}
+inline uint64_t doubleToBits(double d) {
+  uint64_t b;
+  std::memcpy(&b, &d, 8);
+  return b;
+}
+
+float halfToFloat(uint16_t h);
+/// Round to nearest even (rz: toward zero); NaN stays NaN, overflow inf.
+uint16_t floatToHalf(float f, bool towardZero = false);
+inline float bf16ToFloat(uint16_t h) { return bitsToFloat(uint32_t(h) << 16); }
+uint16_t floatToBf16(float f, bool towardZero = false);
+/// cvt.rna.tf32.f32: round to 10 mantissa bits, ties away from zero.
+uint32_t floatToTf32(float f);
+
+} // namespace kite::sim
+
+#endif // KITE_BACKENDS_NVPTX_SIM_PTXFLOAT_H
