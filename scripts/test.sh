@@ -3,7 +3,8 @@
 # lit + FileCheck on kite-opt, GoogleTest on the C++ API, pytest on the Python
 # frontend — and the numerics tier again on the first Vulkan device (lavapipe
 # on CPU-only machines) for num_warps 1, 2, 4 and 8, and compiled for
-# cuda:sm_80 and cuda:sm_90 (ptxas checks the PTX); and kite._C built as a
+# cuda:sm_80 and cuda:sm_90 (ptxas checks the PTX), and run on cuda-sim, the
+# simulator that executes the NVIDIA code on the CPU; and kite._C built as a
 # project of its own against `cmake --install build` (docs/build.md). The
 # self-contained KITE_STATIC_LLVM build has its own script: test_static.sh.
 set -euo pipefail
@@ -33,6 +34,14 @@ done
 for arch in sm_80 sm_90; do
   echo "== pytest numerics, each kernel also compiled for cuda:$arch"
   KITE_TEST_COMPILE_FOR=cuda:$arch \
+    $PY -m pytest $NUMERICS -q
+done
+# The NVIDIA backend's code executed: the numerics tier on cuda-sim
+# (docs/cuda-sim.md), sm_80 at 1, 4 and 8 warps, sm_90 at 4.
+for run in sm_80:4 sm_80:1 sm_80:8 sm_90:4; do
+  arch=${run%:*} warps=${run#*:}
+  echo "== pytest numerics on cuda-sim:$arch, num_warps=$warps"
+  KITE_TEST_DEVICE=cuda-sim:$arch KITE_TEST_NUM_WARPS=$warps \
     $PY -m pytest $NUMERICS -q
 done
 echo "== kite._C as a project of its own, against an installed libkite"

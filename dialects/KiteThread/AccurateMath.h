@@ -17,6 +17,11 @@ void rewriteLooseMath(ModuleOp module);
 /// the targets' x - y * trunc(x / y) was inexact and got signs wrong.
 void exactFloatRemainders(ModuleOp module, bool float64);
 
+/// Integer division and remainder whose divisor is 1 where it is 0 or where
+/// a signed division overflows (INT_MIN / -1): never undefined behaviour,
+/// which LLVM and SPIR-V drivers exploit (DefinedDivision.cpp).
+void defineIntegerDivision(ModuleOp module);
+
 /// Whether `loc` marks an op of those formulas: it must round as written.
 bool isExactLocation(Location loc);
 

@@ -162,7 +162,7 @@ def bfloat16_capsule(pointer: int, count: int):
 def test_cuda_devices_come_first_and_describe_themselves():
     from kite.runtime import registry
     devices = kite.devices()
-    assert devices[0] == "cuda:0" and devices[-1] == "interpreter"
+    assert devices[0] == "cuda:0" and "interpreter" in devices
     assert [d for d in devices if d.startswith("cuda:")] == ["cuda:0"]
     assert kite.default_device() == "cuda:0"
     assert registry.resolve_device("cuda") == "cuda:0"
@@ -545,7 +545,7 @@ def test_driver_failures_are_device_errors_naming_the_call():
 def test_a_driver_without_devices_leaves_cuda_out_and_says_why():
     from kite import _C
     from kite.runtime import registry
-    assert not [d for d in kite.devices() if d.startswith("cuda")]
+    assert not [d for d in kite.devices() if d.startswith("cuda:")]
     with pytest.raises(_C.DeviceError, match="^cannot open cuda:0: cuInit failed: "
                                              "CUDA_ERROR_NO_DEVICE$"):
         _C.Device.open("cuda:0")

@@ -11,12 +11,14 @@ import kite
 import kite.language as kl
 
 
-def test_devices_list_cuda_then_vulkan_then_the_interpreter():
+def test_devices_list_cuda_then_vulkan_then_the_interpreter_then_the_simulator():
     found = kite.devices()
-    assert found[-1] == "interpreter"
-    backends = [d.split(":")[0] for d in found[:-1]]
+    at = found.index("interpreter")
+    backends = [d.split(":")[0] for d in found[:at]]
     assert set(backends) <= {"cuda", "vulkan"}
     assert backends == sorted(backends), found  # "cuda" < "vulkan"
+    # cuda-sim is listed, never the default (docs/cuda-sim.md).
+    assert found[at + 1:] == ["cuda-sim:sm_80", "cuda-sim:sm_90"]
 
 
 def test_default_device_is_the_first_cuda_then_vulkan_device_else_the_interpreter(monkeypatch):

@@ -51,14 +51,20 @@ TEST(CudaDevices, AreListedFirstWithTheirProperties) {
             (std::array<uint32_t, 3>{2147483647u, 65535u, 65535u}));
   EXPECT_EQ(p.maxWorkGroupSize, (std::array<uint32_t, 3>{1024u, 1024u, 64u}));
   EXPECT_TRUE(p.unsupportedReason.empty()) << p.unsupportedReason;
-  // Vulkan devices follow every CUDA device.
-  bool vulkanSeen = false;
+  // Vulkan devices follow every CUDA device; cuda-sim comes last.
+  bool vulkanSeen = false, simSeen = false;
   for (const kite::DeviceProperties &d : devices) {
+    if (d.backend == "cuda-sim") {
+      simSeen = true;
+      continue;
+    }
+    EXPECT_FALSE(simSeen) << d.name << " is listed after cuda-sim";
     if (d.backend == "vulkan")
       vulkanSeen = true;
     else
       EXPECT_FALSE(vulkanSeen) << d.name << " is listed after a Vulkan device";
   }
+  EXPECT_EQ(devices.back().name, "cuda-sim:sm_90");
 }
 
 TEST(CudaDevices, OpenByNameGivesOneSharedDevice) {

@@ -1,9 +1,11 @@
 //===- SimRuntime.cpp - host functions that simulated code calls ----------===//
 #include "backends/nvptx/sim/SimRuntime.h"
 #include "backends/nvptx/sim/InlinePtx.h"
+#include "backends/nvptx/sim/PtxFloat.h"
 #include "backends/nvptx/sim/SimScheduler.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -224,6 +226,45 @@ static void kite_sim_asm(const AsmProgram *program, uint64_t *operands) {
   runInlinePtx(*program, operands, self());
 }
 
+// The conversions the host backend calls for half and bfloat16 (compiler-rt's
+// names). x86-64 passes and returns half and bfloat16 in the low 16 bits of
+// an XMM register: as a float argument's or result's low bits here.
+static float kite_sim_extendhfsf2(float xmm) {
+  return halfToFloat(uint16_t(floatToBits(xmm)));
+}
+static float kite_sim_truncsfhf2(float f) {
+  return bitsToFloat(floatToHalf(f));
+}
+static float kite_sim_truncdfhf2(double d) {
+  // Rounding a double to half through float could round twice.
+  float f = float(d);
+  if (double(f) != d && std::isfinite(d)) {
+    // Keep the information of the lost bits in the float's last bit, which
+    // lies far below half's precision (round to odd).
+    uint32_t bits = floatToBits(f);
+    if ((bits & 1) == 0)
+      bits += (std::fabs(double(f)) < std::fabs(d)) ? 1 : -1;
+    f = bitsToFloat(bits);
+  }
+  return bitsToFloat(floatToHalf(f));
+}
+static double kite_sim_extendhfdf2(float xmm) {
+  return halfToFloat(uint16_t(floatToBits(xmm)));
+}
+static float kite_sim_truncsfbf2(float f) {
+  return bitsToFloat(floatToBf16(f));
+}
+static float kite_sim_truncdfbf2(double d) {
+  float f = float(d);
+  if (double(f) != d && std::isfinite(d)) {
+    uint32_t bits = floatToBits(f);
+    if ((bits & 1) == 0)
+      bits += (std::fabs(double(f)) < std::fabs(d)) ? 1 : -1;
+    f = bitsToFloat(bits);
+  }
+  return bitsToFloat(floatToBf16(f));
+}
+
 } // extern "C"
 
 const std::vector<std::pair<const char *, void *>> &kite::sim::runtimeSymbols() {
@@ -238,6 +279,14 @@ const std::vector<std::pair<const char *, void *>> &kite::sim::runtimeSymbols() 
       SYMBOL(kite_sim_assertfail),   SYMBOL(kite_sim_trap),
       SYMBOL(kite_sim_unimplemented), SYMBOL(kite_sim_asm),
 #undef SYMBOL
+      {"__extendhfsf2", reinterpret_cast<void *>(&kite_sim_extendhfsf2)},
+      {"__gnu_h2f_ieee", reinterpret_cast<void *>(&kite_sim_extendhfsf2)},
+      {"__truncsfhf2", reinterpret_cast<void *>(&kite_sim_truncsfhf2)},
+      {"__gnu_f2h_ieee", reinterpret_cast<void *>(&kite_sim_truncsfhf2)},
+      {"__truncdfhf2", reinterpret_cast<void *>(&kite_sim_truncdfhf2)},
+      {"__extendhfdf2", reinterpret_cast<void *>(&kite_sim_extendhfdf2)},
+      {"__truncsfbf2", reinterpret_cast<void *>(&kite_sim_truncsfbf2)},
+      {"__truncdfbf2", reinterpret_cast<void *>(&kite_sim_truncdfbf2)},
   };
   return symbols;
 }

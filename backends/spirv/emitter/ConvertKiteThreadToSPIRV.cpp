@@ -133,6 +133,7 @@ struct ConvertKiteThreadToSPIRVPass
     if (failed(prepareMath(module, features)))
       return signalPassFailure();
     narrowComparisons(module);
+    kitethread::defineIntegerDivision(module);
     remaindersBySign(module);
     computeZeroOperandsExactly(module);
     kitethread::exactFloatRemainders(module, features.float64);
