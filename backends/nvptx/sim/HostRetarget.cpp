@@ -254,6 +254,33 @@ struct Rewriter {
     call->eraseFromParent();
   }
 
+  /// llvm.nvvm.ldmatrix.sync.aligned.m8n8.x{1,2,4}[.trans].b16(ptr): a
+  /// register, or a struct of 2 or 4.
+  void rewriteLdmatrix(CallBase *call, StringRef name) {
+    unsigned count = name.contains(".x4.") ? 4 : name.contains(".x2.") ? 2 : 1;
+    if (!name.contains(".b16"))
+      return unimplemented(call, "`llvm.nvvm." + name.str() + "`");
+    IRBuilder<> b(call);
+    Value *out = entryAlloca(b, i32, 4);
+    Value *address = b.CreatePtrToInt(call->getArgOperand(0), i64);
+    b.CreateCall(runtime("kite_sim_ldmatrix", Type::getVoidTy(ctx),
+                         {i32, i32, i64, ptr}),
+                 {b.getInt32(count), b.getInt32(name.contains(".trans")),
+                  address, out});
+    Type *ret = call->getType();
+    Value *r;
+    if (auto *st = dyn_cast<StructType>(ret)) {
+      r = PoisonValue::get(st);
+      for (unsigned i = 0; i < st->getNumElements(); ++i)
+        r = b.CreateInsertValue(
+            r, b.CreateLoad(i32, b.CreateConstGEP1_32(i32, out, i)), i);
+    } else {
+      r = b.CreateLoad(i32, out);
+    }
+    call->replaceAllUsesWith(r);
+    call->eraseFromParent();
+  }
+
   void rewriteBarrier(CallBase *call, StringRef name) {
     IRBuilder<> b(call);
     Value *id = b.getInt32(0), *count = b.getInt32(0);
@@ -294,6 +321,23 @@ struct Rewriter {
       return rewriteMatch(call, name);
     if (name.starts_with("barrier") || name.starts_with("bar.sync"))
       return rewriteBarrier(call, name);
+    if (name.starts_with("cp.async.")) {
+      // cp.async.commit.group, cp.async.wait.group(n), cp.async.wait.all
+      IRBuilder<> b(call);
+      if (name == "cp.async.commit.group")
+        b.CreateCall(runtime("kite_sim_async_commit", Type::getVoidTy(ctx), {}));
+      else if (name == "cp.async.wait.group")
+        b.CreateCall(runtime("kite_sim_async_wait", Type::getVoidTy(ctx), {i32}),
+                     {call->getArgOperand(0)});
+      else if (name == "cp.async.wait.all")
+        b.CreateCall(runtime("kite_sim_async_wait_all", Type::getVoidTy(ctx), {}));
+      else
+        return unimplemented(call, "`llvm.nvvm." + name.str() + "`");
+      call->eraseFromParent();
+      return;
+    }
+    if (name.starts_with("ldmatrix.sync.aligned.m8n8."))
+      return rewriteLdmatrix(call, name);
     if (name == "bar.warp.sync") {
       IRBuilder<> b(call);
       b.CreateCall(runtime("kite_sim_warp_sync", Type::getVoidTy(ctx), {i32}),
@@ -574,12 +618,42 @@ struct Rewriter {
 
 } // namespace
 
+/// libdevice asks __nvvm_reflect("__CUDA_FTZ") and ("__CUDA_ARCH"), which
+/// NVPTX's NVVMReflect pass answers from the module flag nvvm-reflect-ftz
+/// and the architecture; the simulator answers the same.
+static void answerReflect(Module &module, unsigned smVersion) {
+  Function *reflect = module.getFunction("__nvvm_reflect");
+  if (!reflect)
+    return;
+  uint64_t ftz = 0;
+  if (auto *flag = mdconst::extract_or_null<ConstantInt>(
+          module.getModuleFlag("nvvm-reflect-ftz")))
+    ftz = flag->getZExtValue();
+  for (User *user : make_early_inc_range(reflect->users())) {
+    auto *call = dyn_cast<CallInst>(user);
+    if (!call)
+      continue;
+    StringRef name;
+    Value *argument = call->getArgOperand(0)->stripPointerCasts();
+    if (auto *global = dyn_cast<GlobalVariable>(argument))
+      if (auto *data =
+              dyn_cast_or_null<ConstantDataArray>(global->getInitializer()))
+        name = data->getAsCString();
+    uint64_t answer = name == "__CUDA_FTZ" ? ftz
+                      : name == "__CUDA_ARCH" ? smVersion * 10
+                                              : 0;
+    call->replaceAllUsesWith(ConstantInt::get(call->getType(), answer));
+    call->eraseFromParent();
+  }
+}
+
 std::string kite::sim::retargetToHost(Module &module,
                                       const std::string &entryPoint,
                                       const DataLayout &layout,
-                                      const Triple &triple,
+                                      const Triple &triple, unsigned smVersion,
                                       RetargetResult &result) {
   Rewriter rewriter(module, result);
+  answerReflect(module, smVersion);
   std::string error;
   Function *kernel = rewriter.findKernel(entryPoint, error);
   if (!kernel)

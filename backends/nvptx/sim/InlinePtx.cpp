@@ -309,6 +309,11 @@ struct Parser {
       error = "`" + instruction.text + "`";
       return false;
     }
+    std::string why;
+    if (!prepareTensorCoreInstruction(instruction, why)) {
+      error = "`" + instruction.text + "` (" + why + ")";
+      return false;
+    }
     for (StringRef token : splitOperands(rest)) {
       PtxOperand op;
       if (!parseOperand(token, op)) {

@@ -47,6 +47,9 @@ struct PtxInstruction {
   bool guardNegated = false;
   std::vector<PtxOperand> operands;
   PtxHandler handler = nullptr;
+  /// What a handler decoded from the modifiers once, at parse time (the
+  /// shape of an mma).
+  std::shared_ptr<const void> decoded;
 
   bool has(llvm::StringRef modifier) const;
   /// The last type modifier (u32, f16x2, b64, ...), "" if none.
@@ -94,6 +97,11 @@ std::unique_ptr<AsmProgram> parseInlinePtx(llvm::StringRef text,
 /// Runs `program` for `thread` over its operands (64-bit slots, in and out).
 void runInlinePtx(const AsmProgram &program, uint64_t *operands,
                   SimThread &thread);
+
+/// Decodes what tensor-core instructions need from their modifiers into
+/// `decoded`; false with `why` for a form the simulator lacks.
+bool prepareTensorCoreInstruction(PtxInstruction &instruction,
+                                  std::string &why);
 
 // Handlers by kind, each file registering its own opcodes.
 PtxHandler findArithmeticHandler(llvm::StringRef opcode);

@@ -190,35 +190,19 @@ void atomic(PtxExec &e, const Ins &in) {
   e.thread.yield();
 }
 
-void completeCopies(std::vector<SimThread::AsyncCopy> &copies) {
-  for (const SimThread::AsyncCopy &copy : copies) {
-    auto *destination = reinterpret_cast<uint8_t *>(copy.destination);
-    std::memcpy(destination, reinterpret_cast<const void *>(copy.source),
-                std::min(copy.bytes, copy.sourceBytes));
-    if (copy.sourceBytes < copy.bytes) // the rest is filled with zeros
-      std::memset(destination + copy.sourceBytes, 0,
-                  copy.bytes - copy.sourceBytes);
-  }
-  copies.clear();
-}
-
 void asyncCopy(PtxExec &e, const Ins &in) {
   SimThread &t = e.thread;
   if (in.has("commit_group")) {
-    t.asyncGroups.push_back(std::move(t.asyncUncommitted));
-    t.asyncUncommitted.clear();
+    t.commitAsyncCopies();
     return;
   }
-  if (in.has("wait_group") || in.has("wait_all")) {
-    size_t keep = in.has("wait_all") ? 0 : size_t(e.get(in.operands[0], 32));
-    if (in.has("wait_all")) {
-      t.asyncGroups.push_back(std::move(t.asyncUncommitted));
-      t.asyncUncommitted.clear();
-    }
-    while (t.asyncGroups.size() > keep) {
-      completeCopies(t.asyncGroups.front());
-      t.asyncGroups.erase(t.asyncGroups.begin());
-    }
+  if (in.has("wait_group")) {
+    t.waitAsyncCopies(size_t(e.get(in.operands[0], 32)));
+    return;
+  }
+  if (in.has("wait_all")) { // commits, then waits for everything
+    t.commitAsyncCopies();
+    t.waitAsyncCopies(0);
     return;
   }
   if (!in.has("async") || !(in.has("ca") || in.has("cg")))

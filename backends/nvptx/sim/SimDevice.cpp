@@ -153,6 +153,7 @@ SimDevice::loadKernel(const KernelSpec &spec) {
     return Status::error("loadKernel: " + errorText(layout.takeError()));
   std::string error = retargetToHost(*module, spec.entryPoint, *layout,
                                      builder->getTargetTriple(),
+                                     unsigned(std::atoi(props.arch.c_str() + 3)),
                                      kernel->retargeted);
   if (!error.empty())
     return Status::error("loadKernel: " + error);

@@ -3,6 +3,7 @@
 #include "backends/nvptx/sim/InlinePtx.h"
 #include "backends/nvptx/sim/PtxFloat.h"
 #include "backends/nvptx/sim/SimScheduler.h"
+#include "backends/nvptx/sim/TensorCore.h"
 
 #include <chrono>
 #include <cmath>
@@ -222,6 +223,20 @@ static void kite_sim_unimplemented(const char *what) {
   self().fail(std::string("the simulator does not implement ") + what);
 }
 
+static void kite_sim_async_commit() { self().commitAsyncCopies(); }
+static void kite_sim_async_wait(uint32_t pending) {
+  self().waitAsyncCopies(pending);
+}
+static void kite_sim_async_wait_all() {
+  self().commitAsyncCopies();
+  self().waitAsyncCopies(0);
+}
+
+static void kite_sim_ldmatrix(uint32_t count, uint32_t transposed,
+                              uint64_t address, uint32_t *out) {
+  warpLdmatrix(self(), count, transposed != 0, address, out);
+}
+
 static void kite_sim_asm(const AsmProgram *program, uint64_t *operands) {
   runInlinePtx(*program, operands, self());
 }
@@ -278,6 +293,8 @@ const std::vector<std::pair<const char *, void *>> &kite::sim::runtimeSymbols() 
       SYMBOL(kite_sim_shared_base),  SYMBOL(kite_sim_vprintf),
       SYMBOL(kite_sim_assertfail),   SYMBOL(kite_sim_trap),
       SYMBOL(kite_sim_unimplemented), SYMBOL(kite_sim_asm),
+      SYMBOL(kite_sim_ldmatrix),     SYMBOL(kite_sim_async_commit),
+      SYMBOL(kite_sim_async_wait),   SYMBOL(kite_sim_async_wait_all),
 #undef SYMBOL
       {"__extendhfsf2", reinterpret_cast<void *>(&kite_sim_extendhfsf2)},
       {"__gnu_h2f_ieee", reinterpret_cast<void *>(&kite_sim_extendhfsf2)},

@@ -129,6 +129,9 @@ void completeWarpOp(Warp &warp) {
   }
   case WarpOpKind::Sync:
     break;
+  case WarpOpKind::Collective:
+    warp.collective(warp, warp.collectiveArgument);
+    break;
   default: { // redux.sync on 32-bit values
     uint32_t acc = 0;
     bool first = true;
@@ -244,6 +247,40 @@ void SimThread::warpOp(WarpOpKind kind, uint32_t mask, uint64_t value,
   yield();
 }
 
+void SimThread::commitAsyncCopies() {
+  asyncGroups.push_back(std::move(asyncUncommitted));
+  asyncUncommitted.clear();
+}
+
+void SimThread::waitAsyncCopies(size_t pending) {
+  while (asyncGroups.size() > pending) {
+    for (const AsyncCopy &copy : asyncGroups.front()) {
+      auto *destination = reinterpret_cast<uint8_t *>(copy.destination);
+      std::memcpy(destination, reinterpret_cast<const void *>(copy.source),
+                  std::min(copy.bytes, copy.sourceBytes));
+      if (copy.sourceBytes < copy.bytes) // the rest is filled with zeros
+        std::memset(destination + copy.sourceBytes, 0,
+                    copy.bytes - copy.sourceBytes);
+    }
+    asyncGroups.erase(asyncGroups.begin());
+  }
+}
+
+void SimThread::warpCollective(WarpCollective collective,
+                               const void *argument) {
+  Warp &w = cta->warps[warp];
+  if (w.pending && w.kind == WarpOpKind::Collective &&
+      (w.collective != collective || w.collectiveArgument != argument))
+    fail("lanes of warp " + std::to_string(warp) +
+         " reached different warp-wide instructions (mma, ldmatrix): "
+         "divergent code");
+  if (!w.pending) {
+    w.collective = collective;
+    w.collectiveArgument = argument;
+  }
+  warpOp(WarpOpKind::Collective, 0xffffffffu, 0, 0, 0);
+}
+
 bool Launch::startCta(Cta &cta, uint64_t linear) {
   cta.ctaid = {uint32_t(linear % config.grid[0]),
                uint32_t(linear / config.grid[0] % config.grid[1]),
@@ -257,6 +294,8 @@ bool Launch::startCta(Cta &cta, uint64_t linear) {
     std::memset(cta.shared, 0xff, config.sharedBytes);
   for (auto &thread : cta.threads) {
     thread->state = SimThread::State::Runnable;
+    thread->asyncUncommitted.clear();
+    thread->asyncGroups.clear();
     thread->fiber.start(threadMain, thread.get());
   }
   cta.active = true;

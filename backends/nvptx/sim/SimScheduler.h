@@ -30,6 +30,10 @@ namespace kite::sim {
 
 class Cta;
 class Launch;
+struct Warp;
+
+/// A computation of a whole warp (Warp::collective).
+using WarpCollective = void (*)(Warp &warp, const void *argument);
 
 /// What a warp-synchronous instruction asks of its warp.
 enum class WarpOpKind : uint32_t {
@@ -51,9 +55,12 @@ enum class WarpOpKind : uint32_t {
   ReduxXor,
   MatchAny,
   MatchAll,
-  /// Warp-wide, no data (bar.warp.sync, and tensor-core instructions whose
-  /// lanes exchange fragments through Warp::slots).
+  /// Warp-wide, no data (bar.warp.sync).
   Sync,
+  /// Warp-wide with a computation: the last lane to arrive calls
+  /// Warp::collective, which reads every lane's `exchange` and writes each
+  /// lane's results back there (tensor-core instructions, ldmatrix).
+  Collective,
 };
 
 /// One simulated thread: its fiber, its ids, and its place in a warp op.
@@ -83,6 +90,11 @@ public:
   };
   std::vector<AsyncCopy> asyncUncommitted;
   std::vector<std::vector<AsyncCopy>> asyncGroups;
+  /// cp.async.commit_group.
+  void commitAsyncCopies();
+  /// cp.async.wait_group `pending`: completes the oldest groups until at
+  /// most `pending` remain.
+  void waitAsyncCopies(size_t pending);
 
   explicit SimThread(size_t stackBytes) : fiber(stackBytes) {}
 
@@ -99,6 +111,9 @@ public:
   /// of `mask` has arrived and the op is done (warpResult holds the result).
   void warpOp(WarpOpKind kind, uint32_t mask, uint64_t value, uint64_t b,
               uint64_t c);
+  /// Takes part in a collective of the whole warp (Warp::collective): this
+  /// lane's inputs are in `exchange`, its results are there on return.
+  void warpCollective(WarpCollective collective, const void *argument);
   /// Ends the launch with `message` (it becomes the launch's error) and never
   /// returns.
   [[noreturn]] void fail(const std::string &message);
@@ -107,6 +122,8 @@ public:
 /// The per-warp state of the warp op being gathered.
 struct Warp {
   bool pending = false;
+  WarpCollective collective = nullptr;
+  const void *collectiveArgument = nullptr;
   WarpOpKind kind = WarpOpKind::Sync;
   uint32_t mask = 0, arrived = 0;
   /// The lanes' threads, by lane (null past the block's end).
