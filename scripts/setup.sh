@@ -40,8 +40,9 @@ $PYTHON -m pip install -q --disable-pip-version-check "${PIP_PACKAGES[@]}" 2>&1 
 # Triton compiles the reference kernels cuda-sim runs (test_cuda_sim_triton.py,
 # benchmarks/sim_instruction_mix.py); without it those are skipped.
 echo "== pip: triton"
-$PYTHON -m pip install -q --disable-pip-version-check triton 2>&1 | grep -v "Running pip as the 'root' user" ||
+if ! $PYTHON -m pip install -q --disable-pip-version-check --root-user-action=ignore triton; then
   echo "== triton could not be installed: the tests against it are skipped" >&2
+fi
 
 LLVM_PREFIX=$(llvm-config-22 --prefix 2>/dev/null || echo /usr/lib/llvm-22)
 echo "== cmake (LLVM/MLIR from $LLVM_PREFIX)"
