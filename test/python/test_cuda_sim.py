@@ -90,3 +90,36 @@ define ptx_kernel void @k(ptr addrspace(1) %p) {
     with pytest.raises(_C.DeviceError,
                        match="the simulator does not implement `frobnicate.b32 \\$0`"):
         device.launch(kernel, (1,), args)
+
+
+@kite.jit
+def spin_forever(flag):
+    while kl.load(flag, volatile=True) == 0:
+        pass
+
+
+@kite.jit
+def wait_for_earlier_block(flags, out):
+    # Block i waits for block i - 1's flag, a plain load (no atomic): the
+    # simulator must let the earlier block run while this one spins.
+    pid = kl.program_id(0)
+    if pid > 0:
+        while kl.load(flags + pid - 1, volatile=True) == 0:
+            pass
+    kl.store(out + pid, pid)
+    kl.debug_barrier()
+    kl.store(flags + pid, 1)
+
+
+def test_a_loop_that_never_ends_reaches_the_timeout(monkeypatch):
+    monkeypatch.setenv("KITE_SIM_TIMEOUT", "1")
+    flag = kite.zeros((1,), kl.int32, device="cuda-sim:sm_80")
+    with pytest.raises(Exception, match="still runs after 1 s on cuda-sim"):
+        spin_forever[(1,)](flag)
+
+
+def test_a_block_spinning_on_a_plain_load_lets_an_earlier_block_run():
+    flags = kite.zeros((6,), kl.int32, device="cuda-sim:sm_80")
+    out = kite.zeros((6,), kl.int32, device="cuda-sim:sm_80")
+    wait_for_earlier_block[(6,)](flags, out)
+    np.testing.assert_array_equal(out.numpy(), np.arange(6))

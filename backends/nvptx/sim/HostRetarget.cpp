@@ -1,6 +1,7 @@
 //===- HostRetarget.cpp - an NVPTX module made to run on the host ---------===//
 #include "backends/nvptx/sim/HostRetarget.h"
 #include "backends/nvptx/sim/NvvmMath.h"
+#include "backends/nvptx/sim/Preemption.h"
 #include "backends/nvptx/sim/SimRuntime.h"
 
 #include "llvm/IR/IRBuilder.h"
@@ -676,6 +677,7 @@ std::string kite::sim::retargetToHost(Module &module,
       continue;
     if (std::string e = rewriter.rewriteInstructions(f); !e.empty())
       return e;
+    addPreemptionPoints(f);
   }
   // Calls of the kernel from elsewhere used its old calling convention.
   for (Function &f : module)

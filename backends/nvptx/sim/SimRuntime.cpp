@@ -192,6 +192,17 @@ static void kite_sim_warp_sync(uint32_t mask) {
 
 static void kite_sim_yield() { self().yield(); }
 
+/// On every loop back edge: a thread yields every 1024 iterations, so that a
+/// spin on a plain load lets the writer run and a loop that never ends
+/// reaches the scheduler's timeout.
+static void kite_sim_backedge() {
+  SimThread &t = self();
+  if (++t.preemptionBudget >= 1024) {
+    t.preemptionBudget = 0;
+    t.yield();
+  }
+}
+
 static uint64_t *kite_sim_counters() { return self().counters.values.data(); }
 
 static uint8_t *kite_sim_shared_base() { return self().cta->shared; }
@@ -290,6 +301,7 @@ const std::vector<std::pair<const char *, void *>> &kite::sim::runtimeSymbols() 
       SYMBOL(kite_sim_vote),         SYMBOL(kite_sim_redux),
       SYMBOL(kite_sim_match),        SYMBOL(kite_sim_warp_sync),
       SYMBOL(kite_sim_yield),        SYMBOL(kite_sim_counters),
+      SYMBOL(kite_sim_backedge),
       SYMBOL(kite_sim_shared_base),  SYMBOL(kite_sim_vprintf),
       SYMBOL(kite_sim_assertfail),   SYMBOL(kite_sim_trap),
       SYMBOL(kite_sim_unimplemented), SYMBOL(kite_sim_asm),

@@ -74,6 +74,8 @@ public:
   uint32_t linearId = 0, lane = 0, warp = 0;
   State state = State::Runnable;
   uint32_t barrierId = 0;
+  /// Loop iterations left before the thread yields (Preemption.cpp).
+  uint32_t preemptionBudget = 0;
   /// This lane's operands of the warp op it waits in, and its result.
   uint64_t warpValue = 0, warpB = 0, warpC = 0;
   uint64_t warpResult = 0;
