@@ -123,3 +123,23 @@ def test_a_block_spinning_on_a_plain_load_lets_an_earlier_block_run():
     out = kite.zeros((6,), kl.int32, device="cuda-sim:sm_80")
     wait_for_earlier_block[(6,)](flags, out)
     np.testing.assert_array_equal(out.numpy(), np.arange(6))
+
+
+@kite.jit
+def print_and_assert(x, n, BLOCK: kl.constexpr):
+    offs = kl.arange(0, BLOCK)
+    v = kl.load(x + offs, mask=offs < n)
+    kl.device_print("v=", v)
+    kl.device_assert(v < 3, "v too big")  # ASSERT-LINE
+
+
+def test_device_print_and_assert_behave_as_on_a_gpu(capfd):
+    x = kite.from_numpy(np.arange(4, dtype=np.int32), device="cuda-sim:sm_80")
+    line = next(i for i, text in enumerate(open(__file__), 1) if "# ASSERT-LINE" in text)
+    with pytest.raises(_C.DeviceError,
+                       match=rf"device-side assertion failed: .*test_cuda_sim.py:{line}: "
+                             r"print_and_assert: block \(0, 0, 0\), thread \(3, 0, 0\): "
+                             r"Assertion `v too big` failed."):
+        print_and_assert[(1,)](x, 4, BLOCK=4, num_warps=1)
+    printed = capfd.readouterr().out
+    assert [f"pid (0, 0, 0) thread {i}: v={i}" for i in range(4)] == printed.split("\n")[:4]
