@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
-import statistics
 import sys
-import time
 
 import numpy as np
+
+from same_run_timing import machine_line, median_seconds, record
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -38,16 +37,8 @@ def compiled_pair(kernel, args, meta, device):
 
 def time_pair(pair, grid, args, meta, rounds: int, repeat: int) -> tuple:
     """Median seconds per launch of each kernel of ``pair``, alternating."""
-    samples = ([], [])
-    for kernel in pair:
-        kernel[grid](*args, **meta)  # loads the pipeline
-    for _ in range(rounds):
-        for i, kernel in enumerate(pair):
-            start = time.perf_counter()
-            for _ in range(repeat):
-                kernel[grid](*args, **meta)
-            samples[i].append((time.perf_counter() - start) / repeat)
-    return statistics.median(samples[0]), statistics.median(samples[1])
+    runs = [lambda kernel=kernel: kernel[grid](*args, **meta) for kernel in pair]
+    return tuple(median_seconds(runs, rounds, repeat))
 
 
 def measure(device: str, rounds: int) -> list:
@@ -92,15 +83,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
-    import kite
     rows = measure(args.device, args.rounds)
-    props = kite.runtime.registry.device(args.device).properties
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
     lines = [f"# Memory checks on {args.device}, {datetime.date.today()}", "",
-             f"Machine: {platform.node()}, {cpu}, {os.cpu_count()} cores; "
-             f"{args.device} = {props.device_name} ({props.device_type}, "
-             f"{props.driver_info}).",
+             machine_line(args.device),
              "Command: `PYTHONPATH=python python3 benchmarks/memory_checks.py --record`",
              f"Median of {args.rounds} rounds, checked and unchecked kernels alternating.", "",
              "| kernel | checked | unchecked | checked / unchecked |",
@@ -114,10 +99,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.record:
-        name = args.device.replace(":", "-")
-        path = os.path.join(HERE, "results", f"memory-checks-{name}-{datetime.date.today()}.md")
-        with open(path, "w") as f:
-            f.write(text)
+        path = record(text, "memory-checks", args.device)
         print("recorded in", os.path.relpath(path, ROOT))
 
 

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import platform
-import statistics
-import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from same_run_timing import machine_line, median_seconds, record
+
 SEMS = ("relaxed", "acquire", "release", "acq_rel")
 PROGRAMS, ITERS, WARPS = 256, 64, 4
 
@@ -48,22 +45,15 @@ def measure(device: str, rounds: int, repeat: int = 3) -> dict:
     counters = kite.zeros(2 * PROGRAMS, kite.language.int32, device=device)
     meta = {sem: dict(ITERS=ITERS, SEM=sem, num_warps=WARPS) for sem in SEMS}
     compiled = {sem: kernel.compile(counters, target=device, **meta[sem]) for sem in SEMS}
-    samples = {sem: [] for sem in SEMS}
-    for sem in SEMS:
-        compiled[sem][(PROGRAMS,)](counters, **meta[sem])  # loads the pipeline
-    for _ in range(rounds):
-        for sem in SEMS:
-            start = time.perf_counter()
-            for _ in range(repeat):
-                compiled[sem][(PROGRAMS,)](counters, **meta[sem])
-            samples[sem].append((time.perf_counter() - start) / repeat)
+    runs = [lambda sem=sem: compiled[sem][(PROGRAMS,)](counters, **meta[sem]) for sem in SEMS]
+    times = median_seconds(runs, rounds, repeat)
     # Every launch added ITERS to each counter; the last saw the sums before.
     launches = len(SEMS) * (1 + rounds * repeat)
     result = counters.numpy()
     np.testing.assert_array_equal(result[:PROGRAMS], launches * ITERS)
     before = (launches - 1) * ITERS
     np.testing.assert_array_equal(result[PROGRAMS:], ITERS * before + ITERS * (ITERS - 1) // 2)
-    return {sem: statistics.median(samples[sem]) for sem in SEMS}
+    return dict(zip(SEMS, times))
 
 
 def main() -> None:
@@ -72,16 +62,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
-    import kite
     times = measure(args.device, args.rounds)
-    props = kite.runtime.registry.device(args.device).properties
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
     atomics = PROGRAMS * ITERS
     lines = [f"# Scalar atomics by ordering on {args.device}, {datetime.date.today()}", "",
-             f"Machine: {platform.node()}, {cpu}, {os.cpu_count()} cores; "
-             f"{args.device} = {props.device_name} ({props.device_type}, "
-             f"{props.driver_info}).",
+             machine_line(args.device),
              "Command: `PYTHONPATH=python python3 benchmarks/scalar_atomics.py --record`",
              f"{PROGRAMS} programs of {WARPS} warps, {ITERS} scalar `kl.atomic_add` each; "
              f"median of {args.rounds} rounds, the orderings alternating.", "",
@@ -92,10 +76,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.record:
-        name = args.device.replace(":", "-")
-        path = os.path.join(HERE, "results", f"scalar-atomics-{name}-{datetime.date.today()}.md")
-        with open(path, "w") as f:
-            f.write(text)
+        record(text, "scalar-atomics", args.device)
 
 
 if __name__ == "__main__":

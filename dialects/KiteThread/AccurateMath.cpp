@@ -30,6 +30,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/KiteThread/AccurateMath.h"
+#include "dialects/KiteThread/FloatConstant.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -46,14 +47,7 @@ struct F32Builder {
   Location loc;
   Type type;
 
-  Value c(double v) {
-    auto shaped = dyn_cast<ShapedType>(type);
-    Type elem = shaped ? shaped.getElementType() : type;
-    TypedAttr attr = b.getFloatAttr(elem, v);
-    if (shaped)
-      attr = DenseElementsAttr::get(shaped, attr);
-    return arith::ConstantOp::create(b, loc, attr);
-  }
+  Value c(double v) { return kitethread::floatConstant(b, loc, type, v); }
   Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
   Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
   Value neg(Value x) { return arith::NegFOp::create(b, loc, x); }

@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/KiteThread/AccurateMath.h"
+#include "dialects/KiteThread/FloatConstant.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -44,11 +45,7 @@ struct Remainder {
   Location loc;
 
   Value constant(Type type, double value) {
-    auto element = cast<FloatType>(getElementTypeOrSelf(type));
-    TypedAttr attr = b.getFloatAttr(element, value);
-    if (auto shaped = dyn_cast<ShapedType>(type))
-      attr = DenseElementsAttr::get(shaped, attr);
-    return arith::ConstantOp::create(b, loc, attr);
+    return kitethread::floatConstant(b, loc, type, value);
   }
   Value compare(arith::CmpFPredicate predicate, Value x, Value y) {
     return arith::CmpFOp::create(b, loc, predicate, x, y);

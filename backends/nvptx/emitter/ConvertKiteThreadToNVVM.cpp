@@ -30,6 +30,7 @@
 #include "dialects/KiteThread/KiteThreadDialect.h"
 #include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
+#include "dialects/KiteThread/WorkgroupBufferPlacement.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -51,9 +52,8 @@
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/TypeUtilities.h"
-#include "mlir/Interfaces/LoopLikeInterface.h"
-#include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -136,25 +136,16 @@ static void lowerMasks(ModuleOp module) {
 /// GPU->NVVM type conversion), sized at launch: the module's
 /// `kitenvptx.shared-bytes` says how many bytes.
 ///
-/// Buffers share bytes where their live ranges (first to last use, in
-/// program order) do not overlap. That is safe because every thread-level
-/// lowering that uses workgroup memory ends with a barrier after its last
-/// read (docs/lowering.md), so one op's writes never race another's reads.
+/// Buffers share bytes where their live ranges do not overlap: first fit,
+/// in order of first use, 16-byte aligned (WorkgroupBufferPlacement.h, as
+/// the SPIR-V emitter places its buffers).
 static LogicalResult allocateSharedMemory(ModuleOp module) {
   struct Buffer {
     memref::AllocOp alloc;
-    int64_t bytes, first, last, offset = 0;
+    kitethread::LiveRange live;
+    int64_t bytes, offset = 0;
   };
-  // Program order of every op, nested ones included.
-  llvm::DenseMap<Operation *, int64_t> order;
-  module.walk<WalkOrder::PreOrder>(
-      [&](Operation *op) { order[op] = static_cast<int64_t>(order.size()); });
-  auto lastNested = [&](Operation *op) {
-    int64_t last = order.lookup(op);
-    op->walk([&](Operation *inner) { last = std::max(last, order.lookup(inner)); });
-    return last;
-  };
-
+  kitethread::BufferLiveness liveness(module);
   SmallVector<Buffer> buffers;
   WalkResult walk = module.walk([&](memref::AllocOp alloc) {
     MemRefType type = alloc.getType();
@@ -167,43 +158,19 @@ static LogicalResult allocateSharedMemory(ModuleOp module) {
     }
     int64_t bytes = type.getNumElements() *
                     llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-    Buffer buffer{alloc, bytes, order.lookup(alloc), order.lookup(alloc)};
-    for (Operation *user : alloc->getUsers()) {
-      // A use inside a loop is live for the whole loop.
-      Operation *outer = user;
-      for (Operation *parent = user->getParentOp(); parent && parent != alloc->getParentOp();
-           parent = parent->getParentOp())
-        if (isa<LoopLikeOpInterface>(parent))
-          outer = parent;
-      buffer.first = std::min(buffer.first, order.lookup(outer));
-      buffer.last = std::max(buffer.last, lastNested(outer));
-    }
-    buffers.push_back(buffer);
+    buffers.push_back({alloc, liveness.of(alloc), bytes});
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())
     return failure();
 
-  // First fit, in order of first use, 16-byte aligned.
   llvm::stable_sort(buffers, [](const Buffer &a, const Buffer &b) {
-    return a.first < b.first;
+    return a.live.first < b.live.first;
   });
-  int64_t total = 0;
-  for (size_t i = 0; i < buffers.size(); ++i) {
-    SmallVector<std::pair<int64_t, int64_t>> taken; // [offset, end) of live ones
-    for (size_t j = 0; j < i; ++j)
-      if (buffers[j].last >= buffers[i].first)
-        taken.push_back({buffers[j].offset, buffers[j].offset + buffers[j].bytes});
-    llvm::sort(taken);
-    int64_t offset = 0;
-    for (auto [begin, end] : taken) {
-      if (offset + buffers[i].bytes <= begin)
-        break;
-      offset = std::max<int64_t>(offset, llvm::alignTo(end, 16));
-    }
-    buffers[i].offset = offset;
-    total = std::max(total, offset + buffers[i].bytes);
-  }
+  kitethread::FirstFitPlacement placement(/*alignment=*/16);
+  for (Buffer &buffer : buffers)
+    buffer.offset = placement.place(buffer.live, buffer.bytes);
+  int64_t total = placement.size();
   module->setAttr("kitenvptx.shared-bytes",
                   Builder(module.getContext()).getI64IntegerAttr(total));
   if (buffers.empty())

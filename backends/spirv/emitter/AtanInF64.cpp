@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
 #include "dialects/KiteThread/AccurateMath.h"
+#include "dialects/KiteThread/FloatConstant.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -33,11 +34,8 @@ void mlir::kitespirv::atanInFloat64(ModuleOp module) {
     Type f32 = op.getType(), f64 = b.getF64Type();
     if (auto vector = dyn_cast<VectorType>(f32))
       f64 = VectorType::get(vector.getShape(), f64);
-    auto c = [&](double v) -> Value {
-      TypedAttr attr = b.getF64FloatAttr(v);
-      if (auto shaped = dyn_cast<ShapedType>(f64))
-        attr = DenseElementsAttr::get(shaped, attr);
-      return arith::ConstantOp::create(b, loc, attr);
+    auto c = [&](double v) {
+      return kitethread::floatConstant(b, loc, f64, v);
     };
     auto gt = [&](Value x, double v) -> Value {
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, c(v));

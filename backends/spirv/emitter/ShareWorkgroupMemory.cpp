@@ -11,12 +11,12 @@
 // (allocateSharedMemory in ConvertKiteThreadToNVVM.cpp): the allocation is
 // as large as the most elements of that width live at once.
 //
-// A buffer is live from its first to its last use in program order; a use
-// inside a loop (one the buffer was made outside of) is live for the whole
-// loop. Reuse is then safe because every thread-level lowering that stages
-// elements in workgroup memory ends with a barrier after its last read
-// (docs/lowering.md): no thread writes the next buffer while another still
-// reads the previous one.
+// Live ranges and first-fit offsets come from WorkgroupBufferPlacement.h
+// (shared with the NVPTX emitter): a buffer is live from its first to its
+// last use in program order, a use inside a loop (one the buffer was made
+// outside of) for the whole loop. Reuse is then safe because every
+// thread-level lowering that stages elements in workgroup memory ends with a
+// barrier after its last read (docs/lowering.md).
 //
 // Only buffers of the same element width share: SPIR-V without explicit
 // layouts cannot alias variables of different types, so buffers of
@@ -29,27 +29,26 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "dialects/KiteThread/WorkgroupBufferPlacement.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Interfaces/LoopLikeInterface.h"
-#include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
 
 namespace {
 struct Buffer {
   memref::AllocOp alloc;
-  int64_t first, last;
+  kitethread::LiveRange live;
 };
 /// The buffers of one element width, placed at element offsets of one
 /// allocation.
 struct Arena {
-  Type element;      // the buffers' element type, or iN when their types differ
-  int64_t count = 0; // elements: the end of the furthest buffer
-  SmallVector<std::pair<Buffer, int64_t>> placed; // buffer, offset
+  Type element; // the buffers' element type, or iN when their types differ
+  kitethread::FirstFitPlacement elements{/*alignment=*/1};
+  SmallVector<std::pair<memref::AllocOp, int64_t>> placed; // buffer, offset
 };
 } // namespace
 
@@ -74,46 +73,23 @@ static bool isShareable(memref::AllocOp alloc) {
 
 /// The buffers of `func` with their live ranges, in order of first use.
 static SmallVector<Buffer> findBuffers(func::FuncOp func) {
-  llvm::DenseMap<Operation *, int64_t> order;
-  func.walk<WalkOrder::PreOrder>(
-      [&](Operation *op) { order[op] = static_cast<int64_t>(order.size()); });
-  auto lastNested = [&](Operation *op) {
-    int64_t last = order.lookup(op);
-    op->walk(
-        [&](Operation *inner) { last = std::max(last, order.lookup(inner)); });
-    return last;
-  };
-
+  kitethread::BufferLiveness liveness(func);
   SmallVector<Buffer> buffers;
   func.walk([&](memref::AllocOp alloc) {
-    if (!isShareable(alloc))
-      return;
-    Buffer buffer{alloc, order.lookup(alloc), order.lookup(alloc)};
-    for (Operation *user : alloc->getUsers()) {
-      Operation *outer = user;
-      for (Operation *parent = user->getParentOp();
-           parent && parent != alloc->getParentOp();
-           parent = parent->getParentOp())
-        if (isa<LoopLikeOpInterface>(parent))
-          outer = parent;
-      buffer.first = std::min(buffer.first, order.lookup(outer));
-      buffer.last = std::max(buffer.last, lastNested(outer));
-    }
-    buffers.push_back(buffer);
+    if (isShareable(alloc))
+      buffers.push_back({alloc, liveness.of(alloc)});
   });
   llvm::stable_sort(buffers, [](const Buffer &a, const Buffer &b) {
-    return a.first < b.first;
+    return a.live.first < b.live.first;
   });
   return buffers;
 }
 
-/// Places each buffer, in order of first use, at the lowest element offset
-/// of its width's arena that no buffer live at the same time occupies (first
-/// fit, as the NVPTX emitter places buffers in its shared array): buffers
-/// used one after another overlap, buffers used together sit side by side.
-static SmallVector<Arena> placeBuffers(MutableArrayRef<Buffer> buffers) {
+/// Places each buffer, in order of first use, in its width's arena (first
+/// fit, as the NVPTX emitter places buffers in its shared array).
+static SmallVector<Arena> placeBuffers(ArrayRef<Buffer> buffers) {
   SmallVector<Arena> arenas;
-  for (Buffer &buffer : buffers) {
+  for (Buffer buffer : buffers) {
     MemRefType type = buffer.alloc.getType();
     Type element = type.getElementType();
     unsigned width = element.getIntOrFloatBitWidth();
@@ -126,20 +102,8 @@ static SmallVector<Arena> placeBuffers(MutableArrayRef<Buffer> buffers) {
     }
     if (arena->element != element)
       arena->element = IntegerType::get(element.getContext(), width);
-    SmallVector<std::pair<int64_t, int64_t>> taken; // [offset, end) live now
-    for (auto &[other, offset] : arena->placed)
-      if (other.last >= buffer.first)
-        taken.push_back(
-            {offset, offset + other.alloc.getType().getNumElements()});
-    llvm::sort(taken);
-    int64_t offset = 0, count = type.getNumElements();
-    for (auto [begin, end] : taken) {
-      if (offset + count <= begin)
-        break;
-      offset = std::max(offset, end);
-    }
-    arena->placed.push_back({buffer, offset});
-    arena->count = std::max(arena->count, offset + count);
+    int64_t offset = arena->elements.place(buffer.live, type.getNumElements());
+    arena->placed.push_back({buffer.alloc, offset});
   }
   return arenas;
 }
@@ -191,16 +155,15 @@ void mlir::kitespirv::shareWorkgroupMemory(ModuleOp module) {
     for (Arena &arena : placeBuffers(buffers)) {
       if (arena.placed.size() < 2)
         continue;
-      memref::AllocOp front = arena.placed.front().first.alloc;
-      auto type = MemRefType::get({arena.count}, arena.element,
+      memref::AllocOp front = arena.placed.front().first;
+      auto type = MemRefType::get({arena.elements.size()}, arena.element,
                                   MemRefLayoutAttrInterface(),
                                   front.getType().getMemorySpace());
       Value shared = memref::AllocOp::create(b, front.getLoc(), type);
-      for (auto &[buffer, offset] : arena.placed) {
-        for (Operation *user :
-             llvm::make_early_inc_range(buffer.alloc->getUsers()))
+      for (auto &[alloc, offset] : arena.placed) {
+        for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
           accessAs(user, shared, offset);
-        buffer.alloc.erase();
+        alloc.erase();
       }
     }
   });

@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
 #include "dialects/KiteThread/AccurateMath.h"
+#include "dialects/KiteThread/FloatConstant.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -42,11 +43,8 @@ void mlir::kitespirv::keepSubnormalsInExpAndLog(ModuleOp module) {
     OpBuilder b(op);
     Location loc = kitethread::exactLocation(op->getLoc());
     Type type = op->getResult(0).getType();
-    auto constant = [&](double v) -> Value {
-      TypedAttr attr = b.getF32FloatAttr(static_cast<float>(v));
-      if (auto shaped = dyn_cast<ShapedType>(type))
-        attr = DenseElementsAttr::get(shaped, attr);
-      return arith::ConstantOp::create(b, loc, attr);
+    auto constant = [&](double v) {
+      return kitethread::floatConstant(b, loc, type, v);
     };
     Value x = op->getOperand(0);
     bool isExp = isa<math::ExpOp, math::Exp2Op>(op);

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "dialects/KiteThread/FloatConstant.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
@@ -29,11 +30,7 @@ struct Exact {
   Type type;
 
   Value constant(double value) {
-    auto element = cast<FloatType>(getElementTypeOrSelf(type));
-    TypedAttr attr = b.getFloatAttr(element, value);
-    if (auto shaped = dyn_cast<ShapedType>(type))
-      attr = DenseElementsAttr::get(shaped, attr);
-    return arith::ConstantOp::create(b, loc, attr);
+    return kitethread::floatConstant(b, loc, type, value);
   }
   Value compare(arith::CmpFPredicate predicate, Value x, double value) {
     return arith::CmpFOp::create(b, loc, predicate, x, constant(value));
