@@ -179,9 +179,25 @@ class CompiledKernel:
             "threads_per_warp": self.target.threads_per_warp, "target": self.target.name,
             "arch": self.target.arch, "hash": self.key, "cache_key": self.key,
             "shared": shared_bytes(entry.asm.get("threads", "")), **entry.info})
-        # Triton's spellings of what ptxas reported.
-        self.n_regs = self.metadata.get("n_regs")
-        self.n_spills = self.metadata.get("n_spills")
+
+    # Triton's spellings of what ptxas reported. cuda-sim runs the llir
+    # stage and skips ptxas when compiling; asked, it assembles the same PTX
+    # once for the architecture it simulates.
+    @property
+    def n_regs(self):
+        return self._ptxas_metadata().get("n_regs")
+
+    @property
+    def n_spills(self):
+        return self._ptxas_metadata().get("n_spills")
+
+    def _ptxas_metadata(self) -> dict:
+        if self.target.simulated and "n_regs" not in self.metadata and "ptx" in self.asm:
+            from . import ptxas
+            counts = ptxas.assemble(self.asm["ptx"], self.target.arch, self.name).metadata()
+            counts.pop("shared")  # all of it is dynamic: the launch's "shared" stays
+            self.metadata.update(counts)
+        return self.metadata
 
     def __getitem__(self, grid):
         return lambda *args, **kwargs: self.run(grid, *args, **kwargs)
