@@ -66,6 +66,8 @@ uint64_t PtxExec::get(const PtxOperand &op, unsigned bits) const {
     return maskBits(op.imm, bits);
   case PtxOperand::Kind::Address:
     return address(op);
+  case PtxOperand::Kind::Pair: // read by the handlers that write one
+    return 0;
   case PtxOperand::Kind::Vector: {
     // {a, b} as one value: element 0 in the low bits.
     unsigned width = bits / unsigned(op.elements.size());
@@ -219,6 +221,13 @@ struct Parser {
       }
       return true;
     }
+    auto [first, second] = token.split('|');
+    if (!second.empty()) {
+      op.kind = PtxOperand::Kind::Pair;
+      op.elements.resize(2);
+      return parseOperand(first, op.elements[0]) &&
+             parseOperand(second, op.elements[1]);
+    }
     op.kind = PtxOperand::Kind::Register;
     if (parseRegisterName(token, op.reg))
       return true;
@@ -316,7 +325,11 @@ struct Parser {
     }
     for (StringRef token : splitOperands(rest)) {
       PtxOperand op;
-      if (!parseOperand(token, op)) {
+      // Only shfl and setp have a second destination (`d|p`).
+      bool pairAllowed = instruction.modifiers[0] == "shfl" ||
+                         instruction.modifiers[0] == "setp";
+      if (!parseOperand(token, op) ||
+          (op.kind == PtxOperand::Kind::Pair && !pairAllowed)) {
         error = "`" + instruction.text + "` (the operand `" + token.str() +
                 "`)";
         return false;

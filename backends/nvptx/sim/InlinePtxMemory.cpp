@@ -254,7 +254,13 @@ void shuffle(PtxExec &e, const Ins &in) {
                   uint32_t(e.get(in.operands[4], 32)),
                   e.get(in.operands[1], 32), e.get(in.operands[2], 32),
                   e.get(in.operands[3], 32));
-  e.set(in.operands[0], e.thread.warpResult, 32);
+  const PtxOperand &d = in.operands[0];
+  if (d.kind != PtxOperand::Kind::Pair) {
+    e.set(d, e.thread.warpResult, 32);
+    return;
+  }
+  e.set(d.elements[0], e.thread.warpResult, 32);
+  e.set(d.elements[1], e.thread.warpPredicate, 1);
 }
 
 void vote(PtxExec &e, const Ins &in) {
