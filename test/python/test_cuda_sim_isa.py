@@ -110,3 +110,140 @@ def test_shfl_sync_follows_the_isa_pseudo_code(mode, form, name, c, width):
     got = out.numpy().reshape(32, 2)
     np.testing.assert_array_equal(got[:, 1], p, err_msg="the .p predicate")
     np.testing.assert_array_equal(got[:, 0], d)
+
+
+# --- vote, redux, match: lanes of `mask` take part, the others branch away ----
+
+def members_kernel(body, decls=""):
+    """Lanes whose bit is in %mask run `body` on their input %v; it leaves
+    %r and %r2, stored at out[lane] and out[32 + lane]."""
+    return decls + f"""
+define ptx_kernel void @k(ptr addrspace(1) %in, ptr addrspace(1) %out, i32 %mask) {{
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %bit = shl i32 1, %tid
+  %m = and i32 %bit, %mask
+  %member = icmp ne i32 %m, 0
+  br i1 %member, label %op, label %done
+op:
+  %pi = getelementptr i32, ptr addrspace(1) %in, i32 %tid
+  %v = load i32, ptr addrspace(1) %pi
+  %p = icmp ne i32 %v, 0
+  {body}
+  %po = getelementptr i32, ptr addrspace(1) %out, i32 %tid
+  store i32 %r, ptr addrspace(1) %po
+  %po2 = getelementptr i32, ptr addrspace(1) %po, i32 32
+  store i32 %r2, ptr addrspace(1) %po2
+  br label %done
+done:
+  ret void
+}}
+"""
+
+
+def run_members(body, decls, values, mask):
+    out = tensor(np.full(64, 0xdeadbeef, np.uint32))
+    launch(members_kernel(body, decls), [("Q", tensor(values.astype(np.uint32))), ("Q", out),
+                                         ("I", mask)])
+    got = out.numpy()
+    lanes = [lane for lane in range(32) if mask >> lane & 1]
+    assert all(got[lane] == 0xdeadbeef for lane in range(32) if lane not in lanes)
+    return lanes, got[:32], got[32:]
+
+
+MASKS = [0xffffffff, 0x000fffff, 0x80f0f00f]
+
+
+def vote_reference(mode, values, lanes):
+    preds = [values[lane] != 0 for lane in lanes]
+    if mode == "ballot":
+        return sum(1 << lane for lane in lanes if values[lane] != 0)
+    return {"all": all(preds), "any": any(preds), "uni": len(set(preds)) == 1}[mode]
+
+
+@pytest.mark.parametrize("mask", MASKS, ids=hex)
+@pytest.mark.parametrize("form", ["intrinsic", "inline_ptx"])
+@pytest.mark.parametrize("mode", ["all", "any", "uni", "ballot"])
+@pytest.mark.parametrize("pattern", ["mixed", "all_true", "all_false"])
+def test_vote_sync_over_the_membermask(mode, form, mask, pattern):
+    rng = np.random.default_rng(7)
+    values = {"mixed": rng.integers(0, 2, 32), "all_true": np.ones(32, int),
+              "all_false": np.zeros(32, int)}[pattern]
+    ty = "i32" if mode == "ballot" else "i1"
+    if form == "intrinsic":
+        decls = f"declare {ty} @llvm.nvvm.vote.{mode}.sync(i32, i1)\n"
+        body = f"%x = call {ty} @llvm.nvvm.vote.{mode}.sync(i32 %mask, i1 %p)"
+    else:
+        decls = ""
+        dtype = "b32" if mode == "ballot" else "pred"
+        out = "$0" if mode == "ballot" else "q"
+        tail = "" if mode == "ballot" else " selp.u32 $0, 1, 0, q;"
+        body = (f'%x32 = call i32 asm sideeffect "{{ .reg .pred p, q; setp.ne.b32 p, $1, 0; '
+                f'vote.sync.{mode}.{dtype} {out}, p, $2;{tail} }}", "=r,r,r"(i32 %v, i32 %mask)\n'
+                f'  %x = {"add i32 %x32, 0" if mode == "ballot" else "icmp ne i32 %x32, 0"}')
+    body += "\n  %r = " + ("add i32 %x, 0" if mode == "ballot" else "zext i1 %x to i32")
+    body += "\n  %r2 = add i32 0, 0"
+    lanes, got, _ = run_members(body, decls, values, mask)
+    expected = int(vote_reference(mode, values, lanes))
+    assert [int(got[lane]) for lane in lanes] == [expected] * len(lanes)
+
+
+REDUX = {"add": lambda v: int(np.sum(v.astype(np.uint64)) & 0xffffffff),
+         "min": lambda v: int(v.astype(np.int32).min()) & 0xffffffff,
+         "max": lambda v: int(v.astype(np.int32).max()) & 0xffffffff,
+         "umin": lambda v: int(v.min()), "umax": lambda v: int(v.max()),
+         "and": lambda v: int(np.bitwise_and.reduce(v)),
+         "or": lambda v: int(np.bitwise_or.reduce(v)),
+         "xor": lambda v: int(np.bitwise_xor.reduce(v))}
+REDUX_PTX = {"add": "add.u32", "min": "min.s32", "max": "max.s32", "umin": "min.u32",
+             "umax": "max.u32", "and": "and.b32", "or": "or.b32", "xor": "xor.b32"}
+
+
+@pytest.mark.parametrize("mask", MASKS, ids=hex)
+@pytest.mark.parametrize("form", ["intrinsic", "inline_ptx"])
+@pytest.mark.parametrize("op", list(REDUX))
+def test_redux_sync_over_the_membermask(op, form, mask):
+    rng = np.random.default_rng(11)
+    # Signed and unsigned orders differ on these, and the sum wraps.
+    values = rng.integers(0, 1 << 32, 32, dtype=np.uint64).astype(np.uint32)
+    if form == "intrinsic":
+        decls = f"declare i32 @llvm.nvvm.redux.sync.{op}(i32, i32)\n"
+        body = f"%r = call i32 @llvm.nvvm.redux.sync.{op}(i32 %v, i32 %mask)"
+    else:
+        decls = ""
+        body = (f'%r = call i32 asm sideeffect "redux.sync.{REDUX_PTX[op]} $0, $1, $2;", '
+                f'"=r,r,r"(i32 %v, i32 %mask)')
+    lanes, got, _ = run_members(body + "\n  %r2 = add i32 0, 0", decls, values, mask)
+    expected = REDUX[op](values[lanes])
+    assert [int(got[lane]) for lane in lanes] == [expected] * len(lanes)
+
+
+@pytest.mark.parametrize("mask", MASKS, ids=hex)
+@pytest.mark.parametrize("uniform", [False, True])
+def test_match_any_and_all_sync(mask, uniform):
+    rng = np.random.default_rng(3)
+    values = np.full(32, 5) if uniform else rng.integers(0, 4, 32)
+    decls = ("declare i32 @llvm.nvvm.match.any.sync.i32(i32, i32)\n"
+             "declare {i32, i1} @llvm.nvvm.match.all.sync.i32p(i32, i32)\n")
+    body = ("%r = call i32 @llvm.nvvm.match.any.sync.i32(i32 %mask, i32 %v)\n"
+            "  %all = call {i32, i1} @llvm.nvvm.match.all.sync.i32p(i32 %mask, i32 %v)\n"
+            "  %alld = extractvalue {i32, i1} %all, 0\n"
+            "  %allp = extractvalue {i32, i1} %all, 1\n"
+            "  %allp32 = zext i1 %allp to i32\n"
+            "  %hi = shl i32 %allp32, 0\n"
+            "  %same = icmp eq i32 %alld, %mask\n"
+            "  %zero = icmp eq i32 %alld, 0\n"
+            "  %ok = or i1 %same, %zero\n"
+            "  %ok32 = zext i1 %ok to i32\n"
+            "  %ok2 = shl i32 %ok32, 1\n"
+            "  %same32 = zext i1 %same to i32\n"
+            "  %s4 = shl i32 %same32, 2\n"
+            "  %r2a = or i32 %allp32, %ok2\n"
+            "  %r2 = or i32 %r2a, %s4")
+    lanes, any_got, all_got = run_members(body, decls, values, mask)
+    all_equal = len({int(values[lane]) for lane in lanes}) == 1
+    for lane in lanes:
+        same = sum(1 << other for other in lanes if values[other] == values[lane])
+        assert any_got[lane] == same, lane
+        # p is whether all members agree; d is the membermask then, else 0.
+        assert all_got[lane] == (1 | 2 | 4 if all_equal else 2), lane
