@@ -322,9 +322,23 @@ struct Rewriter {
     if (name.starts_with("barrier") || name.starts_with("bar.sync"))
       return rewriteBarrier(call, name);
     if (name.starts_with("cp.async.")) {
+      // cp.async.{ca,cg}.shared.global.{4,8,16}[.s](dst, src[, src-size]),
       // cp.async.commit.group, cp.async.wait.group(n), cp.async.wait.all
       IRBuilder<> b(call);
-      if (name == "cp.async.commit.group")
+      StringRef copy = name;
+      unsigned bytes = 0;
+      if (copy.consume_front("cp.async.ca.shared.global.") ||
+          copy.consume_front("cp.async.cg.shared.global.")) {
+        bool sized = copy.consume_back(".s");
+        if (copy.getAsInteger(10, bytes))
+          return unimplemented(call, "`llvm.nvvm." + name.str() + "`");
+        Value *sourceBytes = sized ? call->getArgOperand(2) : b.getInt32(bytes);
+        b.CreateCall(runtime("kite_sim_async_copy", Type::getVoidTy(ctx),
+                             {i64, i64, i32, i32}),
+                     {b.CreatePtrToInt(call->getArgOperand(0), i64),
+                      b.CreatePtrToInt(call->getArgOperand(1), i64),
+                      b.getInt32(bytes), sourceBytes});
+      } else if (name == "cp.async.commit.group")
         b.CreateCall(runtime("kite_sim_async_commit", Type::getVoidTy(ctx), {}));
       else if (name == "cp.async.wait.group")
         b.CreateCall(runtime("kite_sim_async_wait", Type::getVoidTy(ctx), {i32}),
