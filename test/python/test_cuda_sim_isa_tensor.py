@@ -413,3 +413,17 @@ def test_cp_async_lands_at_its_wait_group_and_zero_fills_past_src_size(form):
     np.testing.assert_array_equal(got[:, 8:12], zero_filled, err_msg="after wait_group 0")
     stats = kite.sim.statistics("cuda-sim:sm_80")
     assert stats["cp_async"] == 64
+
+
+def test_fp8_mma_is_an_error_before_sm_89():
+    """The PTX ISA gives mma with .e4m3/.e5m2 to sm_89 and later: on
+    cuda-sim:sm_80 it fails like an instruction the simulator lacks."""
+    a = np.zeros((32, 4), np.uint32)
+    b = np.zeros((32, 2), np.uint32)
+    c = np.zeros((32, 4), np.uint32)
+    out = tensor(np.zeros((32, 4), np.uint32))
+    with pytest.raises(kite._C.DeviceError, match=r"the simulator does not implement "
+                       r"`mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 .*` "
+                       r"\(e4m3 and e5m2 mma need sm_89 or later, not sm_80\)"):
+        launch(mma_kernel("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32", 4, 2, 4, 4, True),
+               [("Q", tensor(a)), ("Q", tensor(b)), ("Q", tensor(c)), ("Q", out)])

@@ -23,11 +23,12 @@ constexpr unsigned kSharedSpace = 3;
 struct Rewriter {
   Module &module;
   RetargetResult &result;
+  unsigned smVersion; ///< 80 for sm_80: what inline PTX may use.
   LLVMContext &ctx;
   Type *i1, *i8, *i32, *i64, *f32, *f64, *ptr;
 
-  Rewriter(Module &m, RetargetResult &r)
-      : module(m), result(r), ctx(m.getContext()) {
+  Rewriter(Module &m, RetargetResult &r, unsigned sm)
+      : module(m), result(r), smVersion(sm), ctx(m.getContext()) {
     i1 = Type::getInt1Ty(ctx);
     i8 = Type::getInt8Ty(ctx);
     i32 = Type::getInt32Ty(ctx);
@@ -401,7 +402,8 @@ struct Rewriter {
       }
     }
     std::string unsupported;
-    auto program = parseInlinePtx(asmValue->getAsmString(), slot, unsupported);
+    auto program =
+        parseInlinePtx(asmValue->getAsmString(), slot, smVersion, unsupported);
     if (!program) {
       unimplemented(call, unsupported);
       return "";
@@ -666,7 +668,7 @@ std::string kite::sim::retargetToHost(Module &module,
                                       const DataLayout &layout,
                                       const Triple &triple, unsigned smVersion,
                                       RetargetResult &result) {
-  Rewriter rewriter(module, result);
+  Rewriter rewriter(module, result, smVersion);
   answerReflect(module, smVersion);
   std::string error;
   Function *kernel = rewriter.findKernel(entryPoint, error);

@@ -118,6 +118,7 @@ namespace {
 /// The parser's state: names of registers declared with `.reg`.
 struct Parser {
   unsigned operandCount;
+  unsigned smVersion;
   AsmProgram &program;
   llvm::StringMap<int> names;
   std::string error;
@@ -319,7 +320,7 @@ struct Parser {
       return false;
     }
     std::string why;
-    if (!prepareTensorCoreInstruction(instruction, why)) {
+    if (!prepareTensorCoreInstruction(instruction, smVersion, why)) {
       error = "`" + instruction.text + "` (" + why + ")";
       return false;
     }
@@ -345,7 +346,7 @@ struct Parser {
 
 std::unique_ptr<AsmProgram>
 kite::sim::parseInlinePtx(StringRef text, unsigned operandCount,
-                          std::string &unsupported) {
+                          unsigned smVersion, std::string &unsupported) {
   auto program = std::make_unique<AsmProgram>();
   program->text = text.str();
   program->operandCount = operandCount;
@@ -370,7 +371,7 @@ kite::sim::parseInlinePtx(StringRef text, unsigned operandCount,
     if (i < source.size())
       cleaned += source[i];
   }
-  Parser parser{operandCount, *program, {}, {}};
+  Parser parser{operandCount, smVersion, *program, {}, {}};
   llvm::SmallVector<StringRef> statements;
   StringRef(cleaned).split(statements, ';');
   for (StringRef s : statements) {
