@@ -309,11 +309,14 @@ load:
 @pytest.mark.parametrize("form", ["intrinsic", "inline_ptx"])
 @pytest.mark.parametrize("trans", [False, True], ids=["", "trans"])
 @pytest.mark.parametrize("count", [1, 2, 4])
-def test_ldmatrix_gives_each_lane_its_row_and_columns(count, trans, form):
+@pytest.mark.parametrize("unused", ["valid", "wild"])
+def test_ldmatrix_gives_each_lane_its_row_and_columns(count, trans, form, unused):
     rng = np.random.default_rng(count * 2 + trans)
     shared = rng.integers(0, 1 << 16, 512).astype(np.uint16)
     # 16-byte rows anywhere in the 1024 bytes, in no particular order.
     offsets = (rng.permutation(64)[:32] * 16).astype(np.uint32)
+    if unused == "wild":  # .x1 reads the addresses of lanes 0-7, .x2 of 0-15
+        offsets[8 * count:] = 1 << 24
     out = tensor(np.zeros((32, count), np.uint32))
     launch(ldmatrix_kernel(count, trans, form),
            [("Q", tensor(shared.view(np.uint32))), ("Q", tensor(offsets)), ("Q", out)],
