@@ -4,13 +4,13 @@ results are compared with numpy written from the ISA's own definition of the
 instruction (the pseudo-code of shfl.sync, vote.sync, redux.sync,
 match.sync), not from the simulator's code. Tensor-core and asynchronous-copy
 instructions are in test_cuda_sim_isa_tensor.py, math and carries in
-test_cuda_sim_isa_math.py."""
+test_cuda_sim_isa_math.py, barriers and the launch errors in
+test_cuda_sim_isa_barriers.py."""
 import numpy as np
 import pytest
 
 import kite
 import kite.sim
-from kite import _C
 
 DEVICE = "cuda-sim:sm_80"
 TID = "declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()\n"
@@ -110,6 +110,43 @@ def test_shfl_sync_follows_the_isa_pseudo_code(mode, form, name, c, width):
     got = out.numpy().reshape(32, 2)
     np.testing.assert_array_equal(got[:, 1], p, err_msg="the .p predicate")
     np.testing.assert_array_equal(got[:, 0], d)
+
+
+def test_shfl_sync_in_a_partial_warp_and_on_float_bits():
+    """Lanes 0-15 shuffle among themselves (membermask 0xffff, width 16:
+    every source is a member); f32 values move bit for bit (-0, NaN payload)."""
+    ir = """
+declare float @llvm.nvvm.shfl.sync.bfly.f32(i32, float, i32, i32)
+declare i32 @llvm.nvvm.shfl.sync.idx.i32(i32, i32, i32, i32)
+define ptx_kernel void @k(ptr addrspace(1) %fv, ptr addrspace(1) %out) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %low = icmp ult i32 %tid, 16
+  br i1 %low, label %a, label %b
+a:
+  %pf = getelementptr float, ptr addrspace(1) %fv, i32 %tid
+  %f = load float, ptr addrspace(1) %pf
+  %r = call float @llvm.nvvm.shfl.sync.bfly.f32(i32 65535, float %f, i32 5, i32 4127)
+  %po = getelementptr float, ptr addrspace(1) %out, i32 %tid
+  store float %r, ptr addrspace(1) %po
+  %src = sub i32 15, %tid
+  %i = call i32 @llvm.nvvm.shfl.sync.idx.i32(i32 65535, i32 %tid, i32 %src, i32 4127)
+  %po2 = getelementptr i32, ptr addrspace(1) %out, i32 32
+  %po3 = getelementptr i32, ptr addrspace(1) %po2, i32 %tid
+  store i32 %i, ptr addrspace(1) %po3
+  ret void
+b:
+  ret void
+}
+"""
+    bits = np.arange(32, dtype=np.uint32) * 0x01010101 + 0x3f800000
+    bits[3], bits[6] = 0x80000000, 0x7fc12345  # -0 and a NaN with a payload
+    out = tensor(np.zeros(64, np.uint32))
+    launch(ir, [("Q", tensor(bits)), ("Q", out)])
+    lanes = np.arange(16)
+    np.testing.assert_array_equal(out.numpy()[:16], bits[lanes ^ 5])
+    np.testing.assert_array_equal(out.numpy()[32:48], 15 - lanes)
+    np.testing.assert_array_equal(out.numpy()[16:32], 0)  # lanes 16-31 left
 
 
 # --- vote, redux, match: lanes of `mask` take part, the others branch away ----
@@ -249,171 +286,22 @@ def test_match_any_and_all_sync(mask, uniform):
         assert all_got[lane] == (1 | 2 | 4 if all_equal else 2), lane
 
 
-# --- barriers -------------------------------------------------------------------
-
-SHARED = "@s = external addrspace(3) global [0 x i8]\n"
-
-
-def test_named_barriers_with_a_thread_count_synchronise_only_their_warps():
-    """Warps 0-1 meet at barrier 1 and warps 2-3 at barrier 2 (64 threads
-    each: `bar.sync 1, 64` as inline PTX, barrier.sync.cnt as NVVM), then all
-    128 at barrier 0; each phase reads what another warp wrote before it."""
-    ir = SHARED + """
-declare void @llvm.nvvm.barrier.sync.cnt(i32, i32)
-declare void @llvm.nvvm.barrier0()
-define ptx_kernel void @k(ptr addrspace(1) %out) {
-entry:
-  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
-  %ps = getelementptr i32, ptr addrspace(3) @s, i32 %tid
-  %v = mul i32 %tid, 3
-  %v1 = add i32 %v, 1
-  store i32 %v1, ptr addrspace(3) %ps
-  %first = icmp ult i32 %tid, 64
-  br i1 %first, label %one, label %two
-one:
-  call void asm sideeffect "bar.sync 1, 64;", ""()
-  br label %pair
-two:
-  call void @llvm.nvvm.barrier.sync.cnt(i32 2, i32 64)
-  br label %pair
-pair:
-  %partner = xor i32 %tid, 32
-  %pp = getelementptr i32, ptr addrspace(3) @s, i32 %partner
-  %w = load i32, ptr addrspace(3) %pp
-  %po = getelementptr i32, ptr addrspace(1) %out, i32 %tid
-  store i32 %w, ptr addrspace(1) %po
-  call void @llvm.nvvm.barrier0()
-  %far = xor i32 %tid, 64
-  %pf = getelementptr i32, ptr addrspace(3) @s, i32 %far
-  %x = load i32, ptr addrspace(3) %pf
-  %po2 = getelementptr i32, ptr addrspace(1) %po, i32 128
-  store i32 %x, ptr addrspace(1) %po2
-  ret void
-}
-"""
-    out = tensor(np.zeros(256, np.uint32))
-    launch(ir, [("Q", out)], num_warps=4, shared=512)
-    tid = np.arange(128, dtype=np.uint32)
-    got = out.numpy()
-    np.testing.assert_array_equal(got[:128], (tid ^ 32) * 3 + 1)
-    np.testing.assert_array_equal(got[128:], (tid ^ 64) * 3 + 1)
-    assert kite.sim.statistics(DEVICE)["barriers"] > 0
-
-
-def warp_split_kernel(warp0, warp1):
-    """Warp 0 runs `warp0`, warp 1 runs `warp1` (LLVM IR lines)."""
-    return f"""
-declare void @llvm.nvvm.barrier0()
-declare i32 @llvm.nvvm.shfl.sync.idx.i32(i32, i32, i32, i32)
-define ptx_kernel void @k(ptr addrspace(1) %out) {{
-entry:
-  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
-  %w0 = icmp ult i32 %tid, 32
-  br i1 %w0, label %a, label %b
-a:
-  {warp0}
-  ret void
-b:
-  {warp1}
-  ret void
-}}
-"""
-
-
-def assert_device_survives():
-    """After a failed launch the device runs the next kernel correctly."""
-    test_shfl_sync_follows_the_isa_pseudo_code("bfly", "intrinsic", "width8", None, 8)
-
-
-def test_a_count_that_never_fills_is_reported_as_a_deadlock():
-    ir = warp_split_kernel('call void asm sideeffect "bar.sync 1, 64;", ""()',
-                           'call void asm sideeffect "bar.sync 2, 64;", ""()')
-    with pytest.raises(_C.DeviceError, match=r"kernel 'k' deadlocked: no thread can go on"):
-        launch(ir, [("Q", tensor(np.zeros(64, np.uint32)))], num_warps=2)
-    assert_device_survives()
-
-
-def test_a_barrier_that_exited_threads_never_reach_is_an_error():
-    ir = warp_split_kernel("call void @llvm.nvvm.barrier0()", "")
-    with pytest.raises(_C.DeviceError, match=r"threads wait at barrier 0 for 64, but 32 threads "
-                                             r"of the block have exited"):
-        launch(ir, [("Q", tensor(np.zeros(64, np.uint32)))], num_warps=2)
-    assert_device_survives()
-
-
-def test_a_counted_barrier_waiting_on_an_exited_warp_is_an_error():
-    ir = warp_split_kernel('call void asm sideeffect "bar.sync 1, 64;", ""()', "")
-    with pytest.raises(_C.DeviceError, match=r"threads wait at barrier 1 for 64, but 32 threads "
-                                             r"of the block have exited"):
-        launch(ir, [("Q", tensor(np.zeros(64, np.uint32)))], num_warps=2)
-    assert_device_survives()
-
-
-def test_a_shuffle_whose_membermask_names_an_exited_lane_is_an_error():
+def test_match_any_sync_compares_all_64_bits():
     ir = """
-declare i32 @llvm.nvvm.shfl.sync.idx.i32(i32, i32, i32, i32)
-define ptx_kernel void @k(ptr addrspace(1) %out) {
-entry:
+declare i32 @llvm.nvvm.match.any.sync.i64(i32, i64)
+define ptx_kernel void @k(ptr addrspace(1) %in, ptr addrspace(1) %out) {
   %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
-  %low = icmp ult i32 %tid, 16
-  br i1 %low, label %a, label %b
-a:
-  %r = call i32 @llvm.nvvm.shfl.sync.idx.i32(i32 -1, i32 %tid, i32 0, i32 31)
+  %pi = getelementptr i64, ptr addrspace(1) %in, i32 %tid
+  %v = load i64, ptr addrspace(1) %pi
+  %r = call i32 @llvm.nvvm.match.any.sync.i64(i32 -1, i64 %v)
   %po = getelementptr i32, ptr addrspace(1) %out, i32 %tid
   store i32 %r, ptr addrspace(1) %po
-  ret void
-b:
   ret void
 }
 """
-    with pytest.raises(_C.DeviceError,
-                       match=r"whose membermask names lane (1[6-9]|2\d|3[01]), which has exited"):
-        launch(ir, [("Q", tensor(np.zeros(32, np.uint32)))])
-    assert_device_survives()
-
-
-# --- what the simulator lacks fails the launch that reaches it --------------------
-
-@pytest.mark.parametrize("reached", [True, False])
-def test_an_instruction_it_does_not_implement_fails_only_when_reached(reached):
-    # fns (find the n-th set bit) is a real PTX instruction the simulator lacks.
-    ir = f"""
-define ptx_kernel void @k(ptr addrspace(1) %out, i32 %go) {{
-entry:
-  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
-  %po = getelementptr i32, ptr addrspace(1) %out, i32 %tid
-  %g = icmp ne i32 %go, 0
-  br i1 %g, label %a, label %b
-a:
-  %r = call i32 asm sideeffect "fns.b32 $0, $1, 0, 1;", "=r,r"(i32 %tid)
-  store i32 %r, ptr addrspace(1) %po
-  ret void
-b:
-  store i32 7, ptr addrspace(1) %po
-  ret void
-}}
-"""
+    # Equal low words, high words in three groups.
+    values = (np.arange(32, dtype=np.uint64) % 3) << np.uint64(40) | np.uint64(7)
     out = tensor(np.zeros(32, np.uint32))
-    if reached:
-        with pytest.raises(_C.DeviceError,
-                           match=r"the simulator does not implement `fns.b32 \$0, \$1, 0, 1`"):
-            launch(ir, [("Q", out), ("I", 1)])
-    else:
-        launch(ir, [("Q", out), ("I", 0)])
-        np.testing.assert_array_equal(out.numpy(), np.full(32, 7, np.uint32))
-
-
-def test_an_nvvm_intrinsic_it_does_not_implement_names_itself():
-    ir = """
-declare i32 @llvm.nvvm.fns(i32, i32, i32)
-define ptx_kernel void @k(ptr addrspace(1) %out) {
-  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
-  %r = call i32 @llvm.nvvm.fns(i32 %tid, i32 0, i32 1)
-  %po = getelementptr i32, ptr addrspace(1) %out, i32 %tid
-  store i32 %r, ptr addrspace(1) %po
-  ret void
-}
-"""
-    with pytest.raises(_C.DeviceError, match=r"the simulator does not implement `llvm\.nvvm\.fns"):
-        launch(ir, [("Q", tensor(np.zeros(32, np.uint32)))])
-    assert_device_survives()
+    launch(ir, [("Q", tensor(values)), ("Q", out)])
+    expected = [sum(1 << j for j in range(32) if j % 3 == lane % 3) for lane in range(32)]
+    np.testing.assert_array_equal(out.numpy(), expected)
