@@ -148,7 +148,7 @@ def test_div_full_keeps_the_whole_range(intrinsic):
 # --- carries --------------------------------------------------------------------
 
 def run_words(asm, words_in, words_out):
-    """Each lane passes its `words_in` u32 words to `asm` and stores what
+    """Each of 32 lanes passes its `words_in` u32 words to `asm` and stores what
     its `words_out` outputs hold."""
     n = words_in.shape[0]
     loads = "\n  ".join(f"%i{i} = add i32 %ib, {i}\n  %p{i} = getelementptr i32, ptr addrspace(1) "
@@ -232,3 +232,39 @@ def test_setp_writes_a_predicate_and_its_complement():
     got = run_words(asm, np.stack([a, b], 1).astype(np.int32).view(np.uint32), 4)
     t, c = a < b, (a & 1) != 0
     np.testing.assert_array_equal(got, np.stack([t, ~t, t & c, ~t & c], 1).astype(np.uint32))
+
+
+# --- conversions and byte permutes as Triton's asm strings write them --------------
+
+def bf16_rne(bits):
+    return ((bits + 0x7fff + ((bits >> 16) & 1)) >> 16) & 0xffff
+
+
+def tf32_rna(bits):  # round to nearest, ties away from zero, 13 low bits cleared
+    return (bits + 0x1000) & 0xffffe000
+
+
+def prmt(a, b, selector):
+    """prmt.b32 d, a, b, c: byte i of d is byte c[4i+2:4i] of {b, a}."""
+    source = [(a >> (8 * i)) & 0xff for i in range(4)] + [(b >> (8 * i)) & 0xff for i in range(4)]
+    return sum(source[(selector >> (4 * i)) & 7] << (8 * i) for i in range(4))
+
+
+def test_packed_conversions_put_a_in_the_upper_half_and_permute_bytes():
+    """cvt.rn.f16x2.f32 d, a, b and cvt.rn.bf16x2.f32 put a's conversion in
+    the upper half of d; cvt.rna.tf32.f32 rounds ties away; prmt picks bytes."""
+    x = np.array([1.5, 1 + 2.0 ** -11, 65520.0, 1e-8, -2.25, 3.0, -0.0, 1 + 3 * 2.0 ** -12],
+                 np.float32)
+    x = (np.resize(x, 32) * np.repeat([1, -1, 2.0 ** -3, 2.0 ** -130], 8)).astype(np.float32)
+    a, b = x.view(np.uint32).astype(np.uint64), x[::-1].copy().view(np.uint32).astype(np.uint64)
+    asm = ("cvt.rn.f16x2.f32 $0, $4, $5; cvt.rn.bf16x2.f32 $1, $4, $5; "
+           "cvt.rna.tf32.f32 $2, $4; prmt.b32 $3, $4, $5, 0x5170;")
+    got = run_words(asm, np.stack([a, b], 1), 4)
+    def f16(v):
+        with np.errstate(over="ignore"):  # 65520 rounds to +inf, as it should
+            return v.view(np.float32).astype(np.float16).view(np.uint16).astype(np.uint64)
+    np.testing.assert_array_equal(got[:, 0], f16(a.astype(np.uint32)) << 16
+                                  | f16(b.astype(np.uint32)))
+    np.testing.assert_array_equal(got[:, 1], bf16_rne(a) << 16 | bf16_rne(b))
+    np.testing.assert_array_equal(got[:, 2], tf32_rna(a))
+    np.testing.assert_array_equal(got[:, 3], [prmt(int(p), int(q), 0x5170) for p, q in zip(a, b)])
