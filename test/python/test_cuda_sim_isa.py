@@ -305,3 +305,37 @@ define ptx_kernel void @k(ptr addrspace(1) %in, ptr addrspace(1) %out) {
     launch(ir, [("Q", tensor(values)), ("Q", out)])
     expected = [sum(1 << j for j in range(32) if j % 3 == lane % 3) for lane in range(32)]
     np.testing.assert_array_equal(out.numpy(), expected)
+
+
+def divergent_halves_kernel(mask_low, mask_high):
+    return f"""
+declare i32 @llvm.nvvm.vote.ballot.sync(i32, i1)
+declare i32 @llvm.nvvm.shfl.sync.bfly.i32(i32, i32, i32, i32)
+define ptx_kernel void @k(ptr addrspace(1) %out) {{
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %low = icmp ult i32 %tid, 16
+  %odd = and i32 %tid, 1
+  %p = icmp ne i32 %odd, 0
+  %po = getelementptr i32, ptr addrspace(1) %out, i32 %tid
+  br i1 %low, label %a, label %b
+a:
+  %ra = call i32 @llvm.nvvm.vote.ballot.sync(i32 {mask_low}, i1 %p)
+  store i32 %ra, ptr addrspace(1) %po
+  ret void
+b:
+  %rb = call i32 @llvm.nvvm.shfl.sync.bfly.i32(i32 {mask_high}, i32 %tid, i32 1, i32 31)
+  store i32 %rb, ptr addrspace(1) %po
+  ret void
+}}
+"""
+
+
+def test_divergent_halves_of_a_warp_sync_on_their_own_membermasks():
+    """Since sm_70 each path of a diverged warp may run its own .sync
+    instruction over the lanes of its membermask."""
+    out = tensor(np.zeros(32, np.uint32))
+    launch(divergent_halves_kernel(0x0000ffff, 0xffff0000 - (1 << 32)), [("Q", out)])
+    lanes = np.arange(32)
+    np.testing.assert_array_equal(out.numpy()[:16], 0xaaaa)
+    np.testing.assert_array_equal(out.numpy()[16:], lanes[16:] ^ 1)

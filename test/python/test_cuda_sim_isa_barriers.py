@@ -206,3 +206,13 @@ define ptx_kernel void @k(ptr addrspace(1) %out) {
     with pytest.raises(_C.DeviceError, match=r"the simulator does not implement `llvm\.nvvm\.fns"):
         launch(ir, [("Q", tensor(np.zeros(32, np.uint32)))])
     assert_device_survives()
+
+
+def test_lanes_of_one_membermask_at_different_instructions_is_an_error():
+    """Both paths name the whole warp, so each waits for lanes that are at
+    another instruction: undefined in the ISA, an error here."""
+    from test_cuda_sim_isa import divergent_halves_kernel
+    with pytest.raises(_C.DeviceError, match=r"lanes of warp 0 reached different "
+                                             r"warp-synchronous instructions"):
+        launch(divergent_halves_kernel(-1, -1), [("Q", tensor(np.zeros(32, np.uint32)))])
+    assert_device_survives()
