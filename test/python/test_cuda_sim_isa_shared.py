@@ -187,3 +187,31 @@ def test_cp_async_lands_at_its_wait_group_and_zero_fills_past_src_size(form):
     np.testing.assert_array_equal(got[:, 8:12], zero_filled, err_msg="after wait_group 0")
     stats = kite.sim.statistics("cuda-sim:sm_80")
     assert stats["cp_async"] == 64
+
+
+@pytest.mark.parametrize("size", [4, 8, 16])
+def test_cp_async_ca_of_each_size_lands_at_wait_all(size):
+    """cp.async.ca copies 4, 8 or 16 bytes; cp.async.wait_all commits and
+    waits for every copy."""
+    ir = f"""
+declare void @llvm.nvvm.cp.async.ca.shared.global.{size}(ptr addrspace(3), ptr addrspace(1))
+declare void @llvm.nvvm.cp.async.wait.all()
+define ptx_kernel void @k(ptr addrspace(1) %src, ptr addrspace(1) %out) {{
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %byte = mul i32 %tid, {size}
+  %from = getelementptr i8, ptr addrspace(1) %src, i32 %byte
+  %to = getelementptr i8, ptr addrspace(3) @s, i32 %byte
+  call void @llvm.nvvm.cp.async.ca.shared.global.{size}(ptr addrspace(3) %to, ptr addrspace(1) %from)
+  call void @llvm.nvvm.cp.async.wait.all()
+  %v = load <{size // 4} x i32>, ptr addrspace(3) %to
+  %dst = getelementptr i8, ptr addrspace(1) %out, i32 %byte
+  store <{size // 4} x i32> %v, ptr addrspace(1) %dst
+  ret void
+}}
+"""
+    src = np.random.default_rng(size).integers(0, 1 << 32, 8 * size, dtype=np.uint64)
+    src = src.astype(np.uint32)
+    out = tensor(np.zeros(8 * size, np.uint32))
+    launch(ir, [("Q", tensor(src)), ("Q", out)], shared=32 * size)
+    np.testing.assert_array_equal(out.numpy(), src)
+    assert kite.sim.statistics("cuda-sim:sm_80")["cp_async_bytes"] == 32 * size
