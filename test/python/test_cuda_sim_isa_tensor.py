@@ -194,6 +194,52 @@ define ptx_kernel void @k(ptr addrspace(1) %a, ptr addrspace(1) %b, ptr addrspac
 """
 
 
+def nvvm_mma_name(shape, a_type, b_type, acc):
+    """LLVM's name for the mma: f16 inputs name d and c, one-type inputs
+    (bf16, tf32, s8, u8) themselves, fp8 all four types."""
+    base = f"llvm.nvvm.mma.{shape}.row.col."
+    if a_type == "f16":
+        return base + f"{acc}.{acc}"
+    if a_type in ("e4m3", "e5m2"):
+        return base + f"f32.{a_type}.{b_type}.f32"
+    return base + (a_type if a_type == b_type else f"{a_type}.{b_type}")
+
+
+def mma_intrinsic_kernel(intrinsic, na, nb, nc, a_type, acc):
+    """The same lanes' work through the NVVM intrinsic: f16 registers as
+    <2 x half>, f32 accumulators as float, everything else i32."""
+    reg = "<2 x half>" if a_type == "f16" else "i32"
+    acc_ty = {"f32": "float", "f16": "<2 x half>", "s32": "i32"}[acc]
+    lines, operands = [], []
+    for name, n, ty in (("a", na, reg), ("b", nb, reg), ("c", nc, acc_ty)):
+        for i in range(n):
+            lines.append(f"%{name}{i}i = add i32 %{name}base, {i}")
+            lines.append(f"%{name}{i}p = getelementptr i32, ptr addrspace(1) %{name}, i32 %{name}{i}i")
+            lines.append(f"%{name}{i} = load {ty}, ptr addrspace(1) %{name}{i}p")
+            operands.append(f"{ty} %{name}{i}")
+    results = "{" + ", ".join([acc_ty] * nc) + "}"
+    lines.append(f"%d = call {results} @{intrinsic}({', '.join(operands)})")
+    for i in range(nc):
+        lines.append(f"%d{i} = extractvalue {results} %d, {i}")
+        lines.append(f"%d{i}i = add i32 %cbase, {i}")
+        lines.append(f"%d{i}p = getelementptr i32, ptr addrspace(1) %out, i32 %d{i}i")
+        lines.append(f"store {acc_ty} %d{i}, ptr addrspace(1) %d{i}p")
+    types = ", ".join([reg] * (na + nb) + [acc_ty] * nc)
+    body = "\n  ".join(lines)
+    return f"""
+declare {results} @{intrinsic}({types})
+define ptx_kernel void @k(ptr addrspace(1) %a, ptr addrspace(1) %b, ptr addrspace(1) %c,
+                          ptr addrspace(1) %out) {{
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %abase = mul i32 %tid, {na}
+  %bbase = mul i32 %tid, {nb}
+  %cbase = mul i32 %tid, {nc}
+  {body}
+  ret void
+}}
+"""
+
+
 def random_operand(rng, ptx_type, shape):
     if ptx_type == "s8":
         return rng.integers(-128, 128, shape)
@@ -211,8 +257,9 @@ def encode(ptx_type, x):
             "e4m3": lambda v: fp8_bits(v, 4), "e5m2": lambda v: fp8_bits(v, 5)}[ptx_type](x)
 
 
+@pytest.mark.parametrize("form", ["inline_ptx", "intrinsic"])
 @pytest.mark.parametrize("name", list(MMA))
-def test_mma_sync_with_the_isa_fragment_layouts(name):
+def test_mma_sync_with_the_isa_fragment_layouts(name, form):
     shape, types, acc, a_table, b_table, element_bits, _ = MMA[name]
     a_type, b_type = types if isinstance(types, tuple) else (types, types)
     m, n, k = 16, 8, int(shape.split("k")[1])
@@ -230,7 +277,12 @@ def test_mma_sync_with_the_isa_fragment_layouts(name):
     out = tensor(np.zeros((32, nd), np.uint32), device=device_for(a_type))
     ab = f"{a_type}.{b_type}"
     instruction = f"mma.sync.aligned.{shape}.row.col.{acc}.{ab}.{acc}"
-    launch(mma_kernel(instruction, a_regs.shape[1], b_regs.shape[1], nd, nd, acc == "f32"),
+    if form == "inline_ptx":
+        kernel = mma_kernel(instruction, a_regs.shape[1], b_regs.shape[1], nd, nd, acc == "f32")
+    else:
+        kernel = mma_intrinsic_kernel(nvvm_mma_name(shape, a_type, b_type, acc),
+                                      a_regs.shape[1], b_regs.shape[1], nd, a_type, acc)
+    launch(kernel,
            [("Q", tensor(a_regs, device_for(a_type))), ("Q", tensor(b_regs, device_for(a_type))),
             ("Q", tensor(c_regs, device_for(a_type))), ("Q", out)], device=device_for(a_type))
     d_bits = unfragment(out.numpy(), c_m16n8, c_element_bits, (m, n))
