@@ -3,6 +3,7 @@
 #include "backends/nvptx/sim/NvvmMath.h"
 #include "backends/nvptx/sim/Preemption.h"
 #include "backends/nvptx/sim/SimRuntime.h"
+#include "backends/nvptx/sim/TensorCore.h"
 
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InlineAsm.h"
@@ -24,11 +25,12 @@ constexpr unsigned kSharedSpace = 3;
 struct Rewriter {
   Module &module;
   RetargetResult &result;
+  unsigned smVersion; ///< 80 for sm_80: what inline PTX may use.
   LLVMContext &ctx;
   Type *i1, *i8, *i32, *i64, *f32, *f64, *ptr;
 
-  Rewriter(Module &m, RetargetResult &r)
-      : module(m), result(r), ctx(m.getContext()) {
+  Rewriter(Module &m, RetargetResult &r, unsigned sm)
+      : module(m), result(r), smVersion(sm), ctx(m.getContext()) {
     i1 = Type::getInt1Ty(ctx);
     i8 = Type::getInt8Ty(ctx);
     i32 = Type::getInt32Ty(ctx);
@@ -282,6 +284,75 @@ struct Rewriter {
     call->eraseFromParent();
   }
 
+  /// The PTX of llvm.nvvm.mma.m16n8kK.row.col[.satfinite].<types>:
+  /// "f16.f16"/"f32.f32" name d and c of f16 inputs, "bf16", "tf32", "s8"
+  /// and "s8.u8" the inputs, four types d, a, b and c; "" if none of these.
+  static std::string mmaInstruction(StringRef name) {
+    llvm::SmallVector<StringRef> parts;
+    name.split(parts, '.');
+    if (parts.size() < 5 || parts[2] != "row" || parts[3] != "col")
+      return "";
+    std::string ptx = ("mma.sync.aligned." + parts[1] + ".row.col").str();
+    size_t first = 4;
+    if (parts[first] == "satfinite") {
+      ptx += ".satfinite";
+      ++first;
+    }
+    llvm::SmallVector<StringRef> t(parts.begin() + first, parts.end());
+    auto integer = [](StringRef x) { return x == "s8" || x == "u8"; };
+    if (t.size() == 1 && integer(t[0]))
+      t = {"s32", t[0], t[0], "s32"};
+    else if (t.size() == 1 && (t[0] == "bf16" || t[0] == "tf32"))
+      t = {"f32", t[0], t[0], "f32"};
+    else if (t.size() == 2 && integer(t[0]) && integer(t[1]))
+      t = {"s32", t[0], t[1], "s32"};
+    else if (t.size() == 2 && t[0] != "f64")
+      t = {t[0], "f16", "f16", t[1]};
+    if (t.size() != 4)
+      return "";
+    for (StringRef type : t)
+      ptx += ("." + type).str();
+    return ptx;
+  }
+
+  /// llvm.nvvm.mma.* is mma.sync: it becomes that inline PTX statement.
+  void rewriteMma(CallBase *call, StringRef name) {
+    std::string ptx = mmaInstruction(name), why;
+    MmaShape shape;
+    auto *st = dyn_cast<StructType>(call->getType());
+    if (ptx.empty() || !parseMmaShape(ptx, shape, why) || !st ||
+        st->getNumElements() != shape.cRegisters() ||
+        call->arg_size() !=
+            shape.aRegisters() + shape.bRegisters() + shape.cRegisters())
+      return unimplemented(call, "`llvm.nvvm." + name.str() + "`");
+    unsigned next = 0;
+    auto group = [&](unsigned n) {
+      std::string text = "{";
+      for (unsigned i = 0; i < n; ++i)
+        text += (i ? ", $" : "$") + std::to_string(next++);
+      return text + "}";
+    };
+    std::string text = ptx + " " + group(shape.cRegisters());
+    text += ", " + group(shape.aRegisters());
+    text += ", " + group(shape.bRegisters());
+    text += ", " + group(shape.cRegisters()) + ";";
+    std::string constraints;
+    for (unsigned i = 0; i < next; ++i)
+      constraints += i < shape.cRegisters() ? "=r," : "r,";
+    constraints.pop_back();
+    llvm::SmallVector<Value *> args(call->args());
+    llvm::SmallVector<Type *> types;
+    for (Value *v : args)
+      types.push_back(v->getType());
+    auto *asmValue = InlineAsm::get(FunctionType::get(st, types, false), text,
+                                    constraints, /*hasSideEffects=*/true);
+    CallInst *asmCall =
+        CallInst::Create(asmValue, args, "", call->getIterator());
+    call->replaceAllUsesWith(asmCall);
+    call->eraseFromParent();
+    rewriteInlineAsm(asmCall);
+  }
+
   void rewriteBarrier(CallBase *call, StringRef name) {
     IRBuilder<> b(call);
     Value *id = b.getInt32(0), *count = b.getInt32(0);
@@ -323,9 +394,23 @@ struct Rewriter {
     if (name.starts_with("barrier") || name.starts_with("bar.sync"))
       return rewriteBarrier(call, name);
     if (name.starts_with("cp.async.")) {
+      // cp.async.{ca,cg}.shared.global.{4,8,16}[.s](dst, src[, src-size]),
       // cp.async.commit.group, cp.async.wait.group(n), cp.async.wait.all
       IRBuilder<> b(call);
-      if (name == "cp.async.commit.group")
+      StringRef copy = name;
+      unsigned bytes = 0;
+      if (copy.consume_front("cp.async.ca.shared.global.") ||
+          copy.consume_front("cp.async.cg.shared.global.")) {
+        bool sized = copy.consume_back(".s");
+        if (copy.getAsInteger(10, bytes))
+          return unimplemented(call, "`llvm.nvvm." + name.str() + "`");
+        Value *sourceBytes = sized ? call->getArgOperand(2) : b.getInt32(bytes);
+        b.CreateCall(runtime("kite_sim_async_copy", Type::getVoidTy(ctx),
+                             {i64, i64, i32, i32}),
+                     {b.CreatePtrToInt(call->getArgOperand(0), i64),
+                      b.CreatePtrToInt(call->getArgOperand(1), i64),
+                      b.getInt32(bytes), sourceBytes});
+      } else if (name == "cp.async.commit.group")
         b.CreateCall(runtime("kite_sim_async_commit", Type::getVoidTy(ctx), {}));
       else if (name == "cp.async.wait.group")
         b.CreateCall(runtime("kite_sim_async_wait", Type::getVoidTy(ctx), {i32}),
@@ -339,6 +424,8 @@ struct Rewriter {
     }
     if (name.starts_with("ldmatrix.sync.aligned.m8n8."))
       return rewriteLdmatrix(call, name);
+    if (name.starts_with("mma.m16n8k"))
+      return rewriteMma(call, name);
     if (name == "bar.warp.sync") {
       IRBuilder<> b(call);
       b.CreateCall(runtime("kite_sim_warp_sync", Type::getVoidTy(ctx), {i32}),
@@ -388,7 +475,8 @@ struct Rewriter {
       }
     }
     std::string unsupported;
-    auto program = parseInlinePtx(asmValue->getAsmString(), slot, unsupported);
+    auto program =
+        parseInlinePtx(asmValue->getAsmString(), slot, smVersion, unsupported);
     if (!program) {
       unimplemented(call, unsupported);
       return "";
@@ -653,7 +741,7 @@ std::string kite::sim::retargetToHost(Module &module,
                                       const DataLayout &layout,
                                       const Triple &triple, unsigned smVersion,
                                       RetargetResult &result) {
-  Rewriter rewriter(module, result);
+  Rewriter rewriter(module, result, smVersion);
   answerReflect(module, smVersion);
   std::string error;
   Function *kernel = rewriter.findKernel(entryPoint, error);

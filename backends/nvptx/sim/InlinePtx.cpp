@@ -66,6 +66,8 @@ uint64_t PtxExec::get(const PtxOperand &op, unsigned bits) const {
     return maskBits(op.imm, bits);
   case PtxOperand::Kind::Address:
     return address(op);
+  case PtxOperand::Kind::Pair: // read by the handlers that write one
+    return 0;
   case PtxOperand::Kind::Vector: {
     // {a, b} as one value: element 0 in the low bits.
     unsigned width = bits / unsigned(op.elements.size());
@@ -116,6 +118,7 @@ namespace {
 /// The parser's state: names of registers declared with `.reg`.
 struct Parser {
   unsigned operandCount;
+  unsigned smVersion;
   AsmProgram &program;
   llvm::StringMap<int> names;
   std::string error;
@@ -219,6 +222,13 @@ struct Parser {
       }
       return true;
     }
+    auto [first, second] = token.split('|');
+    if (!second.empty()) {
+      op.kind = PtxOperand::Kind::Pair;
+      op.elements.resize(2);
+      return parseOperand(first, op.elements[0]) &&
+             parseOperand(second, op.elements[1]);
+    }
     op.kind = PtxOperand::Kind::Register;
     if (parseRegisterName(token, op.reg))
       return true;
@@ -310,13 +320,17 @@ struct Parser {
       return false;
     }
     std::string why;
-    if (!prepareTensorCoreInstruction(instruction, why)) {
+    if (!prepareTensorCoreInstruction(instruction, smVersion, why)) {
       error = "`" + instruction.text + "` (" + why + ")";
       return false;
     }
     for (StringRef token : splitOperands(rest)) {
       PtxOperand op;
-      if (!parseOperand(token, op)) {
+      // Only shfl and setp have a second destination (`d|p`).
+      bool pairAllowed = instruction.modifiers[0] == "shfl" ||
+                         instruction.modifiers[0] == "setp";
+      if (!parseOperand(token, op) ||
+          (op.kind == PtxOperand::Kind::Pair && !pairAllowed)) {
         error = "`" + instruction.text + "` (the operand `" + token.str() +
                 "`)";
         return false;
@@ -332,7 +346,7 @@ struct Parser {
 
 std::unique_ptr<AsmProgram>
 kite::sim::parseInlinePtx(StringRef text, unsigned operandCount,
-                          std::string &unsupported) {
+                          unsigned smVersion, std::string &unsupported) {
   auto program = std::make_unique<AsmProgram>();
   program->text = text.str();
   program->operandCount = operandCount;
@@ -357,7 +371,7 @@ kite::sim::parseInlinePtx(StringRef text, unsigned operandCount,
     if (i < source.size())
       cleaned += source[i];
   }
-  Parser parser{operandCount, *program, {}, {}};
+  Parser parser{operandCount, smVersion, *program, {}, {}};
   llvm::SmallVector<StringRef> statements;
   StringRef(cleaned).split(statements, ';');
   for (StringRef s : statements) {

@@ -31,7 +31,9 @@ class PtxExec;
 
 /// An operand of a PTX instruction.
 struct PtxOperand {
-  enum class Kind { Register, Immediate, Vector, Address } kind;
+  /// Pair: `d|p`, an instruction's second destination beside its first
+  /// (shfl's in-range predicate, setp's complement), in `elements`.
+  enum class Kind { Register, Immediate, Vector, Address, Pair } kind;
   int reg = -1;       ///< Register: its index; Address: the base's (or -1).
   uint64_t imm = 0;   ///< Immediate bits; Address: the offset.
   bool floatImmediate = false; ///< 0fXXXXXXXX / 0dXXXXXXXXXXXXXXXX.
@@ -88,10 +90,12 @@ public:
 /// The handler of instructions whose first modifier is `opcode`, or null.
 PtxHandler findPtxHandler(llvm::StringRef opcode);
 
-/// Parses `text`, an asm statement with `operandCount` operands; null with
-/// `unsupported` set to a message naming the instruction when it cannot.
+/// Parses `text`, an asm statement with `operandCount` operands, for
+/// sm_`smVersion`; null with `unsupported` set to a message naming the
+/// instruction when it cannot (or the architecture lacks it).
 std::unique_ptr<AsmProgram> parseInlinePtx(llvm::StringRef text,
                                            unsigned operandCount,
+                                           unsigned smVersion,
                                            std::string &unsupported);
 
 /// Runs `program` for `thread` over its operands (64-bit slots, in and out).
@@ -99,9 +103,10 @@ void runInlinePtx(const AsmProgram &program, uint64_t *operands,
                   SimThread &thread);
 
 /// Decodes what tensor-core instructions need from their modifiers into
-/// `decoded`; false with `why` for a form the simulator lacks.
+/// `decoded`; false with `why` for a form the simulator or sm_`smVersion`
+/// lacks.
 bool prepareTensorCoreInstruction(PtxInstruction &instruction,
-                                  std::string &why);
+                                  unsigned smVersion, std::string &why);
 
 // Handlers by kind, each file registering its own opcodes.
 PtxHandler findArithmeticHandler(llvm::StringRef opcode);

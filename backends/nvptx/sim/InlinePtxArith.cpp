@@ -376,16 +376,24 @@ void setp(PtxExec &e, const Ins &in) {
     else
       e.fail(in, "unknown comparison");
   }
-  if (in.operands.size() > 3) { // setp.cmp.and/or/xor p, a, b, c
+  // setp.cmp[.bop] p[|q], a, b[, c]: p = t BOP c, q = !t BOP c.
+  auto combine = [&](bool t) {
+    if (in.operands.size() <= 3)
+      return t;
     bool c = e.get(in.operands[3], 1);
     if (in.has("and"))
-      r = r && c;
-    else if (in.has("or"))
-      r = r || c;
-    else if (in.has("xor"))
-      r = r != c;
+      return t && c;
+    if (in.has("or"))
+      return t || c;
+    return t != c;
+  };
+  const PtxOperand &p = in.operands[0];
+  if (p.kind != PtxOperand::Kind::Pair) {
+    e.set(p, combine(r), 1);
+    return;
   }
-  e.set(in.operands[0], r, 1);
+  e.set(p.elements[0], combine(r), 1);
+  e.set(p.elements[1], combine(!r), 1);
 }
 
 void selp(PtxExec &e, const Ins &in) {

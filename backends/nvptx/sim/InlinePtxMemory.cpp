@@ -254,7 +254,13 @@ void shuffle(PtxExec &e, const Ins &in) {
                   uint32_t(e.get(in.operands[4], 32)),
                   e.get(in.operands[1], 32), e.get(in.operands[2], 32),
                   e.get(in.operands[3], 32));
-  e.set(in.operands[0], e.thread.warpResult, 32);
+  const PtxOperand &d = in.operands[0];
+  if (d.kind != PtxOperand::Kind::Pair) {
+    e.set(d, e.thread.warpResult, 32);
+    return;
+  }
+  e.set(d.elements[0], e.thread.warpResult, 32);
+  e.set(d.elements[1], e.thread.warpPredicate, 1);
 }
 
 void vote(PtxExec &e, const Ins &in) {
@@ -270,6 +276,28 @@ void vote(PtxExec &e, const Ins &in) {
   e.set(in.operands[0], e.thread.warpResult, mode == 3 ? 32 : 1);
 }
 
+void redux(PtxExec &e, const Ins &in) {
+  // redux.sync.op.{u32,s32,b32} d, a, membermask; min and max on .u32 are
+  // the unsigned orders (umin, umax).
+  static const char *ops[] = {"add",  "min", "max", "umin",
+                              "umax", "and", "or",  "xor"};
+  StringRef type = in.type();
+  if (type != "u32" && type != "s32" && type != "b32")
+    e.fail(in, "only 32-bit integer redux.sync is implemented");
+  uint32_t mode = 8;
+  for (uint32_t i = 0; i < 8; ++i)
+    if (in.has(ops[i]))
+      mode = i;
+  if (mode == 8)
+    e.fail(in, "unknown reduction");
+  if ((mode == 1 || mode == 2) && type == "u32")
+    mode += 2;
+  e.thread.warpOp(WarpOpKind(uint32_t(WarpOpKind::ReduxAdd) + mode),
+                  uint32_t(e.get(in.operands[2], 32)),
+                  e.get(in.operands[1], 32), 0, 0);
+  e.set(in.operands[0], e.thread.warpResult, 32);
+}
+
 void noop(PtxExec &, const Ins &) {}
 
 } // namespace
@@ -279,6 +307,7 @@ PtxHandler kite::sim::findMemoryHandler(StringRef opcode) {
       {"ld", load},        {"st", store},      {"atom", atomic},
       {"red", atomic},     {"cp", asyncCopy},  {"bar", barrier},
       {"barrier", barrier}, {"shfl", shuffle}, {"vote", vote},
+      {"redux", redux},
       {"fence", noop},     {"membar", noop},   {"prefetch", noop},
       {"griddepcontrol", noop},
   };

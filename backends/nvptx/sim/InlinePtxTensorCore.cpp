@@ -5,6 +5,8 @@
 
 #include "llvm/ADT/StringMap.h"
 
+#include <string>
+
 
 using namespace kite::sim;
 
@@ -61,6 +63,7 @@ void ldmatrix(PtxExec &e, const Ins &in) {
 } // namespace
 
 bool kite::sim::prepareTensorCoreInstruction(PtxInstruction &instruction,
+                                             unsigned smVersion,
                                              std::string &why) {
   if (instruction.modifiers.empty() || instruction.modifiers[0] != "mma")
     return true;
@@ -70,6 +73,12 @@ bool kite::sim::prepareTensorCoreInstruction(PtxInstruction &instruction,
   auto shape = std::make_shared<MmaShape>();
   if (!parseMmaShape(opcode, *shape, why))
     return false;
+  // The PTX ISA gives mma on e4m3/e5m2 to sm_89 and later.
+  if (smVersion < 89 && (instruction.has("e4m3") || instruction.has("e5m2"))) {
+    why = "e4m3 and e5m2 mma need sm_89 or later, not sm_" +
+          std::to_string(smVersion);
+    return false;
+  }
   instruction.decoded = shape;
   return true;
 }

@@ -98,11 +98,13 @@ template <bool Ftz> float sqrtApprox(float a) {
   float x = Ftz ? flush(a) : a;
   return std::sqrt(x);
 }
-template <bool Ftz> float divApprox(float a, float b) {
+template <bool Ftz, bool FullRange> float divApprox(float a, float b) {
   float x = Ftz ? flush(a) : a, y = Ftz ? flush(b) : b;
-  // div.approx: for 2^126 < |y| < 2^128 the result is zero.
-  if (std::fabs(y) > 0x1p126f && std::isfinite(y) && std::isfinite(x))
-    return std::copysign(0.0f, x) * std::copysign(1.0f, y);
+  // div.approx is a * (1/b): for 2^126 < |b| < 2^128, 1/b is below the
+  // normal range and flushes to 0, so a finite a gives 0 and an infinite
+  // one NaN. div.full scales its operands and keeps the whole range.
+  if (!FullRange && std::fabs(y) > 0x1p126f && std::isfinite(y))
+    return x * std::copysign(0.0f, y);
   float r = x / y;
   return Ftz ? flush(r) : r;
 }
@@ -272,10 +274,10 @@ const llvm::StringMap<void *> &table() {
     FN("rcp.approx.ftz.d", (rcpApprox<double, true>));
     FN("sqrt.approx.f", sqrtApprox<false>);
     FN("sqrt.approx.ftz.f", sqrtApprox<true>);
-    FN("div.approx.f", divApprox<false>);
-    FN("div.approx.ftz.f", divApprox<true>);
-    FN("div.full", divApprox<false>);
-    FN("div.full.ftz", divApprox<true>);
+    FN("div.approx.f", (divApprox<false, false>));
+    FN("div.approx.ftz.f", (divApprox<true, false>));
+    FN("div.full", (divApprox<false, true>));
+    FN("div.full.ftz", (divApprox<true, true>));
     FN("sin.approx.f", sinApprox<false>);
     FN("sin.approx.ftz.f", sinApprox<true>);
     FN("cos.approx.f", cosApprox<false>);

@@ -5,6 +5,7 @@
 #include "backends/nvptx/sim/SimScheduler.h"
 #include "backends/nvptx/sim/TensorCore.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -234,6 +235,16 @@ static void kite_sim_unimplemented(const char *what) {
   self().fail(std::string("the simulator does not implement ") + what);
 }
 
+static void kite_sim_async_copy(uint64_t dst, uint64_t src, uint32_t bytes,
+                                uint32_t sourceBytes) {
+  SimThread &t = self();
+  sourceBytes = std::min(sourceBytes, bytes); // the rest is zero-filled
+  t.asyncUncommitted.push_back({dst, src, bytes, sourceBytes});
+  t.counters.add(Counter::cp_async);
+  t.counters.add(Counter::cp_async_bytes, bytes);
+  t.counters.add(Counter::global_load_bytes, sourceBytes);
+  t.counters.add(Counter::shared_store_bytes, bytes);
+}
 static void kite_sim_async_commit() { self().commitAsyncCopies(); }
 static void kite_sim_async_wait(uint32_t pending) {
   self().waitAsyncCopies(pending);
@@ -305,7 +316,8 @@ const std::vector<std::pair<const char *, void *>> &kite::sim::runtimeSymbols() 
       SYMBOL(kite_sim_shared_base),  SYMBOL(kite_sim_vprintf),
       SYMBOL(kite_sim_assertfail),   SYMBOL(kite_sim_trap),
       SYMBOL(kite_sim_unimplemented), SYMBOL(kite_sim_asm),
-      SYMBOL(kite_sim_ldmatrix),     SYMBOL(kite_sim_async_commit),
+      SYMBOL(kite_sim_ldmatrix),     SYMBOL(kite_sim_async_copy),
+      SYMBOL(kite_sim_async_commit),
       SYMBOL(kite_sim_async_wait),   SYMBOL(kite_sim_async_wait_all),
 #undef SYMBOL
       {"__extendhfsf2", reinterpret_cast<void *>(&kite_sim_extendhfsf2)},
