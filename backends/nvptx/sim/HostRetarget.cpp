@@ -1,6 +1,7 @@
 //===- HostRetarget.cpp - an NVPTX module made to run on the host ---------===//
 #include "backends/nvptx/sim/HostRetarget.h"
 #include "backends/nvptx/sim/NvvmMath.h"
+#include "backends/nvptx/sim/SimInstrument.h"
 #include "backends/nvptx/sim/SimRuntime.h"
 
 #include "llvm/IR/IRBuilder.h"
@@ -674,6 +675,9 @@ std::string kite::sim::retargetToHost(Module &module,
       f.setCallingConv(CallingConv::C);
     if (f.isDeclaration())
       continue;
+    // Counting first: it sees only the kernel's own instructions
+    // (SimInstrument.cpp says why).
+    instrumentCounters(f, result.symbols);
     if (std::string e = rewriter.rewriteInstructions(f); !e.empty())
       return e;
   }
