@@ -185,3 +185,26 @@ def test_ir_counts_by_address_space_and_only_the_kernels_own_instructions(to_sha
     assert s["int_ops"] == 3 * threads
     assert s["atomics"] == threads
     assert counter.numpy()[0] == threads
+
+
+def test_kite_and_triton_move_the_same_bytes_in_the_instruction_mix_benchmark():
+    # benchmarks/sim_instruction_mix.py: the same kernels for both compilers.
+    # Kite's counts come from the instrumented IR, Triton's from its inline
+    # PTX, mma.sync and cp.async: the two ways of counting agree on what
+    # both kernels must do.
+    pytest.importorskip("triton", reason="Triton (pip install triton) compiles the references")
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks",
+                        "sim_instruction_mix.py")
+    spec = importlib.util.spec_from_file_location("sim_instruction_mix", path)
+    mix = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mix)
+    for case in mix.cases(np.random.default_rng(0)):
+        k_out, k = mix.run_kite(case)
+        t_out, t = mix.run_triton(case)
+        assert mix.check(k_out, case) == mix.check(t_out, case) == "matches numpy", case.name
+        for counter in ("global_load_bytes", "global_store_bytes"):
+            assert k[counter] == t[counter], (case.name, counter)
+        if case.name.startswith(("vector add", "matmul")):
+            assert k["float_ops"] == t["float_ops"], case.name  # n adds; 2·M·N·K
