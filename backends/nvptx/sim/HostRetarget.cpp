@@ -2,6 +2,7 @@
 #include "backends/nvptx/sim/HostRetarget.h"
 #include "backends/nvptx/sim/NvvmMath.h"
 #include "backends/nvptx/sim/Preemption.h"
+#include "backends/nvptx/sim/SimInstrument.h"
 #include "backends/nvptx/sim/SimRuntime.h"
 #include "backends/nvptx/sim/TensorCore.h"
 
@@ -763,6 +764,9 @@ std::string kite::sim::retargetToHost(Module &module,
       f.setCallingConv(CallingConv::C);
     if (f.isDeclaration())
       continue;
+    // Counting first: it sees only the kernel's own instructions
+    // (SimInstrument.cpp says why).
+    instrumentCounters(f, result.symbols);
     if (std::string e = rewriter.rewriteInstructions(f); !e.empty())
       return e;
     addPreemptionPoints(f);

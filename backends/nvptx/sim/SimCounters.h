@@ -30,6 +30,8 @@ namespace kite::sim {
   X(shared_store_bytes)                                                        \
   X(shared_loads)                                                              \
   X(shared_stores)                                                             \
+  X(local_load_bytes)                                                          \
+  X(local_store_bytes)                                                         \
   X(atomics)                                                                   \
   X(barriers)                                                                  \
   X(shuffles)                                                                  \
