@@ -143,3 +143,21 @@ def test_device_print_and_assert_behave_as_on_a_gpu(capfd):
         print_and_assert[(1,)](x, 4, BLOCK=4, num_warps=1)
     printed = capfd.readouterr().out
     assert [f"pid (0, 0, 0) thread {i}: v={i}" for i in range(4)] == printed.split("\n")[:4]
+
+
+def test_kernel_code_cannot_call_into_the_process():
+    # The IR runs as host code: only math and compiler helpers resolve.
+    ir = r'''
+target triple = "nvptx64-nvidia-cuda"
+@cmd = private constant [5 x i8] c"true\00"
+declare i32 @system(ptr)
+define ptx_kernel void @k(ptr addrspace(1) %p) {
+  %r = call i32 @system(ptr @cmd)
+  store i32 %r, ptr addrspace(1) %p
+  ret void
+}
+'''
+    device = _C.Device.open("cuda-sim:sm_80")
+    with pytest.raises(_C.DeviceError, match="cuda-sim cannot compile 'k'"):
+        device.load_kernel(ir, entry_point="k", local_size=(32, 1, 1),
+                           format=_C.KernelFormat.LLVM_IR, arg_sizes=[8])

@@ -61,6 +61,23 @@ public:
   void (*entry)(void **) = nullptr;
 };
 
+/// What simulated code may call in the process besides the runtime: what
+/// LLVM's x86 backend lowers IR to (libm, memcpy and friends, compiler-rt's
+/// builtins, named __<op><arity digit> as in __divti3 or __powisf2).
+bool hostFunctionAllowed(const std::string &name) {
+  static const std::regex builtin("__[a-z]+[0-9]");
+  static const std::regex math(
+      "(exp|exp2|exp10|expm1|log|log2|log10|log1p|sin|cos|tan|sinh|cosh|tanh|"
+      "asin|acos|atan|atan2|asinh|acosh|atanh|pow|sqrt|cbrt|fma|fmod|"
+      "remainder|ldexp|frexp|modf|floor|ceil|trunc|round|roundeven|rint|"
+      "nearbyint|lround|llround|lrint|llrint|fmin|fmax|fdim|hypot|erf|erfc|"
+      "tgamma|lgamma|copysign|nextafter|sincos|ilogb|logb|scalbn)[fl]?");
+  if (name == "memcpy" || name == "memmove" || name == "memset" ||
+      name == "bzero")
+    return true;
+  return std::regex_match(name, builtin) || std::regex_match(name, math);
+}
+
 std::string errorText(llvm::Error error) {
   std::string message;
   llvm::handleAllErrors(std::move(error), [&](const llvm::ErrorInfoBase &e) {
@@ -157,8 +174,12 @@ SimDevice::loadKernel(const KernelSpec &spec) {
                                      kernel->retargeted);
   if (!error.empty())
     return Status::error("loadKernel: " + error);
+  // No process symbols by default (LLJIT links them in unless told): the
+  // generator below allows only what hostFunctionAllowed names.
   auto jit = llvm::orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(std::move(*builder))
+                 .setLinkProcessSymbolsByDefault(false)
+                 .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
                  .create();
   if (!jit)
     return Status::error("loadKernel: " + errorText(jit.takeError()));
@@ -183,11 +204,16 @@ SimDevice::loadKernel(const KernelSpec &spec) {
   }
   if (llvm::Error e = dylib.define(llvm::orc::absoluteSymbols(symbols)))
     return Status::error("loadKernel: " + errorText(std::move(e)));
-  // The host's math library (exp2f, fmaf, ...) for what the host backend
-  // lowers to calls.
+  // The host's math library (exp2f, fmaf, ...) and compiler-rt's helpers
+  // (__divti3) for what the host backend lowers to calls, and nothing else
+  // of the process: a kernel's code runs as host code, and may not call
+  // system() because its IR declares it.
   auto process =
       llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-          kernel->jit->getDataLayout().getGlobalPrefix());
+          kernel->jit->getDataLayout().getGlobalPrefix(),
+          [](const llvm::orc::SymbolStringPtr &name) {
+            return hostFunctionAllowed((*name).str());
+          });
   if (!process)
     return Status::error("loadKernel: " + errorText(process.takeError()));
   dylib.addGenerator(std::move(*process));
