@@ -7,8 +7,17 @@ completion before it returns, and raises when the kernel faults, traps,
 fails an assert or deadlocks."""
 from __future__ import annotations
 
+import re
+
 from .. import _C
+from ..errors import KernelRuntimeError
 from .cuda import CudaDevice
+
+# What SimRuntime.cpp reports for __assertfail (device_assert, and the
+# memory checks' failures).
+_ASSERT = re.compile(r"device-side assertion failed: (?P<file>.*?):(?P<line>\d+): (?P<kernel>[^:]*): "
+                     r"(?P<where>block \(.*?\), thread \(.*?\)): Assertion `(?P<message>.*)` failed\.",
+                     re.S)
 
 
 class CudaSimDevice(CudaDevice):
@@ -28,6 +37,23 @@ class CudaSimDevice(CudaDevice):
                                         arg_sizes=list(arg_sizes),
                                         dynamic_shared_bytes=shared_bytes,
                                         programmatic_dependent_launch=pdl)
+
+    def launcher(self, compiled):
+        """CudaDevice's launcher; a failed device_assert or memory check is a
+        KernelRuntimeError naming the kernel's file and line, as on Vulkan
+        and the interpreter."""
+        submit = super().launcher(compiled)
+
+        def run(grid, values):
+            try:
+                submit(grid, values)
+            except _C.DeviceError as exc:
+                found = _ASSERT.search(str(exc))
+                if not found:
+                    raise
+                raise KernelRuntimeError(f"{found['message']} ({found['where']})",
+                                         found["file"], int(found["line"])) from None
+        return run
 
     def _kernel_image(self, compiled):
         return compiled.asm["llir"], "llir"
