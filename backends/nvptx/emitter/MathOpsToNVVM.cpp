@@ -67,16 +67,12 @@ static void exp2ForExp(ModuleOp module) {
     Value power = math::Exp2Op::create(b, loc, hi);
     Value scaled = arith::MulFOp::create(b, loc, lo, constant(0.6931471805599453));
     Value refined = math::FmaOp::create(b, loc, power, scaled, power);
-    // |lo| is below 2^-20 where hi is finite; inf or NaN where it is not.
-    // An infinite 2^hi stays so (fma(inf, -lo, inf) would be NaN).
-    Value finite = arith::AndIOp::create(
-        b, loc,
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
-                              math::AbsFOp::create(b, loc, lo), constant(1.0)),
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
-                              math::AbsFOp::create(b, loc, power),
-                              constant(INFINITY)));
-    return arith::SelectOp::create(b, loc, finite, refined, power).getResult();
+    // Where x·L overflows or 2^hi is 0, inf or NaN, the refinement is NaN
+    // (0·inf, inf - inf) and 2^hi is the answer; elsewhere it is finite,
+    // or inf where the true result overflows.
+    Value failed = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                         refined, refined);
+    return arith::SelectOp::create(b, loc, failed, power, refined).getResult();
   });
 }
 
