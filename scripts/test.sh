@@ -37,8 +37,8 @@ for arch in sm_80 sm_90; do
     $PY -m pytest $NUMERICS -q
 done
 # The NVIDIA backend's code executed: the numerics tier on cuda-sim
-# (docs/cuda-sim.md), sm_80 at 1, 4 and 8 warps, sm_90 at 4.
-for run in sm_80:4 sm_80:1 sm_80:8 sm_90:4; do
+# (docs/cuda-sim.md), sm_80 and sm_90 at 4, 1 and 8 warps.
+for run in sm_80:4 sm_80:1 sm_80:8 sm_90:4 sm_90:1 sm_90:8; do
   arch=${run%:*} warps=${run#*:}
   echo "== pytest numerics on cuda-sim:$arch, num_warps=$warps"
   KITE_TEST_DEVICE=cuda-sim:$arch KITE_TEST_NUM_WARPS=$warps \
