@@ -64,8 +64,8 @@ kite_sim_fiber_trampoline:
 void Fiber::start(Entry entry, void *arg) {
   // The frame kite_sim_switch_stack pops: control words, r15..rbp, then the
   // return address, the trampoline, which calls entry(arg) with r12 and r13.
-  auto *top = reinterpret_cast<uint64_t *>(static_cast<char *>(stack) +
-                                           mappedBytes);
+  auto *top =
+      reinterpret_cast<uint64_t *>(static_cast<char *>(stack) + mappedBytes);
   uint64_t *sp = top - 2; // 16-byte aligned at the trampoline's call
   *--sp = reinterpret_cast<uint64_t>(&kite_sim_fiber_trampoline);
   *--sp = 0;                                 // rbp

@@ -49,7 +49,8 @@ struct RetargetResult {
 
 /// Rewrites `module` (one kernel: `entryPoint`, or the only one) for the host
 /// `layout`/`triple`; an error message on failure, else "".
-/// `smVersion` (80 for sm_80) answers libdevice's __nvvm_reflect("__CUDA_ARCH").
+/// `smVersion` (80 for sm_80) answers libdevice's
+/// __nvvm_reflect("__CUDA_ARCH").
 std::string retargetToHost(llvm::Module &module, const std::string &entryPoint,
                            const llvm::DataLayout &layout,
                            const llvm::Triple &triple, unsigned smVersion,

@@ -26,13 +26,12 @@ StringRef PtxInstruction::type() const {
 
 unsigned kite::sim::ptxTypeBits(StringRef t) {
   static const llvm::StringMap<unsigned> bits = {
-      {"pred", 1},   {"b8", 8},     {"u8", 8},     {"s8", 8},
-      {"b16", 16},   {"u16", 16},   {"s16", 16},   {"f16", 16},
-      {"bf16", 16},  {"b32", 32},   {"u32", 32},   {"s32", 32},
-      {"f32", 32},   {"f16x2", 32}, {"bf16x2", 32}, {"tf32", 32},
-      {"b64", 64},   {"u64", 64},   {"s64", 64},   {"f64", 64},
-      {"e4m3", 8},   {"e5m2", 8},   {"e4m3x2", 16}, {"e5m2x2", 16},
-      {"b128", 128}, {"s4", 4},     {"u4", 4},
+      {"pred", 1},  {"b8", 8},   {"u8", 8},      {"s8", 8},      {"b16", 16},
+      {"u16", 16},  {"s16", 16}, {"f16", 16},    {"bf16", 16},   {"b32", 32},
+      {"u32", 32},  {"s32", 32}, {"f32", 32},    {"f16x2", 32},  {"bf16x2", 32},
+      {"tf32", 32}, {"b64", 64}, {"u64", 64},    {"s64", 64},    {"f64", 64},
+      {"e4m3", 8},  {"e5m2", 8}, {"e4m3x2", 16}, {"e5m2x2", 16}, {"b128", 128},
+      {"s4", 4},    {"u4", 4},
   };
   auto found = bits.find(t);
   return found == bits.end() ? 0 : found->second;
@@ -331,8 +330,8 @@ struct Parser {
                          instruction.modifiers[0] == "setp";
       if (!parseOperand(token, op) ||
           (op.kind == PtxOperand::Kind::Pair && !pairAllowed)) {
-        error = "`" + instruction.text + "` (the operand `" + token.str() +
-                "`)";
+        error =
+            "`" + instruction.text + "` (the operand `" + token.str() + "`)";
         return false;
       }
       instruction.operands.push_back(std::move(op));

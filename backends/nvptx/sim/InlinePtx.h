@@ -34,9 +34,9 @@ struct PtxOperand {
   /// Pair: `d|p`, an instruction's second destination beside its first
   /// (shfl's in-range predicate, setp's complement), in `elements`.
   enum class Kind { Register, Immediate, Vector, Address, Pair } kind;
-  int reg = -1;       ///< Register: its index; Address: the base's (or -1).
-  uint64_t imm = 0;   ///< Immediate bits; Address: the offset.
-  bool floatImmediate = false; ///< 0fXXXXXXXX / 0dXXXXXXXXXXXXXXXX.
+  int reg = -1;     ///< Register: its index; Address: the base's (or -1).
+  uint64_t imm = 0; ///< Immediate bits; Address: the offset.
+  bool floatImmediate = false;      ///< 0fXXXXXXXX / 0dXXXXXXXXXXXXXXXX.
   std::vector<PtxOperand> elements; ///< Vector: its registers.
 };
 

@@ -92,8 +92,8 @@ void binaryInt(PtxExec &e, const Ins &in, StringRef op) {
   uint64_t r = 0;
   bool sgn = isSignedType(type);
   if (op == "add" || op == "addc") {
-    unsigned __int128 sum = (unsigned __int128)a + b +
-                            (op == "addc" ? unsigned(e.carry) : 0u);
+    unsigned __int128 sum =
+        (unsigned __int128)a + b + (op == "addc" ? unsigned(e.carry) : 0u);
     r = uint64_t(sum);
     if (in.has("cc"))
       e.carry = bits >= 64 ? (sum >> 64) != 0 : (r >> bits) & 1;
@@ -111,8 +111,8 @@ void binaryInt(PtxExec &e, const Ins &in, StringRef op) {
   } else if (op == "mul") {
     if (in.has("hi")) {
       if (sgn)
-        r = uint64_t(
-            (__int128(signExtend(a, bits)) * signExtend(b, bits)) >> bits);
+        r = uint64_t((__int128(signExtend(a, bits)) * signExtend(b, bits)) >>
+                     bits);
       else
         r = uint64_t(((unsigned __int128)a * b) >> bits);
     } else if (in.has("wide")) {
@@ -174,17 +174,17 @@ void arith(PtxExec &e, const Ins &in) {
   uint64_t a = e.get(in.operands[1], bits), b = e.get(in.operands[2], bits);
   uint64_t r;
   if (op == "add")
-    r = floatLanes(in, type, [](double x, double y, double) { return x + y; },
-                   a, b);
+    r = floatLanes(
+        in, type, [](double x, double y, double) { return x + y; }, a, b);
   else if (op == "sub")
-    r = floatLanes(in, type, [](double x, double y, double) { return x - y; },
-                   a, b);
+    r = floatLanes(
+        in, type, [](double x, double y, double) { return x - y; }, a, b);
   else if (op == "mul")
-    r = floatLanes(in, type, [](double x, double y, double) { return x * y; },
-                   a, b);
+    r = floatLanes(
+        in, type, [](double x, double y, double) { return x * y; }, a, b);
   else if (op == "div")
-    r = floatLanes(in, type, [](double x, double y, double) { return x / y; },
-                   a, b);
+    r = floatLanes(
+        in, type, [](double x, double y, double) { return x / y; }, a, b);
   else if (op == "min" || op == "max") {
     bool isMin = op == "min", nanPropagates = in.has("NaN");
     r = floatLanes(
@@ -193,7 +193,8 @@ void arith(PtxExec &e, const Ins &in) {
           if (std::isnan(x) || std::isnan(y))
             return nanPropagates ? NAN : std::isnan(x) ? y : x;
           if (x == y)
-            return isMin ? (std::signbit(x) ? x : y) : (std::signbit(x) ? y : x);
+            return isMin ? (std::signbit(x) ? x : y)
+                         : (std::signbit(x) ? y : x);
           return isMin ? std::fmin(x, y) : std::fmax(x, y);
         },
         a, b);
@@ -212,8 +213,9 @@ void multiplyAdd(PtxExec &e, const Ins &in) {
            c = e.get(in.operands[3], bits);
   if (isFloatType(type)) {
     uint64_t r = floatLanes(
-        in, type, [](double x, double y, double z) { return std::fma(x, y, z); },
-        a, b, c);
+        in, type,
+        [](double x, double y, double z) { return std::fma(x, y, z); }, a, b,
+        c);
     e.set(in.operands[0], r, bits);
     return;
   }
@@ -239,8 +241,8 @@ void multiplyAdd(PtxExec &e, const Ins &in) {
       (unsigned __int128)part + c + (op == "madc" ? unsigned(e.carry) : 0u);
   uint64_t r = maskTo(uint64_t(sum), resultBits);
   if (in.has("cc"))
-    e.carry = resultBits >= 64 ? (sum >> 64) != 0
-                               : (uint64_t(sum) >> resultBits) & 1;
+    e.carry =
+        resultBits >= 64 ? (sum >> 64) != 0 : (uint64_t(sum) >> resultBits) & 1;
   e.set(in.operands[0], r, resultBits);
 }
 
@@ -553,8 +555,8 @@ void logic3(PtxExec &e, const Ins &in) {
   uint32_t lut = uint32_t(e.get(in.operands[4], 8));
   uint64_t r = 0;
   for (unsigned bit = 0; bit < 32; ++bit) {
-    unsigned index = (((a >> bit) & 1) << 2) | (((b >> bit) & 1) << 1) |
-                     ((c >> bit) & 1);
+    unsigned index =
+        (((a >> bit) & 1) << 2) | (((b >> bit) & 1) << 1) | ((c >> bit) & 1);
     r |= uint64_t((lut >> index) & 1) << bit;
   }
   e.set(in.operands[0], r, 32);
@@ -596,21 +598,49 @@ void addressConversion(PtxExec &e, const Ins &in) {
 
 PtxHandler kite::sim::findArithmeticHandler(StringRef opcode) {
   static const llvm::StringMap<PtxHandler> handlers = {
-      {"add", arith},        {"addc", arith},      {"sub", arith},
-      {"subc", arith},       {"mul", arith},       {"div", arith},
-      {"rem", arith},        {"min", arith},       {"max", arith},
-      {"and", arith},        {"or", arith},        {"xor", arith},
-      {"shl", arith},        {"shr", arith},       {"mad", multiplyAdd},
-      {"madc", multiplyAdd}, {"fma", multiplyAdd}, {"neg", unary},
-      {"abs", unary},        {"not", unary},       {"cnot", unary},
-      {"popc", unary},       {"clz", unary},       {"brev", unary},
-      {"rcp", unary},        {"sqrt", unary},      {"rsqrt", unary},
-      {"ex2", unary},        {"lg2", unary},       {"sin", unary},
-      {"cos", unary},        {"tanh", unary},      {"mov", move},
-      {"setp", setp},        {"selp", selp},       {"cvt", convert},
-      {"prmt", permute},     {"lop3", logic3},     {"bfe", bitExtract},
-      {"createpolicy", policy}, {"cvta", addressConversion},
-      {"pmevent", noop},     {"nanosleep", noop},
+      {"add", arith},
+      {"addc", arith},
+      {"sub", arith},
+      {"subc", arith},
+      {"mul", arith},
+      {"div", arith},
+      {"rem", arith},
+      {"min", arith},
+      {"max", arith},
+      {"and", arith},
+      {"or", arith},
+      {"xor", arith},
+      {"shl", arith},
+      {"shr", arith},
+      {"mad", multiplyAdd},
+      {"madc", multiplyAdd},
+      {"fma", multiplyAdd},
+      {"neg", unary},
+      {"abs", unary},
+      {"not", unary},
+      {"cnot", unary},
+      {"popc", unary},
+      {"clz", unary},
+      {"brev", unary},
+      {"rcp", unary},
+      {"sqrt", unary},
+      {"rsqrt", unary},
+      {"ex2", unary},
+      {"lg2", unary},
+      {"sin", unary},
+      {"cos", unary},
+      {"tanh", unary},
+      {"mov", move},
+      {"setp", setp},
+      {"selp", selp},
+      {"cvt", convert},
+      {"prmt", permute},
+      {"lop3", logic3},
+      {"bfe", bitExtract},
+      {"createpolicy", policy},
+      {"cvta", addressConversion},
+      {"pmevent", noop},
+      {"nanosleep", noop},
   };
   auto found = handlers.find(opcode);
   return found == handlers.end() ? nullptr : found->second;

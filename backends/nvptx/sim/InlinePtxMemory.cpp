@@ -51,18 +51,19 @@ void count(PtxExec &e, const Ins &in, bool store, unsigned bytes) {
   }
   c.add(store ? Counter::global_store_bytes : Counter::global_load_bytes,
         bytes);
-  static const Counter loads[] = {Counter::global_loads_8,
-                                  Counter::global_loads_16,
-                                  Counter::global_loads_32,
-                                  Counter::global_loads_64,
-                                  Counter::global_loads_128};
-  static const Counter stores[] = {Counter::global_stores_8,
-                                   Counter::global_stores_16,
-                                   Counter::global_stores_32,
-                                   Counter::global_stores_64,
-                                   Counter::global_stores_128};
-  unsigned index = bytes >= 16 ? 4 : bytes >= 8 ? 3 : bytes >= 4 ? 2
-                                : bytes >= 2 ? 1 : 0;
+  static const Counter loads[] = {
+      Counter::global_loads_8, Counter::global_loads_16,
+      Counter::global_loads_32, Counter::global_loads_64,
+      Counter::global_loads_128};
+  static const Counter stores[] = {
+      Counter::global_stores_8, Counter::global_stores_16,
+      Counter::global_stores_32, Counter::global_stores_64,
+      Counter::global_stores_128};
+  unsigned index = bytes >= 16  ? 4
+                   : bytes >= 8 ? 3
+                   : bytes >= 4 ? 2
+                   : bytes >= 2 ? 1
+                                : 0;
   c.add(store ? stores[index] : loads[index]);
 }
 
@@ -165,8 +166,8 @@ uint64_t atomicResult(PtxExec &e, const Ins &in, StringRef op, StringRef type,
 void atomic(PtxExec &e, const Ins &in) {
   // atom[.sem][.scope][.space].op.type d, [a], b[, c]; red has no d.
   bool reduction = in.modifiers[0] == "red";
-  static const char *ops[] = {"add", "min", "max", "inc", "dec", "and",
-                              "or",  "xor", "exch", "cas"};
+  static const char *ops[] = {"add", "min", "max", "inc",  "dec",
+                              "and", "or",  "xor", "exch", "cas"};
   StringRef op;
   for (const char *candidate : ops)
     if (in.has(candidate))
@@ -229,8 +230,8 @@ void asyncCopy(PtxExec &e, const Ins &in) {
 void barrier(PtxExec &e, const Ins &in) {
   // bar.sync a[, b] / barrier.sync[.aligned] a[, b] / bar.warp.sync mask
   if (in.has("warp")) {
-    e.thread.warpOp(WarpOpKind::Sync, uint32_t(e.get(in.operands[0], 32)), 0,
-                    0, 0);
+    e.thread.warpOp(WarpOpKind::Sync, uint32_t(e.get(in.operands[0], 32)), 0, 0,
+                    0);
     return;
   }
   if (in.has("arrive") || in.has("red"))
@@ -304,12 +305,13 @@ void noop(PtxExec &, const Ins &) {}
 
 PtxHandler kite::sim::findMemoryHandler(StringRef opcode) {
   static const llvm::StringMap<PtxHandler> handlers = {
-      {"ld", load},        {"st", store},      {"atom", atomic},
-      {"red", atomic},     {"cp", asyncCopy},  {"bar", barrier},
-      {"barrier", barrier}, {"shfl", shuffle}, {"vote", vote},
-      {"redux", redux},
-      {"fence", noop},     {"membar", noop},   {"prefetch", noop},
-      {"griddepcontrol", noop},
+      {"ld", load},         {"st", store},
+      {"atom", atomic},     {"red", atomic},
+      {"cp", asyncCopy},    {"bar", barrier},
+      {"barrier", barrier}, {"shfl", shuffle},
+      {"vote", vote},       {"redux", redux},
+      {"fence", noop},      {"membar", noop},
+      {"prefetch", noop},   {"griddepcontrol", noop},
   };
   auto found = handlers.find(opcode);
   return found == handlers.end() ? nullptr : found->second;

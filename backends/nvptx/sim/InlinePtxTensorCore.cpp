@@ -7,7 +7,6 @@
 
 #include <string>
 
-
 using namespace kite::sim;
 
 namespace {

@@ -26,7 +26,7 @@ template <typename T> T flush(T x) {
 
 enum Round { RN, RZ, RM, RP };
 int hostMode(Round r) {
-  return r == RN ? FE_TONEAREST
+  return r == RN   ? FE_TONEAREST
          : r == RZ ? FE_TOWARDZERO
          : r == RM ? FE_DOWNWARD
                    : FE_UPWARD;
@@ -218,7 +218,8 @@ uint32_t sadU(uint32_t a, uint32_t b, uint32_t c) {
   return (a > b ? a - b : b - a) + c;
 }
 int32_t sadI(int32_t a, int32_t b, int32_t c) {
-  return int32_t(a > b ? uint32_t(a) - uint32_t(b) : uint32_t(b) - uint32_t(a)) +
+  return int32_t(a > b ? uint32_t(a) - uint32_t(b)
+                       : uint32_t(b) - uint32_t(a)) +
          c;
 }
 uint32_t prmt(uint32_t a, uint32_t b, uint32_t selector) {

@@ -159,7 +159,8 @@ SimDevice::loadKernel(const KernelSpec &spec) {
     llvm::raw_string_ostream os(message);
     diagnostic.print("kernel.ll", os, false);
     return Status::error("loadKernel: cuda-sim cannot read the kernel's LLVM "
-                         "IR: " + message);
+                         "IR: " +
+                         message);
   }
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder)
@@ -168,10 +169,9 @@ SimDevice::loadKernel(const KernelSpec &spec) {
   auto layout = builder->getDefaultDataLayoutForTarget();
   if (!layout)
     return Status::error("loadKernel: " + errorText(layout.takeError()));
-  std::string error = retargetToHost(*module, spec.entryPoint, *layout,
-                                     builder->getTargetTriple(),
-                                     unsigned(std::atoi(props.arch.c_str() + 3)),
-                                     kernel->retargeted);
+  std::string error = retargetToHost(
+      *module, spec.entryPoint, *layout, builder->getTargetTriple(),
+      unsigned(std::atoi(props.arch.c_str() + 3)), kernel->retargeted);
   if (!error.empty())
     return Status::error("loadKernel: " + error);
   // No process symbols by default (LLJIT links them in unless told): the
@@ -208,12 +208,11 @@ SimDevice::loadKernel(const KernelSpec &spec) {
   // (__divti3) for what the host backend lowers to calls, and nothing else
   // of the process: a kernel's code runs as host code, and may not call
   // system() because its IR declares it.
-  auto process =
-      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-          kernel->jit->getDataLayout().getGlobalPrefix(),
-          [](const llvm::orc::SymbolStringPtr &name) {
-            return hostFunctionAllowed((*name).str());
-          });
+  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      kernel->jit->getDataLayout().getGlobalPrefix(),
+      [](const llvm::orc::SymbolStringPtr &name) {
+        return hostFunctionAllowed((*name).str());
+      });
   if (!process)
     return Status::error("loadKernel: " + errorText(process.takeError()));
   dylib.addGenerator(std::move(*process));
@@ -228,26 +227,24 @@ SimDevice::loadKernel(const KernelSpec &spec) {
   kernel->entry = entry->toPtr<void (*)(void **)>();
   if (!spec.argSizes.empty() &&
       spec.argSizes.size() != kernel->retargeted.paramBytes.size())
-    return Status::error(
-        "loadKernel: kernel '" + kernel->retargeted.kernelName + "' has " +
-        std::to_string(kernel->retargeted.paramBytes.size()) +
-        " parameters, but KernelSpec::argSizes gives " +
-        std::to_string(spec.argSizes.size()));
+    return Status::error("loadKernel: kernel '" +
+                         kernel->retargeted.kernelName + "' has " +
+                         std::to_string(kernel->retargeted.paramBytes.size()) +
+                         " parameters, but KernelSpec::argSizes gives " +
+                         std::to_string(spec.argSizes.size()));
   uint64_t shared =
       kernel->retargeted.staticSharedBytes + spec.dynamicSharedBytes;
   if (shared > props.maxSharedMemoryBytes)
-    return Status::error("loadKernel: kernel '" +
-                         kernel->retargeted.kernelName + "' needs " +
-                         std::to_string(shared) +
-                         " bytes of shared memory, more than " + props.arch +
-                         " allows a block (" +
-                         std::to_string(props.maxSharedMemoryBytes) + ")");
+    return Status::error(
+        "loadKernel: kernel '" + kernel->retargeted.kernelName + "' needs " +
+        std::to_string(shared) + " bytes of shared memory, more than " +
+        props.arch + " allows a block (" +
+        std::to_string(props.maxSharedMemoryBytes) + ")");
   return std::shared_ptr<detail::KernelImpl>(kernel);
 }
 
-Status SimDevice::launch(detail::KernelImpl &base,
-                         std::array<uint32_t, 3> grid, const void *args,
-                         uint64_t argBytes, uint64_t) {
+Status SimDevice::launch(detail::KernelImpl &base, std::array<uint32_t, 3> grid,
+                         const void *args, uint64_t argBytes, uint64_t) {
   auto &kernel = static_cast<SimKernel &>(base);
   const KernelSpec &spec = kernel.spec;
   for (int i = 0; i < 3; ++i)
@@ -294,8 +291,7 @@ Status SimDevice::launch(detail::KernelImpl &base,
     dispatches = 1;
     statistics.clear();
     for (unsigned i = 0; i < kCounterCount; ++i)
-      statistics.push_back(
-          {counterName(Counter(i)), run.totals.values[i]});
+      statistics.push_back({counterName(Counter(i)), run.totals.values[i]});
   }
   if (!error.empty())
     return Status::error("launch: " + error);

@@ -30,8 +30,8 @@ DeviceProperties simDeviceProperties(const std::string &arch);
 
 /// Opens cuda-sim for `arch`; an error for an architecture it cannot
 /// simulate.
-Result<std::shared_ptr<detail::DeviceImpl>> openSimDevice(
-    const std::string &arch);
+Result<std::shared_ptr<detail::DeviceImpl>>
+openSimDevice(const std::string &arch);
 
 } // namespace kite::sim
 

@@ -86,7 +86,8 @@ void installHandlers() {
   thread_local struct AltStack {
     AltStack() {
       stack_t current;
-      if (sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE))
+      if (sigaltstack(nullptr, &current) == 0 &&
+          !(current.ss_flags & SS_DISABLE))
         return; // the thread has one (Python's faulthandler installs one)
       size_t bytes = 64 * 1024;
       memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,

@@ -33,7 +33,8 @@ size_t argumentBytes(const std::string &spec) {
       conversion == 'p')
     return 8;
   if (spec.find("ll") != std::string::npos ||
-      spec.find('l') != std::string::npos || spec.find('j') != std::string::npos ||
+      spec.find('l') != std::string::npos ||
+      spec.find('j') != std::string::npos ||
       spec.find('z') != std::string::npos)
     return 8;
   return 4;
@@ -139,7 +140,8 @@ static uint32_t kite_sim_sreg(uint32_t which) {
   case SpecialRegister::LanemaskGe:
     return ~((1u << t.lane) - 1);
   case SpecialRegister::Clock:
-    return uint32_t(std::chrono::steady_clock::now().time_since_epoch().count());
+    return uint32_t(
+        std::chrono::steady_clock::now().time_since_epoch().count());
   }
   t.fail("unknown special register " + std::to_string(which));
 }
@@ -155,8 +157,7 @@ static void kite_sim_barrier(uint32_t id, uint32_t count) {
 static uint32_t kite_sim_shfl(uint32_t mode, uint32_t mask, uint32_t value,
                               uint32_t b, uint32_t c, uint32_t *predicate) {
   SimThread &t = self();
-  t.warpOp(WarpOpKind(uint32_t(WarpOpKind::ShflIdx) + mode), mask, value, b,
-           c);
+  t.warpOp(WarpOpKind(uint32_t(WarpOpKind::ShflIdx) + mode), mask, value, b, c);
   if (predicate)
     *predicate = t.warpPredicate;
   return uint32_t(t.warpResult);
@@ -215,8 +216,7 @@ static int32_t kite_sim_vprintf(const char *format, const char *args) {
 }
 
 static void kite_sim_assertfail(const char *message, const char *file,
-                                uint32_t line, const char *function,
-                                uint64_t) {
+                                uint32_t line, const char *function, uint64_t) {
   SimThread &t = self();
   t.fail(std::string("device-side assertion failed: ") + file + ":" +
          std::to_string(line) + ": " + function + ": block " +
@@ -304,21 +304,32 @@ static float kite_sim_truncdfbf2(double d) {
 
 } // extern "C"
 
-const std::vector<std::pair<const char *, void *>> &kite::sim::runtimeSymbols() {
+const std::vector<std::pair<const char *, void *>> &
+kite::sim::runtimeSymbols() {
   static const std::vector<std::pair<const char *, void *>> symbols = {
 #define SYMBOL(name) {#name, reinterpret_cast<void *>(&name)}
-      SYMBOL(kite_sim_sreg),         SYMBOL(kite_sim_clock64),
-      SYMBOL(kite_sim_barrier),      SYMBOL(kite_sim_shfl),
-      SYMBOL(kite_sim_vote),         SYMBOL(kite_sim_redux),
-      SYMBOL(kite_sim_match),        SYMBOL(kite_sim_warp_sync),
-      SYMBOL(kite_sim_yield),        SYMBOL(kite_sim_counters),
+      SYMBOL(kite_sim_sreg),
+      SYMBOL(kite_sim_clock64),
+      SYMBOL(kite_sim_barrier),
+      SYMBOL(kite_sim_shfl),
+      SYMBOL(kite_sim_vote),
+      SYMBOL(kite_sim_redux),
+      SYMBOL(kite_sim_match),
+      SYMBOL(kite_sim_warp_sync),
+      SYMBOL(kite_sim_yield),
+      SYMBOL(kite_sim_counters),
       SYMBOL(kite_sim_backedge),
-      SYMBOL(kite_sim_shared_base),  SYMBOL(kite_sim_vprintf),
-      SYMBOL(kite_sim_assertfail),   SYMBOL(kite_sim_trap),
-      SYMBOL(kite_sim_unimplemented), SYMBOL(kite_sim_asm),
-      SYMBOL(kite_sim_ldmatrix),     SYMBOL(kite_sim_async_copy),
+      SYMBOL(kite_sim_shared_base),
+      SYMBOL(kite_sim_vprintf),
+      SYMBOL(kite_sim_assertfail),
+      SYMBOL(kite_sim_trap),
+      SYMBOL(kite_sim_unimplemented),
+      SYMBOL(kite_sim_asm),
+      SYMBOL(kite_sim_ldmatrix),
+      SYMBOL(kite_sim_async_copy),
       SYMBOL(kite_sim_async_commit),
-      SYMBOL(kite_sim_async_wait),   SYMBOL(kite_sim_async_wait_all),
+      SYMBOL(kite_sim_async_wait),
+      SYMBOL(kite_sim_async_wait_all),
 #undef SYMBOL
       {"__extendhfsf2", reinterpret_cast<void *>(&kite_sim_extendhfsf2)},
       {"__gnu_h2f_ieee", reinterpret_cast<void *>(&kite_sim_extendhfsf2)},

@@ -192,8 +192,7 @@ void SimThread::fail(const std::string &message) {
 
 void SimThread::barrier(uint32_t id, uint32_t count) {
   if (id >= cta->barrierArrived.size())
-    fail("bar.sync " + std::to_string(id) +
-         ": barrier ids go from 0 to 15");
+    fail("bar.sync " + std::to_string(id) + ": barrier ids go from 0 to 15");
   uint32_t expected = count ? count : uint32_t(cta->threads.size());
   if (cta->barrierArrived[id] == 0)
     cta->barrierCount[id] = expected;
@@ -339,8 +338,8 @@ bool Launch::releaseBarriers(Cta &cta) {
 
 std::string
 Launch::describeDeadlock(const std::vector<std::unique_ptr<Cta>> &ctas) {
-  std::string message = "kernel '" + config.kernelName +
-                        "' deadlocked: no thread can go on (";
+  std::string message =
+      "kernel '" + config.kernelName + "' deadlocked: no thread can go on (";
   for (auto &cta : ctas) {
     if (!cta->active)
       continue;
@@ -364,8 +363,8 @@ std::string Launch::run() {
       uint64_t(config.block[0]) * config.block[1] * config.block[2];
   if (!total)
     return "";
-  unsigned resident = unsigned(std::max<uint64_t>(
-      1, std::min<uint64_t>(config.residentCtas, total)));
+  unsigned resident = unsigned(
+      std::max<uint64_t>(1, std::min<uint64_t>(config.residentCtas, total)));
   std::vector<std::unique_ptr<Cta>> ctas;
   std::vector<SharedBlock> sharedBlocks;
   for (unsigned i = 0; i < resident; ++i) {

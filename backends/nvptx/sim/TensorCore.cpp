@@ -13,8 +13,8 @@
 #include "backends/nvptx/sim/PtxFloat.h"
 #include "backends/nvptx/sim/SimScheduler.h"
 
-#include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cmath>
 #include <cstring>
@@ -214,10 +214,10 @@ void ldmatrixCollective(Warp &warp, const void *argument) {
   uint16_t matrices[4][8][8];
   for (unsigned j = 0; j < shape.count; ++j)
     for (unsigned r = 0; r < 8; ++r)
-      std::memcpy(matrices[j][r],
-                  reinterpret_cast<const void *>(
-                      warp.lanes[8 * j + r]->exchange[kA]),
-                  16);
+      std::memcpy(
+          matrices[j][r],
+          reinterpret_cast<const void *>(warp.lanes[8 * j + r]->exchange[kA]),
+          16);
   for (unsigned lane = 0; lane < 32; ++lane) {
     SimThread &t = *warp.lanes[lane];
     unsigned row = lane / 4, col = 2 * (lane % 4);
@@ -308,8 +308,8 @@ void kite::sim::warpMma(SimThread &thread, const MmaShape &shape,
     d[i] = uint32_t(thread.exchange[kResult + i]);
 }
 
-void kite::sim::warpLdmatrix(SimThread &thread, unsigned count,
-                             bool transposed, uint64_t address, uint32_t *d) {
+void kite::sim::warpLdmatrix(SimThread &thread, unsigned count, bool transposed,
+                             uint64_t address, uint32_t *d) {
   static const LdmatrixShape shapes[2][5] = {
       {{0, false}, {1, false}, {2, false}, {0, false}, {4, false}},
       {{0, true}, {1, true}, {2, true}, {0, true}, {4, true}}};

@@ -1,0 +1,83 @@
+//===- InlineAsmCalls.cpp - inline PTX made calls of its interpreter ------===//
+//
+// Each `asm` call becomes: its inputs stored as 64-bit slots in $N order,
+// a call of kite_sim_asm with the program parsed at load time (InlinePtx.h),
+// its outputs read back from the slots.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/nvptx/sim/SimRewriter.h"
+
+#include "llvm/IR/InlineAsm.h"
+
+using namespace llvm;
+using namespace kite::sim;
+
+std::string Rewriter::rewriteInlineAsm(CallInst *call) {
+  auto *asmValue = cast<InlineAsm>(call->getCalledOperand());
+  InlineAsm::ConstraintInfoVector constraints = asmValue->ParseConstraints();
+  // Operand slots in $N order: outputs, then inputs (a tied input shares
+  // its output's slot); clobbers have none.
+  std::vector<int> outputSlots;
+  std::vector<std::pair<int, Value *>> inputs;
+  unsigned slot = 0, argument = 0;
+  for (const InlineAsm::ConstraintInfo &c : constraints) {
+    if (c.Type == InlineAsm::isOutput) {
+      if (c.isIndirect)
+        return "inline PTX with an indirect output: " +
+               asmValue->getAsmString().str();
+      outputSlots.push_back(int(slot++));
+    } else if (c.Type == InlineAsm::isInput) {
+      Value *v = call->getArgOperand(argument++);
+      int target = int(slot++);
+      if (c.hasMatchingInput())
+        target = outputSlots.at(size_t(c.MatchingInput));
+      inputs.push_back({target, v});
+    }
+  }
+  std::string unsupported;
+  auto program =
+      parseInlinePtx(asmValue->getAsmString(), slot, smVersion, unsupported);
+  if (!program) {
+    unimplemented(call, unsupported);
+    return "";
+  }
+  IRBuilder<> b(call);
+  Value *slots = entryAlloca(b, i64, std::max(slot, 1u));
+  auto toBits = [&](Value *v) -> Value * {
+    Type *t = v->getType();
+    if (t->isPointerTy())
+      return b.CreatePtrToInt(v, i64);
+    if (t->isFloatingPointTy())
+      v = b.CreateBitCast(v,
+                          IntegerType::get(ctx, t->getPrimitiveSizeInBits()));
+    if (t->isVectorTy())
+      v = b.CreateBitCast(v,
+                          IntegerType::get(ctx, t->getPrimitiveSizeInBits()));
+    return b.CreateZExtOrTrunc(v, i64);
+  };
+  for (auto &[target, v] : inputs)
+    b.CreateStore(toBits(v), b.CreateConstGEP1_32(i64, slots, target));
+  b.CreateCall(runtime("kite_sim_asm", Type::getVoidTy(ctx), {ptr, ptr}),
+               {constantPointer(program.get()), slots});
+  result.programs.push_back(std::move(program));
+  auto fromBits = [&](int target, Type *t) -> Value * {
+    Value *bits = b.CreateLoad(i64, b.CreateConstGEP1_32(i64, slots, target));
+    if (t->isPointerTy())
+      return b.CreateIntToPtr(bits, t);
+    unsigned width = t->getPrimitiveSizeInBits();
+    Value *v = b.CreateTrunc(bits, IntegerType::get(ctx, width));
+    return t->isIntegerTy() ? v : b.CreateBitCast(v, t);
+  };
+  Type *ret = call->getType();
+  if (auto *st = dyn_cast<StructType>(ret)) {
+    Value *s = PoisonValue::get(st);
+    for (unsigned i = 0; i < st->getNumElements(); ++i)
+      s = b.CreateInsertValue(
+          s, fromBits(outputSlots.at(i), st->getElementType(i)), i);
+    call->replaceAllUsesWith(s);
+  } else if (!ret->isVoidTy()) {
+    call->replaceAllUsesWith(fromBits(outputSlots.at(0), ret));
+  }
+  call->eraseFromParent();
+  return "";
+}
