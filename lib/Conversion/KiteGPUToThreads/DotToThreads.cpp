@@ -10,7 +10,8 @@
 // Operands are staged in their own type (f32, f16, and the bits of bf16,
 // fp8 and i8: 2 or 1 bytes), widened when the loop reads them. Operands
 // that do not fit the workgroup memory the target gives a program are
-// reported at the op.
+// reported at the op. On targets with tensor cores, f16 and bf16 dots of
+// suitable shapes take mma.sync after the staging (MmaDotToThreads.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
@@ -79,6 +80,18 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
     Value bufA = spill(aType, adaptor.getA());
     Value bufB = spill(bType, adaptor.getB());
     gpu::BarrierOp::create(rewriter, loc);
+
+    // On tensor cores where the target has them and the shape allows; the
+    // f32 tiles they leave in workgroup memory (after A and B are read, so
+    // in the same memory) must fit too.
+    std::optional<MmaWarps> warps = chooseMmaWarps(aType, bType, cType, grid);
+    if (warps &&
+        (!grid.maxWorkgroupBytes || M * N * 4 <= grid.maxWorkgroupBytes)) {
+      rewriter.replaceOpWithMultiple(
+          op, {emitMmaDot(rewriter, loc, op, *warps, bufA, bufB, adaptor.getC(),
+                          grid)});
+      return success();
+    }
 
     // 2. Each result register: its row of a times its column of b. Rows and
     // columns are shared by registers with the same coordinate in thread 0.

@@ -1,0 +1,202 @@
+//===- MmaDotToThreads.cpp - kite.dot on mma.sync m16n8k16 ----------------===//
+//
+// On targets with tensor cores (ThreadGrid::tensorCores: NVIDIA sm_80 and
+// later), a dot of f16 or bf16 operands is computed by
+// kitethread.mma_sync m16n8k16 instead of DotToThreads' FMA loop, when its
+// shape allows a grid of warps_m x warps_n = num_warps warps, each owning
+// an (M / warps_m) x (N / warps_n) block of 16x8 tiles, and K is a multiple
+// of 16. The operands are staged row-major in workgroup memory as for the
+// FMA loop; per K step of 16 every lane reads its fragments of A (4
+// registers) and B (2) in the PTX ISA's layout for m16n8k16, two 16-bit
+// elements packed per 32-bit register (plain shared loads, no ldmatrix
+// yet), and keeps 4 f32 accumulators per tile, starting at zero. The warps'
+// tiles then go through a row-major f32 buffer to the layout of c, where c
+// is added in f32 and the sum converted to the accumulator type.
+//
+// Rounding: the products are summed on the tensor cores (f32, an f16
+// accumulator too) and c is added once at the end, whereas the FMA loop
+// starts from c; the results may differ in the last bits of f32.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "dialects/KiteThread/KiteThreadOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+static constexpr int64_t kTileM = 16, kTileN = 8, kTileK = 16;
+
+std::optional<MmaWarps> mlir::kitegpu::chooseMmaWarps(RankedTensorType a,
+                                                      RankedTensorType b,
+                                                      RankedTensorType c,
+                                                      const ThreadGrid &grid) {
+  Type input = a.getElementType(), acc = c.getElementType();
+  if (!grid.tensorCores || grid.threadsPerWarp != 32 || a.getRank() != 2 ||
+      (!input.isF16() && !input.isBF16()) || (!acc.isF32() && !acc.isF16()))
+    return std::nullopt;
+  int64_t M = a.getDimSize(0), K = a.getDimSize(1), N = b.getDimSize(1);
+  if (K % kTileK)
+    return std::nullopt;
+  // Of the grids that divide the block, the one whose warps read the fewest
+  // fragment registers per K step (4 per row of tiles, 2 per column).
+  std::optional<MmaWarps> best;
+  for (int64_t warpsM = 1; warpsM <= grid.numWarps; warpsM *= 2) {
+    int64_t warpsN = grid.numWarps / warpsM;
+    if (M % (kTileM * warpsM) || N % (kTileN * warpsN))
+      continue;
+    MmaWarps warps{warpsM, warpsN, M / (kTileM * warpsM),
+                   N / (kTileN * warpsN)};
+    auto cost = [](const MmaWarps &w) { return 4 * w.tilesM + 2 * w.tilesN; };
+    if (!best || cost(warps) < cost(*best))
+      best = warps;
+  }
+  return best;
+}
+
+namespace {
+/// The reads and arithmetic of one dot, in i32 index arithmetic. Indices
+/// are non-negative and small, so the arithmetic says it does not wrap:
+/// LLVM then folds the constant parts into the loads' address offsets.
+struct MmaEmitter {
+  OpBuilder &b;
+  Location loc;
+  int64_t M, N, K;
+
+  static constexpr arith::IntegerOverflowFlags kNoWrap =
+      arith::IntegerOverflowFlags::nsw | arith::IntegerOverflowFlags::nuw;
+  Value i32(int64_t value) { return createI32(b, loc, value); }
+  Value add(Value x, int64_t y) { return y ? add(x, i32(y)) : x; }
+  Value add(Value x, Value y) {
+    return arith::AddIOp::create(b, loc, x, y, kNoWrap);
+  }
+  Value mul(Value x, int64_t y) {
+    return arith::MulIOp::create(b, loc, x, i32(y), kNoWrap);
+  }
+  Value index(Value row, Value col, int64_t cols) {
+    return add(mul(row, cols), col);
+  }
+
+  /// The 16 bits of a staged f16 or bf16 element, zero-extended to i32.
+  Value loadBits(Value buffer, Value linear) {
+    Value i = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), linear);
+    Value value = memref::LoadOp::create(b, loc, buffer, i);
+    if (!value.getType().isInteger(16))
+      value = arith::BitcastOp::create(b, loc, b.getI16Type(), value);
+    return arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
+  }
+  /// Two elements in one register, the first in the low half (PTX's .f16x2).
+  Value pack(Value buffer, Value first, Value second) {
+    Value high =
+        arith::ShLIOp::create(b, loc, loadBits(buffer, second), i32(16));
+    return arith::OrIOp::create(b, loc, loadBits(buffer, first), high);
+  }
+};
+} // namespace
+
+SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
+                                             kite::DotOp op,
+                                             const MmaWarps &warps, Value bufA,
+                                             Value bufB, ValueRange cRegs,
+                                             const ThreadGrid &grid) {
+  RankedTensorType aType = op.getA().getType(), cType = op.getC().getType();
+  Type input = aType.getElementType(), acc = cType.getElementType();
+  Type f32 = b.getF32Type();
+  MmaEmitter e{b, loc, aType.getDimSize(0), cType.getDimSize(1),
+               aType.getDimSize(1)};
+  int64_t M = e.M, N = e.N, K = e.K;
+
+  // The warp's block, and the lane's place in a tile: group = lane / 4 picks
+  // rows (of A, C) or the column (of B), quad = lane % 4 pairs of columns.
+  Value thread = emitThreadId(b, loc);
+  Value warp = arith::DivUIOp::create(b, loc, thread, e.i32(32));
+  Value lane = arith::RemUIOp::create(b, loc, thread, e.i32(32));
+  Value group = arith::DivUIOp::create(b, loc, lane, e.i32(4));
+  Value quad = e.mul(arith::RemUIOp::create(b, loc, lane, e.i32(4)), 2);
+  Value warpM = arith::DivUIOp::create(b, loc, warp, e.i32(warps.warpsN));
+  Value warpN = arith::RemUIOp::create(b, loc, warp, e.i32(warps.warpsN));
+  Value rowBase = e.add(e.mul(warpM, warps.tilesM * kTileM), group);
+  Value colBase = e.mul(warpN, warps.tilesN * kTileN);
+  SmallVector<Value> rows, bCols, cCols; // per tile row / column
+  for (int64_t t = 0; t < warps.tilesM; ++t)
+    rows.push_back(e.add(rowBase, t * kTileM));
+  for (int64_t t = 0; t < warps.tilesN; ++t) {
+    Value tileCol = e.add(colBase, t * kTileN);
+    bCols.push_back(e.add(tileCol, group));
+    cCols.push_back(e.add(tileCol, quad));
+  }
+
+  int64_t numTiles = warps.tilesM * warps.tilesN;
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  SmallVector<Value> init(numTiles * 4, zero);
+  auto loop = scf::ForOp::create(
+      b, loc, e.i32(0), e.i32(K), e.i32(kTileK), init,
+      [&](OpBuilder &, Location, Value k, ValueRange accs) {
+        Value kq = e.add(k, quad);
+        SmallVector<SmallVector<Value>> aFrags, bFrags;
+        for (Value row : rows) {
+          Value row8 = e.add(row, 8);
+          SmallVector<Value> frag;
+          for (auto [r, kk] :
+               {std::pair{row, 0}, {row8, 0}, {row, 8}, {row8, 8}}) {
+            Value first = e.index(r, e.add(kq, kk), K);
+            frag.push_back(e.pack(bufA, first, e.add(first, 1)));
+          }
+          aFrags.push_back(frag);
+        }
+        for (Value col : bCols) {
+          SmallVector<Value> frag;
+          for (int64_t kk : {0, 8}) {
+            Value first = e.index(e.add(kq, kk), col, N);
+            frag.push_back(e.pack(bufB, first, e.add(first, N)));
+          }
+          bFrags.push_back(frag);
+        }
+        SmallVector<Value> next;
+        for (int64_t tm = 0; tm < warps.tilesM; ++tm)
+          for (int64_t tn = 0; tn < warps.tilesN; ++tn) {
+            auto mma = kitethread::MmaSyncOp::create(
+                b, loc, SmallVector<Type>(4, f32), TypeAttr::get(input),
+                aFrags[tm], bFrags[tn],
+                accs.slice((tm * warps.tilesN + tn) * 4, 4));
+            llvm::append_range(next, mma.getResults());
+          }
+        scf::YieldOp::create(b, loc, next);
+      });
+  // Every warp has read A and B before the tiles may take their memory.
+  gpu::BarrierOp::create(b, loc);
+
+  Value bufC = allocWorkgroup(b, loc, f32, M * N);
+  for (int64_t tm = 0; tm < warps.tilesM; ++tm)
+    for (int64_t tn = 0; tn < warps.tilesN; ++tn) {
+      ValueRange d = loop.getResults().slice((tm * warps.tilesN + tn) * 4, 4);
+      // d0, d1 on the group's row, d2, d3 eight rows down.
+      for (int64_t r = 0; r < 4; ++r) {
+        Value row = e.add(rows[tm], r < 2 ? 0 : 8);
+        Value col = e.add(cCols[tn], r % 2);
+        storeWorkgroup(b, loc, f32, d[r], bufC, e.index(row, col, N));
+      }
+    }
+  gpu::BarrierOp::create(b, loc);
+
+  SmallVector<Value> results;
+  for (auto [value, coords] :
+       llvm::zip_equal(cRegs, emitRegisterCoords(b, loc, cType, grid))) {
+    Value product = loadWorkgroup(b, loc, f32, bufC,
+                                  emitLinearIndex(b, loc, coords, {M, N}));
+    Value c = value.getType() == f32
+                  ? value
+                  : arith::ExtFOp::create(b, loc, f32, value).getResult();
+    Value sum = arith::AddFOp::create(b, loc, c, product);
+    results.push_back(
+        acc == f32 ? sum
+                   : arith::TruncFOp::create(b, loc, acc, sum).getResult());
+  }
+  // Every thread has read the tiles before another op reuses the memory.
+  gpu::BarrierOp::create(b, loc);
+  return results;
+}
