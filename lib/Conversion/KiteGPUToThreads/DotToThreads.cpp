@@ -77,21 +77,20 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
                        emitLinearIndex(rewriter, loc, coords, type.getShape()));
       return buffer;
     };
-    Value bufA = spill(aType, adaptor.getA());
-    Value bufB = spill(bType, adaptor.getB());
-    gpu::BarrierOp::create(rewriter, loc);
-
     // On tensor cores where the target has them and the shape allows; the
-    // f32 tiles they leave in workgroup memory (after A and B are read, so
-    // in the same memory) must fit too.
+    // f32 tiles they move c and the result through (in the operands' memory,
+    // before and after their lives) must fit too.
     std::optional<MmaWarps> warps = chooseMmaWarps(aType, bType, cType, grid);
     if (warps &&
         (!grid.maxWorkgroupBytes || M * N * 4 <= grid.maxWorkgroupBytes)) {
       rewriter.replaceOpWithMultiple(
-          op, {emitMmaDot(rewriter, loc, op, *warps, bufA, bufB, adaptor.getC(),
-                          grid)});
+          op, {emitMmaDot(rewriter, loc, op, *warps, adaptor.getA(),
+                          adaptor.getB(), adaptor.getC(), spill, grid)});
       return success();
     }
+    Value bufA = spill(aType, adaptor.getA());
+    Value bufB = spill(bType, adaptor.getB());
+    gpu::BarrierOp::create(rewriter, loc);
 
     // 2. Each result register: its row of a times its column of b. Rows and
     // columns are shared by registers with the same coordinate in thread 0.

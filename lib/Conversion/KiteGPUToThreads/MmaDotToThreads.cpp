@@ -10,12 +10,15 @@
 // registers) and B (2) in the PTX ISA's layout for m16n8k16, two 16-bit
 // elements packed per 32-bit register (plain shared loads, no ldmatrix
 // yet), and keeps 4 f32 accumulators per tile, starting at zero. The warps'
-// tiles then go through a row-major f32 buffer to the layout of c, where c
-// is added in f32 and the sum converted to the accumulator type.
+// accumulators start from c (moved to the tiles' layout through a row-major
+// f32 workgroup buffer, unless it is all zeros); the results go back to the
+// layout of c through another, converted to the accumulator type.
 //
-// Rounding: the products are summed on the tensor cores (f32, an f16
-// accumulator too) and c is added once at the end, whereas the FMA loop
-// starts from c; the results may differ in the last bits of f32.
+// Rounding: like the FMA loop, the sum starts from c and runs in f32 (an
+// f16 accumulator is rounded once, at the end), but each mma.sync adds its
+// 16 products in the tensor core's own order and internal precision
+// (PTX leaves both to the implementation), so results may differ from the
+// FMA loop's in the last bits of f32.
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
@@ -25,6 +28,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::kitegpu;
@@ -98,12 +102,13 @@ struct MmaEmitter {
 };
 } // namespace
 
-SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
-                                             kite::DotOp op,
-                                             const MmaWarps &warps, Value bufA,
-                                             Value bufB, ValueRange cRegs,
-                                             const ThreadGrid &grid) {
-  RankedTensorType aType = op.getA().getType(), cType = op.getC().getType();
+SmallVector<Value> mlir::kitegpu::emitMmaDot(
+    OpBuilder &b, Location loc, kite::DotOp op, const MmaWarps &warps,
+    ValueRange aRegs, ValueRange bRegs, ValueRange cRegs,
+    function_ref<Value(RankedTensorType, ValueRange)> stage,
+    const ThreadGrid &grid) {
+  RankedTensorType aType = op.getA().getType(), bType = op.getB().getType(),
+                   cType = op.getC().getType();
   Type input = aType.getElementType(), acc = cType.getElementType();
   Type f32 = b.getF32Type();
   MmaEmitter e{b, loc, aType.getDimSize(0), cType.getDimSize(1),
@@ -129,10 +134,43 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
     bCols.push_back(e.add(tileCol, group));
     cCols.push_back(e.add(tileCol, quad));
   }
-
+  // The row-major index of accumulator register `r` of tile (tm, tn): c0, c1
+  // on the group's row, c2, c3 eight rows down.
+  auto tileIndex = [&](int64_t tm, int64_t tn, int64_t r) {
+    return e.index(e.add(rows[tm], r < 2 ? 0 : 8), e.add(cCols[tn], r % 2), N);
+  };
   int64_t numTiles = warps.tilesM * warps.tilesN;
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-  SmallVector<Value> init(numTiles * 4, zero);
+
+  // c is the accumulators' start, moved to the tiles' layout through
+  // workgroup memory (as f32); all zeros (a dot without acc) need no move.
+  SmallVector<Value> init;
+  if (llvm::all_of(cRegs,
+                   [](Value v) { return matchPattern(v, m_AnyZeroFloat()); })) {
+    init.assign(numTiles * 4,
+                arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
+  } else {
+    Value bufC = allocWorkgroup(b, loc, f32, M * N);
+    for (auto [value, coords] :
+         llvm::zip_equal(cRegs, emitRegisterCoords(b, loc, cType, grid))) {
+      Value c = value.getType() == f32
+                    ? value
+                    : arith::ExtFOp::create(b, loc, f32, value).getResult();
+      storeWorkgroup(b, loc, f32, c, bufC,
+                     emitLinearIndex(b, loc, coords, {M, N}));
+    }
+    gpu::BarrierOp::create(b, loc);
+    for (int64_t tm = 0; tm < warps.tilesM; ++tm)
+      for (int64_t tn = 0; tn < warps.tilesN; ++tn)
+        for (int64_t r = 0; r < 4; ++r)
+          init.push_back(
+              loadWorkgroup(b, loc, f32, bufC, tileIndex(tm, tn, r)));
+    // Every warp has its c before the operands may take its memory.
+    gpu::BarrierOp::create(b, loc);
+  }
+  Value bufA = stage(aType, aRegs);
+  Value bufB = stage(bType, bRegs);
+  gpu::BarrierOp::create(b, loc);
+
   auto loop = scf::ForOp::create(
       b, loc, e.i32(0), e.i32(K), e.i32(kTileK), init,
       [&](OpBuilder &, Location, Value k, ValueRange accs) {
@@ -170,31 +208,21 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   // Every warp has read A and B before the tiles may take their memory.
   gpu::BarrierOp::create(b, loc);
 
-  Value bufC = allocWorkgroup(b, loc, f32, M * N);
+  Value bufD = allocWorkgroup(b, loc, f32, M * N);
   for (int64_t tm = 0; tm < warps.tilesM; ++tm)
-    for (int64_t tn = 0; tn < warps.tilesN; ++tn) {
-      ValueRange d = loop.getResults().slice((tm * warps.tilesN + tn) * 4, 4);
-      // d0, d1 on the group's row, d2, d3 eight rows down.
-      for (int64_t r = 0; r < 4; ++r) {
-        Value row = e.add(rows[tm], r < 2 ? 0 : 8);
-        Value col = e.add(cCols[tn], r % 2);
-        storeWorkgroup(b, loc, f32, d[r], bufC, e.index(row, col, N));
-      }
-    }
+    for (int64_t tn = 0; tn < warps.tilesN; ++tn)
+      for (int64_t r = 0; r < 4; ++r)
+        storeWorkgroup(b, loc, f32,
+                       loop.getResult((tm * warps.tilesN + tn) * 4 + r), bufD,
+                       tileIndex(tm, tn, r));
   gpu::BarrierOp::create(b, loc);
 
   SmallVector<Value> results;
-  for (auto [value, coords] :
-       llvm::zip_equal(cRegs, emitRegisterCoords(b, loc, cType, grid))) {
-    Value product = loadWorkgroup(b, loc, f32, bufC,
-                                  emitLinearIndex(b, loc, coords, {M, N}));
-    Value c = value.getType() == f32
-                  ? value
-                  : arith::ExtFOp::create(b, loc, f32, value).getResult();
-    Value sum = arith::AddFOp::create(b, loc, c, product);
+  for (SmallVector<Value> &coords : emitRegisterCoords(b, loc, cType, grid)) {
+    Value d = loadWorkgroup(b, loc, f32, bufD,
+                            emitLinearIndex(b, loc, coords, {M, N}));
     results.push_back(
-        acc == f32 ? sum
-                   : arith::TruncFOp::create(b, loc, acc, sum).getResult());
+        acc == f32 ? d : arith::TruncFOp::create(b, loc, acc, d).getResult());
   }
   // Every thread has read the tiles before another op reuses the memory.
   gpu::BarrierOp::create(b, loc);

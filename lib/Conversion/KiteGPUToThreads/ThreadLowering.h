@@ -160,12 +160,14 @@ struct MmaWarps {
 std::optional<MmaWarps> chooseMmaWarps(RankedTensorType a, RankedTensorType b,
                                        RankedTensorType c,
                                        const ThreadGrid &grid);
-/// The result registers (the layout of c) of `op` with its operands staged
-/// row-major in `bufA` and `bufB`; the barrier after staging is the
-/// caller's.
-SmallVector<Value> emitMmaDot(OpBuilder &b, Location loc, kite::DotOp op,
-                              const MmaWarps &warps, Value bufA, Value bufB,
-                              ValueRange cRegs, const ThreadGrid &grid);
+/// The result registers (the layout of c) of `op`, from the registers of
+/// its operands; `stage` stores the registers of a tensor row-major in a
+/// new workgroup buffer (as the FMA loop stages a and b) and returns it.
+SmallVector<Value>
+emitMmaDot(OpBuilder &b, Location loc, kite::DotOp op, const MmaWarps &warps,
+           ValueRange aRegs, ValueRange bRegs, ValueRange cRegs,
+           function_ref<Value(RankedTensorType, ValueRange)> stage,
+           const ThreadGrid &grid);
 
 //===- Pattern families ---------------------------------------------------===//
 
