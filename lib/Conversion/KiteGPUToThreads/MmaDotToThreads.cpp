@@ -27,7 +27,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -171,40 +170,46 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
   Value bufB = stage(bType, bRegs);
   gpu::BarrierOp::create(b, loc);
 
-  auto loop = scf::ForOp::create(
-      b, loc, e.i32(0), e.i32(K), e.i32(kTileK), init,
-      [&](OpBuilder &, Location, Value k, ValueRange accs) {
-        Value kq = e.add(k, quad);
-        SmallVector<SmallVector<Value>> aFrags, bFrags;
-        for (Value row : rows) {
-          Value row8 = e.add(row, 8);
-          SmallVector<Value> frag;
-          for (auto [r, kk] :
-               {std::pair{row, 0}, {row8, 0}, {row, 8}, {row8, 8}}) {
-            Value first = e.index(r, e.add(kq, kk), K);
-            frag.push_back(e.pack(bufA, first, e.add(first, 1)));
-          }
-          aFrags.push_back(frag);
+  // The K steps unrolled: every fragment address is then a per-thread base
+  // plus a constant, which the loads take as an offset (in an scf.for, LLVM
+  // kept one induction pointer per load and a 128x128x32 dot on 8 warps
+  // spilled on sm_80).
+  SmallVector<Value> accs = init;
+  for (int64_t k0 = 0; k0 < K; k0 += kTileK) {
+    Value k = e.i32(k0);
+    {
+      Value kq = e.add(k, quad);
+      SmallVector<SmallVector<Value>> aFrags, bFrags;
+      for (Value row : rows) {
+        Value row8 = e.add(row, 8);
+        SmallVector<Value> frag;
+        for (auto [r, kk] :
+             {std::pair{row, 0}, {row8, 0}, {row, 8}, {row8, 8}}) {
+          Value first = e.index(r, e.add(kq, kk), K);
+          frag.push_back(e.pack(bufA, first, e.add(first, 1)));
         }
-        for (Value col : bCols) {
-          SmallVector<Value> frag;
-          for (int64_t kk : {0, 8}) {
-            Value first = e.index(e.add(kq, kk), col, N);
-            frag.push_back(e.pack(bufB, first, e.add(first, N)));
-          }
-          bFrags.push_back(frag);
+        aFrags.push_back(frag);
+      }
+      for (Value col : bCols) {
+        SmallVector<Value> frag;
+        for (int64_t kk : {0, 8}) {
+          Value first = e.index(e.add(kq, kk), col, N);
+          frag.push_back(e.pack(bufB, first, e.add(first, N)));
         }
-        SmallVector<Value> next;
-        for (int64_t tm = 0; tm < warps.tilesM; ++tm)
-          for (int64_t tn = 0; tn < warps.tilesN; ++tn) {
-            auto mma = kitethread::MmaSyncOp::create(
-                b, loc, SmallVector<Type>(4, f32), TypeAttr::get(input),
-                aFrags[tm], bFrags[tn],
-                accs.slice((tm * warps.tilesN + tn) * 4, 4));
-            llvm::append_range(next, mma.getResults());
-          }
-        scf::YieldOp::create(b, loc, next);
-      });
+        bFrags.push_back(frag);
+      }
+      SmallVector<Value> next;
+      for (int64_t tm = 0; tm < warps.tilesM; ++tm)
+        for (int64_t tn = 0; tn < warps.tilesN; ++tn) {
+          auto mma = kitethread::MmaSyncOp::create(
+              b, loc, SmallVector<Type>(4, f32), TypeAttr::get(input),
+              aFrags[tm], bFrags[tn],
+              ArrayRef<Value>(accs).slice((tm * warps.tilesN + tn) * 4, 4));
+          llvm::append_range(next, mma.getResults());
+        }
+      accs = next;
+    }
+  }
   // Every warp has read A and B before the tiles may take their memory.
   gpu::BarrierOp::create(b, loc);
 
@@ -212,9 +217,8 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
   for (int64_t tm = 0; tm < warps.tilesM; ++tm)
     for (int64_t tn = 0; tn < warps.tilesN; ++tn)
       for (int64_t r = 0; r < 4; ++r)
-        storeWorkgroup(b, loc, f32,
-                       loop.getResult((tm * warps.tilesN + tn) * 4 + r), bufD,
-                       tileIndex(tm, tn, r));
+        storeWorkgroup(b, loc, f32, accs[(tm * warps.tilesN + tn) * 4 + r],
+                       bufD, tileIndex(tm, tn, r));
   gpu::BarrierOp::create(b, loc);
 
   SmallVector<Value> results;
