@@ -6,12 +6,12 @@
 // shape allows a grid of warps_m x warps_n = num_warps warps, each owning
 // an (M / warps_m) x (N / warps_n) block of 16x8 tiles, and K is a multiple
 // of 16. The operands are staged row-major in workgroup memory as for the
-// FMA loop; per K step of 16 every lane reads its fragments of A (4
-// registers) and B (2) in the PTX ISA's layout for m16n8k16, two 16-bit
-// elements packed per 32-bit register (plain shared loads, no ldmatrix
-// yet), and keeps 4 f32 accumulators per tile, starting at zero. The warps'
-// accumulators start from c (moved to the tiles' layout through a row-major
-// f32 workgroup buffer, unless it is all zeros); the results go back to the
+// FMA loop; per K step of 16 (unrolled) every lane reads its fragments of
+// A (4 registers) and B (2) in the PTX ISA's layout for m16n8k16, two
+// 16-bit elements packed per 32-bit register (plain shared loads, no
+// ldmatrix yet), and keeps 4 f32 accumulators per tile. The accumulators
+// start from c (moved to the tiles' layout through a row-major f32
+// workgroup buffer, unless it is all zeros); the results go back to the
 // layout of c through another, converted to the accumulator type.
 //
 // Rounding: like the FMA loop, the sum starts from c and runs in f32 (an
