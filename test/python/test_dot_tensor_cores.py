@@ -72,8 +72,9 @@ def _compile(target, dtype=kl.float16, acc=kl.float32, shape=(64, 64, 32), num_w
                                                   (kl.bfloat16, kl.float32, "bf16")])
 def test_a_half_dot_is_mma_sync_on_sm_80_and_later(arch, dtype, acc, ptx_type):
     compiled = _compile(f"cuda:{arch}", dtype, acc)
-    # 64x64 over 4 warps: a 2x2 grid of 32x32 blocks, 2x4 tiles of 16x8 each.
-    assert compiled.asm["threads"].count("kitethread.mma_sync") == 8
+    # 64x64 over 4 warps: a 2x2 grid of 32x32 blocks, 2x4 tiles of 16x8
+    # each, for each of the 2 (unrolled) steps of K = 32.
+    assert compiled.asm["threads"].count("kitethread.mma_sync") == 16
     instruction = f"mma.sync.aligned.m16n8k16.row.col.f32.{ptx_type}.{ptx_type}.f32"
     assert instruction in compiled.asm["ptx"]
     assert not re.search(r"\bfma\.rn\.f32\b", compiled.asm["ptx"])
