@@ -3,9 +3,10 @@ cuda-sim (docs/cuda-sim.md, "Counters"): vector add, row softmax, fp16
 layer norm (forward) and the fp16 matmul of Triton's tutorials, each written
 for Triton (test/python/triton_kernels/tutorials.py) and line for line for
 Kite (below), run on cuda-sim:sm_80 with the same grid, block sizes, warp
-counts and stages, both results checked against numpy. Kite's matmul runs
-`dot` on FMA units (no tensor cores yet); Triton's uses mma.sync, ldmatrix
-and cp.async. Kite compiles without memory checks, as for a GPU (the
+counts and stages, both results checked against numpy. Kite's fp16 matmul runs
+`dot` on mma.sync m16n8k16 with plain shared loads (its accumulator through
+shared memory after every dot; no ldmatrix or cp.async yet); Triton's uses
+mma.sync, ldmatrix and cp.async. Kite compiles without memory checks, as for a GPU (the
 simulator's guard pages still catch a wild access). Counts are per thread,
 summed over the launch. Needs Triton (pip install triton; it compiles for
 sm_80 without a GPU). With --record, the table goes to benchmarks/results/.

@@ -62,8 +62,8 @@ LogicalResult NumProgramsOp::verify() {
 static LogicalResult verifyAccess(Operation *op, Type type,
                                   uint32_t alignment) {
   if (!llvm::isPowerOf2_32(alignment))
-    return op->emitOpError() << "alignment must be a power of two, got "
-                             << alignment;
+    return op->emitOpError()
+           << "alignment must be a power of two, got " << alignment;
   if (getElementTypeOrSelf(type).isInteger(1))
     return op->emitOpError()
            << "cannot access " << type
@@ -75,6 +75,19 @@ static LogicalResult verifyAccess(Operation *op, Type type,
       return op->emitOpError() << "vector access " << type << " has " << bits
                                << " bits; it must have 32, 64 or 128";
   }
+  return success();
+}
+
+LogicalResult MmaSyncOp::verify() {
+  Type ab = getAbType();
+  if (!ab.isF16() && !ab.isBF16())
+    return emitOpError() << "multiplies f16 or bf16, not " << ab;
+  if (getA().size() != 4 || getB().size() != 2 || getC().size() != 4 ||
+      getD().size() != 4)
+    return emitOpError() << "takes 4, 2 and 4 registers of A, B and C and "
+                            "gives 4 of D (m16n8k16), got "
+                         << getA().size() << ", " << getB().size() << ", "
+                         << getC().size() << " and " << getD().size();
   return success();
 }
 

@@ -117,6 +117,32 @@ def KiteThread_AtomicCASOp : KiteThread_Op<"atomic_cas", [
 }
 
 //===----------------------------------------------------------------------===//
+// Tensor cores
+//===----------------------------------------------------------------------===//
+
+def KiteThread_MmaSyncOp : KiteThread_Op<"mma_sync", [Pure,
+    AttrSizedOperandSegments]> {
+  let summary = "one warp's 16x8 tile D = A * B + C on tensor cores";
+  let description = [{
+    PTX `mma.sync.aligned.m16n8k16.row.col.f32.<ab>.<ab>.f32`: every lane
+    of the warp passes its fragment registers of A (16x16, 4 registers of
+    two `ab_type` elements packed low half first), B (16x8, 2 such
+    registers) and C (16x8, 4 f32) in the PTX ISA's fragment layout for
+    this shape, and gets its 4 f32 of D. `ab_type` is f16 or bf16. All 32
+    lanes of the warp must execute it together (NVIDIA targets of sm_80
+    and later only).
+  }];
+  let arguments = (ins TypeAttr:$ab_type, Variadic<I32>:$a, Variadic<I32>:$b,
+                   Variadic<F32>:$c);
+  let results = (outs Variadic<F32>:$d);
+  let assemblyFormat = [{
+    `m16n8k16` $ab_type `a` `(` $a `)` `b` `(` $b `)` `c` `(` $c `)` attr-dict
+    `:` type($d)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Programmatic dependent launch (kite.gdc_wait, kite.gdc_launch_dependents):
 // PTX griddepcontrol on sm_90 and later; nothing on other targets.
 //===----------------------------------------------------------------------===//

@@ -55,6 +55,9 @@ struct StageOptions {
   /// there is no device (docs/lowering.md). An op whose buffers need more
   /// is an error at the op.
   long long maxWorkgroupBytes = 32768;
+  /// The target has NVIDIA's mma.sync (sm_80 and later): f16 and bf16 dots
+  /// use tensor cores where their shape allows (docs/lowering.md).
+  bool tensorCores = false;
 };
 
 /// The most elements of one tensor a thread may hold on a backend ("vulkan",

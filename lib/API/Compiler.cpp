@@ -138,7 +138,8 @@ IRResult runStage(const std::string &irText, const std::string &stage,
             unsigned(stageOptions.maxVectorElements),
             unsigned(stageOptions.maxElementsPerThread),
             stageOptions.checkMemory,
-            int64_t(stageOptions.maxWorkgroupBytes)};
+            int64_t(stageOptions.maxWorkgroupBytes),
+            stageOptions.tensorCores};
         if (succeeded(mlir::kite::buildStage(stage, pm, target)))
           return success();
         diagnostics.addError("unknown stage '" + stage + "'; the stages are: " +

@@ -41,7 +41,8 @@ void mlir::kite::buildThreadsStage(OpPassManager &pm,
   pm.addPass(
       kitegpu::createKiteGPUCheckThreadLimits({options.maxElementsPerThread}));
   pm.addPass(kitegpu::createConvertKiteGPUToThreads(
-      {options.maxVectorElements, options.maxWorkgroupBytes}));
+      {options.maxVectorElements, options.maxWorkgroupBytes,
+       options.tensorCores}));
   if (options.checkMemory)
     pm.addPass(kitegpu::createCheckMemoryAccesses());
   pm.addPass(createCanonicalizerPass());

@@ -27,6 +27,8 @@ struct StageOptions {
   bool checkMemory = false;
   /// Workgroup memory one program may use, in bytes (0: unchecked).
   int64_t maxWorkgroupBytes = 32768;
+  /// Stage `threads`: the target has mma.sync (NVIDIA sm_80 and later).
+  bool tensorCores = false;
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.

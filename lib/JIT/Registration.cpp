@@ -66,6 +66,10 @@ struct KiteGPUPipelineOptions : PassPipelineOptions<KiteGPUPipelineOptions> {
       llvm::cl::desc("Workgroup memory one program may use, in bytes (0: "
                      "any)"),
       llvm::cl::init(32768)};
+  Option<bool> tensorCores{
+      *this, "tensor-cores",
+      llvm::cl::desc("The target has mma.sync (NVIDIA sm_80 and later)"),
+      llvm::cl::init(false)};
 };
 } // namespace
 
@@ -96,7 +100,8 @@ void mlir::kite::registerKitePasses() {
           buildThreadsStage(
               pm, {options.numWarps, options.threadsPerWarp,
                    options.maxVectorElements, options.maxElementsPerThread,
-                   /*checkMemory=*/false, options.maxWorkgroupBytes});
+                   /*checkMemory=*/false, options.maxWorkgroupBytes,
+                   options.tensorCores});
         });
   });
 }

@@ -321,6 +321,7 @@ def _compile_traced(kernel, raw: str, options: dict, target: Target) -> _Entry:
               "max_vector_elements": 16 if target.backend == "cuda" else 4,
               "max_elements_per_thread": _C.max_elements_per_thread(target.backend),
               "max_workgroup_bytes": _max_workgroup_bytes(target),
+              "tensor_cores": _has_tensor_cores(target),
               "check_memory": bool(options.get("check_memory"))}
     asm = {"kite": tracer.run_stage(raw, "kite"),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
@@ -425,6 +426,14 @@ def _max_workgroup_bytes(target: Target) -> int:
     if target.backend == "vulkan":
         return int(registry.vulkan_device(target.name).properties.max_shared_memory_bytes)
     return 32 * 1024
+
+
+def _has_tensor_cores(target: Target) -> bool:
+    """Whether ``target`` has mma.sync m16n8k16 (NVIDIA sm_80 and later, and
+    cuda-sim at those architectures): f16 and bf16 dots then use it. The
+    architecture is in the cache key, so is this."""
+    match = re.match(r"sm_(\d+)", target.arch) if target.backend == "cuda" else None
+    return bool(match) and int(match.group(1)) >= 80
 
 
 def _max_shared_bytes(arch: str) -> int:

@@ -157,7 +157,8 @@ def test_matmul_tiles_compile_for_nvidia_with_the_shared_memory_of_their_operand
     compiled = _compile_cuda(name, arch, BM, BN, BK)
     buffers = re.findall(r"memref.alloc\(\) : memref<(\d+)x(\w+), #gpu.address_space<workgroup>>",
                          compiled.asm["threads"])
-    assert buffers[:2] == [(str(BM * BK), stored), (str(BK * BN), stored)], buffers
+    # (On tensor cores, the accumulator's f32 buffers come and go around them.)
+    assert (str(BM * BK), stored) in buffers and (str(BK * BN), stored) in buffers, buffers
     assert compiled.metadata["shared"] == max(operands, BM * BN * 4)
     assert ".extern .shared .align 16 .b8 __kite_shared[]" in compiled.asm["ptx"]
     if shutil.which("ptxas"):  # it takes the PTX

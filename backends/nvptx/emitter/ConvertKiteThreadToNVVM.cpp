@@ -11,8 +11,8 @@
 //    not 32 bits wide become 32-bit ones (WideShuffles.cpp);
 // 5. scf -> cf, then one conversion to the LLVM dialect with the upstream
 //    arith/math/cf/func/memref/vector/ub and GPU->NVVM patterns, the
-//    kitethread patterns below, atomics (AtomicOpsToNVVM.cpp) and
-//    print/assert (DebugOpsToNVVM.cpp);
+//    kitethread patterns below, atomics (AtomicOpsToNVVM.cpp),
+//    print/assert (DebugOpsToNVVM.cpp) and mma_sync (MmaToNVVM.cpp);
 // 6. the kernel is marked nvvm.kernel with nvvm.reqntid and nvvm.minctasm = 1
 //    (see the end of the pass): launches always use
 //    exactly num-threads threads, and ptxas allocates registers better knowing
@@ -24,6 +24,7 @@
 #include "backends/nvptx/emitter/DebugOpsToNVVM.h"
 #include "backends/nvptx/emitter/Libdevice.h"
 #include "backends/nvptx/emitter/MathOpsToNVVM.h"
+#include "backends/nvptx/emitter/MmaToNVVM.h"
 #include "backends/nvptx/emitter/Passes.h"
 #include "backends/nvptx/emitter/WideShuffles.h"
 #include "dialects/Kite/KiteDialect.h"
@@ -372,6 +373,7 @@ struct ConvertKiteThreadToNVVMPass
     kitenvptx::populateAtomicOpsToNVVMPatterns(converter, smVersion(chip),
                                                patterns);
     kitenvptx::populateDebugOpsToNVVMPatterns(converter, patterns);
+    kitenvptx::populateMmaToNVVMPatterns(converter, patterns);
 
     LLVMConversionTarget target(*context);
     // Not configureGpuToNVVMConversionLegality: it makes llvm.intr.floor,

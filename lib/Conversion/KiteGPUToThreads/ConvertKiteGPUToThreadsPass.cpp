@@ -131,7 +131,7 @@ struct ConvertKiteGPUToThreadsPass
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
     ThreadGrid grid{getNumWarps(module), getThreadsPerWarp(module),
-                    maxWorkgroupBytes};
+                    maxWorkgroupBytes, tensorCores};
     if (!grid.numWarps || !grid.threadsPerWarp) {
       module.emitError() << "convert-kitegpu-to-threads needs the module "
                             "attributes kitegpu.num-warps and "

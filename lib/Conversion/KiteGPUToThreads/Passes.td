@@ -49,7 +49,11 @@ def ConvertKiteGPUToThreads
            "target: Vulkan's maxComputeSharedMemorySize, the opt-in shared "
            "memory per block of an NVIDIA architecture; an op whose buffers "
            "need more is an error at the op (0: unchecked). 32768 for "
-           "targets without a device (docs/lowering.md)">
+           "targets without a device (docs/lowering.md)">,
+    Option<"tensorCores", "tensor-cores", "bool", /*default=*/"false",
+           "the target has NVIDIA's mma.sync (sm_80 and later): a dot of "
+           "f16 or bf16 operands whose shape allows it becomes "
+           "kitethread.mma_sync instead of an FMA loop">
   ];
   let dependentDialects = [
     "::mlir::kitethread::KiteThreadDialect", "::mlir::gpu::GPUDialect",
