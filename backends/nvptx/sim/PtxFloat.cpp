@@ -60,3 +60,13 @@ uint32_t kite::sim::floatToTf32(float f) {
     return bits & 0xffffe000u;
   return (bits + 0x1000u) & 0xffffe000u;
 }
+
+float kite::sim::roundToOddFloat(double d) {
+  float f = float(d);
+  if (double(f) == d || !std::isfinite(d))
+    return f;
+  uint32_t bits = floatToBits(f);
+  if ((bits & 1) == 0) // step to the odd neighbour on d's side
+    bits += std::fabs(double(f)) < std::fabs(d) ? 1 : -1;
+  return bitsToFloat(bits);
+}

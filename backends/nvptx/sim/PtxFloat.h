@@ -38,6 +38,10 @@ float halfToFloat(uint16_t h);
 uint16_t floatToHalf(float f, bool towardZero = false);
 inline float bf16ToFloat(uint16_t h) { return bitsToFloat(uint32_t(h) << 16); }
 uint16_t floatToBf16(float f, bool towardZero = false);
+/// `d` as a float rounded to odd: inexact results keep the lost bits' trace
+/// in the last bit, so rounding that float again to half or bfloat16 (far
+/// fewer bits) rounds as `d` itself would, never twice.
+float roundToOddFloat(double d);
 /// cvt.rna.tf32.f32: round to 10 mantissa bits, ties away from zero.
 uint32_t floatToTf32(float f);
 

@@ -273,17 +273,7 @@ static float kite_sim_truncsfhf2(float f) {
   return bitsToFloat(floatToHalf(f));
 }
 static float kite_sim_truncdfhf2(double d) {
-  // Rounding a double to half through float could round twice.
-  float f = float(d);
-  if (double(f) != d && std::isfinite(d)) {
-    // Keep the information of the lost bits in the float's last bit, which
-    // lies far below half's precision (round to odd).
-    uint32_t bits = floatToBits(f);
-    if ((bits & 1) == 0)
-      bits += (std::fabs(double(f)) < std::fabs(d)) ? 1 : -1;
-    f = bitsToFloat(bits);
-  }
-  return bitsToFloat(floatToHalf(f));
+  return bitsToFloat(floatToHalf(roundToOddFloat(d)));
 }
 static double kite_sim_extendhfdf2(float xmm) {
   return halfToFloat(uint16_t(floatToBits(xmm)));
@@ -292,14 +282,7 @@ static float kite_sim_truncsfbf2(float f) {
   return bitsToFloat(floatToBf16(f));
 }
 static float kite_sim_truncdfbf2(double d) {
-  float f = float(d);
-  if (double(f) != d && std::isfinite(d)) {
-    uint32_t bits = floatToBits(f);
-    if ((bits & 1) == 0)
-      bits += (std::fabs(double(f)) < std::fabs(d)) ? 1 : -1;
-    f = bitsToFloat(bits);
-  }
-  return bitsToFloat(floatToBf16(f));
+  return bitsToFloat(floatToBf16(roundToOddFloat(d)));
 }
 
 } // extern "C"
