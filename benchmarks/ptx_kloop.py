@@ -11,7 +11,10 @@ for any compiler's PTX (benchmarks/tensor_core_compare.py):
   where a loop holds none of those: an integer dot on CUDA cores) found in
   any loop. Its instructions are counted once per block: the instructions one
   iteration issues when it takes every block (straight-line K steps, as both
-  compilers emit them, take every block);
+  compilers emit them, take every block). With the multiply-accumulates one
+  warp's iteration does (`k_loop_warp_macs`: its mma, or without mma its
+  scalar fma), the caller knows how many K steps an iteration covers: an
+  FMA dot may loop over single k inside a K tile;
 - the pipeline depth: 1 + the `cp.async` copies before the K loop (in the
   blocks the entry reaches without entering it) divided by those inside it (each stage in flight before the loop starts
   copied one iteration's worth; no cp.async is depth 1).
@@ -26,8 +29,10 @@ from ptx_compare import is_instruction
 LABEL = re.compile(r"^(\$?[\w.$]+):")
 BRANCH = re.compile(r"^(@!?%\w+\s+)?bra(?:\.uni)?\s+([\w.$]+)\s*;")
 MATH = re.compile(r"^(?:@!?%\w+\s+)?(mma\.sync|wgmma\.mma_async|fma\.rn)")
-# An integer dot without tensor cores multiplies and adds with mad.lo.
-INT_MATH = re.compile(r"^(?:@!?%\w+\s+)?mad\.lo\.s32")
+# An integer dot without tensor cores: mad.lo, a widening multiply of
+# 16-bit halves (then an add), or dp4a.
+INT_MATH = re.compile(r"^(?:@!?%\w+\s+)?(mad\.lo\.s32|mul\.wide\.s16|dp4a)")
+SHAPE = re.compile(r"\.m(\d+)n(\d+)k(\d+)\.")
 MMA = re.compile(r"\b(mma\.sync\.aligned\.(m\d+n\d+k\d+)[.\w]*|wgmma\.mma_async[.\w]*)")
 CP_ASYNC = re.compile(r"^(?:@!?%\w+\s+)?cp\.async\.(?:ca|cg)\.")
 WAIT_GROUP = re.compile(r"cp\.async\.wait_group\s+(\d+)")
@@ -130,6 +135,19 @@ def natural_loops(successors: list) -> list:
     return list(loops.items())
 
 
+def warp_macs(line: str) -> int:
+    """The multiply-accumulates one warp's execution of a math instruction
+    does: m·n·k for mma.sync, a quarter of m·n·k for wgmma (a warpgroup's
+    instruction), one per lane for a scalar fma (two for a .x2 one), four
+    for dp4a."""
+    shape = SHAPE.search(line)
+    if shape and "mma" in line:
+        m, n, k = map(int, shape.groups())
+        return m * n * k // (4 if "wgmma" in line else 1)
+    lanes = 4 if "dp4a" in line else 2 if "x2" in line.split()[0] else 1
+    return 32 * lanes
+
+
 def k_loop_profile(ptx: str) -> dict:
     """The K loop's instruction count and what it holds, and the pipeline
     depth (module docstring); `k_loop_instructions` is None without a loop
@@ -147,9 +165,13 @@ def k_loop_profile(ptx: str) -> dict:
                if math_blocks <= body]
     if not math_blocks or not holding:
         return {"k_loop_instructions": None, "k_loop_math": 0, "k_loop_mma": 0,
-                "pipeline_depth": None}
+                "k_loop_warp_macs": 0, "pipeline_depth": None}
     count, header, body = min(holding, key=lambda t: t[0])
     lines = [line for i in sorted(body) for line in blocks[i]["lines"]]
+    # The loop's multiply-accumulates: its mma where it has any (its fma then
+    # scale and exponentiate), else its scalar math.
+    tensor = [line for line in lines if MMA.search(line)]
+    scalar = [line for line in lines if MATH.match(line) or INT_MATH.match(line)]
     in_loop = sum(bool(CP_ASYNC.match(line)) for line in lines)
     # Before the loop: the blocks the entry reaches without entering it.
     ahead, work = {0} - body, [0] if 0 not in body else []
@@ -161,7 +183,8 @@ def k_loop_profile(ptx: str) -> dict:
     before = sum(bool(CP_ASYNC.match(line)) for i in ahead for line in blocks[i]["lines"])
     return {"k_loop_instructions": count,
             "k_loop_math": sum(math[i] for i in body),
-            "k_loop_mma": sum(bool(MMA.search(line)) for line in lines),
+            "k_loop_mma": len(tensor),
+            "k_loop_warp_macs": sum(map(warp_macs, tensor or scalar)),
             "pipeline_depth": 1 + before / in_loop if in_loop else 1}
 
 

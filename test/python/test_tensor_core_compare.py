@@ -57,6 +57,7 @@ def test_k_loop_is_found_wherever_its_blocks_are_laid_out():
     # Header (setp, bra) and body (2 mma, cp.async, add); not the fma after it.
     assert profile["k_loop_instructions"] == 6
     assert profile["k_loop_mma"] == profile["k_loop_math"] == 2
+    assert profile["k_loop_warp_macs"] == 2 * 16 * 8 * 16
     assert profile["pipeline_depth"] == 3
     counts = ptx_kloop.static_counts(BODY_FIRST)
     assert counts["mma"] == "m16n8k16.f32.f16.f16.f32×2"
@@ -69,6 +70,17 @@ def test_fma_loop_without_cp_async_has_depth_one():
     profile = ptx_kloop.k_loop_profile(SELF_LOOP)
     assert profile["k_loop_instructions"] == 3 and profile["k_loop_math"] == 1
     assert profile["k_loop_mma"] == 0 and profile["pipeline_depth"] == 1
+    assert profile["k_loop_warp_macs"] == 32  # one per lane
+
+
+def test_k_step_counts_an_fma_loop_per_tile():
+    pytest.importorskip("triton", reason="the comparison's kernels are Triton's text")
+    import tensor_core_compare as compare
+    case = compare.cases()[0]  # 128x128x32, 8 warps: 2048 fma per thread per K tile
+    side = {"k_loop_instructions": 3, "k_loop_warp_macs": 32}
+    assert compare.k_step_instructions(case, side) == 3 * 2048
+    tensor = {"k_loop_instructions": 147, "k_loop_warp_macs": 32 * 16 * 8 * 16}
+    assert compare.k_step_instructions(case, tensor) == 147
 
 
 def test_fp16_matmul_compares_statically_and_on_cuda_sim():
@@ -88,7 +100,7 @@ def test_fp16_matmul_compares_statically_and_on_cuda_sim():
     # Kite's side is measured whatever it is; its result must be right.
     assert "error" not in kite, kite
     assert kite["sim"]["numerics"] == "matches numpy"
-    assert kite["n_regs"] > 0 and kite["k_loop_instructions"] is not None
+    assert kite["n_regs"] > 0 and kite["k_step_instructions"] is not None
     verdicts = compare.criteria(row)
     assert set(verdicts) == set(compare.CRITERIA)
     assert verdicts["numerics"] == "PASS"
