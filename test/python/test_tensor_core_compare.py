@@ -107,3 +107,23 @@ def test_fp16_matmul_compares_statically_and_on_cuda_sim():
     assert verdicts["mma"] == ("PASS" if kite["mma_count"] else "FAIL")
     lines = compare.table([row], simulate=True)
     assert any(line.startswith(f"| {case.name}") for line in lines)
+
+
+def test_a_kite_compile_error_is_a_row_that_fails_every_criterion(monkeypatch):
+    pytest.importorskip("triton", reason="Triton (pip install triton) is the reference")
+    import tensor_core_compare as compare
+    if compare.ptxas.find() is None:
+        pytest.skip("ptxas (the CUDA toolkit) reports registers and spills")
+
+    def refuse(*args):
+        raise kite.CompilationError("workgroup memory: 65536 bytes, the limit 32768\ndetails")
+    import kite
+    monkeypatch.setattr(compare, "kite_static", refuse)
+    case = compare.cases()[0]
+    row = compare.compare(case, "sm_80", simulate=False)
+    assert row["kite"]["error"].startswith("CompilationError: workgroup memory: 65536 bytes")
+    assert "details" not in row["kite"]["error"]
+    assert set(compare.criteria(row).values()) == {"FAIL"}
+    text = "\n".join(compare.table([row], simulate=False))
+    assert "| kite | CompilationError: workgroup memory" in text
+    assert "| FAIL | FAIL | FAIL | FAIL | FAIL | FAIL | FAIL |" in text
