@@ -60,6 +60,8 @@ def table(rows: list, simulate: bool) -> list:
             sim = side.get("sim", {})
             dyn = sim.get("error") or (f"{sim['instructions']:.0f}" if "instructions" in sim
                                        else "not run")
+            if "instructions" in sim and not row["case"].sim.endswith("sm_80"):
+                dyn += f" (on {row['case'].sim})"
             lines.append(
                 f"| {label} | {name} | {side['mma']} | {side['ldmatrix']} | {side['cp_async']} "
                 f"| {side['wait_groups']} | {cell(side, 'pipeline_depth')} "
