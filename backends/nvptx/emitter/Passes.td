@@ -29,7 +29,8 @@ def ConvertKiteThreadToNVVM
                            "::mlir::cf::ControlFlowDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 #endif // KITE_BACKENDS_NVPTX_EMITTER_PASSES_TD
