@@ -87,7 +87,6 @@ static void lowerMasks(ModuleOp module) {
   auto zero = [](OpBuilder &b, Location loc, Type type) -> Value {
     return arith::ConstantOp::create(b, loc, cast<TypedAttr>(b.getZeroAttr(type)));
   };
-  kitenvptx::predicateMaskedLoads(module);
   module.walk([&](kitethread::StoreOp op) {
     if (!op.getMask())
       return;
@@ -302,6 +301,7 @@ struct ConvertKiteThreadToNVVMPass
       return signalPassFailure();
     std::string name = kernel->getName().str();
     materializeArguments(*kernel, *argTypes);
+    kitenvptx::predicateMaskedLoads(module);
     lowerMasks(module);
     if (failed(allocateSharedMemory(module)) || failed(kitenvptx::prepareMath(module)) ||
         failed(kitenvptx::splitShufflesTo32Bits(module)))

@@ -57,8 +57,8 @@ Plan planPieces(unsigned bytes, unsigned alignment) {
     unsigned offset = word * plan.wordBytes;
     unsigned aligned =
         offset ? std::min(alignment, offset & (~offset + 1)) : alignment;
-    unsigned lanes = llvm::bit_floor(std::min(
-        {maxLanes, plan.numWords - word, aligned / plan.wordBytes}));
+    unsigned lanes = llvm::bit_floor(
+        std::min({maxLanes, plan.numWords - word, aligned / plan.wordBytes}));
     plan.pieces.push_back({word, lanes});
     word += lanes;
   }
@@ -76,8 +76,7 @@ std::optional<APInt> constantBits(Attribute attr) {
 
 /// The bytes of `other` known at compile time, in memory order (little
 /// endian); no `other` is all zeros.
-SmallVector<std::optional<uint8_t>> constantBytes(Value other,
-                                                  unsigned bytes) {
+SmallVector<std::optional<uint8_t>> constantBytes(Value other, unsigned bytes) {
   if (!other)
     return SmallVector<std::optional<uint8_t>>(bytes, uint8_t(0));
   SmallVector<std::optional<APInt>> elements;
@@ -156,10 +155,10 @@ void predicateLoad(kitethread::LoadOp op) {
     }
     if (!otherWords)
       otherWords = bitcastIfNeeded(b, loc, words, op.getOther());
-    Value word = n == 1 ? otherWords
-                        : vector::ExtractOp::create(b, loc, otherWords,
-                                                    int64_t(i))
-                              .getResult();
+    Value word = n == 1
+                     ? otherWords
+                     : vector::ExtractOp::create(b, loc, otherWords, int64_t(i))
+                           .getResult();
     if (registerBits != wordBits)
       word = LLVM::ZExtOp::create(b, loc, registerWord, word);
     asmText << "$" << n + operands.size() << ";\n";
@@ -182,10 +181,9 @@ void predicateLoad(kitethread::LoadOp op) {
   }
 
   MLIRContext *context = b.getContext();
-  Type resultType =
-      n == 1 ? registerWord
-             : LLVM::LLVMStructType::getLiteral(
-                   context, SmallVector<Type>(n, registerWord));
+  Type resultType = n == 1 ? registerWord
+                           : LLVM::LLVMStructType::getLiteral(
+                                 context, SmallVector<Type>(n, registerWord));
   auto load = LLVM::InlineAsmOp::create(
       b, loc, resultType, operands, text, constraints,
       /*has_side_effects=*/true, /*is_align_stack=*/false,
@@ -195,18 +193,17 @@ void predicateLoad(kitethread::LoadOp op) {
   SmallVector<Value> loaded;
   for (unsigned i = 0; i < n; ++i) {
     Value word = n == 1 ? load.getResult(0)
-                        : LLVM::ExtractValueOp::create(b, loc, load.getResult(0),
-                                                       int64_t(i))
+                        : LLVM::ExtractValueOp::create(
+                              b, loc, load.getResult(0), int64_t(i))
                               .getResult();
     if (registerBits != wordBits)
       word = LLVM::TruncOp::create(b, loc, memoryWord, word);
     loaded.push_back(word);
   }
-  Value result =
-      n == 1 ? loaded[0]
-             : vector::FromElementsOp::create(b, loc, cast<VectorType>(words),
-                                              loaded)
-                   .getResult();
+  Value result = n == 1 ? loaded[0]
+                        : vector::FromElementsOp::create(
+                              b, loc, cast<VectorType>(words), loaded)
+                              .getResult();
   op.replaceAllUsesWith(bitcastIfNeeded(b, loc, type, result));
   op.erase();
 }

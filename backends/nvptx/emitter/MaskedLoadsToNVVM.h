@@ -1,4 +1,5 @@
-//===- MaskedLoadsToNVVM.h - masked loads as predicated ld.global -*- C++ -*-===//
+//===- MaskedLoadsToNVVM.h - masked loads as predicated ld.global -*- C++
+//-*-===//
 #ifndef KITE_BACKENDS_NVPTX_EMITTER_MASKEDLOADSTONVVM_H
 #define KITE_BACKENDS_NVPTX_EMITTER_MASKEDLOADSTONVVM_H
 
