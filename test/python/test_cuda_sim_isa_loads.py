@@ -5,7 +5,10 @@ Kite's and Triton's masked loads take (docs/nvptx-emitter.md, "Memory"):
 instruction does not execute: the registers keep the fallback and the
 address, here one in the guard page past the tensor, is never read. A
 `.b8` load into a 16-bit register zero-extends (the ISA's relaxed
-type-checking rules for destination operands wider than the type)."""
+type-checking rules for destination operands wider than the type). The
+plain form runs as host code (InlinePtxLoads.cpp), the same load with a
+memory-model qualifier (`.relaxed.gpu`) through the interpreter: both must
+agree, counters included."""
 import numpy as np
 import pytest
 
@@ -30,7 +33,7 @@ FORMS = [("b8", 1, "i16", "h", 1), ("b16", 1, "i16", "h", 2), ("b32", 1, "i32", 
          ("v2.b32", 2, "i32", "r", 4), ("v4.b32", 4, "i32", "r", 4), ("v2.b16", 2, "i16", "h", 2)]
 
 
-def predicated_load_kernel(ptx_type, lanes, reg, constraint, offset):
+def predicated_load_kernel(ptx_type, lanes, reg, constraint, offset, qualifier=""):
     """Lane t loads `lanes` words at src + offset + t * (lanes words) where
     t % 3 != 0; elsewhere its address is `far` (a guard page) and its
     registers start as fallback + lane. Each register is stored widened to
@@ -64,7 +67,7 @@ define ptx_kernel void @k(ptr addrspace(1) %src, ptr addrspace(1) %far, ptr addr
   %addr = ptrtoint ptr addrspace(1) %at to i64
   %fb = mul i32 %tid, 16
 {computes}
-  %r = call {ret} asm sideeffect "{movs}@${lanes} ld.global.{ptx_type} {dest}, [${lanes + 1} + {offset}];", "{constraints}"(i1 %p, i64 %addr, {fallbacks})
+  %r = call {ret} asm sideeffect "{movs}@${lanes} ld{qualifier}.global.{ptx_type} {dest}, [${lanes + 1} + {offset}];", "{constraints}"(i1 %p, i64 %addr, {fallbacks})
   %obase = mul i32 %tid, {lanes}
 {stores}
   ret void
@@ -72,10 +75,11 @@ define ptx_kernel void @k(ptr addrspace(1) %src, ptr addrspace(1) %far, ptr addr
 """
 
 
+@pytest.mark.parametrize("qualifier", ["", ".relaxed.gpu"], ids=["host-code", "interpreted"])
 @pytest.mark.parametrize("offset", [0, 16])
 @pytest.mark.parametrize("ptx_type,lanes,reg,constraint,size", FORMS, ids=[f[0] for f in FORMS])
 def test_predicated_load_reads_only_where_its_guard_holds(ptx_type, lanes, reg, constraint, size,
-                                                          offset):
+                                                          offset, qualifier):
     dtype = {1: np.uint8, 2: np.uint16, 4: np.uint32}[size]
     # 4096 bytes of non-zero values: `far` is the first byte past them, in
     # the guard page.
@@ -87,8 +91,12 @@ def test_predicated_load_reads_only_where_its_guard_holds(ptx_type, lanes, reg, 
     # The word stride of the address is the register's, not the memory type's.
     reg_bytes = 2 if reg == "i16" else 4
     step = lanes * reg_bytes // size  # memory elements between two lanes' addresses
-    launch(predicated_load_kernel(ptx_type, lanes, reg, constraint, offset),
+    launch(predicated_load_kernel(ptx_type, lanes, reg, constraint, offset, qualifier),
            [("Q", padded), ("Q", far), ("Q", out)])
+    # Counted where executed: the 21 lanes of 32 whose guard holds.
+    stats = kite.sim.statistics(DEVICE)
+    assert stats["global_load_bytes"] == 21 * size * lanes
+    assert stats[f"global_loads_{8 * size * lanes}"] == 21
     got = out.numpy().reshape(32, lanes)
     for lane in range(32):
         for i in range(lanes):

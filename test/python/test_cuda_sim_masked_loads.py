@@ -8,6 +8,7 @@ import pytest
 
 import kite
 import kite.language as kl
+import kite.sim
 from kite import _C
 
 DEVICE = "cuda-sim:sm_80"
@@ -85,3 +86,20 @@ def test_memory_checks_ignore_masked_off_lanes_out_of_bounds(n, start):
     expected = np.full(512, -1, np.float32)
     expected[:n] = x[start:start + n]
     np.testing.assert_array_equal(out.numpy(), expected)
+
+
+@pytest.mark.parametrize("n", [1008, 1013, 0])
+def test_masked_loads_count_only_the_active_lanes(monkeypatch, n):
+    """The simulator's load counters (docs/cuda-sim.md, "Counters") count a
+    masked load where it runs: n elements, in 16-byte vectors when the mask
+    is constant over them (n a multiple of 16), else one by one."""
+    monkeypatch.setenv("KITE_MEMORY_CHECKS", "0")
+    x = kite.from_numpy(np.arange(N, dtype=np.float32), device=DEVICE)
+    out = kite.zeros((N,), kl.float32, device=DEVICE)
+    offset_copy[(1,)](x, out, n, 0, BLOCK=N)
+    stats = kite.sim.statistics(DEVICE)
+    assert stats["global_load_bytes"] == 4 * n
+    if n % 16 == 0:
+        assert stats["global_loads_128"] == n // 4 and stats["global_loads_32"] == 0
+    else:
+        assert stats["global_loads_32"] == n and stats["global_loads_128"] == 0
