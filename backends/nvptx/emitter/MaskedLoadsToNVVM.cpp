@@ -112,6 +112,24 @@ Value bitcastIfNeeded(OpBuilder &b, Location loc, Type type, Value value) {
   return LLVM::BitcastOp::create(b, loc, type, value);
 }
 
+/// `@$guard ld.global[.vN].bW {words}, [$address + offset];` per piece.
+void printLoads(llvm::raw_ostream &os, const Plan &plan, unsigned guard,
+                unsigned address) {
+  for (const Piece &piece : plan.pieces) {
+    os << "@$" << guard << " ld.global";
+    if (piece.lanes > 1)
+      os << ".v" << piece.lanes;
+    os << ".b" << plan.wordBytes * 8 << " ";
+    if (piece.lanes > 1)
+      os << "{";
+    for (unsigned lane = 0; lane < piece.lanes; ++lane)
+      os << (lane ? ", $" : "$") << piece.first + lane;
+    if (piece.lanes > 1)
+      os << "}";
+    os << ", [$" << address << " + " << piece.first * plan.wordBytes << "];\n";
+  }
+}
+
 void predicateLoad(kitethread::LoadOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -165,20 +183,7 @@ void predicateLoad(kitethread::LoadOp op) {
     operands.push_back(word);
     constraints += std::string(",") + regClass;
   }
-  for (const Piece &piece : plan.pieces) {
-    asmText << "@$" << n << " ld.global";
-    if (piece.lanes > 1)
-      asmText << ".v" << piece.lanes;
-    asmText << ".b" << wordBits << " ";
-    if (piece.lanes > 1)
-      asmText << "{";
-    for (unsigned lane = 0; lane < piece.lanes; ++lane)
-      asmText << (lane ? ", $" : "$") << piece.first + lane;
-    if (piece.lanes > 1)
-      asmText << "}";
-    asmText << ", [$" << n + 1 << " + " << piece.first * plan.wordBytes
-            << "];\n";
-  }
+  printLoads(asmText, plan, /*guard=*/n, /*address=*/n + 1);
 
   MLIRContext *context = b.getContext();
   Type resultType = n == 1 ? registerWord
