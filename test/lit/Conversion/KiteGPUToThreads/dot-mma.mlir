@@ -23,9 +23,9 @@
 // CHECK: arith.bitcast %{{.*}} : f16 to i16
 // CHECK: arith.shli
 // CHECK: arith.ori
-// CHECK-COUNT-2: kitethread.mma_sync m16n8k16 f16
+// CHECK-COUNT-2: kitethread.mma_sync f16
 // CHECK: memref.load %[[A]]
-// CHECK-COUNT-2: kitethread.mma_sync m16n8k16 f16
+// CHECK-COUNT-2: kitethread.mma_sync f16
 // CHECK-NOT: kitethread.mma_sync
 // CHECK: gpu.barrier
 // CHECK: %[[D:.*]] = memref.alloc() : memref<512xf32, #gpu.address_space<workgroup>>
@@ -56,7 +56,7 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 3
 // CHECK-LABEL: func.func @dot_zero_c()
 // CHECK: %[[A:.*]] = memref.alloc() : memref<1024xf16
 // CHECK-NOT: f32, #gpu.address_space<workgroup>
-// CHECK: kitethread.mma_sync m16n8k16 f16
+// CHECK: kitethread.mma_sync f16
 #b = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [2, 1], order = [1, 0]}>
 module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
   func.func @dot_zero_c(%x: f16, %y: f16) attributes {kite.kernel} {
