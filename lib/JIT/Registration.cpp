@@ -93,7 +93,11 @@ void mlir::kite::registerKitePasses() {
     PassPipelineRegistration<KiteGPUPipelineOptions>(
         "kitegpu-pipeline", "The passes of the `kitegpu` stage",
         [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
-          buildKiteGPUStage(pm, {options.numWarps, options.threadsPerWarp});
+          StageOptions stage;
+          stage.numWarps = options.numWarps;
+          stage.threadsPerWarp = options.threadsPerWarp;
+          stage.tensorCores = options.tensorCores;
+          buildKiteGPUStage(pm, stage);
         });
     PassPipelineRegistration<KiteGPUPipelineOptions>(
         "threads-pipeline", "The passes of the `threads` stage",

@@ -80,9 +80,9 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
     // On tensor cores where the target has them and the operands and shape
     // allow, if their staging (larger than the FMA loop's for fp8 widened to
     // f16) and the tiles of c fit.
-    std::optional<MmaPlan> plan = chooseMma(op, grid);
+    std::optional<MmaTiling> plan = chooseMma(op, grid);
     if (plan && (!grid.maxWorkgroupBytes ||
-                 getMmaWorkgroupBytes(op, *plan) <= grid.maxWorkgroupBytes)) {
+                 getMmaWorkgroupBytes(op, *plan, grid) <= grid.maxWorkgroupBytes)) {
       rewriter.replaceOpWithMultiple(
           op, {emitMmaDot(rewriter, loc, op, *plan, adaptor.getA(),
                           adaptor.getB(), adaptor.getC(), grid)});

@@ -41,66 +41,15 @@
 using namespace mlir;
 using namespace mlir::kitegpu;
 
-static constexpr int64_t kTileM = 16, kTileN = 8, kChunkBytes = 16;
+static constexpr int64_t kChunkBytes = 16;
 
-/// The mma operand type for operands of `input`, and the type they are
-/// staged as, on a target of compute capability `arch`; none where the
-/// operands have no instruction.
-static std::optional<std::pair<Type, Type>>
-getMmaOperandTypes(Type input, StringRef precision, int64_t arch) {
-  MLIRContext *context = input.getContext();
-  if (input.isF16() || input.isBF16() || input.isSignlessInteger(8))
-    return std::pair{input, input};
-  if (input.isF32() && precision == "tf32")
-    return std::pair{Type(FloatTF32Type::get(context)), input};
-  if (isa<Float8E4M3FNType, Float8E5M2Type>(input))
-    return arch >= 89 ? std::pair{input, input}
-                      : std::pair{Type(Float16Type::get(context)),
-                                  Type(Float16Type::get(context))};
-  return std::nullopt;
-}
-
-std::optional<MmaPlan> mlir::kitegpu::chooseMma(kite::DotOp op,
-                                                const ThreadGrid &grid) {
-  RankedTensorType a = op.getA().getType(), b = op.getB().getType(),
-                   c = op.getC().getType();
-  Type acc = c.getElementType();
-  if (!grid.tensorCores || grid.threadsPerWarp != 32 || a.getRank() != 2 ||
-      (!acc.isF32() && !acc.isF16() && !acc.isSignlessInteger(32)))
-    return std::nullopt;
-  auto types = getMmaOperandTypes(a.getElementType(), op.getInputPrecision(),
-                                  grid.tensorCores);
-  if (!types)
-    return std::nullopt;
-  auto [abType, staged] = *types;
-  int64_t M = a.getDimSize(0), K = a.getDimSize(1), N = b.getDimSize(1);
-  // Two 16-byte chunks of a row per instruction.
-  int64_t vec = kChunkBytes / getElementBytes(staged);
-  if (!llvm::isPowerOf2_64(M) || !llvm::isPowerOf2_64(N) ||
-      !llvm::isPowerOf2_64(K) || K < 2 * vec)
-    return std::nullopt;
-  // Of the grids that divide the block, the one whose warps read the fewest
-  // fragment registers per K step (4 per row of tiles, 2 per column).
-  std::optional<MmaPlan> best;
-  for (int64_t warpsM = 1; warpsM <= grid.numWarps; warpsM *= 2) {
-    int64_t warpsN = grid.numWarps / warpsM;
-    if (M % (kTileM * warpsM) || N % (kTileN * warpsN))
-      continue;
-    MmaPlan plan{abType,        staged, 2 * vec, warpsM, warpsN,
-                 M / (kTileM * warpsM), N / (kTileN * warpsN)};
-    auto cost = [](const MmaPlan &p) { return 4 * p.tilesM + 2 * p.tilesN; };
-    if (!best || cost(plan) < cost(*best))
-      best = plan;
-  }
-  return best;
-}
-
-int64_t mlir::kitegpu::getMmaWorkgroupBytes(kite::DotOp op,
-                                            const MmaPlan &plan) {
+std::optional<MmaTiling> mlir::kitegpu::chooseMma(kite::DotOp op,
+                                                  const ThreadGrid &grid) {
   RankedTensorType a = op.getA().getType(), c = op.getC().getType();
-  int64_t M = a.getDimSize(0), K = a.getDimSize(1), N = c.getDimSize(1);
-  // The operands, then (reusing their memory) the f32 or i32 tiles.
-  return std::max(getWorkgroupBytes(plan.staged, (M + N) * K), M * N * 4);
+  return chooseMmaTiling(a.getElementType(), op.getInputPrecision(),
+                         c.getElementType(), c.getDimSize(0), c.getDimSize(1),
+                         a.getDimSize(1), grid.numWarps, grid.threadsPerWarp,
+                         grid.tensorCores);
 }
 
 namespace {
@@ -150,22 +99,6 @@ struct SwizzledOperand {
     Value chunk = e.bitXor(e.div(k, vec), phase);
     return e.add(e.add(e.mul(row, K), e.mul(chunk, vec)), e.rem(k, vec));
   }
-  /// The index lane `lane` gives an ldmatrix of the chunk pair of K step
-  /// `step` in rows `firstRow` + (0..15): matrix j = lane / 8 is rows
-  /// (j & rowBit ? 8 : 0) + 0..7 at chunk 2 * step + (j & chunkBit ? 1 : 0).
-  /// firstRow is a multiple of 8, so the phase is the lane's row in 8.
-  Value ldmatrixIndex(IndexBuilder &e, Value firstRow, Value lane,
-                      int64_t step, int64_t rowBit, int64_t chunkBit) const {
-    Value matrix = e.div(lane, 8), row8 = e.rem(lane, 8);
-    auto bit = [&](int64_t mask) {
-      Value set = arith::AndIOp::create(e.b, e.loc, matrix, e.i32(mask));
-      return mask == 1 ? set : e.div(set, mask);
-    };
-    Value row = e.add(e.add(firstRow, row8), e.mul(bit(rowBit), 8));
-    Value chunk = e.add(bit(chunkBit), 2 * step);
-    Value phase = e.div(row8, perPhase);
-    return e.add(e.mul(row, K), e.mul(e.bitXor(chunk, phase), vec));
-  }
 };
 } // namespace
 
@@ -191,9 +124,62 @@ static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
   return operand;
 }
 
+/// The registers of a tensor of `type` that are the accumulators of the
+/// tiles, [tile][c0..c3], when its layout is getMmaAccumulatorLayout's (then
+/// the dot needs no workgroup memory for c and d); none otherwise. Checked
+/// against the layout's own coordinates for every thread and register.
+static std::optional<SmallVector<int64_t>>
+getAccumulatorRegisters(RankedTensorType type, const MmaTiling &plan,
+                        const ThreadGrid &grid) {
+  auto layout = dyn_cast<BlockedLayoutAttr>(type.getEncoding());
+  if (!layout || layout != getMmaAccumulatorLayout(type.getContext(), plan))
+    return std::nullopt;
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t numRegs = layout.getTotalElemsPerThread(shape);
+  if (numRegs != plan.tilesM * plan.tilesN * 4)
+    return std::nullopt;
+  DenseMap<std::pair<int64_t, int64_t>, int64_t> regOf; // thread 0's
+  for (int64_t reg = 0; reg < numRegs; ++reg) {
+    SmallVector<int64_t> at = layout.getElementCoords(shape, 0, 0, reg);
+    regOf[{at[0], at[1]}] = reg;
+    for (unsigned warp = 0; warp < grid.numWarps; ++warp)
+      for (unsigned lane = 0; lane < 32; ++lane) {
+        SmallVector<int64_t> coords =
+            layout.getElementCoords(shape, lane, warp, reg);
+        if (coords[0] != at[0] + lane / 4 + 8 * (warp / plan.warpsN) ||
+            coords[1] != at[1] + 2 * (lane % 4) + 8 * (warp % plan.warpsN))
+          return std::nullopt;
+      }
+  }
+  SmallVector<int64_t> regs;
+  for (int64_t tm = 0; tm < plan.tilesM; ++tm)
+    for (int64_t tn = 0; tn < plan.tilesN; ++tn)
+      for (int64_t r = 0; r < 4; ++r) {
+        auto found = regOf.find({(2 * tm + r / 2) * 8 * plan.warpsM,
+                                 tn * 8 * plan.warpsN + r % 2});
+        if (found == regOf.end())
+          return std::nullopt;
+        regs.push_back(found->second);
+      }
+  return regs;
+}
+
+int64_t mlir::kitegpu::getMmaWorkgroupBytes(kite::DotOp op,
+                                            const MmaTiling &plan,
+                                            const ThreadGrid &grid) {
+  RankedTensorType a = op.getA().getType(), c = op.getC().getType();
+  int64_t M = a.getDimSize(0), K = a.getDimSize(1), N = c.getDimSize(1);
+  int64_t operands = getWorkgroupBytes(plan.staged, (M + N) * K);
+  // The tiles of c and d (reusing the operands' memory) where c is not in
+  // the accumulators' layout.
+  if (getAccumulatorRegisters(c, plan, grid))
+    return operands;
+  return std::max(operands, M * N * 4);
+}
+
 SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
                                              kite::DotOp op,
-                                             const MmaPlan &plan,
+                                             const MmaTiling &plan,
                                              ValueRange aRegs, ValueRange bRegs,
                                              ValueRange cRegs,
                                              const ThreadGrid &grid) {
@@ -204,47 +190,63 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   IndexBuilder e{b, loc};
   int64_t M = aType.getDimSize(0), K = aType.getDimSize(1),
           N = bType.getDimSize(1);
+  int64_t numTiles = plan.tilesM * plan.tilesN;
+  auto toAccum = [&](Value value) {
+    return value.getType() == accum
+               ? value
+               : arith::ExtFOp::create(b, loc, accum, value).getResult();
+  };
 
-  // The warp's block, and the lane's place in a tile: group = lane / 4 picks
-  // the rows of C, quad = lane % 4 its pairs of columns.
+  // The tiles of a warp (wm, wn): tile (tm, tn) is rows (2 tm + h) * 8 *
+  // warpsM + 8 wm + 0..7 (h = 0, 1) by columns tn * 8 * warpsN + 8 wn +
+  // 0..7, so the warps' 8x8 blocks interleave as in the accumulator layout
+  // (MmaTiling.h). Lane l holds rows g = l / 4 and columns 2 (l % 4) + 0, 1
+  // of a block; as an ldmatrix address it names row q = l % 8 of matrix
+  // l / 8.
   Value thread = emitThreadId(b, loc);
   Value warp = e.div(thread, 32), lane = e.rem(thread, 32);
-  Value group = e.div(lane, 4), quad = e.mul(e.rem(lane, 4), 2);
-  Value warpRow = e.mul(e.div(warp, plan.warpsN), plan.tilesM * kTileM);
-  Value warpCol = e.mul(e.rem(warp, plan.warpsN), plan.tilesN * kTileN);
-  // The row-major index of accumulator register `r` of tile (tm, tn): c0, c1
-  // on the group's row, c2, c3 eight rows down.
-  Value cRow = e.add(warpRow, group), cCol = e.add(warpCol, quad);
-  auto tileIndex = [&](int64_t tm, int64_t tn, int64_t r) {
-    Value row = e.add(cRow, tm * kTileM + (r < 2 ? 0 : 8));
-    return e.add(e.mul(row, N), e.add(cCol, tn * kTileN + r % 2));
+  Value warpRow = e.mul(e.div(warp, plan.warpsN), 8);
+  Value warpCol = e.mul(e.rem(warp, plan.warpsN), 8);
+  Value matrix = e.div(lane, 8), q = e.rem(lane, 8);
+  auto matrixBit = [&](int64_t mask) {
+    Value set = arith::AndIOp::create(b, loc, matrix, e.i32(mask));
+    return mask == 1 ? set : e.div(set, mask);
   };
-  int64_t numTiles = plan.tilesM * plan.tilesN;
+  int64_t rowStride = 8 * plan.warpsM, colStride = 8 * plan.warpsN;
 
-  // c is the accumulators' start, moved to the tiles' layout through
-  // workgroup memory; all zeros (a dot without acc) need no move.
+  std::optional<SmallVector<int64_t>> direct =
+      getAccumulatorRegisters(cType, plan, grid);
+  // Without the accumulator layout: c and d go through workgroup memory, at
+  // the row-major index of register r of tile (tm, tn).
+  Value cRow = e.add(warpRow, e.div(lane, 4));
+  Value cCol = e.add(warpCol, e.mul(e.rem(lane, 4), 2));
+  auto tileIndex = [&](int64_t tile, int64_t r) {
+    int64_t tm = tile / plan.tilesN, tn = tile % plan.tilesN;
+    Value row = e.add(cRow, (2 * tm + r / 2) * rowStride);
+    return e.add(e.mul(row, N), e.add(cCol, tn * colStride + r % 2));
+  };
+
+  // c is the accumulators' start; all zeros (a dot without acc) need no
+  // registers of it.
   SmallVector<Value> accs;
   if (llvm::all_of(cRegs, [](Value v) {
         return matchPattern(v, m_AnyZeroFloat()) || matchPattern(v, m_Zero());
       })) {
-    accs.assign(numTiles * 4, arith::ConstantOp::create(
-                                  b, loc, b.getZeroAttr(accum)));
+    accs.assign(numTiles * 4,
+                arith::ConstantOp::create(b, loc, b.getZeroAttr(accum)));
+  } else if (direct) {
+    for (int64_t reg : *direct)
+      accs.push_back(toAccum(cRegs[reg]));
   } else {
     Value bufC = allocWorkgroup(b, loc, accum, M * N);
     for (auto [value, coords] :
-         llvm::zip_equal(cRegs, emitRegisterCoords(b, loc, cType, grid))) {
-      Value c = value.getType() == accum
-                    ? value
-                    : arith::ExtFOp::create(b, loc, accum, value).getResult();
-      storeWorkgroup(b, loc, accum, c, bufC,
+         llvm::zip_equal(cRegs, emitRegisterCoords(b, loc, cType, grid)))
+      storeWorkgroup(b, loc, accum, toAccum(value), bufC,
                      emitLinearIndex(b, loc, coords, {M, N}));
-    }
     gpu::BarrierOp::create(b, loc);
     for (int64_t tile = 0; tile < numTiles; ++tile)
       for (int64_t r = 0; r < 4; ++r)
-        accs.push_back(loadWorkgroup(b, loc, accum, bufC,
-                                     tileIndex(tile / plan.tilesN,
-                                               tile % plan.tilesN, r)));
+        accs.push_back(loadWorkgroup(b, loc, accum, bufC, tileIndex(tile, r)));
     // Every warp has its c before the operands may take its memory.
     gpu::BarrierOp::create(b, loc);
   }
@@ -254,31 +256,31 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
                                      plan.staged, grid);
   gpu::BarrierOp::create(b, loc);
 
-  auto ldmatrix = [&](const SwizzledOperand &operand, Value index,
+  auto ldmatrix = [&](const SwizzledOperand &operand, Value row, Value chunk,
                       int64_t count) {
     SmallVector<Type> words(count, b.getI32Type());
+    Value index = operand.index(e, row, e.mul(chunk, operand.vec));
     return kitethread::LdmatrixOp::create(b, loc, words, operand.buffer, index,
                                           count)
         .getWords();
   };
-  // A: matrices (rows 0-7, chunk 0), (8-15, 0), (0-7, 1), (8-15, 1) are
-  // a0..a3. B: (cols 0-7, chunk 0), (0-7, 1) are b0, b1 of one tile; x4
-  // reads the next tile's as words 2, 3.
+  // A: matrices (rows h = 0, chunk 0), (h = 1, 0), (0, 1), (1, 1) are
+  // a0..a3. B: (columns 0-7, chunk 0), (0-7, chunk 1) are b0, b1 of one
+  // tile; x4 reads the next tile's as words 2, 3. The lane's row in each is
+  // a per-lane base plus a constant.
+  Value aRow = e.add(e.add(warpRow, q), e.mul(matrixBit(1), rowStride));
+  Value aChunk = matrixBit(2);
   int64_t bCount = plan.tilesN > 1 ? 4 : 2;
+  Value bRow = e.add(e.add(warpCol, q), e.mul(matrixBit(2), colStride));
+  Value bChunk = matrixBit(1);
   for (int64_t step = 0; step < K / plan.k; ++step) {
     SmallVector<SmallVector<Value>> aFrags, bFrags;
     for (int64_t tm = 0; tm < plan.tilesM; ++tm)
-      aFrags.push_back(ldmatrix(
-          opA,
-          opA.ldmatrixIndex(e, e.add(warpRow, tm * kTileM), lane, step,
-                            /*rowBit=*/1, /*chunkBit=*/2),
-          4));
+      aFrags.push_back(ldmatrix(opA, e.add(aRow, 2 * tm * rowStride),
+                                e.add(aChunk, 2 * step), 4));
     for (int64_t tn = 0; tn < plan.tilesN; tn += bCount / 2) {
-      auto words =
-          ldmatrix(opB,
-                   opB.ldmatrixIndex(e, e.add(warpCol, tn * kTileN), lane, step,
-                                     /*rowBit=*/2, /*chunkBit=*/1),
-                   bCount);
+      auto words = ldmatrix(opB, e.add(bRow, tn * colStride),
+                            e.add(bChunk, 2 * step), bCount);
       for (int64_t t = 0; t < bCount / 2; ++t)
         bFrags.push_back({words[2 * t], words[2 * t + 1]});
     }
@@ -292,23 +294,30 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
     }
     accs = next;
   }
-  // Every warp has read A and B before the tiles may take their memory.
+  // Every warp has read A and B before another op (or the tiles) may take
+  // their memory.
   gpu::BarrierOp::create(b, loc);
 
+  auto toResult = [&](Value d) {
+    return acc == accum ? d
+                        : arith::TruncFOp::create(b, loc, acc, d).getResult();
+  };
+  SmallVector<Value> results;
+  if (direct) {
+    results.assign(cRegs.size(), Value());
+    for (auto [i, reg] : llvm::enumerate(*direct))
+      results[reg] = toResult(accs[i]);
+    return results;
+  }
   Value bufD = allocWorkgroup(b, loc, accum, M * N);
   for (int64_t tile = 0; tile < numTiles; ++tile)
     for (int64_t r = 0; r < 4; ++r)
       storeWorkgroup(b, loc, accum, accs[tile * 4 + r], bufD,
-                     tileIndex(tile / plan.tilesN, tile % plan.tilesN, r));
+                     tileIndex(tile, r));
   gpu::BarrierOp::create(b, loc);
-
-  SmallVector<Value> results;
-  for (SmallVector<Value> &coords : emitRegisterCoords(b, loc, cType, grid)) {
-    Value d = loadWorkgroup(b, loc, accum, bufD,
-                            emitLinearIndex(b, loc, coords, {M, N}));
-    results.push_back(
-        acc == accum ? d : arith::TruncFOp::create(b, loc, acc, d).getResult());
-  }
+  for (SmallVector<Value> &coords : emitRegisterCoords(b, loc, cType, grid))
+    results.push_back(toResult(loadWorkgroup(
+        b, loc, accum, bufD, emitLinearIndex(b, loc, coords, {M, N}))));
   // Every thread has read the tiles before another op reuses the memory.
   gpu::BarrierOp::create(b, loc);
   return results;

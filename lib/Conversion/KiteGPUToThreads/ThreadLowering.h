@@ -9,6 +9,7 @@
 
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUDialect.h"
+#include "dialects/KiteGPU/MmaTiling.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/ADT/DenseMap.h"
@@ -148,26 +149,15 @@ SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
 
 //===- MmaDotToThreads.cpp ------------------------------------------------===//
 
-/// How a dot runs on tensor cores: the instruction (mma.sync m16n8k<k> of
-/// `abType` operands, staged in workgroup memory as `staged`) and a warpsM x
-/// warpsN grid of warps, each computing tilesM x tilesN tiles of 16x8.
-struct MmaPlan {
-  Type abType, staged;
-  int64_t k, warpsM, warpsN, tilesM, tilesN;
-};
-/// The plan for `op` on tensor cores, or none (then the FMA loop): the
-/// target must have them and an instruction for the operands (f16, bf16,
-/// i8, fp8, and f32 with input_precision "tf32"), the accumulator be f32,
-/// f16 or i32, M, N and K powers of two, K at least the instruction's, and
-/// M and N multiples of 16 * warpsM and 8 * warpsN for some warpsM x warpsN
-/// = num_warps.
-std::optional<MmaPlan> chooseMma(kite::DotOp op, const ThreadGrid &grid);
+/// The tiling of `op` on tensor cores (chooseMmaTiling), or none.
+std::optional<MmaTiling> chooseMma(kite::DotOp op, const ThreadGrid &grid);
 /// The workgroup memory emitMmaDot needs at its peak.
-int64_t getMmaWorkgroupBytes(kite::DotOp op, const MmaPlan &plan);
+int64_t getMmaWorkgroupBytes(kite::DotOp op, const MmaTiling &plan,
+                             const ThreadGrid &grid);
 /// The result registers (the layout of c) of `op`, from the registers of
 /// its operands.
 SmallVector<Value> emitMmaDot(OpBuilder &b, Location loc, kite::DotOp op,
-                              const MmaPlan &plan, ValueRange aRegs,
+                              const MmaTiling &plan, ValueRange aRegs,
                               ValueRange bRegs, ValueRange cRegs,
                               const ThreadGrid &grid);
 
