@@ -51,7 +51,7 @@ _TYPES = {"f16-f32": (kl.float16, kl.float32, np.float32, "tf32"),
 # 8 warps in 2x2, 4x1, 2x4 grids), and two the FMA loop keeps (K = 8; N too
 # narrow for any grid of 4 warps). 8-bit operands need K >= 32 for m16n8k32.
 _SHAPES = [(16, 8, 16, 1), (64, 64, 32, 4), (32, 64, 64, 4), (128, 32, 16, 8),
-           (64, 16, 128, 2), (16, 16, 8, 1), (16, 8, 32, 4), (32, 128, 256, 8)]
+           (64, 16, 128, 2), (16, 16, 8, 1), (16, 8, 32, 4), (32, 64, 128, 8)]
 
 
 def _operands(name, M, N, K):
