@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "dialects/KiteGPU/MmaTiling.h"
 #include "lib/Conversion/KiteToKiteGPU/GatherLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/JoinSplitLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
@@ -142,8 +143,17 @@ struct ConvertKiteToKiteGPUPass
       // The accumulator in the dot's layout (remove-layout-conversions
       // carries it so through a loop); a and b stay as they are.
       RankedTensorType type = dot.getType();
-      auto layout = getDotLayout(&getContext(), type.getShape(), numWarps,
-                                 threadsPerWarp);
+      BlockedLayoutAttr layout = getDotLayout(&getContext(), type.getShape(),
+                                              numWarps, threadsPerWarp);
+      // On tensor cores, the layout whose registers are the accumulators
+      // of mma.sync: no workgroup memory for c and d, and a loop carries
+      // them as they are.
+      RankedTensorType a = dot.getA().getType();
+      if (auto tiling = chooseMmaTiling(
+              a.getElementType(), dot.getInputPrecision(),
+              type.getElementType(), type.getDimSize(0), type.getDimSize(1),
+              a.getDimSize(1), numWarps, threadsPerWarp, tensorCores))
+        layout = getMmaAccumulatorLayout(&getContext(), *tiling);
       convertOperand(builder, op, 2, withLayout(type, layout));
       retypeResult(builder, dot.getResult(), withLayout(type, layout));
     } else if (auto join = dyn_cast<kite::JoinOp>(op)) {
