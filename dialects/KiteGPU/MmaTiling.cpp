@@ -39,32 +39,52 @@ std::optional<MmaTiling>
 mlir::kitegpu::chooseMmaTiling(Type input, StringRef precision, Type acc,
                                int64_t M, int64_t N, int64_t K,
                                unsigned numWarps, unsigned threadsPerWarp,
-                               int64_t arch) {
+                               int64_t arch, bool chained,
+                               std::optional<int64_t> warpsMWanted) {
   if (arch < 80 || threadsPerWarp != 32 ||
       (!acc.isF32() && !acc.isF16() && !acc.isSignlessInteger(32)))
     return std::nullopt;
   auto types = getMmaOperandTypes(input, precision, arch);
   if (!types)
     return std::nullopt;
-  auto [abType, staged] = *types;
+  Type abType = types->first, staged = types->second;
   int64_t vec = kChunkBytes / (staged.getIntOrFloatBitWidth() / 8);
   if (!llvm::isPowerOf2_64(M) || !llvm::isPowerOf2_64(N) ||
       !llvm::isPowerOf2_64(K) || K < 2 * vec)
     return std::nullopt;
-  // Of the grids that divide the block, the one whose warps read the fewest
-  // fragment registers per K step (4 per row of tiles, 2 per column).
-  std::optional<MmaTiling> best;
-  for (int64_t warpsM = 1; warpsM <= numWarps; warpsM *= 2) {
+  auto tilingOf = [&](int64_t warpsM) -> std::optional<MmaTiling> {
     int64_t warpsN = numWarps / warpsM;
-    if (M % (kTileM * warpsM) || N % (kTileN * warpsN))
-      continue;
-    MmaTiling tiling{abType, staged, 2 * vec, warpsM, warpsN,
+    if (warpsM < 1 || warpsM > numWarps || M % (kTileM * warpsM) ||
+        N % (kTileN * warpsN))
+      return std::nullopt;
+    return MmaTiling{abType, staged, 2 * vec, warpsM, warpsN,
                      M / (kTileM * warpsM), N / (kTileN * warpsN)};
-    auto cost = [](const MmaTiling &t) { return 4 * t.tilesM + 2 * t.tilesN; };
-    if (!best || cost(tiling) < cost(*best))
-      best = tiling;
-  }
+  };
+  if (warpsMWanted)
+    if (auto tiling = tilingOf(*warpsMWanted))
+      return tiling;
+  if (chained)
+    if (auto tiling = tilingOf(numWarps))
+      return tiling;
+  // The grid whose warps read the fewest fragment registers per K step (4
+  // per row of tiles, 2 per column).
+  std::optional<MmaTiling> best;
+  auto cost = [](const MmaTiling &t) { return 4 * t.tilesM + 2 * t.tilesN; };
+  for (int64_t warpsM = 1; warpsM <= numWarps; warpsM *= 2)
+    if (auto tiling = tilingOf(warpsM))
+      if (!best || cost(*tiling) < cost(*best))
+        best = tiling;
   return best;
+}
+
+std::optional<int64_t>
+mlir::kitegpu::getMmaAccumulatorWarpsM(Attribute attr) {
+  auto layout = dyn_cast_or_null<BlockedLayoutAttr>(attr);
+  if (!layout || layout.getSizePerThread_() != ArrayRef<unsigned>{1, 2} ||
+      layout.getThreadsPerWarp_() != ArrayRef<unsigned>{8, 4} ||
+      layout.getOrder_() != ArrayRef<unsigned>{1, 0})
+    return std::nullopt;
+  return layout.getWarpsPerCTA_()[0];
 }
 
 BlockedLayoutAttr

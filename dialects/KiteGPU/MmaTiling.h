@@ -28,12 +28,21 @@ struct MmaTiling {
 /// for the operands (f16, bf16, i8, fp8, and f32 with input precision
 /// "tf32"), the accumulator be f32, f16 or i32, M, N and K powers of two, K
 /// at least the instruction's, and M and N multiples of 16 * warpsM and
-/// 8 * warpsN for some warpsM x warpsN = numWarps.
-std::optional<MmaTiling> chooseMmaTiling(Type input, StringRef precision,
-                                         Type acc, int64_t M, int64_t N,
-                                         int64_t K, unsigned numWarps,
-                                         unsigned threadsPerWarp,
-                                         int64_t arch);
+/// 8 * warpsN for some warpsM x warpsN = numWarps. Of those grids:
+/// `warpsM` when given and possible (a layout already chose it); else
+/// numWarps x 1 when `chained` (a dot whose result feeds another dot, or
+/// fed by one: the rows of P stay with the warp that computed them, and
+/// softmax's row reductions within it) and possible; else the grid whose
+/// warps read the fewest fragment registers per K step.
+std::optional<MmaTiling>
+chooseMmaTiling(Type input, StringRef precision, Type acc, int64_t M,
+                int64_t N, int64_t K, unsigned numWarps,
+                unsigned threadsPerWarp, int64_t arch, bool chained = false,
+                std::optional<int64_t> warpsM = std::nullopt);
+
+/// The warps along M of `layout` when it is an accumulator layout of
+/// getMmaAccumulatorLayout's form; none otherwise.
+std::optional<int64_t> getMmaAccumulatorWarpsM(Attribute layout);
 
 /// The blocked layout whose registers are the accumulators of `tiling`'s
 /// mma.sync tiles: lane l of a warp holds rows l / 4 and columns

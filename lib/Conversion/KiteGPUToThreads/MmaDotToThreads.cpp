@@ -46,10 +46,13 @@ static constexpr int64_t kChunkBytes = 16;
 std::optional<MmaTiling> mlir::kitegpu::chooseMma(kite::DotOp op,
                                                   const ThreadGrid &grid) {
   RankedTensorType a = op.getA().getType(), c = op.getC().getType();
+  // The grid of c's layout where the layout stage gave it the
+  // accumulators' layout.
   return chooseMmaTiling(a.getElementType(), op.getInputPrecision(),
                          c.getElementType(), c.getDimSize(0), c.getDimSize(1),
                          a.getDimSize(1), grid.numWarps, grid.threadsPerWarp,
-                         grid.tensorCores);
+                         grid.tensorCores, /*chained=*/false,
+                         getMmaAccumulatorWarpsM(c.getEncoding()));
 }
 
 namespace {
@@ -177,6 +180,52 @@ int64_t mlir::kitegpu::getMmaWorkgroupBytes(kite::DotOp op,
   return std::max(operands, M * N * 4);
 }
 
+/// The A fragments [tile row][K step] of a dot whose a is already in
+/// registers of an accumulator layout with the dot's warps along M and none
+/// along K (attention's P, computed by a dot of the same rows): the 16x8
+/// tiles (tm, 2s) and (tm, 2s + 1) of a are the 16x16 fragment of K step s,
+/// two 16-bit elements packed per register. None where a is elsewhere or
+/// the instruction is not m16n8k16 of 16-bit operands.
+static std::optional<SmallVector<SmallVector<SmallVector<Value>>>>
+getRegisterFragmentsOfA(OpBuilder &b, Location loc, RankedTensorType aType,
+                        ValueRange aRegs, const MmaTiling &plan,
+                        const ThreadGrid &grid) {
+  if (plan.warpsN != 1 || plan.k != 16 ||
+      getMmaAccumulatorWarpsM(aType.getEncoding()) != plan.warpsM)
+    return std::nullopt;
+  int64_t K = aType.getDimSize(1);
+  MmaTiling aTiling = plan;
+  aTiling.tilesN = K / 8;
+  std::optional<SmallVector<int64_t>> regs =
+      getAccumulatorRegisters(aType, aTiling, grid);
+  if (!regs)
+    return std::nullopt;
+  Type input = aType.getElementType();
+  auto bits = [&](Value value) {
+    if (isEmulatedFloat(input) && plan.staged.isF16()) // fp8, widened exactly
+      value = arith::TruncFOp::create(b, loc, b.getF16Type(), value);
+    else if (isEmulatedFloat(input)) // bf16
+      value = emitEmulatedBits(b, loc, value, input);
+    if (!value.getType().isInteger(16))
+      value = arith::BitcastOp::create(b, loc, b.getI16Type(), value);
+    return arith::ExtUIOp::create(b, loc, b.getI32Type(), value).getResult();
+  };
+  auto pack = [&](int64_t tile, int64_t r) {
+    Value low = bits(aRegs[(*regs)[tile * 4 + r]]);
+    Value high = bits(aRegs[(*regs)[tile * 4 + r + 1]]);
+    high = arith::ShLIOp::create(b, loc, high, createI32(b, loc, 16));
+    return arith::OrIOp::create(b, loc, low, high).getResult();
+  };
+  SmallVector<SmallVector<SmallVector<Value>>> frags(plan.tilesM);
+  for (int64_t tm = 0; tm < plan.tilesM; ++tm)
+    for (int64_t step = 0; step < K / 16; ++step) {
+      int64_t left = tm * aTiling.tilesN + 2 * step, right = left + 1;
+      frags[tm].push_back(
+          {pack(left, 0), pack(left, 2), pack(right, 0), pack(right, 2)});
+    }
+  return frags;
+}
+
 SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
                                              kite::DotOp op,
                                              const MmaTiling &plan,
@@ -250,8 +299,14 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
     // Every warp has its c before the operands may take its memory.
     gpu::BarrierOp::create(b, loc);
   }
-  SwizzledOperand opA = stageOperand(e, aType, aRegs, /*transposed=*/false,
-                                     plan.staged, grid);
+  // a from registers where it is in a compatible accumulator layout, else
+  // staged like b.
+  auto aInRegisters =
+      getRegisterFragmentsOfA(b, loc, aType, aRegs, plan, grid);
+  std::optional<SwizzledOperand> opA;
+  if (!aInRegisters)
+    opA = stageOperand(e, aType, aRegs, /*transposed=*/false, plan.staged,
+                       grid);
   SwizzledOperand opB = stageOperand(e, bType, bRegs, /*transposed=*/true,
                                      plan.staged, grid);
   gpu::BarrierOp::create(b, loc);
@@ -276,8 +331,11 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   for (int64_t step = 0; step < K / plan.k; ++step) {
     SmallVector<SmallVector<Value>> aFrags, bFrags;
     for (int64_t tm = 0; tm < plan.tilesM; ++tm)
-      aFrags.push_back(ldmatrix(opA, e.add(aRow, 2 * tm * rowStride),
-                                e.add(aChunk, 2 * step), 4));
+      aFrags.push_back(aInRegisters
+                           ? SmallVector<Value>((*aInRegisters)[tm][step])
+                           : SmallVector<Value>(ldmatrix(
+                                 *opA, e.add(aRow, 2 * tm * rowStride),
+                                 e.add(aChunk, 2 * step), 4)));
     for (int64_t tn = 0; tn < plan.tilesN; tn += bCount / 2) {
       auto words = ldmatrix(opB, e.add(bRow, tn * colStride),
                             e.add(bChunk, 2 * step), bCount);

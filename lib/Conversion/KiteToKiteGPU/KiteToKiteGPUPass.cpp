@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -83,6 +84,21 @@ BlockedLayoutAttr getDotLayout(MLIRContext *context, ArrayRef<int64_t> shape,
   return getBlockedLayout(context, shape,
                           {unsigned(rows), unsigned(columns)}, {1, 0}, numWarps,
                           threadsPerWarp);
+}
+
+/// Whether `dot`'s result reaches another dot, or its a comes from one (as
+/// attention's S = Q K^T and P V): such dots put all warps along M.
+bool isChainedDot(kite::DotOp dot) {
+  SetVector<Operation *> slice;
+  getForwardSlice(dot.getResult(), &slice);
+  if (llvm::any_of(slice, [](Operation *op) { return isa<kite::DotOp>(op); }))
+    return true;
+  slice.clear();
+  BackwardSliceOptions options;
+  options.omitBlockArguments = true;
+  (void)getBackwardSlice(dot.getA(), &slice, options);
+  return llvm::any_of(slice,
+                      [](Operation *op) { return isa<kite::DotOp>(op); });
 }
 
 struct ConvertKiteToKiteGPUPass
@@ -152,7 +168,8 @@ struct ConvertKiteToKiteGPUPass
       if (auto tiling = chooseMmaTiling(
               a.getElementType(), dot.getInputPrecision(),
               type.getElementType(), type.getDimSize(0), type.getDimSize(1),
-              a.getDimSize(1), numWarps, threadsPerWarp, tensorCores))
+              a.getDimSize(1), numWarps, threadsPerWarp, tensorCores,
+              isChainedDot(dot)))
         layout = getMmaAccumulatorLayout(&getContext(), *tiling);
       convertOperand(builder, op, 2, withLayout(type, layout));
       retypeResult(builder, dot.getResult(), withLayout(type, layout));
