@@ -230,3 +230,54 @@ def test_tf32_rounds_f32_operands_on_tensor_cores():
                num_warps=1)[-1]  # one warp: one 16x16 block of tiles
     tensor_cores = DEVICE.startswith("cuda")
     np.testing.assert_array_equal(tf32, np.float32(16.0) if tensor_cores else exact)
+
+
+# ------------------------------------------------------------ chained dots
+
+@kite.kernel
+def chained_kernel(a_ptr, b_ptr, c_ptr, out_ptr, M: kl.constexpr, N: kl.constexpr,
+                   K: kl.constexpr, SCALE: kl.constexpr):
+    m = kl.arange(0, M)
+    n = kl.arange(0, N)
+    k = kl.arange(0, K)
+    a = kl.load(a_ptr + m[:, None] * K + k[None, :])
+    b = kl.load(b_ptr + k[:, None] * N + n[None, :])
+    c = kl.load(c_ptr + n[:, None] * K + k[None, :])
+    p = kl.dot(a, b)
+    if SCALE:  # an element-wise step between the dots, as attention's softmax
+        p = p * 0.5
+    kl.store(out_ptr + m[:, None] * K + k[None, :], kl.dot(p.to(kl.float16), c))
+
+
+def _chained_operands():
+    rng = np.random.default_rng(5)
+    a, b, c = (rng.integers(-8, 9, shape) / 8 for shape in ((64, 32), (32, 32), (32, 32)))
+    return a, b, c
+
+
+@pytest.mark.parametrize("scale", [False, True])
+def test_chained_dots(scale):
+    """P = A B (scaled), then P C: as attention's S = Q K^T and P V."""
+    a, b, c = _chained_operands()
+    p = (a @ b) * (0.5 if scale else 1.0)
+    expected = p.astype(np.float16).astype(np.float64) @ c
+    a, b, c = (kite.from_numpy(x.astype(np.float16), device=DEVICE) for x in (a, b, c))
+    meta = {} if DEVICE == "interpreter" else {"num_warps": 4}
+    out = run(chained_kernel, (1,), a, b, c, np.zeros((64, 32), np.float32), M=64, N=32, K=32,
+              SCALE=scale, **meta)[-1]
+    np.testing.assert_array_equal(out, expected.astype(np.float32))
+
+
+@pytest.mark.parametrize("scale", [False, True])
+def test_a_chained_dot_takes_p_from_registers(scale):
+    compiled = chained_kernel.compile(*[kl.pointer_type(kl.float16)] * 3,
+                                      kl.pointer_type(kl.float32), target="cuda:sm_80",
+                                      num_warps=4, M=64, N=32, K=32, SCALE=scale)
+    threads = compiled.asm["threads"]
+    # All 4 warps along M (16 rows each) for both dots. The first reads A
+    # (one x4 per K step) and B (two x4: 32 columns); the second only its B:
+    # P's registers are its A fragments: the only 64x32 f16 buffer staged
+    # is the first dot's A.
+    assert threads.count("kitethread.ldmatrix") == 2 * (1 + 2) + 2 * 2
+    assert "warpsPerCTA = [4, 1]" in compiled.asm["kitegpu"]
+    assert threads.count("memref.alloc() : memref<2048xf16") == 1
