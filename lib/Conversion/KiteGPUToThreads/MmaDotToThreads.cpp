@@ -36,6 +36,8 @@
 #include "dialects/KiteThread/KiteThreadOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -105,24 +107,80 @@ struct SwizzledOperand {
 };
 } // namespace
 
+/// How many consecutive registers of `type` every thread holds at
+/// consecutive K (dim 1), starting at a multiple of the count, up to `vec`:
+/// the width of the stores that stage it. Checked against the layout's own
+/// coordinates for every thread; 1 where its layout is not blocked along K.
+static int64_t getStoreWidth(RankedTensorType type, int64_t vec,
+                             const ThreadGrid &grid) {
+  auto layout = dyn_cast<BlockedLayoutAttr>(type.getEncoding());
+  if (!layout || layout.getOrder_()[0] != 1)
+    return 1;
+  int64_t width = std::min<int64_t>(layout.getSizePerThread_()[1], vec);
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t numRegs = layout.getTotalElemsPerThread(shape);
+  if (width <= 1 || numRegs % width)
+    return 1;
+  for (int64_t reg = 0; reg < numRegs; reg += width)
+    for (unsigned warp = 0; warp < grid.numWarps; ++warp)
+      for (unsigned lane = 0; lane < grid.threadsPerWarp; ++lane) {
+        SmallVector<int64_t> first =
+            layout.getElementCoords(shape, lane, warp, reg);
+        if (first[1] % width)
+          return 1;
+        for (int64_t i = 1; i < width; ++i)
+          if (layout.getElementCoords(shape, lane, warp, reg + i) !=
+              SmallVector<int64_t>{first[0], first[1] + i})
+            return 1;
+      }
+  return width;
+}
+
 /// Stores registers `regs` of `type` (rows x K, or K x rows when
-/// `transposed`) as `staged` elements of a new swizzled K-contiguous buffer.
+/// `transposed`) as `staged` elements of a new swizzled K-contiguous buffer:
+/// runs of a thread's registers along K as one vector store each (they
+/// stay within a 16-byte chunk, so the swizzle keeps them contiguous).
 static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
                                     ValueRange regs, bool transposed,
                                     Type staged, const ThreadGrid &grid) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
   int64_t K = type.getDimSize(transposed ? 0 : 1);
   int64_t rows = type.getDimSize(transposed ? 1 : 0);
   Type input = type.getElementType();
-  SwizzledOperand operand(allocWorkgroup(e.b, e.loc, staged, rows * K), K,
+  SwizzledOperand operand(allocWorkgroup(b, loc, staged, rows * K), K,
                           kChunkBytes / getElementBytes(staged));
-  for (auto [value, coords] :
-       llvm::zip_equal(regs, emitRegisterCoords(e.b, e.loc, type, grid))) {
-    Value row = coords[transposed ? 1 : 0], k = coords[transposed ? 0 : 1];
+  auto toStorage = [&](Value value) {
     // fp8 widened to f16 where the target has no fp8 mma (exact).
     if (staged != input && !isa<Float8E4M3FNType, Float8E5M2Type>(staged))
-      value = arith::TruncFOp::create(e.b, e.loc, staged, value);
-    storeWorkgroup(e.b, e.loc, staged, value, operand.buffer,
-                   operand.index(e, row, k));
+      value = arith::TruncFOp::create(b, loc, staged, value);
+    if (isEmulatedFloat(staged))
+      value = emitEmulatedBits(b, loc, value, staged);
+    return value;
+  };
+  int64_t width =
+      transposed ? 1 : getStoreWidth(type, operand.vec, grid);
+  SmallVector<SmallVector<Value>> coords =
+      emitRegisterCoords(b, loc, type, grid);
+  for (int64_t reg = 0; reg < int64_t(regs.size()); reg += width) {
+    Value row = coords[reg][transposed ? 1 : 0];
+    Value k = coords[reg][transposed ? 0 : 1];
+    Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                             operand.index(e, row, k));
+    if (width == 1) {
+      memref::StoreOp::create(b, loc, toStorage(regs[reg]), operand.buffer,
+                              index);
+      continue;
+    }
+    SmallVector<Value> elements;
+    for (int64_t i = 0; i < width; ++i)
+      elements.push_back(toStorage(regs[reg + i]));
+    auto vectorType = VectorType::get({width}, elements[0].getType());
+    Value vector =
+        vector::FromElementsOp::create(b, loc, vectorType, elements);
+    vector::StoreOp::create(
+        b, loc, vector, operand.buffer, index, /*nontemporal=*/false,
+        llvm::MaybeAlign(width * getElementBytes(staged)));
   }
   return operand;
 }
