@@ -186,6 +186,9 @@ struct ConvertKiteGPUToThreadsPass
     if (failed(applyFullConversion(module, target, std::move(patterns))))
       return signalPassFailure();
 
+    // The decoders' marks (EmulatedFloats.cpp) served the conversion only.
+    module.walk([](Operation *op) { op->removeAttr(kDecodedAttrName); });
+
     // The pointer arguments' casts meet the casts back to i64 and vanish.
     SmallVector<UnrealizedConversionCastOp> casts;
     module.walk([&](UnrealizedConversionCastOp op) { casts.push_back(op); });

@@ -54,6 +54,18 @@ static Value emitBF16Bits(OpBuilder &b, Location loc, Value x) {
   return arith::TruncIOp::create(b, loc, b.getI16Type(), high);
 }
 
+/// The attribute on the last op of a decoder (emitEmulatedToF32), which
+/// lets emitEmulatedBits take the bits it decoded instead of encoding the
+/// value again: a staged or stored fp8 or bf16 value that was just loaded
+/// costs nothing.
+static constexpr StringLiteral kDecodedAttr = kDecodedAttrName;
+
+/// `value`, decoded from bits of `type`.
+static Value markDecoded(Value value, Type type) {
+  value.getDefiningOp()->setAttr(kDecodedAttr, TypeAttr::get(type));
+  return value;
+}
+
 static Value emitBF16ToF32(OpBuilder &b, Location loc, Value bits) {
   Value wide = arith::ExtUIOp::create(b, loc, b.getI32Type(), bits);
   wide = arith::ShLIOp::create(b, loc, wide,
@@ -178,6 +190,36 @@ Value decodeFp8(OpBuilder &b, Location loc, Value code, const Fp8Format &f) {
   return arith::BitcastOp::create(b, loc, b.getF32Type(), i.ori(bits, sign));
 }
 
+/// The bits of `type` that `x` was decoded from by the decoders above, or
+/// null. bf16: bitcast(shl(extui(bits), 16)); fp8: bitcast(or(_, sign)),
+/// sign = shl(and(extui(code), 0x80), 24).
+Value getDecodedBits(Value x, Type type) {
+  auto cast = x.getDefiningOp<arith::BitcastOp>();
+  auto decoded = cast ? cast->getAttrOfType<TypeAttr>(kDecodedAttr) : nullptr;
+  if (!decoded || decoded.getValue() != type)
+    return {};
+  Value word = cast.getIn();
+  if (!type.isBF16()) {
+    auto orOp = word.getDefiningOp<arith::OrIOp>();
+    auto sign = orOp ? orOp.getRhs().getDefiningOp<arith::ShLIOp>()
+                     : arith::ShLIOp();
+    auto andOp = sign ? sign.getLhs().getDefiningOp<arith::AndIOp>()
+                      : arith::AndIOp();
+    if (!andOp)
+      return {};
+    word = andOp.getLhs();
+  } else {
+    auto shift = word.getDefiningOp<arith::ShLIOp>();
+    if (!shift)
+      return {};
+    word = shift.getLhs();
+  }
+  auto ext = word.getDefiningOp<arith::ExtUIOp>();
+  if (!ext || ext.getIn().getType() != getEmulatedBitsType(type))
+    return {};
+  return ext.getIn();
+}
+
 } // namespace
 
 bool mlir::kitegpu::isEmulatedFloat(Type type) {
@@ -190,6 +232,8 @@ IntegerType mlir::kitegpu::getEmulatedBitsType(Type type) {
 
 Value mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc, Value x,
                                       Type type) {
+  if (Value bits = getDecodedBits(x, type))
+    return bits;
   if (const Fp8Format *format = getFp8Format(type))
     return encodeFp8(b, loc, x, *format);
   return emitBF16Bits(b, loc, x);
@@ -198,8 +242,8 @@ Value mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc, Value x,
 Value mlir::kitegpu::emitEmulatedToF32(OpBuilder &b, Location loc, Value bits,
                                        Type type) {
   if (const Fp8Format *format = getFp8Format(type))
-    return decodeFp8(b, loc, bits, *format);
-  return emitBF16ToF32(b, loc, bits);
+    return markDecoded(decodeFp8(b, loc, bits, *format), type);
+  return markDecoded(emitBF16ToF32(b, loc, bits), type);
 }
 
 Value mlir::kitegpu::emitRoundToEmulated(OpBuilder &b, Location loc, Value x,

@@ -125,6 +125,10 @@ bool isEmulatedFloat(Type type);
 IntegerType getEmulatedBitsType(Type type);
 /// The bits of f32 `x` rounded to `type` (nearest-even; fp8 saturates).
 Value emitEmulatedBits(OpBuilder &b, Location loc, Value x, Type type);
+/// The attribute emitEmulatedToF32 marks its result with (the bits' type),
+/// so that emitEmulatedBits of that value is the bits it decoded; removed
+/// at the end of the thread lowering.
+inline constexpr llvm::StringLiteral kDecodedAttrName = "kitethread.decoded";
 /// The f32 value of the bits of a `type` value.
 Value emitEmulatedToF32(OpBuilder &b, Location loc, Value bits, Type type);
 /// f32 `x` rounded to a value of `type`, as an f32: to nearest-even, or
