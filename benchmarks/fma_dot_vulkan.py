@@ -32,7 +32,7 @@ ROOT = os.path.dirname(HERE)
 SIZES = (512, 1024)
 # (BLOCK_M, BLOCK_N, BLOCK_K, num_warps): a thread's tile of the result is
 # BLOCK_M * BLOCK_N / (32 * num_warps) elements (docs/lowering.md).
-CONFIGS = ((64, 64, 32, 4), (64, 64, 32, 2), (64, 64, 16, 2), (32, 64, 32, 2))
+CONFIGS = ((64, 64, 32, 4), (64, 64, 32, 2), (32, 64, 32, 2))
 
 
 def matmul_kernel():
