@@ -143,6 +143,26 @@ def seconds_per_round(launches: list, rounds: int) -> list:
     return samples
 
 
+def describe(pythonpath: str) -> str:
+    """The checkout a ``python/`` directory belongs to, and its commit."""
+    root = os.path.dirname(os.path.abspath(pythonpath))
+    try:
+        commit = subprocess.run(["git", "-C", root, "log", "-1", "--format=%h %s"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "not a git checkout"
+    return f"`{root}` ({commit})"
+
+
+def operating_system() -> str:
+    try:
+        with open("/etc/os-release") as f:
+            fields = dict(line.rstrip().split("=", 1) for line in f if "=" in line)
+        return fields.get("PRETTY_NAME", "").strip('"')
+    except OSError:
+        return ""
+
+
 def gflops(size: int, seconds: float) -> float:
     return 2 * size ** 3 / seconds / 1e9
 
@@ -166,7 +186,9 @@ def main() -> None:
     lines = [f"# FMA dot, fp32 matmul on {args.device}, {datetime.date.today()}", ""]
     sys.path.insert(0, os.path.join(ROOT, "python"))
     from same_run_timing import machine_line, record
-    lines += [machine_line(args.device),
+    lines += [machine_line(args.device) + f" {operating_system()}.",
+              f"after: {describe(os.path.join(ROOT, 'python'))}"
+              + (f"; before: {describe(args.before)}" if args.before else "") + ".",
               "Command: `PYTHONPATH=python python3 benchmarks/fma_dot_vulkan.py "
               f"{'--before ' + args.before + ' ' if args.before else ''}--record`",
               f"Triton's tutorial matmul (fp32 in, fp32 accumulate and out, GROUP_M 8); "

@@ -30,10 +30,15 @@ from kite import ptxas  # noqa: E402
 ACCESS = re.compile(r"\b((?:ld|st)\.global(?:\.[a-z0-9]+)*)")
 
 
+def is_instruction(line: str) -> bool:
+    """Whether a stripped PTX line is an instruction (not a directive,
+    label, brace or comment): what the instruction counts count."""
+    return (bool(line) and not line.startswith(("//", ".", "{", "}", "$"))
+            and not line.endswith(":") and ";" in line)
+
+
 def _profile(ptx: str) -> dict:
-    lines = [line.strip() for line in ptx.splitlines()]
-    instructions = [line for line in lines if line and not line.startswith(("//", ".", "{", "}", "$"))
-                    and not line.endswith(":") and ";" in line]
+    instructions = [line for line in map(str.strip, ptx.splitlines()) if is_instruction(line)]
     accesses = collections.Counter()
     for line in instructions:
         for name in ACCESS.findall(line):

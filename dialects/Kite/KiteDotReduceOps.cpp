@@ -48,6 +48,11 @@ LogicalResult DotOp::verify() {
                              : inA.isF16() ? "f32 or f16"
                                            : "f32")
                          << ")";
+  StringRef precision = getInputPrecision();
+  if (precision != "ieee" && precision != "tf32" && precision != "tf32x3")
+    return emitOpError() << "input_precision must be \"ieee\", \"tf32\" or "
+                            "\"tf32x3\", got \""
+                         << precision << "\"";
   return success();
 }
 

@@ -261,7 +261,14 @@ def Kite_BitcastOp : Kite_UnaryOp<"bitcast", Kite_Value, Kite_Value> {
 
 def Kite_DotOp : Kite_Op<"dot", [Pure, AllTypesMatch<["c", "result"]>]> {
   let summary = "block matrix product with accumulator: a * b + c";
-  let arguments = (ins Kite_Tensor:$a, Kite_Tensor:$b, Kite_Tensor:$c);
+  let description = [{
+    `input_precision` says how f32 operands may be multiplied on targets
+    with tensor cores: "tf32" (rounded to 10 mantissa bits), "tf32x3" or
+    "ieee" (exact products; also what every other target computes, and
+    what "tf32x3" computes today). Other operand types ignore it.
+  }];
+  let arguments = (ins Kite_Tensor:$a, Kite_Tensor:$b, Kite_Tensor:$c,
+                   DefaultValuedStrAttr<StrAttr, "ieee">:$input_precision);
   let results = (outs Kite_Tensor:$result);
   let assemblyFormat = [{
     $a `,` $b `,` $c attr-dict `:` type($a) `*` type($b) `->` type($result)

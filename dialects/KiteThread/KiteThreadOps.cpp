@@ -1,6 +1,7 @@
 //===- KiteThreadOps.cpp - op definitions and verifiers -------------------===//
 #include "dialects/KiteThread/KiteThreadOps.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -78,16 +79,47 @@ static LogicalResult verifyAccess(Operation *op, Type type,
   return success();
 }
 
+int64_t MmaSyncOp::getK() {
+  Type ab = getAbType();
+  if (ab.isF16() || ab.isBF16())
+    return 16;
+  if (ab.isTF32())
+    return 8;
+  return 32; // i8, f8E4M3FN, f8E5M2
+}
+
 LogicalResult MmaSyncOp::verify() {
   Type ab = getAbType();
-  if (!ab.isF16() && !ab.isBF16())
-    return emitOpError() << "multiplies f16 or bf16, not " << ab;
+  bool eightBit = ab.isSignlessInteger(8) || isa<Float8E4M3FNType>(ab) ||
+                  isa<Float8E5M2Type>(ab);
+  if (!ab.isF16() && !ab.isBF16() && !ab.isTF32() && !eightBit)
+    return emitOpError() << "multiplies f16, bf16, tf32, i8, f8E4M3FN or "
+                            "f8E5M2, not "
+                         << ab;
   if (getA().size() != 4 || getB().size() != 2 || getC().size() != 4 ||
       getD().size() != 4)
     return emitOpError() << "takes 4, 2 and 4 registers of A, B and C and "
-                            "gives 4 of D (m16n8k16), got "
-                         << getA().size() << ", " << getB().size() << ", "
-                         << getC().size() << " and " << getD().size();
+                            "gives 4 of D (m16n8k"
+                         << getK() << "), got " << getA().size() << ", "
+                         << getB().size() << ", " << getC().size() << " and "
+                         << getD().size();
+  Type acc = ab.isSignlessInteger(8) ? Type(IntegerType::get(getContext(), 32))
+                                     : Type(Float32Type::get(getContext()));
+  for (Value value : llvm::concat<Value>(getC(), getD()))
+    if (value.getType() != acc)
+      return emitOpError() << "accumulates " << ab << " products in " << acc
+                           << ", not " << value.getType();
+  return success();
+}
+
+LogicalResult LdmatrixOp::verify() {
+  auto type = cast<MemRefType>(getBuffer().getType());
+  auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+  if (!space || space.getValue() != gpu::AddressSpace::Workgroup)
+    return emitOpError("reads workgroup memory, not ") << type;
+  if (static_cast<int64_t>(getWords().size()) != getCount())
+    return emitOpError() << "gives one word per matrix: " << getCount()
+                         << " matrices, " << getWords().size() << " results";
   return success();
 }
 

@@ -124,20 +124,47 @@ def KiteThread_MmaSyncOp : KiteThread_Op<"mma_sync", [Pure,
     AttrSizedOperandSegments]> {
   let summary = "one warp's 16x8 tile D = A * B + C on tensor cores";
   let description = [{
-    PTX `mma.sync.aligned.m16n8k16.row.col.f32.<ab>.<ab>.f32`: every lane
-    of the warp passes its fragment registers of A (16x16, 4 registers of
-    two `ab_type` elements packed low half first), B (16x8, 2 such
-    registers) and C (16x8, 4 f32) in the PTX ISA's fragment layout for
-    this shape, and gets its 4 f32 of D. `ab_type` is f16 or bf16. All 32
-    lanes of the warp must execute it together (NVIDIA targets of sm_80
-    and later only).
+    PTX `mma.sync.aligned.m16n8kK.row.col`: every lane of the warp passes
+    its fragment registers of A (16xK, 4 registers), B (Kx8, 2 registers)
+    and C (16x8, 4 accumulators) in the PTX ISA's fragment layout for the
+    shape, and gets its 4 accumulators of D. `ab_type` picks the shape:
+    f16 and bf16 (two elements packed per register, the first in the low
+    half) m16n8k16; tf32 (one f32 per register, its low 13 bits ignored)
+    m16n8k8; i8 (signed, four per register, saturating accumulation) and
+    f8E4M3FN or f8E5M2 (four per register, sm_89 and later) m16n8k32. C
+    and D are f32, or i32 for i8. All 32 lanes of the warp must execute it
+    together (NVIDIA targets of sm_80 and later only).
   }];
   let arguments = (ins TypeAttr:$ab_type, Variadic<I32>:$a, Variadic<I32>:$b,
-                   Variadic<F32>:$c);
-  let results = (outs Variadic<F32>:$d);
+                   Variadic<AnyTypeOf<[F32, I32]>>:$c);
+  let results = (outs Variadic<AnyTypeOf<[F32, I32]>>:$d);
   let assemblyFormat = [{
-    `m16n8k16` $ab_type `a` `(` $a `)` `b` `(` $b `)` `c` `(` $c `)` attr-dict
+    $ab_type `a` `(` $a `)` `b` `(` $b `)` `c` `(` $c `:` type($c) `)` attr-dict
     `:` type($d)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// K of the instruction: 16 (f16, bf16), 8 (tf32) or 32 (8-bit).
+    int64_t getK();
+  }];
+}
+
+def KiteThread_LdmatrixOp : KiteThread_Op<"ldmatrix",
+    [MemoryEffects<[MemRead]>]> {
+  let summary = "a warp loads 8x8 matrices of 16-bit elements from workgroup memory";
+  let description = [{
+    PTX `ldmatrix.sync.aligned.m8n8.x<count>.shared.b16`: lane l gives the
+    element index (in `buffer`) of row l % 8 of matrix l / 8, a row being 16
+    contiguous, 16-byte aligned bytes; lane l gets, from each matrix, the
+    32-bit word (l % 4) of row l / 4. With 8- or 32-bit elements the same
+    bytes make the fragments of m16n8k32 and m16n8k8. All 32 lanes of the
+    warp must execute it together (NVIDIA targets only).
+  }];
+  let arguments = (ins MemRefRankOf<[AnyType], [1]>:$buffer, I32:$index,
+                   ConfinedAttr<I32Attr, [IntIsOneOf<[1, 2, 4]>]>:$count);
+  let results = (outs Variadic<I32>:$words);
+  let assemblyFormat = [{
+    $buffer `[` $index `]` attr-dict `:` type($buffer) `->` type($words)
   }];
   let hasVerifier = 1;
 }

@@ -55,9 +55,10 @@ struct StageOptions {
   /// there is no device (docs/lowering.md). An op whose buffers need more
   /// is an error at the op.
   long long maxWorkgroupBytes = 32768;
-  /// The target has NVIDIA's mma.sync (sm_80 and later): f16 and bf16 dots
-  /// use tensor cores where their shape allows (docs/lowering.md).
-  bool tensorCores = false;
+  /// The compute capability (80 for sm_80) of an NVIDIA target with
+  /// mma.sync, 0 for none: dots use tensor cores where their operands and
+  /// shape allow (docs/lowering.md).
+  long long tensorCores = 0;
 };
 
 /// The most elements of one tensor a thread may hold on a backend ("vulkan",

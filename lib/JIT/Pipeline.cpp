@@ -28,7 +28,7 @@ void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
                                    const StageOptions &options) {
   buildKiteStage(pm);
   pm.addPass(kitegpu::createConvertKiteToKiteGPU(
-      {options.numWarps, options.threadsPerWarp}));
+      {options.numWarps, options.threadsPerWarp, options.tensorCores}));
   pm.addPass(kitegpu::createKiteGPUCoalesce());
   pm.addPass(kitegpu::createKiteGPURemoveLayoutConversions());
   pm.addPass(createCanonicalizerPass());

@@ -27,8 +27,9 @@ struct StageOptions {
   bool checkMemory = false;
   /// Workgroup memory one program may use, in bytes (0: unchecked).
   int64_t maxWorkgroupBytes = 32768;
-  /// Stage `threads`: the target has mma.sync (NVIDIA sm_80 and later).
-  bool tensorCores = false;
+  /// Stage `threads`: the compute capability of an NVIDIA target with
+  /// mma.sync (80 for sm_80), 0 for none.
+  int64_t tensorCores = 0;
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.

@@ -66,10 +66,11 @@ struct KiteGPUPipelineOptions : PassPipelineOptions<KiteGPUPipelineOptions> {
       llvm::cl::desc("Workgroup memory one program may use, in bytes (0: "
                      "any)"),
       llvm::cl::init(32768)};
-  Option<bool> tensorCores{
+  Option<int64_t> tensorCores{
       *this, "tensor-cores",
-      llvm::cl::desc("The target has mma.sync (NVIDIA sm_80 and later)"),
-      llvm::cl::init(false)};
+      llvm::cl::desc("The compute capability of an NVIDIA target with "
+                     "mma.sync (80 for sm_80; 0: no tensor cores)"),
+      llvm::cl::init(0)};
 };
 } // namespace
 
@@ -92,7 +93,11 @@ void mlir::kite::registerKitePasses() {
     PassPipelineRegistration<KiteGPUPipelineOptions>(
         "kitegpu-pipeline", "The passes of the `kitegpu` stage",
         [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
-          buildKiteGPUStage(pm, {options.numWarps, options.threadsPerWarp});
+          StageOptions stage;
+          stage.numWarps = options.numWarps;
+          stage.threadsPerWarp = options.threadsPerWarp;
+          stage.tensorCores = options.tensorCores;
+          buildKiteGPUStage(pm, stage);
         });
     PassPipelineRegistration<KiteGPUPipelineOptions>(
         "threads-pipeline", "The passes of the `threads` stage",

@@ -428,12 +428,14 @@ def _max_workgroup_bytes(target: Target) -> int:
     return 32 * 1024
 
 
-def _has_tensor_cores(target: Target) -> bool:
-    """Whether ``target`` has mma.sync m16n8k16 (NVIDIA sm_80 and later, and
-    cuda-sim at those architectures): f16 and bf16 dots then use it. The
-    architecture is in the cache key, so is this."""
+def _has_tensor_cores(target: Target) -> int:
+    """The compute capability (80 for sm_80) of a ``target`` with mma.sync
+    (NVIDIA sm_80 and later, and cuda-sim at those architectures), 0 for
+    none: dots of suitable operands then use it (fp8 natively from sm_89).
+    The architecture is in the cache key, so is this."""
     match = re.match(r"sm_(\d+)", target.arch) if target.backend == "cuda" else None
-    return bool(match) and int(match.group(1)) >= 80
+    number = int(match.group(1)) if match else 0
+    return number if number >= 80 else 0
 
 
 def _max_shared_bytes(arch: str) -> int:

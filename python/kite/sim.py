@@ -65,14 +65,29 @@ def _float_literal(match, line: str) -> str:
     return ("0xR" if "bfloat" in line else "0xH") + digits
 
 
+# Infinities a newer LLVM writes as words (`phi float [ -inf, ... ]`).
+_INFINITY = re.compile(r"(?<=[\s,\[(])([-+]?)inf\b")
+
+
+def _infinity(match, line: str) -> str:
+    negative = match.group(1) == "-"
+    if "bfloat" in line:
+        return "0xRFF80" if negative else "0xR7F80"
+    if "half" in line:
+        return "0xHFC00" if negative else "0xH7C00"
+    return "0xFFF0000000000000" if negative else "0x7FF0000000000000"
+
+
 def older_llvm_syntax(llir: str) -> str:
     """LLVM IR from a newer LLVM (Triton's) in the syntax of this one: float
     literals written f0x3FB8AA3B become 0x3FF7154760000000 (0xH/0xR for
-    half and bfloat)."""
-    if "f0x" not in llir:
+    half and bfloat), and infinities written `inf`, `-inf` their bits."""
+    if "f0x" not in llir and "inf" not in llir:
         return llir
     pattern = re.compile(r"\bf0x([0-9A-Fa-f]+)\b")
-    return "\n".join(pattern.sub(lambda m, line=line: _float_literal(m, line), line)
+    return "\n".join(_INFINITY.sub(lambda m, line=line: _infinity(m, line),
+                                   pattern.sub(lambda m, line=line: _float_literal(m, line),
+                                               line))
                      for line in llir.split("\n"))
 
 

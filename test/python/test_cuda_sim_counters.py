@@ -208,3 +208,37 @@ def test_kite_and_triton_move_the_same_bytes_in_the_instruction_mix_benchmark():
             assert k[counter] == t[counter], (case.name, counter)
         if case.name.startswith(("vector add", "matmul")):
             assert k["float_ops"] == t["float_ops"], case.name  # n adds; 2·M·N·K
+
+
+LOOP_IR = '''target triple = "nvptx64-nvidia-cuda"
+define ptx_kernel void @loop(ptr addrspace(1) %out, i32 %n) {
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  br label %body
+body:
+  %i = phi i32 [ 0, %entry ], [ %next, %body ]
+  %acc = phi i32 [ %tid, %entry ], [ %sum, %body ]
+  %sum = call i32 asm "{ .reg .b32 t; add.s32 t, $1, 1; add.s32 $0, t, $2; }", "=r,r,r"(i32 %acc, i32 %i)
+  %next = add i32 %i, 1
+  %more = icmp slt i32 %next, %n
+  br i1 %more, label %body, label %done
+done:
+  %slot = getelementptr i32, ptr addrspace(1) %out, i32 %tid
+  store i32 %sum, ptr addrspace(1) %slot, align 4
+  ret void
+}
+declare i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+'''
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_instructions_counts_each_executed_instruction_and_inline_ptx_by_statement(n):
+    threads = 32
+    out = kite.zeros((threads,), kl.int32, device=DEVICE)
+    kite.sim.launch_llvm_ir(LOOP_IR, "loop", (1,), 1, [("Q", out), ("i", n)], device=DEVICE)
+    # entry: the tid read and the branch (2); each iteration: the asm's two
+    # adds (its .reg declaration is none), add, icmp, br (5), the phis none;
+    # done: getelementptr, store, ret (3).
+    assert stats()["instructions"] == threads * (2 + 5 * n + 3)
+    tid = np.arange(threads)
+    assert (out.numpy() == tid + n + n * (n - 1) // 2).all()

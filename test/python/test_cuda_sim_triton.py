@@ -94,3 +94,24 @@ def test_fp16_matmul_on_tensor_cores(K):
     # 6 blocks x 4 warps x (64x64 / (16x8) / 4 warps) mmas per 16 of K.
     assert stats["mma_m16n8k16"] == 6 * 32 * (64 * 64 // (16 * 8)) * ((K + 31) // 32 * 2)
     assert stats["cp_async"] > 0 and stats["ldmatrix"] > 0
+
+
+def test_loop_carried_infinity():
+    # Triton's LLVM writes the phi's initial -inf as a word, which this
+    # LLVM reads only as bits (kite.sim.older_llvm_syntax).
+    rows, cols = 3, 300
+    x = -np.abs(np.random.default_rng(5).standard_normal((rows, cols))).astype(np.float32)
+    compiled = t.compile_for(t.row_max_kernel, {"x_ptr": "*fp32", "out_ptr": "*fp32",
+                                                "n_cols": "i32"}, {"BLOCK": 128})
+    out = kite.empty((rows,), device=DEVICE)
+    kite.sim.launch_triton(compiled, (rows,), tensor(x), out, cols, device=DEVICE)
+    np.testing.assert_array_equal(out.numpy(), x.max(axis=1))
+
+
+def test_infinity_words_become_bits():
+    ir = ("  %m = phi float [ -inf, %entry ], [ %n, %body ]\n"
+          "  %h = fadd half inf, %g\n  %b = fmul bfloat -inf, %c\n  %inf = fadd float %x, %y")
+    assert kite.sim.older_llvm_syntax(ir) == (
+        "  %m = phi float [ 0xFFF0000000000000, %entry ], [ %n, %body ]\n"
+        "  %h = fadd half 0xH7C00, %g\n  %b = fmul bfloat 0xRFF80, %c\n"
+        "  %inf = fadd float %x, %y")

@@ -4,6 +4,7 @@ sizes, compiles for sm_80 and sm_90 through kernel.compile(target=
 "cuda:sm_XY"), and ptxas (CUDA toolkit) accepts the PTX with no
 local-memory spills."""
 import os
+import re
 import shutil
 
 import numpy as np
@@ -121,3 +122,39 @@ def test_suite_kernel_compiles_for_the_architecture(case, chip):
     usage = compiled.metadata
     assert 0 < usage["n_regs"] <= 255, usage
     assert usage["n_spills"] == 0 and usage["stack_bytes"] == 0, usage
+
+
+def branches_around_loads(ptx):
+    """Conditional forward branches over one basic block holding a global
+    load: how a masked load looks when it is a branch around the load."""
+    lines = [line.strip() for line in ptx.splitlines()]
+    found = []
+    for i, line in enumerate(lines):
+        branch = re.match(r"@!?%p\d+ bra(?:\.uni)?\s+(\$L__\w+);", line)
+        if not branch:
+            continue
+        target = next((j for j in range(i + 1, len(lines)) if lines[j] == branch.group(1) + ":"),
+                      None)
+        skipped = lines[i + 1:target] if target is not None else []
+        if any(s.endswith(":") for s in skipped):
+            continue  # over several blocks: a loop's guard, not an if around one load
+        if any("ld.global" in s for s in skipped):
+            found.append(line)
+    return found
+
+
+MASKED = [("add", tk.add_kernel, (f32(1000), f32(1000), f32(1000), 1000), dict(BLOCK_SIZE=256)),
+          ("matmul-masked-k-tail", tk.matmul_kernel,
+           (f16(64, 48), f16(48, 64), f16(64, 64), 64, 64, 48, 48, 1, 64, 1, 64, 1),
+           dict(BLOCK_SIZE_M=64, BLOCK_SIZE_N=64, BLOCK_SIZE_K=32, GROUP_SIZE_M=8))]
+
+
+@pytest.mark.parametrize("case", MASKED, ids=[c[0] for c in MASKED])
+def test_masked_loads_are_predicated_not_branched_around(case):
+    """Every masked load is `@%p ld.global` with `other` moved into its
+    registers first (as Triton emits it); no branch jumps over a load."""
+    name, kernel, args, meta = case
+    ptx = kernel.compile(*args, target="cuda:sm_80", **meta).asm["ptx"]
+    loads = re.findall(r"^\s*(@%p\d+ )?ld\.global", ptx, re.M)
+    assert loads and all(loads), "every global load of these kernels is masked, so predicated"
+    assert branches_around_loads(ptx) == []

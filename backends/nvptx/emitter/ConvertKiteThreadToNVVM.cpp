@@ -2,7 +2,9 @@
 //
 // 1. the kernel's launch arguments become function parameters (in the order
 //    of `kitethread.arg-types`, or of the kernel_arg indices);
-// 2. masked loads, stores and atomics become scf.if around unmasked ones;
+// 2. masked loads become predicated `ld.global` in inline PTX
+//    (MaskedLoadsToNVVM.cpp); masked stores and atomics scf.if around
+//    unmasked ones;
 // 3. workgroup memref.alloc become views of one dynamic shared-memory
 //    array, overlapped where their live ranges allow;
 // 4. math functions the NVPTX backend cannot select (exp, log, sin, ...) are
@@ -23,6 +25,7 @@
 #include "backends/nvptx/emitter/AtomicOpsToNVVM.h"
 #include "backends/nvptx/emitter/DebugOpsToNVVM.h"
 #include "backends/nvptx/emitter/Libdevice.h"
+#include "backends/nvptx/emitter/MaskedLoadsToNVVM.h"
 #include "backends/nvptx/emitter/MathOpsToNVVM.h"
 #include "backends/nvptx/emitter/MmaToNVVM.h"
 #include "backends/nvptx/emitter/Passes.h"
@@ -78,30 +81,12 @@ static void materializeArguments(func::FuncOp kernel, ArrayRef<Type> types) {
   });
 }
 
-/// Masked accesses -> scf.if around the unmasked access; masked off, a load
-/// yields `other` (or zero) and an atomic zero.
+/// Masked stores and atomics -> scf.if around the unmasked access; masked
+/// off, an atomic yields zero. (Masked loads are predicated instead.)
 static void lowerMasks(ModuleOp module) {
   auto zero = [](OpBuilder &b, Location loc, Type type) -> Value {
     return arith::ConstantOp::create(b, loc, cast<TypedAttr>(b.getZeroAttr(type)));
   };
-  module.walk([&](kitethread::LoadOp op) {
-    if (!op.getMask())
-      return;
-    OpBuilder b(op);
-    Location loc = op.getLoc();
-    auto ifOp = scf::IfOp::create(b, loc, op.getType(), op.getMask(),
-                                  /*withElseRegion=*/true);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    auto load = kitethread::LoadOp::create(b, loc, op.getType(), op.getAddr(),
-                                           Value(), Value(),
-                                           op.getAlignmentAttr());
-    scf::YieldOp::create(b, loc, load.getResult());
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    Value other = op.getOther() ? op.getOther() : zero(b, loc, op.getType());
-    scf::YieldOp::create(b, loc, other);
-    op.replaceAllUsesWith(ifOp.getResult(0));
-    op.erase();
-  });
   module.walk([&](kitethread::StoreOp op) {
     if (!op.getMask())
       return;
@@ -316,6 +301,7 @@ struct ConvertKiteThreadToNVVMPass
       return signalPassFailure();
     std::string name = kernel->getName().str();
     materializeArguments(*kernel, *argTypes);
+    kitenvptx::predicateMaskedLoads(module);
     lowerMasks(module);
     if (failed(allocateSharedMemory(module)) || failed(kitenvptx::prepareMath(module)) ||
         failed(kitenvptx::splitShufflesTo32Bits(module)))

@@ -13,7 +13,8 @@ def ConvertKiteThreadToNVVM
     are the launch arguments in order (pointers are i64 device addresses),
     with `nvvm.maxntid = kitethread.num-threads`. Workgroup memrefs become
     shared memory (address space 3), global accesses loads and stores in
-    address space 1, masks branches (docs/nvptx-emitter.md).
+    address space 1: masked loads predicated `ld.global` (inline PTX), masked
+    stores and atomics branches (docs/nvptx-emitter.md).
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
@@ -29,7 +30,8 @@ def ConvertKiteThreadToNVVM
                            "::mlir::cf::ControlFlowDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 #endif // KITE_BACKENDS_NVPTX_EMITTER_PASSES_TD

@@ -83,10 +83,32 @@ createTargetMachine(ModuleOp module, StringRef chip, unsigned ptxVersion) {
   return machine;
 }
 
+/// The oldest PTX ISA (as 84 for 8.4) the module's inline assembly needs
+/// beyond what LLVM knows of it: mma.sync of fp8 operands came in 8.4.
+static unsigned getInlineAsmPtxVersion(ModuleOp module) {
+  unsigned version = 0;
+  module.walk([&](LLVM::InlineAsmOp op) {
+    StringRef text = op.getAsmString();
+    if (text.starts_with("mma.sync") &&
+        (text.contains(".e4m3") || text.contains(".e5m2")))
+      version = std::max(version, 84u);
+  });
+  return version;
+}
+
 LogicalResult kitenvptx::translateToPtx(ModuleOp module, StringRef chip,
                                         unsigned ptxVersion,
                                         StringRef libdevice,
                                         std::string &llvmIR, std::string &ptx) {
+  if (unsigned needed = getInlineAsmPtxVersion(module);
+      needed > ptxVersion) {
+    if (ptxVersion)
+      return module.emitError()
+             << "the kernel's fp8 tensor-core instructions need PTX ISA "
+             << needed / 10 << "." << needed % 10 << ", not the "
+             << ptxVersion / 10 << "." << ptxVersion % 10 << " asked for";
+    ptxVersion = needed;
+  }
   std::unique_ptr<llvm::TargetMachine> machine =
       createTargetMachine(module, chip, ptxVersion);
   if (!machine)

@@ -1,8 +1,9 @@
 //===- InlineAsmCalls.cpp - inline PTX made calls of its interpreter ------===//
 //
 // Each `asm` call becomes: its inputs stored as 64-bit slots in $N order,
-// a call of kite_sim_asm with the program parsed at load time (InlinePtx.h),
-// its outputs read back from the slots.
+// a call of kite_sim_asm with the program parsed at load time (InlinePtx.h)
+// or, for masked loads, host code (InlinePtxLoads.cpp), its outputs read
+// back from the slots.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/nvptx/sim/SimRewriter.h"
@@ -57,9 +58,11 @@ std::string Rewriter::rewriteInlineAsm(CallInst *call) {
   };
   for (auto &[target, v] : inputs)
     b.CreateStore(toBits(v), b.CreateConstGEP1_32(i64, slots, target));
-  b.CreateCall(runtime("kite_sim_asm", Type::getVoidTy(ctx), {ptr, ptr}),
-               {constantPointer(program.get()), slots});
-  result.programs.push_back(std::move(program));
+  if (!compileInlineLoads(b, *program, slots)) {
+    b.CreateCall(runtime("kite_sim_asm", Type::getVoidTy(ctx), {ptr, ptr}),
+                 {constantPointer(program.get()), slots});
+    result.programs.push_back(std::move(program));
+  }
   auto fromBits = [&](int target, Type *t) -> Value * {
     Value *bits = b.CreateLoad(i64, b.CreateConstGEP1_32(i64, slots, target));
     if (t->isPointerTy())

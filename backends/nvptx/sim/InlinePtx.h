@@ -52,6 +52,13 @@ struct PtxInstruction {
   /// What a handler decoded from the modifiers once, at parse time (the
   /// shape of an mma).
   std::shared_ptr<const void> decoded;
+  /// Decoded at parse time for the handlers every load runs (masked loads
+  /// are `mov`s and a predicated `ld`): the bits of type() (0 if none), the
+  /// lanes of a vector access (.v2, .v4, .v8; else 1), whether the state
+  /// space is shared. Looking them up in the strings per execution made a
+  /// masked load cost ten times a plain one.
+  unsigned typeBits = 0, lanes = 1;
+  bool shared = false;
 
   bool has(llvm::StringRef modifier) const;
   /// The last type modifier (u32, f16x2, b64, ...), "" if none.

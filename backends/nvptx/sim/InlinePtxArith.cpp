@@ -306,7 +306,7 @@ void unary(PtxExec &e, const Ins &in) {
 }
 
 void move(PtxExec &e, const Ins &in) {
-  unsigned bits = ptxTypeBits(in.type());
+  unsigned bits = in.typeBits;
   if (in.operands.size() != 2 || !bits)
     e.fail(in, "expects a typed destination and a source");
   e.set(in.operands[0], e.get(in.operands[1], bits), bits);
@@ -399,7 +399,7 @@ void setp(PtxExec &e, const Ins &in) {
 }
 
 void selp(PtxExec &e, const Ins &in) {
-  unsigned bits = ptxTypeBits(in.type());
+  unsigned bits = in.typeBits;
   bool p = e.get(in.operands[3], 1);
   e.set(in.operands[0], e.get(in.operands[p ? 1 : 2], bits), bits);
 }

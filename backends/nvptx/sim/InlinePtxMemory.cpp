@@ -24,26 +24,9 @@ namespace {
 
 using Ins = PtxInstruction;
 
-bool isShared(const Ins &in) {
-  for (const std::string &m : in.modifiers)
-    if (m == "shared" || m.rfind("shared::", 0) == 0)
-      return true;
-  return false;
-}
-
-unsigned vectorLength(const Ins &in) {
-  if (in.has("v2"))
-    return 2;
-  if (in.has("v4"))
-    return 4;
-  if (in.has("v8"))
-    return 8;
-  return 1;
-}
-
 void count(PtxExec &e, const Ins &in, bool store, unsigned bytes) {
   SimCounters &c = e.thread.counters;
-  if (isShared(in)) {
+  if (in.shared) {
     c.add(store ? Counter::shared_store_bytes : Counter::shared_load_bytes,
           bytes);
     c.add(store ? Counter::shared_stores : Counter::shared_loads);
@@ -67,8 +50,54 @@ void count(PtxExec &e, const Ins &in, bool store, unsigned bytes) {
   c.add(store ? stores[index] : loads[index]);
 }
 
+// Copies of a fixed size, which the compiler inlines (a memcpy of a
+// variable size is a library call per element).
+uint64_t readBits(uint64_t address, unsigned bytes) {
+  const void *p = reinterpret_cast<const void *>(address);
+  switch (bytes) {
+  case 1:
+    return *static_cast<const uint8_t *>(p);
+  case 2: {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+  }
+  case 4: {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
+  default: {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
+  }
+}
+
+void writeBits(uint64_t address, uint64_t value, unsigned bytes) {
+  void *p = reinterpret_cast<void *>(address);
+  switch (bytes) {
+  case 1:
+    *static_cast<uint8_t *>(p) = uint8_t(value);
+    return;
+  case 2: {
+    uint16_t v = uint16_t(value);
+    std::memcpy(p, &v, 2);
+    return;
+  }
+  case 4: {
+    uint32_t v = uint32_t(value);
+    std::memcpy(p, &v, 4);
+    return;
+  }
+  default:
+    std::memcpy(p, &value, 8);
+  }
+}
+
 void load(PtxExec &e, const Ins &in) {
-  unsigned bits = ptxTypeBits(in.type()), lanes = vectorLength(in);
+  unsigned bits = in.typeBits, lanes = in.lanes;
   if (!bits || in.operands.size() < 2)
     e.fail(in, "expects a typed destination and an address");
   unsigned bytes = (bits + 7) / 8;
@@ -76,8 +105,7 @@ void load(PtxExec &e, const Ins &in) {
   const PtxOperand &d = in.operands[0];
   count(e, in, false, bytes * lanes);
   for (unsigned i = 0; i < lanes; ++i) {
-    uint64_t v = 0;
-    std::memcpy(&v, reinterpret_cast<const void *>(address + i * bytes), bytes);
+    uint64_t v = readBits(address + i * bytes, bytes);
     if (lanes == 1)
       e.set(d, v, bits);
     else if (d.kind == PtxOperand::Kind::Vector && i < d.elements.size())
@@ -88,7 +116,7 @@ void load(PtxExec &e, const Ins &in) {
 }
 
 void store(PtxExec &e, const Ins &in) {
-  unsigned bits = ptxTypeBits(in.type()), lanes = vectorLength(in);
+  unsigned bits = in.typeBits, lanes = in.lanes;
   if (!bits || in.operands.size() < 2)
     e.fail(in, "expects an address and a typed value");
   unsigned bytes = (bits + 7) / 8;
@@ -103,7 +131,7 @@ void store(PtxExec &e, const Ins &in) {
       value = e.get(v.elements[i], bits);
     else
       e.fail(in, "a vector store needs a vector of values");
-    std::memcpy(reinterpret_cast<void *>(address + i * bytes), &value, bytes);
+    writeBits(address + i * bytes, value, bytes);
   }
 }
 

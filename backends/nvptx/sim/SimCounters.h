@@ -45,7 +45,8 @@ namespace kite::sim {
   X(mma_other)                                                                 \
   X(ldmatrix)                                                                  \
   X(cp_async)                                                                  \
-  X(cp_async_bytes)
+  X(cp_async_bytes)                                                            \
+  X(instructions)
 
 enum class Counter : unsigned {
 #define KITE_SIM_COUNTER_ENUM(name) name,

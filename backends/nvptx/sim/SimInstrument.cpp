@@ -25,6 +25,7 @@
 
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Module.h"
@@ -231,6 +232,40 @@ void countArithmetic(Instruction &i, Tally &tally) {
   }
 }
 
+/// How many instructions `i` issues, as the `instructions` counter defines
+/// them: every IR instruction but the bookkeeping that emits no code (phi
+/// nodes, debug and lifetime markers, assumptions); inline PTX counts the
+/// instructions of its string (its `;`-terminated statements other than
+/// declarations), since one asm call can hold a predicate set-up, a load
+/// and a move.
+uint64_t issuedInstructions(Instruction &i) {
+  if (isa<PHINode>(i) || isa<DbgInfoIntrinsic>(i))
+    return 0;
+  auto *call = dyn_cast<CallInst>(&i);
+  if (!call)
+    return 1;
+  if (auto *asm_ = dyn_cast<InlineAsm>(call->getCalledOperand())) {
+    uint64_t count = 0;
+    SmallVector<StringRef, 16> statements;
+    StringRef(asm_->getAsmString()).split(statements, ';');
+    for (StringRef statement : statements) {
+      statement = statement.trim(" \t\n\r{}");
+      if (!statement.empty() && !statement.starts_with("."))
+        ++count;
+    }
+    return count;
+  }
+  switch (call->getIntrinsicID()) {
+  case Intrinsic::lifetime_start:
+  case Intrinsic::lifetime_end:
+  case Intrinsic::assume:
+  case Intrinsic::experimental_noalias_scope_decl:
+    return 0;
+  default:
+    return 1;
+  }
+}
+
 /// A generic access, counted where it runs.
 struct GenericAccess {
   Instruction *at;
@@ -250,6 +285,7 @@ void kite::sim::instrumentCounters(Function &function,
   for (BasicBlock &block : function) {
     Tally tally{};
     for (Instruction &i : block) {
+      tally[unsigned(Counter::instructions)] += issuedInstructions(i);
       countArithmetic(i, tally);
       if (isa<AtomicRMWInst>(i) || isa<AtomicCmpXchgInst>(i)) {
         tally[unsigned(Counter::atomics)] += 1;

@@ -103,6 +103,11 @@ struct Rewriter {
   void rewriteNvvm(CallBase *call, StringRef name);
 
   std::string rewriteInlineAsm(CallInst *call);
+  /// Host IR for `program` over its operand `slots` when it is only movs and
+  /// plain global loads (masked loads); false, emitting nothing, otherwise
+  /// (InlinePtxLoads.cpp).
+  bool compileInlineLoads(IRBuilder<> &b, const AsmProgram &program,
+                          Value *slots);
 
   void guardDivision(BinaryOperator *op);
 

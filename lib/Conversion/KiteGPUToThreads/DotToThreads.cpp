@@ -13,9 +13,8 @@
 // end), i32 for i8. Operands are staged in their own type (f32, f16, and
 // the bits of bf16, fp8 and i8: 2 or 1 bytes), widened when the loop reads
 // them. Operands that do not fit the workgroup memory the target gives a
-// program are reported at the op. On targets with tensor cores, f16 and
-// bf16 dots of suitable shapes take mma.sync after the staging
-// (MmaDotToThreads.cpp).
+// program are reported at the op. On targets with tensor cores, dots of
+// suitable types and shapes take mma.sync instead (MmaDotToThreads.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
@@ -189,15 +188,15 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
                        emitLinearIndex(rewriter, loc, coords, type.getShape()));
       return buffer;
     };
-    // On tensor cores where the target has them and the shape allows; the
-    // f32 tiles they move c and the result through (in the operands' memory,
-    // before and after their lives) must fit too.
-    std::optional<MmaWarps> warps = chooseMmaWarps(aType, bType, cType, grid);
-    if (warps &&
-        (!grid.maxWorkgroupBytes || M * N * 4 <= grid.maxWorkgroupBytes)) {
+    // On tensor cores where the target has them and the operands and shape
+    // allow, if their staging (larger than the FMA loop's for fp8 widened to
+    // f16) and the tiles of c fit.
+    std::optional<MmaTiling> plan = chooseMma(op, grid);
+    if (plan && (!grid.maxWorkgroupBytes ||
+                 getMmaWorkgroupBytes(op, *plan, grid) <= grid.maxWorkgroupBytes)) {
       rewriter.replaceOpWithMultiple(
-          op, {emitMmaDot(rewriter, loc, op, *warps, adaptor.getA(),
-                          adaptor.getB(), adaptor.getC(), spill, grid)});
+          op, {emitMmaDot(rewriter, loc, op, *plan, adaptor.getA(),
+                          adaptor.getB(), adaptor.getC(), grid)});
       return success();
     }
     // a transposed (K x M), b row-major (K x N): at step k the rows of a and

@@ -1,24 +1,34 @@
-//===- MmaDotToThreads.cpp - kite.dot on mma.sync m16n8k16 ----------------===//
+//===- MmaDotToThreads.cpp - kite.dot on mma.sync -------------------------===//
 //
 // On targets with tensor cores (ThreadGrid::tensorCores: NVIDIA sm_80 and
-// later), a dot of f16 or bf16 operands is computed by
-// kitethread.mma_sync m16n8k16 instead of DotToThreads' FMA loop, when its
-// shape allows a grid of warps_m x warps_n = num_warps warps, each owning
-// an (M / warps_m) x (N / warps_n) block of 16x8 tiles, and K is a multiple
-// of 16. The operands are staged row-major in workgroup memory as for the
-// FMA loop; per K step of 16 (unrolled) every lane reads its fragments of
-// A (4 registers) and B (2) in the PTX ISA's layout for m16n8k16, two
-// 16-bit elements packed per 32-bit register (plain shared loads, no
-// ldmatrix yet), and keeps 4 f32 accumulators per tile. The accumulators
-// start from c (moved to the tiles' layout through a row-major f32
-// workgroup buffer, unless it is all zeros); the results go back to the
-// layout of c through another, converted to the accumulator type.
+// later), a dot is computed by kitethread.mma_sync when its operands have an
+// instruction (chooseMma) and its shape allows a grid of warps_m x warps_n
+// = num_warps warps, each owning an (M / warps_m) x (N / warps_n) block of
+// 16x8 tiles:
 //
-// Rounding: like the FMA loop, the sum starts from c and runs in f32 (an
-// f16 accumulator is rounded once, at the end), but each mma.sync adds its
-// 16 products in the tensor core's own order and internal precision
-// (PTX leaves both to the implementation), so results may differ from the
-// FMA loop's in the last bits of f32.
+//   operands        instruction        staged as
+//   f16, bf16       m16n8k16           themselves
+//   f32 ("tf32")    m16n8k8 tf32       f32 (the low 13 bits are ignored)
+//   i8              m16n8k32 s8        i8, i32 accumulators (saturating)
+//   fp8, sm_89+     m16n8k32 e4m3/e5m2 their bits
+//   fp8, sm_80-88   m16n8k16 f16       f16 (exact)
+//
+// Both operands are staged K-contiguous in workgroup memory, A as M x K and
+// B as N x K, so that every fragment is two 16-byte chunks of a row, which
+// ldmatrix delivers for all element widths: one ldmatrix.x4 per 16 rows of
+// A, one per 16 columns of B (x2 for a lone 8) per K step. The 16-byte
+// chunks of a row are swizzled (chunk ^ (row / perPhase) % maxPhase, with
+// perPhase rows filling 128 bytes) so that the eight rows an ldmatrix phase
+// reads fall in distinct banks. The K steps are unrolled: every fragment
+// address is then a per-lane base plus a constant. The accumulators start
+// from c (moved to the tiles' layout through a workgroup buffer, unless it
+// is all zeros); the results go back to the layout of c through another.
+//
+// Rounding: the sum starts from c and runs in f32 (an f16 accumulator is
+// rounded once, at the end), but each mma.sync adds its products in the
+// tensor core's own order and internal precision (PTX leaves both to the
+// implementation), so results may differ from the FMA loop's in the last
+// bits of f32; tf32 keeps 10 bits of each operand's mantissa.
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
@@ -27,48 +37,33 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::kitegpu;
 
-static constexpr int64_t kTileM = 16, kTileN = 8, kTileK = 16;
+static constexpr int64_t kChunkBytes = 16;
 
-std::optional<MmaWarps> mlir::kitegpu::chooseMmaWarps(RankedTensorType a,
-                                                      RankedTensorType b,
-                                                      RankedTensorType c,
-                                                      const ThreadGrid &grid) {
-  Type input = a.getElementType(), acc = c.getElementType();
-  if (!grid.tensorCores || grid.threadsPerWarp != 32 || a.getRank() != 2 ||
-      (!input.isF16() && !input.isBF16()) || (!acc.isF32() && !acc.isF16()))
-    return std::nullopt;
-  int64_t M = a.getDimSize(0), K = a.getDimSize(1), N = b.getDimSize(1);
-  if (K % kTileK)
-    return std::nullopt;
-  // Of the grids that divide the block, the one whose warps read the fewest
-  // fragment registers per K step (4 per row of tiles, 2 per column).
-  std::optional<MmaWarps> best;
-  for (int64_t warpsM = 1; warpsM <= grid.numWarps; warpsM *= 2) {
-    int64_t warpsN = grid.numWarps / warpsM;
-    if (M % (kTileM * warpsM) || N % (kTileN * warpsN))
-      continue;
-    MmaWarps warps{warpsM, warpsN, M / (kTileM * warpsM),
-                   N / (kTileN * warpsN)};
-    auto cost = [](const MmaWarps &w) { return 4 * w.tilesM + 2 * w.tilesN; };
-    if (!best || cost(warps) < cost(*best))
-      best = warps;
-  }
-  return best;
+std::optional<MmaTiling> mlir::kitegpu::chooseMma(kite::DotOp op,
+                                                  const ThreadGrid &grid) {
+  RankedTensorType a = op.getA().getType(), c = op.getC().getType();
+  // The grid of c's layout where the layout stage gave it the
+  // accumulators' layout.
+  return chooseMmaTiling(a.getElementType(), op.getInputPrecision(),
+                         c.getElementType(), c.getDimSize(0), c.getDimSize(1),
+                         a.getDimSize(1), grid.numWarps, grid.threadsPerWarp,
+                         grid.tensorCores, /*chained=*/false,
+                         getMmaAccumulatorWarpsM(c.getEncoding()));
 }
 
 namespace {
-/// The reads and arithmetic of one dot, in i32 index arithmetic. Indices
-/// are non-negative and small, so the arithmetic says it does not wrap:
-/// LLVM then folds the constant parts into the loads' address offsets.
-struct MmaEmitter {
+/// Index arithmetic in i32. Indices are non-negative and small, so it says
+/// it does not wrap: LLVM then folds the constant parts into the address
+/// offsets of the loads.
+struct IndexBuilder {
   OpBuilder &b;
   Location loc;
-  int64_t M, N, K;
 
   static constexpr arith::IntegerOverflowFlags kNoWrap =
       arith::IntegerOverflowFlags::nsw | arith::IntegerOverflowFlags::nuw;
@@ -78,156 +73,367 @@ struct MmaEmitter {
     return arith::AddIOp::create(b, loc, x, y, kNoWrap);
   }
   Value mul(Value x, int64_t y) {
-    return arith::MulIOp::create(b, loc, x, i32(y), kNoWrap);
+    return y == 1 ? x : arith::MulIOp::create(b, loc, x, i32(y), kNoWrap);
   }
-  Value index(Value row, Value col, int64_t cols) {
-    return add(mul(row, cols), col);
+  Value div(Value x, int64_t y) {
+    return y == 1 ? x : arith::DivUIOp::create(b, loc, x, i32(y));
   }
+  Value rem(Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, i32(y));
+  }
+  Value bitXor(Value x, Value y) {
+    return arith::XOrIOp::create(b, loc, x, y);
+  }
+};
 
-  /// The 16 bits of a staged f16 or bf16 element, zero-extended to i32.
-  Value loadBits(Value buffer, Value linear) {
-    Value i = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), linear);
-    Value value = memref::LoadOp::create(b, loc, buffer, i);
-    if (!value.getType().isInteger(16))
-      value = arith::BitcastOp::create(b, loc, b.getI16Type(), value);
-    return arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
+/// A K-contiguous operand in workgroup memory: `rows` rows of K elements,
+/// their 16-byte chunks swizzled.
+struct SwizzledOperand {
+  Value buffer;
+  int64_t K, vec, perPhase, maxPhase;
+
+  SwizzledOperand(Value buffer, int64_t K, int64_t vec)
+      : buffer(buffer), K(K), vec(vec) {
+    int64_t rowBytes = K * (kChunkBytes / vec);
+    perPhase = std::max<int64_t>(1, 128 / rowBytes);
+    maxPhase = 8 / perPhase;
   }
-  /// Two elements in one register, the first in the low half (PTX's .f16x2).
-  Value pack(Value buffer, Value first, Value second) {
-    Value high =
-        arith::ShLIOp::create(b, loc, loadBits(buffer, second), i32(16));
-    return arith::OrIOp::create(b, loc, loadBits(buffer, first), high);
+  /// The element index of (row, k).
+  Value index(IndexBuilder &e, Value row, Value k) const {
+    Value phase = e.rem(e.div(row, perPhase), maxPhase);
+    Value chunk = e.bitXor(e.div(k, vec), phase);
+    return e.add(e.add(e.mul(row, K), e.mul(chunk, vec)), e.rem(k, vec));
   }
 };
 } // namespace
 
-SmallVector<Value> mlir::kitegpu::emitMmaDot(
-    OpBuilder &b, Location loc, kite::DotOp op, const MmaWarps &warps,
-    ValueRange aRegs, ValueRange bRegs, ValueRange cRegs,
-    function_ref<Value(RankedTensorType, ValueRange)> stage,
-    const ThreadGrid &grid) {
+/// How many consecutive registers of `type` every thread holds at
+/// consecutive K (dim 1), starting at a multiple of the count, up to `vec`:
+/// the width of the stores that stage it. Checked against the layout's own
+/// coordinates for every thread; 1 where its layout is not blocked along K.
+static int64_t getStoreWidth(RankedTensorType type, int64_t vec,
+                             const ThreadGrid &grid) {
+  auto layout = dyn_cast<BlockedLayoutAttr>(type.getEncoding());
+  if (!layout || layout.getOrder_()[0] != 1)
+    return 1;
+  int64_t width = std::min<int64_t>(layout.getSizePerThread_()[1], vec);
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t numRegs = layout.getTotalElemsPerThread(shape);
+  if (width <= 1 || numRegs % width)
+    return 1;
+  for (int64_t reg = 0; reg < numRegs; reg += width)
+    for (unsigned warp = 0; warp < grid.numWarps; ++warp)
+      for (unsigned lane = 0; lane < grid.threadsPerWarp; ++lane) {
+        SmallVector<int64_t> first =
+            layout.getElementCoords(shape, lane, warp, reg);
+        if (first[1] % width)
+          return 1;
+        for (int64_t i = 1; i < width; ++i)
+          if (layout.getElementCoords(shape, lane, warp, reg + i) !=
+              SmallVector<int64_t>{first[0], first[1] + i})
+            return 1;
+      }
+  return width;
+}
+
+/// Stores registers `regs` of `type` (rows x K, or K x rows when
+/// `transposed`) as `staged` elements of a new swizzled K-contiguous buffer:
+/// runs of a thread's registers along K as one vector store each (they
+/// stay within a 16-byte chunk, so the swizzle keeps them contiguous).
+static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
+                                    ValueRange regs, bool transposed,
+                                    Type staged, const ThreadGrid &grid) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  int64_t K = type.getDimSize(transposed ? 0 : 1);
+  int64_t rows = type.getDimSize(transposed ? 1 : 0);
+  Type input = type.getElementType();
+  SwizzledOperand operand(allocWorkgroup(b, loc, staged, rows * K), K,
+                          kChunkBytes / getElementBytes(staged));
+  auto toStorage = [&](Value value) {
+    // fp8 widened to f16 where the target has no fp8 mma (exact).
+    if (staged != input && !isa<Float8E4M3FNType, Float8E5M2Type>(staged))
+      value = arith::TruncFOp::create(b, loc, staged, value);
+    if (isEmulatedFloat(staged))
+      value = emitEmulatedBits(b, loc, value, staged);
+    return value;
+  };
+  int64_t width =
+      transposed ? 1 : getStoreWidth(type, operand.vec, grid);
+  SmallVector<SmallVector<Value>> coords =
+      emitRegisterCoords(b, loc, type, grid);
+  for (int64_t reg = 0; reg < int64_t(regs.size()); reg += width) {
+    Value row = coords[reg][transposed ? 1 : 0];
+    Value k = coords[reg][transposed ? 0 : 1];
+    Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                             operand.index(e, row, k));
+    if (width == 1) {
+      memref::StoreOp::create(b, loc, toStorage(regs[reg]), operand.buffer,
+                              index);
+      continue;
+    }
+    SmallVector<Value> elements;
+    for (int64_t i = 0; i < width; ++i)
+      elements.push_back(toStorage(regs[reg + i]));
+    auto vectorType = VectorType::get({width}, elements[0].getType());
+    Value vector =
+        vector::FromElementsOp::create(b, loc, vectorType, elements);
+    vector::StoreOp::create(
+        b, loc, vector, operand.buffer, index, /*nontemporal=*/false,
+        llvm::MaybeAlign(width * getElementBytes(staged)));
+  }
+  return operand;
+}
+
+/// The registers of a tensor of `type` that are the accumulators of the
+/// tiles, [tile][c0..c3], when its layout is getMmaAccumulatorLayout's (then
+/// the dot needs no workgroup memory for c and d); none otherwise. Checked
+/// against the layout's own coordinates for every thread and register.
+static std::optional<SmallVector<int64_t>>
+getAccumulatorRegisters(RankedTensorType type, const MmaTiling &plan,
+                        const ThreadGrid &grid) {
+  auto layout = dyn_cast<BlockedLayoutAttr>(type.getEncoding());
+  if (!layout || layout != getMmaAccumulatorLayout(type.getContext(), plan))
+    return std::nullopt;
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t numRegs = layout.getTotalElemsPerThread(shape);
+  if (numRegs != plan.tilesM * plan.tilesN * 4)
+    return std::nullopt;
+  DenseMap<std::pair<int64_t, int64_t>, int64_t> regOf; // thread 0's
+  for (int64_t reg = 0; reg < numRegs; ++reg) {
+    SmallVector<int64_t> at = layout.getElementCoords(shape, 0, 0, reg);
+    regOf[{at[0], at[1]}] = reg;
+    for (unsigned warp = 0; warp < grid.numWarps; ++warp)
+      for (unsigned lane = 0; lane < 32; ++lane) {
+        SmallVector<int64_t> coords =
+            layout.getElementCoords(shape, lane, warp, reg);
+        if (coords[0] != at[0] + lane / 4 + 8 * (warp / plan.warpsN) ||
+            coords[1] != at[1] + 2 * (lane % 4) + 8 * (warp % plan.warpsN))
+          return std::nullopt;
+      }
+  }
+  SmallVector<int64_t> regs;
+  for (int64_t tm = 0; tm < plan.tilesM; ++tm)
+    for (int64_t tn = 0; tn < plan.tilesN; ++tn)
+      for (int64_t r = 0; r < 4; ++r) {
+        auto found = regOf.find({(2 * tm + r / 2) * 8 * plan.warpsM,
+                                 tn * 8 * plan.warpsN + r % 2});
+        if (found == regOf.end())
+          return std::nullopt;
+        regs.push_back(found->second);
+      }
+  return regs;
+}
+
+int64_t mlir::kitegpu::getMmaWorkgroupBytes(kite::DotOp op,
+                                            const MmaTiling &plan,
+                                            const ThreadGrid &grid) {
+  RankedTensorType a = op.getA().getType(), c = op.getC().getType();
+  int64_t M = a.getDimSize(0), K = a.getDimSize(1), N = c.getDimSize(1);
+  int64_t operands = getWorkgroupBytes(plan.staged, (M + N) * K);
+  // The tiles of c and d (reusing the operands' memory) where c is not in
+  // the accumulators' layout.
+  if (getAccumulatorRegisters(c, plan, grid))
+    return operands;
+  return std::max(operands, M * N * 4);
+}
+
+/// The A fragments [tile row][K step] of a dot whose a is already in
+/// registers of an accumulator layout with the dot's warps along M and none
+/// along K (attention's P, computed by a dot of the same rows): the 16x8
+/// tiles (tm, 2s) and (tm, 2s + 1) of a are the 16x16 fragment of K step s,
+/// two 16-bit elements packed per register. None where a is elsewhere or
+/// the instruction is not m16n8k16 of 16-bit operands.
+static std::optional<SmallVector<SmallVector<SmallVector<Value>>>>
+getRegisterFragmentsOfA(OpBuilder &b, Location loc, RankedTensorType aType,
+                        ValueRange aRegs, const MmaTiling &plan,
+                        const ThreadGrid &grid) {
+  if (plan.warpsN != 1 || plan.k != 16 ||
+      getMmaAccumulatorWarpsM(aType.getEncoding()) != plan.warpsM)
+    return std::nullopt;
+  int64_t K = aType.getDimSize(1);
+  MmaTiling aTiling = plan;
+  aTiling.tilesN = K / 8;
+  std::optional<SmallVector<int64_t>> regs =
+      getAccumulatorRegisters(aType, aTiling, grid);
+  if (!regs)
+    return std::nullopt;
+  Type input = aType.getElementType();
+  auto bits = [&](Value value) {
+    if (isEmulatedFloat(input) && plan.staged.isF16()) // fp8, widened exactly
+      value = arith::TruncFOp::create(b, loc, b.getF16Type(), value);
+    else if (isEmulatedFloat(input)) // bf16
+      value = emitEmulatedBits(b, loc, value, input);
+    if (!value.getType().isInteger(16))
+      value = arith::BitcastOp::create(b, loc, b.getI16Type(), value);
+    return arith::ExtUIOp::create(b, loc, b.getI32Type(), value).getResult();
+  };
+  auto pack = [&](int64_t tile, int64_t r) {
+    Value low = bits(aRegs[(*regs)[tile * 4 + r]]);
+    Value high = bits(aRegs[(*regs)[tile * 4 + r + 1]]);
+    high = arith::ShLIOp::create(b, loc, high, createI32(b, loc, 16));
+    return arith::OrIOp::create(b, loc, low, high).getResult();
+  };
+  SmallVector<SmallVector<SmallVector<Value>>> frags(plan.tilesM);
+  for (int64_t tm = 0; tm < plan.tilesM; ++tm)
+    for (int64_t step = 0; step < K / 16; ++step) {
+      int64_t left = tm * aTiling.tilesN + 2 * step, right = left + 1;
+      frags[tm].push_back(
+          {pack(left, 0), pack(left, 2), pack(right, 0), pack(right, 2)});
+    }
+  return frags;
+}
+
+SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
+                                             kite::DotOp op,
+                                             const MmaTiling &plan,
+                                             ValueRange aRegs, ValueRange bRegs,
+                                             ValueRange cRegs,
+                                             const ThreadGrid &grid) {
   RankedTensorType aType = op.getA().getType(), bType = op.getB().getType(),
                    cType = op.getC().getType();
-  Type input = aType.getElementType(), acc = cType.getElementType();
-  Type f32 = b.getF32Type();
-  MmaEmitter e{b, loc, aType.getDimSize(0), cType.getDimSize(1),
-               aType.getDimSize(1)};
-  int64_t M = e.M, N = e.N, K = e.K;
-
-  // The warp's block, and the lane's place in a tile: group = lane / 4 picks
-  // rows (of A, C) or the column (of B), quad = lane % 4 pairs of columns.
-  Value thread = emitThreadId(b, loc);
-  Value warp = arith::DivUIOp::create(b, loc, thread, e.i32(32));
-  Value lane = arith::RemUIOp::create(b, loc, thread, e.i32(32));
-  Value group = arith::DivUIOp::create(b, loc, lane, e.i32(4));
-  Value quad = e.mul(arith::RemUIOp::create(b, loc, lane, e.i32(4)), 2);
-  Value warpM = arith::DivUIOp::create(b, loc, warp, e.i32(warps.warpsN));
-  Value warpN = arith::RemUIOp::create(b, loc, warp, e.i32(warps.warpsN));
-  Value rowBase = e.add(e.mul(warpM, warps.tilesM * kTileM), group);
-  Value colBase = e.mul(warpN, warps.tilesN * kTileN);
-  SmallVector<Value> rows, bCols, cCols; // per tile row / column
-  for (int64_t t = 0; t < warps.tilesM; ++t)
-    rows.push_back(e.add(rowBase, t * kTileM));
-  for (int64_t t = 0; t < warps.tilesN; ++t) {
-    Value tileCol = e.add(colBase, t * kTileN);
-    bCols.push_back(e.add(tileCol, group));
-    cCols.push_back(e.add(tileCol, quad));
-  }
-  // The row-major index of accumulator register `r` of tile (tm, tn): c0, c1
-  // on the group's row, c2, c3 eight rows down.
-  auto tileIndex = [&](int64_t tm, int64_t tn, int64_t r) {
-    return e.index(e.add(rows[tm], r < 2 ? 0 : 8), e.add(cCols[tn], r % 2), N);
+  Type acc = cType.getElementType();
+  Type accum = acc.isSignlessInteger(32) ? acc : Type(b.getF32Type());
+  IndexBuilder e{b, loc};
+  int64_t M = aType.getDimSize(0), K = aType.getDimSize(1),
+          N = bType.getDimSize(1);
+  int64_t numTiles = plan.tilesM * plan.tilesN;
+  auto toAccum = [&](Value value) {
+    return value.getType() == accum
+               ? value
+               : arith::ExtFOp::create(b, loc, accum, value).getResult();
   };
-  int64_t numTiles = warps.tilesM * warps.tilesN;
 
-  // c is the accumulators' start, moved to the tiles' layout through
-  // workgroup memory (as f32); all zeros (a dot without acc) need no move.
-  SmallVector<Value> init;
-  if (llvm::all_of(cRegs,
-                   [](Value v) { return matchPattern(v, m_AnyZeroFloat()); })) {
-    init.assign(numTiles * 4,
-                arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)));
+  // The tiles of a warp (wm, wn): tile (tm, tn) is rows (2 tm + h) * 8 *
+  // warpsM + 8 wm + 0..7 (h = 0, 1) by columns tn * 8 * warpsN + 8 wn +
+  // 0..7, so the warps' 8x8 blocks interleave as in the accumulator layout
+  // (MmaTiling.h). Lane l holds rows g = l / 4 and columns 2 (l % 4) + 0, 1
+  // of a block; as an ldmatrix address it names row q = l % 8 of matrix
+  // l / 8.
+  Value thread = emitThreadId(b, loc);
+  Value warp = e.div(thread, 32), lane = e.rem(thread, 32);
+  Value warpRow = e.mul(e.div(warp, plan.warpsN), 8);
+  Value warpCol = e.mul(e.rem(warp, plan.warpsN), 8);
+  Value matrix = e.div(lane, 8), q = e.rem(lane, 8);
+  auto matrixBit = [&](int64_t mask) {
+    Value set = arith::AndIOp::create(b, loc, matrix, e.i32(mask));
+    return mask == 1 ? set : e.div(set, mask);
+  };
+  int64_t rowStride = 8 * plan.warpsM, colStride = 8 * plan.warpsN;
+
+  std::optional<SmallVector<int64_t>> direct =
+      getAccumulatorRegisters(cType, plan, grid);
+  // Without the accumulator layout: c and d go through workgroup memory, at
+  // the row-major index of register r of tile (tm, tn).
+  Value cRow = e.add(warpRow, e.div(lane, 4));
+  Value cCol = e.add(warpCol, e.mul(e.rem(lane, 4), 2));
+  auto tileIndex = [&](int64_t tile, int64_t r) {
+    int64_t tm = tile / plan.tilesN, tn = tile % plan.tilesN;
+    Value row = e.add(cRow, (2 * tm + r / 2) * rowStride);
+    return e.add(e.mul(row, N), e.add(cCol, tn * colStride + r % 2));
+  };
+
+  // c is the accumulators' start; all zeros (a dot without acc) need no
+  // registers of it.
+  SmallVector<Value> accs;
+  if (llvm::all_of(cRegs, [](Value v) {
+        return matchPattern(v, m_AnyZeroFloat()) || matchPattern(v, m_Zero());
+      })) {
+    accs.assign(numTiles * 4,
+                arith::ConstantOp::create(b, loc, b.getZeroAttr(accum)));
+  } else if (direct) {
+    for (int64_t reg : *direct)
+      accs.push_back(toAccum(cRegs[reg]));
   } else {
-    Value bufC = allocWorkgroup(b, loc, f32, M * N);
+    Value bufC = allocWorkgroup(b, loc, accum, M * N);
     for (auto [value, coords] :
-         llvm::zip_equal(cRegs, emitRegisterCoords(b, loc, cType, grid))) {
-      Value c = value.getType() == f32
-                    ? value
-                    : arith::ExtFOp::create(b, loc, f32, value).getResult();
-      storeWorkgroup(b, loc, f32, c, bufC,
+         llvm::zip_equal(cRegs, emitRegisterCoords(b, loc, cType, grid)))
+      storeWorkgroup(b, loc, accum, toAccum(value), bufC,
                      emitLinearIndex(b, loc, coords, {M, N}));
-    }
     gpu::BarrierOp::create(b, loc);
-    for (int64_t tm = 0; tm < warps.tilesM; ++tm)
-      for (int64_t tn = 0; tn < warps.tilesN; ++tn)
-        for (int64_t r = 0; r < 4; ++r)
-          init.push_back(
-              loadWorkgroup(b, loc, f32, bufC, tileIndex(tm, tn, r)));
+    for (int64_t tile = 0; tile < numTiles; ++tile)
+      for (int64_t r = 0; r < 4; ++r)
+        accs.push_back(loadWorkgroup(b, loc, accum, bufC, tileIndex(tile, r)));
     // Every warp has its c before the operands may take its memory.
     gpu::BarrierOp::create(b, loc);
   }
-  Value bufA = stage(aType, aRegs);
-  Value bufB = stage(bType, bRegs);
+  // a from registers where it is in a compatible accumulator layout, else
+  // staged like b.
+  auto aInRegisters =
+      getRegisterFragmentsOfA(b, loc, aType, aRegs, plan, grid);
+  std::optional<SwizzledOperand> opA;
+  if (!aInRegisters)
+    opA = stageOperand(e, aType, aRegs, /*transposed=*/false, plan.staged,
+                       grid);
+  SwizzledOperand opB = stageOperand(e, bType, bRegs, /*transposed=*/true,
+                                     plan.staged, grid);
   gpu::BarrierOp::create(b, loc);
 
-  // The K steps unrolled: every fragment address is then a per-thread base
-  // plus a constant, which the loads take as an offset (in an scf.for, LLVM
-  // kept one induction pointer per load and a 128x128x32 dot on 8 warps
-  // spilled on sm_80).
-  SmallVector<Value> accs = init;
-  for (int64_t k0 = 0; k0 < K; k0 += kTileK) {
-    Value k = e.i32(k0);
-    {
-      Value kq = e.add(k, quad);
-      SmallVector<SmallVector<Value>> aFrags, bFrags;
-      for (Value row : rows) {
-        Value row8 = e.add(row, 8);
-        SmallVector<Value> frag;
-        for (auto [r, kk] :
-             {std::pair{row, 0}, {row8, 0}, {row, 8}, {row8, 8}}) {
-          Value first = e.index(r, e.add(kq, kk), K);
-          frag.push_back(e.pack(bufA, first, e.add(first, 1)));
-        }
-        aFrags.push_back(frag);
-      }
-      for (Value col : bCols) {
-        SmallVector<Value> frag;
-        for (int64_t kk : {0, 8}) {
-          Value first = e.index(e.add(kq, kk), col, N);
-          frag.push_back(e.pack(bufB, first, e.add(first, N)));
-        }
-        bFrags.push_back(frag);
-      }
-      SmallVector<Value> next;
-      for (int64_t tm = 0; tm < warps.tilesM; ++tm)
-        for (int64_t tn = 0; tn < warps.tilesN; ++tn) {
-          auto mma = kitethread::MmaSyncOp::create(
-              b, loc, SmallVector<Type>(4, f32), TypeAttr::get(input),
-              aFrags[tm], bFrags[tn],
-              ArrayRef<Value>(accs).slice((tm * warps.tilesN + tn) * 4, 4));
-          llvm::append_range(next, mma.getResults());
-        }
-      accs = next;
+  auto ldmatrix = [&](const SwizzledOperand &operand, Value row, Value chunk,
+                      int64_t count) {
+    SmallVector<Type> words(count, b.getI32Type());
+    Value index = operand.index(e, row, e.mul(chunk, operand.vec));
+    return kitethread::LdmatrixOp::create(b, loc, words, operand.buffer, index,
+                                          count)
+        .getWords();
+  };
+  // A: matrices (rows h = 0, chunk 0), (h = 1, 0), (0, 1), (1, 1) are
+  // a0..a3. B: (columns 0-7, chunk 0), (0-7, chunk 1) are b0, b1 of one
+  // tile; x4 reads the next tile's as words 2, 3. The lane's row in each is
+  // a per-lane base plus a constant.
+  Value aRow = e.add(e.add(warpRow, q), e.mul(matrixBit(1), rowStride));
+  Value aChunk = matrixBit(2);
+  int64_t bCount = plan.tilesN > 1 ? 4 : 2;
+  Value bRow = e.add(e.add(warpCol, q), e.mul(matrixBit(2), colStride));
+  Value bChunk = matrixBit(1);
+  for (int64_t step = 0; step < K / plan.k; ++step) {
+    SmallVector<SmallVector<Value>> aFrags, bFrags;
+    for (int64_t tm = 0; tm < plan.tilesM; ++tm)
+      aFrags.push_back(aInRegisters
+                           ? SmallVector<Value>((*aInRegisters)[tm][step])
+                           : SmallVector<Value>(ldmatrix(
+                                 *opA, e.add(aRow, 2 * tm * rowStride),
+                                 e.add(aChunk, 2 * step), 4)));
+    for (int64_t tn = 0; tn < plan.tilesN; tn += bCount / 2) {
+      auto words = ldmatrix(opB, e.add(bRow, tn * colStride),
+                            e.add(bChunk, 2 * step), bCount);
+      for (int64_t t = 0; t < bCount / 2; ++t)
+        bFrags.push_back({words[2 * t], words[2 * t + 1]});
     }
+    SmallVector<Value> next;
+    for (int64_t tile = 0; tile < numTiles; ++tile) {
+      auto mma = kitethread::MmaSyncOp::create(
+          b, loc, SmallVector<Type>(4, accum), TypeAttr::get(plan.abType),
+          aFrags[tile / plan.tilesN], bFrags[tile % plan.tilesN],
+          ArrayRef<Value>(accs).slice(tile * 4, 4));
+      llvm::append_range(next, mma.getResults());
+    }
+    accs = next;
   }
-  // Every warp has read A and B before the tiles may take their memory.
+  // Every warp has read A and B before another op (or the tiles) may take
+  // their memory.
   gpu::BarrierOp::create(b, loc);
 
-  Value bufD = allocWorkgroup(b, loc, f32, M * N);
-  for (int64_t tm = 0; tm < warps.tilesM; ++tm)
-    for (int64_t tn = 0; tn < warps.tilesN; ++tn)
-      for (int64_t r = 0; r < 4; ++r)
-        storeWorkgroup(b, loc, f32, accs[(tm * warps.tilesN + tn) * 4 + r],
-                       bufD, tileIndex(tm, tn, r));
-  gpu::BarrierOp::create(b, loc);
-
+  auto toResult = [&](Value d) {
+    return acc == accum ? d
+                        : arith::TruncFOp::create(b, loc, acc, d).getResult();
+  };
   SmallVector<Value> results;
-  for (SmallVector<Value> &coords : emitRegisterCoords(b, loc, cType, grid)) {
-    Value d = loadWorkgroup(b, loc, f32, bufD,
-                            emitLinearIndex(b, loc, coords, {M, N}));
-    results.push_back(
-        acc == f32 ? d : arith::TruncFOp::create(b, loc, acc, d).getResult());
+  if (direct) {
+    results.assign(cRegs.size(), Value());
+    for (auto [i, reg] : llvm::enumerate(*direct))
+      results[reg] = toResult(accs[i]);
+    return results;
   }
+  Value bufD = allocWorkgroup(b, loc, accum, M * N);
+  for (int64_t tile = 0; tile < numTiles; ++tile)
+    for (int64_t r = 0; r < 4; ++r)
+      storeWorkgroup(b, loc, accum, accs[tile * 4 + r], bufD,
+                     tileIndex(tile, r));
+  gpu::BarrierOp::create(b, loc);
+  for (SmallVector<Value> &coords : emitRegisterCoords(b, loc, cType, grid))
+    results.push_back(toResult(loadWorkgroup(
+        b, loc, accum, bufD, emitLinearIndex(b, loc, coords, {M, N}))));
   // Every thread has read the tiles before another op reuses the memory.
   gpu::BarrierOp::create(b, loc);
   return results;

@@ -50,10 +50,10 @@ def ConvertKiteGPUToThreads
            "memory per block of an NVIDIA architecture; an op whose buffers "
            "need more is an error at the op (0: unchecked). 32768 for "
            "targets without a device (docs/lowering.md)">,
-    Option<"tensorCores", "tensor-cores", "bool", /*default=*/"false",
-           "the target has NVIDIA's mma.sync (sm_80 and later): a dot of "
-           "f16 or bf16 operands whose shape allows it becomes "
-           "kitethread.mma_sync instead of an FMA loop">
+    Option<"tensorCores", "tensor-cores", "int64_t", /*default=*/"0",
+           "the compute capability (80 for sm_80) of an NVIDIA target with "
+           "mma.sync, 0 for none: a dot whose operands and shape allow it "
+           "becomes kitethread.mma_sync instead of an FMA loop">
   ];
   let dependentDialects = [
     "::mlir::kitethread::KiteThreadDialect", "::mlir::gpu::GPUDialect",

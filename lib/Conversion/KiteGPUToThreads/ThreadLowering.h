@@ -9,6 +9,7 @@
 
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUDialect.h"
+#include "dialects/KiteGPU/MmaTiling.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/ADT/DenseMap.h"
@@ -21,8 +22,9 @@ struct ThreadGrid {
   unsigned numWarps = 0;
   unsigned threadsPerWarp = 0;
   int64_t maxWorkgroupBytes = 0;
-  /// The target has mma.sync m16n8k16 (NVIDIA sm_80 and later).
-  bool tensorCores = false;
+  /// The compute capability (80 for sm_80) of an NVIDIA target with
+  /// mma.sync (sm_80 and later); 0 where there are no tensor cores.
+  int64_t tensorCores = 0;
   unsigned getNumThreads() const { return numWarps * threadsPerWarp; }
 };
 
@@ -147,27 +149,17 @@ SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
 
 //===- MmaDotToThreads.cpp ------------------------------------------------===//
 
-/// How a dot is spread over the warps for mma.sync m16n8k16: a warpsM x
-/// warpsN grid of warps, each computing tilesM x tilesN tiles of 16x8.
-struct MmaWarps {
-  int64_t warpsM, warpsN, tilesM, tilesN;
-};
-/// The warp grid for a dot of `a` x `b` + `c` on tensor cores, or none
-/// (then the FMA loop): the target must have them, the operands be f16 or
-/// bf16, the accumulator f32 or f16, K a multiple of 16, and M and N
-/// multiples of 16 * warpsM and 8 * warpsN for some warpsM x warpsN =
-/// num_warps.
-std::optional<MmaWarps> chooseMmaWarps(RankedTensorType a, RankedTensorType b,
-                                       RankedTensorType c,
-                                       const ThreadGrid &grid);
+/// The tiling of `op` on tensor cores (chooseMmaTiling), or none.
+std::optional<MmaTiling> chooseMma(kite::DotOp op, const ThreadGrid &grid);
+/// The workgroup memory emitMmaDot needs at its peak.
+int64_t getMmaWorkgroupBytes(kite::DotOp op, const MmaTiling &plan,
+                             const ThreadGrid &grid);
 /// The result registers (the layout of c) of `op`, from the registers of
-/// its operands; `stage` stores the registers of a tensor row-major in a
-/// new workgroup buffer (as the FMA loop stages a and b) and returns it.
-SmallVector<Value>
-emitMmaDot(OpBuilder &b, Location loc, kite::DotOp op, const MmaWarps &warps,
-           ValueRange aRegs, ValueRange bRegs, ValueRange cRegs,
-           function_ref<Value(RankedTensorType, ValueRange)> stage,
-           const ThreadGrid &grid);
+/// its operands.
+SmallVector<Value> emitMmaDot(OpBuilder &b, Location loc, kite::DotOp op,
+                              const MmaTiling &plan, ValueRange aRegs,
+                              ValueRange bRegs, ValueRange cRegs,
+                              const ThreadGrid &grid);
 
 //===- Pattern families ---------------------------------------------------===//
 

@@ -41,6 +41,15 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
         slice.insert(user);
         continue;
       }
+      // A dot takes its a and b in any layout (it stages them, or reads
+      // the accumulators of the dot that made them from registers): the
+      // slice ends there. Its c keeps the dot's layout.
+      if (auto dot = dyn_cast<kite::DotOp>(user)) {
+        if (dot.getC() == value)
+          return std::nullopt;
+        slice.insert(user);
+        continue;
+      }
       // A join ends the slice as well: it joins in the layout's join layout
       // (JoinSplitLayouts.h) and its result is converted.
       if (isa<kite::JoinOp>(user) && isa<BlockedLayoutAttr>(layout)) {
@@ -67,7 +76,7 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
     }
   }
   for (Operation *op : slice) {
-    if (isa<ConvertLayoutOp>(op))
+    if (isa<ConvertLayoutOp, kite::DotOp>(op))
       continue;
     for (Value operand : op->getOperands()) {
       if (!values.contains(operand) && !cheapIn(operand, layout))
@@ -85,7 +94,9 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
 }
 
 /// convert(load) whose users can all compute in the load's layout: they do,
-/// and the conversion goes (see the file comment). The layouts of join,
+/// and the conversion goes (see the file comment). So for convert(dot): the
+/// accumulators' layout is kept by the element-wise epilogue, or by the P
+/// that a second dot reads from registers. The layouts of join,
 /// split and reshape results (pairs held in threads, JoinSplitLayouts.h)
 /// are kept the same way.
 struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
@@ -93,7 +104,8 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
   LogicalResult matchAndRewrite(ConvertLayoutOp convert,
                                 PatternRewriter &rewriter) const override {
     if (!isa_and_nonnull<kite::LoadOp, kite::JoinOp, kite::SplitOp,
-                         kite::ReshapeOp>(convert.getSrc().getDefiningOp()))
+                         kite::ReshapeOp, kite::DotOp>(
+            convert.getSrc().getDefiningOp()))
       return failure();
     Attribute layout = getLayout(convert.getSrc().getType());
     std::optional<SmallVector<Operation *>> slice =
@@ -127,6 +139,13 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
     };
     SmallVector<Operation *> dead;
     for (Operation *op : *slice) {
+      if (auto dot = dyn_cast<kite::DotOp>(op)) {
+        rewriter.modifyOpInPlace(dot, [&] {
+          for (OpOperand &operand : dot->getOpOperands())
+            operand.set(mapping.lookupOrDefault(operand.get()));
+        });
+        continue;
+      }
       if (auto terminal = dyn_cast<ConvertLayoutOp>(op)) {
         Value src = mapping.lookup(terminal.getSrc());
         rewriter.setInsertionPoint(terminal);

@@ -10,12 +10,14 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "dialects/KiteGPU/MmaTiling.h"
 #include "lib/Conversion/KiteToKiteGPU/GatherLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/JoinSplitLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -84,6 +86,21 @@ BlockedLayoutAttr getDotLayout(MLIRContext *context, ArrayRef<int64_t> shape,
                           threadsPerWarp);
 }
 
+/// Whether `dot`'s result reaches another dot, or its a comes from one (as
+/// attention's S = Q K^T and P V): such dots put all warps along M.
+bool isChainedDot(kite::DotOp dot) {
+  SetVector<Operation *> slice;
+  getForwardSlice(dot.getResult(), &slice);
+  if (llvm::any_of(slice, [](Operation *op) { return isa<kite::DotOp>(op); }))
+    return true;
+  slice.clear();
+  BackwardSliceOptions options;
+  options.omitBlockArguments = true;
+  (void)getBackwardSlice(dot.getA(), &slice, options);
+  return llvm::any_of(slice,
+                      [](Operation *op) { return isa<kite::DotOp>(op); });
+}
+
 struct ConvertKiteToKiteGPUPass
     : mlir::kitegpu::impl::ConvertKiteToKiteGPUBase<ConvertKiteToKiteGPUPass> {
   using Base::Base;
@@ -142,8 +159,18 @@ struct ConvertKiteToKiteGPUPass
       // The accumulator in the dot's layout (remove-layout-conversions
       // carries it so through a loop); a and b stay as they are.
       RankedTensorType type = dot.getType();
-      auto layout = getDotLayout(&getContext(), type.getShape(), numWarps,
-                                 threadsPerWarp);
+      BlockedLayoutAttr layout = getDotLayout(&getContext(), type.getShape(),
+                                              numWarps, threadsPerWarp);
+      // On tensor cores, the layout whose registers are the accumulators
+      // of mma.sync: no workgroup memory for c and d, and a loop carries
+      // them as they are.
+      RankedTensorType a = dot.getA().getType();
+      if (auto tiling = chooseMmaTiling(
+              a.getElementType(), dot.getInputPrecision(),
+              type.getElementType(), type.getDimSize(0), type.getDimSize(1),
+              a.getDimSize(1), numWarps, threadsPerWarp, tensorCores,
+              isChainedDot(dot)))
+        layout = getMmaAccumulatorLayout(&getContext(), *tiling);
       convertOperand(builder, op, 2, withLayout(type, layout));
       retypeResult(builder, dot.getResult(), withLayout(type, layout));
     } else if (auto join = dyn_cast<kite::JoinOp>(op)) {

@@ -20,6 +20,10 @@ def ConvertKiteToKiteGPU : Pass<"convert-kite-to-kitegpu", "::mlir::ModuleOp"> {
            "Warps per program (CTA)">,
     Option<"threadsPerWarp", "threads-per-warp", "unsigned", "32",
            "Threads per warp: the target's subgroup size (8 on lavapipe)">,
+    Option<"tensorCores", "tensor-cores", "int64_t", /*default=*/"0",
+           "the compute capability (80 for sm_80) of an NVIDIA target with "
+           "mma.sync, 0 for none: a dot that will run on it gets the layout "
+           "of its accumulators">,
   ];
   let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect"];
 }

@@ -253,8 +253,9 @@ class IRBuilder:
         return self.emit1("kite.atomic_cas", [p, c, v], ty,
                           {"sem": f"{sem} : i32", "scope": f"{scope} : i32"})
 
-    def dot(self, a, b, c, ty):
-        return self.emit1("kite.dot", [a, b, c], ty)
+    def dot(self, a, b, c, ty, input_precision="ieee"):
+        props = {} if input_precision == "ieee" else {"input_precision": f'"{input_precision}"'}
+        return self.emit1("kite.dot", [a, b, c], ty, props)
 
     def _combine(self, name, handles, types, props, region_fn):
         """kite.reduce or kite.scan, with ``region_fn`` traced as its combine region."""

@@ -248,7 +248,7 @@ class NumpyBuilder:
         return self.memory.atomic(p, None, ty.scalar, compute_dtype(ty),
                                   lambda old, pos: v[pos] if old == c[pos] else old)
 
-    def dot(self, a, b, c, ty):
+    def dot(self, a, b, c, ty, input_precision="ieee"):  # computes "ieee"
         if ty.scalar.is_int():
             product = np.matmul(a.astype(np.int32), b.astype(np.int32))
         else:

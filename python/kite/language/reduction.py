@@ -281,6 +281,29 @@ def cumprod(input, axis=0, reverse=False):
 _DOT_INPUTS = ("f32", "f16", "bf16", "i8", "f8E4M3FN", "f8E5M2")
 
 
+_INPUT_PRECISIONS = ("tf32", "tf32x3", "ieee")
+
+
+def _input_precision(input_precision, allow_tf32) -> str:
+    """How f32 operands are multiplied on tensor cores, resolved as Triton
+    does: ``input_precision`` if given, else "tf32" unless
+    ``allow_tf32=False``. Targets without tensor cores (and the interpreter)
+    compute "ieee" whatever it says. (Triton's TRITON_F32_DEFAULT has no
+    Kite counterpart: an environment variable read while tracing would be
+    missing from the compilation caches' keys.)"""
+    if input_precision is not None and allow_tf32 is not None:
+        raise error("kl.dot: give input_precision or allow_tf32, not both "
+                    f"(got input_precision={input_precision!r}, allow_tf32={allow_tf32!r})")
+    if input_precision is None:
+        if allow_tf32 is False:
+            return "ieee"
+        input_precision = "tf32"
+    if input_precision not in _INPUT_PRECISIONS:
+        raise error(f"kl.dot: input_precision must be one of {', '.join(map(repr, _INPUT_PRECISIONS))}, "
+                    f"got {input_precision!r}")
+    return input_precision
+
+
 @builtin
 def dot(input, other, acc=None, input_precision=None, allow_tf32=None,
         max_num_imprecise_acc=None, out_dtype=dt.float32):
@@ -295,6 +318,9 @@ def dot(input, other, acc=None, input_precision=None, allow_tf32=None,
     if a.dtype.mlir not in _DOT_INPUTS or a.dtype.is_int_unsigned():
         raise error(f"kl.dot does not support {a.dtype} operands "
                     "(fp32, fp16, bf16, fp8 and int8 are supported)")
+    precision = _input_precision(unwrap(input_precision), unwrap(allow_tf32))
+    if a.dtype != dt.float32:
+        precision = "ieee"  # only f32 products have a choice
     out = unwrap(out_dtype)
     if a.dtype.is_int():
         result = dt.int32
@@ -316,4 +342,4 @@ def dot(input, other, acc=None, input_precision=None, allow_tf32=None,
             raise error(f"kl.dot: accumulator of shape {c.shape} does not match the product's {shape}")
         if c.dtype != result:
             raise error(f"kl.dot: accumulator is {c.dtype}, the product of {a.dtype} is {result}")
-    return tensor(active_builder().dot(a.handle, b.handle, c.handle, ty), ty)
+    return tensor(active_builder().dot(a.handle, b.handle, c.handle, ty, precision), ty)

@@ -115,8 +115,8 @@ func.func @global_memory_barrier_scope() {
 // -----
 
 func.func @mma_of_f32(%x: i32, %c: f32) {
-  // expected-error @+1 {{'kitethread.mma_sync' op multiplies f16 or bf16, not 'f32'}}
-  %d:4 = kitethread.mma_sync m16n8k16 f32 a(%x, %x, %x, %x) b(%x, %x) c(%c, %c, %c, %c) : f32, f32, f32, f32
+  // expected-error @+1 {{'kitethread.mma_sync' op multiplies f16, bf16, tf32, i8, f8E4M3FN or f8E5M2, not 'f32'}}
+  %d:4 = kitethread.mma_sync f32 a(%x, %x, %x, %x) b(%x, %x) c(%c, %c, %c, %c : f32, f32, f32, f32) : f32, f32, f32, f32
   return
 }
 
@@ -124,6 +124,6 @@ func.func @mma_of_f32(%x: i32, %c: f32) {
 
 func.func @mma_with_too_few_registers(%x: i32, %c: f32) {
   // expected-error @+1 {{'kitethread.mma_sync' op takes 4, 2 and 4 registers of A, B and C and gives 4 of D (m16n8k16), got 4, 1, 4 and 4}}
-  %d:4 = kitethread.mma_sync m16n8k16 f16 a(%x, %x, %x, %x) b(%x) c(%c, %c, %c, %c) : f32, f32, f32, f32
+  %d:4 = kitethread.mma_sync f16 a(%x, %x, %x, %x) b(%x) c(%c, %c, %c, %c : f32, f32, f32, f32) : f32, f32, f32, f32
   return
 }

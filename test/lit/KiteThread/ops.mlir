@@ -96,8 +96,8 @@ func.func @grid_dependency() {
 
 // CHECK-LABEL: func.func @mma
 func.func @mma(%x: i32, %c: f32) {
-  // CHECK: kitethread.mma_sync m16n8k16 bf16 a(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) b(%{{.*}}, %{{.*}}) c(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : f32, f32, f32, f32
-  %d:4 = kitethread.mma_sync m16n8k16 bf16 a(%x, %x, %x, %x) b(%x, %x) c(%c, %c, %c, %c) : f32, f32, f32, f32
+  // CHECK: kitethread.mma_sync bf16 a(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) b(%{{.*}}, %{{.*}}) c(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32, f32) : f32, f32, f32, f32
+  %d:4 = kitethread.mma_sync bf16 a(%x, %x, %x, %x) b(%x, %x) c(%c, %c, %c, %c : f32, f32, f32, f32) : f32, f32, f32, f32
   return
 }
 

@@ -258,13 +258,18 @@ class KernelBuilder:
                               "mask=cols[None, :] < N, other=0)", t, "blk")
         out_t = "int32" if t == "int8" else "float32"
         acc = [p for p in pool if p.t == out_t and p.shape == "blk"]
-        acc_code = f", acc={acc[0].name}" if acc and self.rng.random() < 0.5 else ""
-        c = self.expr.define(f"kl.dot({va.name}, {vb.name}{acc_code})", out_t, "blk")
+        use_acc = bool(acc) and self.rng.random() < 0.5
+        acc_code = f", acc={acc[0].name}" if use_acc else ""
+        # Exact f32 products: the comparison's tolerance is f32's (tf32,
+        # Triton's default on tensor cores, keeps 10 mantissa bits).
+        precision = ', input_precision="ieee"' if t == "float32" else ""
+        c = self.expr.define(f"kl.dot({va.name}, {vb.name}{acc_code}{precision})", out_t, "blk")
         if t == "int8":
             pool.append(c)
             return self.output(c, what="kl.dot int8")
-        acc_abs = f", acc=kl.abs({acc[0].name})" if acc_code else ""
-        scale = self.expr.define(f"kl.dot(kl.abs({va.name}), kl.abs({vb.name}){acc_abs})", out_t, "blk")
+        acc_abs = f", acc=kl.abs({acc[0].name})" if use_acc else ""
+        scale = self.expr.define(f"kl.dot(kl.abs({va.name}), kl.abs({vb.name}){acc_abs}{precision})",
+                                 out_t, "blk")
         self.output(c, "accumulated", scale, K + 1, f"kl.dot {t}")
 
 

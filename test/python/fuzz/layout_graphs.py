@@ -88,7 +88,7 @@ class _Graph:
     def dot(self):
         (a, _), (b, _) = self.operand(), self.operand()
         t = self.pick(["float16", "float32"])
-        self.value(f"kl.dot({a}.to(kl.{t}), {b}.to(kl.{t}))", "float32")
+        self.value(f"kl.dot({a}.to(kl.{t}), {b}.to(kl.{t}), input_precision=\"ieee\")", "float32")
 
     def build(self) -> GraphCase:
         rng = self.rng

@@ -83,6 +83,19 @@ def matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk,
     tl.store(c_ptrs, c, mask=c_mask)
 
 
+@triton.jit
+def row_max_kernel(x_ptr, out_ptr, n_cols, BLOCK: tl.constexpr):
+    # A running maximum that starts at -inf: a loop-carried -inf, which a
+    # newer LLVM writes as the word `-inf` in the IR's phi.
+    row = tl.program_id(0)
+    best = tl.full([BLOCK], float("-inf"), tl.float32)
+    for off in range(0, n_cols, BLOCK):
+        cols = off + tl.arange(0, BLOCK)
+        x = tl.load(x_ptr + row * n_cols + cols, mask=cols < n_cols, other=float("-inf"))
+        best = tl.maximum(best, x)
+    tl.store(out_ptr + row, tl.max(best, axis=0))
+
+
 def compile_for(kernel, signature: dict, constexprs: dict, *, arch: int = 80, num_warps: int = 4,
                 num_stages: int = 3, divisible=()):
     """``triton.compile`` for an NVIDIA architecture, no GPU needed; the

@@ -1,14 +1,14 @@
-// kite.dot on tensor cores (tensor-cores=true: NVIDIA sm_80 and later): c
-// to the tiles' layout through an f32 buffer (the accumulators' start), a
-// and b staged as for the FMA loop, then per K step of 16 each warp packs
-// its fragments (two 16-bit elements per i32) and issues one
-// kitethread.mma_sync per 16x8 tile; the tiles go through another f32
-// buffer to the layout of c.
-// RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads="tensor-cores=true" --canonicalize --cse | FileCheck %s
+// kite.dot on tensor cores (tensor-cores=80: NVIDIA sm_80): a staged as
+// M x K and b as N x K (K-contiguous, 16-byte chunks swizzled), then per
+// K step each warp reads its fragments with ldmatrix.x4 and issues one
+// kitethread.mma_sync per 16x8 tile. c in the accumulators' own layout
+// (blocked [1, 2] x [8, 4]) stays in registers; c in another layout goes to
+// the tiles and back through f32 buffers.
+// RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads="tensor-cores=80" --canonicalize --cse | FileCheck %s
 // RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads --canonicalize --cse | FileCheck %s --check-prefix=FMA
 
 // 2 warps over a 32x16 result: a 2x1 grid of warps, each 1x2 tiles, two
-// steps of K = 32 (unrolled).
+// steps of K = 32 (unrolled), each one ldmatrix.x4 of A and one of B.
 // CHECK-LABEL: func.func @dot_f16()
 // CHECK: %[[C:.*]] = memref.alloc() : memref<512xf32, #gpu.address_space<workgroup>>
 // CHECK-COUNT-8: memref.store %{{.*}}, %[[C]]
@@ -19,13 +19,12 @@
 // CHECK: %[[B:.*]] = memref.alloc() : memref<512xf16, #gpu.address_space<workgroup>>
 // CHECK: gpu.barrier
 // CHECK-NOT: scf.for
-// CHECK: memref.load %[[A]]
-// CHECK: arith.bitcast %{{.*}} : f16 to i16
-// CHECK: arith.shli
-// CHECK: arith.ori
-// CHECK-COUNT-2: kitethread.mma_sync m16n8k16 f16
-// CHECK: memref.load %[[A]]
-// CHECK-COUNT-2: kitethread.mma_sync m16n8k16 f16
+// CHECK: kitethread.ldmatrix %[[A]][%{{.*}}] {count = 4 : i32} : memref<1024xf16, #gpu.address_space<workgroup>> -> i32, i32, i32, i32
+// CHECK: kitethread.ldmatrix %[[B]][%{{.*}}] {count = 4 : i32}
+// CHECK-COUNT-2: kitethread.mma_sync f16
+// CHECK: kitethread.ldmatrix %[[A]]
+// CHECK: kitethread.ldmatrix %[[B]]
+// CHECK-COUNT-2: kitethread.mma_sync f16
 // CHECK-NOT: kitethread.mma_sync
 // CHECK: gpu.barrier
 // CHECK: %[[D:.*]] = memref.alloc() : memref<512xf32, #gpu.address_space<workgroup>>
@@ -51,12 +50,34 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 3
 
 // -----
 
+// c in the accumulators' layout: its registers are the mma.sync
+// accumulators; no f32 buffer.
+// CHECK-LABEL: func.func @dot_in_accumulator_layout()
+// CHECK-NOT: xf32, #gpu.address_space<workgroup>
+// CHECK-COUNT-4: kitethread.mma_sync f16
+// CHECK-NOT: xf32, #gpu.address_space<workgroup>
+// CHECK: kitethread.print "" %{{.*}}#0, %{{.*}}#1, %{{.*}}#0, %{{.*}}#1
+#b = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [2, 1], order = [1, 0]}>
+#acc = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [8, 4], warpsPerCTA = [2, 1], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+  func.func @dot_in_accumulator_layout(%x: f16, %y: f16, %z: f32) attributes {kite.kernel} {
+    %a = kite.splat %x : f16 -> tensor<32x32xf16, #b>
+    %b = kite.splat %y : f16 -> tensor<32x16xf16, #b>
+    %c = kite.splat %z : f32 -> tensor<32x16xf32, #acc>
+    %d = kite.dot %a, %b, %c : tensor<32x32xf16, #b> * tensor<32x16xf16, #b> -> tensor<32x16xf32, #acc>
+    kite.print "" %d : tensor<32x16xf32, #acc>
+    return
+  }
+}
+
+// -----
+
 // A dot without acc (c all zeros): the accumulators start at zero, c is not
 // moved.
 // CHECK-LABEL: func.func @dot_zero_c()
 // CHECK: %[[A:.*]] = memref.alloc() : memref<1024xf16
 // CHECK-NOT: f32, #gpu.address_space<workgroup>
-// CHECK: kitethread.mma_sync m16n8k16 f16
+// CHECK: kitethread.mma_sync f16
 #b = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [2, 1], order = [1, 0]}>
 module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
   func.func @dot_zero_c(%x: f16, %y: f16) attributes {kite.kernel} {
@@ -71,7 +92,8 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 3
 
 // -----
 
-// K = 8 is no multiple of 16: the FMA loop, tensor cores or not.
+// K = 8 is less than one mma.sync m16n8k16: the FMA loop, tensor cores or
+// not.
 // CHECK-LABEL: func.func @dot_k8()
 // CHECK-NOT: kitethread.mma_sync
 // CHECK: arith.mulf

@@ -1,6 +1,7 @@
 // The NVPTX emitter: launch arguments become the kernel's parameters, the
 // grid NVVM special registers, global accesses address-space-1 loads and
-// stores, masks branches, workgroup memory a shared (address space 3)
+// stores, masked loads predicated inline PTX (masked-loads.mlir), masked
+// stores branches, workgroup memory a shared (address space 3)
 // global (atomics: atomics.mlir).
 // RUN: kite-opt %s --split-input-file --convert-kitethread-to-nvvm | FileCheck %s
 
@@ -29,9 +30,8 @@ module attributes {"kitethread.num-threads" = 64 : i32,
 // -----
 
 // CHECK-LABEL: llvm.func @masked
-// CHECK: llvm.cond_br %{{.*}}, ^[[LOAD:.*]], ^[[OTHER:.*]]
-// CHECK: ^[[LOAD]]:
-// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xf32>
+// CHECK-NOT: llvm.cond_br
+// CHECK: llvm.inline_asm has_side_effects {{.*}}@$4 ld.global.v4.b32
 // CHECK: llvm.cond_br
 // CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 16 : i64} : vector<4xf32>, !llvm.ptr<1>
 module attributes {"kitethread.num-threads" = 32 : i32} {

@@ -13,7 +13,7 @@ module attributes {"kitethread.num-threads" = 32 : i32,
   func.func @mma_f16() attributes {kite.kernel} {
     %x = kitethread.kernel_arg 0 : i32
     %c = kitethread.kernel_arg 1 : f32
-    %d:4 = kitethread.mma_sync m16n8k16 f16 a(%x, %x, %x, %x) b(%x, %x) c(%c, %c, %c, %c) : f32, f32, f32, f32
+    %d:4 = kitethread.mma_sync f16 a(%x, %x, %x, %x) b(%x, %x) c(%c, %c, %c, %c : f32, f32, f32, f32) : f32, f32, f32, f32
     kitethread.print "" %d#0, %d#3 : f32, f32
     return
   }
@@ -28,7 +28,7 @@ module attributes {"kitethread.num-threads" = 32 : i32,
   func.func @mma_bf16() attributes {kite.kernel} {
     %x = kitethread.kernel_arg 0 : i32
     %c = kitethread.kernel_arg 1 : f32
-    %d:4 = kitethread.mma_sync m16n8k16 bf16 a(%x, %x, %x, %x) b(%x, %x) c(%c, %c, %c, %c) : f32, f32, f32, f32
+    %d:4 = kitethread.mma_sync bf16 a(%x, %x, %x, %x) b(%x, %x) c(%c, %c, %c, %c : f32, f32, f32, f32) : f32, f32, f32, f32
     kitethread.print "" %d#0, %d#3 : f32, f32
     return
   }

@@ -1,0 +1,82 @@
+"""The tables of benchmarks/tensor_core_compare.py: per kernel and
+compiler its counts, then the ratios and the PASS/FAIL of each criterion
+of the tensor-core work."""
+from __future__ import annotations
+
+CRITERIA = ("mma", "K-step instrs <= Triton", "depth = num_stages", "regs <= 1.1x",
+            "no spills", "numerics", "dyn instrs <= 1.1x")
+
+
+def ratio(a, b) -> str:
+    return f"{a / b:.2f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b \
+        else "-"
+
+
+def criteria(row: dict) -> dict:
+    """PASS/FAIL of each criterion (n/a where a side has no number)."""
+    k, t, case = row["kite"], row["triton"], row["case"]
+    if "error" in k:
+        return {"compiles": "FAIL"}
+
+    def check(ok):
+        return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+    ks, ts = k.get("sim", {}), t.get("sim", {})
+    both = "error" not in t
+    return {
+        "mma": check(k["mma_count"] > 0),
+        "K-step instrs <= Triton": check(k["k_step_instructions"] is not None
+                                         and k["k_step_instructions"] <= t["k_step_instructions"]
+                                         if both and t["k_step_instructions"] else None),
+        "depth = num_stages": check(k["pipeline_depth"] == case.num_stages),
+        "regs <= 1.1x": check(k["n_regs"] <= 1.1 * t["n_regs"] if both else None),
+        "no spills": check(k["n_spills"] == 0),
+        "numerics": check(ks["numerics"].startswith("matches") if "numerics" in ks else None),
+        "dyn instrs <= 1.1x": check(ks["instructions"] <= 1.1 * ts["instructions"]
+                                    if "instructions" in ks and "instructions" in ts else None),
+    }
+
+
+def cell(side: dict, key: str):
+    if "error" in side:
+        return "—"
+    value = side.get(key)
+    return "-" if value is None else (f"{value:g}" if isinstance(value, float) else value)
+
+
+def table(rows: list, simulate: bool) -> list:
+    """The Markdown lines of one architecture's table, then its criteria."""
+    head = ("| kernel | compiler | mma | ldmatrix | cp.async | wait_group | depth | "
+            "K-step instrs (loop, math) | PTX instrs | regs | spill st/ld B | shared B |"
+            + (" dyn instrs/CTA | numerics |" if simulate else ""))
+    lines = [head, "|" + " --- |" * (head.count("|") - 1)]
+    for row in rows:
+        for name in ("kite", "triton"):
+            side = row[name]
+            label = f"{row['case'].name} ({row['arch']})" if name == "kite" else ""
+            if "error" in side:
+                lines.append(f"| {label} | {name} | {side['error']} |" + " |" * (
+                    head.count("|") - 4))
+                continue
+            sim = side.get("sim", {})
+            dyn = sim.get("error") or (f"{sim['instructions']:.0f}" if "instructions" in sim
+                                       else "not run")
+            if "instructions" in sim and not row["case"].sim.endswith("sm_80"):
+                dyn += f" (on {row['case'].sim})"
+            lines.append(
+                f"| {label} | {name} | {side['mma']} | {side['ldmatrix']} | {side['cp_async']} "
+                f"| {side['wait_groups']} | {cell(side, 'pipeline_depth')} "
+                f"| {cell(side, 'k_step_instructions')} "
+                f"({cell(side, 'k_loop_instructions')}, {side['k_loop_math']}) "
+                f"| {side['instructions']} | {side['n_regs']} "
+                f"| {side['spill_stores']}/{side['spill_loads']} | {side['shared']} |"
+                + (f" {dyn} | {sim.get('numerics', '')} |" if simulate else ""))
+    lines += ["", "| kernel | Kite/Triton regs | K-step | dyn instrs | "
+              + " | ".join(CRITERIA) + " |", "|" + " --- |" * (4 + len(CRITERIA))]
+    for row in rows:
+        k, t, c = row["kite"], row["triton"], criteria(row)
+        dyn = ratio(k.get("sim", {}).get("instructions"), t.get("sim", {}).get("instructions"))
+        lines.append(f"| {row['case'].name} | {ratio(k.get('n_regs'), t.get('n_regs'))} "
+                     f"| {ratio(k.get('k_step_instructions'), t.get('k_step_instructions'))} "
+                     f"| {dyn} | " + " | ".join(c.get(name, "FAIL" if "compiles" in c else "n/a")
+                                                 for name in CRITERIA) + " |")
+    return lines
