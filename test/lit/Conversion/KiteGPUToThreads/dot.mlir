@@ -1,6 +1,8 @@
-// kite.dot on FMA tiles: a and b through workgroup memory, then every
-// register of the result accumulates its row times its column over K
-// (contractible into fused multiply-adds for floats).
+// kite.dot on FMA tiles: a (transposed) and b through workgroup memory,
+// then one loop over K in which each thread reads each distinct row of a
+// and column of b of its registers once and every register of the result
+// accumulates one product (contractible into fused multiply-adds for
+// floats).
 // 8 threads: 2 warps of 4.
 // RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads --canonicalize --cse --verify-diagnostics | FileCheck %s
 
@@ -116,6 +118,35 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4
     // expected-error @below {{failed to legalize operation 'kite.dot'}}
     %d = kite.dot %a, %b, %c : tensor<64x128xf32, #b> * tensor<128x64xf32, #b> -> tensor<64x64xf32, #b>
     kite.print "" %d : tensor<64x64xf32, #b>
+    return
+  }
+}
+
+// -----
+
+// The lanes of a warp hold the same 4 rows of c (one column each): per k,
+// lane l loads row l of them (a transposed: k * 8 + row) and 4 shuffles
+// from lanes 0-3 give every lane the 4 values; b one column a lane.
+// CHECK-LABEL: func.func @dot_rows_shared_by_the_lanes()
+// CHECK: scf.for %[[K:.*]] = %c0_i32 to %c8_i32 step %c1_i32
+// CHECK: %[[X:.*]] = memref.load
+// CHECK-NOT: memref.load
+// CHECK: gpu.shuffle idx %[[X]], %c0_i32, %c4_i32 : f32
+// CHECK: gpu.shuffle idx %[[X]], %c1_i32, %c4_i32 : f32
+// CHECK: gpu.shuffle idx %[[X]], %c2_i32, %c4_i32 : f32
+// CHECK: gpu.shuffle idx %[[X]], %c3_i32, %c4_i32 : f32
+// CHECK: memref.load
+// CHECK-NOT: memref.load
+// CHECK-COUNT-4: arith.mulf
+// CHECK: scf.yield
+#c = #kitegpu.blocked<{sizePerThread = [4, 1], threadsPerWarp = [1, 4], warpsPerCTA = [2, 1], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @dot_rows_shared_by_the_lanes(%x: f32, %y: f32, %z: f32) attributes {kite.kernel} {
+    %a = kite.splat %x : f32 -> tensor<8x8xf32, #c>
+    %b = kite.splat %y : f32 -> tensor<8x4xf32, #c>
+    %c = kite.splat %z : f32 -> tensor<8x4xf32, #c>
+    %d = kite.dot %a, %b, %c : tensor<8x8xf32, #c> * tensor<8x4xf32, #c> -> tensor<8x4xf32, #c>
+    kite.print "" %d : tensor<8x4xf32, #c>
     return
   }
 }
