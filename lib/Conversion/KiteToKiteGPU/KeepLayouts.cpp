@@ -2,6 +2,7 @@
 #include "lib/Conversion/KiteToKiteGPU/KeepLayouts.h"
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "dialects/KiteGPU/MmaTiling.h"
 #include "lib/Conversion/KiteToKiteGPU/ConvertibleValues.h"
 #include "lib/Conversion/KiteToKiteGPU/JoinSplitLayouts.h"
 
@@ -93,6 +94,13 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
       // slice ends there. Its c keeps the dot's layout.
       if (auto dot = dyn_cast<kite::DotOp>(user)) {
         if (dot.getC() == value)
+          return std::nullopt;
+        // Nor does a conversion of a to the accumulators' layout of the
+        // dot's warps go: the dot reads those registers as A fragments.
+        std::optional<int64_t> warpsM =
+            getMmaAccumulatorWarpsM(root.getType().getEncoding());
+        if (value == root.getResult() && dot.getA() == value && warpsM &&
+            warpsM == getMmaAccumulatorWarpsM(dot.getType().getEncoding()))
           return std::nullopt;
         slice.insert(user);
         continue;
