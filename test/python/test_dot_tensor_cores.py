@@ -50,8 +50,9 @@ _TYPES = {"f16-f32": (kl.float16, kl.float32, np.float32, "tf32"),
 # (M, N, K, num_warps): shapes on tensor cores (one tile on one warp; 4 and
 # 8 warps in 2x2, 4x1, 2x4 grids), and two the FMA loop keeps (K = 8; N too
 # narrow for any grid of 4 warps). 8-bit operands need K >= 32 for m16n8k32.
+# f32 operands of each fit lavapipe's 32 KiB of workgroup memory.
 _SHAPES = [(16, 8, 16, 1), (64, 64, 32, 4), (32, 64, 64, 4), (128, 32, 16, 8),
-           (64, 16, 128, 2), (16, 16, 8, 1), (16, 8, 32, 4), (32, 64, 128, 8)]
+           (64, 16, 64, 2), (16, 16, 8, 1), (16, 8, 32, 4), (32, 32, 128, 8)]
 
 
 def _operands(name, M, N, K):
@@ -281,3 +282,79 @@ def test_a_chained_dot_takes_p_from_registers(scale):
     assert threads.count("kitethread.ldmatrix") == 2 * (1 + 2) + 2 * 2
     assert "warpsPerCTA = [4, 1]" in compiled.asm["kitegpu"]
     assert threads.count("memref.alloc() : memref<2048xf16") == 1
+
+
+# ------------------------------------------------------- flash attention
+
+@kite.kernel
+def attention_kernel(q_ptr, k_ptr, v_ptr, o_ptr, n_ctx, sm_scale, HEAD_DIM: kl.constexpr,
+                     BLOCK_M: kl.constexpr, BLOCK_N: kl.constexpr, CAUSAL: kl.constexpr):
+    # Triton's fused-attention forward: an online softmax over blocks of keys.
+    start_m = kl.program_id(0)
+    offs_m = start_m * BLOCK_M + kl.arange(0, BLOCK_M)
+    offs_n = kl.arange(0, BLOCK_N)
+    offs_d = kl.arange(0, HEAD_DIM)
+    q = kl.load(q_ptr + offs_m[:, None] * HEAD_DIM + offs_d[None, :])
+    m_i = kl.zeros([BLOCK_M], dtype=kl.float32) - float("inf")
+    l_i = kl.zeros([BLOCK_M], dtype=kl.float32) + 1.0
+    acc = kl.zeros([BLOCK_M, HEAD_DIM], dtype=kl.float32)
+    qk_scale = sm_scale * 1.44269504
+    hi = (start_m + 1) * BLOCK_M if CAUSAL else n_ctx
+    for start_n in range(0, hi, BLOCK_N):
+        k = kl.load(k_ptr + (start_n + offs_n)[None, :] * HEAD_DIM + offs_d[:, None])
+        qk = kl.dot(q, k)
+        if CAUSAL:
+            keep = offs_m[:, None] >= (start_n + offs_n)[None, :]
+            qk = qk * qk_scale + kl.where(keep, 0, -1.0e6)
+        else:
+            qk = qk * qk_scale
+        m_ij = kl.maximum(m_i, kl.max(qk, 1))
+        p = kl.math.exp2(qk - m_ij[:, None])
+        alpha = kl.math.exp2(m_i - m_ij)
+        l_i = l_i * alpha + kl.sum(p, 1)
+        acc = acc * alpha[:, None]
+        v = kl.load(v_ptr + (start_n + offs_n)[:, None] * HEAD_DIM + offs_d[None, :])
+        acc = kl.dot(p.to(kl.float16), v, acc)
+        m_i = m_ij
+    acc = acc / l_i[:, None]
+    kl.store(o_ptr + offs_m[:, None] * HEAD_DIM + offs_d[None, :], acc.to(kl.float16))
+
+
+_ATTENTION = dict(HEAD_DIM=32, BLOCK_M=64, BLOCK_N=32)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_flash_attention_forward(causal):
+    n_ctx, d = 128, _ATTENTION["HEAD_DIM"]
+    rng = np.random.default_rng(7)
+    q, k, v = (rng.standard_normal((n_ctx, d)).astype(np.float16) for _ in range(3))
+    scale = 1 / np.sqrt(d)
+    s = (q.astype(np.float64) @ k.astype(np.float64).T) * scale
+    if causal:
+        s = np.where(np.tril(np.ones((n_ctx, n_ctx), bool)), s, -np.inf)
+    p = np.exp(s - s.max(1, keepdims=True))
+    expected = (p / p.sum(1, keepdims=True)) @ v.astype(np.float64)
+    qd, kd, vd = (kite.from_numpy(x, device=DEVICE) for x in (q, k, v))
+    meta = {} if DEVICE == "interpreter" else {"num_warps": 4}
+    out = run(attention_kernel, (n_ctx // _ATTENTION["BLOCK_M"],), qd, kd, vd,
+              np.zeros((n_ctx, d), np.float16), n_ctx, float(scale), CAUSAL=causal,
+              **_ATTENTION, **meta)[3]
+    # P in f16 and the output in f16.
+    np.testing.assert_allclose(out.astype(np.float64), expected, atol=2e-2, rtol=2e-2)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_flash_attention_keeps_its_scores_in_registers(causal):
+    compiled = attention_kernel.compile(
+        *[kl.pointer_type(kl.float16)] * 4, kl.int32, kl.float32, target="cuda:sm_80",
+        num_warps=4, CAUSAL=causal, **_ATTENTION)
+    gpu = compiled.asm["kitegpu"]
+    loop = gpu[gpu.index("scf.for"):gpu.index("scf.yield")]
+    # In the loop, no 2-D block changes layout: the scores, P and the
+    # accumulator stay in the accumulators' layout (only row vectors do).
+    assert not re.search(r"convert_layout %\w+ : tensor<\d+x\d+x", loop), loop
+    threads = compiled.asm["threads"]
+    # Q and P are read from registers: ldmatrix only for K and V, per K
+    # step of 16 one x4 per 16 columns of the 4 warps' (all along M) B.
+    assert threads.count("kitethread.ldmatrix") == (32 // 16) * (32 // 16) + (32 // 16) * (32 // 16)
+    assert compiled.metadata["n_spills"] == 0

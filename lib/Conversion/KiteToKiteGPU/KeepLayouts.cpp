@@ -2,6 +2,7 @@
 #include "lib/Conversion/KiteToKiteGPU/KeepLayouts.h"
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "dialects/KiteGPU/MmaTiling.h"
 #include "lib/Conversion/KiteToKiteGPU/ConvertibleValues.h"
 #include "lib/Conversion/KiteToKiteGPU/JoinSplitLayouts.h"
 
@@ -24,8 +25,55 @@ namespace {
 /// of one shape, reductions to scalars, and conversions and joins, where
 /// the slice ends. Their other tensor operands must be as cheap in that layout
 /// (cheapIn).
+/// A block of rows or columns: broadcast(expand_dims(v)) of a 1-D v (a
+/// row max subtracted from every element). It is rebuilt in another layout
+/// by converting v, which moves a vector instead of the block.
+bool isBroadcastVector(Value value) {
+  auto broadcast = value.getDefiningOp<kite::BroadcastOp>();
+  auto expand = broadcast
+                    ? broadcast.getSrc().getDefiningOp<kite::ExpandDimsOp>()
+                    : kite::ExpandDimsOp();
+  return expand && expand.getSrc().getType().getRank() == 1;
+}
+
+/// Whether `value` is rebuilt in `layout` without converting a block:
+/// cheap in it (cheapIn), a broadcast vector, or element-wise ops of such
+/// values (a causal mask built from broadcast row and column indices).
+bool rebuildableIn(Value value, Attribute layout, int depth = 8) {
+  if (!getLayout(value.getType()) || cheapIn(value, layout) ||
+      isBroadcastVector(value))
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (!def || depth == 0 || def->getNumResults() != 1 || !isMovable(def) ||
+      isa<kite::BroadcastOp, kite::ExpandDimsOp, ConvertLayoutOp>(def))
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value operand) {
+    return rebuildableIn(operand, layout, depth - 1);
+  });
+}
+
+/// expand_dims(v) of a vector v rebuilt in `layout`: v converted to the
+/// slice of `layout` it needs (from the value a conversion of it converts).
+Value rebuildExpandedVector(PatternRewriter &rewriter, kite::ExpandDimsOp expand,
+                            Attribute layout) {
+  Value vector = expand.getSrc();
+  if (auto from = vector.getDefiningOp<ConvertLayoutOp>())
+    vector = from.getSrc();
+  auto sliceLayout =
+      SliceLayoutAttr::get(rewriter.getContext(), expand.getAxis(),
+                           cast<DistributedLayoutAttr>(layout));
+  Type vectorType = withLayout(vector.getType(), sliceLayout);
+  if (vector.getType() != vectorType)
+    vector = ConvertLayoutOp::create(rewriter, expand.getLoc(), vectorType,
+                                     vector);
+  return kite::ExpandDimsOp::create(rewriter, expand.getLoc(),
+                                    withLayout(expand.getType(), layout),
+                                    vector, expand.getAxis());
+}
+
 std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
-                                                     Attribute layout) {
+                                                     Attribute layout,
+                                                     bool allowRowOps) {
   llvm::SetVector<Operation *> slice;
   llvm::DenseSet<Value> values{root.getResult()};
   SmallVector<Value> work{root.getResult()};
@@ -47,6 +95,13 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
       if (auto dot = dyn_cast<kite::DotOp>(user)) {
         if (dot.getC() == value)
           return std::nullopt;
+        // Nor does a conversion of a to the accumulators' layout of the
+        // dot's warps go: the dot reads those registers as A fragments.
+        std::optional<int64_t> warpsM =
+            getMmaAccumulatorWarpsM(root.getType().getEncoding());
+        if (value == root.getResult() && dot.getA() == value && warpsM &&
+            warpsM == getMmaAccumulatorWarpsM(dot.getType().getEncoding()))
+          return std::nullopt;
         slice.insert(user);
         continue;
       }
@@ -56,9 +111,12 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
         slice.insert(user);
         continue;
       }
+      // A reduction ends the slice; one to a tensor (a row max) reduces in
+      // the layout and converts its result (a vector, not the block) back.
       if (auto reduce = dyn_cast<kite::ReduceOp>(user)) {
         if (llvm::any_of(reduce.getResultTypes(),
-                         [](Type t) { return isa<RankedTensorType>(t); }))
+                         [](Type t) { return isa<RankedTensorType>(t); }) &&
+            !allowRowOps)
           return std::nullopt;
         slice.insert(user);
         continue;
@@ -79,7 +137,8 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
     if (isa<ConvertLayoutOp, kite::DotOp>(op))
       continue;
     for (Value operand : op->getOperands()) {
-      if (!values.contains(operand) && !cheapIn(operand, layout))
+      if (!values.contains(operand) && !cheapIn(operand, layout) &&
+          !(allowRowOps && rebuildableIn(operand, layout)))
         return std::nullopt;
     }
   }
@@ -108,8 +167,11 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
             convert.getSrc().getDefiningOp()))
       return failure();
     Attribute layout = getLayout(convert.getSrc().getType());
+    // The accumulators' layout of a dot is worth row reductions and
+    // broadcasts converted as vectors (attention's softmax).
+    bool fromDot = isa<kite::DotOp>(convert.getSrc().getDefiningOp());
     std::optional<SmallVector<Operation *>> slice =
-        forwardSlice(convert, layout);
+        forwardSlice(convert, layout, fromDot);
     if (!slice)
       return failure();
     IRMapping mapping;
@@ -123,6 +185,14 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
       Operation *def = operand.getDefiningOp();
       if (auto from = dyn_cast<ConvertLayoutOp>(def))
         return from.getSrc();
+      // expand_dims of a vector: the vector converted to the slice of
+      // `layout` it needs.
+      if (auto expand = dyn_cast<kite::ExpandDimsOp>(def)) {
+        rewriter.setInsertionPoint(user);
+        Value expanded = rebuildExpandedVector(rewriter, expand, layout);
+        mapping.map(operand, expanded);
+        return expanded;
+      }
       IRMapping local;
       for (Value inner : def->getOperands())
         local.map(inner, operandFor(inner, user));
@@ -170,8 +240,25 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
                                                      copy->getResult(0));
         continue;
       }
-      if (isa<kite::ReduceOp>(op)) {
-        rewriter.replaceOp(op, copy->getResults());
+      if (auto reduce = dyn_cast<kite::ReduceOp>(op)) {
+        // Tensor results in the slice of the layout, converted back.
+        SmallVector<Value> results;
+        rewriter.setInsertionPointAfter(copy);
+        for (auto [old, result] :
+             llvm::zip_equal(op->getResults(), copy->getResults())) {
+          auto type = dyn_cast<RankedTensorType>(old.getType());
+          if (!type) {
+            results.push_back(result);
+            continue;
+          }
+          result.setType(withLayout(
+              type, SliceLayoutAttr::get(rewriter.getContext(),
+                                         reduce.getAxis(),
+                                         cast<DistributedLayoutAttr>(layout))));
+          results.push_back(
+              ConvertLayoutOp::create(rewriter, op->getLoc(), type, result));
+        }
+        rewriter.replaceOp(op, results);
         continue;
       }
       copy->getResult(0).setType(
@@ -275,8 +362,64 @@ struct CarryInConvertedLayout : OpRewritePattern<ConvertLayoutOp> {
   }
 };
 
+/// convert(f(arg, ...)) where f is element-wise, `arg` a value an scf.for
+/// carries (and f its only use), and f's other operands are cheap in the
+/// target layout or broadcast vectors: f computes in the target layout on
+/// convert(arg), which CarryInConvertedLayout then carries in it. So an
+/// attention loop's `acc * alpha[:, None]` before `dot(p, v, acc)` keeps the
+/// accumulator in the dot's layout across iterations.
+struct ConvertCarriedValueFirst : OpRewritePattern<ConvertLayoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvertLayoutOp convert,
+                                PatternRewriter &rewriter) const override {
+    Operation *def = convert.getSrc().getDefiningOp();
+    if (!def || !def->hasOneUse() || def->getNumResults() != 1 ||
+        !def->hasTrait<OpTrait::Elementwise>() || !isMovable(def))
+      return failure();
+    Attribute layout = convert.getType().getEncoding();
+    BlockArgument carried;
+    for (Value operand : def->getOperands()) {
+      auto arg = dyn_cast<BlockArgument>(operand);
+      if (arg && arg.getArgNumber() > 0 && arg.hasOneUse() &&
+          isa<scf::ForOp>(arg.getOwner()->getParentOp()) && !carried) {
+        carried = arg;
+        continue;
+      }
+      if (getLayout(operand.getType()) && !cheapIn(operand, layout) &&
+          !isBroadcastVector(operand))
+        return failure();
+    }
+    if (!carried)
+      return failure();
+    rewriter.setInsertionPoint(def);
+    IRMapping mapping;
+    for (Value operand : def->getOperands()) {
+      if (!getLayout(operand.getType()) || mapping.contains(operand))
+        continue;
+      Type type = withLayout(operand.getType(), layout);
+      if (operand != carried && isBroadcastVector(operand)) {
+        auto broadcast = operand.getDefiningOp<kite::BroadcastOp>();
+        Value expanded = rebuildExpandedVector(
+            rewriter, broadcast.getSrc().getDefiningOp<kite::ExpandDimsOp>(),
+            layout);
+        mapping.map(operand, kite::BroadcastOp::create(
+                                 rewriter, broadcast.getLoc(), type, expanded));
+        continue;
+      }
+      mapping.map(operand, ConvertLayoutOp::create(rewriter, convert.getLoc(),
+                                                   type, operand));
+    }
+    Operation *copy = rewriter.clone(*def, mapping);
+    copy->getResult(0).setType(convert.getType());
+    rewriter.replaceOp(convert, copy->getResults());
+    rewriter.eraseOp(def);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::kitegpu::populateKeepLayoutPatterns(RewritePatternSet &patterns) {
-  patterns.add<KeepLoadLayout, CarryInConvertedLayout>(patterns.getContext());
+  patterns.add<KeepLoadLayout, CarryInConvertedLayout,
+               ConvertCarriedValueFirst>(patterns.getContext());
 }

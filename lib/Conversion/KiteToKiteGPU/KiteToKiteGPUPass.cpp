@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/MathExtras.h"
@@ -169,8 +170,25 @@ struct ConvertKiteToKiteGPUPass
               a.getElementType(), dot.getInputPrecision(),
               type.getElementType(), type.getDimSize(0), type.getDimSize(1),
               a.getDimSize(1), numWarps, threadsPerWarp, tensorCores,
-              isChainedDot(dot)))
+              isChainedDot(dot))) {
         layout = getMmaAccumulatorLayout(&getContext(), *tiling);
+        // An a the loop around the dot does not change (attention's Q),
+        // converted once, before the loop, to the accumulator layout
+        // whose registers are its A fragments (MmaDotToThreads.cpp): no
+        // staging per iteration, half the registers (packed pairs).
+        auto loop = op->getParentOfType<scf::ForOp>();
+        if (tiling->warpsN == 1 && tiling->k == 16 && loop &&
+            !loop->isAncestor(dot.getA().getParentBlock()->getParentOp())) {
+          MmaTiling aTiling = *tiling;
+          aTiling.tilesN = a.getDimSize(1) / 8;
+          builder.setInsertionPointAfterValue(dot.getA());
+          Value converted = ConvertLayoutOp::create(
+              builder, dot.getLoc(),
+              withLayout(a, getMmaAccumulatorLayout(&getContext(), aTiling)),
+              dot.getA());
+          dot.getAMutable().set(converted);
+        }
+      }
       convertOperand(builder, op, 2, withLayout(type, layout));
       retypeResult(builder, dot.getResult(), withLayout(type, layout));
     } else if (auto join = dyn_cast<kite::JoinOp>(op)) {

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "dialects/KiteGPU/MmaTiling.h"
 #include "lib/Conversion/KiteToKiteGPU/ConvertibleValues.h"
 #include "lib/Conversion/KiteToKiteGPU/GatherLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/JoinSplitLayouts.h"
@@ -196,6 +197,13 @@ struct DotTakesOperandsAsTheyAre : OpRewritePattern<kite::DotOp> {
       auto convert = operand.get().getDefiningOp<ConvertLayoutOp>();
       if (!convert ||
           !isa<BlockedLayoutAttr>(getLayout(convert.getSrc().getType())))
+        continue;
+      // A conversion to the accumulators' layout of the dot's warps is
+      // deliberate: the dot reads those registers as its A fragments.
+      if (operand.getOperandNumber() == 0 &&
+          getMmaAccumulatorWarpsM(convert.getType().getEncoding()) &&
+          getMmaAccumulatorWarpsM(convert.getType().getEncoding()) ==
+              getMmaAccumulatorWarpsM(dot.getType().getEncoding()))
         continue;
       rewriter.modifyOpInPlace(dot, [&] { operand.set(convert.getSrc()); });
       changed = true;
