@@ -229,7 +229,11 @@ def test_tf32_rounds_f32_operands_on_tensor_cores():
     np.testing.assert_array_equal(exact, np.float32(16 * (1 + 2.0 ** -20) ** 2))
     tf32 = run(precision_kernel, (1,), ad, np.zeros((16, 16), np.float32), MODE="default",
                num_warps=1)[-1]  # one warp: one 16x16 block of tiles
-    tensor_cores = DEVICE.startswith("cuda")
+    tensor_cores = "kitethread.mma_sync" in precision_kernel.compile(
+        kl.pointer_type(kl.float32), kl.pointer_type(kl.float32), target=DEVICE,
+        num_warps=1, MODE="default").asm["threads"]
+    assert tensor_cores == bool(re.match(r"cuda-sim:sm_([89]\d|\d{3})", DEVICE)) or \
+        DEVICE.startswith("cuda:")
     np.testing.assert_array_equal(tf32, np.float32(16.0) if tensor_cores else exact)
 
 
