@@ -66,8 +66,40 @@ LogicalResult LocalAllocOp::verify() {
   return verifyMatchesBuffer(*this, getSrc().getType(), getType());
 }
 
+/// The type of one slot of `buffer` (its shape without the first dimension).
+static MemDescType getSlotType(MemDescType buffer) {
+  return MemDescType::get(buffer.getContext(), buffer.getShape().drop_front(),
+                          buffer.getElementType(), buffer.getEncoding());
+}
+
 LogicalResult LocalLoadOp::verify() {
-  return verifyMatchesBuffer(*this, getType(), getSrc().getType());
+  MemDescType buffer = getSrc().getType();
+  if (getSlot()) {
+    if (buffer.getShape().size() < 2)
+      return emitOpError() << "reads a slot of a buffer of slots, not of "
+                           << buffer;
+    buffer = getSlotType(buffer);
+  }
+  return verifyMatchesBuffer(*this, getType(), buffer);
+}
+
+LogicalResult AsyncCopyOp::verify() {
+  MemDescType buffer = getBuffer().getType();
+  if (buffer.getShape().size() < 2)
+    return emitOpError() << "writes a slot of a buffer of slots, not of "
+                         << buffer;
+  auto ptrs = getPtrs().getType();
+  auto pointer = dyn_cast<kite::PointerType>(ptrs.getElementType());
+  if (!pointer || pointer.getPointeeType() != buffer.getElementType() ||
+      ptrs.getShape() != buffer.getShape().drop_front())
+    return emitOpError() << "copies " << ptrs << " into slots of another "
+                         << "shape or element type: " << buffer;
+  if (getMask() && getMask().getType().getShape() != ptrs.getShape())
+    return emitOpError("has a mask of another shape than its pointers");
+  if (!getLayout(ptrs))
+    return emitOpError() << "pointers " << ptrs
+                         << " need a distributed layout";
+  return success();
 }
 
 LogicalResult LocalStoreOp::verify() {

@@ -40,13 +40,56 @@ def KiteGPU_LocalAllocOp : KiteGPU_Op<"local_alloc",
 
 def KiteGPU_LocalLoadOp : KiteGPU_Op<"local_load",
     [MemoryEffects<[MemRead<KiteGPU_SharedMemory>]>]> {
-  let summary = "read a shared-memory buffer into a distributed tensor";
-  let arguments = (ins KiteGPU_MemDescType:$src);
+  let summary = "read a shared-memory buffer (or one slot of it) into a distributed tensor";
+  let description = [{
+    With `[%slot]`, the buffer's first dimension numbers slots and the
+    result is slot `%slot` (the software pipeliner's multi-buffered
+    operands).
+  }];
+  let arguments = (ins KiteGPU_MemDescType:$src, Optional<I32>:$slot);
   let results = (outs Kite_Tensor:$result);
   let assemblyFormat = [{
-    $src attr-dict `:` qualified(type($src)) `->` type($result)
+    $src (`[` $slot^ `]`)? attr-dict `:` qualified(type($src)) `->`
+    type($result)
   }];
   let hasVerifier = 1;
+}
+
+def KiteGPU_AsyncCopyOp : KiteGPU_Op<"async_copy",
+    [MemoryEffects<[MemRead, MemWrite<KiteGPU_SharedMemory>]>]> {
+  let summary = "start copying a tensor from global memory into a slot of a buffer";
+  let description = [{
+    `kitegpu.async_copy %ptrs, %buffer[%slot], %mask`: what
+    `kite.load %ptrs, %mask, 0` would read, written to slot `%slot` of
+    `%buffer` (zeros where masked off) without waiting. The copy belongs
+    to the next async_commit_group; async_wait makes it visible to every
+    thread.
+  }];
+  let arguments = (ins Kite_Tensor:$ptrs, KiteGPU_MemDescType:$buffer,
+                   I32:$slot, Optional<Kite_Tensor>:$mask);
+  let assemblyFormat = [{
+    $ptrs `,` $buffer `[` $slot `]` (`,` $mask^)? attr-dict `:` type($ptrs)
+    (`,` type($mask)^)? `->` qualified(type($buffer))
+  }];
+  let hasVerifier = 1;
+}
+
+def KiteGPU_AsyncCommitGroupOp : KiteGPU_Op<"async_commit_group",
+    [MemoryEffects<[MemWrite<KiteGPU_SharedMemory>]>]> {
+  let summary = "close the group of the async copies issued so far";
+  let assemblyFormat = "attr-dict";
+}
+
+def KiteGPU_AsyncWaitOp : KiteGPU_Op<"async_wait",
+    [MemoryEffects<[MemRead<KiteGPU_SharedMemory>,
+                    MemWrite<KiteGPU_SharedMemory>]>]> {
+  let summary = "wait until at most `pending` groups of copies are in flight";
+  let description = [{
+    The copies of every group but the last `pending` are in their buffers,
+    for every thread of the program.
+  }];
+  let arguments = (ins ConfinedAttr<I32Attr, [IntNonNegative]>:$pending);
+  let assemblyFormat = "$pending attr-dict";
 }
 
 def KiteGPU_LocalStoreOp : KiteGPU_Op<"local_store",

@@ -94,3 +94,13 @@ mlir::kitegpu::getMmaAccumulatorLayout(MLIRContext *context,
       context, {1, 2}, {8, 4},
       {unsigned(tiling.warpsM), unsigned(tiling.warpsN)}, {1, 0});
 }
+
+SharedLayoutAttr mlir::kitegpu::getMmaOperandSharedLayout(
+    MLIRContext *context, int64_t rowElements, int64_t elementBytes,
+    ArrayRef<unsigned> order) {
+  int64_t rowBytes = rowElements * elementBytes;
+  unsigned perPhase = std::max<int64_t>(1, 128 / rowBytes);
+  unsigned maxPhase = std::max<unsigned>(1, 8 / perPhase);
+  return SharedLayoutAttr::get(context, 16 / elementBytes, perPhase, maxPhase,
+                               order);
+}

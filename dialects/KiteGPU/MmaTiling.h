@@ -54,6 +54,16 @@ std::optional<int64_t> getMmaAccumulatorWarpsM(Attribute layout);
 BlockedLayoutAttr getMmaAccumulatorLayout(MLIRContext *context,
                                           const MmaTiling &tiling);
 
+/// The swizzled layout in which mma.sync's operands are staged: rows of
+/// `rowElements` elements of `elementBytes` bytes (along `order[0]`), their
+/// 16-byte chunks XOR-swizzled by (row / perPhase) % maxPhase, perPhase
+/// rows filling 128 bytes, so that the eight rows one ldmatrix phase reads
+/// fall in distinct banks.
+SharedLayoutAttr getMmaOperandSharedLayout(MLIRContext *context,
+                                           int64_t rowElements,
+                                           int64_t elementBytes,
+                                           ArrayRef<unsigned> order);
+
 } // namespace mlir::kitegpu
 
 #endif // KITE_DIALECTS_KITEGPU_MMATILING_H

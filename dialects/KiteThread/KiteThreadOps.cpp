@@ -123,6 +123,19 @@ LogicalResult LdmatrixOp::verify() {
   return success();
 }
 
+LogicalResult AsyncCopyOp::verify() {
+  auto type = cast<MemRefType>(getBuffer().getType());
+  auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+  if (!space || space.getValue() != gpu::AddressSpace::Workgroup)
+    return emitOpError("writes workgroup memory, not ") << type;
+  Type element = type.getElementType();
+  if (!element.isIntOrFloat() ||
+      getBytes() % (element.getIntOrFloatBitWidth() / 8))
+    return emitOpError() << "copies whole elements: " << getBytes()
+                         << " bytes into " << type;
+  return success();
+}
+
 LogicalResult LoadOp::verify() {
   if (getOther() && !getMask())
     return emitOpError("has `other` but no mask");

@@ -157,16 +157,63 @@ def KiteThread_LdmatrixOp : KiteThread_Op<"ldmatrix",
     element index (in `buffer`) of row l % 8 of matrix l / 8, a row being 16
     contiguous, 16-byte aligned bytes; lane l gets, from each matrix, the
     32-bit word (l % 4) of row l / 4. With 8- or 32-bit elements the same
-    bytes make the fragments of m16n8k32 and m16n8k8. All 32 lanes of the
-    warp must execute it together (NVIDIA targets only).
+    bytes make the fragments of m16n8k32 and m16n8k8. With `transpose`
+    (`.trans`, 16-bit elements) lane l gets elements (2 (l % 4), l / 4) and
+    (2 (l % 4) + 1, l / 4) of each matrix instead. All 32 lanes of the warp
+    must execute it together (NVIDIA targets only).
   }];
   let arguments = (ins MemRefRankOf<[AnyType], [1]>:$buffer, I32:$index,
-                   ConfinedAttr<I32Attr, [IntIsOneOf<[1, 2, 4]>]>:$count);
+                   ConfinedAttr<I32Attr, [IntIsOneOf<[1, 2, 4]>]>:$count,
+                   UnitAttr:$transpose);
   let results = (outs Variadic<I32>:$words);
   let assemblyFormat = [{
     $buffer `[` $index `]` attr-dict `:` type($buffer) `->` type($words)
   }];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Asynchronous copies from global to workgroup memory (NVIDIA sm_80 and
+// later: cp.async; the software pipeliner's loads)
+//===----------------------------------------------------------------------===//
+
+def KiteThread_AsyncCopyOp : KiteThread_Op<"async_copy",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "start copying 4, 8 or 16 bytes from global to workgroup memory";
+  let description = [{
+    PTX `cp.async.{ca,cg}.shared.global`: copies `bytes` bytes at address
+    `src` to element `index` of `buffer`, both aligned to `bytes`, without
+    waiting. Where `mask` is false nothing is read and the bytes are zeros.
+    The copy belongs to the thread's next async_commit_group; its bytes are
+    in the buffer once an async_wait_group has waited for that group.
+  }];
+  let arguments = (ins KiteThread_Address:$src,
+                   MemRefRankOf<[AnyType], [1]>:$buffer, I32:$index,
+                   Optional<I1>:$mask,
+                   ConfinedAttr<I32Attr, [IntIsOneOf<[4, 8, 16]>]>:$bytes);
+  let assemblyFormat = [{
+    $src `,` $buffer `[` $index `]` (`,` $mask^)? `bytes` $bytes attr-dict
+    `:` type($buffer)
+  }];
+  let hasVerifier = 1;
+}
+
+def KiteThread_AsyncCommitGroupOp : KiteThread_Op<"async_commit_group",
+    [MemoryEffects<[MemWrite]>]> {
+  let summary = "close the group of this thread's async copies so far";
+  let assemblyFormat = "attr-dict";
+}
+
+def KiteThread_AsyncWaitGroupOp : KiteThread_Op<"async_wait_group",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "wait until at most `pending` of this thread's groups are in flight";
+  let description = [{
+    PTX `cp.async.wait_group`: the thread's own copies of the groups before
+    the last `pending` are in workgroup memory. Other threads see them after
+    a barrier.
+  }];
+  let arguments = (ins ConfinedAttr<I32Attr, [IntNonNegative]>:$pending);
+  let assemblyFormat = "$pending attr-dict";
 }
 
 //===----------------------------------------------------------------------===//

@@ -59,6 +59,9 @@ struct StageOptions {
   /// mma.sync, 0 for none: dots use tensor cores where their operands and
   /// shape allow (docs/lowering.md).
   long long tensorCores = 0;
+  /// How deep loops whose loads feed dots are pipelined with asynchronous
+  /// copies (Triton's num_stages; NVIDIA sm_80 and later; 1: not at all).
+  int numStages = 1;
 };
 
 /// The most elements of one tensor a thread may hold on a backend ("vulkan",

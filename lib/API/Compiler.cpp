@@ -139,7 +139,8 @@ IRResult runStage(const std::string &irText, const std::string &stage,
             unsigned(stageOptions.maxElementsPerThread),
             stageOptions.checkMemory,
             int64_t(stageOptions.maxWorkgroupBytes),
-            stageOptions.tensorCores};
+            stageOptions.tensorCores,
+            unsigned(std::max(stageOptions.numStages, 1))};
         if (succeeded(mlir::kite::buildStage(stage, pm, target)))
           return success();
         diagnostics.addError("unknown stage '" + stage + "'; the stages are: " +

@@ -106,10 +106,26 @@ static AxisInfo inferRem(const AxisInfo &l, const AxisInfo &r) {
   std::optional<int64_t> c = r.constant;
   for (unsigned d = 0; d < l.getRank(); ++d) {
     info.constancy[d] = std::gcd(l.constancy[d], r.constancy[d]);
-    if (!c || *c <= 0 || !llvm::isPowerOf2_64(*c))
+    if (c && *c > 0 && llvm::isPowerOf2_64(*c)) {
+      info.contiguity[d] = std::gcd(l.contiguity[d], *c);
+      info.divisibility[d] = std::gcd(l.divisibility[d], *c);
       continue;
-    info.contiguity[d] = std::gcd(l.contiguity[d], *c);
-    info.divisibility[d] = std::gcd(l.divisibility[d], *c);
+    }
+    // x % n with n constant along d and divisible by g (Triton's
+    // `(pid * BLOCK + arange(0, BLOCK)) % N`, N divisible by 16): a run of g
+    // consecutive x starting at a multiple of g does not wrap around n, so
+    // it stays a run (for x >= 0, as the constant case assumes too).
+    int64_t g = std::gcd(std::gcd(l.contiguity[d], l.divisibility[d]),
+                         r.divisibility[d]);
+    // Divisibility is that of a run's first element: runs of g cut from
+    // longer ones start at multiples of g only.
+    if (r.constancy[d] % g == 0) {
+      info.contiguity[d] = g;
+      info.divisibility[d] =
+          g == l.contiguity[d] || g == 1
+              ? std::gcd(l.divisibility[d], r.divisibility[d])
+              : g;
+    }
   }
   return info;
 }

@@ -33,6 +33,8 @@ void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
   pm.addPass(kitegpu::createKiteGPURemoveLayoutConversions());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(
+      kitegpu::createKiteGPUSoftwarePipeline({options.numStages, options.tensorCores}));
 }
 
 void mlir::kite::buildThreadsStage(OpPassManager &pm,

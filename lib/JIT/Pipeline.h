@@ -30,6 +30,9 @@ struct StageOptions {
   /// Stage `threads`: the compute capability of an NVIDIA target with
   /// mma.sync (80 for sm_80), 0 for none.
   int64_t tensorCores = 0;
+  /// Stage `kitegpu`: how deep loops feeding dots are pipelined
+  /// (kitegpu-pipeline; 1: not at all).
+  unsigned numStages = 1;
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.

@@ -71,6 +71,11 @@ struct KiteGPUPipelineOptions : PassPipelineOptions<KiteGPUPipelineOptions> {
       llvm::cl::desc("The compute capability of an NVIDIA target with "
                      "mma.sync (80 for sm_80; 0: no tensor cores)"),
       llvm::cl::init(0)};
+  Option<unsigned> numStages{
+      *this, "num-stages",
+      llvm::cl::desc("How deep loops whose loads feed dots are pipelined "
+                     "with async copies (1: not at all)"),
+      llvm::cl::init(1)};
 };
 } // namespace
 
@@ -97,6 +102,7 @@ void mlir::kite::registerKitePasses() {
           stage.numWarps = options.numWarps;
           stage.threadsPerWarp = options.threadsPerWarp;
           stage.tensorCores = options.tensorCores;
+          stage.numStages = options.numStages;
           buildKiteGPUStage(pm, stage);
         });
     PassPipelineRegistration<KiteGPUPipelineOptions>(
@@ -106,7 +112,7 @@ void mlir::kite::registerKitePasses() {
               pm, {options.numWarps, options.threadsPerWarp,
                    options.maxVectorElements, options.maxElementsPerThread,
                    /*checkMemory=*/false, options.maxWorkgroupBytes,
-                   options.tensorCores});
+                   options.tensorCores, options.numStages});
         });
   });
 }

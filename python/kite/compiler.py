@@ -169,8 +169,8 @@ class CompiledKernel:
         self.binary = entry.binary
         if self.target.backend == "cuda" and entry.binary:
             self.asm["cubin"] = entry.binary
-        # num_stages is Triton's default where the launch gave none (Kite
-        # does not pipeline loops yet; the value is what was asked for).
+        # num_stages is Triton's default where the launch gave none (loops
+        # whose loads feed dots are pipelined that deep on NVIDIA sm_80+).
         # CUDA's entries say how much shared memory the launch gives ("shared").
         self.metadata = KernelMetadata({
             "name": self.name, "num_warps": self.options["num_warps"],
@@ -322,6 +322,8 @@ def _compile_traced(kernel, raw: str, options: dict, target: Target) -> _Entry:
               "max_elements_per_thread": _C.max_elements_per_thread(target.backend),
               "max_workgroup_bytes": _max_workgroup_bytes(target),
               "tensor_cores": _has_tensor_cores(target),
+              # Triton's default depth; loops pipeline on sm_80 and later.
+              "num_stages": int(options.get("num_stages", 3)),
               "check_memory": bool(options.get("check_memory"))}
     asm = {"kite": tracer.run_stage(raw, "kite"),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),

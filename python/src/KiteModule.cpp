@@ -54,19 +54,20 @@ PYBIND11_MODULE(_C, m) {
       [](const std::string &ir, const std::string &stage, bool debugInfo,
          bool generic, int numWarps, int threadsPerWarp, int maxVectorElements,
          int maxElementsPerThread, bool checkMemory,
-         long long maxWorkgroupBytes, long long tensorCores) {
+         long long maxWorkgroupBytes, long long tensorCores, int numStages) {
         return kite::runStage(
             ir, stage, kite::PrintOptions{debugInfo, generic},
             kite::StageOptions{numWarps, threadsPerWarp, maxVectorElements,
                                maxElementsPerThread, checkMemory,
-                               maxWorkgroupBytes, tensorCores});
+                               maxWorkgroupBytes, tensorCores,
+                               std::max(numStages, 1)});
       },
       py::arg("ir"), py::arg("stage"), py::arg("debug_info") = false,
       py::arg("generic") = false, py::arg("num_warps") = 4,
       py::arg("threads_per_warp") = 32, py::arg("max_vector_elements") = 4,
       py::arg("max_elements_per_thread") = 2048,
       py::arg("check_memory") = false, py::arg("max_workgroup_bytes") = 32768,
-      py::arg("tensor_cores") = 0,
+      py::arg("tensor_cores") = 0, py::arg("num_stages") = 1,
       py::call_guard<py::gil_scoped_release>(),
       "Parse and verify kite IR, run the named stage, print the result. "
       "num_warps and threads_per_warp (the target's subgroup size) shape the "
@@ -77,7 +78,9 @@ PYBIND11_MODULE(_C, m) {
       "bounds its global accesses to their allocations; max_workgroup_bytes "
       "is the workgroup memory one program may use (the target's; 0: "
       "unchecked); tensor_cores: the compute capability (80 for sm_80) of an "
-      "NVIDIA target with mma.sync, 0 for none.");
+      "NVIDIA target with mma.sync, 0 for none; num_stages: how deep loops "
+      "whose loads feed dots are pipelined with async copies (sm_80 and "
+      "later; 1: not at all).");
   m.def("max_elements_per_thread", &kite::maxElementsPerThread,
         py::arg("backend"),
         "The most elements of one tensor a thread may hold on a backend "

@@ -27,6 +27,7 @@
 #include "backends/nvptx/emitter/Libdevice.h"
 #include "backends/nvptx/emitter/MaskedLoadsToNVVM.h"
 #include "backends/nvptx/emitter/MathOpsToNVVM.h"
+#include "backends/nvptx/emitter/AsyncCopiesToNVVM.h"
 #include "backends/nvptx/emitter/MmaToNVVM.h"
 #include "backends/nvptx/emitter/Passes.h"
 #include "backends/nvptx/emitter/WideShuffles.h"
@@ -360,6 +361,7 @@ struct ConvertKiteThreadToNVVMPass
                                                patterns);
     kitenvptx::populateDebugOpsToNVVMPatterns(converter, patterns);
     kitenvptx::populateMmaToNVVMPatterns(converter, patterns);
+    kitenvptx::populateAsyncCopiesToNVVMPatterns(converter, patterns);
 
     LLVMConversionTarget target(*context);
     // Not configureGpuToNVVMConversionLegality: it makes llvm.intr.floor,

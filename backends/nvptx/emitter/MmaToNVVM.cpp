@@ -98,7 +98,8 @@ struct LdmatrixLowering : ConvertOpToLLVMPattern<kitethread::LdmatrixOp> {
                    : LLVM::LLVMStructType::getLiteral(
                          context, SmallVector<Type>(count, i32));
     Value words = NVVM::LdMatrixOp::create(
-        rewriter, loc, resultType, address, count, NVVM::MMALayout::row,
+        rewriter, loc, resultType, address, count,
+        op.getTranspose() ? NVVM::MMALayout::col : NVVM::MMALayout::row,
         NVVM::LdStMatrixShapeAttr::get(context, 8, 8),
         NVVM::LdStMatrixEltType::B16);
     SmallVector<Value> results;

@@ -67,6 +67,11 @@ Access describe(Operation *op) {
     return {store.getMask(), store.getValue().getType(), "store to"};
   if (auto rmw = dyn_cast<kitethread::AtomicRMWOp>(op))
     return {rmw.getMask(), rmw.getType(), "atomic on"};
+  if (auto copy = dyn_cast<kitethread::AsyncCopyOp>(op)) {
+    Type bytes = IntegerType::get(op->getContext(), 8);
+    return {copy.getMask(), VectorType::get({copy.getBytes()}, bytes),
+            "load from"};
+  }
   return {Value(), cast<kitethread::AtomicCASOp>(op).getType(), "atomic on"};
 }
 
@@ -80,6 +85,8 @@ void runOnlyWhere(OpBuilder &b, Operation *op, Value active) {
     return store.getMaskMutable().assign(active);
   if (auto rmw = dyn_cast<kitethread::AtomicRMWOp>(op))
     return rmw.getMaskMutable().assign(active);
+  if (auto copy = dyn_cast<kitethread::AsyncCopyOp>(op))
+    return copy.getMaskMutable().assign(active);
   Type type = op->getResult(0).getType();
   auto branch = scf::IfOp::create(b, loc, type, active,
                                   /*withElseRegion=*/true);
@@ -207,7 +214,7 @@ struct CheckMemoryAccessesPass
     SmallVector<Operation *> accesses;
     kernel->walk([&](Operation *op) {
       if (isa<kitethread::LoadOp, kitethread::StoreOp, kitethread::AtomicRMWOp,
-              kitethread::AtomicCASOp>(op))
+              kitethread::AtomicCASOp, kitethread::AsyncCopyOp>(op))
         accesses.push_back(op);
     });
     PointerProvenance provenance(*kernel, pointerArgs.asArrayRef());

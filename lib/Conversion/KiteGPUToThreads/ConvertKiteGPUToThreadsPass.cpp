@@ -41,6 +41,13 @@ ThreadTypeConverter::ThreadTypeConverter(MLIRContext *context) {
   addConversion([context](FloatType type) -> Type {
     return isEmulatedFloat(type) ? Float32Type::get(context) : type;
   });
+  // A shared-memory buffer is one workgroup buffer of all its elements.
+  addConversion([](MemDescType type) -> Type {
+    int64_t count = 1;
+    for (int64_t size : type.getShape())
+      count *= size;
+    return getWorkgroupBufferType(type.getElementType(), count);
+  });
   addConversion(
       [this](RankedTensorType type,
              SmallVectorImpl<Type> &results) -> std::optional<LogicalResult> {
@@ -183,6 +190,7 @@ struct ConvertKiteGPUToThreadsPass
     populateGatherToThreads(converter, grid, patterns);
     populateConvertLayoutToThreads(converter, grid, patterns);
     populateDebugOpsToThreads(converter, grid, patterns);
+    populateSharedMemoryToThreads(converter, grid, widths, patterns);
     if (failed(applyFullConversion(module, target, std::move(patterns))))
       return signalPassFailure();
 

@@ -19,6 +19,8 @@
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
+#include "dialects/KiteGPU/KiteGPUOps.h"
+
 #include "dialects/Kite/KiteOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -194,9 +196,24 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
     std::optional<MmaTiling> plan = chooseMma(op, grid);
     if (plan && (!grid.maxWorkgroupBytes ||
                  getMmaWorkgroupBytes(op, *plan, grid) <= grid.maxWorkgroupBytes)) {
+      auto shared = [&](Value operand) -> std::optional<SharedOperand> {
+        auto load = operand.getDefiningOp<LocalLoadOp>();
+        if (!load || !load.getSlot())
+          return std::nullopt;
+        MemDescType type = load.getSrc().getType();
+        int64_t slotElements = 1;
+        for (int64_t size : type.getShape().drop_front())
+          slotElements *= size;
+        Value base = arith::MulIOp::create(
+            rewriter, loc, rewriter.getRemappedValue(load.getSlot()),
+            createI32(rewriter, loc, slotElements));
+        return SharedOperand{rewriter.getRemappedValue(load.getSrc()), base,
+                             type.getEncoding()};
+      };
       rewriter.replaceOpWithMultiple(
           op, {emitMmaDot(rewriter, loc, op, *plan, adaptor.getA(),
-                          adaptor.getB(), adaptor.getC(), grid)});
+                          adaptor.getB(), adaptor.getC(), grid,
+                          shared(op.getA()), shared(op.getB()))});
       return success();
     }
     // a transposed (K x M), b row-major (K x N): at step k the rows of a and

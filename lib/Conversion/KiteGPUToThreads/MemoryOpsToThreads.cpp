@@ -11,6 +11,7 @@
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
 #include "dialects/Kite/KiteOps.h"
+#include "dialects/KiteGPU/KiteGPUOps.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
 #include "lib/Analysis/AxisInfo.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -92,6 +93,8 @@ AccessWidths mlir::kitegpu::planAccessWidths(ModuleOp module,
     else if (auto store = dyn_cast<kite::StoreOp>(op))
       width =
           planWidth(store.getPtr(), store.getMask(), axis, maxVectorElements);
+    else if (auto copy = dyn_cast<AsyncCopyOp>(op))
+      width = planWidth(copy.getPtrs(), copy.getMask(), axis, maxVectorElements);
     if (width > 1)
       widths[op] = width;
   });

@@ -43,8 +43,6 @@
 using namespace mlir;
 using namespace mlir::kitegpu;
 
-static constexpr int64_t kChunkBytes = 16;
-
 std::optional<MmaTiling> mlir::kitegpu::chooseMma(kite::DotOp op,
                                                   const ThreadGrid &grid) {
   RankedTensorType a = op.getA().getType(), c = op.getC().getType();
@@ -86,23 +84,26 @@ struct IndexBuilder {
   }
 };
 
-/// A K-contiguous operand in workgroup memory: `rows` rows of K elements,
-/// their 16-byte chunks swizzled.
+/// An operand in workgroup memory: rows of `rowLength` elements (K for a
+/// K-contiguous operand, N for b staged K x N), their 16-byte chunks of
+/// `vec` elements swizzled (getMmaOperandSharedLayout), from element `base`
+/// of `buffer` on.
 struct SwizzledOperand {
-  Value buffer;
-  int64_t K, vec, perPhase, maxPhase;
+  Value buffer, base;
+  int64_t rowLength, vec, perPhase, maxPhase;
 
-  SwizzledOperand(Value buffer, int64_t K, int64_t vec)
-      : buffer(buffer), K(K), vec(vec) {
-    int64_t rowBytes = K * (kChunkBytes / vec);
-    perPhase = std::max<int64_t>(1, 128 / rowBytes);
-    maxPhase = 8 / perPhase;
-  }
-  /// The element index of (row, k).
-  Value index(IndexBuilder &e, Value row, Value k) const {
+  SwizzledOperand(Value buffer, Value base, int64_t rowLength,
+                  SharedLayoutAttr layout)
+      : buffer(buffer), base(base), rowLength(rowLength),
+        vec(layout.getVec()), perPhase(layout.getPerPhase()),
+        maxPhase(layout.getMaxPhase()) {}
+  /// The element index of (row, column).
+  Value index(IndexBuilder &e, Value row, Value column) const {
     Value phase = e.rem(e.div(row, perPhase), maxPhase);
-    Value chunk = e.bitXor(e.div(k, vec), phase);
-    return e.add(e.add(e.mul(row, K), e.mul(chunk, vec)), e.rem(k, vec));
+    Value chunk = e.bitXor(e.div(column, vec), phase);
+    Value at = e.add(e.add(e.mul(row, rowLength), e.mul(chunk, vec)),
+                     e.rem(column, vec));
+    return base ? e.add(base, at) : at;
   }
 };
 } // namespace
@@ -148,8 +149,10 @@ static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
   int64_t K = type.getDimSize(transposed ? 0 : 1);
   int64_t rows = type.getDimSize(transposed ? 1 : 0);
   Type input = type.getElementType();
-  SwizzledOperand operand(allocWorkgroup(b, loc, staged, rows * K), K,
-                          kChunkBytes / getElementBytes(staged));
+  SwizzledOperand operand(
+      allocWorkgroup(b, loc, staged, rows * K), Value(), K,
+      getMmaOperandSharedLayout(b.getContext(), K, getElementBytes(staged),
+                                {1, 0}));
   auto toStorage = [&](Value value) {
     // fp8 widened to f16 where the target has no fp8 mma (exact).
     if (staged != input && !isa<Float8E4M3FNType, Float8E5M2Type>(staged))
@@ -289,7 +292,9 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
                                              const MmaTiling &plan,
                                              ValueRange aRegs, ValueRange bRegs,
                                              ValueRange cRegs,
-                                             const ThreadGrid &grid) {
+                                             const ThreadGrid &grid,
+                                             std::optional<SharedOperand> sharedA,
+                                             std::optional<SharedOperand> sharedB) {
   RankedTensorType aType = op.getA().getType(), bType = op.getB().getType(),
                    cType = op.getC().getType();
   Type acc = cType.getElementType();
@@ -361,20 +366,51 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   // staged like b.
   auto aInRegisters =
       getRegisterFragmentsOfA(b, loc, aType, aRegs, plan, grid);
-  std::optional<SwizzledOperand> opA;
+  // An operand the software pipeliner copied into workgroup memory in the
+  // staging layout is read where it is (its async_wait was the barrier).
+  int64_t stagedBytes = getElementBytes(plan.staged);
+  auto inPlace = [&](std::optional<SharedOperand> shared, Type input,
+                     int64_t rowLength, ArrayRef<unsigned> order)
+      -> std::optional<SwizzledOperand> {
+    if (!shared || input != plan.staged ||
+        shared->layout != getMmaOperandSharedLayout(b.getContext(), rowLength,
+                                                    stagedBytes, order))
+      return std::nullopt;
+    return SwizzledOperand(shared->buffer, shared->base, rowLength,
+                           shared->layout);
+  };
+  std::optional<SwizzledOperand> opA, opB;
   if (!aInRegisters)
+    opA = inPlace(sharedA, aType.getElementType(), K, {1, 0});
+  // b as the copies left it: N x K (K contiguous), or K x N, which
+  // ldmatrix.trans reads for 16-bit elements.
+  Type bInput = bType.getElementType();
+  opB = inPlace(sharedB, bInput, K, {0, 1});
+  bool bTransposed = false;
+  if (!opB && stagedBytes == 2) {
+    opB = inPlace(sharedB, bInput, N, {1, 0});
+    bTransposed = opB.has_value();
+  }
+  bool staged = false;
+  if (!aInRegisters && !opA) {
     opA = stageOperand(e, aType, aRegs, /*transposed=*/false, plan.staged,
                        grid);
-  SwizzledOperand opB = stageOperand(e, bType, bRegs, /*transposed=*/true,
-                                     plan.staged, grid);
-  gpu::BarrierOp::create(b, loc);
+    staged = true;
+  }
+  if (!opB) {
+    opB = stageOperand(e, bType, bRegs, /*transposed=*/true, plan.staged,
+                       grid);
+    staged = true;
+  }
+  if (staged)
+    gpu::BarrierOp::create(b, loc);
 
   auto ldmatrix = [&](const SwizzledOperand &operand, Value row, Value chunk,
-                      int64_t count) {
+                      int64_t count, bool transpose = false) {
     SmallVector<Type> words(count, b.getI32Type());
     Value index = operand.index(e, row, e.mul(chunk, operand.vec));
     return kitethread::LdmatrixOp::create(b, loc, words, operand.buffer, index,
-                                          count)
+                                          count, transpose)
         .getWords();
   };
   // A: matrices (rows h = 0, chunk 0), (h = 1, 0), (0, 1), (1, 1) are
@@ -386,6 +422,11 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   int64_t bCount = plan.tilesN > 1 ? 4 : 2;
   Value bRow = e.add(e.add(warpCol, q), e.mul(matrixBit(2), colStride));
   Value bChunk = matrixBit(1);
+  // b as K x N, read transposed: matrices (rows k 0-7, columns of tile tn),
+  // (k 8-15, tn), (0-7, tn + 1), (8-15, tn + 1); a row is one 8-column
+  // chunk.
+  Value bTransRow = e.add(q, e.mul(matrixBit(1), 8));
+  Value bTransChunk = e.div(e.add(warpCol, e.mul(matrixBit(2), colStride)), 8);
   for (int64_t step = 0; step < K / plan.k; ++step) {
     SmallVector<SmallVector<Value>> aFrags, bFrags;
     for (int64_t tm = 0; tm < plan.tilesM; ++tm)
@@ -395,8 +436,13 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
                                  *opA, e.add(aRow, 2 * tm * rowStride),
                                  e.add(aChunk, 2 * step), 4)));
     for (int64_t tn = 0; tn < plan.tilesN; tn += bCount / 2) {
-      auto words = ldmatrix(opB, e.add(bRow, tn * colStride),
-                            e.add(bChunk, 2 * step), bCount);
+      auto words =
+          bTransposed
+              ? ldmatrix(*opB, e.add(bTransRow, step * 16),
+                         e.add(bTransChunk, tn * plan.warpsN), bCount,
+                         /*transpose=*/true)
+              : ldmatrix(*opB, e.add(bRow, tn * colStride),
+                         e.add(bChunk, 2 * step), bCount);
       for (int64_t t = 0; t < bCount / 2; ++t)
         bFrags.push_back({words[2 * t], words[2 * t + 1]});
     }

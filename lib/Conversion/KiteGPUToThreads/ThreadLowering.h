@@ -102,6 +102,8 @@ mapRegisters(RankedTensorType src, RankedTensorType dst,
 /// memory, each in its own width: bf16 and fp8 as their bits (i16, i8), i1
 /// as i32, everything else as it is.
 Value allocWorkgroup(OpBuilder &b, Location loc, Type element, int64_t count);
+/// Its type: memref<count x storage type, workgroup>.
+MemRefType getWorkgroupBufferType(Type element, int64_t count);
 /// Bytes of such a buffer.
 int64_t getWorkgroupBytes(Type element, int64_t count);
 /// Stores (loads) register `value` of a tensor of `element`: bf16 and fp8
@@ -151,6 +153,22 @@ Value emitShuffleXor(OpBuilder &b, Location loc, Value value, int64_t offset,
 SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
                                ValueRange acc, ValueRange cur);
 
+//===- SharedMemoryToThreads.cpp ------------------------------------------===//
+
+/// The element index (i32) of `coords` in a buffer of `shape` laid out by
+/// `layout` (2-D: rows along order[1], their vec-element groups swizzled).
+Value emitSharedIndex(OpBuilder &b, Location loc, SharedLayoutAttr layout,
+                      ArrayRef<int64_t> shape, ValueRange coords);
+
+/// A dot operand that is already in workgroup memory: one slot (`base`, an
+/// element index) of a buffer of the software pipeliner, laid out by
+/// `layout`. MmaDot reads it with ldmatrix where the layout is
+/// getMmaOperandSharedLayout's.
+struct SharedOperand {
+  Value buffer, base;
+  SharedLayoutAttr layout;
+};
+
 //===- MmaDotToThreads.cpp ------------------------------------------------===//
 
 /// The tiling of `op` on tensor cores (chooseMmaTiling), or none.
@@ -160,10 +178,15 @@ int64_t getMmaWorkgroupBytes(kite::DotOp op, const MmaTiling &plan,
                              const ThreadGrid &grid);
 /// The result registers (the layout of c) of `op`, from the registers of
 /// its operands.
+/// `sharedA`/`sharedB`, where given, are the operands' slots in workgroup
+/// memory; an operand whose slot ldmatrix cannot read in place is staged
+/// from its registers as usual.
 SmallVector<Value> emitMmaDot(OpBuilder &b, Location loc, kite::DotOp op,
                               const MmaTiling &plan, ValueRange aRegs,
                               ValueRange bRegs, ValueRange cRegs,
-                              const ThreadGrid &grid);
+                              const ThreadGrid &grid,
+                              std::optional<SharedOperand> sharedA = {},
+                              std::optional<SharedOperand> sharedB = {});
 
 //===- Pattern families ---------------------------------------------------===//
 
@@ -194,6 +217,10 @@ void populateConvertLayoutToThreads(const TypeConverter &converter,
 void populateDebugOpsToThreads(const TypeConverter &converter,
                                const ThreadGrid &grid,
                                RewritePatternSet &patterns);
+void populateSharedMemoryToThreads(const TypeConverter &converter,
+                                   const ThreadGrid &grid,
+                                   const AccessWidths &widths,
+                                   RewritePatternSet &patterns);
 
 } // namespace mlir::kitegpu
 

@@ -36,13 +36,18 @@ static Type getStorageType(Type element) {
   return element;
 }
 
+MemRefType mlir::kitegpu::getWorkgroupBufferType(Type element,
+                                                 int64_t count) {
+  auto space = gpu::AddressSpaceAttr::get(element.getContext(),
+                                          gpu::AddressSpace::Workgroup);
+  return MemRefType::get({count}, getStorageType(element),
+                         MemRefLayoutAttrInterface(), space);
+}
+
 Value mlir::kitegpu::allocWorkgroup(OpBuilder &b, Location loc, Type element,
                                     int64_t count) {
-  auto space =
-      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-  auto type = MemRefType::get({count}, getStorageType(element),
-                              MemRefLayoutAttrInterface(), space);
-  return memref::AllocOp::create(b, loc, type);
+  return memref::AllocOp::create(b, loc,
+                                 getWorkgroupBufferType(element, count));
 }
 
 int64_t mlir::kitegpu::getWorkgroupBytes(Type element, int64_t count) {

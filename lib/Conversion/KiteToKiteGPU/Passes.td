@@ -64,4 +64,27 @@ def KiteGPURemoveLayoutConversions
   let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect"];
 }
 
+def KiteGPUSoftwarePipeline
+    : Pass<"kitegpu-software-pipeline", "::mlir::ModuleOp"> {
+  let summary = "Software-pipeline the loads that feed dots with async copies";
+  let description = [{
+    In an scf.for whose body loads the operands of a kite.dot, each such
+    load becomes an async_copy into one of num-stages - 1 slots of a
+    shared-memory buffer, issued num-stages - 1 iterations ahead (a
+    prologue issues the first ones, masked off past the loop's end), and a
+    local_load of its slot after an async_wait. Every loop with a dot gets
+    `kitegpu.pipeline`: what was done, or why not.
+  }];
+  let options = [
+    Option<"numStages", "num-stages", "unsigned", "1",
+           "How many iterations' loads are in flight (Triton's num_stages); "
+           "1 or less: no pipelining">,
+    Option<"tensorCores", "tensor-cores", "int64_t", /*default=*/"0",
+           "the compute capability of an NVIDIA target (80 for sm_80): "
+           "asynchronous copies need 80 or more">,
+  ];
+  let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // KITE_CONVERSION_KITETOKITEGPU_PASSES_TD

@@ -1,0 +1,208 @@
+//===- SharedMemoryToThreads.cpp - buffers and asynchronous copies --------===//
+//
+// The ops of the software pipeliner (docs/lowering.md, "Software
+// pipelining"): a `kitegpu.local_alloc` is one workgroup buffer; an
+// `async_copy` is one `kitethread.async_copy` (cp.async) per vector of its
+// pointers' layout, written where the buffer's swizzled layout puts those
+// elements, or a load and a store where a vector is under 4 bytes; an
+// `async_wait` is `cp.async.wait_group` and a barrier (the wait covers only
+// the thread's own copies); a `local_load` reads each register's element.
+// A dot that reads a local_load's slot in place (MmaDotToThreads.cpp)
+// leaves that local_load's registers unused, and they are erased as dead.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "dialects/KiteGPU/KiteGPUOps.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+Value mlir::kitegpu::emitSharedIndex(OpBuilder &b, Location loc,
+                                     SharedLayoutAttr layout,
+                                     ArrayRef<int64_t> shape,
+                                     ValueRange coords) {
+  auto i32 = [&](int64_t v) { return createI32(b, loc, v); };
+  if (shape.size() == 1)
+    return coords[0];
+  unsigned fast = layout.getOrder()[0], slow = layout.getOrder()[1];
+  Value row = coords[slow], col = coords[fast];
+  int64_t vec = layout.getVec();
+  Value phase = arith::RemUIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, row, i32(layout.getPerPhase())),
+      i32(layout.getMaxPhase()));
+  Value group = arith::XOrIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, col, i32(vec)), phase);
+  Value start = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, row, i32(shape[fast])),
+      arith::MulIOp::create(b, loc, group, i32(vec)));
+  return arith::AddIOp::create(b, loc, start,
+                               arith::RemUIOp::create(b, loc, col, i32(vec)));
+}
+
+namespace {
+/// The element index of slot `slot` in a buffer of `type` (slots along the
+/// first dimension).
+Value emitSlotBase(OpBuilder &b, Location loc, MemDescType type, Value slot) {
+  int64_t slotElements = 1;
+  for (int64_t size : type.getShape().drop_front())
+    slotElements *= size;
+  return arith::MulIOp::create(b, loc, slot, createI32(b, loc, slotElements));
+}
+
+struct LocalAllocToThreads : ThreadPattern<LocalAllocOp> {
+  using ThreadPattern::ThreadPattern;
+  LogicalResult
+  matchAndRewrite(LocalAllocOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    MemDescType type = op.getType();
+    auto bufferType = cast<MemRefType>(getTypeConverter()->convertType(type));
+    if (failed(checkWorkgroupBytes(
+            op, getWorkgroupBytes(type.getElementType(),
+                                  bufferType.getNumElements()),
+            grid, "its buffer", "use fewer stages (num_stages) or smaller "
+                                "blocks")))
+      return failure();
+    Location loc = op.getLoc();
+    Value buffer = memref::AllocOp::create(rewriter, loc, bufferType);
+    if (op.getSrc()) {
+      RankedTensorType src = op.getSrc().getType();
+      for (auto [value, coords] :
+           llvm::zip_equal(adaptor.getSrc(),
+                           emitRegisterCoords(rewriter, loc, src, grid)))
+        storeWorkgroup(rewriter, loc, src.getElementType(), value, buffer,
+                       emitSharedIndex(rewriter, loc, type.getEncoding(),
+                                       type.getShape(), coords));
+      gpu::BarrierOp::create(rewriter, loc);
+    }
+    rewriter.replaceOp(op, buffer);
+    return success();
+  }
+};
+
+struct LocalLoadToThreads : ThreadPattern<LocalLoadOp> {
+  using ThreadPattern::ThreadPattern;
+  LogicalResult
+  matchAndRewrite(LocalLoadOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MemDescType type = op.getSrc().getType();
+    ArrayRef<int64_t> shape = type.getShape();
+    Value base;
+    if (op.getSlot()) {
+      shape = shape.drop_front();
+      base = emitSlotBase(rewriter, loc, type,
+                          adaptor.getSlot().front());
+    }
+    Value buffer = adaptor.getSrc().front();
+    RankedTensorType result = op.getType();
+    SmallVector<Value> registers;
+    for (SmallVector<Value> &coords :
+         emitRegisterCoords(rewriter, loc, result, grid)) {
+      Value index = emitSharedIndex(rewriter, loc, type.getEncoding(), shape,
+                                    coords);
+      if (base)
+        index = arith::AddIOp::create(rewriter, loc, base, index);
+      registers.push_back(loadWorkgroup(rewriter, loc,
+                                        result.getElementType(), buffer,
+                                        index));
+    }
+    rewriter.replaceOpWithMultiple(op, {registers});
+    return success();
+  }
+};
+
+struct AsyncCopyToThreads : ThreadPattern<AsyncCopyOp> {
+  AsyncCopyToThreads(const TypeConverter &converter, MLIRContext *context,
+                     const ThreadGrid &grid, const AccessWidths &widths)
+      : ThreadPattern(converter, context, grid), widths(widths) {}
+
+  LogicalResult
+  matchAndRewrite(AsyncCopyOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MemDescType type = op.getBuffer().getType();
+    ArrayRef<int64_t> shape = type.getShape().drop_front();
+    Value buffer = adaptor.getBuffer().front();
+    Type storage = cast<MemRefType>(buffer.getType()).getElementType();
+    int64_t elementBytes = getElementBytes(storage);
+    Value base = emitSlotBase(rewriter, loc, type, adaptor.getSlot().front());
+    ValueRange ptrs = adaptor.getPtrs(), masks = adaptor.getMask();
+    auto found = widths.find(op);
+    int64_t width = found == widths.end() ? 1 : found->second;
+    int64_t bytes = width * elementBytes;
+    // A copy stays inside one swizzled group of the buffer.
+    if (bytes > type.getEncoding().getVec() * elementBytes)
+      return op.emitOpError("copies vectors wider than its buffer's groups");
+    SmallVector<SmallVector<Value>> coords =
+        emitRegisterCoords(rewriter, loc, op.getPtrs().getType(), grid);
+    for (size_t g = 0; g < ptrs.size(); g += width) {
+      Value mask = masks.empty() ? Value() : masks[g];
+      Value index = arith::AddIOp::create(
+          rewriter, loc, base,
+          emitSharedIndex(rewriter, loc, type.getEncoding(), shape,
+                          coords[g]));
+      if (bytes >= 4) {
+        kitethread::AsyncCopyOp::create(rewriter, loc, ptrs[g], buffer, index,
+                                        mask, bytes);
+        continue;
+      }
+      // Under 4 bytes (a lone 8- or 16-bit element): cp.async has no such
+      // size, so a load now and a store (still before the next wait).
+      Value zero =
+          arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(storage));
+      Value value = kitethread::LoadOp::create(
+          rewriter, loc, storage, ptrs[g], mask, mask ? zero : Value(),
+          elementBytes);
+      memref::StoreOp::create(
+          rewriter, loc, value, buffer,
+          arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(),
+                                     index)
+              .getResult());
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+
+  const AccessWidths &widths;
+};
+
+struct AsyncCommitGroupToThreads : ThreadPattern<AsyncCommitGroupOp> {
+  using ThreadPattern::ThreadPattern;
+  LogicalResult
+  matchAndRewrite(AsyncCommitGroupOp op, OneToNOpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<kitethread::AsyncCommitGroupOp>(op);
+    return success();
+  }
+};
+
+struct AsyncWaitToThreads : ThreadPattern<AsyncWaitOp> {
+  using ThreadPattern::ThreadPattern;
+  LogicalResult
+  matchAndRewrite(AsyncWaitOp op, OneToNOpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    kitethread::AsyncWaitGroupOp::create(rewriter, loc, op.getPending());
+    // Every thread's copies, not only this thread's, before anyone reads.
+    rewriter.replaceOpWithNewOp<gpu::BarrierOp>(op);
+    return success();
+  }
+};
+} // namespace
+
+void mlir::kitegpu::populateSharedMemoryToThreads(
+    const TypeConverter &converter, const ThreadGrid &grid,
+    const AccessWidths &widths, RewritePatternSet &patterns) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<LocalAllocToThreads, LocalLoadToThreads,
+               AsyncCommitGroupToThreads, AsyncWaitToThreads>(converter,
+                                                              context, grid);
+  patterns.add<AsyncCopyToThreads>(converter, context, grid, widths);
+}

@@ -1,0 +1,350 @@
+//===- SoftwarePipelinePass.cpp - async copies ahead of dots -------------===//
+//
+// Software pipelining of the loads that feed a dot, num_stages deep, as
+// Triton does on sm_80 (docs/lowering.md, "Software pipelining"). With
+// D = num_stages - 1 slots per operand:
+//
+//   prologue:  for s in 0..D-1: copy the loads of iteration s (masked off
+//              where s is past the loop's end) into slot s; commit
+//   loop i:    async_wait (D - 1 groups may stay in flight); a = local_load
+//              slot i % D; ... dot ...; barrier; copy the loads of
+//              iteration i + D into slot i % D (masked off past the end);
+//              commit
+//   after:     async_wait 0
+//
+// The loads' addresses and masks for iteration i + D come from a copy of
+// the ops that compute them (their backward slice in the body), fed by
+// loop-carried "ahead" values: the loop-carried values that slice reads
+// (the pointers), D iterations ahead. The original values keep going as
+// they were, for every other use; those left without one die in LLVM.
+//
+// A load qualifies when it is in the loop's body (not nested deeper), its
+// value reaches a dot's a or b (through layout conversions only), `other`
+// is absent or zero, it is not volatile, and its addresses and masks
+// depend on no memory access or op with regions in the loop. A loop with a
+// dot that is not pipelined says why in `kitegpu.pipeline`.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/Kite/KiteOps.h"
+#include "dialects/KiteGPU/KiteGPUOps.h"
+#include "dialects/KiteGPU/MmaTiling.h"
+#include "lib/Conversion/KiteToKiteGPU/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace mlir::kitegpu {
+#define GEN_PASS_DEF_KITEGPUSOFTWAREPIPELINE
+#include "lib/Conversion/KiteToKiteGPU/Passes.h.inc"
+} // namespace mlir::kitegpu
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+namespace {
+
+constexpr StringLiteral kPipelineAttr = "kitegpu.pipeline";
+
+/// A load to pipeline and the value the dot reads (the load, or the last
+/// of the layout conversions after it).
+struct PipelinedLoad {
+  kite::LoadOp load;
+  Value operand;
+};
+
+/// The value the dot in `body` reads of `load`, following single-use
+/// layout conversions; null where it does not reach a dot's a or b.
+Value getDotOperand(kite::LoadOp load) {
+  Value value = load.getResult();
+  while (value.hasOneUse()) {
+    Operation *user = *value.getUsers().begin();
+    if (auto convert = dyn_cast<ConvertLayoutOp>(user)) {
+      value = convert.getResult();
+      continue;
+    }
+    auto dot = dyn_cast<kite::DotOp>(user);
+    if (dot && (dot.getA() == value || dot.getB() == value))
+      return value;
+    return Value();
+  }
+  return Value();
+}
+
+bool isZero(Value value) {
+  return matchPattern(value, m_AnyZeroFloat()) || matchPattern(value, m_Zero());
+}
+
+class LoopPipeliner {
+public:
+  LoopPipeliner(scf::ForOp loop, unsigned numStages)
+      : loop(loop), distance(numStages - 1) {}
+
+  /// Why the loop cannot be pipelined, or "" where it can.
+  std::string analyze();
+  /// Pipelines the loop (after analyze() returned "").
+  void rewrite();
+  size_t getNumLoads() const { return loads.size(); }
+
+private:
+  /// Adds the ops of the body that `value` depends on to `slice`; false
+  /// where one of them cannot be recomputed ahead.
+  bool addSlice(Value value);
+  /// Copies the loads of the iteration whose induction variable is `iv`
+  /// into slot `slot`, masked off unless `active`; commits; returns the
+  /// ahead values of the next iteration.
+  SmallVector<Value> emitCopies(OpBuilder &b, Value iv, ValueRange ahead,
+                                Value slot, Value active);
+
+  scf::ForOp loop;
+  unsigned distance;
+  SmallVector<PipelinedLoad> loads;
+  /// The ops of the body the copies' addresses and masks need, and the
+  /// loop-carried values they read (by iter_arg number).
+  llvm::SetVector<Operation *> slice;
+  llvm::SetVector<unsigned> carried;
+  SmallVector<Value> buffers;
+};
+
+bool LoopPipeliner::addSlice(Value value) {
+  Block *body = loop.getBody();
+  if (auto arg = dyn_cast<BlockArgument>(value)) {
+    if (arg.getOwner() != body || arg.getArgNumber() == 0)
+      return true; // defined outside, or the induction variable
+    unsigned index = arg.getArgNumber() - 1;
+    if (!carried.insert(index))
+      return true;
+    // The next iteration's value, computed ahead too.
+    return addSlice(body->getTerminator()->getOperand(index));
+  }
+  Operation *op = value.getDefiningOp();
+  if (op->getBlock() != body || slice.contains(op))
+    return op->getBlock() == body || !loop->isAncestor(op);
+  if (!isPure(op) || op->getNumRegions())
+    return false;
+  slice.insert(op);
+  for (Value operand : op->getOperands())
+    if (!addSlice(operand))
+      return false;
+  return true;
+}
+
+std::string LoopPipeliner::analyze() {
+  Block *body = loop.getBody();
+  bool hasDot = false;
+  for (Operation &op : body->without_terminator()) {
+    hasDot |= isa<kite::DotOp>(op);
+    auto load = dyn_cast<kite::LoadOp>(op);
+    if (!load || !isa<RankedTensorType>(load.getType()))
+      continue;
+    Value operand = getDotOperand(load);
+    if (!operand)
+      continue;
+    if (load.getIsVolatile())
+      return "a dot operand's load is volatile";
+    if (load.getOther() && !isZero(load.getOther()))
+      return "a dot operand's load has an `other` that is not zero (async "
+             "copies fill masked-off elements with zeros)";
+    Type element = cast<RankedTensorType>(load.getType()).getElementType();
+    if (!element.isIntOrFloat() || element.isInteger(1))
+      return "a dot operand's load is of booleans";
+    loads.push_back({load, operand});
+  }
+  if (!hasDot)
+    return "";
+  if (loads.empty())
+    return "no load in the loop's body feeds a dot";
+  for (PipelinedLoad &p : loads) {
+    if (!addSlice(p.load.getPtr()) ||
+        (p.load.getMask() && !addSlice(p.load.getMask())))
+      return "the address or mask of a dot operand's load depends on a "
+             "memory access or a region in the loop";
+  }
+  for (PipelinedLoad &p : loads)
+    if (slice.contains(p.load))
+      return "a dot operand's load is itself part of an address";
+  return "";
+}
+
+SmallVector<Value> LoopPipeliner::emitCopies(OpBuilder &b, Value iv,
+                                             ValueRange ahead, Value slot,
+                                             Value active) {
+  Block *body = loop.getBody();
+  Location loc = loop.getLoc();
+  IRMapping map;
+  map.map(body->getArgument(0), iv);
+  for (auto [index, value] : llvm::zip_equal(carried, ahead))
+    map.map(body->getArgument(index + 1), value);
+  // The slice in the body's order (operands before users).
+  for (Operation &op : body->without_terminator())
+    if (slice.contains(&op))
+      b.clone(op, map);
+  for (auto [p, buffer] : llvm::zip_equal(loads, buffers)) {
+    auto ptrs = cast<RankedTensorType>(p.load.getPtr().getType());
+    auto maskType = ptrs.clone(b.getI1Type());
+    Value mask = kite::SplatOp::create(b, loc, maskType, active);
+    if (Value original = p.load.getMask())
+      mask = arith::AndIOp::create(b, loc, map.lookup(original), mask);
+    AsyncCopyOp::create(b, loc, map.lookup(p.load.getPtr()), buffer, slot,
+                        mask);
+  }
+  AsyncCommitGroupOp::create(b, loc);
+  SmallVector<Value> next;
+  Operation *yield = body->getTerminator();
+  for (unsigned index : carried)
+    next.push_back(map.lookupOrDefault(yield->getOperand(index)));
+  return next;
+}
+
+void LoopPipeliner::rewrite() {
+  MLIRContext *context = loop.getContext();
+  Location loc = loop.getLoc();
+  IRRewriter b(context);
+  b.setInsertionPoint(loop);
+
+  // The buffers: distance slots of each load's tile, swizzled for ldmatrix
+  // along the pointers' contiguous dimension.
+  for (PipelinedLoad &p : loads) {
+    auto type = cast<RankedTensorType>(p.load.getType());
+    auto layout = cast<BlockedLayoutAttr>(getLayout(type));
+    ArrayRef<unsigned> order = layout.getOrder_();
+    Type element = type.getElementType();
+    int64_t bytes = std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+    SmallVector<int64_t> shape{int64_t(distance)};
+    llvm::append_range(shape, type.getShape());
+    auto sharedLayout = getMmaOperandSharedLayout(
+        context, type.getDimSize(order[0]), bytes, order);
+    buffers.push_back(LocalAllocOp::create(
+        b, loc, MemDescType::get(context, shape, element, sharedLayout),
+        Value()));
+  }
+
+  // The prologue: iterations 0 .. distance - 1.
+  Value lb = loop.getLowerBound(), ub = loop.getUpperBound(),
+        step = loop.getStep();
+  Type ivType = lb.getType();
+  auto constant = [&](OpBuilder &builder, Type type, int64_t value) {
+    return arith::ConstantOp::create(builder, loc, type,
+                                     builder.getIntegerAttr(type, value))
+        .getResult();
+  };
+  Type i32 = b.getI32Type();
+  SmallVector<Value> ahead;
+  for (unsigned index : carried)
+    ahead.push_back(loop.getInitArgs()[index]);
+  Value iv = lb;
+  for (unsigned s = 0; s < distance; ++s) {
+    if (s)
+      iv = arith::AddIOp::create(b, loc, iv, step);
+    Value active =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, ub);
+    ahead = emitCopies(b, iv, ahead, constant(b, i32, s), active);
+  }
+
+  // The loop: reads slot i % distance, then refills it for i + distance.
+  SmallVector<Value> inits(ahead);
+  inits.push_back(constant(b, i32, 0));
+  unsigned numCarried = carried.size();
+  auto newLoop = cast<scf::ForOp>(*loop.replaceWithAdditionalYields(
+      b, inits, /*replaceInitOperandUsesInLoop=*/false,
+      [&](OpBuilder &builder, Location, ArrayRef<BlockArgument> args) {
+        ValueRange aheadArgs = ValueRange(args).take_front(numCarried);
+        Value slot = args.back();
+        Block *body = args.front().getOwner();
+        Value loopIv = body->getArgument(0);
+        // Every thread has read the slot before it is refilled.
+        gpu::BarrierOp::create(builder, loc);
+        Value aheadIv = arith::AddIOp::create(
+            builder, loc, loopIv,
+            arith::MulIOp::create(builder, loc, step,
+                                  constant(builder, ivType, distance)));
+        Value active = arith::CmpIOp::create(
+            builder, loc, arith::CmpIPredicate::slt, aheadIv, ub);
+        SmallVector<Value> next =
+            emitCopies(builder, aheadIv, aheadArgs, slot, active);
+        Value one = constant(builder, i32, 1);
+        Value bumped = arith::AddIOp::create(builder, loc, slot, one);
+        Value wrapped = arith::CmpIOp::create(
+            builder, loc, arith::CmpIPredicate::eq, bumped,
+            constant(builder, i32, distance));
+        next.push_back(arith::SelectOp::create(
+            builder, loc, wrapped, constant(builder, i32, 0), bumped));
+        return next;
+      }));
+  loop = newLoop;
+
+  // The loads become reads of the slot, after the wait for its group.
+  Value slot = loop.getRegionIterArgs().back();
+  b.setInsertionPoint(loads.front().load);
+  AsyncWaitOp::create(b, loc, distance - 1);
+  for (auto [p, buffer] : llvm::zip_equal(loads, buffers)) {
+    b.setInsertionPoint(p.load);
+    auto type = cast<RankedTensorType>(p.operand.getType());
+    Value read = LocalLoadOp::create(b, p.load.getLoc(), type, buffer, slot);
+    b.replaceAllUsesWith(p.operand, read);
+    // The conversions between the load and the operand, then the load.
+    SmallVector<Operation *> dead;
+    for (Value v = p.operand; v != p.load.getResult();
+         v = v.getDefiningOp()->getOperand(0))
+      dead.push_back(v.getDefiningOp());
+    for (Operation *op : dead)
+      b.eraseOp(op);
+    if (p.load.getResult().use_empty())
+      b.eraseOp(p.load);
+  }
+  // No copy is in flight once the loop is done.
+  b.setInsertionPointAfter(loop);
+  AsyncWaitOp::create(b, loc, 0);
+}
+
+struct KiteGPUPipelinePass
+    : kitegpu::impl::KiteGPUSoftwarePipelineBase<KiteGPUPipelinePass> {
+  using KiteGPUSoftwarePipelineBase::KiteGPUSoftwarePipelineBase;
+
+  void runOnOperation() override {
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    Builder b(&getContext());
+    for (scf::ForOp loop : loops) {
+      bool hasDot = llvm::any_of(loop.getBody()->getOperations(),
+                                 [](Operation &op) {
+                                   return isa<kite::DotOp>(op);
+                                 });
+      if (!hasDot)
+        continue;
+      std::string reason;
+      if (tensorCores < 80)
+        reason = "the target has no asynchronous copies (cp.async: NVIDIA "
+                 "sm_80 and later)";
+      else if (numStages <= 1)
+        reason = "num_stages=" + std::to_string(numStages);
+      LoopPipeliner pipeliner(loop, std::max(2u, unsigned(numStages)));
+      if (reason.empty())
+        reason = pipeliner.analyze();
+      if (!reason.empty()) {
+        loop->setAttr(kPipelineAttr,
+                      b.getStringAttr("not pipelined: " + reason));
+        continue;
+      }
+      pipeliner.rewrite();
+    }
+    // The rewritten loops say so (replaceWithAdditionalYields made new ops).
+    getOperation().walk([&](scf::ForOp loop) {
+      if (loop->hasAttr(kPipelineAttr))
+        return;
+      if (llvm::any_of(loop.getBody()->getOperations(), [](Operation &op) {
+            return isa<LocalLoadOp>(op);
+          }))
+        loop->setAttr(kPipelineAttr,
+                      b.getStringAttr("pipelined: " +
+                                      std::to_string(numStages) +
+                                      " stages"));
+    });
+  }
+};
+} // namespace
