@@ -142,10 +142,14 @@ LogicalResult MemDescType::verify(function_ref<InFlightDiagnostic()> emitError,
   if (!elementType.isIntOrFloat())
     return emitError() << "memdesc elements must be integers or floats, got "
                        << elementType;
-  if (encoding.getOrder().size() != shape.size())
-    return emitError() << "shared layout order has "
-                       << encoding.getOrder().size() << " entries for a rank-"
-                       << shape.size() << " buffer";
+  // A buffer of slots (the software pipeliner's) numbers them along its
+  // first dimension; the layout is each slot's.
+  size_t rank = encoding.getOrder().size();
+  if (rank != shape.size() && rank + 1 != shape.size())
+    return emitError() << "shared layout order has " << rank
+                       << " entries for a rank-" << shape.size()
+                       << " buffer (its rank, or one less for a buffer of "
+                          "slots)";
   return success();
 }
 

@@ -66,6 +66,12 @@ LogicalResult LocalAllocOp::verify() {
   return verifyMatchesBuffer(*this, getSrc().getType(), getType());
 }
 
+/// Whether `buffer` numbers slots along its first dimension (its layout
+/// is a slot's, of one rank less).
+static bool isBufferOfSlots(MemDescType buffer) {
+  return buffer.getEncoding().getOrder().size() + 1 == buffer.getShape().size();
+}
+
 /// The type of one slot of `buffer` (its shape without the first dimension).
 static MemDescType getSlotType(MemDescType buffer) {
   return MemDescType::get(buffer.getContext(), buffer.getShape().drop_front(),
@@ -75,7 +81,7 @@ static MemDescType getSlotType(MemDescType buffer) {
 LogicalResult LocalLoadOp::verify() {
   MemDescType buffer = getSrc().getType();
   if (getSlot()) {
-    if (buffer.getShape().size() < 2)
+    if (!isBufferOfSlots(buffer))
       return emitOpError() << "reads a slot of a buffer of slots, not of "
                            << buffer;
     buffer = getSlotType(buffer);
@@ -85,7 +91,7 @@ LogicalResult LocalLoadOp::verify() {
 
 LogicalResult AsyncCopyOp::verify() {
   MemDescType buffer = getBuffer().getType();
-  if (buffer.getShape().size() < 2)
+  if (!isBufferOfSlots(buffer))
     return emitOpError() << "writes a slot of a buffer of slots, not of "
                          << buffer;
   auto ptrs = getPtrs().getType();

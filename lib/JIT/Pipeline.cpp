@@ -34,7 +34,8 @@ void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(
-      kitegpu::createKiteGPUSoftwarePipeline({options.numStages, options.tensorCores}));
+      kitegpu::createKiteGPUSoftwarePipeline(
+          {options.numStages, options.tensorCores, options.maxWorkgroupBytes}));
 }
 
 void mlir::kite::buildThreadsStage(OpPassManager &pm,

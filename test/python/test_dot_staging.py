@@ -135,8 +135,11 @@ def test_the_vulkan_limit_is_the_devices():
 # ----------------------------------------------------------------- NVIDIA
 
 def _compile_cuda(name, arch, BM, BN, BK, num_warps=8):
+    # One stage: the dot stages its operands itself (pipelined loops copy
+    # them into slots instead; test_software_pipelining.py).
     return matmul_kernel.compile(*_specs(name, 256, 256, 256), target=f"cuda:{arch}",
-                                 num_warps=num_warps, **_meta(name, BM, BN, BK))
+                                 num_warps=num_warps, num_stages=1,
+                                 **_meta(name, BM, BN, BK))
 
 
 # Triton's matmul tiles. A block's shared memory holds the operands during

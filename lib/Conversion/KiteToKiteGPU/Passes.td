@@ -72,8 +72,9 @@ def KiteGPUSoftwarePipeline
     load becomes an async_copy into one of num-stages - 1 slots of a
     shared-memory buffer, issued num-stages - 1 iterations ahead (a
     prologue issues the first ones, masked off past the loop's end), and a
-    local_load of its slot after an async_wait. Every loop with a dot gets
-    `kitegpu.pipeline`: what was done, or why not.
+    local_load of its slot after an async_wait. Where the slots would need
+    more shared memory than the target has, fewer stages are used. Every
+    loop with a dot gets `kitegpu.pipeline`: what was done, or why not.
   }];
   let options = [
     Option<"numStages", "num-stages", "unsigned", "1",
@@ -82,9 +83,14 @@ def KiteGPUSoftwarePipeline
     Option<"tensorCores", "tensor-cores", "int64_t", /*default=*/"0",
            "the compute capability of an NVIDIA target (80 for sm_80): "
            "asynchronous copies need 80 or more">,
+    Option<"maxWorkgroupBytes", "max-workgroup-bytes", "int64_t",
+           /*default=*/"0",
+           "shared memory a program may use (0: any): a loop whose slots "
+           "would need more is pipelined less deep, or not at all">,
   ];
   let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect"];
 }
 
 #endif // KITE_CONVERSION_KITETOKITEGPU_PASSES_TD

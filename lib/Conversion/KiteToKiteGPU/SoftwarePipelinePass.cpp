@@ -87,9 +87,12 @@ public:
 
   /// Why the loop cannot be pipelined, or "" where it can.
   std::string analyze();
-  /// Pipelines the loop (after analyze() returned "").
-  void rewrite();
-  size_t getNumLoads() const { return loads.size(); }
+  /// Pipelines the loop (after analyze() returned ""); the new loop.
+  scf::ForOp rewrite();
+  /// Bytes of shared memory one slot of every load takes.
+  int64_t getSlotBytes() const;
+  /// Pipelines `stages` deep instead (2 or more).
+  void setStages(unsigned stages) { distance = stages - 1; }
 
 private:
   /// Adds the ops of the body that `value` depends on to `slice`; false
@@ -171,6 +174,20 @@ std::string LoopPipeliner::analyze() {
   return "";
 }
 
+/// Bytes of an element of `type` in shared memory.
+static int64_t getElementBytes(RankedTensorType type) {
+  return std::max<int64_t>(1, type.getElementType().getIntOrFloatBitWidth() / 8);
+}
+
+int64_t LoopPipeliner::getSlotBytes() const {
+  int64_t bytes = 0;
+  for (PipelinedLoad p : loads) {
+    auto type = cast<RankedTensorType>(p.load.getType());
+    bytes += type.getNumElements() * getElementBytes(type);
+  }
+  return bytes;
+}
+
 SmallVector<Value> LoopPipeliner::emitCopies(OpBuilder &b, Value iv,
                                              ValueRange ahead, Value slot,
                                              Value active) {
@@ -185,12 +202,14 @@ SmallVector<Value> LoopPipeliner::emitCopies(OpBuilder &b, Value iv,
     if (slice.contains(&op))
       b.clone(op, map);
   for (auto [p, buffer] : llvm::zip_equal(loads, buffers)) {
+    // At the load's line: what memory checks report.
+    Location at = p.load.getLoc();
     auto ptrs = cast<RankedTensorType>(p.load.getPtr().getType());
     auto maskType = ptrs.clone(b.getI1Type());
-    Value mask = kite::SplatOp::create(b, loc, maskType, active);
+    Value mask = kite::SplatOp::create(b, at, maskType, active);
     if (Value original = p.load.getMask())
-      mask = arith::AndIOp::create(b, loc, map.lookup(original), mask);
-    AsyncCopyOp::create(b, loc, map.lookup(p.load.getPtr()), buffer, slot,
+      mask = arith::AndIOp::create(b, at, map.lookup(original), mask);
+    AsyncCopyOp::create(b, at, map.lookup(p.load.getPtr()), buffer, slot,
                         mask);
   }
   AsyncCommitGroupOp::create(b, loc);
@@ -201,7 +220,7 @@ SmallVector<Value> LoopPipeliner::emitCopies(OpBuilder &b, Value iv,
   return next;
 }
 
-void LoopPipeliner::rewrite() {
+scf::ForOp LoopPipeliner::rewrite() {
   MLIRContext *context = loop.getContext();
   Location loc = loop.getLoc();
   IRRewriter b(context);
@@ -214,7 +233,7 @@ void LoopPipeliner::rewrite() {
     auto layout = cast<BlockedLayoutAttr>(getLayout(type));
     ArrayRef<unsigned> order = layout.getOrder_();
     Type element = type.getElementType();
-    int64_t bytes = std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+    int64_t bytes = getElementBytes(type);
     SmallVector<int64_t> shape{int64_t(distance)};
     llvm::append_range(shape, type.getShape());
     auto sharedLayout = getMmaOperandSharedLayout(
@@ -300,6 +319,7 @@ void LoopPipeliner::rewrite() {
   // No copy is in flight once the loop is done.
   b.setInsertionPointAfter(loop);
   AsyncWaitOp::create(b, loc, 0);
+  return loop;
 }
 
 struct KiteGPUPipelinePass
@@ -326,25 +346,35 @@ struct KiteGPUPipelinePass
       LoopPipeliner pipeliner(loop, std::max(2u, unsigned(numStages)));
       if (reason.empty())
         reason = pipeliner.analyze();
+      // As deep as the target's shared memory allows.
+      unsigned stages = numStages;
+      int64_t slotBytes = reason.empty() ? pipeliner.getSlotBytes() : 0;
+      while (reason.empty() && maxWorkgroupBytes &&
+             (stages - 1) * slotBytes > maxWorkgroupBytes && stages > 1)
+        --stages;
+      std::string note;
+      if (reason.empty() && stages < numStages)
+        note = " (" + std::to_string(numStages) + " asked: their " +
+               std::to_string((numStages - 1) * slotBytes) +
+               " bytes of slots are more than the " +
+               std::to_string(maxWorkgroupBytes) +
+               " of shared memory a program has on this target)";
+      if (reason.empty() && stages < 2)
+        reason = "one slot of the loads takes " + std::to_string(slotBytes) +
+                 " bytes, more than the " + std::to_string(maxWorkgroupBytes) +
+                 " of shared memory a program has on this target";
       if (!reason.empty()) {
         loop->setAttr(kPipelineAttr,
                       b.getStringAttr("not pipelined: " + reason));
         continue;
       }
-      pipeliner.rewrite();
+      pipeliner.setStages(stages);
+      scf::ForOp pipelined = pipeliner.rewrite();
+      pipelined->setAttr(kPipelineAttr,
+                         b.getStringAttr("pipelined: " +
+                                         std::to_string(stages) + " stages" +
+                                         note));
     }
-    // The rewritten loops say so (replaceWithAdditionalYields made new ops).
-    getOperation().walk([&](scf::ForOp loop) {
-      if (loop->hasAttr(kPipelineAttr))
-        return;
-      if (llvm::any_of(loop.getBody()->getOperations(), [](Operation &op) {
-            return isa<LocalLoadOp>(op);
-          }))
-        loop->setAttr(kPipelineAttr,
-                      b.getStringAttr("pipelined: " +
-                                      std::to_string(numStages) +
-                                      " stages"));
-    });
   }
 };
 } // namespace

@@ -136,3 +136,31 @@ func.func @compare_predicates() attributes {kite.kernel} {
   %c_lt = arith.cmpi ult, %c, %r : tensor<64xi32>
   return
 }
+
+// -----
+
+// x % n, n a runtime value divisible by 16 (Triton's `(pid * BLOCK +
+// arange(0, BLOCK)) % N`): runs of 16 stay runs, starting at multiples of 16.
+// CHECK-LABEL: remark: axis info of @rem_by_a_divisible_value
+func.func @rem_by_a_divisible_value(%n: i32 {kite.divisibility = 16 : i32}) attributes {kite.kernel} {
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [1]
+  %pid = kite.program_id x : i32
+  // CHECK: remark: contiguity = [1], divisibility = [128], constancy = [1], constant = 128
+  %c128 = arith.constant 128 : i32
+  // CHECK: remark: contiguity = [1], divisibility = [128], constancy = [1]
+  %start = arith.muli %pid, %c128 : i32
+  // CHECK: remark: contiguity = [128], divisibility = [1073741824], constancy = [1]
+  %r = kite.make_range 0 to 128 : tensor<128xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [128], constancy = [128]
+  %s = kite.splat %start : i32 -> tensor<128xi32>
+  // CHECK: remark: contiguity = [128], divisibility = [128], constancy = [1]
+  %off = arith.addi %s, %r : tensor<128xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [16], constancy = [128]
+  %ns = kite.splat %n : i32 -> tensor<128xi32>
+  // CHECK: remark: contiguity = [16], divisibility = [16], constancy = [1]
+  %wrapped = arith.remsi %off, %ns : tensor<128xi32>
+  // A divisor that is not constant along the runs: nothing.
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [1]
+  %odd = arith.remsi %off, %off : tensor<128xi32>
+  return
+}

@@ -50,8 +50,8 @@ func.func @shared_vec(%x: !kitegpu.memdesc<4x4xf32, #kitegpu.shared<{vec = 3, pe
 
 // -----
 
-// expected-error @+1 {{shared layout order has 1 entries for a rank-2 buffer}}
-func.func @memdesc_rank(%x: !kitegpu.memdesc<4x4xf32, #kitegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>>) {
+// expected-error @+1 {{shared layout order has 1 entries for a rank-3 buffer (its rank, or one less for a buffer of slots)}}
+func.func @memdesc_rank(%x: !kitegpu.memdesc<2x4x4xf32, #kitegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>>) {
   return
 }
 
@@ -132,5 +132,26 @@ func.func @too_many_elements_per_thread(%x: tensor<1048576x1048576xf32, #kitegpu
 
 // expected-error @+1 {{a rank-2 layout on a tensor of rank 1}}
 func.func @layout_of_another_rank(%x: tensor<16xf32, #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>>) {
+  return
+}
+
+// -----
+
+#s = #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+func.func @slot_of_a_single_buffer(%slot: i32) {
+  %buf = kitegpu.local_alloc -> !kitegpu.memdesc<32x16xf16, #s>
+  // expected-error @+1 {{reads a slot of a buffer of slots}}
+  %v = kitegpu.local_load %buf[%slot] : !kitegpu.memdesc<32x16xf16, #s> -> tensor<16xf16, #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [1], order = [0]}>>
+  return
+}
+
+// -----
+
+#s = #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+#a = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [1, 1], order = [1, 0]}>
+func.func @copy_of_another_shape(%p: tensor<8x16x!kite.ptr<f16>, #a>, %slot: i32) {
+  %buf = kitegpu.local_alloc -> !kitegpu.memdesc<2x32x16xf16, #s>
+  // expected-error @+1 {{copies 'tensor<8x16x!kite.ptr<f16>, #kitegpu.blocked}}
+  kitegpu.async_copy %p, %buf[%slot] : tensor<8x16x!kite.ptr<f16>, #a> -> !kitegpu.memdesc<2x32x16xf16, #s>
   return
 }

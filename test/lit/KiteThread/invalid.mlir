@@ -127,3 +127,19 @@ func.func @mma_with_too_few_registers(%x: i32, %c: f32) {
   %d:4 = kitethread.mma_sync f16 a(%x, %x, %x, %x) b(%x) c(%c, %c, %c, %c : f32, f32, f32, f32) : f32, f32, f32, f32
   return
 }
+
+// -----
+
+func.func @async_copy_to_global(%src: i64, %i: i32, %buf: memref<64xf16>) {
+  // expected-error @+1 {{writes workgroup memory, not 'memref<64xf16>'}}
+  kitethread.async_copy %src, %buf[%i] bytes 16 : memref<64xf16>
+  return
+}
+
+// -----
+
+func.func @async_copy_of_half_an_element(%src: i64, %i: i32, %buf: memref<64xf64, #gpu.address_space<workgroup>>) {
+  // expected-error @+1 {{copies whole elements: 4 bytes into}}
+  kitethread.async_copy %src, %buf[%i] bytes 4 : memref<64xf64, #gpu.address_space<workgroup>>
+  return
+}

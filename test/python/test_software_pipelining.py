@@ -1,0 +1,223 @@
+"""Software pipelining (docs/lowering.md, "Software pipelining"): on NVIDIA
+sm_80 and later, the loads that feed a dot in a loop become cp.async copies
+num_stages - 1 iterations ahead into multi-buffered shared memory. The
+numerics run on every device of the tier (pipelined on cuda-sim at sm_80
+and sm_90, as they were elsewhere); the rest compiles for cuda:sm_80 (no
+device needed) or runs on cuda-sim."""
+import re
+
+import numpy as np
+import pytest
+
+import kite
+import kite.language as kl
+from conftest import DEVICE, line_of, run
+
+
+@kite.jit
+def matmul_loop(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk, stride_bn,
+                BM: kl.constexpr, BN: kl.constexpr, BK: kl.constexpr,
+                INT_ACC: kl.constexpr = False):
+    offs_m = kl.program_id(0) * BM + kl.arange(0, BM)
+    offs_n = kl.program_id(1) * BN + kl.arange(0, BN)
+    offs_k = kl.arange(0, BK)
+    a_ptrs = a_ptr + offs_m[:, None] * stride_am + offs_k[None, :] * stride_ak
+    b_ptrs = b_ptr + offs_k[:, None] * stride_bk + offs_n[None, :] * stride_bn
+    if INT_ACC:
+        acc = kl.zeros((BM, BN), dtype=kl.int32)
+    else:
+        acc = kl.zeros((BM, BN), dtype=kl.float32)
+    for k in range(0, kl.cdiv(K, BK)):
+        a = kl.load(a_ptrs, mask=(offs_m[:, None] < M) & (offs_k[None, :] < K - k * BK),
+                    other=0)
+        b = kl.load(b_ptrs, mask=(offs_k[:, None] < K - k * BK) & (offs_n[None, :] < N),
+                    other=0)
+        acc = kl.dot(a, b, acc)
+        a_ptrs += BK * stride_ak
+        b_ptrs += BK * stride_bk
+    mask = (offs_m[:, None] < M) & (offs_n[None, :] < N)
+    kl.store(c_ptr + offs_m[:, None] * N + offs_n[None, :], acc, mask=mask)
+
+
+_DTYPES = {"f16": (kl.float16, np.float32), "bf16": (kl.bfloat16, np.float32),
+           "f32": (kl.float32, np.float32), "i8": (kl.int8, np.int32)}
+
+
+def _matmul(dtype, M, N, K, num_stages, trans_a=False, trans_b=False, BM=32, BN=32, BK=16,
+            num_warps=4):
+    """c = a @ b by matmul_loop, checked exactly: the operands are multiples
+    of 1/8 in [-2, 2] (integers for int8), so every product and partial sum
+    is exact in f32 whatever the order."""
+    kind, acc = _DTYPES[dtype]
+    rng = np.random.default_rng(M * 1000 + N * 10 + K + num_stages)
+    scale = 1 if dtype == "i8" else 8
+    a = rng.integers(-2 * scale, 2 * scale + 1, (M, K)) / scale
+    b = rng.integers(-2 * scale, 2 * scale + 1, (K, N)) / scale
+    host = np.int8 if dtype == "i8" else np.float32
+    # A transposed is stored K x M (M contiguous), B transposed N x K.
+    a_stored = np.ascontiguousarray(a.T if trans_a else a).astype(host)
+    b_stored = np.ascontiguousarray(b.T if trans_b else b).astype(host)
+    strides_a = (1, M) if trans_a else (K, 1)
+    strides_b = (1, K) if trans_b else (N, 1)
+    ad = kite.from_numpy(a_stored, device=DEVICE, dtype=kind)
+    bd = kite.from_numpy(b_stored, device=DEVICE, dtype=kind)
+    meta = {} if DEVICE == "interpreter" else {"num_warps": num_warps, "num_stages": num_stages}
+    grid = (-(-M // BM), -(-N // BN))
+    out = run(matmul_loop, grid, ad, bd, np.zeros((M, N), acc), M, N, K, *strides_a,
+              *strides_b, BM=BM, BN=BN, BK=BK, INT_ACC=dtype == "i8", **meta)[-1]
+    np.testing.assert_array_equal(out, (a @ b).astype(acc))
+
+
+# K: none (the loop never runs), half a tile (one masked trip, fewer than
+# num_stages - 1), one tile, 3.5 tiles (a masked tail), 16 tiles.
+@pytest.mark.parametrize("num_stages", [1, 2, 3, 4])
+@pytest.mark.parametrize("K", [0, 8, 16, 56, 256])
+def test_pipelined_matmul_matches_numpy(num_stages, K):
+    _matmul("f16", 48, 40, K, num_stages)
+
+
+@pytest.mark.parametrize("dtype", ["bf16", "f32", "i8"])
+def test_pipelined_matmul_of_other_types(dtype):
+    # int8's m16n8k32 takes K tiles of 32.
+    _matmul(dtype, 64, 32, 120, 3, BK=32 if dtype == "i8" else 16)
+
+
+@pytest.mark.parametrize("trans_a, trans_b", [(True, False), (False, True), (True, True)])
+def test_pipelined_matmul_of_transposed_operands(trans_a, trans_b):
+    _matmul("f16", 64, 64, 72, 3, trans_a, trans_b)
+
+
+def test_pipelined_matmul_at_8_warps_and_large_tiles():
+    _matmul("f16", 128, 128, 96, 4, BM=128, BN=128, BK=32, num_warps=8)
+
+
+# Compiled for sm_80 (no device needed): what the pipeline made.
+
+def _compile(target="cuda:sm_80", num_stages=3, BM=128, BN=128, BK=32, num_warps=8,
+             kernel=None, **meta):
+    # Arrays and sizes as a launch would pass them: 16-byte aligned, the
+    # sizes divisible by 16 (what lets the copies move 16 bytes).
+    a, b = np.zeros((256, 256), np.float16), np.zeros((256, 256), np.float16)
+    c = np.zeros((256, 256), np.float32)
+    kernel = kernel or matmul_loop
+    return kernel.compile(a, b, c, 256, 256, 256, 256, 1, 256, 1, target=target,
+                          num_warps=num_warps, num_stages=num_stages, BM=BM, BN=BN, BK=BK,
+                          **meta)
+
+
+@pytest.mark.parametrize("num_stages", [2, 3, 4])
+def test_loads_feeding_a_dot_become_cp_async_num_stages_deep(num_stages):
+    compiled = _compile(num_stages=num_stages)
+    ptx = compiled.asm["ptx"]
+    assert f'kitegpu.pipeline = "pipelined: {num_stages} stages"' in compiled.asm["kitegpu"]
+    # 128x32 and 32x128 f16 tiles over 256 threads: two 16-byte copies each
+    # per operand, for the num_stages - 1 iterations of the prologue and
+    # once in the loop; no operand goes through registers any more.
+    assert len(re.findall(r"cp\.async\.cg\.shared\.global", ptx)) == 4 * num_stages
+    assert "ld.global" not in ptx
+    assert re.search(rf"cp\.async\.wait_group\s+{num_stages - 2};", ptx)
+    assert re.search(r"cp\.async\.wait_group\s+0;", ptx)
+    # K x N f16 b is read by ldmatrix.trans where the copies put it.
+    assert re.search(r"ldmatrix\.sync\.aligned\.m8n8\.x4\.trans\.shared\.b16", ptx)
+    # num_stages - 1 slots of each 128x32 (32x128) operand tile, as Triton
+    # takes; the epilogue's 64 KiB (the f32 block changing layout for the
+    # store) reuses them.
+    buffers = re.findall(r"memref.alloc\(\) : memref<(\d+)xf16, #gpu.address_space<workgroup>>",
+                         compiled.asm["threads"])
+    assert buffers == [str((num_stages - 1) * 128 * 32)] * 2, buffers
+    assert compiled.metadata["shared"] == 65536
+    assert compiled.n_spills == 0
+
+
+def test_one_stage_is_not_pipelined():
+    compiled = _compile(num_stages=1)
+    assert 'kitegpu.pipeline = "not pipelined: num_stages=1"' in compiled.asm["kitegpu"]
+    assert "cp.async" not in compiled.asm["ptx"]
+
+
+def test_targets_without_async_copies_say_so():
+    compiled = _compile(target="generic", BM=64, BN=64)
+    assert ('"not pipelined: the target has no asynchronous copies (cp.async: NVIDIA '
+            'sm_80 and later)"') in compiled.asm["kitegpu"]
+
+
+@kite.jit
+def nonzero_other(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk, stride_bn,
+                  BM: kl.constexpr, BN: kl.constexpr, BK: kl.constexpr):
+    offs = kl.arange(0, BM)
+    offs_k = kl.arange(0, BK)
+    acc = kl.zeros((BM, BN), dtype=kl.float32)
+    for k in range(0, K, BK):
+        a = kl.load(a_ptr + offs[:, None] * BK + offs_k[None, :], mask=offs_k[None, :] < K - k,
+                    other=1.0)
+        b = kl.load(b_ptr + offs_k[:, None] * BN + offs[None, :])
+        acc = kl.dot(a, b, acc)
+    kl.store(c_ptr + offs[:, None] * BN + offs[None, :], acc)
+
+
+@kite.jit
+def gathered_rows(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk, stride_bn,
+                  BM: kl.constexpr, BN: kl.constexpr, BK: kl.constexpr):
+    # The rows of b come from a table read in the loop (a grouped GEMM's
+    # pointer chasing): the loads cannot be issued ahead of that read.
+    offs = kl.arange(0, BM)
+    offs_k = kl.arange(0, BK)
+    acc = kl.zeros((BM, BN), dtype=kl.float32)
+    for k in range(0, K, BK):
+        row = kl.load(c_ptr + k).to(kl.int32)
+        a = kl.load(a_ptr + offs[:, None] * BK + offs_k[None, :])
+        b = kl.load(b_ptr + (row + offs_k[:, None]) * BN + offs[None, :])
+        acc = kl.dot(a, b, acc)
+    kl.store(c_ptr + offs[:, None] * BN + offs[None, :], acc)
+
+
+@pytest.mark.parametrize("kernel, reason", [
+    (nonzero_other, "a dot operand's load has an `other` that is not zero"),
+    (gathered_rows, "the address or mask of a dot operand's load depends on a memory access"),
+])
+def test_loops_that_cannot_be_pipelined_say_why(kernel, reason):
+    compiled = _compile(kernel=kernel, BM=32, BN=32, BK=16, num_warps=4)
+    assert f'kitegpu.pipeline = "not pipelined: {reason}' in compiled.asm["kitegpu"]
+    assert "cp.async" not in compiled.asm["ptx"]
+
+
+# On cuda-sim: what the copies do when run.
+
+SIM = "cuda-sim:sm_80"
+
+
+def test_cuda_sim_executes_the_copies():
+    a = np.ones((64, 64), np.float16)
+    ad, bd = (kite.from_numpy(a, device=SIM) for _ in range(2))
+    out = kite.zeros((64, 64), kl.float32, device=SIM)
+    matmul_loop[(2, 2)](ad, bd, out, 64, 64, 64, 64, 1, 64, 1, BM=32, BN=32, BK=16,
+                        num_warps=4, num_stages=3)
+    # 32x16 and 16x32 f16 tiles over 128 threads: one 8-byte copy each per
+    # operand, for 2 prologue iterations and 4 in the loop, in 4 programs.
+    stats = kite.sim.statistics(SIM)
+    assert stats["cp_async"] == 4 * 128 * 2 * (2 + 4), stats
+    assert stats["cp_async_bytes"] == 8 * stats["cp_async"]
+    np.testing.assert_array_equal(out.numpy(), np.full((64, 64), 64, np.float32))
+
+
+@kite.jit
+def unmasked_matmul(a_ptr, b_ptr, c_ptr, K, BM: kl.constexpr, BK: kl.constexpr):
+    offs = kl.arange(0, BM)
+    offs_k = kl.arange(0, BK)
+    acc = kl.zeros((BM, BM), dtype=kl.float32)
+    for k in range(0, K, BK):
+        a = kl.load(a_ptr + offs[:, None] * K + (k + offs_k)[None, :])
+        b = kl.load(b_ptr + (k + offs_k)[:, None] * BM + offs[None, :])  # LOAD B
+        acc = kl.dot(a, b, acc)
+    kl.store(c_ptr + offs[:, None] * BM + offs[None, :], acc)
+
+
+def test_memory_checks_bound_the_async_copies():
+    # b has 32 rows where the loop reads 64: the copies of the second half
+    # are reported, at the load they came from.
+    a = kite.from_numpy(np.ones((32, 64), np.float16), device=SIM)
+    b = kite.from_numpy(np.ones((32, 32), np.float16), device=SIM)
+    out = kite.zeros((32, 32), kl.float32, device=SIM)
+    with pytest.raises(kite.KernelRuntimeError, match="out-of-bounds load from 'b_ptr'") as error:
+        unmasked_matmul[(1,)](a, b, out, 64, BM=32, BK=16, num_warps=4, num_stages=3)
+    assert error.value.lineno == line_of(unmasked_matmul, "# LOAD B")
