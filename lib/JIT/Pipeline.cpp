@@ -36,6 +36,9 @@ void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
   pm.addPass(
       kitegpu::createKiteGPUSoftwarePipeline(
           {options.numStages, options.tensorCores, options.maxWorkgroupBytes}));
+  // The loads' old address computations die.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void mlir::kite::buildThreadsStage(OpPassManager &pm,

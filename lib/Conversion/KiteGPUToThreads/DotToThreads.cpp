@@ -201,14 +201,10 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
         if (!load || !load.getSlot())
           return std::nullopt;
         MemDescType type = load.getSrc().getType();
-        int64_t slotElements = 1;
-        for (int64_t size : type.getShape().drop_front())
-          slotElements *= size;
-        Value base = arith::MulIOp::create(
-            rewriter, loc, rewriter.getRemappedValue(load.getSlot()),
-            createI32(rewriter, loc, slotElements));
-        return SharedOperand{rewriter.getRemappedValue(load.getSrc()), base,
-                             type.getEncoding()};
+        return SharedOperand{
+            emitSlotView(rewriter, loc, rewriter.getRemappedValue(load.getSrc()),
+                         type, rewriter.getRemappedValue(load.getSlot())),
+            type.getEncoding()};
       };
       rewriter.replaceOpWithMultiple(
           op, {emitMmaDot(rewriter, loc, op, *plan, adaptor.getA(),

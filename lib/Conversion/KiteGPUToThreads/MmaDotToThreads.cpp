@@ -86,24 +86,21 @@ struct IndexBuilder {
 
 /// An operand in workgroup memory: rows of `rowLength` elements (K for a
 /// K-contiguous operand, N for b staged K x N), their 16-byte chunks of
-/// `vec` elements swizzled (getMmaOperandSharedLayout), from element `base`
-/// of `buffer` on.
+/// `vec` elements swizzled (getMmaOperandSharedLayout).
 struct SwizzledOperand {
-  Value buffer, base;
+  Value buffer;
   int64_t rowLength, vec, perPhase, maxPhase;
 
-  SwizzledOperand(Value buffer, Value base, int64_t rowLength,
-                  SharedLayoutAttr layout)
-      : buffer(buffer), base(base), rowLength(rowLength),
+  SwizzledOperand(Value buffer, int64_t rowLength, SharedLayoutAttr layout)
+      : buffer(buffer), rowLength(rowLength),
         vec(layout.getVec()), perPhase(layout.getPerPhase()),
         maxPhase(layout.getMaxPhase()) {}
   /// The element index of (row, column).
   Value index(IndexBuilder &e, Value row, Value column) const {
     Value phase = e.rem(e.div(row, perPhase), maxPhase);
     Value chunk = e.bitXor(e.div(column, vec), phase);
-    Value at = e.add(e.add(e.mul(row, rowLength), e.mul(chunk, vec)),
-                     e.rem(column, vec));
-    return base ? e.add(base, at) : at;
+    return e.add(e.add(e.mul(row, rowLength), e.mul(chunk, vec)),
+                 e.rem(column, vec));
   }
 };
 } // namespace
@@ -150,7 +147,7 @@ static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
   int64_t rows = type.getDimSize(transposed ? 1 : 0);
   Type input = type.getElementType();
   SwizzledOperand operand(
-      allocWorkgroup(b, loc, staged, rows * K), Value(), K,
+      allocWorkgroup(b, loc, staged, rows * K), K,
       getMmaOperandSharedLayout(b.getContext(), K, getElementBytes(staged),
                                 {1, 0}));
   auto toStorage = [&](Value value) {
@@ -271,9 +268,32 @@ getRegisterFragmentsOfA(OpBuilder &b, Location loc, RankedTensorType aType,
       value = arith::BitcastOp::create(b, loc, b.getI16Type(), value);
     return arith::ExtUIOp::create(b, loc, b.getI32Type(), value).getResult();
   };
+  Type f32 = b.getF32Type(), f16 = b.getF16Type();
   auto pack = [&](int64_t tile, int64_t r) {
-    Value low = bits(aRegs[(*regs)[tile * 4 + r]]);
-    Value high = bits(aRegs[(*regs)[tile * 4 + r + 1]]);
+    Value lowReg = aRegs[(*regs)[tile * 4 + r]];
+    Value highReg = aRegs[(*regs)[tile * 4 + r + 1]];
+    // f16 registers: one vector of two, one instruction where they were
+    // rounded from f32 together (cvt.rn.f16x2.f32, attention's P).
+    if (input.isF16()) {
+      auto lowCast = lowReg.getDefiningOp<arith::TruncFOp>();
+      auto highCast = highReg.getDefiningOp<arith::TruncFOp>();
+      Value pair;
+      if (lowCast && highCast && lowCast.getIn().getType() == f32 &&
+          highCast.getIn().getType() == f32) {
+        Value wide = vector::FromElementsOp::create(
+            b, loc, VectorType::get({2}, f32),
+            ValueRange{lowCast.getIn(), highCast.getIn()});
+        pair = arith::TruncFOp::create(b, loc, VectorType::get({2}, f16), wide);
+      } else {
+        pair = vector::FromElementsOp::create(b, loc, VectorType::get({2}, f16),
+                                              ValueRange{lowReg, highReg});
+      }
+      Value word = vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, b.getI32Type()), pair);
+      return vector::ExtractOp::create(b, loc, word, 0).getResult();
+    }
+    Value low = bits(lowReg);
+    Value high = bits(highReg);
     high = arith::ShLIOp::create(b, loc, high, createI32(b, loc, 16));
     return arith::OrIOp::create(b, loc, low, high).getResult();
   };
@@ -376,8 +396,7 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
         shared->layout != getMmaOperandSharedLayout(b.getContext(), rowLength,
                                                     stagedBytes, order))
       return std::nullopt;
-    return SwizzledOperand(shared->buffer, shared->base, rowLength,
-                           shared->layout);
+    return SwizzledOperand(shared->buffer, rowLength, shared->layout);
   };
   std::optional<SwizzledOperand> opA, opB;
   if (!aInRegisters)

@@ -46,16 +46,26 @@ Value mlir::kitegpu::emitSharedIndex(OpBuilder &b, Location loc,
                                arith::RemUIOp::create(b, loc, col, i32(vec)));
 }
 
-namespace {
-/// The element index of slot `slot` in a buffer of `type` (slots along the
-/// first dimension).
-Value emitSlotBase(OpBuilder &b, Location loc, MemDescType type, Value slot) {
+Value mlir::kitegpu::emitSlotView(OpBuilder &b, Location loc, Value buffer,
+                                  MemDescType type, Value slot) {
   int64_t slotElements = 1;
   for (int64_t size : type.getShape().drop_front())
     slotElements *= size;
-  return arith::MulIOp::create(b, loc, slot, createI32(b, loc, slotElements));
+  Value offset = arith::IndexCastOp::create(
+      b, loc, b.getIndexType(),
+      arith::MulIOp::create(b, loc, slot, createI32(b, loc, slotElements)));
+  auto bufferType = cast<MemRefType>(buffer.getType());
+  auto viewType = MemRefType::get(
+      {slotElements}, bufferType.getElementType(),
+      StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, {1}),
+      bufferType.getMemorySpace());
+  return memref::ReinterpretCastOp::create(
+      b, loc, viewType, buffer, OpFoldResult(offset),
+      ArrayRef<OpFoldResult>{b.getIndexAttr(slotElements)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
 }
 
+namespace {
 struct LocalAllocToThreads : ThreadPattern<LocalAllocOp> {
   using ThreadPattern::ThreadPattern;
   LogicalResult
@@ -94,21 +104,18 @@ struct LocalLoadToThreads : ThreadPattern<LocalLoadOp> {
     Location loc = op.getLoc();
     MemDescType type = op.getSrc().getType();
     ArrayRef<int64_t> shape = type.getShape();
-    Value base;
+    Value buffer = adaptor.getSrc().front();
     if (op.getSlot()) {
       shape = shape.drop_front();
-      base = emitSlotBase(rewriter, loc, type,
-                          adaptor.getSlot().front());
+      buffer = emitSlotView(rewriter, loc, buffer, type,
+                            adaptor.getSlot().front());
     }
-    Value buffer = adaptor.getSrc().front();
     RankedTensorType result = op.getType();
     SmallVector<Value> registers;
     for (SmallVector<Value> &coords :
          emitRegisterCoords(rewriter, loc, result, grid)) {
       Value index = emitSharedIndex(rewriter, loc, type.getEncoding(), shape,
                                     coords);
-      if (base)
-        index = arith::AddIOp::create(rewriter, loc, base, index);
       registers.push_back(loadWorkgroup(rewriter, loc,
                                         result.getElementType(), buffer,
                                         index));
@@ -129,10 +136,10 @@ struct AsyncCopyToThreads : ThreadPattern<AsyncCopyOp> {
     Location loc = op.getLoc();
     MemDescType type = op.getBuffer().getType();
     ArrayRef<int64_t> shape = type.getShape().drop_front();
-    Value buffer = adaptor.getBuffer().front();
+    Value buffer = emitSlotView(rewriter, loc, adaptor.getBuffer().front(),
+                                type, adaptor.getSlot().front());
     Type storage = cast<MemRefType>(buffer.getType()).getElementType();
     int64_t elementBytes = getElementBytes(storage);
-    Value base = emitSlotBase(rewriter, loc, type, adaptor.getSlot().front());
     ValueRange ptrs = adaptor.getPtrs(), masks = adaptor.getMask();
     auto found = widths.find(op);
     int64_t width = found == widths.end() ? 1 : found->second;
@@ -144,10 +151,8 @@ struct AsyncCopyToThreads : ThreadPattern<AsyncCopyOp> {
         emitRegisterCoords(rewriter, loc, op.getPtrs().getType(), grid);
     for (size_t g = 0; g < ptrs.size(); g += width) {
       Value mask = masks.empty() ? Value() : masks[g];
-      Value index = arith::AddIOp::create(
-          rewriter, loc, base,
-          emitSharedIndex(rewriter, loc, type.getEncoding(), shape,
-                          coords[g]));
+      Value index = emitSharedIndex(rewriter, loc, type.getEncoding(), shape,
+                                    coords[g]);
       if (bytes >= 4) {
         kitethread::AsyncCopyOp::create(rewriter, loc, ptrs[g], buffer, index,
                                         mask, bytes);

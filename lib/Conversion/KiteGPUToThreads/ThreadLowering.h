@@ -160,12 +160,18 @@ SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
 Value emitSharedIndex(OpBuilder &b, Location loc, SharedLayoutAttr layout,
                       ArrayRef<int64_t> shape, ValueRange coords);
 
-/// A dot operand that is already in workgroup memory: one slot (`base`, an
-/// element index) of a buffer of the software pipeliner, laid out by
-/// `layout`. MmaDot reads it with ldmatrix where the layout is
-/// getMmaOperandSharedLayout's.
+/// Slot `slot` (i32) of `buffer`, the workgroup buffer of a memdesc of
+/// `type` whose first dimension numbers slots: a view of its elements (a
+/// dynamic offset, so that accesses at constant indices in it share one
+/// address computation per slot).
+Value emitSlotView(OpBuilder &b, Location loc, Value buffer, MemDescType type,
+                   Value slot);
+
+/// A dot operand that is already in workgroup memory: a slot of a buffer
+/// of the software pipeliner (emitSlotView), laid out by `layout`. MmaDot
+/// reads it with ldmatrix where the layout is getMmaOperandSharedLayout's.
 struct SharedOperand {
-  Value buffer, base;
+  Value buffer;
   SharedLayoutAttr layout;
 };
 

@@ -20,6 +20,7 @@
 #include "lib/Conversion/KiteToKiteGPU/GatherLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/JoinSplitLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/KeepLayouts.h"
+#include "lib/Conversion/KiteToKiteGPU/LoopCarriedLayouts.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -224,6 +225,7 @@ struct RemoveLayoutConversionsPass
     populateKeepLayoutPatterns(patterns);
     populateJoinSplitLayoutPatterns(patterns);
     populateGatherLayoutPatterns(patterns);
+    populateLoopCarriedLayoutPatterns(patterns);
     (void)rewriteToFixedPoint(std::move(patterns));
   }
 
