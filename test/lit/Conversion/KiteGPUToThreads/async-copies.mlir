@@ -11,12 +11,13 @@
 // copy per thread, masked.
 // CHECK-LABEL: func.func @copy_wait_read()
 // CHECK: %[[BUF:.*]] = memref.alloc() : memref<1024xf16, #gpu.address_space<workgroup>>
-// CHECK: kitethread.async_copy %{{.*}}, %[[BUF]][%{{.*}}], %{{.*}} bytes 8 : memref<1024xf16, #gpu.address_space<workgroup>>
+// CHECK: %[[SLOT:.*]] = memref.reinterpret_cast %[[BUF]] to offset: [512], sizes: [512], strides: [1]
+// CHECK: kitethread.async_copy %{{.*}}, %{{.*}}[%{{.*}}], %{{.*}} bytes 8 : memref<512xf16, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
 // CHECK-NOT: kitethread.async_copy
 // CHECK: kitethread.async_commit_group
 // CHECK: kitethread.async_wait_group 0
 // CHECK-NEXT: gpu.barrier
-// CHECK-COUNT-4: memref.load %[[BUF]]
+// CHECK-COUNT-4: memref.load %[[SLOT]]
 // CHECK-NOT: memref.load
 #a = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]}>
 #s = #kitegpu.shared<{vec = 8, perPhase = 4, maxPhase = 2, order = [1, 0]}>
@@ -58,8 +59,10 @@ module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 3
 // CHECK: %[[A:.*]] = memref.alloc() : memref<1024xf16, #gpu.address_space<workgroup>>
 // CHECK: %[[B:.*]] = memref.alloc() : memref<1024xf16, #gpu.address_space<workgroup>>
 // CHECK-NOT: memref.alloc
-// CHECK: kitethread.ldmatrix %[[A]][%{{.*}}] {count = 4 : i32}
-// CHECK: kitethread.ldmatrix %[[B]][%{{.*}}] {count = 4 : i32, transpose}
+// CHECK: %[[SA:.*]] = memref.reinterpret_cast %[[A]] to offset: [%[[AT:.*]]], sizes: [512], strides: [1]
+// CHECK: %[[SB:.*]] = memref.reinterpret_cast %[[B]] to offset: [%[[AT]]], sizes: [512], strides: [1]
+// CHECK: kitethread.ldmatrix %[[SA]][%{{.*}}] {count = 4 : i32}
+// CHECK: kitethread.ldmatrix %[[SB]][%{{.*}}] {count = 4 : i32, transpose}
 // CHECK: kitethread.mma_sync f16
 // CHECK: gpu.barrier
 #a = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]}>
