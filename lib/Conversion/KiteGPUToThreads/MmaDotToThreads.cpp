@@ -134,10 +134,11 @@ static int64_t getStoreWidth(RankedTensorType type, int64_t vec,
   return width;
 }
 
-/// Stores registers `regs` of `type` (rows x K, or K x rows when
-/// `transposed`) as `staged` elements of a new swizzled K-contiguous buffer:
-/// runs of a thread's registers along K as one vector store each (they
-/// stay within a 16-byte chunk, so the swizzle keeps them contiguous).
+/// Stores registers `regs` of `type` as `staged` elements of a new swizzled
+/// buffer whose rows are its dim 0 along dim 1 (A as M x K, b as K x N), or
+/// dim 1 along dim 0 when `transposed` (b as N x K): runs of a thread's
+/// registers along dim 1 as one vector store each (they stay within a
+/// 16-byte chunk, so the swizzle keeps them contiguous).
 static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
                                     ValueRange regs, bool transposed,
                                     Type staged, const ThreadGrid &grid) {
@@ -417,8 +418,13 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
     staged = true;
   }
   if (!opB) {
-    opB = stageOperand(e, bType, bRegs, /*transposed=*/true, plan.staged,
-                       grid);
+    // 16-bit b whose registers run along N (a row-major b's loads) is
+    // staged K x N with vector stores and read by ldmatrix.trans; else
+    // N x K.
+    bTransposed = stagedBytes == 2 && bInput == plan.staged &&
+                  getStoreWidth(bType, 16 / stagedBytes, grid) > 1;
+    opB = stageOperand(e, bType, bRegs, /*transposed=*/!bTransposed,
+                       plan.staged, grid);
     staged = true;
   }
   if (staged)
