@@ -15,6 +15,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
@@ -45,6 +46,17 @@ static void initializeNVPTX() {
     LLVMInitializeNVPTXTarget();
     LLVMInitializeNVPTXTargetMC();
     LLVMInitializeNVPTXAsmPrinter();
+    // Shared-memory addresses in 32 bits, as Triton has them (the shared
+    // window is under 4 GiB): half the registers for every ldmatrix and
+    // cp.async address, 32-bit arithmetic on them. NVPTX reads the option
+    // when a target machine computes its data layout.
+    auto &options =
+        llvm::cl::getRegisteredOptions();
+    auto found = options.find("nvptx-short-ptr");
+    if (found != options.end())
+      if (auto *option =
+              static_cast<llvm::cl::opt<bool> *>(found->second))
+        option->setValue(true);
   });
 }
 
