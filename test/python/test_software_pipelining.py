@@ -176,9 +176,26 @@ def gathered_rows(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk,
     kl.store(c_ptr + offs[:, None] * BN + offs[None, :], acc)
 
 
+@kite.jit
+def running_sum_in_memory(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk,
+                          stride_bn, BM: kl.constexpr, BN: kl.constexpr, BK: kl.constexpr):
+    # Each iteration stores the rows the next one loads: a copy issued
+    # ahead would read them before they are written.
+    offs = kl.arange(0, BM)
+    offs_k = kl.arange(0, BK)
+    acc = kl.zeros((BM, BN), dtype=kl.float32)
+    for k in range(0, K, BK):
+        a = kl.load(a_ptr + offs[:, None] * BK + offs_k[None, :])
+        b = kl.load(b_ptr + (k + offs_k)[:, None] * BN + offs[None, :])
+        acc = kl.dot(a, b, acc)
+        kl.store(b_ptr + (k + BK + offs_k)[:, None] * BN + offs[None, :], b)
+    kl.store(c_ptr + offs[:, None] * BN + offs[None, :], acc)
+
+
 @pytest.mark.parametrize("kernel, reason", [
     (nonzero_other, "a dot operand's load has an `other` that is not zero"),
     (gathered_rows, "the address or mask of a dot operand's load depends on a memory access"),
+    (running_sum_in_memory, "the loop writes memory or waits for it"),
 ])
 def test_loops_that_cannot_be_pipelined_say_why(kernel, reason):
     compiled = _compile(kernel=kernel, BM=32, BN=32, BK=16, num_warps=4)

@@ -21,7 +21,9 @@
 // A load qualifies when it is in the loop's body (not nested deeper), its
 // value reaches a dot's a or b (through layout conversions only), `other`
 // is absent or zero, it is not volatile, and its addresses and masks
-// depend on no memory access or op with regions in the loop. A loop with a
+// depend on no memory access or op with regions in the loop; a loop that
+// stores or does atomics is left alone (its loads, issued ahead, could
+// read what an iteration in between writes). A loop with a
 // dot that is not pipelined says why in `kitegpu.pipeline`.
 //
 //===----------------------------------------------------------------------===//
@@ -162,6 +164,18 @@ std::string LoopPipeliner::analyze() {
     return "";
   if (loads.empty())
     return "no load in the loop's body feeds a dot";
+  // A copy issued iterations ahead would read memory before a store of the
+  // iterations between could write it.
+  WalkResult writes = loop.getBody()->walk([](Operation *op) {
+    if (isa<kite::StoreOp, kite::AtomicRMWOp, kite::AtomicCASOp,
+            kite::DebugBarrierOp, kite::GdcWaitOp>(op))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (writes.wasInterrupted())
+    return "the loop writes memory or waits for it (a store, an atomic, a "
+           "debug_barrier or gdc_wait), which loads issued iterations ahead "
+           "would not see";
   for (PipelinedLoad &p : loads) {
     if (!addSlice(p.load.getPtr()) ||
         (p.load.getMask() && !addSlice(p.load.getMask())))
