@@ -394,8 +394,10 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
     most = _max_shared_bytes(target.arch)
     if shared > most:
         raise CompilationError(
-            f"'{name}' needs {shared} bytes of shared memory, more than {target.arch} allows "
-            f"a block ({most}); use smaller blocks (BLOCK sizes) or fewer of them per program")
+            f"'{name}' needs {shared} bytes of shared memory at its peak, more than "
+            f"{target.arch} allows a block ({most}); use smaller blocks (BLOCK sizes) or "
+            "fewer stages (num_stages: a pipelined loop keeps num_stages - 1 copies of the "
+            "tiles it loads)")
     if target.simulated:  # cuda-sim runs the llir stage; ptxas is not needed
         return _Entry(asm, b"", [], dict(shared=shared, **_memory_check_info(asm)))
     assembled = ptxas.assemble(asm["ptx"], target.arch, name)

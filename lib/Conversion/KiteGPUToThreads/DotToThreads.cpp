@@ -65,19 +65,13 @@ struct OperandReads {
 /// threads.
 OperandReads planOperandReads(RankedTensorType cType, unsigned dim,
                               const ThreadGrid &grid) {
-  DistributedLayoutAttr layout = getLayout(cType);
-  ArrayRef<int64_t> shape = cType.getShape();
-  int64_t numRegs = layout.getTotalElemsPerThread(shape);
+  int64_t numRegs = getLayout(cType).getTotalElemsPerThread(cType.getShape());
   unsigned width = grid.threadsPerWarp;
   // coordOf[thread][reg], thread = warp * threadsPerWarp + lane
   SmallVector<SmallVector<int64_t>> coordOf;
-  for (unsigned warp = 0; warp < grid.numWarps; ++warp)
-    for (unsigned lane = 0; lane < width; ++lane) {
-      coordOf.emplace_back();
-      for (int64_t reg = 0; reg < numRegs; ++reg)
-        coordOf.back().push_back(
-            layout.getElementCoords(shape, lane, warp, reg)[dim]);
-    }
+  for (ArrayRef<SmallVector<int64_t>> held : getThreadCoords(cType, grid))
+    coordOf.push_back(llvm::to_vector(llvm::map_range(
+        held, [&](ArrayRef<int64_t> c) { return c[dim]; })));
   auto everywhere = [&](auto predicate) {
     return llvm::all_of(coordOf, predicate);
   };

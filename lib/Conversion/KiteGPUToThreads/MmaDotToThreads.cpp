@@ -115,22 +115,18 @@ static int64_t getStoreWidth(RankedTensorType type, int64_t vec,
   if (!layout || layout.getOrder_()[0] != 1)
     return 1;
   int64_t width = std::min<int64_t>(layout.getSizePerThread_()[1], vec);
-  ArrayRef<int64_t> shape = type.getShape();
-  int64_t numRegs = layout.getTotalElemsPerThread(shape);
+  int64_t numRegs = layout.getTotalElemsPerThread(type.getShape());
   if (width <= 1 || numRegs % width)
     return 1;
-  for (int64_t reg = 0; reg < numRegs; reg += width)
-    for (unsigned warp = 0; warp < grid.numWarps; ++warp)
-      for (unsigned lane = 0; lane < grid.threadsPerWarp; ++lane) {
-        SmallVector<int64_t> first =
-            layout.getElementCoords(shape, lane, warp, reg);
-        if (first[1] % width)
+  for (ArrayRef<SmallVector<int64_t>> coords : getThreadCoords(type, grid))
+    for (int64_t reg = 0; reg < numRegs; reg += width) {
+      ArrayRef<int64_t> first = coords[reg];
+      if (first[1] % width)
+        return 1;
+      for (int64_t i = 1; i < width; ++i)
+        if (coords[reg + i] != SmallVector<int64_t>{first[0], first[1] + i})
           return 1;
-        for (int64_t i = 1; i < width; ++i)
-          if (layout.getElementCoords(shape, lane, warp, reg + i) !=
-              SmallVector<int64_t>{first[0], first[1] + i})
-            return 1;
-      }
+    }
   return width;
 }
 
@@ -155,9 +151,7 @@ static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
     // fp8 widened to f16 where the target has no fp8 mma (exact).
     if (staged != input && !isa<Float8E4M3FNType, Float8E5M2Type>(staged))
       value = arith::TruncFOp::create(b, loc, staged, value);
-    if (isEmulatedFloat(staged))
-      value = emitEmulatedBits(b, loc, value, staged);
-    return value;
+    return toWorkgroupStorage(b, loc, staged, value);
   };
   int64_t width =
       transposed ? 1 : getStoreWidth(type, operand.vec, grid);
@@ -196,22 +190,20 @@ getAccumulatorRegisters(RankedTensorType type, const MmaTiling &plan,
   auto layout = dyn_cast<BlockedLayoutAttr>(type.getEncoding());
   if (!layout || layout != getMmaAccumulatorLayout(type.getContext(), plan))
     return std::nullopt;
-  ArrayRef<int64_t> shape = type.getShape();
-  int64_t numRegs = layout.getTotalElemsPerThread(shape);
-  if (numRegs != plan.tilesM * plan.tilesN * 4)
+  int64_t numRegs = layout.getTotalElemsPerThread(type.getShape());
+  if (numRegs != plan.tilesM * plan.tilesN * 4 || grid.threadsPerWarp != 32)
     return std::nullopt;
+  ThreadCoords coords = getThreadCoords(type, grid);
   DenseMap<std::pair<int64_t, int64_t>, int64_t> regOf; // thread 0's
   for (int64_t reg = 0; reg < numRegs; ++reg) {
-    SmallVector<int64_t> at = layout.getElementCoords(shape, 0, 0, reg);
+    ArrayRef<int64_t> at = coords[0][reg];
     regOf[{at[0], at[1]}] = reg;
-    for (unsigned warp = 0; warp < grid.numWarps; ++warp)
-      for (unsigned lane = 0; lane < 32; ++lane) {
-        SmallVector<int64_t> coords =
-            layout.getElementCoords(shape, lane, warp, reg);
-        if (coords[0] != at[0] + lane / 4 + 8 * (warp / plan.warpsN) ||
-            coords[1] != at[1] + 2 * (lane % 4) + 8 * (warp % plan.warpsN))
-          return std::nullopt;
-      }
+    for (auto [thread, held] : llvm::enumerate(coords)) {
+      int64_t warp = thread / 32, lane = thread % 32;
+      if (held[reg][0] != at[0] + lane / 4 + 8 * (warp / plan.warpsN) ||
+          held[reg][1] != at[1] + 2 * (lane % 4) + 8 * (warp % plan.warpsN))
+        return std::nullopt;
+    }
   }
   SmallVector<int64_t> regs;
   for (int64_t tm = 0; tm < plan.tilesM; ++tm)

@@ -199,6 +199,21 @@ Value mlir::kitegpu::emitLinearIndex(OpBuilder &b, Location loc,
   return index;
 }
 
+ThreadCoords mlir::kitegpu::getThreadCoords(RankedTensorType type,
+                                            const ThreadGrid &grid) {
+  DistributedLayoutAttr layout = getLayout(type);
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t numRegs = layout.getTotalElemsPerThread(shape);
+  ThreadCoords coords;
+  for (unsigned warp = 0; warp < grid.numWarps; ++warp)
+    for (unsigned lane = 0; lane < grid.threadsPerWarp; ++lane) {
+      coords.emplace_back();
+      for (int64_t reg = 0; reg < numRegs; ++reg)
+        coords.back().push_back(layout.getElementCoords(shape, lane, warp, reg));
+    }
+  return coords;
+}
+
 FailureOr<SmallVector<unsigned>> mlir::kitegpu::mapRegisters(
     RankedTensorType src, RankedTensorType dst,
     function_ref<SmallVector<int64_t>(ArrayRef<int64_t>)> dstToSrc,

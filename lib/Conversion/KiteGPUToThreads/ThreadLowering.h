@@ -84,6 +84,13 @@ SmallVector<Value> emitRegisterOwners(OpBuilder &b, Location loc,
                                       RankedTensorType type,
                                       const ThreadGrid &grid);
 
+/// The coordinates every thread of the program holds in each register of a
+/// tensor of `type`, computed from its layout at compile time:
+/// [warp * threadsPerWarp + lane][register][dimension]. What lowerings that
+/// rely on a pattern of registers check it against, for every thread.
+using ThreadCoords = SmallVector<SmallVector<SmallVector<int64_t>>>;
+ThreadCoords getThreadCoords(RankedTensorType type, const ThreadGrid &grid);
+
 /// Row-major linear index of `coords` in `shape`, as i32.
 Value emitLinearIndex(OpBuilder &b, Location loc, ValueRange coords,
                       ArrayRef<int64_t> shape);
@@ -106,6 +113,9 @@ Value allocWorkgroup(OpBuilder &b, Location loc, Type element, int64_t count);
 MemRefType getWorkgroupBufferType(Type element, int64_t count);
 /// Bytes of such a buffer.
 int64_t getWorkgroupBytes(Type element, int64_t count);
+/// Register `value` of a tensor of `element` as it is stored: bf16 and fp8
+/// registers (f32) as their bits, i1 as i32, everything else as it is.
+Value toWorkgroupStorage(OpBuilder &b, Location loc, Type element, Value value);
 /// Stores (loads) register `value` of a tensor of `element`: bf16 and fp8
 /// registers (f32) become their bits on the way in and f32 on the way out.
 void storeWorkgroup(OpBuilder &b, Location loc, Type element, Value value,

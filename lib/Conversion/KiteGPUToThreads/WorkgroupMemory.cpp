@@ -54,12 +54,18 @@ int64_t mlir::kitegpu::getWorkgroupBytes(Type element, int64_t count) {
   return count * getElementBytes(getStorageType(element));
 }
 
+Value mlir::kitegpu::toWorkgroupStorage(OpBuilder &b, Location loc,
+                                        Type element, Value value) {
+  if (element.isInteger(1))
+    return arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
+  if (isEmulatedFloat(element))
+    return emitEmulatedBits(b, loc, value, element);
+  return value;
+}
+
 void mlir::kitegpu::storeWorkgroup(OpBuilder &b, Location loc, Type element,
                                    Value value, Value buffer, Value index) {
-  if (element.isInteger(1))
-    value = arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
-  else if (isEmulatedFloat(element))
-    value = emitEmulatedBits(b, loc, value, element);
+  value = toWorkgroupStorage(b, loc, element, value);
   Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
   memref::StoreOp::create(b, loc, value, buffer, i);
 }

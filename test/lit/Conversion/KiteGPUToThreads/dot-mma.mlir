@@ -1,6 +1,7 @@
 // kite.dot on tensor cores (tensor-cores=80: NVIDIA sm_80): a staged as
-// M x K and b as N x K (K-contiguous, 16-byte chunks swizzled), then per
-// K step each warp reads its fragments with ldmatrix.x4 and issues one
+// M x K and b as K x N (its registers run along N; 16-byte chunks
+// swizzled), then per K step each warp reads its fragments with
+// ldmatrix.x4 (.trans for b) and issues one
 // kitethread.mma_sync per 16x8 tile. c in the accumulators' own layout
 // (blocked [1, 2] x [8, 4]) stays in registers; c in another layout goes to
 // the tiles and back through f32 buffers.
@@ -20,7 +21,7 @@
 // CHECK: gpu.barrier
 // CHECK-NOT: scf.for
 // CHECK: kitethread.ldmatrix %[[A]][%{{.*}}] {count = 4 : i32} : memref<1024xf16, #gpu.address_space<workgroup>> -> i32, i32, i32, i32
-// CHECK: kitethread.ldmatrix %[[B]][%{{.*}}] {count = 4 : i32}
+// CHECK: kitethread.ldmatrix %[[B]][%{{.*}}] {count = 4 : i32, transpose}
 // CHECK-COUNT-2: kitethread.mma_sync f16
 // CHECK: kitethread.ldmatrix %[[A]]
 // CHECK: kitethread.ldmatrix %[[B]]
