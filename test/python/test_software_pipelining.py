@@ -243,3 +243,64 @@ def test_memory_checks_bound_the_async_copies():
     with pytest.raises(kite.KernelRuntimeError, match="out-of-bounds load from 'b_ptr'") as error:
         unmasked_matmul[(1,)](a, b, out, 64, BM=32, BK=16, num_warps=4, num_stages=3)
     assert error.value.lineno == line_of(unmasked_matmul, "# LOAD B")
+
+
+@kite.jit
+def staged_loop(a_ptr, b_ptr, c_ptr, K, B: kl.constexpr, BK: kl.constexpr,
+                STAGES: kl.constexpr):
+    offs = kl.arange(0, B)
+    offs_k = kl.arange(0, BK)
+    acc = kl.zeros((B, B), dtype=kl.float32)
+    for k in kl.range(0, K, BK, num_stages=STAGES):
+        a = kl.load(a_ptr + offs[:, None] * K + (k + offs_k)[None, :])
+        b = kl.load(b_ptr + (k + offs_k)[:, None] * B + offs[None, :])
+        acc = kl.dot(a, b, acc)
+    kl.store(c_ptr + offs[:, None] * B + offs[None, :], acc)
+
+
+def _compile_staged(stages, num_stages=3, B=64, BK=32, kernel=None):
+    a = np.zeros((B, 1024), np.float16)
+    return (kernel or staged_loop).compile(
+        a, np.zeros((1024, B), np.float16), np.zeros((B, B), np.float32), 1024, B=B, BK=BK,
+        STAGES=stages, num_warps=4, num_stages=num_stages, target="cuda:sm_80")
+
+
+@pytest.mark.parametrize("stages, expected", [(1, "not pipelined: num_stages=1"),
+                                              (2, "pipelined: 2 stages"),
+                                              (4, "pipelined: 4 stages")])
+def test_a_loops_own_num_stages_overrides_the_launchs(stages, expected):
+    compiled = _compile_staged(stages, num_stages=3)
+    assert f'kitegpu.pipeline = "{expected}"' in compiled.asm["kitegpu"]
+
+
+@pytest.mark.parametrize("stages", [0, 2.5, "3"])
+def test_a_loops_num_stages_must_be_a_positive_integer(stages):
+    with pytest.raises(kite.CompilationError, match=r"num_stages must be a positive integer"):
+        _compile_staged(stages)
+
+
+@kite.jit
+def transposed_sum(a_ptr, b_ptr, c_ptr, K, B: kl.constexpr, BK: kl.constexpr,
+                   STAGES: kl.constexpr):
+    # The transposed product changes layout inside the loop, through 64 KiB
+    # of shared memory, while the slots are live.
+    offs = kl.arange(0, B)
+    offs_k = kl.arange(0, BK)
+    acc = kl.zeros((B, B), dtype=kl.float32)
+    for k in range(0, K, BK):
+        a = kl.load(a_ptr + offs[:, None] * K + (k + offs_k)[None, :])
+        b = kl.load(b_ptr + (k + offs_k)[:, None] * B + offs[None, :])
+        acc = acc + kl.trans(kl.dot(a, b))
+    kl.store(c_ptr + offs[:, None] * B + offs[None, :], acc)
+
+
+def test_a_kernel_over_shared_memory_at_its_peak_names_num_stages():
+    # 2 slots of 128x128 f16 tiles (128 KiB) and the 64 KiB conversion
+    # are more than sm_80's 163 KiB; one stage fits.
+    with pytest.raises(kite.CompilationError) as info:
+        _compile_staged(3, B=128, BK=128, kernel=transposed_sum)
+    assert ("'transposed_sum' needs 196608 bytes of shared memory at its peak, more than "
+            "sm_80 allows a block (166912); use smaller blocks (BLOCK sizes) or fewer stages "
+            "(num_stages") in str(info.value), str(info.value)
+    assert _compile_staged(3, num_stages=1, B=128, BK=128,
+                           kernel=transposed_sum).metadata["shared"] == 65536

@@ -52,6 +52,8 @@ using namespace mlir::kitegpu;
 namespace {
 
 constexpr StringLiteral kPipelineAttr = "kitegpu.pipeline";
+/// kl.range(..., num_stages=N) on the loop (the frontend's).
+constexpr StringLiteral kLoopStagesAttr = "kite.num_stages";
 
 /// A load to pipeline and the value the dot reads (the load, or the last
 /// of the layout conversions after it).
@@ -351,25 +353,29 @@ struct KiteGPUPipelinePass
                                  });
       if (!hasDot)
         continue;
+      // kl.range(..., num_stages=) over the launch's.
+      unsigned asked = numStages;
+      if (auto attr = loop->getAttrOfType<IntegerAttr>(kLoopStagesAttr))
+        asked = std::max<int64_t>(1, attr.getInt());
       std::string reason;
       if (tensorCores < 80)
         reason = "the target has no asynchronous copies (cp.async: NVIDIA "
                  "sm_80 and later)";
-      else if (numStages <= 1)
-        reason = "num_stages=" + std::to_string(numStages);
-      LoopPipeliner pipeliner(loop, std::max(2u, unsigned(numStages)));
+      else if (asked <= 1)
+        reason = "num_stages=" + std::to_string(asked);
+      LoopPipeliner pipeliner(loop, std::max(2u, asked));
       if (reason.empty())
         reason = pipeliner.analyze();
       // As deep as the target's shared memory allows.
-      unsigned stages = numStages;
+      unsigned stages = asked;
       int64_t slotBytes = reason.empty() ? pipeliner.getSlotBytes() : 0;
       while (reason.empty() && maxWorkgroupBytes &&
              (stages - 1) * slotBytes > maxWorkgroupBytes && stages > 1)
         --stages;
       std::string note;
-      if (reason.empty() && stages < numStages)
-        note = " (" + std::to_string(numStages) + " asked: their " +
-               std::to_string((numStages - 1) * slotBytes) +
+      if (reason.empty() && stages < asked)
+        note = " (" + std::to_string(asked) + " asked: their " +
+               std::to_string((asked - 1) * slotBytes) +
                " bytes of slots are more than the " +
                std::to_string(maxWorkgroupBytes) +
                " of shared memory a program has on this target)";

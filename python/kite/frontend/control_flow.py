@@ -245,7 +245,12 @@ def kite_for(iterable, body, names, vals, assigned=None):
     bounds = [semantic.cast(v, iv_type) for v in bounds]
     if not active_builder().is_tracing:
         return _interpret_for(bounds, iv_type, body, carried)
-    return _scf_for(bounds, unwrap(iterable.step), iv_type, body, carried, loc)
+    stages = unwrap(getattr(iterable, "num_stages", None))
+    if stages is not None and (isinstance(stages, bool) or not isinstance(stages, int)
+                               or stages < 1):
+        raise error(f"kl.range(..., num_stages={stages!r}): num_stages must be a positive "
+                    "integer known at compile time")
+    return _scf_for(bounds, unwrap(iterable.step), iv_type, body, carried, loc, stages)
 
 
 def _interpret_for(bounds, iv_type, body, carried):
@@ -256,7 +261,7 @@ def _interpret_for(bounds, iv_type, body, carried):
     return carried.after(current)
 
 
-def _scf_for(bounds, py_step, iv_type, body, carried, loc):
+def _scf_for(bounds, py_step, iv_type, body, carried, loc, num_stages=None):
     start, end, step = bounds
     iv_of = None
     if isinstance(py_step, int) and py_step < 0:
@@ -275,6 +280,10 @@ def _scf_for(bounds, py_step, iv_type, body, carried, loc):
         b.pop_region()
     handles = b.emit("scf.for", [v.handle for v in bounds] + [t.handle for t in carried.init],
                      carried.types, regions=[region], loc=loc)
+    if num_stages is not None:
+        # This loop's pipelining depth (kitegpu-software-pipeline), over the
+        # launch's num_stages.
+        b.last_op().attrs["kite.num_stages"] = f"{num_stages} : i32"
     return carried.after([tensor(h, t) for h, t in zip(handles, carried.types)])
 
 

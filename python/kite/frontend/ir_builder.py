@@ -169,6 +169,10 @@ class IRBuilder:
             self._defs[r] = op
         return results
 
+    def last_op(self) -> Op:
+        """The op emit() appended last (to give it attributes)."""
+        return self._regions[-1].ops[-1]
+
     def emit1(self, name, operands, result_type, props=None):
         return self.emit(name, operands, [result_type], props)[0]
 
