@@ -186,3 +186,17 @@ RankedTensorType mlir::kitegpu::withLayout(Type type, Attribute layout) {
   return RankedTensorType::get(tensor.getShape(), tensor.getElementType(),
                                layout);
 }
+
+BlockedLayoutAttr mlir::kitegpu::getPermutedLayout(BlockedLayoutAttr src,
+                                                   ArrayRef<int32_t> perm) {
+  SmallVector<unsigned> spt, tpw, wpc, order, inverse(perm.size());
+  for (auto [i, d] : llvm::enumerate(perm)) {
+    spt.push_back(src.getSizePerThread_()[d]);
+    tpw.push_back(src.getThreadsPerWarp_()[d]);
+    wpc.push_back(src.getWarpsPerCTA_()[d]);
+    inverse[d] = i;
+  }
+  for (unsigned d : src.getOrder_())
+    order.push_back(inverse[d]);
+  return BlockedLayoutAttr::get(src.getContext(), spt, tpw, wpc, order);
+}

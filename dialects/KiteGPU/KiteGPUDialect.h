@@ -52,6 +52,11 @@ DistributedLayoutAttr getLayout(Type type);
 /// `type` with its encoding replaced by `layout`.
 RankedTensorType withLayout(Type type, Attribute layout);
 
+/// The blocked layout with dimensions permuted as `kite.trans` permutes
+/// them: result dimension i is source dimension perm[i].
+BlockedLayoutAttr getPermutedLayout(BlockedLayoutAttr src,
+                                    ArrayRef<int32_t> perm);
+
 } // namespace mlir::kitegpu
 
 #endif // KITE_DIALECTS_KITEGPU_KITEGPUDIALECT_H

@@ -99,10 +99,10 @@ def test_pipelined_matmul_at_8_warps_and_large_tiles():
 # Compiled for sm_80 (no device needed): what the pipeline made.
 
 def _compile(target="cuda:sm_80", num_stages=3, BM=128, BN=128, BK=32, num_warps=8,
-             kernel=None, **meta):
+             kernel=None, dtype=np.float16, **meta):
     # Arrays and sizes as a launch would pass them: 16-byte aligned, the
     # sizes divisible by 16 (what lets the copies move 16 bytes).
-    a, b = np.zeros((256, 256), np.float16), np.zeros((256, 256), np.float16)
+    a, b = np.zeros((256, 256), dtype), np.zeros((256, 256), dtype)
     c = np.zeros((256, 256), np.float32)
     kernel = kernel or matmul_loop
     return kernel.compile(a, b, c, 256, 256, 256, 256, 1, 256, 1, target=target,
@@ -192,13 +192,30 @@ def running_sum_in_memory(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, st
     kl.store(c_ptr + offs[:, None] * BN + offs[None, :], acc)
 
 
+@kite.jit
+def ieee_dot(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk, stride_bn,
+             BM: kl.constexpr, BN: kl.constexpr, BK: kl.constexpr):
+    # Exact f32 products: an FMA loop, which stages its operands itself.
+    offs = kl.arange(0, BM)
+    offs_k = kl.arange(0, BK)
+    acc = kl.zeros((BM, BN), dtype=kl.float32)
+    for k in range(0, K, BK):
+        a = kl.load(a_ptr + offs[:, None] * BK + offs_k[None, :])
+        b = kl.load(b_ptr + (k + offs_k)[:, None] * BN + offs[None, :])
+        acc = kl.dot(a, b, acc, input_precision="ieee")
+    kl.store(c_ptr + offs[:, None] * BN + offs[None, :], acc)
+
+
 @pytest.mark.parametrize("kernel, reason", [
+    (ieee_dot, "its dots run as FMA loops (no tensor-core instruction for their operand "
+               "types, input_precision or shape)"),
     (nonzero_other, "a dot operand's load has an `other` that is not zero"),
     (gathered_rows, "the address or mask of a dot operand's load depends on a memory access"),
     (running_sum_in_memory, "the loop writes memory or waits for it"),
 ])
 def test_loops_that_cannot_be_pipelined_say_why(kernel, reason):
-    compiled = _compile(kernel=kernel, BM=32, BN=32, BK=16, num_warps=4)
+    dtype = np.float32 if kernel is ieee_dot else np.float16
+    compiled = _compile(kernel=kernel, BM=32, BN=32, BK=16, num_warps=4, dtype=dtype)
     assert f'kitegpu.pipeline = "not pipelined: {reason}' in compiled.asm["kitegpu"]
     assert "cp.async" not in compiled.asm["ptx"]
 
@@ -282,15 +299,16 @@ def test_a_loops_num_stages_must_be_a_positive_integer(stages):
 @kite.jit
 def transposed_sum(a_ptr, b_ptr, c_ptr, K, B: kl.constexpr, BK: kl.constexpr,
                    STAGES: kl.constexpr):
-    # The transposed product changes layout inside the loop, through 64 KiB
-    # of shared memory, while the slots are live.
+    # The product and its transpose meet: one of them changes layout inside
+    # the loop, through 64 KiB of shared memory, while the slots are live.
     offs = kl.arange(0, B)
     offs_k = kl.arange(0, BK)
     acc = kl.zeros((B, B), dtype=kl.float32)
     for k in range(0, K, BK):
         a = kl.load(a_ptr + offs[:, None] * K + (k + offs_k)[None, :])
         b = kl.load(b_ptr + (k + offs_k)[:, None] * B + offs[None, :])
-        acc = acc + kl.trans(kl.dot(a, b))
+        d = kl.dot(a, b)
+        acc = acc + d + kl.trans(d)
     kl.store(c_ptr + offs[:, None] * B + offs[None, :], acc)
 
 

@@ -106,26 +106,30 @@ struct SwizzledOperand {
 } // namespace
 
 /// How many consecutive registers of `type` every thread holds at
-/// consecutive K (dim 1), starting at a multiple of the count, up to `vec`:
-/// the width of the stores that stage it. Checked against the layout's own
-/// coordinates for every thread; 1 where its layout is not blocked along K.
+/// consecutive coordinates of `dim`, starting at a multiple of the count,
+/// up to `vec`: the width of the stores that stage it. Checked against the
+/// layout's own coordinates for every thread; 1 where its layout is not
+/// blocked along `dim` first.
 static int64_t getStoreWidth(RankedTensorType type, int64_t vec,
-                             const ThreadGrid &grid) {
+                             const ThreadGrid &grid, unsigned dim = 1) {
   auto layout = dyn_cast<BlockedLayoutAttr>(type.getEncoding());
-  if (!layout || layout.getOrder_()[0] != 1)
+  if (!layout || layout.getOrder_()[0] != dim)
     return 1;
-  int64_t width = std::min<int64_t>(layout.getSizePerThread_()[1], vec);
+  int64_t width = std::min<int64_t>(layout.getSizePerThread_()[dim], vec);
   int64_t numRegs = layout.getTotalElemsPerThread(type.getShape());
   if (width <= 1 || numRegs % width)
     return 1;
   for (ArrayRef<SmallVector<int64_t>> coords : getThreadCoords(type, grid))
     for (int64_t reg = 0; reg < numRegs; reg += width) {
       ArrayRef<int64_t> first = coords[reg];
-      if (first[1] % width)
+      if (first[dim] % width)
         return 1;
-      for (int64_t i = 1; i < width; ++i)
-        if (coords[reg + i] != SmallVector<int64_t>{first[0], first[1] + i})
+      for (int64_t i = 1; i < width; ++i) {
+        SmallVector<int64_t> next(first);
+        next[dim] += i;
+        if (coords[reg + i] != next)
           return 1;
+      }
     }
   return width;
 }
@@ -153,8 +157,7 @@ static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
       value = arith::TruncFOp::create(b, loc, staged, value);
     return toWorkgroupStorage(b, loc, staged, value);
   };
-  int64_t width =
-      transposed ? 1 : getStoreWidth(type, operand.vec, grid);
+  int64_t width = getStoreWidth(type, operand.vec, grid, transposed ? 0 : 1);
   SmallVector<SmallVector<Value>> coords =
       emitRegisterCoords(b, loc, type, grid);
   for (int64_t reg = 0; reg < int64_t(regs.size()); reg += width) {
@@ -392,8 +395,17 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
     return SwizzledOperand(shared->buffer, rowLength, shared->layout);
   };
   std::optional<SwizzledOperand> opA, opB;
-  if (!aInRegisters)
-    opA = inPlace(sharedA, aType.getElementType(), K, {1, 0});
+  // a as the copies left it: M x K, or K x M (M contiguous, a transposed
+  // a's loads), which ldmatrix.trans reads for 16-bit elements.
+  Type aInput = aType.getElementType();
+  bool aTransposed = false;
+  if (!aInRegisters) {
+    opA = inPlace(sharedA, aInput, K, {1, 0});
+    if (!opA && stagedBytes == 2) {
+      opA = inPlace(sharedA, aInput, M, {0, 1});
+      aTransposed = opA.has_value();
+    }
+  }
   // b as the copies left it: N x K (K contiguous), or K x N, which
   // ldmatrix.trans reads for 16-bit elements.
   Type bInput = bType.getElementType();
@@ -405,8 +417,12 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   }
   bool staged = false;
   if (!aInRegisters && !opA) {
-    opA = stageOperand(e, aType, aRegs, /*transposed=*/false, plan.staged,
-                       grid);
+    // 16-bit a whose registers run along M is staged K x M with vector
+    // stores and read by ldmatrix.trans; else M x K.
+    aTransposed = stagedBytes == 2 && aInput == plan.staged &&
+                  getStoreWidth(aType, 16 / stagedBytes, grid, 0) > 1;
+    opA = stageOperand(e, aType, aRegs, /*transposed=*/aTransposed,
+                       plan.staged, grid);
     staged = true;
   }
   if (!opB) {
@@ -436,6 +452,10 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   // a per-lane base plus a constant.
   Value aRow = e.add(e.add(warpRow, q), e.mul(matrixBit(1), rowStride));
   Value aChunk = matrixBit(2);
+  // a as K x M, read transposed: matrices (k 0-7, rows h = 0), (0-7, 1),
+  // (8-15, 0), (8-15, 1) are a0..a3; a row is one 8-row chunk of M.
+  Value aTransRow = e.add(q, e.mul(matrixBit(2), 8));
+  Value aTransChunk = e.div(e.add(warpRow, e.mul(matrixBit(1), rowStride)), 8);
   int64_t bCount = plan.tilesN > 1 ? 4 : 2;
   Value bRow = e.add(e.add(warpCol, q), e.mul(matrixBit(2), colStride));
   Value bChunk = matrixBit(1);
@@ -447,11 +467,16 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   for (int64_t step = 0; step < K / plan.k; ++step) {
     SmallVector<SmallVector<Value>> aFrags, bFrags;
     for (int64_t tm = 0; tm < plan.tilesM; ++tm)
-      aFrags.push_back(aInRegisters
-                           ? SmallVector<Value>((*aInRegisters)[tm][step])
-                           : SmallVector<Value>(ldmatrix(
-                                 *opA, e.add(aRow, 2 * tm * rowStride),
-                                 e.add(aChunk, 2 * step), 4)));
+      aFrags.push_back(
+          aInRegisters ? SmallVector<Value>((*aInRegisters)[tm][step])
+          : aTransposed
+              ? SmallVector<Value>(ldmatrix(
+                    *opA, e.add(aTransRow, step * 16),
+                    e.add(aTransChunk, 2 * tm * plan.warpsM), 4,
+                    /*transpose=*/true))
+              : SmallVector<Value>(ldmatrix(*opA,
+                                            e.add(aRow, 2 * tm * rowStride),
+                                            e.add(aChunk, 2 * step), 4)));
     for (int64_t tn = 0; tn < plan.tilesN; tn += bCount / 2) {
       auto words =
           bTransposed

@@ -34,21 +34,6 @@ using namespace mlir::kitegpu;
 
 namespace {
 
-/// The blocked layout with dimensions permuted as `kite.trans` permutes them:
-/// result dimension i is source dimension order[i].
-BlockedLayoutAttr permuteLayout(BlockedLayoutAttr src, ArrayRef<int32_t> perm) {
-  SmallVector<unsigned> spt, tpw, wpc, order, inverse(perm.size());
-  for (auto [i, d] : llvm::enumerate(perm)) {
-    spt.push_back(src.getSizePerThread_()[d]);
-    tpw.push_back(src.getThreadsPerWarp_()[d]);
-    wpc.push_back(src.getWarpsPerCTA_()[d]);
-    inverse[d] = i;
-  }
-  for (unsigned d : src.getOrder_())
-    order.push_back(inverse[d]);
-  return BlockedLayoutAttr::get(src.getContext(), spt, tpw, wpc, order);
-}
-
 /// Gives `value` the type `type` and converts it back for its other uses.
 void retypeResult(OpBuilder &builder, Value value, Type type) {
   Type old = value.getType();
@@ -150,7 +135,8 @@ struct ConvertKiteToKiteGPUPass
               trans.getSrc().getType().getEncoding()))
         retypeResult(
             builder, trans.getResult(),
-            withLayout(trans.getType(), permuteLayout(src, trans.getOrder())));
+            withLayout(trans.getType(),
+                       getPermutedLayout(src, trans.getOrder())));
     } else if (auto expand = dyn_cast<kite::ExpandDimsOp>(op)) {
       auto slice = SliceLayoutAttr::get(&getContext(), expand.getAxis(),
                                         getLayout(expand.getType()));

@@ -138,6 +138,35 @@ struct MoveConvertUp : OpRewritePattern<ConvertLayoutOp> {
   }
 };
 
+/// trans(convert(x)) -> convert(trans(x)), x in a blocked layout and the
+/// conversion used by the transpose alone: the transpose is free in x's
+/// permuted layout, and the conversion, now of its result, meets what
+/// reads it (a dot takes its operands as they are). A transposed load
+/// keeps its coalesced layout, so a dot of `kl.trans(kl.load(...))` stages
+/// its runs with vector stores. No pattern moves a conversion back above
+/// a transpose.
+struct TransposeBeforeConversion : OpRewritePattern<kite::TransOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(kite::TransOp trans,
+                                PatternRewriter &rewriter) const override {
+    auto convert = trans.getSrc().getDefiningOp<ConvertLayoutOp>();
+    if (!convert || !convert->hasOneUse())
+      return failure();
+    auto layout =
+        dyn_cast<BlockedLayoutAttr>(convert.getSrc().getType().getEncoding());
+    if (!layout)
+      return failure();
+    auto type = withLayout(trans.getType(),
+                           getPermutedLayout(layout, trans.getOrder()));
+    Value transposed = kite::TransOp::create(
+        rewriter, trans.getLoc(), type, convert.getSrc(), trans.getOrder());
+    rewriter.replaceOpWithNewOp<ConvertLayoutOp>(trans, trans.getType(),
+                                                 transposed);
+    rewriter.eraseOp(convert);
+    return success();
+  }
+};
+
 /// op(convert(x)) -> convert(op(x)) where op narrows its elements (truncf,
 /// trunci, fp8 conversions): the conversion then moves fewer bytes through
 /// workgroup memory (a matmul's f32 accumulator converted for its store
@@ -221,7 +250,8 @@ struct RemoveLayoutConversionsPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<RebuildCheapSource, MoveConvertUp, DotTakesOperandsAsTheyAre,
-                 ConvertAfterNarrowing>(&getContext());
+                 ConvertAfterNarrowing, TransposeBeforeConversion>(
+        &getContext());
     populateKeepLayoutPatterns(patterns);
     populateJoinSplitLayoutPatterns(patterns);
     populateGatherLayoutPatterns(patterns);

@@ -19,7 +19,8 @@
 // they were, for every other use; those left without one die in LLVM.
 //
 // A load qualifies when it is in the loop's body (not nested deeper), its
-// value reaches a dot's a or b (through layout conversions only), `other`
+// value reaches a dot's a or b (through layout conversions only) and that
+// dot runs on tensor cores (an FMA dot stages its operands itself), `other`
 // is absent or zero, it is not volatile, and its addresses and masks
 // depend on no memory access or op with regions in the loop; a loop that
 // stores or does atomics is left alone (its loads, issued ahead, could
@@ -62,9 +63,9 @@ struct PipelinedLoad {
   Value operand;
 };
 
-/// The value the dot in `body` reads of `load`, following single-use
-/// layout conversions; null where it does not reach a dot's a or b.
-Value getDotOperand(kite::LoadOp load) {
+/// The value a dot reads of `load`, following single-use layout
+/// conversions, and that dot; none where it does not reach a dot's a or b.
+std::pair<Value, kite::DotOp> getDotOperand(kite::LoadOp load) {
   Value value = load.getResult();
   while (value.hasOneUse()) {
     Operation *user = *value.getUsers().begin();
@@ -74,10 +75,23 @@ Value getDotOperand(kite::LoadOp load) {
     }
     auto dot = dyn_cast<kite::DotOp>(user);
     if (dot && (dot.getA() == value || dot.getB() == value))
-      return value;
-    return Value();
+      return {value, dot};
+    break;
   }
-  return Value();
+  return {};
+}
+
+/// Whether `dot` runs on tensor cores of compute capability `arch` (then it
+/// reads its operands' slots in place; an FMA dot stages its operands
+/// itself, so copies into slots would only add a round trip).
+bool runsOnTensorCores(kite::DotOp dot, int64_t arch) {
+  RankedTensorType a = dot.getA().getType(), c = dot.getC().getType();
+  return chooseMmaTiling(a.getElementType(), dot.getInputPrecision(),
+                         c.getElementType(), c.getDimSize(0), c.getDimSize(1),
+                         a.getDimSize(1), getNumWarps(dot),
+                         getThreadsPerWarp(dot), arch, /*chained=*/false,
+                         getMmaAccumulatorWarpsM(c.getEncoding()))
+      .has_value();
 }
 
 bool isZero(Value value) {
@@ -86,8 +100,8 @@ bool isZero(Value value) {
 
 class LoopPipeliner {
 public:
-  LoopPipeliner(scf::ForOp loop, unsigned numStages)
-      : loop(loop), distance(numStages - 1) {}
+  LoopPipeliner(scf::ForOp loop, unsigned numStages, int64_t arch)
+      : loop(loop), distance(numStages - 1), arch(arch) {}
 
   /// Why the loop cannot be pipelined, or "" where it can.
   std::string analyze();
@@ -110,6 +124,7 @@ private:
 
   scf::ForOp loop;
   unsigned distance;
+  int64_t arch;
   SmallVector<PipelinedLoad> loads;
   /// The ops of the body the copies' addresses and masks need, and the
   /// loop-carried values they read (by iter_arg number).
@@ -143,15 +158,19 @@ bool LoopPipeliner::addSlice(Value value) {
 
 std::string LoopPipeliner::analyze() {
   Block *body = loop.getBody();
-  bool hasDot = false;
+  bool hasDot = false, feedsFmaDot = false;
   for (Operation &op : body->without_terminator()) {
     hasDot |= isa<kite::DotOp>(op);
     auto load = dyn_cast<kite::LoadOp>(op);
     if (!load || !isa<RankedTensorType>(load.getType()))
       continue;
-    Value operand = getDotOperand(load);
+    auto [operand, dot] = getDotOperand(load);
     if (!operand)
       continue;
+    if (!runsOnTensorCores(dot, arch)) {
+      feedsFmaDot = true;
+      continue;
+    }
     if (load.getIsVolatile())
       return "a dot operand's load is volatile";
     if (load.getOther() && !isZero(load.getOther()))
@@ -164,6 +183,10 @@ std::string LoopPipeliner::analyze() {
   }
   if (!hasDot)
     return "";
+  if (loads.empty() && feedsFmaDot)
+    return "its dots run as FMA loops (no tensor-core instruction for their "
+           "operand types, input_precision or shape), which stage their "
+           "operands themselves";
   if (loads.empty())
     return "no load in the loop's body feeds a dot";
   // A copy issued iterations ahead would read memory before a store of the
@@ -363,7 +386,7 @@ struct KiteGPUPipelinePass
                  "sm_80 and later)";
       else if (asked <= 1)
         reason = "num_stages=" + std::to_string(asked);
-      LoopPipeliner pipeliner(loop, std::max(2u, asked));
+      LoopPipeliner pipeliner(loop, std::max(2u, asked), tensorCores);
       if (reason.empty())
         reason = pipeliner.analyze();
       // As deep as the target's shared memory allows.
