@@ -396,6 +396,22 @@ def subscript(x: tensor, index) -> tensor:
 
 # ---------------------------------------------------------------- casts
 
+def _check_rounding(src: dt.dtype, dst: dt.dtype, rounding) -> None:
+    """Triton's rules for ``fp_downcast_rounding``: "rtne" or "rtz", and
+    only on a float conversion that narrows; Kite (like Triton) rounds to
+    the fnuz fp8 formats only to nearest-even."""
+    if rounding is None:
+        return
+    if rounding not in ("rtne", "rtz"):
+        raise error(f"fp_downcast_rounding must be 'rtne' or 'rtz', got {rounding!r}")
+    if not (src.is_floating() and dst.is_floating() and dst.bits < src.bits):
+        raise error(f"fp_downcast_rounding should be set only for truncating fp conversions, "
+                    f"not from {src} to {dst}")
+    if rounding == "rtz" and dst.mlir in ("f8E4M3FNUZ", "f8E5M2FNUZ"):
+        raise error(f"fp_downcast_rounding='rtz' is not supported for conversions to {dst}: "
+                    "it rounds to nearest-even only")
+
+
 def cast(x, dst, bitcast: bool = False, rounding=None) -> tensor:
     x = to_tensor(x)
     dst = unwrap(dst)
@@ -404,6 +420,9 @@ def cast(x, dst, bitcast: bool = False, rounding=None) -> tensor:
     src = x.dtype
     if src == dst:
         return x
+    rounding = unwrap(rounding)
+    if not bitcast:
+        _check_rounding(src, dst, rounding)
     b = active_builder()
     ty = dt.to_block(dst, x.shape)
 
