@@ -170,6 +170,47 @@ def test_the_fnuz_edges_exactly():
     assert [hex(c) for c in codes] == [hex(c) for c in want]
 
 
+@kite.kernel
+def arithmetic(x_ptr, y_ptr, out_ptr, BLOCK: kl.constexpr, DTYPE: kl.constexpr):
+    offs = kl.program_id(0) * BLOCK + kl.arange(0, BLOCK)
+    x = kl.load(x_ptr + offs).to(DTYPE)
+    y = kl.load(y_ptr + offs).to(DTYPE)
+    kl.store(out_ptr + offs, (x * y + x).to(kl.float32))  # each result rounded to DTYPE
+
+
+@pytest.mark.parametrize("name", FNUZ)
+def test_arithmetic_rounds_every_result_to_the_format(name):
+    ref = FORMATS[name][1]
+
+    def rounded(v):
+        return triton_codes(np.asarray(v, np.float32), name).view(ref).astype(np.float32)
+
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal(2048) * 10.0 ** rng.integers(-3, 3, 2048)).astype(np.float32)
+    y = (rng.standard_normal(2048) * 10.0 ** rng.integers(-3, 3, 2048)).astype(np.float32)
+    x[:4], y[:4] = [200.0, -200.0, 1e-3, np.nan], [200.0, 3.0, -1e-3, 1.0]  # saturation, NaN
+    got = run(arithmetic, (2,), x, y, np.zeros_like(x), BLOCK=1024, DTYPE=FORMATS[name][0])[2]
+    xs, ys = rounded(x), rounded(y)
+    assert_same_floats(got, rounded(rounded(xs * ys) + xs), x)
+
+
+CONSTANTS = [1e6, -1e6, float("inf"), float("-inf"), float("nan"), -0.0, 0.3, -1e-30]
+
+
+@kite.kernel
+def constant_code(out_ptr, DTYPE: kl.constexpr, C: kl.constexpr):
+    offs = kl.arange(0, 2)
+    kl.store(out_ptr + offs, kl.full((2,), C, DTYPE).to(kl.uint8, bitcast=True))
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_constants_of_the_format_are_encoded_like_conversions(name):
+    fmt = FORMATS[name][0]
+    values = np.array(CONSTANTS, np.float32)
+    got = [run(constant_code, (1,), np.zeros(2, np.uint8), DTYPE=fmt, C=c)[0] for c in CONSTANTS]
+    assert_same_codes(got, triton_codes(values, name), values)
+
+
 def toward_zero_reference(x: np.ndarray, ref) -> np.ndarray:
     """The largest-magnitude value of the format not above |x|, with x's
     sign; past the largest finite value, that value (Triton saturates)."""
