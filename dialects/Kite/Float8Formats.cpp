@@ -49,6 +49,8 @@ const Float8Format *mlir::kite::getFloat8Format(Type type) {
   static constexpr Float8Format kE5M2{5, 2, 15, Float8NaN::IEEE};
   static constexpr Float8Format kE4M3FNUZ{4, 3, 8, Float8NaN::NegativeZero};
   static constexpr Float8Format kE5M2FNUZ{5, 2, 16, Float8NaN::NegativeZero};
+  static constexpr Float8Format kE8M0FNU{8, 0, 127, Float8NaN::AllOnes,
+                                         /*isScale=*/true};
   if (isa<Float8E4M3FNType>(type))
     return &kE4M3FN;
   if (isa<Float8E5M2Type>(type))
@@ -57,10 +59,13 @@ const Float8Format *mlir::kite::getFloat8Format(Type type) {
     return &kE4M3FNUZ;
   if (isa<Float8E5M2FNUZType>(type))
     return &kE5M2FNUZ;
+  if (isa<Float8E8M0FNUType>(type))
+    return &kE8M0FNU;
   return nullptr;
 }
 
 bool mlir::kite::allowsRoundingTowardZero(Type type) {
   const Float8Format *format = getFloat8Format(type);
-  return !format || format->nan != Float8NaN::NegativeZero;
+  return !format ||
+         (format->nan != Float8NaN::NegativeZero && !format->isScale);
 }

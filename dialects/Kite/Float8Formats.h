@@ -10,7 +10,10 @@
 //   f8E5M2        float8e5          5   2   15  yes  s.11111.mm yes 57344
 //   f8E4M3FNUZ    float8e4b8        4   3    8   no  0x80       no    240
 //   f8E5M2FNUZ    float8e5b16       5   2   16   no  0x80       no  57344
+//   f8E8M0FNU     (none)            8   0  127   no  0xFF    unsigned 2^127
 //
+// f8E8M0FNU is the OCP MX scale format (ml_dtypes' float8_e8m0fnu): no sign
+// bit, no zero and no subnormals; code c is 2^(c - 127).
 //===----------------------------------------------------------------------===//
 #ifndef KITE_DIALECTS_KITE_FLOAT8FORMATS_H
 #define KITE_DIALECTS_KITE_FLOAT8FORMATS_H
@@ -33,6 +36,8 @@ struct Float8Format {
   unsigned exponentBits, mantissaBits;
   int bias;
   Float8NaN nan;
+  /// An MX scale (f8E8M0FNU): unsigned powers of two, no zero.
+  bool isScale = false;
 
   bool hasInfinity() const { return nan == Float8NaN::IEEE; }
   /// The largest finite magnitude's code (sign bit clear).
@@ -50,7 +55,8 @@ const Float8Format *getFloat8Format(Type type);
 
 /// The formats a conversion may round toward zero to: those with a signed
 /// zero, where the next code toward zero is one less in sign-magnitude.
-/// (Triton rounds to the fnuz formats only to nearest-even.)
+/// (Triton rounds to the fnuz formats only to nearest-even, and has no
+/// e8m0 type.)
 bool allowsRoundingTowardZero(Type type);
 
 } // namespace mlir::kite

@@ -13,8 +13,9 @@ using namespace mlir::kite;
 //===----------------------------------------------------------------------===//
 
 static bool isDotInputType(Type type) {
+  const Float8Format *fp8 = getFloat8Format(type);
   return type.isF32() || type.isF16() || type.isBF16() || type.isInteger(8) ||
-         getFloat8Format(type);
+         (fp8 && !fp8->isScale);
 }
 
 LogicalResult DotOp::verify() {

@@ -34,8 +34,10 @@ getMmaOperandTypes(Type input, StringRef precision, int64_t arch) {
   Type f16 = Float16Type::get(context);
   if (isa<Float8E4M3FNType, Float8E5M2Type>(input))
     return arch >= 89 ? std::pair{input, input} : std::pair{f16, f16};
-  // Every value of the other fp8 formats is an f16 value too.
-  if (kite::getFloat8Format(input))
+  // Every value of the other fp8 formats is an f16 value too (not of the
+  // e8m0 scales, which are no dot operands).
+  const kite::Float8Format *fp8 = kite::getFloat8Format(input);
+  if (fp8 && !fp8->isScale)
     return std::pair{f16, f16};
   return std::nullopt;
 }

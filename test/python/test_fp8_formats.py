@@ -1,10 +1,12 @@
 """Every fp8 format against ml_dtypes, bit for bit, on the device under test
-(conftest.DEVICE): Triton's float8e4nv (e4m3fn) and float8e5 (e5m2), and
-its AMD formats float8e4b8 (e4m3fnuz) and float8e5b16 (e5m2fnuz). Each of
-the 256 codes decodes to ml_dtypes' value; float32 inputs around every
-value and midpoint of each format encode to ml_dtypes' code, except where
-Triton saturates (finite magnitudes past the largest, and the infinities of
-the formats that have a signed zero), where ml_dtypes gives inf or NaN."""
+(conftest.DEVICE): Triton's float8e4nv (e4m3fn) and float8e5 (e5m2), its
+AMD formats float8e4b8 (e4m3fnuz) and float8e5b16 (e5m2fnuz), and the MX
+scale format float8e8m0 (e8m0fnu). Each of the 256 codes decodes to
+ml_dtypes' value; float32 inputs around every value and midpoint of each
+format encode to ml_dtypes' code, except where Triton saturates (finite
+magnitudes past the largest, and the infinities of the formats that have a
+signed zero), where ml_dtypes gives inf or NaN. e8m0, which Triton has no
+type for, follows ml_dtypes everywhere."""
 import re
 
 import ml_dtypes
@@ -19,7 +21,8 @@ from conftest import DEVICE, line_of, run
 FORMATS = {"e4m3fn": (kl.float8e4nv, ml_dtypes.float8_e4m3fn),
            "e5m2": (kl.float8e5, ml_dtypes.float8_e5m2),
            "e4m3fnuz": (kl.float8e4b8, ml_dtypes.float8_e4m3fnuz),
-           "e5m2fnuz": (kl.float8e5b16, ml_dtypes.float8_e5m2fnuz)}
+           "e5m2fnuz": (kl.float8e5b16, ml_dtypes.float8_e5m2fnuz),
+           "e8m0": (kl.float8e8m0, ml_dtypes.float8_e8m0fnu)}
 IDS = list(FORMATS)
 FNUZ = ("e4m3fnuz", "e5m2fnuz")
 CODES = np.arange(256, dtype=np.uint8)
@@ -41,8 +44,10 @@ def _inputs(ref) -> np.ndarray:
     info = ml_dtypes.finfo(ref)
     top, tiny = np.float32(info.max), np.float32(info.smallest_subnormal)
     ulp = top - np.float32(np.nextafter(info.max, 0, dtype=ref))
-    edges = np.array([top, top + ulp / 2, top + ulp, 2 * top, 1e30, 3.4028235e38, tiny, tiny / 2,
-                      tiny * 0.75, tiny * 1.5, tiny * 2.5, 1e-45, 1e-40, 1.0, 3.0], np.float32)
+    with np.errstate(over="ignore"):
+        edges = np.array([top, top + ulp / 2, top + ulp, 2 * top, 1e30, 3.4028235e38, tiny,
+                          tiny / 2, tiny * 0.75, tiny * 1.5, tiny * 2.5, 1e-45, 1e-40, 1.0, 3.0],
+                         np.float32)
     around = np.concatenate([grid, mids, edges])
     with np.errstate(over="ignore"):
         around = np.concatenate([around, np.nextafter(around, np.float32(np.inf)),
@@ -60,7 +65,10 @@ def triton_codes(x: np.ndarray, name: str) -> np.ndarray:
     cvt.rn.satfinite), while the fnuz formats, which have no infinity, make
     it NaN as ml_dtypes does (Triton's AMD conversions, ONNX's saturation)."""
     ref = FORMATS[name][1]
-    codes = x.astype(ref).view(np.uint8).copy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        codes = x.astype(ref).view(np.uint8).copy()
+    if name == "e8m0":
+        return codes
     top = np.float32(ml_dtypes.finfo(ref).max).astype(ref).view(np.uint8)
     overflowed = ~np.isfinite(codes.view(ref).astype(np.float32)) & ~np.isnan(x)
     if name in FNUZ:
@@ -107,7 +115,9 @@ def test_every_code_decodes_to_the_ml_dtypes_value(name):
     got = run(decode, (2,), CODES, f32, f16, bf16, BLOCK=128, DTYPE=fmt)
     want = CODES.view(ref).astype(np.float32)
     assert_same_floats(got[1], want, CODES)
-    assert_same_floats(got[2].astype(np.float32), CODES.view(ref).astype(np.float16), CODES)
+    with np.errstate(over="ignore"):  # e8m0 past f16's range is inf
+        as_f16 = CODES.view(ref).astype(np.float16)
+    assert_same_floats(got[2].astype(np.float32), as_f16, CODES)
     assert_same_floats(got[3], want, CODES)  # every fp8 value is a bf16 value
 
 
@@ -211,6 +221,15 @@ def test_constants_of_the_format_are_encoded_like_conversions(name):
     assert_same_codes(got, triton_codes(values, name), values)
 
 
+def test_the_e8m0_edges_exactly():
+    x = np.array([1.0, 1.5, 3.0, 0.75, 2.0 ** -127, 2.0 ** -128, 1.5 * 2.0 ** -127, 1e-45, 0.0, -0.0,
+                  -1.0, 2.0 ** 127, 1.5 * 2.0 ** 127, np.inf, np.nan], np.float32)
+    want = [0x7F, 0x80, 0x81, 0x7F, 0x00, 0x00, 0x01, 0x00, 0xFF, 0xFF,
+            0xFF, 0xFE, 0xFF, 0xFF, 0xFF]  # ties up; no zero, no sign; overflow is NaN
+    codes = _encode("e8m0", x)[1][:len(x)]
+    assert [hex(c) for c in codes] == [hex(c) for c in want]
+
+
 def toward_zero_reference(x: np.ndarray, ref) -> np.ndarray:
     """The largest-magnitude value of the format not above |x|, with x's
     sign; past the largest finite value, that value (Triton saturates)."""
@@ -284,12 +303,22 @@ def cast_with(x_ptr, BLOCK: kl.constexpr, SRC: kl.constexpr, DST: kl.constexpr,
      "fp_downcast_rounding should be set only for truncating fp conversions, not from "
      "fp8e5b16 to fp8e4b8"),
     (kl.float32, kl.float8e4b8, "rtn", "fp_downcast_rounding must be 'rtne' or 'rtz', got 'rtn'"),
-], ids=["rtz-e4b8", "rtz-e5b16", "widening", "same-width", "unknown"])
+    (kl.bfloat16, kl.float8e8m0, "rtz",
+     "fp_downcast_rounding='rtz' is not supported for conversions to fp8e8m0"),
+], ids=["rtz-e4b8", "rtz-e5b16", "widening", "same-width", "unknown", "rtz-e8m0"])
 def test_rounding_errors_are_reported_at_their_line(src, dst, rounding, message):
     with pytest.raises(kite.CompilationError, match=re.escape(message)) as info:
         cast_with.compile(np.zeros(4, np.float32), BLOCK=4, SRC=src, DST=dst, ROUNDING=rounding,
                           target="cuda:sm_80")
     assert info.value.lineno == line_of(cast_with, "fp_downcast_rounding=ROUNDING")
+
+
+def test_a_dot_of_e8m0_scales_is_an_error_at_its_line():
+    x = np.zeros((32, 32), np.float32)
+    with pytest.raises(kite.CompilationError,
+                       match=re.escape("kl.dot does not support fp8e8m0 operands")) as info:
+        fnuz_dot.compile(x, x, x, N=32, DTYPE=kl.float8e8m0, target="cuda:sm_90")
+    assert info.value.lineno == line_of(fnuz_dot, "kl.dot(a, b)")
 
 
 def test_triton_names_of_the_fnuz_formats():

@@ -196,6 +196,41 @@ Value decodeFp8(OpBuilder &b, Location loc, Value code, const Float8Format &f) {
   return arith::BitcastOp::create(b, loc, b.getF32Type(), i.ori(bits, sign));
 }
 
+/// The e8m0 code of f32 `x` (i8), as ml_dtypes rounds to float8_e8m0fnu:
+/// the f32 exponent field is the code (both biases are 127), one more when
+/// the mantissa is at least half (ties up); below 2^-127, 2^-127; zero,
+/// negative values, overflow, infinities and NaN are NaN (0xFF).
+Value encodeScale(OpBuilder &b, Location loc, Value x) {
+  I32 i{b, loc};
+  using P = arith::CmpIPredicate;
+  Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), x);
+  Value exponent = i.shr(bits, i.c(23)); // the sign bit makes it >= 256
+  Value mantissa = i.andi(bits, 0x7FFFFF);
+  Value up = arith::ExtUIOp::create(
+      b, loc, b.getI32Type(), i.cmp(P::uge, mantissa, i.c(0x400000)));
+  Value code = i.add(exponent, up);
+  // f32 subnormals: 2^-126 from 1.5 * 2^-127 up, else 2^-127.
+  Value tiny = arith::ExtUIOp::create(
+      b, loc, b.getI32Type(), i.cmp(P::uge, mantissa, i.c(0x600000)));
+  code = i.select(i.cmp(P::eq, exponent, i.c(0)), tiny, code);
+  Value nan = arith::OrIOp::create(b, loc, i.cmp(P::eq, bits, i.c(0)),
+                                   i.cmp(P::uge, code, i.c(0xFF)));
+  code = i.select(nan, i.c(0xFF), code);
+  return arith::TruncIOp::create(b, loc, b.getI8Type(), code);
+}
+
+/// The f32 value of e8m0 code `code` (i8): 2^(code - 127), exactly (code 0
+/// is the f32 subnormal 2^-127), NaN for 0xFF.
+Value decodeScale(OpBuilder &b, Location loc, Value code) {
+  I32 i{b, loc};
+  using P = arith::CmpIPredicate;
+  Value c = arith::ExtUIOp::create(b, loc, b.getI32Type(), code);
+  Value bits = i.shl(c, i.c(23));
+  bits = i.select(i.cmp(P::eq, c, i.c(0)), i.c(0x400000), bits);
+  bits = i.select(i.cmp(P::eq, c, i.c(0xFF)), i.c(0x7FC00000), bits);
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
+}
+
 /// The bits of `type` that `x` was decoded from by the decoders above, or
 /// null. bf16: bitcast(shl(extui(bits), 16)); fp8: bitcast(or(_, sign)),
 /// sign = shl(and(extui(code), 0x80), 24).
@@ -241,14 +276,17 @@ Value mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc, Value x,
   if (Value bits = getDecodedBits(x, type))
     return bits;
   if (const Float8Format *format = getFloat8Format(type))
-    return encodeFp8(b, loc, x, *format);
+    return format->isScale ? encodeScale(b, loc, x)
+                           : encodeFp8(b, loc, x, *format);
   return emitBF16Bits(b, loc, x);
 }
 
 Value mlir::kitegpu::emitEmulatedToF32(OpBuilder &b, Location loc, Value bits,
                                        Type type) {
   if (const Float8Format *format = getFloat8Format(type))
-    return markDecoded(decodeFp8(b, loc, bits, *format), type);
+    return markDecoded(format->isScale ? decodeScale(b, loc, bits)
+                                       : decodeFp8(b, loc, bits, *format),
+                       type);
   return markDecoded(emitBF16ToF32(b, loc, bits), type);
 }
 

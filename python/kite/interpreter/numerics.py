@@ -18,9 +18,12 @@ class _Float8Format(NamedTuple):
     mantissa_bits: int
     bias: int
     nan: str
+    scale: bool = False  # e8m0: code c is 2^(c - 127), 0xFF NaN; no sign, no zero
 
     def table(self) -> np.ndarray:
         """The float32 value of each of the 256 codes."""
+        if self.scale:
+            return np.append(2.0 ** (np.arange(255) - 127.0), np.nan).astype(np.float32)
         values = np.zeros(256, dtype=np.float32)
         top = (1 << self.exponent_bits) - 1
         for code in range(256):
@@ -50,8 +53,20 @@ class _Float8Format(NamedTuple):
 _FORMATS = {"f8E4M3FN": _Float8Format(4, 3, 7, "all_ones"),
             "f8E5M2": _Float8Format(5, 2, 15, "ieee"),
             "f8E4M3FNUZ": _Float8Format(4, 3, 8, "fnuz"),
-            "f8E5M2FNUZ": _Float8Format(5, 2, 16, "fnuz")}
+            "f8E5M2FNUZ": _Float8Format(5, 2, 16, "fnuz"),
+            "f8E8M0FNU": _Float8Format(8, 0, 127, "all_ones", scale=True)}
 _TABLES = {name: fmt.table() for name, fmt in _FORMATS.items()}
+
+
+def _encode_scale(x: np.ndarray) -> np.ndarray:
+    """e8m0 as ml_dtypes rounds to it: the f32 exponent field (the same
+    bias), one up from half the mantissa (ties up); below 2^-127, 2^-127;
+    zero, negative values, overflow, inf and NaN are NaN (0xFF)."""
+    bits = np.asarray(x, dtype=np.float32).view(np.uint32).astype(np.int64)
+    exponent, mantissa = bits >> 23, bits & 0x7FFFFF
+    code = np.where(exponent == 0, (mantissa >= 0x600000).astype(np.int64),
+                    exponent + (mantissa >= 0x400000))
+    return np.where((bits == 0) | (code >= 0xFF), 0xFF, code).astype(np.uint8)
 
 
 def _encode_fp8(x: np.ndarray, name: str) -> np.ndarray:
@@ -59,6 +74,8 @@ def _encode_fp8(x: np.ndarray, name: str) -> np.ndarray:
     Triton's conversions do, where ml_dtypes gives inf or NaN); infinities
     saturate too, except in the fnuz formats, where they are NaN."""
     fmt, table = _FORMATS[name], _TABLES[name]
+    if fmt.scale:
+        return _encode_scale(x)
     x = np.asarray(x, dtype=np.float32)
     positive = np.arange(128)
     finite = positive[np.isfinite(table[:128])]

@@ -149,6 +149,9 @@ float8e5m2 = dtype("fp8e5m2", "float", 8, "f8E5M2", np.float32)
 # biases 8 and 16, no infinity, no -0, and one NaN, the code 0x80.
 float8e4b8 = dtype("fp8e4b8", "float", 8, "f8E4M3FNUZ", np.float32)
 float8e5b16 = dtype("fp8e5b16", "float", 8, "f8E5M2FNUZ", np.float32)
+# The OCP MX scale format (ml_dtypes' float8_e8m0fnu; Triton has no dtype for
+# it): unsigned powers of two 2^-127 .. 2^127, no zero, NaN 0xFF.
+float8e8m0 = dtype("fp8e8m0", "float", 8, "f8E8M0FNU", np.float32)
 
 bool_ = int1
 float8e4nv = float8e4m3
@@ -156,7 +159,7 @@ float8e5 = float8e5m2  # Triton's other name for it
 
 ALL_DTYPES = [int1, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
               float16, bfloat16, float32, float64, float8e4m3, float8e5m2, float8e4b8,
-              float8e5b16]
+              float8e5b16, float8e8m0]
 
 _FROM_NUMPY = {np.dtype(np.bool_): int1, np.dtype(np.int8): int8,
                np.dtype(np.int16): int16, np.dtype(np.int32): int32,

@@ -92,8 +92,8 @@ def _integer_promote(a: dt.dtype, b: dt.dtype) -> dt.dtype:
 def _float_promote(a: dt.dtype, b: dt.dtype) -> dt.dtype:
     if a == b:
         return a
-    if a.is_fp8() and b.is_fp8():
-        return dt.float16
+    if a.is_fp8() and b.is_fp8():  # fp16 holds every value of both, unless one is e8m0
+        return dt.float32 if dt.float8e8m0 in (a, b) else dt.float16
     if a.is_fp8():
         return b
     if b.is_fp8():
@@ -407,7 +407,7 @@ def _check_rounding(src: dt.dtype, dst: dt.dtype, rounding) -> None:
     if not (src.is_floating() and dst.is_floating() and dst.bits < src.bits):
         raise error(f"fp_downcast_rounding should be set only for truncating fp conversions, "
                     f"not from {src} to {dst}")
-    if rounding == "rtz" and dst.mlir in ("f8E4M3FNUZ", "f8E5M2FNUZ"):
+    if rounding == "rtz" and dst.mlir in ("f8E4M3FNUZ", "f8E5M2FNUZ", "f8E8M0FNU"):
         raise error(f"fp_downcast_rounding='rtz' is not supported for conversions to {dst}: "
                     "it rounds to nearest-even only")
 
