@@ -255,6 +255,38 @@ def test_rounding_toward_zero_against_ml_dtypes_values(name):
     assert_same_floats(got, toward_zero_reference(x, ref), x)
 
 
+def _toward_zero_on_grid(x: np.ndarray, positive: np.ndarray) -> np.ndarray:
+    """x rounded toward zero onto the sorted positive finite values of a
+    format: the largest not above |x|, with x's sign (inf and NaN stay)."""
+    idx = np.searchsorted(positive, np.abs(x), side="right") - 1
+    out = np.copysign(positive[idx], x)
+    return np.where(np.isfinite(x), out, x).astype(np.float32)
+
+
+@kite.kernel
+def narrow_toward_zero(x_ptr, out_ptr, BLOCK: kl.constexpr, DTYPE: kl.constexpr):
+    offs = kl.program_id(0) * BLOCK + kl.arange(0, BLOCK)
+    y = kl.load(x_ptr + offs).to(DTYPE, fp_downcast_rounding="rtz")
+    kl.store(out_ptr + offs, y.to(kl.float32))
+
+
+@pytest.mark.parametrize("dtype", [kl.float16, kl.bfloat16], ids=["f16", "bf16"])
+def test_f32_to_f16_and_bf16_toward_zero(dtype):
+    """Triton's fp_downcast_rounding="rtz" on f32 -> f16/bf16 (an
+    arith.truncf would round to nearest)."""
+    if dtype is kl.float16:
+        positive = np.arange(0x7C00, dtype=np.uint16).view(np.float16).astype(np.float32)
+    else:
+        positive = (np.arange(0x7F80, dtype=np.uint32) << 16).view(np.float32)
+    rng = np.random.default_rng(6)
+    x = (rng.standard_normal(4096) * 10.0 ** rng.integers(-9, 6, 4096)).astype(np.float32)
+    edges = np.array([65504.0, 65519.0, 65520.0, 1e6, 3e38, np.inf, np.nan, 0.0, 1.0 + 2.0 ** -12,
+                      2.0 ** -24 * 1.5, 2.0 ** -25, 1.0 + 2.0 ** -9, 1e-40], np.float32)
+    x[:2 * len(edges)] = np.concatenate([edges, -edges])
+    got = run(narrow_toward_zero, (4,), x, np.zeros_like(x), BLOCK=1024, DTYPE=dtype)[1]
+    assert_same_floats(got, _toward_zero_on_grid(x, positive), x)
+
+
 @kite.kernel
 def fnuz_dot(a_ptr, b_ptr, c_ptr, N: kl.constexpr, DTYPE: kl.constexpr):
     r = kl.arange(0, N)

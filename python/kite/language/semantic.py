@@ -451,7 +451,8 @@ def cast(x, dst, bitcast: bool = False, rounding=None) -> tensor:
         wide = cast(x, dt.int64)
         return tensor(b.cast("kite.int_to_ptr", wide.handle, ty, wide.type, None), ty)
     if src.is_floating() and dst.is_floating():
-        if src.is_fp8() or dst.is_fp8():
+        # fp8, and any narrowing toward zero (arith.truncf rounds to nearest)
+        if src.is_fp8() or dst.is_fp8() or rounding == "rtz":
             attrs = {"rounding": 1 if rounding == "rtz" else 0} if dst.bits < src.bits else None
             return emit("kite.fp_to_fp", attrs=attrs)
         if src.bits == dst.bits:  # fp16 <-> bf16 goes through fp32
