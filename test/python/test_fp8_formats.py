@@ -357,3 +357,7 @@ def test_triton_names_of_the_fnuz_formats():
     assert (kl.float8e4b8.name, kl.float8e4b8.mlir) == ("fp8e4b8", "f8E4M3FNUZ")
     assert (kl.float8e5b16.name, kl.float8e5b16.mlir) == ("fp8e5b16", "f8E5M2FNUZ")
     assert kl.float8e4b8.is_fp8() and kl.float8e5b16.is_fp8()
+    assert kl.float8e4b8.is_fp8e4b8() and kl.float8e5b16.is_fp8e5b16()
+    assert kl.float8e4nv.is_fp8e4nv() and kl.float8e5.is_fp8e5()
+    assert not kl.float8e4b8.is_fp8e4nv() and not kl.float8e5b16.is_fp8e5()
+    assert (kl.float8e8m0.name, kl.float8e8m0.mlir) == ("fp8e8m0", "f8E8M0FNU")

@@ -36,6 +36,35 @@ class dtype:
     def is_fp8(self) -> bool:
         return self.kind == "float" and self.bits == 8
 
+    # One float type each, by its MLIR name (Triton's float8e4b15 has no
+    # MLIR type and no Kite counterpart: nothing is one).
+    def is_fp8e4nv(self) -> bool:
+        return self.mlir == "f8E4M3FN"
+
+    def is_fp8e5(self) -> bool:
+        return self.mlir == "f8E5M2"
+
+    def is_fp8e4b8(self) -> bool:
+        return self.mlir == "f8E4M3FNUZ"
+
+    def is_fp8e5b16(self) -> bool:
+        return self.mlir == "f8E5M2FNUZ"
+
+    def is_fp8e4b15(self) -> bool:
+        return False
+
+    def is_fp16(self) -> bool:
+        return self.mlir == "f16"
+
+    def is_bf16(self) -> bool:
+        return self.mlir == "bf16"
+
+    def is_fp32(self) -> bool:
+        return self.mlir == "f32"
+
+    def is_fp64(self) -> bool:
+        return self.mlir == "f64"
+
     @property
     def scalar(self) -> "dtype":
         return self
