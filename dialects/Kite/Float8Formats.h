@@ -39,7 +39,6 @@ struct Float8Format {
   /// An MX scale (f8E8M0FNU): unsigned powers of two, no zero.
   bool isScale = false;
 
-  bool hasInfinity() const { return nan == Float8NaN::IEEE; }
   /// The largest finite magnitude's code (sign bit clear).
   unsigned getMaxCode() const;
   /// The NaN code a conversion produces for a positive NaN.
