@@ -1,6 +1,8 @@
 //===- KiteDotReduceOps.cpp - verifiers of dot, reduce and scan -----------===//
 #include "dialects/Kite/KiteOps.h"
 
+#include "dialects/Kite/Float8Formats.h"
+
 #include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
@@ -11,8 +13,9 @@ using namespace mlir::kite;
 //===----------------------------------------------------------------------===//
 
 static bool isDotInputType(Type type) {
+  const Float8Format *fp8 = getFloat8Format(type);
   return type.isF32() || type.isF16() || type.isBF16() || type.isInteger(8) ||
-         isa<Float8E4M3FNType, Float8E5M2Type>(type);
+         (fp8 && !fp8->isScale);
 }
 
 LogicalResult DotOp::verify() {
@@ -35,8 +38,8 @@ LogicalResult DotOp::verify() {
                          << ") differ";
   if (!isDotInputType(inA))
     return emitOpError() << "unsupported input element type " << inA
-                         << " (expected f32, f16, bf16, i8, f8E4M3FN or "
-                            "f8E5M2)";
+                         << " (expected f32, f16, bf16, i8, f8E4M3FN, "
+                            "f8E5M2, f8E4M3FNUZ or f8E5M2FNUZ)";
   bool isInt = inA.isInteger(8);
   bool accOk =
       isInt ? acc.isInteger(32) : acc.isF32() || (inA.isF16() && acc.isF16());

@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/KiteOps.h"
 
+#include "dialects/Kite/Float8Formats.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -285,8 +287,20 @@ LogicalResult GatherOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult FpToFpOp::verify() {
-  return verifySameShape(*this, "source", getSrc().getType(), "result",
-                         getType());
+  if (failed(verifySameShape(*this, "source", getSrc().getType(), "result",
+                             getType())))
+    return failure();
+  Type src = getElementTypeOrSelf(getSrc().getType()),
+       dst = getElementTypeOrSelf(getType());
+  if (getRounding() != RoundingMode::RTZ)
+    return success();
+  if (dst.getIntOrFloatBitWidth() >= src.getIntOrFloatBitWidth())
+    return emitOpError() << "rounds toward zero, but " << src << " -> " << dst
+                         << " does not narrow";
+  if (!allowsRoundingTowardZero(dst))
+    return emitOpError() << "cannot round toward zero to " << dst
+                         << " (only to nearest-even)";
+  return success();
 }
 
 LogicalResult PtrToIntOp::verify() {

@@ -6,9 +6,12 @@
 //   i8              m16n8k32 s8        i8, i32 accumulators (saturating)
 //   fp8, sm_89+     m16n8k32 e4m3/e5m2 their bits
 //   fp8, sm_80-88   m16n8k16 f16       f16 (exact)
+//   fnuz fp8        m16n8k16 f16       f16 (exact; no mma takes them)
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/KiteGPU/MmaTiling.h"
+
+#include "dialects/Kite/Float8Formats.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/Support/MathExtras.h"
@@ -28,10 +31,14 @@ getMmaOperandTypes(Type input, StringRef precision, int64_t arch) {
     return std::pair{input, input};
   if (input.isF32() && precision == "tf32")
     return std::pair{Type(FloatTF32Type::get(context)), input};
+  Type f16 = Float16Type::get(context);
   if (isa<Float8E4M3FNType, Float8E5M2Type>(input))
-    return arch >= 89 ? std::pair{input, input}
-                      : std::pair{Type(Float16Type::get(context)),
-                                  Type(Float16Type::get(context))};
+    return arch >= 89 ? std::pair{input, input} : std::pair{f16, f16};
+  // Every value of the other fp8 formats is an f16 value too (not of the
+  // e8m0 scales, which are no dot operands).
+  const kite::Float8Format *fp8 = kite::getFloat8Format(input);
+  if (fp8 && !fp8->isScale)
+    return std::pair{f16, f16};
   return std::nullopt;
 }
 

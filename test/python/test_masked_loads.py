@@ -38,6 +38,8 @@ TYPES = [
     ("bfloat16", kl.bfloat16, np.float32, 2.5),
     ("float8e4m3", kl.float8e4m3, np.float32, 2.5),
     ("float8e5m2", kl.float8e5m2, np.float32, 2.5),
+    ("float8e4b8", kl.float8e4b8, np.float32, 2.5),
+    ("float8e5b16", kl.float8e5b16, np.float32, 2.5),
     ("int32", kl.int32, np.int32, 3),
     ("float32", kl.float32, np.float32, 2.5),
     ("int64", kl.int64, np.int64, 3),

@@ -183,9 +183,10 @@ struct ElementwiseToThreads : ConversionPattern {
   }
 };
 
-/// fp8 conversions: through the f32 register, rounded to the destination
-/// when it is emulated (to nearest-even, or toward zero), else widened or
-/// narrowed exactly (an fp8 value is an f16, f32 and f64 value).
+/// fp8 conversions, and float conversions toward zero: through the f32
+/// register, rounded to the destination when it is emulated (to
+/// nearest-even, or toward zero), else widened or narrowed (exactly for an
+/// fp8 value, which is an f16, f32 and f64 value; toward zero when asked).
 struct FpToFpToThreads : OpConversionPattern<kite::FpToFpOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -225,10 +226,30 @@ struct FpToFpToThreads : OpConversionPattern<kite::FpToFpOp> {
             rewriter, loc, f32,
             arith::SelectOp::create(rewriter, loc, tooBig, lower, bits));
       }
-      results.push_back(isEmulatedFloat(dst)
-                            ? emitRoundToEmulated(rewriter, loc, wide, dst,
-                                                  towardZero)
-                            : convert(wide, type));
+      if (isEmulatedFloat(dst)) {
+        results.push_back(
+            emitRoundToEmulated(rewriter, loc, wide, dst, towardZero));
+        continue;
+      }
+      Value narrow = convert(wide, type);
+      if (towardZero && type.getIntOrFloatBitWidth() < 32) {
+        // f16: rounded to nearest away from zero (to inf past the largest
+        // value), the code below in sign-magnitude is the next toward zero.
+        Value back = arith::ExtFOp::create(rewriter, loc, f32, narrow);
+        Value tooBig =
+            arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT,
+                                  math::AbsFOp::create(rewriter, loc, back),
+                                  math::AbsFOp::create(rewriter, loc, wide));
+        Type bitsType = rewriter.getIntegerType(type.getIntOrFloatBitWidth());
+        Value bits = arith::BitcastOp::create(rewriter, loc, bitsType, narrow);
+        Value lower = arith::SubIOp::create(
+            rewriter, loc, bits,
+            arith::ConstantIntOp::create(rewriter, loc, bitsType, 1));
+        narrow = arith::BitcastOp::create(
+            rewriter, loc, type,
+            arith::SelectOp::create(rewriter, loc, tooBig, lower, bits));
+      }
+      results.push_back(narrow);
     }
     rewriter.replaceOpWithMultiple(op, {results});
     return success();

@@ -1,19 +1,26 @@
 //===- EmulatedFloats.cpp - bf16 and fp8 in f32 registers -----------------===//
 //
 // Neither Vulkan nor NVPTX computes in bfloat16 or the fp8 formats
-// (f8E4M3FN, Triton's float8e4nv, and f8E5M2), so their values live in f32
-// registers that hold a value of the format, rounded after every operation
-// as the interpreter does (python/kite/interpreter/numerics.py), and in
-// memory as their raw bits (i16, i8). The conversions are integer bit
-// manipulation, the same on every backend:
+// (dialects/Kite/Float8Formats.h: f8E4M3FN, f8E5M2, f8E4M3FNUZ,
+// f8E5M2FNUZ), so their values live in f32 registers that hold a value of
+// the format, rounded after every operation as the interpreter does
+// (python/kite/interpreter/numerics.py), and in memory as their raw bits
+// (i16, i8). The conversions are integer bit manipulation derived from the
+// format's fields, the same on every backend:
 //
-// - f32 -> fp8 rounds to nearest-even; magnitudes from the largest finite
-//   value up, infinities included, saturate to it (cvt.rn.satfinite); NaN is
-//   the format's NaN, with x's sign;
+// - f32 -> fp8 rounds to nearest-even; finite magnitudes beyond the largest
+//   finite value saturate to it, as Triton's conversions do (NVIDIA's
+//   cvt.rn.satfinite; the fnuz formats as Triton's AMD backend and ONNX's
+//   saturating cast). Infinities saturate too, except in the fnuz formats,
+//   which have no infinity and make them NaN. NaN is the format's NaN (with
+//   x's sign where the format has signed NaNs); -0 and negative values that
+//   round to zero are +0 in the fnuz formats, which have no -0;
 // - fp8 -> f32 is exact (subnormals included; e5m2 has infinities).
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "dialects/Kite/Float8Formats.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -24,6 +31,9 @@
 
 using namespace mlir;
 using namespace mlir::kitegpu;
+using kite::Float8Format;
+using kite::Float8NaN;
+using kite::getFloat8Format;
 
 // bfloat16: the high half of an f32, rounded to nearest-even (NaN stays a
 // quiet NaN).
@@ -75,27 +85,6 @@ static Value emitBF16ToF32(OpBuilder &b, Location loc, Value bits) {
 
 namespace {
 
-/// An fp8 format: exponent and mantissa bits, bias, the largest finite
-/// magnitude and its code, the NaN code (without sign).
-struct Fp8Format {
-  unsigned exponentBits, mantissaBits;
-  int bias;
-  float maxValue;
-  unsigned maxCode, nanCode;
-  bool hasInfinity;
-};
-
-constexpr Fp8Format kE4M3FN{4, 3, 7, 448.0f, 0x7E, 0x7F, false};
-constexpr Fp8Format kE5M2{5, 2, 15, 57344.0f, 0x7B, 0x7E, true};
-
-const Fp8Format *getFp8Format(Type type) {
-  if (isa<Float8E4M3FNType>(type))
-    return &kE4M3FN;
-  if (isa<Float8E5M2Type>(type))
-    return &kE5M2;
-  return nullptr;
-}
-
 /// i32 arithmetic helpers.
 struct I32 {
   OpBuilder &b;
@@ -121,7 +110,7 @@ struct I32 {
 };
 
 /// The fp8 code (i8) of f32 `x`.
-Value encodeFp8(OpBuilder &b, Location loc, Value x, const Fp8Format &f) {
+Value encodeFp8(OpBuilder &b, Location loc, Value x, const Float8Format &f) {
   I32 i{b, loc};
   using P = arith::CmpIPredicate;
   Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), x);
@@ -153,15 +142,25 @@ Value encodeFp8(OpBuilder &b, Location loc, Value x, const Fp8Format &f) {
   Value subnormal =
       i.add(quotient, arith::ExtUIOp::create(b, loc, b.getI32Type(), roundUp));
 
-  Value smallestNormal = i.c(int64_t(127 + 1 - f.bias) << 23);
-  Value code = i.select(i.cmp(P::ult, abs, smallestNormal), subnormal, normal);
-  code = i.select(i.cmp(P::uge, abs, i.bits(f.maxValue)), i.c(f.maxCode), code);
-  code = i.select(i.cmp(P::ugt, abs, i.c(0x7F800000)), i.c(f.nanCode), code);
-  return arith::TruncIOp::create(b, loc, b.getI8Type(), i.ori(code, sign));
+  Value code =
+      i.select(i.cmp(P::ult, abs, i.bits(f.getMinNormal())), subnormal, normal);
+  code = i.select(i.cmp(P::uge, abs, i.bits(f.getMaxValue())),
+                  i.c(f.getMaxCode()), code);
+  if (f.nan == Float8NaN::NegativeZero) {
+    // No -0 (0x80 is NaN): a zero stays +0; no infinity: it becomes NaN.
+    sign = i.select(i.cmp(P::eq, code, i.c(0)), i.c(0), sign);
+    code = i.select(i.cmp(P::uge, abs, i.c(0x7F800000)), i.c(f.getNaNCode()),
+                    i.ori(code, sign));
+  } else {
+    code = i.select(i.cmp(P::ugt, abs, i.c(0x7F800000)), i.c(f.getNaNCode()),
+                    code);
+    code = i.ori(code, sign);
+  }
+  return arith::TruncIOp::create(b, loc, b.getI8Type(), code);
 }
 
 /// The f32 value of fp8 code `code` (i8).
-Value decodeFp8(OpBuilder &b, Location loc, Value code, const Fp8Format &f) {
+Value decodeFp8(OpBuilder &b, Location loc, Value code, const Float8Format &f) {
   I32 i{b, loc};
   using P = arith::CmpIPredicate;
   Value c = arith::ExtUIOp::create(b, loc, b.getI32Type(), code);
@@ -179,15 +178,57 @@ Value decodeFp8(OpBuilder &b, Location loc, Value code, const Fp8Format &f) {
   Value subnormal = arith::BitcastOp::create(b, loc, b.getI32Type(), scaled);
   Value bits = i.select(i.cmp(P::eq, e, i.c(0)), subnormal, normal);
   int maxExponent = (1 << f.exponentBits) - 1;
-  if (f.hasInfinity) {
+  switch (f.nan) {
+  case Float8NaN::IEEE: {
     Value special = i.select(i.cmp(P::eq, m, i.c(0)), i.c(0x7F800000),
                              i.c(0x7FC00000));
     bits = i.select(i.cmp(P::eq, e, i.c(maxExponent)), special, bits);
-  } else {
-    bits = i.select(i.cmp(P::eq, i.andi(c, 0x7F), i.c(f.nanCode)),
+    break;
+  }
+  case Float8NaN::AllOnes:
+    bits = i.select(i.cmp(P::eq, i.andi(c, 0x7F), i.c(f.getNaNCode())),
                     i.c(0x7FC00000), bits);
+    break;
+  case Float8NaN::NegativeZero: // 0x80: NaN's bits, or'd with the sign below
+    bits = i.select(i.cmp(P::eq, c, i.c(0x80)), i.c(0x7FC00000), bits);
+    break;
   }
   return arith::BitcastOp::create(b, loc, b.getF32Type(), i.ori(bits, sign));
+}
+
+/// The e8m0 code of f32 `x` (i8), as ml_dtypes rounds to float8_e8m0fnu:
+/// the f32 exponent field is the code (both biases are 127), one more when
+/// the mantissa is at least half (ties up); below 2^-127, 2^-127; zero,
+/// negative values, overflow, infinities and NaN are NaN (0xFF).
+Value encodeScale(OpBuilder &b, Location loc, Value x) {
+  I32 i{b, loc};
+  using P = arith::CmpIPredicate;
+  Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), x);
+  Value exponent = i.shr(bits, i.c(23)); // the sign bit makes it >= 256
+  Value mantissa = i.andi(bits, 0x7FFFFF);
+  Value up = arith::ExtUIOp::create(
+      b, loc, b.getI32Type(), i.cmp(P::uge, mantissa, i.c(0x400000)));
+  Value code = i.add(exponent, up);
+  // f32 subnormals: 2^-126 from 1.5 * 2^-127 up, else 2^-127.
+  Value tiny = arith::ExtUIOp::create(
+      b, loc, b.getI32Type(), i.cmp(P::uge, mantissa, i.c(0x600000)));
+  code = i.select(i.cmp(P::eq, exponent, i.c(0)), tiny, code);
+  Value nan = arith::OrIOp::create(b, loc, i.cmp(P::eq, bits, i.c(0)),
+                                   i.cmp(P::uge, code, i.c(0xFF)));
+  code = i.select(nan, i.c(0xFF), code);
+  return arith::TruncIOp::create(b, loc, b.getI8Type(), code);
+}
+
+/// The f32 value of e8m0 code `code` (i8): 2^(code - 127), exactly (code 0
+/// is the f32 subnormal 2^-127), NaN for 0xFF.
+Value decodeScale(OpBuilder &b, Location loc, Value code) {
+  I32 i{b, loc};
+  using P = arith::CmpIPredicate;
+  Value c = arith::ExtUIOp::create(b, loc, b.getI32Type(), code);
+  Value bits = i.shl(c, i.c(23));
+  bits = i.select(i.cmp(P::eq, c, i.c(0)), i.c(0x400000), bits);
+  bits = i.select(i.cmp(P::eq, c, i.c(0xFF)), i.c(0x7FC00000), bits);
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
 }
 
 /// The bits of `type` that `x` was decoded from by the decoders above, or
@@ -223,7 +264,7 @@ Value getDecodedBits(Value x, Type type) {
 } // namespace
 
 bool mlir::kitegpu::isEmulatedFloat(Type type) {
-  return type.isBF16() || getFp8Format(type);
+  return type.isBF16() || getFloat8Format(type);
 }
 
 IntegerType mlir::kitegpu::getEmulatedBitsType(Type type) {
@@ -234,15 +275,18 @@ Value mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc, Value x,
                                       Type type) {
   if (Value bits = getDecodedBits(x, type))
     return bits;
-  if (const Fp8Format *format = getFp8Format(type))
-    return encodeFp8(b, loc, x, *format);
+  if (const Float8Format *format = getFloat8Format(type))
+    return format->isScale ? encodeScale(b, loc, x)
+                           : encodeFp8(b, loc, x, *format);
   return emitBF16Bits(b, loc, x);
 }
 
 Value mlir::kitegpu::emitEmulatedToF32(OpBuilder &b, Location loc, Value bits,
                                        Type type) {
-  if (const Fp8Format *format = getFp8Format(type))
-    return markDecoded(decodeFp8(b, loc, bits, *format), type);
+  if (const Float8Format *format = getFloat8Format(type))
+    return markDecoded(format->isScale ? decodeScale(b, loc, bits)
+                                       : decodeFp8(b, loc, bits, *format),
+                       type);
   return markDecoded(emitBF16ToF32(b, loc, bits), type);
 }
 
@@ -253,7 +297,9 @@ Value mlir::kitegpu::emitRoundToEmulated(OpBuilder &b, Location loc, Value x,
   Value bits = emitEmulatedBits(b, loc, x, type);
   if (towardZero) {
     // Rounded away from zero: the code below (sign-magnitude) is the next
-    // value toward zero.
+    // value toward zero (kite.fp_to_fp's verifier keeps the fnuz formats,
+    // whose 0x80 is NaN, away from here).
+    assert(kite::allowsRoundingTowardZero(type) && "no rtz to this format");
     Value nearest = emitEmulatedToF32(b, loc, bits, type);
     Value tooBig = arith::CmpFOp::create(
         b, loc, arith::CmpFPredicate::OGT,

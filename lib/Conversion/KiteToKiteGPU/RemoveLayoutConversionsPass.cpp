@@ -13,6 +13,7 @@
 // and gather. How the rewrite reaches a fixed point: at the pass, below.
 //
 //===----------------------------------------------------------------------===//
+#include "dialects/Kite/Float8Formats.h"
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
 #include "dialects/KiteGPU/MmaTiling.h"
@@ -186,8 +187,8 @@ struct ConvertAfterNarrowing : OpRewritePattern<ConvertLayoutOp> {
     // Bits in workgroup memory: i1 is kept as i32, bf16 and fp8 as f32.
     auto bits = [](Type type) {
       Type element = getElementTypeOrSelf(type);
-      if (element.isInteger(1) ||
-          isa<BFloat16Type, Float8E4M3FNType, Float8E5M2Type>(element))
+      if (element.isInteger(1) || element.isBF16() ||
+          kite::getFloat8Format(element))
         return 32u;
       return element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 64u;
     };

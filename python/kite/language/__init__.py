@@ -3,9 +3,10 @@ in ``triton.language`` so that kernels port by changing the import."""
 from . import extra, math, random  # noqa: F401
 from .block_pointer import advance, make_block_ptr  # noqa: F401
 from .core import constexpr, tensor  # noqa: F401
-from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4m3, float8e4nv,  # noqa: F401
-                     float8e5, float8e5m2, float16, float32, float64, int1, int8, int16, int32,
-                     int64, pointer_type, uint8, uint16, uint32, uint64)
+from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4b8, float8e4m3,  # noqa: F401
+                     float8e4nv, float8e5, float8e5b16, float8e5m2, float8e8m0, float16, float32,
+                     float64, int1, int8, int16, int32, int64, pointer_type, uint8, uint16,
+                     uint32, uint64)
 from .gather import gather  # noqa: F401
 from .join_split import cat, interleave, join, split  # noqa: F401
 from .memory import (atomic_add, atomic_and, atomic_cas, atomic_max, atomic_min,  # noqa: F401

@@ -36,6 +36,35 @@ class dtype:
     def is_fp8(self) -> bool:
         return self.kind == "float" and self.bits == 8
 
+    # One float type each, by its MLIR name (Triton's float8e4b15 has no
+    # MLIR type and no Kite counterpart: nothing is one).
+    def is_fp8e4nv(self) -> bool:
+        return self.mlir == "f8E4M3FN"
+
+    def is_fp8e5(self) -> bool:
+        return self.mlir == "f8E5M2"
+
+    def is_fp8e4b8(self) -> bool:
+        return self.mlir == "f8E4M3FNUZ"
+
+    def is_fp8e5b16(self) -> bool:
+        return self.mlir == "f8E5M2FNUZ"
+
+    def is_fp8e4b15(self) -> bool:
+        return False
+
+    def is_fp16(self) -> bool:
+        return self.mlir == "f16"
+
+    def is_bf16(self) -> bool:
+        return self.mlir == "bf16"
+
+    def is_fp32(self) -> bool:
+        return self.mlir == "f32"
+
+    def is_fp64(self) -> bool:
+        return self.mlir == "f64"
+
     @property
     def scalar(self) -> "dtype":
         return self
@@ -145,13 +174,21 @@ float32 = dtype("fp32", "float", 32, "f32", np.float32)
 float64 = dtype("fp64", "float", 64, "f64", np.float64)
 float8e4m3 = dtype("fp8e4m3", "float", 8, "f8E4M3FN", np.float32)
 float8e5m2 = dtype("fp8e5m2", "float", 8, "f8E5M2", np.float32)
+# The "fnuz" formats (AMD's, ml_dtypes' float8_e4m3fnuz and float8_e5m2fnuz):
+# biases 8 and 16, no infinity, no -0, and one NaN, the code 0x80.
+float8e4b8 = dtype("fp8e4b8", "float", 8, "f8E4M3FNUZ", np.float32)
+float8e5b16 = dtype("fp8e5b16", "float", 8, "f8E5M2FNUZ", np.float32)
+# The OCP MX scale format (ml_dtypes' float8_e8m0fnu; Triton has no dtype for
+# it): unsigned powers of two 2^-127 .. 2^127, no zero, NaN 0xFF.
+float8e8m0 = dtype("fp8e8m0", "float", 8, "f8E8M0FNU", np.float32)
 
 bool_ = int1
 float8e4nv = float8e4m3
 float8e5 = float8e5m2  # Triton's other name for it
 
 ALL_DTYPES = [int1, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
-              float16, bfloat16, float32, float64, float8e4m3, float8e5m2]
+              float16, bfloat16, float32, float64, float8e4m3, float8e5m2, float8e4b8,
+              float8e5b16, float8e8m0]
 
 _FROM_NUMPY = {np.dtype(np.bool_): int1, np.dtype(np.int8): int8,
                np.dtype(np.int16): int16, np.dtype(np.int32): int32,

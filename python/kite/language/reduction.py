@@ -278,7 +278,7 @@ def cumprod(input, axis=0, reverse=False):
     return associative_scan(to_tensor(input), axis, _mul, reverse, _kind="cumprod")
 
 
-_DOT_INPUTS = ("f32", "f16", "bf16", "i8", "f8E4M3FN", "f8E5M2")
+_DOT_INPUTS = ("f32", "f16", "bf16", "i8", "f8E4M3FN", "f8E5M2", "f8E4M3FNUZ", "f8E5M2FNUZ")
 
 
 _INPUT_PRECISIONS = ("tf32", "tf32x3", "ieee")

@@ -92,8 +92,8 @@ def _integer_promote(a: dt.dtype, b: dt.dtype) -> dt.dtype:
 def _float_promote(a: dt.dtype, b: dt.dtype) -> dt.dtype:
     if a == b:
         return a
-    if a.is_fp8() and b.is_fp8():
-        return dt.float16
+    if a.is_fp8() and b.is_fp8():  # fp16 holds every value of both, unless one is e8m0
+        return dt.float32 if dt.float8e8m0 in (a, b) else dt.float16
     if a.is_fp8():
         return b
     if b.is_fp8():
@@ -396,6 +396,22 @@ def subscript(x: tensor, index) -> tensor:
 
 # ---------------------------------------------------------------- casts
 
+def _check_rounding(src: dt.dtype, dst: dt.dtype, rounding) -> None:
+    """Triton's rules for ``fp_downcast_rounding``: "rtne" or "rtz", and
+    only on a float conversion that narrows; Kite (like Triton) rounds to
+    the fnuz fp8 formats only to nearest-even."""
+    if rounding is None:
+        return
+    if rounding not in ("rtne", "rtz"):
+        raise error(f"fp_downcast_rounding must be 'rtne' or 'rtz', got {rounding!r}")
+    if not (src.is_floating() and dst.is_floating() and dst.bits < src.bits):
+        raise error(f"fp_downcast_rounding should be set only for truncating fp conversions, "
+                    f"not from {src} to {dst}")
+    if rounding == "rtz" and dst.mlir in ("f8E4M3FNUZ", "f8E5M2FNUZ", "f8E8M0FNU"):
+        raise error(f"fp_downcast_rounding='rtz' is not supported for conversions to {dst}: "
+                    "it rounds to nearest-even only")
+
+
 def cast(x, dst, bitcast: bool = False, rounding=None) -> tensor:
     x = to_tensor(x)
     dst = unwrap(dst)
@@ -404,6 +420,9 @@ def cast(x, dst, bitcast: bool = False, rounding=None) -> tensor:
     src = x.dtype
     if src == dst:
         return x
+    rounding = unwrap(rounding)
+    if not bitcast:
+        _check_rounding(src, dst, rounding)
     b = active_builder()
     ty = dt.to_block(dst, x.shape)
 
@@ -432,7 +451,8 @@ def cast(x, dst, bitcast: bool = False, rounding=None) -> tensor:
         wide = cast(x, dt.int64)
         return tensor(b.cast("kite.int_to_ptr", wide.handle, ty, wide.type, None), ty)
     if src.is_floating() and dst.is_floating():
-        if src.is_fp8() or dst.is_fp8():
+        # fp8, and any narrowing toward zero (arith.truncf rounds to nearest)
+        if src.is_fp8() or dst.is_fp8() or rounding == "rtz":
             attrs = {"rounding": 1 if rounding == "rtz" else 0} if dst.bits < src.bits else None
             return emit("kite.fp_to_fp", attrs=attrs)
         if src.bits == dst.bits:  # fp16 <-> bf16 goes through fp32

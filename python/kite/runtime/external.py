@@ -25,7 +25,8 @@ _DLPACK_TYPES = {(0, 8): dt.int8, (0, 16): dt.int16, (0, 32): dt.int32, (0, 64):
                  (1, 8): dt.uint8, (1, 16): dt.uint16, (1, 32): dt.uint32, (1, 64): dt.uint64,
                  (2, 16): dt.float16, (2, 32): dt.float32, (2, 64): dt.float64,
                  (4, 16): dt.bfloat16, (6, 8): dt.int1,
-                 (10, 8): dt.float8e4m3, (12, 8): dt.float8e5m2}
+                 (10, 8): dt.float8e4m3, (11, 8): dt.float8e4b8, (12, 8): dt.float8e5m2,
+                 (13, 8): dt.float8e5b16, (14, 8): dt.float8e8m0}
 
 
 class ExternalArray(NamedTuple):

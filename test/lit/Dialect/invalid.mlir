@@ -417,6 +417,30 @@ func.func @fp_to_fp_shape(%x: tensor<16xf32>) {
 
 // -----
 
+func.func @fp_to_fp_rtz_to_fnuz(%x: tensor<16xf32>) {
+  // expected-error @+1 {{'kite.fp_to_fp' op cannot round toward zero to 'f8E4M3FNUZ' (only to nearest-even)}}
+  %0 = kite.fp_to_fp %x rounding = rtz : tensor<16xf32> -> tensor<16xf8E4M3FNUZ>
+  return
+}
+
+// -----
+
+func.func @fp_to_fp_rtz_to_scale(%x: tensor<16xbf16>) {
+  // expected-error @+1 {{'kite.fp_to_fp' op cannot round toward zero to 'f8E8M0FNU' (only to nearest-even)}}
+  %0 = kite.fp_to_fp %x rounding = rtz : tensor<16xbf16> -> tensor<16xf8E8M0FNU>
+  return
+}
+
+// -----
+
+func.func @fp_to_fp_rtz_widening(%x: tensor<16xf8E5M2FNUZ>) {
+  // expected-error @+1 {{'kite.fp_to_fp' op rounds toward zero, but 'f8E5M2FNUZ' -> 'f32' does not narrow}}
+  %0 = kite.fp_to_fp %x rounding = rtz : tensor<16xf8E5M2FNUZ> -> tensor<16xf32>
+  return
+}
+
+// -----
+
 func.func @ptr_to_int_shape(%p: tensor<16x!kite.ptr<f32>>) {
   // expected-error @+1 {{'kite.ptr_to_int' op shapes of source (16) and result (scalar) differ}}
   %0 = kite.ptr_to_int %p : tensor<16x!kite.ptr<f32>> -> i64
@@ -482,8 +506,16 @@ func.func @dot_mixed_inputs(%a: tensor<16x16xf16>, %b: tensor<16x16xbf16>, %c: t
 // -----
 
 func.func @dot_input_type(%a: tensor<16x16xf64>, %c: tensor<16x16xf32>) {
-  // expected-error @+1 {{'kite.dot' op unsupported input element type 'f64' (expected f32, f16, bf16, i8, f8E4M3FN or f8E5M2)}}
+  // expected-error @+1 {{'kite.dot' op unsupported input element type 'f64' (expected f32, f16, bf16, i8, f8E4M3FN, f8E5M2, f8E4M3FNUZ or f8E5M2FNUZ)}}
   %0 = kite.dot %a, %a, %c : tensor<16x16xf64> * tensor<16x16xf64> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @dot_of_scales(%a: tensor<16x16xf8E8M0FNU>, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{'kite.dot' op unsupported input element type 'f8E8M0FNU'}}
+  %0 = kite.dot %a, %a, %c : tensor<16x16xf8E8M0FNU> * tensor<16x16xf8E8M0FNU> -> tensor<16x16xf32>
   return
 }
 
