@@ -256,6 +256,54 @@ def Kite_BitcastOp : Kite_UnaryOp<"bitcast", Kite_Value, Kite_Value> {
 }
 
 //===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+// Scales (and zero points) are "block scaled": a scalar, or a tensor of the
+// source's rank whose every dimension divides the source's. Element
+// (i, j, ...) uses scale[i / (M / S0), j / (N / S1), ...], which covers per
+// tensor ([1, 1]), per row ([M, 1]), per column ([1, N]) and per group of G
+// along K ([M, K / G]).
+
+def Kite_QuantizeOp : Kite_Op<"quantize", [Pure]> {
+  let summary = "x / scale + zero_point, rounded and saturated to a narrow type";
+  let description = [{
+    Computed in f32. To an integer type: rounded to nearest-even, the zero
+    point (i32) added, saturated to [`min`, `max`] (which also say the
+    integers' signedness: [0, 255] is uint8, [-8, 7] is int4 held in i8), a
+    NaN becomes the zero point. To an fp8 type: saturated to the format's
+    largest finite value, NaN stays NaN, rounded to nearest-even; no zero
+    point.
+  }];
+  let arguments = (ins Kite_TensorOf<[AnyFloat]>:$src, Kite_FloatLike:$scale,
+                   Optional<Kite_IntLike>:$zero_point,
+                   OptionalAttr<I64Attr>:$min, OptionalAttr<I64Attr>:$max);
+  let results = (outs Kite_Tensor:$result);
+  let assemblyFormat = [{
+    $src `,` $scale (`,` $zero_point^)? attr-dict `:` type($src) `,`
+    type($scale) (`,` type($zero_point)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Kite_DequantizeOp : Kite_Op<"dequantize", [Pure]> {
+  let summary = "(q - zero_point) * scale, in the scale's float type";
+  let description = [{
+    Computed in f32 and rounded once to the scale's type. `q` holds
+    integers (read as unsigned with `is_unsigned`) or floats (fp8); the zero
+    point is i32 and only for integers.
+  }];
+  let arguments = (ins Kite_Tensor:$src, Kite_FloatLike:$scale,
+                   Optional<Kite_IntLike>:$zero_point, UnitAttr:$is_unsigned);
+  let results = (outs Kite_TensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $src `,` $scale (`,` $zero_point^)? attr-dict `:` type($src) `,`
+    type($scale) (`,` type($zero_point)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Matrix product, reductions, scans
 //===----------------------------------------------------------------------===//
 

@@ -27,6 +27,8 @@ void mlir::kite::buildKiteStage(OpPassManager &pm) {
 void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
                                    const StageOptions &options) {
   buildKiteStage(pm);
+  pm.addPass(createKiteExpandQuantization());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(kitegpu::createConvertKiteToKiteGPU(
       {options.numWarps, options.threadsPerWarp, options.tensorCores}));
   pm.addPass(kitegpu::createKiteGPUCoalesce());

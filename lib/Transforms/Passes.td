@@ -15,6 +15,21 @@ def KiteCombine : Pass<"kite-combine"> {
                            "::mlir::kite::KiteDialect"];
 }
 
+def KiteExpandQuantization : Pass<"kite-expand-quantization"> {
+  let summary = "kite.quantize and kite.dequantize as f32 arithmetic";
+  let description = [{
+    Quantize: `x / scale`, then to an integer type round to nearest-even,
+    add the zero point, NaN to the zero point, saturate to [min, max],
+    convert; to fp8 saturate to the largest finite value (NaN stays) and
+    convert to nearest-even. Dequantize: `(q - zero_point) * scale` in f32,
+    rounded once to the scale's type. Block scales are repeated to the
+    source's shape by expand_dims, broadcast and reshape.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::kite::KiteDialect"];
+}
+
 def KiteTestFail : Pass<"kite-test-fail", "::mlir::ModuleOp"> {
   let summary = "Test only: fail at the first op of a given name";
   let description = [{

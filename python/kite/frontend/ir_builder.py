@@ -216,6 +216,14 @@ class IRBuilder:
     def arith(self, name, handles, ty):
         return self.emit1(name, handles, ty)
 
+    def quantize(self, x, scale, zero_point, lo, hi, ty):
+        props = {} if lo is None else {"max": f"{hi} : i64", "min": f"{lo} : i64"}
+        return self.emit1("kite.quantize", [x, scale] + ([zero_point] if zero_point else []), ty, props)
+
+    def dequantize(self, q, scale, zero_point, is_unsigned, ty):
+        props = {"is_unsigned": "unit"} if is_unsigned else {}
+        return self.emit1("kite.dequantize", [q, scale] + ([zero_point] if zero_point else []), ty, props)
+
     def cmp(self, name, predicate, a, b, ty):
         return self.emit1(name, [a, b], ty, {"predicate": f"{predicate} : i64"})
 

@@ -133,3 +133,9 @@ def round_to(x, elem: dt.dtype) -> np.ndarray:
     if is_emulated(elem):
         return decode(encode(x, elem), elem)
     return np.asarray(x).astype(elem.np_dtype, copy=False)
+
+
+def largest_finite(elem: dt.dtype) -> float:
+    """The largest finite value of an fp8 format."""
+    table = _TABLES[elem.mlir]
+    return float(np.max(table[np.isfinite(table)]))

@@ -57,6 +57,16 @@ def _count_leading_zeros(x):
     return np.vectorize(lambda v: bits - int(v).bit_length(), otypes=[x.dtype])(u)
 
 
+def _repeat_to(part, shape):
+    """A block-scaled scale (or zero point) repeated to ``shape``."""
+    part = np.asarray(part)
+    if part.ndim == 0:
+        return np.broadcast_to(part, shape)
+    for axis, (whole, piece) in enumerate(zip(shape, part.shape)):
+        part = np.repeat(part, whole // piece, axis=axis)
+    return part
+
+
 def _fma(a, b, c):
     # Rounded once, as a fused multiply-add: products of fp16/fp32 values are exact in fp64.
     if a.dtype.itemsize < 8:
@@ -186,6 +196,27 @@ class NumpyBuilder:
 
     def arith(self, name, handles, ty):
         return as_type(_OPS[name](*handles), ty)
+
+    def quantize(self, x, scale, zero_point, lo, hi, ty):
+        with np.errstate(all="ignore"):
+            y = x.astype(np.float32) / _repeat_to(scale, x.shape).astype(np.float32)
+            if lo is None:  # fp8: saturate (NaN stays), round to nearest-even
+                largest = numerics.largest_finite(ty.scalar)
+                return as_type(np.clip(y, -largest, largest), ty)
+            y = np.rint(y)
+            zero = np.float32(0)
+            if zero_point is not None:
+                zero = _repeat_to(zero_point, x.shape).astype(np.float32)
+                y = y + zero
+            y = np.where(np.isnan(y), zero, y)
+            return np.clip(y, lo, hi).astype(np.int32).astype(compute_dtype(ty))
+
+    def dequantize(self, q, scale, zero_point, is_unsigned, ty):
+        v = q.astype(np.float32)
+        if zero_point is not None:
+            v = v - _repeat_to(zero_point, q.shape).astype(np.float32)
+        with np.errstate(all="ignore"):
+            return as_type(v * _repeat_to(scale, q.shape).astype(np.float32), ty)
 
     def cmp(self, name, predicate, a, b, ty):
         table = _CMPI if name == "arith.cmpi" else _CMPF

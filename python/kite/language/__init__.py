@@ -8,6 +8,7 @@ from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4b8, float8e4m3,
                      float64, int1, int8, int16, int32, int64, pointer_type, uint8, uint16,
                      uint32, uint64)
 from .gather import gather  # noqa: F401
+from .quantization import dequantize, pack_int4, quantize, unpack_int4  # noqa: F401
 from .join_split import cat, interleave, join, split  # noqa: F401
 from .memory import (atomic_add, atomic_and, atomic_cas, atomic_max, atomic_min,  # noqa: F401
                      atomic_or, atomic_xchg, atomic_xor, load, store)
