@@ -62,6 +62,9 @@ struct StageOptions {
   /// How deep loops whose loads feed dots are pipelined with asynchronous
   /// copies (Triton's num_stages; NVIDIA sm_80 and later; 1: not at all).
   int numStages = 1;
+  /// Dots of dequantized 8-bit operands run on the 8-bit values
+  /// (kite-quantize-dot; docs/lowering.md); false keeps the dequantized dot.
+  bool quantizeDot = true;
 };
 
 /// The most elements of one tensor a thread may hold on a backend ("vulkan",

@@ -140,7 +140,8 @@ IRResult runStage(const std::string &irText, const std::string &stage,
             stageOptions.checkMemory,
             int64_t(stageOptions.maxWorkgroupBytes),
             stageOptions.tensorCores,
-            unsigned(std::max(stageOptions.numStages, 1))};
+            unsigned(std::max(stageOptions.numStages, 1)),
+            stageOptions.quantizeDot};
         if (succeeded(mlir::kite::buildStage(stage, pm, target)))
           return success();
         diagnostics.addError("unknown stage '" + stage + "'; the stages are: " +

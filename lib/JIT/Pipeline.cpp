@@ -15,10 +15,13 @@ ArrayRef<StringRef> mlir::kite::getStageNames() { return kStageNames; }
 
 void mlir::kite::buildVerifyStage(OpPassManager &) {}
 
-void mlir::kite::buildKiteStage(OpPassManager &pm) {
+void mlir::kite::buildKiteStage(OpPassManager &pm,
+                                const StageOptions &options) {
   pm.addPass(createInlinerPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createKiteCombine());
+  if (options.quantizeDot)
+    pm.addPass(createKiteQuantizeDot());
   pm.addPass(createCSEPass());
   pm.addPass(createLoopInvariantCodeMotionPass());
   pm.addPass(createCanonicalizerPass());
@@ -26,7 +29,7 @@ void mlir::kite::buildKiteStage(OpPassManager &pm) {
 
 void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
                                    const StageOptions &options) {
-  buildKiteStage(pm);
+  buildKiteStage(pm, options);
   pm.addPass(createKiteExpandQuantization());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(kitegpu::createConvertKiteToKiteGPU(
@@ -62,7 +65,7 @@ LogicalResult mlir::kite::buildStage(StringRef name, OpPassManager &pm,
   if (name == "verify")
     buildVerifyStage(pm);
   else if (name == "kite")
-    buildKiteStage(pm);
+    buildKiteStage(pm, options);
   else if (name == "kitegpu")
     buildKiteGPUStage(pm, options);
   else if (name == "threads")

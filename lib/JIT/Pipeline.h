@@ -33,6 +33,9 @@ struct StageOptions {
   /// Stage `kitegpu`: how deep loops feeding dots are pipelined
   /// (kitegpu-pipeline; 1: not at all).
   unsigned numStages = 1;
+  /// Stage `kite`: run kite-quantize-dot (off to compare with the
+  /// dequantized dot).
+  bool quantizeDot = true;
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.
@@ -49,7 +52,7 @@ ArrayRef<StringRef> getStageNames();
 void buildVerifyStage(OpPassManager &pm);
 
 /// Stage `kite`: the tile-level optimizations.
-void buildKiteStage(OpPassManager &pm);
+void buildKiteStage(OpPassManager &pm, const StageOptions &options = {});
 
 /// Stage `kitegpu`: the `kite` stage, then layouts for `options`
 /// (convert-kite-to-kitegpu, kitegpu-coalesce,

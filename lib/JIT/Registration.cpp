@@ -94,7 +94,8 @@ void mlir::kite::registerKitePasses() {
     registerLoopInvariantCodeMotionPass();
     registerSymbolDCEPass();
     PassPipelineRegistration<>(
-        "kite-pipeline", "The passes of the `kite` stage", buildKiteStage);
+        "kite-pipeline", "The passes of the `kite` stage",
+        [](OpPassManager &pm) { buildKiteStage(pm); });
     PassPipelineRegistration<KiteGPUPipelineOptions>(
         "kitegpu-pipeline", "The passes of the `kitegpu` stage",
         [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {

@@ -15,6 +15,23 @@ def KiteCombine : Pass<"kite-combine"> {
                            "::mlir::kite::KiteDialect"];
 }
 
+def KiteQuantizeDot : Pass<"kite-quantize-dot"> {
+  let summary = "Dots of dequantized 8-bit operands run on the 8-bit values";
+  let description = [{
+    `dot(dequantize(a, sa), dequantize(b, sb), c)` with `a` and `b` int8 (no
+    zero point) or one fp8 format, `sa` per row of a or per tensor, `sb`
+    per column of b or per tensor, and an f32 result, becomes
+    `c + dot(a, b, 0) * sa * sb` (i32 or f32 product), exact by algebra. In
+    an `scf.for` that carries the accumulator, with scales defined outside
+    the loop, the loop carries the unscaled product and the rescale happens
+    once after it; scales loaded inside the loop (a group of K per
+    iteration) rescale each iteration's product.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::kite::KiteDialect"];
+}
+
 def KiteExpandQuantization : Pass<"kite-expand-quantization"> {
   let summary = "kite.quantize and kite.dequantize as f32 arithmetic";
   let description = [{

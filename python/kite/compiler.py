@@ -324,8 +324,10 @@ def _compile_traced(kernel, raw: str, options: dict, target: Target) -> _Entry:
               "tensor_cores": _has_tensor_cores(target),
               # Triton's default depth; loops pipeline on sm_80 and later.
               "num_stages": int(options.get("num_stages", 3)),
-              "check_memory": bool(options.get("check_memory"))}
-    asm = {"kite": tracer.run_stage(raw, "kite"),
+              "check_memory": bool(options.get("check_memory")),
+              # kite-quantize-dot; False keeps dots of dequantized operands.
+              "quantize_dot": bool(options.get("quantize_dot", True))}
+    asm = {"kite": tracer.run_stage(raw, "kite", quantize_dot=layout["quantize_dot"]),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
            "threads": tracer.run_stage(raw, "threads", **layout)}
     if target.backend == "vulkan":

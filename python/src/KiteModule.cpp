@@ -54,13 +54,14 @@ PYBIND11_MODULE(_C, m) {
       [](const std::string &ir, const std::string &stage, bool debugInfo,
          bool generic, int numWarps, int threadsPerWarp, int maxVectorElements,
          int maxElementsPerThread, bool checkMemory,
-         long long maxWorkgroupBytes, long long tensorCores, int numStages) {
+         long long maxWorkgroupBytes, long long tensorCores, int numStages,
+         bool quantizeDot) {
         return kite::runStage(
             ir, stage, kite::PrintOptions{debugInfo, generic},
             kite::StageOptions{numWarps, threadsPerWarp, maxVectorElements,
                                maxElementsPerThread, checkMemory,
                                maxWorkgroupBytes, tensorCores,
-                               std::max(numStages, 1)});
+                               std::max(numStages, 1), quantizeDot});
       },
       py::arg("ir"), py::arg("stage"), py::arg("debug_info") = false,
       py::arg("generic") = false, py::arg("num_warps") = 4,
@@ -68,6 +69,7 @@ PYBIND11_MODULE(_C, m) {
       py::arg("max_elements_per_thread") = 2048,
       py::arg("check_memory") = false, py::arg("max_workgroup_bytes") = 32768,
       py::arg("tensor_cores") = 0, py::arg("num_stages") = 1,
+      py::arg("quantize_dot") = true,
       py::call_guard<py::gil_scoped_release>(),
       "Parse and verify kite IR, run the named stage, print the result. "
       "num_warps and threads_per_warp (the target's subgroup size) shape the "

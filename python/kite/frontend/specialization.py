@@ -9,7 +9,7 @@ from ..language import dtypes as dt
 from ..language.core import constexpr
 
 COMPILE_OPTIONS = ("num_warps", "num_stages", "num_ctas", "maxnreg", "debug",
-                   "enable_fp_fusion", "launch_pdl", "extern_libs")
+                   "enable_fp_fusion", "launch_pdl", "extern_libs", "quantize_dot")
 
 
 class ArgSpec(NamedTuple):
