@@ -20,7 +20,9 @@
 // chunks of a row are swizzled (chunk ^ (row / perPhase) % maxPhase, with
 // perPhase rows filling 128 bytes) so that the eight rows an ldmatrix phase
 // reads fall in distinct banks. The K steps are unrolled: every fragment
-// address is then a per-lane base plus a constant. The accumulators start
+// address is then a per-lane base plus a constant, the bases shared by the
+// steps and tiles whose offsets the swizzle cannot tell apart
+// (SwizzledOperand::indexAt). The accumulators start
 // from c (moved to the tiles' layout through a workgroup buffer, unless it
 // is all zeros); the results go back to the layout of c through another.
 //
