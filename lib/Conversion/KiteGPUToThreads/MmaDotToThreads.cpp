@@ -20,7 +20,9 @@
 // chunks of a row are swizzled (chunk ^ (row / perPhase) % maxPhase, with
 // perPhase rows filling 128 bytes) so that the eight rows an ldmatrix phase
 // reads fall in distinct banks. The K steps are unrolled: every fragment
-// address is then a per-lane base plus a constant. The accumulators start
+// address is then a per-lane base plus a constant, the bases shared by the
+// steps and tiles whose offsets the swizzle cannot tell apart
+// (SwizzledOperand::indexAt). The accumulators start
 // from c (moved to the tiles' layout through a workgroup buffer, unless it
 // is all zeros); the results go back to the layout of c through another.
 //
@@ -39,6 +41,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::kitegpu;
@@ -101,6 +104,24 @@ struct SwizzledOperand {
     Value chunk = e.bitXor(e.div(column, vec), phase);
     return e.add(e.add(e.mul(row, rowLength), e.mul(chunk, vec)),
                  e.rem(column, vec));
+  }
+  /// The element index of row `row + rowOffset`, chunk `chunk + chunkOffset`
+  /// as a per-lane part plus a constant, so that the fragments of many tiles
+  /// share a few per-lane bases (each a register live across a loop): the
+  /// swizzle repeats every perPhase * maxPhase rows, and the XOR with a
+  /// phase below 2^m leaves a chunk's multiples of 2^m (m: maxPhase's bits)
+  /// alone, (x + c 2^m) ^ phase = (x ^ phase) + c 2^m. Only the offsets'
+  /// remainders stay in the per-lane part.
+  Value indexAt(IndexBuilder &e, Value row, int64_t rowOffset, Value chunk,
+                int64_t chunkOffset) const {
+    int64_t rowPeriod = perPhase * maxPhase;
+    int64_t chunkPeriod = llvm::PowerOf2Ceil(maxPhase);
+    int64_t rowRest = rowOffset % rowPeriod;
+    int64_t chunkRest = chunkOffset % chunkPeriod;
+    Value lane =
+        index(e, e.add(row, rowRest), e.mul(e.add(chunk, chunkRest), vec));
+    return e.add(lane, (rowOffset - rowRest) * rowLength +
+                           (chunkOffset - chunkRest) * vec);
   }
 };
 } // namespace
@@ -438,10 +459,13 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   if (staged)
     gpu::BarrierOp::create(b, loc);
 
-  auto ldmatrix = [&](const SwizzledOperand &operand, Value row, Value chunk,
+  // Reads the matrices at the lane's row `row + rowOffset` and chunk
+  // `chunk + chunkOffset` (the offsets: the tile's and K step's constants).
+  auto ldmatrix = [&](const SwizzledOperand &operand, Value row,
+                      int64_t rowOffset, Value chunk, int64_t chunkOffset,
                       int64_t count, bool transpose = false) {
     SmallVector<Type> words(count, b.getI32Type());
-    Value index = operand.index(e, row, e.mul(chunk, operand.vec));
+    Value index = operand.indexAt(e, row, rowOffset, chunk, chunkOffset);
     return kitethread::LdmatrixOp::create(b, loc, words, operand.buffer, index,
                                           count, transpose)
         .getWords();
@@ -470,21 +494,17 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
       aFrags.push_back(
           aInRegisters ? SmallVector<Value>((*aInRegisters)[tm][step])
           : aTransposed
-              ? SmallVector<Value>(ldmatrix(
-                    *opA, e.add(aTransRow, step * 16),
-                    e.add(aTransChunk, 2 * tm * plan.warpsM), 4,
-                    /*transpose=*/true))
-              : SmallVector<Value>(ldmatrix(*opA,
-                                            e.add(aRow, 2 * tm * rowStride),
-                                            e.add(aChunk, 2 * step), 4)));
+              ? SmallVector<Value>(ldmatrix(*opA, aTransRow, step * 16,
+                                            aTransChunk, 2 * tm * plan.warpsM,
+                                            4, /*transpose=*/true))
+              : SmallVector<Value>(ldmatrix(*opA, aRow, 2 * tm * rowStride,
+                                            aChunk, 2 * step, 4)));
     for (int64_t tn = 0; tn < plan.tilesN; tn += bCount / 2) {
       auto words =
           bTransposed
-              ? ldmatrix(*opB, e.add(bTransRow, step * 16),
-                         e.add(bTransChunk, tn * plan.warpsN), bCount,
-                         /*transpose=*/true)
-              : ldmatrix(*opB, e.add(bRow, tn * colStride),
-                         e.add(bChunk, 2 * step), bCount);
+              ? ldmatrix(*opB, bTransRow, step * 16, bTransChunk,
+                         tn * plan.warpsN, bCount, /*transpose=*/true)
+              : ldmatrix(*opB, bRow, tn * colStride, bChunk, 2 * step, bCount);
       for (int64_t t = 0; t < bCount / 2; ++t)
         bFrags.push_back({words[2 * t], words[2 * t + 1]});
     }

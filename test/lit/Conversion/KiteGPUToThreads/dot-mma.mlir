@@ -109,3 +109,41 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 3
     return
   }
 }
+
+// -----
+
+// K = 128 of f16 (eight K steps): a row of A is 16 chunks, swizzled by
+// XOR with a phase below 8, so steps 4-7 read A at steps 0-3's per-lane
+// index plus 64 elements, and every step reads b (K x N, its swizzle
+// repeating every 8 rows) at step 0's index plus 16 rows: the fragments
+// share a few per-lane bases instead of one per step.
+// CHECK-LABEL: func.func @dot_k128()
+// CHECK: kitethread.ldmatrix %[[A:alloc[_0-9]*]][%[[A0:[0-9]+]]] {count = 4 : i32}
+// CHECK: kitethread.ldmatrix %[[B:alloc[_0-9]*]][%[[B0:[0-9]+]]] {count = 4 : i32, transpose}
+// CHECK: kitethread.ldmatrix %[[A]][%[[A1:[0-9]+]]] {count = 4 : i32}
+// CHECK: %[[B1:.*]] = arith.addi %[[B0]], %c256_i32
+// CHECK: kitethread.ldmatrix %[[B]][%[[B1]]]
+// CHECK: kitethread.ldmatrix %[[A]][%[[A2:[0-9]+]]] {count = 4 : i32}
+// CHECK: kitethread.ldmatrix %[[A]][%[[A3:[0-9]+]]] {count = 4 : i32}
+// CHECK: %[[A4:.*]] = arith.addi %[[A0]], %c64_i32
+// CHECK: kitethread.ldmatrix %[[A]][%[[A4]]]
+// CHECK: %[[A5:.*]] = arith.addi %[[A1]], %c64_i32
+// CHECK: kitethread.ldmatrix %[[A]][%[[A5]]]
+// CHECK: %[[A6:.*]] = arith.addi %[[A2]], %c64_i32
+// CHECK: kitethread.ldmatrix %[[A]][%[[A6]]]
+// CHECK: %[[A7:.*]] = arith.addi %[[A3]], %c64_i32
+// CHECK: kitethread.ldmatrix %[[A]][%[[A7]]]
+// CHECK: %[[B7:.*]] = arith.addi %[[B0]], %c1792_i32
+// CHECK: kitethread.ldmatrix %[[B]][%[[B7]]]
+#b = #kitegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [16, 2], warpsPerCTA = [1, 1], order = [1, 0]}>
+#acc = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [8, 4], warpsPerCTA = [1, 1], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+  func.func @dot_k128(%x: f16, %y: f16) attributes {kite.kernel} {
+    %a = kite.splat %x : f16 -> tensor<16x128xf16, #b>
+    %b = kite.splat %y : f16 -> tensor<128x16xf16, #b>
+    %c = arith.constant dense<0.0> : tensor<16x16xf32, #acc>
+    %d = kite.dot %a, %b, %c : tensor<16x128xf16, #b> * tensor<128x16xf16, #b> -> tensor<16x16xf32, #acc>
+    kite.print "" %d : tensor<16x16xf32, #acc>
+    return
+  }
+}
