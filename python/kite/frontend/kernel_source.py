@@ -26,7 +26,7 @@ def source_tree(fn) -> tuple:
     ``fn``. Raises OSError or TypeError where ``inspect`` finds no source,
     and a CompilationError where the file no longer holds ``fn`` where it
     did."""
-    code = fn.__code__
+    code = inspect.unwrap(fn).__code__  # the function whose lines inspect reads
     try:
         lines, first_line = inspect.getsourcelines(fn)
     except OSError:
@@ -40,12 +40,11 @@ def source_tree(fn) -> tuple:
     except SyntaxError:
         tree = None
     if code.co_name != "<lambda>":  # a lambda's line is not a whole statement
-        _check(fn, tree, first_line)
+        _check(fn, code, tree, first_line)
     return lines, first_line, tree
 
 
-def _check(fn, tree, first_line: int):
-    code = fn.__code__
+def _check(fn, code, tree, first_line: int):
     func = tree.body[0] if tree is not None and tree.body else None
     if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         raise _changed(fn, f"line {code.co_firstlineno} no longer starts a function")
