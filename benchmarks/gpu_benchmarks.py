@@ -52,12 +52,13 @@ def run_smoke() -> int:
     return 1 if failed else 0
 
 
-def _kernels(module: str, who: str):
-    """gpu.<module>, or a stand-in whose every kernel fails with the reason
-    it could not be imported (its column then shows why)."""
-    import importlib
+def _kernels(compiler: str, who: str):
+    """The kernels compiled by ``compiler``, or a stand-in whose every kernel
+    fails with the reason they could not be loaded (its column then shows
+    why)."""
+    from gpu import load_kernels
     try:
-        return importlib.import_module(f"gpu.{module}")
+        return load_kernels(compiler)
     except Exception as exc:
         return harness.Unavailable(f"{who}: {harness.describe(exc)}")
 
@@ -98,7 +99,7 @@ def run_gpu(args) -> int:
             except Exception as exc:
                 results["baseline_errors"].append(f"{key}: {harness.describe(exc)}")
             torch.cuda.empty_cache()
-    kite_kernels, triton_kernels = _kernels("kite_kernels", "Kite"), _kernels("triton_kernels", "Triton")
+    kite_kernels, triton_kernels = _kernels("kite", "Kite"), _kernels("triton", "Triton")
     for case in cases.all_cases(torch, kite_kernels, triton_kernels, groups):
         print(f"{case.name} {case.shape}")
         results["cases"].append(harness.run_case(torch, timer, case))

@@ -35,7 +35,8 @@ def fake_driver() -> str:
 def measure(rounds: int, launches: int) -> dict:
     import kite
     sys.path.insert(0, HERE)
-    from gpu import kite_kernels as kk, launchers
+    from gpu import launchers, load_kernels
+    kk = load_kernels("kite")
     x = [kite.zeros((launchers.TINY_N,), device="cuda:0") for _ in range(8)]
     runs = {"3 arguments": lambda: launchers.tiny3(kk, x[0], x[1]),
             "16 arguments": lambda: launchers.tiny16(kk, x[:7], x[7])}

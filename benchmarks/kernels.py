@@ -39,5 +39,8 @@ def matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk,
         b_ptrs += BLOCK_K * stride_bk
     offs_cm = pid_m * BLOCK_M + kl.arange(0, BLOCK_M)
     offs_cn = pid_n * BLOCK_N + kl.arange(0, BLOCK_N)
-    kl.store(c_ptr + offs_cm[:, None] * stride_cm + offs_cn[None, :] * stride_cn, acc.to(kl.float16),
+    # c gets the accumulator in its own dtype: fp16 (compile_times.py) or
+    # fp32 (fma_dot_vulkan.py, where the conversion is none).
+    kl.store(c_ptr + offs_cm[:, None] * stride_cm + offs_cn[None, :] * stride_cn,
+             acc.to(c_ptr.dtype.element_ty),
              mask=(offs_cm[:, None] < M) & (offs_cn[None, :] < N))

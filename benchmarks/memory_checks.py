@@ -44,7 +44,8 @@ def time_pair(pair, grid, args, meta, rounds: int, repeat: int) -> tuple:
 def measure(device: str, rounds: int) -> list:
     import kite
     sys.path.insert(0, HERE)
-    from gpu import kite_kernels as kk
+    from gpu import load_kernels
+    kk = load_kernels("kite")
     rng = np.random.default_rng(0)
     rows = []
 

@@ -24,7 +24,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from gpu import kite_kernels, launch_plan, triton_kernels  # noqa: E402
+from gpu import launch_plan, load_kernels  # noqa: E402
 from kite import ptxas  # noqa: E402
 
 ACCESS = re.compile(r"\b((?:ld|st)\.global(?:\.[a-z0-9]+)*)")
@@ -51,7 +51,7 @@ def _profile(ptx: str) -> dict:
 
 
 def kite_row(launch) -> dict:
-    compiled = getattr(kite_kernels, launch.kernel).compile(*launch.args, target="cuda:sm_90",
+    compiled = getattr(load_kernels("kite"), launch.kernel).compile(*launch.args, target="cuda:sm_90",
                                                             **launch.meta)
     meta = compiled.metadata
     return dict(regs=meta["n_regs"], spills=meta["n_spills"], shared=meta["shared"],
@@ -62,7 +62,7 @@ def triton_row(launch) -> dict:
     import triton
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
-    fn = getattr(triton_kernels, launch.kernel)
+    fn = getattr(load_kernels("triton"), launch.kernel)
     signature, constexprs, attrs = {}, {}, {}
     for i, (name, arg) in enumerate(zip(fn.arg_names, launch.args)):
         if isinstance(arg, np.ndarray):

@@ -1,15 +1,17 @@
 """What Kite's and Triton's code for the same kernels executes, counted by
 cuda-sim (docs/cuda-sim.md, "Counters"): vector add, row softmax, fp16
-layer norm (forward) and the fp16 matmul of Triton's tutorials, each written
-for Triton (test/python/triton_kernels/tutorials.py) and line for line for
-Kite (below), run on cuda-sim:sm_80 with the same grid, block sizes, warp
-counts and stages, both results checked against numpy. Kite's fp16 matmul runs
-`dot` on mma.sync m16n8k16 with plain shared loads (its accumulator through
-shared memory after every dot; no ldmatrix or cp.async yet); Triton's uses
-mma.sync, ldmatrix and cp.async. Kite compiles without memory checks, as for a GPU (the
-simulator's guard pages still catch a wild access). Counts are per thread,
-summed over the launch. Needs Triton (pip install triton; it compiles for
-sm_80 without a GPU). With --record, the table goes to benchmarks/results/.
+layer norm (forward) and the fp16 matmul of Triton's tutorials, written
+once with Triton's names (test/python/triton_kernels/tutorials.py) and
+compiled by each (Kite's through benchmarks/kernel_text.py), run on
+cuda-sim:sm_80 with the same grid, block sizes, warp counts and stages,
+both results checked against numpy. Kite's fp16 matmul runs `dot` on
+mma.sync m16n8k16 with plain shared loads (its accumulator through shared
+memory after every dot; no ldmatrix or cp.async yet); Triton's uses
+mma.sync, ldmatrix and cp.async. Kite compiles without memory checks, as
+for a GPU (the simulator's guard pages still catch a wild access). Counts
+are per thread, summed over the launch. Needs Triton (pip install triton;
+it compiles for sm_80 without a GPU). With --record, the table goes to
+benchmarks/results/.
 
     PYTHONPATH=python python3 benchmarks/sim_instruction_mix.py [--record]
 """
@@ -29,85 +31,16 @@ ROOT = os.path.dirname(HERE)
 DEVICE = "cuda-sim:sm_80"
 WIDTHS = (8, 16, 32, 64, 128)
 
+sys.path[:0] = [HERE, os.path.join(ROOT, "test", "python")]
+
 import kite  # noqa: E402
-import kite.language as kl  # noqa: E402
+import kernel_text  # noqa: E402
 
-
-@kite.jit
-def add_kernel(x_ptr, y_ptr, out_ptr, n, BLOCK: kl.constexpr):
-    offs = kl.program_id(0) * BLOCK + kl.arange(0, BLOCK)
-    mask = offs < n
-    kl.store(out_ptr + offs, kl.load(x_ptr + offs, mask=mask) + kl.load(y_ptr + offs, mask=mask),
-             mask=mask)
-
-
-@kite.jit
-def softmax_kernel(out_ptr, in_ptr, in_stride, out_stride, n_rows, n_cols, BLOCK: kl.constexpr):
-    row = kl.program_id(0)
-    cols = kl.arange(0, BLOCK)
-    x = kl.load(in_ptr + row * in_stride + cols, mask=cols < n_cols, other=-float("inf"))
-    x = x - kl.max(x, axis=0)
-    num = kl.exp(x)
-    kl.store(out_ptr + row * out_stride + cols, num / kl.sum(num, axis=0), mask=cols < n_cols)
-
-
-@kite.jit
-def layer_norm_kernel(x_ptr, y_ptr, w_ptr, b_ptr, stride, n, eps, BLOCK: kl.constexpr):
-    row = kl.program_id(0)
-    x_ptr += row * stride
-    y_ptr += row * stride
-    mean = kl.zeros([BLOCK], dtype=kl.float32)
-    for off in range(0, n, BLOCK):
-        cols = off + kl.arange(0, BLOCK)
-        mean += kl.load(x_ptr + cols, mask=cols < n, other=0.).to(kl.float32)
-    mean = kl.sum(mean, axis=0) / n
-    var = kl.zeros([BLOCK], dtype=kl.float32)
-    for off in range(0, n, BLOCK):
-        cols = off + kl.arange(0, BLOCK)
-        x = kl.load(x_ptr + cols, mask=cols < n, other=0.).to(kl.float32)
-        x = kl.where(cols < n, x - mean, 0.)
-        var += x * x
-    rstd = 1 / kl.sqrt(kl.sum(var, axis=0) / n + eps)
-    for off in range(0, n, BLOCK):
-        cols = off + kl.arange(0, BLOCK)
-        mask = cols < n
-        w = kl.load(w_ptr + cols, mask=mask)
-        b = kl.load(b_ptr + cols, mask=mask)
-        x = kl.load(x_ptr + cols, mask=mask, other=0.).to(kl.float32)
-        kl.store(y_ptr + cols, ((x - mean) * rstd * w + b).to(kl.float16), mask=mask)
-
-
-@kite.jit
-def matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk, stride_bn,
-                  stride_cm, stride_cn, BLOCK_SIZE_M: kl.constexpr, BLOCK_SIZE_N: kl.constexpr,
-                  BLOCK_SIZE_K: kl.constexpr, GROUP_SIZE_M: kl.constexpr):
-    pid = kl.program_id(axis=0)
-    num_pid_m = kl.cdiv(M, BLOCK_SIZE_M)
-    num_pid_n = kl.cdiv(N, BLOCK_SIZE_N)
-    num_pid_in_group = GROUP_SIZE_M * num_pid_n
-    group_id = pid // num_pid_in_group
-    first_pid_m = group_id * GROUP_SIZE_M
-    group_size_m = min(num_pid_m - first_pid_m, GROUP_SIZE_M)
-    pid_m = first_pid_m + ((pid % num_pid_in_group) % group_size_m)
-    pid_n = (pid % num_pid_in_group) // group_size_m
-    offs_am = (pid_m * BLOCK_SIZE_M + kl.arange(0, BLOCK_SIZE_M)) % M
-    offs_bn = (pid_n * BLOCK_SIZE_N + kl.arange(0, BLOCK_SIZE_N)) % N
-    offs_k = kl.arange(0, BLOCK_SIZE_K)
-    a_ptrs = a_ptr + (offs_am[:, None] * stride_am + offs_k[None, :] * stride_ak)
-    b_ptrs = b_ptr + (offs_k[:, None] * stride_bk + offs_bn[None, :] * stride_bn)
-    accumulator = kl.zeros((BLOCK_SIZE_M, BLOCK_SIZE_N), dtype=kl.float32)
-    for k in range(0, kl.cdiv(K, BLOCK_SIZE_K)):
-        a = kl.load(a_ptrs, mask=offs_k[None, :] < K - k * BLOCK_SIZE_K, other=0.0)
-        b = kl.load(b_ptrs, mask=offs_k[:, None] < K - k * BLOCK_SIZE_K, other=0.0)
-        accumulator = kl.dot(a, b, accumulator)
-        a_ptrs += BLOCK_SIZE_K * stride_ak
-        b_ptrs += BLOCK_SIZE_K * stride_bk
-    c = accumulator.to(kl.float16)
-    offs_cm = pid_m * BLOCK_SIZE_M + kl.arange(0, BLOCK_SIZE_M)
-    offs_cn = pid_n * BLOCK_SIZE_N + kl.arange(0, BLOCK_SIZE_N)
-    c_ptrs = c_ptr + stride_cm * offs_cm[:, None] + stride_cn * offs_cn[None, :]
-    c_mask = (offs_cm[:, None] < M) & (offs_cn[None, :] < N)
-    kl.store(c_ptrs, c, mask=c_mask)
+# Triton's tutorial kernels, compiled by Kite.
+_KITE = kernel_text.load(os.path.join(ROOT, "test", "python", "triton_kernels", "tutorials.py"),
+                         "kite")
+add_kernel, softmax_kernel = _KITE.add_kernel, _KITE.softmax_kernel
+layer_norm_kernel, matmul_kernel = _KITE.layer_norm_kernel, _KITE.matmul_kernel
 
 
 class Case:
@@ -170,9 +103,6 @@ def run_kite(case) -> tuple:
 
 
 def run_triton(case) -> tuple:
-    tests = os.path.join(ROOT, "test", "python")
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
     from triton_kernels import tutorials
     kernel = getattr(tutorials, case.triton_name)
     signature, constexprs, runtime = {}, dict(case.constexprs), []

@@ -1,16 +1,13 @@
 """The kernels of benchmarks/tensor_core_compare.py, written once for both
 compilers: Triton's tutorial matmul and a flash-attention forward in the
-style of Triton's fused-attention tutorial. The text uses Triton's names
-(`triton.jit`, `tl`); `load("kite")` binds them to Kite's, which accepts a
-Triton kernel unchanged (docs/language.md), and `load("triton")` to
-Triton's, so both compile the very same lines."""
+style of Triton's fused-attention tutorial, with Triton's names;
+`load("kite")` and `load("triton")` bind them to either compiler
+(kernel_text.py), so both compile the very same lines."""
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
+import kernel_text
 
-if globals().get("COMPILER") == "kite":  # set by load() before the body runs
+if globals().get("COMPILER") == "kite":  # set by kernel_text.load()
     import kite as triton
     import kite.language as tl
 else:
@@ -97,12 +94,5 @@ def attention_kernel(q_ptr, k_ptr, v_ptr, o_ptr, stride_h, stride_m, n_ctx, sm_s
 
 
 def load(compiler: str):
-    """This file's kernels compiled by `compiler` ("kite" or "triton"): the
-    module executed again with the names bound to that compiler."""
-    path = os.path.abspath(__file__)
-    spec = importlib.util.spec_from_file_location(f"tensor_core_kernels_{compiler}", path)
-    module = importlib.util.module_from_spec(spec)
-    module.COMPILER = compiler
-    sys.modules[spec.name] = module  # inspect.getsource finds the text by module
-    spec.loader.exec_module(module)
-    return module
+    """This file's kernels compiled by `compiler` ("kite" or "triton")."""
+    return kernel_text.load(__file__, compiler)

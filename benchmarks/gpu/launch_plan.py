@@ -14,7 +14,7 @@ from . import cases, launchers
 
 class PlannedLaunch(NamedTuple):
     case: str            # the cases that launch it, comma-separated
-    kernel: str          # the attribute of kite_kernels
+    kernel: str          # the kernel's name in gpu/kernels.py
     args: tuple
     meta: dict
 

@@ -1,7 +1,7 @@
 """How each benchmark kernel is launched: grid, block sizes and warp counts.
 
 One function per kernel takes ``k``, the module that holds the kernels
-(``kite_kernels`` or ``triton_kernels``), and the buffers (torch tensors on
+(``gpu.load_kernels("kite")`` or ``("triton")``), and the buffers (torch tensors on
 a GPU, ``kite.Tensor`` in the smoke test), so Kite and Triton get the very
 same launch. Buffers are contiguous and row-major; sizes are passed as
 integers, never read from the buffers, so the functions work for any array

@@ -38,8 +38,8 @@ def _smaller(n: int) -> int:
 
 def _kite():
     import kite
-    from . import kite_kernels
-    return kite, kite_kernels
+    from . import load_kernels
+    return kite, load_kernels("kite")
 
 
 @_check("vector add fp32")

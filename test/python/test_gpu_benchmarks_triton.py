@@ -1,4 +1,4 @@
-"""The Triton side of the GPU benchmark (benchmarks/gpu/triton_kernels.py),
+"""The Triton side of the GPU benchmark (benchmarks/gpu/kernels.py compiled by Triton),
 where Triton is installed (skipped elsewhere; CI has no Triton, the GPU
 machine has): every launch the GPU run makes compiles for sm_90 with no
 GPU, through triton.compile, at the same block sizes and warp counts as
@@ -36,11 +36,21 @@ def signature(fn, args, meta):
 def test_planned_launch_compiles_with_triton_for_sm_90(launch):
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
-    from gpu import triton_kernels
-    fn = getattr(triton_kernels, launch.kernel)
+    from gpu import load_kernels
+    fn = getattr(load_kernels("triton"), launch.kernel)
     sig, constexprs = signature(fn, launch.args, launch.meta)
     options = {k: v for k, v in launch.meta.items() if k in ("num_warps", "num_stages")}
     compiled = triton.compile(ASTSource(fn, sig, constexprs), target=GPUTarget("cuda", 90, 32),
                               options=options)
     assert ".target sm_90" in compiled.asm["ptx"]
     assert compiled.metadata.num_warps == launch.meta.get("num_warps", 4)
+
+
+def test_triton_compiles_the_lines_kite_compiles():
+    import inspect
+    from gpu import load_kernels
+    kite_side, triton_side = load_kernels("kite"), load_kernels("triton")
+    assert triton_side.triton is triton
+    for launch in PLANNED:
+        assert (inspect.getsourcelines(getattr(triton_side, launch.kernel).fn)
+                == inspect.getsourcelines(getattr(kite_side, launch.kernel).fn)), launch.kernel

@@ -12,11 +12,10 @@ of the original source are kept, so errors and locations point at it.
 from __future__ import annotations
 
 import ast
-import inspect
-import textwrap
 import types
 
 from .early_returns import structure_returns
+from .kernel_source import source_tree
 from .liveness import LIVE_AFTER, annotate_live_after
 from .unsupported_syntax import reject_unsupported
 
@@ -281,15 +280,12 @@ def rewrite(fn, runtime_namespace: dict):
     """The rewritten version of ``fn`` (same file, lines and columns)."""
     from .location import error_at
     try:
-        lines, first_line = inspect.getsourcelines(fn)
+        lines, first_line, tree = source_tree(fn)
     except (OSError, TypeError) as exc:
         raise error_at(f"cannot read the source of '{fn.__name__}' ({exc}); kernels must be "
                        "defined in a file", fn) from None
-    source = "".join(lines)
-    dedented = textwrap.dedent(source)
     indent = len(lines[0]) - len(lines[0].lstrip())
-    tree = ast.parse(dedented)
-    func = tree.body[0]
+    func = tree.body[0] if tree is not None else None
     if not isinstance(func, ast.FunctionDef):
         raise error_at(f"'{fn.__name__}' must be defined with `def`", fn)
     # The file's lines and columns from here on (the rewrite records lines).

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import inspect
 import os
-import textwrap
 import types
 
 from .dependencies import dependency_key
+from .kernel_source import source_lines, source_tree
 
 _KITE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Environment variables that change the code the compiler generates; each
@@ -42,8 +41,10 @@ def frontend_hash() -> str:
 def _referenced(fn) -> list:
     """The objects the names and attribute chains in ``fn``'s source refer to."""
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError):
+        tree = source_tree(fn)[2]
+    except (OSError, TypeError):
+        return []
+    if tree is None:
         return []
     scope = dict(fn.__globals__)
     if fn.__closure__:
@@ -79,7 +80,7 @@ def source_hash(kite_fn) -> str:
     kite_fn._source_hash = ""  # recursion guard for mutually recursive helpers
     digest = hashlib.sha256()
     try:
-        digest.update(inspect.getsource(kite_fn.fn).encode())
+        digest.update("".join(source_lines(kite_fn.fn)[0]).encode())
     except (OSError, TypeError):
         digest.update(kite_fn.fn.__code__.co_code)
     deps = {id(o): o for o in _referenced(kite_fn.fn) if isinstance(o, KiteFunction)}

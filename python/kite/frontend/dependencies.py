@@ -35,14 +35,14 @@ import builtins
 import enum
 import functools
 import hashlib
-import inspect
 import os
 import sys
 import sysconfig
-import textwrap
 import types
 
 import numpy as np
+
+from .kernel_source import source_tree
 
 _MISSING = object()  # an unbound global or an empty closure cell
 _SIMPLE = (bool, int, float, str, type(None))
@@ -151,8 +151,10 @@ def _parse_reads(fn) -> tuple:
     code = fn.__code__
     local = set(code.co_varnames) | set(code.co_cellvars) | set(code.co_freevars)
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError):
+        tree = source_tree(fn)[2]
+    except (OSError, TypeError):
+        tree = None
+    if tree is None:
         return tuple(sorted(set(code.co_names) - local)), ()
     names, chains = set(), set()
     for node in ast.walk(tree):

@@ -1,8 +1,14 @@
 """Kernels of Triton's tutorials, written for Triton (imported only where
 Triton is installed): the simulator runs Triton's own compilation of them
-(test_cuda_sim_triton.py, benchmarks/sim_instruction_mix.py)."""
-import triton
-import triton.language as tl
+(test_cuda_sim_triton.py, benchmarks/sim_instruction_mix.py), and the
+benchmarks run Kite's compilation of the same lines, loaded through
+benchmarks/kernel_text.py with the names bound to Kite's."""
+if globals().get("COMPILER") == "kite":  # set by kernel_text.load()
+    import kite as triton
+    import kite.language as tl
+else:
+    import triton
+    import triton.language as tl
 
 
 @triton.jit

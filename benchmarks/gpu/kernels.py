@@ -1,9 +1,18 @@
-"""The Triton kernels of the GPU benchmark: the kernels of kite_kernels.py
-written for Triton (the same algorithm, line for line; launchers.py chooses
-the same block sizes and warp counts for both). Imported only where Triton
-is installed."""
-import triton
-import triton.language as tl
+"""The kernels of the GPU benchmark, written once for both compilers with
+Triton's names; gpu.load_kernels("kite") and gpu.load_kernels("triton")
+bind them to either compiler (benchmarks/kernel_text.py), so both compile
+the very same lines. The algorithms, block sizes and warp counts (chosen
+in launchers.py) are identical: the comparison measures the compilers,
+not the kernels.
+
+Every tensor is contiguous and row-major; kernels take the row stride and
+treat the last dimension as unit-stride (see launchers.py for why)."""
+if globals().get("COMPILER") == "kite":  # set by kernel_text.load()
+    import kite as triton
+    import kite.language as tl
+else:
+    import triton
+    import triton.language as tl
 
 
 @triton.jit
