@@ -11,6 +11,7 @@ from .autotuner import Config, autotune, heuristics  # noqa: F401
 from . import testing  # noqa: F401
 from . import tools  # noqa: F401
 from . import sim  # noqa: F401
+from . import quantization  # noqa: F401
 from .runtime.allocator import set_allocator  # noqa: F401
 
 __version__ = "0.1.0"
