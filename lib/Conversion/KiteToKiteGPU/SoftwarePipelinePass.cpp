@@ -247,8 +247,8 @@ SmallVector<Value> LoopPipeliner::emitCopies(OpBuilder &b, Value iv,
     auto maskType = ptrs.clone(b.getI1Type());
     Value mask = kite::SplatOp::create(b, at, maskType, active);
     if (Value original = p.load.getMask())
-      mask = arith::AndIOp::create(b, at, map.lookup(original), mask);
-    AsyncCopyOp::create(b, at, map.lookup(p.load.getPtr()), buffer, slot,
+      mask = arith::AndIOp::create(b, at, map.lookupOrDefault(original), mask);
+    AsyncCopyOp::create(b, at, map.lookupOrDefault(p.load.getPtr()), buffer, slot,
                         mask);
   }
   AsyncCommitGroupOp::create(b, loc);
