@@ -306,7 +306,14 @@ def _input_precision(input_precision, allow_tf32) -> str:
 
 @builtin
 def dot(input, other, acc=None, input_precision=None, allow_tf32=None,
-        max_num_imprecise_acc=None, out_dtype=dt.float32):
+        max_num_imprecise_acc=None, out_dtype=dt.float32, quantize=None):
+    """Triton's ``tl.dot``. Kite's ``quantize="fp8"`` (or ``"e5m2"``,
+    ``"int8"``) quantizes f16/bf16/f32 tiles on the fly, one scale per row
+    of ``input`` and per column of ``other``, and multiplies the 8-bit
+    values (kite.language.quantized_dot)."""
+    if unwrap(quantize) is not None:
+        from .quantized_dot import dot_quantized
+        return dot_quantized(input, other, acc, unwrap(quantize), unwrap(out_dtype))
     a, b = to_tensor(input), to_tensor(other)
     if len(a.shape) != 2 or len(b.shape) != 2:
         raise error(f"kl.dot needs two 2-D blocks, got shapes {a.shape} and {b.shape}")
