@@ -7,6 +7,7 @@ from .dtypes import (bfloat16, block_type, bool_, dtype, float8e4b8, float8e4m3,
                      float8e4nv, float8e5, float8e5b16, float8e5m2, float8e8m0, float16, float32,
                      float64, int1, int8, int16, int32, int64, pointer_type, uint8, uint16,
                      uint32, uint64)
+from .dot_scaled import dot_scaled  # noqa: F401
 from .gather import gather  # noqa: F401
 from .quantization import dequantize, pack_int4, quantize, unpack_int4  # noqa: F401
 from .join_split import cat, interleave, join, split  # noqa: F401

@@ -1,0 +1,142 @@
+"""kl.dot_scaled (Triton's microscaled dot) on every device: MXFP8, MXFP4,
+mixed formats and unscaled operands against numpy with ml_dtypes' decoding
+of e2m1, e4m3, e5m2 and e8m0; NaN and tiny scales; errors users can hit."""
+import ml_dtypes
+import numpy as np
+import pytest
+
+import kite
+import kite.language as kl
+from conftest import COMPILE_FOR, DEVICE, NUM_WARPS, compile_for
+
+RNG = np.random.default_rng(11)
+
+
+@kite.kernel
+def mx_matmul(a_ptr, sa_ptr, b_ptr, sb_ptr, c_ptr, M, N, K,
+              FA: kl.constexpr, FB: kl.constexpr, PA: kl.constexpr, PB: kl.constexpr,
+              A_SCALED: kl.constexpr, B_SCALED: kl.constexpr,
+              BM: kl.constexpr, BN: kl.constexpr, BK: kl.constexpr):
+    # PA, PB: values per stored element along K (2 for e2m1).
+    rm = kl.program_id(0) * BM + kl.arange(0, BM)
+    rn = kl.program_id(1) * BN + kl.arange(0, BN)
+    ka = kl.arange(0, BK // PA)
+    kb = kl.arange(0, BK // PB)
+    ks = kl.arange(0, BK // 32)
+    acc = kl.zeros((BM, BN), dtype=kl.float32)
+    for k in range(0, K // BK):
+        a = kl.load(a_ptr + rm[:, None] * (K // PA) + (k * (BK // PA) + ka)[None, :])
+        b = kl.load(b_ptr + (k * (BK // PB) + kb)[:, None] * N + rn[None, :])
+        sa = kl.load(sa_ptr + rm[:, None] * (K // 32) + (k * (BK // 32) + ks)[None, :])
+        sb = kl.load(sb_ptr + rn[:, None] * (K // 32) + (k * (BK // 32) + ks)[None, :])
+        if A_SCALED and B_SCALED:
+            acc = kl.dot_scaled(a, sa, FA, b, sb, FB, acc)
+        elif A_SCALED:
+            acc = kl.dot_scaled(a, sa, FA, b, None, FB, acc)
+        else:
+            acc = kl.dot_scaled(a, None, FA, b, sb, FB, acc)
+    kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
+
+
+def _operand(fmt, rows, K, along_k_axis):
+    """(stored array, its kite dtype, float32 values [rows, K] or [K, rows])."""
+    shape = (rows, K) if along_k_axis == 1 else (K, rows)
+    if fmt == "e2m1":
+        codes = RNG.integers(0, 16, shape).astype(np.uint8)
+        values = codes.view(ml_dtypes.float4_e2m1fn).astype(np.float32)
+        c = np.moveaxis(codes, along_k_axis, -1)
+        packed = np.moveaxis(c[..., 0::2] | (c[..., 1::2] << 4), -1, along_k_axis)
+        return np.ascontiguousarray(packed), kl.uint8, values
+    if fmt in ("e4m3", "e5m2"):
+        kind = ml_dtypes.float8_e4m3fn if fmt == "e4m3" else ml_dtypes.float8_e5m2
+        values = (RNG.standard_normal(shape) * 2).astype(kind)
+        return values.view(np.uint8), kl.uint8, values.astype(np.float32)
+    x = RNG.standard_normal(shape).astype(np.float32)
+    if fmt == "bf16":
+        x = x.astype(ml_dtypes.bfloat16).astype(np.float32)
+        return x, kl.bfloat16, x
+    x = x.astype(np.float16)
+    return x, kl.float16, x.astype(np.float32)
+
+
+def _run(fa, fb, a_scaled=True, b_scaled=True, M=32, N=32, K=64, scales=None):
+    a, a_kind, av = _operand(fa, M, K, 1)
+    b, b_kind, bv = _operand(fb, N, K, 0)
+    sa, sb = scales if scales is not None else (
+        RNG.integers(120, 134, (M, K // 32)).astype(np.uint8),
+        RNG.integers(120, 134, (N, K // 32)).astype(np.uint8))
+    if a_scaled:
+        av = av * np.repeat(sa.view(ml_dtypes.float8_e8m0fnu).astype(np.float32), 32, axis=1)
+    if b_scaled:
+        bv = bv * np.repeat(sb.view(ml_dtypes.float8_e8m0fnu).astype(np.float32), 32, axis=1).T
+    args = [kite.from_numpy(a, device=DEVICE, dtype=a_kind), kite.from_numpy(sa, device=DEVICE),
+            kite.from_numpy(b, device=DEVICE, dtype=b_kind), kite.from_numpy(sb, device=DEVICE),
+            kite.from_numpy(np.zeros((M, N), np.float32), device=DEVICE), M, N, K]
+    meta = dict(FA=fa, FB=fb, PA=2 if fa == "e2m1" else 1, PB=2 if fb == "e2m1" else 1,
+                A_SCALED=a_scaled, B_SCALED=b_scaled, BM=32, BN=32, BK=64)
+    if DEVICE != "interpreter":
+        meta["num_warps"] = NUM_WARPS
+    if COMPILE_FOR:
+        compile_for(mx_matmul, COMPILE_FOR, args, meta)
+    mx_matmul[(M // 32, N // 32)](*args, **meta)
+    with np.errstate(invalid="ignore"):
+        ref = av.astype(np.float64) @ bv.astype(np.float64)
+    return args[4].numpy(), ref
+
+
+@pytest.mark.parametrize("fa, fb", [("e4m3", "e4m3"), ("e2m1", "e2m1"), ("e5m2", "e4m3"),
+                                    ("e2m1", "e4m3")])
+def test_mx_formats_match_numpy(fa, fb):
+    out, ref = _run(fa, fb)
+    # Products of the decoded, scaled values are exact in bf16 x bf16; only
+    # the f32 sums round.
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-5 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("fa, fb, a_scaled, b_scaled", [("e2m1", "bf16", True, False),
+                                                        ("bf16", "e4m3", False, True),
+                                                        ("fp16", "e2m1", False, True)])
+def test_mixed_and_unscaled_operands(fa, fb, a_scaled, b_scaled):
+    out, ref = _run(fa, fb, a_scaled, b_scaled)
+    # bf16 values are exact; fp16 ones make an f32 ("ieee") dot.
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-5 * np.abs(ref).max())
+
+
+def test_scale_255_is_nan_and_scale_0_is_tiny():
+    M = N = 32
+    K = 64
+    sa = np.full((M, K // 32), 127, np.uint8)
+    sb = np.full((N, K // 32), 127, np.uint8)
+    sa[3, 1] = 255    # row 3 of the result is NaN
+    sa[5, :] = 0      # row 5 scaled by 2^-127 (a subnormal), then by 2^100
+    sb[:, :] = 127
+    out, ref = _run("e4m3", "e4m3", scales=(sa, sb), M=M, N=N, K=K)
+    assert np.isnan(out[3]).all() and np.isnan(ref[3]).all()
+    assert not np.isnan(np.delete(out, 3, axis=0)).any()
+    np.testing.assert_allclose(out[5], ref[5], rtol=1e-5, atol=0)
+    np.testing.assert_allclose(np.delete(out, 3, axis=0), np.delete(ref, 3, axis=0),
+                               rtol=0, atol=1e-5 * np.nanmax(np.abs(ref)))
+
+
+@kite.kernel
+def bad_dot_scaled(a_ptr, s_ptr, c_ptr, WHAT: kl.constexpr):
+    r = kl.arange(0, 32)
+    a = kl.load(a_ptr + r[:, None] * 32 + r[None, :])
+    s = kl.load(s_ptr + r[:, None] + kl.arange(0, 2)[None, :])
+    if WHAT == "format":
+        c = kl.dot_scaled(a, None, "e3m2", a, None, "e4m3")
+    else:
+        c = kl.dot_scaled(a, s, "e4m3", a, None, "e4m3")
+    kl.store(c_ptr + r[:, None] * 32 + r[None, :], c)
+
+
+@pytest.mark.parametrize("what, message", [
+    ("format", "lhs_format must be one of 'e2m1', 'e4m3', 'e5m2', 'bf16', 'fp16', got 'e3m2'"),
+    ("scale", r"lhs_scale must be uint8 e8m0 exponents of shape \[32, 32 / 32\] \(one per 32 "
+              r"elements of K\), got shape \[32, 2\] of uint8")])
+def test_errors_name_the_mistake(what, message):
+    args = [kite.from_numpy(np.zeros((32, 32), np.uint8), device=DEVICE),
+            kite.from_numpy(np.zeros((32, 2), np.uint8), device=DEVICE),
+            kite.from_numpy(np.zeros((32, 32), np.float32), device=DEVICE)]
+    with pytest.raises(kite.CompilationError, match=message):
+        bad_dot_scaled.compile(*args, WHAT=what)
