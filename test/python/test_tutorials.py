@@ -9,9 +9,31 @@ from nbclient import NotebookClient
 TUTORIALS = os.path.join(os.path.dirname(__file__), "..", "..", "tutorials")
 NOTEBOOKS = sorted(glob.glob(os.path.join(TUTORIALS, "*.ipynb")))
 
+# What each notebook's printed output must contain: the lines where it
+# checks its kernels against numpy, and what it shows of the compiler.
+EXPECTED = {
+    "01-vector-add.ipynb": ["max error vs numpy: 0.0", "kite.load"],
+    "09-quantized-matmul.ipynb": [
+        "int4 round trip matches numpy: True",
+        "W8A8 matches numpy: True",
+        "FP8 matches numpy: True",
+        "W4A16 matches numpy: True",
+        # kite-quantize-dot's int8 dot, printed from the compiled IR
+        "kite.dot %",
+        "tensor<32x32xi8> * tensor<32x32xi8> -> tensor<32x32xi32>",
+        "int8 dot with an i32 accumulator: True",
+        "W4A16 group 128",  # a row of the accuracy table
+        "numpy float32 x @ w (host)",  # the timing
+    ],
+}
+
 
 def test_there_are_tutorials():
     assert NOTEBOOKS
+
+
+def test_every_tutorial_says_what_its_output_must_show():
+    assert sorted(EXPECTED) == [os.path.basename(path) for path in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
@@ -27,7 +49,7 @@ def test_tutorial_runs(path, monkeypatch):
     client.execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     errors = [o for o in outputs if o.output_type == "error"]
-    assert not errors
+    assert not errors, "\n".join(line for e in errors for line in e.traceback)
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-    assert "max error vs numpy: 0.0" in text
-    assert "kite.load" in text
+    missing = [want for want in EXPECTED[os.path.basename(path)] if want not in text]
+    assert not missing, f"{os.path.basename(path)} did not print {missing}; it printed:\n{text}"
