@@ -10,6 +10,7 @@
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUDialect.h"
 #include "dialects/KiteGPU/MmaTiling.h"
+#include "dialects/KiteGPU/WorkgroupStorage.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -158,11 +159,7 @@ LogicalResult checkWorkgroupBytes(Operation *op, int64_t bytes,
                                   const ThreadGrid &grid, const Twine &what,
                                   StringRef remedy);
 
-/// bf16 and the fp8 formats (f8E4M3FN, f8E5M2) are "emulated": f32 registers
-/// holding a value of the format, raw bits in memory (EmulatedFloats.cpp).
-bool isEmulatedFloat(Type type);
-/// The integer type of an emulated float's bits in memory (i16, i8).
-IntegerType getEmulatedBitsType(Type type);
+// isEmulatedFloat and getEmulatedBitsType: dialects/KiteGPU/WorkgroupStorage.h.
 /// The bits of f32 `x` rounded to `type` (nearest-even; fp8 saturates).
 Value emitEmulatedBits(OpBuilder &b, Location loc, Value x, Type type);
 /// The attribute emitEmulatedToF32 marks its result with (the bits' type),
