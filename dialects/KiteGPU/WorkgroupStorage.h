@@ -1,4 +1,4 @@
-//===- WorkgroupStorage.h - how elements are kept in workgroup memory -*- C++
+//===- WorkgroupStorage.h - elements in workgroup memory --------*- C++ -*-===//
 //-*-===//
 //
 // The one rule for what an element of a tensor takes in workgroup (shared)
