@@ -385,6 +385,17 @@ def Kite_PrintOp : Kite_Op<"print", [MemoryEffects<[MemRead, MemWrite]>]> {
   }];
 }
 
+// kl.assume(cond) on a scalar: a fact the program promises (false at run
+// time is undefined behaviour). AxisInfo reads `x >= c` and `x > c` with
+// c >= 0 (or the mirror images) as "x is non-negative"; the thread lowering
+// drops the op. It declares no memory effects interface, so that nothing
+// erases it as dead before the analysis reads it.
+def Kite_AssumeOp : Kite_Op<"assume"> {
+  let summary = "a condition the program promises holds";
+  let arguments = (ins I1:$cond);
+  let assemblyFormat = "$cond attr-dict";
+}
+
 def Kite_AssertOp : Kite_Op<"assert", [MemoryEffects<[MemRead, MemWrite]>]> {
   let summary = "abort the kernel with a message where cond is false";
   let arguments = (ins Kite_BoolLike:$cond, StrAttr:$message);

@@ -8,9 +8,12 @@
 //===----------------------------------------------------------------------===//
 #include "lib/Analysis/AxisInfo.h"
 
+#include "dialects/Kite/KiteOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -48,6 +51,7 @@ AxisInfo AxisInfo::ofConstant(Type type, int64_t c) {
     for (auto [d, size] : llvm::enumerate(tensor.getShape()))
       info.constancy[d] = size;
   info.constant = c;
+  info.nonNegative = c >= 0;
   return info;
 }
 
@@ -60,6 +64,7 @@ AxisInfo AxisInfo::join(const AxisInfo &a, const AxisInfo &b) {
   }
   if (a.constant == b.constant)
     info.constant = a.constant;
+  info.nonNegative = a.nonNegative && b.nonNegative;
   return info;
 }
 
@@ -74,6 +79,8 @@ void AxisInfo::print(raw_ostream &os) const {
   list(", constancy", constancy);
   if (constant)
     os << ", constant = " << *constant;
+  if (nonNegative && !constant)
+    os << ", non-negative";
 }
 
 //===----------------------------------------------------------------------===//
@@ -83,7 +90,36 @@ void AxisInfo::print(raw_ostream &os) const {
 /// Repeats of the walk before loop-carried values are given up on.
 static constexpr int kMaxIterations = 16;
 
+/// The value `cond` (a kite.assume's) says is non-negative: x >= c or
+/// x > c - 1 with c >= 0, or the mirror images.
+static Value getAssumedNonNegative(Value cond) {
+  auto cmp = cond.getDefiningOp<arith::CmpIOp>();
+  if (!cmp)
+    return {};
+  using P = arith::CmpIPredicate;
+  APInt c;
+  auto atLeast = [&](Value bound, int64_t least) {
+    return matchPattern(bound, m_ConstantInt(&c)) && c.getSExtValue() >= least;
+  };
+  switch (cmp.getPredicate()) {
+  case P::sge:
+    return atLeast(cmp.getRhs(), 0) ? cmp.getLhs() : Value();
+  case P::sgt:
+    return atLeast(cmp.getRhs(), -1) ? cmp.getLhs() : Value();
+  case P::sle:
+    return atLeast(cmp.getLhs(), 0) ? cmp.getRhs() : Value();
+  case P::slt:
+    return atLeast(cmp.getLhs(), -1) ? cmp.getRhs() : Value();
+  default:
+    return {};
+  }
+}
+
 AxisInfoAnalysis::AxisInfoAnalysis(Operation *root) {
+  root->walk([&](AssumeOp assume) {
+    if (Value value = getAssumedNonNegative(assume.getCond()))
+      assumedNonNegative.insert(value);
+  });
   root->walk([&](FunctionOpInterface func) {
     if (func.isExternal())
       return;
@@ -92,6 +128,7 @@ AxisInfoAnalysis::AxisInfoAnalysis(Operation *root) {
       if (auto div = func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(),
                                                         "kite.divisibility"))
         info.divisibility.assign(info.getRank(), div.getInt());
+      info.nonNegative = assumedNonNegative.contains(arg);
       update(arg, info);
     }
     for (int i = 0; i < kMaxIterations; ++i) {
@@ -157,6 +194,9 @@ void AxisInfoAnalysis::visitOperation(Operation *op) {
     iv.divisibility[0] =
         std::gcd(getAxisInfo(loop.getLowerBound()).divisibility[0],
                  getAxisInfo(loop.getStep()).divisibility[0]);
+    // Counting up from a non-negative start.
+    iv.nonNegative = getAxisInfo(loop.getLowerBound()).nonNegative &&
+                     getAxisInfo(loop.getStep()).nonNegative;
     update(loop.getInductionVar(), iv);
     auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
     for (auto [i, arg] : llvm::enumerate(loop.getRegionIterArgs()))
@@ -210,6 +250,7 @@ void AxisInfoAnalysis::visitOperation(Operation *op) {
       hint("kite.contiguity", facts.contiguity);
       hint("kite.constancy", facts.constancy);
     }
+    facts.nonNegative |= assumedNonNegative.contains(result);
     update(result, facts);
   }
 }

@@ -6,7 +6,11 @@
 //  - divisibility d: the first element of each run is divisible by d (for a
 //    pointer: its address in bytes); for runs of length 1, every element is;
 //  - constancy k: the elements come in runs of k equal values.
-// All three are powers of two. A scalar is a 1-element tensor. The
+// All three are powers of two. And for the whole value: whether every
+// element is known to be non-negative (as a signed integer), which the
+// rules of signed division and remainder need: truncating them, as
+// arith does, cuts a negative run where a positive one stays whole
+// ([-24, -17] % 24 is 0, -23, ..., -17). A scalar is a 1-element tensor. The
 // coalescing pass reads pointer runs and alignment from here.
 //
 //===----------------------------------------------------------------------===//
@@ -16,6 +20,7 @@
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <optional>
 
@@ -27,6 +32,7 @@ struct AxisInfo {
 
   SmallVector<int64_t> contiguity, divisibility, constancy;
   std::optional<int64_t> constant;
+  bool nonNegative = false;
 
   /// Nothing known about a value of `rank` dimensions (scalars: rank 1).
   static AxisInfo unknown(unsigned rank);
@@ -44,7 +50,7 @@ struct AxisInfo {
   bool operator==(const AxisInfo &other) const {
     return contiguity == other.contiguity &&
            divisibility == other.divisibility && constancy == other.constancy &&
-           constant == other.constant;
+           constant == other.constant && nonNegative == other.nonNegative;
   }
   bool operator!=(const AxisInfo &other) const { return !(*this == other); }
   void print(raw_ostream &os) const;
@@ -70,6 +76,8 @@ private:
   std::optional<AxisInfo> joinKnown(ArrayRef<Value> values) const;
 
   llvm::DenseMap<Value, AxisInfo> infos;
+  /// Values a kite.assume says are non-negative.
+  llvm::DenseSet<Value> assumedNonNegative;
   bool changed = false;
 };
 

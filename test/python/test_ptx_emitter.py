@@ -161,3 +161,25 @@ def test_masked_loads_are_predicated_not_branched_around(case):
     loads = re.findall(r"^\s*(@%p\d+ )?ld\.global", ptx, re.M)
     assert loads and all(loads), "every global load of these kernels is masked, so predicated"
     assert branches_around_loads(ptx) == []
+
+
+def shared_addresses(ptx):
+    """The address operand of every shared-memory access (ldmatrix,
+    cp.async into shared memory, ld.shared, st.shared), in order."""
+    access = re.compile(r"^\s*(?:@!?%p\d+\s+)?(?:ldmatrix|cp\.async\.c[ag]\.shared|[ls]d\.shared)"
+                        r"[^\[]*\[([^\]+]+)", re.M)
+    return access.findall(ptx)
+
+
+def test_shared_memory_addresses_are_32_bit():
+    """Shared memory is addressed in 32 bits (as Triton does it): a
+    pipelined tensor-core matmul's ldmatrix, cp.async and ld/st.shared take
+    %r registers, and no address is converted to or from 64 bits."""
+    ptx = tk.matmul_kernel.compile(
+        f16(64, 64), f16(64, 64), f16(64, 64), 64, 64, 64, 64, 1, 64, 1, 64, 1,
+        target="cuda:sm_80", BLOCK_SIZE_M=64, BLOCK_SIZE_N=64, BLOCK_SIZE_K=32, GROUP_SIZE_M=8,
+        num_stages=3).asm["ptx"]
+    addresses = shared_addresses(ptx)
+    assert "ldmatrix" in ptx and "cp.async.cg.shared.global" in ptx and addresses
+    assert all(re.fullmatch(r"%r\d+", a) for a in addresses), sorted(set(addresses))[:8]
+    assert "cvta" not in ptx

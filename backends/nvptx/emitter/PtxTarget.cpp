@@ -39,6 +39,29 @@ void kitenvptx::registerNVPTXTranslations(DialectRegistry &registry) {
   registerNVVMDialectTranslation(registry);
 }
 
+/// Shared-memory addresses in 32 bits, as Triton has them (the shared
+/// window is under 4 GiB): half the registers for every ldmatrix and
+/// cp.async address, 32-bit arithmetic on them. NVPTX takes pointer sizes
+/// from the target machine's data layout, which it computes from the
+/// process-wide option `nvptx-short-ptr`; a module cannot carry a layout of
+/// its own instead (code generation requires the module's layout to equal
+/// the machine's: an assertion in LLVM 22, a fatal error after it). So the
+/// option is set, once, the way the command line sets it: through the
+/// option's own parser (no cast to a type it might not have; a value it
+/// cannot take is an error message, not undefined behaviour), and only
+/// where nobody set it before. It holds for every NVPTX target machine of
+/// the process's LLVM (with a shared libLLVM, also another library's; a
+/// module of theirs must then take its target machine's data layout, as
+/// LLVM requires anyway).
+static void useShortSharedPointers() {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto found = options.find("nvptx-short-ptr");
+  if (found == options.end() || found->second->getNumOccurrences())
+    return;
+  llvm::cl::Option *option = found->second;
+  (void)option->addOccurrence(/*pos=*/0, option->ArgStr, "true");
+}
+
 static void initializeNVPTX() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -46,17 +69,7 @@ static void initializeNVPTX() {
     LLVMInitializeNVPTXTarget();
     LLVMInitializeNVPTXTargetMC();
     LLVMInitializeNVPTXAsmPrinter();
-    // Shared-memory addresses in 32 bits, as Triton has them (the shared
-    // window is under 4 GiB): half the registers for every ldmatrix and
-    // cp.async address, 32-bit arithmetic on them. NVPTX reads the option
-    // when a target machine computes its data layout.
-    auto &options =
-        llvm::cl::getRegisteredOptions();
-    auto found = options.find("nvptx-short-ptr");
-    if (found != options.end())
-      if (auto *option =
-              static_cast<llvm::cl::opt<bool> *>(found->second))
-        option->setValue(true);
+    useShortSharedPointers();
   });
 }
 

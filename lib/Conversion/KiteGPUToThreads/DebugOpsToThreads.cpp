@@ -95,6 +95,17 @@ struct DebugBarrierToThreads : OpConversionPattern<kite::DebugBarrierOp> {
   }
 };
 
+/// An assumption has told AxisInfo what it knows by now.
+struct AssumeToThreads : OpConversionPattern<kite::AssumeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(kite::AssumeOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 template <typename From, typename To>
 struct GridDependencyToThreads : OpConversionPattern<From> {
   using OpConversionPattern<From>::OpConversionPattern;
@@ -112,7 +123,7 @@ void mlir::kitegpu::populateDebugOpsToThreads(const TypeConverter &converter,
                                               const ThreadGrid &grid,
                                               RewritePatternSet &patterns) {
   patterns.add<PrintToThreads>(converter, patterns.getContext(), grid);
-  patterns.add<AssertToThreads, DebugBarrierToThreads,
+  patterns.add<AssertToThreads, AssumeToThreads, DebugBarrierToThreads,
                GridDependencyToThreads<kite::GdcWaitOp, kitethread::GdcWaitOp>,
                GridDependencyToThreads<kite::GdcLaunchDependentsOp,
                                        kitethread::GdcLaunchDependentsOp>>(

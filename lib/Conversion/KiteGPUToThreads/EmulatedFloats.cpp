@@ -263,14 +263,6 @@ Value getDecodedBits(Value x, Type type) {
 
 } // namespace
 
-bool mlir::kitegpu::isEmulatedFloat(Type type) {
-  return type.isBF16() || getFloat8Format(type);
-}
-
-IntegerType mlir::kitegpu::getEmulatedBitsType(Type type) {
-  return IntegerType::get(type.getContext(), type.getIntOrFloatBitWidth());
-}
-
 Value mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc, Value x,
                                       Type type) {
   if (Value bits = getDecodedBits(x, type))

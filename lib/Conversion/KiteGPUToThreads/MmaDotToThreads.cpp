@@ -59,51 +59,21 @@ std::optional<MmaTiling> mlir::kitegpu::chooseMma(kite::DotOp op,
 }
 
 namespace {
-/// Index arithmetic in i32. Indices are non-negative and small, so it says
-/// it does not wrap: LLVM then folds the constant parts into the address
-/// offsets of the loads.
-struct IndexBuilder {
-  OpBuilder &b;
-  Location loc;
-
-  static constexpr arith::IntegerOverflowFlags kNoWrap =
-      arith::IntegerOverflowFlags::nsw | arith::IntegerOverflowFlags::nuw;
-  Value i32(int64_t value) { return createI32(b, loc, value); }
-  Value add(Value x, int64_t y) { return y ? add(x, i32(y)) : x; }
-  Value add(Value x, Value y) {
-    return arith::AddIOp::create(b, loc, x, y, kNoWrap);
-  }
-  Value mul(Value x, int64_t y) {
-    return y == 1 ? x : arith::MulIOp::create(b, loc, x, i32(y), kNoWrap);
-  }
-  Value div(Value x, int64_t y) {
-    return y == 1 ? x : arith::DivUIOp::create(b, loc, x, i32(y));
-  }
-  Value rem(Value x, int64_t y) {
-    return arith::RemUIOp::create(b, loc, x, i32(y));
-  }
-  Value bitXor(Value x, Value y) {
-    return arith::XOrIOp::create(b, loc, x, y);
-  }
-};
-
 /// An operand in workgroup memory: rows of `rowLength` elements (K for a
 /// K-contiguous operand, N for b staged K x N), their 16-byte chunks of
 /// `vec` elements swizzled (getMmaOperandSharedLayout).
 struct SwizzledOperand {
   Value buffer;
-  int64_t rowLength, vec, perPhase, maxPhase;
+  int64_t rowLength;
+  SharedLayoutAttr layout;
+  int64_t vec;
 
   SwizzledOperand(Value buffer, int64_t rowLength, SharedLayoutAttr layout)
-      : buffer(buffer), rowLength(rowLength),
-        vec(layout.getVec()), perPhase(layout.getPerPhase()),
-        maxPhase(layout.getMaxPhase()) {}
+      : buffer(buffer), rowLength(rowLength), layout(layout),
+        vec(layout.getVec()) {}
   /// The element index of (row, column).
   Value index(IndexBuilder &e, Value row, Value column) const {
-    Value phase = e.rem(e.div(row, perPhase), maxPhase);
-    Value chunk = e.bitXor(e.div(column, vec), phase);
-    return e.add(e.add(e.mul(row, rowLength), e.mul(chunk, vec)),
-                 e.rem(column, vec));
+    return emitSharedIndex(e, layout, rowLength, row, column);
   }
   /// The element index of row `row + rowOffset`, chunk `chunk + chunkOffset`
   /// as a per-lane part plus a constant, so that the fragments of many tiles
@@ -114,8 +84,8 @@ struct SwizzledOperand {
   /// remainders stay in the per-lane part.
   Value indexAt(IndexBuilder &e, Value row, int64_t rowOffset, Value chunk,
                 int64_t chunkOffset) const {
-    int64_t rowPeriod = perPhase * maxPhase;
-    int64_t chunkPeriod = llvm::PowerOf2Ceil(maxPhase);
+    int64_t rowPeriod = layout.getPerPhase() * layout.getMaxPhase();
+    int64_t chunkPeriod = llvm::PowerOf2Ceil(layout.getMaxPhase());
     int64_t rowRest = rowOffset % rowPeriod;
     int64_t chunkRest = chunkOffset % chunkPeriod;
     Value lane =

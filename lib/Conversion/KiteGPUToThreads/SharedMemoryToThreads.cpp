@@ -28,22 +28,23 @@ Value mlir::kitegpu::emitSharedIndex(OpBuilder &b, Location loc,
                                      SharedLayoutAttr layout,
                                      ArrayRef<int64_t> shape,
                                      ValueRange coords) {
-  auto i32 = [&](int64_t v) { return createI32(b, loc, v); };
   if (shape.size() == 1)
     return coords[0];
   unsigned fast = layout.getOrder()[0], slow = layout.getOrder()[1];
-  Value row = coords[slow], col = coords[fast];
+  IndexBuilder e{b, loc};
+  return emitSharedIndex(e, layout, shape[fast], coords[slow], coords[fast]);
+}
+
+Value mlir::kitegpu::emitSharedIndex(IndexBuilder &e, SharedLayoutAttr layout,
+                                     int64_t rowLength, Value row,
+                                     Value column) {
+  // Group g of the row's vec-element groups is stored at g ^ phase, the
+  // phase changing every perPhase rows.
   int64_t vec = layout.getVec();
-  Value phase = arith::RemUIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, row, i32(layout.getPerPhase())),
-      i32(layout.getMaxPhase()));
-  Value group = arith::XOrIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, col, i32(vec)), phase);
-  Value start = arith::AddIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, row, i32(shape[fast])),
-      arith::MulIOp::create(b, loc, group, i32(vec)));
-  return arith::AddIOp::create(b, loc, start,
-                               arith::RemUIOp::create(b, loc, col, i32(vec)));
+  Value phase = e.rem(e.div(row, layout.getPerPhase()), layout.getMaxPhase());
+  Value group = e.bitXor(e.div(column, vec), phase);
+  return e.add(e.add(e.mul(row, rowLength), e.mul(group, vec)),
+               e.rem(column, vec));
 }
 
 Value mlir::kitegpu::emitSlotView(OpBuilder &b, Location loc, Value buffer,

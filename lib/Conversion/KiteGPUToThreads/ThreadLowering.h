@@ -10,6 +10,8 @@
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUDialect.h"
 #include "dialects/KiteGPU/MmaTiling.h"
+#include "dialects/KiteGPU/WorkgroupStorage.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/ADT/DenseMap.h"
@@ -58,6 +60,33 @@ struct ThreadPattern : OpConversionPattern<SourceOp> {
 
 Value createI32(OpBuilder &b, Location loc, int64_t value);
 Value createIndex(OpBuilder &b, Location loc, int64_t value);
+
+/// i32 arithmetic on indices that are non-negative and small (threads,
+/// registers, elements of workgroup memory): its adds and multiplies say
+/// they do not wrap, so that LLVM folds their constant parts into the
+/// address offsets of the loads and stores.
+struct IndexBuilder {
+  OpBuilder &b;
+  Location loc;
+
+  static constexpr arith::IntegerOverflowFlags kNoWrap =
+      arith::IntegerOverflowFlags::nsw | arith::IntegerOverflowFlags::nuw;
+  Value i32(int64_t value) { return createI32(b, loc, value); }
+  Value add(Value x, int64_t y) { return y ? add(x, i32(y)) : x; }
+  Value add(Value x, Value y) {
+    return arith::AddIOp::create(b, loc, x, y, kNoWrap);
+  }
+  Value mul(Value x, int64_t y) {
+    return y == 1 ? x : arith::MulIOp::create(b, loc, x, i32(y), kNoWrap);
+  }
+  Value div(Value x, int64_t y) {
+    return y == 1 ? x : arith::DivUIOp::create(b, loc, x, i32(y));
+  }
+  Value rem(Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, i32(y));
+  }
+  Value bitXor(Value x, Value y) { return arith::XOrIOp::create(b, loc, x, y); }
+};
 
 /// Bytes of one element behind a pointer (pointers: 8; i1: 1).
 int64_t getElementBytes(Type pointee);
@@ -130,11 +159,7 @@ LogicalResult checkWorkgroupBytes(Operation *op, int64_t bytes,
                                   const ThreadGrid &grid, const Twine &what,
                                   StringRef remedy);
 
-/// bf16 and the fp8 formats (f8E4M3FN, f8E5M2) are "emulated": f32 registers
-/// holding a value of the format, raw bits in memory (EmulatedFloats.cpp).
-bool isEmulatedFloat(Type type);
-/// The integer type of an emulated float's bits in memory (i16, i8).
-IntegerType getEmulatedBitsType(Type type);
+// isEmulatedFloat and getEmulatedBitsType: dialects/KiteGPU/WorkgroupStorage.h.
 /// The bits of f32 `x` rounded to `type` (nearest-even; fp8 saturates).
 Value emitEmulatedBits(OpBuilder &b, Location loc, Value x, Type type);
 /// The attribute emitEmulatedToF32 marks its result with (the bits' type),
@@ -169,6 +194,10 @@ SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
 /// `layout` (2-D: rows along order[1], their vec-element groups swizzled).
 Value emitSharedIndex(OpBuilder &b, Location loc, SharedLayoutAttr layout,
                       ArrayRef<int64_t> shape, ValueRange coords);
+/// The same for a 2-D buffer given as rows of `rowLength` elements (its
+/// shape along order[0]): the index of element `column` of row `row`.
+Value emitSharedIndex(IndexBuilder &e, SharedLayoutAttr layout,
+                      int64_t rowLength, Value row, Value column);
 
 /// Slot `slot` (i32) of `buffer`, the workgroup buffer of a memdesc of
 /// `type` whose first dimension numbers slots: a view of its elements (a

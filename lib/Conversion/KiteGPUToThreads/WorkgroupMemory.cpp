@@ -8,7 +8,8 @@
 // would. Registers are narrowed on the store and widened again on the load;
 // the narrowing is exact, since the register already holds a value of the
 // format. i1 is staged as i32 (SPIR-V has no 1-bit memory), pointers as
-// their i64 addresses.
+// their i64 addresses (getWorkgroupStorageType, in the KiteGPU dialect, so
+// that the software pipeliner sizes its slots by the same rule).
 //
 // How much a program may use is the target's (ThreadGrid::maxWorkgroupBytes:
 // Vulkan's maxComputeSharedMemorySize, NVIDIA's opt-in shared memory per
@@ -17,7 +18,6 @@
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
-#include "dialects/Kite/KiteDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -25,22 +25,11 @@
 using namespace mlir;
 using namespace mlir::kitegpu;
 
-/// The type an element of a tensor of `element` has in workgroup memory.
-static Type getStorageType(Type element) {
-  if (element.isInteger(1))
-    return IntegerType::get(element.getContext(), 32);
-  if (isa<kite::PointerType>(element)) // an i64 address in registers
-    return IntegerType::get(element.getContext(), 64);
-  if (isEmulatedFloat(element))
-    return getEmulatedBitsType(element);
-  return element;
-}
-
 MemRefType mlir::kitegpu::getWorkgroupBufferType(Type element,
                                                  int64_t count) {
   auto space = gpu::AddressSpaceAttr::get(element.getContext(),
                                           gpu::AddressSpace::Workgroup);
-  return MemRefType::get({count}, getStorageType(element),
+  return MemRefType::get({count}, getWorkgroupStorageType(element),
                          MemRefLayoutAttrInterface(), space);
 }
 
@@ -51,7 +40,7 @@ Value mlir::kitegpu::allocWorkgroup(OpBuilder &b, Location loc, Type element,
 }
 
 int64_t mlir::kitegpu::getWorkgroupBytes(Type element, int64_t count) {
-  return count * getElementBytes(getStorageType(element));
+  return count * getWorkgroupElementBytes(element);
 }
 
 Value mlir::kitegpu::toWorkgroupStorage(OpBuilder &b, Location loc,

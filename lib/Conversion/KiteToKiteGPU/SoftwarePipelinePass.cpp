@@ -31,6 +31,7 @@
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
 #include "dialects/KiteGPU/MmaTiling.h"
+#include "dialects/KiteGPU/WorkgroupStorage.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -98,24 +99,46 @@ bool isZero(Value value) {
   return matchPattern(value, m_AnyZeroFloat()) || matchPattern(value, m_Zero());
 }
 
-class LoopPipeliner {
+/// Whether a loop can be pipelined and, where it can, what the pipelined
+/// loop needs: the loads and the ops their addresses and masks come from.
+/// Their slots' bytes decide the depth before the loop is rewritten.
+class PipelineAnalysis {
 public:
-  LoopPipeliner(scf::ForOp loop, unsigned numStages, int64_t arch)
-      : loop(loop), distance(numStages - 1), arch(arch) {}
+  PipelineAnalysis(scf::ForOp loop, int64_t arch) : loop(loop), arch(arch) {}
 
   /// Why the loop cannot be pipelined, or "" where it can.
   std::string analyze();
-  /// Pipelines the loop (after analyze() returned ""); the new loop.
-  scf::ForOp rewrite();
   /// Bytes of shared memory one slot of every load takes.
   int64_t getSlotBytes() const;
-  /// Pipelines `stages` deep instead (2 or more).
-  void setStages(unsigned stages) { distance = stages - 1; }
+
+  scf::ForOp loop;
+  SmallVector<PipelinedLoad> loads;
+  /// The ops of the body the copies' addresses and masks need, and the
+  /// loop-carried values they read (by iter_arg number).
+  llvm::SetVector<Operation *> slice;
+  llvm::SetVector<unsigned> carried;
 
 private:
   /// Adds the ops of the body that `value` depends on to `slice`; false
   /// where one of them cannot be recomputed ahead.
   bool addSlice(Value value);
+
+  int64_t arch;
+};
+
+/// Rewrites a loop that PipelineAnalysis found pipelinable, `stages` deep
+/// (2 or more).
+class LoopPipeliner {
+public:
+  LoopPipeliner(PipelineAnalysis &&analysis, unsigned stages)
+      : loop(analysis.loop), distance(stages - 1),
+        loads(std::move(analysis.loads)), slice(std::move(analysis.slice)),
+        carried(std::move(analysis.carried)) {}
+
+  /// Pipelines the loop; the new loop.
+  scf::ForOp rewrite();
+
+private:
   /// Copies the loads of the iteration whose induction variable is `iv`
   /// into slot `slot`, masked off unless `active`; commits; returns the
   /// ahead values of the next iteration.
@@ -123,17 +146,14 @@ private:
                                 Value slot, Value active);
 
   scf::ForOp loop;
-  unsigned distance;
-  int64_t arch;
+  const unsigned distance;
   SmallVector<PipelinedLoad> loads;
-  /// The ops of the body the copies' addresses and masks need, and the
-  /// loop-carried values they read (by iter_arg number).
   llvm::SetVector<Operation *> slice;
   llvm::SetVector<unsigned> carried;
   SmallVector<Value> buffers;
 };
 
-bool LoopPipeliner::addSlice(Value value) {
+bool PipelineAnalysis::addSlice(Value value) {
   Block *body = loop.getBody();
   if (auto arg = dyn_cast<BlockArgument>(value)) {
     if (arg.getOwner() != body || arg.getArgNumber() == 0)
@@ -156,7 +176,7 @@ bool LoopPipeliner::addSlice(Value value) {
   return true;
 }
 
-std::string LoopPipeliner::analyze() {
+std::string PipelineAnalysis::analyze() {
   Block *body = loop.getBody();
   bool hasDot = false, feedsFmaDot = false;
   for (Operation &op : body->without_terminator()) {
@@ -213,16 +233,12 @@ std::string LoopPipeliner::analyze() {
   return "";
 }
 
-/// Bytes of an element of `type` in shared memory.
-static int64_t getElementBytes(RankedTensorType type) {
-  return std::max<int64_t>(1, type.getElementType().getIntOrFloatBitWidth() / 8);
-}
-
-int64_t LoopPipeliner::getSlotBytes() const {
+int64_t PipelineAnalysis::getSlotBytes() const {
   int64_t bytes = 0;
   for (PipelinedLoad p : loads) {
     auto type = cast<RankedTensorType>(p.load.getType());
-    bytes += type.getNumElements() * getElementBytes(type);
+    bytes +=
+        type.getNumElements() * getWorkgroupElementBytes(type.getElementType());
   }
   return bytes;
 }
@@ -272,7 +288,7 @@ scf::ForOp LoopPipeliner::rewrite() {
     auto layout = cast<BlockedLayoutAttr>(getLayout(type));
     ArrayRef<unsigned> order = layout.getOrder_();
     Type element = type.getElementType();
-    int64_t bytes = getElementBytes(type);
+    int64_t bytes = getWorkgroupElementBytes(element);
     SmallVector<int64_t> shape{int64_t(distance)};
     llvm::append_range(shape, type.getShape());
     auto sharedLayout = getMmaOperandSharedLayout(
@@ -386,15 +402,14 @@ struct KiteGPUPipelinePass
                  "sm_80 and later)";
       else if (asked <= 1)
         reason = "num_stages=" + std::to_string(asked);
-      LoopPipeliner pipeliner(loop, std::max(2u, asked), tensorCores);
+      PipelineAnalysis analysis(loop, tensorCores);
       if (reason.empty())
-        reason = pipeliner.analyze();
-      // As deep as the target's shared memory allows.
+        reason = analysis.analyze();
+      // As deep as the target's shared memory allows: D = stages - 1 slots.
       unsigned stages = asked;
-      int64_t slotBytes = reason.empty() ? pipeliner.getSlotBytes() : 0;
-      while (reason.empty() && maxWorkgroupBytes &&
-             (stages - 1) * slotBytes > maxWorkgroupBytes && stages > 1)
-        --stages;
+      int64_t slotBytes = reason.empty() ? analysis.getSlotBytes() : 0;
+      if (reason.empty() && maxWorkgroupBytes && slotBytes)
+        stages = std::min<int64_t>(asked, 1 + maxWorkgroupBytes / slotBytes);
       std::string note;
       if (reason.empty() && stages < asked)
         note = " (" + std::to_string(asked) + " asked: their " +
@@ -411,8 +426,8 @@ struct KiteGPUPipelinePass
                       b.getStringAttr("not pipelined: " + reason));
         continue;
       }
-      pipeliner.setStages(stages);
-      scf::ForOp pipelined = pipeliner.rewrite();
+      scf::ForOp pipelined =
+          LoopPipeliner(std::move(analysis), stages).rewrite();
       pipelined->setAttr(kPipelineAttr,
                          b.getStringAttr("pipelined: " +
                                          std::to_string(stages) + " stages" +

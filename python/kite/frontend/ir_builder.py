@@ -293,7 +293,10 @@ class IRBuilder:
         self.emit("kite.assert", [cond], [], {"message": string_literal(message)})
 
     def assume(self, cond, ty):
-        pass  # a fact no pass uses yet: nothing to emit
+        # A scalar fact for AxisInfo (kite.assume); of a tensor, nothing
+        # reads it.
+        if not isinstance(ty, dt.block_type):
+            self.emit("kite.assume", [cond], [])
 
     def debug_barrier(self):
         self.emit("kite.debug_barrier", [], [])

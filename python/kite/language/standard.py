@@ -325,8 +325,12 @@ max_constancy = _hint("max_constancy")
 
 @builtin
 def assume(cond):
-    """Tells the compiler ``cond`` holds. Kite's analyses do not use such
-    facts yet, so compiled kernels ignore it; the interpreter checks it."""
+    """Tells the compiler ``cond`` holds (false at run time is undefined
+    behaviour). Of a scalar ``x >= c`` or ``x > c`` with ``c >= 0``, the
+    compiler learns that ``x`` is non-negative, which signed ``//`` and
+    ``%`` of runs of consecutive values need to stay vectorized
+    (docs/lowering.md); other conditions are accepted and not used. The
+    interpreter checks it."""
     cond = semantic.to_bool(cond)
     active_builder().assume(cond.handle, cond.type)
 

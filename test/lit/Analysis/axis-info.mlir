@@ -164,3 +164,43 @@ func.func @rem_by_a_divisible_value(%n: i32 {kite.divisibility = 16 : i32}) attr
   %odd = arith.remsi %off, %off : tensor<128xi32>
   return
 }
+
+// -----
+
+// Signed % and // truncate toward zero: a run of dividends that may be
+// negative keeps only element-wise facts ([-32, -25] % 8 is 0, -7, ..., -1;
+// [-32, -25] // 8 is -4, -3, ..., -3); unsigned % keeps its runs (2^32 is a
+// multiple of 8). A dividend known non-negative (make_range, program_id, a
+// kl.assume(x >= 0) of a scalar, what is computed from those) keeps them.
+// CHECK-LABEL: remark: axis info of @signed_runs
+func.func @signed_runs(%n: i32 {kite.divisibility = 16 : i32}, %s: i32) attributes {kite.kernel} {
+  // CHECK: remark: contiguity = [128], divisibility = [1073741824], constancy = [1], non-negative
+  %r = kite.make_range 0 to 128 : tensor<128xi32>
+  %c32 = arith.constant dense<32> : tensor<128xi32>
+  %c8 = arith.constant dense<8> : tensor<128xi32>
+  // CHECK: remark: contiguity = [128], divisibility = [32], constancy = [1]{{$}}
+  %x = arith.subi %r, %c32 : tensor<128xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [1]{{$}}
+  %m8 = arith.remsi %x, %c8 : tensor<128xi32>
+  %ns = kite.splat %n : i32 -> tensor<128xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [1]{{$}}
+  %mn = arith.remsi %x, %ns : tensor<128xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [1], constancy = [1]{{$}}
+  %q = arith.divsi %x, %c8 : tensor<128xi32>
+  // CHECK: remark: contiguity = [8], divisibility = [8], constancy = [1], non-negative
+  %u = arith.remui %x, %c8 : tensor<128xi32>
+  %zero = arith.constant 0 : i32
+  %ok = arith.cmpi sge, %s, %zero : i32
+  kite.assume %ok
+  %c128 = arith.constant 128 : i32
+  // CHECK: remark: contiguity = [1], divisibility = [128], constancy = [1], non-negative
+  %start = arith.muli %s, %c128 : i32
+  %ss = kite.splat %start : i32 -> tensor<128xi32>
+  // CHECK: remark: contiguity = [128], divisibility = [128], constancy = [1], non-negative
+  %y = arith.addi %ss, %r : tensor<128xi32>
+  // CHECK: remark: contiguity = [16], divisibility = [16], constancy = [1], non-negative
+  %my = arith.remsi %y, %ns : tensor<128xi32>
+  // CHECK: remark: contiguity = [1], divisibility = [16], constancy = [8], non-negative
+  %qy = arith.divsi %y, %c8 : tensor<128xi32>
+  return
+}

@@ -12,7 +12,15 @@
 // CHECK-LABEL: func.func @copy_wait_read()
 // CHECK: %[[BUF:.*]] = memref.alloc() : memref<1024xf16, #gpu.address_space<workgroup>>
 // CHECK: %[[SLOT:.*]] = memref.reinterpret_cast %[[BUF]] to offset: [512], sizes: [512], strides: [1]
-// CHECK: kitethread.async_copy %{{.*}}, %{{.*}}[%{{.*}}], %{{.*}} bytes 8 : memref<512xf16, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
+// The swizzled index, row * 16 + (group ^ phase) * 8 + column % 8, in
+// arithmetic that says it does not wrap (LLVM then folds constant offsets
+// into addresses).
+// CHECK: %[[ROW:.*]] = arith.muli %{{.*}}, %{{.*}} overflow<nsw, nuw> : i32
+// CHECK-NEXT: %[[GROUP:.*]] = arith.muli %{{.*}}, %{{.*}} overflow<nsw, nuw> : i32
+// CHECK-NEXT: %[[START:.*]] = arith.addi %[[ROW]], %[[GROUP]] overflow<nsw, nuw> : i32
+// CHECK-NEXT: %[[IN:.*]] = arith.remui
+// CHECK-NEXT: %[[I:.*]] = arith.addi %[[START]], %[[IN]] overflow<nsw, nuw> : i32
+// CHECK-NEXT: kitethread.async_copy %{{.*}}, %{{.*}}[%[[I]]], %{{.*}} bytes 8 : memref<512xf16, strided<[1], offset: ?>, #gpu.address_space<workgroup>>
 // CHECK-NOT: kitethread.async_copy
 // CHECK: kitethread.async_commit_group
 // CHECK: kitethread.async_wait_group 0
