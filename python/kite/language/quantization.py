@@ -32,7 +32,7 @@ def _scale_operand(scale, data: tensor, what: str) -> tensor:
     if isinstance(scale, (int, float)) and not isinstance(scale, bool):
         scale = to_tensor(float(scale), dt.float32)
     scale = to_tensor(scale)
-    if not scale.dtype.is_floating() or scale.dtype.is_fp8():
+    if scale.dtype not in (dt.float32, dt.float16, dt.bfloat16):
         raise error(f"{what}: the scale must hold float32, float16 or bfloat16, got {scale.dtype}")
     _check_block_scaled(scale, data, f"{what}: the scale")
     return scale

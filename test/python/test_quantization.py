@@ -1,0 +1,414 @@
+"""kl.quantize, kl.dequantize, kl.pack_int4 and kl.unpack_int4 on the device
+under test (conftest.DEVICE), bit for bit against a numpy reference written
+from their definitions (ml_dtypes for fp8 and bfloat16): the scale per
+tensor (a Python float and a loaded scalar), per row, per column and per
+group along either dimension, with and without zero points; exact halves,
+overflow, infinities, NaN, zero and denormal scales; and the errors a user
+sees, at the user's line."""
+import ml_dtypes
+import numpy as np
+import pytest
+
+import kite
+import kite.language as kl
+
+from conftest import line_of, run
+
+M, N, G = 8, 32, 4  # a block of M x N; groups of G rows or columns
+# Block-scaled scale shapes in the kernels' order (after the Python float
+# and the loaded scalar): per row, per column, per group of G columns
+# (as along K of an [M, K] operand) and of G rows (of a [K, N] one).
+SHAPES = [(1, 1), (M, 1), (1, N), (M, N // G), (M // G, N)]
+PY_SCALE, PY_ZERO = 0.75, 3  # the Python-number scale and zero point
+KINDS = 2 + len(SHAPES)  # and the loaded scalar
+
+INTS = {"int8": (np.int8, kl.int8, -128, 127), "uint8": (np.uint8, kl.uint8, 0, 255),
+        "int16": (np.int16, kl.int16, -32768, 32767),
+        "uint16": (np.uint16, kl.uint16, 0, 65535),
+        "int4": (np.int8, "int4", -8, 7), "uint4": (np.uint8, "uint4", 0, 15)}
+# Every fp8 format kl.quantize produces (e8m0 holds scales, not data).
+FP8 = {"e4m3fn": (kl.float8e4nv, ml_dtypes.float8_e4m3fn),
+       "e5m2": (kl.float8e5, ml_dtypes.float8_e5m2),
+       "e4m3fnuz": (kl.float8e4b8, ml_dtypes.float8_e4m3fnuz),
+       "e5m2fnuz": (kl.float8e5b16, ml_dtypes.float8_e5m2fnuz)}
+# Scale dtypes of dequantize: the kernel reads their bits.
+SCALE_TYPES = {"f32": (kl.float32, np.float32, np.uint32, kl.uint32),
+               "f16": (kl.float16, np.float16, np.uint16, kl.uint16),
+               "bf16": (kl.bfloat16, ml_dtypes.bfloat16, np.uint16, kl.uint16)}
+
+
+@kite.jit
+def load_block(ptr, R: kl.constexpr, C: kl.constexpr):
+    return kl.load(ptr + kl.arange(0, R)[:, None] * C + kl.arange(0, C)[None, :])
+
+
+@kite.jit
+def store_kind(out_ptr, k: kl.constexpr, q, M: kl.constexpr, N: kl.constexpr):
+    kl.store(out_ptr + k * M * N + kl.arange(0, M)[:, None] * N + kl.arange(0, N)[None, :], q)
+
+
+@kite.kernel
+def quantize_kernel(x_ptr, s_ptr, s1_ptr, s2_ptr, s3_ptr, s4_ptr, s5_ptr,
+                    z_ptr, z1_ptr, z2_ptr, z3_ptr, z4_ptr, z5_ptr, out_ptr,
+                    M: kl.constexpr, N: kl.constexpr, G: kl.constexpr, SCALE: kl.constexpr,
+                    ZERO: kl.constexpr, DTYPE: kl.constexpr, ZP: kl.constexpr,
+                    BITS: kl.constexpr):
+    x = load_block(x_ptr, M, N)
+    s, s1, s2 = kl.load(s_ptr), load_block(s1_ptr, 1, 1), load_block(s2_ptr, M, 1)
+    s3, s4, s5 = load_block(s3_ptr, 1, N), load_block(s4_ptr, M, N // G), load_block(s5_ptr, M // G, N)
+    if ZP:
+        z, z1, z2 = kl.load(z_ptr), load_block(z1_ptr, 1, 1), load_block(z2_ptr, M, 1)
+        z3, z4, z5 = load_block(z3_ptr, 1, N), load_block(z4_ptr, M, N // G), load_block(z5_ptr, M // G, N)
+        qs = (kl.quantize(x, SCALE, ZERO, dtype=DTYPE), kl.quantize(x, s, z, dtype=DTYPE),
+              kl.quantize(x, s1, z1, dtype=DTYPE), kl.quantize(x, s2, z2, dtype=DTYPE),
+              kl.quantize(x, s3, z3, dtype=DTYPE), kl.quantize(x, s4, z4, dtype=DTYPE),
+              kl.quantize(x, s5, z5, dtype=DTYPE))
+    else:
+        qs = (kl.quantize(x, SCALE, dtype=DTYPE), kl.quantize(x, s, dtype=DTYPE),
+              kl.quantize(x, s1, dtype=DTYPE), kl.quantize(x, s2, dtype=DTYPE),
+              kl.quantize(x, s3, dtype=DTYPE), kl.quantize(x, s4, dtype=DTYPE),
+              kl.quantize(x, s5, dtype=DTYPE))
+    for k in kl.static_range(7):
+        if BITS:  # fp8: its codes
+            store_kind(out_ptr, k, qs[k].to(kl.uint8, bitcast=True), M, N)
+        else:
+            store_kind(out_ptr, k, qs[k], M, N)
+
+
+@kite.kernel
+def dequantize_kernel(q_ptr, s_ptr, s1_ptr, s2_ptr, s3_ptr, s4_ptr, s5_ptr,
+                      z_ptr, z1_ptr, z2_ptr, z3_ptr, z4_ptr, z5_ptr, py_ptr, out_ptr,
+                      M: kl.constexpr, N: kl.constexpr, G: kl.constexpr, SCALE: kl.constexpr,
+                      ZERO: kl.constexpr, SRC: kl.constexpr, INT4_AXIS: kl.constexpr,
+                      SIGNED: kl.constexpr, ZP: kl.constexpr, STYPE: kl.constexpr,
+                      BITS: kl.constexpr):
+    if INT4_AXIS == 1:  # two 4-bit values a byte along the rows
+        q = kl.unpack_int4(load_block(q_ptr, M, N // 2), axis=1, signed=SIGNED)
+    elif INT4_AXIS == 0:
+        q = kl.unpack_int4(load_block(q_ptr, M // 2, N), axis=0, signed=SIGNED)
+    else:
+        q = load_block(q_ptr, M, N).to(SRC, bitcast=True)
+    s = kl.load(s_ptr).to(STYPE, bitcast=True)
+    s1 = load_block(s1_ptr, 1, 1).to(STYPE, bitcast=True)
+    s2 = load_block(s2_ptr, M, 1).to(STYPE, bitcast=True)
+    s3 = load_block(s3_ptr, 1, N).to(STYPE, bitcast=True)
+    s4 = load_block(s4_ptr, M, N // G).to(STYPE, bitcast=True)
+    s5 = load_block(s5_ptr, M // G, N).to(STYPE, bitcast=True)
+    if ZP:
+        z, z1, z2 = kl.load(z_ptr), load_block(z1_ptr, 1, 1), load_block(z2_ptr, M, 1)
+        z3, z4, z5 = load_block(z3_ptr, 1, N), load_block(z4_ptr, M, N // G), load_block(z5_ptr, M // G, N)
+        py = kl.dequantize(q, SCALE, ZERO)
+        rs = (kl.dequantize(q, s, z), kl.dequantize(q, s1, z1), kl.dequantize(q, s2, z2),
+              kl.dequantize(q, s3, z3), kl.dequantize(q, s4, z4), kl.dequantize(q, s5, z5))
+    else:
+        py = kl.dequantize(q, SCALE)
+        rs = (kl.dequantize(q, s), kl.dequantize(q, s1), kl.dequantize(q, s2),
+              kl.dequantize(q, s3), kl.dequantize(q, s4), kl.dequantize(q, s5))
+    store_kind(py_ptr, 0, py, M, N)  # a Python float scale: float32
+    for k in kl.static_range(6):
+        store_kind(out_ptr, k, rs[k].to(BITS, bitcast=True), M, N)
+
+
+def _repeat(part, shape=(M, N)):
+    """A block-scaled scale (or zero point) repeated to the data's shape."""
+    part = np.asarray(part)
+    part = part.reshape(1, 1) if part.ndim < 2 else part  # a scalar, or one in memory
+    return np.repeat(np.repeat(part, shape[0] // part.shape[0], 0), shape[1] // part.shape[1], 1)
+
+
+def ref_quantize(x, scale, zero, lo, hi, out):
+    """``x / scale`` in float32, rounded half to even, plus the zero point;
+    NaN is the zero point; saturated to [lo, hi]."""
+    with np.errstate(all="ignore"):
+        y = np.rint(x.astype(np.float32) / _repeat(scale).astype(np.float32))
+        zero = _repeat(zero).astype(np.float32)
+        y = np.where(np.isnan(y), zero, y + zero)
+        return np.minimum(np.maximum(y, lo), hi).astype(np.int64).astype(out)
+
+
+def ref_quantize_fp8(x, scale, ref):
+    """``x / scale`` in float32 saturated to +-largest (NaN stays), rounded
+    to nearest even by ml_dtypes: the codes."""
+    largest = np.float32(ml_dtypes.finfo(ref).max)
+    with np.errstate(all="ignore"):
+        y = x.astype(np.float32) / _repeat(scale).astype(np.float32)
+    return np.clip(y, -largest, largest).astype(ref).view(np.uint8)
+
+
+def ref_dequantize(q, scale, zero, out):
+    """``(q - zero) * scale`` in float32, rounded once to ``out``."""
+    with np.errstate(all="ignore"):
+        v = (q.astype(np.float32) - _repeat(zero).astype(np.float32)) * _repeat(scale).astype(np.float32)
+        return v.astype(out)
+
+
+def same_codes(got, want, what, nan_code=None):
+    """Equal codes; fp8 NaNs (``nan_code``: a function telling NaN codes)
+    may differ in sign."""
+    got, want = np.asarray(got), np.asarray(want)
+    if nan_code is not None:
+        both = nan_code(got) & nan_code(want)
+        got, want = np.where(both, 0, got), np.where(both, 0, want)
+    bad = np.argwhere(got != want)
+    assert not len(bad), f"{what}: {len(bad)} differ, first at {tuple(bad[0])}: got {got[tuple(bad[0])]}, want {want[tuple(bad[0])]}"
+
+
+def _scales(rng, low, high, dtype=np.float32):
+    """Positive and negative scales of magnitude in [low, high] in every shape."""
+    out = []
+    for shape in [(1,)] + SHAPES:
+        mag = np.exp(rng.uniform(np.log(low), np.log(high), shape))
+        out.append((mag * rng.choice([1, 1, 1, -1], shape)).astype(dtype))
+    return out
+
+
+def _zeros(rng, lo, hi, dtype=np.int32):
+    return [rng.integers(lo, hi + 1, shape).astype(dtype) for shape in [(1,)] + SHAPES]
+
+
+def _quantize(x, scales, zeros, dtype, fp8=False, zp=False, py=(PY_SCALE, PY_ZERO)):
+    out = np.zeros((KINDS, M, N), np.uint8 if fp8 else INTS[dtype][0])
+    kind = FP8[dtype][0] if fp8 else INTS[dtype][1]
+    return run(quantize_kernel, (1,), x, *scales, *zeros, out, M=M, N=N, G=G, SCALE=py[0],
+               ZERO=py[1], DTYPE=kind, ZP=zp, BITS=fp8)[-1]
+
+
+def _check_quantize(x, scales, zeros, dtype, zp):
+    np_type, _, lo, hi = INTS[dtype]
+    got = _quantize(x, scales, zeros if zp else _zeros(np.random.default_rng(0), 0, 0),
+                    dtype, zp=zp)
+    for k, (s, z) in enumerate(zip([np.float32(PY_SCALE)] + scales,
+                                   [PY_ZERO if zp else 0] + (zeros if zp else [0] * (KINDS - 1)))):
+        same_codes(got[k], ref_quantize(x, s, z, lo, hi, np_type), f"{dtype} scale kind {k}")
+
+
+@pytest.mark.parametrize("dtype", list(INTS))
+def test_quantize_to_integers_with_every_scale_shape(dtype):
+    rng = np.random.default_rng(1)
+    _, _, lo, hi = INTS[dtype]
+    x = (rng.standard_normal((M, N)) * 3).astype(np.float32)
+    # |x / scale| reaches about 1.5 times the range: some values saturate
+    scales = _scales(rng, 6 / max(hi, -lo) / 1.5, 6 / max(hi, -lo) * 1.5)
+    _check_quantize(x, scales, None, dtype, zp=False)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "uint4"])
+def test_asymmetric_quantize_adds_the_zero_point(dtype):
+    rng = np.random.default_rng(2)
+    _, _, lo, hi = INTS[dtype]
+    x = rng.uniform(-1, 3, (M, N)).astype(np.float32)  # skewed, as after a ReLU
+    scales = _scales(rng, 4 / (hi - lo) / 1.2, 4 / (hi - lo) * 1.2)
+    zeros = _zeros(rng, lo, hi)
+    _check_quantize(x, scales, zeros, dtype, zp=True)
+
+
+# Exact halves (to even), the ends of each range and half past them,
+# overflow, infinities, NaN, 2^24 + 1 (2^24 in float32), denormals.
+SPECIALS = np.array([0.5, -0.5, 1.5, 2.5, -2.5, 3.5, 126.5, 127.5, -127.5, -128.5, 128.5, 254.5,
+                     255.5, 256.0, -0.0, 0.0, 7.5, 8.5, -8.5, 15.5, 16.0, 32767.5, 32768.5,
+                     -32768.5, 65535.5, 65536.0, 1e30, -1e30, np.inf, -np.inf, np.nan, -np.nan,
+                     2.0**24 + 1, -(2.0**24) - 1, 3e-40, -2.5e-40, 1e-45, 448.0, 464.0, 480.0,
+                     57344.0, 61440.0, 1e9, 0.25, 0.75, -1.5, 6.5, 2.0**-10], np.float32)
+
+
+def _special_block():
+    return np.resize(SPECIALS, M * N).reshape(M, N)
+
+
+def _special_scales():
+    """1 for the loaded scalar (exact halves); zero, denormal, negative and
+    power-of-two scales among the rows, columns and groups."""
+    tricky = np.array([1.0, 0.0, 1e-40, 2.0**-149, -1.0, 0.5, 2.0, 1.0], np.float32)
+    out = [np.ones(1, np.float32)]
+    for shape in SHAPES:
+        out.append(np.resize(tricky, shape[0] * shape[1]).reshape(shape).astype(np.float32))
+    out[1][...] = 1.0
+    return out
+
+
+@pytest.mark.parametrize("dtype", list(INTS))
+def test_quantize_extremes_round_half_to_even_saturate_and_send_nan_to_the_zero_point(dtype):
+    _, _, lo, hi = INTS[dtype]
+    zeros = _zeros(np.random.default_rng(3), lo, hi)
+    _check_quantize(_special_block(), _special_scales(), zeros, dtype, zp=dtype in ("uint8", "int8"))
+
+
+def _fp8_nan(ref):
+    return lambda codes: np.isnan(np.asarray(codes, np.uint8).view(ref).astype(np.float32))
+
+
+@pytest.mark.parametrize("name", list(FP8))
+def test_quantize_to_fp8_saturates_keeps_nan_and_rounds_to_even(name):
+    rng = np.random.default_rng(4)
+    ref = FP8[name][1]
+    mag = 2.0 ** rng.uniform(-24, 20, (M, N)) * rng.choice([-1, 1], (M, N))
+    for x, scales in [(mag.astype(np.float32), _scales(rng, 0.1, 10)),
+                      (_special_block(), _special_scales())]:
+        got = _quantize(x, scales, _zeros(rng, 0, 0), name, fp8=True)
+        for k, s in enumerate([np.float32(PY_SCALE)] + scales):
+            same_codes(got[k], ref_quantize_fp8(x, s, ref), f"{name} scale kind {k}", _fp8_nan(ref))
+
+
+def _dequantize(packed, scales, zeros, src, stype, int4_axis=-1, signed=True, zp=False):
+    kind, np_type, bits_np, bits_kl = SCALE_TYPES[stype]
+    bits = [np.asarray(s, np_type).view(bits_np) for s in scales]
+    py, out = np.zeros((M, N), np.float32), np.zeros((6, M, N), bits_np)
+    got = run(dequantize_kernel, (1,), packed, *bits, *zeros, py, out, M=M, N=N, G=G,
+              SCALE=PY_SCALE, ZERO=PY_ZERO, SRC=src, INT4_AXIS=int4_axis, SIGNED=signed,
+              ZP=zp, STYPE=kind, BITS=bits_kl)
+    return got[-2], got[-1]
+
+
+def _check_dequantize(q, packed, scales, zeros, src, stype, zp, **int4):
+    np_type, bits_np = SCALE_TYPES[stype][1], SCALE_TYPES[stype][2]
+    py, got = _dequantize(packed, scales, zeros, src, stype, zp=zp, **int4)
+    no_zero = [0] * (KINDS - 1)
+    same_codes(py.view(np.uint32), ref_dequantize(q, np.float32(PY_SCALE), PY_ZERO if zp else 0,
+                                                  np.float32).view(np.uint32), "Python float scale",
+               lambda b: np.isnan(b.view(np.float32)))
+    for k, (s, z) in enumerate(zip(scales, zeros if zp else no_zero)):
+        want = ref_dequantize(q, np.asarray(s, np_type).astype(np.float32), z, np_type)
+        same_codes(got[k], want.view(bits_np), f"{src} with {stype} scale kind {k}",
+                   lambda b: np.isnan(b.view(np_type).astype(np.float32)))
+
+
+def _dequantize_scales(rng, stype):
+    np_type = SCALE_TYPES[stype][1]
+    scales = [np.asarray(s, np_type) for s in _scales(rng, 2.0**-12, 2.0**4)]
+    # a denormal of the scale's type, and zero
+    tiny = np.float32(2.0**-24) if stype == "f16" else np.float32(1e-40)
+    scales[2].reshape(-1)[:2] = [tiny, 0]
+    scales[3].reshape(-1)[1] = tiny
+    return scales
+
+
+@pytest.mark.parametrize("src,stype,zp", [
+    ("int8", "f32", False), ("int8", "f16", True), ("int8", "bf16", False),
+    ("uint8", "f32", True), ("uint8", "bf16", True), ("int16", "f16", False),
+    ("uint16", "f32", True)])
+def test_dequantize_integers(src, stype, zp):
+    rng = np.random.default_rng(5)
+    np_type, kind, lo, hi = INTS[src]
+    q = np.resize(np.arange(lo, hi + 1), M * N) if hi < 256 else rng.integers(lo, hi + 1, M * N)
+    q = np.asarray(q).astype(np_type).reshape(M, N)
+    q[0, :2] = [lo, hi]
+    _check_dequantize(q, q, _dequantize_scales(rng, stype), _zeros(rng, lo, hi), kind, stype, zp)
+
+
+def pack_reference(q, axis):
+    """Two 4-bit values a byte along ``axis``, the even element low."""
+    q = np.moveaxis(q.astype(np.uint8), axis, -1)
+    packed = (q[..., 0::2] & 0xF) | ((q[..., 1::2] & 0xF) << 4)
+    return np.ascontiguousarray(np.moveaxis(packed.astype(np.uint8), -1, axis))
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("signed,stype", [(True, "f16"), (False, "bf16"), (True, "f32")])
+def test_dequantize_unpacked_int4(axis, signed, stype):
+    rng = np.random.default_rng(6)
+    lo, hi = (-8, 7) if signed else (0, 15)
+    q = rng.integers(lo, hi + 1, (M, N)).astype(np.int8 if signed else np.uint8)
+    packed = pack_reference(q, axis)
+    _check_dequantize(q, packed, _dequantize_scales(rng, stype), _zeros(rng, lo, hi),
+                      kl.uint8, stype, zp=not signed, int4_axis=axis, signed=signed)
+
+
+@pytest.mark.parametrize("name,stype", [("e4m3fn", "f32"), ("e4m3fn", "f16"),
+                                        ("e5m2", "bf16"), ("e4m3fnuz", "f16"),
+                                        ("e5m2fnuz", "f32")])
+def test_dequantize_fp8_every_code(name, stype):
+    rng = np.random.default_rng(7)
+    codes = np.arange(256, dtype=np.uint8).reshape(M, N)
+    q = codes.view(FP8[name][1]).astype(np.float32)
+    _check_dequantize(q, codes, _dequantize_scales(rng, stype), _zeros(rng, 0, 0),
+                      FP8[name][0], stype, zp=False)
+
+
+@kite.kernel
+def pack_kernel(q_ptr, packed_ptr, back_ptr, M: kl.constexpr, N: kl.constexpr,
+                AXIS: kl.constexpr, SIGNED: kl.constexpr):
+    q = load_block(q_ptr, M, N)
+    packed = kl.pack_int4(q, axis=AXIS)
+    if AXIS == 0:
+        store_kind(packed_ptr, 0, packed, M // 2, N)
+    else:
+        store_kind(packed_ptr, 0, packed, M, N // 2)
+    store_kind(back_ptr, 0, kl.unpack_int4(packed, axis=AXIS, signed=SIGNED), M, N)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("signed", [True, False])
+def test_pack_int4_packs_the_even_element_low_and_round_trips(axis, signed):
+    lo, hi, np_type = (-8, 7, np.int8) if signed else (0, 15, np.uint8)
+    q = np.resize(np.arange(lo, hi + 1), M * N).reshape(M, N).astype(np_type)
+    q = np.random.default_rng(8).permuted(q, axis=1)
+    shape = (M // 2, N) if axis == 0 else (M, N // 2)
+    packed, back = run(pack_kernel, (1,), q, np.zeros(shape, np_type), np.zeros_like(q),
+                       M=M, N=N, AXIS=axis, SIGNED=signed)[1:]
+    same_codes(packed.view(np.uint8), pack_reference(q, axis % 2), "packed")
+    same_codes(back, q, "unpacked")
+
+
+# --- errors, at the user's line ---------------------------------------------
+
+@kite.kernel
+def quantize_error_kernel(x_ptr, s_ptr, out_ptr, CASE: kl.constexpr):
+    x = load_block(x_ptr, 8, 16)
+    if CASE == "indivisible":
+        q = kl.quantize(x, load_block(s_ptr, 8, 32))  # <- indivisible
+    elif CASE == "rank":
+        q = kl.quantize(x, kl.load(s_ptr + kl.arange(0, 8)))  # <- rank
+    elif CASE == "fp8_zero_point":
+        q = kl.quantize(x, 0.5, 3, dtype=kl.float8e4nv)  # <- fp8_zero_point
+    elif CASE == "zero_point_shape":
+        q = kl.quantize(x, load_block(s_ptr, 8, 1), load_block(s_ptr, 1, 16).to(kl.int32))  # <- zero_point_shape
+    elif CASE == "ints":
+        q = kl.quantize(x.to(kl.int32), 0.5)  # <- ints
+    elif CASE == "dtype":
+        q = kl.quantize(x, 0.5, dtype=kl.float16)  # <- dtype
+    elif CASE == "e8m0":
+        q = kl.quantize(x, 0.5, dtype=kl.float8e8m0)  # <- e8m0
+    elif CASE == "int_scale":
+        q = kl.quantize(x, load_block(s_ptr, 8, 1).to(kl.int32))  # <- int_scale
+    elif CASE == "f64_scale":
+        q = kl.quantize(x, load_block(s_ptr, 8, 1).to(kl.float64))  # <- f64_scale
+    elif CASE == "float_zero_point":
+        q = kl.quantize(x, 0.5, 0.5, dtype=kl.uint8)  # <- float_zero_point
+    elif CASE == "dequantize_fp8_zero_point":
+        q = kl.dequantize(x.to(kl.float8e4nv), 0.5, 1)  # <- dequantize_fp8_zero_point
+    elif CASE == "dequantize_indivisible":
+        q = kl.dequantize(x.to(kl.int8), load_block(s_ptr, 16, 16))  # <- dequantize_indivisible
+    elif CASE == "pack_odd":
+        q = kl.pack_int4(load_block(x_ptr, 8, 1).to(kl.int8))  # <- pack_odd
+    elif CASE == "pack_int32":
+        q = kl.pack_int4(x.to(kl.int32), axis=0)  # <- pack_int32
+    elif CASE == "pack_axis":
+        q = kl.pack_int4(x.to(kl.int8), axis=2)  # <- pack_axis
+    else:
+        q = kl.unpack_int4(x.to(kl.int16))  # <- unpack_int16
+    kl.store(out_ptr + kl.arange(0, 8)[:, None] * 16 + kl.arange(0, 16)[None, :], q.to(kl.float32))
+
+
+@pytest.mark.parametrize("case,message", [
+    ("indivisible", r"kl.quantize: the scale's dimension 1 \(32\) does not divide the data's \(16\): shape \[8, 32\] for data of shape \[8, 16\]"),
+    ("rank", r"kl.quantize: the scale must be a scalar or have the data's rank \(2\), got a block of shape \[8\]"),
+    ("fp8_zero_point", r"kl.quantize to fp8e4m3 takes no zero point"),
+    ("zero_point_shape", r"the zero point must have the scale's shape \[8, 1\], got a block of shape \[1, 16\]"),
+    ("ints", r"kl.quantize needs a block of floats, got a block of shape \[8, 16\] of int32"),
+    ("dtype", r"kl.quantize: dtype must be kl.int8, .* or an fp8 type, got fp16"),
+    ("e8m0", r"kl.quantize: dtype must be .* got fp8e8m0"),
+    ("int_scale", r"the scale must hold float32, float16 or bfloat16, got int32"),
+    ("f64_scale", r"the scale must hold float32, float16 or bfloat16, got fp64"),
+    ("float_zero_point", r"the zero point must hold integers, got fp32"),
+    ("dequantize_fp8_zero_point", r"kl.dequantize of fp8e4m3 takes no zero point"),
+    ("dequantize_indivisible", r"kl.dequantize: the scale's dimension 0 \(16\) does not divide the data's \(8\)"),
+    ("pack_odd", r"kl.pack_int4: dimension 1 \(1\) must be even"),
+    ("pack_int32", r"kl.pack_int4 needs a block of int8 or uint8, got a block of shape \[8, 16\] of int32"),
+    ("pack_axis", r"kl.pack_int4: axis 2 is out of range for a block of shape \[8, 16\]"),
+    ("unpack_int16", r"kl.unpack_int4 needs a block of int8 or uint8, got .* of int16"),
+])
+def test_errors_name_the_users_line(case, message):
+    x, s = np.zeros((8, 16), np.float32), np.ones(256, np.float32)
+    with pytest.raises(kite.CompilationError, match=message) as info:
+        run(quantize_error_kernel, (1,), x, s, np.zeros((8, 16), np.float32), CASE=case)
+    assert info.value.lineno == line_of(quantize_error_kernel, f"# <- {case}")
