@@ -237,6 +237,17 @@ def test_quantize_extremes_round_half_to_even_saturate_and_send_nan_to_the_zero_
     _check_quantize(_special_block(), _special_scales(), zeros, dtype, kinds)
 
 
+@pytest.mark.parametrize("src", [np.float16, np.float64], ids=["f16", "f64"])
+def test_quantize_reads_f16_and_f64_data_in_float32(src):
+    """f64 data are rounded to float32 first: 2.5 + 1e-12 is 2.5, which
+    rounds to 2."""
+    rng = np.random.default_rng(9)
+    x = np.concatenate([[2.5 + 1e-12, -3.5 - 1e-12, 1e300, -1e-300], _special_block().reshape(-1)])
+    with np.errstate(over="ignore"):  # 1e300 is inf in f16
+        x = x[:M * N].reshape(M, N).astype(src)
+    _check_quantize(x, _scales(rng, 0.25, 4), None, "int8", FEW)
+
+
 def _fp8_nan(ref):
     return lambda codes: np.isnan(np.asarray(codes, np.uint8).view(ref).astype(np.float32))
 
