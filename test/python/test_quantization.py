@@ -174,7 +174,8 @@ def _check_quantize(x, scales, zeros, dtype, kinds):
     np_type, kind, lo, hi = INTS[dtype]
     zp = zeros is not None
     zeros = zeros if zp else [0] * len(SHAPES)
-    got = run(quantize_kernel, (1,), x, _flat(scales), _flat(zeros).astype(np.int32),
+    # zero points in memory as the quantized type (uint8 ones as uint8)
+    got = run(quantize_kernel, (1,), x, _flat(scales), _flat(zeros).astype(np_type),
               np.zeros((kinds + 1, M, N), np_type), M=M, N=N, G=G, SCALE=PY_SCALE,
               ZERO=PY_ZERO if zp else None, DTYPE=kind, ZP=zp, KINDS=kinds, BITS=False)[-1]
     pairs = [(np.float32(PY_SCALE), PY_ZERO if zp else 0)] + list(zip(scales, zeros))
@@ -268,12 +269,13 @@ def test_quantize_to_fp8_saturates_keeps_nan_and_rounds_to_even(name):
 
 
 def _check_dequantize(q, packed, scales, zeros, src, stype, kinds, int4_axis=-1, signed=True):
-    """``q``: the values ``packed`` holds; ``zeros``: the zero points or None."""
+    """``q``: the values ``packed`` holds; ``zeros``: the zero points (kept
+    in memory as ``q``'s type) or None."""
     kind, np_type, bits_np, bits_kl = SCALE_TYPES[stype]
     zp = zeros is not None
     zeros = zeros if zp else [0] * len(SHAPES)
     py, got = run(dequantize_kernel, (1,), packed, _flat([np.asarray(s, np_type) for s in scales]).view(bits_np),
-                  _flat(zeros).astype(np.int32), np.zeros((M, N), np.float32),
+                  _flat(zeros).astype(q.dtype), np.zeros((M, N), np.float32),
                   np.zeros((kinds, M, N), bits_np), M=M, N=N, G=G, SCALE=PY_SCALE,
                   ZERO=PY_ZERO if zp else None, SRC=src, INT4_AXIS=int4_axis, SIGNED=signed,
                   ZP=zp, KINDS=kinds, STYPE=kind, BITS=bits_kl)[-2:]
