@@ -14,7 +14,9 @@ import kite.language as kl
 
 from conftest import line_of, run
 
-M, N, G = 8, 32, 4  # a block of M x N; groups of G rows or columns
+# P programs, each quantizing its own M x N tile with the same scales:
+# small tiles keep the shaders small (lavapipe compiles them on the CPU).
+P, M, N, G = 4, 4, 16, 2  # groups of G rows or columns
 # The scales a kernel loads, in order, after the Python float one: a loaded
 # scalar, per row, per tensor as a block, per column, per group of G
 # columns (as along K of an [M, K] operand) and of G rows (of a [K, N] one).
@@ -68,7 +70,9 @@ def zero_point(ptr, k: kl.constexpr, M: kl.constexpr, N: kl.constexpr, G: kl.con
 
 @kite.jit
 def store_kind(out_ptr, k: kl.constexpr, q, M: kl.constexpr, N: kl.constexpr):
-    kl.store(out_ptr + k * M * N + kl.arange(0, M)[:, None] * N + kl.arange(0, N)[None, :], q)
+    """Result kind ``k`` of this program's tile: out[k, program, :, :]."""
+    tile = (k * kl.num_programs(0) + kl.program_id(0)) * M * N
+    kl.store(out_ptr + tile + kl.arange(0, M)[:, None] * N + kl.arange(0, N)[None, :], q)
 
 
 @kite.kernel
@@ -76,7 +80,7 @@ def quantize_kernel(x_ptr, s_ptr, z_ptr, out_ptr, M: kl.constexpr, N: kl.constex
                     G: kl.constexpr, SCALE: kl.constexpr, ZERO: kl.constexpr,
                     DTYPE: kl.constexpr, ZP: kl.constexpr, KINDS: kl.constexpr,
                     BITS: kl.constexpr):
-    x = load_block(x_ptr, M, N)
+    x = load_block(x_ptr + kl.program_id(0) * M * N, M, N)
     qs = (kl.quantize(x, SCALE, ZERO, dtype=DTYPE),)  # ZERO: a Python int or None
     for k in kl.static_range(KINDS):
         scale = load_kind(s_ptr, k, M, N, G)
@@ -94,12 +98,13 @@ def dequantize_kernel(q_ptr, s_ptr, z_ptr, py_ptr, out_ptr, M: kl.constexpr, N: 
                       SRC: kl.constexpr, INT4_AXIS: kl.constexpr, SIGNED: kl.constexpr,
                       ZP: kl.constexpr, KINDS: kl.constexpr, STYPE: kl.constexpr,
                       BITS: kl.constexpr):
+    pid = kl.program_id(0)
     if INT4_AXIS == 1:  # two 4-bit values a byte along the rows
-        q = kl.unpack_int4(load_block(q_ptr, M, N // 2), axis=1, signed=SIGNED)
+        q = kl.unpack_int4(load_block(q_ptr + pid * M * N // 2, M, N // 2), axis=1, signed=SIGNED)
     elif INT4_AXIS == 0:
-        q = kl.unpack_int4(load_block(q_ptr, M // 2, N), axis=0, signed=SIGNED)
+        q = kl.unpack_int4(load_block(q_ptr + pid * M * N // 2, M // 2, N), axis=0, signed=SIGNED)
     else:
-        q = load_block(q_ptr, M, N).to(SRC, bitcast=True)
+        q = load_block(q_ptr + pid * M * N, M, N).to(SRC, bitcast=True)
     store_kind(py_ptr, 0, kl.dequantize(q, SCALE, ZERO), M, N)  # float32
     for k in kl.static_range(KINDS):
         scale = load_kind(s_ptr, k, M, N, G).to(STYPE, bitcast=True)
@@ -107,11 +112,13 @@ def dequantize_kernel(q_ptr, s_ptr, z_ptr, py_ptr, out_ptr, M: kl.constexpr, N: 
         store_kind(out_ptr, k, r.to(BITS, bitcast=True), M, N)
 
 
-def _repeat(part, shape=(M, N)):
-    """A block-scaled scale (or zero point) repeated to the data's shape."""
+def _repeat(part):
+    """A block-scaled scale (or zero point) repeated to a tile's shape, for
+    each of the P tiles: [P * M, N]."""
     part = np.asarray(part)
     part = part.reshape(1, 1) if part.ndim < 2 else part  # a scalar, or one in memory
-    return np.repeat(np.repeat(part, shape[0] // part.shape[0], 0), shape[1] // part.shape[1], 1)
+    tile = np.repeat(np.repeat(part, M // part.shape[0], 0), N // part.shape[1], 1)
+    return np.tile(tile, (P, 1))
 
 
 def ref_quantize(x, scale, zero, lo, hi, out):
@@ -175,8 +182,8 @@ def _check_quantize(x, scales, zeros, dtype, kinds):
     zp = zeros is not None
     zeros = zeros if zp else [0] * len(SHAPES)
     # zero points in memory as the quantized type (uint8 ones as uint8)
-    got = run(quantize_kernel, (1,), x, _flat(scales), _flat(zeros).astype(np_type),
-              np.zeros((kinds + 1, M, N), np_type), M=M, N=N, G=G, SCALE=PY_SCALE,
+    got = run(quantize_kernel, (P,), x, _flat(scales), _flat(zeros).astype(np_type),
+              np.zeros((kinds + 1, P * M, N), np_type), M=M, N=N, G=G, SCALE=PY_SCALE,
               ZERO=PY_ZERO if zp else None, DTYPE=kind, ZP=zp, KINDS=kinds, BITS=False)[-1]
     pairs = [(np.float32(PY_SCALE), PY_ZERO if zp else 0)] + list(zip(scales, zeros))
     for k, (s, z) in enumerate(pairs[:kinds + 1]):
@@ -191,7 +198,7 @@ def _kinds(dtype, every):
 def test_quantize_to_integers_with_every_scale_shape(dtype):
     rng = np.random.default_rng(1)
     _, _, lo, hi = INTS[dtype]
-    x = (rng.standard_normal((M, N)) * 3).astype(np.float32)
+    x = (rng.standard_normal((P * M, N)) * 3).astype(np.float32)
     # |x / scale| reaches about 1.5 times the range: some values saturate
     scales = _scales(rng, 6 / max(hi, -lo) / 1.5, 6 / max(hi, -lo) * 1.5)
     _check_quantize(x, scales, None, dtype, _kinds(dtype, "int8"))
@@ -201,7 +208,7 @@ def test_quantize_to_integers_with_every_scale_shape(dtype):
 def test_asymmetric_quantize_adds_the_zero_point(dtype):
     rng = np.random.default_rng(2)
     _, _, lo, hi = INTS[dtype]
-    x = rng.uniform(-1, 3, (M, N)).astype(np.float32)  # skewed, as after a ReLU
+    x = rng.uniform(-1, 3, (P * M, N)).astype(np.float32)  # skewed, as after a ReLU
     scales = _scales(rng, 4 / (hi - lo) / 1.2, 4 / (hi - lo) * 1.2)
     _check_quantize(x, scales, _zeros(rng, lo, hi), dtype, _kinds(dtype, "uint8"))
 
@@ -216,7 +223,7 @@ SPECIALS = np.array([0.5, -0.5, 1.5, 2.5, -2.5, 3.5, 126.5, 127.5, -127.5, -128.
 
 
 def _special_block():
-    return np.resize(SPECIALS, M * N).reshape(M, N)
+    return np.resize(SPECIALS, P * M * N).reshape(P * M, N)
 
 
 def _special_scales():
@@ -245,7 +252,7 @@ def test_quantize_reads_f16_and_f64_data_in_float32(src):
     rng = np.random.default_rng(9)
     x = np.concatenate([[2.5 + 1e-12, -3.5 - 1e-12, 1e300, -1e-300], _special_block().reshape(-1)])
     with np.errstate(over="ignore"):  # 1e300 is inf in f16
-        x = x[:M * N].reshape(M, N).astype(src)
+        x = x[:P * M * N].reshape(P * M, N).astype(src)
     _check_quantize(x, _scales(rng, 0.25, 4), None, "int8", FEW)
 
 
@@ -258,11 +265,11 @@ def test_quantize_to_fp8_saturates_keeps_nan_and_rounds_to_even(name):
     rng = np.random.default_rng(4)
     fmt, ref = FP8[name]
     kinds = _kinds(name, "e4m3fn")
-    mag = 2.0 ** rng.uniform(-24, 20, (M, N)) * rng.choice([-1, 1], (M, N))
+    mag = 2.0 ** rng.uniform(-24, 20, (P * M, N)) * rng.choice([-1, 1], (P * M, N))
     for x, scales in [(mag.astype(np.float32), _scales(rng, 0.1, 10)),
                       (_special_block(), _special_scales())]:
-        got = run(quantize_kernel, (1,), x, _flat(scales), np.zeros(1, np.int32),
-                  np.zeros((kinds + 1, M, N), np.uint8), M=M, N=N, G=G, SCALE=PY_SCALE,
+        got = run(quantize_kernel, (P,), x, _flat(scales), np.zeros(1, np.int32),
+                  np.zeros((kinds + 1, P * M, N), np.uint8), M=M, N=N, G=G, SCALE=PY_SCALE,
                   ZERO=None, DTYPE=fmt, ZP=False, KINDS=kinds, BITS=True)[-1]
         for k, s in enumerate(([np.float32(PY_SCALE)] + scales)[:kinds + 1]):
             same_codes(got[k], ref_quantize_fp8(x, s, ref), f"{name} scale kind {k}", _fp8_nan(ref))
@@ -274,9 +281,9 @@ def _check_dequantize(q, packed, scales, zeros, src, stype, kinds, int4_axis=-1,
     kind, np_type, bits_np, bits_kl = SCALE_TYPES[stype]
     zp = zeros is not None
     zeros = zeros if zp else [0] * len(SHAPES)
-    py, got = run(dequantize_kernel, (1,), packed, _flat([np.asarray(s, np_type) for s in scales]).view(bits_np),
-                  _flat(zeros).astype(q.dtype), np.zeros((M, N), np.float32),
-                  np.zeros((kinds, M, N), bits_np), M=M, N=N, G=G, SCALE=PY_SCALE,
+    py, got = run(dequantize_kernel, (P,), packed, _flat([np.asarray(s, np_type) for s in scales]).view(bits_np),
+                  _flat(zeros).astype(q.dtype), np.zeros((P * M, N), np.float32),
+                  np.zeros((kinds, P * M, N), bits_np), M=M, N=N, G=G, SCALE=PY_SCALE,
                   ZERO=PY_ZERO if zp else None, SRC=src, INT4_AXIS=int4_axis, SIGNED=signed,
                   ZP=zp, KINDS=kinds, STYPE=kind, BITS=bits_kl)[-2:]
     want = ref_dequantize(q, np.float32(PY_SCALE), PY_ZERO if zp else 0, np.float32)
@@ -304,8 +311,9 @@ def _dequantize_scales(rng, stype):
 def test_dequantize_integers(src, stype, zp, kinds):
     rng = np.random.default_rng(5)
     np_type, kind, lo, hi = INTS[src]
-    q = np.resize(np.arange(lo, hi + 1), M * N) if hi < 256 else rng.integers(lo, hi + 1, M * N)
-    q = np.asarray(q).astype(np_type).reshape(M, N)
+    size = P * M * N
+    q = np.resize(np.arange(lo, hi + 1), size) if hi < 256 else rng.integers(lo, hi + 1, size)
+    q = np.asarray(q).astype(np_type).reshape(P * M, N)
     q[0, :2] = [lo, hi]
     zeros = _zeros(rng, lo, hi) if zp else None
     _check_dequantize(q, q, _dequantize_scales(rng, stype), zeros, kind, stype, kinds)
@@ -322,9 +330,10 @@ def pack_reference(q, axis):
 def test_dequantize_unpacked_int4(axis, signed, stype, kinds):
     rng = np.random.default_rng(6)
     lo, hi = (-8, 7) if signed else (0, 15)
-    q = rng.integers(lo, hi + 1, (M, N)).astype(np.int8 if signed else np.uint8)
+    q = rng.integers(lo, hi + 1, (P * M, N)).astype(np.int8 if signed else np.uint8)
     zeros = None if signed else _zeros(rng, lo, hi)
-    _check_dequantize(q, pack_reference(q, axis), _dequantize_scales(rng, stype), zeros,
+    packed = pack_reference(q.reshape(P, M, N), axis + 1)  # within each tile
+    _check_dequantize(q, packed, _dequantize_scales(rng, stype), zeros,
                       kl.uint8, stype, kinds, int4_axis=axis, signed=signed)
 
 
@@ -332,7 +341,7 @@ def test_dequantize_unpacked_int4(axis, signed, stype, kinds):
                                               ("e4m3fnuz", "f32", FEW), ("e5m2fnuz", "f16", FEW)])
 def test_dequantize_fp8_every_code(name, stype, kinds):
     rng = np.random.default_rng(7)
-    codes = np.arange(256, dtype=np.uint8).reshape(M, N)
+    codes = np.arange(256, dtype=np.uint8).reshape(P * M, N)  # P * M * N == 256
     q = codes.view(FP8[name][1]).astype(np.float32)
     _check_dequantize(q, codes, _dequantize_scales(rng, stype), None, FP8[name][0], stype, kinds)
 
