@@ -370,6 +370,31 @@ def test_pack_int4_packs_the_even_element_low_and_round_trips(axis, signed):
     same_codes(back, q, "unpacked")
 
 
+@kite.kernel
+def pack_rank_1_and_3_kernel(q_ptr, p_ptr, b_ptr, q3_ptr, p3_ptr, b3_ptr):
+    offs = kl.arange(0, 16)
+    packed = kl.pack_int4(kl.load(q_ptr + offs))
+    kl.store(p_ptr + kl.arange(0, 8), packed)
+    kl.store(b_ptr + offs, kl.unpack_int4(packed))
+    # [2, 4, 8] packed along its middle dimension into [2, 2, 8]
+    a, b, c = kl.arange(0, 2)[:, None, None], kl.arange(0, 4)[None, :, None], kl.arange(0, 8)[None, None, :]
+    packed3 = kl.pack_int4(kl.load(q3_ptr + a * 32 + b * 8 + c), axis=1)
+    kl.store(p3_ptr + a * 16 + kl.arange(0, 2)[None, :, None] * 8 + c, packed3)
+    kl.store(b3_ptr + a * 32 + b * 8 + c, kl.unpack_int4(packed3, axis=1, signed=False))
+
+
+def test_pack_int4_of_rank_1_and_3():
+    q = np.random.default_rng(10).integers(-8, 8, 16).astype(np.int8)
+    q3 = np.random.default_rng(11).integers(0, 16, (2, 4, 8)).astype(np.uint8)
+    _, packed, back, _, packed3, back3 = run(
+        pack_rank_1_and_3_kernel, (1,), q, np.zeros(8, np.int8), np.zeros_like(q), q3,
+        np.zeros((2, 2, 8), np.uint8), np.zeros_like(q3))
+    same_codes(packed.view(np.uint8), pack_reference(q, 0), "rank 1 packed")
+    same_codes(back, q, "rank 1 unpacked")
+    same_codes(packed3, pack_reference(q3, 1), "rank 3 packed")
+    same_codes(back3, q3, "rank 3 unpacked")
+
+
 # --- errors, at the user's line ---------------------------------------------
 
 @kite.kernel
