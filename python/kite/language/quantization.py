@@ -102,8 +102,9 @@ def quantize(x, scale, zero_point=None, dtype=dt.int8):
 
 @builtin
 def dequantize(q, scale, zero_point=None):
-    """``(q - zero_point) * scale``, computed in float32 and rounded once to
-    the scale's dtype (float32 for a Python number). ``q`` holds integers
+    """``(q - zero_point) * scale``, computed in float32 and rounded to the
+    scale's dtype (float32 for a Python number): once for 8-bit and 4-bit
+    integers and fp8, whose float32 products are exact. ``q`` holds integers
     (unsigned ones read as such) or fp8."""
     q = to_tensor(q)
     if not q.shape or q.dtype.is_bool() or q.dtype.is_ptr() or q.dtype.bits > 32:
