@@ -395,6 +395,26 @@ def test_pack_int4_of_rank_1_and_3():
     same_codes(back3, q3, "rank 3 unpacked")
 
 
+def test_the_kite_stage_shows_the_ops_and_the_layout_stage_their_arithmetic():
+    """Passes of the kite stage (a quantized dot's) see kite.quantize and
+    kite.dequantize; kite-expand-quantization opens the kitegpu stage."""
+    codes = np.zeros((P * M, N), np.uint8)
+    asm = dequantize_kernel.compile(
+        codes, np.zeros(64, np.uint16), np.zeros(64, np.uint8), np.zeros((P * M, N), np.float32),
+        np.zeros((2, P * M, N), np.uint16), M=M, N=N, G=G, SCALE=PY_SCALE, ZERO=PY_ZERO,
+        SRC=kl.uint8, INT4_AXIS=-1, SIGNED=False, ZP=True, KINDS=FEW, STYPE=kl.float16,
+        BITS=kl.uint16, target="generic").asm
+    assert asm["kite"].count("kite.dequantize") == FEW + 1 and "is_unsigned" in asm["kite"]
+    assert "kite.dequantize" not in asm["kitegpu"] and "arith.uitofp" in asm["kitegpu"]
+    x = np.zeros((P * M, N), np.float32)
+    asm = quantize_kernel.compile(
+        x, np.zeros(64, np.float32), np.zeros(64, np.int32), np.zeros((2, P * M, N), np.uint8),
+        M=M, N=N, G=G, SCALE=PY_SCALE, ZERO=None, DTYPE=kl.float8e5, ZP=False, KINDS=1,
+        BITS=True, target="generic").asm
+    assert asm["kite"].count("kite.quantize") == 2 and "f8E5M2" in asm["kite"]
+    assert "kite.quantize" not in asm["kitegpu"] and "arith.minimumf" in asm["kitegpu"]
+
+
 # --- errors, at the user's line ---------------------------------------------
 
 @kite.kernel
