@@ -143,7 +143,8 @@ def ref_quantize_fp8(x, scale, ref):
 def ref_dequantize(q, scale, zero, out):
     """``(q - zero) * scale`` in float32, rounded once to ``out``."""
     with np.errstate(all="ignore"):
-        v = (q.astype(np.float32) - _repeat(zero).astype(np.float32)) * _repeat(scale).astype(np.float32)
+        v = q.astype(np.float32) - _repeat(zero).astype(np.float32)
+        v = v * _repeat(scale).astype(np.float32)
         return v.astype(out)
 
 
@@ -155,7 +156,10 @@ def same_codes(got, want, what, nan_code=None):
         both = nan_code(got) & nan_code(want)
         got, want = np.where(both, 0, got), np.where(both, 0, want)
     bad = np.argwhere(got != want)
-    assert not len(bad), f"{what}: {len(bad)} differ, first at {tuple(bad[0])}: got {got[tuple(bad[0])]}, want {want[tuple(bad[0])]}"
+    if len(bad):
+        at = tuple(bad[0])
+        raise AssertionError(f"{what}: {len(bad)} differ, first at {at}: "
+                             f"got {got[at]}, want {want[at]}")
 
 
 def _scales(rng, low, high, dtype=np.float32):
@@ -281,7 +285,8 @@ def _check_dequantize(q, packed, scales, zeros, src, stype, kinds, int4_axis=-1,
     kind, np_type, bits_np, bits_kl = SCALE_TYPES[stype]
     zp = zeros is not None
     zeros = zeros if zp else [0] * len(SHAPES)
-    py, got = run(dequantize_kernel, (P,), packed, _flat([np.asarray(s, np_type) for s in scales]).view(bits_np),
+    scale_bits = _flat([np.asarray(s, np_type) for s in scales]).view(bits_np)
+    py, got = run(dequantize_kernel, (P,), packed, scale_bits,
                   _flat(zeros).astype(q.dtype), np.zeros((P * M, N), np.float32),
                   np.zeros((kinds, P * M, N), bits_np), M=M, N=N, G=G, SCALE=PY_SCALE,
                   ZERO=PY_ZERO if zp else None, SRC=src, INT4_AXIS=int4_axis, SIGNED=signed,
@@ -326,7 +331,8 @@ def pack_reference(q, axis):
     return np.ascontiguousarray(np.moveaxis(packed.astype(np.uint8), -1, axis))
 
 
-@pytest.mark.parametrize("axis,signed,stype,kinds", [(1, False, "bf16", ALL), (0, True, "f16", FEW)])
+@pytest.mark.parametrize("axis,signed,stype,kinds",
+                         [(1, False, "bf16", ALL), (0, True, "f16", FEW)])
 def test_dequantize_unpacked_int4(axis, signed, stype, kinds):
     rng = np.random.default_rng(6)
     lo, hi = (-8, 7) if signed else (0, 15)
@@ -377,7 +383,9 @@ def pack_rank_1_and_3_kernel(q_ptr, p_ptr, b_ptr, q3_ptr, p3_ptr, b3_ptr):
     kl.store(p_ptr + kl.arange(0, 8), packed)
     kl.store(b_ptr + offs, kl.unpack_int4(packed))
     # [2, 4, 8] packed along its middle dimension into [2, 2, 8]
-    a, b, c = kl.arange(0, 2)[:, None, None], kl.arange(0, 4)[None, :, None], kl.arange(0, 8)[None, None, :]
+    a = kl.arange(0, 2)[:, None, None]
+    b = kl.arange(0, 4)[None, :, None]
+    c = kl.arange(0, 8)[None, None, :]
     packed3 = kl.pack_int4(kl.load(q3_ptr + a * 32 + b * 8 + c), axis=1)
     kl.store(p3_ptr + a * 16 + kl.arange(0, 2)[None, :, None] * 8 + c, packed3)
     kl.store(b3_ptr + a * 32 + b * 8 + c, kl.unpack_int4(packed3, axis=1, signed=False))
@@ -427,7 +435,8 @@ def quantize_error_kernel(x_ptr, s_ptr, out_ptr, CASE: kl.constexpr):
     elif CASE == "fp8_zero_point":
         q = kl.quantize(x, 0.5, 3, dtype=kl.float8e4nv)  # <- fp8_zero_point
     elif CASE == "zero_point_shape":
-        q = kl.quantize(x, load_block(s_ptr, 8, 1), load_block(s_ptr, 1, 16).to(kl.int32))  # <- zero_point_shape
+        zero = load_block(s_ptr, 1, 16).to(kl.int32)
+        q = kl.quantize(x, load_block(s_ptr, 8, 1), zero)  # <- zero_point_shape
     elif CASE == "ints":
         q = kl.quantize(x.to(kl.int32), 0.5)  # <- ints
     elif CASE == "dtype":
@@ -456,10 +465,13 @@ def quantize_error_kernel(x_ptr, s_ptr, out_ptr, CASE: kl.constexpr):
 
 
 @pytest.mark.parametrize("case,message", [
-    ("indivisible", r"kl.quantize: the scale's dimension 1 \(32\) does not divide the data's \(16\): shape \[8, 32\] for data of shape \[8, 16\]"),
-    ("rank", r"kl.quantize: the scale must be a scalar or have the data's rank \(2\), got a block of shape \[8\]"),
+    ("indivisible", r"kl.quantize: the scale's dimension 1 \(32\) does not divide the data's "
+     r"\(16\): shape \[8, 32\] for data of shape \[8, 16\]"),
+    ("rank", r"kl.quantize: the scale must be a scalar or have the data's rank \(2\), "
+     r"got a block of shape \[8\]"),
     ("fp8_zero_point", r"kl.quantize to fp8e4m3 takes no zero point"),
-    ("zero_point_shape", r"the zero point must have the scale's shape \[8, 1\], got a block of shape \[1, 16\]"),
+    ("zero_point_shape", r"the zero point must have the scale's shape \[8, 1\], "
+     r"got a block of shape \[1, 16\]"),
     ("ints", r"kl.quantize needs a block of floats, got a block of shape \[8, 16\] of int32"),
     ("dtype", r"kl.quantize: dtype must be kl.int8, .* or an fp8 type, got fp16"),
     ("e8m0", r"kl.quantize: dtype must be .* got fp8e8m0"),
@@ -467,9 +479,11 @@ def quantize_error_kernel(x_ptr, s_ptr, out_ptr, CASE: kl.constexpr):
     ("f64_scale", r"the scale must hold float32, float16 or bfloat16, got fp64"),
     ("float_zero_point", r"the zero point must hold integers, got fp32"),
     ("dequantize_fp8_zero_point", r"kl.dequantize of fp8e4m3 takes no zero point"),
-    ("dequantize_indivisible", r"kl.dequantize: the scale's dimension 0 \(16\) does not divide the data's \(8\)"),
+    ("dequantize_indivisible",
+     r"kl.dequantize: the scale's dimension 0 \(16\) does not divide the data's \(8\)"),
     ("pack_odd", r"kl.pack_int4: dimension 1 \(1\) must be even"),
-    ("pack_int32", r"kl.pack_int4 needs a block of int8 or uint8, got a block of shape \[8, 16\] of int32"),
+    ("pack_int32",
+     r"kl.pack_int4 needs a block of int8 or uint8, got a block of shape \[8, 16\] of int32"),
     ("pack_axis", r"kl.pack_int4: axis 2 is out of range for a block of shape \[8, 16\]"),
     ("unpack_int16", r"kl.unpack_int4 needs a block of int8 or uint8, got .* of int16"),
 ])
