@@ -268,7 +268,8 @@ def Kite_BitcastOp : Kite_UnaryOp<"bitcast", Kite_Value, Kite_Value> {
 def Kite_QuantizeOp : Kite_Op<"quantize", [Pure]> {
   let summary = "x / scale + zero_point, rounded and saturated to a narrow type";
   let description = [{
-    Computed in f32. To an integer type: rounded to nearest-even, the zero
+    Computed in f32. To an integer type of 2 to 16 bits (whose values f32
+    holds exactly): rounded to nearest-even, the zero
     point (i32) added, saturated to [`min`, `max`] (which also say the
     integers' signedness: [0, 255] is uint8, [-8, 7] is int4 held in i8), a
     NaN becomes the zero point. To an fp8 type: saturated to the format's
@@ -289,7 +290,8 @@ def Kite_QuantizeOp : Kite_Op<"quantize", [Pure]> {
 def Kite_DequantizeOp : Kite_Op<"dequantize", [Pure]> {
   let summary = "(q - zero_point) * scale, in the scale's float type";
   let description = [{
-    Computed in f32 and rounded once to the scale's type. `q` holds
+    Computed in f32 and rounded to the scale's type (once for data of up to
+    8 bits, whose products with a 16-bit scale f32 holds exactly). `q` holds
     integers (read as unsigned with `is_unsigned`) or floats (fp8); the zero
     point is i32 and only for integers.
   }];

@@ -16,9 +16,9 @@ static LogicalResult verifyScales(Operation *op, RankedTensorType src,
                                   Value scale, Value zeroPoint) {
   if (auto scales = dyn_cast<RankedTensorType>(scale.getType())) {
     if (scales.getRank() != src.getRank())
-      return op->emitOpError() << "scale " << scales
-                               << " must be a scalar or have the rank of "
-                               << src;
+      return op->emitOpError()
+             << "scale " << scales << " must be a scalar or have the rank of "
+             << src;
     for (auto [dim, full, part] :
          llvm::enumerate(src.getShape(), scales.getShape()))
       if (full % part != 0)
@@ -29,15 +29,15 @@ static LogicalResult verifyScales(Operation *op, RankedTensorType src,
   if (!zeroPoint)
     return success();
   if (!getElementTypeOrSelf(zeroPoint.getType()).isInteger(32))
-    return op->emitOpError() << "zero point must hold i32, got "
-                             << zeroPoint.getType();
+    return op->emitOpError()
+           << "zero point must hold i32, got " << zeroPoint.getType();
   auto pointShape = dyn_cast<RankedTensorType>(zeroPoint.getType());
   auto scaleShape = dyn_cast<RankedTensorType>(scale.getType());
   if (bool(pointShape) != bool(scaleShape) ||
       (pointShape && pointShape.getShape() != scaleShape.getShape()))
-    return op->emitOpError() << "zero point " << zeroPoint.getType()
-                             << " must have the scale's shape ("
-                             << scale.getType() << ")";
+    return op->emitOpError()
+           << "zero point " << zeroPoint.getType()
+           << " must have the scale's shape (" << scale.getType() << ")";
   return success();
 }
 
@@ -56,9 +56,10 @@ LogicalResult QuantizeOp::verify() {
                            << " takes no zero point, min or max";
     return success();
   }
+  // f32 holds every integer of 16 bits exactly, not every one of 32.
   unsigned bits = elem.getIntOrFloatBitWidth();
-  if (bits > 32 || bits < 2)
-    return emitOpError() << "quantizes to at most 32-bit integers, not "
+  if (bits > 16 || bits < 2)
+    return emitOpError() << "quantizes to integers of 2 to 16 bits, not "
                          << elem;
   if (!getMin() || !getMax())
     return emitOpError() << "to " << elem << " needs min and max";
@@ -68,8 +69,8 @@ LogicalResult QuantizeOp::verify() {
   bool fitsSigned = lo >= signedLo && hi <= -signedLo - 1;
   bool fitsUnsigned = lo >= 0 && hi <= unsignedHi;
   if (lo > hi || !(fitsSigned || fitsUnsigned))
-    return emitOpError() << "range [" << lo << ", " << hi
-                         << "] does not fit " << elem;
+    return emitOpError() << "range [" << lo << ", " << hi << "] does not fit "
+                         << elem;
   return success();
 }
 

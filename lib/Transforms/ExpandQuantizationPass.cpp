@@ -67,18 +67,23 @@ Value toF32(OpBuilder &b, Location loc, Value value, bool isUnsigned = false) {
     return value;
   Type type = cast<ShapedType>(value.getType()).clone(f32);
   if (isa<IntegerType>(elem))
-    return isUnsigned ? arith::UIToFPOp::create(b, loc, type, value).getResult()
-                      : arith::SIToFPOp::create(b, loc, type, value).getResult();
+    return isUnsigned
+               ? arith::UIToFPOp::create(b, loc, type, value).getResult()
+               : arith::SIToFPOp::create(b, loc, type, value).getResult();
   if (elem.getIntOrFloatBitWidth() == 8)
     return FpToFpOp::create(b, loc, type, value, RoundingModeAttr());
+  // f64 data (or scales) are rounded to f32 first: the arithmetic is f32's.
+  if (elem.getIntOrFloatBitWidth() > 32)
+    return arith::TruncFOp::create(b, loc, type, value);
   return arith::ExtFOp::create(b, loc, type, value);
 }
 
 Value constantLike(OpBuilder &b, Location loc, Value like, double value) {
   auto type = cast<ShapedType>(like.getType());
   return arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(type, b.getFloatAttr(
-                                               type.getElementType(), value)));
+      b, loc,
+      DenseElementsAttr::get(type,
+                             b.getFloatAttr(type.getElementType(), value)));
 }
 
 struct ExpandQuantize : OpRewritePattern<QuantizeOp> {
@@ -87,10 +92,10 @@ struct ExpandQuantize : OpRewritePattern<QuantizeOp> {
                                 PatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    Value scale = toF32(b, loc, expandToShape(b, loc, op.getScale(),
-                                              type.getShape()));
-    Value value = arith::DivFOp::create(b, loc, toF32(b, loc, op.getSrc()),
-                                        scale);
+    Value scale =
+        toF32(b, loc, expandToShape(b, loc, op.getScale(), type.getShape()));
+    Value value =
+        arith::DivFOp::create(b, loc, toF32(b, loc, op.getSrc()), scale);
     if (auto format = dyn_cast<FloatType>(type.getElementType())) {
       double largest =
           APFloat::getLargest(format.getFloatSemantics()).convertToDouble();
@@ -108,16 +113,19 @@ struct ExpandQuantize : OpRewritePattern<QuantizeOp> {
       zero = toF32(b, loc, expandToShape(b, loc, point, type.getShape()));
       value = arith::AddFOp::create(b, loc, value, zero);
     }
-    Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
-                                        value, value);
+    Value isNan =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, value, value);
     value = arith::SelectOp::create(b, loc, isNan, zero, value);
     value = arith::MaxNumFOp::create(
-        b, loc, value, constantLike(b, loc, value, double(int64_t(*op.getMin()))));
+        b, loc, value,
+        constantLike(b, loc, value, double(int64_t(*op.getMin()))));
     value = arith::MinNumFOp::create(
-        b, loc, value, constantLike(b, loc, value, double(int64_t(*op.getMax()))));
-    // Through i32, so that [0, 255] reaches an i8 as its bits.
-    Value whole = arith::FPToSIOp::create(b, loc, type.clone(b.getI32Type()),
-                                          value);
+        b, loc, value,
+        constantLike(b, loc, value, double(int64_t(*op.getMax()))));
+    // Through i32, so that [0, 255] reaches an i8 as its bits (the verifier
+    // keeps the range within 16 bits, exact in f32 and in i32).
+    Value whole =
+        arith::FPToSIOp::create(b, loc, type.clone(b.getI32Type()), value);
     if (type.getElementType().isInteger(32))
       b.replaceOp(op, whole);
     else
@@ -137,8 +145,8 @@ struct ExpandDequantize : OpRewritePattern<DequantizeOp> {
       value = arith::SubFOp::create(
           b, loc, value,
           toF32(b, loc, expandToShape(b, loc, point, type.getShape())));
-    Value scale = toF32(b, loc, expandToShape(b, loc, op.getScale(),
-                                              type.getShape()));
+    Value scale =
+        toF32(b, loc, expandToShape(b, loc, op.getScale(), type.getShape()));
     value = arith::MulFOp::create(b, loc, value, scale);
     if (type.getElementType().isF32())
       b.replaceOp(op, value);

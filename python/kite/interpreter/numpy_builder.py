@@ -250,7 +250,8 @@ class NumpyBuilder:
     def _bitcast(self, h, ty, src_ty):
         src, dst = src_ty.scalar, ty.scalar
         raw = numerics.encode(h, src) if numerics.is_emulated(src) else np.asarray(h)
-        raw = np.ascontiguousarray(raw).view(numerics.storage_dtype(dst))
+        # ascontiguousarray makes a scalar's 0-d handle 1-d: keep the shape
+        raw = np.ascontiguousarray(raw).view(numerics.storage_dtype(dst)).reshape(np.shape(raw))
         return numerics.decode(raw, dst) if numerics.is_emulated(dst) else raw
 
     def retype(self, h, ty, src_ty):

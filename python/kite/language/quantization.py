@@ -32,7 +32,7 @@ def _scale_operand(scale, data: tensor, what: str) -> tensor:
     if isinstance(scale, (int, float)) and not isinstance(scale, bool):
         scale = to_tensor(float(scale), dt.float32)
     scale = to_tensor(scale)
-    if not scale.dtype.is_floating() or scale.dtype.is_fp8():
+    if scale.dtype not in (dt.float32, dt.float16, dt.bfloat16):
         raise error(f"{what}: the scale must hold float32, float16 or bfloat16, got {scale.dtype}")
     _check_block_scaled(scale, data, f"{what}: the scale")
     return scale
@@ -102,8 +102,9 @@ def quantize(x, scale, zero_point=None, dtype=dt.int8):
 
 @builtin
 def dequantize(q, scale, zero_point=None):
-    """``(q - zero_point) * scale``, computed in float32 and rounded once to
-    the scale's dtype (float32 for a Python number). ``q`` holds integers
+    """``(q - zero_point) * scale``, computed in float32 and rounded to the
+    scale's dtype (float32 for a Python number): once for 8-bit and 4-bit
+    integers and fp8, whose float32 products are exact. ``q`` holds integers
     (unsigned ones read as such) or fp8."""
     q = to_tensor(q)
     if not q.shape or q.dtype.is_bool() or q.dtype.is_ptr() or q.dtype.bits > 32:

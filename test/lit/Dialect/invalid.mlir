@@ -665,3 +665,155 @@ func.func @divisibility_type(%p: !kite.ptr<f32> {kite.divisibility = 16 : i64}) 
 // expected-error @+1 {{'kite.kernel' is only valid on a function}}
 module attributes {kite.kernel} {
 }
+
+// -----
+
+func.func @quantize_shape(%x: tensor<8x32xf32>, %s: f32) {
+  // expected-error @+1 {{'kite.quantize' op shapes of source (8x32) and result (8x16) differ}}
+  %q = kite.quantize %x, %s {max = 127 : i64, min = -128 : i64} : tensor<8x32xf32>, f32 -> tensor<8x16xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_scale_rank(%x: tensor<8x32xf32>, %s: tensor<8xf32>) {
+  // expected-error @+1 {{'kite.quantize' op scale 'tensor<8xf32>' must be a scalar or have the rank of 'tensor<8x32xf32>'}}
+  %q = kite.quantize %x, %s {max = 127 : i64, min = -128 : i64} : tensor<8x32xf32>, tensor<8xf32> -> tensor<8x32xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_scale_divides(%x: tensor<8x32xf32>, %s: tensor<8x3xf32>) {
+  // expected-error @+1 {{'kite.quantize' op scale dimension 1 (3) does not divide the source's (32)}}
+  %q = kite.quantize %x, %s {max = 127 : i64, min = -128 : i64} : tensor<8x32xf32>, tensor<8x3xf32> -> tensor<8x32xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_zero_point_i32(%x: tensor<8x32xf32>, %s: tensor<8x1xf32>, %z: tensor<8x1xi8>) {
+  // expected-error @+1 {{'kite.quantize' op zero point must hold i32, got 'tensor<8x1xi8>'}}
+  %q = kite.quantize %x, %s, %z {max = 255 : i64, min = 0 : i64} : tensor<8x32xf32>, tensor<8x1xf32>, tensor<8x1xi8> -> tensor<8x32xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_zero_point_shape(%x: tensor<8x32xf32>, %s: tensor<8x1xf32>, %z: tensor<1x32xi32>) {
+  // expected-error @+1 {{'kite.quantize' op zero point 'tensor<1x32xi32>' must have the scale's shape ('tensor<8x1xf32>')}}
+  %q = kite.quantize %x, %s, %z {max = 255 : i64, min = 0 : i64} : tensor<8x32xf32>, tensor<8x1xf32>, tensor<1x32xi32> -> tensor<8x32xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_zero_point_scalar(%x: tensor<8x32xf32>, %s: f32, %z: tensor<1x1xi32>) {
+  // expected-error @+1 {{'kite.quantize' op zero point 'tensor<1x1xi32>' must have the scale's shape ('f32')}}
+  %q = kite.quantize %x, %s, %z {max = 255 : i64, min = 0 : i64} : tensor<8x32xf32>, f32, tensor<1x1xi32> -> tensor<8x32xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_to_f16(%x: tensor<8x32xf32>, %s: f32) {
+  // expected-error @+1 {{'kite.quantize' op quantizes to integers or 8-bit floats, not 'f16'}}
+  %q = kite.quantize %x, %s : tensor<8x32xf32>, f32 -> tensor<8x32xf16>
+  return
+}
+
+// -----
+
+func.func @quantize_fp8_zero_point(%x: tensor<8x32xf32>, %s: f32, %z: i32) {
+  // expected-error @+1 {{'kite.quantize' op to 'f8E4M3FN' takes no zero point, min or max}}
+  %q = kite.quantize %x, %s, %z : tensor<8x32xf32>, f32, i32 -> tensor<8x32xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @quantize_fp8_range(%x: tensor<8x32xf32>, %s: f32) {
+  // expected-error @+1 {{'kite.quantize' op to 'f8E5M2' takes no zero point, min or max}}
+  %q = kite.quantize %x, %s {max = 127 : i64, min = -128 : i64} : tensor<8x32xf32>, f32 -> tensor<8x32xf8E5M2>
+  return
+}
+
+// -----
+
+func.func @quantize_to_i32(%x: tensor<8x32xf32>, %s: f32) {
+  // expected-error @+1 {{'kite.quantize' op quantizes to integers of 2 to 16 bits, not 'i32'}}
+  %q = kite.quantize %x, %s {max = 127 : i64, min = -128 : i64} : tensor<8x32xf32>, f32 -> tensor<8x32xi32>
+  return
+}
+
+// -----
+
+func.func @quantize_needs_range(%x: tensor<8x32xf32>, %s: f32) {
+  // expected-error @+1 {{'kite.quantize' op to 'i8' needs min and max}}
+  %q = kite.quantize %x, %s {max = 127 : i64} : tensor<8x32xf32>, f32 -> tensor<8x32xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_range_fits(%x: tensor<8x32xf32>, %s: f32) {
+  // expected-error @+1 {{'kite.quantize' op range [-1, 255] does not fit 'i8'}}
+  %q = kite.quantize %x, %s {max = 255 : i64, min = -1 : i64} : tensor<8x32xf32>, f32 -> tensor<8x32xi8>
+  return
+}
+
+// -----
+
+func.func @quantize_range_order(%x: tensor<8x32xf32>, %s: f32) {
+  // expected-error @+1 {{'kite.quantize' op range [7, -8] does not fit 'i8'}}
+  %q = kite.quantize %x, %s {max = -8 : i64, min = 7 : i64} : tensor<8x32xf32>, f32 -> tensor<8x32xi8>
+  return
+}
+
+// -----
+
+func.func @dequantize_shape(%q: tensor<8x32xi8>, %s: f32) {
+  // expected-error @+1 {{'kite.dequantize' op shapes of source (8x32) and result (32x8) differ}}
+  %d = kite.dequantize %q, %s : tensor<8x32xi8>, f32 -> tensor<32x8xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_scale_divides(%q: tensor<8x32xi8>, %s: tensor<16x1xf32>) {
+  // expected-error @+1 {{'kite.dequantize' op scale dimension 0 (16) does not divide the source's (8)}}
+  %d = kite.dequantize %q, %s : tensor<8x32xi8>, tensor<16x1xf32> -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_result_type(%q: tensor<8x32xi8>, %s: f16) {
+  // expected-error @+1 {{'kite.dequantize' op result 'tensor<8x32xf32>' must have the scale's element type}}
+  %d = kite.dequantize %q, %s : tensor<8x32xi8>, f16 -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_fp8_zero_point(%q: tensor<8x32xf8E4M3FN>, %s: f32, %z: i32) {
+  // expected-error @+1 {{'kite.dequantize' op of 'f8E4M3FN' takes no zero point and is not unsigned}}
+  %d = kite.dequantize %q, %s, %z : tensor<8x32xf8E4M3FN>, f32, i32 -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_fp8_unsigned(%q: tensor<8x32xf8E5M2>, %s: f32) {
+  // expected-error @+1 {{'kite.dequantize' op of 'f8E5M2' takes no zero point and is not unsigned}}
+  %d = kite.dequantize %q, %s {is_unsigned} : tensor<8x32xf8E5M2>, f32 -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_i64(%q: tensor<8x32xi64>, %s: f32) {
+  // expected-error @+1 {{'kite.dequantize' op dequantizes integers up to 32 bits or floats, not 'i64'}}
+  %d = kite.dequantize %q, %s : tensor<8x32xi64>, f32 -> tensor<8x32xf32>
+  return
+}

@@ -192,3 +192,23 @@ func.func @debug(%x: tensor<16xi32>, %n: i32, %c: tensor<16xi1>) {
   kite.gdc_launch_dependents
   return
 }
+
+// CHECK-LABEL: func.func @quantization
+func.func @quantization(%x: tensor<8x32xf32>, %h: tensor<8x32xf16>, %s: f32, %rows: tensor<8x1xf32>,
+                        %groups: tensor<8x8xbf16>, %z: tensor<8x1xi32>, %zs: i32) {
+  // CHECK: kite.quantize %{{.*}}, %{{.*}}, %{{.*}} {max = 255 : i64, min = 0 : i64} : tensor<8x32xf32>, tensor<8x1xf32>, tensor<8x1xi32> -> tensor<8x32xi8>
+  %u8 = kite.quantize %x, %rows, %z {max = 255 : i64, min = 0 : i64} : tensor<8x32xf32>, tensor<8x1xf32>, tensor<8x1xi32> -> tensor<8x32xi8>
+  // CHECK: kite.quantize %{{.*}}, %{{.*}}, %{{.*}} {max = 127 : i64, min = -128 : i64} : tensor<8x32xf32>, f32, i32 -> tensor<8x32xi8>
+  %i8 = kite.quantize %x, %s, %zs {max = 127 : i64, min = -128 : i64} : tensor<8x32xf32>, f32, i32 -> tensor<8x32xi8>
+  // CHECK: kite.quantize %{{.*}}, %{{.*}} {max = 7 : i64, min = -8 : i64} : tensor<8x32xf16>, tensor<8x8xbf16> -> tensor<8x32xi8>
+  %i4 = kite.quantize %h, %groups {max = 7 : i64, min = -8 : i64} : tensor<8x32xf16>, tensor<8x8xbf16> -> tensor<8x32xi8>
+  // CHECK: kite.quantize %{{.*}}, %{{.*}} : tensor<8x32xf32>, f32 -> tensor<8x32xf8E4M3FN>
+  %f8 = kite.quantize %x, %s : tensor<8x32xf32>, f32 -> tensor<8x32xf8E4M3FN>
+  // CHECK: kite.dequantize %{{.*}}, %{{.*}}, %{{.*}} {is_unsigned} : tensor<8x32xi8>, tensor<8x1xf32>, tensor<8x1xi32> -> tensor<8x32xf32>
+  %d0 = kite.dequantize %u8, %rows, %z {is_unsigned} : tensor<8x32xi8>, tensor<8x1xf32>, tensor<8x1xi32> -> tensor<8x32xf32>
+  // CHECK: kite.dequantize %{{.*}}, %{{.*}} : tensor<8x32xi8>, tensor<8x8xbf16> -> tensor<8x32xbf16>
+  %d1 = kite.dequantize %i4, %groups : tensor<8x32xi8>, tensor<8x8xbf16> -> tensor<8x32xbf16>
+  // CHECK: kite.dequantize %{{.*}}, %{{.*}} : tensor<8x32xf8E4M3FN>, f32 -> tensor<8x32xf32>
+  %d2 = kite.dequantize %f8, %s : tensor<8x32xf8E4M3FN>, f32 -> tensor<8x32xf32>
+  return
+}
