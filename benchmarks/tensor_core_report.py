@@ -3,6 +3,9 @@ compiler its counts, then the ratios and the PASS/FAIL of each criterion
 of the tensor-core work."""
 from __future__ import annotations
 
+import re
+
+# mma: tensor cores, with 8-bit operands where Triton's are 8-bit.
 CRITERIA = ("mma", "K-step instrs <= Triton", "depth = num_stages", "regs <= 1.1x",
             "no spills", "numerics", "dyn instrs <= 1.1x")
 
@@ -10,6 +13,11 @@ CRITERIA = ("mma", "K-step instrs <= Triton", "depth = num_stages", "regs <= 1.1
 def ratio(a, b) -> str:
     return f"{a / b:.2f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b \
         else "-"
+
+
+def eight_bit(mma: str) -> bool:
+    """Whether any of these mma (ptx_kloop's summary) takes 8-bit operands."""
+    return bool(re.search(r"\.(s8|u8|e4m3|e5m2)\b", mma))
 
 
 def criteria(row: dict) -> dict:
@@ -23,7 +31,8 @@ def criteria(row: dict) -> dict:
     ks, ts = k.get("sim", {}), t.get("sim", {})
     both = "error" not in t
     return {
-        "mma": check(k["mma_count"] > 0),
+        "mma": check(k["mma_count"] > 0 and (eight_bit(k["mma"]) or not both
+                                             or not eight_bit(t["mma"]))),
         "K-step instrs <= Triton": check(k["k_step_instructions"] is not None
                                          and k["k_step_instructions"] <= t["k_step_instructions"]
                                          if both and t["k_step_instructions"] else None),
