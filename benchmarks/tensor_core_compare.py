@@ -18,9 +18,10 @@ The quantized cases (quantized_cases.py): MXFP8 and MXFP4 `dot_scaled`
 in the style of Triton's block-scaled matmul tutorial, and W8A8 (Kite's
 `kl.dequantize` kernel, and Triton's int8 tutorial matmul with the rescale
 written by hand, which both compile). Triton accepts fp8e4nv only from
-sm_89: the fp8 rows compile both for sm_89 (in place of sm_80). cuda-sim has no sm_89: Kite's fp8 result is
-checked on cuda-sim:sm_90 (its count shown, not compared) and Triton's sm_89
-code is not run. Needs Triton 3.9 and ptxas.
+sm_89: the fp8 rows compile both for sm_89 (in place of sm_80). cuda-sim
+has no sm_89: Kite's fp8 result is checked on cuda-sim:sm_90 (its count
+shown, not compared) and Triton's sm_89 code is not run. Needs Triton 3.9
+and ptxas.
 
     PYTHONPATH=python python3 benchmarks/tensor_core_compare.py [--record [FILE]] [--only NAME]...
 """
@@ -49,7 +50,8 @@ from kite import ptxas  # noqa: E402
 import ptx_kloop  # noqa: E402
 import quantized_cases  # noqa: E402
 import quantized_kernels  # noqa: E402
-from tensor_core_report import CRITERIA, criteria, eight_bit, table  # noqa: E402,F401
+from tensor_core_report import (CRITERIA, criteria, definitions, eight_bit,  # noqa: E402,F401
+                                table)
 import tensor_core_kernels  # noqa: E402
 
 # Triton assembles with the ptxas this comparison uses (its PTX version
@@ -306,34 +308,8 @@ def main(argv=None) -> int:
     lines = [f"# Kite vs Triton {triton.__version__}: tensor-core kernels, {datetime.date.today()}",
              "", f"Machine: {platform.node()}, {cpu}, {os.cpu_count()} cores, no GPU. "
              f"ptxas: {ptxas.version()} ({ptxas.find()}), for both compilers. Command: "
-             f"`PYTHONPATH=python python3 benchmarks/tensor_core_compare.py {command(argv)}`.", "",
-             "Definitions (benchmarks/ptx_kloop.py, tensor_core_compare.py): the *loop* is the "
-             "PTX instructions of the smallest natural loop holding every mma/fma of the "
-             "kernel's loops, each block once (*math*: the mma/fma among them); *K-step instrs* "
-             "are the loop's instructions per K tile (matmul) or key block (attention): the loop "
-             "divided by the K steps its multiply-accumulates cover (an FMA dot may loop over "
-             "single k); *depth* is 1 + the "
-             "cp.async before that loop / those in it; *dyn instrs/CTA* is cuda-sim:sm_80's "
-             "`instructions` counter (executed LLVM IR instructions, inline PTX by its "
-             "statements, summed over the threads) / CTAs, at a grid of one matmul CTA "
-             "(128x128, K=256) or two attention CTAs (n_ctx 256, one head); *numerics*: "
-             "Kite's result there against numpy. The fp8 rows are compiled for sm_89 in the "
-             "sm_80 table (Triton takes fp8e4nv from sm_89); cuda-sim has no sm_89, so Kite's "
-             "fp8 result is checked on cuda-sim:sm_90 (its sm_90 code; its count is shown, not "
-             "compared) and Triton's sm_89 code is not run.", ""]
-    if any(c.module == quantized_cases.MODULE for c in chosen):
-        lines += ["Quantized cases (benchmarks/quantized_cases.py, quantized_kernels.py), one "
-                  "CTA (128x128, K=256): *dot_scaled* is Triton's block-scaled matmul tutorial "
-                  "on pointers (e8m0 scales [M, K/32] and [N, K/32], B stored [N, K], e2m1 "
-                  "packed along K), one text for both; Triton refuses e4m3 before sm_89, so "
-                  "the MXFP8 rows are repeated for sm_89 (as the fp8 rows: Kite's result and "
-                  "count on cuda-sim:sm_90, Triton's sm_89 code, with its "
-                  "`cvt.rn.f16x2.e4m3x2` that cuda-sim lacks, not run). "
-                  "*W8A8* (per-row and per-column f32 scales, f32 output): Kite's "
-                  "`kl.dequantize` kernel, or Triton's int8 tutorial matmul with the rescale "
-                  "written by hand after the loop; Triton always compiles the latter. *mma* "
-                  "PASSes when Kite uses tensor cores, with 8-bit operands wherever Triton's "
-                  "are 8-bit.", ""]
+             f"`PYTHONPATH=python python3 benchmarks/tensor_core_compare.py {command(argv)}`.",
+             ""] + definitions(any(c.module == quantized_cases.MODULE for c in chosen))
     failures = 0
     for arch, simulate in (("sm_80", not options.no_sim), ("sm_90", False)):
         rows = []
