@@ -14,12 +14,16 @@ Then the criteria of the tensor-core work, PASS or FAIL each: mma used,
 K-step instructions <= Triton's, pipeline depth = num_stages, registers
 <= 1.1x Triton's, no spills, dynamic instructions <= 1.1x Triton's.
 
-Triton accepts fp8e4nv only from sm_89: the fp8 rows compile both for
-sm_89 (in place of sm_80). cuda-sim has no sm_89: Kite's fp8 result is
-checked on cuda-sim:sm_90 (its count shown, not compared) and Triton's sm_89
-code is not run. Needs Triton 3.9 and ptxas.
+The quantized cases (quantized_cases.py): MXFP8 and MXFP4 `dot_scaled`
+in the style of Triton's block-scaled matmul tutorial, and W8A8 (Kite's
+`kl.dequantize` kernel, and Triton's int8 tutorial matmul with the rescale
+written by hand, which both compile). Triton accepts fp8e4nv only from
+sm_89: the fp8 rows compile both for sm_89 (in place of sm_80). cuda-sim
+has no sm_89: Kite's fp8 result is checked on cuda-sim:sm_90 (its count
+shown, not compared) and Triton's sm_89 code is not run. Needs Triton 3.9
+and ptxas.
 
-    PYTHONPATH=python python3 benchmarks/tensor_core_compare.py [--record] [--only NAME]
+    PYTHONPATH=python python3 benchmarks/tensor_core_compare.py [--record [FILE]] [--only NAME]...
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import dataclasses
 import datetime
 import os
 import platform
+import re
 import sys
 import time
 
@@ -43,7 +48,10 @@ import kite.language as kl  # noqa: E402
 from kite import ptxas  # noqa: E402
 
 import ptx_kloop  # noqa: E402
-from tensor_core_report import CRITERIA, criteria, table  # noqa: E402,F401
+import quantized_cases  # noqa: E402
+import quantized_kernels  # noqa: E402
+from tensor_core_report import (CRITERIA, criteria, definitions, eight_bit,  # noqa: E402,F401
+                                table)
 import tensor_core_kernels  # noqa: E402
 
 # Triton assembles with the ptxas this comparison uses (its PTX version
@@ -53,26 +61,37 @@ if ptxas.find():
         os.environ.setdefault(knob, ptxas.find())
 
 TRITON_TYPES = {"float16": "*fp16", "int8": "*i8", "int32": "*i32", "float8e4nv": "*fp8e4nv"}
+KERNEL_FILES = {"tensor_core_kernels": tensor_core_kernels, "quantized_kernels": quantized_kernels}
 
 
 @dataclasses.dataclass
 class Case:
     name: str
-    kernel: str                 # "matmul_kernel" or "attention_kernel"
-    dtype: str                  # operands: float16, int8, float8e4nv
+    kernel: str                 # Kite's kernel: "matmul_kernel", "attention_kernel", ...
+    dtype: str                  # operands: float16, int8, float8e4nv (uint8: MX bytes)
     meta: dict                  # constexprs
     num_stages: int = 3
     num_warps: int = 8
     arch: int = 80              # the "sm_80" table's architecture for this case
-    # Where Kite's result is checked and counted; Triton's code runs there
-    # too when it was compiled for that architecture.
+    # Where Kite's result is checked and counted (None: nowhere); Triton's
+    # code runs there too when it was compiled for that architecture.
     sim: str = SIM
+    module: str = "tensor_core_kernels"  # the file of the kernels
+    triton_kernel: str = None   # Triton's kernel, where it is not Kite's
+    tables: tuple = ("sm_80", "sm_90")
+    # Tables where Triton refuses the kernel (the refusal is the result,
+    # not a broken comparison).
+    triton_refuses: tuple = ()
+
+    def kernel_of(self, compiler: str):
+        name = self.triton_kernel if compiler == "triton" and self.triton_kernel else self.kernel
+        return getattr(KERNEL_FILES[self.module].load(compiler), name)
 
     def macs_per_k_step(self) -> int:
         """A CTA's multiply-accumulates per K tile (matmul) or per key block
         (attention: Q·Kᵀ and P·V)."""
         m = self.meta
-        if self.kernel == "matmul_kernel":
+        if "BLOCK_SIZE_K" in m:
             return m["BLOCK_SIZE_M"] * m["BLOCK_SIZE_N"] * m["BLOCK_SIZE_K"]
         return 2 * m["BLOCK_M"] * m["BLOCK_N"] * m["HEAD_DIM"]
 
@@ -104,12 +123,15 @@ def cases() -> list:
     return ([matmul("float16", 32, s) for s in (3, 1, 2, 4)]
             + [matmul("int8", 32), matmul("int8", 64),
                matmul("float8e4nv", 32, **fp8), matmul("float8e4nv", 64, **fp8)]
-            + [attention(d, c) for d in (64, 128) for c in (False, True)])
+            + [attention(d, c) for d in (64, 128) for c in (False, True)]
+            + quantized_cases.cases(lambda **fields: Case(**fields)))
 
 
 def problem(case: Case, rng) -> tuple:
     """(args, Triton signature types (1: a constexpr 1), grid, output index,
     reference) of a small problem: one CTA for the matmul, two for attention."""
+    if case.module == quantized_cases.MODULE:
+        return quantized_cases.problem(case, rng)
     if case.kernel == "matmul_kernel":
         M, N, K = 128, 128, 256
         if case.dtype == "int8":
@@ -124,11 +146,11 @@ def problem(case: Case, rng) -> tuple:
         ptr = TRITON_TYPES[case.dtype]
         types = [ptr, ptr, TRITON_TYPES[c.dtype.name], "i32", "i32", "i32", "i32", 1, "i32", 1,
                  "i32", 1]
-        return args, types, (1,), 2
+        return args, types, (1,), 2, None
     d, n_ctx, heads = case.meta["HEAD_DIM"], 256, 1
     q, k, v = (rng.standard_normal((3, heads, n_ctx, d)) / 2).astype(np.float16)
     args = [q, k, v, np.zeros_like(q), n_ctx * d, d, n_ctx, d ** -0.5]
-    return args, ["*fp16"] * 4 + ["i32", "i32", "i32", "fp32"], (n_ctx // 128, heads), 3
+    return args, ["*fp16"] * 4 + ["i32", "i32", "i32", "fp32"], (n_ctx // 128, heads), 3, None
 
 
 def reference(case: Case, args) -> np.ndarray:
@@ -159,8 +181,13 @@ def kite_args(case: Case, args, device: str) -> list:
 
 
 def first_line(error: Exception) -> str:
+    """The error's first line; for Triton's "at L:C:" (its source excerpt
+    follows, the message last), the location and the last line."""
     text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}"[:160]
+    head = text[0] if text else ""
+    if re.fullmatch(r"at \d+:\d+:", head) and len(text) > 1:
+        head = f"{head} {text[-1].strip()}"
+    return f"{type(error).__name__}: {head}"[:160]
 
 
 def assembled(ptx: str, arch: str, name: str) -> dict:
@@ -173,7 +200,7 @@ def assembled(ptx: str, arch: str, name: str) -> dict:
 
 def kite_static(case: Case, args, arch: str) -> dict:
     tensors = kite_args(case, args, SIM)
-    kernel = getattr(tensor_core_kernels.load("kite"), case.kernel)
+    kernel = case.kernel_of("kite")
     compiled = kernel.compile(*tensors, target=f"cuda:{arch}", num_warps=case.num_warps,
                               num_stages=case.num_stages, **case.meta)
     ptx = compiled.asm["ptx"]
@@ -184,7 +211,7 @@ def kite_static(case: Case, args, arch: str) -> dict:
 
 def triton_compile(case: Case, args, types, arch: int):
     from triton_kernels import tutorials
-    kernel = getattr(tensor_core_kernels.load("triton"), case.kernel)
+    kernel = case.kernel_of("triton")
     signature, constexprs, divisible = {}, dict(case.meta), []
     for name, arg, kind in zip(kernel.arg_names, args, types):
         if kind == 1:
@@ -206,14 +233,16 @@ def triton_static(compiled, arch: str) -> dict:
                 **ptx_kloop.k_loop_profile(ptx))
 
 
-def kite_simulate(case: Case, args, grid) -> dict:
+def kite_simulate(case: Case, args, grid, output: int, ref) -> dict:
     tensors = kite_args(case, args, case.sim)
-    kernel = getattr(tensor_core_kernels.load("kite"), case.kernel)
+    kernel = case.kernel_of("kite")
     kernel[grid](*tensors, num_warps=case.num_warps, num_stages=case.num_stages, **case.meta)
     stats = kite.sim.statistics(case.sim)
-    out = tensors[3 if case.kernel == "attention_kernel" else 2].numpy()
-    ref = reference(case, [t.numpy() if isinstance(t, kite.Tensor) else t for t in tensors])
-    tolerance = 0 if case.dtype == "int8" else 2e-2
+    out = tensors[output].numpy()
+    if ref is None:
+        ref = reference(case, [t.numpy() if isinstance(t, kite.Tensor) else t for t in tensors])
+    tolerance = (quantized_cases.tolerance(case) if case.module == quantized_cases.MODULE
+                 else 0 if case.dtype == "int8" else 2e-2)
     error = float(np.max(np.abs(out.astype(np.float64) - ref)))
     ok = error <= tolerance * max(1.0, float(np.max(np.abs(ref))))
     return {"instructions": stats["instructions"] / np.prod(grid),
@@ -237,7 +266,7 @@ def attempt(function, *args) -> dict:
 def compare(case: Case, arch: str, simulate: bool, rng=None) -> dict:
     """Kite's and Triton's numbers for ``case`` compiled for ``arch`` (the
     case's own architecture replaces sm_80), and on cuda-sim when asked."""
-    args, types, grid, _ = problem(case, rng or np.random.default_rng(0))
+    args, types, grid, output, ref = problem(case, rng or np.random.default_rng(0))
     if arch == "sm_80":
         arch = f"sm_{case.arch}"
     kite_row = attempt(kite_static, case, args, arch)
@@ -247,59 +276,56 @@ def compare(case: Case, arch: str, simulate: bool, rng=None) -> dict:
     for side in (kite_row, triton_row):
         if "error" not in side:
             side["k_step_instructions"] = k_step_instructions(case, side)
-    if simulate:
-        kite_row["sim"] = attempt(kite_simulate, case, args, grid)
+    if "error" in triton_row and arch in case.triton_refuses:
+        triton_row["refused"] = True
+    if simulate and case.sim:
+        kite_row["sim"] = attempt(kite_simulate, case, args, grid, output, ref)
         if case.sim.endswith(f"sm_{case.arch}") and not isinstance(compiled, dict):
             triton_row["sim"] = attempt(triton_simulate, compiled, case, args, types, grid)
     return {"case": case, "arch": arch, "kite": kite_row, "triton": triton_row}
 
 
+def command(argv) -> str:
+    """The command line's options as the results file shows them."""
+    return " ".join(f"'{a}'" if " " in a else a for a in (sys.argv[1:] if argv is None else argv))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--record", action="store_true")
-    parser.add_argument("--only", help="cases whose name contains this text")
+    parser.add_argument("--record", nargs="?", const="tensor-cores-sm_80", metavar="FILE",
+                        help="write the tables to benchmarks/results/FILE-<date>.md "
+                        "(FILE: tensor-cores-sm_80 unless named)")
+    parser.add_argument("--only", action="append",
+                        help="cases whose name contains this text (repeat for several)")
     parser.add_argument("--no-sim", action="store_true", help="static numbers only")
     options = parser.parse_args(argv)
     os.environ.setdefault("KITE_MEMORY_CHECKS", "0")  # as compiled for a GPU
     import triton
     started = time.perf_counter()
-    chosen = [c for c in cases() if not options.only or options.only in c.name]
+    chosen = [c for c in cases() if not options.only or any(o in c.name for o in options.only)]
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                 if line.startswith("model name")), platform.processor())
     lines = [f"# Kite vs Triton {triton.__version__}: tensor-core kernels, {datetime.date.today()}",
              "", f"Machine: {platform.node()}, {cpu}, {os.cpu_count()} cores, no GPU. "
              f"ptxas: {ptxas.version()} ({ptxas.find()}), for both compilers. Command: "
-             "`PYTHONPATH=python python3 benchmarks/tensor_core_compare.py --record`.", "",
-             "Definitions (benchmarks/ptx_kloop.py, tensor_core_compare.py): the *loop* is the "
-             "PTX instructions of the smallest natural loop holding every mma/fma of the "
-             "kernel's loops, each block once (*math*: the mma/fma among them); *K-step instrs* "
-             "are the loop's instructions per K tile (matmul) or key block (attention): the loop "
-             "divided by the K steps its multiply-accumulates cover (an FMA dot may loop over "
-             "single k); *depth* is 1 + the "
-             "cp.async before that loop / those in it; *dyn instrs/CTA* is cuda-sim:sm_80's "
-             "`instructions` counter (executed LLVM IR instructions, inline PTX by its "
-             "statements, summed over the threads) / CTAs, at a grid of one matmul CTA "
-             "(128x128, K=256) or two attention CTAs (n_ctx 256, one head); *numerics*: "
-             "Kite's result there against numpy. The fp8 rows are compiled for sm_89 in the "
-             "sm_80 table (Triton takes fp8e4nv from sm_89); cuda-sim has no sm_89, so Kite's "
-             "fp8 result is checked on cuda-sim:sm_90 (its sm_90 code; its count is shown, not "
-             "compared) and Triton's sm_89 code is not run.", ""]
+             f"`PYTHONPATH=python python3 benchmarks/tensor_core_compare.py {command(argv)}`.",
+             ""] + definitions(any(c.module == quantized_cases.MODULE for c in chosen))
     failures = 0
     for arch, simulate in (("sm_80", not options.no_sim), ("sm_90", False)):
         rows = []
-        for case in chosen:
+        for case in (c for c in chosen if arch in c.tables):
             row = compare(case, arch, simulate)
             rows.append(row)
             print(f"{arch} {case.name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
         lines += [f"## {arch}" + (" (cuda-sim:sm_80 for the dynamic counts)" if simulate
                                   else " (static only)"), ""] + table(rows, simulate) + [""]
-        failures += sum("error" in r["triton"] for r in rows)
+        failures += sum("error" in r["triton"] and not r["triton"].get("refused") for r in rows)
     lines.append(f"Whole run: {time.perf_counter() - started:.0f} s (compilations included, "
                  "unless Kite's and Triton's caches held them; about 2 minutes without).")
     text = "\n".join(lines) + "\n"
     print(text)
     if options.record:
-        path = os.path.join(HERE, "results", f"tensor-cores-sm_80-{datetime.date.today()}.md")
+        path = os.path.join(HERE, "results", f"{options.record}-{datetime.date.today()}.md")
         with open(path, "w") as f:
             f.write(text)
         print("recorded in", os.path.relpath(path, ROOT))

@@ -1,8 +1,11 @@
 """The tables of benchmarks/tensor_core_compare.py: per kernel and
 compiler its counts, then the ratios and the PASS/FAIL of each criterion
-of the tensor-core work."""
+of the tensor-core work, and the definitions that head the results file."""
 from __future__ import annotations
 
+import re
+
+# mma: tensor cores, with 8-bit operands where Triton's are 8-bit.
 CRITERIA = ("mma", "K-step instrs <= Triton", "depth = num_stages", "regs <= 1.1x",
             "no spills", "numerics", "dyn instrs <= 1.1x")
 
@@ -10,6 +13,11 @@ CRITERIA = ("mma", "K-step instrs <= Triton", "depth = num_stages", "regs <= 1.1
 def ratio(a, b) -> str:
     return f"{a / b:.2f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b \
         else "-"
+
+
+def eight_bit(mma: str) -> bool:
+    """Whether any of these mma (ptx_kloop's summary) takes 8-bit operands."""
+    return bool(re.search(r"\.(s8|u8|e4m3|e5m2)\b", mma))
 
 
 def criteria(row: dict) -> dict:
@@ -23,7 +31,8 @@ def criteria(row: dict) -> dict:
     ks, ts = k.get("sim", {}), t.get("sim", {})
     both = "error" not in t
     return {
-        "mma": check(k["mma_count"] > 0),
+        "mma": check(k["mma_count"] > 0 and (eight_bit(k["mma"]) or not both
+                                             or not eight_bit(t["mma"]))),
         "K-step instrs <= Triton": check(k["k_step_instructions"] is not None
                                          and k["k_step_instructions"] <= t["k_step_instructions"]
                                          if both and t["k_step_instructions"] else None),
@@ -79,4 +88,37 @@ def table(rows: list, simulate: bool) -> list:
                      f"| {ratio(k.get('k_step_instructions'), t.get('k_step_instructions'))} "
                      f"| {dyn} | " + " | ".join(c.get(name, "FAIL" if "compiles" in c else "n/a")
                                                  for name in CRITERIA) + " |")
+    return lines
+
+
+def definitions(quantized: bool) -> list:
+    """The results file's paragraphs that define its columns (and the
+    quantized cases, when the run has any)."""
+    lines = ["Definitions (benchmarks/ptx_kloop.py, tensor_core_compare.py): the *loop* is the "
+             "PTX instructions of the smallest natural loop holding every mma/fma of the "
+             "kernel's loops, each block once (*math*: the mma/fma among them); *K-step instrs* "
+             "are the loop's instructions per K tile (matmul) or key block (attention): the loop "
+             "divided by the K steps its multiply-accumulates cover (an FMA dot may loop over "
+             "single k); *depth* is 1 + the "
+             "cp.async before that loop / those in it; *dyn instrs/CTA* is cuda-sim:sm_80's "
+             "`instructions` counter (executed LLVM IR instructions, inline PTX by its "
+             "statements, summed over the threads) / CTAs, at a grid of one matmul CTA "
+             "(128x128, K=256) or two attention CTAs (n_ctx 256, one head); *numerics*: "
+             "Kite's result there against numpy. The fp8 rows are compiled for sm_89 in the "
+             "sm_80 table (Triton takes fp8e4nv from sm_89); cuda-sim has no sm_89, so Kite's "
+             "fp8 result is checked on cuda-sim:sm_90 (its sm_90 code; its count is shown, not "
+             "compared) and Triton's sm_89 code is not run.", ""]
+    if quantized:
+        lines += ["Quantized cases (benchmarks/quantized_cases.py, quantized_kernels.py), one "
+                  "CTA (128x128, K=256): *dot_scaled* is Triton's block-scaled matmul tutorial "
+                  "on pointers (e8m0 scales [M, K/32] and [N, K/32], B stored [N, K], e2m1 "
+                  "packed along K), one text for both; Triton refuses e4m3 before sm_89, so "
+                  "the MXFP8 rows are repeated for sm_89 (as the fp8 rows: Kite's result and "
+                  "count on cuda-sim:sm_90, Triton's sm_89 code, with its "
+                  "`cvt.rn.f16x2.e4m3x2` that cuda-sim lacks, not run). "
+                  "*W8A8* (per-row and per-column f32 scales, f32 output): Kite's "
+                  "`kl.dequantize` kernel, or Triton's int8 tutorial matmul with the rescale "
+                  "written by hand after the loop; Triton always compiles the latter. *mma* "
+                  "PASSes when Kite uses tensor cores, with 8-bit operands wherever Triton's "
+                  "are 8-bit.", ""]
     return lines

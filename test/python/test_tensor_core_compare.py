@@ -127,3 +127,60 @@ def test_a_kite_compile_error_is_a_row_that_fails_every_criterion(monkeypatch):
     text = "\n".join(compare.table([row], simulate=False))
     assert "| kite | CompilationError: workgroup memory" in text
     assert "| FAIL | FAIL | FAIL | FAIL | FAIL | FAIL | FAIL |" in text
+
+
+def _quantized_case(compare, name):
+    return next(c for c in compare.cases() if c.name == name)
+
+
+def test_mxfp4_dot_scaled_compares_on_cuda_sim():
+    pytest.importorskip("triton", reason="Triton (pip install triton) is the reference")
+    pytest.importorskip("ml_dtypes", reason="the MX inputs are decoded with ml_dtypes")
+    import tensor_core_compare as compare
+    if compare.ptxas.find() is None:
+        pytest.skip("ptxas (the CUDA toolkit) reports registers and spills")
+    case = _quantized_case(compare, "dot_scaled MXFP4 e2m1 128x128x64")
+    row = compare.compare(case, "sm_80", simulate=True)
+    kite, triton = row["kite"], row["triton"]
+    assert "error" not in triton, triton
+    # Both upcast to bf16 for the tensor cores: no target here has MX mma.
+    assert triton["mma"].startswith("m16n8k16.f32.bf16.bf16.f32")
+    assert "error" not in kite, kite
+    assert kite["mma"].startswith("m16n8k16.f32.bf16.bf16.f32")
+    assert kite["sim"]["numerics"] == "matches numpy"
+    assert triton["sim"]["instructions"] > 0
+    assert compare.criteria(row)["mma"] == "PASS"
+
+
+def test_triton_refusing_mxfp8_on_sm_80_is_a_recorded_result():
+    pytest.importorskip("triton", reason="Triton (pip install triton) is the reference")
+    pytest.importorskip("ml_dtypes", reason="the MX inputs are decoded with ml_dtypes")
+    import tensor_core_compare as compare
+    if compare.ptxas.find() is None:
+        pytest.skip("ptxas (the CUDA toolkit) reports registers and spills")
+    case = _quantized_case(compare, "dot_scaled MXFP8 e4m3 128x128x64")
+    row = compare.compare(case, "sm_80", simulate=False)
+    assert row["triton"].get("refused"), row["triton"]
+    assert "fp8e4nv not supported in this architecture" in row["triton"]["error"]
+    assert "error" not in row["kite"] and row["kite"]["mma_count"] > 0
+    # Kite's side is judged alone: what needs Triton's numbers is n/a.
+    verdicts = compare.criteria(row)
+    assert verdicts["regs <= 1.1x"] == "n/a" and verdicts["mma"] == "PASS"
+
+
+def test_w8a8_dequantize_runs_on_8_bit_tensor_cores():
+    pytest.importorskip("triton", reason="Triton (pip install triton) is the reference")
+    pytest.importorskip("ml_dtypes", reason="the quantized inputs use ml_dtypes")
+    import tensor_core_compare as compare
+    if compare.ptxas.find() is None:
+        pytest.skip("ptxas (the CUDA toolkit) reports registers and spills")
+    case = _quantized_case(compare, "W8A8 kl.dequantize (Kite) vs hand-written rescale "
+                                    "(Triton) 128x128x32")
+    assert case.kernel != case.triton_kernel  # Triton has no dequantize
+    row = compare.compare(case, "sm_80", simulate=False)
+    assert "error" not in row["triton"], row["triton"]
+    assert ".s8.s8.s32" in row["triton"]["mma"]
+    # kite-quantize-dot made the dequantized dot an int8 one.
+    assert ".s8.s8.s32" in row["kite"]["mma"], row["kite"]
+    assert compare.criteria(row)["mma"] == "PASS"
+    assert not compare.eight_bit("m16n8k16.f32.bf16.bf16.f32×64")
