@@ -520,14 +520,32 @@ def _compile_and_store(kernel, specs, options: dict, target: Target, cache,
         return entry
 
 
+# KITE_DUMP_IR's files, named by their language: the MLIR stages, LLVM IR,
+# PTX and SPIR-V assembly (the cubin is binary, and not dumped).
+_DUMP_SUFFIXES = {"llir": ".ll", "ptx": ".ptx", "spirv": ".spvasm"}
+# Values that switch dumping on without naming a folder (as Triton's
+# MLIR_ENABLE_DUMP=1): the dumps go to ./kite_dump.
+_DUMP_SWITCHES = {"1", "true", "yes", "on"}
+
+
+def dump_folder() -> str:
+    """Where KITE_DUMP_IR dumps ("" when it is unset, empty or 0/false)."""
+    root = os.environ.get("KITE_DUMP_IR", "").strip()
+    if root.lower() in ("", "0", "false", "no", "off"):
+        return ""
+    return "kite_dump" if root.lower() in _DUMP_SWITCHES else root
+
+
 def _dump(name: str, key: str, asm: dict) -> None:
-    root = os.environ.get("KITE_DUMP_IR", "")
+    root = dump_folder()
     if not root:
         return
     folder = os.path.join(root, f"{name}-{key[:16]}")
     os.makedirs(folder, exist_ok=True)
     for stage, text in asm.items():
-        with open(os.path.join(folder, f"{stage}.mlir"), "w") as f:
+        if not isinstance(text, str):
+            continue
+        with open(os.path.join(folder, stage + _DUMP_SUFFIXES.get(stage, ".mlir")), "w") as f:
             f.write(text)
 
 

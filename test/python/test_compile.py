@@ -135,6 +135,29 @@ def test_kite_dump_ir_writes_every_stage(tmp_path, monkeypatch):
         assert (folder / f"{stage}.mlir").read_text() == text
 
 
+def test_kite_dump_ir_names_files_by_their_language(tmp_path, monkeypatch):
+    monkeypatch.setenv("KITE_DUMP_IR", str(tmp_path))
+    compiled = add.compile(F32, F32, F32, kl.int32, BLOCK=16, target="cuda:sm_80")
+    folder = tmp_path / f"add-{compiled.metadata['cache_key'][:16]}"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["kite.mlir", "kitegpu.mlir", "llir.ll", "ptx.ptx", "threads.mlir"], names
+    assert (folder / "ptx.ptx").read_text() == compiled.asm["ptx"]
+
+
+@pytest.mark.parametrize("value, folder", [("1", "kite_dump"), ("true", "kite_dump"),
+                                           ("ON", "kite_dump"), ("0", None), ("", None),
+                                           ("false", None)])
+def test_kite_dump_ir_as_a_switch(tmp_path, monkeypatch, value, folder):
+    # KITE_DUMP_IR=1 dumps into ./kite_dump, not into a folder named "1".
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KITE_DUMP_IR", value)
+    add._compiled.clear()  # taken from disk: dumped again
+    _C.Cache.default().clear_memory()
+    add.compile(F32, F32, F32, kl.int32, BLOCK=8, target="generic:subgroup=2")
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert made == ([folder] if folder else []), made
+
+
 # Several processes sharing one cache directory.
 
 def _child_target() -> str:
