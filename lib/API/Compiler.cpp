@@ -9,6 +9,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Parser/Parser.h"
+#include "lib/API/IRDump.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/StringExtras.h"
@@ -70,6 +71,7 @@ static ::kite::IRResult compile(const std::string &irText,
   mlir::PassManager pm(&context);
   if (failed(build(pm, diagnostics)))
     return result;
+  mlir::kite::enableIRDumpFromEnvironment(pm);
   auto failedPass = std::make_shared<mlir::kite::FailedPass>();
   mlir::kite::recordFailedPass(pm, failedPass);
   if (failed(pm.run(*module))) {

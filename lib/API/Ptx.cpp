@@ -8,6 +8,7 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "lib/API/IRDump.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -37,6 +38,7 @@ PtxResult emitPtx(const std::string &threadIR, const PtxOptions &options) {
   passOptions.chip = options.chip;
   passOptions.fpFusion = options.fpFusion;
   pm.addPass(mlir::kitenvptx::createConvertKiteThreadToNVVM(passOptions));
+  mlir::kite::enableIRDumpFromEnvironment(pm);
   if (failed(pm.run(*module))) {
     if (!diagnostics.hasErrors())
       diagnostics.addError("the NVPTX emitter failed without a diagnostic");

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "lib/API/IRDump.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -54,6 +55,7 @@ SpirvResult emitSpirv(const std::string &threadIR,
   if (options.debugBuffer)
     pm.addPass(mlir::kitespirv::createLowerDebugOpsToBuffer());
   pm.addPass(mlir::kitespirv::createConvertKiteThreadToSPIRV(passOptions));
+  mlir::kite::enableIRDumpFromEnvironment(pm);
   if (failed(pm.run(*module))) {
     if (!diagnostics.hasErrors())
       diagnostics.addError("the SPIR-V emitter failed without a diagnostic");

@@ -536,6 +536,13 @@ def dump_folder() -> str:
     return "kite_dump" if root.lower() in _DUMP_SWITCHES else root
 
 
+def _passes_dump_requested() -> bool:
+    """Whether KITE_MLIR_DUMP asks the compiler's passes to print the IR
+    (the C++ side reads it: lib/API/IRDump.cpp)."""
+    return os.environ.get("KITE_MLIR_DUMP", "").strip().lower() not in (
+        "", "0", "false", "no", "off")
+
+
 def _dump(name: str, key: str, asm: dict) -> None:
     root = dump_folder()
     if not root:
@@ -607,7 +614,9 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
     # A kernel that reads an object Kite knows only by identity cannot be
     # told apart on disk from one reading another such object: not stored.
     cache = _C.Cache.default() if on_disk(reads) else None
-    entry = _entry_from_disk(cache, key, resolved) if cache is not None else None
+    # KITE_MLIR_DUMP shows the passes at work: they must run.
+    dumping = _passes_dump_requested()
+    entry = _entry_from_disk(cache, key, resolved) if cache is not None and not dumping else None
     from_disk = entry is not None
     if from_disk:
         stats.disk_hits += 1

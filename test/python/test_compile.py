@@ -3,6 +3,7 @@ the in-memory fast path, the disk cache shared between processes, damaged
 entries, concurrent compilation, and KITE_DUMP_IR."""
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -156,6 +157,45 @@ def test_kite_dump_ir_as_a_switch(tmp_path, monkeypatch, value, folder):
     add.compile(F32, F32, F32, kl.int32, BLOCK=8, target="generic:subgroup=2")
     made = sorted(p.name for p in tmp_path.iterdir())
     assert made == ([folder] if folder else []), made
+
+
+def _compile_with_mlir_dump(tmp_path, dump):
+    """stderr of a new process that compiles ``add`` for sm_80 with
+    KITE_MLIR_DUMP=dump, its JIT cache already holding the kernel."""
+    script = tmp_path / "child.py"
+    script.write_text(
+        "import kite, kite.language as kl\n"
+        "@kite.kernel\n"
+        "def add(x, y, out, n, BLOCK: kl.constexpr):\n"
+        "    offs = kl.arange(0, BLOCK)\n"
+        "    kl.store(out + offs, kl.load(x + offs) + kl.load(y + offs), mask=offs < n)\n"
+        "f32 = kl.pointer_type(kl.float32)\n"
+        "add.compile(f32, f32, f32, kl.int32, BLOCK=16, target='cuda:sm_80')\n")
+    env = dict(os.environ, KITE_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=PYTHON_DIR)
+    env.pop("KITE_MLIR_DUMP", None)
+    subprocess.run([sys.executable, str(script)], env=env, check=True, capture_output=True)
+    env["KITE_MLIR_DUMP"] = dump
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stderr
+
+
+def test_kite_mlir_dump_prints_the_ir_before_every_pass(tmp_path):
+    # The cache holds the kernel, and the passes run anyway, to be seen.
+    err = _compile_with_mlir_dump(tmp_path, "1")
+    for name in ("kite-combine", "convert-kite-to-kitegpu", "kitegpu-coalesce",
+                 "convert-kitegpu-to-threads", "convert-kitethread-to-nvvm"):
+        assert f"IR Dump Before" in err and f"({name})" in err, name
+    assert "IR Dump After" not in err
+
+
+def test_kite_mlir_dump_names_the_passes_to_print_after(tmp_path):
+    err = _compile_with_mlir_dump(tmp_path, "kitegpu-coalesce, cse")
+    headers = [line for line in err.splitlines() if "IR Dump" in line]
+    assert headers and all("IR Dump After" in h for h in headers), headers
+    passes = {re.search(r"IR Dump After \S+ \(([\w-]+)\)", h).group(1) for h in headers}
+    assert passes == {"kitegpu-coalesce", "cse"}, headers
 
 
 # Several processes sharing one cache directory.
