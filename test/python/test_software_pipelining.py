@@ -330,3 +330,58 @@ def test_a_kernel_over_shared_memory_at_its_peak_names_num_stages():
             "(num_stages") in str(info.value), str(info.value)
     assert _compile_staged(None, num_stages=1, B=128, BK=128,
                            TRANSPOSED_SUM=True).metadata["shared"] == 65536
+
+
+# Weight-only quantization: b's loads reach the dot through their
+# dequantization (int8 -> f16 times a per-column scale, itself loaded in the
+# loop), so the copies carry the raw int8 bytes and the scales, and the
+# dequantization runs on what the slots hold.
+
+@kite.jit
+def w8a16_loop(a_ptr, q_ptr, s_ptr, c_ptr, K, B: kl.constexpr, BK: kl.constexpr):
+    offs = kl.arange(0, B)
+    offs_k = kl.arange(0, BK)
+    acc = kl.zeros((B, B), dtype=kl.float32)
+    for k in range(0, K, BK):
+        kk = k + offs_k
+        a = kl.load(a_ptr + offs[:, None] * K + kk[None, :], mask=kk[None, :] < K, other=0.0)
+        q = kl.load(q_ptr + kk[:, None] * B + offs[None, :], mask=kk[:, None] < K, other=0)
+        s = kl.load(s_ptr + (k // BK) * B + offs[None, :])
+        acc = kl.dot(a, q.to(kl.float16) * s, acc)
+    kl.store(c_ptr + offs[:, None] * B + offs[None, :], acc)
+
+
+def _w8a16_inputs(B, BK, K):
+    # Multiples of 1/8 times small integers: every product and sum is exact
+    # in f32, in any order.
+    rng = np.random.default_rng(11)
+    tiles = -(-K // BK)
+    a = (rng.integers(-16, 17, (B, K)) / 8).astype(np.float16)
+    q = rng.integers(-128, 128, (K, B)).astype(np.int8)
+    s = (rng.integers(1, 5, (tiles, B)) / 64).astype(np.float16)
+    return a, q, s
+
+
+def test_dequantized_operands_are_copied_as_their_raw_bytes():
+    B, BK, K = 64, 32, 256
+    a, q, s = _w8a16_inputs(B, BK, K)
+    compiled = w8a16_loop.compile(a, q, s, np.zeros((B, B), np.float32), K, B=B, BK=BK,
+                                  num_warps=4, num_stages=3, target="cuda:sm_80")
+    ir = compiled.asm["kitegpu"]
+    assert 'kitegpu.pipeline = "pipelined: 3 stages"' in ir
+    # Slots of int8 weights and f16 scales, and no global load left in the loop.
+    assert re.search(r"local_alloc -> !kitegpu.memdesc<2x32x64xi8", ir), ir
+    assert re.search(r"local_alloc -> !kitegpu.memdesc<2x1x64xf16", ir), ir
+    assert "kite.load" not in ir.split("scf.for")[1].split("kitegpu.pipeline")[0]
+    assert "cp.async.cg.shared.global" in compiled.asm["ptx"] or "cp.async" in compiled.asm["ptx"]
+    assert compiled.n_spills == 0
+
+
+def test_dequantized_operands_pipelined_match_numpy():
+    # 6 full K tiles and a masked tail of 8.
+    B, BK, K = 32, 32, 200
+    a, q, s = _w8a16_inputs(B, BK, K)
+    c = run(w8a16_loop, (1,), a, q, s, np.zeros((B, B), np.float32), K, B=B, BK=BK,
+            num_stages=3)[3]
+    w = q.astype(np.float64) * np.repeat(s.astype(np.float64), BK, axis=0)[:K]
+    np.testing.assert_array_equal(c, (a.astype(np.float64) @ w).astype(np.float32))

@@ -96,35 +96,6 @@ struct SwizzledOperand {
 };
 } // namespace
 
-/// How many consecutive registers of `type` every thread holds at
-/// consecutive coordinates of `dim`, starting at a multiple of the count,
-/// up to `vec`: the width of the stores that stage it. Checked against the
-/// layout's own coordinates for every thread; 1 where its layout is not
-/// blocked along `dim` first.
-static int64_t getStoreWidth(RankedTensorType type, int64_t vec,
-                             const ThreadGrid &grid, unsigned dim = 1) {
-  auto layout = dyn_cast<BlockedLayoutAttr>(type.getEncoding());
-  if (!layout || layout.getOrder_()[0] != dim)
-    return 1;
-  int64_t width = std::min<int64_t>(layout.getSizePerThread_()[dim], vec);
-  int64_t numRegs = layout.getTotalElemsPerThread(type.getShape());
-  if (width <= 1 || numRegs % width)
-    return 1;
-  for (ArrayRef<SmallVector<int64_t>> coords : getThreadCoords(type, grid))
-    for (int64_t reg = 0; reg < numRegs; reg += width) {
-      ArrayRef<int64_t> first = coords[reg];
-      if (first[dim] % width)
-        return 1;
-      for (int64_t i = 1; i < width; ++i) {
-        SmallVector<int64_t> next(first);
-        next[dim] += i;
-        if (coords[reg + i] != next)
-          return 1;
-      }
-    }
-  return width;
-}
-
 /// Stores registers `regs` of `type` as `staged` elements of a new swizzled
 /// buffer whose rows are its dim 0 along dim 1 (A as M x K, b as K x N), or
 /// dim 1 along dim 0 when `transposed` (b as N x K): runs of a thread's
@@ -148,7 +119,8 @@ static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
       value = arith::TruncFOp::create(b, loc, staged, value);
     return toWorkgroupStorage(b, loc, staged, value);
   };
-  int64_t width = getStoreWidth(type, operand.vec, grid, transposed ? 0 : 1);
+  int64_t width =
+      getRegisterRunWidth(type, operand.vec, grid, transposed ? 0 : 1);
   SmallVector<SmallVector<Value>> coords =
       emitRegisterCoords(b, loc, type, grid);
   for (int64_t reg = 0; reg < int64_t(regs.size()); reg += width) {
@@ -411,7 +383,7 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
     // 16-bit a whose registers run along M is staged K x M with vector
     // stores and read by ldmatrix.trans; else M x K.
     aTransposed = stagedBytes == 2 && aInput == plan.staged &&
-                  getStoreWidth(aType, 16 / stagedBytes, grid, 0) > 1;
+                  getRegisterRunWidth(aType, 16 / stagedBytes, grid, 0) > 1;
     opA = stageOperand(e, aType, aRegs, /*transposed=*/aTransposed,
                        plan.staged, grid);
     staged = true;
@@ -421,7 +393,7 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
     // staged K x N with vector stores and read by ldmatrix.trans; else
     // N x K.
     bTransposed = stagedBytes == 2 && bInput == plan.staged &&
-                  getStoreWidth(bType, 16 / stagedBytes, grid) > 1;
+                  getRegisterRunWidth(bType, 16 / stagedBytes, grid, 1) > 1;
     opB = stageOperand(e, bType, bRegs, /*transposed=*/!bTransposed,
                        plan.staged, grid);
     staged = true;

@@ -6,7 +6,8 @@
 // pointers' layout, written where the buffer's swizzled layout puts those
 // elements, or a load and a store where a vector is under 4 bytes; an
 // `async_wait` is `cp.async.wait_group` and a barrier (the wait covers only
-// the thread's own copies); a `local_load` reads each register's element.
+// the thread's own copies); a `local_load` reads each register's element,
+// runs of them along the buffer's contiguous dimension as one vector.
 // A dot that reads a local_load's slot in place (MmaDotToThreads.cpp)
 // leaves that local_load's registers unused, and they are erased as dead.
 //
@@ -112,14 +113,34 @@ struct LocalLoadToThreads : ThreadPattern<LocalLoadOp> {
                             adaptor.getSlot().front());
     }
     RankedTensorType result = op.getType();
+    Type element = result.getElementType();
+    SharedLayoutAttr layout = type.getEncoding();
+    // Runs of a thread's registers along the buffer's contiguous dimension,
+    // within one swizzled group, as one vector load each.
+    int64_t width =
+        getRegisterRunWidth(result, layout.getVec(), grid, layout.getOrder()[0]);
+    SmallVector<SmallVector<Value>> coords =
+        emitRegisterCoords(rewriter, loc, result, grid);
     SmallVector<Value> registers;
-    for (SmallVector<Value> &coords :
-         emitRegisterCoords(rewriter, loc, result, grid)) {
-      Value index = emitSharedIndex(rewriter, loc, type.getEncoding(), shape,
-                                    coords);
-      registers.push_back(loadWorkgroup(rewriter, loc,
-                                        result.getElementType(), buffer,
-                                        index));
+    for (size_t reg = 0; reg < coords.size(); reg += width) {
+      Value index = emitSharedIndex(rewriter, loc, layout, shape, coords[reg]);
+      if (width == 1) {
+        registers.push_back(
+            loadWorkgroup(rewriter, loc, element, buffer, index));
+        continue;
+      }
+      Type storage = cast<MemRefType>(buffer.getType()).getElementType();
+      auto vectorType = VectorType::get({width}, storage);
+      Value vector = vector::LoadOp::create(
+          rewriter, loc, vectorType, buffer,
+          ValueRange{arith::IndexCastOp::create(
+              rewriter, loc, rewriter.getIndexType(), index)},
+          /*nontemporal=*/false,
+          llvm::MaybeAlign(width * getElementBytes(storage)));
+      for (int64_t i = 0; i < width; ++i)
+        registers.push_back(fromWorkgroupStorage(
+            rewriter, loc, element,
+            vector::ExtractOp::create(rewriter, loc, vector, i)));
     }
     rewriter.replaceOpWithMultiple(op, {registers});
     return success();

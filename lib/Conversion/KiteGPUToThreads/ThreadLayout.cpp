@@ -312,3 +312,28 @@ int64_t mlir::kitegpu::linearize(ArrayRef<int64_t> indices,
   }
   return linear;
 }
+
+int64_t mlir::kitegpu::getRegisterRunWidth(RankedTensorType type, int64_t vec,
+                                           const ThreadGrid &grid,
+                                           unsigned dim) {
+  auto layout = dyn_cast<BlockedLayoutAttr>(type.getEncoding());
+  if (!layout || layout.getOrder_()[0] != dim)
+    return 1;
+  int64_t width = std::min<int64_t>(layout.getSizePerThread_()[dim], vec);
+  int64_t numRegs = layout.getTotalElemsPerThread(type.getShape());
+  if (width <= 1 || numRegs % width)
+    return 1;
+  for (ArrayRef<SmallVector<int64_t>> coords : getThreadCoords(type, grid))
+    for (int64_t reg = 0; reg < numRegs; reg += width) {
+      ArrayRef<int64_t> first = coords[reg];
+      if (first[dim] % width)
+        return 1;
+      for (int64_t i = 1; i < width; ++i) {
+        SmallVector<int64_t> next(first);
+        next[dim] += i;
+        if (coords[reg + i] != next)
+          return 1;
+      }
+    }
+  return width;
+}

@@ -120,6 +120,15 @@ SmallVector<Value> emitRegisterOwners(OpBuilder &b, Location loc,
 using ThreadCoords = SmallVector<SmallVector<SmallVector<int64_t>>>;
 ThreadCoords getThreadCoords(RankedTensorType type, const ThreadGrid &grid);
 
+/// How many consecutive registers of `type` every thread holds at
+/// consecutive coordinates of `dim`, starting at a multiple of the count,
+/// up to `vec`: the width of vector accesses to a copy of it in workgroup
+/// memory that is contiguous along `dim`. Checked against the layout's own
+/// coordinates for every thread; 1 where its layout is not blocked along
+/// `dim` first.
+int64_t getRegisterRunWidth(RankedTensorType type, int64_t vec,
+                            const ThreadGrid &grid, unsigned dim);
+
 /// Row-major linear index of `coords` in `shape`, as i32.
 Value emitLinearIndex(OpBuilder &b, Location loc, ValueRange coords,
                       ArrayRef<int64_t> shape);
@@ -145,6 +154,9 @@ int64_t getWorkgroupBytes(Type element, int64_t count);
 /// Register `value` of a tensor of `element` as it is stored: bf16 and fp8
 /// registers (f32) as their bits, i1 as i32, everything else as it is.
 Value toWorkgroupStorage(OpBuilder &b, Location loc, Type element, Value value);
+/// The register of a tensor of `element` that stored `value` holds.
+Value fromWorkgroupStorage(OpBuilder &b, Location loc, Type element,
+                           Value value);
 /// Stores (loads) register `value` of a tensor of `element`: bf16 and fp8
 /// registers (f32) become their bits on the way in and f32 on the way out.
 void storeWorkgroup(OpBuilder &b, Location loc, Type element, Value value,

@@ -62,7 +62,12 @@ void mlir::kitegpu::storeWorkgroup(OpBuilder &b, Location loc, Type element,
 Value mlir::kitegpu::loadWorkgroup(OpBuilder &b, Location loc, Type element,
                                    Value buffer, Value index) {
   Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), index);
-  Value value = memref::LoadOp::create(b, loc, buffer, i);
+  return fromWorkgroupStorage(b, loc, element,
+                              memref::LoadOp::create(b, loc, buffer, i));
+}
+
+Value mlir::kitegpu::fromWorkgroupStorage(OpBuilder &b, Location loc,
+                                          Type element, Value value) {
   if (element.isInteger(1))
     return arith::TruncIOp::create(b, loc, element, value);
   if (isEmulatedFloat(element))

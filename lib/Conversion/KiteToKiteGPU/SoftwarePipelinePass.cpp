@@ -19,12 +19,16 @@
 // they were, for every other use; those left without one die in LLVM.
 //
 // A load qualifies when it is in the loop's body (not nested deeper), its
-// value reaches a dot's a or b (through layout conversions only) and that
-// dot runs on tensor cores (an FMA dot stages its operands itself), `other`
-// is absent or zero, it is not volatile, and its addresses and masks
-// depend on no memory access or op with regions in the loop; a loop that
-// stores or does atomics is left alone (its loads, issued ahead, could
-// read what an iteration in between writes). A loop with a
+// value reaches a dot's a or b and that dot runs on tensor cores (an FMA
+// dot stages its operands itself), `other` is absent or zero, it is not
+// volatile, and its addresses and masks depend on no memory access or op
+// with regions in the loop. Through layout conversions only, the dot reads
+// the slot in place (ldmatrix); through other pure ops of the body (a
+// rank-2 load: the decode and scaling of quantized operands, casts), the
+// slot holds the raw bytes and is read in the load's own layout, and those
+// ops run on what it read, as Triton pipelines mixed-precision operands.
+// A loop that stores or does atomics is left alone (its loads, issued
+// ahead, could read what an iteration in between writes). A loop with a
 // dot that is not pipelined says why in `kitegpu.pipeline`.
 //
 //===----------------------------------------------------------------------===//
@@ -42,6 +46,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::kitegpu {
 #define GEN_PASS_DEF_KITEGPUSOFTWAREPIPELINE
@@ -82,17 +87,50 @@ std::pair<Value, kite::DotOp> getDotOperand(kite::LoadOp load) {
   return {};
 }
 
-/// Whether `dot` runs on tensor cores of compute capability `arch` (then it
-/// reads its operands' slots in place; an FMA dot stages its operands
-/// itself, so copies into slots would only add a round trip).
-bool runsOnTensorCores(kite::DotOp dot, int64_t arch) {
+/// The first dot that reads, as its a (0) or b (1), a value computed from
+/// `load`'s through pure ops of the loop's body (a decode, dequantization,
+/// scale or cast), and which; none where there is no such dot. The load is
+/// then pipelined as its raw bytes and those ops run on the slot's
+/// contents.
+std::pair<kite::DotOp, unsigned>
+getDotThroughElementwise(kite::LoadOp load) {
+  // Dequantization chains are a few ops long; a bound keeps the walk cheap.
+  constexpr unsigned kMaxOps = 64;
+  Block *body = load->getBlock();
+  SmallVector<Value> work{load.getResult()};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty()) {
+    Value value = work.pop_back_val();
+    for (Operation *user : value.getUsers()) {
+      if (auto dot = dyn_cast<kite::DotOp>(user)) {
+        if (dot.getA() == value || dot.getB() == value)
+          return {dot, dot.getA() == value ? 0u : 1u};
+        continue;
+      }
+      if (user->getBlock() != body || !isPure(user) || user->getNumRegions() ||
+          !seen.insert(user).second)
+        continue;
+      if (seen.size() > kMaxOps)
+        return {kite::DotOp(), 0};
+      for (Value result : user->getResults())
+        if (isa<RankedTensorType>(result.getType()))
+          work.push_back(result);
+    }
+  }
+  return {kite::DotOp(), 0};
+}
+
+/// How `dot` runs on tensor cores of compute capability `arch`, or none
+/// where it does not (then it reads its operands' slots in place; an FMA
+/// dot stages its operands itself, so copies into slots would only add a
+/// round trip).
+std::optional<MmaTiling> getTensorCoreTiling(kite::DotOp dot, int64_t arch) {
   RankedTensorType a = dot.getA().getType(), c = dot.getC().getType();
   return chooseMmaTiling(a.getElementType(), dot.getInputPrecision(),
                          c.getElementType(), c.getDimSize(0), c.getDimSize(1),
                          a.getDimSize(1), getNumWarps(dot),
                          getThreadsPerWarp(dot), arch, /*chained=*/false,
-                         getMmaAccumulatorWarpsM(c.getEncoding()))
-      .has_value();
+                         getMmaAccumulatorWarpsM(c.getEncoding()));
 }
 
 bool isZero(Value value) {
@@ -110,6 +148,9 @@ public:
   std::string analyze();
   /// Bytes of shared memory one slot of every load takes.
   int64_t getSlotBytes() const;
+  /// Bytes of shared memory the dots stage operands in while the slots are
+  /// live: those computed from what a slot held (not read in place).
+  int64_t getStagingBytes() const { return stagingBytes; }
 
   scf::ForOp loop;
   SmallVector<PipelinedLoad> loads;
@@ -124,6 +165,9 @@ private:
   bool addSlice(Value value);
 
   int64_t arch;
+  int64_t stagingBytes = 0;
+  /// The dot operands staged from registers (dot, 0 for a or 1 for b).
+  llvm::SmallSetVector<std::pair<Operation *, unsigned>, 4> staged;
 };
 
 /// Rewrites a loop that PipelineAnalysis found pipelinable, `stages` deep
@@ -185,11 +229,28 @@ std::string PipelineAnalysis::analyze() {
     if (!load || !isa<RankedTensorType>(load.getType()))
       continue;
     auto [operand, dot] = getDotOperand(load);
+    bool inPlace = bool(operand);
+    unsigned operandIndex = 0;
+    if (!operand && cast<RankedTensorType>(load.getType()).getRank() == 2) {
+      // Reaching the dot through other ops: the slot is read in the load's
+      // own layout and those ops stay.
+      std::tie(dot, operandIndex) = getDotThroughElementwise(load);
+      if (dot)
+        operand = load.getResult();
+    }
     if (!operand)
       continue;
-    if (!runsOnTensorCores(dot, arch)) {
+    std::optional<MmaTiling> tiling = getTensorCoreTiling(dot, arch);
+    if (!tiling) {
       feedsFmaDot = true;
       continue;
+    }
+    if (!inPlace && staged.insert({dot, operandIndex})) {
+      // The dot stages the operand computed from the slot's contents, in
+      // memory of its own while the slots are live.
+      Value staged = operandIndex ? dot.getB() : dot.getA();
+      stagingBytes += cast<RankedTensorType>(staged.getType()).getNumElements() *
+                      getWorkgroupElementBytes(tiling->staged);
     }
     if (load.getIsVolatile())
       return "a dot operand's load is volatile";
@@ -408,18 +469,29 @@ struct KiteGPUPipelinePass
       // As deep as the target's shared memory allows: D = stages - 1 slots.
       unsigned stages = asked;
       int64_t slotBytes = reason.empty() ? analysis.getSlotBytes() : 0;
+      // What the slots may take: the dots' staging of operands computed
+      // from them needs its own memory while the slots are live.
+      int64_t slotBudget =
+          std::max<int64_t>(0, maxWorkgroupBytes - analysis.getStagingBytes());
       if (reason.empty() && maxWorkgroupBytes && slotBytes)
-        stages = std::min<int64_t>(asked, 1 + maxWorkgroupBytes / slotBytes);
+        stages = std::min<int64_t>(asked, 1 + slotBudget / slotBytes);
+      std::string staging =
+          analysis.getStagingBytes()
+              ? ", with the " + std::to_string(analysis.getStagingBytes()) +
+                    " bytes its dots stage their operands in,"
+              : "";
       std::string note;
       if (reason.empty() && stages < asked)
         note = " (" + std::to_string(asked) + " asked: their " +
-               std::to_string((asked - 1) * slotBytes) +
-               " bytes of slots are more than the " +
+               std::to_string((asked - 1) * slotBytes) + " bytes of slots" +
+               staging + " are more than the " +
                std::to_string(maxWorkgroupBytes) +
                " of shared memory a program has on this target)";
       if (reason.empty() && stages < 2)
         reason = "one slot of the loads takes " + std::to_string(slotBytes) +
-                 " bytes, more than the " + std::to_string(maxWorkgroupBytes) +
+                 " bytes" +
+                 (staging.empty() ? ", more" : staging + " is more") +
+                 " than the " + std::to_string(maxWorkgroupBytes) +
                  " of shared memory a program has on this target";
       if (!reason.empty()) {
         loop->setAttr(kPipelineAttr,

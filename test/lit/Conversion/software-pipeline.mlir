@@ -5,6 +5,7 @@
 // RUN: kite-opt %s --split-input-file --kitegpu-software-pipeline="num-stages=3 tensor-cores=80" | FileCheck %s
 // RUN: kite-opt %s --split-input-file --kitegpu-software-pipeline="num-stages=3 tensor-cores=80 max-workgroup-bytes=2048" | FileCheck %s --check-prefix=SHALLOW
 // RUN: kite-opt %s --split-input-file --kitegpu-software-pipeline="num-stages=3 tensor-cores=80 max-workgroup-bytes=1024" | FileCheck %s --check-prefix=TOOBIG
+// RUN: kite-opt %s --split-input-file --kitegpu-software-pipeline="num-stages=3 tensor-cores=80 max-workgroup-bytes=3072" | FileCheck %s --check-prefix=BUDGET
 // RUN: kite-opt %s --split-input-file --kitegpu-software-pipeline="num-stages=3 tensor-cores=75" | FileCheck %s --check-prefix=NOASYNC
 // RUN: kite-opt %s --split-input-file --kitegpu-software-pipeline="num-stages=1 tensor-cores=80" | FileCheck %s --check-prefix=ONE
 
@@ -96,5 +97,56 @@ module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 3
       scf.yield %d : tensor<32x32xf32, #c>
     }
     return %r : tensor<32x32xf32, #c>
+  }
+}
+
+// -----
+
+// Weight-only quantization: b's load reaches the dot through its
+// dequantization (sitofp, a scale). The slot holds the raw 8-bit bytes and
+// is read in the load's own layout; the dequantization runs on what it read.
+// CHECK-LABEL: func.func @dequantized_operand
+// CHECK: %[[A:.*]] = kitegpu.local_alloc -> !kitegpu.memdesc<2x32x16xf16, #shared>
+// CHECK: %[[B:.*]] = kitegpu.local_alloc -> !kitegpu.memdesc<2x16x32xi8, #shared1>
+// CHECK: kitegpu.async_copy %{{.*}}, %[[B]][%c0_i32
+// CHECK: scf.for
+// CHECK: kitegpu.async_wait 1
+// CHECK: %[[X:.*]] = kitegpu.local_load %[[A]][%[[SLOT:.*]]] : !kitegpu.memdesc<2x32x16xf16, #shared> -> tensor<32x16xf16, #blocked>
+// CHECK: %[[Q:.*]] = kitegpu.local_load %[[B]][%[[SLOT]]] : !kitegpu.memdesc<2x16x32xi8, #shared1> -> tensor<16x32xi8, #blocked1>
+// CHECK: %[[F:.*]] = arith.sitofp %[[Q]]
+// CHECK: %[[W:.*]] = arith.mulf %[[F]]
+// CHECK: kite.dot %[[X]], %[[W]]
+// CHECK: kitegpu.async_copy %{{.*}}, %[[B]][%[[SLOT]]]
+// CHECK: } {kitegpu.pipeline = "pipelined: 3 stages"}
+// CHECK-NOT: kite.load
+// The dot stages the dequantized b (16x32 f16: 1024 bytes) while the slots
+// (1536 bytes each) are live: 2048 bytes hold neither two slots nor one.
+// SHALLOW-LABEL: func.func @dequantized_operand
+// SHALLOW: kitegpu.pipeline = "not pipelined: one slot of the loads takes 1536 bytes, with the 1024 bytes its dots stage their operands in, is more than the 2048 of shared memory a program has on this target"
+// BUDGET-LABEL: func.func @dequantized_operand
+// BUDGET: kitegpu.pipeline = "pipelined: 2 stages (3 asked: their 3072 bytes of slots, with the 1024 bytes its dots stage their operands in, are more than the 3072 of shared memory a program has on this target)"
+#a = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]}>
+#b = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#c = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [8, 4], warpsPerCTA = [2, 2], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+  func.func @dequantized_operand(%pa: tensor<32x16x!kite.ptr<f16>, #a>, %pb: tensor<16x32x!kite.ptr<i8>, #b>,
+                                 %n: i32, %stepa: tensor<32x16xi32, #a>, %stepb: tensor<16x32xi32, #b>,
+                                 %s: f16) -> tensor<32x32xf32, #c> attributes {kite.kernel} {
+    %c0 = arith.constant 0 : i32
+    %c1 = arith.constant 1 : i32
+    %zero = arith.constant dense<0.000000e+00> : tensor<32x32xf32, #c>
+    %scale = kite.splat %s : f16 -> tensor<16x32xf16, #b>
+    %r:3 = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %zero, %x = %pa, %y = %pb)
+        -> (tensor<32x32xf32, #c>, tensor<32x16x!kite.ptr<f16>, #a>, tensor<16x32x!kite.ptr<i8>, #b>) : i32 {
+      %va = kite.load %x : tensor<32x16x!kite.ptr<f16>, #a>
+      %q = kite.load %y : tensor<16x32x!kite.ptr<i8>, #b>
+      %f = arith.sitofp %q : tensor<16x32xi8, #b> to tensor<16x32xf16, #b>
+      %w = arith.mulf %f, %scale : tensor<16x32xf16, #b>
+      %d = kite.dot %va, %w, %acc : tensor<32x16xf16, #a> * tensor<16x32xf16, #b> -> tensor<32x32xf32, #c>
+      %nx = kite.addptr %x, %stepa : tensor<32x16x!kite.ptr<f16>, #a>, tensor<32x16xi32, #a>
+      %ny = kite.addptr %y, %stepb : tensor<16x32x!kite.ptr<i8>, #b>, tensor<16x32xi32, #b>
+      scf.yield %d, %nx, %ny : tensor<32x32xf32, #c>, tensor<32x16x!kite.ptr<f16>, #a>, tensor<16x32x!kite.ptr<i8>, #b>
+    }
+    return %r#0 : tensor<32x32xf32, #c>
   }
 }
