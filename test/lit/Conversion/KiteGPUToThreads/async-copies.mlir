@@ -2,7 +2,8 @@
 // one workgroup buffer; an async copy is one kitethread.async_copy per
 // vector of the pointers' layout, at the swizzled index of its first
 // element in the slot; a wait is cp.async.wait_group and a barrier; a
-// local_load reads each register's element. A tensor-core dot whose
+// local_load reads each register's element, a run of them along the
+// buffer's contiguous dimension as one vector. A tensor-core dot whose
 // operands are local_loads of slots in the staging layout reads them there
 // with ldmatrix (.trans for b stored K x N) and stages nothing.
 // RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads="tensor-cores=80 max-vector-elements=16" --canonicalize --cse | FileCheck %s
@@ -25,7 +26,9 @@
 // CHECK: kitethread.async_commit_group
 // CHECK: kitethread.async_wait_group 0
 // CHECK-NEXT: gpu.barrier
-// CHECK-COUNT-4: memref.load %[[SLOT]]
+// The thread's 4 consecutive elements are one vector in the slot (they lie
+// in one swizzled group of 8).
+// CHECK: vector.load %[[SLOT]][%{{.*}}] {alignment = 8 : i64} : memref<512xf16, strided<[1], offset: 512>, #gpu.address_space<workgroup>>, vector<4xf16>
 // CHECK-NOT: memref.load
 #a = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]}>
 #s = #kitegpu.shared<{vec = 8, perPhase = 4, maxPhase = 2, order = [1, 0]}>
