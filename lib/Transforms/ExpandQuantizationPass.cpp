@@ -68,14 +68,12 @@ struct ExpandQuantize : OpRewritePattern<QuantizeOp> {
     value = arith::MinNumFOp::create(
         b, loc, value,
         constantLike(b, loc, value, double(int64_t(*op.getMax()))));
-    // Through i32, so that [0, 255] reaches an i8 as its bits (the verifier
-    // keeps the range within 16 bits, exact in f32 and in i32).
+    // Through i32, so that [0, 255] reaches an i8 as its bits. The verifier
+    // takes integers of 2 to 16 bits (exact in f32 and in i32), so there is
+    // always a trunci left.
     Value whole =
         arith::FPToSIOp::create(b, loc, type.clone(b.getI32Type()), value);
-    if (type.getElementType().isInteger(32))
-      b.replaceOp(op, whole);
-    else
-      b.replaceOpWithNewOp<arith::TruncIOp>(op, type, whole);
+    b.replaceOpWithNewOp<arith::TruncIOp>(op, type, whole);
     return success();
   }
 };

@@ -92,10 +92,11 @@ Value rescale(OpBuilder &b, Location loc, Value product,
   return arith::MulFOp::create(b, loc, scaled, full(q.scaleB));
 }
 
+/// The low-precision dot's result: i32 for int8 operands, f32 for fp8.
 RankedTensorType accumulatorType(DotOp dot, const QuantizedOperands &q) {
-  OpBuilder b(dot);
-  return dot.getType().clone(q.isInteger ? Type(b.getI32Type())
-                                         : Type(b.getF32Type()));
+  MLIRContext *context = dot.getContext();
+  return dot.getType().clone(q.isInteger ? Type(IntegerType::get(context, 32))
+                                         : Type(Float32Type::get(context)));
 }
 
 /// A K loop that carries dot's accumulator: the accumulator is carried as the
