@@ -106,10 +106,15 @@ def w4a16_matmul(x_ptr, w_ptr, s_ptr, c_ptr, M, N, K,
     kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc, mask=(rm[:, None] < M) & (rn[None, :] < N))
 
 
+# The tests that read _kite_ir: the interpreter runs the language, it
+# compiles nothing.
+compiles = pytest.mark.skipif(DEVICE == "interpreter",
+                              reason="the interpreter runs the language, not the compiler's IR")
+
+
 def _kite_ir(kernel, args, **meta):
-    """The `kite` stage of the kernel as the device under test compiles it."""
-    if DEVICE == "interpreter":
-        pytest.skip("the interpreter runs the language, not the compiler's IR")
+    """The `kite` stage of the kernel as the device under test compiles it
+    (tests that call it are marked ``compiles``)."""
     return kernel.compile(*args, num_warps=_warps(), **meta).asm["kite"]
 
 
@@ -129,6 +134,7 @@ def test_w8a8_per_row_and_column(quantize_dot):
     np.testing.assert_allclose(out[4].numpy(), ref, rtol=0, atol=bound * np.abs(ref).max())
 
 
+@compiles
 def test_w8a8_loop_carries_int32():
     M = N = K = 32
     args = [kite.from_numpy(x, device=DEVICE) for x in (
@@ -192,6 +198,7 @@ def test_w4a16_group_128():
     np.testing.assert_allclose(out[3].numpy(), ref, rtol=0, atol=1e-5 * np.abs(ref).max())
 
 
+@compiles
 def test_w4a16_weights_stay_four_bit_in_global_memory():
     M, N, K, G = 32, 32, 128, 128
     args = [kite.from_numpy(v, device=DEVICE) for v in (
@@ -253,6 +260,7 @@ def test_dot_quantized_on_the_fly(scheme, bound):
     assert np.sqrt(((out - ref) ** 2).mean() / (ref ** 2).mean()) < bound
 
 
+@compiles
 def test_dot_quantized_on_the_fly_runs_an_8_bit_dot():
     args = [kite.from_numpy(np.zeros(s, np.float16), device=DEVICE) for s in ((32, 32), (32, 32))]
     args.append(kite.from_numpy(np.zeros((32, 32), np.float32), device=DEVICE))
