@@ -1,0 +1,81 @@
+"""Edges of the quantized paths, on the device under test (conftest.DEVICE):
+
+- ``kite.quantization.quantize`` of NaN and infinities (left out of the
+  scale, then saturated or sent to 0 / NaN as ``kl.quantize`` does), and of
+  a tensor too large for its 32-bit offsets (refused before any launch)."""
+import ml_dtypes
+import numpy as np
+import pytest
+
+import kite
+import kite.language as kl
+from conftest import DEVICE
+
+
+def _int8_reference(x: np.ndarray, axis: int):
+    """kite.quantization.quantize(x, kl.int8, axis) by its definition:
+    amax over the finite values, scale amax / 127 (1 for 0), x / scale in
+    float32 rounded to even, saturated to [-128, 127], NaN to 0."""
+    finite = np.where(np.isfinite(x), np.abs(x), 0).astype(np.float32)
+    scale = finite.max(axis=axis, keepdims=True) / np.float32(127)
+    scale = np.where(scale > 0, scale, np.float32(1)).astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        q = np.clip(np.rint(x / scale), -128, 127)
+    return np.where(np.isnan(q), 0, q).astype(np.int8), scale
+
+
+def _with_non_finite(shape, seed):
+    x = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+    x[0, 3], x[1, 0], x[2, 5], x[3, :] = np.inf, -np.inf, np.nan, np.nan  # row 3: all NaN
+    x[4, 1], x[4, 2] = np.inf, -np.inf
+    x[5, :] = np.inf  # row 5: nothing finite
+    return x
+
+
+@pytest.mark.parametrize("axis", [None, 1, 0])
+def test_host_quantize_leaves_nan_and_inf_out_of_the_scale(axis):
+    x = _with_non_finite((8, 32), 12)
+    q, s = kite.quantization.quantize(kite.from_numpy(x, device=DEVICE), kl.int8, axis=axis)
+    reduced = (0, 1) if axis is None else axis
+    ref_q, ref_s = _int8_reference(x, reduced)
+    np.testing.assert_array_equal(s.numpy(), ref_s)
+    np.testing.assert_array_equal(q.numpy(), ref_q)
+    assert np.isfinite(s.numpy()).all()
+    if axis == 1:
+        # Row 0 keeps its finite values' scale, +inf is 127; row 5 (only
+        # +inf) has scale 1; row 3 (only NaN) is all 0.
+        assert q.numpy()[0, 3] == 127 and q.numpy()[1, 0] == -128
+        assert s.numpy()[5, 0] == 1 and (q.numpy()[5] == 127).all()
+        assert (q.numpy()[3] == 0).all()
+
+
+def test_host_quantize_int4_and_fp8_of_nan_and_inf():
+    x = _with_non_finite((8, 32), 13)
+    packed, s4 = kite.quantization.quantize(kite.from_numpy(x, device=DEVICE), "int4", axis=1)
+    codes = packed.numpy().view(np.uint8)
+    low, high = (codes & 0xF).astype(np.int8), (codes >> 4).astype(np.int8)
+    q4 = np.empty((8, 32), np.int8)
+    q4[:, 0::2], q4[:, 1::2] = np.where(low > 7, low - 16, low), np.where(high > 7, high - 16, high)
+    finite = np.where(np.isfinite(x), np.abs(x), 0).max(axis=1, keepdims=True) / np.float32(7)
+    np.testing.assert_array_equal(s4.numpy(), np.where(finite > 0, finite, 1).astype(np.float32))
+    assert q4[0, 3] == 7 and q4[1, 0] == -8 and (q4[3] == 0).all() and (q4[5] == 7).all()
+
+    q8, s8 = kite.quantization.quantize(kite.from_numpy(x, device=DEVICE), kl.float8e4nv, axis=1)
+    values = q8.numpy()  # fp8 comes back as float32
+    assert np.isfinite(s8.numpy()).all()
+    # Infinities saturate to e4m3's largest value, NaN stays NaN.
+    assert values[0, 3] == 448 and values[1, 0] == -448 and (values[5] == 448).all()
+    assert np.isnan(values[2, 5]) and np.isnan(values[3]).all()
+    finite_part = np.isfinite(x)
+    ref = (x / s8.numpy()).astype(ml_dtypes.float8_e4m3fn).astype(np.float32)
+    np.testing.assert_array_equal(values[finite_part], ref[finite_part])
+
+
+def test_host_quantize_refuses_2_31_elements_before_allocating():
+    # A tensor of 2^31 float16 (4 GiB) that has no storage: the check comes
+    # before anything reads or allocates.
+    huge = kite.Tensor((1 << 16, 1 << 15), kl.float16, "interpreter")
+    for axis in (None, 0, 1):
+        with pytest.raises(ValueError, match=r"32-bit offsets: at most 2\*\*31 - 1 elements, "
+                                             r"got shape \(65536, 32768\) \(2147483648 elements\)"):
+            kite.quantization.quantize(huge, kl.int8, axis=axis)
