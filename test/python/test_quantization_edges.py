@@ -1,5 +1,9 @@
 """Edges of the quantized paths, on the device under test (conftest.DEVICE):
 
+- an int8 dot whose int32 accumulator passes 2^31 (K = 196,608 of values
+  near 127): the FMA dot (the interpreter, Vulkan, NVIDIA without a tensor
+  core shape) wraps modulo 2^32 as numpy's int32 does; the tensor cores'
+  ``mma.sync ... .satfinite`` (Triton's instruction too) saturates;
 - ``kite.quantization.quantize`` of NaN and infinities (left out of the
   scale, then saturated or sent to 0 / NaN as ``kl.quantize`` does), and of
   a tensor too large for its 32-bit offsets (refused before any launch)."""
@@ -9,7 +13,59 @@ import pytest
 
 import kite
 import kite.language as kl
-from conftest import DEVICE
+from conftest import COMPILE_FOR, DEVICE, NUM_WARPS, compile_for
+
+INT32_MIN, INT32_MAX = -(2 ** 31), 2 ** 31 - 1
+
+
+@kite.kernel
+def int8_dot_loop(a_ptr, b_ptr, c_ptr, K, M: kl.constexpr, N: kl.constexpr,
+                  BK: kl.constexpr):
+    # One program: a [M, K] @ [K, N] int8 product, BK of K per step, in an
+    # int32 accumulator.
+    rm = kl.arange(0, M)
+    rn = kl.arange(0, N)
+    rk = kl.arange(0, BK)
+    acc = kl.zeros((M, N), dtype=kl.int32)
+    for k in range(0, K, BK):
+        a = kl.load(a_ptr + rm[:, None] * K + (k + rk)[None, :])
+        b = kl.load(b_ptr + (k + rk)[:, None] * N + rn[None, :])
+        acc = kl.dot(a, b, acc)
+    kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
+
+
+def _runs_on_tensor_cores(args, meta) -> bool:
+    if DEVICE == "interpreter":
+        return False
+    compiled = int8_dot_loop.compile(*args, target=DEVICE, **meta)
+    return "kitethread.mma_sync" in compiled.asm["threads"]
+
+
+def test_int32_dot_accumulator_past_2_31_wraps_or_saturates():
+    # K steps of 256 on the interpreter (numpy per step), of 32 elsewhere
+    # (lavapipe takes a minute to compile the wider step at one warp).
+    M, N, K, BK = 16, 8, 196608, 256 if DEVICE == "interpreter" else 32
+    rng = np.random.default_rng(11)
+    # a >= 100, b's columns all positive or all negative: every partial sum
+    # of a column moves one way, to about +-2.6e9 at the end.
+    a = rng.integers(100, 128, (M, K)).astype(np.int8)
+    sign = np.where(np.arange(N) % 2 == 0, 1, -1).astype(np.int8)
+    b = (rng.integers(100, 128, (K, N)) * sign).astype(np.int8)
+    exact = a.astype(np.int64) @ b.astype(np.int64)
+    assert (exact[:, 0::2] > INT32_MAX).all() and (exact[:, 1::2] < INT32_MIN).all()
+    dev = [kite.from_numpy(x, device=DEVICE) for x in (a, b, np.zeros((M, N), np.int32))]
+    meta = dict(M=M, N=N, BK=BK)
+    if DEVICE != "interpreter":
+        meta["num_warps"] = NUM_WARPS
+    if COMPILE_FOR:
+        compile_for(int8_dot_loop, COMPILE_FOR, dev + [K], meta)
+    int8_dot_loop[(1,)](*dev, K, **meta)
+    if _runs_on_tensor_cores(dev + [K], meta):
+        expected = np.where(exact > 0, INT32_MAX, INT32_MIN).astype(np.int32)
+    else:
+        expected = exact.astype(np.int32)  # two's complement: the low 32 bits
+        assert (expected == ((exact + 2 ** 31) % 2 ** 32 - 2 ** 31)).all()
+    np.testing.assert_array_equal(dev[2].numpy(), expected)
 
 
 def _int8_reference(x: np.ndarray, axis: int):
