@@ -148,6 +148,52 @@ def test_w8a8_loop_carries_int32():
     assert "kite.dequantize" in off and "xi32>" not in off.split("kite.dot")[1].split("\n")[0]
 
 
+@kite.kernel
+def dequantized_dot(a_ptr, b_ptr, c_ptr, M: kl.constexpr, N: kl.constexpr, K: kl.constexpr):
+    # One tile, per-tensor scales: kite-quantize-dot runs it as an int8 dot.
+    rm, rn, rk = kl.arange(0, M), kl.arange(0, N), kl.arange(0, K)
+    a = kl.load(a_ptr + rm[:, None] * K + rk[None, :])
+    b = kl.load(b_ptr + rk[:, None] * N + rn[None, :])
+    c = kl.dot(kl.dequantize(a, 0.5), kl.dequantize(b, 2.0))
+    kl.store(c_ptr + rm[:, None] * N + rn[None, :], c)
+
+
+@compiles
+def test_launches_with_and_without_quantize_dot_compile_two_kernels():
+    """quantize_dot is part of the specialisation: the launch after a
+    quantize_dot=True one compiles its own kernel rather than reuse that
+    binary, and each repeated launch finds its own on the fast path."""
+    from kite import compiler
+    M, N, K = 16, 16, 32
+    a = RNG.integers(-128, 128, (M, K)).astype(np.int8)
+    b = RNG.integers(-128, 128, (K, N)).astype(np.int8)
+    ref = (a.astype(np.float64) @ b.astype(np.float64)).astype(np.float32)
+    args = [kite.from_numpy(x, device=DEVICE) for x in (a, b, np.zeros((M, N), np.float32))]
+    stats = compiler.stats
+
+    def compiled_and_fast():
+        return stats.pipeline_runs + stats.disk_hits, stats.fast_launches
+
+    def launch(quantize_dot):
+        args[2].zero_()
+        dequantized_dot[(1,)](*args, M=M, N=N, K=K, num_warps=_warps(),
+                              quantize_dot=quantize_dot)
+        # Exact either way: 8-bit products, sums below 2^24, scales of 1/2 and 2.
+        np.testing.assert_array_equal(args[2].numpy(), ref)
+
+    compiles, fast = compiled_and_fast()
+    launch(True)
+    launch(False)
+    assert compiled_and_fast() == (compiles + 2, fast)
+    launch(True)
+    launch(False)
+    assert compiled_and_fast() == (compiles + 2, fast + 2)
+    on = dequantized_dot.compile(*args, M=M, N=N, K=K, num_warps=_warps()).asm["kite"]
+    off = dequantized_dot.compile(*args, M=M, N=N, K=K, num_warps=_warps(),
+                                  quantize_dot=False).asm["kite"]
+    assert "kite.dequantize" not in on and "kite.dequantize" in off
+
+
 def _fp8(shape, scale=1.0):
     x = (RNG.standard_normal(shape) * scale).astype(np.float32)
     return x.astype(ml_dtypes.float8_e4m3fn).astype(np.float32)
