@@ -46,6 +46,11 @@ def _tile(M, N, BLOCK_SIZE_M: tl.constexpr, BLOCK_SIZE_N: tl.constexpr,
     group_size_m = min(num_pid_m - first_pid_m, GROUP_SIZE_M)
     pid_m = first_pid_m + ((pid % num_pid_in_group) % group_size_m)
     pid_n = (pid % num_pid_in_group) // group_size_m
+    # As the tutorial says: with these, the offsets' `% M` and `% N` keep
+    # their runs of consecutive elements (Kite's AxisInfo needs a dividend
+    # known to be non-negative), so that the loads stay vectorized.
+    tl.assume(pid_m >= 0)
+    tl.assume(pid_n >= 0)
     return pid_m, pid_n
 
 
