@@ -15,12 +15,12 @@
 #include "dialects/Kite/Float8Formats.h"
 #include "dialects/Kite/KiteOps.h"
 #include "lib/Transforms/Passes.h"
+#include "lib/Transforms/QuantizationUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::kite {
@@ -78,40 +78,25 @@ Value zerosOf(OpBuilder &b, Location loc, RankedTensorType type) {
   return arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
 }
 
-/// `scale` (scalar, [M, 1], [1, N] or [1, 1]) as f32 of `shape`.
-Value broadcastScale(OpBuilder &b, Location loc, Value scale,
-                     RankedTensorType shape) {
-  Type f32 = b.getF32Type();
-  if (getElementTypeOrSelf(scale.getType()) != f32) {
-    Type wide = isa<RankedTensorType>(scale.getType())
-                    ? Type(cast<RankedTensorType>(scale.getType()).clone(f32))
-                    : f32;
-    scale = arith::ExtFOp::create(b, loc, wide, scale);
-  }
-  auto full = shape.clone(f32);
-  if (!isa<RankedTensorType>(scale.getType()))
-    return SplatOp::create(b, loc, full, scale);
-  if (scale.getType() == full)
-    return scale;
-  return BroadcastOp::create(b, loc, full, scale);
-}
-
 /// product * sa * sb, with product (i32 or f32) of the dot's shape.
 Value rescale(OpBuilder &b, Location loc, Value product,
               const QuantizedOperands &q) {
   auto type = cast<RankedTensorType>(product.getType()).clone(b.getF32Type());
   if (q.isInteger)
     product = arith::SIToFPOp::create(b, loc, type, product);
-  Value scaled = arith::MulFOp::create(
-      b, loc, product, broadcastScale(b, loc, q.scaleA, type));
-  return arith::MulFOp::create(b, loc, scaled,
-                               broadcastScale(b, loc, q.scaleB, type));
+  // Each scale (scalar, [M, 1], [1, N] or [1, 1]) widened, then broadcast.
+  auto full = [&](Value scale) {
+    return expandToShape(b, loc, toF32(b, loc, scale), type.getShape());
+  };
+  Value scaled = arith::MulFOp::create(b, loc, product, full(q.scaleA));
+  return arith::MulFOp::create(b, loc, scaled, full(q.scaleB));
 }
 
+/// The low-precision dot's result: i32 for int8 operands, f32 for fp8.
 RankedTensorType accumulatorType(DotOp dot, const QuantizedOperands &q) {
-  OpBuilder b(dot);
-  return dot.getType().clone(q.isInteger ? Type(b.getI32Type())
-                                         : Type(b.getF32Type()));
+  MLIRContext *context = dot.getContext();
+  return dot.getType().clone(q.isInteger ? Type(IntegerType::get(context, 32))
+                                         : Type(Float32Type::get(context)));
 }
 
 /// A K loop that carries dot's accumulator: the accumulator is carried as the

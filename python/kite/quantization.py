@@ -7,19 +7,33 @@ block-scaled shape ``kl.dequantize`` takes: ``[1, 1]`` per tensor, the
 reduced dimension of size 1 per row or column, ``n // group_size`` there for
 groups. ``q = x / scale`` is rounded to nearest-even and saturated exactly
 as ``kl.quantize`` does; int4 comes back packed two to a byte along
-``axis`` (``kl.pack_int4``'s order). NaN is left out of ``amax``; an
-infinite value makes its group's scale infinite."""
+``axis`` (``kl.pack_int4``'s order). NaN and infinities are left out of
+``amax`` (an infinite scale would make the whole group's dequantized
+values NaN, 0 times infinity); ``kl.quantize`` then saturates an infinity to
+the type's end (127 or -128 for int8, +-448 for e4m3) and sends NaN to 0
+(integers) or NaN (fp8). The kernels address ``x`` with 32-bit offsets:
+tensors of 2**31 elements or more are refused."""
 from __future__ import annotations
 
 import numpy as np
 
 from . import language as kl
-from .kernel_function import kernel
+from .kernel_function import func, kernel
 from .language import dtypes as dt
 from .tensor import Tensor, empty, from_numpy
 
+# The kernels' element offsets are int32 (rows * row stride + columns).
+_MAX_ELEMENTS = 2 ** 31
+
 _QMAX = {"int8": 127.0, "int4": 7.0, "fp8e4m3": 448.0, "fp8e5m2": 57344.0,
          "fp8e4b8": 240.0, "fp8e5b16": 57344.0}
+
+
+@func
+def _finite_abs(x):
+    # |x|, with NaN and infinities as 0: they are left out of amax.
+    a = kl.abs(x)
+    return kl.where(a < float("inf"), a, 0.0)
 
 
 @kernel
@@ -29,7 +43,7 @@ def _amax_kernel(x_ptr, out_ptr, n, qmax, BLOCK: kl.constexpr):
     for start in range(0, n, BLOCK):
         offs = start + kl.arange(0, BLOCK)
         x = kl.load(x_ptr + offs, mask=offs < n, other=0.0).to(kl.float32)
-        acc = kl.maximum(acc, kl.abs(x))
+        acc = kl.maximum(acc, _finite_abs(x))
     scale = kl.max(acc, axis=0) / qmax
     kl.store(out_ptr, kl.where(scale > 0, scale, 1.0))
 
@@ -52,7 +66,7 @@ def _quantize_kernel(x_ptr, q_ptr, s_ptr, R, C, sxr, sxc, sqr, sqc, ssr, ssg, qm
         scale = kl.load(s_ptr)
         q = kl.quantize(x, scale, dtype=DTYPE)
     else:
-        scale = kl.max(kl.abs(x), axis=1) / qmax
+        scale = kl.max(_finite_abs(x), axis=1) / qmax
         scale = kl.where(scale > 0, scale, 1.0)
         kl.store(s_ptr + rows * ssr + pg * ssg, scale, mask=rows < R)
         q = kl.quantize(x, scale[:, None], dtype=DTYPE)
@@ -93,6 +107,9 @@ def quantize(x, dtype=dt.int8, axis=None, group_size=None, num_warps: int = 4):
     if x.ndim not in (1, 2) or not x.dtype.is_floating() or x.dtype.is_fp8():
         raise ValueError(f"kite.quantization.quantize needs a 1-D or 2-D float32, float16 or "
                          f"bfloat16 tensor, got shape {x.shape} of {x.dtype}")
+    if x.numel() >= _MAX_ELEMENTS:
+        raise ValueError(f"kite.quantization.quantize indexes with 32-bit offsets: at most "
+                         f"2**31 - 1 elements, got shape {x.shape} ({x.numel()} elements)")
     shape = x.shape if x.ndim == 2 else (1,) + x.shape
     view_axis = (1 if x.ndim == 1 else axis) if axis is not None else None
     if axis is not None and not -x.ndim <= axis < x.ndim:

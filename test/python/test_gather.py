@@ -11,7 +11,7 @@ import pytest
 
 import kite
 import kite.language as kl
-from conftest import assert_close, run
+from conftest import assert_close, line_of, run
 
 SRC_DTYPES = [np.float32, np.float16, np.int8, np.int64]
 # (source shape, index shape, axis)
@@ -243,6 +243,21 @@ def test_embedding_lookup(n_tokens, t, dtype):
     out = run(embedding_kernel, grid, table, ids, np.zeros((n_tokens, dim), dtype), n_tokens,
               V=vocab, D=dim, T=t)[2]
     assert_close(out, table[ids])
+
+
+@kite.kernel
+def gather_scalar_kernel(src_ptr, idx_ptr, out_ptr):
+    idx = kl.load(idx_ptr + kl.arange(0, 16))
+    out = kl.gather(kl.load(src_ptr), idx, 0)  # <- scalar
+    kl.store(out_ptr + kl.arange(0, 16), out)
+
+
+def test_gather_of_a_scalar_names_both_operands():
+    message = r"kl.gather needs blocks, got a scalar as src and a block of shape \[16\] as index"
+    with pytest.raises(kite.CompilationError, match=message) as info:
+        run(gather_scalar_kernel, (1,), np.zeros(4, np.float32), np.zeros(16, np.int32),
+            np.zeros(16, np.float32))
+    assert info.value.lineno == line_of(gather_scalar_kernel, "# <- scalar")
 
 
 # ------------------------------------------------------- workgroup memory

@@ -106,10 +106,15 @@ def w4a16_matmul(x_ptr, w_ptr, s_ptr, c_ptr, M, N, K,
     kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc, mask=(rm[:, None] < M) & (rn[None, :] < N))
 
 
+# The tests that read _kite_ir: the interpreter runs the language, it
+# compiles nothing.
+compiles = pytest.mark.skipif(DEVICE == "interpreter",
+                              reason="the interpreter runs the language, not the compiler's IR")
+
+
 def _kite_ir(kernel, args, **meta):
-    """The `kite` stage of the kernel as the device under test compiles it."""
-    if DEVICE == "interpreter":
-        pytest.skip("the interpreter runs the language, not the compiler's IR")
+    """The `kite` stage of the kernel as the device under test compiles it
+    (tests that call it are marked ``compiles``)."""
     return kernel.compile(*args, num_warps=_warps(), **meta).asm["kite"]
 
 
@@ -129,6 +134,7 @@ def test_w8a8_per_row_and_column(quantize_dot):
     np.testing.assert_allclose(out[4].numpy(), ref, rtol=0, atol=bound * np.abs(ref).max())
 
 
+@compiles
 def test_w8a8_loop_carries_int32():
     M = N = K = 32
     args = [kite.from_numpy(x, device=DEVICE) for x in (
@@ -140,6 +146,52 @@ def test_w8a8_loop_carries_int32():
     assert "kite.dequantize" not in on
     off = _kite_ir(scaled_matmul, args + [M, N, K], quantize_dot=False, **meta)
     assert "kite.dequantize" in off and "xi32>" not in off.split("kite.dot")[1].split("\n")[0]
+
+
+@kite.kernel
+def dequantized_dot(a_ptr, b_ptr, c_ptr, M: kl.constexpr, N: kl.constexpr, K: kl.constexpr):
+    # One tile, per-tensor scales: kite-quantize-dot runs it as an int8 dot.
+    rm, rn, rk = kl.arange(0, M), kl.arange(0, N), kl.arange(0, K)
+    a = kl.load(a_ptr + rm[:, None] * K + rk[None, :])
+    b = kl.load(b_ptr + rk[:, None] * N + rn[None, :])
+    c = kl.dot(kl.dequantize(a, 0.5), kl.dequantize(b, 2.0))
+    kl.store(c_ptr + rm[:, None] * N + rn[None, :], c)
+
+
+@compiles
+def test_launches_with_and_without_quantize_dot_compile_two_kernels():
+    """quantize_dot is part of the specialisation: the launch after a
+    quantize_dot=True one compiles its own kernel rather than reuse that
+    binary, and each repeated launch finds its own on the fast path."""
+    from kite import compiler
+    M, N, K = 16, 16, 32
+    a = RNG.integers(-128, 128, (M, K)).astype(np.int8)
+    b = RNG.integers(-128, 128, (K, N)).astype(np.int8)
+    ref = (a.astype(np.float64) @ b.astype(np.float64)).astype(np.float32)
+    args = [kite.from_numpy(x, device=DEVICE) for x in (a, b, np.zeros((M, N), np.float32))]
+    stats = compiler.stats
+
+    def compiled_and_fast():
+        return stats.pipeline_runs + stats.disk_hits, stats.fast_launches
+
+    def launch(quantize_dot):
+        args[2].zero_()
+        dequantized_dot[(1,)](*args, M=M, N=N, K=K, num_warps=_warps(),
+                              quantize_dot=quantize_dot)
+        # Exact either way: 8-bit products, sums below 2^24, scales of 1/2 and 2.
+        np.testing.assert_array_equal(args[2].numpy(), ref)
+
+    compiles, fast = compiled_and_fast()
+    launch(True)
+    launch(False)
+    assert compiled_and_fast() == (compiles + 2, fast)
+    launch(True)
+    launch(False)
+    assert compiled_and_fast() == (compiles + 2, fast + 2)
+    on = dequantized_dot.compile(*args, M=M, N=N, K=K, num_warps=_warps()).asm["kite"]
+    off = dequantized_dot.compile(*args, M=M, N=N, K=K, num_warps=_warps(),
+                                  quantize_dot=False).asm["kite"]
+    assert "kite.dequantize" not in on and "kite.dequantize" in off
 
 
 def _fp8(shape, scale=1.0):
@@ -192,6 +244,7 @@ def test_w4a16_group_128():
     np.testing.assert_allclose(out[3].numpy(), ref, rtol=0, atol=1e-5 * np.abs(ref).max())
 
 
+@compiles
 def test_w4a16_weights_stay_four_bit_in_global_memory():
     M, N, K, G = 32, 32, 128, 128
     args = [kite.from_numpy(v, device=DEVICE) for v in (
@@ -253,6 +306,7 @@ def test_dot_quantized_on_the_fly(scheme, bound):
     assert np.sqrt(((out - ref) ** 2).mean() / (ref ** 2).mean()) < bound
 
 
+@compiles
 def test_dot_quantized_on_the_fly_runs_an_8_bit_dot():
     args = [kite.from_numpy(np.zeros(s, np.float16), device=DEVICE) for s in ((32, 32), (32, 32))]
     args.append(kite.from_numpy(np.zeros((32, 32), np.float32), device=DEVICE))

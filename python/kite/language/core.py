@@ -253,3 +253,12 @@ class tensor:
     def T(self):
         from . import semantic
         return semantic.permute(self, None)
+
+
+def describe(x: tensor, with_dtype: bool = False) -> str:
+    """``x``'s shape for an error message: "a block of shape [M, N]" or "a
+    scalar"; with ``with_dtype``, "shape [M, N] of int8" or "a scalar of
+    int8" (kl.dot_scaled's messages)."""
+    if with_dtype:
+        return f"shape {x.shape} of {x.dtype}" if x.shape else f"a scalar of {x.dtype}"
+    return f"a block of shape {x.shape}" if x.shape else "a scalar"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..frontend.location import error
 from . import dtypes as dt
-from .core import builtin, tensor, unwrap
+from .core import builtin, describe, tensor, unwrap
 from .quantization import dequantize, unpack_int4
 from .semantic import cast, permute, to_tensor
 from .standard import where
@@ -23,10 +23,6 @@ from .standard import where
 _FORMATS = ("e2m1", "e4m3", "e5m2", "bf16", "fp16")
 _FP8 = {"e4m3": dt.float8e4nv, "e5m2": dt.float8e5}
 _GROUP = 32
-
-
-def _describe(x: tensor) -> str:
-    return f"shape {x.shape} of {x.dtype}" if x.shape else f"a scalar of {x.dtype}"
 
 
 def _decode_e2m1(codes: tensor) -> tensor:
@@ -57,24 +53,25 @@ def _operand(x, scale, fmt, k_pack: bool, side: str) -> tensor:
         raise error(f"kl.dot_scaled: {side}_format must be one of "
                     f"{', '.join(map(repr, _FORMATS))}, got {fmt!r}")
     if len(x.shape) != 2:
-        raise error(f"kl.dot_scaled needs a 2-D {side}, got {_describe(x)}")
+        raise error(f"kl.dot_scaled needs a 2-D {side}, got {describe(x, with_dtype=True)}")
     k_axis = 1 if side == "lhs" else 0
     if fmt == "e2m1":
         if x.dtype not in (dt.uint8, dt.int8):
             raise error(f"kl.dot_scaled: an e2m1 {side} holds two fp4 values per uint8, "
-                        f"got {_describe(x)}")
+                        f"got {describe(x, with_dtype=True)}")
         value = _decode_e2m1(unpack_int4(x, axis=k_axis if k_pack else 1 - k_axis, signed=False))
     elif fmt in _FP8:
         if x.dtype in (dt.uint8, dt.int8):
             x = cast(x, _FP8[fmt], bitcast=True)
         if x.dtype != _FP8[fmt]:
             raise error(f"kl.dot_scaled: an {fmt} {side} holds {_FP8[fmt]} or its uint8 bits, "
-                        f"got {_describe(x)}")
+                        f"got {describe(x, with_dtype=True)}")
         value = cast(x, dt.float32)
     else:
         want = dt.bfloat16 if fmt == "bf16" else dt.float16
         if x.dtype != want:
-            raise error(f"kl.dot_scaled: a {fmt} {side} holds {want}, got {_describe(x)}")
+            raise error(f"kl.dot_scaled: a {fmt} {side} holds {want}, "
+                        f"got {describe(x, with_dtype=True)}")
         value = cast(x, dt.float32)
     scale = unwrap(scale)
     if scale is None:
@@ -86,7 +83,7 @@ def _operand(x, scale, fmt, k_pack: bool, side: str) -> tensor:
             or K % _GROUP:
         raise error(f"kl.dot_scaled: {side}_scale must be uint8 e8m0 exponents of shape "
                     f"[{rows}, {K} / {_GROUP}] (one per {_GROUP} elements of K), got "
-                    f"{_describe(scale)}")
+                    f"{describe(scale, with_dtype=True)}")
     scale = _decode_e8m0(scale)
     if side == "rhs":
         scale = permute(scale, [1, 0])

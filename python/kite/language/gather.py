@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from ..frontend.location import error
 from . import dtypes as dt
-from .core import active_builder, builtin, tensor
+from .core import active_builder, builtin, describe, tensor
 from .semantic import cast, to_tensor
 from .standard import _constexpr_int
-
-
-def _describe(x: tensor) -> str:
-    return f"a block of shape {x.shape}" if x.shape else "a scalar"
 
 
 @builtin
@@ -28,8 +24,8 @@ def gather(src, index, axis):
     and agree in every dimension but ``axis``; ``index`` holds integers."""
     src, index = to_tensor(src), to_tensor(index)
     if not src.shape or not index.shape:
-        raise error(f"kl.gather needs blocks, got {_describe(src)} as src and "
-                    f"{_describe(index)} as index")
+        raise error(f"kl.gather needs blocks, got {describe(src)} as src and "
+                    f"{describe(index)} as index")
     if not index.dtype.is_int() or index.dtype.is_bool():
         raise error(f"kl.gather needs an integer index, got {index.dtype}; "
                     f"convert it first with .to(kl.int32)")

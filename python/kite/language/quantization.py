@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..frontend.location import error
 from . import dtypes as dt
-from .core import active_builder, builtin, tensor, unwrap
+from .core import active_builder, builtin, describe, tensor, unwrap
 from .join_split import join, split
 from .semantic import cast, permute, to_tensor
 from .standard import _constexpr_int, reshape
@@ -21,10 +21,6 @@ from .standard import _constexpr_int, reshape
 _INT_RANGES = {"int8": (dt.int8, -128, 127), "uint8": (dt.uint8, 0, 255),
                "int4": (dt.int8, -8, 7), "uint4": (dt.uint8, 0, 15),
                "int16": (dt.int16, -32768, 32767), "uint16": (dt.uint16, 0, 65535)}
-
-
-def _describe(x: tensor) -> str:
-    return f"a block of shape {x.shape}" if x.shape else "a scalar"
 
 
 def _scale_operand(scale, data: tensor, what: str) -> tensor:
@@ -43,7 +39,7 @@ def _check_block_scaled(part: tensor, data: tensor, what: str):
         return
     if len(part.shape) != len(data.shape):
         raise error(f"{what} must be a scalar or have the data's rank ({len(data.shape)}), "
-                    f"got {_describe(part)} for data of shape {data.shape}")
+                    f"got {describe(part)} for data of shape {data.shape}")
     for d, (whole, piece) in enumerate(zip(data.shape, part.shape)):
         if whole % piece:
             raise error(f"{what}'s dimension {d} ({piece}) does not divide the data's "
@@ -59,7 +55,7 @@ def _zero_point_operand(zero_point, scale: tensor, what: str):
         raise error(f"{what}: the zero point must hold integers, got {zero_point.dtype}")
     if zero_point.shape != scale.shape:
         raise error(f"{what}: the zero point must have the scale's shape {scale.shape}, "
-                    f"got {_describe(zero_point)}")
+                    f"got {describe(zero_point)}")
     return cast(zero_point, dt.int32)
 
 
@@ -88,7 +84,7 @@ def quantize(x, scale, zero_point=None, dtype=dt.int8):
     nearest-even; fp8 takes no zero point."""
     x = to_tensor(x)
     if not x.shape or not x.dtype.is_floating():
-        raise error(f"kl.quantize needs a block of floats, got {_describe(x)} of {x.dtype}")
+        raise error(f"kl.quantize needs a block of floats, got {describe(x)} of {x.dtype}")
     scale = _scale_operand(scale, x, "kl.quantize")
     result, lo, hi = _target(dtype)
     zero_point = _zero_point_operand(zero_point, scale, "kl.quantize")
@@ -109,7 +105,7 @@ def dequantize(q, scale, zero_point=None):
     q = to_tensor(q)
     if not q.shape or q.dtype.is_bool() or q.dtype.is_ptr() or q.dtype.bits > 32:
         raise error(f"kl.dequantize needs a block of integers or floats up to 32 bits, "
-                    f"got {_describe(q)} of {q.dtype}")
+                    f"got {describe(q)} of {q.dtype}")
     scale = _scale_operand(scale, q, "kl.dequantize")
     zero_point = _zero_point_operand(zero_point, scale, "kl.dequantize")
     if zero_point is not None and q.dtype.is_floating():
@@ -141,7 +137,7 @@ def pack_int4(q, axis=-1):
     high one. The result has half as many elements along ``axis``."""
     q = to_tensor(q)
     if not q.shape or q.dtype not in (dt.int8, dt.uint8):
-        raise error(f"kl.pack_int4 needs a block of int8 or uint8, got {_describe(q)} of {q.dtype}")
+        raise error(f"kl.pack_int4 needs a block of int8 or uint8, got {describe(q)} of {q.dtype}")
     axis = _axis(q, axis, "kl.pack_int4")
     if q.shape[axis] % 2:
         raise error(f"kl.pack_int4: dimension {axis} ({q.shape[axis]}) must be even")
@@ -160,7 +156,7 @@ def unpack_int4(packed, axis=-1, signed=True):
     packed = to_tensor(packed)
     if not packed.shape or packed.dtype not in (dt.int8, dt.uint8):
         raise error(f"kl.unpack_int4 needs a block of int8 or uint8, got "
-                    f"{_describe(packed)} of {packed.dtype}")
+                    f"{describe(packed)} of {packed.dtype}")
     axis = _axis(packed, axis, "kl.unpack_int4")
     signed = bool(unwrap(signed))
     p = cast(packed, dt.int8 if signed else dt.uint8, bitcast=True)
