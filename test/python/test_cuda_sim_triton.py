@@ -1,7 +1,8 @@
 """Triton's own NVVM code for its tutorials' kernels, run on cuda-sim and
 compared with numpy: code known to run correctly on GPUs checks the
 simulator's instruction semantics (loads, stores and conversions in inline
-PTX, shuffles, mma.sync, ldmatrix, cp.async with commit and wait groups).
+PTX, shuffles, mma.sync, ldmatrix, cp.async with commit and wait groups;
+for sm_90 wgmma with its descriptors and swizzles, mbarrier, TMA).
 Triton compiles without a GPU; where it is not installed these are skipped."""
 import numpy as np
 import pytest
@@ -13,10 +14,11 @@ triton = pytest.importorskip("triton", reason="Triton (pip install triton) compi
 from triton_kernels import tutorials as t  # noqa: E402
 
 DEVICE = "cuda-sim:sm_80"
+HOPPER = "cuda-sim:sm_90"
 
 
-def tensor(array):
-    return kite.from_numpy(array, device=DEVICE)
+def tensor(array, device=DEVICE):
+    return kite.from_numpy(array, device=device)
 
 
 def test_vector_add():
@@ -94,6 +96,38 @@ def test_fp16_matmul_on_tensor_cores(K):
     # 6 blocks x 4 warps x (64x64 / (16x8) / 4 warps) mmas per 16 of K.
     assert stats["mma_m16n8k16"] == 6 * 32 * (64 * 64 // (16 * 8)) * ((K + 31) // 32 * 2)
     assert stats["cp_async"] > 0 and stats["ldmatrix"] > 0
+
+
+MATMUL_SIGNATURE = {"a_ptr": "*fp16", "b_ptr": "*fp16", "c_ptr": "*fp16", "M": "i32",
+                    "N": "i32", "K": "i32", "stride_am": "i32", "stride_bk": "i32",
+                    "stride_cm": "i32"}
+
+
+@pytest.mark.parametrize("num_warps,K", [(8, 128), (4, 96)], ids=["8warps_K128", "4warps_K96"])
+def test_fp16_matmul_on_hopper_tensor_cores(num_warps, K):
+    """The tutorial matmul compiled for sm_90a: wgmma.mma_async m64n128k16
+    reading both operands from shared memory through 128B-swizzled matrix
+    descriptors (A K-major, B N-major), fed by a 3-stage cp.async pipeline;
+    8 warps are two warpgroups. K = 96 masks the second K tile."""
+    M, N = 128, 256
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((M, K)).astype(np.float16)
+    b = rng.standard_normal((K, N)).astype(np.float16)
+    compiled = t.compile_for(
+        t.matmul_kernel, MATMUL_SIGNATURE,
+        {"BLOCK_SIZE_M": 128, "BLOCK_SIZE_N": 128, "BLOCK_SIZE_K": 64, "GROUP_SIZE_M": 8,
+         "stride_ak": 1, "stride_bn": 1, "stride_cn": 1},
+        divisible=tuple(MATMUL_SIGNATURE), arch=90, num_warps=num_warps)
+    llir = compiled.asm["llir"]
+    assert "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16" in llir
+    c = kite.empty((M, N), kite.language.float16, device=HOPPER)
+    kite.sim.launch_triton(compiled, ((M // 128) * (N // 128),), tensor(a, HOPPER),
+                           tensor(b, HOPPER), c, M, N, K, K, N, N, device=HOPPER)
+    ref = a.astype(np.float32) @ b.astype(np.float32)
+    np.testing.assert_allclose(c.numpy().astype(np.float32), ref, rtol=1e-2, atol=2e-2)
+    # Per thread, as mma.sync: 2 blocks, each 128 x 128 in m64n128k16 steps.
+    k_tiles = (K + 63) // 64
+    assert kite.sim.statistics(HOPPER)["wgmma"] == 2 * (2 * 4 * k_tiles) * 128
 
 
 def test_loop_carried_infinity():

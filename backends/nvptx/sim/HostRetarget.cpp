@@ -157,7 +157,8 @@ std::string Rewriter::rewriteInstructions(Function &f) {
         continue;
       StringRef name = callee->getName();
       if (name.consume_front("llvm.nvvm.")) {
-        rewriteNvvm(call, name);
+        if (!rewriteHopperNvvm(call, name))
+          rewriteNvvm(call, name);
       } else if (callee->getIntrinsicID() == Intrinsic::trap) {
         IRBuilder<> b(call);
         b.CreateCall(runtime("kite_sim_trap", Type::getVoidTy(ctx), {}));

@@ -16,8 +16,8 @@ using namespace kite::sim;
 std::string Rewriter::rewriteInlineAsm(CallInst *call) {
   auto *asmValue = cast<InlineAsm>(call->getCalledOperand());
   InlineAsm::ConstraintInfoVector constraints = asmValue->ParseConstraints();
-  // Operand slots in $N order: outputs, then inputs (a tied input shares
-  // its output's slot); clobbers have none.
+  // Operand slots in $N order: outputs, then inputs (a tied input's value
+  // goes to its output's slot too); clobbers have none.
   std::vector<int> outputSlots;
   std::vector<std::pair<int, Value *>> inputs;
   unsigned slot = 0, argument = 0;
@@ -29,10 +29,14 @@ std::string Rewriter::rewriteInlineAsm(CallInst *call) {
       outputSlots.push_back(int(slot++));
     } else if (c.Type == InlineAsm::isInput) {
       Value *v = call->getArgOperand(argument++);
-      int target = int(slot++);
-      if (c.hasMatchingInput())
-        target = outputSlots.at(size_t(c.MatchingInput));
-      inputs.push_back({target, v});
+      inputs.push_back({int(slot++), v});
+      // A tied input ("0") is its own $N and also the initial value of its
+      // output's register (Triton's wgmma accumulators, read and written as
+      // the outputs); LLVM marks the tie on the output, the input's code is
+      // the output's number.
+      unsigned tied;
+      if (!c.Codes.empty() && !StringRef(c.Codes[0]).getAsInteger(10, tied))
+        inputs.push_back({outputSlots.at(tied), v});
     }
   }
   std::string unsupported;
