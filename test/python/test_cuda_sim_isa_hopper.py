@@ -707,3 +707,214 @@ def test_wgmma_errors(case):
         message = r"\(wgmma needs sm_90 or later, not sm_80\)"
     with pytest.raises(_C.DeviceError, match=message):
         launch(ir, [("Q", out)], num_warps=num_warps, device=device)
+
+
+# --- cp.async.bulk and tensor maps (TMA) ---------------------------------------------
+#
+# The box lands in shared memory densely, innermost dimension first, its
+# 16-byte chunks permuted by the swizzle of the shared address; elements
+# outside the tensor read as zeros and are not written by stores.
+
+COPY_LOOP = """
+  br label %copy
+copy:
+  %i = phi i32 [%tid, %entry], [%inext, %copy]
+  %from = getelementptr i8, {src}, i32 %i
+  %byte = load i8, {src_ty} %from
+  %to = getelementptr i8, {dst}, i32 %i
+  store i8 %byte, {dst_ty} %to
+  %inext = add i32 %i, 32
+  %more = icmp ult i32 %inext, %bytes
+  br i1 %more, label %copy, label %copied
+copied:"""
+
+
+def copy_loop(src, dst):
+    """Every thread copies bytes tid, tid + 32, ... below %bytes."""
+    def space(p):
+        return "ptr addrspace(3)" if "@s" in p or p.startswith("%box") else "ptr addrspace(1)"
+    return COPY_LOOP.format(src=f"{space(src)} {src}", src_ty=space(src),
+                            dst=f"{space(dst)} {dst}", dst_ty=space(dst))
+
+
+def box_image(values, swizzle):
+    """The bytes of a box in shared memory: `values` (2-D, element bits) laid
+    densely, then each 16-byte chunk moved by the swizzle of its address."""
+    dense = np.ascontiguousarray(values).view(np.uint8).reshape(-1)
+    image = np.zeros_like(dense)
+    for chunk in range(dense.size // 16):
+        at = swizzled(chunk * 16, swizzle)
+        image[at:at + 16] = dense[chunk * 16:chunk * 16 + 16]
+    return image
+
+
+def tma_load_kernel(rank_text="2d"):
+    return f"""
+define ptx_kernel void @k(ptr byval([128 x i8]) align 64 "nvvm.grid_constant" %map, i32 %x,
+                          i32 %y, i32 %bytes, i32 %at, ptr addrspace(1) %out,
+                          ptr addrspace(1) %early) {{
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %bar = getelementptr i8, ptr addrspace(3) @s, i32 0
+  %box = getelementptr i8, ptr addrspace(3) @s, i32 %at
+  %is0 = icmp eq i32 %tid, 0
+  br i1 %is0, label %issue, label %wait
+issue:
+  {asm("mbarrier.init.shared::cta.b64 [$0], 1;", "r", "ptr addrspace(3) %bar")}
+  {asm("mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r",
+       "ptr addrspace(3) %bar", "i32 %bytes")}
+  {asm(f"cp.async.bulk.tensor.{rank_text}.shared::cta.global.mbarrier::complete_tx::bytes "
+       "[$0], [$1, {$2, $3}], [$4];", "r,l,r,r,r", "ptr addrspace(3) %box", "ptr %map",
+       "i32 %x", "i32 %y", "ptr addrspace(3) %bar")}
+  %e = load i32, ptr addrspace(3) %box
+  store i32 %e, ptr addrspace(1) %early
+  br label %wait
+wait:
+  call void @llvm.nvvm.barrier0()
+  call void asm sideeffect {WAIT}(ptr addrspace(3) %bar, i32 0)
+  {copy_loop("%box", "%out").replace("%entry", "%wait")}
+  ret void
+}}
+"""
+
+
+@pytest.mark.parametrize("swizzle", [0, 32, 64, 128])
+def test_tma_load_of_a_box_with_swizzle_and_out_of_bounds_zeros(swizzle):
+    """A 16 x (swizzle bytes / 2) box of f16 at (x, y) = (8, 10) of a 20 x 72
+    tensor: rows 20 and on are outside and read as zeros. The box's bytes
+    complete on the mbarrier; a read of the destination before the wait sees
+    shared memory's initial bytes (the copy is performed when a thread
+    waits)."""
+    rows, cols, x, y = 20, 72, 8, 10
+    box_rows, box_cols = 16, (swizzle or 64) // 2
+    rng = np.random.default_rng(swizzle)
+    t = rng.integers(0, 1 << 16, (rows, cols)).astype(np.uint16)
+    g = tensor(t)
+    data = kite.sim.tensor_map(g, [rows, cols], [cols, 1], [box_rows, box_cols], 2,
+                               swizzle=SWIZZLE_MODE.get(swizzle, 0) and {32: 1, 64: 2, 128: 3}[
+                                   swizzle])
+    nbytes = box_rows * box_cols * 2
+    out = tensor(np.zeros(nbytes, np.uint8))
+    early = tensor(np.zeros(1, np.uint32))
+    launch(tma_load_kernel(), [("128s", data), ("i", x), ("i", y), ("i", nbytes), ("i", 1024),
+                               ("Q", out), ("Q", early)], shared=1024 + nbytes)
+    box = np.zeros((box_rows, box_cols), np.uint16)
+    inside = t[y:y + box_rows, x:x + box_cols]
+    box[:inside.shape[0], :inside.shape[1]] = inside
+    np.testing.assert_array_equal(out.numpy(), box_image(box, swizzle))
+    assert early.numpy()[0] == 0xFFFFFFFF
+    stats = kite.sim.statistics(DEVICE)
+    assert stats["bulk_copies"] == 1 and stats["bulk_copy_bytes"] == nbytes
+    assert stats["global_load_bytes"] >= inside.size * 2
+
+
+def test_tma_store_writes_only_the_tensors_elements():
+    """The block writes a swizzled 8 x 32 f16 box to shared memory; one
+    thread stores it at (x, y) = (48, 4) of a 10 x 64 tensor through a 64B
+    swizzled map, commits the bulk group and waits for its reads; rows 10
+    and on and columns 64 and on are outside and stay as they were."""
+    rows, cols, x, y, box_rows, box_cols = 10, 64, 48, 4, 8, 32
+    rng = np.random.default_rng(7)
+    box = rng.integers(0, 1 << 16, (box_rows, box_cols)).astype(np.uint16)
+    image = box_image(box, 64)
+    g = tensor(np.full((rows, cols), 0xABCD, np.uint16))
+    data = kite.sim.tensor_map(g, [rows, cols], [cols, 1], [box_rows, box_cols], 2, swizzle=2)
+    ir = f"""
+define ptx_kernel void @k(ptr byval([128 x i8]) align 64 "nvvm.grid_constant" %map, i32 %x,
+                          i32 %y, i32 %bytes, ptr addrspace(1) %img) {{
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %box = getelementptr i8, ptr addrspace(3) @s, i32 1024
+  {copy_loop("%img", "%box")}
+  call void @llvm.nvvm.barrier0()
+  {asm("fence.proxy.async.shared::cta;", "")}
+  %is0 = icmp eq i32 %tid, 0
+  br i1 %is0, label %store, label %done
+store:
+  {asm("cp.async.bulk.tensor.2d.global.shared::cta.bulk_group [$0, {$1, $2}], [$3];",
+       "l,r,r,r", "ptr %map", "i32 %x", "i32 %y", "ptr addrspace(3) %box")}
+  {asm("cp.async.bulk.commit_group;", "")}
+  {asm("cp.async.bulk.wait_group.read 0;", "")}
+  br label %done
+done:
+  ret void
+}}
+"""
+    launch(ir, [("128s", data), ("i", x), ("i", y), ("i", image.size), ("Q", tensor(image))],
+           shared=1024 + image.size)
+    expected = np.full((rows, cols), 0xABCD, np.uint16)
+    expected[y:, x:] = box[:rows - y, :cols - x]
+    np.testing.assert_array_equal(g.numpy(), expected)
+
+
+def test_linear_bulk_copies_and_their_intrinsic_groups():
+    """cp.async.bulk of 256 bytes into shared memory (completing on an
+    mbarrier), then back out to another place with the bulk group's LLVM
+    intrinsics."""
+    ir = f"""
+declare void @llvm.nvvm.cp.async.bulk.commit.group()
+declare void @llvm.nvvm.cp.async.bulk.wait.group(i32)
+define ptx_kernel void @k(ptr addrspace(1) %src, ptr addrspace(1) %dst) {{
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %bar = getelementptr i8, ptr addrspace(3) @s, i32 0
+  %buf = getelementptr i8, ptr addrspace(3) @s, i32 128
+  %is0 = icmp eq i32 %tid, 0
+  br i1 %is0, label %go, label %done
+go:
+  {asm("mbarrier.init.shared::cta.b64 [$0], 1;", "r", "ptr addrspace(3) %bar")}
+  {asm("mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], 256;", "r",
+       "ptr addrspace(3) %bar")}
+  {asm("cp.async.bulk.shared::cta.global.mbarrier::complete_tx::bytes [$0], [$1], 256, [$2];",
+       "r,l,r", "ptr addrspace(3) %buf", "ptr addrspace(1) %src", "ptr addrspace(3) %bar")}
+  call void asm sideeffect {WAIT}(ptr addrspace(3) %bar, i32 0)
+  {asm("cp.async.bulk.global.shared::cta.bulk_group [$0], [$1], 256;", "l,r",
+       "ptr addrspace(1) %dst", "ptr addrspace(3) %buf")}
+  call void @llvm.nvvm.cp.async.bulk.commit.group()
+  call void @llvm.nvvm.cp.async.bulk.wait.group(i32 0)
+  br label %done
+done:
+  ret void
+}}
+"""
+    data = np.random.default_rng(8).integers(0, 256, 256).astype(np.uint8)
+    out = tensor(np.zeros(256, np.uint8))
+    launch(ir, [("Q", tensor(data)), ("Q", out)])
+    np.testing.assert_array_equal(out.numpy(), data)
+
+
+@pytest.mark.parametrize("case", ["not_a_map", "misaligned", "rank"])
+def test_tma_errors(case):
+    g = tensor(np.zeros((16, 64), np.uint16))
+    data = kite.sim.tensor_map(g, [16, 64], [64, 1], [8, 64], 2, swizzle=3)
+    at, rank, message = 1024, "2d", ""
+    if case == "not_a_map":
+        data = bytes(128)
+        message = r"cp.async.bulk.tensor: the tensor map at 0x[0-9a-f]+ is not a tensor map of " \
+                  r"cuda-sim"
+    elif case == "misaligned":
+        at, message = 1088, r"the shared memory address \(offset 0x440\) is not 128-byte aligned"
+    else:
+        rank, message = "3d", r"a 3-d copy with a tensor map of rank 2"
+    ir = tma_load_kernel(rank)
+    if rank == "3d":
+        ir = ir.replace("{$2, $3}", "{$2, $3, $2}")
+    with pytest.raises(_C.DeviceError, match=message):
+        launch(ir, [("128s", data), ("i", 0), ("i", 0), ("i", 1024), ("i", at),
+                    ("Q", tensor(np.zeros(1024, np.uint8))),
+                    ("Q", tensor(np.zeros(1, np.uint32)))], shared=4096)
+
+
+@pytest.mark.parametrize("args,message", [
+    (([16, 64], [64, 1], [8, 300], 2), r"box dimensions from 1 to 256"),
+    (([16, 64], [64, 1], [8, 64], 2, 2), r"exceeds the swizzle's 64"),
+    (([16, 60], [60, 1], [8, 8], 2), r"a stride of 120 bytes is no multiple of 16"),
+    (([16, 64], [64, 2], [8, 8], 2), r"the innermost dimension must be contiguous"),
+    (([16, 64], [64, 1], [8, 4], 2), r"the box's inner dimension, 8 bytes, is no multiple of 16"),
+])
+def test_tensor_map_encoding_checks(args, message):
+    g = tensor(np.zeros((16, 64), np.uint16))
+    shape, strides, box, element_bytes, *swizzle = args
+    with pytest.raises(ValueError, match=message):
+        kite.sim.tensor_map(g, shape, strides, box, element_bytes,
+                            swizzle=swizzle[0] if swizzle else 0)

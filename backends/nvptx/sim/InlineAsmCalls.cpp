@@ -60,8 +60,17 @@ std::string Rewriter::rewriteInlineAsm(CallInst *call) {
                           IntegerType::get(ctx, t->getPrimitiveSizeInBits()));
     return b.CreateZExtOrTrunc(v, i64);
   };
-  for (auto &[target, v] : inputs)
-    b.CreateStore(toBits(v), b.CreateConstGEP1_32(i64, slots, target));
+  for (auto &[target, v] : inputs) {
+    Value *slot = b.CreateConstGEP1_32(i64, slots, target);
+    // A pointer is stored as a pointer, not its integer, so that what it
+    // points at stays alive for the runtime: LLVM lets a ptrtoint drop the
+    // provenance, and then removes the stores into a local copy (a byval
+    // tensor map) that only the asm reads.
+    if (v->getType()->isPointerTy())
+      b.CreateStore(b.CreateAddrSpaceCast(v, ptr), slot);
+    else
+      b.CreateStore(toBits(v), slot);
+  }
   if (!compileInlineLoads(b, *program, slots)) {
     b.CreateCall(runtime("kite_sim_asm", Type::getVoidTy(ctx), {ptr, ptr}),
                  {constantPointer(program.get()), slots});
