@@ -183,10 +183,22 @@ def launch_triton(compiled, grid, *args, device: str = DEFAULT) -> None:
         else:
             packed.append(("Q" if t.startswith("*") else _SCALARS[t], v))
     llir = older_llvm_syntax(compiled.asm["llir"])
-    # The kernel's parameters: its define line names each with a %.
+    # The kernel's parameters: its define line names each with a %. Then
+    # come Triton's global scratch memory (per program, for descriptors made
+    # in the kernel) and its profile scratch (none here).
     header = re.search(r"define [^@\n]*@" + re.escape(compiled.name) + r"\(([^\n]*)\)", llir)
     params = len(re.findall(r"%[\w.]+", header.group(1))) if header else len(packed)
-    packed += [("Q", None)] * max(0, params - len(packed))
     metadata = compiled.metadata
+    scratch = None
+    size = getattr(metadata, "global_scratch_size", 0)
+    if size:
+        from . import empty
+        from .language import int8
+        programs = 1
+        for g in tuple(grid):
+            programs *= int(g)
+        scratch = empty((size * programs,), int8, device=device)
+    extra = params - len(packed)
+    packed += ([("Q", scratch)] + [("Q", None)] * (extra - 1)) if extra > 0 else []
     launch_llvm_ir(llir, compiled.name, grid, metadata.num_warps, packed,
                    shared=int(metadata.shared), device=device)

@@ -918,3 +918,121 @@ def test_tensor_map_encoding_checks(args, message):
     with pytest.raises(ValueError, match=message):
         kite.sim.tensor_map(g, shape, strides, box, element_bytes,
                             swizzle=swizzle[0] if swizzle else 0)
+
+
+# --- stmatrix ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("form", ["inline_ptx", "intrinsic"])
+@pytest.mark.parametrize("transposed", [False, True], ids=["rows", "trans"])
+def test_stmatrix_x4_stores_the_ldmatrix_fragments(form, transposed):
+    """Four 8 x 8 b16 matrices: lane l holds, in register j, elements
+    (l / 4, 2 (l % 4)) and (l / 4, 2 (l % 4) + 1) of matrix j (of its
+    transpose with .trans), and lanes 8j to 8j + 7 name the rows of matrix j
+    in shared memory (here row r of matrix j at byte 128 j + 16 r)."""
+    rng = np.random.default_rng(int(transposed))
+    matrices = rng.integers(0, 1 << 16, (4, 8, 8)).astype(np.uint16)
+    regs = np.zeros((32, 4), np.uint32)
+    for lane in range(32):
+        row, col = lane // 4, 2 * (lane % 4)
+        for j in range(4):
+            m = matrices[j].T if transposed else matrices[j]
+            regs[lane, j] = int(m[row, col]) | int(m[row, col + 1]) << 16
+    trans = ".trans" if transposed else ""
+    if form == "inline_ptx":
+        store = asm(f"stmatrix.sync.aligned.m8n8.x4{trans}.shared.b16 [$0], {{$1, $2, $3, $4}};",
+                    "r,r,r,r,r", "ptr addrspace(3) %row", "i32 %r0", "i32 %r1", "i32 %r2",
+                    "i32 %r3")
+        declare = ""
+    else:
+        name = f"llvm.nvvm.stmatrix.sync.aligned.m8n8.x4{trans}.b16.p3"
+        store = (f"call void @{name}(ptr addrspace(3) %row, i32 %r0, i32 %r1, i32 %r2, "
+                 "i32 %r3)")
+        declare = f"declare void @{name}(ptr addrspace(3), i32, i32, i32, i32)"
+    loads = "\n  ".join(f"%base{j} = add i32 %base, {j}\n"
+                        f"  %q{j} = getelementptr i32, ptr addrspace(1) %regs, i32 %base{j}\n"
+                        f"  %r{j} = load i32, ptr addrspace(1) %q{j}" for j in range(4))
+    ir = f"""
+{declare}
+define ptx_kernel void @k(ptr addrspace(1) %regs, ptr addrspace(1) %out) {{
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %base = mul i32 %tid, 4
+  {loads}
+  %matrix = lshr i32 %tid, 3
+  %r = and i32 %tid, 7
+  %mo = mul i32 %matrix, 128
+  %ro = mul i32 %r, 16
+  %o = add i32 %mo, %ro
+  %row = getelementptr i8, ptr addrspace(3) @s, i32 %o
+  {store}
+  call void @llvm.nvvm.barrier0()
+  %bytes = add i32 0, 512
+  {copy_loop("@s", "%out")}
+  ret void
+}}
+"""
+    out = tensor(np.zeros(512, np.uint8))
+    launch(ir, [("Q", tensor(regs)), ("Q", out)])
+    np.testing.assert_array_equal(out.numpy().view(np.uint16).reshape(4, 8, 8), matrices)
+    assert kite.sim.statistics(DEVICE)["stmatrix"] == 32
+
+
+# --- tensormap.replace ---------------------------------------------------------------
+
+def tensormap_kernel(replaces):
+    """Warp 0 zeroes 128 bytes of shared memory, thread 0 runs `replaces`
+    (tensormap.replace statements on it, %g the tensor's address), and the
+    warp publishes the map to global memory with tensormap.cp_fenceproxy."""
+    lines = "\n  ".join(asm(f"tensormap.replace.tile.{text}", "l" + ",l" * len(ops),
+                            "ptr addrspace(3) @s", *ops) for text, ops in replaces)
+    return f"""
+define ptx_kernel void @k(ptr addrspace(1) %g, ptr addrspace(1) %out) {{
+entry:
+  %tid = call i32 @llvm.nvvm.read.ptx.sreg.tid.x()
+  %word = getelementptr i32, ptr addrspace(3) @s, i32 %tid
+  store i32 0, ptr addrspace(3) %word
+  call void @llvm.nvvm.barrier0()
+  %is0 = icmp eq i32 %tid, 0
+  br i1 %is0, label %write, label %publish
+write:
+  {lines}
+  br label %publish
+publish:
+  call void @llvm.nvvm.barrier0()
+  {asm("tensormap.cp_fenceproxy.global.shared::cta.tensormap::generic.release.gpu.sync."
+       "aligned [$0], [$1], 0x80;", "l,r", "ptr addrspace(1) %out", "ptr addrspace(3) @s")}
+  {asm("fence.proxy.tensormap::generic.acquire.gpu [$0], 0x80;", "l", "ptr addrspace(1) %out")}
+  ret void
+}}
+"""
+
+
+def test_tensormap_replace_writes_the_simulators_tensor_map():
+    """Triton's in-kernel descriptors: tensormap.replace fills a zeroed
+    template field by field (the rank less one, sizes and byte strides as
+    they are, the PTX element type 6 for f16); the published map is the one
+    kite.sim.tensor_map encodes on the host."""
+    g = tensor(np.zeros((48, 96), np.uint16))
+    replaces = [("global_address.shared::cta.b1024.b64 [$0], $1;", ["ptr addrspace(1) %g"]),
+                ("rank.shared::cta.b1024.b32 [$0], 1;", []),
+                ("box_dim.shared::cta.b1024.b32 [$0], 0, 64;", []),
+                ("box_dim.shared::cta.b1024.b32 [$0], 1, 16;", []),
+                ("global_dim.shared::cta.b1024.b32 [$0], 0, 96;", []),
+                ("global_dim.shared::cta.b1024.b32 [$0], 1, 48;", []),
+                ("global_stride.shared::cta.b1024.b64 [$0], 0, 192;", []),
+                ("element_stride.shared::cta.b1024.b32 [$0], 0, 1;", []),
+                ("element_stride.shared::cta.b1024.b32 [$0], 1, 1;", []),
+                ("elemtype.shared::cta.b1024.b32 [$0], 6;", []),
+                ("swizzle_mode.shared::cta.b1024.b32 [$0], 3;", [])]
+    out = tensor(np.zeros(128, np.uint8))
+    launch(tensormap_kernel(replaces), [("Q", g), ("Q", out)])
+    expected = kite.sim.tensor_map(g, [48, 96], [96, 1], [16, 64], 2, swizzle=3, data_type=6)
+    assert out.numpy().tobytes() == expected
+
+
+def test_tensormap_replace_of_what_the_simulator_lacks_is_an_error():
+    replaces = [("swizzle_mode.shared::cta.b1024.b32 [$0], 4;", [])]
+    with pytest.raises(_C.DeviceError, match=r"tensormap.replace.swizzle_mode with the value 4 "
+                                             r"is not implemented"):
+        launch(tensormap_kernel(replaces), [("Q", tensor(np.zeros(1, np.uint8))),
+                                            ("Q", tensor(np.zeros(128, np.uint8)))])

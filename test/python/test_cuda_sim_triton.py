@@ -4,7 +4,7 @@ simulator's instruction semantics (loads, stores and conversions in inline
 PTX, shuffles, mma.sync, ldmatrix, cp.async with commit and wait groups;
 for sm_90 wgmma with its descriptors and swizzles, mbarrier, TMA).
 Triton compiles without a GPU; where it is not installed these are skipped."""
-import types
+import re
 
 import numpy as np
 import pytest
@@ -132,10 +132,24 @@ def test_fp16_matmul_on_hopper_tensor_cores(num_warps, K):
     assert kite.sim.statistics(HOPPER)["wgmma"] == 2 * (2 * 4 * k_tiles) * 128
 
 
-def descriptor(base, shape):
-    """What kite.sim.launch_triton takes for a tensordesc parameter (Triton's
-    TensorDescriptor wants a torch-like dtype; kite tensors have none)."""
-    return types.SimpleNamespace(base=base, shape=list(shape), strides=[shape[1], 1])
+def test_chained_dots_with_a_from_registers_on_hopper():
+    """Two products, the first one's result (converted to f16, in registers)
+    the second one's A: Triton's sm_90a code gives wgmma its A as four
+    registers per thread in the ISA's fragment layout."""
+    M, N, K, P = 64, 64, 32, 64
+    rng = np.random.default_rng(6)
+    a, b, c = (rng.integers(-2, 3, shape).astype(np.float16)
+               for shape in ((M, K), (K, N), (N, P)))
+    compiled = t.compile_for(t.chained_dot_kernel, {"a_ptr": "*fp16", "b_ptr": "*fp16",
+                                                    "c_ptr": "*fp16", "out_ptr": "*fp32"},
+                             {"M": M, "N": N, "K": K, "P": P}, arch=90)
+    assert re.search(r"wgmma.mma_async[^\"]*\}, \{\$\d+,\$\d+,\$\d+,\$\d+\}",
+                     compiled.asm["llir"])
+    out = kite.empty((M, P), device=HOPPER)
+    kite.sim.launch_triton(compiled, (1,), tensor(a, HOPPER), tensor(b, HOPPER),
+                           tensor(c, HOPPER), out, device=HOPPER)
+    s = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
+    np.testing.assert_array_equal(out.numpy(), s.astype(np.float32) @ c.astype(np.float32))
 
 
 @pytest.mark.parametrize("num_warps", [4, 8])
@@ -157,8 +171,9 @@ def test_fp16_matmul_with_tensor_descriptors_on_hopper(num_warps):
     llir = compiled.asm["llir"]
     assert "cp.async.bulk.tensor.2d" in llir and "mbarrier.try_wait" in llir and "wgmma" in llir
     c = kite.empty((M, N), kite.language.float16, device=HOPPER)
-    kite.sim.launch_triton(compiled, (M // BM, N // BN), descriptor(tensor(a, HOPPER), (M, K)),
-                           descriptor(tensor(b, HOPPER), (K, N)), descriptor(c, (M, N)), K,
+    descriptor = kite.TensorDescriptor.from_tensor  # its block shape is the compiled one
+    kite.sim.launch_triton(compiled, (M // BM, N // BN), descriptor(tensor(a, HOPPER), [BM, BK]),
+                           descriptor(tensor(b, HOPPER), [BK, BN]), descriptor(c, [BM, BN]), K,
                            device=HOPPER)
     ref = a.astype(np.float32) @ b.astype(np.float32)
     np.testing.assert_allclose(c.numpy().astype(np.float32), ref, rtol=1e-2, atol=2e-2)
@@ -167,6 +182,29 @@ def test_fp16_matmul_with_tensor_descriptors_on_hopper(num_warps):
     # 128B swizzle's width), then two boxes of C out.
     assert stats["bulk_copies"] == 2 * (2 * 3 + 2)
     assert stats["mbarriers"] > 0 and stats["stmatrix"] > 0
+
+
+def test_fp16_matmul_with_descriptors_made_in_the_kernel_on_hopper():
+    """The same matmul with tl.make_tensor_descriptor: each program writes
+    its tensor maps with tensormap.replace into a zeroed template in shared
+    memory, publishes them to Triton's global scratch memory with
+    tensormap.cp_fenceproxy, and the TMA copies read them there."""
+    M, N, K, BM, BN, BK = 128, 256, 96, 128, 128, 64
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((M, K)).astype(np.float16)
+    b = rng.standard_normal((K, N)).astype(np.float16)
+    compiled = t.compile_for(t.device_descriptor_matmul_kernel,
+                             {"a_ptr": "*fp16", "b_ptr": "*fp16", "c_ptr": "*fp16", "M": "i32",
+                              "N": "i32", "K": "i32"},
+                             {"BLOCK_M": BM, "BLOCK_N": BN, "BLOCK_K": BK}, arch=90,
+                             divisible=("a_ptr", "b_ptr", "c_ptr", "N", "K"))
+    assert "tensormap.replace" in compiled.asm["llir"] and compiled.metadata.global_scratch_size
+    c = kite.empty((M, N), kite.language.float16, device=HOPPER)
+    kite.sim.launch_triton(compiled, (M // BM, N // BN), tensor(a, HOPPER), tensor(b, HOPPER), c,
+                           M, N, K, device=HOPPER)
+    ref = a.astype(np.float32) @ b.astype(np.float32)
+    np.testing.assert_allclose(c.numpy().astype(np.float32), ref, rtol=1e-2, atol=2e-2)
+    assert kite.sim.statistics(HOPPER)["bulk_copies"] == 2 * (2 * 3 + 2)
 
 
 def test_loop_carried_infinity():

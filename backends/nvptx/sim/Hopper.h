@@ -69,7 +69,10 @@ std::string describeMbarrierWait(SimThread &t);
 //   36  u32 boxDim[5]
 //   56  u64 globalStrides[4]: the byte strides of dimensions 1 to 4
 //   88  u32 elementStrides[5] (only 1 is implemented)
-//   108 u32 CUtensorMapDataType, for messages only; the rest is zero.
+//   108 u32 the element type as tensormap.replace numbers it (6 f16, 10
+//       bf16, ...), for messages only; the rest is zero.
+// tensormap.replace writes these fields (and the magic, into a zeroed
+// template, as Triton's in-kernel descriptors start).
 
 /// cp.async.bulk.tensor.Nd.shared::cta.global...complete_tx: the box at
 /// `coordinates` of the map at `map` into shared memory at `shared`,
@@ -88,6 +91,10 @@ void bulkStore(SimThread &t, uint64_t global, uint64_t shared, uint32_t bytes);
 void bulkCommit(SimThread &t);
 /// cp.async.bulk.wait_group{.read} `pending`.
 void bulkWait(SimThread &t, uint32_t pending);
+/// tensormap.replace.tile.<field> of the map at `map` (`ordinal` for the
+/// per-dimension fields); `field` as the instruction names it.
+void tensorMapReplace(SimThread &t, uint64_t map, const std::string &field,
+                      uint32_t ordinal, uint64_t value);
 /// Performs the copies into shared memory that complete on `mbarrier`, in
 /// order, until its current phase completes (a thread waits there).
 void completeBulkLoads(SimThread &t, uint64_t mbarrier);

@@ -56,6 +56,8 @@ template <typename T> T field(const uint8_t *bytes, unsigned offset) {
   return v;
 }
 
+uint32_t magicOf(const uint8_t *bytes) { return field<uint32_t>(bytes, 0); }
+
 /// Decodes the 128 bytes of a tensor map; "" or what is wrong with them.
 std::string decodeMap(const uint8_t *bytes, TensorMap &m) {
   if (field<uint32_t>(bytes, 0) != kMagic)
@@ -277,6 +279,51 @@ void kite::sim::bulkStore(SimThread &t, uint64_t global, uint64_t shared,
   copy.global = global;
   copy.bytes = bytes;
   issue(t, copy);
+}
+
+void kite::sim::tensorMapReplace(SimThread &t, uint64_t map,
+                                 const std::string &field, uint32_t ordinal,
+                                 uint64_t value) {
+  auto *bytes = reinterpret_cast<uint8_t *>(map);
+  if (magicOf(bytes) != kMagic) {
+    // A template (Triton zeroes 128 bytes first) becomes a map of cuda-sim.
+    uint32_t magic = kMagic;
+    std::memcpy(bytes, &magic, 4);
+  }
+  auto put = [&](unsigned offset, auto v) {
+    std::memcpy(bytes + offset, &v, sizeof v);
+  };
+  bool perDimension = field == "box_dim" || field == "global_dim" ||
+                      field == "global_stride" || field == "element_stride";
+  if (perDimension && ordinal >= (field == "global_stride" ? 4u : 5u))
+    t.fail("tensormap.replace." + field + ": ordinal " +
+           std::to_string(ordinal) + " is past the tensor map's dimensions");
+  // The element types of tensormap.replace's .elemtype, by size.
+  static const uint8_t elementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 4, 8, 2, 4, 4};
+  if (field == "global_address")
+    put(8, value);
+  else if (field == "rank" && value < 5) // the rank less one
+    bytes[4] = uint8_t(value + 1);
+  else if (field == "box_dim")
+    put(36 + 4 * ordinal, uint32_t(value));
+  else if (field == "global_dim")
+    put(16 + 4 * ordinal, uint32_t(value));
+  else if (field == "global_stride")
+    put(56 + 8 * ordinal, value);
+  else if (field == "element_stride")
+    put(88 + 4 * ordinal, uint32_t(value));
+  else if (field == "elemtype" && value < sizeof elementBytes) {
+    bytes[5] = elementBytes[value];
+    put(108, uint32_t(value));
+  } else if (field == "swizzle_mode" && value <= 3)
+    bytes[6] = uint8_t(value);
+  else if (field == "fill_mode" && value <= 1)
+    bytes[7] = uint8_t(value);
+  else if (field == "interleave_layout" && value == 0)
+    return;
+  else
+    t.fail("tensormap.replace." + field + " with the value " +
+           std::to_string(value) + " is not implemented");
 }
 
 void kite::sim::bulkCommit(SimThread &t) {

@@ -12,6 +12,7 @@
 
 #include "llvm/ADT/StringMap.h"
 
+#include <cstring>
 #include <string>
 
 using namespace kite::sim;
@@ -215,6 +216,29 @@ void elect(PtxExec &e, const Ins &in) {
   }
 }
 
+void tensormap(PtxExec &e, const Ins &in) {
+  const auto &ops = in.operands;
+  if (in.has("cp_fenceproxy")) {
+    // tensormap.cp_fenceproxy.global.shared::cta...sync.aligned [dst],
+    // [src], 128: the map's bytes from shared to global memory.
+    if (ops.size() != 3 || e.get(ops[2], 32) != 128)
+      e.fail(in, "expects [dst], [src], 128");
+    std::memcpy(reinterpret_cast<void *>(e.address(ops[0])),
+                reinterpret_cast<const void *>(e.address(ops[1])), 128);
+    return;
+  }
+  // tensormap.replace.tile.<field>.<space>.b1024.<type> [map], {ord,} value
+  if (!in.has("replace") || !in.has("tile") || in.modifiers.size() < 4 ||
+      ops.size() < 2)
+    e.fail(in, "only tensormap.replace.tile and tensormap.cp_fenceproxy are "
+               "implemented");
+  const std::string &field = in.modifiers[3];
+  bool ordinal = ops.size() == 3;
+  tensorMapReplace(e.thread, e.address(ops[0]), field,
+                   ordinal ? uint32_t(e.get(ops[1], 32)) : 0,
+                   e.get(ops[ordinal ? 2 : 1], in.typeBits ? in.typeBits : 64));
+}
+
 void noop(PtxExec &, const Ins &) {}
 
 } // namespace
@@ -264,7 +288,7 @@ bool kite::sim::prepareHopperInstruction(PtxInstruction &in, unsigned smVersion,
 PtxHandler kite::sim::findHopperHandler(StringRef opcode) {
   static const llvm::StringMap<PtxHandler> handlers = {
       {"mbarrier", mbarrier}, {"wgmma", wgmma},     {"stmatrix", stmatrix},
-      {"elect", elect},       {"setmaxnreg", noop},
+      {"elect", elect},       {"setmaxnreg", noop}, {"tensormap", tensormap},
   };
   auto found = handlers.find(opcode);
   return found == handlers.end() ? nullptr : found->second;
