@@ -157,7 +157,8 @@ std::string Rewriter::rewriteInstructions(Function &f) {
         continue;
       StringRef name = callee->getName();
       if (name.consume_front("llvm.nvvm.")) {
-        rewriteNvvm(call, name);
+        if (!rewriteHopperNvvm(call, name))
+          rewriteNvvm(call, name);
       } else if (callee->getIntrinsicID() == Intrinsic::trap) {
         IRBuilder<> b(call);
         b.CreateCall(runtime("kite_sim_trap", Type::getVoidTy(ctx), {}));
@@ -242,8 +243,16 @@ void Rewriter::makeEntry(Function *kernel) {
     Type *t = a.getType();
     if (a.hasByValAttr()) {
       // A byval struct (a TMA descriptor, a grid constant): the kernel
-      // gets a pointer to the parameter bytes.
-      arguments.push_back(b.CreateAddrSpaceCast(slot, t));
+      // gets a pointer to a copy of the parameter bytes, aligned as the
+      // parameter says (the packed bytes are only 8-byte aligned, and the
+      // host's code copies byval structs with aligned vector moves).
+      Type *type = a.getParamByValType();
+      Align align = a.getParamAlign().valueOrOne();
+      AllocaInst *copy = b.CreateAlloca(type);
+      copy->setAlignment(std::max(align, copy->getAlign()));
+      b.CreateMemCpy(copy, copy->getAlign(), slot, Align(1),
+                     layout.getTypeAllocSize(type));
+      arguments.push_back(b.CreateAddrSpaceCast(copy, t));
       result.paramBytes.push_back(
           unsigned(layout.getTypeAllocSize(a.getParamByValType())));
       continue;
@@ -251,7 +260,18 @@ void Rewriter::makeEntry(Function *kernel) {
     arguments.push_back(b.CreateLoad(t, slot));
     result.paramBytes.push_back(unsigned(layout.getTypeAllocSize(t)));
   }
-  b.CreateCall(kernel, arguments);
+  CallInst *call = b.CreateCall(kernel, arguments);
+  // The call passes byval structs as the kernel takes them (the host's ABI
+  // copies them onto the stack; without the attribute at the call the kernel
+  // would read its copy from where the caller put none).
+  for (Argument &a : kernel->args())
+    if (a.hasByValAttr()) {
+      call->addParamAttr(a.getArgNo(), Attribute::getWithByValType(
+                                           ctx, a.getParamByValType()));
+      if (MaybeAlign align = a.getParamAlign())
+        call->addParamAttr(a.getArgNo(),
+                           Attribute::getWithAlignment(ctx, *align));
+    }
   b.CreateRetVoid();
 }
 

@@ -16,8 +16,8 @@ using namespace kite::sim;
 std::string Rewriter::rewriteInlineAsm(CallInst *call) {
   auto *asmValue = cast<InlineAsm>(call->getCalledOperand());
   InlineAsm::ConstraintInfoVector constraints = asmValue->ParseConstraints();
-  // Operand slots in $N order: outputs, then inputs (a tied input shares
-  // its output's slot); clobbers have none.
+  // Operand slots in $N order: outputs, then inputs (a tied input's value
+  // goes to its output's slot too); clobbers have none.
   std::vector<int> outputSlots;
   std::vector<std::pair<int, Value *>> inputs;
   unsigned slot = 0, argument = 0;
@@ -29,10 +29,14 @@ std::string Rewriter::rewriteInlineAsm(CallInst *call) {
       outputSlots.push_back(int(slot++));
     } else if (c.Type == InlineAsm::isInput) {
       Value *v = call->getArgOperand(argument++);
-      int target = int(slot++);
-      if (c.hasMatchingInput())
-        target = outputSlots.at(size_t(c.MatchingInput));
-      inputs.push_back({target, v});
+      inputs.push_back({int(slot++), v});
+      // A tied input ("0") is its own $N and also the initial value of its
+      // output's register (Triton's wgmma accumulators, read and written as
+      // the outputs); LLVM marks the tie on the output, the input's code is
+      // the output's number.
+      unsigned tied;
+      if (!c.Codes.empty() && !StringRef(c.Codes[0]).getAsInteger(10, tied))
+        inputs.push_back({outputSlots.at(tied), v});
     }
   }
   std::string unsupported;
@@ -56,8 +60,17 @@ std::string Rewriter::rewriteInlineAsm(CallInst *call) {
                           IntegerType::get(ctx, t->getPrimitiveSizeInBits()));
     return b.CreateZExtOrTrunc(v, i64);
   };
-  for (auto &[target, v] : inputs)
-    b.CreateStore(toBits(v), b.CreateConstGEP1_32(i64, slots, target));
+  for (auto &[target, v] : inputs) {
+    Value *slot = b.CreateConstGEP1_32(i64, slots, target);
+    // A pointer is stored as a pointer, not its integer, so that what it
+    // points at stays alive for the runtime: LLVM lets a ptrtoint drop the
+    // provenance, and then removes the stores into a local copy (a byval
+    // tensor map) that only the asm reads.
+    if (v->getType()->isPointerTy())
+      b.CreateStore(b.CreateAddrSpaceCast(v, ptr), slot);
+    else
+      b.CreateStore(toBits(v), slot);
+  }
   if (!compileInlineLoads(b, *program, slots)) {
     b.CreateCall(runtime("kite_sim_asm", Type::getVoidTy(ctx), {ptr, ptr}),
                  {constantPointer(program.get()), slots});

@@ -65,7 +65,8 @@ uint64_t PtxExec::get(const PtxOperand &op, unsigned bits) const {
     return maskBits(op.imm, bits);
   case PtxOperand::Kind::Address:
     return address(op);
-  case PtxOperand::Kind::Pair: // read by the handlers that write one
+  case PtxOperand::Kind::Pair:   // read by the handlers that write one
+  case PtxOperand::Kind::Tensor: // read by cp.async.bulk.tensor
     return 0;
   case PtxOperand::Kind::Vector: {
     // {a, b} as one value: element 0 in the low bits.
@@ -104,10 +105,17 @@ void PtxExec::fail(const PtxInstruction &instruction, const std::string &why) {
   thread.fail("inline PTX `" + instruction.text + "`: " + why);
 }
 
+/// bra{.uni} label: the parser resolved the label to `target`.
+static void branch(PtxExec &e, const PtxInstruction &in) { e.jump = in.target; }
+
 PtxHandler kite::sim::findPtxHandler(StringRef opcode) {
+  if (opcode == "bra")
+    return branch;
   if (PtxHandler h = findArithmeticHandler(opcode))
     return h;
   if (PtxHandler h = findMemoryHandler(opcode))
+    return h;
+  if (PtxHandler h = findHopperHandler(opcode))
     return h;
   return findTensorCoreHandler(opcode);
 }
@@ -120,6 +128,9 @@ struct Parser {
   unsigned smVersion;
   AsmProgram &program;
   llvm::StringMap<int> names;
+  /// Labels, by the index of the instruction they name; branches to resolve.
+  llvm::StringMap<int> labels;
+  std::vector<std::pair<size_t, std::string>> branches;
   std::string error;
 
   int declare(StringRef name) {
@@ -196,6 +207,17 @@ struct Parser {
         op.elements.push_back(e);
       }
       return true;
+    }
+    if (token.starts_with("[") && token.ends_with("]") &&
+        splitOperands(token.drop_front().drop_back()).size() == 2) {
+      // [map, {c0, c1, ...}]
+      std::vector<StringRef> parts =
+          splitOperands(token.drop_front().drop_back());
+      op.kind = PtxOperand::Kind::Tensor;
+      op.elements.resize(2);
+      return parseOperand(parts[0], op.elements[0]) &&
+             parts[1].starts_with("{") &&
+             parseOperand(parts[1], op.elements[1]);
     }
     if (token.starts_with("[") && token.ends_with("]")) {
       op.kind = PtxOperand::Kind::Address;
@@ -285,6 +307,21 @@ struct Parser {
     while (!statement.empty() && statement.back() == '}' &&
            statement.count('{') < statement.count('}'))
       statement = statement.drop_back().trim();
+    // Labels: `name:` (not `shared::cta`), naming the next instruction.
+    while (true) {
+      size_t colon = statement.find(':');
+      if (colon == StringRef::npos || colon == 0 ||
+          statement.substr(colon).starts_with("::"))
+        break;
+      StringRef label = statement.substr(0, colon).trim();
+      if (label.empty() || label.find_first_of(" \t{}") != StringRef::npos)
+        break;
+      labels[label] = int(program.code.size());
+      statement = statement.substr(colon + 1).trim();
+      while (!statement.empty() &&
+             (statement.front() == '{' || statement.front() == '}'))
+        statement = statement.drop_front().trim();
+    }
     if (statement.empty())
       return true;
     if (statement.starts_with(".reg")) {
@@ -324,15 +361,22 @@ struct Parser {
       return false;
     }
     std::string why;
-    if (!prepareTensorCoreInstruction(instruction, smVersion, why)) {
+    if (!prepareTensorCoreInstruction(instruction, smVersion, why) ||
+        !prepareHopperInstruction(instruction, smVersion, why)) {
       error = "`" + instruction.text + "` (" + why + ")";
       return false;
     }
+    if (instruction.modifiers[0] == "bra") {
+      branches.push_back({program.code.size(), rest.trim().str()});
+      program.code.push_back(std::move(instruction));
+      return true;
+    }
     for (StringRef token : splitOperands(rest)) {
       PtxOperand op;
-      // Only shfl and setp have a second destination (`d|p`).
+      // Only shfl, setp and elect have a second destination (`d|p`).
       bool pairAllowed = instruction.modifiers[0] == "shfl" ||
-                         instruction.modifiers[0] == "setp";
+                         instruction.modifiers[0] == "setp" ||
+                         instruction.modifiers[0] == "elect";
       if (!parseOperand(token, op) ||
           (op.kind == PtxOperand::Kind::Pair && !pairAllowed)) {
         error =
@@ -379,14 +423,19 @@ kite::sim::parseInlinePtx(StringRef text, unsigned operandCount,
   llvm::SmallVector<StringRef> statements;
   StringRef(cleaned).split(statements, ';');
   for (StringRef s : statements) {
-    if (s.trim().ends_with(":")) {
-      unsupported = "labels and branches in inline PTX (`" + text.str() + "`)";
-      return nullptr;
-    }
     if (!parser.parseStatement(s)) {
       unsupported = parser.error;
       return nullptr;
     }
+  }
+  for (auto &[index, label] : parser.branches) {
+    auto found = parser.labels.find(label);
+    if (found == parser.labels.end()) {
+      unsupported = "`" + program->code[index].text + "` (no label `" + label +
+                    "` in the asm statement)";
+      return nullptr;
+    }
+    program->code[index].target = found->second;
   }
   return program;
 }
@@ -407,11 +456,26 @@ void kite::sim::runInlinePtx(const AsmProgram &program, uint64_t *operands,
   for (unsigned i = program.operandCount; i < program.registerCount; ++i)
     regs[i] = 0;
   PtxExec exec(program, regs, thread);
-  for (const PtxInstruction &instruction : program.code) {
+  for (size_t pc = 0; pc < program.code.size();) {
+    const PtxInstruction &instruction = program.code[pc];
     if (instruction.guard >= 0 &&
-        bool(regs[instruction.guard] & 1) == instruction.guardNegated)
+        bool(regs[instruction.guard] & 1) == instruction.guardNegated) {
+      ++pc;
       continue;
+    }
     instruction.handler(exec, instruction);
+    if (exec.jump < 0) {
+      ++pc;
+      continue;
+    }
+    // A backward branch is a loop: it lets other threads run as the
+    // kernel's own loops do (Preemption.cpp).
+    if (size_t(exec.jump) <= pc && ++thread.preemptionBudget >= 1024) {
+      thread.preemptionBudget = 0;
+      thread.yield();
+    }
+    pc = size_t(exec.jump);
+    exec.jump = -1;
   }
   for (unsigned i = 0; i < program.operandCount; ++i)
     operands[i] = regs[i];

@@ -6,8 +6,10 @@
 // loaded, into an AsmProgram: instructions with their operands resolved to
 // registers ($N are the asm statement's operands, in its constraint order;
 // `.reg` declarations add locals). runInlinePtx executes a program for one
-// thread with the semantics of the PTX ISA. Instructions are implemented by
-// handlers grouped by kind (InlinePtxArith.cpp, InlinePtxMemory.cpp, ...);
+// thread with the semantics of the PTX ISA. Labels and `bra` (Triton's
+// mbarrier wait loop) jump within the program. Instructions are implemented
+// by handlers grouped by kind (InlinePtxArith.cpp, InlinePtxMemory.cpp,
+// InlinePtxHopper.cpp, ...);
 // an instruction no handler knows makes parsing fail with its text, and the
 // call then fails the launch that reaches it ("the simulator does not
 // implement `...`").
@@ -33,7 +35,9 @@ class PtxExec;
 struct PtxOperand {
   /// Pair: `d|p`, an instruction's second destination beside its first
   /// (shfl's in-range predicate, setp's complement), in `elements`.
-  enum class Kind { Register, Immediate, Vector, Address, Pair } kind;
+  /// Tensor: `[map, {c0, c1}]` (cp.async.bulk.tensor): the map's address
+  /// operand, then the vector of coordinates, in `elements`.
+  enum class Kind { Register, Immediate, Vector, Address, Pair, Tensor } kind;
   int reg = -1;     ///< Register: its index; Address: the base's (or -1).
   uint64_t imm = 0; ///< Immediate bits; Address: the offset.
   bool floatImmediate = false;      ///< 0fXXXXXXXX / 0dXXXXXXXXXXXXXXXX.
@@ -59,6 +63,8 @@ struct PtxInstruction {
   /// masked load cost ten times a plain one.
   unsigned typeBits = 0, lanes = 1;
   bool shared = false;
+  /// bra: the index of the instruction it jumps to.
+  int target = -1;
 
   bool has(llvm::StringRef modifier) const;
   /// The last type modifier (u32, f16x2, b64, ...), "" if none.
@@ -92,6 +98,8 @@ public:
   uint64_t *regs;
   SimThread &thread;
   bool carry = false;
+  /// Set by a taken branch: the next instruction's index.
+  int jump = -1;
 };
 
 /// The handler of instructions whose first modifier is `opcode`, or null.
@@ -114,11 +122,16 @@ void runInlinePtx(const AsmProgram &program, uint64_t *operands,
 /// lacks.
 bool prepareTensorCoreInstruction(PtxInstruction &instruction,
                                   unsigned smVersion, std::string &why);
+/// The same for sm_90's instructions (wgmma's shape, cp.async.bulk's
+/// handler; InlinePtxHopper.cpp).
+bool prepareHopperInstruction(PtxInstruction &instruction, unsigned smVersion,
+                              std::string &why);
 
 // Handlers by kind, each file registering its own opcodes.
 PtxHandler findArithmeticHandler(llvm::StringRef opcode);
 PtxHandler findMemoryHandler(llvm::StringRef opcode);
 PtxHandler findTensorCoreHandler(llvm::StringRef opcode);
+PtxHandler findHopperHandler(llvm::StringRef opcode);
 
 /// Helpers for handlers: the bit width of a PTX type ("u32" -> 32,
 /// "f16x2" -> 32, "pred" -> 1), 0 if unknown.

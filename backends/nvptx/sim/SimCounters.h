@@ -46,6 +46,11 @@ namespace kite::sim {
   X(ldmatrix)                                                                  \
   X(cp_async)                                                                  \
   X(cp_async_bytes)                                                            \
+  X(wgmma)                                                                     \
+  X(stmatrix)                                                                  \
+  X(mbarriers)                                                                 \
+  X(bulk_copies)                                                               \
+  X(bulk_copy_bytes)                                                           \
   X(instructions)
 
 enum class Counter : unsigned {

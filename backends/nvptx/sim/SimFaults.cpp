@@ -119,10 +119,23 @@ SharedBlock::SharedBlock(size_t bytes) {
 #ifdef MAP_32BIT
   flags |= MAP_32BIT;
 #endif
-  void *memory = mmap(nullptr, rounded, PROT_READ | PROT_WRITE, flags, -1, 0);
+  // 1 MiB aligned, so that an address's low bits are its offset in the
+  // block, as a shared-window address is on a GPU: wgmma's descriptors keep
+  // only bits 4-17 of it, and the swizzles of wgmma and TMA act on bits 4-9.
+  constexpr size_t kAlign = size_t(1) << 20;
+  void *memory =
+      mmap(nullptr, rounded + kAlign, PROT_READ | PROT_WRITE, flags, -1, 0);
   if (memory == MAP_FAILED)
     return;
-  data = static_cast<uint8_t *>(memory);
+  auto *base = static_cast<uint8_t *>(memory);
+  auto *start = reinterpret_cast<uint8_t *>(
+      (reinterpret_cast<uintptr_t>(base) + kAlign - 1) & ~(kAlign - 1));
+  if (start > base)
+    munmap(base, size_t(start - base));
+  size_t tail = kAlign - size_t(start - base);
+  if (tail)
+    munmap(start + rounded, tail);
+  data = start;
   mapped = rounded;
 }
 

@@ -32,7 +32,8 @@ private:
 
 /// A CTA's shared memory, mapped below 2 GiB so that 32-bit shared
 /// addresses (the PTX `.shared` window, `cvta.to.shared`) survive being
-/// truncated and extended again.
+/// truncated and extended again, and aligned to 1 MiB, so that the low bits
+/// of an address are its offset in the block.
 struct SharedBlock {
   explicit SharedBlock(size_t bytes);
   ~SharedBlock();

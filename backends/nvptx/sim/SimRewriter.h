@@ -2,8 +2,9 @@
 //-*-===//
 //
 // HostRetarget.cpp (the module, shared memory, PTX semantics, the entry),
-// NvvmIntrinsics.cpp (llvm.nvvm.* calls) and InlineAsmCalls.cpp (inline
-// PTX) each implement part of the rewrite declared here.
+// NvvmIntrinsics.cpp and HopperIntrinsics.cpp (llvm.nvvm.* calls) and
+// InlineAsmCalls.cpp (inline PTX) each implement part of the rewrite
+// declared here.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KITE_BACKENDS_NVPTX_SIM_SIMREWRITER_H
@@ -101,6 +102,10 @@ struct Rewriter {
   void rewriteBarrier(CallBase *call, StringRef name);
 
   void rewriteNvvm(CallBase *call, StringRef name);
+
+  /// sm_90's intrinsics (HopperIntrinsics.cpp): false, touching nothing, for
+  /// any other.
+  bool rewriteHopperNvvm(CallBase *call, StringRef name);
 
   std::string rewriteInlineAsm(CallInst *call);
   /// Host IR for `program` over its operand `slots` when it is only movs and

@@ -1,5 +1,6 @@
 //===- SimScheduler.cpp - CTAs of fibers, barriers and warp ops -----------===//
 #include "backends/nvptx/sim/SimScheduler.h"
+#include "backends/nvptx/sim/Hopper.h"
 #include "backends/nvptx/sim/SimFaults.h"
 
 #include <chrono>
@@ -20,6 +21,9 @@ constexpr size_t kStackBytes = 512 * 1024;
   auto *thread = static_cast<SimThread *>(arg);
   Launch &launch = *thread->cta->launch;
   launch.config.entry(launch.config.params);
+  // Bulk copies to global memory still pending complete, as the hardware's
+  // would after the thread ends.
+  finishBulkCopies(*thread);
   thread->state = SimThread::State::Exited;
   thread->cta->exited += 1;
   launch.scheduler.switchFrom(thread->fiber);
@@ -124,6 +128,14 @@ void completeWarpOp(Warp &warp) {
           same |= 1u << other;
       t.warpResult = warp.kind == WarpOpKind::MatchAny ? same : allEqual;
       t.warpPredicate = allEqual != 0;
+    });
+    break;
+  }
+  case WarpOpKind::Elect: {
+    uint32_t leader = uint32_t(__builtin_ctz(mask));
+    each([&](uint32_t lane, SimThread &t) {
+      t.warpResult = leader;
+      t.warpPredicate = lane == leader;
     });
     break;
   }
@@ -280,6 +292,56 @@ void SimThread::warpCollective(WarpCollective collective,
   warpOp(WarpOpKind::Collective, 0xffffffffu, 0, 0, 0);
 }
 
+void SimThread::warpgroupCollective(WarpgroupCollective collective,
+                                    const void *argument, const char *what) {
+  uint32_t group = warp / 4;
+  if ((group + 1) * 128 > cta->threads.size())
+    fail(std::string(what) + " is a warpgroup instruction, but thread " +
+         ids(tid) + " is in warpgroup " + std::to_string(group) +
+         ", of which the block (" + std::to_string(cta->threads.size()) +
+         " threads) has only " +
+         std::to_string(cta->threads.size() - group * 128) +
+         " threads: the block needs a multiple of 128 threads");
+  Warpgroup &g = cta->warpgroups[group];
+  if (g.pending && (g.collective != collective || g.argument != argument))
+    fail("threads of warpgroup " + std::to_string(group) +
+         " reached different warpgroup instructions (" + g.what + " and " +
+         what + "): divergent code");
+  if (!g.pending) {
+    g.pending = true;
+    g.collective = collective;
+    g.argument = argument;
+    g.what = what;
+    g.arrived = 0;
+  }
+  state = State::AtWarpgroupOp;
+  if (++g.arrived == 128) {
+    SimThread *members[128];
+    for (uint32_t i = 0; i < 128; ++i)
+      members[i] = cta->threads[group * 128 + i].get();
+    g.pending = false;
+    g.arrived = 0;
+    collective(members, argument);
+    for (SimThread *t : members)
+      t->state = State::Runnable;
+    return;
+  }
+  yield();
+}
+
+void SimThread::waitOnMbarrier(uint64_t address, uint32_t parity) {
+  state = State::AtMbarrier;
+  mbarrier = address;
+  mbarrierParity = parity;
+  yield();
+}
+
+void Cta::wakeMbarrierWaiters(uint64_t address) {
+  for (auto &t : threads)
+    if (t->state == SimThread::State::AtMbarrier && t->mbarrier == address)
+      t->state = SimThread::State::Runnable;
+}
+
 bool Launch::startCta(Cta &cta, uint64_t linear) {
   cta.ctaid = {uint32_t(linear % config.grid[0]),
                uint32_t(linear / config.grid[0] % config.grid[1]),
@@ -288,6 +350,9 @@ bool Launch::startCta(Cta &cta, uint64_t linear) {
   cta.barrierArrived.fill(0);
   for (Warp &w : cta.warps)
     w.pending = false, w.arrived = 0;
+  for (Warpgroup &g : cta.warpgroups)
+    g.pending = false, g.arrived = 0;
+  cta.pendingBulkLoads.clear();
   // Uninitialised shared memory reads as NaN / -1, not as a convenient 0.
   if (config.sharedBytes)
     std::memset(cta.shared, 0xff, config.sharedBytes);
@@ -295,6 +360,9 @@ bool Launch::startCta(Cta &cta, uint64_t linear) {
     thread->state = SimThread::State::Runnable;
     thread->asyncUncommitted.clear();
     thread->asyncGroups.clear();
+    thread->bulkUncommitted.clear();
+    thread->bulkGroups.clear();
+    thread->wgmmaUncommitted = thread->wgmmaGroups = 0;
     thread->fiber.start(threadMain, thread.get());
   }
   cta.active = true;
@@ -333,6 +401,22 @@ bool Launch::releaseBarriers(Cta &cta) {
                   std::to_string(lane) + ", which has exited";
           return false;
         }
+  for (Warpgroup &g : cta.warpgroups) {
+    if (!g.pending)
+      continue;
+    uint32_t group = uint32_t(&g - cta.warpgroups.data());
+    for (uint32_t i = 0; i < 128; ++i) {
+      SimThread &t = *cta.threads[group * 128 + i];
+      if (t.state != SimThread::State::Exited)
+        continue;
+      error = "kernel '" + config.kernelName + "', block " + ids(cta.ctaid) +
+              ": threads of warpgroup " + std::to_string(group) + " wait in " +
+              g.what + ", which thread " + ids(t.tid) +
+              " of the warpgroup never reaches: it has exited (a warpgroup "
+              "instruction in divergent code)";
+      return false;
+    }
+  }
   return true;
 }
 
@@ -343,15 +427,24 @@ Launch::describeDeadlock(const std::vector<std::unique_ptr<Cta>> &ctas) {
   for (auto &cta : ctas) {
     if (!cta->active)
       continue;
-    unsigned atBarrier = 0, atWarp = 0;
+    unsigned atBarrier = 0, atWarp = 0, atWarpgroup = 0, atMbarrier = 0;
+    SimThread *mbarrierWaiter = nullptr;
     for (auto &t : cta->threads) {
       atBarrier += t->state == SimThread::State::AtBarrier;
       atWarp += t->state == SimThread::State::AtWarpOp;
+      atWarpgroup += t->state == SimThread::State::AtWarpgroupOp;
+      if (t->state == SimThread::State::AtMbarrier && !atMbarrier++)
+        mbarrierWaiter = t.get();
     }
     message += "block " + ids(cta->ctaid) + ": " + std::to_string(atBarrier) +
                " threads at a barrier, " + std::to_string(atWarp) +
-               " in a warp-synchronous instruction, " +
-               std::to_string(cta->exited) + " exited; ";
+               " in a warp-synchronous instruction, ";
+    if (atWarpgroup)
+      message += std::to_string(atWarpgroup) + " in a warpgroup instruction, ";
+    if (atMbarrier)
+      message += std::to_string(atMbarrier) + " waiting on an mbarrier (" +
+                 describeMbarrierWait(*mbarrierWaiter) + "), ";
+    message += std::to_string(cta->exited) + " exited; ";
   }
   message.resize(message.size() - 2);
   return message + ")";
@@ -375,7 +468,9 @@ std::string Launch::run() {
       return "cannot map " + std::to_string(config.sharedBytes) +
              " bytes of shared memory for a block";
     cta->shared = sharedBlocks.back().data;
+    cta->sharedBytes = config.sharedBytes;
     cta->warps.resize((threads + 31) / 32);
+    cta->warpgroups.resize((threads + 127) / 128);
     for (uint64_t t = 0; t < threads; ++t) {
       auto thread = std::make_unique<SimThread>(kStackBytes);
       if (!thread->fiber.valid())

@@ -12,6 +12,11 @@
 // Code running on a fiber reaches the scheduler through SimThread::current()
 // (the runtime functions of SimRuntime.cpp).
 //
+// sm_90's warpgroup instructions (wgmma) wait for the 128 threads of their
+// warpgroup as warp instructions wait for a warp; a thread waiting on an
+// mbarrier sleeps until an arrival or a transaction completes the phase it
+// waits for (Hopper.h).
+//
 //===----------------------------------------------------------------------===//
 #ifndef KITE_BACKENDS_NVPTX_SIM_SIMSCHEDULER_H
 #define KITE_BACKENDS_NVPTX_SIM_SIMSCHEDULER_H
@@ -30,10 +35,14 @@ namespace kite::sim {
 
 class Cta;
 class Launch;
+class SimThread;
 struct Warp;
 
 /// A computation of a whole warp (Warp::collective).
 using WarpCollective = void (*)(Warp &warp, const void *argument);
+/// A computation of a whole warpgroup: its 128 threads in order.
+using WarpgroupCollective = void (*)(SimThread *const *threads,
+                                     const void *argument);
 
 /// What a warp-synchronous instruction asks of its warp.
 enum class WarpOpKind : uint32_t {
@@ -55,6 +64,8 @@ enum class WarpOpKind : uint32_t {
   ReduxXor,
   MatchAny,
   MatchAll,
+  /// elect.sync: the lowest lane of the membermask is the leader.
+  Elect,
   /// Warp-wide, no data (bar.warp.sync).
   Sync,
   /// Warp-wide with a computation: the last lane to arrive calls
@@ -63,10 +74,29 @@ enum class WarpOpKind : uint32_t {
   Collective,
 };
 
+/// A cp.async.bulk copy not yet performed (HopperTma.cpp): a tensor copy
+/// (`tensor`) with the tensor map's bytes as they were when it was issued
+/// and its coordinates, or a linear copy of `bytes` at `global`. A copy to
+/// shared memory completes `bytes` transactions on `mbarrier`.
+struct BulkCopy {
+  bool tensor = false, toShared = true;
+  uint64_t shared = 0, global = 0, mbarrier = 0;
+  uint32_t bytes = 0;
+  std::array<int32_t, 5> coordinates{};
+  std::array<uint8_t, 128> map{};
+};
+
 /// One simulated thread: its fiber, its ids, and its place in a warp op.
 class SimThread {
 public:
-  enum class State { Runnable, AtBarrier, AtWarpOp, Exited };
+  enum class State {
+    Runnable,
+    AtBarrier,
+    AtWarpOp,
+    AtWarpgroupOp,
+    AtMbarrier,
+    Exited
+  };
 
   Fiber fiber;
   Cta *cta = nullptr;
@@ -74,6 +104,10 @@ public:
   uint32_t linearId = 0, lane = 0, warp = 0;
   State state = State::Runnable;
   uint32_t barrierId = 0;
+  /// AtMbarrier: the mbarrier waited on, and the parity of the phase that
+  /// must complete.
+  uint64_t mbarrier = 0;
+  uint32_t mbarrierParity = 0;
   /// Loop iterations left before the thread yields (Preemption.cpp).
   uint32_t preemptionBudget = 0;
   /// This lane's operands of the warp op it waits in, and its result.
@@ -97,6 +131,11 @@ public:
   /// cp.async.wait_group `pending`: completes the oldest groups until at
   /// most `pending` remain.
   void waitAsyncCopies(size_t pending);
+  /// cp.async.bulk copies from shared memory (bulk groups), as cp.async's.
+  std::vector<BulkCopy> bulkUncommitted;
+  std::vector<std::vector<BulkCopy>> bulkGroups;
+  /// wgmma.mma_async not yet committed, and groups not yet waited for.
+  uint32_t wgmmaUncommitted = 0, wgmmaGroups = 0;
 
   explicit SimThread(size_t stackBytes) : fiber(stackBytes) {}
 
@@ -116,6 +155,14 @@ public:
   /// Takes part in a collective of the whole warp (Warp::collective): this
   /// lane's inputs are in `exchange`, its results are there on return.
   void warpCollective(WarpCollective collective, const void *argument);
+  /// Takes part in a collective of this thread's warpgroup (warps 4g to
+  /// 4g + 3): the last of its 128 threads to arrive calls `collective`.
+  /// `what` names the instruction in errors.
+  void warpgroupCollective(WarpgroupCollective collective, const void *argument,
+                           const char *what);
+  /// Sleeps until the phase of the mbarrier at `address` with parity
+  /// `parity` completes (wakeMbarrierWaiters).
+  void waitOnMbarrier(uint64_t address, uint32_t parity);
   /// Ends the launch with `message` (it becomes the launch's error) and never
   /// returns.
   [[noreturn]] void fail(const std::string &message);
@@ -132,13 +179,29 @@ struct Warp {
   std::array<SimThread *, 32> lanes{};
 };
 
+/// The per-warpgroup state of the warpgroup collective being gathered.
+struct Warpgroup {
+  bool pending = false;
+  WarpgroupCollective collective = nullptr;
+  const void *argument = nullptr;
+  const char *what = "";
+  uint32_t arrived = 0;
+};
+
 /// A resident CTA: its threads, shared memory and barriers.
 class Cta {
 public:
   std::array<uint32_t, 3> ctaid{};
   uint8_t *shared = nullptr;
+  uint64_t sharedBytes = 0;
   std::vector<std::unique_ptr<SimThread>> threads;
   std::vector<Warp> warps;
+  std::vector<Warpgroup> warpgroups;
+  /// cp.async.bulk copies into shared memory, performed when a thread waits
+  /// on their mbarrier (HopperTma.cpp), oldest first.
+  std::vector<BulkCopy> pendingBulkLoads;
+  /// Makes the threads waiting on the mbarrier at `address` runnable.
+  void wakeMbarrierWaiters(uint64_t address);
   std::array<uint32_t, 16> barrierArrived{}; ///< Arrivals per barrier id.
   std::array<uint32_t, 16> barrierCount{};   ///< Its expected count.
   uint32_t exited = 0;

@@ -239,6 +239,10 @@ void ldmatrixCollective(Warp &warp, const void *argument) {
 
 } // namespace
 
+double kite::sim::mmaElementValue(const std::string &type, uint32_t bits) {
+  return elementValue(type, bits);
+}
+
 unsigned MmaShape::aRegisters() const {
   return m * k * elementBits(aType) / 32 / 32;
 }

@@ -36,6 +36,10 @@ bool parseMmaShape(const std::string &text, MmaShape &shape, std::string &why);
 void warpMma(SimThread &thread, const MmaShape &shape, const uint32_t *a,
              const uint32_t *b, const uint32_t *c, uint32_t *d);
 
+/// The value of an mma operand element of `type` (f16, bf16, tf32, f32,
+/// s8, u8, s32, e4m3, e5m2) from its bits.
+double mmaElementValue(const std::string &type, uint32_t bits);
+
 /// This lane's part of ldmatrix .m8n8 (b16) of `count` (1, 2, 4) matrices,
 /// transposed or not: `address` the row this lane names (lanes 0-7 matrix
 /// 0, 8-15 matrix 1, ...); `d` receives one register per matrix.

@@ -90,6 +90,51 @@ def matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk,
 
 
 @triton.jit
+def descriptor_matmul_kernel(a_desc, b_desc, c_desc, K, BLOCK_M: tl.constexpr,
+                             BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr):
+    # One C tile per program, its operands' tiles read and the result written
+    # through tensor descriptors (TMA on sm_90).
+    pid_m = tl.program_id(0)
+    pid_n = tl.program_id(1)
+    acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)
+    for k in range(0, tl.cdiv(K, BLOCK_K)):
+        a = a_desc.load([pid_m * BLOCK_M, k * BLOCK_K])
+        b = b_desc.load([k * BLOCK_K, pid_n * BLOCK_N])
+        acc = tl.dot(a, b, acc)
+    c_desc.store([pid_m * BLOCK_M, pid_n * BLOCK_N], acc.to(tl.float16))
+
+
+@triton.jit
+def device_descriptor_matmul_kernel(a_ptr, b_ptr, c_ptr, M, N, K, BLOCK_M: tl.constexpr,
+                                    BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr):
+    # The same with descriptors made in the kernel (on sm_90: tensor maps
+    # written by tensormap.replace into Triton's global scratch memory).
+    a_desc = tl.make_tensor_descriptor(a_ptr, shape=[M, K], strides=[K, 1],
+                                       block_shape=[BLOCK_M, BLOCK_K])
+    b_desc = tl.make_tensor_descriptor(b_ptr, shape=[K, N], strides=[N, 1],
+                                       block_shape=[BLOCK_K, BLOCK_N])
+    c_desc = tl.make_tensor_descriptor(c_ptr, shape=[M, N], strides=[N, 1],
+                                       block_shape=[BLOCK_M, BLOCK_N])
+    descriptor_matmul_kernel(a_desc, b_desc, c_desc, K, BLOCK_M, BLOCK_N, BLOCK_K)
+
+
+@triton.jit
+def chained_dot_kernel(a_ptr, b_ptr, c_ptr, out_ptr, M: tl.constexpr, N: tl.constexpr,
+                       K: tl.constexpr, P: tl.constexpr):
+    # The two products of the attention tutorial's inner loop, without its
+    # softmax: the first result, in registers, is the second's A operand.
+    rm = tl.arange(0, M)
+    rn = tl.arange(0, N)
+    rk = tl.arange(0, K)
+    rp = tl.arange(0, P)
+    a = tl.load(a_ptr + rm[:, None] * K + rk[None, :])
+    b = tl.load(b_ptr + rk[:, None] * N + rn[None, :])
+    c = tl.load(c_ptr + rn[:, None] * P + rp[None, :])
+    s = tl.dot(a, b).to(tl.float16)
+    tl.store(out_ptr + rm[:, None] * P + rp[None, :], tl.dot(s, c))
+
+
+@triton.jit
 def row_max_kernel(x_ptr, out_ptr, n_cols, BLOCK: tl.constexpr):
     # A running maximum that starts at -inf: a loop-carried -inf, which a
     # newer LLVM writes as the word `-inf` in the IR's phi.
