@@ -1,10 +1,14 @@
-"""``kite.testing.do_bench``: time a function that launches kernels, as
-``triton.testing.do_bench`` does (milliseconds, after warm-up)."""
+"""``kite.testing``: ``do_bench`` times a function that launches kernels, as
+``triton.testing.do_bench`` does (milliseconds, after warm-up);
+``Benchmark`` and ``perf_report`` make tables and plots of such timings
+(kite/perf_report.py)."""
 from __future__ import annotations
 
 import statistics
 import time
 from typing import Callable, Optional, Sequence
+
+from .perf_report import Benchmark, BenchmarkTable, Mark, perf_report  # noqa: F401
 
 
 def synchronize() -> None:
