@@ -13,6 +13,13 @@ NOTEBOOKS = sorted(glob.glob(os.path.join(TUTORIALS, "*.ipynb")))
 # checks its kernels against numpy, and what it shows of the compiler.
 EXPECTED = {
     "01-vector-add.ipynb": ["max error vs numpy: 0.0", "kite.load"],
+    "02-fused-softmax.ipynb": [
+        "matches numpy: True",
+        "rows sum to 1: True",
+        "kite.reduce",
+        "#blocked",
+        "softmax-performance:",  # perf_report's table
+    ],
     "09-quantized-matmul.ipynb": [
         "int4 round trip matches numpy: True",
         "W8A8 matches numpy: True",
@@ -26,6 +33,10 @@ EXPECTED = {
         "numpy float32 x @ w (host)",  # the timing
     ],
 }
+
+
+# The notebooks that end in a perf_report plot, rendered in the notebook.
+PLOTTED = {"02-fused-softmax.ipynb"}
 
 
 def test_there_are_tutorials():
@@ -53,3 +64,6 @@ def test_tutorial_runs(path, monkeypatch):
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     missing = [want for want in EXPECTED[os.path.basename(path)] if want not in text]
     assert not missing, f"{os.path.basename(path)} did not print {missing}; it printed:\n{text}"
+    if os.path.basename(path) in PLOTTED:
+        assert any("image/png" in o.get("data", {}) for o in outputs), \
+            f"{os.path.basename(path)} rendered no plot"
