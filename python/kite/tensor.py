@@ -96,6 +96,41 @@ class Tensor:
             self._host[...] = storage
         return self
 
+    # -- interop: numpy and other libraries (runtime/dlpack_export.py) ------
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule of this tensor's memory, without a copy (unless
+        ``copy=True``, or ``dl_device=(1, 0)`` for a device tensor): host
+        memory (interpreter, cuda-sim) as kDLCPU, CUDA memory as kDLCUDA;
+        the tensor stays alive until the consumer releases the capsule.
+        bfloat16 and fp8 are exported as their bits (kDLBfloat, DLPack 1.1's
+        float8 codes). Vulkan tensors raise BufferError (use ``numpy()``)."""
+        from .runtime.dlpack_export import export
+        return export(self, stream=stream, max_version=max_version, dl_device=dl_device,
+                      copy=copy)
+
+    def __dlpack_device__(self) -> tuple:
+        """(DLPack device type, id): (1, 0) kDLCPU for interpreter and
+        cuda-sim tensors, (2, N) kDLCUDA on cuda:N, (7, N) kDLVulkan."""
+        from .runtime.dlpack_export import dlpack_device
+        return dlpack_device(self)
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        """Version 3 of the interface, for CUDA tensors whose dtype numpy
+        has (AttributeError otherwise)."""
+        from .runtime.dlpack_export import cuda_array_interface
+        return cuda_array_interface(self)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """``np.asarray(t)``, ``np.array(t)``: a copy, as ``numpy()`` makes
+        (bfloat16 and fp8 as float32); ``np.from_dlpack(t)`` is the view."""
+        if copy is False:
+            raise ValueError("np.asarray(kite.Tensor, copy=False): a kite.Tensor converts to "
+                             "numpy only by a copy; np.from_dlpack(tensor) shares host "
+                             "memory (interpreter and cuda-sim tensors)")
+        values = self.numpy()
+        return values if dtype is None else values.astype(dtype, copy=False)
+
     def __repr__(self) -> str:
         return f"kite.Tensor(shape={self.shape}, dtype={self.dtype}, device='{self.device}')"
 
