@@ -98,7 +98,8 @@ class Autotuner(_Launchable):
     def __init__(self, fn, configs: Sequence[Config], key: Sequence[str],
                  prune_configs_by: Optional[dict] = None, reset_to_zero=None,
                  restore_value=None, pre_hook=None, post_hook=None, warmup: int = 25,
-                 rep: int = 100, do_bench: Optional[Callable] = None, **_ignored):
+                 rep: int = 100, do_bench: Optional[Callable] = None,
+                 cache_results: bool = False, **_ignored):
         self.fn = fn
         self.configs = list(configs) or [Config({})]
         self.keys = list(key)
@@ -114,6 +115,7 @@ class Autotuner(_Launchable):
         self.best_config: Optional[Config] = None
         self.configs_timings: Optional[dict] = None
         self.bench_count = 0  # configs timed so far (tests and users can check)
+        self.cache_results = bool(cache_results)
 
     def _key(self, named: dict) -> tuple:
         missing = [k for k in self.keys if k not in named]
@@ -170,22 +172,49 @@ class Autotuner(_Launchable):
         self._check_clashes(kwargs)
         key = self._key(named)
         if key not in self.cache:
-            configs = self.prune_configs(args, kwargs)
-            if len(configs) > 1 and not _on_interpreter(args, kwargs):
-                timings = {c: self._time(c, grid, args, kwargs, named) for c in configs}
-                self.configs_timings = timings
-                self.cache[key] = best = builtins.min(timings, key=timings.get)
-                for name in self.reset_to_zero:  # the timing runs wrote to them
-                    _zero(named[name])
-                if self.pre_hook and _takes_keyword(self.pre_hook, "reset_only"):
-                    # As Triton: the hook's chance to reset what the timing wrote.
-                    self.pre_hook({**named, **best.all_kwargs()}, reset_only=True)
-            else:
-                self.cache[key] = configs[0]
+            self.cache[key] = self._choose(key, grid, args, kwargs, named)
         config = self.best_config = self.cache[key]
         if config.pre_hook:
             config.pre_hook({**named, **config.all_kwargs()})
         return self.fn.run(grid, *args, **kwargs, **config.all_kwargs())
+
+    def _choose(self, key, grid, args, kwargs, named) -> Config:
+        """The config for a new key value: the only one pruning keeps, the
+        first on the interpreter, the one kept on disk (cache_results), or
+        the fastest when timed."""
+        configs = self.prune_configs(args, kwargs)
+        if len(configs) == 1 or _on_interpreter(args, kwargs):
+            return configs[0]
+        kept_key = None
+        if self.cache_results:
+            from . import autotune_cache
+            kept_key = autotune_cache.choice_key(_kernel_of(self), configs, key,
+                                                 _launch_device(args, kwargs))
+            kept = autotune_cache.load(kept_key, configs)
+            if kept is not None:
+                _report_kept(self.__name__, key, *kept)
+                return kept[0]
+        timings = self._time_all(configs, grid, args, kwargs, named, key)
+        self.configs_timings = timings
+        best = builtins.min(timings, key=timings.get)
+        if kept_key is not None:
+            autotune_cache.store(kept_key, configs, best, timings[best])
+        for name in self.reset_to_zero:  # the timing runs wrote to them
+            _zero(named[name])
+        if self.pre_hook and _takes_keyword(self.pre_hook, "reset_only"):
+            # As Triton: the hook's chance to reset what the timing wrote.
+            self.pre_hook({**named, **best.all_kwargs()}, reset_only=True)
+        return best
+
+    def _time_all(self, configs, grid, args, kwargs, named, key) -> dict:
+        """Times every config, saying so (_Progress); their timings."""
+        progress = _Progress(self.__name__, key, len(configs))
+        timings = {}
+        for config in configs:
+            timings[config] = self._time(config, grid, args, kwargs, named)
+            progress.timed(config, timings[config][0])
+        progress.done(builtins.min(timings, key=timings.get), timings)
+        return timings
 
     def _time(self, config, grid, args, kwargs, named) -> list:
         """Milliseconds per launch with ``config`` at the quantiles Triton
@@ -231,14 +260,16 @@ class Autotuner(_Launchable):
 
 def autotune(configs: Sequence[Config], key: Sequence[str], prune_configs_by=None,
              reset_to_zero=None, restore_value=None, pre_hook=None, post_hook=None,
-             warmup=None, rep=None, do_bench=None, **ignored):
+             warmup=None, rep=None, do_bench=None, cache_results=False, **ignored):
     """``@kite.autotune(configs=[kite.Config({...}, num_warps=...)], key=[...])``
     above ``@kite.kernel``: the fastest config per value of the ``key``
     arguments (see the module docstring). ``reset_to_zero`` and
     ``restore_value`` name arrays the timing runs zero before each run, or put
-    back afterwards."""
+    back afterwards. ``cache_results=True`` keeps each choice on disk, so
+    that another process takes it without timing (kite/autotune_cache.py)."""
     return lambda fn: Autotuner(fn, configs, key, prune_configs_by, reset_to_zero,
-                                restore_value, pre_hook, post_hook, warmup, rep, do_bench)
+                                restore_value, pre_hook, post_hook, warmup, rep, do_bench,
+                                cache_results=cache_results)
 
 
 def _takes_keyword(fn, name: str) -> bool:
@@ -263,6 +294,76 @@ def _on_interpreter(args, kwargs) -> bool:
     if "interpreter" in devices:
         return True
     return not devices and default_device() == "interpreter"
+
+
+def _launch_device(args, kwargs) -> str:
+    """The device a launch runs on: its arrays', else the default one."""
+    from .runtime import default_device
+    for value in list(args) + list(kwargs.values()):
+        if hasattr(value, "data_ptr") and hasattr(value, "device"):
+            return str(value.device)
+    return str(default_device())
+
+
+def _print_requested() -> bool:
+    import os
+    return os.environ.get("KITE_PRINT_AUTOTUNING", "").strip().lower() in (
+        "1", "true", "yes", "on")
+
+
+def _describe_key(key: tuple) -> str:
+    return ", ".join(map(str, key))
+
+
+class _Progress:
+    """What autotuning says while it times: a line per config and the choice
+    under KITE_PRINT_AUTOTUNING=1 (stdout, as Triton's
+    TRITON_PRINT_AUTOTUNING); else, on a terminal, a progress line on
+    stderr rewritten in place and cleared at the end; else nothing."""
+
+    def __init__(self, name: str, key: tuple, count: int):
+        import sys
+        import time
+        self.name, self.key, self.count, self.done_count = name, key, count, 0
+        self.start = time.perf_counter()
+        self.verbose = _print_requested()
+        self.bar = not self.verbose and sys.stderr.isatty()
+        self._draw()
+
+    def _draw(self):
+        import sys
+        if self.bar:
+            width = 20
+            filled = width * self.done_count // self.count
+            sys.stderr.write(f"\rautotuning {self.name} [{'#' * filled}{'.' * (width - filled)}] "
+                             f"{self.done_count}/{self.count} configs")
+            sys.stderr.flush()
+
+    def timed(self, config, ms: float):
+        self.done_count += 1
+        if self.verbose:
+            what = "does not compile" if ms == float("inf") else f"{ms:.4f} ms"
+            print(f"autotuning {self.name} ({_describe_key(self.key)}): config "
+                  f"{self.done_count}/{self.count} {{{config!r}}}: {what}", flush=True)
+        self._draw()
+
+    def done(self, best, timings: dict):
+        import sys
+        import time
+        if self.bar:
+            sys.stderr.write("\r" + " " * 79 + "\r")
+            sys.stderr.flush()
+        if self.verbose:
+            seconds = time.perf_counter() - self.start
+            print(f"autotuning {self.name} ({_describe_key(self.key)}) finished after "
+                  f"{seconds:.2f}s; best config: {{{best!r}}} ({timings[best][0]:.4f} ms)",
+                  flush=True)
+
+
+def _report_kept(name: str, key: tuple, config, timings) -> None:
+    if _print_requested():
+        print(f"autotuning {name} ({_describe_key(key)}): config from the disk cache "
+              f"{{{config!r}}} ({timings[0]:.4f} ms when it was timed)", flush=True)
 
 
 def _snapshot(array):
