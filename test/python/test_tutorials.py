@@ -31,12 +31,13 @@ EXPECTED = {
         "int8 dot with an i32 accumulator: True",
         "W4A16 group 128",  # a row of the accuracy table
         "numpy float32 x @ w (host)",  # the timing
+        "quantized-matmul-performance:",  # perf_report's table
     ],
 }
 
 
 # The notebooks that end in a perf_report plot, rendered in the notebook.
-PLOTTED = {"01-vector-add.ipynb", "02-fused-softmax.ipynb"}
+PLOTTED = {"01-vector-add.ipynb", "02-fused-softmax.ipynb", "09-quantized-matmul.ipynb"}
 
 
 def test_there_are_tutorials():
