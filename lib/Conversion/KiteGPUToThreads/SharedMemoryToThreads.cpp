@@ -112,16 +112,16 @@ struct LocalLoadToThreads : ThreadPattern<LocalLoadOp> {
                             adaptor.getSlot().front());
     }
     RankedTensorType result = op.getType();
-    SmallVector<Value> registers;
-    for (SmallVector<Value> &coords :
-         emitRegisterCoords(rewriter, loc, result, grid)) {
-      Value index = emitSharedIndex(rewriter, loc, type.getEncoding(), shape,
-                                    coords);
-      registers.push_back(loadWorkgroup(rewriter, loc,
-                                        result.getElementType(), buffer,
-                                        index));
-    }
-    rewriter.replaceOpWithMultiple(op, {registers});
+    SmallVector<SmallVector<Value>> coords =
+        emitRegisterCoords(rewriter, loc, result, grid);
+    rewriter.replaceOpWithMultiple(
+        op, {loadWorkgroup(
+                rewriter, loc, result.getElementType(), buffer, coords.size(),
+                [&](size_t r) {
+                  return emitSharedIndex(rewriter, loc, type.getEncoding(),
+                                         shape, coords[r]);
+                },
+                grid)});
     return success();
   }
 };
