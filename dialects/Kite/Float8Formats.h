@@ -14,11 +14,19 @@
 //
 // f8E8M0FNU is the OCP MX scale format (ml_dtypes' float8_e8m0fnu): no sign
 // bit, no zero and no subnormals; code c is 2^(c - 127).
+//
+// The header needs no MLIR (mlir::Type is only declared): cuda-sim, which
+// links no MLIR code of its own, converts with Float8Format::encode and
+// decode too (backends/nvptx/sim/PtxFloat.cpp).
 //===----------------------------------------------------------------------===//
 #ifndef KITE_DIALECTS_KITE_FLOAT8FORMATS_H
 #define KITE_DIALECTS_KITE_FLOAT8FORMATS_H
 
-#include "mlir/IR/Types.h"
+#include <cstdint>
+
+namespace mlir {
+class Type;
+} // namespace mlir
 
 namespace mlir::kite {
 
@@ -47,7 +55,25 @@ struct Float8Format {
   float getMaxValue() const;
   /// The smallest normal magnitude: 2^(1 - bias).
   float getMinNormal() const;
+
+  /// The code of `x` rounded to nearest-even, as the thread lowering's
+  /// software conversion computes it (EmulatedFloats.cpp) and Triton
+  /// converts: finite magnitudes past the largest finite value saturate to
+  /// it, and so do infinities except in the fnuz formats, which have none
+  /// and make them NaN; NaN is getNaNCode() with x's sign (fnuz: 0x80);
+  /// -0 and negative values that round to zero are +0 in the fnuz formats.
+  /// Not for the scale format.
+  uint8_t encode(float x) const;
+  /// The value of `code`, exactly; a NaN code is the quiet NaN 0x7FC00000
+  /// with the code's sign bit (fnuz: positive), as the software decoder
+  /// gives. Not for the scale format.
+  float decode(uint8_t code) const;
 };
+
+/// The formats by name: what getFloat8Format returns for f8E4M3FN, f8E5M2,
+/// f8E4M3FNUZ, f8E5M2FNUZ and f8E8M0FNU.
+extern const Float8Format kFloat8E4M3FN, kFloat8E5M2, kFloat8E4M3FNUZ,
+    kFloat8E5M2FNUZ, kFloat8E8M0FNU;
 
 /// The format of `type`, or null when it is no 8-bit float Kite supports.
 const Float8Format *getFloat8Format(Type type);

@@ -112,6 +112,28 @@ LogicalResult MmaSyncOp::verify() {
   return success();
 }
 
+/// The fp8 formats PTX converts in hardware (cvt ...e4m3x2, e5m2x2).
+static bool isHardwareFp8(Type type) {
+  return isa<Float8E4M3FNType, Float8E5M2Type>(type);
+}
+
+LogicalResult CvtPackOp::verify() {
+  Type format = getFormat();
+  if (!isHardwareFp8(format) && !format.isBF16())
+    return emitOpError() << "packs f8E4M3FN, f8E5M2 or bf16, not " << format;
+  unsigned bits = format.isBF16() ? 32 : 16;
+  if (!getPacked().getType().isInteger(bits))
+    return emitOpError() << "packs two " << format << " values into i" << bits
+                         << ", not " << getPacked().getType();
+  return success();
+}
+
+LogicalResult CvtUnpackOp::verify() {
+  if (!isHardwareFp8(getFormat()))
+    return emitOpError() << "unpacks f8E4M3FN or f8E5M2, not " << getFormat();
+  return success();
+}
+
 LogicalResult LdmatrixOp::verify() {
   auto type = cast<MemRefType>(getBuffer().getType());
   auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());

@@ -173,6 +173,45 @@ def KiteThread_LdmatrixOp : KiteThread_Op<"ldmatrix",
 }
 
 //===----------------------------------------------------------------------===//
+// Narrow float conversions in hardware (NVIDIA: PTX cvt). The thread
+// lowering emits them only for a target that has them (ThreadGrid), around
+// its exact software conversions (EmulatedFloats.cpp).
+//===----------------------------------------------------------------------===//
+
+def KiteThread_CvtPackOp : KiteThread_Op<"cvt_pack", [Pure]> {
+  let summary = "round two f32 values to a narrow float format, packed";
+  let description = [{
+    Rounds `low` and `high` to nearest-even in `format` and packs their bits,
+    `low`'s in the low half: f8E4M3FN and f8E5M2 into i16 (PTX
+    `cvt.rn.satfinite.{e4m3x2,e5m2x2}.f32`, NVIDIA sm_89 and later), bf16
+    into i32 (`cvt.rn.bf16x2.f32`, sm_80 and later). fp8 saturates: a
+    magnitude above the largest finite value, infinity included, becomes
+    the largest finite value with its sign; bf16 overflows to infinity. A
+    NaN becomes some NaN of the format: which one is the target's (the PTX
+    ISA does not say).
+  }];
+  let arguments = (ins TypeAttr:$format, F32:$low, F32:$high);
+  let results = (outs AnyTypeOf<[I16, I32]>:$packed);
+  let assemblyFormat = [{
+    $format $low `,` $high attr-dict `:` type($packed)
+  }];
+  let hasVerifier = 1;
+}
+
+def KiteThread_CvtUnpackOp : KiteThread_Op<"cvt_unpack", [Pure]> {
+  let summary = "two packed fp8 values as f16";
+  let description = [{
+    The two `format` codes of `packed` as f16, exactly, element 0 from the
+    low byte: PTX `cvt.rn.f16x2.{e4m3x2,e5m2x2}` (f8E4M3FN, f8E5M2; NVIDIA
+    sm_89 and later). A NaN code becomes some f16 NaN (the target's).
+  }];
+  let arguments = (ins TypeAttr:$format, I16:$packed);
+  let results = (outs VectorOfLengthAndType<[2], [F16]>:$values);
+  let assemblyFormat = "$format $packed attr-dict `:` type($values)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Asynchronous copies from global to workgroup memory (NVIDIA sm_80 and
 // later: cp.async; the software pipeliner's loads)
 //===----------------------------------------------------------------------===//

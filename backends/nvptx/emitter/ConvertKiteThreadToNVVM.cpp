@@ -14,7 +14,8 @@
 // 5. scf -> cf, then one conversion to the LLVM dialect with the upstream
 //    arith/math/cf/func/memref/vector/ub and GPU->NVVM patterns, the
 //    kitethread patterns below, atomics (AtomicOpsToNVVM.cpp),
-//    print/assert (DebugOpsToNVVM.cpp) and mma_sync (MmaToNVVM.cpp);
+//    print/assert (DebugOpsToNVVM.cpp), mma_sync (MmaToNVVM.cpp) and the
+//    hardware float conversions (FloatConversionsToNVVM.cpp);
 // 6. the kernel is marked nvvm.kernel with nvvm.reqntid and nvvm.minctasm = 1
 //    (see the end of the pass): launches always use
 //    exactly num-threads threads, and ptxas allocates registers better knowing
@@ -24,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/nvptx/emitter/AtomicOpsToNVVM.h"
 #include "backends/nvptx/emitter/DebugOpsToNVVM.h"
+#include "backends/nvptx/emitter/FloatConversionsToNVVM.h"
 #include "backends/nvptx/emitter/Libdevice.h"
 #include "backends/nvptx/emitter/MaskedLoadsToNVVM.h"
 #include "backends/nvptx/emitter/MathOpsToNVVM.h"
@@ -362,6 +364,7 @@ struct ConvertKiteThreadToNVVMPass
     kitenvptx::populateDebugOpsToNVVMPatterns(converter, patterns);
     kitenvptx::populateMmaToNVVMPatterns(converter, patterns);
     kitenvptx::populateAsyncCopiesToNVVMPatterns(converter, patterns);
+    kitenvptx::populateFloatConversionsToNVVMPatterns(converter, patterns);
 
     LLVMConversionTarget target(*context);
     // Not configureGpuToNVVMConversionLegality: it makes llvm.intr.floor,

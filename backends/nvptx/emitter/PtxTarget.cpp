@@ -108,15 +108,30 @@ createTargetMachine(ModuleOp module, StringRef chip, unsigned ptxVersion) {
   return machine;
 }
 
-/// The oldest PTX ISA (as 84 for 8.4) the module's inline assembly needs
-/// beyond what LLVM knows of it: mma.sync of fp8 operands came in 8.4.
-static unsigned getInlineAsmPtxVersion(ModuleOp module) {
+/// The oldest PTX ISA (as 84 for 8.4) the module's fp8 instructions need
+/// beyond LLVM's default for `chip`, and what they are: mma.sync of fp8
+/// operands (inline assembly, which LLVM does not read) came in 8.4; LLVM
+/// selects the fp8 cvt intrinsics (FloatConversionsToNVVM.cpp) on sm_89
+/// only from 8.1 (on sm_90 from its default, 7.8), and aborts otherwise.
+static unsigned getFp8PtxVersion(ModuleOp module, StringRef chip,
+                                 StringRef &what) {
   unsigned version = 0;
   module.walk([&](LLVM::InlineAsmOp op) {
     StringRef text = op.getAsmString();
     if (text.starts_with("mma.sync") &&
-        (text.contains(".e4m3") || text.contains(".e5m2")))
+        (text.contains(".e4m3") || text.contains(".e5m2"))) {
       version = std::max(version, 84u);
+      what = "fp8 tensor-core instructions";
+    }
+  });
+  if (version || chip.rtrim("af") != "sm_89")
+    return version;
+  module.walk([&](LLVM::CallIntrinsicOp op) {
+    StringRef name = op.getIntrin();
+    if (name.contains("e4m3x2") || name.contains("e5m2x2")) {
+      version = 81;
+      what = "fp8 conversions";
+    }
   });
   return version;
 }
@@ -125,13 +140,14 @@ LogicalResult kitenvptx::translateToPtx(ModuleOp module, StringRef chip,
                                         unsigned ptxVersion,
                                         StringRef libdevice,
                                         std::string &llvmIR, std::string &ptx) {
-  if (unsigned needed = getInlineAsmPtxVersion(module);
+  StringRef what;
+  if (unsigned needed = getFp8PtxVersion(module, chip, what);
       needed > ptxVersion) {
     if (ptxVersion)
       return module.emitError()
-             << "the kernel's fp8 tensor-core instructions need PTX ISA "
-             << needed / 10 << "." << needed % 10 << ", not the "
-             << ptxVersion / 10 << "." << ptxVersion % 10 << " asked for";
+             << "the kernel's " << what << " need PTX ISA " << needed / 10
+             << "." << needed % 10 << ", not the " << ptxVersion / 10 << "."
+             << ptxVersion % 10 << " asked for";
     ptxVersion = needed;
   }
   std::unique_ptr<llvm::TargetMachine> machine =

@@ -456,6 +456,35 @@ void convert(PtxExec &e, const Ins &in) {
     e.set(in.operands[0], r, 32);
     return;
   }
+  // fp8 pairs, as the intrinsics (NvvmConversions.cpp):
+  // cvt.rn.satfinite.{e4m3x2,e5m2x2}.f32 d, a, b (a's code high) and
+  // .f16x2 d, a (the high half's code high); cvt.rn.f16x2.{e4m3x2,e5m2x2}
+  // d, a (the high byte's value high). No .relu.
+  bool fp8To = to == "e4m3x2" || to == "e5m2x2";
+  bool fp8From = from == "e4m3x2" || from == "e5m2x2";
+  if ((fp8To || (fp8From && to == "f16x2")) && !in.has("relu")) {
+    uint64_t a = e.get(in.operands[1], fromBits), r;
+    if (fp8From) {
+      bool e5m2 = from == "e5m2x2";
+      r = uint64_t(fp8ToHalf(uint8_t(a >> 8), e5m2)) << 16 |
+          fp8ToHalf(uint8_t(a), e5m2);
+    } else {
+      float hi, lo;
+      if (from == "f32" && in.operands.size() == 3) {
+        hi = bitsToFloat(uint32_t(a));
+        lo = bitsToFloat(uint32_t(e.get(in.operands[2], 32)));
+      } else if (from == "f16x2" && in.operands.size() == 2) {
+        hi = halfToFloat(uint16_t(a >> 16));
+        lo = halfToFloat(uint16_t(a));
+      } else {
+        e.fail(in, "this conversion is not implemented");
+      }
+      bool e5m2 = to == "e5m2x2";
+      r = uint64_t(floatToFp8(hi, e5m2)) << 8 | floatToFp8(lo, e5m2);
+    }
+    e.set(in.operands[0], r, toBits);
+    return;
+  }
   if (ptxTypeBits(to) == 0 || to.ends_with("x2") || from.ends_with("x2") ||
       to.starts_with("e") || from.starts_with("e"))
     e.fail(in, "this conversion is not implemented");

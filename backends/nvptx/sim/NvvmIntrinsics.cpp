@@ -2,7 +2,8 @@
 //
 // Special registers, barriers, warp-synchronous intrinsics, ldmatrix, mma,
 // cp.async groups become calls of the runtime (SimRuntime.cpp); NVVM's
-// arithmetic calls NvvmMath.cpp's functions; fences and grid dependencies
+// arithmetic calls NvvmMath.cpp's functions, its packed float conversions
+// NvvmConversions.cpp's; fences and grid dependencies
 // order nothing here; anything else fails the launch that reaches it.
 //
 //===----------------------------------------------------------------------===//
@@ -321,6 +322,8 @@ void Rewriter::rewriteNvvm(CallBase *call, StringRef name) {
     call->eraseFromParent();
     return;
   }
+  if (rewriteConversion(call, name))
+    return;
   if (void *fn = nvvmMathFunction(name)) {
     std::string symbol = "kite_sim_nvvm." + name.str();
     result.symbols[symbol] = fn;

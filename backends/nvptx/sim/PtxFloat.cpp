@@ -1,5 +1,13 @@
-//===- PtxFloat.cpp - f16, bf16 and tf32 bits -----------------------------===//
+//===- PtxFloat.cpp - f16, bf16, tf32 and fp8 bits ------------------------===//
+//
+// fp8 rounds as Kite's software conversions do (dialects/Kite/Float8Formats:
+// Float8Format::encode and decode, whose saturation is cvt's .satfinite);
+// only NaN differs, which PTX leaves to the hardware.
+//
+//===----------------------------------------------------------------------===//
 #include "backends/nvptx/sim/PtxFloat.h"
+
+#include "dialects/Kite/Float8Formats.h"
 
 #include <cmath>
 
@@ -69,4 +77,21 @@ float kite::sim::roundToOddFloat(double d) {
   if ((bits & 1) == 0) // step to the odd neighbour on d's side
     bits += std::fabs(double(f)) < std::fabs(d) ? 1 : -1;
   return bitsToFloat(bits);
+}
+
+uint16_t kite::sim::cvtFloatToBf16(float f, bool towardZero) {
+  return std::isnan(f) ? 0x7fff : floatToBf16(f, towardZero);
+}
+
+static const mlir::kite::Float8Format &fp8Format(bool e5m2) {
+  return e5m2 ? mlir::kite::kFloat8E5M2 : mlir::kite::kFloat8E4M3FN;
+}
+
+uint8_t kite::sim::floatToFp8(float f, bool e5m2) {
+  return std::isnan(f) ? 0x7f : fp8Format(e5m2).encode(f);
+}
+
+uint16_t kite::sim::fp8ToHalf(uint8_t code, bool e5m2) {
+  float value = fp8Format(e5m2).decode(code);
+  return std::isnan(value) ? 0x7fff : floatToHalf(value);
 }

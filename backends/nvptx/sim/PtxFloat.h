@@ -1,7 +1,8 @@
 //===- PtxFloat.h - the narrow float formats of PTX as bits -----*- C++ -*-===//
 //
-// f16, bf16 and tf32 values travel through the simulator as raw bits; these
-// convert them to and from float with the rounding PTX's cvt names.
+// f16, bf16, tf32 and fp8 (e4m3, e5m2) values travel through the simulator
+// as raw bits; these convert them to and from float with the rounding PTX's
+// cvt names.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KITE_BACKENDS_NVPTX_SIM_PTXFLOAT_H
@@ -44,6 +45,18 @@ uint16_t floatToBf16(float f, bool towardZero = false);
 float roundToOddFloat(double d);
 /// cvt.rna.tf32.f32: round to 10 mantissa bits, ties away from zero.
 uint32_t floatToTf32(float f);
+/// cvt.rn.bf16.f32 (rz: cvt.rz): as floatToBf16, but a NaN is the canonical
+/// NaN 0x7FFF. The PTX ISA does not say which NaN cvt gives; the canonical
+/// one makes code that relies on a NaN's sign or payload fail here.
+uint16_t cvtFloatToBf16(float f, bool towardZero);
+/// cvt.rn.satfinite.{e4m3x2,e5m2x2}.f32, one value (`e5m2` picks the
+/// format): nearest-even; a magnitude past the largest finite value,
+/// infinity included, is that value with f's sign; NaN is the canonical
+/// 0x7F (the ISA: "NaN in the destination format").
+uint8_t floatToFp8(float f, bool e5m2);
+/// cvt.rn.f16x2.{e4m3x2,e5m2x2}, one code: exact (every e4m3 and e5m2
+/// value is an f16 value); a NaN code is the canonical f16 NaN 0x7FFF.
+uint16_t fp8ToHalf(uint8_t code, bool e5m2);
 
 } // namespace kite::sim
 

@@ -101,6 +101,11 @@ struct Rewriter {
 
   void rewriteBarrier(CallBase *call, StringRef name);
 
+  /// The packed float conversions (llvm.nvvm.ff.to.e4m3x2.rn, ...): calls
+  /// of host functions; false when `name` is none of them
+  /// (NvvmConversions.cpp).
+  bool rewriteConversion(CallBase *call, StringRef name);
+
   void rewriteNvvm(CallBase *call, StringRef name);
 
   /// sm_90's intrinsics (HopperIntrinsics.cpp): false, touching nothing, for

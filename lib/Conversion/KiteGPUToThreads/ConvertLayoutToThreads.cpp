@@ -55,12 +55,14 @@ struct ConvertLayoutToThreads : ThreadPattern<ConvertLayoutOp> {
       storeWorkgroup(rewriter, loc, element, value, buffer,
                      emitLinearIndex(rewriter, loc, coords, shape));
     gpu::BarrierOp::create(rewriter, loc);
-    SmallVector<Value> results;
-    for (SmallVector<Value> &coords :
-         emitRegisterCoords(rewriter, loc, dstType, grid))
-      results.push_back(
-          loadWorkgroup(rewriter, loc, element, buffer,
-                        emitLinearIndex(rewriter, loc, coords, shape)));
+    SmallVector<SmallVector<Value>> coords =
+        emitRegisterCoords(rewriter, loc, dstType, grid);
+    SmallVector<Value> results = loadWorkgroup(
+        rewriter, loc, element, buffer, coords.size(),
+        [&](size_t r) {
+          return emitLinearIndex(rewriter, loc, coords[r], shape);
+        },
+        grid);
     gpu::BarrierOp::create(rewriter, loc);
     rewriter.replaceOpWithMultiple(op, {results});
     return success();

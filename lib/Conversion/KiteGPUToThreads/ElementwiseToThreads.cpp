@@ -114,12 +114,14 @@ struct MakeRangeToThreads : ThreadPattern<kite::MakeRangeOp> {
 /// per register; a scalar operand (select's condition) is used by all.
 struct ElementwiseToThreads : ConversionPattern {
   ElementwiseToThreads(const TypeConverter &converter, MLIRContext *context,
-                       const AccessWidths &groups)
+                       const AccessWidths &groups, const ThreadGrid &grid)
       : ConversionPattern(converter, MatchAnyOpTypeTag(), 1, context),
-        groups(groups) {}
+        groups(groups), grid(grid) {}
   /// Masks constant over groups of consecutive registers
   /// (planConstantGroups): computed once per group.
   const AccessWidths &groups;
+  /// Whose target may convert bf16 and fp8 in hardware.
+  ThreadGrid grid;
   LogicalResult
   matchAndRewrite(Operation *op, ArrayRef<ValueRange> operands,
                   ConversionPatternRewriter &rewriter) const override {
@@ -137,6 +139,28 @@ struct ElementwiseToThreads : ConversionPattern {
     Type srcElement = op->getNumOperands()
                           ? getElementTypeOrSelf(op->getOperand(0).getType())
                           : Type();
+    if (isa<arith::BitcastOp>(op) &&
+        (toEmulated || isEmulatedFloat(srcElement))) {
+      // Through the bits: an emulated value's are its rounded code, a
+      // native float's (f16 <-> bf16, e4m3 <-> e5m2) are bitcast.
+      SmallVector<Value> bits(operands[0]);
+      if (isEmulatedFloat(srcElement))
+        bits = emitEmulatedBits(rewriter, loc, bits, srcElement, grid);
+      else if (isa<FloatType>(bits[0].getType()))
+        for (Value &value : bits)
+          value = arith::BitcastOp::create(
+              rewriter, loc,
+              rewriter.getIntegerType(srcElement.getIntOrFloatBitWidth()),
+              value);
+      if (toEmulated)
+        bits = emitEmulatedToF32(rewriter, loc, bits, resultElement, grid);
+      else
+        for (auto [value, type] : llvm::zip_equal(bits, types))
+          if (value.getType() != type)
+            value = arith::BitcastOp::create(rewriter, loc, type, value);
+      rewriter.replaceOpWithMultiple(op, {bits});
+      return success();
+    }
     unsigned group = groups.lookup(op);
     SmallVector<Value> results;
     for (size_t i = 0; i < types.size(); ++i) {
@@ -147,37 +171,19 @@ struct ElementwiseToThreads : ConversionPattern {
       SmallVector<Value> regOperands;
       for (ValueRange range : operands)
         regOperands.push_back(range.size() == 1 ? range[0] : range[i]);
-      Value result;
-      if (isa<arith::BitcastOp>(op) &&
-          (toEmulated || isEmulatedFloat(srcElement))) {
-        // Through the bits: an emulated value's are its rounded code, a
-        // native float's (f16 <-> bf16, e4m3 <-> e5m2) are bitcast.
-        Value bits = regOperands[0];
-        if (isEmulatedFloat(srcElement))
-          bits = emitEmulatedBits(rewriter, loc, bits, srcElement);
-        else if (isa<FloatType>(bits.getType()))
-          bits = arith::BitcastOp::create(
-              rewriter, loc,
-              rewriter.getIntegerType(srcElement.getIntOrFloatBitWidth()),
-              bits);
-        if (toEmulated)
-          result = emitEmulatedToF32(rewriter, loc, bits, resultElement);
-        else if (bits.getType() != types[i])
-          result = arith::BitcastOp::create(rewriter, loc, types[i], bits);
-        else
-          result = bits;
-      } else if (isa<arith::ExtFOp, arith::TruncFOp>(op) &&
-                 regOperands[0].getType() == types[i]) {
-        result = regOperands[0]; // bf16 <-> f32: the same register
-      } else {
-        OperationState state(loc, op->getName(), regOperands, {types[i]},
-                             op->getAttrs());
-        result = rewriter.create(state)->getResult(0);
+      if (isa<arith::ExtFOp, arith::TruncFOp>(op) &&
+          regOperands[0].getType() == types[i]) {
+        results.push_back(regOperands[0]); // bf16 <-> f32: the same register
+        continue;
       }
-      if (toEmulated && !isa<arith::BitcastOp, arith::SelectOp>(op))
-        result = emitRoundToEmulated(rewriter, loc, result, resultElement);
-      results.push_back(result);
+      OperationState state(loc, op->getName(), regOperands, {types[i]},
+                           op->getAttrs());
+      results.push_back(rewriter.create(state)->getResult(0));
     }
+    // All registers together: two per instruction where the target
+    // converts in hardware.
+    if (toEmulated && !isa<arith::SelectOp>(op))
+      results = emitRoundToEmulated(rewriter, loc, results, resultElement, grid);
     rewriter.replaceOpWithMultiple(op, {results});
     return success();
   }
@@ -187,8 +193,8 @@ struct ElementwiseToThreads : ConversionPattern {
 /// register, rounded to the destination when it is emulated (to
 /// nearest-even, or toward zero), else widened or narrowed (exactly for an
 /// fp8 value, which is an f16, f32 and f64 value; toward zero when asked).
-struct FpToFpToThreads : OpConversionPattern<kite::FpToFpOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct FpToFpToThreads : ThreadPattern<kite::FpToFpOp> {
+  using ThreadPattern::ThreadPattern;
   LogicalResult
   matchAndRewrite(kite::FpToFpOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -207,7 +213,7 @@ struct FpToFpToThreads : OpConversionPattern<kite::FpToFpOp> {
         return arith::ExtFOp::create(rewriter, loc, to, value);
       return arith::TruncFOp::create(rewriter, loc, to, value);
     };
-    SmallVector<Value> results;
+    SmallVector<Value> results, wides;
     for (auto [value, type] : llvm::zip_equal(adaptor.getSrc(), types)) {
       Value wide = convert(value, f32);
       if (towardZero && value.getType().isF64()) {
@@ -226,9 +232,8 @@ struct FpToFpToThreads : OpConversionPattern<kite::FpToFpOp> {
             rewriter, loc, f32,
             arith::SelectOp::create(rewriter, loc, tooBig, lower, bits));
       }
-      if (isEmulatedFloat(dst)) {
-        results.push_back(
-            emitRoundToEmulated(rewriter, loc, wide, dst, towardZero));
+      if (isEmulatedFloat(dst)) { // rounded below, all registers together
+        wides.push_back(wide);
         continue;
       }
       Value narrow = convert(wide, type);
@@ -251,6 +256,8 @@ struct FpToFpToThreads : OpConversionPattern<kite::FpToFpOp> {
       }
       results.push_back(narrow);
     }
+    if (isEmulatedFloat(dst))
+      results = emitRoundToEmulated(rewriter, loc, wides, dst, grid, towardZero);
     rewriter.replaceOpWithMultiple(op, {results});
     return success();
   }
@@ -315,9 +322,9 @@ void mlir::kitegpu::populateElementwiseToThreads(const TypeConverter &converter,
   patterns.add<GridOpToThreads<kite::ProgramIdOp, kitethread::ProgramIdOp>,
                GridOpToThreads<kite::NumProgramsOp, kitethread::NumProgramsOp>,
                ConstantToThreads, EmulatedConstantToThreads, SplatToThreads,
-               FpToFpToThreads, AddPtrToThreads, AddressCastToThreads<kite::PtrToIntOp>,
+               AddPtrToThreads, AddressCastToThreads<kite::PtrToIntOp>,
                AddressCastToThreads<kite::IntToPtrOp>,
                AddressCastToThreads<kite::BitcastOp>>(converter, context);
-  patterns.add<MakeRangeToThreads>(converter, context, grid);
-  patterns.add<ElementwiseToThreads>(converter, context, groups);
+  patterns.add<MakeRangeToThreads, FpToFpToThreads>(converter, context, grid);
+  patterns.add<ElementwiseToThreads>(converter, context, groups, grid);
 }

@@ -17,14 +17,43 @@
 //   round to zero are +0 in the fnuz formats, which have no -0;
 // - fp8 -> f32 is exact (subnormals included; e5m2 has infinities).
 //
+// Targets with hardware conversions (NVIDIA, ThreadGrid: f32 <-> e4m3 and
+// e5m2 from sm_89, f32 -> bf16 from sm_80) get them where the lowering
+// converts the registers of one op together (the ValueRange functions:
+// element-wise results, fp_to_fp, global loads and stores, the loads of
+// layout conversions, gathers and local_load from workgroup memory), two
+// registers per instruction (kitethread.cvt_pack, cvt_unpack; a last odd
+// register pairs with zero), with the software path's results bit for bit:
+//
+// - PTX's cvt.rn.satfinite.{e4m3x2,e5m2x2}.f32 rounds to nearest-even and
+//   makes a magnitude past the largest finite value, infinities included,
+//   that value with its sign: the software encoder's results for every
+//   number. For NaN the ISA only says "NaN of the format", so a select puts
+//   the software encoder's code there (the format's NaN with x's sign);
+// - cvt.rn.f16x2.{e4m3x2,e5m2x2} is exact, and so is f16 -> f32; a NaN code
+//   gets the software decoder's NaN (0x7FC00000 with the code's sign) by a
+//   select, since neither cvt promises a NaN's sign or payload;
+// - cvt.rn.bf16x2.f32 rounds as the integer rounding does (overflow to
+//   inf); NaN, which PTX leaves open, becomes 0x7FC0 by a select;
+//   bf16 -> f32 stays a shift.
+//
+// Rounding toward zero, the fnuz formats, e8m0 and constants stay software
+// (constants fold), as do the conversions of single registers (stores to
+// workgroup memory, whose values mostly have their bits already,
+// reductions' combines, the dots' staging). A decoded value remembers its
+// bits either way (kDecodedAttr), so that storing it again costs nothing.
+//
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
 #include "dialects/Kite/Float8Formats.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
 
 #include <cmath>
 #include <cstring>
@@ -233,11 +262,27 @@ Value decodeScale(OpBuilder &b, Location loc, Value code) {
 
 /// The bits of `type` that `x` was decoded from by the decoders above, or
 /// null. bf16: bitcast(shl(extui(bits), 16)); fp8: bitcast(or(_, sign)),
-/// sign = shl(and(extui(code), 0x80), 24).
+/// sign = shl(and(extui(code), 0x80), 24), or in hardware (emitHardwareToF32)
+/// select(_, bitcast(or(shl(extui(code), 24), NaN)), _).
 Value getDecodedBits(Value x, Type type) {
-  auto cast = x.getDefiningOp<arith::BitcastOp>();
-  auto decoded = cast ? cast->getAttrOfType<TypeAttr>(kDecodedAttr) : nullptr;
+  Operation *op = x.getDefiningOp();
+  auto decoded = op ? op->getAttrOfType<TypeAttr>(kDecodedAttr) : nullptr;
   if (!decoded || decoded.getValue() != type)
+    return {};
+  if (auto select = dyn_cast<arith::SelectOp>(op)) {
+    auto cast = select.getTrueValue().getDefiningOp<arith::BitcastOp>();
+    auto orOp = cast ? cast.getIn().getDefiningOp<arith::OrIOp>()
+                     : arith::OrIOp();
+    auto shift = orOp ? orOp.getLhs().getDefiningOp<arith::ShLIOp>()
+                      : arith::ShLIOp();
+    auto ext = shift ? shift.getLhs().getDefiningOp<arith::ExtUIOp>()
+                     : arith::ExtUIOp();
+    if (!ext || ext.getIn().getType() != getEmulatedBitsType(type))
+      return {};
+    return ext.getIn();
+  }
+  auto cast = dyn_cast<arith::BitcastOp>(op);
+  if (!cast)
     return {};
   Value word = cast.getIn();
   if (!type.isBF16()) {
@@ -261,7 +306,170 @@ Value getDecodedBits(Value x, Type type) {
   return ext.getIn();
 }
 
+//===- Hardware conversions -----------------------------------------------===//
+
+/// Whether f32 -> `type` to nearest-even has an instruction on `grid`'s
+/// target (kitethread.cvt_pack).
+bool hasHardwareEncoder(Type type, const ThreadGrid &grid) {
+  if (type.isBF16())
+    return grid.hasBF16Conversions();
+  return isa<Float8E4M3FNType, Float8E5M2Type>(type) &&
+         grid.hasFp8Conversions();
+}
+
+/// Whether `type` -> f32 has one (kitethread.cvt_unpack; bf16 is a shift).
+bool hasHardwareDecoder(Type type, const ThreadGrid &grid) {
+  return isa<Float8E4M3FNType, Float8E5M2Type>(type) &&
+         grid.hasFp8Conversions();
+}
+
+bool isConstant(Value value) { return matchPattern(value, m_Constant()); }
+
+/// The software encoder's bits for NaN `x`: bf16 0x7FC0; fp8 the format's
+/// NaN code with x's sign, which is the top byte of a NaN's f32 bits
+/// (sign, then seven exponent ones) with the bits below the NaN code's
+/// cleared (e4m3fn: 0x7F | sign; e5m2: 0x7E | sign).
+Value emitSoftwareNaNBits(OpBuilder &b, Location loc, Value x, Type type) {
+  if (type.isBF16())
+    return arith::ConstantIntOp::create(b, loc, 0x7FC0, 16);
+  I32 i{b, loc};
+  Value top =
+      i.shr(arith::BitcastOp::create(b, loc, b.getI32Type(), x), i.c(24));
+  unsigned mask = 0x80 | getFloat8Format(type)->getNaNCode();
+  if (mask != 0xFF)
+    top = i.andi(top, mask);
+  return arith::TruncIOp::create(b, loc, b.getI8Type(), top);
+}
+
+/// The bits of `xs` rounded to `type` by kitethread.cvt_pack, two at a time.
+SmallVector<Value> emitHardwareBits(OpBuilder &b, Location loc, ValueRange xs,
+                                    Type type) {
+  Type bitsType = getEmulatedBitsType(type);
+  unsigned width = bitsType.getIntOrFloatBitWidth();
+  Type packedType = b.getIntegerType(2 * width);
+  SmallVector<Value> bits;
+  for (size_t k = 0; k < xs.size(); k += 2) {
+    Value pair[2] = {xs[k], k + 1 < xs.size()
+                                ? xs[k + 1]
+                                : arith::ConstantOp::create(
+                                      b, loc, b.getF32FloatAttr(0.0f))
+                                      .getResult()};
+    Value packed = kitethread::CvtPackOp::create(
+        b, loc, packedType, TypeAttr::get(type), pair[0], pair[1]);
+    for (unsigned half = 0; half < 2 && k + half < xs.size(); ++half) {
+      Value part = packed;
+      if (half)
+        part = arith::ShRUIOp::create(
+            b, loc, packed,
+            arith::ConstantIntOp::create(b, loc, packedType, width));
+      part = arith::TruncIOp::create(b, loc, bitsType, part);
+      Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                          pair[half], pair[half]);
+      bits.push_back(arith::SelectOp::create(
+          b, loc, isNaN, emitSoftwareNaNBits(b, loc, pair[half], type),
+          part));
+    }
+  }
+  return bits;
+}
+
+/// The f32 values of fp8 `codes` by kitethread.cvt_unpack, two at a time,
+/// then f16 -> f32; a NaN code's value is the software decoder's.
+SmallVector<Value> emitHardwareToF32(OpBuilder &b, Location loc,
+                                     ValueRange codes, Type type) {
+  I32 i{b, loc};
+  Type i16 = b.getI16Type(), f32 = b.getF32Type();
+  auto pairType = VectorType::get({2}, b.getF16Type());
+  SmallVector<Value> values;
+  for (size_t k = 0; k < codes.size(); k += 2) {
+    Value pair[2] = {codes[k], k + 1 < codes.size()
+                                   ? codes[k + 1]
+                                   : arith::ConstantIntOp::create(b, loc, 0, 8)
+                                         .getResult()};
+    Value packed = arith::OrIOp::create(
+        b, loc, arith::ExtUIOp::create(b, loc, i16, pair[0]),
+        arith::ShLIOp::create(b, loc,
+                              arith::ExtUIOp::create(b, loc, i16, pair[1]),
+                              arith::ConstantIntOp::create(b, loc, 8, 16)));
+    Value halves = kitethread::CvtUnpackOp::create(
+        b, loc, pairType, TypeAttr::get(type), packed);
+    for (unsigned half = 0; half < 2 && k + half < codes.size(); ++half) {
+      Value value = arith::ExtFOp::create(
+          b, loc, f32,
+          vector::ExtractOp::create(b, loc, halves, int64_t(half)).getResult());
+      // 0x7FC00000 | code << 24: the code's sign; the rest of a NaN code's
+      // byte is ones where 0x7FC00000 has them.
+      Value nan = arith::BitcastOp::create(
+          b, loc, f32,
+          arith::OrIOp::create(
+              b, loc,
+              i.shl(arith::ExtUIOp::create(b, loc, b.getI32Type(), pair[half]),
+                    i.c(24)),
+              i.c(0x7FC00000)));
+      Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                          value, value);
+      values.push_back(markDecoded(
+          arith::SelectOp::create(b, loc, isNaN, nan, value), type));
+    }
+  }
+  return values;
+}
+
 } // namespace
+
+SmallVector<Value> mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc,
+                                                   ValueRange xs, Type type,
+                                                   const ThreadGrid &grid) {
+  SmallVector<Value> bits(xs.size()), inHardware;
+  SmallVector<size_t> indices;
+  for (auto [index, x] : llvm::enumerate(xs)) {
+    if (Value decoded = getDecodedBits(x, type)) {
+      bits[index] = decoded;
+    } else if (hasHardwareEncoder(type, grid) && !isConstant(x)) {
+      inHardware.push_back(x);
+      indices.push_back(index);
+    } else {
+      bits[index] = emitEmulatedBits(b, loc, x, type);
+    }
+  }
+  for (auto [index, value] :
+       llvm::zip_equal(indices, emitHardwareBits(b, loc, inHardware, type)))
+    bits[index] = value;
+  return bits;
+}
+
+SmallVector<Value> mlir::kitegpu::emitEmulatedToF32(OpBuilder &b, Location loc,
+                                                    ValueRange bits, Type type,
+                                                    const ThreadGrid &grid) {
+  SmallVector<Value> values(bits.size()), inHardware;
+  SmallVector<size_t> indices;
+  for (auto [index, code] : llvm::enumerate(bits)) {
+    if (hasHardwareDecoder(type, grid) && !isConstant(code)) {
+      inHardware.push_back(code);
+      indices.push_back(index);
+    } else {
+      values[index] = emitEmulatedToF32(b, loc, code, type);
+    }
+  }
+  for (auto [index, value] :
+       llvm::zip_equal(indices, emitHardwareToF32(b, loc, inHardware, type)))
+    values[index] = value;
+  return values;
+}
+
+SmallVector<Value>
+mlir::kitegpu::emitRoundToEmulated(OpBuilder &b, Location loc, ValueRange xs,
+                                   Type type, const ThreadGrid &grid,
+                                   bool towardZero) {
+  SmallVector<Value> values;
+  if (towardZero || !hasHardwareEncoder(type, grid)) {
+    for (Value x : xs)
+      values.push_back(emitRoundToEmulated(b, loc, x, type, towardZero));
+    return values;
+  }
+  return emitEmulatedToF32(b, loc, emitEmulatedBits(b, loc, xs, type, grid),
+                           type, grid);
+}
 
 Value mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc, Value x,
                                       Type type) {

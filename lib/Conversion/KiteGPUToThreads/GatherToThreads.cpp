@@ -93,15 +93,16 @@ struct GatherToThreads : ThreadPattern<kite::GatherOp> {
 
     unsigned axis = op.getAxis();
     ValueRange index = adaptor.getIndex();
-    SmallVector<Value> results;
-    for (auto [reg, coords] :
-         llvm::enumerate(emitRegisterCoords(rewriter, loc, resultType, grid))) {
-      coords[axis] = emitWrappedIndex(rewriter, loc, index[(*indexRegs)[reg]],
-                                      shape[axis]);
-      results.push_back(
-          loadWorkgroup(rewriter, loc, element, buffer,
-                        emitLinearIndex(rewriter, loc, coords, shape)));
-    }
+    SmallVector<SmallVector<Value>> coords =
+        emitRegisterCoords(rewriter, loc, resultType, grid);
+    SmallVector<Value> results = loadWorkgroup(
+        rewriter, loc, element, buffer, coords.size(),
+        [&](size_t reg) {
+          coords[reg][axis] = emitWrappedIndex(
+              rewriter, loc, index[(*indexRegs)[reg]], shape[axis]);
+          return emitLinearIndex(rewriter, loc, coords[reg], shape);
+        },
+        grid);
     gpu::BarrierOp::create(rewriter, loc);
     rewriter.replaceOpWithMultiple(op, {results});
     return success();

@@ -148,8 +148,11 @@ int64_t getPointeeBytes(Value ptr) {
 
 struct LoadToThreads : OpConversionPattern<kite::LoadOp>, MemoryPattern {
   LoadToThreads(const TypeConverter &converter, MLIRContext *context,
-                const AccessWidths &widths)
-      : OpConversionPattern(converter, context), MemoryPattern(widths) {}
+                const AccessWidths &widths, const ThreadGrid &grid)
+      : OpConversionPattern(converter, context), MemoryPattern(widths),
+        grid(grid) {}
+  /// Whose target may decode fp8 in hardware.
+  ThreadGrid grid;
   LogicalResult
   matchAndRewrite(kite::LoadOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -179,15 +182,12 @@ struct LoadToThreads : OpConversionPattern<kite::LoadOp>, MemoryPattern {
               arith::ConstantIntOp::create(rewriter, loc, 0, 8)));
           continue;
         }
-        if (isEmulated) {
+        if (isEmulated) { // decoded below, all registers together
           if (other)
             other = emitEmulatedBits(rewriter, loc, other, emulated);
-          results.push_back(emitEmulatedToF32(
-              rewriter, loc,
-              kitethread::LoadOp::create(rewriter, loc,
-                                         getEmulatedBitsType(emulated),
-                                         ptrs[g], mask, other, bytes),
-              emulated));
+          results.push_back(kitethread::LoadOp::create(
+              rewriter, loc, getEmulatedBitsType(emulated), ptrs[g], mask,
+              other, bytes));
           continue;
         }
         results.push_back(kitethread::LoadOp::create(
@@ -200,19 +200,19 @@ struct LoadToThreads : OpConversionPattern<kite::LoadOp>, MemoryPattern {
       if (!others.empty()) {
         SmallVector<Value> elements(others.slice(g, width));
         if (isEmulated)
-          for (Value &e : elements)
-            e = emitEmulatedBits(rewriter, loc, e, emulated);
+          elements = emitEmulatedBits(rewriter, loc, elements, emulated, grid);
         other = vector::FromElementsOp::create(rewriter, loc, vectorType,
                                                elements);
       }
       Value vector = kitethread::LoadOp::create(
           rewriter, loc, vectorType, ptrs[g], mask, other, width * bytes);
-      for (int64_t j = 0; j < width; ++j) {
-        Value e = vector::ExtractOp::create(rewriter, loc, vector, j);
-        results.push_back(isEmulated ? emitEmulatedToF32(rewriter, loc, e, emulated)
-                               : e);
-      }
+      for (int64_t j = 0; j < width; ++j)
+        results.push_back(vector::ExtractOp::create(rewriter, loc, vector, j));
     }
+    // bf16 and fp8 bits widened to their f32 registers, two per instruction
+    // where the target decodes in hardware.
+    if (isEmulated)
+      results = emitEmulatedToF32(rewriter, loc, results, emulated, grid);
     rewriter.replaceOpWithMultiple(op, {results});
     return success();
   }
@@ -243,21 +243,22 @@ struct StoreToThreads : OpConversionPattern<kite::StoreOp>, MemoryPattern {
                                              createI32(rewriter, loc, 0)));
     int64_t width = getWidth(op), bytes = getPointeeBytes(op.getPtr());
     Type emulated = getElementTypeOrSelf(op.getValue().getType());
-    bool isEmulated = isEmulatedFloat(emulated);
+    // bf16, fp8 registers are f32: their rounded bits, all together.
+    SmallVector<Value> encoded;
+    if (isEmulatedFloat(emulated))
+      encoded = emitEmulatedBits(rewriter, loc, values, emulated, grid);
     for (size_t g = 0; g < ptrs.size(); g += width) {
       Value mask = masks.empty() ? Value() : masks[g];
       if (g < owners.size() && owners[g])
         mask = mask ? arith::AndIOp::create(rewriter, loc, owners[g], mask)
                           .getResult()
                     : owners[g];
-      SmallVector<Value> group(values.slice(g, width));
-      for (Value &value : group) {
+      SmallVector<Value> group(
+          (encoded.empty() ? values : ValueRange(encoded)).slice(g, width));
+      for (Value &value : group)
         if (value.getType().isInteger(1)) // booleans are stored as i8
           value = arith::ExtUIOp::create(rewriter, loc, rewriter.getI8Type(),
                                          value);
-        else if (isEmulated) // bf16, fp8 registers are f32: their rounded bits
-          value = emitEmulatedBits(rewriter, loc, value, emulated);
-      }
       Value value = group[0];
       if (width > 1)
         value = vector::FromElementsOp::create(
@@ -278,7 +279,7 @@ void mlir::kitegpu::populateMemoryOpsToThreads(const TypeConverter &converter,
                                                const AccessWidths &widths,
                                                RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
-  patterns.add<LoadToThreads>(converter, context, widths);
+  patterns.add<LoadToThreads>(converter, context, widths, grid);
   patterns.add<StoreToThreads>(converter, context, widths, grid);
   populateAtomicsToThreads(converter, grid, patterns);
 }

@@ -53,7 +53,9 @@ def ConvertKiteGPUToThreads
     Option<"tensorCores", "tensor-cores", "int64_t", /*default=*/"0",
            "the compute capability (80 for sm_80) of an NVIDIA target with "
            "mma.sync, 0 for none: a dot whose operands and shape allow it "
-           "becomes kitethread.mma_sync instead of an FMA loop">
+           "becomes kitethread.mma_sync instead of an FMA loop; bf16 (from "
+           "80) and e4m3/e5m2 (from 89) conversions use kitethread.cvt_pack "
+           "and cvt_unpack">
   ];
   let dependentDialects = [
     "::mlir::kitethread::KiteThreadDialect", "::mlir::gpu::GPUDialect",

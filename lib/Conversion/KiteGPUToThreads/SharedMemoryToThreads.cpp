@@ -116,21 +116,29 @@ struct LocalLoadToThreads : ThreadPattern<LocalLoadOp> {
     Type element = result.getElementType();
     SharedLayoutAttr layout = type.getEncoding();
     // Runs of a thread's registers along the buffer's contiguous dimension,
-    // within one swizzled group, as one vector load each.
+    // within one swizzled group, as one vector load each; bf16 and fp8 bits
+    // decoded together after the last (two per instruction where the
+    // target converts in hardware).
     int64_t width =
         getRegisterRunWidth(result, layout.getVec(), grid, layout.getOrder()[0]);
     SmallVector<SmallVector<Value>> coords =
         emitRegisterCoords(rewriter, loc, result, grid);
-    SmallVector<Value> registers;
+    if (width == 1) {
+      rewriter.replaceOpWithMultiple(
+          op, {loadWorkgroup(
+                  rewriter, loc, element, buffer, coords.size(),
+                  [&](size_t r) {
+                    return emitSharedIndex(rewriter, loc, layout, shape,
+                                           coords[r]);
+                  },
+                  grid)});
+      return success();
+    }
+    Type storage = cast<MemRefType>(buffer.getType()).getElementType();
+    auto vectorType = VectorType::get({width}, storage);
+    SmallVector<Value> stored;
     for (size_t reg = 0; reg < coords.size(); reg += width) {
       Value index = emitSharedIndex(rewriter, loc, layout, shape, coords[reg]);
-      if (width == 1) {
-        registers.push_back(
-            loadWorkgroup(rewriter, loc, element, buffer, index));
-        continue;
-      }
-      Type storage = cast<MemRefType>(buffer.getType()).getElementType();
-      auto vectorType = VectorType::get({width}, storage);
       Value vector = vector::LoadOp::create(
           rewriter, loc, vectorType, buffer,
           ValueRange{arith::IndexCastOp::create(
@@ -138,10 +146,14 @@ struct LocalLoadToThreads : ThreadPattern<LocalLoadOp> {
           /*nontemporal=*/false,
           llvm::MaybeAlign(width * getElementBytes(storage)));
       for (int64_t i = 0; i < width; ++i)
-        registers.push_back(fromWorkgroupStorage(
-            rewriter, loc, element,
-            vector::ExtractOp::create(rewriter, loc, vector, i)));
+        stored.push_back(vector::ExtractOp::create(rewriter, loc, vector, i));
     }
+    SmallVector<Value> registers;
+    if (isEmulatedFloat(element))
+      registers = emitEmulatedToF32(rewriter, loc, stored, element, grid);
+    else
+      for (Value value : stored)
+        registers.push_back(fromWorkgroupStorage(rewriter, loc, element, value));
     rewriter.replaceOpWithMultiple(op, {registers});
     return success();
   }

@@ -25,9 +25,15 @@ struct ThreadGrid {
   unsigned threadsPerWarp = 0;
   int64_t maxWorkgroupBytes = 0;
   /// The compute capability (80 for sm_80) of an NVIDIA target with
-  /// mma.sync (sm_80 and later); 0 where there are no tensor cores.
+  /// mma.sync (sm_80 and later); 0 where there are no tensor cores. It also
+  /// says which float conversions the target has in hardware.
   int64_t tensorCores = 0;
   unsigned getNumThreads() const { return numWarps * threadsPerWarp; }
+  /// PTX cvt between f32 and e4m3/e5m2 (sm_89 and later; kitethread.cvt_pack
+  /// and cvt_unpack).
+  bool hasFp8Conversions() const { return tensorCores >= 89; }
+  /// PTX cvt.rn.bf16x2.f32 (sm_80 and later; kitethread.cvt_pack).
+  bool hasBF16Conversions() const { return tensorCores >= 80; }
 };
 
 /// A tensor becomes the registers its layout gives one thread (in the
@@ -163,6 +169,13 @@ void storeWorkgroup(OpBuilder &b, Location loc, Type element, Value value,
                     Value buffer, Value index);
 Value loadWorkgroup(OpBuilder &b, Location loc, Type element, Value buffer,
                     Value index);
+/// loadWorkgroup at `index(r)` for each r < count, in order, the bits of
+/// bf16 and fp8 decoded after the last load, together: two per instruction
+/// where `grid`'s target converts in hardware.
+SmallVector<Value> loadWorkgroup(OpBuilder &b, Location loc, Type element,
+                                 Value buffer, size_t count,
+                                 function_ref<Value(size_t)> index,
+                                 const ThreadGrid &grid);
 /// Failure, reported at `op`, when its buffers need more than the
 /// `grid.maxWorkgroupBytes` of workgroup memory a program has (0: any):
 /// "'kite.dot' needs <bytes> bytes of workgroup memory for <what>, more
@@ -184,6 +197,19 @@ Value emitEmulatedToF32(OpBuilder &b, Location loc, Value bits, Type type);
 /// toward zero.
 Value emitRoundToEmulated(OpBuilder &b, Location loc, Value x, Type type,
                           bool towardZero = false);
+/// The same for the registers of one op together: where `grid`'s target
+/// converts in hardware (ThreadGrid::hasFp8Conversions, hasBF16Conversions),
+/// two registers per instruction, with the same results bit for bit; the
+/// functions above are the software conversions alone.
+SmallVector<Value> emitEmulatedBits(OpBuilder &b, Location loc, ValueRange xs,
+                                    Type type, const ThreadGrid &grid);
+SmallVector<Value> emitEmulatedToF32(OpBuilder &b, Location loc,
+                                     ValueRange bits, Type type,
+                                     const ThreadGrid &grid);
+SmallVector<Value> emitRoundToEmulated(OpBuilder &b, Location loc,
+                                       ValueRange xs, Type type,
+                                       const ThreadGrid &grid,
+                                       bool towardZero = false);
 
 /// The per-dimension indices of register `linear` in a grid of `counts`
 /// registers numbered fastest dimension (`order[0]`) first, and back.

@@ -75,6 +75,24 @@ Value mlir::kitegpu::fromWorkgroupStorage(OpBuilder &b, Location loc,
   return value;
 }
 
+SmallVector<Value> mlir::kitegpu::loadWorkgroup(
+    OpBuilder &b, Location loc, Type element, Value buffer, size_t count,
+    function_ref<Value(size_t)> index, const ThreadGrid &grid) {
+  bool emulated = isEmulatedFloat(element);
+  SmallVector<Value> values;
+  for (size_t r = 0; r < count; ++r) {
+    if (!emulated) {
+      values.push_back(loadWorkgroup(b, loc, element, buffer, index(r)));
+      continue;
+    }
+    Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), index(r));
+    values.push_back(memref::LoadOp::create(b, loc, buffer, i));
+  }
+  if (emulated)
+    values = emitEmulatedToF32(b, loc, values, element, grid);
+  return values;
+}
+
 LogicalResult mlir::kitegpu::checkWorkgroupBytes(Operation *op, int64_t bytes,
                                                  const ThreadGrid &grid,
                                                  const Twine &what,

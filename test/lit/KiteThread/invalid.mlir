@@ -143,3 +143,27 @@ func.func @async_copy_of_half_an_element(%src: i64, %i: i32, %buf: memref<64xf64
   kitethread.async_copy %src, %buf[%i] bytes 4 : memref<64xf64, #gpu.address_space<workgroup>>
   return
 }
+
+// -----
+
+func.func @cvt_pack_to_f16(%x: f32) {
+  // expected-error @+1 {{'kitethread.cvt_pack' op packs f8E4M3FN, f8E5M2 or bf16, not 'f16'}}
+  %p = kitethread.cvt_pack f16 %x, %x : i32
+  return
+}
+
+// -----
+
+func.func @cvt_pack_width(%x: f32) {
+  // expected-error @+1 {{'kitethread.cvt_pack' op packs two 'f8E4M3FN' values into i16, not 'i32'}}
+  %p = kitethread.cvt_pack f8E4M3FN %x, %x : i32
+  return
+}
+
+// -----
+
+func.func @cvt_unpack_fnuz(%p: i16) {
+  // expected-error @+1 {{'kitethread.cvt_unpack' op unpacks f8E4M3FN or f8E5M2, not 'f8E4M3FNUZ'}}
+  %v = kitethread.cvt_unpack f8E4M3FNUZ %p : vector<2xf16>
+  return
+}

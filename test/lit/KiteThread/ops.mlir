@@ -101,4 +101,15 @@ func.func @mma(%x: i32, %c: f32) {
   return
 }
 
+// CHECK-LABEL: func.func @float_conversions
+func.func @float_conversions(%x: f32, %y: f32) {
+  // CHECK: %[[P:.*]] = kitethread.cvt_pack f8E4M3FN %{{.*}}, %{{.*}} : i16
+  %p = kitethread.cvt_pack f8E4M3FN %x, %y : i16
+  // CHECK: kitethread.cvt_pack bf16 %{{.*}}, %{{.*}} : i32
+  %b = kitethread.cvt_pack bf16 %x, %y : i32
+  // CHECK: kitethread.cvt_unpack f8E5M2 %[[P]] : vector<2xf16>
+  %v = kitethread.cvt_unpack f8E5M2 %p : vector<2xf16>
+  return
+}
+
 }
