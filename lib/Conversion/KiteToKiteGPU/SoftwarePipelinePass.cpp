@@ -252,12 +252,17 @@ std::string PipelineAnalysis::analyze() {
       stagingBytes += cast<RankedTensorType>(staged.getType()).getNumElements() *
                       getWorkgroupElementBytes(tiling->staged);
     }
+    Type element = cast<RankedTensorType>(load.getType()).getElementType();
+    bool copyable = !load.getIsVolatile() &&
+                    (!load.getOther() || isZero(load.getOther())) &&
+                    element.isIntOrFloat() && !element.isInteger(1);
+    if (!inPlace && !copyable)
+      continue; // stays a load, as before; the loop's other loads pipeline
     if (load.getIsVolatile())
       return "a dot operand's load is volatile";
     if (load.getOther() && !isZero(load.getOther()))
       return "a dot operand's load has an `other` that is not zero (async "
              "copies fill masked-off elements with zeros)";
-    Type element = cast<RankedTensorType>(load.getType()).getElementType();
     if (!element.isIntOrFloat() || element.isInteger(1))
       return "a dot operand's load is of booleans";
     loads.push_back({load, operand});

@@ -150,3 +150,37 @@ module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 3
     return %r#0 : tensor<32x32xf32, #c>
   }
 }
+
+// -----
+
+// A scale reaching the dot through a multiply, loaded with `other = 1`
+// (copies would fill zeros): it stays a load, and a's load still pipelines.
+// CHECK-LABEL: func.func @scale_with_nonzero_other
+// CHECK: kitegpu.local_alloc -> !kitegpu.memdesc<2x32x16xf16
+// CHECK-NOT: kitegpu.local_alloc
+// CHECK: scf.for
+// CHECK: kite.load %{{.*}}, %{{.*}}, %{{.*}} : tensor<16x32x!kite.ptr<f16>
+// CHECK: } {kitegpu.pipeline = "pipelined: 3 stages"}
+#a = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]}>
+#b = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#c = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [8, 4], warpsPerCTA = [2, 2], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+  func.func @scale_with_nonzero_other(%pa: tensor<32x16x!kite.ptr<f16>, #a>, %pb: tensor<16x32xf16, #b>,
+                                      %ps: tensor<16x32x!kite.ptr<f16>, #b>, %mask: tensor<16x32xi1, #b>,
+                                      %n: i32, %stepa: tensor<32x16xi32, #a>) -> tensor<32x32xf32, #c> attributes {kite.kernel} {
+    %c0 = arith.constant 0 : i32
+    %c1 = arith.constant 1 : i32
+    %one = arith.constant dense<1.000000e+00> : tensor<16x32xf16, #b>
+    %zero = arith.constant dense<0.000000e+00> : tensor<32x32xf32, #c>
+    %r:2 = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %zero, %x = %pa)
+        -> (tensor<32x32xf32, #c>, tensor<32x16x!kite.ptr<f16>, #a>) : i32 {
+      %va = kite.load %x : tensor<32x16x!kite.ptr<f16>, #a>
+      %s = kite.load %ps, %mask, %one : tensor<16x32x!kite.ptr<f16>, #b>
+      %w = arith.mulf %pb, %s : tensor<16x32xf16, #b>
+      %d = kite.dot %va, %w, %acc : tensor<32x16xf16, #a> * tensor<16x32xf16, #b> -> tensor<32x32xf32, #c>
+      %nx = kite.addptr %x, %stepa : tensor<32x16x!kite.ptr<f16>, #a>, tensor<32x16xi32, #a>
+      scf.yield %d, %nx : tensor<32x32xf32, #c>, tensor<32x16x!kite.ptr<f16>, #a>
+    }
+    return %r#0 : tensor<32x32xf32, #c>
+  }
+}
