@@ -359,3 +359,16 @@ def test_pow_follows_cs_special_cases():
     finite = ~np.isnan(expected)
     assert np.all(_ulps(out[finite], expected[finite]) <= 4), (out, expected)
     np.testing.assert_array_equal(np.signbit(out[finite]), np.signbit(expected[finite]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rint_rounds_halves_to_even_at_the_edges(dtype):
+    # lavapipe's own f64 RoundEven (Mesa 25.0.7) rounded 1.5 to 1; Kite
+    # computes f64 rint from floor on Vulkan.
+    big = 2.0 ** 52 if dtype == np.float64 else 2.0 ** 23
+    x = np.array([-2.5, -1.5, -0.5, -0.0, 0.0, 0.5, 1.5, 2.5, 3.5, 0.49999997, -0.49999997,
+                  big - 0.5, big + 1, -(big + 1), 2 * big, np.inf, -np.inf, np.nan],
+                 dtype=dtype)
+    out = run(unary_kernel, (1,), x, np.zeros_like(x), len(x), FN=_UNARY["rint"][0], BLOCK=32)[1]
+    np.testing.assert_array_equal(out, np.rint(x))
+    assert np.array_equal(np.signbit(out), np.signbit(np.rint(x)))

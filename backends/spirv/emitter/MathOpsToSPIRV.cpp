@@ -3,6 +3,8 @@
 // Before the conversion, thread-level `math` ops are rewritten where the
 // upstream GLSL patterns would be wrong or missing on Vulkan:
 //
+// - f64 roundeven (rint) is computed from floor: lavapipe's RoundEven of
+//   f64 (Mesa 25.0.7) rounded 1.5 to 1 and -1.5 to -1;
 // - transcendental functions (exp, log, sin, erf, ...) exist in
 //   GLSL.std.450 for 16- and 32-bit floats only: on f64 they are an error
 //   naming the op; on f16 they run in f32 (Vulkan lets f16 exp/log be far
@@ -23,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
 #include "dialects/KiteThread/AccurateMath.h"
+#include "dialects/KiteThread/FloatConstant.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -80,6 +83,52 @@ static void computeIn(OpBuilder &b, Operation *op, FloatType wide) {
   op->getResult(0).replaceAllUsesWith(
       arith::TruncFOp::create(b, loc, narrow, result).getResult());
   op->erase();
+}
+
+/// f64 roundeven(x) from floor, exactly: with a = |x|, f = floor(a) and
+/// d = a - f (exact), a rounds to f + 1 when d > 1/2 or d = 1/2 and f is
+/// odd, else to f; the sign is copied back (-0.0 stays, NaN stays NaN,
+/// infinities and |x| >= 2^52 come back unchanged as d is NaN or 0).
+/// lavapipe's own f64 RoundEven rounded halves to odd.
+static void roundEvenOfF64FromFloor(ModuleOp module) {
+  SmallVector<math::RoundEvenOp> ops;
+  module.walk([&](math::RoundEvenOp op) {
+    if (getElementTypeOrSelf(op.getType()).isF64())
+      ops.push_back(op);
+  });
+  for (math::RoundEvenOp op : ops) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Type type = op.getType();
+    auto c = [&](double v) -> Value {
+      return kitethread::floatConstant(b, loc, type, v);
+    };
+    Value x = op.getOperand();
+    Value a = math::AbsFOp::create(b, loc, x);
+    Value f = math::FloorOp::create(b, loc, a);
+    Value d = arith::SubFOp::create(b, loc, a, f);
+    Value half = c(0.5);
+    // f - 2 floor(f / 2): 1 for odd f (exact below 2^53).
+    Value parity = arith::SubFOp::create(
+        b, loc, f,
+        arith::MulFOp::create(
+            b, loc, c(2.0),
+            math::FloorOp::create(b, loc,
+                                  arith::MulFOp::create(b, loc, f, half))));
+    Value up = arith::OrIOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, d, half),
+        arith::AndIOp::create(
+            b, loc,
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, d, half),
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, parity,
+                                  c(1.0))));
+    Value rounded = arith::SelectOp::create(
+        b, loc, up, arith::AddFOp::create(b, loc, f, c(1.0)), f);
+    op.replaceAllUsesWith(
+        math::CopySignOp::create(b, loc, rounded, x).getResult());
+    op.erase();
+  }
 }
 
 /// trunc(x) = copysign(floor(|x|), x): GLSL.std.450's Trunc has no op in
@@ -207,6 +256,7 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
   if (features.float64)
     atanInFloat64(module);
   truncAsFloorOfMagnitude(module);
+  roundEvenOfF64FromFloor(module);
   kitethread::rewriteLooseMath(module);
   bitCountsOn32Bits(module);
   RewritePatternSet patterns(context);
