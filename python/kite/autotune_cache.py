@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import re
 import warnings
 from typing import Optional, Sequence
 
@@ -32,7 +33,9 @@ def choice_key(kernel, configs: Sequence, key: tuple, device: str) -> str:
     parts = [source, repr([repr(c) for c in configs]), repr(key), device, _C.build_id(),
              _C.version()]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
-    return f"autotune-{kernel.__name__[:60]}-{digest}".replace(".", "_")
+    # The JIT cache takes keys of [A-Za-z0-9_-] only (Python names may not be ASCII).
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", kernel.__name__[:60])
+    return f"autotune-{name}-{digest}"
 
 
 def _cache():

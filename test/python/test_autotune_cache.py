@@ -1,6 +1,7 @@
 """@kite.autotune(cache_results=True) remembers its choice across processes,
 and autotuning says what it does (KITE_PRINT_AUTOTUNING=1)."""
 import os
+import re
 import subprocess
 import sys
 
@@ -108,3 +109,14 @@ def test_a_progress_bar_on_a_terminal(tmp_path):
     text = shown.decode()
     assert "\rautotuning scale [" in text and "] 3/3 configs" in text, text
     assert text.endswith(" " * 79 + "\r"), repr(text[-100:])  # cleared at the end
+
+
+def test_choice_keys_are_valid_cache_keys_for_any_kernel_name():
+    class K:
+        __name__ = "wärme.kernel"
+
+        def fn(self):
+            return 1
+
+    key = autotune_cache.choice_key(K(), ["a"], (1,), "vulkan:0")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,128}", key), key
