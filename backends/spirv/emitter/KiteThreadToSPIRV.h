@@ -76,9 +76,10 @@ void reduceTrigArguments(ModuleOp module, bool float64);
 /// scaled into the normal range (SubnormalMath.cpp): lavapipe flushed them.
 void keepSubnormalsInExpAndLog(ModuleOp module);
 
-/// f32 atan computed in f64 and rounded once (AtanInF64.cpp), for devices
-/// with float64: MLIR's f32 polynomial was 36 ulp off.
-void atanInFloat64(ModuleOp module);
+/// f32 atan, asin and acos computed in f64 and rounded once
+/// (InverseTrigInF64.cpp), for devices with float64: MLIR's f32 polynomials
+/// were 36 (atan) and 6.8 (asin) ulp off on lavapipe.
+void inverseTrigInFloat64(ModuleOp module);
 
 /// math.exp2 -> spirv.GL.Exp2.
 void populateMathOpPatterns(const SPIRVTypeConverter &converter,

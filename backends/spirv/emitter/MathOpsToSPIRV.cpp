@@ -254,7 +254,7 @@ LogicalResult mlir::kitespirv::prepareMath(ModuleOp module,
   reduceTrigArguments(module, features.float64);
   keepSubnormalsInExpAndLog(module);
   if (features.float64)
-    atanInFloat64(module);
+    inverseTrigInFloat64(module);
   truncAsFloorOfMagnitude(module);
   roundEvenOfF64FromFloor(module);
   kitethread::rewriteLooseMath(module);
