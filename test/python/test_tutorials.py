@@ -82,6 +82,13 @@ EXPECTED = {
         "numpy float32 x @ w (host)",  # the timing
         "quantized-matmul-performance:",  # perf_report's table
     ],
+    "10-kite-from-cpp.ipynb": [
+        "func.func @add_kernel",
+        "built: True",
+        "C++ launch correct: True",
+        "launched with an int64_t n: launch add_kernel: argument 3 is i32 in the kernel",
+        "cpp-launch:",
+    ],
 }
 
 # Lines that need the CUDA toolkit's ptxas or libdevice (the notebooks say
