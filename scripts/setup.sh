@@ -9,7 +9,7 @@ APT_PACKAGES=(cmake ninja-build ccache clang llvm-22-dev libmlir-22-dev mlir-22-
   mesa-vulkan-drivers libvulkan-dev spirv-tools)
 # The static zlib and zstd that a KITE_STATIC_LLVM build links (docs/build.md).
 APT_PACKAGES+=(zlib1g-dev libzstd-dev)
-PIP_PACKAGES=(numpy pytest ml_dtypes pybind11 lit nbclient nbformat ipykernel scikit-build-core matplotlib)
+PIP_PACKAGES=(numpy pytest pytest-xdist ml_dtypes pybind11 lit nbclient nbformat ipykernel scikit-build-core matplotlib)
 PYTHON=${PYTHON:-python3}
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
