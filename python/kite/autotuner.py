@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import os
 from typing import Callable, Dict, Optional, Sequence
 
 from .errors import CompilationError
@@ -92,6 +93,21 @@ def heuristics(values: Dict[str, Callable[[dict], object]]):
     """``@kite.heuristics({"BLOCK": lambda args: ...})``: each meta-parameter
     is computed from the launch's arguments (a dict by parameter name)."""
     return lambda fn: Heuristics(fn, values)
+
+
+def compile_threads() -> int:
+    """How many configs autotune compiles at once: ``KITE_AUTOTUNE_COMPILE_THREADS``,
+    else the cores this process may run on."""
+    value = os.environ.get("KITE_AUTOTUNE_COMPILE_THREADS", "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"KITE_AUTOTUNE_COMPILE_THREADS={value!r}: write a number of "
+                             "threads, 1 or more (1 compiles the configs one at a time)")
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class Autotuner(_Launchable):
@@ -207,7 +223,9 @@ class Autotuner(_Launchable):
         return best
 
     def _time_all(self, configs, grid, args, kwargs, named, key) -> dict:
-        """Times every config, saying so (_Progress); their timings."""
+        """Compiles every config (several at once), then times each, saying
+        so (_Progress); their timings (inf where a config does not compile)."""
+        self._compile_all(configs, args, kwargs)
         progress = _Progress(self.__name__, key, len(configs))
         timings = {}
         for config in configs:
@@ -215,6 +233,28 @@ class Autotuner(_Launchable):
             progress.timed(config, timings[config][0])
         progress.done(builtins.min(timings, key=timings.get), timings)
         return timings
+
+    def _compile_all(self, configs, args, kwargs) -> None:
+        """Compiles the configs before any is timed, on up to one thread per
+        core (compile_threads): the compiler's stages run without the GIL
+        and ptxas as a process of its own, so they overlap, and the timing
+        launches find them compiled. A config that does not compile is left
+        to its timing launch, which raises the error where the hooks see it
+        (Triton's post_hook gets it) and times it as inf."""
+        def compile_one(config):
+            try:
+                self.fn.warmup(*args, **kwargs, **config.all_kwargs())
+            except CompilationError:
+                pass
+
+        threads = builtins.min(compile_threads(), len(configs))
+        if threads <= 1:
+            for config in configs:
+                compile_one(config)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(threads, thread_name_prefix="kite-autotune") as pool:
+            list(pool.map(compile_one, configs))
 
     def _time(self, config, grid, args, kwargs, named) -> list:
         """Milliseconds per launch with ``config`` at the quantiles Triton

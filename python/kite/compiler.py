@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Optional
@@ -32,7 +33,8 @@ _CUDA_ARCH = re.compile(r"sm_\d+[af]?")
 
 
 class CompileStats:
-    """What this process's compilations did (tests read it to prove cache hits)."""
+    """What this process's compilations did (tests read it to prove cache hits).
+    ``count`` adds under a lock: autotune compiles on several threads."""
 
     def __init__(self):
         self.pipeline_runs = 0
@@ -40,8 +42,15 @@ class CompileStats:
         self.memory_hits = 0
         self.fast_launches = 0  # launches the fast path ran (runtime/fast_launch.py)
 
+    def count(self, name: str) -> None:
+        with _STATS_LOCK:
+            setattr(self, name, getattr(self, name) + 1)
+
     def as_dict(self) -> dict:
         return dict(vars(self))
+
+
+_STATS_LOCK = threading.Lock()
 
 
 stats = CompileStats()
@@ -292,7 +301,7 @@ class _Entry:
 
 
 def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
-    stats.pipeline_runs += 1
+    stats.count("pipeline_runs")
     raw = tracer.trace_module(kernel.fn, kernel._traced(), specs)
     try:
         return _compile_traced(kernel, raw, options, target)
@@ -593,7 +602,7 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
                 reads)
     compiled = kernel._compiled.get(fast_key)
     if compiled is not None:
-        stats.memory_hits += 1
+        stats.count("memory_hits")
         return compiled
     # About to trace (or to look on disk): the key must be that of the values
     # traced now, also if a list or dict the kernel reads changed in place
@@ -603,7 +612,7 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
         reads, fast_key = fresh, fast_key[:-1] + (fresh,)
         compiled = kernel._compiled.get(fast_key)
         if compiled is not None:
-            stats.memory_hits += 1
+            stats.count("memory_hits")
             return compiled
 
     # launch_pdl changes how the kernel is launched, not its code.
@@ -619,7 +628,7 @@ def compile_specialized(kernel, specs, options: dict, target: Optional[str]) -> 
     entry = _entry_from_disk(cache, key, resolved) if cache is not None and not dumping else None
     from_disk = entry is not None
     if from_disk:
-        stats.disk_hits += 1
+        stats.count("disk_hits")
     else:
         entry = _compile_and_store(kernel, specs, options, resolved, cache, key)
     _warn_debug_ops(entry.notes)
