@@ -10,18 +10,18 @@
 # KITE_STATIC_LLVM build has its own script: test_static.sh.
 #
 # What runs at which warp count (docs/testing.md says why): the whole tier at the
-# default 4 warps on every backend, and at 1, 2 and 8 warps on cuda-sim:sm_80;
+# default 4 warps on every backend, and at 1 and 8 warps on cuda-sim:sm_80;
 # on Vulkan, whose lavapipe compiles each shader on the CPU (the slow part of
 # CI), the files whose code depends on the warp count (scripts/warps_tier.txt)
-# run again at 2 and 8 warps. pytest runs on every core (KITE_TEST_JOBS=N
-# sets the number of workers).
+# run again at 8 warps. pytest runs on every core (KITE_TEST_JOBS=N sets the
+# number of workers) and names its ten slowest tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$(llvm-config-22 --bindir 2>/dev/null || echo /usr/lib/llvm-22/bin):$PATH"
 export PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}"
 PY=${PYTHON:-python3}
-PYTEST=("$PY" -m pytest -q -p no:cacheprovider -n "${KITE_TEST_JOBS:-auto}")
+PYTEST=("$PY" -m pytest -q -p no:cacheprovider -n "${KITE_TEST_JOBS:-auto}" --durations=10)
 NUMERICS=$(cat scripts/numerics_tier.txt)
 WARPS_TIER=$(grep -v "^#" scripts/warps_tier.txt)
 START=$SECONDS
@@ -40,15 +40,13 @@ if [ -z "$VULKAN" ]; then
 fi
 tier "numerics on $VULKAN, num_warps=4" \
   env KITE_TEST_DEVICE=$VULKAN KITE_TEST_NUM_WARPS=4 "${PYTEST[@]}" $NUMERICS
-for warps in 2 8; do
-  tier "warp-count files on $VULKAN, num_warps=$warps" \
-    env KITE_TEST_DEVICE=$VULKAN KITE_TEST_NUM_WARPS=$warps "${PYTEST[@]}" $WARPS_TIER
-done
+tier "warp-count files on $VULKAN, num_warps=8" \
+  env KITE_TEST_DEVICE=$VULKAN KITE_TEST_NUM_WARPS=8 "${PYTEST[@]}" $WARPS_TIER
 # The NVIDIA backend with no GPU: each kernel executed on cuda-sim (which
 # compiles it with memory checks, docs/cuda-sim.md) and, at 4 warps, also
 # compiled for the same architecture as for a GPU: ptxas takes it with no
 # spills.
-for run in sm_80:4 sm_90:4 sm_80:1 sm_80:2 sm_80:8; do
+for run in sm_80:4 sm_90:4 sm_80:1 sm_80:8; do
   arch=${run%:*} warps=${run#*:}
   compile_for=""; [ "$warps" = 4 ] && compile_for=cuda:$arch
   tier "numerics on cuda-sim:$arch, num_warps=$warps${compile_for:+, also compiled for $compile_for}" \
