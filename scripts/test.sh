@@ -29,7 +29,7 @@ tier() {  # tier NAME COMMAND...: runs one tier and says how long it took
   local name=$1 began=$SECONDS; shift
   echo "== $name"
   "$@"
-  echo "== $name: $((SECONDS - began)) s (CI so far: $((SECONDS - START)) s)"
+  echo "== $name: $((SECONDS - began)) s (tests so far: $((SECONDS - START)) s)"
 }
 tier "ctest: lit and GoogleTest" ctest --test-dir build --output-on-failure
 tier "pytest" "${PYTEST[@]}" test/python
