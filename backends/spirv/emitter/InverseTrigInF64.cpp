@@ -17,8 +17,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "backends/spirv/emitter/ShapedArithmetic.h"
 #include "dialects/KiteThread/AccurateMath.h"
-#include "dialects/KiteThread/FloatConstant.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -28,45 +28,25 @@
 
 using namespace mlir;
 
-namespace {
-
-/// f64 arithmetic at one op's place, in its shape (scalar or vector).
-struct F64Builder {
-  OpBuilder &b;
-  Location loc;
-  Type f64;
-
-  Value c(double v) const { return kitethread::floatConstant(b, loc, f64, v); }
-  Value gt(Value x, double v) const {
-    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, c(v));
-  }
-  Value add(Value x, Value y) const { return arith::AddFOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) const { return arith::SubFOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) const { return arith::MulFOp::create(b, loc, x, y); }
-  Value div(Value x, Value y) const { return arith::DivFOp::create(b, loc, x, y); }
-  Value select(Value cond, Value x, Value y) const {
-    return arith::SelectOp::create(b, loc, cond, x, y);
-  }
-  Value sqrt(Value x) const { return math::SqrtOp::create(b, loc, x); }
-
-  /// atan |x| (NaN for NaN, pi/2 for inf), to 2^-38 of the result.
-  Value atanOfMagnitude(Value x) const {
-    Value a = math::AbsFOp::create(b, loc, x);
-    Value big = gt(a, 1.0);
-    Value a1 = select(big, div(c(1.0), a), a);
-    Value mid = gt(a1, std::tan(M_PI / 8));
-    Value t = select(mid, div(sub(a1, c(1.0)), add(a1, c(1.0))), a1);
-    Value t2 = mul(t, t);
-    Value series = c(1.0 / 25);
-    for (int k = 11; k >= 0; --k)
-      series = add(c((k % 2 ? -1.0 : 1.0) / (2 * k + 1)), mul(t2, series));
-    Value r = mul(t, series);
-    r = select(mid, add(c(M_PI_4), r), r);
-    return select(big, sub(c(M_PI_2), r), r);
-  }
-};
-
-} // namespace
+/// atan |x| in f64 (NaN for NaN, pi/2 for inf), to 2^-38 of the result.
+static Value atanOfMagnitude(kitespirv::ShapedArithmetic &e, Value x) {
+  Type f64 = e.b.getF64Type();
+  auto c = [&](double v) { return e.f(f64, v); };
+  auto gt = [&](Value v, double bound) {
+    return e.cmpF(arith::CmpFPredicate::OGT, v, c(bound));
+  };
+  Value a = e.absF(x);
+  Value big = gt(a, 1.0);
+  Value a1 = e.select(big, e.divF(c(1.0), a), a);
+  Value mid = gt(a1, std::tan(M_PI / 8));
+  Value t = e.select(mid, e.divF(e.subF(a1, c(1.0)), e.add(a1, c(1.0))), a1);
+  SmallVector<double> coefficients; // 1 - t^2/3 + t^4/5 - ... in t^2
+  for (int k = 0; k <= 12; ++k)
+    coefficients.push_back((k % 2 ? -1.0 : 1.0) / (2 * k + 1));
+  Value r = e.mulF(t, e.horner(e.mulF(t, t), coefficients, f64));
+  r = e.select(mid, e.add(c(M_PI_4), r), r);
+  return e.select(big, e.subF(c(M_PI_2), r), r);
+}
 
 void mlir::kitespirv::inverseTrigInFloat64(ModuleOp module) {
   SmallVector<Operation *> ops;
@@ -77,24 +57,26 @@ void mlir::kitespirv::inverseTrigInFloat64(ModuleOp module) {
   });
   for (Operation *op : ops) {
     OpBuilder b(op);
-    Location loc = kitethread::exactLocation(op->getLoc());
-    Type f32 = op->getResult(0).getType(), f64 = b.getF64Type();
+    std::optional<SmallVector<int64_t>> shape;
+    Type f32 = op->getResult(0).getType();
     if (auto vector = dyn_cast<VectorType>(f32))
-      f64 = VectorType::get(vector.getShape(), f64);
-    F64Builder f{b, loc, f64};
+      shape = llvm::to_vector(vector.getShape());
+    kitespirv::ShapedArithmetic e{b, kitethread::exactLocation(op->getLoc()), shape};
+    Type f64 = b.getF64Type();
+    auto c = [&](double v) { return e.f(f64, v); };
     Value x = op->getOperand(0);
-    Value wide = arith::ExtFOp::create(b, loc, f64, x);
+    Value wide = arith::ExtFOp::create(b, e.loc, e.of(f64), x);
     Value result;
     if (isa<math::AcosOp>(op)) {
-      Value ratio = f.div(f.sub(f.c(1.0), wide), f.add(f.c(1.0), wide));
+      Value ratio = e.divF(e.subF(c(1.0), wide), e.add(c(1.0), wide));
       result = arith::TruncFOp::create(
-          b, loc, f32, f.mul(f.c(2.0), f.atanOfMagnitude(f.sqrt(ratio))));
+          b, e.loc, f32, e.mulF(c(2.0), atanOfMagnitude(e, e.sqrt(ratio))));
     } else {
       Value t = wide;
       if (isa<math::AsinOp>(op))
-        t = f.div(wide, f.sqrt(f.mul(f.sub(f.c(1.0), wide), f.add(f.c(1.0), wide))));
-      Value rounded = arith::TruncFOp::create(b, loc, f32, f.atanOfMagnitude(t));
-      result = math::CopySignOp::create(b, loc, rounded, x);
+        t = e.divF(wide, e.sqrt(e.mulF(e.subF(c(1.0), wide), e.add(c(1.0), wide))));
+      Value rounded = arith::TruncFOp::create(b, e.loc, f32, atanOfMagnitude(e, t));
+      result = math::CopySignOp::create(b, e.loc, rounded, x);
     }
     op->getResult(0).replaceAllUsesWith(result);
     op->erase();

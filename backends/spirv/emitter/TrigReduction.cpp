@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/spirv/emitter/KiteThreadToSPIRV.h"
+#include "backends/spirv/emitter/ShapedArithmetic.h"
 #include "dialects/KiteThread/AccurateMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -32,6 +33,7 @@
 #include <cmath>
 
 using namespace mlir;
+using mlir::kitespirv::ShapedArithmetic;
 
 /// floor(2/pi * 2^224) in 32-bit words, most significant first, after a
 /// zero word for the positions before the binary point.
@@ -40,60 +42,6 @@ static constexpr uint32_t kTwoOverPi[8] = {0x00000000, 0xa2f9836e, 0x4e441529,
                                            0x3c439041, 0xfe5163ab};
 
 namespace {
-/// Scalar or vector arithmetic of one shape at one place.
-struct Emitter {
-  OpBuilder &b;
-  Location loc;
-  std::optional<SmallVector<int64_t>> shape;
-
-  Type of(Type element) const {
-    return shape ? Type(VectorType::get(*shape, element)) : element;
-  }
-  Value constant(Type element, Attribute value) {
-    Type type = of(element);
-    if (shape)
-      value = DenseElementsAttr::get(cast<ShapedType>(type), value);
-    return arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
-  }
-  Value i32(int64_t v) {
-    return constant(b.getI32Type(), b.getI32IntegerAttr(v));
-  }
-  Value i64(int64_t v) {
-    return constant(b.getI64Type(), b.getI64IntegerAttr(v));
-  }
-  Value f(Type element, double v) {
-    return constant(element, b.getFloatAttr(element, v));
-  }
-  Value add(Value x, Value y) {
-    return isa<FloatType>(getElementTypeOrSelf(x.getType()))
-               ? arith::AddFOp::create(b, loc, x, y).getResult()
-               : arith::AddIOp::create(b, loc, x, y).getResult();
-  }
-  Value mulF(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
-  Value mulI(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value andI(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-  Value orI(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
-  Value shl(Value x, Value y) { return arith::ShLIOp::create(b, loc, x, y); }
-  Value shr(Value x, Value y) { return arith::ShRUIOp::create(b, loc, x, y); }
-  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, p, x, y);
-  }
-  Value select(Value c, Value x, Value y) {
-    return arith::SelectOp::create(b, loc, c, x, y);
-  }
-  Value ext(Value x) {
-    return arith::ExtUIOp::create(b, loc, of(b.getI64Type()), x);
-  }
-  Value neg(Value x) { return arith::NegFOp::create(b, loc, x); }
-  /// c[0] + x * (c[1] + x * (...)).
-  Value horner(Value x, ArrayRef<double> c, Type element) {
-    Value acc = f(element, c.back());
-    for (double coefficient : llvm::reverse(c.drop_back()))
-      acc = add(f(element, coefficient), mulF(x, acc));
-    return acc;
-  }
-};
-
 /// sin and cos of |x| (in f64 where the device has it), and whether x is
 /// negative or not finite.
 struct Reduced {
@@ -115,7 +63,7 @@ static SmallVector<double> series(bool sine, int terms) {
   return c;
 }
 
-static Reduced reduce(Emitter &e, Value x, bool float64) {
+static Reduced reduce(ShapedArithmetic &e, Value x, bool float64) {
   OpBuilder &b = e.b;
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
   Type wide = float64 ? Type(b.getF64Type()) : f32;
@@ -195,7 +143,7 @@ void mlir::kitespirv::reduceTrigArguments(ModuleOp module, bool float64) {
     std::optional<SmallVector<int64_t>> shape;
     if (auto vector = dyn_cast<VectorType>(op->getResult(0).getType()))
       shape = llvm::to_vector(vector.getShape());
-    Emitter e{b, kitethread::exactLocation(op->getLoc()), shape};
+    ShapedArithmetic e{b, kitethread::exactLocation(op->getLoc()), shape};
     Reduced reduced = reduce(e, op->getOperand(0), float64);
     // sin and tan are odd, cos even; rounded to f32 once, at the end.
     Value result = reduced.cosAbs;
