@@ -40,14 +40,22 @@ class CompileStats:
         self.pipeline_runs = 0
         self.disk_hits = 0
         self.memory_hits = 0
-        self.fast_launches = 0  # launches the fast path ran (runtime/fast_launch.py)
+
+    @property
+    def fast_launches(self) -> int:
+        """Launches the fast path ran (counted in C++: python/src/FastLaunch.cpp)."""
+        try:
+            from . import _C
+        except ImportError:  # the interpreter only: no fast path
+            return 0
+        return _C.fast_launch_count()
 
     def count(self, name: str) -> None:
         with _STATS_LOCK:
             setattr(self, name, getattr(self, name) + 1)
 
     def as_dict(self) -> dict:
-        return dict(vars(self))
+        return dict(vars(self), fast_launches=self.fast_launches)
 
 
 _STATS_LOCK = threading.Lock()
@@ -272,7 +280,16 @@ class CompiledKernel:
             if 0 not in sizes:
                 submit(sizes, values)
             return self  # kernel[grid](...) returns the compiled kernel, as in Triton
-        return run
+        native = getattr(submit, "native", None)
+        if native is None:  # memory checks, debug buffers: Python launches
+            return run
+        # The same launch in C++ (python/src/FastLaunch.cpp), with `run` for
+        # the values it does not pack itself.
+        from .runtime.packing import argument_fields
+        from .tensor import Tensor
+        fields, size = argument_fields(self.specs)
+        return _C.PackedLauncher(native.device, native.kernel, fields, size, self, names,
+                                 grid_size, native.stream, native.translate, run, Tensor)
 
     def __repr__(self) -> str:
         return (f"<kite.CompiledKernel {self.name} for {self.target.name}, "

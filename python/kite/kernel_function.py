@@ -68,7 +68,13 @@ class KernelFunction(KiteFunction):
         self._fast_path = None     # runtime/fast_launch.FastPath, made at the first launch
 
     def __getitem__(self, grid):
-        return lambda *args, **kwargs: self.run(grid, *args, **kwargs)
+        fast = self._fast_path
+        if fast is None:
+            from .runtime.fast_launch import FastPath
+            fast = self._fast_path = FastPath.of(self) or False
+        if fast:
+            return fast.at(grid)  # C++: binds, finds the launcher, launches
+        return lambda *args, **kwargs: self._slow_run(grid, args, kwargs, None)
 
     def __call__(self, *args, **kwargs):
         raise TypeError(f"a kite kernel is launched with a grid: {self.__name__}[grid](...)")
@@ -123,27 +129,23 @@ class KernelFunction(KiteFunction):
         return compiled
 
     def run(self, grid, *args, **kwargs):
-        interpret = interpret_requested()
-        key = None
-        if not interpret:
-            fast = self._fast_path
-            if fast is None:
-                from .runtime.fast_launch import FastPath
-                fast = self._fast_path = FastPath.of(self) or False
-            if fast:
-                launcher, key, values = fast.lookup(args, kwargs)
-                if launcher is not None:
-                    _stats().fast_launches += 1
-                    return launcher(grid, values)
+        """``kernel[grid](*args, **kwargs)``."""
+        return self[grid](*args, **kwargs)
+
+    def _slow_run(self, grid, args, kwargs, key):
+        """A launch the fast path has no launcher for (``key``: its launch
+        key, under which the launcher is kept; None: not kept): binds,
+        checks, compiles or finds the kernel in the JIT cache, launches."""
         from .interpreter import launcher
         from .runtime.arguments import launch_device
+        interpret = interpret_requested()
         specs, options, values = self.specialize(args, kwargs)
         device = launch_device(specs, values, interpret=interpret)
         if device == "interpreter":
             return launcher.launch(self, grid, specs, values, kwargs)
         from .compiler import compile_specialized
         run = compile_specialized(self, specs, options, device).launcher()
-        if key is not None:
+        if key is not None and not interpret:
             if any(s.part for s in specs):  # TensorDescriptors: bound as their fields
                 flatten = specialization.flatten_descriptors
                 self._fast_path.store(key, lambda grid, v: run(grid, flatten(v)))
@@ -192,15 +194,3 @@ def _parameter_names(fn, chosen) -> frozenset:
 def func(fn):
     """Decorates a helper that kernels call; it is inlined at each call."""
     return KiteFunction(fn)
-
-
-_STATS = None
-
-
-def _stats():
-    """compiler.stats (imported at the first fast launch: compiler imports this module)."""
-    global _STATS
-    if _STATS is None:
-        from .compiler import stats
-        _STATS = stats
-    return _STATS

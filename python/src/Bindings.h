@@ -10,6 +10,10 @@ namespace kite::python {
 void bindDevice(pybind11::module_ &m);
 /// The JIT cache and its keys (include/kite/Cache.h).
 void bindCache(pybind11::module_ &m);
+/// The launch fast path: PackedLauncher (FastLaunch.cpp, after bindDevice),
+/// LaunchBinder and GridLaunch (FastLaunchBinder.cpp).
+void bindPackedLauncher(pybind11::module_ &m);
+void bindLaunchBinder(pybind11::module_ &m);
 
 } // namespace kite::python
 

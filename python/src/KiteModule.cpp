@@ -162,4 +162,6 @@ PYBIND11_MODULE(_C, m) {
         "A stable id of this build of libkite, for cache keys.");
   kite::python::bindDevice(m);
   kite::python::bindCache(m);
+  kite::python::bindPackedLauncher(m);
+  kite::python::bindLaunchBinder(m);
 }

@@ -96,7 +96,10 @@ def test_errors_keep_their_words_on_every_launch():
 
 
 def test_the_binder_mirrors_the_signature_and_computes_the_key():
-    bind = fast_launch.make_binder(axpy)
+    binder = fast_launch.make_binder(axpy)
+
+    def bind(*args, **kwargs):
+        return binder.bind(args, kwargs)
     key, values = bind(1, 2, 3, 4, 5, BLOCK=64, num_warps=8)
     assert values == (1, 2, 3, 4, 5, 64, True)
     parts, options, global_values, device, debug, memory_checks = key
@@ -104,12 +107,18 @@ def test_the_binder_mirrors_the_signature_and_computes_the_key():
     assert parts[5] == (int, 64) and parts[6] == (bool, True)  # constexprs by value
     # Each option and its type (num_warps, then num_stages, not given).
     assert options[:2] == (8, int) and options[2] is fast_launch._MISSING
+    assert bind(1, 2, 3, 4, 5, BLOCK=64)[0][1] == ()  # no option given
     # launch_pdl=1 is not launch_pdl=True: its key differs (the slow path checks it).
     assert bind(1, 2, 3, 4, 5, BLOCK=64, launch_pdl=1)[0] != \
         bind(1, 2, 3, 4, 5, BLOCK=64, launch_pdl=True)[0]
     assert bind(1, 2, 3, 4, 5, 64, add=False)[1][-1] is False
-    with pytest.raises(TypeError):
-        bind(1, 2, 3)
+    # Python's binding rules: each of these is a TypeError, as in Python.
+    for args, kwargs in [((1, 2, 3), {}),                        # missing
+                         ((1, 2, 3, 4, 5, 64, False), {}),       # add is keyword-only
+                         ((1, 2, 3, 4, 5, 64), {"BLOCK": 64}),   # given twice
+                         ((1, 2, 3, 4, 5, 64), {"colour": 1})]:  # unknown
+        with pytest.raises(TypeError):
+            bind(*args, **kwargs)
 
 
 def test_a_call_the_key_cannot_classify_is_never_stored():

@@ -6,7 +6,7 @@ the identity of the exact device and driver for the JIT cache key
 from __future__ import annotations
 
 from .. import _C
-from .device import Device
+from .device import Device, NativeLaunch
 
 _FORMATS = {"ptx": _C.KernelFormat.PTX, "cubin": _C.KernelFormat.CUBIN}
 
@@ -80,6 +80,9 @@ class CudaDevice(Device):
             keep: list = []  # external arrays: capsules alive until queued, streams
             args = pack(values, keep)
             launch(kernel, grid, args, launch_stream(values, device, keep))
+        if not compiled.options.get("check_memory"):
+            submit.native = NativeLaunch(self._device, kernel,
+                                         lambda values: launch_stream(values, device), None)
         return submit
 
     def _kernel_image(self, compiled):

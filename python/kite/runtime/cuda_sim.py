@@ -20,6 +20,16 @@ _ASSERT = re.compile(r"device-side assertion failed: (?P<file>.*?):(?P<line>\d+)
                      re.S)
 
 
+def _kernel_error(exc):
+    """The KernelRuntimeError of a failed device_assert or memory check in
+    a launch's DeviceError, or None."""
+    found = _ASSERT.search(str(exc))
+    if not found:
+        return None
+    return KernelRuntimeError(f"{found['message']} ({found['where']})",
+                              found["file"], int(found["line"]))
+
+
 class CudaSimDevice(CudaDevice):
     def target_identity(self) -> str:
         return f"cuda-sim arch={self.arch}"
@@ -48,11 +58,13 @@ class CudaSimDevice(CudaDevice):
             try:
                 submit(grid, values)
             except _C.DeviceError as exc:
-                found = _ASSERT.search(str(exc))
-                if not found:
+                error = _kernel_error(exc)
+                if error is None:
                     raise
-                raise KernelRuntimeError(f"{found['message']} ({found['where']})",
-                                         found["file"], int(found["line"])) from None
+                raise error from None
+        native = getattr(submit, "native", None)
+        if native is not None:
+            run.native = native._replace(translate=_kernel_error)
         return run
 
     def _kernel_image(self, compiled):

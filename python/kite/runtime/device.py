@@ -4,10 +4,22 @@ use it (whole 32-bit words, so that ``zero`` is one 32-bit fill and an empty
 tensor still has an address)."""
 from __future__ import annotations
 
+from typing import Callable, NamedTuple, Optional
+
 import numpy as np
 
 from .. import _C
 from .memory_checks import AllocationTable
+
+
+class NativeLaunch(NamedTuple):
+    """What a launcher's ``native`` attribute tells the compiled kernel, to
+    launch in C++ as the launcher would (kite._C.PackedLauncher,
+    python/src/FastLaunch.cpp)."""
+    device: "_C.Device"
+    kernel: "_C.Kernel"
+    stream: Optional[Callable]     # values -> CUstream where torch is imported; None: 0
+    translate: Optional[Callable]  # DeviceError -> the exception to raise, or None
 
 
 class Device:

@@ -1,9 +1,10 @@
 """The launch fast path: ``kernel[grid](*args)`` for a specialisation launched
-before, without ``inspect.signature.bind``, type inference or argument checks.
+before, without ``inspect.signature.bind``, type inference or argument checks,
+and without running Python code: the binder and the launchers are C++
+(python/src/FastLaunch.cpp, FastLaunchBinder.cpp; this module makes them).
 
-Each kernel gets a binder generated from its signature (a plain Python
-function with the same parameters, so Python itself binds the call) and a
-map from a *launch key* to a ready launcher. The key is computed from the
+Each kernel gets a binder made from its signature (it binds a call as Python
+would) and a map from a *launch key* to a ready launcher. The key is computed from the
 bound values with cheap type tests and holds everything the slow path's
 decisions depend on: each runtime argument's kind (a kite or PyTorch
 tensor's dtype, device and 16-byte alignment; integer width and
@@ -114,75 +115,85 @@ def constexpr_key(value):
     return (type(value), value)
 
 
-def make_binder(kernel) -> Optional[Callable]:
-    """``bind(*args, **kwargs) -> (key, values)`` for a kernel's signature,
-    or None when the fast path cannot mirror it (variadic parameters, a
-    parameter named like a compile option). The binder is generated Python
-    with the kernel's parameters, so Python itself binds the call, and it
-    computes the launch key in the same call: each argument's part (a None
-    part: the slow path), the compile options as given (``_MISSING`` where
-    not) and their types, the variables the kernel reads, ``KITE_DEVICE``, ``KITE_DEBUG`` and
-    ``KITE_MEMORY_CHECKS``."""
+def _environment_keys() -> tuple:
+    """(os.environ's bytes dict or None, the keys of KITE_DEVICE, KITE_DEBUG,
+    KITE_MEMORY_CHECKS and KITE_INTERPRET in it, or their names where it is
+    None): what the C++ binder reads as runtime/environ.get does."""
+    names = ("KITE_DEVICE", "KITE_DEBUG", "KITE_MEMORY_CHECKS", "KITE_INTERPRET")
+    if not environ._FAST:
+        return None, names
+    return environ._DATA, tuple(environ._ENCODE(n) for n in names)
+
+
+_NO_DEFAULT = object()  # a parameter without a default
+
+
+def make_binder(kernel, launchers: Optional[dict] = None, slow: Optional[Callable] = None):
+    """The kernel's ``kite._C.LaunchBinder`` (python/src/FastLaunchBinder.cpp),
+    or None when the fast path cannot mirror its signature (variadic or
+    positional-only parameters, a parameter named like a compile option) or
+    kite._C is not built. ``binder.bind(args, kwargs)`` binds a call as Python
+    would (TypeError where it would not) and returns ``(key, values)``:
+    the key holds each argument's part (runtime_key; a None part: the slow
+    path), the compile options as given (``_MISSING`` where not) and their
+    types, the variables the kernel reads, ``KITE_DEVICE``, ``KITE_DEBUG``
+    and ``KITE_MEMORY_CHECKS``. ``binder.at(grid)`` is ``kernel[grid]``: it
+    launches ``launchers[key]`` or calls ``slow(grid, args, kwargs, key)``."""
+    try:
+        from .. import _C
+    except ImportError:  # the frontend without libkite: the interpreter only
+        return None
     fn = kernel.fn
     constexprs = constexpr_params(fn)
-    params, scope, names, parts = [], {}, [], []
-    keyword_only_started = False
-    for i, (name, p) in enumerate(inspect.signature(fn).parameters.items()):
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or name in COMPILE_OPTIONS \
-                or not name.isidentifier() or name.startswith("_kite_") \
-                or p.kind == p.POSITIONAL_ONLY:
+    names, flags, defaults, positional = [], [], [], 0
+    for name, p in inspect.signature(fn).parameters.items():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY) \
+                or name in COMPILE_OPTIONS or not name.isidentifier():
             return None
-        if p.kind == p.KEYWORD_ONLY and not keyword_only_started:
-            params.append("*")
-            keyword_only_started = True
-        text = name
-        if p.default is not p.empty:
-            scope[f"_kite_default_{i}"] = p.default
-            text += f"=_kite_default_{i}"
-        params.append(text)
+        if p.kind == p.POSITIONAL_OR_KEYWORD:
+            positional += 1
         names.append(name)
-        parts.append(f"_kite_constexpr_key({name}), " if name in constexprs else
-                     f"(_kite_keyers.get(type({name})) or _kite_late(type({name})))({name}), ")
-    if not keyword_only_started:
-        params.append("*")
-    params += [f"{option}=_kite_missing" for option in COMPILE_OPTIONS]
-    source = (f"def _kite_bind({', '.join(params)}):\n"
-              f"    return (({''.join(parts)}), "
-              # Each option with its type: True == 1, but launch_pdl=1 must
-              # reach the slow path's check rather than reuse True's launcher.
-              f"({''.join(f'{o}, type({o}), ' for o in COMPILE_OPTIONS)}), "
-              "_kite_reads(_kite_kernel), _kite_getenv('KITE_DEVICE'), "
-              # memory checks (runtime/memory_checks.py) change the code
-              "_kite_getenv('KITE_DEBUG'), _kite_getenv('KITE_MEMORY_CHECKS')), "
-              f"({''.join(n + ', ' for n in names)})\n")
-    scope.update(_kite_missing=_MISSING, _kite_keyers=_RUNTIME_KEYS or _runtime_keys(),
-                 _kite_late=_late_keyer,
-                 _kite_constexpr_key=constexpr_key, _kite_reads=dependency_key,
-                 _kite_kernel=kernel, _kite_getenv=environ.get)
-    exec(compile(source, f"<kite binder of {fn.__name__}>", "exec"), scope)
-    return scope["_kite_bind"]
+        flags.append(name in constexprs)
+        defaults.append(_NO_DEFAULT if p.default is p.empty else p.default)
+    from ..tensor import Tensor
+    data, keys = _environment_keys()
+    return _C.LaunchBinder(kernel, tuple(names), tuple(flags), tuple(defaults), _NO_DEFAULT,
+                           positional, COMPILE_OPTIONS, _MISSING,
+                           {} if launchers is None else launchers, Tensor, runtime_key,
+                           constexpr_key, dependency_key, data, keys, environ.get,
+                           slow or _no_slow_path)
+
+
+def _no_slow_path(grid, args, kwargs, key):
+    raise RuntimeError("this binder has no slow path to launch with")
 
 
 class FastPath:
-    """One kernel's binder (which computes the launch key) and launchers."""
+    """One kernel's binder (which computes the launch key and launches) and
+    its launchers, by key."""
 
-    def __init__(self, kernel, binder: Callable):
+    def __init__(self, kernel, launchers: dict, binder):
         self.kernel = kernel
+        self.launchers = launchers
         self.binder = binder
-        self.launchers: dict = {}
 
     @classmethod
     def of(cls, kernel) -> Optional["FastPath"]:
-        binder = make_binder(kernel)
-        return cls(kernel, binder) if binder is not None else None
+        launchers: dict = {}
+        binder = make_binder(kernel, launchers, kernel._slow_run)
+        return cls(kernel, launchers, binder) if binder is not None else None
+
+    def at(self, grid):
+        """``kernel[grid]``: a callable that launches (python/src/FastLaunchBinder.cpp)."""
+        return self.binder.at(grid)
 
     def lookup(self, args, kwargs):
         """(the launcher stored for this call's key or None, the key or None
         when the call must take the slow path, the bound values)."""
         try:
-            key, values = self.binder(*args, **kwargs)
+            key, values = self.binder.bind(tuple(args), dict(kwargs))
             return self.launchers.get(key), key, values
-        except TypeError:
+        except TypeError:  # unbindable, or an unhashable option value
             return None, None, None
 
     def store(self, key, launcher) -> None:

@@ -83,6 +83,24 @@ def argument_struct(specs) -> tuple:
     return struct.Struct(fmt), tuple(indexes), tuple(pointers)
 
 
+def argument_fields(specs) -> tuple:
+    """([(index among all arguments, format, offset)], size in bytes) of the
+    runtime arguments as pack_arguments lays them out, for the C++ launcher
+    (python/src/FastLaunch.cpp): ``struct`` format characters, with "P" for a
+    pointer and "?" for an i1 (a 32-bit 0 or 1)."""
+    fields, offset = [], 0
+    for i, spec in enumerate(specs):
+        if spec.is_constexpr:
+            continue
+        code = _format(spec.type)
+        size = struct.calcsize("<" + code)
+        offset += -offset % size
+        kind = "P" if spec.type.is_ptr() else "?" if spec.type.is_bool() else code
+        fields.append((i, kind, offset))
+        offset += size
+    return fields, offset
+
+
 def _pointer(value, keep: Optional[list]) -> int:
     """_address, with kite and PyTorch tensors (``data_ptr()``) first."""
     data_ptr = getattr(value, "data_ptr", None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .. import _C
-from .device import Device
+from .device import Device, NativeLaunch
 
 
 class VulkanDevice(Device):
@@ -73,7 +73,11 @@ class VulkanDevice(Device):
             pack, hidden = self._with_hidden_arguments(pack, compiled)
         records = compiled.metadata.get("debug_records")
         if not records:
-            return lambda grid, values: launch(kernel, grid, pack(values))
+            def submit(grid, values):
+                launch(kernel, grid, pack(values))
+            if hidden is None:
+                submit.native = NativeLaunch(self._device, kernel, None, None)
+            return submit
         import threading
         from .debug_buffer import DebugBuffer
         debug, one_at_a_time = DebugBuffer(self, records), threading.Lock()
