@@ -103,6 +103,7 @@ struct PackedLauncher {
 
 int packedTraverse(PyObject *self, visitproc visit, void *arg) {
   auto *p = reinterpret_cast<PackedLauncher *>(self);
+  Py_VISIT(Py_TYPE(self)); // a heap type
 #define X(name) Py_VISIT(p->name);
   PACKED_LAUNCHER_OBJECTS(X)
 #undef X

@@ -95,6 +95,7 @@ struct LaunchBinder {
 
 int binderTraverse(PyObject *self, visitproc visit, void *arg) {
   auto *b = reinterpret_cast<LaunchBinder *>(self);
+  Py_VISIT(Py_TYPE(self)); // a heap type
 #define X(name) Py_VISIT(b->name);
   LAUNCH_BINDER_OBJECTS(X)
 #undef X
@@ -481,6 +482,7 @@ PyTypeObject *gridLaunchType = nullptr;
 
 int gridTraverse(PyObject *self, visitproc visit, void *arg) {
   auto *g = reinterpret_cast<GridLaunch *>(self);
+  Py_VISIT(Py_TYPE(self)); // a heap type
   Py_VISIT(g->binder);
   Py_VISIT(g->grid);
   return 0;
@@ -503,6 +505,10 @@ void gridDealloc(PyObject *self) {
 
 PyObject *gridCall(PyObject *self, PyObject *args, PyObject *kwargs) {
   auto *g = reinterpret_cast<GridLaunch *>(self);
+  if (!g->binder) { // made by calling the type, not by binder.at
+    PyErr_SetString(PyExc_TypeError, "a GridLaunch comes from kernel[grid]");
+    return nullptr;
+  }
   return binderRun(reinterpret_cast<LaunchBinder *>(g->binder), g->grid, args,
                    kwargs);
 }

@@ -239,3 +239,13 @@ def test_memory_checked_launches_keep_the_python_launcher(monkeypatch):
     expected, out, compiled = _launch(n=96)
     np.testing.assert_array_equal(out.numpy(), expected)
     assert not isinstance(compiled.launcher(), _C.PackedLauncher)
+
+
+def test_the_types_refuse_what_would_crash():
+    with pytest.raises(TypeError, match="comes from kernel"):
+        _C.GridLaunch()(1)
+    with pytest.raises(TypeError):
+        _C.PackedLauncher(object(), object(), [], 0, None, (), grid_size, None, None,
+                          None, kite.Tensor)
+    with pytest.raises(TypeError):
+        _C.LaunchBinder()
