@@ -2,15 +2,19 @@
 //
 // Part of Kite's public C++ API (docs/cpp-jit.md): plain standard-library types,
 // no MLIR types, no exceptions. A kernel given as kite IR text goes through
-// the named stages ("kite", "kitegpu", "threads") and the SPIR-V emitter for
-// one Vulkan device, through the same cache the Python side uses
-// (docs/jit-cache.md), and is launched with typed C++ arguments packed as
-// docs/vulkan-abi.md says.
+// the named stages ("kite", "kitegpu", "threads") and then the SPIR-V emitter
+// for one Vulkan device, or the NVPTX emitter for one NVIDIA architecture,
+// through the same cache the Python side uses (docs/jit-cache.md), and is
+// launched with typed C++ arguments packed as docs/vulkan-abi.md and
+// docs/cuda-abi.md say.
 //
-//   kite::Device device = *kite::Device::open("vulkan:0");
+//   kite::Device device = *kite::Device::open("vulkan:0");   // or "cuda:0"
 //   kite::Result<kite::CompiledKernel> kernel = kite::compile(ir, device);
 //   kite::Status status =
 //       kite::launch(device, *kernel, {blocks, 1, 1}, x, y, out, int32_t(n));
+//
+//   // PTX for an architecture, without a GPU:
+//   kite::Result<kite::CompiledKernel> ptx = kite::compile(ir, "cuda:sm_90");
 //
 //===----------------------------------------------------------------------===//
 #ifndef KITE_JIT_H
@@ -32,18 +36,35 @@ namespace kite {
 
 struct CompileOptions {
   int numWarps = 4; ///< Warps per program; a power of two.
+  /// NVIDIA sm_80 and later: how deep loops whose loads feed dots are
+  /// pipelined with asynchronous copies (Triton's num_stages; 1: not at
+  /// all). Vulkan ignores it.
+  int numStages = 3;
+  /// NVIDIA: a multiply and the add using it may become one fused
+  /// multiply-add (Triton's enable_fp_fusion). Vulkan ignores it.
+  bool fpFusion = true;
 };
 
-/// A kernel compiled for one device. Plain data: copy it, keep it, launch it
-/// as often as needed on the device it was compiled for.
+/// A kernel compiled for one Vulkan device or one NVIDIA architecture. Plain
+/// data: copy it, keep it, launch it as often as needed on the device it was
+/// compiled for (Vulkan), or on any CUDA device of its architecture.
 struct CompiledKernel {
-  /// The kernel function's name, which is also the SPIR-V entry point.
+  /// The kernel function's name: the SPIR-V entry point, the PTX .entry.
   std::string name;
-  /// Each stage's text by name: "kite", "kitegpu", "threads" (MLIR) and
-  /// "spirv" (the binary's disassembly).
+  /// "vulkan" or "cuda".
+  std::string backend;
+  /// Each stage's text by name (compiledStageNames(backend)): "kite",
+  /// "kitegpu", "threads" (MLIR), then "spirv" (the binary's disassembly)
+  /// or "llir" (the LLVM IR the NVPTX backend compiled) and "ptx".
   std::map<std::string, std::string> stages;
-  /// The SPIR-V module, as 32-bit words.
+  /// Vulkan: the SPIR-V module, as 32-bit words.
   std::vector<uint32_t> spirv;
+  /// CUDA: the PTX module, which the driver compiles for the device.
+  std::string ptx;
+  /// CUDA: the architecture the PTX is for, "sm_90".
+  std::string arch;
+  /// CUDA: the dynamic shared memory a launch gives each block, in bytes.
+  uint64_t sharedBytes = 0;
   /// Threads per program, the workgroup size: numWarps × threadsPerWarp.
   uint32_t numThreads = 0;
   /// The runtime arguments in order, as kite IR spells their types:
@@ -55,8 +76,10 @@ struct CompiledKernel {
   /// so launch refuses arguments that break the promise.
   std::vector<uint32_t> argDivisibility;
   int numWarps = 0;
-  int threadsPerWarp = 0; ///< The device's subgroup size.
-  std::string target;     ///< The device it was compiled for, "vulkan:0".
+  int threadsPerWarp = 0; ///< The device's subgroup size; 32 on CUDA.
+  /// What it was compiled for: the Vulkan device ("vulkan:0") or the CUDA
+  /// architecture ("cuda:sm_90"; also when compiled for a CUDA device).
+  std::string target;
   std::string cacheKey;   ///< Its key in the JIT cache.
 };
 
@@ -69,8 +92,21 @@ KITE_API Result<CompiledKernel> compile(const std::string &kiteIR,
                                         const Device &device,
                                         const CompileOptions &options = {});
 
-/// The stages compile() records in CompiledKernel::stages, in order.
+/// Compiles kite IR text for a target named without a device: an NVIDIA
+/// architecture, "cuda:sm_80", "cuda:sm_90a" (PTX through LLVM's NVPTX
+/// backend; no GPU and no CUDA toolkit needed). compile(ir, device) for a
+/// CUDA device is this for the device's architecture. A Vulkan target needs
+/// its device (the emitter asks it what it supports).
+KITE_API Result<CompiledKernel> compile(const std::string &kiteIR,
+                                        const std::string &target,
+                                        const CompileOptions &options = {});
+
+/// The stages compile() records in CompiledKernel::stages for a Vulkan
+/// device, in order.
 KITE_API std::vector<std::string> compiledStageNames();
+/// The same for "vulkan" or "cuda".
+KITE_API std::vector<std::string>
+compiledStageNames(const std::string &backend);
 
 /// An IEEE half-precision float given by its bits: the C++ type of an f16
 /// argument.
@@ -139,7 +175,8 @@ KITE_API Status launchPacked(const Device &device, const CompiledKernel &kernel,
                              const LaunchArg *args, size_t count);
 } // namespace detail
 
-/// The bytes the kernel reads its arguments from (docs/vulkan-abi.md): in
+/// The bytes the kernel reads its arguments from (docs/vulkan-abi.md,
+/// docs/cuda-abi.md): in
 /// order, each at the next offset aligned to its size; a Buffer as its u64
 /// device address, bool as a u32. Each argument's C++ type must be the
 /// kernel's argument type (signed or unsigned integers of the width), and
@@ -154,7 +191,9 @@ Result<std::vector<uint8_t>> packArguments(const CompiledKernel &kernel,
 }
 
 /// Runs `grid` programs of `kernel` on `device` with these arguments (as
-/// packArguments checks and packs them) and waits for them.
+/// packArguments checks and packs them). Vulkan waits for them; CUDA queues
+/// them on the default stream and returns (device.synchronize() waits and
+/// reports a failure).
 template <typename... Args>
 Status launch(const Device &device, const CompiledKernel &kernel,
               std::array<uint32_t, 3> grid, const Args &...args) {

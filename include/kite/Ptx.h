@@ -46,6 +46,12 @@ struct PtxResult {
 KITE_API PtxResult emitPtx(const std::string &threadIR,
                            const PtxOptions &options = {});
 
+/// The most shared memory one block may opt in to on `arch` ("sm_90a"), in
+/// bytes (CUDA's sharedMemPerBlockOptin, from the CUDA C++ Programming
+/// Guide's table per compute capability); an architecture the table does not
+/// know gets the closest older one's limit, 0 a name that is no sm_N.
+KITE_API uint64_t maxSharedBytesPerBlock(const std::string &arch);
+
 /// The libdevice bitcode emitPtx links when a kernel uses f64 math
 /// ($KITE_LIBDEVICE, else nvvm/libdevice/libdevice.10.bc under $CUDA_HOME,
 /// $CUDA_PATH or /usr/local/cuda); empty when there is none.

@@ -1,16 +1,19 @@
-//===- Jit.cpp - kite::compile: kite IR to a Vulkan kernel, cached --------===//
+//===- Jit.cpp - kite::compile: kite IR to a Vulkan or CUDA kernel, cached ===//
 //
-// The stages run through the public runStage/emitSpirv, so the JIT is a thin
-// layer over the same API as the tools. Each cache entry holds every stage's
-// text, the binary and metadata.json (what launch needs: name, workgroup
-// size, argument types).
+// The stages run through the public runStage/emitSpirv/emitPtx, so the JIT
+// is a thin layer over the same API as the tools. Each cache entry holds
+// every stage's text, the binary (SPIR-V, or PTX for CUDA: JitCuda.cpp) and
+// metadata.json (what launch needs: name, workgroup size, argument types,
+// and on CUDA the architecture and shared memory).
 //
 //===----------------------------------------------------------------------===//
 #include "kite/Jit.h"
+#include "kite/Ptx.h"
 #include "kite/Cache.h"
 #include "kite/Spirv.h"
 #include "kite/Version.h"
 #include "lib/API/JitLoad.h"
+#include "lib/API/JitPipeline.h"
 #include "lib/JIT/Pipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,15 +25,21 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <functional>
 
 using namespace kite;
+using kite::detail::KernelInfo;
 
 // Bump when the entry's files or their meaning change.
-static constexpr const char *kEntryFormat = "kite-cpp-jit 1";
+static constexpr const char *kEntryFormat = "kite-cpp-jit 2";
 static constexpr const char *kMetadataFile = "metadata.json";
-static constexpr const char *kBinaryFile = "kernel.spv";
 
-static std::string formatDiagnostics(const std::vector<Diagnostic> &list) {
+/// The binary's file in a cache entry; on CUDA it is also the "ptx" stage.
+static std::string binaryFile(const std::string &backend) {
+  return backend == "cuda" ? "kernel.ptx" : "kernel.spv";
+}
+
+std::string kite::detail::formatDiagnostics(const std::vector<Diagnostic> &list) {
   std::string text;
   for (const Diagnostic &d : list) {
     text += "\n";
@@ -44,7 +53,13 @@ static std::string formatDiagnostics(const std::vector<Diagnostic> &list) {
 
 /// The file of a stage's text in a cache entry.
 static std::string stageFile(const std::string &stage) {
-  return stage == "spirv" ? "kernel.spvasm" : stage + ".mlir";
+  if (stage == "spirv")
+    return "kernel.spvasm";
+  if (stage == "llir")
+    return "kernel.ll";
+  if (stage == "ptx")
+    return "kernel.ptx";
+  return stage + ".mlir";
 }
 
 /// What compiled code depends on beyond the IR: the exact device and driver
@@ -74,16 +89,6 @@ static SpirvOptions emitterOptions(const DeviceProperties &p) {
   options.maxComputeSharedMemorySize = p.maxSharedMemoryBytes;
   return options;
 }
-
-namespace {
-/// What launch needs to know about a kernel, besides its binary.
-struct KernelInfo {
-  std::string name;
-  std::vector<std::string> argTypes;
-  std::vector<uint32_t> argDivisibility;
-  uint32_t numThreads = 0;
-};
-} // namespace
 
 /// Parses IR the compiler printed (so errors would be its own bugs).
 static mlir::OwningOpRef<mlir::ModuleOp> parse(const std::string &ir,
@@ -154,18 +159,12 @@ static Status readNumThreads(const std::string &threadIR, KernelInfo &info) {
   return Status::success();
 }
 
-/// Runs the stages and the emitter: the files of a cache entry.
-static Result<CacheFiles> runPipeline(const std::string &ir,
-                                      const DeviceProperties &device,
-                                      const CompileOptions &options) {
-  StageOptions target{options.numWarps, int(device.subgroupSize)};
-  target.maxElementsPerThread = maxElementsPerThread("vulkan");
-  target.maxWorkgroupBytes = device.maxSharedMemoryBytes;
-  CacheFiles files;
-  KernelInfo info;
+Status kite::detail::runStages(const std::string &ir,
+                               const StageOptions &options, CacheFiles &files,
+                               KernelInfo &info) {
   // Each stage starts from the input: a stage runs all those before it.
   for (const char *stage : {"kite", "kitegpu", "threads"}) {
-    IRResult result = runStage(ir, stage, {}, target);
+    IRResult result = runStage(ir, stage, {}, options);
     if (!result.ok)
       return Status::error(std::string("compile: stage '") + stage +
                            "' failed:" + formatDiagnostics(result.diagnostics));
@@ -174,15 +173,13 @@ static Result<CacheFiles> runPipeline(const std::string &ir,
       if (Status status = readSignature(files["kite.mlir"], info); !status)
         return status;
   }
-  if (Status status = readNumThreads(files["threads.mlir"], info); !status)
-    return status;
-  SpirvResult spirv = emitSpirv(files["threads.mlir"], emitterOptions(device));
-  if (!spirv.ok)
-    return Status::error("compile: the SPIR-V emitter failed:" +
-                         formatDiagnostics(spirv.diagnostics));
-  files[kBinaryFile].assign(spirv.binary.begin(), spirv.binary.end());
-  files[stageFile("spirv")] = std::move(spirv.disassembly);
+  return readNumThreads(files["threads.mlir"], info);
+}
 
+std::string kite::detail::metadataJson(const KernelInfo &info,
+                                       const std::string &backend,
+                                       const std::string &arch,
+                                       uint64_t sharedBytes) {
   llvm::json::Array argTypes;
   for (const std::string &type : info.argTypes)
     argTypes.push_back(type);
@@ -190,24 +187,51 @@ static Result<CacheFiles> runPipeline(const std::string &ir,
   for (uint32_t divisor : info.argDivisibility)
     argDivisibility.push_back(divisor);
   llvm::json::Object metadata{{"format", kEntryFormat},
+                              {"backend", backend},
                               {"name", info.name},
                               {"num_threads", info.numThreads},
                               {"arg_types", std::move(argTypes)},
                               {"arg_divisibility", std::move(argDivisibility)}};
-  files[kMetadataFile] =
-      llvm::formatv("{0}", llvm::json::Value(std::move(metadata))).str();
+  if (backend == "cuda") {
+    metadata["arch"] = arch;
+    metadata["shared_bytes"] = int64_t(sharedBytes);
+  }
+  return llvm::formatv("{0}", llvm::json::Value(std::move(metadata))).str();
+}
+
+/// The stages and the SPIR-V emitter for one Vulkan device: the files of a
+/// cache entry.
+static Result<CacheFiles> runVulkanPipeline(const std::string &ir,
+                                            const DeviceProperties &device,
+                                            const CompileOptions &options) {
+  StageOptions target{options.numWarps, int(device.subgroupSize)};
+  target.maxElementsPerThread = maxElementsPerThread("vulkan");
+  target.maxWorkgroupBytes = device.maxSharedMemoryBytes;
+  CacheFiles files;
+  KernelInfo info;
+  if (Status status = detail::runStages(ir, target, files, info); !status)
+    return status;
+  SpirvResult spirv = emitSpirv(files["threads.mlir"], emitterOptions(device));
+  if (!spirv.ok)
+    return Status::error("compile: the SPIR-V emitter failed:" +
+                         detail::formatDiagnostics(spirv.diagnostics));
+  files[binaryFile("vulkan")].assign(spirv.binary.begin(), spirv.binary.end());
+  files[stageFile("spirv")] = std::move(spirv.disassembly);
+  files[kMetadataFile] = detail::metadataJson(info, "vulkan", "", 0);
   return files;
 }
 
-/// The CompiledKernel of a cache entry; an error if the entry lacks anything.
+/// The CompiledKernel of a cache entry for `backend`; an error if the entry
+/// lacks anything.
 static Result<CompiledKernel> readEntry(const CacheFiles &files,
-                                        const std::string &key) {
+                                        const std::string &key,
+                                        const std::string &backend) {
   auto unreadable = [&](const std::string &why) {
     return Status::error("compile: the cache entry " + key +
                          " is unreadable: " + why);
   };
   auto metadataFile = files.find(kMetadataFile);
-  auto binary = files.find(kBinaryFile);
+  auto binary = files.find(binaryFile(backend));
   if (metadataFile == files.end() || binary == files.end())
     return unreadable("it has no metadata or binary");
   llvm::Expected<llvm::json::Value> parsed =
@@ -216,20 +240,28 @@ static Result<CompiledKernel> readEntry(const CacheFiles &files,
     return unreadable(llvm::toString(parsed.takeError()));
   const llvm::json::Object *metadata = parsed->getAsObject();
   CompiledKernel kernel;
-  std::optional<int64_t> numThreads;
+  kernel.backend = backend;
+  std::optional<int64_t> numThreads, sharedBytes;
   const llvm::json::Array *argTypes = nullptr, *argDivisibility = nullptr;
   if (metadata) {
     if (auto name = metadata->getString("name"))
       kernel.name = name->str();
+    if (auto arch = metadata->getString("arch"))
+      kernel.arch = arch->str();
     numThreads = metadata->getInteger("num_threads");
+    sharedBytes = metadata->getInteger("shared_bytes");
     argTypes = metadata->getArray("arg_types");
     argDivisibility = metadata->getArray("arg_divisibility");
   }
+  bool cuda = backend == "cuda";
   if (!metadata || metadata->getString("format") != kEntryFormat ||
-      kernel.name.empty() || !numThreads || *numThreads <= 0 || !argTypes ||
-      !argDivisibility || argDivisibility->size() != argTypes->size() ||
-      binary->second.empty() || binary->second.size() % 4)
-    return unreadable("metadata.json or kernel.spv is malformed");
+      metadata->getString("backend") != backend || kernel.name.empty() ||
+      !numThreads || *numThreads <= 0 || !argTypes || !argDivisibility ||
+      argDivisibility->size() != argTypes->size() || binary->second.empty() ||
+      (!cuda && binary->second.size() % 4) ||
+      (cuda && (!sharedBytes || *sharedBytes < 0 || kernel.arch.empty())))
+    return unreadable("metadata.json or " + binaryFile(backend) +
+                      " is malformed");
   kernel.numThreads = uint32_t(*numThreads);
   for (const llvm::json::Value &type : *argTypes) {
     if (!type.getAsString())
@@ -242,10 +274,15 @@ static Result<CompiledKernel> readEntry(const CacheFiles &files,
       return unreadable("an argument's divisibility is not a positive integer");
     kernel.argDivisibility.push_back(uint32_t(*value));
   }
-  kernel.spirv.resize(binary->second.size() / 4);
-  std::memcpy(kernel.spirv.data(), binary->second.data(),
-              binary->second.size());
-  for (const std::string &stage : compiledStageNames()) {
+  if (cuda) {
+    kernel.ptx = binary->second;
+    kernel.sharedBytes = uint64_t(*sharedBytes);
+  } else {
+    kernel.spirv.resize(binary->second.size() / 4);
+    std::memcpy(kernel.spirv.data(), binary->second.data(),
+                binary->second.size());
+  }
+  for (const std::string &stage : compiledStageNames(backend)) {
     auto text = files.find(stageFile(stage));
     if (text == files.end())
       return unreadable("it has no " + stageFile(stage));
@@ -255,49 +292,116 @@ static Result<CompiledKernel> readEntry(const CacheFiles &files,
   return kernel;
 }
 
-namespace kite {
-
-std::vector<std::string> compiledStageNames() {
-  return {"kite", "kitegpu", "threads", "spirv"};
-}
-
-Result<CompiledKernel> compile(const std::string &kiteIR, const Device &device,
-                               const CompileOptions &options) {
-  if (!device.valid())
-    return Status::error("compile: the device is not open");
-  if (options.numWarps <= 0 || (options.numWarps & (options.numWarps - 1)))
-    return Status::error("compile: numWarps must be a power of two, got " +
-                         std::to_string(options.numWarps));
-  const DeviceProperties &properties = device.properties();
-  std::string key = cacheKey({kEntryFormat, version(), buildId(), kiteIR,
-                              "num_warps=" + std::to_string(options.numWarps),
-                              targetIdentity(properties)});
+/// The entry under `key`, or the one `run` compiles and the cache keeps:
+/// what compile() returns. An entry that passed the cache's checks but is
+/// incomplete, or that `usable` refuses, is evicted and compiled again.
+static Result<CompiledKernel>
+compileCached(const std::string &key, const std::string &backend,
+              const std::function<Result<CacheFiles>()> &run,
+              const std::function<void(CompiledKernel &)> &finish,
+              const std::function<bool(const CompiledKernel &)> &usable) {
   Cache &cache = Cache::global();
-  auto finish = [&](const CacheFiles &files) {
-    Result<CompiledKernel> kernel = readEntry(files, key);
-    if (kernel) {
-      kernel->numWarps = options.numWarps;
-      kernel->threadsPerWarp = int(properties.subgroupSize);
-      kernel->target = properties.name;
-    }
+  auto read = [&](const CacheFiles &files) {
+    Result<CompiledKernel> kernel = readEntry(files, key, backend);
+    if (kernel)
+      finish(*kernel);
     return kernel;
   };
   if (CacheEntry entry = cache.lookup(key)) {
-    // An entry that passed the cache's checks but that is incomplete or
-    // that the device refuses is evicted and compiled again.
-    Result<CompiledKernel> kernel = finish(*entry);
-    if (kernel && detail::loadCompiled(device, *kernel))
+    Result<CompiledKernel> kernel = read(*entry);
+    if (kernel && usable(*kernel))
       return kernel;
     cache.remove(key);
   }
-  Result<CacheFiles> files = runPipeline(kiteIR, properties, options);
+  Result<CacheFiles> files = run();
   if (!files)
     return files.status();
   // Another process may have published the key first: use its entry, so
   // that every process runs identical bytes. A cache that cannot be
   // written costs recompiling next time, not this compilation.
   Result<CacheEntry> stored = cache.store(key, *files);
-  return finish(stored ? **stored : *files);
+  return read(stored ? **stored : *files);
+}
+
+static Status checkOptions(const CompileOptions &options) {
+  if (options.numWarps <= 0 || (options.numWarps & (options.numWarps - 1)))
+    return Status::error("compile: numWarps must be a power of two, got " +
+                         std::to_string(options.numWarps));
+  if (options.numStages < 1)
+    return Status::error("compile: numStages must be at least 1, got " +
+                         std::to_string(options.numStages));
+  return Status::success();
+}
+
+namespace kite {
+
+std::vector<std::string> compiledStageNames() {
+  return compiledStageNames("vulkan");
+}
+
+std::vector<std::string> compiledStageNames(const std::string &backend) {
+  if (backend == "cuda")
+    return {"kite", "kitegpu", "threads", "llir", "ptx"};
+  return {"kite", "kitegpu", "threads", "spirv"};
+}
+
+Result<CompiledKernel> compile(const std::string &kiteIR,
+                               const std::string &target,
+                               const CompileOptions &options) {
+  if (Status status = checkOptions(options); !status)
+    return status;
+  if (target.rfind("vulkan", 0) == 0)
+    return Status::error("compile: a Vulkan target needs its device "
+                         "(compile(ir, device)); '" +
+                         target + "' names none");
+  std::string arch = target.rfind("cuda:", 0) == 0 ? target.substr(5) : "";
+  if (!detail::archNumber(arch))
+    return Status::error("compile: '" + target +
+                         "' is no target; name an NVIDIA architecture, "
+                         "\"cuda:sm_80\" or \"cuda:sm_90a\" (a device, "
+                         "\"cuda:0\", is passed as a kite::Device)");
+  // PTX depends on the architecture and the libdevice it links; the driver
+  // compiles it further when it is loaded.
+  std::string key = cacheKey(
+      {kEntryFormat, version(), buildId(), kiteIR,
+       "num_warps=" + std::to_string(options.numWarps),
+       "num_stages=" + std::to_string(options.numStages),
+       std::string("fp_fusion=") + (options.fpFusion ? "1" : "0"),
+       "cuda arch=" + arch + " libdevice=" + libdevicePath()});
+  return compileCached(
+      key, "cuda",
+      [&] { return detail::runCudaPipeline(kiteIR, arch, options); },
+      [&](CompiledKernel &kernel) {
+        kernel.numWarps = options.numWarps;
+        kernel.threadsPerWarp = 32;
+        kernel.target = "cuda:" + arch;
+      },
+      [](const CompiledKernel &kernel) { return !kernel.ptx.empty(); });
+}
+
+Result<CompiledKernel> compile(const std::string &kiteIR, const Device &device,
+                               const CompileOptions &options) {
+  if (!device.valid())
+    return Status::error("compile: the device is not open");
+  if (Status status = checkOptions(options); !status)
+    return status;
+  const DeviceProperties &properties = device.properties();
+  if (properties.backend == "cuda")
+    return compile(kiteIR, "cuda:" + properties.arch, options);
+  std::string key = cacheKey({kEntryFormat, version(), buildId(), kiteIR,
+                              "num_warps=" + std::to_string(options.numWarps),
+                              targetIdentity(properties)});
+  return compileCached(
+      key, "vulkan",
+      [&] { return runVulkanPipeline(kiteIR, properties, options); },
+      [&](CompiledKernel &kernel) {
+        kernel.numWarps = options.numWarps;
+        kernel.threadsPerWarp = int(properties.subgroupSize);
+        kernel.target = properties.name;
+      },
+      [&](const CompiledKernel &kernel) {
+        return bool(detail::loadCompiled(device, kernel));
+      });
 }
 
 } // namespace kite

@@ -1,9 +1,10 @@
 //===- JitLaunch.cpp - typed arguments of compiled kernels, and launch ----===//
 //
-// The packing of docs/vulkan-abi.md: arguments in order, each at the next
-// offset aligned to its size; pointers as u64 device addresses, i1 as a u32.
-// The emitter reads them through the address that follows the launch header
-// (ArgumentPassing::Buffer), whatever their size.
+// The packing of docs/vulkan-abi.md and docs/cuda-abi.md: arguments in
+// order, each at the next offset aligned to its size; pointers as u64 device
+// addresses, i1 as a u32. The SPIR-V emitter reads them through the address
+// that follows the launch header (ArgumentPassing::Buffer), whatever their
+// size; on CUDA each is one kernel parameter of its packed size.
 //
 //===----------------------------------------------------------------------===//
 #include "lib/API/JitLoad.h"
@@ -101,18 +102,38 @@ kite::detail::packArguments(const CompiledKernel &kernel, const LaunchArg *args,
   return bytes;
 }
 
+/// Why `kernel` cannot run on `device`, or an empty string.
+static std::string mismatch(const Device &device, const CompiledKernel &kernel) {
+  const DeviceProperties &p = device.properties();
+  std::string where = "launch " + kernel.name + ": ";
+  if (kernel.backend == "cuda") {
+    if (kernel.ptx.empty())
+      return where + "the kernel has no PTX (not compiled?)";
+    if (p.backend != "cuda")
+      return where + "it was compiled for '" + kernel.target +
+             "', a CUDA architecture, not for '" + p.name + "'";
+    if (p.arch != kernel.arch)
+      return where + "it was compiled for " + kernel.arch + ", but '" +
+             p.name + "' is " + p.arch +
+             "; compile it for the device (kite::compile(ir, device))";
+    return "";
+  }
+  if (kernel.spirv.empty())
+    return "launch: the kernel has no SPIR-V (not compiled?)";
+  if (kernel.target != p.name)
+    return where + "it was compiled for '" + kernel.target + "', not for '" +
+           p.name + "'";
+  return "";
+}
+
 Status kite::detail::launchPacked(const Device &device,
                                   const CompiledKernel &kernel,
                                   std::array<uint32_t, 3> grid,
                                   const LaunchArg *args, size_t count) {
   if (!device.valid())
     return Status::error("launch: the device is not open");
-  if (kernel.spirv.empty())
-    return Status::error("launch: the kernel has no SPIR-V (not compiled?)");
-  if (kernel.target != device.properties().name)
-    return Status::error("launch " + kernel.name + ": it was compiled for '" +
-                         kernel.target + "', not for '" +
-                         device.properties().name + "'");
+  if (std::string why = mismatch(device, kernel); !why.empty())
+    return Status::error(why);
   Result<std::vector<uint8_t>> packed = packArguments(kernel, args, count);
   if (!packed)
     return packed.status();
@@ -127,11 +148,23 @@ Status kite::detail::launchPacked(const Device &device,
 Result<Kernel> kite::detail::loadCompiled(const Device &device,
                                           const CompiledKernel &kernel) {
   KernelSpec spec;
-  spec.spirv = kernel.spirv;
   spec.entryPoint = kernel.name;
   spec.localSize = {kernel.numThreads, 1, 1};
-  spec.pushConstantBytes = kLaunchHeaderBytes + 8;
-  spec.argumentPassing = ArgumentPassing::Buffer;
+  if (kernel.backend == "cuda") {
+    spec.format = KernelFormat::Ptx;
+    spec.image = kernel.ptx;
+    for (const std::string &type : kernel.argTypes)
+      spec.argSizes.push_back(packedBytes(packedType(type)));
+    if (kernel.sharedBytes > UINT32_MAX)
+      return Status::error("launch " + kernel.name + ": " +
+                           std::to_string(kernel.sharedBytes) +
+                           " bytes of shared memory");
+    spec.dynamicSharedBytes = uint32_t(kernel.sharedBytes);
+  } else {
+    spec.spirv = kernel.spirv;
+    spec.pushConstantBytes = kLaunchHeaderBytes + 8;
+    spec.argumentPassing = ArgumentPassing::Buffer;
+  }
   Device target = device;
   return target.loadKernel(spec);
 }

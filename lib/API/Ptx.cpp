@@ -9,8 +9,13 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "lib/API/IRDump.h"
+#include "lib/API/JitPipeline.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <utility>
 
 using mlir::kite::DiagnosticCollector;
 
@@ -65,4 +70,42 @@ PtxResult emitPtx(const std::string &threadIR, const PtxOptions &options) {
 
 std::string libdevicePath() { return mlir::kitenvptx::findLibdevice(); }
 
+} // namespace kite
+
+namespace kite {
+
+uint64_t maxSharedBytesPerBlock(const std::string &arch) {
+  // KiB by compute capability: the CUDA C++ Programming Guide's "Technical
+  // Specifications per Compute Capability", row "Maximum amount of shared
+  // memory per thread block".
+  static const std::pair<int, int> kKiB[] = {
+      {35, 48}, {37, 48}, {50, 48},  {52, 48},  {53, 48},  {60, 48},
+      {61, 48}, {62, 48}, {70, 96},  {72, 96},  {75, 64},  {80, 163},
+      {86, 99}, {87, 163}, {89, 99}, {90, 227}, {100, 227}, {101, 227},
+      {103, 227}, {110, 227}, {120, 99}, {121, 99}};
+  std::optional<int> number = detail::archNumber(arch);
+  if (!number)
+    return 0;
+  int kib = 48; // older than the table: its oldest entry's
+  for (const auto &[capability, size] : kKiB)
+    if (capability <= *number)
+      kib = size;
+  return uint64_t(kib) * 1024;
+}
+
+namespace detail {
+
+std::optional<int> archNumber(const std::string &arch) {
+  if (arch.rfind("sm_", 0) != 0)
+    return std::nullopt;
+  size_t end = 3;
+  while (end < arch.size() && std::isdigit(static_cast<unsigned char>(arch[end])))
+    ++end;
+  bool suffix = end + 1 == arch.size() && (arch[end] == 'a' || arch[end] == 'f');
+  if (end == 3 || end > 6 || (end < arch.size() && !suffix))
+    return std::nullopt;
+  return std::atoi(arch.c_str() + 3);
+}
+
+} // namespace detail
 } // namespace kite

@@ -434,19 +434,6 @@ def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,
                                                  **_memory_check_info(asm)))
 
 
-# The most shared memory one block may opt in to (CUDA's sharedMemPerBlockOptin),
-# in KiB, by compute capability: the CUDA C++ Programming Guide's "Technical
-# Specifications per Compute Capability", row "Maximum amount of shared memory
-# per thread block".
-_SHARED_KIB_PER_BLOCK = {
-    35: 48, 37: 48, 50: 48, 52: 48, 53: 48, 60: 48, 61: 48, 62: 48,
-    70: 96, 72: 96, 75: 64,
-    80: 163, 86: 99, 87: 163, 89: 99,
-    90: 227, 100: 227, 101: 227, 103: 227, 110: 227,
-    120: 99, 121: 99,
-}
-
-
 def _max_workgroup_bytes(target: Target) -> int:
     """The workgroup (shared) memory one program may use on ``target``: a
     Vulkan device's maxComputeSharedMemorySize, an NVIDIA architecture's
@@ -471,12 +458,12 @@ def _has_tensor_cores(target: Target) -> int:
 
 
 def _max_shared_bytes(arch: str) -> int:
-    """The most shared memory one block may opt in to on ``arch`` ("sm_90a");
+    """The most shared memory one block may opt in to on ``arch`` ("sm_90a"):
+    the table of libkite's ``maxSharedBytesPerBlock`` (the C++ JIT's too);
     an architecture the table does not know gets the closest older one's
     limit (the device checks again at launch)."""
-    number = int(re.match(r"sm_(\d+)", arch).group(1))
-    known = [n for n in _SHARED_KIB_PER_BLOCK if n <= number]
-    return _SHARED_KIB_PER_BLOCK[max(known) if known else 35] * 1024
+    from . import _C
+    return int(_C.max_shared_bytes_per_block(arch))
 
 
 def _files(entry: _Entry, metadata: dict, target: Target) -> dict:

@@ -153,6 +153,11 @@ PYBIND11_MODULE(_C, m) {
       "(0: the lowest the chip allows); `libdevice` the bitcode to link for "
       "f64 math ('': libdevice_path()). Returns the PTX, the optimized LLVM "
       "IR and the LLVM-dialect module text.");
+  m.def("max_shared_bytes_per_block", &kite::maxSharedBytesPerBlock,
+        py::arg("arch"),
+        "The most shared memory one block may opt in to on `arch` "
+        "('sm_90a'), in bytes; the closest older architecture's for one the "
+        "table does not know, 0 for a name that is no sm_N.");
   m.def("libdevice_path", &kite::libdevicePath,
         "The libdevice bitcode emit_ptx links for f64 math ('' if none).");
   m.def("stage_names", &kite::stageNames,

@@ -87,6 +87,9 @@ EXPECTED = {
         "built: True",
         "C++ launch correct: True",
         "launched with an int64_t n: launch add_kernel: argument 3 is i32 in the kernel",
+        "PTX for sm_90:",
+        "stages: kite kitegpu llir ptx threads",
+        ".target sm_90",
         "cpp-launch:",
     ],
 }
