@@ -71,10 +71,7 @@ kite::Device openCuda() {
   return device.ok() ? *device : kite::Device();
 }
 
-std::string lastLine(const std::string &call) {
-  std::vector<std::string> lines = log::calls(call);
-  return lines.empty() ? "" : lines.back();
-}
+using fake_cuda_log::lastLine;
 
 TEST(CudaLaunch, PassesEachParameterFromItsPackedOffset) {
   REQUIRE_FAKE_CUDA();

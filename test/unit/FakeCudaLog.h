@@ -44,6 +44,12 @@ inline std::vector<std::string> calls(const std::string &call = "") {
   return lines;
 }
 
+/// The last line of the log whose call is `call`, or "".
+inline std::string lastLine(const std::string &call) {
+  std::vector<std::string> lines = calls(call);
+  return lines.empty() ? "" : lines.back();
+}
+
 /// {"allocations": N, "modules": M, "retained": [...], "context_depth": D}
 inline std::string live() {
   auto f = entry<const char *(*)()>("kiteFakeCudaLive");

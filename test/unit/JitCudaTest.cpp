@@ -136,10 +136,7 @@ kite::Device openFakeCuda() {
   return device.ok() ? *device : kite::Device();
 }
 
-std::string lastLine(const std::string &call) {
-  std::vector<std::string> lines = log::calls(call);
-  return lines.empty() ? "" : lines.back();
-}
+using fake_cuda_log::lastLine;
 
 TEST(JitCuda, CompilesForTheDeviceAndLaunchesWithTypedArguments) {
   REQUIRE_FAKE_CUDA();
