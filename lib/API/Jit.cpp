@@ -25,7 +25,13 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <iterator>
+#include <map>
+#include <mutex>
+
+#include <sys/stat.h>
 
 using namespace kite;
 using kite::detail::KernelInfo;
@@ -225,7 +231,8 @@ static Result<CacheFiles> runVulkanPipeline(const std::string &ir,
 /// lacks anything.
 static Result<CompiledKernel> readEntry(const CacheFiles &files,
                                         const std::string &key,
-                                        const std::string &backend) {
+                                        const std::string &backend,
+                                        const std::string &arch) {
   auto unreadable = [&](const std::string &why) {
     return Status::error("compile: the cache entry " + key +
                          " is unreadable: " + why);
@@ -254,12 +261,19 @@ static Result<CompiledKernel> readEntry(const CacheFiles &files,
     argDivisibility = metadata->getArray("arg_divisibility");
   }
   bool cuda = backend == "cuda";
+  // A CUDA block has at most 1024 threads; the PTX must define the entry
+  // the metadata names, for the architecture the key asked for.
+  int64_t mostThreads = cuda ? 1024 : int64_t(UINT32_MAX);
   if (!metadata || metadata->getString("format") != kEntryFormat ||
       metadata->getString("backend") != backend || kernel.name.empty() ||
-      !numThreads || *numThreads <= 0 || !argTypes || !argDivisibility ||
+      !numThreads || *numThreads <= 0 || *numThreads > mostThreads ||
+      !argTypes || !argDivisibility ||
       argDivisibility->size() != argTypes->size() || binary->second.empty() ||
       (!cuda && binary->second.size() % 4) ||
-      (cuda && (!sharedBytes || *sharedBytes < 0 || kernel.arch.empty())))
+      (cuda && (!sharedBytes || *sharedBytes < 0 || *sharedBytes > UINT32_MAX ||
+                kernel.arch != arch ||
+                binary->second.find(".entry " + kernel.name + "(") ==
+                    std::string::npos)))
     return unreadable("metadata.json or " + binaryFile(backend) +
                       " is malformed");
   kernel.numThreads = uint32_t(*numThreads);
@@ -270,7 +284,7 @@ static Result<CompiledKernel> readEntry(const CacheFiles &files,
   }
   for (const llvm::json::Value &divisor : *argDivisibility) {
     std::optional<int64_t> value = divisor.getAsInteger();
-    if (!value || *value <= 0)
+    if (!value || *value <= 0 || *value > int64_t(UINT32_MAX))
       return unreadable("an argument's divisibility is not a positive integer");
     kernel.argDivisibility.push_back(uint32_t(*value));
   }
@@ -297,12 +311,13 @@ static Result<CompiledKernel> readEntry(const CacheFiles &files,
 /// incomplete, or that `usable` refuses, is evicted and compiled again.
 static Result<CompiledKernel>
 compileCached(const std::string &key, const std::string &backend,
+              const std::string &arch,
               const std::function<Result<CacheFiles>()> &run,
               const std::function<void(CompiledKernel &)> &finish,
               const std::function<bool(const CompiledKernel &)> &usable) {
   Cache &cache = Cache::global();
   auto read = [&](const CacheFiles &files) {
-    Result<CompiledKernel> kernel = readEntry(files, key, backend);
+    Result<CompiledKernel> kernel = readEntry(files, key, backend, arch);
     if (kernel)
       finish(*kernel);
     return kernel;
@@ -323,14 +338,67 @@ compileCached(const std::string &key, const std::string &backend,
   return read(stored ? **stored : *files);
 }
 
-static Status checkOptions(const CompileOptions &options) {
+static Status checkOptions(const CompileOptions &options, bool cuda) {
   if (options.numWarps <= 0 || (options.numWarps & (options.numWarps - 1)))
     return Status::error("compile: numWarps must be a power of two, got " +
                          std::to_string(options.numWarps));
-  if (options.numStages < 1)
+  if (cuda && options.numStages < 1)
     return Status::error("compile: numStages must be at least 1, got " +
                          std::to_string(options.numStages));
   return Status::success();
+}
+
+/// What the PTX of a kernel with f64 math depends on besides the IR: the
+/// libdevice bitcode it links, by content (a toolkit upgraded in place keeps
+/// the path). Hashed once per path, size and modification time.
+static std::string libdeviceIdentity() {
+  std::string path = libdevicePath();
+  if (path.empty())
+    return "none";
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0)
+    return "unreadable " + path;
+  std::string stamp = path + " " + std::to_string(info.st_size) + " " +
+                      std::to_string(info.st_mtim.tv_sec) + "." +
+                      std::to_string(info.st_mtim.tv_nsec);
+  static std::mutex mutex;
+  static std::map<std::string, std::string> hashes; // stamp -> hash
+  std::lock_guard<std::mutex> lock(mutex);
+  auto found = hashes.find(stamp);
+  if (found != hashes.end())
+    return found->second;
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  std::string hash = in.bad() ? "unreadable " + path : cacheKey({bytes});
+  return hashes.emplace(stamp, hash).first->second;
+}
+
+/// compile() for an NVIDIA architecture; `device` (or null) is where a
+/// cached entry must load, as on Vulkan.
+static Result<CompiledKernel> compileCuda(const std::string &kiteIR,
+                                          const std::string &arch,
+                                          const CompileOptions &options,
+                                          const Device *device) {
+  // PTX depends on the architecture and the libdevice it links; the driver
+  // compiles it further when it is loaded.
+  std::string key = cacheKey(
+      {kEntryFormat, version(), buildId(), kiteIR,
+       "num_warps=" + std::to_string(options.numWarps),
+       "num_stages=" + std::to_string(options.numStages),
+       std::string("fp_fusion=") + (options.fpFusion ? "1" : "0"),
+       "cuda arch=" + arch + " libdevice=" + libdeviceIdentity()});
+  return compileCached(
+      key, "cuda", arch,
+      [&] { return detail::runCudaPipeline(kiteIR, arch, options); },
+      [&](CompiledKernel &kernel) {
+        kernel.numWarps = options.numWarps;
+        kernel.threadsPerWarp = 32;
+        kernel.target = "cuda:" + arch;
+      },
+      [&](const CompiledKernel &kernel) {
+        return !device || bool(detail::loadCompiled(*device, kernel));
+      });
 }
 
 namespace kite {
@@ -348,8 +416,6 @@ std::vector<std::string> compiledStageNames(const std::string &backend) {
 Result<CompiledKernel> compile(const std::string &kiteIR,
                                const std::string &target,
                                const CompileOptions &options) {
-  if (Status status = checkOptions(options); !status)
-    return status;
   if (target.rfind("vulkan", 0) == 0)
     return Status::error("compile: a Vulkan target needs its device "
                          "(compile(ir, device)); '" +
@@ -360,39 +426,26 @@ Result<CompiledKernel> compile(const std::string &kiteIR,
                          "' is no target; name an NVIDIA architecture, "
                          "\"cuda:sm_80\" or \"cuda:sm_90a\" (a device, "
                          "\"cuda:0\", is passed as a kite::Device)");
-  // PTX depends on the architecture and the libdevice it links; the driver
-  // compiles it further when it is loaded.
-  std::string key = cacheKey(
-      {kEntryFormat, version(), buildId(), kiteIR,
-       "num_warps=" + std::to_string(options.numWarps),
-       "num_stages=" + std::to_string(options.numStages),
-       std::string("fp_fusion=") + (options.fpFusion ? "1" : "0"),
-       "cuda arch=" + arch + " libdevice=" + libdevicePath()});
-  return compileCached(
-      key, "cuda",
-      [&] { return detail::runCudaPipeline(kiteIR, arch, options); },
-      [&](CompiledKernel &kernel) {
-        kernel.numWarps = options.numWarps;
-        kernel.threadsPerWarp = 32;
-        kernel.target = "cuda:" + arch;
-      },
-      [](const CompiledKernel &kernel) { return !kernel.ptx.empty(); });
+  if (Status status = checkOptions(options, /*cuda=*/true); !status)
+    return status;
+  return compileCuda(kiteIR, arch, options, nullptr);
 }
 
 Result<CompiledKernel> compile(const std::string &kiteIR, const Device &device,
                                const CompileOptions &options) {
   if (!device.valid())
     return Status::error("compile: the device is not open");
-  if (Status status = checkOptions(options); !status)
-    return status;
   const DeviceProperties &properties = device.properties();
-  if (properties.backend == "cuda")
-    return compile(kiteIR, "cuda:" + properties.arch, options);
+  bool cuda = properties.backend == "cuda";
+  if (Status status = checkOptions(options, cuda); !status)
+    return status;
+  if (cuda)
+    return compileCuda(kiteIR, properties.arch, options, &device);
   std::string key = cacheKey({kEntryFormat, version(), buildId(), kiteIR,
                               "num_warps=" + std::to_string(options.numWarps),
                               targetIdentity(properties)});
   return compileCached(
-      key, "vulkan",
+      key, "vulkan", "",
       [&] { return runVulkanPipeline(kiteIR, properties, options); },
       [&](CompiledKernel &kernel) {
         kernel.numWarps = options.numWarps;

@@ -319,7 +319,7 @@ class _Entry:
 
 def _run_pipeline(kernel, specs, options: dict, target: Target) -> _Entry:
     stats.count("pipeline_runs")
-    raw = tracer.trace_module(kernel.fn, kernel._traced(), specs)
+    raw = tracer.trace_module(kernel.fn, kernel._traced(), specs, options.get("dot_precision"))
     try:
         return _compile_traced(kernel, raw, options, target)
     except CompilationError as exc:

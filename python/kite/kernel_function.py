@@ -96,11 +96,12 @@ class KernelFunction(KiteFunction):
     def trace(self, *args, debug_info: bool = False, stage: str = "kite", **kwargs) -> str:
         """The kite IR of this kernel for these arguments (arrays stand for
         pointers by their dtype; no device is involved)."""
-        specs, _options, _values = self.specialize(args, kwargs)
-        key = (tuple(s.key() for s in specs), stage, debug_info, dependency_key(self))
+        specs, options, _values = self.specialize(args, kwargs)
+        precision = options.get("dot_precision")
+        key = (tuple(s.key() for s in specs), stage, debug_info, dependency_key(self), precision)
         text = self._trace_cache.get(key)
         if text is None:
-            module = tracer.trace_module(self.fn, self._traced(), specs)
+            module = tracer.trace_module(self.fn, self._traced(), specs, precision)
             text = module if stage == "raw" else tracer.run_stage(module, stage, debug_info)
             self._trace_cache[key] = text
         return text
@@ -148,10 +149,10 @@ class KernelFunction(KiteFunction):
         if key is not None and not interpret:
             if any(s.part for s in specs):  # TensorDescriptors: bound as their fields
                 flatten = specialization.flatten_descriptors
-                self._fast_path.store(key, lambda grid, v: run(grid, flatten(v)))
+                self._fast_path.store(key, lambda grid, v: run(grid, tuple(flatten(v))))
             else:
                 self._fast_path.store(key, run)
-        return run(grid, values)
+        return run(grid, tuple(values))  # the C++ launcher packs tuples
 
 
 def kernel(fn=None, *, do_not_specialize=(), do_not_specialize_on_alignment=(), debug=None,

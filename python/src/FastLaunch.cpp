@@ -128,21 +128,57 @@ void packedDealloc(PyObject *self) {
   Py_DECREF(type);
 }
 
+constexpr Py_ssize_t kMaxArgumentBytes = 1 << 16;
+
+/// Bytes of a field of struct format `code` ('P': a pointer, '?': an i1 as
+/// a 32-bit word); 0 for a format no argument has.
+size_t fieldWidth(char code) {
+  switch (code) {
+  case 'b':
+  case 'B':
+    return 1;
+  case 'h':
+  case 'H':
+  case 'e':
+    return 2;
+  case '?':
+  case 'i':
+  case 'I':
+  case 'f':
+    return 4;
+  case 'q':
+  case 'Q':
+  case 'd':
+  case 'P':
+    return 8;
+  default:
+    return 0;
+  }
+}
+
 /// PackedLauncher(device, kernel, fields, size, result, names, grid_size,
 /// stream, translate, fallback, tensor_type): fields are (value index,
 /// format character, byte offset) of the runtime arguments.
 PyObject *packedNew(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
   PyObject *device, *kernel, *fields, *result, *names, *gridSize, *stream,
       *translate, *fallback, *tensorType;
-  unsigned int size;
+  Py_ssize_t size;
   if (kwargs && PyDict_GET_SIZE(kwargs)) {
     PyErr_SetString(PyExc_TypeError, "PackedLauncher takes no keyword arguments");
     return nullptr;
   }
-  if (!PyArg_ParseTuple(args, "OOOIOO!OOOOO", &device, &kernel, &fields,
+  if (!PyArg_ParseTuple(args, "OOOnOO!OOOOO", &device, &kernel, &fields,
                         &size, &result, &PyTuple_Type, &names, &gridSize,
                         &stream, &translate, &fallback, &tensorType))
     return nullptr;
+  // CUDA takes at most 32 KiB of parameters, Vulkan's buffer far more than
+  // any kernel's arguments.
+  if (size < 0 || size > kMaxArgumentBytes) {
+    PyErr_Format(PyExc_ValueError,
+                 "PackedLauncher: %zd bytes of arguments (0 to %zd)", size,
+                 kMaxArgumentBytes);
+    return nullptr;
+  }
   auto fieldList = std::make_unique<std::vector<Field>>();
   kite::Device *cxxDevice;
   const kite::Kernel *cxxKernel;
@@ -153,16 +189,15 @@ PyObject *packedNew(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
       auto t = field.cast<py::tuple>();
       std::string code = t[1].cast<std::string>();
       auto offset = t[2].cast<uint32_t>();
-      if (code.size() != 1 || std::string("P?IbhiqBHQefd").find(code[0]) ==
-                                  std::string::npos)
+      auto index = t[0].cast<Py_ssize_t>();
+      size_t width = code.size() == 1 ? fieldWidth(code[0]) : 0;
+      if (!width)
         throw py::value_error("PackedLauncher: unknown field format " + code);
-      size_t width = std::string("bB").find(code[0]) != std::string::npos   ? 1
-                     : std::string("he").find(code[0]) != std::string::npos ? 2
-                     : std::string("?Iif").find(code[0]) != std::string::npos ? 4
-                                                                             : 8;
-      if (offset + width > size)
+      if (index < 0)
+        throw py::value_error("PackedLauncher: a negative value index");
+      if (offset + width > size_t(size))
         throw py::value_error("PackedLauncher: a field ends past the size");
-      fieldList->push_back({t[0].cast<Py_ssize_t>(), code[0], offset});
+      fieldList->push_back({index, code[0], offset});
     }
   } catch (py::error_already_set &e) {
     e.restore();
@@ -186,7 +221,7 @@ PyObject *packedNew(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
   self->cxxDevice = cxxDevice;
   self->cxxKernel = cxxKernel;
   self->fields = fieldList.release();
-  self->size = size;
+  self->size = uint32_t(size);
   return reinterpret_cast<PyObject *>(self);
 }
 
@@ -217,18 +252,20 @@ bool simpleGrid(PyObject *grid, std::array<uint32_t, 3> &dims) {
 /// grid_size(grid, meta) in Python: its checks, its errors, a grid function.
 bool gridFromPython(PackedLauncher *p, PyObject *grid, PyObject *values,
                     std::array<uint32_t, 3> &dims) {
-  PyObject *meta = Py_None;
-  py::object metaDict;
+  PyObject *meta = nullptr;
   if (PyCallable_Check(grid)) {
-    metaDict = py::dict();
+    meta = PyDict_New();
     Py_ssize_t n = std::min(PyTuple_GET_SIZE(p->names), PyTuple_GET_SIZE(values));
-    for (Py_ssize_t i = 0; i < n; ++i)
-      if (PyDict_SetItem(metaDict.ptr(), PyTuple_GET_ITEM(p->names, i),
+    for (Py_ssize_t i = 0; meta && i < n; ++i)
+      if (PyDict_SetItem(meta, PyTuple_GET_ITEM(p->names, i),
                          PyTuple_GET_ITEM(values, i)) < 0)
-        return false;
-    meta = metaDict.ptr();
+        Py_CLEAR(meta);
+    if (!meta)
+      return false;
   }
-  PyObject *sizes = PyObject_CallFunctionObjArgs(p->gridSize, grid, meta, nullptr);
+  PyObject *sizes = PyObject_CallFunctionObjArgs(p->gridSize, grid,
+                                                 meta ? meta : Py_None, nullptr);
+  Py_XDECREF(meta);
   if (!sizes)
     return false;
   bool ok = PyTuple_Check(sizes) && PyTuple_GET_SIZE(sizes) == 3;
@@ -412,16 +449,17 @@ PyObject *raiseLaunchError(PackedLauncher *p, const std::string &message) {
 
 /// launcher(grid, values)
 PyObject *packedLaunch(PackedLauncher *p, PyObject *grid, PyObject *values) {
+  if (!p->fallback) { // cleared by the garbage collector
+    PyErr_SetString(PyExc_RuntimeError, "this launcher was cleared");
+    return nullptr;
+  }
   auto fallback = [&] {
     return PyObject_CallFunctionObjArgs(p->fallback, grid, values, nullptr);
   };
   if (!PyTuple_Check(values))
     return fallback();
-  std::array<uint32_t, 3> dims;
-  if (!simpleGrid(grid, dims) && !gridFromPython(p, grid, values, dims))
-    return nullptr;
-  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0)
-    return newRef(p->result);
+  // The bytes first: where Python packs them, Python also computes the grid
+  // (a grid function runs once).
   std::array<unsigned char, 512> small;
   std::vector<unsigned char> large;
   unsigned char *bytes = small.data();
@@ -438,6 +476,11 @@ PyObject *packedLaunch(PackedLauncher *p, PyObject *grid, PyObject *values) {
   case Packed::Done:
     break;
   }
+  std::array<uint32_t, 3> dims;
+  if (!simpleGrid(grid, dims) && !gridFromPython(p, grid, values, dims))
+    return nullptr;
+  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0)
+    return newRef(p->result);
   uint64_t stream = 0;
   if (p->stream != Py_None) {
     // PyTorch's current stream matters only where torch is imported
@@ -475,6 +518,10 @@ PyObject *packedCall(PyObject *self, PyObject *args, PyObject *kwargs) {
 /// a launch sends the driver (tests compare it with runtime/packing.py).
 PyObject *packedPack(PyObject *self, PyObject *values) {
   auto *p = reinterpret_cast<PackedLauncher *>(self);
+  if (!p->fallback) {
+    PyErr_SetString(PyExc_RuntimeError, "this launcher was cleared");
+    return nullptr;
+  }
   if (!PyTuple_Check(values)) {
     PyErr_SetString(PyExc_TypeError, "pack takes a tuple of values");
     return nullptr;
@@ -502,6 +549,10 @@ PyObject *packedTimeDriver(PyObject *self, PyObject *args) {
   if (!PyArg_ParseTuple(args, "OO!n", &grid, &PyTuple_Type, &values, &n))
     return nullptr;
   std::array<uint32_t, 3> dims;
+  if (!p->fallback) {
+    PyErr_SetString(PyExc_RuntimeError, "this launcher was cleared");
+    return nullptr;
+  }
   if (!simpleGrid(grid, dims) || n < 1) {
     PyErr_SetString(PyExc_ValueError, "time_driver takes a tuple grid and n >= 1");
     return nullptr;

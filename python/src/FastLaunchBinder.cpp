@@ -28,6 +28,20 @@ void countFastLaunch();
 
 namespace {
 
+/// A new reference, released at the end of its scope.
+class Owned {
+public:
+  explicit Owned(PyObject *object) : object(object) {}
+  Owned(const Owned &) = delete;
+  Owned &operator=(const Owned &) = delete;
+  ~Owned() { Py_XDECREF(object); }
+  PyObject *get() const { return object; }
+  explicit operator bool() const { return object != nullptr; }
+
+private:
+  PyObject *object;
+};
+
 /// Attribute names and key parts made once (interned; never freed).
 struct Constants {
   PyObject *dtype, *name, *device, *address, *dataPtr;
@@ -351,7 +365,11 @@ PyObject *bindCall(LaunchBinder *b, PyObject *args, PyObject *kwargs) {
       (*slots)[i] = value;
     }
   }
-  py::tuple valueTuple(n), parts(n), optionParts(2 * numOptions);
+  // Every value owned before any Python code runs (a key's __hash__ or
+  // data_ptr() could change a dict the call's values came from).
+  Owned valueTuple(PyTuple_New(n));
+  if (!valueTuple)
+    return nullptr;
   for (Py_ssize_t i = 0; i < n; ++i) {
     PyObject *value = values[i];
     if (!value) {
@@ -362,27 +380,34 @@ PyObject *bindCall(LaunchBinder *b, PyObject *args, PyObject *kwargs) {
       }
     }
     Py_INCREF(value);
-    PyTuple_SET_ITEM(valueTuple.ptr(), i, value);
+    PyTuple_SET_ITEM(valueTuple.get(), i, value);
+  }
+  Owned parts(PyTuple_New(n));
+  if (!parts)
+    return nullptr;
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject *value = PyTuple_GET_ITEM(valueTuple.get(), i);
     PyObject *part = PyTuple_GET_ITEM(b->constexprs, i) == Py_True
                          ? constexprPart(b, value)
                          : runtimePart(b, value);
     if (!part)
       return nullptr;
-    PyTuple_SET_ITEM(parts.ptr(), i, part);
+    PyTuple_SET_ITEM(parts.get(), i, part);
   }
   // No option given (the common call): () instead of every option's
   // (missing, type), which a lookup would hash each time.
   bool anyOption = false;
   for (PyObject *option : options)
     anyOption |= option != nullptr;
-  if (!anyOption)
-    optionParts = py::tuple(0);
+  Owned optionParts(PyTuple_New(anyOption ? 2 * numOptions : 0));
+  if (!optionParts)
+    return nullptr;
   for (Py_ssize_t i = 0; anyOption && i < numOptions; ++i) {
     PyObject *option = options[i] ? options[i] : b->missing;
     Py_INCREF(option);
-    PyTuple_SET_ITEM(optionParts.ptr(), 2 * i, option);
+    PyTuple_SET_ITEM(optionParts.get(), 2 * i, option);
     Py_INCREF(Py_TYPE(option));
-    PyTuple_SET_ITEM(optionParts.ptr(), 2 * i + 1,
+    PyTuple_SET_ITEM(optionParts.get(), 2 * i + 1,
                      reinterpret_cast<PyObject *>(Py_TYPE(option)));
   }
   PyObject *dependencies = PyObject_CallOneArg(b->dependencyKey, b->kernel);
@@ -399,19 +424,23 @@ PyObject *bindCall(LaunchBinder *b, PyObject *args, PyObject *kwargs) {
     Py_XDECREF(env[1]);
     return nullptr;
   }
-  PyObject *key = PyTuple_Pack(6, parts.ptr(), optionParts.ptr(), dependencies,
+  PyObject *key = PyTuple_Pack(6, parts.get(), optionParts.get(), dependencies,
                                env[0], env[1], env[2]);
   Py_DECREF(dependencies);
   for (PyObject *e : env)
     Py_DECREF(e);
   if (!key)
     return nullptr;
-  PyObject *result = PyTuple_Pack(2, key, valueTuple.ptr());
+  PyObject *result = PyTuple_Pack(2, key, valueTuple.get());
   Py_DECREF(key);
   return result;
 }
 
 PyObject *binderBind(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+  if (!reinterpret_cast<LaunchBinder *>(self)->slow) {
+    PyErr_SetString(PyExc_RuntimeError, "this kernel's launch binder was cleared");
+    return nullptr;
+  }
   if (nargs != 2 || !PyTuple_Check(args[0]) ||
       (args[1] != Py_None && !PyDict_Check(args[1]))) {
     PyErr_SetString(PyExc_TypeError, "bind(args: tuple, kwargs: dict)");
@@ -423,15 +452,21 @@ PyObject *binderBind(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
 
 PyObject *callSlow(LaunchBinder *b, PyObject *grid, PyObject *args,
                    PyObject *kwargs, PyObject *key) {
-  py::dict empty;
+  Owned empty(kwargs ? nullptr : PyDict_New());
+  if (!kwargs && !empty)
+    return nullptr;
   return PyObject_CallFunctionObjArgs(b->slow, grid, args,
-                                      kwargs ? kwargs : empty.ptr(), key,
+                                      kwargs ? kwargs : empty.get(), key,
                                       nullptr);
 }
 
 /// kernel[grid](*args, **kwargs)
 PyObject *binderRun(LaunchBinder *b, PyObject *grid, PyObject *args,
                     PyObject *kwargs) {
+  if (!b->slow) { // cleared by the garbage collector
+    PyErr_SetString(PyExc_RuntimeError, "this kernel's launch binder was cleared");
+    return nullptr;
+  }
   bool interpret;
   if (!interpretRequested(b, interpret))
     return nullptr;

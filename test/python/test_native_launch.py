@@ -100,6 +100,47 @@ def test_what_it_cannot_pack_goes_to_the_python_launcher(index, value):
     assert launcher((3,), tuple(values)) == "python" and calls == [((3,), tuple(values))]
 
 
+@pytest.mark.parametrize("ty", [dt.int1, dt.int8, dt.uint8, dt.int16, dt.uint16, dt.int32,
+                                dt.uint32, dt.int64, dt.uint64, dt.float16, dt.float32,
+                                dt.float64, dt.pointer_type(dt.float32)], ids=str)
+def test_every_type_packs_as_the_last_field(ty):
+    # The last field ends at the size: its width must be the type's.
+    specs = [ArgSpec("a", False, None, dt.int8, False), ArgSpec("x", False, None, ty, False)]
+    launcher = _packed_launcher(specs)
+    values = (-1, 1 if not ty.is_floating() else 0.5)
+    assert launcher.pack(values) == pack_arguments(specs, values)
+
+
+@pytest.mark.parametrize("fields, size, message", [
+    ([(-1, "P", 0)], 8, "negative value index"),
+    ([(0, "H", 1)], 2, "ends past the size"),
+    ([(0, "x", 0)], 8, "unknown field format"),
+    ([], -1, "bytes of arguments"),
+    ([], 1 << 20, "bytes of arguments"),
+])
+def test_a_launcher_refuses_layouts_it_would_misread(fields, size, message):
+    _, _, compiled = _launch()
+    device = kite.runtime.registry.device(vulkan_device())
+    kernel = device.load_kernel(compiled.binary, compiled.name, 32)
+    with pytest.raises((ValueError, TypeError), match=message):
+        _C.PackedLauncher(device._device, kernel, fields, size, None, (), grid_size, None, None,
+                          lambda grid, values: None, kite.Tensor)
+
+
+def test_a_grid_function_runs_once_when_python_packs():
+    calls, handed = [], []
+
+    def grid(meta):
+        calls.append(meta["K"])
+        return (0,)  # no launch: this launcher's kernel is not SPECS's
+    launcher = _packed_launcher(SPECS, lambda g, values: handed.append(g) or "python")
+    packable = (True, -3, 2 ** 40, 4, 1.5, 4096, 2.5, 7, 1.0, -7, 1, 0)
+    assert launcher(grid, packable) == "result" and calls == [4] and handed == []
+    unpackable = packable[:1] + (128,) + packable[2:]  # i8 out of range
+    assert launcher(grid, unpackable) == "python"
+    assert calls == [4] and handed == [grid]  # the grid is Python's to compute
+
+
 def test_a_value_python_cannot_pack_fails_there_with_its_words():
     with pytest.raises(Exception, match="format requires|out of range|argument out of range"):
         pack_arguments(SPECS, [True, 128, 2 ** 40, 4, 1.5, 4096, 2.5, 7, 1.0, -7, 1, 0])

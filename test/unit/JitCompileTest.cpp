@@ -292,3 +292,17 @@ TEST(JitCompile, LaunchKeepsTheDivisibilityTheKernelWasCompiledFor) {
 }
 
 } // namespace
+
+namespace {
+TEST(JitCompile, VulkanIgnoresTheNvidiaOptions) {
+  kite::Device device = openDevice();
+  kite::CompileOptions options;
+  options.numStages = 0; // documented as ignored on Vulkan
+  options.fpFusion = false;
+  kite::Result<kite::CompiledKernel> kernel =
+      kite::compile(vectorAddIR(), device, options);
+  ASSERT_TRUE(kernel.ok()) << kernel.message();
+  EXPECT_EQ(kernel->cacheKey, kite::compile(vectorAddIR(), device)->cacheKey);
+  EXPECT_EQ(kernel->backend, "vulkan");
+}
+} // namespace

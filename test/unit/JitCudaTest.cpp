@@ -101,6 +101,40 @@ TEST(JitCuda, TheCacheKeepsItAndTheOptionsAreInTheKey) {
   EXPECT_NE(kite::compile(ir, "cuda:sm_90a")->cacheKey, first->cacheKey);
 }
 
+TEST(JitCuda, AnEntryThatPassesItsChecksButIsNotWhatWasAskedIsReplaced) {
+  kite::Cache &cache = kite::Cache::global();
+  // Checksums right, contents not: what a broken build or a hostile file
+  // could have stored under the key.
+  const std::pair<const char *, std::string> damages[] = {
+      {"another architecture", "\"sm_80\""},
+      {"another entry", "\"add_kernel\""},
+      {"too many threads", "\"num_threads\":128"},
+      {"a divisibility past 32 bits", "[16,16,16,1]"}};
+  const std::string replacements[] = {"\"sm_75\"", "\"other_kernel\"",
+                                      "\"num_threads\":4294967424",
+                                      "[16,16,16,4294967297]"};
+  for (size_t i = 0; i < 4; ++i) {
+    std::string ir = vectorAddIR() + "// damaged: " + damages[i].first + "\n";
+    kite::Result<kite::CompiledKernel> first = kite::compile(ir, "cuda:sm_80");
+    ASSERT_TRUE(first.ok()) << first.message();
+    std::string entry = cache.entriesDirectory() + "/" + first->cacheKey;
+    std::string metadata = kite::testing::readFile(entry + "/metadata.json");
+    size_t at = metadata.find(damages[i].second);
+    ASSERT_NE(at, std::string::npos) << metadata;
+    metadata.replace(at, damages[i].second.size(), replacements[i]);
+    kite::testing::rewriteInEntry(entry, "metadata.json", metadata);
+    cache.clearMemory();
+    kite::CacheStats before = cache.stats();
+    kite::Result<kite::CompiledKernel> again = kite::compile(ir, "cuda:sm_80");
+    ASSERT_TRUE(again.ok()) << damages[i].first << ": " << again.message();
+    EXPECT_EQ(cache.stats().stores, before.stores + 1) << damages[i].first;
+    EXPECT_EQ(again->arch, "sm_80");
+    EXPECT_EQ(again->name, "add_kernel");
+    EXPECT_EQ(again->numThreads, 128u);
+    EXPECT_EQ(again->argDivisibility, first->argDivisibility);
+  }
+}
+
 TEST(JitCuda, TargetsThatAreNoArchitectureAreRefused) {
   std::string ir = vectorAddIR();
   kite::Result<kite::CompiledKernel> vulkan = kite::compile(ir, "vulkan:0");

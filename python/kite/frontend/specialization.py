@@ -9,7 +9,8 @@ from ..language import dtypes as dt
 from ..language.core import constexpr
 
 COMPILE_OPTIONS = ("num_warps", "num_stages", "num_ctas", "maxnreg", "debug",
-                   "enable_fp_fusion", "launch_pdl", "extern_libs", "quantize_dot")
+                   "enable_fp_fusion", "launch_pdl", "extern_libs", "quantize_dot",
+                   "dot_precision")
 
 
 class ArgSpec(NamedTuple):

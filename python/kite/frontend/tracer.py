@@ -25,9 +25,11 @@ def _wrap_unexpected(exc: BaseException) -> CompilationError:
     return CompilationError(message, loc.filename, loc.line)
 
 
-def trace_module(fn, traced_fn, specs) -> str:
-    """The kite IR module (generic form, with locations) of ``fn`` for ``specs``."""
+def trace_module(fn, traced_fn, specs, dot_precision=None) -> str:
+    """The kite IR module (generic form, with locations) of ``fn`` for
+    ``specs``; ``dot_precision``: the launch option of that name (kl.dot)."""
     builder = IRBuilder()
+    builder.dot_precision = dot_precision
     builder.none_arguments = [s.name for s in specs if s.is_constexpr and s.value is None]
     runtime = [s for s in specs if not s.is_constexpr]
     body = builder.push_region([s.type.mlir for s in runtime])

@@ -45,6 +45,7 @@ def launch(kernel, grid, specs, values, kwargs):
     meta.update(kwargs)
     sizes = grid_size(grid, meta)
     builder = NumpyBuilder(memory, sizes)
+    builder.dot_precision = kwargs.get("dot_precision")
     builder.none_arguments = [s.name for s in specs if s.is_constexpr and s.value is None]
     body = kernel._traced()
     with building(builder), np.errstate(all="ignore"):

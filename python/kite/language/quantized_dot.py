@@ -12,6 +12,21 @@ from .standard import abs as _abs, where
 
 _ON_THE_FLY = {"fp8": (dt.float8e4nv, 448.0), "e4m3": (dt.float8e4nv, 448.0),
                "e5m2": (dt.float8e5, 57344.0), "int8": (dt.int8, 127.0)}
+#: The schemes of ``quantize=`` and of the ``dot_precision`` launch option.
+SCHEMES = tuple(_ON_THE_FLY)
+
+
+def launch_scheme(a: tensor, b: tensor, out_dtype):
+    """The ``dot_precision`` launch option's scheme for a ``kl.dot`` without
+    ``quantize=``: the one the kernel is compiled (or interpreted) with, for
+    a dot of two f16 or two bf16 blocks into f32; None for any other dot."""
+    from .core import active_builder
+    scheme = getattr(active_builder(), "dot_precision", None)
+    if scheme is None or out_dtype not in (None, dt.float32):
+        return None
+    if a.dtype != b.dtype or a.dtype not in (dt.float16, dt.bfloat16):
+        return None
+    return scheme
 
 
 def _tile_scale(x: tensor, axis: int, qmax: float) -> tensor:

@@ -310,11 +310,17 @@ def dot(input, other, acc=None, input_precision=None, allow_tf32=None,
     """Triton's ``tl.dot``. Kite's ``quantize="fp8"`` (or ``"e5m2"``,
     ``"int8"``) quantizes f16/bf16/f32 tiles on the fly, one scale per row
     of ``input`` and per column of ``other``, and multiplies the 8-bit
-    values (kite.language.quantized_dot)."""
+    values (kite.language.quantized_dot). The launch option
+    ``dot_precision="fp8"`` (etc.) does the same to every f16/bf16 dot into
+    f32 that names no ``quantize``."""
     if unwrap(quantize) is not None:
         from .quantized_dot import dot_quantized
         return dot_quantized(input, other, acc, unwrap(quantize), unwrap(out_dtype))
     a, b = to_tensor(input), to_tensor(other)
+    from .quantized_dot import dot_quantized, launch_scheme
+    scheme = launch_scheme(a, b, unwrap(out_dtype))
+    if scheme is not None and (acc is None or unwrap(acc).dtype == dt.float32):
+        return dot_quantized(a, b, acc, scheme, unwrap(out_dtype))
     if len(a.shape) != 2 or len(b.shape) != 2:
         raise error(f"kl.dot needs two 2-D blocks, got shapes {a.shape} and {b.shape}")
     if a.shape[1] != b.shape[0]:

@@ -75,7 +75,8 @@ def check_options(options: dict) -> None:
     positive integer, ``num_ctas`` 1 (one program per cluster everywhere),
     ``maxnreg`` a positive integer or None, ``debug``, ``enable_fp_fusion``
     and ``launch_pdl`` booleans, ``extern_libs`` as ``resolve_extern_libs``
-    takes it."""
+    takes it, ``dot_precision`` None or a scheme of ``kl.dot(...,
+    quantize=)``."""
     if "num_warps" in options:
         warps = options["num_warps"]
         if isinstance(warps, bool) or type(warps) is not int or warps < 1 \
@@ -92,6 +93,11 @@ def check_options(options: dict) -> None:
         _positive_int("maxnreg", options["maxnreg"], allow_none=True)
     if "extern_libs" in options:
         resolve_extern_libs(options["extern_libs"])
+    if options.get("dot_precision") is not None:
+        from ..language.quantized_dot import SCHEMES
+        if options["dot_precision"] not in SCHEMES:
+            raise ValueError(f"dot_precision must be None or one of "
+                             f"{', '.join(map(repr, SCHEMES))}, got {options['dot_precision']!r}")
     for flag in ("debug", "enable_fp_fusion", "launch_pdl"):
         if flag in options and options[flag] is not None and type(options[flag]) is not bool:
             raise ValueError(f"{flag} must be True or False, got {options[flag]!r}")
