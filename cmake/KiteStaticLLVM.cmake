@@ -27,7 +27,9 @@ set(KITE_STATIC_MLIR_ROOTS
   MLIRMemRefToSPIRV MLIRSCFToSPIRV MLIRUBToSPIRV MLIRVectorToSPIRV
   # LLVM IR export (for PTX) and SPIR-V serialization.
   MLIRBuiltinToLLVMIRTranslation MLIRLLVMToLLVMIRTranslation
-  MLIRNVVMToLLVMIRTranslation MLIRTargetLLVMIRExport MLIRSPIRVSerialization)
+  MLIRNVVMToLLVMIRTranslation MLIRTargetLLVMIRExport MLIRSPIRVSerialization
+  # kite-opt's driver (kite::optMain), so that a wheel carries kite-opt.
+  MLIROptLib)
 
 # LLVM components: the NVPTX target and the O3 pipeline for PTX, and what
 # MLIR's libraries use of LLVM (they list only the dylib).

@@ -59,6 +59,15 @@ env -u PYTHONPATH -u LD_LIBRARY_PATH "$OUT/venv/bin/python" example.py > example
 grep -q "README example matches numpy" example.out
 grep -q "func.func @add_kernel" example.out
 echo "the README example ran in the venv and matches numpy"
+# kite-opt comes with the package (libkite runs it): the kite stage of the
+# same kernel, from the IR the example printed.
+"$OUT/venv/bin/python" -c "
+import re
+text = open('example.out').read()
+print(re.search(r'module[^\n]*\n.*?\n}\n', text, re.S).group(0))" > kernel.mlir
+env -u PYTHONPATH -u LD_LIBRARY_PATH "$OUT/venv/bin/kite-opt" kernel.mlir --kite-pipeline > kite-stage.mlir
+grep -q "kite.kernel" kite-stage.mlir
+echo "kite-opt from the wheel ran the kite pipeline"
 EOF
 mkdir -p "$OUT/empty"
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && [ -d "$LLVM_PREFIX" ]; then

@@ -6,6 +6,7 @@
 #include "kite/Compiler.h"
 #include "kite/Device.h"
 #include "kite/Jit.h"
+#include "kite/Opt.h"
 #include "kite/Ptx.h"
 #include "kite/Spirv.h"
 #include "kite/Status.h"

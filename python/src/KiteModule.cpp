@@ -153,6 +153,20 @@ PYBIND11_MODULE(_C, m) {
       "(0: the lowest the chip allows); `libdevice` the bitcode to link for "
       "f64 math ('': libdevice_path()). Returns the PTX, the optimized LLVM "
       "IR and the LLVM-dialect module text.");
+  m.def(
+      "opt_main",
+      [](const std::vector<std::string> &args) {
+        std::vector<std::string> owned = args;
+        std::vector<char *> argv;
+        for (std::string &arg : owned)
+          argv.push_back(arg.data());
+        argv.push_back(nullptr);
+        return kite::optMain(int(owned.size()), argv.data());
+      },
+      py::arg("argv"), py::call_guard<py::gil_scoped_release>(),
+      "kite-opt with these arguments (argv[0] first); its exit status. It "
+      "parses LLVM's command-line options: once per process (the `kite-opt` "
+      "command).");
   m.def("max_shared_bytes_per_block", &kite::maxSharedBytesPerBlock,
         py::arg("arch"),
         "The most shared memory one block may opt in to on `arch` "
