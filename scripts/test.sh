@@ -57,6 +57,8 @@ echo "== kite._C as a project of its own, against an installed libkite"
 rm -rf build/kite-install
 cmake --install build --prefix build/kite-install >/dev/null
 bash scripts/test_binding_standalone.sh build/kite-install test/python/test_compile.py
+echo "== examples/cpp (the JIT and kite-compile) against the installed Kite"
+bash scripts/test_cpp_example.sh build/kite-install
 tier "a new user's wheel: built, tagged by auditwheel, run in a fresh venv" \
   bash scripts/test_wheel.sh
 echo "== all tiers passed in $((SECONDS - START)) s"
