@@ -37,8 +37,22 @@ def _finite_abs(x):
 
 
 @kernel
+def _partial_amax_kernel(x_ptr, partial_ptr, n, chunk, BLOCK: kl.constexpr):
+    # Each program: the finite amax of its chunk of x, into partial[pid].
+    # Offsets in int64: the last chunk may reach past 2**31 - 1.
+    base = kl.program_id(0).to(kl.int64) * chunk
+    acc = kl.zeros((BLOCK,), dtype=kl.float32)
+    for start in range(0, chunk, BLOCK):
+        offs = base + start + kl.arange(0, BLOCK)
+        x = kl.load(x_ptr + offs, mask=offs < n, other=0.0).to(kl.float32)
+        acc = kl.maximum(acc, _finite_abs(x))
+    kl.store(partial_ptr + kl.program_id(0), kl.max(acc, axis=0))
+
+
+@kernel
 def _amax_kernel(x_ptr, out_ptr, n, qmax, BLOCK: kl.constexpr):
-    # One program: the scale of the whole tensor, amax / qmax (1 for zeros).
+    # One program: the scale of the whole tensor (or of the partial amaxes),
+    # amax / qmax (1 for zeros).
     acc = kl.zeros((BLOCK,), dtype=kl.float32)
     for start in range(0, n, BLOCK):
         offs = start + kl.arange(0, BLOCK)
@@ -46,6 +60,33 @@ def _amax_kernel(x_ptr, out_ptr, n, qmax, BLOCK: kl.constexpr):
         acc = kl.maximum(acc, _finite_abs(x))
     scale = kl.max(acc, axis=0) / qmax
     kl.store(out_ptr, kl.where(scale > 0, scale, 1.0))
+
+
+# The per-tensor amax: up to this many programs, each over at least
+# _AMAX_MIN_CHUNK elements, then one program over their results.
+_AMAX_PROGRAMS = 1024
+_AMAX_BLOCK = 1024
+_AMAX_MIN_CHUNK = 4 * _AMAX_BLOCK
+
+
+def _tensor_scale(x: Tensor, qmax: float, num_warps: int) -> Tensor:
+    """``[1] * x.ndim`` f32 on x's device: x's finite amax / qmax (1 for zeros),
+    over as many programs as the tensor keeps busy."""
+    n = x.numel()
+    scales = empty((1,) * x.ndim, dt.float32, x.device)
+    programs = min(_AMAX_PROGRAMS, max(1, -(-n // _AMAX_MIN_CHUNK)))
+    if programs == 1:
+        _amax_kernel[(1,)](x, scales, n, qmax, BLOCK=_AMAX_BLOCK, num_warps=num_warps)
+        return scales
+    chunk = -(-n // programs)
+    chunk = -(-chunk // _AMAX_BLOCK) * _AMAX_BLOCK
+    programs = -(-n // chunk)
+    partial = empty((programs,), dt.float32, x.device)
+    _partial_amax_kernel[(programs,)](x, partial, n, chunk, BLOCK=_AMAX_BLOCK,
+                                      num_warps=num_warps)
+    _amax_kernel[(1,)](partial, scales, programs, qmax, BLOCK=_AMAX_BLOCK,
+                       num_warps=num_warps)
+    return scales
 
 
 @kernel
@@ -139,8 +180,7 @@ def quantize(x, dtype=dt.int8, axis=None, group_size=None, num_warps: int = 4):
     sq = (1, q_shape[1]) if view_axis == 0 else (q_shape[1], 1)
     meta = dict(DTYPE=stored if not pack else "int4", PACK=pack, num_warps=num_warps)
     if view_axis is None:
-        scales = empty((1,) * x.ndim, dt.float32, x.device)
-        _amax_kernel[(1,)](x, scales, x.numel(), qmax, BLOCK=1024, num_warps=num_warps)
+        scales = _tensor_scale(x, qmax, num_warps)
         # Tiles of one row and up to 1024 columns, all with the one scale.
         tile = min(1024, max(2, 1 << (C - 1).bit_length()))
         _quantize_kernel[(R, (C + tile - 1) // tile)](x, q, scales, R, C, *sx, *sq, 0, 0, qmax,

@@ -88,6 +88,26 @@ def _with_non_finite(shape, seed):
     return x
 
 
+@pytest.mark.parametrize("n, where", [
+    (4 * 1024, 4096 - 1),            # one program
+    (4 * 1024 + 1, 4 * 1024),        # two: the largest in the second's one element
+    (9 * 4096 + 7, 5 * 4096 + 3),    # ten chunks, the last one short
+    (1024 * 4096 + 4097, 1024 * 4096 + 4096),  # 1024 programs of 5 blocks, the end
+])
+def test_the_per_tensor_scale_spans_programs(n, where):
+    # kite.quantization's per-tensor amax: programs over chunks of the tensor,
+    # then one over their results; the largest finite value anywhere sets it,
+    # and NaN and inf in any chunk are left out.
+    x = np.random.default_rng(n).uniform(-1, 1, n).astype(np.float32)
+    x[where] = -3.5
+    x[n // 3] = np.inf
+    x[n - 1 if where != n - 1 else 0] = np.nan
+    q, s = kite.quantization.quantize(kite.from_numpy(x, device=DEVICE), kl.int8)
+    assert s.numpy().shape == (1,)
+    assert s.numpy()[0] == np.float32(3.5) / np.float32(127)
+    assert q.numpy()[where] == -127 and q.numpy()[n // 3] == 127
+
+
 @pytest.mark.parametrize("axis", [None, 1, 0])
 def test_host_quantize_leaves_nan_and_inf_out_of_the_scale(axis):
     x = _with_non_finite((8, 32), 12)
