@@ -155,6 +155,18 @@ def test_mistakes_are_named(tmp_path, targets, extra, code, message):
     assert not (tmp_path / "add.h").exists()
 
 
+def test_a_kernel_named_like_a_cpp_keyword_is_refused(tmp_path):
+    # `def new(...)` is a fine Python kernel; `kite::Status new(...)` is no C++.
+    ir = tmp_path / "new.mlir"
+    ir.write_text(_kernel_ir(tmp_path).read_text().replace("@add_kernel", "@new"))
+    made = subprocess.run([TOOL, str(ir), "-o", str(tmp_path / "new")], capture_output=True,
+                          text=True, timeout=120)
+    assert made.returncode == 1
+    assert "the kernel's name 'new' is no C++ identifier (or is a C++ keyword)" in made.stderr
+    made = _kite_compile(tmp_path, "cuda:sm_80", extra=["--namespace", "class"])
+    assert made.returncode == 2 and "--namespace must be a C++ identifier" in made.stderr
+
+
 def test_ir_that_does_not_compile_names_the_stage(tmp_path):
     bad = tmp_path / "bad.mlir"
     bad.write_text("func.func @k(%a: i32) attributes {kite.kernel} {\n  %x = kite.nonsense\n}\n")

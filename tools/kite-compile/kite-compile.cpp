@@ -44,8 +44,33 @@ int usage(const std::string &why) {
   return 2;
 }
 
+/// C++'s keywords and alternative tokens: names Python allows (`def new`)
+/// that the generated code could not use.
+bool isKeyword(const std::string &text) {
+  static const char *const kKeywords[] = {
+      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor",
+      "bool", "break", "case", "catch", "char", "char16_t", "char32_t",
+      "char8_t", "class", "co_await", "co_return", "co_yield", "compl",
+      "concept", "const", "const_cast", "consteval", "constexpr", "constinit",
+      "continue", "decltype", "default", "delete", "do", "double",
+      "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false",
+      "float", "for", "friend", "goto", "if", "inline", "int", "long",
+      "mutable", "namespace", "new", "noexcept", "not", "not_eq", "nullptr",
+      "operator", "or", "or_eq", "private", "protected", "public", "register",
+      "reinterpret_cast", "requires", "return", "short", "signed", "sizeof",
+      "static", "static_assert", "static_cast", "struct", "switch", "template",
+      "this", "thread_local", "throw", "true", "try", "typedef", "typeid",
+      "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
+      "wchar_t", "while", "xor", "xor_eq"};
+  for (const char *keyword : kKeywords)
+    if (text == keyword)
+      return true;
+  return false;
+}
+
 bool isIdentifier(const std::string &text) {
-  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0])))
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0])) ||
+      isKeyword(text))
     return false;
   for (char c : text)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
@@ -321,7 +346,8 @@ int main(int argc, char **argv) {
   }
   const std::string &name = kernels.front().name;
   if (!isIdentifier(name)) {
-    std::cerr << "kite-compile: the kernel's name '" << name << "' is no C++ identifier\n";
+    std::cerr << "kite-compile: the kernel's name '" << name
+              << "' is no C++ identifier (or is a C++ keyword): rename the kernel\n";
     return 1;
   }
   std::ofstream h(args.output + ".h"), cpp(args.output + ".cpp");
