@@ -280,7 +280,8 @@ def test_host_quantized_w8a8_end_to_end():
 @kite.kernel
 def on_the_fly_matmul(a_ptr, b_ptr, c_ptr, M, N, K, BM: kl.constexpr, BN: kl.constexpr,
                       BK: kl.constexpr, SCHEME: kl.constexpr):
-    # An f16 matmul whose tiles are quantized on the fly (kl.dot's quantize=).
+    # An f16 matmul whose tiles are quantized on the fly (kl.dot's quantize=;
+    # SCHEME=None: the plain dot, which the dot_precision option changes).
     rm = kl.program_id(0) * BM + kl.arange(0, BM)
     rn = kl.program_id(1) * BN + kl.arange(0, BN)
     rk = kl.arange(0, BK)
@@ -314,21 +315,6 @@ def test_dot_quantized_on_the_fly_runs_an_8_bit_dot():
     assert "tensor<16x32xf8E4M3FN> * tensor<32x16xf8E4M3FN> -> tensor<16x16xf32>" in ir
 
 
-@kite.kernel
-def plain_matmul(a_ptr, b_ptr, c_ptr, M, N, K, BM: kl.constexpr, BN: kl.constexpr,
-                 BK: kl.constexpr):
-    # on_the_fly_matmul without quantize=: what the dot_precision launch option changes.
-    rm = kl.program_id(0) * BM + kl.arange(0, BM)
-    rn = kl.program_id(1) * BN + kl.arange(0, BN)
-    rk = kl.arange(0, BK)
-    acc = kl.zeros((BM, BN), dtype=kl.float32)
-    for k in range(0, K // BK):
-        a = kl.load(a_ptr + rm[:, None] * K + (k * BK + rk)[None, :])
-        b = kl.load(b_ptr + (k * BK + rk)[:, None] * N + rn[None, :])
-        acc = kl.dot(a, b, acc)
-    kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
-
-
 @pytest.mark.parametrize("scheme", ["fp8", "int8"])
 def test_the_dot_precision_launch_option_quantizes_plain_dots(scheme):
     M = N = 32
@@ -337,11 +323,12 @@ def test_the_dot_precision_launch_option_quantizes_plain_dots(scheme):
     b = RNG.standard_normal((K, N)).astype(np.float16)
     zeros = np.zeros((M, N), np.float32)
     shape = dict(BM=16, BN=16, BK=32)
-    by_option = _launch(plain_matmul, (2, 2), a, b, zeros, M, N, K, dot_precision=scheme,
-                        **shape)[2].numpy()
+    by_option = _launch(on_the_fly_matmul, (2, 2), a, b, zeros, M, N, K, dot_precision=scheme,
+                        SCHEME=None, **shape)[2].numpy()
     by_argument = _launch(on_the_fly_matmul, (2, 2), a, b, zeros, M, N, K, SCHEME=scheme,
                           **shape)[2].numpy()
-    plain = _launch(plain_matmul, (2, 2), a, b, zeros, M, N, K, **shape)[2].numpy()
+    plain = _launch(on_the_fly_matmul, (2, 2), a, b, zeros, M, N, K, SCHEME=None,
+                    **shape)[2].numpy()
     np.testing.assert_array_equal(by_option, by_argument)  # the same kernel
     assert not np.array_equal(plain, by_option)            # and not the f16 one
     ref = a.astype(np.float64) @ b.astype(np.float64)
@@ -353,13 +340,14 @@ def test_dot_precision_is_in_the_ir_and_leaves_other_dots_alone():
     f16 = [kite.from_numpy(np.zeros((32, 32), np.float16), device=DEVICE) for _ in range(2)]
     f32 = [kite.from_numpy(np.zeros((32, 32), np.float32), device=DEVICE) for _ in range(3)]
     out = kite.from_numpy(np.zeros((32, 32), np.float32), device=DEVICE)
-    shape = dict(BM=16, BN=16, BK=32)
+    shape = dict(BM=16, BN=16, BK=32, SCHEME=None)
     fp8_dot = "tensor<16x32xf8E4M3FN> * tensor<32x16xf8E4M3FN> -> tensor<16x16xf32>"
-    assert fp8_dot in _kite_ir(plain_matmul, f16 + [out, 32, 32, 32], dot_precision="fp8", **shape)
-    assert fp8_dot not in _kite_ir(plain_matmul, f16 + [out, 32, 32, 32], **shape)
+    assert fp8_dot in _kite_ir(on_the_fly_matmul, f16 + [out, 32, 32, 32], dot_precision="fp8",
+                               **shape)
+    assert fp8_dot not in _kite_ir(on_the_fly_matmul, f16 + [out, 32, 32, 32], **shape)
     # An f32 (tf32) dot is not an f16/bf16 one: the option leaves it alone.
-    assert "f8E4M3FN" not in _kite_ir(plain_matmul, f32 + [32, 32, 32], dot_precision="fp8",
-                                      **shape)
+    assert "f8E4M3FN" not in _kite_ir(on_the_fly_matmul, f32 + [32, 32, 32],
+                                      dot_precision="fp8", **shape)
 
 
 def test_dot_precision_names_the_schemes():
@@ -367,7 +355,8 @@ def test_dot_precision_names_the_schemes():
         [kite.from_numpy(np.zeros((32, 32), np.float32), device=DEVICE), 32, 32, 32]
     with pytest.raises(ValueError, match="dot_precision must be None or one of 'fp8', 'e4m3', "
                                          "'e5m2', 'int8', got 'fp4'"):
-        plain_matmul[(1, 1)](*args, BM=32, BN=32, BK=32, dot_precision="fp4")
+        on_the_fly_matmul[(1, 1)](*args, BM=32, BN=32, BK=32, SCHEME=None,
+                                  dot_precision="fp4")
 
 
 def test_dot_quantize_names_the_schemes():
