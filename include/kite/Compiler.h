@@ -65,6 +65,13 @@ struct StageOptions {
   /// Dots of dequantized 8-bit operands run on the 8-bit values
   /// (kite-quantize-dot; docs/lowering.md); false keeps the dequantized dot.
   bool quantizeDot = true;
+  /// Tensor-core dot operands decoded from 4- and 8-bit codes that the
+  /// software pipeliner copied into shared memory are decoded at their mma
+  /// fragments instead of staged a second time at 16 bits:
+  /// "unshared" (an operand no other warp decodes again: a weight-only
+  /// GEMM's weights where one warp spans M), "always", "never"
+  /// (docs/quantization.md).
+  std::string fuseDequantize = "unshared";
 };
 
 /// The most elements of one tensor a thread may hold on a backend ("vulkan",

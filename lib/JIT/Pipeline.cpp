@@ -53,7 +53,7 @@ void mlir::kite::buildThreadsStage(OpPassManager &pm,
       kitegpu::createKiteGPUCheckThreadLimits({options.maxElementsPerThread}));
   pm.addPass(kitegpu::createConvertKiteGPUToThreads(
       {options.maxVectorElements, options.maxWorkgroupBytes,
-       options.tensorCores}));
+       options.tensorCores, options.fuseDequantize}));
   if (options.checkMemory)
     pm.addPass(kitegpu::createCheckMemoryAccesses());
   pm.addPass(createCanonicalizerPass());

@@ -9,6 +9,8 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace mlir {
 class DialectRegistry;
 } // namespace mlir
@@ -36,6 +38,10 @@ struct StageOptions {
   /// Stage `kite`: run kite-quantize-dot (off to compare with the
   /// dequantized dot).
   bool quantizeDot = true;
+  /// Stage `threads`: which tensor-core dot operands decoded from narrow
+  /// codes are evaluated at their mma fragments (convert-kitegpu-to-threads'
+  /// fuse-dequantize: unshared, always, never).
+  std::string fuseDequantize = "unshared";
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.

@@ -24,6 +24,7 @@ from .frontend import cache_key, tracer
 from .frontend.dependencies import dependency_key, on_disk, refresh_dependencies
 from .runtime import memory_checks, registry
 from .runtime.launch_options import (MAX_THREADS_PER_PROGRAM, check_options, check_threads,
+                                     fuse_dequantize_mode,
                                      resolve_extern_libs)
 
 _METADATA = "metadata.json"
@@ -352,7 +353,11 @@ def _compile_traced(kernel, raw: str, options: dict, target: Target) -> _Entry:
               "num_stages": int(options.get("num_stages", 3)),
               "check_memory": bool(options.get("check_memory")),
               # kite-quantize-dot; False keeps dots of dequantized operands.
-              "quantize_dot": bool(options.get("quantize_dot", True))}
+              "quantize_dot": bool(options.get("quantize_dot", True)),
+              # A tensor-core dot's operand decoded from 4- or 8-bit codes in
+              # shared memory is decoded at its fragments where no other warp
+              # decodes it again (weight-only GEMMs with one warp along M).
+              "fuse_dequantize": fuse_dequantize_mode(options.get("fuse_dequantize", True))}
     asm = {"kite": tracer.run_stage(raw, "kite", quantize_dot=layout["quantize_dot"]),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
            "threads": tracer.run_stage(raw, "threads", **layout)}

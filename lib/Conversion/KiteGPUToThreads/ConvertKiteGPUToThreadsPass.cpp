@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::kitegpu {
 #define GEN_PASS_DEF_CONVERTKITEGPUTOTHREADS
@@ -139,6 +140,19 @@ struct ConvertKiteGPUToThreadsPass
     MLIRContext *context = &getContext();
     ThreadGrid grid{getNumWarps(module), getThreadsPerWarp(module),
                     maxWorkgroupBytes, tensorCores};
+    std::optional<FuseDequantize> fuse =
+        llvm::StringSwitch<std::optional<FuseDequantize>>(fuseDequantize)
+            .Case("unshared", FuseDequantize::Unshared)
+            .Case("always", FuseDequantize::Always)
+            .Case("never", FuseDequantize::Never)
+            .Default(std::nullopt);
+    if (!fuse) {
+      module.emitError() << "convert-kitegpu-to-threads: fuse-dequantize is "
+                            "unshared, always or never, not '"
+                         << fuseDequantize << "'";
+      return signalPassFailure();
+    }
+    grid.fuseDequantize = *fuse;
     if (!grid.numWarps || !grid.threadsPerWarp) {
       module.emitError() << "convert-kitegpu-to-threads needs the module "
                             "attributes kitegpu.num-warps and "

@@ -200,10 +200,16 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
                          type, rewriter.getRemappedValue(load.getSlot())),
             type.getEncoding()};
       };
+      std::optional<DecodedOperand> decodedA =
+          DecodedOperand::match(op.getA(), op);
+      std::optional<DecodedOperand> decodedB =
+          DecodedOperand::match(op.getB(), op);
       rewriter.replaceOpWithMultiple(
           op, {emitMmaDot(rewriter, loc, op, *plan, adaptor.getA(),
                           adaptor.getB(), adaptor.getC(), grid,
-                          shared(op.getA()), shared(op.getB()))});
+                          shared(op.getA()), shared(op.getB()),
+                          decodedA ? &*decodedA : nullptr,
+                          decodedB ? &*decodedB : nullptr)});
       return success();
     }
     // a transposed (K x M), b row-major (K x N): at step k the rows of a and

@@ -125,66 +125,14 @@ struct ElementwiseToThreads : ConversionPattern {
   LogicalResult
   matchAndRewrite(Operation *op, ArrayRef<ValueRange> operands,
                   ConversionPatternRewriter &rewriter) const override {
-    if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
-        !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1)
+    if (!isElementwiseForThreads(op))
       return failure();
     SmallVector<Type> types;
     if (failed(typeConverter->convertType(op->getResult(0).getType(), types)))
       return failure();
-    // bf16 and fp8 values are f32 registers (EmulatedFloats.cpp): every such
-    // result is computed in f32 and rounded, as the interpreter does.
-    Location loc = op->getLoc();
-    Type resultElement = getElementTypeOrSelf(op->getResult(0).getType());
-    bool toEmulated = isEmulatedFloat(resultElement);
-    Type srcElement = op->getNumOperands()
-                          ? getElementTypeOrSelf(op->getOperand(0).getType())
-                          : Type();
-    if (isa<arith::BitcastOp>(op) &&
-        (toEmulated || isEmulatedFloat(srcElement))) {
-      // Through the bits: an emulated value's are its rounded code, a
-      // native float's (f16 <-> bf16, e4m3 <-> e5m2) are bitcast.
-      SmallVector<Value> bits(operands[0]);
-      if (isEmulatedFloat(srcElement))
-        bits = emitEmulatedBits(rewriter, loc, bits, srcElement, grid);
-      else if (isa<FloatType>(bits[0].getType()))
-        for (Value &value : bits)
-          value = arith::BitcastOp::create(
-              rewriter, loc,
-              rewriter.getIntegerType(srcElement.getIntOrFloatBitWidth()),
-              value);
-      if (toEmulated)
-        bits = emitEmulatedToF32(rewriter, loc, bits, resultElement, grid);
-      else
-        for (auto [value, type] : llvm::zip_equal(bits, types))
-          if (value.getType() != type)
-            value = arith::BitcastOp::create(rewriter, loc, type, value);
-      rewriter.replaceOpWithMultiple(op, {bits});
-      return success();
-    }
-    unsigned group = groups.lookup(op);
-    SmallVector<Value> results;
-    for (size_t i = 0; i < types.size(); ++i) {
-      if (group > 1 && i % group) { // the group's first register's value
-        results.push_back(results[i - i % group]);
-        continue;
-      }
-      SmallVector<Value> regOperands;
-      for (ValueRange range : operands)
-        regOperands.push_back(range.size() == 1 ? range[0] : range[i]);
-      if (isa<arith::ExtFOp, arith::TruncFOp>(op) &&
-          regOperands[0].getType() == types[i]) {
-        results.push_back(regOperands[0]); // bf16 <-> f32: the same register
-        continue;
-      }
-      OperationState state(loc, op->getName(), regOperands, {types[i]},
-                           op->getAttrs());
-      results.push_back(rewriter.create(state)->getResult(0));
-    }
-    // All registers together: two per instruction where the target
-    // converts in hardware.
-    if (toEmulated && !isa<arith::SelectOp>(op))
-      results = emitRoundToEmulated(rewriter, loc, results, resultElement, grid);
-    rewriter.replaceOpWithMultiple(op, {results});
+    rewriter.replaceOpWithMultiple(
+        op, {emitElementwiseRegisters(rewriter, op, operands, types, grid,
+                                      groups.lookup(op))});
     return success();
   }
 };
@@ -198,67 +146,11 @@ struct FpToFpToThreads : ThreadPattern<kite::FpToFpOp> {
   LogicalResult
   matchAndRewrite(kite::FpToFpOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Type dst = getElementTypeOrSelf(op.getType());
     SmallVector<Type> types;
     if (failed(getTypeConverter()->convertType(op.getType(), types)))
       return failure();
-    bool towardZero = op.getRounding() == kite::RoundingMode::RTZ;
-    Type f32 = rewriter.getF32Type();
-    auto convert = [&](Value value, Type to) -> Value {
-      unsigned from = value.getType().getIntOrFloatBitWidth();
-      if (value.getType() == to)
-        return value;
-      if (from < to.getIntOrFloatBitWidth())
-        return arith::ExtFOp::create(rewriter, loc, to, value);
-      return arith::TruncFOp::create(rewriter, loc, to, value);
-    };
-    SmallVector<Value> results, wides;
-    for (auto [value, type] : llvm::zip_equal(adaptor.getSrc(), types)) {
-      Value wide = convert(value, f32);
-      if (towardZero && value.getType().isF64()) {
-        // f64 -> f32 rounded to nearest could round up past an fp8 value:
-        // truncate toward zero instead (the f32 just below in magnitude).
-        Value back = arith::ExtFOp::create(rewriter, loc, value.getType(), wide);
-        Value tooBig = arith::CmpFOp::create(
-            rewriter, loc, arith::CmpFPredicate::OGT,
-            math::AbsFOp::create(rewriter, loc, back),
-            math::AbsFOp::create(rewriter, loc, value));
-        Type i32 = rewriter.getI32Type();
-        Value bits = arith::BitcastOp::create(rewriter, loc, i32, wide);
-        Value lower = arith::SubIOp::create(
-            rewriter, loc, bits, arith::ConstantIntOp::create(rewriter, loc, 1, 32));
-        wide = arith::BitcastOp::create(
-            rewriter, loc, f32,
-            arith::SelectOp::create(rewriter, loc, tooBig, lower, bits));
-      }
-      if (isEmulatedFloat(dst)) { // rounded below, all registers together
-        wides.push_back(wide);
-        continue;
-      }
-      Value narrow = convert(wide, type);
-      if (towardZero && type.getIntOrFloatBitWidth() < 32) {
-        // f16: rounded to nearest away from zero (to inf past the largest
-        // value), the code below in sign-magnitude is the next toward zero.
-        Value back = arith::ExtFOp::create(rewriter, loc, f32, narrow);
-        Value tooBig =
-            arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT,
-                                  math::AbsFOp::create(rewriter, loc, back),
-                                  math::AbsFOp::create(rewriter, loc, wide));
-        Type bitsType = rewriter.getIntegerType(type.getIntOrFloatBitWidth());
-        Value bits = arith::BitcastOp::create(rewriter, loc, bitsType, narrow);
-        Value lower = arith::SubIOp::create(
-            rewriter, loc, bits,
-            arith::ConstantIntOp::create(rewriter, loc, bitsType, 1));
-        narrow = arith::BitcastOp::create(
-            rewriter, loc, type,
-            arith::SelectOp::create(rewriter, loc, tooBig, lower, bits));
-      }
-      results.push_back(narrow);
-    }
-    if (isEmulatedFloat(dst))
-      results = emitRoundToEmulated(rewriter, loc, wides, dst, grid, towardZero);
-    rewriter.replaceOpWithMultiple(op, {results});
+    rewriter.replaceOpWithMultiple(
+        op, {emitFpToFpRegisters(rewriter, op, adaptor.getSrc(), types, grid)});
     return success();
   }
 };
@@ -313,6 +205,132 @@ struct AddressCastToThreads : OpConversionPattern<SourceOp> {
 };
 
 } // namespace
+
+SmallVector<Value> mlir::kitegpu::emitFpToFpRegisters(OpBuilder &b,
+                                                     kite::FpToFpOp op,
+                                                     ValueRange src,
+                                                     TypeRange types,
+                                                     const ThreadGrid &grid) {
+  Location loc = op.getLoc();
+  Type dst = getElementTypeOrSelf(op.getType());
+  bool towardZero = op.getRounding() == kite::RoundingMode::RTZ;
+  Type f32 = b.getF32Type();
+  auto convert = [&](Value value, Type to) -> Value {
+    unsigned from = value.getType().getIntOrFloatBitWidth();
+    if (value.getType() == to)
+      return value;
+    if (from < to.getIntOrFloatBitWidth())
+      return arith::ExtFOp::create(b, loc, to, value);
+    return arith::TruncFOp::create(b, loc, to, value);
+  };
+  SmallVector<Value> results, wides;
+  for (auto [value, type] : llvm::zip_equal(src, types)) {
+    Value wide = convert(value, f32);
+    if (towardZero && value.getType().isF64()) {
+      // f64 -> f32 rounded to nearest could round up past an fp8 value:
+      // truncate toward zero instead (the f32 just below in magnitude).
+      Value back = arith::ExtFOp::create(b, loc, value.getType(), wide);
+      Value tooBig = arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OGT,
+          math::AbsFOp::create(b, loc, back),
+          math::AbsFOp::create(b, loc, value));
+      Type i32 = b.getI32Type();
+      Value bits = arith::BitcastOp::create(b, loc, i32, wide);
+      Value lower = arith::SubIOp::create(
+          b, loc, bits, arith::ConstantIntOp::create(b, loc, 1, 32));
+      wide = arith::BitcastOp::create(
+          b, loc, f32,
+          arith::SelectOp::create(b, loc, tooBig, lower, bits));
+    }
+    if (isEmulatedFloat(dst)) { // rounded below, all registers together
+      wides.push_back(wide);
+      continue;
+    }
+    Value narrow = convert(wide, type);
+    if (towardZero && type.getIntOrFloatBitWidth() < 32) {
+      // f16: rounded to nearest away from zero (to inf past the largest
+      // value), the code below in sign-magnitude is the next toward zero.
+      Value back = arith::ExtFOp::create(b, loc, f32, narrow);
+      Value tooBig =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                math::AbsFOp::create(b, loc, back),
+                                math::AbsFOp::create(b, loc, wide));
+      Type bitsType = b.getIntegerType(type.getIntOrFloatBitWidth());
+      Value bits = arith::BitcastOp::create(b, loc, bitsType, narrow);
+      Value lower = arith::SubIOp::create(
+          b, loc, bits,
+          arith::ConstantIntOp::create(b, loc, bitsType, 1));
+      narrow = arith::BitcastOp::create(
+          b, loc, type,
+          arith::SelectOp::create(b, loc, tooBig, lower, bits));
+    }
+    results.push_back(narrow);
+  }
+  if (isEmulatedFloat(dst))
+    results = emitRoundToEmulated(b, loc, wides, dst, grid, towardZero);
+  return results;
+}
+
+bool mlir::kitegpu::isElementwiseForThreads(Operation *op) {
+  return isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) &&
+         OpTrait::hasElementwiseMappableTraits(op) && op->getNumResults() == 1;
+}
+
+SmallVector<Value> mlir::kitegpu::emitElementwiseRegisters(
+    OpBuilder &b, Operation *op, ArrayRef<ValueRange> operands,
+    TypeRange types, const ThreadGrid &grid, unsigned group) {
+  // bf16 and fp8 values are f32 registers (EmulatedFloats.cpp): every such
+  // result is computed in f32 and rounded, as the interpreter does.
+  Location loc = op->getLoc();
+  Type resultElement = getElementTypeOrSelf(op->getResult(0).getType());
+  bool toEmulated = isEmulatedFloat(resultElement);
+  Type srcElement = op->getNumOperands()
+                        ? getElementTypeOrSelf(op->getOperand(0).getType())
+                        : Type();
+  if (isa<arith::BitcastOp>(op) &&
+      (toEmulated || isEmulatedFloat(srcElement))) {
+    // Through the bits: an emulated value's are its rounded code, a
+    // native float's (f16 <-> bf16, e4m3 <-> e5m2) are bitcast.
+    SmallVector<Value> bits(operands[0]);
+    if (isEmulatedFloat(srcElement))
+      bits = emitEmulatedBits(b, loc, bits, srcElement, grid);
+    else if (isa<FloatType>(bits[0].getType()))
+      for (Value &value : bits)
+        value = arith::BitcastOp::create(
+            b, loc, b.getIntegerType(srcElement.getIntOrFloatBitWidth()),
+            value);
+    if (toEmulated)
+      bits = emitEmulatedToF32(b, loc, bits, resultElement, grid);
+    else
+      for (auto [value, type] : llvm::zip_equal(bits, types))
+        if (value.getType() != type)
+          value = arith::BitcastOp::create(b, loc, type, value);
+    return bits;
+  }
+  SmallVector<Value> results;
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (group > 1 && i % group) { // the group's first register's value
+      results.push_back(results[i - i % group]);
+      continue;
+    }
+    SmallVector<Value> regOperands;
+    for (ValueRange range : operands)
+      regOperands.push_back(range.size() == 1 ? range[0] : range[i]);
+    if (isa<arith::ExtFOp, arith::TruncFOp>(op) &&
+        regOperands[0].getType() == types[i]) {
+      results.push_back(regOperands[0]); // bf16 <-> f32: the same register
+      continue;
+    }
+    OperationState state(loc, op->getName(), regOperands, {types[i]},
+                         op->getAttrs());
+    results.push_back(b.create(state)->getResult(0));
+  }
+  // All registers together: two per instruction where the target
+  // converts in hardware.
+  if (toEmulated && !isa<arith::SelectOp>(op))
+    results = emitRoundToEmulated(b, loc, results, resultElement, grid);
+  return results;
+}
 
 void mlir::kitegpu::populateElementwiseToThreads(const TypeConverter &converter,
                                                  const ThreadGrid &grid,

@@ -266,14 +266,12 @@ getRegisterFragmentsOfA(OpBuilder &b, Location loc, RankedTensorType aType,
   return frags;
 }
 
-SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
-                                             kite::DotOp op,
-                                             const MmaTiling &plan,
-                                             ValueRange aRegs, ValueRange bRegs,
-                                             ValueRange cRegs,
-                                             const ThreadGrid &grid,
-                                             std::optional<SharedOperand> sharedA,
-                                             std::optional<SharedOperand> sharedB) {
+SmallVector<Value> mlir::kitegpu::emitMmaDot(
+    ConversionPatternRewriter &b, Location loc, kite::DotOp op,
+    const MmaTiling &plan, ValueRange aRegs, ValueRange bRegs, ValueRange cRegs,
+    const ThreadGrid &grid, std::optional<SharedOperand> sharedA,
+    std::optional<SharedOperand> sharedB, DecodedOperand *decodedA,
+    DecodedOperand *decodedB) {
   RankedTensorType aType = op.getA().getType(), bType = op.getB().getType(),
                    cType = op.getC().getType();
   Type acc = cType.getElementType();
@@ -358,11 +356,32 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
     return SwizzledOperand(shared->buffer, rowLength, shared->layout);
   };
   std::optional<SwizzledOperand> opA, opB;
+  // An operand decoded from narrow codes in workgroup memory is evaluated
+  // at its fragments' coordinates (DecodedOperands.cpp): m16n8k16 of f16
+  // or bf16.
+  // Each of the warps along N decodes the same rows of a (along M, the
+  // same columns of b), where staging decodes every element once: from two
+  // warps on, that measured more instructions than the staging saves but
+  // for cheap decodes (docs/quantization.md), so the policy unshared keeps
+  // only an operand that no other warp decodes again.
+  bool fragments16 = plan.k == 16 && stagedBytes == 2;
+  if (!fragments16 || aInRegisters)
+    decodedA = nullptr;
+  if (!fragments16)
+    decodedB = nullptr;
+  if (grid.fuseDequantize == FuseDequantize::Never)
+    decodedA = decodedB = nullptr;
+  if (grid.fuseDequantize == FuseDequantize::Unshared) {
+    if (plan.warpsN > 1)
+      decodedA = nullptr;
+    if (plan.warpsM > 1)
+      decodedB = nullptr;
+  }
   // a as the copies left it: M x K, or K x M (M contiguous, a transposed
   // a's loads), which ldmatrix.trans reads for 16-bit elements.
   Type aInput = aType.getElementType();
   bool aTransposed = false;
-  if (!aInRegisters) {
+  if (!aInRegisters && !decodedA) {
     opA = inPlace(sharedA, aInput, K, {1, 0});
     if (!opA && stagedBytes == 2) {
       opA = inPlace(sharedA, aInput, M, {0, 1});
@@ -372,14 +391,15 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   // b as the copies left it: N x K (K contiguous), or K x N, which
   // ldmatrix.trans reads for 16-bit elements.
   Type bInput = bType.getElementType();
-  opB = inPlace(sharedB, bInput, K, {0, 1});
+  if (!decodedB)
+    opB = inPlace(sharedB, bInput, K, {0, 1});
   bool bTransposed = false;
-  if (!opB && stagedBytes == 2) {
+  if (!decodedB && !opB && stagedBytes == 2) {
     opB = inPlace(sharedB, bInput, N, {1, 0});
     bTransposed = opB.has_value();
   }
   bool staged = false;
-  if (!aInRegisters && !opA) {
+  if (!aInRegisters && !decodedA && !opA) {
     // 16-bit a whose registers run along M is staged K x M with vector
     // stores and read by ldmatrix.trans; else M x K.
     aTransposed = stagedBytes == 2 && aInput == plan.staged &&
@@ -388,7 +408,7 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
                        plan.staged, grid);
     staged = true;
   }
-  if (!opB) {
+  if (!decodedB && !opB) {
     // 16-bit b whose registers run along N (a row-major b's loads) is
     // staged K x N with vector stores and read by ldmatrix.trans; else
     // N x K.
@@ -430,9 +450,86 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
   // chunk.
   Value bTransRow = e.add(q, e.mul(matrixBit(1), 8));
   Value bTransChunk = e.div(e.add(warpCol, e.mul(matrixBit(2), colStride)), 8);
+  // Decoded operands' fragments (PTX ISA, m16n8k16): lane (g, t) = (l / 4,
+  // l % 4) holds a0 = (row g, k 2t + j), a1 = (g + 8, 2t + j), a2 = (g, 2t
+  // + 8 + j), a3 = (g + 8, 2t + 8 + j) and b0 = (k 2t + j, column g), b1 =
+  // (2t + 8 + j, g), j = 0 in a word's low half and 1 in its high half.
+  // The lane's parts: the warp's 8-row (8-column) block plus g, and 2t.
+  //
+  // Where both operands are decoded, K is permuted, the same way for both
+  // (the sum over K is the same): a group of S K steps (16 S elements,
+  // S <= 4) gives lane t the 4 S consecutive k from 4 S t, slot (step s,
+  // half h, j) at k 4 s + 2 h + j of them, so that a lane's codes of a row
+  // of a (column of b) for S steps are one vector load.
+  bool permuted = decodedA && decodedB;
+  int64_t groupSteps = permuted ? std::min<int64_t>(K / 16, 4) : 1;
+  LaneCoord kLane =
+      permuted ? LaneCoord{e.mul(e.rem(lane, 4), 4 * groupSteps),
+                           uint64_t(3) << llvm::Log2_64(4 * groupSteps), 0}
+               : LaneCoord{e.mul(e.rem(lane, 4), 2), 6, 0};
+  LaneCoord aRowLane{cRow, 7 | uint64_t(plan.warpsM - 1) << 3, 0};
+  LaneCoord bColLane{e.add(warpCol, e.div(lane, 4)),
+                     7 | uint64_t(plan.warpsN - 1) << 3, 0};
+  auto kAt = [&](int64_t step, int64_t half, int64_t j) {
+    LaneCoord k = kLane;
+    int64_t group = step / groupSteps, s = step % groupSteps;
+    k.constant = permuted ? 16 * groupSteps * group + 4 * s + 2 * half + j
+                          : 16 * step + 8 * half + j;
+    return k;
+  };
+  // The fragments [step of the group][tile] of the group's steps, all
+  // evaluated together.
+  using StepFragments = SmallVector<SmallVector<SmallVector<Value>>>;
+  auto decodedAFragments = [&](int64_t first) {
+    SmallVector<LaneCoords> coords;
+    for (int64_t s = 0; s < groupSteps; ++s)
+      for (int64_t tm = 0; tm < plan.tilesM; ++tm)
+        for (int64_t word = 0; word < 4; ++word)
+          for (int64_t j = 0; j < 2; ++j) {
+            LaneCoord row = aRowLane;
+            row.constant = (2 * tm + word % 2) * rowStride;
+            coords.push_back({row, kAt(first + s, word / 2, j)});
+          }
+    SmallVector<Value> words = decodedA->emitFragmentWords(b, grid, coords);
+    StepFragments frags(groupSteps);
+    for (int64_t s = 0; s < groupSteps; ++s)
+      for (int64_t tm = 0; tm < plan.tilesM; ++tm)
+        frags[s].push_back(SmallVector<Value>(
+            ArrayRef(words).slice(4 * (s * plan.tilesM + tm), 4)));
+    return frags;
+  };
+  auto decodedBFragments = [&](int64_t first) {
+    SmallVector<LaneCoords> coords;
+    for (int64_t s = 0; s < groupSteps; ++s)
+      for (int64_t tn = 0; tn < plan.tilesN; ++tn)
+        for (int64_t half = 0; half < 2; ++half)
+          for (int64_t j = 0; j < 2; ++j) {
+            LaneCoord column = bColLane;
+            column.constant = tn * colStride;
+            coords.push_back({kAt(first + s, half, j), column});
+          }
+    SmallVector<Value> words = decodedB->emitFragmentWords(b, grid, coords);
+    StepFragments frags(groupSteps);
+    for (int64_t s = 0; s < groupSteps; ++s)
+      for (int64_t tn = 0; tn < plan.tilesN; ++tn)
+        frags[s].push_back(SmallVector<Value>(
+            ArrayRef(words).slice(2 * (s * plan.tilesN + tn), 2)));
+    return frags;
+  };
+  StepFragments groupA, groupB;
   for (int64_t step = 0; step < K / plan.k; ++step) {
+    if (step % groupSteps == 0) {
+      if (decodedA)
+        groupA = decodedAFragments(step);
+      if (decodedB)
+        groupB = decodedBFragments(step);
+    }
     SmallVector<SmallVector<Value>> aFrags, bFrags;
-    for (int64_t tm = 0; tm < plan.tilesM; ++tm)
+    if (decodedA)
+      aFrags = groupA[step % groupSteps];
+    if (decodedB)
+      bFrags = groupB[step % groupSteps];
+    for (int64_t tm = 0; tm < plan.tilesM && !decodedA; ++tm)
       aFrags.push_back(
           aInRegisters ? SmallVector<Value>((*aInRegisters)[tm][step])
           : aTransposed
@@ -441,7 +538,7 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(OpBuilder &b, Location loc,
                                             4, /*transpose=*/true))
               : SmallVector<Value>(ldmatrix(*opA, aRow, 2 * tm * rowStride,
                                             aChunk, 2 * step, 4)));
-    for (int64_t tn = 0; tn < plan.tilesN; tn += bCount / 2) {
+    for (int64_t tn = 0; tn < plan.tilesN && !decodedB; tn += bCount / 2) {
       auto words =
           bTransposed
               ? ldmatrix(*opB, bTransRow, step * 16, bTransChunk,

@@ -55,7 +55,13 @@ def ConvertKiteGPUToThreads
            "mma.sync, 0 for none: a dot whose operands and shape allow it "
            "becomes kitethread.mma_sync instead of an FMA loop; bf16 (from "
            "80) and e4m3/e5m2 (from 89) conversions use kitethread.cvt_pack "
-           "and cvt_unpack">
+           "and cvt_unpack">,
+    Option<"fuseDequantize", "fuse-dequantize", "std::string",
+           /*default=*/"\"unshared\"",
+           "which tensor-core dot operands decoded from narrow codes in "
+           "workgroup memory are evaluated at their mma fragments instead "
+           "of staged again at 16 bits: unshared (an operand no other warp "
+           "decodes again), always, never">
   ];
   let dependentDialects = [
     "::mlir::kitethread::KiteThreadDialect", "::mlir::gpu::GPUDialect",

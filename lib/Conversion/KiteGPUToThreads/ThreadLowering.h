@@ -9,6 +9,7 @@
 
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUDialect.h"
+#include "dialects/KiteGPU/KiteGPUOps.h"
 #include "dialects/KiteGPU/MmaTiling.h"
 #include "dialects/KiteGPU/WorkgroupStorage.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -16,7 +17,25 @@
 #include "mlir/Transforms/DialectConversion.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <map>
+#include <tuple>
+#include <vector>
+
 namespace mlir::kitegpu {
+
+/// Which tensor-core dot operands decoded from narrow codes in workgroup
+/// memory are evaluated at their fragments (DecodedOperand) instead of
+/// being staged a second time.
+enum class FuseDequantize {
+  /// None.
+  Never,
+  /// A decoded operand that no other warp decodes again (one warp along N
+  /// for a, along M for b): where evaluating at the fragments measured
+  /// cheaper than staging (docs/quantization.md).
+  Unshared,
+  /// Every one the chain allows (to compare).
+  Always,
+};
 
 /// The threads of one program (num-warps x threads-per-warp) and the
 /// workgroup memory they share: the bytes the target gives one program.
@@ -28,6 +47,7 @@ struct ThreadGrid {
   /// mma.sync (sm_80 and later); 0 where there are no tensor cores. It also
   /// says which float conversions the target has in hardware.
   int64_t tensorCores = 0;
+  FuseDequantize fuseDequantize = FuseDequantize::Unshared;
   unsigned getNumThreads() const { return numWarps * threadsPerWarp; }
   /// PTX cvt between f32 and e4m3/e5m2 (sm_89 and later; kitethread.cvt_pack
   /// and cvt_unpack).
@@ -252,6 +272,81 @@ struct SharedOperand {
   SharedLayoutAttr layout;
 };
 
+//===- ElementwiseToThreads.cpp -------------------------------------------===//
+
+/// Whether `op` is an element-wise arith or math op of one result, which
+/// emitElementwiseRegisters computes.
+bool isElementwiseForThreads(Operation *op);
+/// The registers (of `types`) of element-wise `op`'s result from its
+/// operands' registers (one range per operand; a range of one value is
+/// used by every register): one op per register, bf16 and fp8 results
+/// rounded together (two per instruction where the target converts in
+/// hardware). With `group` > 1 only each group's first register is
+/// computed, the others repeat it (planConstantGroups).
+SmallVector<Value> emitElementwiseRegisters(OpBuilder &b, Operation *op,
+                                            ArrayRef<ValueRange> operands,
+                                            TypeRange types,
+                                            const ThreadGrid &grid,
+                                            unsigned group = 1);
+/// The registers of kite.fp_to_fp `op`'s result from its source's.
+SmallVector<Value> emitFpToFpRegisters(OpBuilder &b, kite::FpToFpOp op,
+                                       ValueRange src, TypeRange types,
+                                       const ThreadGrid &grid);
+
+//===- DecodedOperands.cpp ------------------------------------------------===//
+
+/// A coordinate of a tensor element as a thread computes it: a per-lane
+/// part `lane` (absent: 0) whose set bits lie within `mask`, plus a
+/// constant with no bit in `mask`, so that division and remainder by powers
+/// of two apply to each part alone.
+struct LaneCoord {
+  Value lane;
+  uint64_t mask = 0;
+  int64_t constant = 0;
+};
+using LaneCoords = SmallVector<LaneCoord, 3>;
+
+/// A dot operand that is decoded from narrow elements in workgroup memory
+/// (a slot the software pipeliner filled) by element-wise ops, layout
+/// conversions and shape ops (trans, reshape, join, expand_dims,
+/// broadcast), with constants, splats and other such slots (scales) as its
+/// other leaves. emitMmaDot evaluates the chain at its fragments'
+/// coordinates instead of staging the decoded operand through workgroup
+/// memory a second time: the narrow elements are read where they are.
+class DecodedOperand {
+public:
+  /// The chain of `operand` of `dot` where it is one, with every op of it
+  /// used only within it (so that its own lowering becomes dead), or none.
+  static std::optional<DecodedOperand> match(Value operand, kite::DotOp dot);
+  /// The 32-bit words of an mma.sync fragment of the operand (f16 or
+  /// bf16): element 2i of `coords` in the low half of word i, 2i + 1 in the
+  /// high half. Evaluations are remembered across calls, so that an element
+  /// or a scale read for one fragment is not read again.
+  SmallVector<Value> emitFragmentWords(ConversionPatternRewriter &rewriter,
+                                       const ThreadGrid &grid,
+                                       ArrayRef<LaneCoords> coords);
+
+private:
+  explicit DecodedOperand(Value value) : value(value) {}
+  SmallVector<Value> emitAt(ConversionPatternRewriter &rewriter,
+                            const ThreadGrid &grid, Value value,
+                            ArrayRef<LaneCoords> coords);
+  SmallVector<Value> emitLoad(ConversionPatternRewriter &rewriter,
+                              const ThreadGrid &grid, LocalLoadOp load,
+                              ArrayRef<LaneCoords> coords);
+  SmallVector<Value> emitOp(ConversionPatternRewriter &rewriter,
+                            const ThreadGrid &grid, Operation *op,
+                            ArrayRef<LaneCoords> coords);
+  Value value;
+  /// (value, its coordinates' lane values, masks and constants) -> the
+  /// register emitted for it.
+  std::map<std::pair<void *, std::vector<int64_t>>, Value> memo;
+  /// The slot views of the leaves' local_loads.
+  llvm::DenseMap<Operation *, Value> views;
+  /// The coordinates' lane computations (CoordBuilder).
+  std::map<std::tuple<void *, int, int64_t>, Value> laneOps;
+};
+
 //===- MmaDotToThreads.cpp ------------------------------------------------===//
 
 /// The tiling of `op` on tensor cores (chooseMmaTiling), or none.
@@ -264,12 +359,17 @@ int64_t getMmaWorkgroupBytes(kite::DotOp op, const MmaTiling &plan,
 /// `sharedA`/`sharedB`, where given, are the operands' slots in workgroup
 /// memory; an operand whose slot ldmatrix cannot read in place is staged
 /// from its registers as usual.
-SmallVector<Value> emitMmaDot(OpBuilder &b, Location loc, kite::DotOp op,
-                              const MmaTiling &plan, ValueRange aRegs,
-                              ValueRange bRegs, ValueRange cRegs,
-                              const ThreadGrid &grid,
-                              std::optional<SharedOperand> sharedA = {},
-                              std::optional<SharedOperand> sharedB = {});
+/// `decodedA`/`decodedB`, where given, are operands decoded from narrow
+/// codes in workgroup memory, evaluated at the fragments' coordinates where
+/// the instruction is m16n8k16 (else staged from their registers).
+SmallVector<Value>
+emitMmaDot(ConversionPatternRewriter &b, Location loc, kite::DotOp op,
+           const MmaTiling &plan, ValueRange aRegs, ValueRange bRegs,
+           ValueRange cRegs, const ThreadGrid &grid,
+           std::optional<SharedOperand> sharedA = {},
+           std::optional<SharedOperand> sharedB = {},
+           DecodedOperand *decodedA = nullptr,
+           DecodedOperand *decodedB = nullptr);
 
 //===- Pattern families ---------------------------------------------------===//
 

@@ -10,7 +10,7 @@ from ..language.core import constexpr
 
 COMPILE_OPTIONS = ("num_warps", "num_stages", "num_ctas", "maxnreg", "debug",
                    "enable_fp_fusion", "launch_pdl", "extern_libs", "quantize_dot",
-                   "dot_precision")
+                   "dot_precision", "fuse_dequantize")
 
 
 class ArgSpec(NamedTuple):

@@ -76,7 +76,7 @@ def check_options(options: dict) -> None:
     ``maxnreg`` a positive integer or None, ``debug``, ``enable_fp_fusion``
     and ``launch_pdl`` booleans, ``extern_libs`` as ``resolve_extern_libs``
     takes it, ``dot_precision`` None or a scheme of ``kl.dot(...,
-    quantize=)``."""
+    quantize=)``, ``fuse_dequantize`` True, False or "always"."""
     if "num_warps" in options:
         warps = options["num_warps"]
         if isinstance(warps, bool) or type(warps) is not int or warps < 1 \
@@ -98,9 +98,23 @@ def check_options(options: dict) -> None:
         if options["dot_precision"] not in SCHEMES:
             raise ValueError(f"dot_precision must be None or one of "
                              f"{', '.join(map(repr, SCHEMES))}, got {options['dot_precision']!r}")
+    if "fuse_dequantize" in options:
+        fuse_dequantize_mode(options["fuse_dequantize"])
     for flag in ("debug", "enable_fp_fusion", "launch_pdl"):
         if flag in options and options[flag] is not None and type(options[flag]) is not bool:
             raise ValueError(f"{flag} must be True or False, got {options[flag]!r}")
+
+
+def fuse_dequantize_mode(value) -> str:
+    """The thread stage's fuse-dequantize mode for the option of that name:
+    True (the default) decodes a tensor-core dot's operand from its 4- or
+    8-bit codes in shared memory at its fragments where no other warp
+    decodes the same elements, False never, "always" wherever the operand
+    allows (to compare; docs/quantization.md)."""
+    modes = {True: "unshared", False: "never", "always": "always"}
+    if type(value) is bool or value == "always":
+        return modes[value]
+    raise ValueError(f"fuse_dequantize must be True, False or 'always', got {value!r}")
 
 
 def check_threads(num_warps: int, threads_per_warp: int, target: str,

@@ -1,0 +1,515 @@
+//===- DecodedOperands.cpp - dot operands decoded at their fragments ------===//
+//
+// A weight-only or block-scaled dot (W4A16, W8A16, dot_scaled) decodes an
+// operand from 4- or 8-bit codes that the software pipeliner copied into
+// workgroup memory: local_load, then unpacking (join, reshape, trans),
+// conversion and scaling, element-wise in the load's layout. Lowered op by
+// op, the decoded f16/bf16 tile would then be staged for mma.sync through
+// workgroup memory a second time, at 16 bits, and held in registers
+// between the two. DecodedOperand instead evaluates the whole chain at the
+// coordinates of each mma.sync fragment, reading the narrow codes (and the
+// scales) from the pipeliner's slots where they are: coordinates map back
+// through the shape ops (a reshape is row-major, a join picks an operand by
+// the last coordinate, a broadcast reads coordinate 0), the element-wise
+// ops are emitted as ElementwiseToThreads emits them, and the f32 results
+// are rounded two at a time into the fragment's words (cvt.rn.bf16x2.f32).
+// The chain's own lowering becomes dead and is erased.
+//
+// Coordinates are LaneCoords: a per-lane part and a constant with disjoint
+// bits (fragment rows and columns are a lane's bits plus a tile's or K
+// step's offset above them), so that the divisions and remainders of a
+// reshape by powers of two split into shifts and masks of each part, and
+// every evaluation at the same (value, coordinates) is emitted once.
+//
+//===----------------------------------------------------------------------===//
+#include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
+
+#include "dialects/KiteGPU/KiteGPUOps.h"
+#include "dialects/KiteThread/KiteThreadOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::kitegpu;
+
+namespace {
+
+bool isPowerOf2Shape(RankedTensorType type) {
+  return llvm::all_of(type.getShape(),
+                      [](int64_t size) { return llvm::isPowerOf2_64(size); });
+}
+
+/// Ops of the chain between its leaves and the dot; a leaf is a local_load
+/// of a slot, a splat constant or a splat of a scalar.
+bool isChainOp(Operation *op) {
+  if (isa<ConvertLayoutOp, kite::TransOp, kite::ExpandDimsOp,
+          kite::BroadcastOp, kite::JoinOp, kite::FpToFpOp>(op))
+    return true;
+  if (auto reshape = dyn_cast<kite::ReshapeOp>(op))
+    return isPowerOf2Shape(reshape.getSrc().getType()) &&
+           isPowerOf2Shape(reshape.getType());
+  return isElementwiseForThreads(op);
+}
+
+bool isLeaf(Operation *op) {
+  if (auto load = dyn_cast<LocalLoadOp>(op))
+    return load.getSlot() && load.getSrc().getType().getShape().size() == 3;
+  if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+    auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+    return dense && dense.isSplat();
+  }
+  return isa<kite::SplatOp>(op);
+}
+
+/// Whether `op` may sit between a leaf's local_load and the dot: nothing
+/// of the source IR that writes memory. (The ops this conversion already
+/// emitted there, in other dialects, write only their own scratch
+/// buffers.)
+bool isReadOnly(Operation *op) {
+  if (!isa<kite::KiteDialect, KiteGPUDialect, scf::SCFDialect>(
+          op->getDialect()) ||
+      isMemoryEffectFree(op))
+    return true;
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  return effects && !effects.hasEffect<MemoryEffects::Write>();
+}
+
+Type registerType(Type element) {
+  return isEmulatedFloat(element) ? Float32Type::get(element.getContext())
+                                  : element;
+}
+
+//===- Coordinates --------------------------------------------------------===//
+
+/// Builds coordinates; each lane computation (lane value, kind, operand)
+/// is emitted once, so that equal coordinates are the same values and
+/// DecodedOperand's memo finds them.
+struct CoordBuilder {
+  OpBuilder &b;
+  Location loc;
+  std::map<std::tuple<void *, int, int64_t>, Value> &made;
+
+  enum Kind { Add, ShiftRight, ShiftLeft, And, Or };
+  Value i32(int64_t value) { return createI32(b, loc, value); }
+  Value make(Kind kind, Value lane, int64_t operand, Value other = {}) {
+    Value &result = made[{lane.getAsOpaquePointer(), int(kind),
+                          other ? int64_t(reinterpret_cast<intptr_t>(
+                                      other.getAsOpaquePointer()))
+                                : operand}];
+    if (result)
+      return result;
+    Value rhs = other ? other : i32(operand);
+    switch (kind) {
+    case Add:
+      return result = arith::AddIOp::create(b, loc, lane, rhs);
+    case ShiftRight:
+      return result = arith::ShRUIOp::create(b, loc, lane, rhs);
+    case ShiftLeft:
+      return result = arith::ShLIOp::create(b, loc, lane, rhs);
+    case And:
+      return result = arith::AndIOp::create(b, loc, lane, rhs);
+    case Or:
+      return result = arith::OrIOp::create(b, loc, lane, rhs);
+    }
+    llvm_unreachable("a coordinate operation");
+  }
+  Value materialize(const LaneCoord &c) {
+    if (!c.lane)
+      return i32(c.constant);
+    if (!c.constant)
+      return c.lane;
+    return make(Add, c.lane, c.constant);
+  }
+  LaneCoord shiftRight(const LaneCoord &c, unsigned bits) {
+    if (!bits)
+      return c;
+    LaneCoord r{Value(), c.mask >> bits, c.constant >> bits};
+    if (r.mask)
+      r.lane = make(ShiftRight, c.lane, bits);
+    return r;
+  }
+  LaneCoord shiftLeft(const LaneCoord &c, unsigned bits) {
+    if (!bits)
+      return c;
+    LaneCoord r{Value(), c.mask << bits, c.constant << bits};
+    if (c.lane)
+      r.lane = make(ShiftLeft, c.lane, bits);
+    return r;
+  }
+  /// The low `bits` bits.
+  LaneCoord low(const LaneCoord &c, unsigned bits) {
+    uint64_t keep = (uint64_t(1) << bits) - 1;
+    LaneCoord r{Value(), c.mask & keep, c.constant & int64_t(keep)};
+    if (r.mask)
+      r.lane = r.mask == c.mask ? c.lane : make(And, c.lane, int64_t(keep));
+    return r;
+  }
+  /// x | y of coordinates whose bits are disjoint.
+  LaneCoord combine(const LaneCoord &x, const LaneCoord &y) {
+    assert(!((x.mask | uint64_t(x.constant)) & (y.mask | uint64_t(y.constant))) &&
+           "coordinates overlap");
+    LaneCoord r{Value(), x.mask | y.mask, x.constant | y.constant};
+    if (x.lane && y.lane)
+      r.lane = make(Or, x.lane, 0, y.lane);
+    else
+      r.lane = x.lane ? x.lane : y.lane;
+    return r;
+  }
+};
+
+unsigned log2(int64_t size) { return llvm::Log2_64(uint64_t(size)); }
+
+/// A scalar bf16 or fp8 constant as the f32 that holds it.
+Value emitScalarConstant(OpBuilder &b, Location loc, Attribute splat) {
+  if (auto value = dyn_cast<FloatAttr>(splat);
+      value && isEmulatedFloat(value.getType()))
+    return arith::ConstantOp::create(
+        b, loc, b.getF32FloatAttr(float(value.getValueAsDouble())));
+  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(splat));
+}
+
+} // namespace
+
+std::optional<DecodedOperand> DecodedOperand::match(Value operand,
+                                                    kite::DotOp dot) {
+  Block *block = dot->getBlock();
+  llvm::SetVector<Operation *> chain;
+  SmallVector<LocalLoadOp> loads;
+  bool decodes = false;
+  SmallVector<Value> work{operand};
+  while (!work.empty()) {
+    Value value = work.pop_back_val();
+    Operation *op = value.getDefiningOp();
+    if (!op)
+      return std::nullopt;
+    // Constants and splats may come from outside the loop (hoisted).
+    if (op->getBlock() != block && !isa<arith::ConstantOp, kite::SplatOp>(op))
+      return std::nullopt;
+    if (!chain.insert(op))
+      continue;
+    if (isLeaf(op)) {
+      if (auto load = dyn_cast<LocalLoadOp>(op))
+        loads.push_back(load);
+      continue;
+    }
+    if (!isChainOp(op))
+      return std::nullopt;
+    decodes |= !isa<ConvertLayoutOp, kite::TransOp, kite::ExpandDimsOp,
+                    kite::BroadcastOp, kite::JoinOp, kite::ReshapeOp>(op);
+    for (Value input : op->getOperands())
+      if (isa<RankedTensorType>(input.getType()))
+        work.push_back(input);
+  }
+  // Decoding from narrow codes: at least one leaf of 8 bits or fewer, and
+  // some op that computes.
+  if (!decodes || llvm::none_of(loads, [](LocalLoadOp load) {
+        return load.getType().getElementTypeBitWidth() <= 8;
+      }))
+    return std::nullopt;
+  // Used only within the chain (splats aside, which are free), so that the
+  // load-layout lowering of the chain is dead once the dot reads it here.
+  for (Operation *op : chain) {
+    if (isa<arith::ConstantOp, kite::SplatOp>(op))
+      continue;
+    for (Operation *user : op->getUsers())
+      if (user != dot.getOperation() && !chain.contains(user))
+        return std::nullopt;
+  }
+  // The slots hold the same codes where the dot reads them as where they
+  // were loaded.
+  for (LocalLoadOp load : loads)
+    for (Operation *op = load->getNextNode(); op != dot.getOperation();
+         op = op->getNextNode())
+      if (!chain.contains(op) && !isReadOnly(op))
+        return std::nullopt;
+  return DecodedOperand(operand);
+}
+
+SmallVector<Value>
+DecodedOperand::emitAt(ConversionPatternRewriter &rewriter,
+                       const ThreadGrid &grid, Value of,
+                       ArrayRef<LaneCoords> coords) {
+  auto keyOf = [&](const LaneCoords &at) {
+    std::vector<int64_t> key;
+    for (const LaneCoord &c : at) {
+      key.push_back(int64_t(reinterpret_cast<intptr_t>(
+          c.lane ? c.lane.getAsOpaquePointer() : nullptr)));
+      key.push_back(int64_t(c.mask));
+      key.push_back(c.constant);
+    }
+    return std::make_pair(of.getAsOpaquePointer(), std::move(key));
+  };
+  SmallVector<LaneCoords> missing;
+  std::map<std::pair<void *, std::vector<int64_t>>, bool> asked;
+  for (const LaneCoords &at : coords) {
+    auto key = keyOf(at);
+    if (!memo.count(key) && asked.emplace(key, true).second)
+      missing.push_back(at);
+  }
+  if (!missing.empty()) {
+    SmallVector<Value> values =
+        emitOp(rewriter, grid, of.getDefiningOp(), missing);
+    for (auto [at, value] : llvm::zip_equal(missing, values))
+      memo[keyOf(at)] = value;
+  }
+  SmallVector<Value> results;
+  for (const LaneCoords &at : coords)
+    results.push_back(memo[keyOf(at)]);
+  return results;
+}
+
+SmallVector<Value>
+DecodedOperand::emitOp(ConversionPatternRewriter &rewriter,
+                       const ThreadGrid &grid, Operation *op,
+                       ArrayRef<LaneCoords> coords) {
+  Location loc = op->getLoc();
+  CoordBuilder c{rewriter, loc, laneOps};
+  size_t count = coords.size();
+  auto mapped = [&](Value input, auto &&map) {
+    SmallVector<LaneCoords> inner;
+    for (const LaneCoords &at : coords)
+      inner.push_back(map(at));
+    return emitAt(rewriter, grid, input, inner);
+  };
+  if (auto constant = dyn_cast<arith::ConstantOp>(op))
+    return SmallVector<Value>(
+        count,
+        emitScalarConstant(
+            rewriter, loc,
+            cast<DenseElementsAttr>(constant.getValue()).getSplatValue<Attribute>()));
+  if (auto splat = dyn_cast<kite::SplatOp>(op))
+    return SmallVector<Value>(count, rewriter.getRemappedValue(splat.getSrc()));
+  if (auto load = dyn_cast<LocalLoadOp>(op))
+    return emitLoad(rewriter, grid, load, coords);
+  if (auto convert = dyn_cast<ConvertLayoutOp>(op))
+    return emitAt(rewriter, grid, convert.getSrc(), coords);
+  if (auto trans = dyn_cast<kite::TransOp>(op))
+    return mapped(trans.getSrc(), [&](const LaneCoords &at) {
+      LaneCoords inner(at.size());
+      for (auto [i, from] : llvm::enumerate(trans.getOrder()))
+        inner[from] = at[i];
+      return inner;
+    });
+  if (auto expand = dyn_cast<kite::ExpandDimsOp>(op))
+    return mapped(expand.getSrc(), [&](const LaneCoords &at) {
+      LaneCoords inner(at);
+      inner.erase(inner.begin() + expand.getAxis());
+      return inner;
+    });
+  if (auto broadcast = dyn_cast<kite::BroadcastOp>(op))
+    return mapped(broadcast.getSrc(), [&](const LaneCoords &at) {
+      LaneCoords inner(at);
+      for (auto [i, size] :
+           llvm::enumerate(broadcast.getSrc().getType().getShape()))
+        if (size == 1)
+          inner[i] = LaneCoord();
+      return inner;
+    });
+  if (auto reshape = dyn_cast<kite::ReshapeOp>(op)) {
+    ArrayRef<int64_t> from = reshape.getSrc().getType().getShape();
+    ArrayRef<int64_t> to = reshape.getType().getShape();
+    return mapped(reshape.getSrc(), [&](const LaneCoords &at) {
+      // Row-major: the linear index's bits, then the source's fields.
+      LaneCoord linear;
+      for (auto [coord, size] : llvm::zip_equal(at, to))
+        linear = c.combine(c.shiftLeft(linear, log2(size)), coord);
+      LaneCoords inner(from.size());
+      unsigned below = 0;
+      for (int64_t i = int64_t(from.size()) - 1; i >= 0; --i) {
+        inner[i] = c.low(c.shiftRight(linear, below), log2(from[i]));
+        below += log2(from[i]);
+      }
+      return inner;
+    });
+  }
+  if (auto join = dyn_cast<kite::JoinOp>(op)) {
+    // The last coordinate picks lhs (0) or rhs (1); where it is a lane's,
+    // both are evaluated and a select picks.
+    SmallVector<LaneCoords> inner;
+    for (const LaneCoords &at : coords)
+      inner.push_back(LaneCoords(at.begin(), at.end() - 1));
+    bool constant = llvm::all_of(
+        coords, [](const LaneCoords &at) { return !at.back().lane; });
+    auto side = [&](bool rhs) {
+      SmallVector<LaneCoords> picked;
+      for (auto [at, in] : llvm::zip_equal(coords, inner))
+        if (!constant || (at.back().constant == 1) == rhs)
+          picked.push_back(in);
+      return picked.empty() ? SmallVector<Value>()
+                            : emitAt(rewriter, grid,
+                                     rhs ? join.getRhs() : join.getLhs(),
+                                     picked);
+    };
+    SmallVector<Value> lhs = side(false), rhs = side(true);
+    SmallVector<Value> results;
+    size_t nextLhs = 0, nextRhs = 0;
+    for (const LaneCoords &at : coords) {
+      if (constant) {
+        results.push_back(at.back().constant ? rhs[nextRhs++]
+                                             : lhs[nextLhs++]);
+        continue;
+      }
+      Value isRhs = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                                          c.materialize(at.back()), c.i32(0));
+      results.push_back(arith::SelectOp::create(rewriter, loc, isRhs,
+                                                rhs[nextRhs++], lhs[nextLhs++]));
+    }
+    return results;
+  }
+  Type element = getElementTypeOrSelf(op->getResult(0).getType());
+  SmallVector<Type> types(count, registerType(element));
+  if (auto convert = dyn_cast<kite::FpToFpOp>(op))
+    return emitFpToFpRegisters(rewriter, convert,
+                               emitAt(rewriter, grid, convert.getSrc(), coords),
+                               types, grid);
+  // Element-wise: tensor operands at the same coordinates, scalars as they
+  // are.
+  SmallVector<SmallVector<Value>> operands;
+  for (Value input : op->getOperands())
+    operands.push_back(isa<RankedTensorType>(input.getType())
+                           ? emitAt(rewriter, grid, input, coords)
+                           : SmallVector<Value>{rewriter.getRemappedValue(input)});
+  SmallVector<ValueRange> ranges(operands.begin(), operands.end());
+  return emitElementwiseRegisters(rewriter, op, ranges, types, grid);
+}
+
+SmallVector<Value>
+DecodedOperand::emitLoad(ConversionPatternRewriter &rewriter,
+                         const ThreadGrid &grid, LocalLoadOp load,
+                         ArrayRef<LaneCoords> coords) {
+  Location loc = load.getLoc();
+  CoordBuilder c{rewriter, loc, laneOps};
+  MemDescType type = load.getSrc().getType();
+  Value &view = views[load];
+  if (!view)
+    view = emitSlotView(rewriter, loc, rewriter.getRemappedValue(load.getSrc()),
+                        type, rewriter.getRemappedValue(load.getSlot()));
+  ArrayRef<int64_t> shape = type.getShape().drop_front();
+  SharedLayoutAttr layout = type.getEncoding();
+  Type element = load.getType().getElementType();
+  auto indexOf = [&](const LaneCoords &at) {
+    SmallVector<Value> values;
+    for (const LaneCoord &coord : at)
+      values.push_back(c.materialize(coord));
+    return emitSharedIndex(rewriter, loc, layout, shape, values);
+  };
+  if (!isa<IntegerType>(element) || element.isInteger(1))
+    return loadWorkgroup(
+        rewriter, loc, element, view, coords.size(),
+        [&](size_t i) { return indexOf(coords[i]); }, grid);
+  // Integer codes: elements a lane reads at consecutive constants of the
+  // contiguous dimension, an aligned run within one swizzled group of
+  // `vec`, are one vector load (up to 16 bytes).
+  unsigned fast = layout.getOrder()[0];
+  int64_t bytes = getElementBytes(element);
+  int64_t widest = std::min<int64_t>(layout.getVec(), 16 / bytes);
+  auto keyOf = [&](const LaneCoords &at, int64_t fastConstant) {
+    std::vector<int64_t> key;
+    for (auto [dim, coord] : llvm::enumerate(at)) {
+      key.push_back(int64_t(reinterpret_cast<intptr_t>(
+          coord.lane ? coord.lane.getAsOpaquePointer() : nullptr)));
+      key.push_back(dim == fast ? fastConstant : coord.constant);
+    }
+    return key;
+  };
+  std::map<std::vector<int64_t>, size_t> position;
+  for (auto [i, at] : llvm::enumerate(coords))
+    position.emplace(keyOf(at, at[fast].constant), i);
+  SmallVector<Value> results(coords.size());
+  for (auto [i, at] : llvm::enumerate(coords)) {
+    if (results[i])
+      continue;
+    const LaneCoord &along = at[fast];
+    int64_t width = widest;
+    SmallVector<size_t> run;
+    for (; width > 1; width /= 2) {
+      if (along.mask & uint64_t(width - 1))
+        continue;
+      int64_t base = along.constant & ~(width - 1);
+      run.clear();
+      for (int64_t j = 0; j < width; ++j) {
+        auto found = position.find(keyOf(at, base + j));
+        if (found == position.end() || results[found->second])
+          break;
+        run.push_back(found->second);
+      }
+      if (int64_t(run.size()) == width)
+        break;
+    }
+    if (width == 1) {
+      results[i] = loadWorkgroup(rewriter, loc, element, view, indexOf(at));
+      continue;
+    }
+    LaneCoords first(at);
+    first[fast].constant = along.constant & ~(width - 1);
+    Value index = arith::IndexCastOp::create(rewriter, loc,
+                                             rewriter.getIndexType(),
+                                             indexOf(first));
+    Value vector = vector::LoadOp::create(
+        rewriter, loc, VectorType::get({width}, element), view,
+        ValueRange{index}, /*nontemporal=*/false,
+        llvm::MaybeAlign(width * bytes));
+    for (auto [j, slot] : llvm::enumerate(run))
+      results[slot] = vector::ExtractOp::create(rewriter, loc, vector,
+                                                int64_t(j));
+  }
+  return results;
+}
+
+SmallVector<Value>
+DecodedOperand::emitFragmentWords(ConversionPatternRewriter &rewriter,
+                                  const ThreadGrid &grid,
+                                  ArrayRef<LaneCoords> coords) {
+  Location loc = value.getLoc();
+  Type element = cast<RankedTensorType>(value.getType()).getElementType();
+  Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+  // An f32 chain rounded at its end: the rounding is the fragment's packing
+  // (two values per cvt).
+  Value rounded = value;
+  auto trunc = value.getDefiningOp<arith::TruncFOp>();
+  if (trunc && getElementTypeOrSelf(trunc.getIn().getType()).isF32())
+    rounded = trunc.getIn();
+  SmallVector<Value> values = emitAt(rewriter, grid, rounded, coords);
+  SmallVector<Value> words;
+  for (size_t i = 0; i + 1 < values.size(); i += 2) {
+    Value low = values[i], high = values[i + 1];
+    if (element.isF16()) {
+      Type pairType = VectorType::get({2}, low.getType());
+      Value pair = vector::FromElementsOp::create(rewriter, loc, pairType,
+                                                  ValueRange{low, high});
+      if (low.getType() != element)
+        pair = arith::TruncFOp::create(
+            rewriter, loc, VectorType::get({2}, element), pair);
+      Value word = vector::BitCastOp::create(
+          rewriter, loc, VectorType::get({1}, i32), pair);
+      words.push_back(vector::ExtractOp::create(rewriter, loc, word, 0));
+      continue;
+    }
+    // bf16: f32 registers, rounded here where the chain ends in truncf
+    // (cvt.rn.bf16x2.f32), else already bf16 values whose bits they hold.
+    if (rounded != value && grid.hasBF16Conversions()) {
+      words.push_back(kitethread::CvtPackOp::create(
+          rewriter, loc, i32, TypeAttr::get(element), low, high));
+      continue;
+    }
+    if (rounded != value) {
+      low = emitRoundToEmulated(rewriter, loc, low, element);
+      high = emitRoundToEmulated(rewriter, loc, high, element);
+    }
+    assert(low.getType() == f32 && "bf16 registers are f32");
+    (void)f32;
+    SmallVector<Value> bits =
+        emitEmulatedBits(rewriter, loc, ValueRange{low, high}, element, grid);
+    Value lowWord = arith::ExtUIOp::create(rewriter, loc, i32, bits[0]);
+    Value highWord = arith::ShLIOp::create(
+        rewriter, loc, arith::ExtUIOp::create(rewriter, loc, i32, bits[1]),
+        createI32(rewriter, loc, 16));
+    words.push_back(arith::OrIOp::create(rewriter, loc, lowWord, highWord));
+  }
+  return words;
+}
