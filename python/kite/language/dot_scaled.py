@@ -29,10 +29,12 @@ def _decode_e2m1(codes: tensor) -> tensor:
     """fp4 codes (0..15 in uint8) as float32: sign, 2 exponent bits (bias
     1), 1 mantissa bit; exponent 0 is 0 or the subnormal 0.5."""
     c = cast(codes, dt.int32)
-    exponent = (c >> 1) & 3
-    mantissa = c & 1
-    normal = ((exponent + 126) << 23) | (mantissa << 22)
-    bits = where(exponent == 0, mantissa * 0x3F000000, normal) | ((c >> 3) << 31)
+    # The exponent and mantissa bits m = 2e + f: a normal value (e > 0) is
+    # the f32 with exponent e + 126 and mantissa f, whose bits from the
+    # mantissa's first up are m + 252; m 0 and 1 are 0 and 0.5 (0x3F000000).
+    magnitude = c & 7
+    normal = (magnitude + 252) << 22
+    bits = where(magnitude < 2, magnitude * 0x3F000000, normal) | ((c & 8) << 28)
     return cast(bits, dt.float32, bitcast=True)
 
 
