@@ -26,6 +26,7 @@
 
 #include "dialects/KiteGPU/KiteGPUOps.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
@@ -181,20 +182,42 @@ std::optional<DecodedOperand> DecodedOperand::match(Value operand,
   llvm::SetVector<Operation *> chain;
   SmallVector<LocalLoadOp> loads;
   bool decodes = false;
+  SmallVector<Value> registerLeaves;
+  int64_t elements = cast<RankedTensorType>(operand.getType()).getNumElements();
   SmallVector<Value> work{operand};
   while (!work.empty()) {
     Value value = work.pop_back_val();
     Operation *op = value.getDefiningOp();
-    if (!op)
-      return std::nullopt;
-    // Constants and splats may come from outside the loop (hoisted).
-    if (op->getBlock() != block && !isa<arith::ConstantOp, kite::SplatOp>(op))
-      return std::nullopt;
+    // Outside the loop's body: constants, splats, and the shape ops that
+    // hoisting moved there (a scale's broadcast), which cost nothing to
+    // follow. A small tensor computed elsewhere (a scale loaded before the
+    // loop, a loop-carried value) is a leaf read from registers through
+    // workgroup memory: at most an eighth of the operand's elements.
+    bool outside = op && op->getBlock() != block;
+    bool freeOutside =
+        isa_and_nonnull<arith::ConstantOp, kite::SplatOp>(op) ||
+        (isa_and_nonnull<ConvertLayoutOp, kite::BroadcastOp, kite::ExpandDimsOp,
+                         kite::TransOp, kite::ReshapeOp>(op) &&
+         isChainOp(op));
+    bool elsewhere = !op || (outside && !freeOutside) ||
+                     (!isLeaf(op) && !isChainOp(op));
+    if (elsewhere) {
+      auto type = dyn_cast<RankedTensorType>(value.getType());
+      if (!type || !getLayout(type) || 8 * type.getNumElements() > elements ||
+          isa<kite::PointerType>(type.getElementType()))
+        return std::nullopt;
+      if (!llvm::is_contained(registerLeaves, value))
+        registerLeaves.push_back(value);
+      continue;
+    }
     if (!chain.insert(op))
       continue;
     if (isLeaf(op)) {
-      if (auto load = dyn_cast<LocalLoadOp>(op))
+      if (auto load = dyn_cast<LocalLoadOp>(op)) {
+        if (outside)
+          return std::nullopt;
         loads.push_back(load);
+      }
       continue;
     }
     if (!isChainOp(op))
@@ -214,7 +237,7 @@ std::optional<DecodedOperand> DecodedOperand::match(Value operand,
   // Used only within the chain (splats aside, which are free), so that the
   // load-layout lowering of the chain is dead once the dot reads it here.
   for (Operation *op : chain) {
-    if (isa<arith::ConstantOp, kite::SplatOp>(op))
+    if (isa<arith::ConstantOp, kite::SplatOp>(op) || op->getBlock() != block)
       continue;
     for (Operation *user : op->getUsers())
       if (user != dot.getOperation() && !chain.contains(user))
@@ -227,7 +250,59 @@ std::optional<DecodedOperand> DecodedOperand::match(Value operand,
          op = op->getNextNode())
       if (!chain.contains(op) && !isReadOnly(op))
         return std::nullopt;
-  return DecodedOperand(operand);
+  DecodedOperand decoded(operand);
+  decoded.registerLeaves = std::move(registerLeaves);
+  return decoded;
+}
+
+bool DecodedOperand::canReadLeaves(ConversionPatternRewriter &rewriter,
+                                   const ThreadGrid &grid) {
+  // The conversion hands a pattern the registers of its own op's operands;
+  // for another value it gives one register, the first where there are
+  // several: a leaf must be one register per thread (a [BLOCK_N] scale on
+  // at least BLOCK_N threads).
+  for (Value leaf : registerLeaves) {
+    auto type = cast<RankedTensorType>(leaf.getType());
+    SmallVector<Value> regs;
+    bool ok = succeeded(rewriter.getRemappedValues(leaf, regs));
+    if (!ok ||
+        int64_t(regs.size()) !=
+            getLayout(type).getTotalElemsPerThread(type.getShape()))
+      return false;
+    leafRegisters[leaf] = regs;
+  }
+  return true;
+}
+
+SmallVector<Value>
+DecodedOperand::emitRegisterLeaf(ConversionPatternRewriter &rewriter,
+                                 const ThreadGrid &grid, Value leaf,
+                                 ArrayRef<LaneCoords> coords) {
+  Location loc = leaf.getLoc();
+  CoordBuilder c{rewriter, loc, laneOps};
+  auto type = cast<RankedTensorType>(leaf.getType());
+  Type element = type.getElementType();
+  Value &buffer = views[leaf.getAsOpaquePointer()];
+  if (!buffer) {
+    // Every thread's registers to a row-major buffer, then a barrier:
+    // once per dot, before the first fragment that reads it.
+    buffer = allocWorkgroup(rewriter, loc, element, type.getNumElements());
+    for (auto [value, at] : llvm::zip_equal(
+             leafRegisters[leaf],
+             emitRegisterCoords(rewriter, loc, type, grid)))
+      storeWorkgroup(rewriter, loc, element, value, buffer,
+                     emitLinearIndex(rewriter, loc, at, type.getShape()));
+    gpu::BarrierOp::create(rewriter, loc);
+  }
+  return loadWorkgroup(
+      rewriter, loc, element, buffer, coords.size(),
+      [&](size_t i) {
+        SmallVector<Value> at;
+        for (const LaneCoord &coord : coords[i])
+          at.push_back(c.materialize(coord));
+        return emitLinearIndex(rewriter, loc, at, type.getShape());
+      },
+      grid);
 }
 
 SmallVector<Value>
@@ -253,7 +328,9 @@ DecodedOperand::emitAt(ConversionPatternRewriter &rewriter,
   }
   if (!missing.empty()) {
     SmallVector<Value> values =
-        emitOp(rewriter, grid, of.getDefiningOp(), missing);
+        llvm::is_contained(registerLeaves, of)
+            ? emitRegisterLeaf(rewriter, grid, of, missing)
+            : emitOp(rewriter, grid, of.getDefiningOp(), missing);
     for (auto [at, value] : llvm::zip_equal(missing, values))
       memo[keyOf(at)] = value;
   }
@@ -385,7 +462,7 @@ DecodedOperand::emitLoad(ConversionPatternRewriter &rewriter,
   Location loc = load.getLoc();
   CoordBuilder c{rewriter, loc, laneOps};
   MemDescType type = load.getSrc().getType();
-  Value &view = views[load];
+  Value &view = views[load.getOperation()];
   if (!view)
     view = emitSlotView(rewriter, loc, rewriter.getRemappedValue(load.getSrc()),
                         type, rewriter.getRemappedValue(load.getSlot()));

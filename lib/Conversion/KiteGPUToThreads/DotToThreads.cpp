@@ -204,6 +204,10 @@ struct DotToThreads : ThreadPattern<kite::DotOp> {
           DecodedOperand::match(op.getA(), op);
       std::optional<DecodedOperand> decodedB =
           DecodedOperand::match(op.getB(), op);
+      if (decodedA && !decodedA->canReadLeaves(rewriter, grid))
+        decodedA.reset();
+      if (decodedB && !decodedB->canReadLeaves(rewriter, grid))
+        decodedB.reset();
       rewriter.replaceOpWithMultiple(
           op, {emitMmaDot(rewriter, loc, op, *plan, adaptor.getA(),
                           adaptor.getB(), adaptor.getC(), grid,

@@ -318,6 +318,11 @@ public:
   /// The chain of `operand` of `dot` where it is one, with every op of it
   /// used only within it (so that its own lowering becomes dead), or none.
   static std::optional<DecodedOperand> match(Value operand, kite::DotOp dot);
+  /// Whether the registers of the chain's small tensors computed elsewhere
+  /// (a scale loaded before the loop) are at hand (one register per
+  /// thread); remembers them.
+  bool canReadLeaves(ConversionPatternRewriter &rewriter,
+                     const ThreadGrid &grid);
   /// The 32-bit words of an mma.sync fragment of the operand (f16 or
   /// bf16): element 2i of `coords` in the low half of word i, 2i + 1 in the
   /// high half. Evaluations are remembered across calls, so that an element
@@ -331,6 +336,9 @@ private:
   SmallVector<Value> emitAt(ConversionPatternRewriter &rewriter,
                             const ThreadGrid &grid, Value value,
                             ArrayRef<LaneCoords> coords);
+  SmallVector<Value> emitRegisterLeaf(ConversionPatternRewriter &rewriter,
+                                      const ThreadGrid &grid, Value leaf,
+                                      ArrayRef<LaneCoords> coords);
   SmallVector<Value> emitLoad(ConversionPatternRewriter &rewriter,
                               const ThreadGrid &grid, LocalLoadOp load,
                               ArrayRef<LaneCoords> coords);
@@ -341,8 +349,13 @@ private:
   /// (value, its coordinates' lane values, masks and constants) -> the
   /// register emitted for it.
   std::map<std::pair<void *, std::vector<int64_t>>, Value> memo;
-  /// The slot views of the leaves' local_loads.
-  llvm::DenseMap<Operation *, Value> views;
+  /// The slot views of the leaves' local_loads, and the buffers of the
+  /// register leaves.
+  llvm::DenseMap<void *, Value> views;
+  /// Small tensors computed elsewhere, read from their registers through a
+  /// workgroup buffer, and their registers.
+  SmallVector<Value> registerLeaves;
+  llvm::DenseMap<Value, SmallVector<Value>> leafRegisters;
   /// The coordinates' lane computations (CoordBuilder).
   std::map<std::tuple<void *, int, int64_t>, Value> laneOps;
 };

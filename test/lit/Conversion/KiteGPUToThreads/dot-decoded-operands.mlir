@@ -145,3 +145,90 @@ module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 3
     return
   }
 }
+
+// -----
+
+// A per-column scale computed outside the chain (loaded, as before a K
+// loop; one register per thread) is read from its registers through a
+// small workgroup buffer: its 32 values stored once, a barrier, then one
+// load per fragment column; the weights are still not staged at 16 bits.
+// A leaf of several registers per thread is not at hand (the conversion
+// gives a pattern only its own operands' registers): then the weights are
+// staged (@scale_of_four_registers).
+// ALWAYS-LABEL: func.func @scale_from_registers(
+// CHECK-LABEL: func.func @scale_from_registers(
+// CHECK: memref.alloc() : memref<1024xf16, #gpu.address_space<workgroup>>
+// CHECK: memref.alloc() : memref<2048xi8, #gpu.address_space<workgroup>>
+// CHECK: %[[S:.*]] = memref.alloc() : memref<32xf32, #gpu.address_space<workgroup>>
+// CHECK-NOT: memref.alloc
+// CHECK: memref.store %{{.*}}, %[[S]]
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[S]]
+// CHECK: kitethread.mma_sync f16
+#a = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#b = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#c = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [1, 0]}>
+#sa = #kitegpu.shared<{vec = 8, perPhase = 2, maxPhase = 4, order = [1, 0]}>
+#sb = #kitegpu.shared<{vec = 16, perPhase = 4, maxPhase = 2, order = [1, 0]}>
+#l = #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [32], warpsPerCTA = [4], order = [0]}>
+module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+  func.func @scale_from_registers(%out: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %sp: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %slot: i32) attributes {kite.kernel} {
+    %bufa = kitegpu.local_alloc -> !kitegpu.memdesc<2x16x32xf16, #sa>
+    %bufb = kitegpu.local_alloc -> !kitegpu.memdesc<2x32x32xi8, #sb>
+    %cols = kite.make_range 0 to 32 : tensor<32xi32, #l>
+    %ptrs = kite.splat %sp : !kite.ptr<f32> -> tensor<32x!kite.ptr<f32>, #l>
+    %at = kite.addptr %ptrs, %cols : tensor<32x!kite.ptr<f32>, #l>, tensor<32xi32, #l>
+    %s = kite.load %at : tensor<32x!kite.ptr<f32>, #l>
+    %s1 = kitegpu.convert_layout %s : tensor<32xf32, #l> -> tensor<32xf32, #kitegpu.slice<{dim = 0, parent = #b}>>
+    %s2 = kite.expand_dims %s1 axis = 0 : tensor<32xf32, #kitegpu.slice<{dim = 0, parent = #b}>> -> tensor<1x32xf32, #b>
+    %sc = kite.broadcast %s2 : tensor<1x32xf32, #b> -> tensor<32x32xf32, #b>
+    kitegpu.async_wait 0
+    %va = kitegpu.local_load %bufa[%slot] : !kitegpu.memdesc<2x16x32xf16, #sa> -> tensor<16x32xf16, #a>
+    %q = kitegpu.local_load %bufb[%slot] : !kitegpu.memdesc<2x32x32xi8, #sb> -> tensor<32x32xi8, #b>
+    %f = arith.sitofp %q : tensor<32x32xi8, #b> to tensor<32x32xf32, #b>
+    %m = arith.mulf %f, %sc : tensor<32x32xf32, #b>
+    %w = arith.truncf %m : tensor<32x32xf32, #b> to tensor<32x32xf16, #b>
+    %zero = arith.constant dense<0.000000e+00> : tensor<16x32xf32, #c>
+    %d = kite.dot %va, %w, %zero : tensor<16x32xf16, #a> * tensor<32x32xf16, #b> -> tensor<16x32xf32, #c>
+    %o = kite.splat %out : !kite.ptr<f32> -> tensor<16x32x!kite.ptr<f32>, #c>
+    kite.store %o, %d : tensor<16x32x!kite.ptr<f32>, #c>
+    return
+  }
+}
+
+// -----
+
+// ALWAYS-LABEL: func.func @scale_of_four_registers(
+// CHECK-LABEL: func.func @scale_of_four_registers(
+// CHECK: memref.alloc() : memref<1024xf16, #gpu.address_space<workgroup>>
+// CHECK: memref.alloc() : memref<2048xi8, #gpu.address_space<workgroup>>
+// CHECK: memref.alloc() : memref<1024xf16, #gpu.address_space<workgroup>>
+// CHECK: kitethread.ldmatrix {{.*}}transpose
+#a = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#b = #kitegpu.blocked<{sizePerThread = [1, 4], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#c = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [8, 4], warpsPerCTA = [1, 4], order = [1, 0]}>
+#sa = #kitegpu.shared<{vec = 8, perPhase = 2, maxPhase = 4, order = [1, 0]}>
+#sb = #kitegpu.shared<{vec = 16, perPhase = 4, maxPhase = 2, order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+  func.func @scale_of_four_registers(%out: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %sp: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %slot: i32) attributes {kite.kernel} {
+    %bufa = kitegpu.local_alloc -> !kitegpu.memdesc<2x16x32xf16, #sa>
+    %bufb = kitegpu.local_alloc -> !kitegpu.memdesc<2x32x32xi8, #sb>
+    %cols = kite.make_range 0 to 32 : tensor<32xi32, #kitegpu.slice<{dim = 0, parent = #b}>>
+    %row = kite.expand_dims %cols axis = 0 : tensor<32xi32, #kitegpu.slice<{dim = 0, parent = #b}>> -> tensor<1x32xi32, #b>
+    %ptrs = kite.splat %sp : !kite.ptr<f32> -> tensor<1x32x!kite.ptr<f32>, #b>
+    %at = kite.addptr %ptrs, %row : tensor<1x32x!kite.ptr<f32>, #b>, tensor<1x32xi32, #b>
+    %s = kite.load %at : tensor<1x32x!kite.ptr<f32>, #b>
+    %sc = kite.broadcast %s : tensor<1x32xf32, #b> -> tensor<32x32xf32, #b>
+    kitegpu.async_wait 0
+    %va = kitegpu.local_load %bufa[%slot] : !kitegpu.memdesc<2x16x32xf16, #sa> -> tensor<16x32xf16, #a>
+    %q = kitegpu.local_load %bufb[%slot] : !kitegpu.memdesc<2x32x32xi8, #sb> -> tensor<32x32xi8, #b>
+    %f = arith.sitofp %q : tensor<32x32xi8, #b> to tensor<32x32xf32, #b>
+    %m = arith.mulf %f, %sc : tensor<32x32xf32, #b>
+    %w = arith.truncf %m : tensor<32x32xf32, #b> to tensor<32x32xf16, #b>
+    %zero = arith.constant dense<0.000000e+00> : tensor<16x32xf32, #c>
+    %d = kite.dot %va, %w, %zero : tensor<16x32xf16, #a> * tensor<32x32xf16, #b> -> tensor<16x32xf32, #c>
+    %o = kite.splat %out : !kite.ptr<f32> -> tensor<16x32x!kite.ptr<f32>, #c>
+    kite.store %o, %d : tensor<16x32x!kite.ptr<f32>, #c>
+    return
+  }
+}
