@@ -74,6 +74,7 @@ EXPECTED = {
         "W8A8 matches numpy: True",
         "FP8 matches numpy: True",
         "W4A16 matches numpy: True",
+        "decoded at the fragments, less shared memory and fewer ldmatrix: True",
         # kite-quantize-dot's int8 dot, printed from the compiled IR
         "kite.dot %",
         "tensor<32x32xi8> * tensor<32x32xi8> -> tensor<32x32xi32>",
