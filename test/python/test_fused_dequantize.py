@@ -132,6 +132,72 @@ def test_int8_weights(fuse):
     np.testing.assert_allclose(out[3].numpy(), ref, rtol=0, atol=1e-5 * np.abs(ref).max())
 
 
+@kite.kernel
+def asymmetric_int8_weights_matmul(x_ptr, w_ptr, z_ptr, s_ptr, c_ptr, M, N, K,
+                                   BM: kl.constexpr, BN: kl.constexpr, BK: kl.constexpr):
+    # A zero point and a scale per column, both loaded before the loop: two
+    # small tensors the decode reads from registers.
+    rm = kl.arange(0, BM)
+    rn = kl.arange(0, BN)
+    rk = kl.arange(0, BK)
+    z = kl.load(z_ptr + rn)
+    s = kl.load(s_ptr + rn)
+    acc = kl.zeros((BM, BN), dtype=kl.float32)
+    for k in range(0, K // BK):
+        x = kl.load(x_ptr + rm[:, None] * K + (k * BK + rk)[None, :])
+        w = kl.load(w_ptr + (k * BK + rk)[:, None] * N + rn[None, :])
+        acc = kl.dot(x, ((w.to(kl.float32) - z[None, :]) * s[None, :]).to(kl.float16), acc)
+    kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
+
+
+@pytest.mark.parametrize("fuse", MODES)
+@pytest.mark.parametrize("BK", [16, 32, 64])
+def test_zero_point_and_scale_loaded_before_the_loop(fuse, BK):
+    # Found in review: the two register-held tensors' buffers shared memory
+    # with no barrier between one's reads and the other's stores.
+    M, N, K = 16, 32, 128
+    x = RNG.standard_normal((M, K)).astype(np.float16)
+    w = RNG.integers(-128, 128, (K, N)).astype(np.int8)
+    z = RNG.integers(-8, 8, N).astype(np.float32)
+    s = (RNG.random(N) / 100 + 1e-3).astype(np.float32)
+    wd = ((w.astype(np.float32) - z[None, :]) * s[None, :]).astype(np.float16)
+    ref = x.astype(np.float64) @ wd.astype(np.float64)
+    out = _launch(asymmetric_int8_weights_matmul, (1, 1), x, w, z, s,
+                  np.zeros((M, N), np.float32), M, N, K, BM=M, BN=N, BK=BK,
+                  fuse_dequantize=fuse)
+    np.testing.assert_allclose(out[4].numpy(), ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
+@kite.kernel
+def fp8_codes_matmul(a_ptr, b_ptr, c_ptr, M, N, K, BM: kl.constexpr, BN: kl.constexpr,
+                     BK: kl.constexpr):
+    rm = kl.arange(0, BM)
+    rn = kl.arange(0, BN)
+    rk = kl.arange(0, BK)
+    acc = kl.zeros((BM, BN), dtype=kl.float32)
+    for k in range(0, K // BK):
+        a = kl.load(a_ptr + rm[:, None] * K + (k * BK + rk)[None, :]).to(kl.float8e4nv,
+                                                                        bitcast=True)
+        b = kl.load(b_ptr + (k * BK + rk)[:, None] * N + rn[None, :]).to(kl.float8e4nv,
+                                                                        bitcast=True)
+        acc = kl.dot(a, b, acc)
+    kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
+
+
+@pytest.mark.parametrize("fuse", MODES)
+def test_fp8_dot_of_bitcast_codes(fuse):
+    # Found in review: before sm_89 an fp8 dot runs on f16 mma.sync, and its
+    # fp8 operands (bitcast from bytes: a decode chain) are not f16 words.
+    M, N, K = 32, 32, 128
+    a = RNG.standard_normal((M, K)).astype(ml_dtypes.float8_e4m3fn)
+    b = RNG.standard_normal((K, N)).astype(ml_dtypes.float8_e4m3fn)
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    out = _launch(fp8_codes_matmul, (1, 1), a.view(np.uint8), b.view(np.uint8),
+                  np.zeros((M, N), np.float32), M, N, K, BM=M, BN=N, BK=32,
+                  fuse_dequantize=fuse)
+    np.testing.assert_allclose(out[2].numpy(), ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
 def _mx_operand(fmt, rows, K):
     if fmt == "e2m1":
         codes = RNG.integers(0, 16, (rows, K)).astype(np.uint8)

@@ -48,8 +48,10 @@ bool isPowerOf2Shape(RankedTensorType type) {
 /// Ops of the chain between its leaves and the dot; a leaf is a local_load
 /// of a slot, a splat constant or a splat of a scalar.
 bool isChainOp(Operation *op) {
+  if (auto join = dyn_cast<kite::JoinOp>(op))
+    return isa<RankedTensorType>(join.getLhs().getType());
   if (isa<ConvertLayoutOp, kite::TransOp, kite::ExpandDimsOp,
-          kite::BroadcastOp, kite::JoinOp, kite::FpToFpOp>(op))
+          kite::BroadcastOp, kite::FpToFpOp>(op))
     return true;
   if (auto reshape = dyn_cast<kite::ReshapeOp>(op))
     return isPowerOf2Shape(reshape.getSrc().getType()) &&
@@ -213,11 +215,8 @@ std::optional<DecodedOperand> DecodedOperand::match(Value operand,
     if (!chain.insert(op))
       continue;
     if (isLeaf(op)) {
-      if (auto load = dyn_cast<LocalLoadOp>(op)) {
-        if (outside)
-          return std::nullopt;
-        loads.push_back(load);
-      }
+      if (auto load = dyn_cast<LocalLoadOp>(op))
+        loads.push_back(load); // in the block: one outside is "elsewhere"
       continue;
     }
     if (!isChainOp(op))
@@ -274,6 +273,24 @@ bool DecodedOperand::canReadLeaves(ConversionPatternRewriter &rewriter,
   return true;
 }
 
+bool DecodedOperand::storeRegisterLeaves(ConversionPatternRewriter &rewriter,
+                                         const ThreadGrid &grid) {
+  // Every thread's registers to a row-major buffer; the caller's barrier
+  // follows.
+  for (Value leaf : registerLeaves) {
+    Location loc = leaf.getLoc();
+    auto type = cast<RankedTensorType>(leaf.getType());
+    Type element = type.getElementType();
+    Value buffer = allocWorkgroup(rewriter, loc, element, type.getNumElements());
+    views[leaf.getAsOpaquePointer()] = buffer;
+    for (auto [value, at] : llvm::zip_equal(
+             leafRegisters[leaf], emitRegisterCoords(rewriter, loc, type, grid)))
+      storeWorkgroup(rewriter, loc, element, value, buffer,
+                     emitLinearIndex(rewriter, loc, at, type.getShape()));
+  }
+  return !registerLeaves.empty();
+}
+
 SmallVector<Value>
 DecodedOperand::emitRegisterLeaf(ConversionPatternRewriter &rewriter,
                                  const ThreadGrid &grid, Value leaf,
@@ -281,21 +298,10 @@ DecodedOperand::emitRegisterLeaf(ConversionPatternRewriter &rewriter,
   Location loc = leaf.getLoc();
   CoordBuilder c{rewriter, loc, laneOps};
   auto type = cast<RankedTensorType>(leaf.getType());
-  Type element = type.getElementType();
-  Value &buffer = views[leaf.getAsOpaquePointer()];
-  if (!buffer) {
-    // Every thread's registers to a row-major buffer, then a barrier:
-    // once per dot, before the first fragment that reads it.
-    buffer = allocWorkgroup(rewriter, loc, element, type.getNumElements());
-    for (auto [value, at] : llvm::zip_equal(
-             leafRegisters[leaf],
-             emitRegisterCoords(rewriter, loc, type, grid)))
-      storeWorkgroup(rewriter, loc, element, value, buffer,
-                     emitLinearIndex(rewriter, loc, at, type.getShape()));
-    gpu::BarrierOp::create(rewriter, loc);
-  }
+  Value buffer = views.lookup(leaf.getAsOpaquePointer());
+  assert(buffer && "storeRegisterLeaves comes first");
   return loadWorkgroup(
-      rewriter, loc, element, buffer, coords.size(),
+      rewriter, loc, type.getElementType(), buffer, coords.size(),
       [&](size_t i) {
         SmallVector<Value> at;
         for (const LaneCoord &coord : coords[i])
@@ -549,7 +555,8 @@ DecodedOperand::emitFragmentWords(ConversionPatternRewriter &rewriter,
   // (two values per cvt).
   Value rounded = value;
   auto trunc = value.getDefiningOp<arith::TruncFOp>();
-  if (trunc && getElementTypeOrSelf(trunc.getIn().getType()).isF32())
+  if (trunc && getElementTypeOrSelf(trunc.getIn().getType()).isF32() &&
+      !trunc.getRoundingmodeAttr())
     rounded = trunc.getIn();
   SmallVector<Value> values = emitAt(rewriter, grid, rounded, coords);
   SmallVector<Value> words;

@@ -364,10 +364,13 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
   // warps on, that measured more instructions than the staging saves but
   // for cheap decodes (docs/quantization.md), so the policy unshared keeps
   // only an operand that no other warp decodes again.
+  // (An fp8 dot staged as f16 before sm_89 is not one: its operands are
+  // fp8 values, not the f16 words the mma reads.)
   bool fragments16 = plan.k == 16 && stagedBytes == 2;
-  if (!fragments16 || aInRegisters)
+  if (!fragments16 || aInRegisters ||
+      aType.getElementType() != plan.staged)
     decodedA = nullptr;
-  if (!fragments16)
+  if (!fragments16 || bType.getElementType() != plan.staged)
     decodedB = nullptr;
   if (grid.fuseDequantize == FuseDequantize::Never)
     decodedA = decodedB = nullptr;
@@ -516,6 +519,15 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
             ArrayRef(words).slice(2 * (s * plan.tilesN + tn), 2)));
     return frags;
   };
+  // The register leaves' buffers, all stored before any is read: buffers
+  // whose uses do not overlap may share memory, and nothing else orders
+  // one's stores after another's loads.
+  bool leaves = false;
+  for (DecodedOperand *decoded : {decodedA, decodedB})
+    if (decoded)
+      leaves |= decoded->storeRegisterLeaves(b, grid);
+  if (leaves)
+    gpu::BarrierOp::create(b, loc);
   StepFragments groupA, groupB;
   for (int64_t step = 0; step < K / plan.k; ++step) {
     if (step % groupSteps == 0) {

@@ -323,6 +323,11 @@ public:
   /// thread); remembers them.
   bool canReadLeaves(ConversionPatternRewriter &rewriter,
                      const ThreadGrid &grid);
+  /// Stores those registers in workgroup buffers, before any fragment is
+  /// evaluated (the caller adds one barrier after all operands'); whether
+  /// there were any.
+  bool storeRegisterLeaves(ConversionPatternRewriter &rewriter,
+                           const ThreadGrid &grid);
   /// The 32-bit words of an mma.sync fragment of the operand (f16 or
   /// bf16): element 2i of `coords` in the low half of word i, 2i + 1 in the
   /// high half. Evaluations are remembered across calls, so that an element
