@@ -128,6 +128,10 @@ struct CoordBuilder {
       return c.lane;
     return make(Add, c.lane, c.constant);
   }
+  SmallVector<Value> materialize(const LaneCoords &coords) {
+    return llvm::map_to_vector(
+        coords, [&](const LaneCoord &c) { return materialize(c); });
+  }
   LaneCoord shiftRight(const LaneCoord &c, unsigned bits) {
     if (!bits)
       return c;
@@ -303,10 +307,8 @@ DecodedOperand::emitRegisterLeaf(ConversionPatternRewriter &rewriter,
   return loadWorkgroup(
       rewriter, loc, type.getElementType(), buffer, coords.size(),
       [&](size_t i) {
-        SmallVector<Value> at;
-        for (const LaneCoord &coord : coords[i])
-          at.push_back(c.materialize(coord));
-        return emitLinearIndex(rewriter, loc, at, type.getShape());
+        return emitLinearIndex(rewriter, loc, c.materialize(coords[i]),
+                               type.getShape());
       },
       grid);
 }
@@ -476,10 +478,7 @@ DecodedOperand::emitLoad(ConversionPatternRewriter &rewriter,
   SharedLayoutAttr layout = type.getEncoding();
   Type element = load.getType().getElementType();
   auto indexOf = [&](const LaneCoords &at) {
-    SmallVector<Value> values;
-    for (const LaneCoord &coord : at)
-      values.push_back(c.materialize(coord));
-    return emitSharedIndex(rewriter, loc, layout, shape, values);
+    return emitSharedIndex(rewriter, loc, layout, shape, c.materialize(at));
   };
   if (!isa<IntegerType>(element) || element.isInteger(1))
     return loadWorkgroup(
