@@ -21,6 +21,12 @@
 // reshape by powers of two split into shifts and masks of each part, and
 // every evaluation at the same (value, coordinates) is emitted once.
 //
+// A small tensor the chain reads that is computed elsewhere (a scale loaded
+// before the K loop) is stored to a workgroup buffer before the first
+// fragment and read per coordinate. Which operands emitMmaDot decodes here
+// is ThreadGrid::fuseDequantize's policy (each warp sharing an operand's
+// rows decodes them again, where staging decodes each element once).
+//
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
