@@ -555,7 +555,7 @@ DecodedOperand::emitFragmentWords(ConversionPatternRewriter &rewriter,
                                   ArrayRef<LaneCoords> coords) {
   Location loc = value.getLoc();
   Type element = cast<RankedTensorType>(value.getType()).getElementType();
-  Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+  Type i32 = rewriter.getI32Type();
   // An f32 chain rounded at its end: the rounding is the fragment's packing
   // (two values per cvt).
   Value rounded = value;
@@ -579,26 +579,13 @@ DecodedOperand::emitFragmentWords(ConversionPatternRewriter &rewriter,
       words.push_back(vector::ExtractOp::create(rewriter, loc, word, 0));
       continue;
     }
-    // bf16: f32 registers, rounded here where the chain ends in truncf
-    // (cvt.rn.bf16x2.f32), else already bf16 values whose bits they hold.
-    if (rounded != value && grid.hasBF16Conversions()) {
-      words.push_back(kitethread::CvtPackOp::create(
-          rewriter, loc, i32, TypeAttr::get(element), low, high));
-      continue;
-    }
-    if (rounded != value) {
-      low = emitRoundToEmulated(rewriter, loc, low, element);
-      high = emitRoundToEmulated(rewriter, loc, high, element);
-    }
-    assert(low.getType() == f32 && "bf16 registers are f32");
-    (void)f32;
-    SmallVector<Value> bits =
-        emitEmulatedBits(rewriter, loc, ValueRange{low, high}, element, grid);
-    Value lowWord = arith::ExtUIOp::create(rewriter, loc, i32, bits[0]);
-    Value highWord = arith::ShLIOp::create(
-        rewriter, loc, arith::ExtUIOp::create(rewriter, loc, i32, bits[1]),
-        createI32(rewriter, loc, 16));
-    words.push_back(arith::OrIOp::create(rewriter, loc, lowWord, highWord));
+    // bf16: f32 registers, rounded here where the chain ends in truncf,
+    // else bf16 values already (exact). Every target with mma.sync has
+    // cvt.rn.bf16x2.f32; a NaN's payload, which the software encoder
+    // would fix, does not matter to the mma.
+    assert(grid.hasBF16Conversions() && "mma.sync targets convert bf16");
+    words.push_back(kitethread::CvtPackOp::create(
+        rewriter, loc, i32, TypeAttr::get(element), low, high));
   }
   return words;
 }

@@ -481,43 +481,37 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
     return k;
   };
   // The fragments [step of the group][tile] of the group's steps, all
-  // evaluated together.
+  // evaluated together: `tiles` tiles of `words` words, whose elements
+  // (word, j) are at coordinates `at(tile, step, word, j)`.
   using StepFragments = SmallVector<SmallVector<SmallVector<Value>>>;
-  auto decodedAFragments = [&](int64_t first) {
-    SmallVector<LaneCoords> coords;
-    for (int64_t s = 0; s < groupSteps; ++s)
-      for (int64_t tm = 0; tm < plan.tilesM; ++tm)
-        for (int64_t word = 0; word < 4; ++word)
-          for (int64_t j = 0; j < 2; ++j) {
-            LaneCoord row = aRowLane;
-            row.constant = (2 * tm + word % 2) * rowStride;
-            coords.push_back({row, kAt(first + s, word / 2, j)});
-          }
-    SmallVector<Value> words = decodedA->emitFragmentWords(b, grid, coords);
-    StepFragments frags(groupSteps);
-    for (int64_t s = 0; s < groupSteps; ++s)
-      for (int64_t tm = 0; tm < plan.tilesM; ++tm)
-        frags[s].push_back(SmallVector<Value>(
-            ArrayRef(words).slice(4 * (s * plan.tilesM + tm), 4)));
-    return frags;
+  auto decodedFragments =
+      [&](DecodedOperand *decoded, int64_t first, int64_t tiles, int64_t words,
+          function_ref<LaneCoords(int64_t, int64_t, int64_t, int64_t)> at) {
+        SmallVector<LaneCoords> coords;
+        for (int64_t s = 0; s < groupSteps; ++s)
+          for (int64_t tile = 0; tile < tiles; ++tile)
+            for (int64_t word = 0; word < words; ++word)
+              for (int64_t j = 0; j < 2; ++j)
+                coords.push_back(at(tile, first + s, word, j));
+        SmallVector<Value> all = decoded->emitFragmentWords(b, grid, coords);
+        StepFragments frags(groupSteps);
+        for (int64_t s = 0; s < groupSteps; ++s)
+          for (int64_t tile = 0; tile < tiles; ++tile)
+            frags[s].push_back(SmallVector<Value>(
+                ArrayRef(all).slice(words * (s * tiles + tile), words)));
+        return frags;
+      };
+  // a0..a3: rows of half word % 2, k of half word / 2; b0, b1: k of half
+  // word.
+  auto aAt = [&](int64_t tm, int64_t step, int64_t word, int64_t j) {
+    LaneCoord row = aRowLane;
+    row.constant = (2 * tm + word % 2) * rowStride;
+    return LaneCoords{row, kAt(step, word / 2, j)};
   };
-  auto decodedBFragments = [&](int64_t first) {
-    SmallVector<LaneCoords> coords;
-    for (int64_t s = 0; s < groupSteps; ++s)
-      for (int64_t tn = 0; tn < plan.tilesN; ++tn)
-        for (int64_t half = 0; half < 2; ++half)
-          for (int64_t j = 0; j < 2; ++j) {
-            LaneCoord column = bColLane;
-            column.constant = tn * colStride;
-            coords.push_back({kAt(first + s, half, j), column});
-          }
-    SmallVector<Value> words = decodedB->emitFragmentWords(b, grid, coords);
-    StepFragments frags(groupSteps);
-    for (int64_t s = 0; s < groupSteps; ++s)
-      for (int64_t tn = 0; tn < plan.tilesN; ++tn)
-        frags[s].push_back(SmallVector<Value>(
-            ArrayRef(words).slice(2 * (s * plan.tilesN + tn), 2)));
-    return frags;
+  auto bAt = [&](int64_t tn, int64_t step, int64_t word, int64_t j) {
+    LaneCoord column = bColLane;
+    column.constant = tn * colStride;
+    return LaneCoords{kAt(step, word, j), column};
   };
   // The register leaves' buffers, all stored before any is read: buffers
   // whose uses do not overlap may share memory, and nothing else orders
@@ -532,9 +526,9 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
   for (int64_t step = 0; step < K / plan.k; ++step) {
     if (step % groupSteps == 0) {
       if (decodedA)
-        groupA = decodedAFragments(step);
+        groupA = decodedFragments(decodedA, step, plan.tilesM, 4, aAt);
       if (decodedB)
-        groupB = decodedBFragments(step);
+        groupB = decodedFragments(decodedB, step, plan.tilesN, 2, bAt);
     }
     SmallVector<SmallVector<Value>> aFrags, bFrags;
     if (decodedA)
