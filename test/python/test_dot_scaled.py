@@ -59,9 +59,11 @@ def _operand(fmt, rows, K, along_k_axis):
     return x, kl.float16, x.astype(np.float32)
 
 
-def _run(fa, fb, a_scaled=True, b_scaled=True, M=32, N=32, K=64, scales=None):
+def _run(fa, fb, a_scaled=True, b_scaled=True, M=32, N=32, K=64, scales=None, poke=None):
     a, a_kind, av = _operand(fa, M, K, 1)
     b, b_kind, bv = _operand(fb, N, K, 0)
+    if poke:
+        poke(a, av, b, bv)
     sa, sb = scales if scales is not None else (
         RNG.integers(120, 134, (M, K // 32)).astype(np.uint8),
         RNG.integers(120, 134, (N, K // 32)).astype(np.uint8))
@@ -126,6 +128,23 @@ def test_scale_255_is_nan_and_scale_0_is_tiny():
     np.testing.assert_allclose(out[5], ref[5], rtol=1e-5, atol=0)
     np.testing.assert_allclose(np.delete(out, 3, axis=0), np.delete(ref, 3, axis=0),
                                rtol=0, atol=1e-5 * np.nanmax(np.abs(ref)))
+
+
+@pytest.mark.parametrize("fa, a_nan", [("e4m3", 0xFF), ("e5m2", 0xFD)])
+def test_nan_codes_make_their_rows_and_columns_nan(fa, a_nan):
+    # NaN codes of either sign: where the target decodes in hardware, their
+    # NaN bits are left to it (nothing but the dot reads them); the result
+    # is NaN in their row and column all the same, and only there.
+    def poke(a, av, b, bv):
+        a[2, 5], av[2, 5] = a_nan, np.nan
+        b[9, 7], bv[9, 7] = 0x7F, np.nan
+
+    out, ref = _run(fa, "e4m3", poke=poke)
+    assert np.isnan(out[2]).all() and np.isnan(out[:, 7]).all()
+    rest = np.delete(np.delete(out, 2, axis=0), 7, axis=1)
+    rest_ref = np.delete(np.delete(ref, 2, axis=0), 7, axis=1)
+    assert not np.isnan(rest).any()
+    np.testing.assert_allclose(rest, rest_ref, rtol=0, atol=1e-5 * np.abs(rest_ref).max())
 
 
 @kite.kernel

@@ -180,6 +180,7 @@ struct ConvertKiteGPUToThreadsPass
       if (failed(lowerKernelArguments(kernel, argTypes, pointerArgs)))
         return signalPassFailure();
 
+    markFreeNaNBits(module);
     ThreadTypeConverter converter(context);
     ConversionTarget target(*context);
     target.addIllegalDialect<kite::KiteDialect, KiteGPUDialect>();
@@ -208,8 +209,12 @@ struct ConvertKiteGPUToThreadsPass
     if (failed(applyFullConversion(module, target, std::move(patterns))))
       return signalPassFailure();
 
-    // The decoders' marks (EmulatedFloats.cpp) served the conversion only.
-    module.walk([](Operation *op) { op->removeAttr(kDecodedAttrName); });
+    // The decoders' marks (EmulatedFloats.cpp) and the NaN marks served the
+    // conversion only.
+    module.walk([](Operation *op) {
+      op->removeAttr(kDecodedAttrName);
+      op->removeAttr(kNaNBitsFreeAttrName);
+    });
 
     // The pointer arguments' casts meet the casts back to i64 and vanish.
     SmallVector<UnrealizedConversionCastOp> casts;

@@ -267,7 +267,8 @@ SmallVector<Value> mlir::kitegpu::emitFpToFpRegisters(OpBuilder &b,
     results.push_back(narrow);
   }
   if (isEmulatedFloat(dst))
-    results = emitRoundToEmulated(b, loc, wides, dst, grid, towardZero);
+    results = emitRoundToEmulated(b, loc, wides, dst, grid, towardZero,
+                                  getNaNBits(op));
   return results;
 }
 
@@ -300,7 +301,8 @@ SmallVector<Value> mlir::kitegpu::emitElementwiseRegisters(
             b, loc, b.getIntegerType(srcElement.getIntOrFloatBitWidth()),
             value);
     if (toEmulated)
-      bits = emitEmulatedToF32(b, loc, bits, resultElement, grid);
+      bits = emitEmulatedToF32(b, loc, bits, resultElement, grid,
+                               getNaNBits(op));
     else
       for (auto [value, type] : llvm::zip_equal(bits, types))
         if (value.getType() != type)
@@ -328,7 +330,8 @@ SmallVector<Value> mlir::kitegpu::emitElementwiseRegisters(
   // All registers together: two per instruction where the target
   // converts in hardware.
   if (toEmulated && !isa<arith::SelectOp>(op))
-    results = emitRoundToEmulated(b, loc, results, resultElement, grid);
+    results = emitRoundToEmulated(b, loc, results, resultElement, grid,
+                                  /*towardZero=*/false, getNaNBits(op));
   return results;
 }
 

@@ -343,7 +343,7 @@ Value emitSoftwareNaNBits(OpBuilder &b, Location loc, Value x, Type type) {
 
 /// The bits of `xs` rounded to `type` by kitethread.cvt_pack, two at a time.
 SmallVector<Value> emitHardwareBits(OpBuilder &b, Location loc, ValueRange xs,
-                                    Type type) {
+                                    Type type, NaNBits nan) {
   Type bitsType = getEmulatedBitsType(type);
   unsigned width = bitsType.getIntOrFloatBitWidth();
   Type packedType = b.getIntegerType(2 * width);
@@ -363,6 +363,10 @@ SmallVector<Value> emitHardwareBits(OpBuilder &b, Location loc, ValueRange xs,
             b, loc, packed,
             arith::ConstantIntOp::create(b, loc, packedType, width));
       part = arith::TruncIOp::create(b, loc, bitsType, part);
+      if (nan == NaNBits::Free) {
+        bits.push_back(part);
+        continue;
+      }
       Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
                                           pair[half], pair[half]);
       bits.push_back(arith::SelectOp::create(
@@ -376,7 +380,8 @@ SmallVector<Value> emitHardwareBits(OpBuilder &b, Location loc, ValueRange xs,
 /// The f32 values of fp8 `codes` by kitethread.cvt_unpack, two at a time,
 /// then f16 -> f32; a NaN code's value is the software decoder's.
 SmallVector<Value> emitHardwareToF32(OpBuilder &b, Location loc,
-                                     ValueRange codes, Type type) {
+                                     ValueRange codes, Type type,
+                                     NaNBits nan) {
   I32 i{b, loc};
   Type i16 = b.getI16Type(), f32 = b.getF32Type();
   auto pairType = VectorType::get({2}, b.getF16Type());
@@ -397,6 +402,10 @@ SmallVector<Value> emitHardwareToF32(OpBuilder &b, Location loc,
       Value value = arith::ExtFOp::create(
           b, loc, f32,
           vector::ExtractOp::create(b, loc, halves, int64_t(half)).getResult());
+      if (nan == NaNBits::Free) {
+        values.push_back(markDecoded(value, type));
+        continue;
+      }
       // 0x7FC00000 | code << 24: the code's sign; the rest of a NaN code's
       // byte is ones where 0x7FC00000 has them.
       Value nan = arith::BitcastOp::create(
@@ -419,7 +428,8 @@ SmallVector<Value> emitHardwareToF32(OpBuilder &b, Location loc,
 
 SmallVector<Value> mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc,
                                                    ValueRange xs, Type type,
-                                                   const ThreadGrid &grid) {
+                                                   const ThreadGrid &grid,
+                                                   NaNBits nan) {
   SmallVector<Value> bits(xs.size()), inHardware;
   SmallVector<size_t> indices;
   for (auto [index, x] : llvm::enumerate(xs)) {
@@ -433,14 +443,15 @@ SmallVector<Value> mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc,
     }
   }
   for (auto [index, value] :
-       llvm::zip_equal(indices, emitHardwareBits(b, loc, inHardware, type)))
+       llvm::zip_equal(indices, emitHardwareBits(b, loc, inHardware, type, nan)))
     bits[index] = value;
   return bits;
 }
 
 SmallVector<Value> mlir::kitegpu::emitEmulatedToF32(OpBuilder &b, Location loc,
                                                     ValueRange bits, Type type,
-                                                    const ThreadGrid &grid) {
+                                                    const ThreadGrid &grid,
+                                                    NaNBits nan) {
   SmallVector<Value> values(bits.size()), inHardware;
   SmallVector<size_t> indices;
   for (auto [index, code] : llvm::enumerate(bits)) {
@@ -452,7 +463,7 @@ SmallVector<Value> mlir::kitegpu::emitEmulatedToF32(OpBuilder &b, Location loc,
     }
   }
   for (auto [index, value] :
-       llvm::zip_equal(indices, emitHardwareToF32(b, loc, inHardware, type)))
+       llvm::zip_equal(indices, emitHardwareToF32(b, loc, inHardware, type, nan)))
     values[index] = value;
   return values;
 }
@@ -460,15 +471,16 @@ SmallVector<Value> mlir::kitegpu::emitEmulatedToF32(OpBuilder &b, Location loc,
 SmallVector<Value>
 mlir::kitegpu::emitRoundToEmulated(OpBuilder &b, Location loc, ValueRange xs,
                                    Type type, const ThreadGrid &grid,
-                                   bool towardZero) {
+                                   bool towardZero, NaNBits nan) {
   SmallVector<Value> values;
   if (towardZero || !hasHardwareEncoder(type, grid)) {
     for (Value x : xs)
       values.push_back(emitRoundToEmulated(b, loc, x, type, towardZero));
     return values;
   }
-  return emitEmulatedToF32(b, loc, emitEmulatedBits(b, loc, xs, type, grid),
-                           type, grid);
+  return emitEmulatedToF32(b, loc,
+                           emitEmulatedBits(b, loc, xs, type, grid, nan), type,
+                           grid, nan);
 }
 
 Value mlir::kitegpu::emitEmulatedBits(OpBuilder &b, Location loc, Value x,

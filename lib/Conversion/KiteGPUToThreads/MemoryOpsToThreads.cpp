@@ -212,7 +212,8 @@ struct LoadToThreads : OpConversionPattern<kite::LoadOp>, MemoryPattern {
     // bf16 and fp8 bits widened to their f32 registers, two per instruction
     // where the target decodes in hardware.
     if (isEmulated)
-      results = emitEmulatedToF32(rewriter, loc, results, emulated, grid);
+      results = emitEmulatedToF32(rewriter, loc, results, emulated, grid,
+                                  getNaNBits(op));
     rewriter.replaceOpWithMultiple(op, {results});
     return success();
   }

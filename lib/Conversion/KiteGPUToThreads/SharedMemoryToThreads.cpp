@@ -150,7 +150,8 @@ struct LocalLoadToThreads : ThreadPattern<LocalLoadOp> {
     }
     SmallVector<Value> registers;
     if (isEmulatedFloat(element))
-      registers = emitEmulatedToF32(rewriter, loc, stored, element, grid);
+      registers = emitEmulatedToF32(rewriter, loc, stored, element, grid,
+                                    getNaNBits(op));
     else
       for (Value value : stored)
         registers.push_back(fromWorkgroupStorage(rewriter, loc, element, value));

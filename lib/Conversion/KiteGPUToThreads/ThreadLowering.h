@@ -204,6 +204,21 @@ LogicalResult checkWorkgroupBytes(Operation *op, int64_t bytes,
                                   const ThreadGrid &grid, const Twine &what,
                                   StringRef remedy);
 
+/// Whether a conversion must give a NaN the software conversion's bits
+/// (Kept, everywhere by default) or may leave them to the hardware's cvt
+/// (Free: nothing reads them; UnobservedNaNBits.cpp).
+enum class NaNBits { Kept, Free };
+/// The mark of an op whose result's NaN bits nothing reads; removed at the
+/// end of the thread lowering.
+inline constexpr llvm::StringLiteral kNaNBitsFreeAttrName =
+    "kitethread.nan_bits_free";
+/// Marks the ops under `root` with a bf16 or fp8 result whose NaN bits reach
+/// only compares and dot operands (through arithmetic, conversions, splats
+/// and shape ops).
+void markFreeNaNBits(Operation *root);
+/// Free where markFreeNaNBits marked `op`, else Kept.
+NaNBits getNaNBits(Operation *op);
+
 // isEmulatedFloat and getEmulatedBitsType: dialects/KiteGPU/WorkgroupStorage.h.
 /// The bits of f32 `x` rounded to `type` (nearest-even; fp8 saturates).
 Value emitEmulatedBits(OpBuilder &b, Location loc, Value x, Type type);
@@ -221,15 +236,19 @@ Value emitRoundToEmulated(OpBuilder &b, Location loc, Value x, Type type,
 /// converts in hardware (ThreadGrid::hasFp8Conversions, hasBF16Conversions),
 /// two registers per instruction, with the same results bit for bit; the
 /// functions above are the software conversions alone.
+/// With NaNBits::Free a NaN's bits are the hardware's (still a NaN).
 SmallVector<Value> emitEmulatedBits(OpBuilder &b, Location loc, ValueRange xs,
-                                    Type type, const ThreadGrid &grid);
+                                    Type type, const ThreadGrid &grid,
+                                    NaNBits nan = NaNBits::Kept);
 SmallVector<Value> emitEmulatedToF32(OpBuilder &b, Location loc,
                                      ValueRange bits, Type type,
-                                     const ThreadGrid &grid);
+                                     const ThreadGrid &grid,
+                                     NaNBits nan = NaNBits::Kept);
 SmallVector<Value> emitRoundToEmulated(OpBuilder &b, Location loc,
                                        ValueRange xs, Type type,
                                        const ThreadGrid &grid,
-                                       bool towardZero = false);
+                                       bool towardZero = false,
+                                       NaNBits nan = NaNBits::Kept);
 
 /// The per-dimension indices of register `linear` in a grid of `counts`
 /// registers numbered fastest dimension (`order[0]`) first, and back.
