@@ -69,7 +69,8 @@ struct StageOptions {
   /// software pipeliner copied into shared memory are decoded at their mma
   /// fragments instead of staged a second time at 16 bits:
   /// "unshared" (an operand no other warp decodes again: a weight-only
-  /// GEMM's weights where one warp spans M), "always", "never"
+  /// GEMM's weights where one warp spans M; or both where both decode
+  /// cheaply: MXFP8 from sm_89), "always", "never"
   /// (docs/quantization.md).
   std::string fuseDequantize = "unshared";
 };

@@ -293,3 +293,29 @@ def test_always_decodes_both_block_scaled_operands_on_sm80():
     assert "ldmatrix" in ptx[True] and ptx[True] == ptx[False]
     assert "ldmatrix" not in ptx["always"]
     assert "cvt.rn.bf16x2.f32" in ptx["always"] and "ld.shared.v2.b32" in ptx["always"]
+
+
+def test_default_decodes_both_mxfp8_operands_where_the_cvt_is_hardware():
+    # e4m3 decodes by one cvt.rn.f16x2.e4m3x2 per two codes from sm_89: a
+    # cheap decode on both sides, which the default takes at the fragments
+    # (both staged measured more registers, twice the shared memory and
+    # spills at BLOCK_K 128). Nothing but the dot reads a NaN's bits, so no
+    # compare-and-select gives one the software decoder's. On sm_80 e4m3
+    # decodes in software and both operands stay staged.
+    M, N, K = 64, 64, 256
+    args = [kite.from_numpy(v, device=DEVICE) for v in (
+        np.zeros((M, K), np.uint8), np.zeros((M, K // 32), np.uint8),
+        np.zeros((N, K), np.uint8), np.zeros((N, K // 32), np.uint8),
+        np.zeros((M, N), np.float32))]
+
+    def compiled(target, fuse):
+        return mx_matmul.compile(*args, M, N, K, FMT="e4m3", PER_BYTE=1, BM=64, BN=64, BK=64,
+                                 target=target, num_warps=4, num_stages=3,
+                                 fuse_dequantize=fuse)
+
+    fused, staged = compiled("cuda:sm_90", True), compiled("cuda:sm_90", False)
+    assert "ldmatrix" not in fused.asm["ptx"] and "ldmatrix" in staged.asm["ptx"]
+    assert fused.metadata.shared < staged.metadata.shared
+    assert "cvt.rn.f16x2.e4m3x2" in fused.asm["ptx"]
+    assert "setp.nan" not in fused.asm["ptx"]
+    assert "ldmatrix" in compiled("cuda:sm_80", True).asm["ptx"]

@@ -30,6 +30,7 @@
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
+#include "dialects/Kite/Float8Formats.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -261,7 +262,48 @@ std::optional<DecodedOperand> DecodedOperand::match(Value operand,
         return std::nullopt;
   DecodedOperand decoded(operand);
   decoded.registerLeaves = std::move(registerLeaves);
+  decoded.chain.assign(chain.begin(), chain.end());
   return decoded;
+}
+
+int64_t DecodedOperand::getCostPerElement(const ThreadGrid &grid) const {
+  // The codes: the largest slot the chain loads.
+  LocalLoadOp codes;
+  for (Operation *op : chain)
+    if (auto load = dyn_cast<LocalLoadOp>(op))
+      if (!codes || load.getType().getNumElements() >
+                        codes.getType().getNumElements())
+        codes = load;
+  llvm::DenseSet<Value> fromCodes;
+  if (codes)
+    fromCodes.insert(codes.getResult());
+  int64_t cost = 0;
+  // `chain` lists users before what they read: walk it backwards.
+  for (Operation *op : llvm::reverse(chain)) {
+    if (isa<LocalLoadOp>(op) || llvm::none_of(op->getOperands(), [&](Value v) {
+          return fromCodes.contains(v);
+        }))
+      continue;
+    fromCodes.insert(op->getResult(0));
+    if (isa<ConvertLayoutOp, kite::TransOp, kite::ExpandDimsOp,
+            kite::BroadcastOp, kite::JoinOp, kite::ReshapeOp>(op))
+      continue;
+    Type from = getElementTypeOrSelf(op->getOperand(0).getType());
+    Type to = getElementTypeOrSelf(op->getResult(0).getType());
+    // bf16 and fp8 values are f32 registers: widening one to f32 is free;
+    // an fp8 result decodes (from bits) or rounds, in hardware from sm_89.
+    if (isa<kite::FpToFpOp, arith::ExtFOp>(op) && isEmulatedFloat(from) &&
+        to.isF32())
+      continue;
+    if (!kite::getFloat8Format(to)) {
+      cost += 1;
+      continue;
+    }
+    bool hardware = grid.hasFp8Conversions() &&
+                    isa<Float8E4M3FNType, Float8E5M2Type>(to);
+    cost += hardware ? 1 : 8;
+  }
+  return cost;
 }
 
 bool DecodedOperand::canReadLeaves(ConversionPatternRewriter &rewriter,

@@ -374,7 +374,15 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
     decodedB = nullptr;
   if (grid.fuseDequantize == FuseDequantize::Never)
     decodedA = decodedB = nullptr;
-  if (grid.fuseDequantize == FuseDequantize::Unshared) {
+  // Where both operands decode cheaply (MXFP8 on sm_89 and later: a
+  // hardware cvt and a scale), staging both measured more registers (and
+  // spills at BLOCK_K 128), twice the shared memory and about as many
+  // instructions as decoding both at the fragments, every warp again.
+  constexpr int64_t kCheapDecode = 4;
+  bool bothCheap = decodedA && decodedB &&
+                   decodedA->getCostPerElement(grid) <= kCheapDecode &&
+                   decodedB->getCostPerElement(grid) <= kCheapDecode;
+  if (grid.fuseDequantize == FuseDequantize::Unshared && !bothCheap) {
     if (plan.warpsN > 1)
       decodedA = nullptr;
     if (plan.warpsM > 1)

@@ -61,7 +61,8 @@ def ConvertKiteGPUToThreads
            "which tensor-core dot operands decoded from narrow codes in "
            "workgroup memory are evaluated at their mma fragments instead "
            "of staged again at 16 bits: unshared (an operand no other warp "
-           "decodes again), always, never">
+           "decodes again, or both where both decode cheaply), always, "
+           "never">
   ];
   let dependentDialects = [
     "::mlir::kitethread::KiteThreadDialect", "::mlir::gpu::GPUDialect",

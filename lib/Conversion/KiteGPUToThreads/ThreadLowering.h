@@ -30,8 +30,10 @@ enum class FuseDequantize {
   /// None.
   Never,
   /// A decoded operand that no other warp decodes again (one warp along N
-  /// for a, along M for b): where evaluating at the fragments measured
-  /// cheaper than staging (docs/quantization.md).
+  /// for a, along M for b), or both where both decode cheaply
+  /// (DecodedOperand::getCostPerElement: MXFP8 from sm_89): where
+  /// evaluating at the fragments measured cheaper than staging
+  /// (docs/quantization.md).
   Unshared,
   /// Every one the chain allows (to compare).
   Always,
@@ -354,6 +356,12 @@ public:
   SmallVector<Value> emitFragmentWords(ConversionPatternRewriter &rewriter,
                                        const ThreadGrid &grid,
                                        ArrayRef<LaneCoords> coords);
+  /// About how many instructions decoding one element of the operand
+  /// costs on `grid`'s target: the chain's ops that read the codes (the
+  /// largest slot; a scale read once per group costs little), a software
+  /// fp8 decode as eight, a hardware one or an op as one, shape ops as
+  /// none.
+  int64_t getCostPerElement(const ThreadGrid &grid) const;
 
 private:
   explicit DecodedOperand(Value value) : value(value) {}
@@ -370,6 +378,8 @@ private:
                             const ThreadGrid &grid, Operation *op,
                             ArrayRef<LaneCoords> coords);
   Value value;
+  /// The chain's ops (DecodedOperand::match).
+  SmallVector<Operation *> chain;
   /// (value, its coordinates' lane values, masks and constants) -> the
   /// register emitted for it.
   std::map<std::pair<void *, std::vector<int64_t>>, Value> memo;
