@@ -289,10 +289,10 @@ def test_always_decodes_both_block_scaled_operands_on_sm80():
     # Four warps, 2 x 2: every operand is decoded by two warps, so the
     # policy stages both (ldmatrix); "always" decodes both at the
     # fragments, rounding two values per cvt.rn.bf16x2.f32, K permuted so
-    # that a lane's codes of 4 K steps are one 8-byte load.
+    # that a lane's codes of 2 K steps are one 4-byte load (16 packed e2m1).
     assert "ldmatrix" in ptx[True] and ptx[True] == ptx[False]
     assert "ldmatrix" not in ptx["always"]
-    assert "cvt.rn.bf16x2.f32" in ptx["always"] and "ld.shared.v2.b32" in ptx["always"]
+    assert "cvt.rn.bf16x2.f32" in ptx["always"] and "ld.shared.b32" in ptx["always"]
 
 
 def test_default_decodes_both_mxfp8_operands_where_the_cvt_is_hardware():

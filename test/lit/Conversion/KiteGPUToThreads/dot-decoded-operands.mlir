@@ -8,6 +8,7 @@
 // RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads="tensor-cores=80 max-vector-elements=16" --canonicalize --cse | FileCheck %s
 // RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads="tensor-cores=80 max-vector-elements=16 fuse-dequantize=never" --canonicalize --cse | FileCheck %s --check-prefix=NEVER
 // RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads="tensor-cores=89 max-vector-elements=16 fuse-dequantize=always" --canonicalize --cse | FileCheck %s --check-prefix=ALWAYS
+// RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads="tensor-cores=89 max-vector-elements=16" --canonicalize --cse | FileCheck %s --check-prefix=CHEAP
 // RUN: not kite-opt %s --split-input-file --convert-kitegpu-to-threads="fuse-dequantize=sometimes" 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: convert-kitegpu-to-threads: fuse-dequantize is unshared, always or never, not 'sometimes'
 
@@ -103,19 +104,25 @@ module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 3
 // -----
 
 // Both operands e4m3 codes (dot_scaled's MXFP8), 2 x 2 warps: every operand
-// is decoded by two warps, so the default stages both; "always" decodes
-// both at the fragments, with K permuted alike in a and b so that a lane's
-// codes of four K steps (64 of K) are one 16-byte load per row or column,
-// decoded two per cvt (sm_89) and rounded two per cvt.rn.bf16x2.f32; no
-// ldmatrix, and only the slots in workgroup memory.
+// is decoded by two warps. On sm_80 (e4m3 decoded in software) the default
+// stages both; from sm_89 the decode is cheap (a cvt per two codes) and the
+// default, like "always", decodes both at the fragments, with K permuted
+// alike in a and b so that a lane's codes of two K steps (32 of K) are one
+// 8-byte load per row or column, decoded two per cvt and rounded two per
+// cvt.rn.bf16x2.f32; no ldmatrix, and only the slots in workgroup memory.
 // CHECK-LABEL: func.func @fp8_both(
 // CHECK: kitethread.ldmatrix
+// CHEAP-LABEL: func.func @fp8_both(
+// CHEAP-NOT: kitethread.ldmatrix
+// CHEAP: kitethread.cvt_unpack f8E4M3FN
+// CHEAP-NOT: kitethread.ldmatrix
+// CHEAP: return
 // ALWAYS-LABEL: func.func @fp8_both(
 // ALWAYS: memref.alloc() : memref<4096xi8, #gpu.address_space<workgroup>>
 // ALWAYS: memref.alloc() : memref<4096xi8, #gpu.address_space<workgroup>>
 // ALWAYS-NOT: memref.alloc
 // ALWAYS-NOT: kitethread.ldmatrix
-// ALWAYS: vector.load {{.*}} vector<16xi8>
+// ALWAYS: vector.load {{.*}} vector<8xi8>
 // ALWAYS: kitethread.cvt_unpack f8E4M3FN
 // ALWAYS: kitethread.cvt_pack bf16
 // ALWAYS: kitethread.mma_sync bf16
