@@ -36,12 +36,54 @@ bool isBroadcastVector(Value value) {
   return expand && expand.getSrc().getType().getRank() == 1;
 }
 
+/// `value` past the conversions that define it.
+Value skipConversions(Value value) {
+  while (auto convert = value.getDefiningOp<ConvertLayoutOp>())
+    value = convert.getSrc();
+  return value;
+}
+
+/// A value per group spread over its group: reshape(broadcast(expand_dims(
+/// v))) from v [..., G] through [..., G, 1] and [..., G, S] to [..., G S]
+/// (a scale per 32 or 128 elements of K), conversions between them aside.
+/// Where the threads of a blocked `layout` hold runs of a multiple of S
+/// along the last dimension, it is rebuilt in `layout` by converting v,
+/// which moves G values per row instead of the block: [..., G, S] in
+/// `grouped` (getInThreadReshapeLayout) keeps each run in its thread. The
+/// expand_dims, or null.
+kite::ExpandDimsOp matchGroupBroadcast(Value value, Attribute layout,
+                                       BlockedLayoutAttr &grouped) {
+  auto blocked = dyn_cast<BlockedLayoutAttr>(layout);
+  auto reshape = value.getDefiningOp<kite::ReshapeOp>();
+  if (!blocked || !reshape)
+    return {};
+  auto broadcast =
+      skipConversions(reshape.getSrc()).getDefiningOp<kite::BroadcastOp>();
+  auto expand = broadcast ? skipConversions(broadcast.getSrc())
+                                .getDefiningOp<kite::ExpandDimsOp>()
+                          : kite::ExpandDimsOp();
+  if (!expand)
+    return {};
+  RankedTensorType spread = broadcast.getType();
+  if (expand.getAxis() != spread.getRank() - 1 ||
+      spread.getRank() != reshape.getType().getRank() + 1)
+    return {};
+  grouped = getInThreadReshapeLayout(blocked, reshape.getType().getShape(),
+                                     spread.getShape());
+  return grouped ? expand : kite::ExpandDimsOp();
+}
+
+bool isGroupBroadcastIn(Value value, Attribute layout) {
+  BlockedLayoutAttr grouped;
+  return bool(matchGroupBroadcast(value, layout, grouped));
+}
+
 /// Whether `value` is rebuilt in `layout` without converting a block:
 /// cheap in it (cheapIn), a broadcast vector, or element-wise ops of such
 /// values (a causal mask built from broadcast row and column indices).
 bool rebuildableIn(Value value, Attribute layout, int depth = 8) {
   if (!getLayout(value.getType()) || cheapIn(value, layout) ||
-      isBroadcastVector(value))
+      isBroadcastVector(value) || isGroupBroadcastIn(value, layout))
     return true;
   Operation *def = value.getDefiningOp();
   if (!def || depth == 0 || def->getNumResults() != 1 || !isMovable(def) ||
@@ -138,6 +180,7 @@ std::optional<SmallVector<Operation *>> forwardSlice(ConvertLayoutOp root,
       continue;
     for (Value operand : op->getOperands()) {
       if (!values.contains(operand) && !cheapIn(operand, layout) &&
+          !isGroupBroadcastIn(operand, layout) &&
           !(allowRowOps && rebuildableIn(operand, layout)))
         return std::nullopt;
     }
@@ -185,6 +228,23 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
       Operation *def = operand.getDefiningOp();
       if (auto from = dyn_cast<ConvertLayoutOp>(def))
         return from.getSrc();
+      // A value per group: its groups converted, spread in `layout`.
+      BlockedLayoutAttr grouped;
+      if (kite::ExpandDimsOp expand =
+              matchGroupBroadcast(operand, layout, grouped)) {
+        rewriter.setInsertionPoint(user);
+        Value expanded = rebuildExpandedVector(rewriter, expand, grouped);
+        auto reshape = cast<kite::ReshapeOp>(def);
+        auto wide = cast<RankedTensorType>(
+            skipConversions(reshape.getSrc()).getType());
+        Value spread = kite::BroadcastOp::create(
+            rewriter, reshape.getLoc(), withLayout(wide, grouped), expanded);
+        Value rebuilt = kite::ReshapeOp::create(
+            rewriter, reshape.getLoc(), withLayout(reshape.getType(), layout),
+            spread);
+        mapping.map(operand, rebuilt);
+        return rebuilt;
+      }
       // expand_dims of a vector: the vector converted to the slice of
       // `layout` it needs.
       if (auto expand = dyn_cast<kite::ExpandDimsOp>(def)) {

@@ -525,3 +525,38 @@ func.func @gather_shared_index_conversion(%s: tensor<256xf32, #v>, %i: tensor<51
   %g = kite.gather %s[%id] axis = 0 : tensor<256xf32, #v>, tensor<512xi32, #d> -> tensor<512xf32, #d>
   return %g, %id : tensor<512xf32, #d>, tensor<512xi32, #d>
 }
+
+// -----
+
+// A scale per group of 32 along K, spread over its group (reshape of
+// broadcast of expand_dims: dot_scaled's and W4A16's dequantization),
+// times codes whose threads hold whole groups (32 consecutive K each): the
+// product computes in the codes' layout, with the [8, 2] scales converted
+// to the slice they need (here the layout they have) instead of the codes
+// converted to the default layout.
+#c = #kitegpu.blocked<{sizePerThread = [1, 32], threadsPerWarp = [16, 2], warpsPerCTA = [4, 1], order = [1, 0]}>
+#s = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [16, 2], warpsPerCTA = [4, 1], order = [1, 0]}>
+#d = #kitegpu.blocked<{sizePerThread = [1, 1], threadsPerWarp = [1, 32], warpsPerCTA = [4, 1], order = [1, 0]}>
+#d3 = #kitegpu.blocked<{sizePerThread = [1, 1, 1], threadsPerWarp = [1, 1, 32], warpsPerCTA = [4, 1, 1], order = [2, 1, 0]}>
+// CHECK-DAG: #[[C:.*]] = #kitegpu.blocked<{sizePerThread = [1, 32], threadsPerWarp = [16, 2], warpsPerCTA = [4, 1], order = [1, 0]}>
+// CHECK-DAG: #[[G:.*]] = #kitegpu.blocked<{sizePerThread = [1, 1, 32], threadsPerWarp = [16, 2, 1], warpsPerCTA = [4, 1, 1], order = [2, 1, 0]}>
+// CHECK-LABEL: func.func @group_scale_in_the_codes_layout
+// CHECK-NOT: tensor<64x64xi8, #{{.*}}> -> tensor<64x64xi8
+// CHECK: %[[S:.*]] = kitegpu.convert_layout %arg1 : tensor<64x2xf32, #{{.*}}> -> tensor<64x2xf32, #[[SG:.*]]>
+// CHECK: %[[E:.*]] = kite.expand_dims %[[S]] axis = 2 : tensor<64x2xf32, #[[SG]]> -> tensor<64x2x1xf32, #[[G]]>
+// CHECK: %[[B:.*]] = kite.broadcast %[[E]] : tensor<64x2x1xf32, #[[G]]> -> tensor<64x2x32xf32, #[[G]]>
+// CHECK: %[[R:.*]] = kite.reshape %[[B]] : tensor<64x2x32xf32, #[[G]]> -> tensor<64x64xf32, #[[C]]>
+// CHECK: arith.mulf %{{.*}}, %[[R]] : tensor<64x64xf32, #[[C]]>
+// CHECK-NOT: kitegpu.convert_layout
+// CHECK: return %{{.*}} : tensor<64x64xf32, #[[C]]>
+func.func @group_scale_in_the_codes_layout(%p: tensor<64x64x!kite.ptr<i8>, #c>, %scale: tensor<64x2xf32, #kitegpu.slice<{dim = 2, parent = #d3}>>) -> tensor<64x64xf32, #c> {
+  %codes = kite.load %p : tensor<64x64x!kite.ptr<i8>, #c>
+  %cd = kitegpu.convert_layout %codes : tensor<64x64xi8, #c> -> tensor<64x64xi8, #d>
+  %x = arith.sitofp %cd : tensor<64x64xi8, #d> to tensor<64x64xf32, #d>
+  %e = kite.expand_dims %scale axis = 2 : tensor<64x2xf32, #kitegpu.slice<{dim = 2, parent = #d3}>> -> tensor<64x2x1xf32, #d3>
+  %b = kite.broadcast %e : tensor<64x2x1xf32, #d3> -> tensor<64x2x32xf32, #d3>
+  %r = kite.reshape %b : tensor<64x2x32xf32, #d3> -> tensor<64x64xf32, #d>
+  %y = arith.mulf %x, %r : tensor<64x64xf32, #d>
+  %yc = kitegpu.convert_layout %y : tensor<64x64xf32, #d> -> tensor<64x64xf32, #c>
+  return %yc : tensor<64x64xf32, #c>
+}
