@@ -62,48 +62,6 @@ BlockedLayoutAttr mlir::kitegpu::getSplitLayout(BlockedLayoutAttr layout) {
   return dropThreadLocalDim(layout, rank - 1);
 }
 
-BlockedLayoutAttr
-mlir::kitegpu::getInThreadReshapeLayout(BlockedLayoutAttr layout,
-                                        ArrayRef<int64_t> from,
-                                        ArrayRef<int64_t> to) {
-  ArrayRef<unsigned> spt = layout.getSizePerThread_();
-  size_t rank = from.size();
-  if (to.size() + 1 == rank && rank >= 2 &&
-      from.drop_back(2) == to.drop_back() &&
-      from[rank - 2] * from[rank - 1] == to.back()) {
-    // Merge: the pairs of each thread become runs along the merged dim.
-    BlockedLayoutAttr merged = dropThreadLocalDim(layout, rank - 1);
-    if (!merged || spt[rank - 1] > from[rank - 1])
-      return {};
-    SmallVector<unsigned> mergedSpt(merged.getSizePerThread_());
-    mergedSpt.back() *= from[rank - 1];
-    return BlockedLayoutAttr::get(layout.getContext(), mergedSpt,
-                                  merged.getThreadsPerWarp_(),
-                                  merged.getWarpsPerCTA_(), merged.getOrder_());
-  }
-  if (to.size() == rank + 1 && from.drop_back() == to.drop_back(2) &&
-      to[rank - 1] * to[rank] == from.back()) {
-    // Split off: runs of a multiple of M become pairs (M-tuples) in threads.
-    unsigned m = to[rank];
-    if (spt[rank - 1] % m != 0)
-      return {};
-    SmallVector<unsigned> newSpt(spt), tpw(layout.getThreadsPerWarp_()),
-        wpc(layout.getWarpsPerCTA_()), order;
-    newSpt[rank - 1] /= m;
-    newSpt.push_back(m);
-    tpw.push_back(1);
-    wpc.push_back(1);
-    for (unsigned d : layout.getOrder_()) {
-      if (d == rank - 1)
-        order.push_back(rank);
-      order.push_back(d);
-    }
-    return BlockedLayoutAttr::get(layout.getContext(), newSpt, tpw, wpc, order);
-  }
-  return {};
-}
-
-
 namespace {
 
 bool isCheapSource(Operation *op) {
@@ -198,6 +156,50 @@ struct SplitInSourceLayout : OpRewritePattern<kite::SplitOp> {
     return success();
   }
 };
+
+/// The layout of reshape(x) that keeps every element of x in its thread, for
+/// the two reshapes around join/split: [..., N, M] -> [..., N * M] where
+/// each thread holds dimension M whole, and [..., K] -> [..., K / M, M]
+/// where each thread holds runs of a multiple of M along K. Null otherwise.
+BlockedLayoutAttr getInThreadReshapeLayout(BlockedLayoutAttr layout,
+                                           ArrayRef<int64_t> from,
+                                           ArrayRef<int64_t> to) {
+  ArrayRef<unsigned> spt = layout.getSizePerThread_();
+  size_t rank = from.size();
+  if (to.size() + 1 == rank && rank >= 2 &&
+      from.drop_back(2) == to.drop_back() &&
+      from[rank - 2] * from[rank - 1] == to.back()) {
+    // Merge: the pairs of each thread become runs along the merged dim.
+    BlockedLayoutAttr merged = dropThreadLocalDim(layout, rank - 1);
+    if (!merged || spt[rank - 1] > from[rank - 1])
+      return {};
+    SmallVector<unsigned> mergedSpt(merged.getSizePerThread_());
+    mergedSpt.back() *= from[rank - 1];
+    return BlockedLayoutAttr::get(layout.getContext(), mergedSpt,
+                                  merged.getThreadsPerWarp_(),
+                                  merged.getWarpsPerCTA_(), merged.getOrder_());
+  }
+  if (to.size() == rank + 1 && from.drop_back() == to.drop_back(2) &&
+      to[rank - 1] * to[rank] == from.back()) {
+    // Split off: runs of a multiple of M become pairs (M-tuples) in threads.
+    unsigned m = to[rank];
+    if (spt[rank - 1] % m != 0)
+      return {};
+    SmallVector<unsigned> newSpt(spt), tpw(layout.getThreadsPerWarp_()),
+        wpc(layout.getWarpsPerCTA_()), order;
+    newSpt[rank - 1] /= m;
+    newSpt.push_back(m);
+    tpw.push_back(1);
+    wpc.push_back(1);
+    for (unsigned d : layout.getOrder_()) {
+      if (d == rank - 1)
+        order.push_back(rank);
+      order.push_back(d);
+    }
+    return BlockedLayoutAttr::get(layout.getContext(), newSpt, tpw, wpc, order);
+  }
+  return {};
+}
 
 /// reshape(convert(x)) -> convert(reshape(x)) when the reshape can keep x's
 /// elements in their threads (getInThreadReshapeLayout): interleave's

@@ -30,15 +30,6 @@ BlockedLayoutAttr getScalarJoinLayout(MLIRContext *context, unsigned numWarps,
 /// the source is 1-D (the results are scalars).
 BlockedLayoutAttr getSplitLayout(BlockedLayoutAttr layout);
 
-/// The layout of reshape(x), x of shape `from` in `layout`, to `to` that
-/// keeps every element of x in its thread: [..., N, M] -> [..., N * M]
-/// where each thread holds dimension M whole, and [..., K] ->
-/// [..., K / M, M] where each thread holds runs of a multiple of M along K.
-/// Null otherwise.
-BlockedLayoutAttr getInThreadReshapeLayout(BlockedLayoutAttr layout,
-                                           ArrayRef<int64_t> from,
-                                           ArrayRef<int64_t> to);
-
 /// Patterns of kitegpu-remove-layout-conversions for these ops: a join of
 /// two conversions from one layout is a join in that layout, converted
 /// after; a split of a conversion from a split-compatible layout splits in
