@@ -274,34 +274,44 @@ int64_t DecodedOperand::getCostPerElement(const ThreadGrid &grid) const {
       if (!codes || load.getType().getNumElements() >
                         codes.getType().getNumElements())
         codes = load;
-  llvm::DenseSet<Value> fromCodes;
-  if (codes)
-    fromCodes.insert(codes.getResult());
-  int64_t cost = 0;
-  // `chain` lists users before what they read: walk it backwards.
-  for (Operation *op : llvm::reverse(chain)) {
-    if (isa<LocalLoadOp>(op) || llvm::none_of(op->getOperands(), [&](Value v) {
-          return fromCodes.contains(v);
-        }))
-      continue;
-    fromCodes.insert(op->getResult(0));
-    if (isa<ConvertLayoutOp, kite::TransOp, kite::ExpandDimsOp,
-            kite::BroadcastOp, kite::JoinOp, kite::ReshapeOp>(op))
-      continue;
-    Type from = getElementTypeOrSelf(op->getOperand(0).getType());
-    Type to = getElementTypeOrSelf(op->getResult(0).getType());
-    // bf16 and fp8 values are f32 registers: widening one to f32 is free;
-    // an fp8 result decodes (from bits) or rounds, in hardware from sm_89.
-    if (isa<kite::FpToFpOp, arith::ExtFOp>(op) && isEmulatedFloat(from) &&
-        to.isF32())
-      continue;
-    if (!kite::getFloat8Format(to)) {
-      cost += 1;
-      continue;
-    }
+  auto fp8Cost = [&](Type type) -> int64_t {
     bool hardware = grid.hasFp8Conversions() &&
-                    isa<Float8E4M3FNType, Float8E5M2Type>(to);
-    cost += hardware ? 1 : 8;
+                    isa<Float8E4M3FNType, Float8E5M2Type>(type);
+    return hardware ? 1 : 8;
+  };
+  llvm::DenseSet<Value> fromCodes;
+  int64_t cost = 0;
+  if (codes) {
+    fromCodes.insert(codes.getResult());
+    // A slot of fp8 values is decoded as it is loaded.
+    if (kite::getFloat8Format(codes.getType().getElementType()))
+      cost += fp8Cost(codes.getType().getElementType());
+  }
+  // The ops that read the codes, in any order of `chain`: until no more.
+  llvm::DenseSet<Operation *> counted;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (Operation *op : chain) {
+      if (isa<LocalLoadOp>(op) || counted.contains(op) ||
+          llvm::none_of(op->getOperands(),
+                        [&](Value v) { return fromCodes.contains(v); }))
+        continue;
+      counted.insert(op);
+      fromCodes.insert(op->getResult(0));
+      grew = true;
+      if (isa<ConvertLayoutOp, kite::TransOp, kite::ExpandDimsOp,
+              kite::BroadcastOp, kite::JoinOp, kite::ReshapeOp>(op))
+        continue;
+      Type from = getElementTypeOrSelf(op->getOperand(0).getType());
+      Type to = getElementTypeOrSelf(op->getResult(0).getType());
+      // bf16 and fp8 values are f32 registers: widening one to f32 is
+      // free; an fp8 result decodes (from bits) or rounds, in hardware
+      // from sm_89.
+      if (isa<kite::FpToFpOp, arith::ExtFOp>(op) && isEmulatedFloat(from) &&
+          to.isF32())
+        continue;
+      cost += kite::getFloat8Format(to) ? fp8Cost(to) : 1;
+    }
   }
   return cost;
 }

@@ -263,12 +263,35 @@ Value decodeScale(OpBuilder &b, Location loc, Value code) {
 /// The bits of `type` that `x` was decoded from by the decoders above, or
 /// null. bf16: bitcast(shl(extui(bits), 16)); fp8: bitcast(or(_, sign)),
 /// sign = shl(and(extui(code), 0x80), 24), or in hardware (emitHardwareToF32)
-/// select(_, bitcast(or(shl(extui(code), 24), NaN)), _).
+/// select(_, bitcast(or(shl(extui(code), 24), NaN)), _), or where a NaN's
+/// bits are free extf(extract(cvt_unpack(or(extui(code0), shl(extui(code1),
+/// 8))), half)).
 Value getDecodedBits(Value x, Type type) {
   Operation *op = x.getDefiningOp();
   auto decoded = op ? op->getAttrOfType<TypeAttr>(kDecodedAttr) : nullptr;
   if (!decoded || decoded.getValue() != type)
     return {};
+  if (auto widen = dyn_cast<arith::ExtFOp>(op)) {
+    auto extract = widen.getIn().getDefiningOp<vector::ExtractOp>();
+    auto unpack = extract ? extract.getSource()
+                                .getDefiningOp<kitethread::CvtUnpackOp>()
+                          : kitethread::CvtUnpackOp();
+    auto orOp = unpack ? unpack.getPacked().getDefiningOp<arith::OrIOp>()
+                       : arith::OrIOp();
+    if (!orOp || extract.getStaticPosition().size() != 1)
+      return {};
+    Value part = orOp.getLhs();
+    if (extract.getStaticPosition()[0] == 1) {
+      auto shift = orOp.getRhs().getDefiningOp<arith::ShLIOp>();
+      if (!shift)
+        return {};
+      part = shift.getLhs();
+    }
+    auto ext = part.getDefiningOp<arith::ExtUIOp>();
+    if (!ext || ext.getIn().getType() != getEmulatedBitsType(type))
+      return {};
+    return ext.getIn();
+  }
   if (auto select = dyn_cast<arith::SelectOp>(op)) {
     auto cast = select.getTrueValue().getDefiningOp<arith::BitcastOp>();
     auto orOp = cast ? cast.getIn().getDefiningOp<arith::OrIOp>()

@@ -92,9 +92,14 @@ kite::ExpandDimsOp matchGroupBroadcast(Value value, Attribute layout,
                           : kite::ExpandDimsOp();
   if (!expand)
     return {};
+  // [..., G, S] -> [..., G S]: only the last two dimensions merge.
   RankedTensorType spread = broadcast.getType();
+  ArrayRef<int64_t> wide = spread.getShape(),
+                    merged = reshape.getType().getShape();
   if (expand.getAxis() != spread.getRank() - 1 ||
-      spread.getRank() != reshape.getType().getRank() + 1)
+      merged.size() + 1 != wide.size() ||
+      merged.drop_back() != wide.drop_back(2) ||
+      merged.back() != wide[wide.size() - 2] * wide.back())
     return {};
   grouped = getGroupedLayout(blocked, spread.getShape().back());
   return grouped ? expand : kite::ExpandDimsOp();

@@ -106,3 +106,40 @@ module attributes {"kitegpu.num-warps" = 1 : i32, "kitegpu.threads-per-warp" = 4
     return
   }
 }
+
+// -----
+
+// fp8 codes loaded only for a dot, which stages them (here the FMA dot,
+// through workgroup memory): decoded without the NaN select, the decoded
+// registers still carry their codes, so the staging stores the loaded
+// bytes and the decode is dead; nothing is encoded again.
+// CHECK-LABEL: func.func @staged_codes(
+// CHECK-NOT: kitethread.cvt_unpack
+// CHECK-NOT: kitethread.cvt_pack
+// CHECK-NOT: arith.cmpf uno
+// CHECK: memref.store %{{.*}} : memref<32xi8, #gpu.address_space<workgroup>>
+// CHECK-NOT: kitethread.cvt_pack
+// CHECK: gpu.barrier
+#b = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [2, 2], warpsPerCTA = [2, 1], order = [1, 0]}>
+#bt = #kitegpu.blocked<{sizePerThread = [2, 1], threadsPerWarp = [2, 2], warpsPerCTA = [1, 2], order = [0, 1]}>
+module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 4 : i32} {
+  func.func @staged_codes(%p: !kite.ptr<f8E4M3FN>) attributes {kite.kernel} {
+    %r = kite.make_range 0 to 4 : tensor<4xi32, #kitegpu.slice<{dim = 1, parent = #b}>>
+    %c = kite.make_range 0 to 8 : tensor<8xi32, #kitegpu.slice<{dim = 0, parent = #b}>>
+    %r2 = kite.expand_dims %r axis = 1 : tensor<4xi32, #kitegpu.slice<{dim = 1, parent = #b}>> -> tensor<4x1xi32, #b>
+    %c2 = kite.expand_dims %c axis = 0 : tensor<8xi32, #kitegpu.slice<{dim = 0, parent = #b}>> -> tensor<1x8xi32, #b>
+    %eight = arith.constant dense<8> : tensor<4x1xi32, #b>
+    %rows = arith.muli %r2, %eight : tensor<4x1xi32, #b>
+    %rb = kite.broadcast %rows : tensor<4x1xi32, #b> -> tensor<4x8xi32, #b>
+    %cb = kite.broadcast %c2 : tensor<1x8xi32, #b> -> tensor<4x8xi32, #b>
+    %idx = arith.addi %rb, %cb : tensor<4x8xi32, #b>
+    %ps = kite.splat %p : !kite.ptr<f8E4M3FN> -> tensor<4x8x!kite.ptr<f8E4M3FN>, #b>
+    %pp = kite.addptr %ps, %idx : tensor<4x8x!kite.ptr<f8E4M3FN>, #b>, tensor<4x8xi32, #b>
+    %a = kite.load %pp : tensor<4x8x!kite.ptr<f8E4M3FN>, #b>
+    %b = kite.trans %a order = [1, 0] : tensor<4x8xf8E4M3FN, #b> -> tensor<8x4xf8E4M3FN, #bt>
+    %zero = arith.constant dense<0.0> : tensor<4x4xf32, #b>
+    %d = kite.dot %a, %b, %zero : tensor<4x8xf8E4M3FN, #b> * tensor<8x4xf8E4M3FN, #bt> -> tensor<4x4xf32, #b>
+    kite.print "" %d : tensor<4x4xf32, #b>
+    return
+  }
+}
