@@ -560,3 +560,19 @@ func.func @group_scale_in_the_codes_layout(%p: tensor<64x64x!kite.ptr<i8>, #c>, 
   %yc = kitegpu.convert_layout %y : tensor<64x64xf32, #d> -> tensor<64x64xf32, #c>
   return %yc : tensor<64x64xf32, #c>
 }
+
+// A spread that is not a merge of the last two dimensions (64 x 2 x 32 to
+// 128 x 32: rows 2a + b) is no group broadcast: the codes' conversion stays.
+// CHECK-LABEL: func.func @not_a_group_broadcast
+// CHECK: kitegpu.convert_layout %{{.*}} : tensor<128x32xi8, #{{.*}}> -> tensor<128x32xi8
+func.func @not_a_group_broadcast(%p: tensor<128x32x!kite.ptr<i8>, #c>, %scale: tensor<64x2xf32, #kitegpu.slice<{dim = 2, parent = #d3}>>) -> tensor<128x32xf32, #c> {
+  %codes = kite.load %p : tensor<128x32x!kite.ptr<i8>, #c>
+  %cd = kitegpu.convert_layout %codes : tensor<128x32xi8, #c> -> tensor<128x32xi8, #d>
+  %x = arith.sitofp %cd : tensor<128x32xi8, #d> to tensor<128x32xf32, #d>
+  %e = kite.expand_dims %scale axis = 2 : tensor<64x2xf32, #kitegpu.slice<{dim = 2, parent = #d3}>> -> tensor<64x2x1xf32, #d3>
+  %b = kite.broadcast %e : tensor<64x2x1xf32, #d3> -> tensor<64x2x32xf32, #d3>
+  %r = kite.reshape %b : tensor<64x2x32xf32, #d3> -> tensor<128x32xf32, #d>
+  %y = arith.mulf %x, %r : tensor<128x32xf32, #d>
+  %yc = kitegpu.convert_layout %y : tensor<128x32xf32, #d> -> tensor<128x32xf32, #c>
+  return %yc : tensor<128x32xf32, #c>
+}
