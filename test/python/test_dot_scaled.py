@@ -169,3 +169,29 @@ def test_errors_name_the_mistake(what, message):
             kite.from_numpy(np.zeros((32, 32), np.float32), device=DEVICE)]
     with pytest.raises(kite.CompilationError, match=message):
         bad_dot_scaled.compile(*args, WHAT=what)
+
+
+@kite.kernel
+def bf16_chain_into_dot(x_ptr, y, c_ptr, STEPS: kl.constexpr):
+    r = kl.arange(0, 16)
+    x = kl.load(x_ptr + r[:, None] * 16 + r[None, :]).to(kl.bfloat16)
+    y = y.to(kl.bfloat16)
+    for _ in kl.static_range(STEPS):
+        x = x + y
+    kl.store(c_ptr + r[:, None] * 16 + r[None, :], kl.dot(x, x))
+
+
+def test_a_long_bf16_chain_into_a_dot():
+    # 300 roundings to bf16 that reach only the dot: the NaN-bits analysis
+    # follows a bounded depth (past it a value counts as read) and the
+    # result is the same.
+    steps = 300
+    x = RNG.standard_normal((16, 16)).astype(np.float32)
+    y = np.float32(2.0 ** -7)
+    out = kite.from_numpy(np.zeros((16, 16), np.float32), device=DEVICE)
+    bf16_chain_into_dot[(1,)](kite.from_numpy(x, device=DEVICE), float(y), out, STEPS=steps)
+    v = x.astype(ml_dtypes.bfloat16)
+    for _ in range(steps):
+        v = (v.astype(np.float32) + y).astype(ml_dtypes.bfloat16)
+    ref = v.astype(np.float64) @ v.astype(np.float64)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=0, atol=1e-5 * np.abs(ref).max())

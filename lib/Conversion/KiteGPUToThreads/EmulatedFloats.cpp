@@ -260,50 +260,46 @@ Value decodeScale(OpBuilder &b, Location loc, Value code) {
   return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
 }
 
+/// The code of `type` that emitHardwareToF32 widened to `value`:
+/// extf(extract(cvt_unpack(or(extui(code0), shl(extui(code1), 8))), half)).
+Value getHardwareDecodedCode(Value value, Type type) {
+  auto widen = value.getDefiningOp<arith::ExtFOp>();
+  auto extract = widen ? widen.getIn().getDefiningOp<vector::ExtractOp>()
+                       : vector::ExtractOp();
+  auto unpack = extract ? extract.getSource()
+                              .getDefiningOp<kitethread::CvtUnpackOp>()
+                        : kitethread::CvtUnpackOp();
+  auto orOp = unpack ? unpack.getPacked().getDefiningOp<arith::OrIOp>()
+                     : arith::OrIOp();
+  if (!orOp || extract.getStaticPosition().size() != 1)
+    return {};
+  Value part = orOp.getLhs();
+  if (extract.getStaticPosition()[0] == 1) {
+    auto shift = orOp.getRhs().getDefiningOp<arith::ShLIOp>();
+    if (!shift)
+      return {};
+    part = shift.getLhs();
+  }
+  auto ext = part.getDefiningOp<arith::ExtUIOp>();
+  if (!ext || ext.getIn().getType() != getEmulatedBitsType(type))
+    return {};
+  return ext.getIn();
+}
+
 /// The bits of `type` that `x` was decoded from by the decoders above, or
 /// null. bf16: bitcast(shl(extui(bits), 16)); fp8: bitcast(or(_, sign)),
-/// sign = shl(and(extui(code), 0x80), 24), or in hardware (emitHardwareToF32)
-/// select(_, bitcast(or(shl(extui(code), 24), NaN)), _), or where a NaN's
-/// bits are free extf(extract(cvt_unpack(or(extui(code0), shl(extui(code1),
-/// 8))), half)).
+/// sign = shl(and(extui(code), 0x80), 24), or in hardware
+/// (emitHardwareToF32) the widened cvt_unpack, alone where a NaN's bits are
+/// free, else the false value of the select that fixes a NaN's bits.
 Value getDecodedBits(Value x, Type type) {
   Operation *op = x.getDefiningOp();
   auto decoded = op ? op->getAttrOfType<TypeAttr>(kDecodedAttr) : nullptr;
   if (!decoded || decoded.getValue() != type)
     return {};
-  if (auto widen = dyn_cast<arith::ExtFOp>(op)) {
-    auto extract = widen.getIn().getDefiningOp<vector::ExtractOp>();
-    auto unpack = extract ? extract.getSource()
-                                .getDefiningOp<kitethread::CvtUnpackOp>()
-                          : kitethread::CvtUnpackOp();
-    auto orOp = unpack ? unpack.getPacked().getDefiningOp<arith::OrIOp>()
-                       : arith::OrIOp();
-    if (!orOp || extract.getStaticPosition().size() != 1)
-      return {};
-    Value part = orOp.getLhs();
-    if (extract.getStaticPosition()[0] == 1) {
-      auto shift = orOp.getRhs().getDefiningOp<arith::ShLIOp>();
-      if (!shift)
-        return {};
-      part = shift.getLhs();
-    }
-    auto ext = part.getDefiningOp<arith::ExtUIOp>();
-    if (!ext || ext.getIn().getType() != getEmulatedBitsType(type))
-      return {};
-    return ext.getIn();
-  }
-  if (auto select = dyn_cast<arith::SelectOp>(op)) {
-    auto cast = select.getTrueValue().getDefiningOp<arith::BitcastOp>();
-    auto orOp = cast ? cast.getIn().getDefiningOp<arith::OrIOp>()
-                     : arith::OrIOp();
-    auto shift = orOp ? orOp.getLhs().getDefiningOp<arith::ShLIOp>()
-                      : arith::ShLIOp();
-    auto ext = shift ? shift.getLhs().getDefiningOp<arith::ExtUIOp>()
-                     : arith::ExtUIOp();
-    if (!ext || ext.getIn().getType() != getEmulatedBitsType(type))
-      return {};
-    return ext.getIn();
-  }
+  if (isa<arith::ExtFOp>(op))
+    return getHardwareDecodedCode(x, type);
+  if (auto select = dyn_cast<arith::SelectOp>(op))
+    return getHardwareDecodedCode(select.getFalseValue(), type);
   auto cast = dyn_cast<arith::BitcastOp>(op);
   if (!cast)
     return {};
@@ -431,7 +427,7 @@ SmallVector<Value> emitHardwareToF32(OpBuilder &b, Location loc,
       }
       // 0x7FC00000 | code << 24: the code's sign; the rest of a NaN code's
       // byte is ones where 0x7FC00000 has them.
-      Value nan = arith::BitcastOp::create(
+      Value softwareNaN = arith::BitcastOp::create(
           b, loc, f32,
           arith::OrIOp::create(
               b, loc,
@@ -441,7 +437,7 @@ SmallVector<Value> emitHardwareToF32(OpBuilder &b, Location loc,
       Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
                                           value, value);
       values.push_back(markDecoded(
-          arith::SelectOp::create(b, loc, isNaN, nan, value), type));
+          arith::SelectOp::create(b, loc, isNaN, softwareNaN, value), type));
     }
   }
   return values;

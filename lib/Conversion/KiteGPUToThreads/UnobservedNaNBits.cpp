@@ -29,40 +29,48 @@ using namespace mlir::kitegpu;
 
 namespace {
 
+/// How many ops deep a NaN is followed before it counts as read: a long
+/// unrolled chain stays conservative instead of exhausting the stack.
+constexpr int kMaxDepth = 256;
+
 /// Whether the NaN bits of `value` (a float tensor or scalar) reach
 /// anything that reads them, through the ops that carry a NaN on as a NaN.
 class NaNBitsReaders {
 public:
-  bool areRead(Value value) {
+  bool areRead(Value value, int depth = 0) {
+    if (depth > kMaxDepth)
+      return true;
     auto [it, inserted] = memo.try_emplace(value, true);
     if (!inserted)
       return it->second; // a cycle stays conservative: read
-    bool read = llvm::any_of(value.getUses(),
-                             [&](OpOperand &use) { return readsBits(use); });
+    bool read = llvm::any_of(value.getUses(), [&](OpOperand &use) {
+      return readsBits(use, depth + 1);
+    });
     memo[value] = read;
     return read;
   }
 
 private:
-  bool readsBits(OpOperand &use) {
+  bool readsBits(OpOperand &use, int depth) {
     Operation *user = use.getOwner();
     // A dot's product with a NaN factor is NaN whatever its bits; the
     // accumulator's NaN is carried into the result.
     if (auto dot = dyn_cast<kite::DotOp>(user))
-      return use.getOperandNumber() == 2 && areRead(dot.getResult());
+      return use.getOperandNumber() == 2 && areRead(dot.getResult(), depth);
     if (isa<arith::CmpFOp>(user))
       return false;
     // A select's condition is not a float; its values are carried.
     if (auto select = dyn_cast<arith::SelectOp>(user))
-      return use.getOperandNumber() == 0 || areRead(select.getResult());
+      return use.getOperandNumber() == 0 || areRead(select.getResult(), depth);
     if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
             arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp,
             arith::MaxNumFOp, arith::MinNumFOp, arith::ExtFOp, arith::TruncFOp,
             math::AbsFOp, math::FmaOp, kite::FpToFpOp, kite::SplatOp,
             kite::TransOp, kite::ReshapeOp, kite::BroadcastOp,
             kite::ExpandDimsOp, kite::JoinOp, ConvertLayoutOp>(user))
-      return llvm::any_of(user->getResults(),
-                          [&](Value result) { return areRead(result); });
+      return llvm::any_of(user->getResults(), [&](Value result) {
+        return areRead(result, depth);
+      });
     return true;
   }
 

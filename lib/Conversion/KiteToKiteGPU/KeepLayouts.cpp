@@ -78,9 +78,15 @@ BlockedLayoutAttr getGroupedLayout(BlockedLayoutAttr layout, int64_t group) {
 /// Where a blocked `layout`'s threads hold whole groups (getGroupedLayout),
 /// it is rebuilt in `layout` by converting v, which
 /// moves G values per row instead of the block: [..., G, S] in `grouped`
-/// keeps every element in its thread. The expand_dims, or null.
-kite::ExpandDimsOp matchGroupBroadcast(Value value, Attribute layout,
-                                       BlockedLayoutAttr &grouped) {
+/// keeps every element in its thread.
+struct GroupBroadcast {
+  kite::ExpandDimsOp expand;
+  kite::BroadcastOp broadcast;
+  kite::ReshapeOp reshape;
+  BlockedLayoutAttr grouped;
+  explicit operator bool() const { return bool(grouped); }
+};
+GroupBroadcast matchGroupBroadcast(Value value, Attribute layout) {
   auto blocked = dyn_cast<BlockedLayoutAttr>(layout);
   auto reshape = value.getDefiningOp<kite::ReshapeOp>();
   if (!blocked || !reshape)
@@ -101,13 +107,12 @@ kite::ExpandDimsOp matchGroupBroadcast(Value value, Attribute layout,
       merged.drop_back() != wide.drop_back(2) ||
       merged.back() != wide[wide.size() - 2] * wide.back())
     return {};
-  grouped = getGroupedLayout(blocked, spread.getShape().back());
-  return grouped ? expand : kite::ExpandDimsOp();
+  return {expand, broadcast, reshape,
+          getGroupedLayout(blocked, spread.getShape().back())};
 }
 
 bool isGroupBroadcastIn(Value value, Attribute layout) {
-  BlockedLayoutAttr grouped;
-  return bool(matchGroupBroadcast(value, layout, grouped));
+  return bool(matchGroupBroadcast(value, layout));
 }
 
 /// Whether `value` is rebuilt in `layout` without converting a block:
@@ -261,18 +266,16 @@ struct KeepLoadLayout : OpRewritePattern<ConvertLayoutOp> {
       if (auto from = dyn_cast<ConvertLayoutOp>(def))
         return from.getSrc();
       // A value per group: its groups converted, spread in `layout`.
-      BlockedLayoutAttr grouped;
-      if (kite::ExpandDimsOp expand =
-              matchGroupBroadcast(operand, layout, grouped)) {
+      if (GroupBroadcast group = matchGroupBroadcast(operand, layout)) {
         rewriter.setInsertionPoint(user);
-        Value expanded = rebuildExpandedVector(rewriter, expand, grouped);
-        auto reshape = cast<kite::ReshapeOp>(def);
-        auto wide = cast<RankedTensorType>(
-            skipConversions(reshape.getSrc()).getType());
+        Value expanded =
+            rebuildExpandedVector(rewriter, group.expand, group.grouped);
+        Location loc = group.reshape.getLoc();
         Value spread = kite::BroadcastOp::create(
-            rewriter, reshape.getLoc(), withLayout(wide, grouped), expanded);
+            rewriter, loc,
+            withLayout(group.broadcast.getType(), group.grouped), expanded);
         Value rebuilt = kite::ReshapeOp::create(
-            rewriter, reshape.getLoc(), withLayout(reshape.getType(), layout),
+            rewriter, loc, withLayout(group.reshape.getType(), layout),
             spread);
         mapping.map(operand, rebuilt);
         return rebuilt;
