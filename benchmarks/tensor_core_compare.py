@@ -42,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path[:0] = [HERE, os.path.join(ROOT, "test", "python")]
 SIM = "cuda-sim:sm_80"
+HOPPER_SIM = "cuda-sim:sm_90a"
 
 import kite  # noqa: E402
 import kite.language as kl  # noqa: E402
@@ -250,9 +251,10 @@ def kite_simulate(case: Case, args, grid, output: int, ref) -> dict:
 
 
 def triton_simulate(compiled, case: Case, args, types, grid) -> dict:
-    runtime = [t for t, kind in zip(kite_args(case, args, SIM), types) if kind != 1]
-    kite.sim.launch_triton(compiled, grid, *runtime, device=SIM)
-    return {"instructions": kite.sim.statistics(SIM)["instructions"] / np.prod(grid)}
+    device = HOPPER_SIM if case.sim == HOPPER_SIM else SIM
+    runtime = [t for t, kind in zip(kite_args(case, args, device), types) if kind != 1]
+    kite.sim.launch_triton(compiled, grid, *runtime, device=device)
+    return {"instructions": kite.sim.statistics(device)["instructions"] / np.prod(grid)}
 
 
 def attempt(function, *args) -> dict:
@@ -269,7 +271,9 @@ def compare(case: Case, arch: str, simulate: bool, rng=None) -> dict:
     args, types, grid, output, ref = problem(case, rng or np.random.default_rng(0))
     if arch == "sm_80":
         arch = f"sm_{case.arch}"
-    kite_row = attempt(kite_static, case, args, arch)
+    # Hopper: both compilers for sm_90a, where wgmma is (Triton writes sm_90a
+    # for sm_90 itself).
+    kite_row = attempt(kite_static, case, args, "sm_90a" if arch == "sm_90" else arch)
     compiled = attempt(triton_compile, case, args, types, int(arch[3:]))
     triton_row = (compiled if isinstance(compiled, dict)
                   else attempt(triton_static, compiled, arch))
@@ -278,7 +282,13 @@ def compare(case: Case, arch: str, simulate: bool, rng=None) -> dict:
             side["k_step_instructions"] = k_step_instructions(case, side)
     if "error" in triton_row and arch in case.triton_refuses:
         triton_row["refused"] = True
-    if simulate and case.sim:
+    if simulate and arch == "sm_90":
+        # Both compilers' sm_90a code (wgmma) on cuda-sim:sm_90a.
+        case = dataclasses.replace(case, sim=HOPPER_SIM)
+        kite_row["sim"] = attempt(kite_simulate, case, args, grid, output, ref)
+        if not isinstance(compiled, dict):
+            triton_row["sim"] = attempt(triton_simulate, compiled, case, args, types, grid)
+    elif simulate and case.sim:
         kite_row["sim"] = attempt(kite_simulate, case, args, grid, output, ref)
         if case.sim.endswith(f"sm_{case.arch}") and not isinstance(compiled, dict):
             triton_row["sim"] = attempt(triton_simulate, compiled, case, args, types, grid)
@@ -311,14 +321,16 @@ def main(argv=None) -> int:
              f"`PYTHONPATH=python python3 benchmarks/tensor_core_compare.py {command(argv)}`.",
              ""] + definitions(any(c.module == quantized_cases.MODULE for c in chosen))
     failures = 0
-    for arch, simulate in (("sm_80", not options.no_sim), ("sm_90", False)):
+    for arch, simulate in (("sm_80", not options.no_sim), ("sm_90", not options.no_sim)):
         rows = []
         for case in (c for c in chosen if arch in c.tables):
             row = compare(case, arch, simulate)
             rows.append(row)
             print(f"{arch} {case.name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        lines += [f"## {arch}" + (" (cuda-sim:sm_80 for the dynamic counts)" if simulate
-                                  else " (static only)"), ""] + table(rows, simulate) + [""]
+        sim = HOPPER_SIM if arch == "sm_90" else SIM
+        lines += [f"## {arch}" + (" (both compilers' sm_90a code)" if arch == "sm_90" else "")
+                  + (f" ({sim} for the dynamic counts)" if simulate else " (static only)"),
+                  ""] + table(rows, simulate) + [""]
         failures += sum("error" in r["triton"] and not r["triton"].get("refused") for r in rows)
     lines.append(f"Whole run: {time.perf_counter() - started:.0f} s (compilations included, "
                  "unless Kite's and Triton's caches held them; about 2 minutes without).")

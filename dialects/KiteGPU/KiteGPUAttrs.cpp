@@ -106,21 +106,24 @@ void SliceLayoutAttr::print(AsmPrinter &printer) const {
 
 Attribute SharedLayoutAttr::parse(AsmParser &parser, Type) {
   DictionaryAttr fields;
-  unsigned vec, perPhase, maxPhase;
+  unsigned vec, perPhase, maxPhase, slab = 0;
   SmallVector<unsigned> order;
   if (parseFields(parser, fields) || getUnsigned(parser, fields, "vec", vec) ||
       getUnsigned(parser, fields, "perPhase", perPhase) ||
       getUnsigned(parser, fields, "maxPhase", maxPhase) ||
-      getUnsignedArray(parser, fields, "order", order))
+      getUnsignedArray(parser, fields, "order", order) ||
+      (fields.get("slab") && getUnsigned(parser, fields, "slab", slab)))
     return {};
   return parser.getChecked<SharedLayoutAttr>(parser.getContext(), vec, perPhase,
-                                             maxPhase, order);
+                                             maxPhase, order, slab);
 }
 
 void SharedLayoutAttr::print(AsmPrinter &printer) const {
   printer << "<{vec = " << getVec() << ", perPhase = " << getPerPhase()
           << ", maxPhase = " << getMaxPhase() << ", ";
   printArray(printer, "order", getOrder());
+  if (getSlab())
+    printer << ", slab = " << getSlab();
   printer << "}>";
 }
 
@@ -235,10 +238,14 @@ SliceLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 SharedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          unsigned vec, unsigned perPhase, unsigned maxPhase,
-                         ArrayRef<unsigned> order) {
+                         ArrayRef<unsigned> order, unsigned slab) {
   if (failed(verifyPowersOfTwo(emitError, "vec, perPhase and maxPhase",
                                {vec, perPhase, maxPhase})))
     return failure();
+  if (slab && (!llvm::isPowerOf2_32(slab) || slab % vec))
+    return emitError() << "a shared layout's slab must be a power of two "
+                          "and a multiple of vec, not "
+                       << slab;
   if (order.empty())
     return emitError() << "a shared layout needs at least one dimension";
   return verifyOrder(emitError, order);

@@ -53,11 +53,16 @@ def KiteGPU_SharedLayout : KiteGPU_Attr<"SharedLayout", "shared"> {
     `#kitegpu.shared<{vec = 4, perPhase = 1, maxPhase = 8, order = [1, 0]}>`:
     rows (along order[1]) are stored along order[0]; groups of `vec`
     elements of row r are XOR-swizzled by (r / perPhase) % maxPhase to avoid
-    bank conflicts. vec = perPhase = maxPhase = 1 is no swizzling.
+    bank conflicts. vec = perPhase = maxPhase = 1 is no swizzling. With
+    `slab = S` (printed when not 0) a row longer than S elements is cut
+    into slabs of S: slab j of every row is stored together, row after row,
+    before slab j + 1 (Hopper's wgmma reads a 128-byte swizzled operand only
+    so: its rows 128 bytes apart).
   }];
   let parameters = (ins "unsigned":$vec, "unsigned":$perPhase,
                         "unsigned":$maxPhase,
-                        ArrayRefParameter<"unsigned">:$order);
+                        ArrayRefParameter<"unsigned">:$order,
+                        DefaultValuedParameter<"unsigned", "0">:$slab);
 }
 
 #endif // KITEGPU_ATTRS_TD

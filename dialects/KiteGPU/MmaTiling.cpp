@@ -47,7 +47,8 @@ mlir::kitegpu::chooseMmaTiling(Type input, StringRef precision, Type acc,
                                int64_t M, int64_t N, int64_t K,
                                unsigned numWarps, unsigned threadsPerWarp,
                                int64_t arch, bool chained,
-                               std::optional<int64_t> warpsMWanted) {
+                               std::optional<int64_t> warpsMWanted,
+                               bool warpgroups) {
   if (arch < 80 || threadsPerWarp != 32 ||
       (!acc.isF32() && !acc.isF16() && !acc.isSignlessInteger(32)))
     return std::nullopt;
@@ -70,7 +71,9 @@ mlir::kitegpu::chooseMmaTiling(Type input, StringRef precision, Type acc,
   if (warpsMWanted)
     if (auto tiling = tilingOf(*warpsMWanted))
       return tiling;
-  if (chained)
+  // wgmma (MmaDotToThreads.cpp) gives each warp of a warpgroup all N
+  // columns of its rows: every warp along M.
+  if (chained || (warpgroups && numWarps % 4 == 0))
     if (auto tiling = tilingOf(numWarps))
       return tiling;
   // The grid whose warps read the fewest fragment registers per K step (4
@@ -104,10 +107,11 @@ mlir::kitegpu::getMmaAccumulatorLayout(MLIRContext *context,
 
 SharedLayoutAttr mlir::kitegpu::getMmaOperandSharedLayout(
     MLIRContext *context, int64_t rowElements, int64_t elementBytes,
-    ArrayRef<unsigned> order) {
+    ArrayRef<unsigned> order, bool slabbed) {
   int64_t rowBytes = rowElements * elementBytes;
   unsigned perPhase = std::max<int64_t>(1, 128 / rowBytes);
   unsigned maxPhase = std::max<unsigned>(1, 8 / perPhase);
+  unsigned slab = slabbed && rowBytes > 128 ? 128 / elementBytes : 0;
   return SharedLayoutAttr::get(context, 16 / elementBytes, perPhase, maxPhase,
-                               order);
+                               order, slab);
 }

@@ -32,13 +32,15 @@ struct MmaTiling {
 /// `warpsM` when given and possible (a layout already chose it); else
 /// numWarps x 1 when `chained` (a dot whose result feeds another dot, or
 /// fed by one: the rows of P stay with the warp that computed them, and
-/// softmax's row reductions within it) and possible; else the grid whose
-/// warps read the fewest fragment registers per K step.
+/// softmax's row reductions within it) or `warpgroups` (Hopper's wgmma:
+/// warps in fours along M, each with all of N) and possible; else the grid
+/// whose warps read the fewest fragment registers per K step.
 std::optional<MmaTiling>
 chooseMmaTiling(Type input, StringRef precision, Type acc, int64_t M,
                 int64_t N, int64_t K, unsigned numWarps,
                 unsigned threadsPerWarp, int64_t arch, bool chained = false,
-                std::optional<int64_t> warpsM = std::nullopt);
+                std::optional<int64_t> warpsM = std::nullopt,
+                bool warpgroups = false);
 
 /// The warps along M of `layout` when it is an accumulator layout of
 /// getMmaAccumulatorLayout's form; none otherwise.
@@ -58,11 +60,14 @@ BlockedLayoutAttr getMmaAccumulatorLayout(MLIRContext *context,
 /// `rowElements` elements of `elementBytes` bytes (along `order[0]`), their
 /// 16-byte chunks XOR-swizzled by (row / perPhase) % maxPhase, perPhase
 /// rows filling 128 bytes, so that the eight rows one ldmatrix phase reads
-/// fall in distinct banks.
+/// fall in distinct banks. `slabbed` (Hopper's wgmma) cuts rows longer
+/// than 128 bytes into 128-byte slabs stored one after another, so that
+/// every slab is a swizzled operand a wgmma descriptor can name.
 SharedLayoutAttr getMmaOperandSharedLayout(MLIRContext *context,
                                            int64_t rowElements,
                                            int64_t elementBytes,
-                                           ArrayRef<unsigned> order);
+                                           ArrayRef<unsigned> order,
+                                           bool slabbed = false);
 
 } // namespace mlir::kitegpu
 

@@ -2,6 +2,7 @@
 #include "dialects/KiteThread/KiteThreadDialect.h"
 #include "dialects/KiteThread/KiteThreadModule.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
+#include "dialects/KiteThread/WorkgroupBufferPlacement.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -50,6 +51,15 @@ LogicalResult KiteThreadDialect::verifyOperationAttribute(Operation *op,
       return success();
     return op->emitError() << "'" << name
                            << "' is a unit attribute of kitethread.assert";
+  }
+  if (name == kAlignmentAttr) {
+    auto bytes = dyn_cast<IntegerAttr>(attr.getValue());
+    if (isa<memref::AllocOp>(op) && bytes && bytes.getInt() > 0 &&
+        llvm::isPowerOf2_64(bytes.getInt()))
+      return success();
+    return op->emitError() << "'" << name
+                           << "' is a power-of-two byte count of a "
+                              "workgroup memref.alloc";
   }
   if (name == getPointerArgsAttrName() ||
       name == getAllocationTableAttrName()) {

@@ -112,6 +112,47 @@ LogicalResult MmaSyncOp::verify() {
   return success();
 }
 
+int64_t WgmmaOp::getK() {
+  Type ab = getAbType();
+  if (ab.isF16() || ab.isBF16())
+    return 16;
+  if (ab.isTF32())
+    return 8;
+  return 32; // i8, f8E4M3FN, f8E5M2
+}
+
+LogicalResult WgmmaOp::verify() {
+  Type ab = getAbType();
+  bool eightBit = ab.isSignlessInteger(8) || isa<Float8E4M3FNType>(ab) ||
+                  isa<Float8E5M2Type>(ab);
+  if (!ab.isF16() && !ab.isBF16() && !ab.isTF32() && !eightBit)
+    return emitOpError() << "multiplies f16, bf16, tf32, i8, f8E4M3FN or "
+                            "f8E5M2, not "
+                         << ab;
+  int64_t n = getN();
+  if (n < 8 || n > 256 || n % 8)
+    return emitOpError() << "has N a multiple of 8 from 8 to 256, not " << n;
+  if (getA().size() != 4 || int64_t(getC().size()) != n / 2 ||
+      getD().size() != getC().size())
+    return emitOpError() << "takes 4 registers of A and N / 2 = " << n / 2
+                         << " of C and D, got " << getA().size() << ", "
+                         << getC().size() << " and " << getD().size();
+  int64_t swizzle = getBSwizzle();
+  if (swizzle != 32 && swizzle != 64 && swizzle != 128)
+    return emitOpError() << "swizzles 32-, 64- or 128-byte rows, not "
+                         << swizzle;
+  if (getBTransposed() && !ab.isF16() && !ab.isBF16())
+    return emitOpError() << "reads an N-major B of f16 or bf16 only, not "
+                         << ab;
+  Type acc = ab.isSignlessInteger(8) ? Type(IntegerType::get(getContext(), 32))
+                                     : Type(Float32Type::get(getContext()));
+  for (Value value : llvm::concat<Value>(getC(), getD()))
+    if (value.getType() != acc)
+      return emitOpError() << "accumulates " << ab << " products in " << acc
+                           << ", not " << value.getType();
+  return success();
+}
+
 /// The fp8 formats PTX converts in hardware (cvt ...e4m3x2, e5m2x2).
 static bool isHardwareFp8(Type type) {
   return isa<Float8E4M3FNType, Float8E5M2Type>(type);

@@ -149,6 +149,74 @@ def KiteThread_MmaSyncOp : KiteThread_Op<"mma_sync", [Pure,
   }];
 }
 
+def KiteThread_WgmmaOp : KiteThread_Op<"wgmma", [
+    MemoryEffects<[MemRead, MemWrite]>, AttrSizedOperandSegments]> {
+  let summary = "a warpgroup's 64xN tile D = A * B + C on Hopper's tensor cores";
+  let description = [{
+    PTX `wgmma.mma_async.sync.aligned.m64nNkK` with A in registers and B in
+    workgroup memory (sm_90a): the four warps of a warpgroup (128 threads)
+    execute it together. Every thread passes its 4 registers of A, in
+    mma.sync's A fragment layout of its warp's 16 rows (`ab_type` picks K as
+    for mma_sync), and its N / 2 accumulators C, in the layout of N / 8
+    mma.sync 16x8 tiles side by side (register 4 j + r of tile j). B is the
+    K x N operand starting at element `b_index` of `buffer`: K-major (rows
+    of N along K) or, with `b_transposed`, N-major; `b_swizzle` (32, 64 or
+    128) is the byte width of its swizzled rows, `b_leading` and `b_stride`
+    its descriptor's leading and stride byte offsets. The buffer must be
+    aligned to 8 x `b_swizzle` bytes. Asynchronous: a wgmma_fence must come
+    first, and D may be read only through a wgmma_wait after a
+    wgmma_commit.
+  }];
+  let arguments = (ins TypeAttr:$ab_type, I64Attr:$n, Variadic<I32>:$a,
+                   MemRefRankOf<[AnyType], [1]>:$buffer, I32:$b_index,
+                   I64Attr:$b_swizzle, I64Attr:$b_leading, I64Attr:$b_stride,
+                   UnitAttr:$b_transposed,
+                   Variadic<AnyTypeOf<[F32, I32]>>:$c);
+  let results = (outs Variadic<AnyTypeOf<[F32, I32]>>:$d);
+  let assemblyFormat = [{
+    $ab_type `a` `(` $a `)` `b` `(` $buffer `[` $b_index `]` `:` type($buffer)
+    `)` `c` `(` $c `:` type($c) `)` attr-dict `:` type($d)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// K of the instruction: 16 (f16, bf16), 8 (tf32) or 32 (8-bit).
+    int64_t getK();
+  }];
+}
+
+def KiteThread_WgmmaFenceOp : KiteThread_Op<"wgmma_fence",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "orders register and workgroup-memory writes before wgmma";
+  let description = [{
+    `fence.proxy.async.shared::cta` (workgroup memory written by the threads
+    becomes visible to wgmma's reads) and `wgmma.fence.sync.aligned` (the
+    registers of A and C are written before the next wgmma reads them).
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def KiteThread_WgmmaCommitOp : KiteThread_Op<"wgmma_commit",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "closes the warpgroup's group of issued wgmmas";
+  let description = [{ `wgmma.commit_group.sync.aligned`. }];
+  let assemblyFormat = "attr-dict";
+}
+
+def KiteThread_WgmmaWaitOp : KiteThread_Op<"wgmma_wait",
+    [MemoryEffects<[MemRead, MemWrite]>, AllTypesMatch<["values", "results"]>]> {
+  let summary = "waits until at most `pending` wgmma groups are in flight";
+  let description = [{
+    `wgmma.wait_group.sync.aligned pending`; `values` (the accumulators of
+    the groups waited for) come back as `results`, which only then may be
+    read.
+  }];
+  let arguments = (ins I64Attr:$pending, Variadic<AnyType>:$values);
+  let results = (outs Variadic<AnyType>:$results);
+  let assemblyFormat = [{
+    $pending (`(` $values^ `:` type($values) `)`)? attr-dict
+  }];
+}
+
 def KiteThread_LdmatrixOp : KiteThread_Op<"ldmatrix",
     [MemoryEffects<[MemRead]>]> {
   let summary = "a warp loads 8x8 matrices of 16-bit elements from workgroup memory";

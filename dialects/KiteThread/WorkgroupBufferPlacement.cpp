@@ -41,7 +41,9 @@ LiveRange BufferLiveness::of(memref::AllocOp alloc) const {
   return range;
 }
 
-int64_t FirstFitPlacement::place(LiveRange range, int64_t size) {
+int64_t FirstFitPlacement::place(LiveRange range, int64_t size,
+                                 int64_t atLeast) {
+  int64_t alignment = std::max(this->alignment, atLeast);
   SmallVector<std::pair<int64_t, int64_t>> taken; // [offset, end) live now
   for (const Placed &other : placed)
     if (other.last >= range.first)

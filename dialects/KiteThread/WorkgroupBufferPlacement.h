@@ -15,6 +15,9 @@
 #include "llvm/ADT/SmallVector.h"
 
 namespace mlir::kitethread {
+/// A workgroup memref.alloc's attribute: the bytes its buffer must be
+/// aligned to where 16 are not enough (wgmma's swizzled operands).
+constexpr llvm::StringLiteral kAlignmentAttr = "kitethread.alignment";
 
 /// Program-order positions (pre-order) of the ops a buffer is in use
 /// between, inclusive.
@@ -47,8 +50,9 @@ class FirstFitPlacement {
 public:
   explicit FirstFitPlacement(int64_t alignment) : alignment(alignment) {}
 
-  /// The offset of a buffer of `size` units live over `range`.
-  int64_t place(LiveRange range, int64_t size);
+  /// The offset of a buffer of `size` units live over `range`, aligned to
+  /// `atLeast` units where that is more than the placement's alignment.
+  int64_t place(LiveRange range, int64_t size, int64_t atLeast = 1);
 
   /// The units the allocation needs: the end of the furthest buffer.
   int64_t size() const { return end; }

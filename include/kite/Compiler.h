@@ -73,6 +73,9 @@ struct StageOptions {
   /// cheaply: MXFP8 from sm_89), "always", "never"
   /// (docs/quantization.md).
   std::string fuseDequantize = "unshared";
+  /// Hopper's warpgroup MMA (wgmma; NVIDIA sm_90a only): dots whose warps
+  /// go in fours along M.
+  bool warpgroupMma = false;
 };
 
 /// The most elements of one tensor a thread may hold on a backend ("vulkan",

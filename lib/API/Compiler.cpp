@@ -143,7 +143,8 @@ IRResult runStage(const std::string &irText, const std::string &stage,
             int64_t(stageOptions.maxWorkgroupBytes),
             stageOptions.tensorCores,
             unsigned(std::max(stageOptions.numStages, 1)),
-            stageOptions.quantizeDot, stageOptions.fuseDequantize};
+            stageOptions.quantizeDot, stageOptions.fuseDequantize,
+            stageOptions.warpgroupMma};
         if (succeeded(mlir::kite::buildStage(stage, pm, target)))
           return success();
         diagnostics.addError("unknown stage '" + stage + "'; the stages are: " +

@@ -24,6 +24,7 @@ Result<CacheFiles> runCudaPipeline(const std::string &ir,
   stages.maxElementsPerThread = maxElementsPerThread("cuda");
   stages.maxWorkgroupBytes = (long long)maxSharedBytesPerBlock(arch);
   stages.tensorCores = *number >= 80 ? *number : 0;
+  stages.warpgroupMma = hasWarpgroupMma(arch);
   stages.numStages = options.numStages;
   CacheFiles files;
   KernelInfo info;

@@ -41,6 +41,10 @@ std::string metadataJson(const KernelInfo &info, const std::string &backend,
 /// name that is no sm_N, sm_Na or sm_Nf.
 std::optional<int> archNumber(const std::string &arch);
 
+/// Whether `arch` has Hopper's warpgroup MMA (wgmma): "sm_90a" only (plain
+/// sm_90 may not use the arch-specific features).
+bool hasWarpgroupMma(const std::string &arch);
+
 /// The files of a cache entry for `arch`: the stages, kernel.ll and
 /// kernel.ptx, and metadata.json.
 Result<CacheFiles> runCudaPipeline(const std::string &ir,

@@ -107,5 +107,7 @@ std::optional<int> archNumber(const std::string &arch) {
   return std::atoi(arch.c_str() + 3);
 }
 
+bool hasWarpgroupMma(const std::string &arch) { return arch == "sm_90a"; }
+
 } // namespace detail
 } // namespace kite

@@ -33,14 +33,16 @@ void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
   pm.addPass(createKiteExpandQuantization());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(kitegpu::createConvertKiteToKiteGPU(
-      {options.numWarps, options.threadsPerWarp, options.tensorCores}));
+      {options.numWarps, options.threadsPerWarp, options.tensorCores,
+       options.warpgroupMma}));
   pm.addPass(kitegpu::createKiteGPUCoalesce());
   pm.addPass(kitegpu::createKiteGPURemoveLayoutConversions());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(
       kitegpu::createKiteGPUSoftwarePipeline(
-          {options.numStages, options.tensorCores, options.maxWorkgroupBytes}));
+          {options.numStages, options.tensorCores, options.maxWorkgroupBytes,
+           options.warpgroupMma}));
   // The loads' old address computations die.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -53,7 +55,7 @@ void mlir::kite::buildThreadsStage(OpPassManager &pm,
       kitegpu::createKiteGPUCheckThreadLimits({options.maxElementsPerThread}));
   pm.addPass(kitegpu::createConvertKiteGPUToThreads(
       {options.maxVectorElements, options.maxWorkgroupBytes,
-       options.tensorCores, options.fuseDequantize}));
+       options.tensorCores, options.fuseDequantize, options.warpgroupMma}));
   if (options.checkMemory)
     pm.addPass(kitegpu::createCheckMemoryAccesses());
   pm.addPass(createCanonicalizerPass());

@@ -42,6 +42,8 @@ struct StageOptions {
   /// codes are evaluated at their mma fragments (convert-kitegpu-to-threads'
   /// fuse-dequantize: unshared, always, never).
   std::string fuseDequantize = "unshared";
+  /// Stages `kitegpu` and `threads`: Hopper's wgmma (sm_90a).
+  bool warpgroupMma = false;
 };
 
 /// Every dialect, interface and extension that Kite IR may contain.

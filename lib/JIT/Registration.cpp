@@ -71,6 +71,11 @@ struct KiteGPUPipelineOptions : PassPipelineOptions<KiteGPUPipelineOptions> {
       llvm::cl::desc("The compute capability of an NVIDIA target with "
                      "mma.sync (80 for sm_80; 0: no tensor cores)"),
       llvm::cl::init(0)};
+  Option<bool> warpgroupMma{
+      *this, "warpgroup-mma",
+      llvm::cl::desc("Hopper's wgmma (sm_90a): dots whose warps go in fours "
+                     "along M"),
+      llvm::cl::init(false)};
   Option<unsigned> numStages{
       *this, "num-stages",
       llvm::cl::desc("How deep loops whose loads feed dots are pipelined "
@@ -104,16 +109,22 @@ void mlir::kite::registerKitePasses() {
           stage.threadsPerWarp = options.threadsPerWarp;
           stage.tensorCores = options.tensorCores;
           stage.numStages = options.numStages;
+          stage.warpgroupMma = options.warpgroupMma;
           buildKiteGPUStage(pm, stage);
         });
     PassPipelineRegistration<KiteGPUPipelineOptions>(
         "threads-pipeline", "The passes of the `threads` stage",
         [](OpPassManager &pm, const KiteGPUPipelineOptions &options) {
-          buildThreadsStage(
-              pm, {options.numWarps, options.threadsPerWarp,
-                   options.maxVectorElements, options.maxElementsPerThread,
-                   /*checkMemory=*/false, options.maxWorkgroupBytes,
-                   options.tensorCores, options.numStages});
+          StageOptions stage{options.numWarps,
+                             options.threadsPerWarp,
+                             options.maxVectorElements,
+                             options.maxElementsPerThread,
+                             /*checkMemory=*/false,
+                             options.maxWorkgroupBytes,
+                             options.tensorCores,
+                             options.numStages};
+          stage.warpgroupMma = options.warpgroupMma;
+          buildThreadsStage(pm, stage);
         });
   });
 }

@@ -357,7 +357,9 @@ def _compile_traced(kernel, raw: str, options: dict, target: Target) -> _Entry:
               # A tensor-core dot's operand decoded from 4- or 8-bit codes in
               # shared memory is decoded at its fragments where no other warp
               # decodes it again (weight-only GEMMs with one warp along M).
-              "fuse_dequantize": fuse_dequantize_mode(options.get("fuse_dequantize", True))}
+              "fuse_dequantize": fuse_dequantize_mode(options.get("fuse_dequantize", True)),
+              # Hopper's wgmma needs the arch-specific features (sm_90a).
+              "warpgroup_mma": _has_warpgroup_mma(target)}
     asm = {"kite": tracer.run_stage(raw, "kite", quantize_dot=layout["quantize_dot"]),
            "kitegpu": tracer.run_stage(raw, "kitegpu", **layout),
            "threads": tracer.run_stage(raw, "threads", **layout)}
@@ -460,6 +462,12 @@ def _has_tensor_cores(target: Target) -> int:
     match = re.match(r"sm_(\d+)", target.arch) if target.backend == "cuda" else None
     number = int(match.group(1)) if match else 0
     return number if number >= 80 else 0
+
+
+def _has_warpgroup_mma(target: Target) -> bool:
+    """Whether ``target`` has Hopper's warpgroup MMA (wgmma): sm_90a only,
+    since plain sm_90 PTX may not use the ``a`` features."""
+    return target.backend == "cuda" and target.arch == "sm_90a"
 
 
 def _max_shared_bytes(arch: str) -> int:

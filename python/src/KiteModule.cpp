@@ -55,14 +55,15 @@ PYBIND11_MODULE(_C, m) {
          bool generic, int numWarps, int threadsPerWarp, int maxVectorElements,
          int maxElementsPerThread, bool checkMemory,
          long long maxWorkgroupBytes, long long tensorCores, int numStages,
-         bool quantizeDot, const std::string &fuseDequantize) {
+         bool quantizeDot, const std::string &fuseDequantize,
+         bool warpgroupMma) {
         return kite::runStage(
             ir, stage, kite::PrintOptions{debugInfo, generic},
             kite::StageOptions{numWarps, threadsPerWarp, maxVectorElements,
                                maxElementsPerThread, checkMemory,
                                maxWorkgroupBytes, tensorCores,
                                std::max(numStages, 1), quantizeDot,
-                               fuseDequantize});
+                               fuseDequantize, warpgroupMma});
       },
       py::arg("ir"), py::arg("stage"), py::arg("debug_info") = false,
       py::arg("generic") = false, py::arg("num_warps") = 4,
@@ -71,7 +72,7 @@ PYBIND11_MODULE(_C, m) {
       py::arg("check_memory") = false, py::arg("max_workgroup_bytes") = 32768,
       py::arg("tensor_cores") = 0, py::arg("num_stages") = 1,
       py::arg("quantize_dot") = true, py::arg("fuse_dequantize") = "unshared",
-      py::call_guard<py::gil_scoped_release>(),
+      py::arg("warpgroup_mma") = false, py::call_guard<py::gil_scoped_release>(),
       "Parse and verify kite IR, run the named stage, print the result. "
       "num_warps and threads_per_warp (the target's subgroup size) shape the "
       "layouts of the 'kitegpu' stage; max_vector_elements bounds the vector "
@@ -85,7 +86,8 @@ PYBIND11_MODULE(_C, m) {
       "whose loads feed dots are pipelined with async copies (sm_80 and "
       "later; 1: not at all); fuse_dequantize: which tensor-core dot operands "
       "decoded from narrow codes are decoded at their mma fragments "
-      "('unshared', 'always', 'never').");
+      "('unshared', 'always', 'never'); warpgroup_mma: Hopper's wgmma "
+      "(sm_90a).");
   m.def("max_elements_per_thread", &kite::maxElementsPerThread,
         py::arg("backend"),
         "The most elements of one tensor a thread may hold on a backend "

@@ -430,11 +430,15 @@ def d_coordinates(thread, element):
     return 16 * warp + g + 8 * ((element >> 1) & 1), 8 * (element >> 2) + 2 * t + (element & 1)
 
 
-def a_register_coordinates(thread, element):
-    """A in registers (.f16/.bf16, four .f16x2 registers per thread)."""
+def a_register_coordinates(thread, register, j, k, eb):
+    """A in registers (four .b32 per thread, 4 / eb elements each, the
+    first in the low bits): mma.sync's A fragment of the warp's 16 rows,
+    element j of register `register` at this row and column."""
     warp, lane = divmod(thread, 32)
     g, t = lane >> 2, lane & 3
-    return 16 * warp + g + 8 * ((element >> 1) & 1), 2 * t + (element & 1) + 8 * (element >= 4)
+    per_register = 4 // eb
+    return (16 * warp + g + 8 * (register % 2),
+            (register // 2) * (k // 2) + t * per_register + j)
 
 
 TYPES = {  # PTX type: (element bytes, K of one wgmma, encoder)
@@ -578,9 +582,10 @@ def run_wgmma(a_type, b_type, acc, n, a_layout, b_layout, *, k_slice=0, scale_d=
     a_regs = np.zeros((128, 4), np.uint32)
     if a_layout == "regs":
         for thread in range(128):
-            for e in range(8):
-                r, col = a_register_coordinates(thread, e)
-                a_regs[thread, e // 2] |= int(encode(np.array(a[r, col]))) << (16 * (e % 2))
+            for register in range(4):
+                for j in range(4 // eb):
+                    r, col = a_register_coordinates(thread, register, j, k, eb)
+                    a_regs[thread, register] |= int(encode(np.array(a[r, col]))) << (8 * eb * j)
     immediates = ""
     if not integer:  # imm-scale-a, imm-scale-b{, imm-trans-a}, imm-trans-b
         immediates = f", {scale_a}, 1"
@@ -634,6 +639,10 @@ WGMMA = {
     "f16_acc_f16": ("f16", "f16", "f16", 32, ("K", 64, 16, 512, 32), ("K", 128, 16, 1024, 64),
                     {}),
     "f16_a_in_registers": ("f16", "f16", "f32", 64, "regs", ("MN", 128, 8192, 1024, 16), {}),
+    "tf32_a_in_registers": ("tf32", "tf32", "f32", 32, "regs", ("K", 128, 16, 1024, 32), {}),
+    "e4m3_a_in_registers": ("e4m3", "e4m3", "f32", 16, "regs", ("K", 64, 16, 512, 64),
+                            {"k_slice": 1}),
+    "s8_a_in_registers": ("s8", "s8", "s32", 8, "regs", ("K", 32, 16, 256, 32), {}),
     "tf32": ("tf32", "tf32", "f32", 16, ("K", 128, 16, 1024, 32), ("K", 32, 16, 256, 8), {}),
     "e4m3_e5m2": ("e4m3", "e5m2", "f32", 24, ("K", 64, 16, 512, 64), ("K", 0, 384, 128, 64),
                   {"k_slice": 1}),

@@ -121,7 +121,8 @@ static void lowerMasks(ModuleOp module) {
 }
 
 /// Workgroup memref.alloc -> views of one dynamic shared-memory array,
-/// `extern .shared .align 16 .b8 __kite_shared[]` (address space 3 after the
+/// `extern .shared .align 16 .b8 __kite_shared[]` (more where a buffer asks
+/// for more alignment; address space 3 after the
 /// GPU->NVVM type conversion), sized at launch: the module's
 /// `kitenvptx.shared-bytes` says how many bytes.
 ///
@@ -132,7 +133,7 @@ static LogicalResult allocateSharedMemory(ModuleOp module) {
   struct Buffer {
     memref::AllocOp alloc;
     kitethread::LiveRange live;
-    int64_t bytes, offset = 0;
+    int64_t bytes, alignment, offset = 0;
   };
   kitethread::BufferLiveness liveness(module);
   SmallVector<Buffer> buffers;
@@ -147,7 +148,12 @@ static LogicalResult allocateSharedMemory(ModuleOp module) {
     }
     int64_t bytes = type.getNumElements() *
                     llvm::divideCeil(type.getElementTypeBitWidth(), 8);
-    buffers.push_back({alloc, liveness.of(alloc), bytes});
+    // wgmma's swizzled operands: aligned to their swizzle's period
+    // (kitethread.alignment, set by the thread lowering).
+    int64_t alignment = 16;
+    if (auto attr = alloc->getAttrOfType<IntegerAttr>(kitethread::kAlignmentAttr))
+      alignment = std::max<int64_t>(alignment, attr.getInt());
+    buffers.push_back({alloc, liveness.of(alloc), bytes, alignment});
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())
@@ -157,8 +163,12 @@ static LogicalResult allocateSharedMemory(ModuleOp module) {
     return a.live.first < b.live.first;
   });
   kitethread::FirstFitPlacement placement(/*alignment=*/16);
-  for (Buffer &buffer : buffers)
-    buffer.offset = placement.place(buffer.live, buffer.bytes);
+  int64_t alignment = 16;
+  for (Buffer &buffer : buffers) {
+    buffer.offset =
+        placement.place(buffer.live, buffer.bytes, buffer.alignment);
+    alignment = std::max(alignment, buffer.alignment);
+  }
   int64_t total = placement.size();
   module->setAttr("kitenvptx.shared-bytes",
                   Builder(module.getContext()).getI64IntegerAttr(total));
@@ -173,7 +183,7 @@ static LogicalResult allocateSharedMemory(ModuleOp module) {
   memref::GlobalOp::create(moduleBuilder, module.getLoc(), "__kite_shared",
                            moduleBuilder.getStringAttr("public"), arrayType,
                            /*initial_value=*/Attribute(), /*constant=*/false,
-                           moduleBuilder.getI64IntegerAttr(16));
+                           moduleBuilder.getI64IntegerAttr(alignment));
   for (Buffer &buffer : buffers) {
     memref::AllocOp alloc = buffer.alloc;
     OpBuilder b(alloc);

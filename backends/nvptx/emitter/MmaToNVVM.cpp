@@ -76,6 +76,164 @@ struct MmaSyncLowering : ConvertOpToLLVMPattern<kitethread::MmaSyncOp> {
   }
 };
 
+/// Inline PTX with side effects (wgmma's instructions must stay in order).
+LLVM::InlineAsmOp createAsm(ConversionPatternRewriter &rewriter, Location loc,
+                            Type resultType, ValueRange operands,
+                            StringRef text, StringRef constraints) {
+  return LLVM::InlineAsmOp::create(
+      rewriter, loc, resultType, operands, text, constraints,
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::tailcallkind::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(rewriter.getContext(),
+                                LLVM::AsmDialect::AD_ATT),
+      /*operand_attrs=*/ArrayAttr());
+}
+
+/// The inline-asm constraint of an accumulator register.
+StringRef registerConstraint(Type type) { return type.isF32() ? "f" : "r"; }
+
+/// "=c,...,=c,0,1,...": `count` results of constraint `c`, each tied to the
+/// input of the same position.
+std::string tiedConstraints(TypeRange types) {
+  std::string outputs, inputs;
+  for (auto [i, type] : llvm::enumerate(types)) {
+    outputs += (i ? ",=" : "=") + registerConstraint(type).str();
+    inputs += "," + std::to_string(i);
+  }
+  return outputs + inputs;
+}
+
+Type getStructOf(MLIRContext *context, TypeRange types) {
+  return types.size() == 1
+             ? types.front()
+             : LLVM::LLVMStructType::getLiteral(context, SmallVector<Type>(types));
+}
+
+SmallVector<Value> unpackResults(ConversionPatternRewriter &rewriter,
+                                 Location loc, Value result, size_t count) {
+  if (count == 1)
+    return {result};
+  SmallVector<Value> values;
+  for (size_t i = 0; i < count; ++i)
+    values.push_back(LLVM::ExtractValueOp::create(rewriter, loc, result, i));
+  return values;
+}
+
+/// wgmma.mma_async with A in registers and B through a matrix descriptor:
+/// the start address of B in 16-byte units (bits 0-13), the leading and
+/// stride byte offsets (16-29, 32-45, 16-byte units) and the swizzle mode
+/// (62-63: 1 for 128 bytes, 2 for 64, 3 for 32).
+struct WgmmaLowering : ConvertOpToLLVMPattern<kitethread::WgmmaOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+
+  LogicalResult
+  matchAndRewrite(kitethread::WgmmaOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Type i64 = rewriter.getI64Type();
+    Value index = LLVM::ZExtOp::create(rewriter, loc, i64, adaptor.getBIndex());
+    Value address = getStridedElementPtr(
+        rewriter, loc, cast<MemRefType>(op.getBuffer().getType()),
+        adaptor.getBuffer(), {index});
+    auto constant = [&](uint64_t value) {
+      return LLVM::ConstantOp::create(rewriter, loc, i64,
+                                      rewriter.getI64IntegerAttr(value))
+          .getResult();
+    };
+    Value start = LLVM::PtrToIntOp::create(rewriter, loc, i64, address);
+    start = LLVM::AndOp::create(
+        rewriter, loc, LLVM::LShrOp::create(rewriter, loc, start, constant(4)),
+        constant(0x3fff));
+    uint64_t mode = op.getBSwizzle() == 128 ? 1 : op.getBSwizzle() == 64 ? 2 : 3;
+    uint64_t fields = ((uint64_t(op.getBLeading()) >> 4) & 0x3fff) << 16 |
+                      ((uint64_t(op.getBStride()) >> 4) & 0x3fff) << 32 |
+                      mode << 62;
+    Value descriptor = LLVM::OrOp::create(rewriter, loc, start, constant(fields));
+
+    auto [ab, acc] = getMmaTypes(op.getAbType());
+    int64_t results = op.getD().size();
+    std::string text = ("wgmma.mma_async.sync.aligned.m64n" + Twine(op.getN()) +
+                        "k" + Twine(op.getK()) + "." + acc + "." + ab + "." +
+                        ab + " {")
+                           .str();
+    for (int64_t i = 0; i < results; ++i)
+      text += (i ? ", $" : "$") + std::to_string(i);
+    int64_t a = 2 * results;
+    text += "}, {$" + std::to_string(a) + ", $" + std::to_string(a + 1) +
+            ", $" + std::to_string(a + 2) + ", $" + std::to_string(a + 3) +
+            "}, $" + std::to_string(a + 4) + ", $" + std::to_string(a + 5);
+    // imm-scale-a, imm-scale-b (floats) and imm-trans-b (16-bit types).
+    if (acc == "f32")
+      text += ", 1, 1";
+    if (ab == "f16" || ab == "bf16")
+      text += op.getBTransposed() ? ", 1" : ", 0";
+    text += ";";
+    std::string constraints = tiedConstraints(op.getC().getTypes()) +
+                              ",r,r,r,r,l,b";
+    SmallVector<Value> operands(adaptor.getC());
+    llvm::append_range(operands, adaptor.getA());
+    operands.push_back(descriptor);
+    operands.push_back(LLVM::ConstantOp::create(
+        rewriter, loc, rewriter.getI1Type(), rewriter.getBoolAttr(true)));
+    auto mma = createAsm(rewriter, loc,
+                         getStructOf(rewriter.getContext(), op.getD().getTypes()),
+                         operands, text, constraints);
+    rewriter.replaceOp(op, unpackResults(rewriter, loc, mma.getResult(0),
+                                         results));
+    return success();
+  }
+};
+
+struct WgmmaFenceLowering : ConvertOpToLLVMPattern<kitethread::WgmmaFenceOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(kitethread::WgmmaFenceOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    createAsm(rewriter, op.getLoc(), Type(), {},
+              "fence.proxy.async.shared::cta;\n\twgmma.fence.sync.aligned;",
+              "");
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct WgmmaCommitLowering : ConvertOpToLLVMPattern<kitethread::WgmmaCommitOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(kitethread::WgmmaCommitOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    createAsm(rewriter, op.getLoc(), Type(), {},
+              "wgmma.commit_group.sync.aligned;", "");
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// The accumulators go through the wait as tied operands, so that nothing
+/// reads them before it.
+struct WgmmaWaitLowering : ConvertOpToLLVMPattern<kitethread::WgmmaWaitOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(kitethread::WgmmaWaitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    std::string text =
+        "wgmma.wait_group.sync.aligned " + std::to_string(op.getPending()) + ";";
+    if (op.getValues().empty()) {
+      createAsm(rewriter, loc, Type(), {}, text, "");
+      rewriter.eraseOp(op);
+      return success();
+    }
+    auto wait = createAsm(
+        rewriter, loc,
+        getStructOf(rewriter.getContext(), op.getValues().getTypes()),
+        adaptor.getValues(), text, tiedConstraints(op.getValues().getTypes()));
+    rewriter.replaceOp(op, unpackResults(rewriter, loc, wait.getResult(0),
+                                         op.getValues().size()));
+    return success();
+  }
+};
+
 /// ldmatrix as NVVM's intrinsic on the element's address in the shared
 /// memory view (cuda-sim runs the intrinsic as the instruction).
 struct LdmatrixLowering : ConvertOpToLLVMPattern<kitethread::LdmatrixOp> {
@@ -116,5 +274,7 @@ struct LdmatrixLowering : ConvertOpToLLVMPattern<kitethread::LdmatrixOp> {
 
 void mlir::kitenvptx::populateMmaToNVVMPatterns(LLVMTypeConverter &converter,
                                                 RewritePatternSet &patterns) {
-  patterns.add<MmaSyncLowering, LdmatrixLowering>(converter);
+  patterns.add<MmaSyncLowering, LdmatrixLowering, WgmmaLowering,
+               WgmmaFenceLowering, WgmmaCommitLowering, WgmmaWaitLowering>(
+      converter);
 }

@@ -4,7 +4,8 @@
 // each thread hands the warpgroup its operands (SimThread::exchange[0]
 // points at its WgmmaOperands); the last to arrive reads A and B, from
 // shared memory through their matrix descriptors or A from the threads'
-// registers, computes D = A * B (+ D when scale-d), and writes each thread's
+// registers (in mma.sync's A fragment layout of the warp's 16 rows, for
+// every type), computes D = A * B (+ D when scale-d), and writes each thread's
 // accumulator registers through the ISA's fragment layout: thread t of warp w
 // holds, in element i of its registers, row 16w + t/4 + 8 * ((i / 2) % 2) and
 // column 8 * (i / 4) + 2 * (t % 4) + i % 2. The result is ready when the
@@ -154,16 +155,21 @@ void wgmmaCollective(SimThread *const *threads, const void *argument) {
   unsigned m = 64, n = s.n, k = s.k;
   std::vector<double> a(size_t(m) * k), b;
   if (first.aRegisters) {
-    // The A fragment of mma.m16n8k16 per warp, the warps stacked in M.
+    // The A fragment of mma.m16n8kK per warp, the warps stacked in M:
+    // register r holds row g + 8 (r % 2), the 4 / eb elements from column
+    // (r / 2) K / 2 + q 4 / eb, the first in the low bits.
+    unsigned eb = s.elementBytes(), perRegister = 4 / eb;
+    uint32_t mask = eb == 4 ? ~0u : (1u << (8 * eb)) - 1;
     for (unsigned i = 0; i < 128; ++i) {
       unsigned warp = i / 32, lane = i % 32, g = lane >> 2, q = lane & 3;
       const uint32_t *regs = operands(i).aRegisters;
-      for (unsigned e = 0; e < 8; ++e) {
-        uint32_t bits = (regs[e / 2] >> (16 * (e % 2))) & 0xffff;
-        unsigned row = 16 * warp + g + 8 * ((e >> 1) & 1);
-        unsigned col = 2 * q + (e & 1) + 8 * (e >= 4);
-        a[size_t(row) * k + col] = mmaElementValue(s.aType, bits);
-      }
+      for (unsigned r = 0; r < 4; ++r)
+        for (unsigned j = 0; j < perRegister; ++j) {
+          uint32_t bits = (regs[r] >> (8 * eb * j)) & mask;
+          unsigned row = 16 * warp + g + 8 * (r % 2);
+          unsigned col = (r / 2) * (k / 2) + q * perRegister + j;
+          a[size_t(row) * k + col] = mmaElementValue(s.aType, bits);
+        }
     }
   } else {
     readMatrix(self, "A", first.aDescriptor, !first.transA, m, k, s.aType, a);
@@ -312,9 +318,6 @@ void kite::sim::warpgroupMma(SimThread &t, const WgmmaShape &shape,
                              const WgmmaOperands &operands) {
   if ((operands.transA || operands.transB) && shape.elementBytes() != 2)
     t.fail("wgmma.mma_async: imm-trans-a and imm-trans-b are only for f16 "
-           "and bf16");
-  if (operands.aRegisters && shape.elementBytes() != 2)
-    t.fail("wgmma.mma_async with A in registers is implemented only for f16 "
            "and bf16");
   if ((operands.scaleA != 1 && operands.scaleA != -1) ||
       (operands.scaleB != 1 && operands.scaleB != -1))

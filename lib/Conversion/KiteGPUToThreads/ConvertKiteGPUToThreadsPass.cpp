@@ -153,6 +153,7 @@ struct ConvertKiteGPUToThreadsPass
       return signalPassFailure();
     }
     grid.fuseDequantize = *fuse;
+    grid.warpgroupMma = warpgroupMma;
     if (!grid.numWarps || !grid.threadsPerWarp) {
       module.emitError() << "convert-kitegpu-to-threads needs the module "
                             "attributes kitegpu.num-warps and "

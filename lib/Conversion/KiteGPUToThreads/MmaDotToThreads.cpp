@@ -36,6 +36,7 @@
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
 #include "dialects/KiteThread/KiteThreadOps.h"
+#include "dialects/KiteThread/WorkgroupBufferPlacement.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -64,16 +65,29 @@ namespace {
 /// `vec` elements swizzled (getMmaOperandSharedLayout).
 struct SwizzledOperand {
   Value buffer;
-  int64_t rowLength;
+  int64_t rowLength, numRows;
   SharedLayoutAttr layout;
   int64_t vec;
 
   SwizzledOperand(Value buffer, int64_t rowLength, SharedLayoutAttr layout)
-      : buffer(buffer), rowLength(rowLength), layout(layout),
-        vec(layout.getVec()) {}
+      : buffer(buffer), rowLength(rowLength),
+        numRows(cast<MemRefType>(buffer.getType()).getNumElements() /
+                rowLength),
+        layout(layout), vec(layout.getVec()) {}
   /// The element index of (row, column).
   Value index(IndexBuilder &e, Value row, Value column) const {
-    return emitSharedIndex(e, layout, rowLength, row, column);
+    return emitSharedIndex(e, layout, numRows, rowLength, row, column);
+  }
+  /// The elements between (row, column) and (row + rowOffset, column +
+  /// columnOffset) where the offsets are whole periods of the swizzle and
+  /// the column offset whole slabs; for (0, 0) the unswizzled position of
+  /// (rowOffset, columnOffset), which is what the hardware swizzles.
+  int64_t offsetOf(int64_t rowOffset, int64_t columnOffset) const {
+    int64_t slab = layout.getSlab();
+    if (!slab || slab >= rowLength)
+      return rowOffset * rowLength + columnOffset;
+    return columnOffset / slab * numRows * slab + rowOffset * slab +
+           columnOffset % slab;
   }
   /// The element index of row `row + rowOffset`, chunk `chunk + chunkOffset`
   /// as a per-lane part plus a constant, so that the fragments of many tiles
@@ -90,8 +104,8 @@ struct SwizzledOperand {
     int64_t chunkRest = chunkOffset % chunkPeriod;
     Value lane =
         index(e, e.add(row, rowRest), e.mul(e.add(chunk, chunkRest), vec));
-    return e.add(lane, (rowOffset - rowRest) * rowLength +
-                           (chunkOffset - chunkRest) * vec);
+    return e.add(lane, offsetOf(rowOffset - rowRest,
+                                (chunkOffset - chunkRest) * vec));
   }
 };
 } // namespace
@@ -112,7 +126,7 @@ static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
   SwizzledOperand operand(
       allocWorkgroup(b, loc, staged, rows * K), K,
       getMmaOperandSharedLayout(b.getContext(), K, getElementBytes(staged),
-                                {1, 0}));
+                                {1, 0}, grid.warpgroupMma));
   auto toStorage = [&](Value value) {
     // fp8 widened to f16 where the target has no fp8 mma (exact).
     if (staged != input && !isa<Float8E4M3FNType, Float8E5M2Type>(staged))
@@ -266,6 +280,100 @@ getRegisterFragmentsOfA(OpBuilder &b, Location loc, RankedTensorType aType,
   return frags;
 }
 
+namespace {
+/// b in workgroup memory as a wgmma descriptor names it: rows of `swizzle`
+/// bytes (a slab of a longer row, or the whole row), 8 of them every
+/// `stride` bytes, slabs `leading` bytes apart; K-major (b as N x K) or
+/// N-major (`transposed`, b as K x N).
+struct WgmmaOperand {
+  SwizzledOperand operand;
+  bool transposed;
+  int64_t swizzle, leading, stride;
+};
+} // namespace
+
+/// b as wgmma reads it, or none where it cannot (then mma.sync): the
+/// dot's warps in fours along M with all of N (the accumulators of a
+/// warpgroup's m64nN), b's rows (or their slabs) 32, 64 or 128 bytes, and
+/// N-major b only of 16-bit elements. The buffer gets the alignment of its
+/// swizzle's period (the swizzle acts on the address's bits).
+static std::optional<WgmmaOperand>
+getWgmmaOperand(const SwizzledOperand &b, bool transposed,
+                const MmaTiling &plan, const ThreadGrid &grid) {
+  int64_t bytes = getElementBytes(plan.staged);
+  if (plan.warpsN != 1 || plan.warpsM % 4 || grid.threadsPerWarp != 32 ||
+      plan.staged != plan.abType || (transposed && bytes != 2))
+    return std::nullopt;
+  int64_t slab = b.layout.getSlab() && b.layout.getSlab() < b.rowLength
+                     ? b.layout.getSlab()
+                     : b.rowLength;
+  int64_t swizzle = slab * bytes;
+  if (swizzle != 32 && swizzle != 64 && swizzle != 128)
+    return std::nullopt;
+  // Kite's swizzle must be the hardware's: 16-byte chunk c of row r at
+  // c ^ (r * swizzle / 128) % (swizzle / 16).
+  if (b.layout.getVec() * bytes != 16 ||
+      b.layout.getPerPhase() * swizzle != 128 ||
+      b.layout.getMaxPhase() * 16 != swizzle)
+    return std::nullopt;
+  Operation *root = b.buffer.getDefiningOp();
+  while (auto cast = dyn_cast_or_null<memref::ReinterpretCastOp>(root))
+    root = cast.getSource().getDefiningOp();
+  auto alloc = dyn_cast_or_null<memref::AllocOp>(root);
+  int64_t period = 8 * swizzle;
+  if (!alloc ||
+      (cast<MemRefType>(b.buffer.getType()).getNumElements() * bytes) % period)
+    return std::nullopt;
+  OpBuilder attrs(alloc);
+  alloc->setAttr(kitethread::kAlignmentAttr,
+                 attrs.getI64IntegerAttr(1024));
+  return WgmmaOperand{b, transposed, swizzle,
+                      /*leading=*/b.numRows * slab * bytes,
+                      /*stride=*/period};
+}
+
+/// The dot's K steps on wgmma: every warp's A fragments (any rows: they
+/// name the rows of its accumulators), then, after a fence, for each K step
+/// and 16-row tile of the warp, one m64nNkK per at most 256 columns with b
+/// through its descriptor; one group, waited for at once.
+static SmallVector<Value> emitWarpgroupMma(
+    OpBuilder &b, Location loc, const MmaTiling &plan,
+    const WgmmaOperand &operand, ArrayRef<Value> accsIn, int64_t steps,
+    function_ref<SmallVector<SmallVector<Value>>(int64_t)> getFragmentsOfA) {
+  SmallVector<SmallVector<SmallVector<Value>>> aFrags;
+  for (int64_t step = 0; step < steps; ++step)
+    aFrags.push_back(getFragmentsOfA(step));
+  kitethread::WgmmaFenceOp::create(b, loc);
+  SmallVector<Value> accs(accsIn);
+  int64_t n = std::min<int64_t>(8 * plan.tilesN, 256), tiles = n / 8;
+  const SwizzledOperand &buffer = operand.operand;
+  for (int64_t step = 0; step < steps; ++step)
+    for (int64_t tm = 0; tm < plan.tilesM; ++tm)
+      for (int64_t tn = 0; tn < plan.tilesN; tn += tiles) {
+        // The element where the instruction's b starts: row (column) 8 tn,
+        // K step `step`.
+        int64_t k = step * plan.k, column = 8 * tn;
+        int64_t start = operand.transposed ? buffer.offsetOf(k, column)
+                                           : buffer.offsetOf(column, k);
+        int64_t first = (tm * plan.tilesN + tn) * 4;
+        auto mma = kitethread::WgmmaOp::create(
+            b, loc, SmallVector<Type>(4 * tiles, accs[first].getType()),
+            TypeAttr::get(plan.abType), b.getI64IntegerAttr(n),
+            aFrags[step][tm], buffer.buffer, createI32(b, loc, start),
+            b.getI64IntegerAttr(operand.swizzle),
+            b.getI64IntegerAttr(operand.leading),
+            b.getI64IntegerAttr(operand.stride),
+            operand.transposed ? b.getUnitAttr() : UnitAttr(),
+            ArrayRef<Value>(accs).slice(first, 4 * tiles));
+        for (auto [i, d] : llvm::enumerate(mma.getD()))
+          accs[first + i] = d;
+      }
+  kitethread::WgmmaCommitOp::create(b, loc);
+  auto wait = kitethread::WgmmaWaitOp::create(b, loc, ValueRange(accs).getTypes(),
+                                              b.getI64IntegerAttr(0), accs);
+  return SmallVector<Value>(wait.getResults());
+}
+
 SmallVector<Value> mlir::kitegpu::emitMmaDot(
     ConversionPatternRewriter &b, Location loc, kite::DotOp op,
     const MmaTiling &plan, ValueRange aRegs, ValueRange bRegs, ValueRange cRegs,
@@ -351,7 +459,8 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
       -> std::optional<SwizzledOperand> {
     if (!shared || input != plan.staged ||
         shared->layout != getMmaOperandSharedLayout(b.getContext(), rowLength,
-                                                    stagedBytes, order))
+                                                    stagedBytes, order,
+                                                    grid.warpgroupMma))
       return std::nullopt;
     return SwizzledOperand(shared->buffer, rowLength, shared->layout);
   };
@@ -534,19 +643,14 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
   if (leaves)
     gpu::BarrierOp::create(b, loc);
   StepFragments groupA, groupB;
-  for (int64_t step = 0; step < K / plan.k; ++step) {
-    if (step % groupSteps == 0) {
-      if (decodedA)
-        groupA = decodedFragments(decodedA, step, plan.tilesM, 4, aAt);
-      if (decodedB)
-        groupB = decodedFragments(decodedB, step, plan.tilesN, 2, bAt);
-    }
-    SmallVector<SmallVector<Value>> aFrags, bFrags;
+  // The A fragments [tile row] of K step `step` (steps in order).
+  auto getFragmentsOfA = [&](int64_t step) {
+    if (decodedA && step % groupSteps == 0)
+      groupA = decodedFragments(decodedA, step, plan.tilesM, 4, aAt);
     if (decodedA)
-      aFrags = groupA[step % groupSteps];
-    if (decodedB)
-      bFrags = groupB[step % groupSteps];
-    for (int64_t tm = 0; tm < plan.tilesM && !decodedA; ++tm)
+      return groupA[step % groupSteps];
+    SmallVector<SmallVector<Value>> aFrags;
+    for (int64_t tm = 0; tm < plan.tilesM; ++tm)
       aFrags.push_back(
           aInRegisters ? SmallVector<Value>((*aInRegisters)[tm][step])
           : aTransposed
@@ -555,6 +659,21 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
                                             4, /*transpose=*/true))
               : SmallVector<Value>(ldmatrix(*opA, aRow, 2 * tm * rowStride,
                                             aChunk, 2 * step, 4)));
+    return aFrags;
+  };
+  std::optional<WgmmaOperand> wgmmaB;
+  if (grid.warpgroupMma && !decodedB)
+    wgmmaB = getWgmmaOperand(*opB, bTransposed, plan, grid);
+  if (wgmmaB) {
+    accs = emitWarpgroupMma(b, loc, plan, *wgmmaB, accs, K / plan.k,
+                            getFragmentsOfA);
+  }
+  for (int64_t step = 0; step < K / plan.k && !wgmmaB; ++step) {
+    if (decodedB && step % groupSteps == 0)
+      groupB = decodedFragments(decodedB, step, plan.tilesN, 2, bAt);
+    SmallVector<SmallVector<Value>> aFrags = getFragmentsOfA(step), bFrags;
+    if (decodedB)
+      bFrags = groupB[step % groupSteps];
     for (int64_t tn = 0; tn < plan.tilesN && !decodedB; tn += bCount / 2) {
       auto words =
           bTransposed

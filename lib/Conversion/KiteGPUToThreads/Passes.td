@@ -62,7 +62,9 @@ def ConvertKiteGPUToThreads
            "workgroup memory are evaluated at their mma fragments instead "
            "of staged again at 16 bits: unshared (an operand no other warp "
            "decodes again, or both where both decode cheaply), always, "
-           "never">
+           "never">,
+    Option<"warpgroupMma", "warpgroup-mma", "bool", /*default=*/"false",
+           "Hopper's wgmma (sm_90a): a dot whose warps go in fours along M and whose b is in workgroup memory becomes kitethread.wgmma">
   ];
   let dependentDialects = [
     "::mlir::kitethread::KiteThreadDialect", "::mlir::gpu::GPUDialect",

@@ -33,19 +33,29 @@ Value mlir::kitegpu::emitSharedIndex(OpBuilder &b, Location loc,
     return coords[0];
   unsigned fast = layout.getOrder()[0], slow = layout.getOrder()[1];
   IndexBuilder e{b, loc};
-  return emitSharedIndex(e, layout, shape[fast], coords[slow], coords[fast]);
+  return emitSharedIndex(e, layout, shape[slow], shape[fast], coords[slow],
+                         coords[fast]);
 }
 
 Value mlir::kitegpu::emitSharedIndex(IndexBuilder &e, SharedLayoutAttr layout,
-                                     int64_t rowLength, Value row,
-                                     Value column) {
+                                     int64_t numRows, int64_t rowLength,
+                                     Value row, Value column) {
   // Group g of the row's vec-element groups is stored at g ^ phase, the
   // phase changing every perPhase rows.
   int64_t vec = layout.getVec();
   Value phase = e.rem(e.div(row, layout.getPerPhase()), layout.getMaxPhase());
-  Value group = e.bitXor(e.div(column, vec), phase);
-  return e.add(e.add(e.mul(row, rowLength), e.mul(group, vec)),
-               e.rem(column, vec));
+  int64_t slab = layout.getSlab();
+  if (!slab || slab >= rowLength) {
+    Value group = e.bitXor(e.div(column, vec), phase);
+    return e.add(e.add(e.mul(row, rowLength), e.mul(group, vec)),
+                 e.rem(column, vec));
+  }
+  // Slabs of `slab` elements of every row, one slab after another.
+  Value inSlab = e.rem(column, slab);
+  Value group = e.bitXor(e.div(inSlab, vec), phase);
+  Value start = e.add(e.mul(e.div(column, slab), numRows * slab),
+                      e.mul(row, slab));
+  return e.add(e.add(start, e.mul(group, vec)), e.rem(column, vec));
 }
 
 Value mlir::kitegpu::emitSlotView(OpBuilder &b, Location loc, Value buffer,

@@ -50,6 +50,9 @@ struct ThreadGrid {
   /// says which float conversions the target has in hardware.
   int64_t tensorCores = 0;
   FuseDequantize fuseDequantize = FuseDequantize::Unshared;
+  /// Hopper's warpgroup MMA (sm_90a): kitethread.wgmma for dots whose
+  /// tiling allows it, operands staged in 128-byte slabs.
+  bool warpgroupMma = false;
   unsigned getNumThreads() const { return numWarps * threadsPerWarp; }
   /// PTX cvt between f32 and e4m3/e5m2 (sm_89 and later; kitethread.cvt_pack
   /// and cvt_unpack).
@@ -273,10 +276,12 @@ SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
 /// `layout` (2-D: rows along order[1], their vec-element groups swizzled).
 Value emitSharedIndex(OpBuilder &b, Location loc, SharedLayoutAttr layout,
                       ArrayRef<int64_t> shape, ValueRange coords);
-/// The same for a 2-D buffer given as rows of `rowLength` elements (its
-/// shape along order[0]): the index of element `column` of row `row`.
+/// The same for a 2-D buffer given as `numRows` rows of `rowLength`
+/// elements (its shape along order[1] and order[0]): the index of element
+/// `column` of row `row`.
 Value emitSharedIndex(IndexBuilder &e, SharedLayoutAttr layout,
-                      int64_t rowLength, Value row, Value column);
+                      int64_t numRows, int64_t rowLength, Value row,
+                      Value column);
 
 /// Slot `slot` (i32) of `buffer`, the workgroup buffer of a memdesc of
 /// `type` whose first dimension numbers slots: a view of its elements (a

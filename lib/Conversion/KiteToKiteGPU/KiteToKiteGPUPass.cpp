@@ -156,7 +156,7 @@ struct ConvertKiteToKiteGPUPass
               a.getElementType(), dot.getInputPrecision(),
               type.getElementType(), type.getDimSize(0), type.getDimSize(1),
               a.getDimSize(1), numWarps, threadsPerWarp, tensorCores,
-              isChainedDot(dot))) {
+              isChainedDot(dot), /*warpsM=*/std::nullopt, warpgroupMma)) {
         layout = getMmaAccumulatorLayout(&getContext(), *tiling);
         // An a the loop around the dot does not change (attention's Q),
         // converted once, before the loop, to the accumulator layout

@@ -24,6 +24,8 @@ def ConvertKiteToKiteGPU : Pass<"convert-kite-to-kitegpu", "::mlir::ModuleOp"> {
            "the compute capability (80 for sm_80) of an NVIDIA target with "
            "mma.sync, 0 for none: a dot that will run on it gets the layout "
            "of its accumulators">,
+    Option<"warpgroupMma", "warpgroup-mma", "bool", /*default=*/"false",
+           "Hopper's wgmma (sm_90a): a dot's warps go in fours along M">,
   ];
   let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect"];
 }
@@ -87,6 +89,8 @@ def KiteGPUSoftwarePipeline
            /*default=*/"0",
            "shared memory a program may use (0: any): a loop whose slots "
            "would need more is pipelined less deep, or not at all">,
+    Option<"warpgroupMma", "warpgroup-mma", "bool", /*default=*/"false",
+           "Hopper's wgmma (sm_90a): operand rows longer than 128 bytes are staged in 128-byte slabs">,
   ];
   let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect",
                            "::mlir::arith::ArithDialect",

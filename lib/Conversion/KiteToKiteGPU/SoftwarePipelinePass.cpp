@@ -174,8 +174,8 @@ private:
 /// (2 or more).
 class LoopPipeliner {
 public:
-  LoopPipeliner(PipelineAnalysis &&analysis, unsigned stages)
-      : loop(analysis.loop), distance(stages - 1),
+  LoopPipeliner(PipelineAnalysis &&analysis, unsigned stages, bool slabbed)
+      : loop(analysis.loop), distance(stages - 1), slabbed(slabbed),
         loads(std::move(analysis.loads)), slice(std::move(analysis.slice)),
         carried(std::move(analysis.carried)) {}
 
@@ -191,6 +191,8 @@ private:
 
   scf::ForOp loop;
   const unsigned distance;
+  /// The slots in 128-byte slabs, as Hopper's wgmma reads them.
+  const bool slabbed;
   SmallVector<PipelinedLoad> loads;
   llvm::SetVector<Operation *> slice;
   llvm::SetVector<unsigned> carried;
@@ -358,7 +360,7 @@ scf::ForOp LoopPipeliner::rewrite() {
     SmallVector<int64_t> shape{int64_t(distance)};
     llvm::append_range(shape, type.getShape());
     auto sharedLayout = getMmaOperandSharedLayout(
-        context, type.getDimSize(order[0]), bytes, order);
+        context, type.getDimSize(order[0]), bytes, order, slabbed);
     buffers.push_back(LocalAllocOp::create(
         b, loc, MemDescType::get(context, shape, element, sharedLayout),
         Value()));
@@ -504,7 +506,7 @@ struct KiteGPUPipelinePass
         continue;
       }
       scf::ForOp pipelined =
-          LoopPipeliner(std::move(analysis), stages).rewrite();
+          LoopPipeliner(std::move(analysis), stages, warpgroupMma).rewrite();
       pipelined->setAttr(kPipelineAttr,
                          b.getStringAttr("pipelined: " +
                                          std::to_string(stages) + " stages" +

@@ -43,6 +43,13 @@ func.func @slice_of_1d(%x: tensor<4xf32, #kitegpu.slice<{dim = 0, parent = #kite
 
 // -----
 
+// expected-error @+1 {{a shared layout's slab must be a power of two and a multiple of vec, not 4}}
+func.func @shared_slab(%x: !kitegpu.memdesc<4x64xf16, #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], slab = 4}>>) {
+  return
+}
+
+// -----
+
 // expected-error @+1 {{vec, perPhase and maxPhase entries must be powers of two, got 3}}
 func.func @shared_vec(%x: !kitegpu.memdesc<4x4xf32, #kitegpu.shared<{vec = 3, perPhase = 1, maxPhase = 1, order = [1, 0]}>>) {
   return

@@ -46,3 +46,12 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 8
     return %0 : tensor<16xi32, #kitegpu.blocked<{sizePerThread = [1], threadsPerWarp = [8], warpsPerCTA = [2], order = [0]}>>
   }
 }
+
+// -----
+
+// A slabbed shared layout (Hopper's wgmma operands) keeps its slab.
+// CHECK: #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], slab = 64}>
+// CHECK-LABEL: func.func @slabbed
+func.func @slabbed(%x: !kitegpu.memdesc<64x128xf16, #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], slab = 64}>>) {
+  return
+}

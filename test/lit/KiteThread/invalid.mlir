@@ -130,6 +130,46 @@ func.func @mma_with_too_few_registers(%x: i32, %c: f32) {
 
 // -----
 
+func.func @wgmma_n(%x: i32, %c: f32, %b: memref<512xf16, #gpu.address_space<workgroup>>, %i: i32) {
+  // expected-error @+1 {{'kitethread.wgmma' op has N a multiple of 8 from 8 to 256, not 12}}
+  %d:6 = kitethread.wgmma f16 a(%x, %x, %x, %x) b(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) c(%c, %c, %c, %c, %c, %c : f32, f32, f32, f32, f32, f32) {n = 12 : i64, b_swizzle = 128 : i64, b_leading = 0 : i64, b_stride = 1024 : i64} : f32, f32, f32, f32, f32, f32
+  return
+}
+
+// -----
+
+func.func @wgmma_registers(%x: i32, %c: f32, %b: memref<512xf16, #gpu.address_space<workgroup>>, %i: i32) {
+  // expected-error @+1 {{'kitethread.wgmma' op takes 4 registers of A and N / 2 = 8 of C and D, got 4, 4 and 4}}
+  %d:4 = kitethread.wgmma f16 a(%x, %x, %x, %x) b(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) c(%c, %c, %c, %c : f32, f32, f32, f32) {n = 16 : i64, b_swizzle = 128 : i64, b_leading = 0 : i64, b_stride = 1024 : i64} : f32, f32, f32, f32
+  return
+}
+
+// -----
+
+func.func @wgmma_swizzle(%x: i32, %c: f32, %b: memref<512xf16, #gpu.address_space<workgroup>>, %i: i32) {
+  // expected-error @+1 {{'kitethread.wgmma' op swizzles 32-, 64- or 128-byte rows, not 16}}
+  %d:4 = kitethread.wgmma f16 a(%x, %x, %x, %x) b(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) c(%c, %c, %c, %c : f32, f32, f32, f32) {n = 8 : i64, b_swizzle = 16 : i64, b_leading = 0 : i64, b_stride = 1024 : i64} : f32, f32, f32, f32
+  return
+}
+
+// -----
+
+func.func @wgmma_n_major_i8(%x: i32, %c: i32, %b: memref<512xi8, #gpu.address_space<workgroup>>, %i: i32) {
+  // expected-error @+1 {{'kitethread.wgmma' op reads an N-major B of f16 or bf16 only, not 'i8'}}
+  %d:4 = kitethread.wgmma i8 a(%x, %x, %x, %x) b(%b[%i] : memref<512xi8, #gpu.address_space<workgroup>>) c(%c, %c, %c, %c : i32, i32, i32, i32) {n = 8 : i64, b_swizzle = 128 : i64, b_leading = 0 : i64, b_stride = 1024 : i64, b_transposed} : i32, i32, i32, i32
+  return
+}
+
+// -----
+
+func.func @alignment_not_on_alloc(%x: i32) {
+  // expected-error @+1 {{'kitethread.alignment' is a power-of-two byte count of a workgroup memref.alloc}}
+  %y = arith.addi %x, %x {kitethread.alignment = 1024 : i64} : i32
+  return
+}
+
+// -----
+
 func.func @async_copy_to_global(%src: i64, %i: i32, %buf: memref<64xf16>) {
   // expected-error @+1 {{writes workgroup memory, not 'memref<64xf16>'}}
   kitethread.async_copy %src, %buf[%i] bytes 16 : memref<64xf16>
