@@ -106,11 +106,11 @@ def k_step_instructions(case: Case, side: dict):
     return round(side["k_loop_instructions"] / steps)
 
 
-def matmul(dtype, block_k, stages=3, **kw) -> Case:
-    meta = dict(BLOCK_SIZE_M=128, BLOCK_SIZE_N=128, BLOCK_SIZE_K=block_k, GROUP_SIZE_M=8,
+def matmul(dtype, block_k, stages=3, block_n=128, **kw) -> Case:
+    meta = dict(BLOCK_SIZE_M=128, BLOCK_SIZE_N=block_n, BLOCK_SIZE_K=block_k, GROUP_SIZE_M=8,
                 INT_ACC=dtype == "int8")
-    return Case(f"matmul {dtype} 128x128x{block_k}, {stages} stages", "matmul_kernel", dtype,
-                meta, num_stages=stages, **kw)
+    return Case(f"matmul {dtype} 128x{block_n}x{block_k}, {stages} stages", "matmul_kernel",
+                dtype, meta, num_stages=stages, **kw)
 
 
 def attention(head_dim, causal) -> Case:
@@ -125,6 +125,11 @@ def cases() -> list:
             + [matmul("int8", 32), matmul("int8", 64),
                matmul("float8e4nv", 32, **fp8), matmul("float8e4nv", 64, **fp8)]
             + [attention(d, c) for d in (64, 128) for c in (False, True)]
+            # Hopper's shapes (the wgmma issue): sm_90a only.
+            + [matmul(dtype, 64, stages, block_n, tables=("sm_90",),
+                      **(dict(arch=89, sim="cuda-sim:sm_90") if dtype != "float16" else {}))
+               for dtype in ("float16", "float8e4nv") for block_n in (128, 256)
+               for stages in (3, 4)]
             + quantized_cases.cases(lambda **fields: Case(**fields)))
 
 
@@ -134,7 +139,7 @@ def problem(case: Case, rng) -> tuple:
     if case.module == quantized_cases.MODULE:
         return quantized_cases.problem(case, rng)
     if case.kernel == "matmul_kernel":
-        M, N, K = 128, 128, 256
+        M, N, K = 128, case.meta["BLOCK_SIZE_N"], 256
         if case.dtype == "int8":
             a = rng.integers(-8, 8, (M, K)).astype(np.int8)
             b = rng.integers(-8, 8, (K, N)).astype(np.int8)

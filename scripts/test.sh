@@ -10,7 +10,8 @@
 # KITE_STATIC_LLVM build has its own script: test_static.sh.
 #
 # What runs at which warp count (docs/testing.md says why): the whole tier at the
-# default 4 warps on every backend, and at 1 and 8 warps on cuda-sim:sm_80;
+# default 4 warps on every backend, at 1 and 8 warps on cuda-sim:sm_80, and
+# at 8 warps (two warpgroups of Hopper's wgmma) on cuda-sim:sm_90a;
 # on Vulkan, whose lavapipe compiles each shader on the CPU (the slow part of
 # CI), the files whose code depends on the warp count (scripts/warps_tier.txt)
 # run again at 8 warps. pytest runs on every core (KITE_TEST_JOBS=N sets the
@@ -46,7 +47,7 @@ tier "warp-count files on $VULKAN, num_warps=8" \
 # compiles it with memory checks, docs/cuda-sim.md) and, at 4 warps, also
 # compiled for the same architecture as for a GPU: ptxas takes it with no
 # spills.
-for run in sm_80:4 sm_90:4 sm_80:1 sm_80:8; do
+for run in sm_80:4 sm_90:4 sm_90a:4 sm_90a:8 sm_80:1 sm_80:8; do
   arch=${run%:*} warps=${run#*:}
   compile_for=""; [ "$warps" = 4 ] && compile_for=cuda:$arch
   tier "numerics on cuda-sim:$arch, num_warps=$warps${compile_for:+, also compiled for $compile_for}" \

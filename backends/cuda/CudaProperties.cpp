@@ -87,7 +87,9 @@ DeviceProperties describe(const CudaDriver &driver, int ordinal,
             driver.cuDeviceGetAttribute(&value[i], attributes[i], device))
       return fail("cuDeviceGetAttribute", r);
   int capability = value[0] * 10 + value[1];
-  p.arch = "sm_" + std::to_string(capability);
+  // Code for this very device may use its architecture's own features:
+  // sm_90a on a Hopper (wgmma); plain sm_90 PTX may not.
+  p.arch = "sm_" + std::to_string(capability) + (capability == 90 ? "a" : "");
   p.multiprocessorCount = static_cast<uint32_t>(value[2]);
   p.subgroupSize = p.minSubgroupSize = p.maxSubgroupSize =
       static_cast<uint32_t>(value[3]);

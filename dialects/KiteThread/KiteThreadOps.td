@@ -186,11 +186,22 @@ def KiteThread_WgmmaOp : KiteThread_Op<"wgmma", [
 
 def KiteThread_WgmmaFenceOp : KiteThread_Op<"wgmma_fence",
     [MemoryEffects<[MemRead, MemWrite]>]> {
-  let summary = "orders register and workgroup-memory writes before wgmma";
+  let summary = "orders register writes before wgmma";
   let description = [{
-    `fence.proxy.async.shared::cta` (workgroup memory written by the threads
-    becomes visible to wgmma's reads) and `wgmma.fence.sync.aligned` (the
-    registers of A and C are written before the next wgmma reads them).
+    `wgmma.fence.sync.aligned`: the registers of A and C are written before
+    the next wgmma reads them.
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def KiteThread_FenceAsyncSharedOp : KiteThread_Op<"fence_async_shared",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "the thread's workgroup-memory writes, visible to wgmma";
+  let description = [{
+    `fence.proxy.async.shared::cta`: the thread's writes to workgroup memory
+    (stores, cp.async) are ordered before reads of the asynchronous proxy
+    (wgmma's operands), once a barrier after the fence has made them
+    everyone's.
   }];
   let assemblyFormat = "attr-dict";
 }

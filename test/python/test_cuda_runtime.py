@@ -168,14 +168,15 @@ def test_cuda_devices_come_first_and_describe_themselves():
     assert registry.resolve_device("cuda") == "cuda:0"
     device = registry.device("cuda")
     assert device is registry.device("cuda:0")
-    assert device.arch == "sm_90" and device.subgroup_size == 32
-    assert device.target_identity() == ("cuda device=Fake GPU 0 arch=sm_90 "
+    # A capability-9.0 device compiles for sm_90a: its own features (wgmma).
+    assert device.arch == "sm_90a" and device.subgroup_size == 32
+    assert device.target_identity() == ("cuda device=Fake GPU 0 arch=sm_90a "
                                         "uuid=f0f1f2f3-f4f5-f6f7-f8f9-fafbfcfdfe00 "
                                         "driver_version=12040")
     p = device.properties
     assert (p.backend, p.multiprocessor_count, p.memory_bytes) == ("cuda", 132, 16 << 30)
     assert p.max_shared_memory_bytes == 232448
-    assert repr(p) == "<kite._C.DeviceProperties cuda:0: Fake GPU 0 (NVIDIA, CUDA 12.4, sm_90)>"
+    assert repr(p) == "<kite._C.DeviceProperties cuda:0: Fake GPU 0 (NVIDIA, CUDA 12.4, sm_90a)>"
     with pytest.raises(ValueError, match="'cuda:0' is not a Vulkan device"):
         registry.vulkan_device("cuda:0")
 
@@ -231,7 +232,7 @@ def _launch_mixed(compiled):
 @with_driver()
 def test_a_compiled_kernel_launch_passes_each_parameter_at_its_size():
     compiled = compiled_for_cuda()
-    assert compiled.metadata["arch"] == "sm_90"
+    assert compiled.metadata["arch"] == "sm_90a"
     _launch_mixed(compiled)
 
 
@@ -497,11 +498,11 @@ def test_driver_failures_are_device_errors_naming_the_call():
     from kite import _C
     from kite.runtime import registry
     device = registry.device("cuda:0")
-    bad = compiled_for_cuda().asm["ptx"].replace(".target sm_90", ".target sm_100")
+    bad = compiled_for_cuda().asm["ptx"].replace(".target sm_90a", ".target sm_100a")
     assert bad != compiled_for_cuda().asm["ptx"]
     with pytest.raises(_C.DeviceError, match=r"^cuModuleLoadDataEx failed: "
                                              r"CUDA_ERROR_INVALID_PTX: ptxas application ptx "
-                                             r"input, line \d+; error   : the .target sm_100 "
+                                             r"input, line \d+; error   : the .target sm_100a "
                                              r"is newer than the device \(sm_90\)$"):
         device.load_kernel(bad, "mixed", 128, "ptx", [8, 8, 4, 8, 4, 4, 2])
     with pytest.raises(ValueError, match="format must be 'ptx' or 'cubin', not 'spirv'"):

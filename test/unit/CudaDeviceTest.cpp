@@ -35,7 +35,7 @@ TEST(CudaDevices, AreListedFirstWithTheirProperties) {
   EXPECT_EQ(p.name, "cuda:0");
   EXPECT_EQ(p.backend, "cuda");
   EXPECT_EQ(p.deviceName, "Fake GPU 0");
-  EXPECT_EQ(p.arch, "sm_90");
+  EXPECT_EQ(p.arch, "sm_90a"); // its own features: wgmma
   EXPECT_EQ(p.uuid, "f0f1f2f3-f4f5-f6f7-f8f9-fafbfcfdfe00");
   EXPECT_EQ(p.driverVersion, 12040u);
   EXPECT_EQ(p.apiVersion, "12.4");

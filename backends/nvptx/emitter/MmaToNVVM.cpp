@@ -189,9 +189,21 @@ struct WgmmaFenceLowering : ConvertOpToLLVMPattern<kitethread::WgmmaFenceOp> {
   LogicalResult
   matchAndRewrite(kitethread::WgmmaFenceOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    createAsm(rewriter, op.getLoc(), Type(), {},
-              "fence.proxy.async.shared::cta;\n\twgmma.fence.sync.aligned;",
+    createAsm(rewriter, op.getLoc(), Type(), {}, "wgmma.fence.sync.aligned;",
               "");
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct FenceAsyncSharedLowering
+    : ConvertOpToLLVMPattern<kitethread::FenceAsyncSharedOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(kitethread::FenceAsyncSharedOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    createAsm(rewriter, op.getLoc(), Type(), {},
+              "fence.proxy.async.shared::cta;", "");
     rewriter.eraseOp(op);
     return success();
   }
@@ -275,6 +287,7 @@ struct LdmatrixLowering : ConvertOpToLLVMPattern<kitethread::LdmatrixOp> {
 void mlir::kitenvptx::populateMmaToNVVMPatterns(LLVMTypeConverter &converter,
                                                 RewritePatternSet &patterns) {
   patterns.add<MmaSyncLowering, LdmatrixLowering, WgmmaLowering,
-               WgmmaFenceLowering, WgmmaCommitLowering, WgmmaWaitLowering>(
+               WgmmaFenceLowering, WgmmaCommitLowering, WgmmaWaitLowering,
+               FenceAsyncSharedLowering>(
       converter);
 }

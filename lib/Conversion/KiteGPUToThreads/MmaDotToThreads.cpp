@@ -538,8 +538,12 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
                        plan.staged, grid);
     staged = true;
   }
-  if (staged)
+  if (staged) {
+    // Hopper: the stores, visible to wgmma's reads of b (after the barrier).
+    if (grid.warpgroupMma)
+      kitethread::FenceAsyncSharedOp::create(b, loc);
     gpu::BarrierOp::create(b, loc);
+  }
 
   // Reads the matrices at the lane's row `row + rowOffset` and chunk
   // `chunk + chunkOffset` (the offsets: the tile's and K step's constants).

@@ -240,6 +240,9 @@ struct AsyncWaitToThreads : ThreadPattern<AsyncWaitOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     kitethread::AsyncWaitGroupOp::create(rewriter, loc, op.getPending());
+    // Hopper: the copies, visible to wgmma's reads of the slots too.
+    if (grid.warpgroupMma)
+      kitethread::FenceAsyncSharedOp::create(rewriter, loc);
     // Every thread's copies, not only this thread's, before anyone reads.
     rewriter.replaceOpWithNewOp<gpu::BarrierOp>(op);
     return success();

@@ -7,7 +7,8 @@
 // N-major (K x N, b_transposed), its rows, or their 128-byte slabs, the
 // swizzle's width. One fence, one wgmma per K step and 16-row tile of a
 // warp, one commit, one wait that returns the accumulators. The buffer is
-// aligned to 1024 bytes.
+// aligned to 1024 bytes; the stores into it are fenced for the
+// asynchronous proxy before the barrier.
 // RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads="tensor-cores=90 warpgroup-mma=1" --canonicalize --cse | FileCheck %s
 // RUN: kite-opt %s --split-input-file --convert-kitegpu-to-threads="tensor-cores=90" --canonicalize --cse | FileCheck %s --check-prefix=SM90
 
@@ -15,7 +16,8 @@
 // rows), read N-major: two K steps of 16 rows, 2048 bytes apart.
 // CHECK-LABEL: func.func @n_major()
 // CHECK: %[[B:.*]] = memref.alloc() {kitethread.alignment = 1024 : i64} : memref<2048xf16, #gpu.address_space<workgroup>>
-// CHECK: gpu.barrier
+// CHECK: kitethread.fence_async_shared
+// CHECK-NEXT: gpu.barrier
 // CHECK-COUNT-2: kitethread.ldmatrix
 // CHECK: kitethread.wgmma_fence
 // CHECK: %[[D0:.*]]:32 = kitethread.wgmma f16 a(%{{.*}}) b(%[[B]][%c0_i32] : memref<2048xf16, #gpu.address_space<workgroup>>) c({{.*}}) {b_leading = 4096 : i64, b_stride = 1024 : i64, b_swizzle = 128 : i64, b_transposed, n = 64 : i64}

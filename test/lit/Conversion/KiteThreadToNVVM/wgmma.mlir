@@ -1,4 +1,4 @@
-// kitethread.wgmma and its fence, commit and wait: inline PTX with side
+// kitethread.wgmma, its fences, commit and wait: inline PTX with side
 // effects (they must stay in order). B's matrix descriptor is built from
 // the element's shared address: (address >> 4) & 0x3fff, then the leading
 // (bits 16-29) and stride (32-45) byte offsets in 16-byte units and the
@@ -9,7 +9,8 @@
 // m64n8k16 f16, B K-major in 128-byte rows: stride 1024 (64 units),
 // leading 2048 (128 units): 64 << 32 | 128 << 16 | 1 << 62.
 // CHECK-LABEL: llvm.func @wgmma_f16(
-// CHECK: llvm.inline_asm has_side_effects asm_dialect = att "fence.proxy.async.shared::cta;\0A\09wgmma.fence.sync.aligned;", ""  : () -> ()
+// CHECK: llvm.inline_asm has_side_effects asm_dialect = att "fence.proxy.async.shared::cta;", ""  : () -> ()
+// CHECK: llvm.inline_asm has_side_effects asm_dialect = att "wgmma.fence.sync.aligned;", ""  : () -> ()
 // CHECK: %[[ADDRESS:.*]] = llvm.ptrtoint %{{.*}} : !llvm.ptr<3> to i64
 // CHECK: %[[UNITS:.*]] = llvm.lshr %[[ADDRESS]], %{{.*}} : i64
 // CHECK: %[[START:.*]] = llvm.and %[[UNITS]], %{{.*}} : i64
@@ -26,6 +27,7 @@ module attributes {"kitethread.num-threads" = 128 : i32,
     %c = kitethread.kernel_arg 1 : f32
     %b = memref.alloc() {kitethread.alignment = 1024 : i64} : memref<512xf16, #gpu.address_space<workgroup>>
     %i = arith.constant 0 : i32
+    kitethread.fence_async_shared
     kitethread.wgmma_fence
     %d:4 = kitethread.wgmma f16 a(%x, %x, %x, %x) b(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) c(%c, %c, %c, %c : f32, f32, f32, f32) {n = 8 : i64, b_swizzle = 128 : i64, b_leading = 2048 : i64, b_stride = 1024 : i64} : f32, f32, f32, f32
     kitethread.wgmma_commit
