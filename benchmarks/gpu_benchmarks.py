@@ -1,6 +1,8 @@
 """Kite against Triton and PyTorch on one NVIDIA GPU, in one process on cuda:0:
 vector add, row softmax, layernorm forward, fp16 matmul and launch overhead
-(issue 4). Writes benchmarks/results/gpu-<device>-<date>.md and .json.
+(issue 4), and group ``hopper``: fp16/fp8 matmul at 128x128x64 and 128x256x64
+tiles and flash attention d64/d128 against cuBLAS and PyTorch's SDPA
+(gpu/hopper.py; wgmma on an H100). Writes benchmarks/results/gpu-<device>-<date>.md and .json.
 
     PYTHONPATH=python python3 benchmarks/gpu_benchmarks.py [--quick] [--only softmax,matmul] [--out DIR]
     PYTHONPATH=python python3 benchmarks/gpu_benchmarks.py --smoke   # no GPU: Kite kernels vs numpy

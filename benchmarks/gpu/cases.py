@@ -20,7 +20,7 @@ from . import launchers, metrics
 # tests of the harness's PyTorch side use "cpu").
 DEVICE = "cuda"
 
-GROUPS = ("vector_add", "softmax", "layernorm", "matmul", "launch")
+GROUPS = ("vector_add", "softmax", "layernorm", "matmul", "launch", "hopper")
 
 # The sizes of issue 4's table.
 VECTOR_ADD_LOG2 = (24, 28)
@@ -169,6 +169,9 @@ def all_cases(torch, kite_kernels, triton_kernels, groups=GROUPS) -> list:
     cases += [softmax_case(torch, kk, tk, *shape) for shape in SOFTMAX_SHAPES]
     cases += [layernorm_case(torch, kk, tk, *shape) for shape in LAYERNORM_SHAPES]
     cases += [matmul_case(torch, kk, tk, *shape) for shape in MATMUL_SHAPES]
+    if "hopper" in groups:  # the wgmma issue's shapes (gpu/hopper.py)
+        from . import hopper
+        cases += hopper.cases(torch, kk, tk)
     return [c for c in cases if c.group in groups]
 
 

@@ -143,6 +143,14 @@ for _config in dict.fromkeys(launchers.matmul_config(*s) for s in cases.MATMUL_S
            "warps")(_matmul(_config))
 
 
+def _hopper_checks():
+    from . import hopper
+    CHECKS.update(hopper.smoke_checks())
+
+
+_hopper_checks()
+
+
 def run(device=None, log=print) -> list:
     """Runs every check on ``device`` (None: Kite's default); returns
     [(name, seconds, error or None)]. A failing check does not stop the others."""

@@ -27,6 +27,8 @@ kite_kernels = load_kernels("kite")
 
 @pytest.mark.parametrize("name", list(smoke.CHECKS))
 def test_benchmark_kernel_matches_numpy_on_vulkan(name):
+    """On Vulkan, but the Hopper group's on cuda-sim:sm_90a (the code an
+    H100 runs)."""
     smoke.CHECKS[name](vulkan_device(), np.random.default_rng(0))
 
 
@@ -35,7 +37,27 @@ def test_smoke_covers_every_kernel_and_matmul_configuration():
     for what in ("vector add", "softmax", "layernorm", "matmul", "3 arguments", "16 arguments"):
         assert what in names
     configs = {launchers.matmul_config(*s) for s in cases.MATMUL_SHAPES}
-    assert sum("matmul" in n for n in smoke.CHECKS) == len(configs) == 2
+    assert sum(n.startswith("matmul") for n in smoke.CHECKS) == len(configs) == 2
+    # The Hopper group's (gpu/hopper.py): every matmul configuration in fp16
+    # and fp8, and attention at both head dims, causal and not.
+    assert sum(n.startswith("hopper matmul") for n in smoke.CHECKS) == 2 * 4
+    assert sum(n.startswith("hopper attention") for n in smoke.CHECKS) == 4
+
+
+def test_the_hopper_cases_run_on_wgmma_for_sm_90a():
+    """What the Hopper group measures on an H100 is the wgmma path: the
+    kernels compiled for sm_90a issue wgmma, and ptxas accepts them."""
+    import kite
+    import kite.language as kl
+    from gpu import hopper
+    config = hopper.MATMUL_CONFIGS[0]
+    f16 = kite.from_numpy(np.zeros((256, 256), np.float32), device="cuda-sim:sm_90a",
+                          dtype=kl.float16)
+    compiled = kite_kernels.matmul_kernel.compile(
+        f16, f16, f16, 256, 256, 256, 256, 256, 256, target="cuda:sm_90a", **config.meta())
+    assert "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16" in compiled.asm["ptx"]
+    if PTXAS:
+        assert compiled.asm["cubin"][:4] == b"\x7fELF"
 
 
 def test_smoke_run_reports_a_failing_check_and_goes_on(monkeypatch):
