@@ -301,8 +301,11 @@ static std::optional<WgmmaOperand>
 getWgmmaOperand(const SwizzledOperand &b, bool transposed,
                 const MmaTiling &plan, const ThreadGrid &grid) {
   int64_t bytes = getElementBytes(plan.staged);
+  // The staged bits are the instruction's (tf32 reads f32's).
+  bool stagedAsRead = plan.staged == plan.abType ||
+                      (plan.abType.isTF32() && plan.staged.isF32());
   if (plan.warpsN != 1 || plan.warpsM % 4 || grid.threadsPerWarp != 32 ||
-      plan.staged != plan.abType || (transposed && bytes != 2))
+      !stagedAsRead || (transposed && bytes != 2))
     return std::nullopt;
   int64_t slab = b.layout.getSlab() && b.layout.getSlab() < b.rowLength
                      ? b.layout.getSlab()
@@ -497,6 +500,12 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
     if (plan.warpsM > 1)
       decodedB = nullptr;
   }
+  // On wgmma, b is read from workgroup memory: staged once, decoded once;
+  // a decoded at its fragments is what wgmma takes from registers (every
+  // warp has all of N, so no warp decodes another's rows).
+  if (grid.fuseDequantize == FuseDequantize::Unshared && grid.warpgroupMma &&
+      plan.warpsN == 1 && plan.warpsM % 4 == 0)
+    decodedB = nullptr;
   // a as the copies left it: M x K, or K x M (M contiguous, a transposed
   // a's loads), which ldmatrix.trans reads for 16-bit elements.
   Type aInput = aType.getElementType();

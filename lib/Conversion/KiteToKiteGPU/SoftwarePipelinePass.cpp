@@ -247,7 +247,21 @@ std::string PipelineAnalysis::analyze() {
       feedsFmaDot = true;
       continue;
     }
-    if (!inPlace && staged.insert({dot, operandIndex})) {
+    // A slot the dot cannot read where it is (MmaDotToThreads.cpp: K
+    // contiguous, or either way for 16-bit elements, and staged as loaded)
+    // is staged again, like an operand computed from it.
+    bool readable = true;
+    if (inPlace) {
+      operandIndex = operand == dot.getB() ? 1 : 0;
+      auto layout = dyn_cast_or_null<BlockedLayoutAttr>(
+          getLayout(cast<RankedTensorType>(load.getType())));
+      unsigned kDim = operandIndex ? 0 : 1;
+      Type element = cast<RankedTensorType>(load.getType()).getElementType();
+      readable = layout && element == tiling->staged &&
+                 (layout.getOrder_()[0] == kDim ||
+                  getWorkgroupElementBytes(tiling->staged) == 2);
+    }
+    if ((!inPlace || !readable) && staged.insert({dot, operandIndex})) {
       // The dot stages the operand computed from the slot's contents, in
       // memory of its own while the slots are live.
       Value staged = operandIndex ? dot.getB() : dot.getA();

@@ -1,0 +1,106 @@
+"""Hopper's warpgroup MMA: on cuda-sim:sm_90a (the code `cuda:sm_90a` and a
+Hopper device get), a dot whose warps go in fours along M runs on
+`wgmma.mma_async` and matches numpy, for every operand type wgmma has
+(f16, bf16, tf32, int8, fp8 e4m3), b K-major or N-major, N split into
+instructions of at most 256 columns, K rows longer than 128 bytes in
+slabs, one or two warpgroups, in a software-pipelined loop; a dot whose
+tile has no room for warpgroups stays on mma.sync; plain sm_90 never uses
+wgmma (docs/lowering.md, "Dot on Hopper's warpgroup MMA")."""
+import numpy as np
+import pytest
+
+import kite
+import kite.language as kl
+
+HOPPER = "cuda-sim:sm_90a"
+
+
+@kite.jit
+def dot_kernel(a_ptr, b_ptr, c_ptr, K_TOTAL, M: kl.constexpr, N: kl.constexpr, K: kl.constexpr,
+               B_K_MAJOR: kl.constexpr, TF32: kl.constexpr):
+    # c = a @ b over K_TOTAL in steps of K (a loop the pipeliner stages);
+    # b is [K_TOTAL, N] row-major, or [N, K_TOTAL] when B_K_MAJOR.
+    rm = kl.arange(0, M)
+    rn = kl.arange(0, N)
+    rk = kl.arange(0, K)
+    acc = kl.zeros((M, N), dtype=kl.int32 if c_ptr.dtype.element_ty == kl.int32 else kl.float32)
+    for k0 in range(0, K_TOTAL, K):
+        a = kl.load(a_ptr + rm[:, None] * K_TOTAL + (k0 + rk)[None, :])
+        if B_K_MAJOR:
+            b = kl.load(b_ptr + rn[None, :] * K_TOTAL + (k0 + rk)[:, None])
+        else:
+            b = kl.load(b_ptr + (k0 + rk)[:, None] * N + rn[None, :])
+        if TF32:
+            acc = kl.dot(a, b, acc, input_precision="tf32")
+        else:
+            acc = kl.dot(a, b, acc)
+    kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
+
+
+# name: (kite dtype, numpy inputs, accumulator, rtol)
+TYPES = {
+    "f16": (kl.float16, np.float16, np.float32, 1e-2),
+    "bf16": (kl.bfloat16, np.float32, np.float32, 2e-2),
+    "tf32": (kl.float32, np.float32, np.float32, 1e-2),
+    "i8": (kl.int8, np.int8, np.int32, 0),
+    "e4m3": (kl.float8e4nv, np.float32, np.float32, 1e-2),
+}
+# (M, N, K step, K total, num_warps, the instruction's m64nNk of f16)
+SHAPES = [
+    (64, 64, 32, 64, 4),     # one warpgroup, 64-byte rows of f16: the 64-byte swizzle
+    (128, 128, 64, 128, 8),  # two warpgroups
+    (64, 512, 64, 64, 4),    # N over two instructions of 256; K rows of 8-bit and 32-bit
+                             # types over 128 bytes: slabs
+    (128, 256, 64, 128, 8),  # Triton's H100 tile
+]
+
+
+def _operands(name, M, N, K_total, b_k_major, rng):
+    kind, np_type, acc, _ = TYPES[name]
+    if name == "i8":
+        a = rng.integers(-8, 8, (M, K_total)).astype(np.int8)
+        b = rng.integers(-8, 8, (K_total, N)).astype(np.int8)
+    else:  # values every type holds exactly (e4m3's 3 mantissa bits included)
+        a = (rng.integers(-8, 8, (M, K_total)) / 8).astype(np.float32)
+        b = (rng.integers(-8, 8, (K_total, N)) / 8).astype(np.float32)
+    b_stored = np.ascontiguousarray(b.T) if b_k_major else b
+    to = lambda x: kite.from_numpy(x.astype(np_type), device=HOPPER,  # noqa: E731
+                                   **({} if name in ("f16", "i8") else dict(dtype=kind)))
+    return to(a), to(b_stored), a.astype(np.float64) @ b.astype(np.float64), acc
+
+
+def _run(name, M, N, K, K_total, warps, b_k_major, device=HOPPER):
+    rng = np.random.default_rng(M + N + K)
+    a, b, expected, acc = _operands(name, M, N, K_total, b_k_major, rng)
+    c = kite.from_numpy(np.zeros((M, N), acc), device=HOPPER)
+    handle = dot_kernel[(1,)](a, b, c, K_total, M=M, N=N, K=K, B_K_MAJOR=b_k_major,
+                              TF32=name == "tf32", num_warps=warps)
+    np.testing.assert_allclose(c.numpy().astype(np.float64), expected,
+                               rtol=TYPES[name][3], atol=TYPES[name][3])
+    return handle.asm["ptx"]
+
+
+@pytest.mark.parametrize("b_k_major", [False, True], ids=["b_n_major", "b_k_major"])
+@pytest.mark.parametrize("name", list(TYPES))
+@pytest.mark.parametrize("M, N, K, K_total, warps", SHAPES)
+def test_dot_runs_on_wgmma_and_matches_numpy(name, M, N, K, K_total, warps, b_k_major):
+    ptx = _run(name, M, N, K, K_total, warps, b_k_major)
+    k = {"tf32": 8, "i8": 32, "e4m3": 32}.get(name, 16)
+    assert f"wgmma.mma_async.sync.aligned.m64n{min(N, 256)}k{k}." in ptx
+    assert "mma.sync" not in ptx
+
+
+def test_a_tile_without_room_for_warpgroups_stays_on_mma_sync():
+    # 32 rows cannot give four warps 16 rows each along M with all of N.
+    ptx = _run("f16", 32, 64, 32, 64, 4, False)
+    assert "wgmma" not in ptx and "mma.sync" in ptx
+
+
+def test_plain_sm_90_keeps_mma_sync():
+    """wgmma needs sm_90a's own features; PTX for sm_90 may not use them."""
+    a = kite.from_numpy(np.zeros((64, 64), np.float16), device=HOPPER)
+    c = kite.from_numpy(np.zeros((64, 64), np.float32), device=HOPPER)
+    for target, has_wgmma in (("cuda:sm_90", False), ("cuda:sm_90a", True)):
+        compiled = dot_kernel.compile(a, a, c, 64, M=64, N=64, K=32, B_K_MAJOR=False,
+                                      TF32=False, target=target, num_warps=4)
+        assert ("wgmma.mma_async" in compiled.asm["ptx"]) == has_wgmma, target
