@@ -90,6 +90,31 @@ def test_dot_runs_on_wgmma_and_matches_numpy(name, M, N, K, K_total, warps, b_k_
     assert "mma.sync" not in ptx
 
 
+def test_int8_products_saturate_at_int32_as_on_mma_sync():
+    """wgmma's s32 accumulators saturate (.satfinite) as mma.sync's do: 127 *
+    127 * 32 added to an accumulator near INT32_MAX stays INT32_MAX."""
+    results = {}
+    for device in ("cuda-sim:sm_90", HOPPER):
+        a = kite.from_numpy(np.full((64, 32), 127, np.int8), device=device)
+        b = kite.from_numpy(np.full((32, 64), 127, np.int8), device=device)
+        c = kite.from_numpy(np.zeros((64, 64), np.int32), device=device)
+        handle = saturating_kernel[(1,)](a, b, c, num_warps=4)
+        results[device] = c.numpy()
+        assert ("wgmma" in handle.asm["ptx"]) == (device == HOPPER)
+    for values in results.values():
+        np.testing.assert_array_equal(values, np.iinfo(np.int32).max)
+
+
+@kite.jit
+def saturating_kernel(a_ptr, b_ptr, c_ptr):
+    r64 = kl.arange(0, 64)
+    r32 = kl.arange(0, 32)
+    a = kl.load(a_ptr + r64[:, None] * 32 + r32[None, :])
+    b = kl.load(b_ptr + r32[:, None] * 64 + r64[None, :])
+    acc = kl.full((64, 64), 2147483000, kl.int32)
+    kl.store(c_ptr + r64[:, None] * 64 + r64[None, :], kl.dot(a, b, acc))
+
+
 def test_a_tile_without_room_for_warpgroups_stays_on_mma_sync():
     # 32 rows cannot give four warps 16 rows each along M with all of N.
     ptx = _run("f16", 32, 64, 32, 64, 4, False)

@@ -152,9 +152,12 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<kitethread::WgmmaOp> {
 
     auto [ab, acc] = getMmaTypes(op.getAbType());
     int64_t results = op.getD().size();
+    // Integer products saturate at the accumulator's range, as mma.sync's
+    // do (.satfinite), instead of wrapping.
     std::string text = ("wgmma.mma_async.sync.aligned.m64n" + Twine(op.getN()) +
-                        "k" + Twine(op.getK()) + "." + acc + "." + ab + "." +
-                        ab + " {")
+                        "k" + Twine(op.getK()) +
+                        (acc == "s32" ? ".satfinite." : ".") + acc + "." + ab +
+                        "." + ab + " {")
                            .str();
     for (int64_t i = 0; i < results; ++i)
       text += (i ? ", $" : "$") + std::to_string(i);

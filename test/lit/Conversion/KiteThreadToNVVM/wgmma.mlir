@@ -64,3 +64,23 @@ module attributes {"kitethread.num-threads" = 128 : i32,
     return
   }
 }
+
+// -----
+
+// Integer products saturate (.satfinite), as mma.sync's do.
+// CHECK-LABEL: llvm.func @wgmma_s8(
+// CHECK: "wgmma.mma_async.sync.aligned.m64n8k32.satfinite.s32.s8.s8 {$0, $1, $2, $3}, {$8, $9, $10, $11}, $12, $13;", "=r,=r,=r,=r,0,1,2,3,r,r,r,r,l,b"
+module attributes {"kitethread.num-threads" = 128 : i32,
+                   "kitethread.arg-types" = [i32]} {
+  func.func @wgmma_s8() attributes {kite.kernel} {
+    %x = kitethread.kernel_arg 0 : i32
+    %b = memref.alloc() {kitethread.alignment = 1024 : i64} : memref<1024xi8, #gpu.address_space<workgroup>>
+    %i = arith.constant 0 : i32
+    kitethread.wgmma_fence
+    %d:4 = kitethread.wgmma i8 a(%x, %x, %x, %x) b(%b[%i] : memref<1024xi8, #gpu.address_space<workgroup>>) c(%x, %x, %x, %x : i32, i32, i32, i32) {n = 8 : i64, b_swizzle = 128 : i64, b_leading = 0 : i64, b_stride = 1024 : i64} : i32, i32, i32, i32
+    kitethread.wgmma_commit
+    %w:4 = kitethread.wgmma_wait 0 (%d#0, %d#1, %d#2, %d#3 : i32, i32, i32, i32)
+    kitethread.print "" %w#0 : i32
+    return
+  }
+}
