@@ -79,23 +79,42 @@ static LogicalResult verifyAccess(Operation *op, Type type,
   return success();
 }
 
-int64_t MmaSyncOp::getK() {
-  Type ab = getAbType();
+/// K of a tensor-core instruction (mma.sync, wgmma) of `ab` operands: 16
+/// (f16, bf16), 8 (tf32) or 32 (i8, f8E4M3FN, f8E5M2).
+static int64_t getTensorCoreK(Type ab) {
   if (ab.isF16() || ab.isBF16())
     return 16;
   if (ab.isTF32())
     return 8;
-  return 32; // i8, f8E4M3FN, f8E5M2
+  return 32;
 }
 
-LogicalResult MmaSyncOp::verify() {
-  Type ab = getAbType();
+/// The operand types and accumulators of mma.sync and wgmma: f16, bf16,
+/// tf32, i8 (i32 accumulators) or fp8 (f32).
+static LogicalResult verifyTensorCoreTypes(Operation *op, Type ab,
+                                           ValueRange c, ValueRange d) {
   bool eightBit = ab.isSignlessInteger(8) || isa<Float8E4M3FNType>(ab) ||
                   isa<Float8E5M2Type>(ab);
   if (!ab.isF16() && !ab.isBF16() && !ab.isTF32() && !eightBit)
-    return emitOpError() << "multiplies f16, bf16, tf32, i8, f8E4M3FN or "
-                            "f8E5M2, not "
-                         << ab;
+    return op->emitOpError() << "multiplies f16, bf16, tf32, i8, f8E4M3FN or "
+                                "f8E5M2, not "
+                             << ab;
+  Type acc = ab.isSignlessInteger(8)
+                 ? Type(IntegerType::get(op->getContext(), 32))
+                 : Type(Float32Type::get(op->getContext()));
+  for (Value value : llvm::concat<const Value>(c, d))
+    if (value.getType() != acc)
+      return op->emitOpError() << "accumulates " << ab << " products in "
+                               << acc << ", not " << value.getType();
+  return success();
+}
+
+int64_t MmaSyncOp::getK() { return getTensorCoreK(getAbType()); }
+
+LogicalResult MmaSyncOp::verify() {
+  Type ab = getAbType();
+  if (failed(verifyTensorCoreTypes(*this, ab, getC(), getD())))
+    return failure();
   if (getA().size() != 4 || getB().size() != 2 || getC().size() != 4 ||
       getD().size() != 4)
     return emitOpError() << "takes 4, 2 and 4 registers of A, B and C and "
@@ -103,32 +122,15 @@ LogicalResult MmaSyncOp::verify() {
                          << getK() << "), got " << getA().size() << ", "
                          << getB().size() << ", " << getC().size() << " and "
                          << getD().size();
-  Type acc = ab.isSignlessInteger(8) ? Type(IntegerType::get(getContext(), 32))
-                                     : Type(Float32Type::get(getContext()));
-  for (Value value : llvm::concat<Value>(getC(), getD()))
-    if (value.getType() != acc)
-      return emitOpError() << "accumulates " << ab << " products in " << acc
-                           << ", not " << value.getType();
   return success();
 }
 
-int64_t WgmmaOp::getK() {
-  Type ab = getAbType();
-  if (ab.isF16() || ab.isBF16())
-    return 16;
-  if (ab.isTF32())
-    return 8;
-  return 32; // i8, f8E4M3FN, f8E5M2
-}
+int64_t WgmmaOp::getK() { return getTensorCoreK(getAbType()); }
 
 LogicalResult WgmmaOp::verify() {
   Type ab = getAbType();
-  bool eightBit = ab.isSignlessInteger(8) || isa<Float8E4M3FNType>(ab) ||
-                  isa<Float8E5M2Type>(ab);
-  if (!ab.isF16() && !ab.isBF16() && !ab.isTF32() && !eightBit)
-    return emitOpError() << "multiplies f16, bf16, tf32, i8, f8E4M3FN or "
-                            "f8E5M2, not "
-                         << ab;
+  if (failed(verifyTensorCoreTypes(*this, ab, getC(), getD())))
+    return failure();
   int64_t n = getN();
   if (n < 8 || n > 256 || n % 8)
     return emitOpError() << "has N a multiple of 8 from 8 to 256, not " << n;
@@ -144,12 +146,6 @@ LogicalResult WgmmaOp::verify() {
   if (getBTransposed() && !ab.isF16() && !ab.isBF16())
     return emitOpError() << "reads an N-major B of f16 or bf16 only, not "
                          << ab;
-  Type acc = ab.isSignlessInteger(8) ? Type(IntegerType::get(getContext(), 32))
-                                     : Type(Float32Type::get(getContext()));
-  for (Value value : llvm::concat<Value>(getC(), getD()))
-    if (value.getType() != acc)
-      return emitOpError() << "accumulates " << ab << " products in " << acc
-                           << ", not " << value.getType();
   return success();
 }
 
