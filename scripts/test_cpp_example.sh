@@ -21,7 +21,7 @@ fi
 FAKE=$PWD/build/lib/libkite_fake_cuda.so
 if [ -f "$FAKE" ]; then
   KITE_LIBCUDA=$FAKE "$WORK/kite_example" cuda:0 fake | tee "$WORK/cuda.out"
-  grep -q "JIT (cuda:sm_90): launched" "$WORK/cuda.out"
-  grep -q "AOT (cuda:sm_90): launched" "$WORK/cuda.out"
+  grep -q "JIT (cuda:sm_90a): launched" "$WORK/cuda.out"
+  grep -q "AOT (cuda:sm_90a): launched" "$WORK/cuda.out"
 fi
 echo "== examples/cpp built against $PREFIX and ran"
