@@ -286,6 +286,16 @@ LogicalResult GatherOp::verify() {
 // Conversions
 //===----------------------------------------------------------------------===//
 
+LogicalResult Fp4ToFpOp::verify() {
+  if (!getElementTypeOrSelf(getCodes().getType()).isInteger(8))
+    return emitOpError() << "decodes codes held in i8, not "
+                         << getCodes().getType();
+  Type dst = getElementTypeOrSelf(getType());
+  if (!dst.isF32() && !dst.isF16() && !dst.isBF16())
+    return emitOpError() << "decodes to f32, f16 or bf16, not " << dst;
+  return success();
+}
+
 LogicalResult FpToFpOp::verify() {
   if (failed(verifySameShape(*this, "source", getSrc().getType(), "result",
                              getType())))

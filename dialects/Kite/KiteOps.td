@@ -244,6 +244,24 @@ def Kite_FpToFpOp : Kite_Op<"fp_to_fp", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Kite_Fp4ToFpOp : Kite_Op<"fp4_to_fp", [Pure, Elementwise,
+                                            SameOperandsAndResultShape]> {
+  let summary = "decode fp4 (e2m1) codes held in bytes";
+  let description = [{
+    Each i8 element holds two e2m1 codes (sign, 2 exponent bits with bias
+    1, 1 mantissa bit): this decodes the low nibble, or the high one with
+    `high`, exactly, to f32, f16 or bf16. A byte tensor packed along an axis
+    unpacks as the join of the two decodes (`kl.dot_scaled`'s "e2m1"
+    operands). Code 0b1000 is -0; e2m1 has no infinity or NaN.
+  }];
+  let arguments = (ins Kite_IntLike:$codes, UnitAttr:$high);
+  let results = (outs Kite_FloatLike:$result);
+  let assemblyFormat = [{
+    $codes (`high` $high^)? attr-dict `:` type($codes) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Kite_PtrToIntOp : Kite_UnaryOp<"ptr_to_int", Kite_PtrLike, Kite_I64Like> {
   let summary = "the address of pointers as i64";
 }

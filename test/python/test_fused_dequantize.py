@@ -287,12 +287,19 @@ def test_always_decodes_both_block_scaled_operands_on_sm80():
                                    fuse_dequantize=fuse).asm["ptx"]
            for fuse in (True, False, "always")}
     # Four warps, 2 x 2: every operand is decoded by two warps, so the
-    # policy stages both (ldmatrix); "always" decodes both at the
-    # fragments, rounding two values per cvt.rn.bf16x2.f32, K permuted so
-    # that a lane's codes of 2 K steps are one 4-byte load (16 packed e2m1).
-    assert "ldmatrix" in ptx[True] and ptx[True] == ptx[False]
+    # policy stages both (ldmatrix), each element decoded once into its
+    # staging buffer, two codes per bf16x2 word (two bf16x2 multiplies per
+    # word: the decode's 2^126 and the scale; sm_80 has them as fma with
+    # -0), 8 words per 16-byte store; without fusion the chain runs in f32
+    # in the load's layout, converted through shared memory. "always"
+    # decodes both at the fragments, K permuted so that a lane's codes of 2
+    # K steps are one 4-byte load (16 packed e2m1).
+    assert "ldmatrix" in ptx[True] and "ldmatrix" in ptx[False]
+    assert ptx[True].count("fma.rn.bf16x2") == 2 * (64 * 64 * 2 // 128 // 2)
+    assert "fma.rn.bf16x2" not in ptx[False] and "mul.f32" in ptx[False]
+    assert "st.shared.b32" in ptx[False] and "st.shared.b32" not in ptx[True]
     assert "ldmatrix" not in ptx["always"]
-    assert "cvt.rn.bf16x2.f32" in ptx["always"] and "ld.shared.b32" in ptx["always"]
+    assert "fma.rn.bf16x2" in ptx["always"] and "ld.shared.b32" in ptx["always"]
 
 
 def test_default_decodes_both_mxfp8_operands_where_the_cvt_is_hardware():

@@ -198,6 +198,7 @@ struct ConvertKiteGPUToThreadsPass
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
                                                          target);
     populateElementwiseToThreads(converter, grid, constantGroups, patterns);
+    populateFp4ToThreads(converter, grid, patterns);
     populateMemoryOpsToThreads(converter, grid, widths, patterns);
     populateShapeOpsToThreads(converter, grid, patterns);
     populateReduceToThreads(converter, grid, patterns);

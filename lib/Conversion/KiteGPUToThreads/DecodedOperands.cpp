@@ -58,7 +58,7 @@ bool isChainOp(Operation *op) {
   if (auto join = dyn_cast<kite::JoinOp>(op))
     return isa<RankedTensorType>(join.getLhs().getType());
   if (isa<ConvertLayoutOp, kite::TransOp, kite::ExpandDimsOp,
-          kite::BroadcastOp, kite::FpToFpOp>(op))
+          kite::BroadcastOp, kite::FpToFpOp, kite::Fp4ToFpOp>(op))
     return true;
   if (auto reshape = dyn_cast<kite::ReshapeOp>(op))
     return isPowerOf2Shape(reshape.getSrc().getType()) &&
@@ -302,6 +302,11 @@ int64_t DecodedOperand::getCostPerElement(const ThreadGrid &grid) const {
       if (isa<ConvertLayoutOp, kite::TransOp, kite::ExpandDimsOp,
               kite::BroadcastOp, kite::JoinOp, kite::ReshapeOp>(op))
         continue;
+      // e2m1 codes decode two to a bf16x2 word (Fp4ToThreads.cpp).
+      if (isa<kite::Fp4ToFpOp>(op)) {
+        cost += 3;
+        continue;
+      }
       Type from = getElementTypeOrSelf(op->getOperand(0).getType());
       Type to = getElementTypeOrSelf(op->getResult(0).getType());
       // bf16 and fp8 values are f32 registers: widening one to f32 is
@@ -506,6 +511,18 @@ DecodedOperand::emitOp(ConversionPatternRewriter &rewriter,
   }
   Type element = getElementTypeOrSelf(op->getResult(0).getType());
   SmallVector<Type> types(count, registerType(element));
+  if (auto decode = dyn_cast<kite::Fp4ToFpOp>(op)) {
+    SmallVector<Value> codes = emitAt(rewriter, grid, decode.getCodes(), coords);
+    SmallVector<Value> results;
+    for (auto [code, type] : llvm::zip_equal(codes, types)) {
+      Value value = emitFp4ToF32(rewriter, loc, code, decode.getHigh(), grid);
+      if (type != value.getType()) // f16, exact
+        value = arith::TruncFOp::create(rewriter, loc, type, value);
+      fp4Codes[value] = {code, decode.getHigh()};
+      results.push_back(value);
+    }
+    return results;
+  }
   if (auto convert = dyn_cast<kite::FpToFpOp>(op))
     return emitFpToFpRegisters(rewriter, convert,
                                emitAt(rewriter, grid, convert.getSrc(), coords),
@@ -615,6 +632,9 @@ DecodedOperand::emitFragmentWords(ConversionPatternRewriter &rewriter,
   if (trunc && getElementTypeOrSelf(trunc.getIn().getType()).isF32() &&
       !trunc.getRoundingmodeAttr())
     rounded = trunc.getIn();
+  if (element.isBF16())
+    if (auto words = emitFp4FragmentWords(rewriter, grid, rounded, coords))
+      return *words;
   SmallVector<Value> values = emitAt(rewriter, grid, rounded, coords);
   SmallVector<Value> words;
   for (size_t i = 0; i + 1 < values.size(); i += 2) {
@@ -638,6 +658,72 @@ DecodedOperand::emitFragmentWords(ConversionPatternRewriter &rewriter,
     assert(grid.hasBF16Conversions() && "mma.sync targets convert bf16");
     words.push_back(kitethread::CvtPackOp::create(
         rewriter, loc, i32, TypeAttr::get(element), low, high));
+  }
+  return words;
+}
+
+/// Whether every element of `value` is a bf16 value: of bf16 (an f32
+/// register holding one), widened from 16 bits or fewer, or moved there by
+/// shape ops.
+static bool holdsBF16(Value value) {
+  Type element = getElementTypeOrSelf(value.getType());
+  if (element.isBF16())
+    return true;
+  Operation *op = value.getDefiningOp();
+  if (auto extend = dyn_cast_or_null<arith::ExtFOp>(op)) {
+    Type from = getElementTypeOrSelf(extend.getIn().getType());
+    return from.isBF16() || kite::getFloat8Format(from);
+  }
+  if (isa_and_nonnull<ConvertLayoutOp, kite::BroadcastOp, kite::ExpandDimsOp,
+                      kite::TransOp, kite::ReshapeOp>(op))
+    return holdsBF16(op->getOperand(0));
+  return false;
+}
+
+std::optional<SmallVector<Value>> DecodedOperand::emitFp4FragmentWords(
+    ConversionPatternRewriter &rewriter, const ThreadGrid &grid,
+    Value product, ArrayRef<LaneCoords> coords) {
+  // e2m1 codes (kite.fp4_to_fp), alone or times a bf16 value the same for
+  // both halves of each word (an e8m0 scale): two codes to a word, when
+  // every element's register is a decode (shape ops between them and the
+  // product pass registers through).
+  Location loc = value.getLoc();
+  Value decoded = product, scale;
+  if (auto mul = product.getDefiningOp<arith::MulFOp>()) {
+    if (!llvm::is_contained(chain, mul.getOperation()))
+      return std::nullopt;
+    // The side whose registers are decodes; the other holds bf16 values.
+    SmallVector<Value> lhs = emitAt(rewriter, grid, mul.getLhs(), coords);
+    bool lhsDecodes = llvm::all_of(
+        lhs, [&](Value v) { return fp4Codes.count(v) != 0; });
+    decoded = lhsDecodes ? mul.getLhs() : mul.getRhs();
+    scale = lhsDecodes ? mul.getRhs() : mul.getLhs();
+    if (!holdsBF16(scale))
+      return std::nullopt;
+  }
+  SmallVector<Value> codes = emitAt(rewriter, grid, decoded, coords);
+  if (!llvm::all_of(codes, [&](Value v) { return fp4Codes.count(v) != 0; }))
+    return std::nullopt;
+  SmallVector<Value> scales;
+  if (scale) {
+    scales = emitAt(rewriter, grid, scale, coords);
+    for (size_t i = 0; i + 1 < scales.size(); i += 2)
+      if (scales[i] != scales[i + 1])
+        return std::nullopt;
+  }
+  SmallVector<Value> words;
+  for (size_t i = 0; i + 1 < codes.size(); i += 2) {
+    auto [low, lowHigh] = fp4Codes.lookup(codes[i]);
+    auto [high, highHigh] = fp4Codes.lookup(codes[i + 1]);
+    Value pair;
+    if (scale) {
+      Value &made = bf16Pairs[scales[i]];
+      if (!made)
+        made = emitBF16Pair(rewriter, loc, scales[i]);
+      pair = made;
+    }
+    words.push_back(
+        emitFp4PairWord(rewriter, loc, low, lowHigh, high, highHigh, pair));
   }
   return words;
 }

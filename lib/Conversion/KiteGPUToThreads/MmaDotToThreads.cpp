@@ -160,6 +160,67 @@ static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
   return operand;
 }
 
+/// Stages a decoded operand (a: M x K, `kDim` 1; b: K x N, `kDim` 0) as
+/// rows x K `staged` elements of a new swizzled buffer, as stageOperand
+/// does from registers: each thread decodes chunks of `vec` consecutive K
+/// of one row (DecodedOperand, two elements per word) and stores each chunk
+/// with one vector store, so that every element is decoded once and the
+/// chain's own lowering (and its layout conversions) is dead. None where
+/// the threads do not tile the chunks evenly.
+static std::optional<SwizzledOperand>
+stageDecoded(ConversionPatternRewriter &b, IndexBuilder &e,
+             DecodedOperand &decoded, RankedTensorType type, unsigned kDim,
+             Type staged, const ThreadGrid &grid) {
+  Location loc = e.loc;
+  int64_t K = type.getDimSize(kDim), rows = type.getDimSize(1 - kDim);
+  auto layout = getMmaOperandSharedLayout(
+      b.getContext(), K, getElementBytes(staged), {1, 0}, grid.warpgroupMma);
+  int64_t vec = layout.getVec(), threads = grid.getNumThreads();
+  int64_t chunksPerRow = K / vec;
+  if (!llvm::isPowerOf2_64(K) || !llvm::isPowerOf2_64(rows) || K % vec ||
+      vec % 2 || chunksPerRow > threads || (rows * chunksPerRow) % threads)
+    return std::nullopt;
+  // The leaves' buffers, stored before the chunks read them.
+  if (decoded.storeRegisterLeaves(b, grid))
+    gpu::BarrierOp::create(b, loc);
+  SwizzledOperand operand(allocWorkgroup(b, loc, staged, rows * K), K, layout);
+  // Thread t: chunk t % chunksPerRow of row t / chunksPerRow, then the
+  // rows `rowsPerPass` further on.
+  int64_t rowsPerPass = threads / chunksPerRow;
+  Value thread = emitThreadId(b, loc);
+  Value chunk = e.mul(e.rem(thread, chunksPerRow), vec);
+  Value row = e.div(thread, chunksPerRow);
+  LaneCoord kLane{chunk, uint64_t(chunksPerRow - 1) << llvm::Log2_64(vec), 0};
+  if (chunksPerRow == 1)
+    kLane = LaneCoord();
+  LaneCoord rowLane{row, uint64_t(rowsPerPass - 1), 0};
+  auto vectorType = VectorType::get(
+      {vec}, cast<MemRefType>(operand.buffer.getType()).getElementType());
+  auto wordsType = VectorType::get({vec / 2}, b.getI32Type());
+  for (int64_t pass = 0; pass < rows / rowsPerPass; ++pass) {
+    SmallVector<LaneCoords> coords;
+    for (int64_t i = 0; i < vec; ++i) {
+      LaneCoords at(2);
+      at[kDim] = kLane;
+      at[kDim].constant = i;
+      at[1 - kDim] = rowLane;
+      at[1 - kDim].constant = pass * rowsPerPass;
+      coords.push_back(at);
+    }
+    SmallVector<Value> words = decoded.emitFragmentWords(b, grid, coords);
+    Value vector = vector::BitCastOp::create(
+        b, loc, vectorType,
+        vector::FromElementsOp::create(b, loc, wordsType, words));
+    Value index = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        operand.index(e, e.add(row, pass * rowsPerPass), chunk));
+    vector::StoreOp::create(b, loc, vector, operand.buffer, index,
+                            /*nontemporal=*/false,
+                            llvm::MaybeAlign(vec * getElementBytes(staged)));
+  }
+  return operand;
+}
+
 /// The registers of a tensor of `type` that are the accumulators of the
 /// tiles, [tile][c0..c3], when its layout is getMmaAccumulatorLayout's (then
 /// the dot needs no workgroup memory for c and d); none otherwise. Checked
@@ -494,18 +555,24 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
   bool bothCheap = decodedA && decodedB &&
                    decodedA->getCostPerElement(grid) <= kCheapDecode &&
                    decodedB->getCostPerElement(grid) <= kCheapDecode;
+  // On wgmma, b is read from workgroup memory: staged once, decoded once
+  // (two elements per word, as at the fragments: stageDecodedB); a decoded
+  // at its fragments is what wgmma takes from registers (every warp has all
+  // of N, so no warp decodes another's rows).
+  // An operand not decoded at its fragments is decoded once into its
+  // staging buffer (stageDecoded).
+  DecodedOperand *stagedA = nullptr, *stagedB = nullptr;
+  if (grid.fuseDequantize == FuseDequantize::Unshared && grid.warpgroupMma &&
+      plan.warpsN == 1 && plan.warpsM % 4 == 0) {
+    std::swap(stagedB, decodedB);
+    bothCheap = false;
+  }
   if (grid.fuseDequantize == FuseDequantize::Unshared && !bothCheap) {
     if (plan.warpsN > 1)
-      decodedA = nullptr;
-    if (plan.warpsM > 1)
-      decodedB = nullptr;
+      std::swap(stagedA, decodedA);
+    if (plan.warpsM > 1 && decodedB)
+      std::swap(stagedB, decodedB);
   }
-  // On wgmma, b is read from workgroup memory: staged once, decoded once;
-  // a decoded at its fragments is what wgmma takes from registers (every
-  // warp has all of N, so no warp decodes another's rows).
-  if (grid.fuseDequantize == FuseDequantize::Unshared && grid.warpgroupMma &&
-      plan.warpsN == 1 && plan.warpsM % 4 == 0)
-    decodedB = nullptr;
   // a as the copies left it: M x K, or K x M (M contiguous, a transposed
   // a's loads), which ldmatrix.trans reads for 16-bit elements.
   Type aInput = aType.getElementType();
@@ -528,6 +595,14 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
     bTransposed = opB.has_value();
   }
   bool staged = false;
+  if (!aInRegisters && !opA && stagedA) {
+    opA = stageDecoded(b, e, *stagedA, aType, 1, plan.staged, grid);
+    staged = opA.has_value();
+  }
+  if (!opB && stagedB) {
+    opB = stageDecoded(b, e, *stagedB, bType, 0, plan.staged, grid);
+    staged |= opB.has_value();
+  }
   if (!aInRegisters && !decodedA && !opA) {
     // 16-bit a whose registers run along M is staged K x M with vector
     // stores and read by ldmatrix.trans; else M x K.

@@ -319,6 +319,22 @@ SmallVector<Value> emitFpToFpRegisters(OpBuilder &b, kite::FpToFpOp op,
                                        ValueRange src, TypeRange types,
                                        const ThreadGrid &grid);
 
+//===- Fp4ToThreads.cpp ---------------------------------------------------===//
+
+/// The value of the e2m1 code in the low (or, with `high`, the high) nibble
+/// of byte `code`, as f32.
+Value emitFp4ToF32(OpBuilder &b, Location loc, Value code, bool high,
+                   const ThreadGrid &grid);
+/// The bf16x2 word (as i32) of two e2m1 codes, the low half from nibble
+/// `lowHigh` of byte `low`, the high half from nibble `highHigh` of
+/// `high`, each times the bf16 in both halves of `scalePair` where given
+/// (rounded as bf16's multiply rounds).
+Value emitFp4PairWord(OpBuilder &b, Location loc, Value low, bool lowHigh,
+                      Value high, bool highHigh, Value scalePair);
+/// An f32 register holding a bf16 value as that bf16 in both halves of an
+/// i32.
+Value emitBF16Pair(OpBuilder &b, Location loc, Value value);
+
 //===- DecodedOperands.cpp ------------------------------------------------===//
 
 /// A coordinate of a tensor element as a thread computes it: a per-lane
@@ -397,6 +413,14 @@ private:
   llvm::DenseMap<Value, SmallVector<Value>> leafRegisters;
   /// The coordinates' lane computations (CoordBuilder).
   std::map<std::tuple<void *, int, int64_t>, Value> laneOps;
+  /// The registers emitted for kite.fp4_to_fp: their byte and nibble.
+  llvm::DenseMap<Value, std::pair<Value, bool>> fp4Codes;
+  /// bf16 registers in both halves of a word (emitBF16Pair), by register.
+  llvm::DenseMap<Value, Value> bf16Pairs;
+  std::optional<SmallVector<Value>>
+  emitFp4FragmentWords(ConversionPatternRewriter &rewriter,
+                       const ThreadGrid &grid, Value product,
+                       ArrayRef<LaneCoords> coords);
 };
 
 //===- MmaDotToThreads.cpp ------------------------------------------------===//
@@ -429,6 +453,8 @@ void populateElementwiseToThreads(const TypeConverter &converter,
                                   const ThreadGrid &grid,
                                   const AccessWidths &constantGroups,
                                   RewritePatternSet &patterns);
+void populateFp4ToThreads(const TypeConverter &converter,
+                          const ThreadGrid &grid, RewritePatternSet &patterns);
 void populateMemoryOpsToThreads(const TypeConverter &converter,
                                 const ThreadGrid &grid,
                                 const AccessWidths &widths,

@@ -224,6 +224,9 @@ class IRBuilder:
         props = {"is_unsigned": "unit"} if is_unsigned else {}
         return self.emit1("kite.dequantize", [q, scale] + ([zero_point] if zero_point else []), ty, props)
 
+    def fp4_to_fp(self, codes, high, ty):
+        return self.emit1("kite.fp4_to_fp", [codes], ty, {"high": "unit"} if high else {})
+
     def cmp(self, name, predicate, a, b, ty):
         return self.emit1(name, [a, b], ty, {"predicate": f"{predicate} : i64"})
 

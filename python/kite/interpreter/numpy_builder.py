@@ -57,6 +57,9 @@ def _count_leading_zeros(x):
     return np.vectorize(lambda v: bits - int(v).bit_length(), otypes=[x.dtype])(u)
 
 
+_E2M1 = np.array([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0], dtype=np.float64)  # codes 0-7
+
+
 def _repeat_to(part, shape):
     """A block-scaled scale (or zero point) repeated to ``shape``."""
     part = np.asarray(part)
@@ -217,6 +220,10 @@ class NumpyBuilder:
             v = v - _repeat_to(zero_point, q.shape).astype(np.float32)
         with np.errstate(all="ignore"):
             return as_type(v * _repeat_to(scale, q.shape).astype(np.float32), ty)
+
+    def fp4_to_fp(self, codes, high, ty):
+        nibble = (codes.astype(np.uint8) >> (4 if high else 0)) & 0xF
+        return as_type(_E2M1[nibble & 7] * np.where(nibble & 8, -1.0, 1.0), ty)
 
     def cmp(self, name, predicate, a, b, ty):
         table = _CMPI if name == "arith.cmpi" else _CMPF

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from ..frontend.location import error
 from . import dtypes as dt
-from .core import builtin, describe, tensor, unwrap
-from .quantization import dequantize, unpack_int4
+from .core import active_builder, builtin, describe, tensor, unwrap
+from .quantization import dequantize, interleave_nibbles
 from .semantic import cast, permute, to_tensor
 from .standard import where
 
@@ -25,17 +25,16 @@ _FP8 = {"e4m3": dt.float8e4nv, "e5m2": dt.float8e5}
 _GROUP = 32
 
 
-def _decode_e2m1(codes: tensor) -> tensor:
-    """fp4 codes (0..15 in uint8) as float32: sign, 2 exponent bits (bias
-    1), 1 mantissa bit; exponent 0 is 0 or the subnormal 0.5."""
-    c = cast(codes, dt.int32)
-    # The exponent and mantissa bits m = 2e + f: a normal value (e > 0) is
-    # the f32 with exponent e + 126 and mantissa f, whose bits from the
-    # mantissa's first up are m + 252; m 0 and 1 are 0 and 0.5 (0x3F000000).
-    magnitude = c & 7
-    normal = (magnitude + 252) << 22
-    bits = where(magnitude < 2, magnitude * 0x3F000000, normal) | ((c & 8) << 28)
-    return cast(bits, dt.float32, bitcast=True)
+def _decode_e2m1(packed: tensor, axis: int) -> tensor:
+    """fp4 codes packed two to a byte along ``axis`` (the first in the low
+    nibble) as float32, twice as long along ``axis``: sign, 2 exponent bits
+    (bias 1), 1 mantissa bit; exponent 0 is 0 or the subnormal 0.5. One
+    ``kite.fp4_to_fp`` per nibble, which the tensor-core lowering decodes
+    two to a bf16x2 word."""
+    b = active_builder()
+    ty = dt.block_type(dt.float32, packed.shape)
+    low, high = (tensor(b.fp4_to_fp(packed.handle, nibble, ty), ty) for nibble in (0, 1))
+    return interleave_nibbles(low, high, axis)
 
 
 def _decode_e8m0(scale: tensor) -> tensor:
@@ -46,9 +45,11 @@ def _decode_e8m0(scale: tensor) -> tensor:
     return cast(bits, dt.float32, bitcast=True)
 
 
-def _operand(x, scale, fmt, k_pack: bool, side: str) -> tensor:
-    """The operand as float32 with its scales applied, K along axis 1 for
-    the lhs and axis 0 for the rhs."""
+def _operand(x, scale, fmt, k_pack: bool, side: str, dtype) -> tensor:
+    """The operand with its scales applied, K along axis 1 for the lhs and
+    axis 0 for the rhs: float32, or bfloat16 where ``dtype`` says so (the
+    scales are powers of two, so that bf16's one rounding of the product is
+    the dot's rounding of the f32 product)."""
     x = to_tensor(x)
     fmt = unwrap(fmt)
     if fmt not in _FORMATS:
@@ -61,7 +62,7 @@ def _operand(x, scale, fmt, k_pack: bool, side: str) -> tensor:
         if x.dtype not in (dt.uint8, dt.int8):
             raise error(f"kl.dot_scaled: an e2m1 {side} holds two fp4 values per uint8, "
                         f"got {describe(x, with_dtype=True)}")
-        value = _decode_e2m1(unpack_int4(x, axis=k_axis if k_pack else 1 - k_axis, signed=False))
+        value = _decode_e2m1(cast(x, dt.uint8, bitcast=True), k_axis if k_pack else 1 - k_axis)
     elif fmt in _FP8:
         if x.dtype in (dt.uint8, dt.int8):
             x = cast(x, _FP8[fmt], bitcast=True)
@@ -77,7 +78,7 @@ def _operand(x, scale, fmt, k_pack: bool, side: str) -> tensor:
         value = cast(x, dt.float32)
     scale = unwrap(scale)
     if scale is None:
-        return value
+        return cast(value, dtype)
     scale = to_tensor(scale)
     K = value.shape[k_axis]
     rows = value.shape[1 - k_axis]
@@ -86,7 +87,7 @@ def _operand(x, scale, fmt, k_pack: bool, side: str) -> tensor:
         raise error(f"kl.dot_scaled: {side}_scale must be uint8 e8m0 exponents of shape "
                     f"[{rows}, {K} / {_GROUP}] (one per {_GROUP} elements of K), got "
                     f"{describe(scale, with_dtype=True)}")
-    scale = _decode_e8m0(scale)
+    scale = cast(_decode_e8m0(scale), dtype)
     if side == "rhs":
         scale = permute(scale, [1, 0])
     return dequantize(value, scale)
@@ -102,11 +103,14 @@ def dot_scaled(lhs, lhs_scale, lhs_format, rhs, rhs_scale, rhs_format, acc=None,
     from .reduction import dot
     if unwrap(out_dtype) not in (None, dt.float32):
         raise error(f"kl.dot_scaled accumulates in float32, not {unwrap(out_dtype)}")
-    a = _operand(lhs, lhs_scale, lhs_format, bool(unwrap(lhs_k_pack)), "lhs")
-    b = _operand(rhs, rhs_scale, rhs_format, bool(unwrap(rhs_k_pack)), "rhs")
+    # An fp16 operand makes the dot f32 ("ieee"); else bf16.
+    ieee = "fp16" in (unwrap(lhs_format), unwrap(rhs_format))
+    dtype = dt.float32 if ieee else dt.bfloat16
+    a = _operand(lhs, lhs_scale, lhs_format, bool(unwrap(lhs_k_pack)), "lhs", dtype)
+    b = _operand(rhs, rhs_scale, rhs_format, bool(unwrap(rhs_k_pack)), "rhs", dtype)
     if a.shape[1] != b.shape[0]:
         raise error(f"kl.dot_scaled: the lhs has K = {a.shape[1]} and the rhs K = {b.shape[0]} "
                     f"(an e2m1 operand packs two values per byte along K)")
-    if "fp16" in (unwrap(lhs_format), unwrap(rhs_format)):
+    if ieee:
         return dot(a, b, acc, input_precision="ieee")
-    return dot(cast(a, dt.bfloat16), cast(b, dt.bfloat16), acc)
+    return dot(a, b, acc)

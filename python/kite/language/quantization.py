@@ -164,8 +164,15 @@ def unpack_int4(packed, axis=-1, signed=True):
         low, high = (p << 4) >> 4, p >> 4
     else:
         low, high = p & 0xF, p >> 4
+    return interleave_nibbles(low, high, axis)
+
+
+def interleave_nibbles(low: tensor, high: tensor, axis: int) -> tensor:
+    """Values of the low and high nibbles of a packed block (same shape),
+    as one block twice as long along ``axis``: ``low[i]`` at ``2i``,
+    ``high[i]`` at ``2i + 1``."""
     # [..., n, ..., 2] -> [others..., n, 2] -> [others..., 2n] -> back in place
-    rank = len(packed.shape)
+    rank = len(low.shape)
     order = [d for d in range(rank) if d != axis] + [axis, rank]
     pairs = permute(join(low, high), order)
     values = reshape(pairs, pairs.shape[:-2] + [2 * pairs.shape[-2]])
