@@ -59,7 +59,8 @@ def _operand(fmt, rows, K, along_k_axis):
     return x, kl.float16, x.astype(np.float32)
 
 
-def _run(fa, fb, a_scaled=True, b_scaled=True, M=32, N=32, K=64, scales=None, poke=None):
+def _run(fa, fb, a_scaled=True, b_scaled=True, M=32, N=32, K=64, scales=None, poke=None,
+         tiles=(16, 16, 32), **options):
     a, a_kind, av = _operand(fa, M, K, 1)
     b, b_kind, bv = _operand(fb, N, K, 0)
     if poke:
@@ -70,7 +71,8 @@ def _run(fa, fb, a_scaled=True, b_scaled=True, M=32, N=32, K=64, scales=None, po
     # The decoded values are scaled in bf16 (docs/quantization.md): exact,
     # except where a small scale makes them subnormal and bf16 rounds them.
     def scaled(values, scales, fmt):
-        values = values * scales
+        with np.errstate(over="ignore"):  # 6 * 2^127 is inf, in bf16 too
+            values = values * scales
         return values if fmt == "fp16" else values.astype(ml_dtypes.bfloat16).astype(np.float32)
 
     if a_scaled:
@@ -83,14 +85,16 @@ def _run(fa, fb, a_scaled=True, b_scaled=True, M=32, N=32, K=64, scales=None, po
             kite.from_numpy(b, device=DEVICE, dtype=b_kind), kite.from_numpy(sb, device=DEVICE),
             kite.from_numpy(np.zeros((M, N), np.float32), device=DEVICE), M, N, K]
     meta = dict(FA=fa, FB=fb, PA=2 if fa == "e2m1" else 1, PB=2 if fb == "e2m1" else 1,
-                A_SCALED=a_scaled, B_SCALED=b_scaled, BM=16, BN=16, BK=32)
+                A_SCALED=a_scaled, B_SCALED=b_scaled, BM=tiles[0], BN=tiles[1], BK=tiles[2])
     if DEVICE != "interpreter":
         # At least 4 on Vulkan: lavapipe's compiler takes minutes on the
         # software fp8/bf16 conversions at 1 or 2 warps (cuda-sim runs 1).
         meta["num_warps"] = max(NUM_WARPS, 4) if DEVICE.startswith("vulkan") else NUM_WARPS
     if COMPILE_FOR:
         compile_for(mx_matmul, COMPILE_FOR, args, meta)
-    mx_matmul[(M // 16, N // 16)](*args, **meta)
+    if DEVICE != "interpreter":
+        meta.update(options)
+    mx_matmul[(M // tiles[0], N // tiles[1])](*args, **meta)
     with np.errstate(invalid="ignore"):
         ref = av.astype(np.float64) @ bv.astype(np.float64)
     return args[4].numpy(), ref
@@ -128,6 +132,31 @@ def test_scale_255_is_nan_and_scale_0_is_tiny():
     np.testing.assert_allclose(out[5], ref[5], rtol=1e-5, atol=0)
     np.testing.assert_allclose(np.delete(out, 3, axis=0), np.delete(ref, 3, axis=0),
                                rtol=0, atol=1e-5 * np.nanmax(np.abs(ref)))
+
+
+@pytest.mark.parametrize("fuse", [True, "always"])
+def test_every_e2m1_byte_at_extreme_scales(fuse):
+    # Every byte (both nibbles: all 16 codes, -0 included) times scales 0
+    # (2^-127: subnormal products), 1, 127, 200, 254 (2^127) and 255 (NaN),
+    # against an identity b, in 64 x 64 tiles: the tensor-core lowering
+    # decodes the codes two to a bf16x2 word, in the staging buffer (the
+    # default) or at the fragments ("always"). Exact: each result is one
+    # product.
+    M = N = K = 64
+
+    def poke(a, av, b, bv):
+        a[:] = (np.arange(a.size) % 256).astype(np.uint8).reshape(a.shape)
+        codes = np.stack([a & 15, a >> 4], axis=-1).reshape(av.shape)
+        av[:] = codes.view(ml_dtypes.float4_e2m1fn).astype(np.float32)
+        b[:] = bv[:] = np.eye(K, N, dtype=np.float32)
+
+    sa = np.resize(np.array([0, 1, 127, 200, 254, 255, 126, 128], np.uint8), (M, K // 32))
+    sb = np.full((N, K // 32), 127, np.uint8)
+    out, ref = _run("e2m1", "bf16", b_scaled=False, M=M, N=N, K=K, scales=(sa, sb),
+                    poke=poke, tiles=(64, 64, 64), num_stages=2, fuse_dequantize=fuse)
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+    np.testing.assert_array_equal(np.nan_to_num(out), np.nan_to_num(ref))
+    assert np.isnan(ref).any() and (ref[np.isfinite(ref)] != 0).sum() > M * K // 4
 
 
 @pytest.mark.parametrize("fa, a_nan", [("e4m3", 0xFF), ("e5m2", 0xFD)])

@@ -417,6 +417,30 @@ func.func @fp_to_fp_shape(%x: tensor<16xf32>) {
 
 // -----
 
+func.func @fp4_to_fp_codes(%x: tensor<16xi16>) {
+  // expected-error @+1 {{'kite.fp4_to_fp' op decodes codes held in i8, not 'tensor<16xi16>'}}
+  %0 = kite.fp4_to_fp %x : tensor<16xi16> -> tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @fp4_to_fp_result(%x: tensor<16xi8>) {
+  // expected-error @+1 {{'kite.fp4_to_fp' op decodes to f32, f16 or bf16, not 'f64'}}
+  %0 = kite.fp4_to_fp %x : tensor<16xi8> -> tensor<16xf64>
+  return
+}
+
+// -----
+
+func.func @fp4_to_fp_shape(%x: tensor<16xi8>) {
+  // expected-error @+1 {{'kite.fp4_to_fp' op all non-scalar operands/results must have the same shape and base type}}
+  %0 = kite.fp4_to_fp %x : tensor<16xi8> -> tensor<8xf32>
+  return
+}
+
+// -----
+
 func.func @fp_to_fp_rtz_to_fnuz(%x: tensor<16xf32>) {
   // expected-error @+1 {{'kite.fp_to_fp' op cannot round toward zero to 'f8E4M3FNUZ' (only to nearest-even)}}
   %0 = kite.fp_to_fp %x rounding = rtz : tensor<16xf32> -> tensor<16xf8E4M3FNUZ>

@@ -116,6 +116,9 @@ func.func @conversions(%x: tensor<16xf32>, %p: !kite.ptr<f32>, %i: i64) {
   %f8 = kite.fp_to_fp %x rounding = rtne : tensor<16xf32> -> tensor<16xf8E4M3FN>
   // CHECK: kite.fp_to_fp %{{.*}} : tensor<16xf8E4M3FN> -> tensor<16xf32>
   %f32 = kite.fp_to_fp %f8 : tensor<16xf8E4M3FN> -> tensor<16xf32>
+  // CHECK: kite.fp4_to_fp %{{.*}} high : tensor<16xi8> -> tensor<16xbf16>
+  %codes = arith.constant dense<7> : tensor<16xi8>
+  %e2m1 = kite.fp4_to_fp %codes high : tensor<16xi8> -> tensor<16xbf16>
   // CHECK: kite.ptr_to_int %{{.*}} : !kite.ptr<f32> -> i64
   %addr = kite.ptr_to_int %p : !kite.ptr<f32> -> i64
   // CHECK: kite.int_to_ptr %{{.*}} : i64 -> !kite.ptr<i8>
