@@ -87,10 +87,15 @@ def _operand(x, scale, fmt, k_pack: bool, side: str, dtype) -> tensor:
         raise error(f"kl.dot_scaled: {side}_scale must be uint8 e8m0 exponents of shape "
                     f"[{rows}, {K} / {_GROUP}] (one per {_GROUP} elements of K), got "
                     f"{describe(scale, with_dtype=True)}")
-    scale = cast(_decode_e8m0(scale), dtype)
+    # A bf16 scale lets the tensor-core lowering multiply e2m1 values two at
+    # a time in bf16x2; fp8 values are multiplied in f32 and rounded two at
+    # a time, where a bf16 scale would only add its conversions.
+    scale = _decode_e8m0(scale)
+    if fmt == "e2m1":
+        scale = cast(scale, dtype)
     if side == "rhs":
         scale = permute(scale, [1, 0])
-    return dequantize(value, scale)
+    return cast(dequantize(value, scale), dtype)
 
 
 @builtin
