@@ -663,7 +663,7 @@ DecodedOperand::emitFragmentWords(ConversionPatternRewriter &rewriter,
 }
 
 /// Whether every element of `value` is a bf16 value: of bf16 (an f32
-/// register holding one), widened from 16 bits or fewer, or moved there by
+/// register holding one), widened from bf16 or fp8, or moved there by
 /// shape ops.
 static bool holdsBF16(Value value) {
   Type element = getElementTypeOrSelf(value.getType());

@@ -180,8 +180,11 @@ stageDecoded(ConversionPatternRewriter &b, IndexBuilder &e,
   if (!llvm::isPowerOf2_64(K) || !llvm::isPowerOf2_64(rows) || K % vec ||
       vec % 2 || chunksPerRow > threads || (rows * chunksPerRow) % threads)
     return std::nullopt;
-  // The leaves' buffers, stored before the chunks read them.
-  if (decoded.storeRegisterLeaves(b, grid))
+  // The leaves' buffers, stored before the chunks read them (and read by
+  // every thread before a later buffer may take their memory: the barrier
+  // after the chunks).
+  bool leaves = decoded.storeRegisterLeaves(b, grid);
+  if (leaves)
     gpu::BarrierOp::create(b, loc);
   SwizzledOperand operand(allocWorkgroup(b, loc, staged, rows * K), K, layout);
   // Thread t: chunk t % chunksPerRow of row t / chunksPerRow, then the
@@ -218,6 +221,8 @@ stageDecoded(ConversionPatternRewriter &b, IndexBuilder &e,
                             /*nontemporal=*/false,
                             llvm::MaybeAlign(vec * getElementBytes(staged)));
   }
+  if (leaves)
+    gpu::BarrierOp::create(b, loc);
   return operand;
 }
 
