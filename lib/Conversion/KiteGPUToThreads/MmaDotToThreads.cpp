@@ -160,6 +160,97 @@ static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
   return operand;
 }
 
+/// Stages 8-bit b from its slot `slot` (K x N, N contiguous) K-major, as
+/// the tensor cores read 8-bit b (N rows of K), shared memory to shared
+/// memory: each thread reads a block of `kBlock` rows of K by 4 columns as
+/// 4-byte words, transposes it 4 x 4 bytes at a time (byte shuffles:
+/// prmt), and stores its 4 columns with one `kBlock`-byte store each. A
+/// thread holds one block, where staging from the load's registers held
+/// the whole tile. None where the threads do not tile the blocks evenly or
+/// the slot's swizzle groups are narrower than a word.
+static std::optional<SwizzledOperand>
+stageBytesKMajor(IndexBuilder &e, const SharedOperand &slot,
+                 RankedTensorType type, const ThreadGrid &grid) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  int64_t K = type.getDimSize(0), N = type.getDimSize(1);
+  Type element = type.getElementType();
+  int64_t threads = grid.getNumThreads();
+  if (getElementBytes(element) != 1 || slot.layout.getVec() % 4 ||
+      slot.layout.getOrder()[0] != 1 || N % 4)
+    return std::nullopt;
+  int64_t kBlock = 0;
+  for (int64_t candidate : {16, 8, 4})
+    if (K % candidate == 0 && (K / candidate) * (N / 4) % threads == 0) {
+      kBlock = candidate;
+      break;
+    }
+  if (!kBlock)
+    return std::nullopt;
+  SwizzledOperand operand(
+      allocWorkgroup(b, loc, element, N * K), K,
+      getMmaOperandSharedLayout(b.getContext(), K, 1, {1, 0},
+                                grid.warpgroupMma));
+  Type byte = cast<MemRefType>(slot.buffer.getType()).getElementType();
+  if (operand.vec % kBlock || !byte.isInteger(8) ||
+      cast<MemRefType>(operand.buffer.getType()).getElementType() != byte)
+    return std::nullopt;
+  auto word = VectorType::get({4}, byte);
+  // Thread t: columns 4 (t % (N / 4)) .. + 3, rows kBlock (t / (N / 4)) ..,
+  // then the rows `rowsPerPass` further on.
+  Value thread = emitThreadId(b, loc);
+  Value column = e.mul(e.rem(thread, N / 4), 4);
+  int64_t blocksPerPass = threads / (N / 4);
+  Value firstRow = e.mul(e.div(thread, N / 4), kBlock);
+  auto toIndex = [&](Value i32) {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), i32)
+        .getResult();
+  };
+  for (int64_t pass = 0; pass < (K / kBlock) / blocksPerPass; ++pass) {
+    Value row = e.add(firstRow, pass * blocksPerPass * kBlock);
+    SmallVector<Value> rows;
+    for (int64_t i = 0; i < kBlock; ++i)
+      rows.push_back(vector::LoadOp::create(
+          b, loc, word, slot.buffer,
+          ValueRange{toIndex(emitSharedIndex(e, slot.layout, K, N,
+                                             e.add(row, i), column))},
+          /*nontemporal=*/false, llvm::MaybeAlign(4)));
+    // Per 4 rows: bytes (row r, column c) -> (column c, row r).
+    SmallVector<SmallVector<Value>> columns(4);
+    for (int64_t i = 0; i < kBlock; i += 4) {
+      auto shuffle = [&](Value x, Value y, ArrayRef<int64_t> mask) {
+        return vector::ShuffleOp::create(b, loc, x, y, mask).getResult();
+      };
+      Value low01 = shuffle(rows[i], rows[i + 1], {0, 4, 1, 5});
+      Value low23 = shuffle(rows[i + 2], rows[i + 3], {0, 4, 1, 5});
+      Value high01 = shuffle(rows[i], rows[i + 1], {2, 6, 3, 7});
+      Value high23 = shuffle(rows[i + 2], rows[i + 3], {2, 6, 3, 7});
+      columns[0].push_back(shuffle(low01, low23, {0, 1, 4, 5}));
+      columns[1].push_back(shuffle(low01, low23, {2, 3, 6, 7}));
+      columns[2].push_back(shuffle(high01, high23, {0, 1, 4, 5}));
+      columns[3].push_back(shuffle(high01, high23, {2, 3, 6, 7}));
+    }
+    auto chunkType = VectorType::get({kBlock}, byte);
+    for (int64_t c = 0; c < 4; ++c) {
+      Value chunk = columns[c][0];
+      for (size_t j = 1; j < columns[c].size(); ++j) {
+        // Widen the chunk so far by the next 4 bytes.
+        SmallVector<int64_t> widen;
+        for (int64_t m = 0; m < 4 * int64_t(j); ++m)
+          widen.push_back(m);
+        for (int64_t m = 0; m < 4; ++m)
+          widen.push_back(4 * int64_t(j) + m);
+        chunk = vector::ShuffleOp::create(b, loc, chunk, columns[c][j], widen);
+      }
+      assert(cast<VectorType>(chunk.getType()) == chunkType);
+      Value at = toIndex(operand.index(e, e.add(column, c), row));
+      vector::StoreOp::create(b, loc, chunk, operand.buffer, at,
+                              /*nontemporal=*/false, llvm::MaybeAlign(kBlock));
+    }
+  }
+  return operand;
+}
+
 /// Stages a decoded operand (a: M x K, `kDim` 1; b: K x N, `kDim` 0) as
 /// rows x K `staged` elements of a new swizzled buffer, as stageOperand
 /// does from registers: each thread decodes chunks of `vec` consecutive K
@@ -616,6 +707,11 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
     opA = stageOperand(e, aType, aRegs, /*transposed=*/aTransposed,
                        plan.staged, grid);
     staged = true;
+  }
+  // 8-bit b left N-major in its slot: transposed shared to shared.
+  if (!decodedB && !opB && sharedB && bInput == plan.staged) {
+    opB = stageBytesKMajor(e, *sharedB, bType, grid);
+    staged |= opB.has_value();
   }
   if (!decodedB && !opB) {
     // 16-bit b whose registers run along N (a row-major b's loads) is
