@@ -91,6 +91,49 @@ def test_a_dot_of_narrow_operands_over_32_kib_as_f32_runs(name):
     np.testing.assert_array_equal(out, expected.astype(out.dtype))
 
 
+# A pipelined loop leaves b (K x N, N contiguous) N-major in its slots;
+# tensor cores read 8-bit b K-major, so the dot transposes each slot shared
+# memory to shared memory, 4 x 4 bytes at a time (docs/lowering.md): 16, 8
+# and 4 rows of K per thread's block, at 4 and 8 warps, K over several
+# tiles (the masked last one included), with values at both ends of int8.
+@pytest.mark.skipif(DEVICE.startswith("vulkan"),
+                    reason="the transpose is the tensor cores' (lavapipe runs these dots as "
+                           "FMA loops, and compiles 128 x 128 ones for minutes)")
+@pytest.mark.parametrize("name, BM, BN, BK, warps", [
+    ("int8", 128, 128, 64, 4), ("int8", 64, 64, 64, 4), ("int8", 128, 64, 32, 8),
+    ("int8", 64, 128, 32, 4), ("float8e4nv", 128, 128, 64, 4)])
+def test_n_major_8_bit_b_pipelined_matches_numpy(name, BM, BN, BK, warps):
+    M, N, K = BM, BN, 3 * BK + BK // 2
+    dtype, acc = _TYPES[name]
+    rng = np.random.default_rng(5)
+    if name == "int8":
+        a = rng.integers(-128, 128, (M, K))
+        b = rng.integers(-128, 128, (K, N))
+    else:
+        a, b = rng.integers(-4, 5, (M, K)), rng.integers(-4, 5, (K, N))
+    expected = a @ b
+    a_dev, b_dev = (kite.from_numpy(x, device=DEVICE, dtype=dtype) for x in (a, b))
+    c = np.zeros((M, N), np.int32 if name == "int8" else np.float32)
+    meta = dict(num_stages=3, **_meta(name, BM, BN, BK))
+    if DEVICE != "interpreter":
+        meta["num_warps"] = warps
+    out = run(matmul_kernel, (1, 1), a_dev, b_dev, c, *_scalars(M, N, K), **meta)[2]
+    np.testing.assert_array_equal(out, expected.astype(out.dtype))
+
+
+@pytest.mark.skipif(DEVICE != "interpreter",
+                    reason="compiles for cuda:sm_XX whatever the device: once, in the pytest tier")
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90a"])
+def test_n_major_8_bit_b_is_transposed_shared_to_shared(arch):
+    # 64 x 64 x 64 int8 on 4 warps: one block of 8 rows by 4 columns per
+    # thread, 8 word loads and 4 8-byte stores, byte shuffles between.
+    compiled = matmul_kernel.compile(*_specs("int8", 256, 256, 256), target=f"cuda:{arch}",
+                                     num_warps=4, num_stages=3, **_meta("int8", 64, 64, 64))
+    ptx = compiled.asm["ptx"]
+    assert ptx.count("prmt.b32") >= 16 and ptx.count("ld.shared.b32") >= 8, ptx
+    assert "st.shared.v2.b32" in ptx
+
+
 # ------------------------------------------------- what the stages make
 
 @pytest.mark.parametrize("name, stored", [("int8", "i8"), ("float8e4nv", "i8"),
