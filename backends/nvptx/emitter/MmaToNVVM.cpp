@@ -187,41 +187,20 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<kitethread::WgmmaOp> {
   }
 };
 
-struct WgmmaFenceLowering : ConvertOpToLLVMPattern<kitethread::WgmmaFenceOp> {
-  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+/// An op of no operands and no results that is one PTX statement with side
+/// effects: `wgmma.fence`, `wgmma.commit_group`, `fence.proxy.async`.
+template <typename SourceOp>
+struct FixedAsmLowering : ConvertOpToLLVMPattern<SourceOp> {
+  FixedAsmLowering(const LLVMTypeConverter &converter, StringRef text)
+      : ConvertOpToLLVMPattern<SourceOp>(converter), text(text.str()) {}
   LogicalResult
-  matchAndRewrite(kitethread::WgmmaFenceOp op, OpAdaptor,
+  matchAndRewrite(SourceOp op, typename SourceOp::Adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    createAsm(rewriter, op.getLoc(), Type(), {}, "wgmma.fence.sync.aligned;",
-              "");
+    createAsm(rewriter, op.getLoc(), Type(), {}, text, "");
     rewriter.eraseOp(op);
     return success();
   }
-};
-
-struct FenceAsyncSharedLowering
-    : ConvertOpToLLVMPattern<kitethread::FenceAsyncSharedOp> {
-  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
-  LogicalResult
-  matchAndRewrite(kitethread::FenceAsyncSharedOp op, OpAdaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    createAsm(rewriter, op.getLoc(), Type(), {},
-              "fence.proxy.async.shared::cta;", "");
-    rewriter.eraseOp(op);
-    return success();
-  }
-};
-
-struct WgmmaCommitLowering : ConvertOpToLLVMPattern<kitethread::WgmmaCommitOp> {
-  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
-  LogicalResult
-  matchAndRewrite(kitethread::WgmmaCommitOp op, OpAdaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    createAsm(rewriter, op.getLoc(), Type(), {},
-              "wgmma.commit_group.sync.aligned;", "");
-    rewriter.eraseOp(op);
-    return success();
-  }
+  std::string text;
 };
 
 /// The accumulators go through the wait as tied operands, so that nothing
@@ -290,7 +269,11 @@ struct LdmatrixLowering : ConvertOpToLLVMPattern<kitethread::LdmatrixOp> {
 void mlir::kitenvptx::populateMmaToNVVMPatterns(LLVMTypeConverter &converter,
                                                 RewritePatternSet &patterns) {
   patterns.add<MmaSyncLowering, LdmatrixLowering, WgmmaLowering,
-               WgmmaFenceLowering, WgmmaCommitLowering, WgmmaWaitLowering,
-               FenceAsyncSharedLowering>(
-      converter);
+               WgmmaWaitLowering>(converter);
+  patterns.add<FixedAsmLowering<kitethread::WgmmaFenceOp>>(
+      converter, "wgmma.fence.sync.aligned;");
+  patterns.add<FixedAsmLowering<kitethread::WgmmaCommitOp>>(
+      converter, "wgmma.commit_group.sync.aligned;");
+  patterns.add<FixedAsmLowering<kitethread::FenceAsyncSharedOp>>(
+      converter, "fence.proxy.async.shared::cta;");
 }
