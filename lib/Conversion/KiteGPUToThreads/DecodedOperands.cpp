@@ -515,9 +515,8 @@ DecodedOperand::emitOp(ConversionPatternRewriter &rewriter,
     SmallVector<Value> codes = emitAt(rewriter, grid, decode.getCodes(), coords);
     SmallVector<Value> results;
     for (auto [code, type] : llvm::zip_equal(codes, types)) {
-      Value value = emitFp4ToF32(rewriter, loc, code, decode.getHigh(), grid);
-      if (type != value.getType()) // f16, exact
-        value = arith::TruncFOp::create(rewriter, loc, type, value);
+      Value value =
+          emitFp4Register(rewriter, loc, code, decode.getHigh(), type, grid);
       fp4Codes[value] = {code, decode.getHigh()};
       results.push_back(value);
     }

@@ -68,6 +68,15 @@ Value mlir::kitegpu::emitFp4ToF32(OpBuilder &b, Location loc, Value code,
                                   arith::OrIOp::create(b, loc, bits, sign));
 }
 
+Value mlir::kitegpu::emitFp4Register(OpBuilder &b, Location loc, Value code,
+                                     bool high, Type type,
+                                     const ThreadGrid &grid) {
+  Value value = emitFp4ToF32(b, loc, code, high, grid);
+  if (type != value.getType()) // f16, exact
+    value = arith::TruncFOp::create(b, loc, type, value);
+  return value;
+}
+
 Value mlir::kitegpu::emitFp4PairWord(OpBuilder &b, Location loc, Value low,
                                      bool lowHigh, Value high, bool highHigh,
                                      Value scalePair) {
@@ -133,13 +142,9 @@ struct Fp4ToFpToThreads : ThreadPattern<kite::Fp4ToFpOp> {
     if (failed(getTypeConverter()->convertType(op.getType(), types)))
       return failure();
     SmallVector<Value> results;
-    for (auto [code, type] : llvm::zip_equal(adaptor.getCodes(), types)) {
-      Value value =
-          emitFp4ToF32(rewriter, op.getLoc(), code, op.getHigh(), grid);
-      if (type != value.getType()) // f16, exact
-        value = arith::TruncFOp::create(rewriter, op.getLoc(), type, value);
-      results.push_back(value);
-    }
+    for (auto [code, type] : llvm::zip_equal(adaptor.getCodes(), types))
+      results.push_back(emitFp4Register(rewriter, op.getLoc(), code,
+                                        op.getHigh(), type, grid));
     rewriter.replaceOpWithMultiple(op, {results});
     return success();
   }

@@ -325,6 +325,9 @@ SmallVector<Value> emitFpToFpRegisters(OpBuilder &b, kite::FpToFpOp op,
 /// of byte `code`, as f32.
 Value emitFp4ToF32(OpBuilder &b, Location loc, Value code, bool high,
                    const ThreadGrid &grid);
+/// The same as a register of `type` (f32, f16, or bf16 held in f32).
+Value emitFp4Register(OpBuilder &b, Location loc, Value code, bool high,
+                      Type type, const ThreadGrid &grid);
 /// The bf16x2 word (as i32) of two e2m1 codes, the low half from nibble
 /// `lowHigh` of byte `low`, the high half from nibble `highHigh` of
 /// `high`, each times the bf16 in both halves of `scalePair` where given
