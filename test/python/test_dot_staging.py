@@ -99,9 +99,13 @@ def test_a_dot_of_narrow_operands_over_32_kib_as_f32_runs(name):
 @pytest.mark.skipif(DEVICE.startswith("vulkan"),
                     reason="the transpose is the tensor cores' (lavapipe runs these dots as "
                            "FMA loops, and compiles 128 x 128 ones for minutes)")
+# Blocks of 8 rows in one pass and in two (their row indices reused a swizzle
+# period on), of 4 rows, none (128x64x32 on 8 warps: the old path), and
+# 128x256x64, whose 256-byte rows Hopper's slots keep in 128-byte slabs.
 @pytest.mark.parametrize("name, BM, BN, BK, warps", [
     ("int8", 128, 128, 64, 4), ("int8", 64, 64, 64, 4), ("int8", 128, 64, 32, 8),
-    ("int8", 64, 128, 32, 4), ("float8e4nv", 128, 128, 64, 8)])
+    ("int8", 64, 128, 32, 4), ("int8", 128, 128, 32, 8), ("float8e4nv", 128, 128, 64, 8),
+    ("float8e4nv", 128, 256, 64, 8)])
 def test_n_major_8_bit_b_pipelined_matches_numpy(name, BM, BN, BK, warps):
     M, N, K = BM, BN, 3 * BK + BK // 2
     dtype, acc = _TYPES[name]

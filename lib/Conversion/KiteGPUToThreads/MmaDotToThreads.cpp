@@ -176,25 +176,25 @@ stageBytesKMajor(IndexBuilder &e, const SharedOperand &slot,
   int64_t K = type.getDimSize(0), N = type.getDimSize(1);
   Type element = type.getElementType();
   int64_t threads = grid.getNumThreads();
-  if (getElementBytes(element) != 1 || slot.layout.getVec() % 4 ||
-      slot.layout.getOrder()[0] != 1 || N % 4)
+  Type byte = cast<MemRefType>(slot.buffer.getType()).getElementType();
+  if (getElementBytes(element) != 1 || !byte.isInteger(8) ||
+      slot.layout.getVec() % 4 || slot.layout.getOrder()[0] != 1 || N % 4 ||
+      threads % (N / 4))
     return std::nullopt;
+  // Blocks of 8 rows before 16: at 128x256x64 (8 warps, a 128-register
+  // accumulator) 16 took 16 more registers and 12 more instructions a K
+  // step (the 16-byte chunks cost a third shuffle per word).
   int64_t kBlock = 0;
-  for (int64_t candidate : {16, 8, 4})
+  for (int64_t candidate : {8, 4})
     if (K % candidate == 0 && (K / candidate) * (N / 4) % threads == 0) {
       kBlock = candidate;
       break;
     }
-  if (!kBlock)
+  auto layout = getMmaOperandSharedLayout(b.getContext(), K, 1, {1, 0},
+                                          grid.warpgroupMma);
+  if (!kBlock || layout.getVec() % kBlock)
     return std::nullopt;
-  SwizzledOperand operand(
-      allocWorkgroup(b, loc, element, N * K), K,
-      getMmaOperandSharedLayout(b.getContext(), K, 1, {1, 0},
-                                grid.warpgroupMma));
-  Type byte = cast<MemRefType>(slot.buffer.getType()).getElementType();
-  if (operand.vec % kBlock || !byte.isInteger(8) ||
-      cast<MemRefType>(operand.buffer.getType()).getElementType() != byte)
-    return std::nullopt;
+  SwizzledOperand operand(allocWorkgroup(b, loc, byte, N * K), K, layout);
   auto word = VectorType::get({4}, byte);
   // Thread t: columns 4 (t % (N / 4)) .. + 3, rows kBlock (t / (N / 4)) ..,
   // then the rows `rowsPerPass` further on.
@@ -206,14 +206,31 @@ stageBytesKMajor(IndexBuilder &e, const SharedOperand &slot,
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), i32)
         .getResult();
   };
+  // Rows a whole number of swizzle periods apart have the same phase: their
+  // indices differ by a constant, so a thread keeps one index (a register
+  // the whole loop) per row of the first period and offsets the others.
+  int64_t period = slot.layout.getPerPhase() * slot.layout.getMaxPhase();
+  int64_t slab = slot.layout.getSlab();
+  int64_t rowStride = slab && slab < N ? slab : N;
+  SmallVector<Value> firstPeriod;
+  auto rowIndex = [&](int64_t offset) {
+    int64_t inPeriod = offset % period;
+    if (inPeriod < int64_t(firstPeriod.size()))
+      return e.add(firstPeriod[inPeriod], (offset - inPeriod) * rowStride);
+    Value index = emitSharedIndex(e, slot.layout, K, N,
+                                  e.add(firstRow, offset), column);
+    if (offset < period)
+      firstPeriod.push_back(index);
+    return index;
+  };
   for (int64_t pass = 0; pass < (K / kBlock) / blocksPerPass; ++pass) {
-    Value row = e.add(firstRow, pass * blocksPerPass * kBlock);
+    int64_t passOffset = pass * blocksPerPass * kBlock;
+    Value row = e.add(firstRow, passOffset);
     SmallVector<Value> rows;
     for (int64_t i = 0; i < kBlock; ++i)
       rows.push_back(vector::LoadOp::create(
           b, loc, word, slot.buffer,
-          ValueRange{toIndex(emitSharedIndex(e, slot.layout, K, N,
-                                             e.add(row, i), column))},
+          ValueRange{toIndex(rowIndex(passOffset + i))},
           /*nontemporal=*/false, llvm::MaybeAlign(4)));
     // Per 4 rows: bytes (row r, column c) -> (column c, row r).
     SmallVector<SmallVector<Value>> columns(4);
@@ -230,7 +247,6 @@ stageBytesKMajor(IndexBuilder &e, const SharedOperand &slot,
       columns[2].push_back(shuffle(high01, high23, {0, 1, 4, 5}));
       columns[3].push_back(shuffle(high01, high23, {2, 3, 6, 7}));
     }
-    auto chunkType = VectorType::get({kBlock}, byte);
     for (int64_t c = 0; c < 4; ++c) {
       Value chunk = columns[c][0];
       for (size_t j = 1; j < columns[c].size(); ++j) {
@@ -242,7 +258,7 @@ stageBytesKMajor(IndexBuilder &e, const SharedOperand &slot,
           widen.push_back(4 * int64_t(j) + m);
         chunk = vector::ShuffleOp::create(b, loc, chunk, columns[c][j], widen);
       }
-      assert(cast<VectorType>(chunk.getType()) == chunkType);
+      assert(cast<VectorType>(chunk.getType()).getNumElements() == kBlock);
       Value at = toIndex(operand.index(e, e.add(column, c), row));
       vector::StoreOp::create(b, loc, chunk, operand.buffer, at,
                               /*nontemporal=*/false, llvm::MaybeAlign(kBlock));
