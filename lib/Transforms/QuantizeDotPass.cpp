@@ -11,6 +11,11 @@
 // unscaled and rescaled once after the loop; scales loaded inside the loop
 // (one group of K per iteration) rescale each iteration's product.
 //
+// Scales loaded before such a loop for the rescale alone are loaded after
+// it instead (where nothing from the load to the loop's end writes memory),
+// so that they do not hold registers through the loop: Triton's kernels
+// load them after the loop by hand.
+//
 //===----------------------------------------------------------------------===//
 #include "dialects/Kite/Float8Formats.h"
 #include "dialects/Kite/KiteOps.h"
@@ -21,6 +26,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::kite {
@@ -99,6 +105,86 @@ RankedTensorType accumulatorType(DotOp dot, const QuantizedOperands &q) {
                                          : Type(Float32Type::get(context)));
 }
 
+/// Whether `op` or an op nested in it may write memory (or has effects
+/// unknown).
+bool mayWrite(Operation *op) {
+  WalkResult result = op->walk([](Operation *nested) {
+    if (auto effects = dyn_cast<MemoryEffectOpInterface>(nested))
+      return effects.hasEffect<MemoryEffects::Write>() ? WalkResult::interrupt()
+                                                       : WalkResult::advance();
+    return nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>()
+               ? WalkResult::advance()
+               : WalkResult::interrupt();
+  });
+  return result.wasInterrupted();
+}
+
+/// `scale`, recomputed at the rewriter's insertion point (after `loop`)
+/// where it is a tensor loaded before `loop`, in its block, for the rescale
+/// alone: the loads and the tensor ops they need are cloned there (scalars
+/// and constants are read where they are), and the originals die. `scale`
+/// itself where that would load anything twice or move a load past a write.
+Value loadAfterLoop(Value scale, scf::ForOp loop, PatternRewriter &rewriter) {
+  Block *block = loop->getBlock();
+  llvm::SetVector<Operation *> slice;
+  SmallVector<Value> worklist{scale};
+  bool loads = false;
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    Operation *op = value.getDefiningOp();
+    if (!op || !isa<RankedTensorType>(value.getType()) ||
+        op->getBlock() != block || !op->isBeforeInBlock(loop) ||
+        matchPattern(value, m_Constant()) || slice.contains(op))
+      continue;
+    if (auto load = dyn_cast<LoadOp>(op)) {
+      if (load.getIsVolatile())
+        return scale;
+      loads = true;
+    } else if (!isPure(op) || op->getNumRegions()) {
+      return scale;
+    }
+    slice.insert(op);
+    llvm::append_range(worklist, op->getOperands());
+  }
+  if (!loads)
+    return scale;
+  // What the loads read reaches nothing but `scale`, and `scale` nothing
+  // but the dequantizations the rescale replaces: moved, not loaded twice.
+  SmallVector<Operation *> downstream;
+  for (Operation *op : slice)
+    if (isa<LoadOp>(op))
+      downstream.push_back(op);
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!downstream.empty()) {
+    Operation *op = downstream.pop_back_val();
+    if (!seen.insert(op).second)
+      continue;
+    for (Operation *user : op->getUsers()) {
+      bool replaced = op == scale.getDefiningOp() && isa<DequantizeOp>(user);
+      if (!replaced && !slice.contains(user))
+        return scale;
+      if (!replaced)
+        downstream.push_back(user);
+    }
+  }
+  // Nothing from the first load to the loop's end may write memory.
+  Operation *first = nullptr;
+  for (Operation *op : slice)
+    if (isa<LoadOp>(op) && (!first || op->isBeforeInBlock(first)))
+      first = op;
+  for (Operation *op = first; op != loop->getNextNode(); op = op->getNextNode())
+    if (mayWrite(op))
+      return scale;
+  // The slice in block order (operands before users).
+  SmallVector<Operation *> ordered(slice.begin(), slice.end());
+  llvm::sort(ordered,
+             [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
+  IRMapping map;
+  for (Operation *op : ordered)
+    rewriter.clone(*op, map);
+  return map.lookup(scale);
+}
+
 /// A K loop that carries dot's accumulator: the accumulator is carried as the
 /// unscaled low-precision product, rescaled once after the loop.
 struct RescaleAfterLoop : OpRewritePattern<scf::ForOp> {
@@ -149,8 +235,11 @@ struct RescaleAfterLoop : OpRewritePattern<scf::ForOp> {
     for (OpOperand &use : result.getUses())
       uses.push_back(&use);
     rewriter.setInsertionPointAfter(loop);
+    QuantizedOperands after = q;
+    after.scaleA = loadAfterLoop(q.scaleA, loop, rewriter);
+    after.scaleB = loadAfterLoop(q.scaleB, loop, rewriter);
     Value sum = arith::AddFOp::create(rewriter, loc, init,
-                                      rescale(rewriter, loc, result, q));
+                                      rescale(rewriter, loc, result, after));
     for (OpOperand *use : uses)
       rewriter.modifyOpInPlace(use->getOwner(), [&] { use->set(sum); });
   }

@@ -110,3 +110,90 @@ func.func @group_per_iteration(%a: tensor<16x32xi8>, %b: tensor<32x16xi8>, %p: t
   }
   return %r : tensor<16x16xf32>
 }
+
+// -----
+
+// Scales loaded before the loop for the rescale alone are loaded after it:
+// the load and the tensor ops its addresses need (not the scalars) move
+// there, so the scales hold no registers through the loop.
+// CHECK-LABEL: func.func @scale_loaded_after_the_loop
+// CHECK-NOT: kite.load
+// CHECK: %[[LOOP:.*]] = scf.for
+// CHECK-NOT: kite.load
+// CHECK: scf.yield
+// CHECK: %[[SPLAT:.*]] = kite.splat %arg2
+// CHECK: %[[PTRS:.*]] = kite.addptr %[[SPLAT]], %arg3
+// CHECK: %[[S:.*]] = kite.load %[[PTRS]]
+// CHECK: %[[SA:.*]] = kite.expand_dims %[[S]] axis = 1
+// CHECK: arith.sitofp %[[LOOP]]
+// CHECK: kite.broadcast %[[SA]]
+func.func @scale_loaded_after_the_loop(%a: tensor<16x32xi8>, %b: tensor<32x16xi8>, %p: !kite.ptr<f32>, %rows: tensor<16xi32>, %sb: f32, %init: tensor<16x16xf32>, %n: index) -> tensor<16x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %splat = kite.splat %p : !kite.ptr<f32> -> tensor<16x!kite.ptr<f32>>
+  %ptrs = kite.addptr %splat, %rows : tensor<16x!kite.ptr<f32>>, tensor<16xi32>
+  %s = kite.load %ptrs : tensor<16x!kite.ptr<f32>>
+  %sa = kite.expand_dims %s axis = 1 : tensor<16xf32> -> tensor<16x1xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %init) -> (tensor<16x16xf32>) {
+    %0 = kite.dequantize %a, %sa : tensor<16x32xi8>, tensor<16x1xf32> -> tensor<16x32xf32>
+    %1 = kite.dequantize %b, %sb : tensor<32x16xi8>, f32 -> tensor<32x16xf32>
+    %2 = kite.dot %0, %1, %acc : tensor<16x32xf32> * tensor<32x16xf32> -> tensor<16x16xf32>
+    scf.yield %2 : tensor<16x16xf32>
+  }
+  return %r : tensor<16x16xf32>
+}
+
+// -----
+
+// They stay where a store comes between (in the loop or before it), where
+// another op reads them, or where the load is volatile.
+// CHECK-LABEL: func.func @scale_loads_that_stay
+// CHECK: kite.load
+// CHECK: scf.for
+// CHECK: kite.store
+// CHECK: kite.load
+// CHECK: kite.store
+// CHECK: scf.for
+// CHECK: kite.load
+// CHECK: arith.addf
+// CHECK: scf.for
+// CHECK: kite.load volatile
+// CHECK: scf.for
+// CHECK-NOT: kite.load
+// CHECK: return
+func.func @scale_loads_that_stay(%a: tensor<16x32xi8>, %b: tensor<32x16xi8>, %p: tensor<16x1x!kite.ptr<f32>>, %q: tensor<16x16x!kite.ptr<f32>>, %sb: f32, %init: tensor<16x16xf32>, %n: index) -> (tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x1xf32>, tensor<16x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %sa = kite.load %p : tensor<16x1x!kite.ptr<f32>>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %init) -> (tensor<16x16xf32>) {
+    %0 = kite.dequantize %a, %sa : tensor<16x32xi8>, tensor<16x1xf32> -> tensor<16x32xf32>
+    %1 = kite.dequantize %b, %sb : tensor<32x16xi8>, f32 -> tensor<32x16xf32>
+    %2 = kite.dot %0, %1, %acc : tensor<16x32xf32> * tensor<32x16xf32> -> tensor<16x16xf32>
+    kite.store %q, %init : tensor<16x16x!kite.ptr<f32>>
+    scf.yield %2 : tensor<16x16xf32>
+  }
+  %sa2 = kite.load %p : tensor<16x1x!kite.ptr<f32>>
+  kite.store %q, %init : tensor<16x16x!kite.ptr<f32>>
+  %r2 = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %init) -> (tensor<16x16xf32>) {
+    %0 = kite.dequantize %a, %sa2 : tensor<16x32xi8>, tensor<16x1xf32> -> tensor<16x32xf32>
+    %1 = kite.dequantize %b, %sb : tensor<32x16xi8>, f32 -> tensor<32x16xf32>
+    %2 = kite.dot %0, %1, %acc : tensor<16x32xf32> * tensor<32x16xf32> -> tensor<16x16xf32>
+    scf.yield %2 : tensor<16x16xf32>
+  }
+  %sa3 = kite.load %p : tensor<16x1x!kite.ptr<f32>>
+  %used = arith.addf %sa3, %sa3 : tensor<16x1xf32>
+  %r3 = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %init) -> (tensor<16x16xf32>) {
+    %0 = kite.dequantize %a, %sa3 : tensor<16x32xi8>, tensor<16x1xf32> -> tensor<16x32xf32>
+    %1 = kite.dequantize %b, %sb : tensor<32x16xi8>, f32 -> tensor<32x16xf32>
+    %2 = kite.dot %0, %1, %acc : tensor<16x32xf32> * tensor<32x16xf32> -> tensor<16x16xf32>
+    scf.yield %2 : tensor<16x16xf32>
+  }
+  %sa4 = kite.load volatile %p : tensor<16x1x!kite.ptr<f32>>
+  %r4 = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %init) -> (tensor<16x16xf32>) {
+    %0 = kite.dequantize %a, %sa4 : tensor<16x32xi8>, tensor<16x1xf32> -> tensor<16x32xf32>
+    %1 = kite.dequantize %b, %sb : tensor<32x16xi8>, f32 -> tensor<32x16xf32>
+    %2 = kite.dot %0, %1, %acc : tensor<16x32xf32> * tensor<32x16xf32> -> tensor<16x16xf32>
+    scf.yield %2 : tensor<16x16xf32>
+  }
+  return %r, %r2, %r3, %used, %r4 : tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x1xf32>, tensor<16x16xf32>
+}
