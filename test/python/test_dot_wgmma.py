@@ -6,6 +6,8 @@ instructions of at most 256 columns, K rows longer than 128 bytes in
 slabs, one or two warpgroups, in a software-pipelined loop; a dot whose
 tile has no room for warpgroups stays on mma.sync; plain sm_90 never uses
 wgmma (docs/lowering.md, "Dot on Hopper's warpgroup MMA")."""
+import re
+
 import numpy as np
 import pytest
 
@@ -113,6 +115,47 @@ def saturating_kernel(a_ptr, b_ptr, c_ptr):
     b = kl.load(b_ptr + r32[:, None] * 64 + r64[None, :])
     acc = kl.full((64, 64), 2147483000, kl.int32)
     kl.store(c_ptr + r64[:, None] * 64 + r64[None, :], kl.dot(a, b, acc))
+
+
+@kite.jit
+def product_kernel(a_ptr, b_ptr, c_ptr):
+    r64 = kl.arange(0, 64)
+    r32 = kl.arange(0, 32)
+    a = kl.load(a_ptr + r64[:, None] * 32 + r32[None, :])
+    b = kl.load(b_ptr + r32[:, None] * 64 + r64[None, :])
+    kl.store(c_ptr + r64[:, None] * 64 + r64[None, :], kl.dot(a, b))
+
+
+def _scale_d(ptx):
+    """The value each wgmma's scale-d predicate is set to (0 or -1)."""
+    values = []
+    for predicate in re.findall(r"wgmma\.mma_async[^;]*\}, %rd\d+, (%p\d+)[,;]", ptx):
+        setting = re.findall(rf"mov\.pred\s+{predicate}, (-?\d+);", ptx)
+        assert len(setting) == 1, (predicate, setting)
+        values.append(int(setting[0]))
+    assert values, ptx
+    return values
+
+
+def test_a_dot_without_accumulator_has_wgmma_ignore_c():
+    """A dot without an accumulator (attention's q @ k.T) sets wgmma's
+    scale-d false, D = A * B, so that its accumulator registers need no
+    zeros: C's registers are then undefined, which hardware would add were
+    scale-d true (cuda-sim reads them as zeros, so the PTX is checked).
+    The later K steps and a dot with an accumulator keep scale-d true."""
+    rng = np.random.default_rng(3)
+    a = rng.integers(-8, 8, (64, 32)).astype(np.float16)
+    b = rng.integers(-8, 8, (32, 64)).astype(np.float16)
+    c = kite.from_numpy(np.full((64, 64), np.nan, np.float32), device=HOPPER)
+    handle = product_kernel[(1,)](kite.from_numpy(a, device=HOPPER),
+                                  kite.from_numpy(b, device=HOPPER), c, num_warps=4)
+    np.testing.assert_array_equal(c.numpy(), a.astype(np.float32) @ b.astype(np.float32))
+    # Its first K step ignores C; the second adds the first's D.
+    assert _scale_d(handle.asm["ptx"]) == [0, -1]
+    a8 = kite.from_numpy(np.zeros((64, 32), np.int8), device=HOPPER)
+    c8 = kite.from_numpy(np.zeros((64, 64), np.int32), device=HOPPER)
+    compiled = saturating_kernel.compile(a8, a8, c8, target="cuda:sm_90a", num_warps=4)
+    assert set(_scale_d(compiled.asm["ptx"])) == {-1}
 
 
 def test_a_tile_without_room_for_warpgroups_stays_on_mma_sync():

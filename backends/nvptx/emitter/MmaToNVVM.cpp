@@ -14,6 +14,7 @@
 #include "mlir/Conversion/LLVMCommon/Pattern.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -173,11 +174,21 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<kitethread::WgmmaOp> {
     text += ";";
     std::string constraints = tiedConstraints(op.getC().getTypes()) +
                               ",r,r,r,r,l,b";
-    SmallVector<Value> operands(adaptor.getC());
+    // C all zeros (the first K step of a dot without an accumulator):
+    // scale-d false, D = A * B, and C's registers need no zeros (poison
+    // ties them). Only a sum of exactly -0 differs from + 0: it stays -0.
+    bool zeroC = llvm::all_of(adaptor.getC(), [](Value c) {
+      return matchPattern(c, m_AnyZeroFloat()) || matchPattern(c, m_Zero());
+    });
+    SmallVector<Value> operands;
+    for (Value c : adaptor.getC())
+      operands.push_back(
+          zeroC ? LLVM::PoisonOp::create(rewriter, loc, c.getType()).getResult()
+                : c);
     llvm::append_range(operands, adaptor.getA());
     operands.push_back(descriptor);
     operands.push_back(LLVM::ConstantOp::create(
-        rewriter, loc, rewriter.getI1Type(), rewriter.getBoolAttr(true)));
+        rewriter, loc, rewriter.getI1Type(), rewriter.getBoolAttr(!zeroC)));
     auto mma = createAsm(rewriter, loc,
                          getStructOf(rewriter.getContext(), op.getD().getTypes()),
                          operands, text, constraints);
