@@ -668,7 +668,7 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
                    decodedA->getCostPerElement(grid) <= kCheapDecode &&
                    decodedB->getCostPerElement(grid) <= kCheapDecode;
   // On wgmma, b is read from workgroup memory: staged once, decoded once
-  // (two elements per word, as at the fragments: stageDecodedB); a decoded
+  // (two elements per word, as at the fragments: stageDecoded); a decoded
   // at its fragments is what wgmma takes from registers (every warp has all
   // of N, so no warp decodes another's rows).
   // An operand not decoded at its fragments is decoded once into its
