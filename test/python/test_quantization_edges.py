@@ -155,3 +155,50 @@ def test_host_quantize_refuses_2_31_elements_before_allocating():
         with pytest.raises(ValueError, match=r"32-bit offsets: at most 2\*\*31 - 1 elements, "
                                              r"got shape \(65536, 32768\) \(2147483648 elements\)"):
             kite.quantization.quantize(huge, kl.int8, axis=axis)
+
+
+@kite.kernel
+def w8a8_scales_rewritten(a_ptr, b_ptr, sa_ptr, sb_ptr, c_ptr, K, M: kl.constexpr,
+                          N: kl.constexpr, BK: kl.constexpr, IN_LOOP: kl.constexpr):
+    # W8A8 whose per-row scales, loaded before the loop, are overwritten
+    # with 7.0 in the loop (IN_LOOP) or after it, before c is stored: the
+    # result uses the scales as loaded.
+    rm = kl.arange(0, M)
+    rn = kl.arange(0, N)
+    rk = kl.arange(0, BK)
+    sa = kl.load(sa_ptr + rm)[:, None]
+    sb = kl.load(sb_ptr)
+    acc = kl.zeros((M, N), dtype=kl.float32)
+    for k in range(0, K, BK):
+        a = kl.load(a_ptr + rm[:, None] * K + (k + rk)[None, :])
+        b = kl.load(b_ptr + (k + rk)[:, None] * N + rn[None, :])
+        acc = kl.dot(kl.dequantize(a, sa), kl.dequantize(b, sb), acc)
+        if IN_LOOP:
+            kl.store(sa_ptr + rm, kl.full((M,), 7.0, kl.float32))
+    if not IN_LOOP:
+        kl.store(sa_ptr + rm, kl.full((M,), 7.0, kl.float32))
+    kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
+
+
+@pytest.mark.parametrize("in_loop", [False, True], ids=["after_the_loop", "in_the_loop"])
+def test_scales_overwritten_after_their_load_are_not_read_again(in_loop):
+    """kite-quantize-dot loads scales that only its rescale reads after the
+    loop instead of before it; a store to them in the loop keeps the load
+    where it is, and one after the loop comes after the rescale."""
+    M, N, K, BK = 32, 32, 64, 32
+    rng = np.random.default_rng(12)
+    a = rng.integers(-128, 128, (M, K)).astype(np.int8)
+    b = rng.integers(-128, 128, (K, N)).astype(np.int8)
+    sa = (rng.integers(1, 64, M) / 64).astype(np.float32)
+    sb = np.array([0.5], np.float32)
+    dev = [kite.from_numpy(x, device=DEVICE)
+           for x in (a, b, sa, sb, np.zeros((M, N), np.float32))]
+    meta = dict(M=M, N=N, BK=BK, IN_LOOP=in_loop)
+    if DEVICE != "interpreter":
+        meta["num_warps"] = NUM_WARPS
+    if COMPILE_FOR:
+        compile_for(w8a8_scales_rewritten, COMPILE_FOR, dev + [K], meta)
+    w8a8_scales_rewritten[(1,)](*dev, K, **meta)
+    expected = (a.astype(np.float64) @ b.astype(np.float64)) * sa[:, None] * 0.5
+    np.testing.assert_allclose(dev[4].numpy(), expected, rtol=1e-6)
+    np.testing.assert_array_equal(dev[2].numpy(), np.full(M, 7.0, np.float32))
