@@ -130,6 +130,10 @@ def cases() -> list:
                       **(dict(arch=89, sim="cuda-sim:sm_90") if dtype != "float16" else {}))
                for dtype in ("float16", "float8e4nv") for block_n in (128, 256)
                for stages in (3, 4)]
+            # Triton's persistent matmul (one program over 2 tiles on cuda-sim).
+            + [Case("persistent matmul float16 128x128x64, 3 stages", "matmul_kernel_persistent",
+                    "float16", dict(BLOCK_SIZE_M=128, BLOCK_SIZE_N=128, BLOCK_SIZE_K=64,
+                                    GROUP_SIZE_M=8, NUM_SMS=1), tables=("sm_90",))]
             + quantized_cases.cases(lambda **fields: Case(**fields)))
 
 
@@ -138,8 +142,10 @@ def problem(case: Case, rng) -> tuple:
     reference) of a small problem: one CTA for the matmul, two for attention."""
     if case.module == quantized_cases.MODULE:
         return quantized_cases.problem(case, rng)
-    if case.kernel == "matmul_kernel":
-        M, N, K = 128, case.meta["BLOCK_SIZE_N"], 256
+    if case.kernel.startswith("matmul_kernel"):
+        # One tile; the persistent kernel's one program takes two.
+        M = 256 if case.kernel == "matmul_kernel_persistent" else 128
+        N, K = case.meta["BLOCK_SIZE_N"], 256
         if case.dtype == "int8":
             a = rng.integers(-8, 8, (M, K)).astype(np.int8)
             b = rng.integers(-8, 8, (K, N)).astype(np.int8)
@@ -160,7 +166,7 @@ def problem(case: Case, rng) -> tuple:
 
 
 def reference(case: Case, args) -> np.ndarray:
-    if case.kernel == "matmul_kernel":
+    if case.kernel.startswith("matmul_kernel"):
         a, b = args[0], args[1]
         if case.dtype == "int8":
             return a.astype(np.int32) @ b.astype(np.int32)
