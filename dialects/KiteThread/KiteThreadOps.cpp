@@ -134,15 +134,22 @@ LogicalResult WgmmaOp::verify() {
   int64_t n = getN();
   if (n < 8 || n > 256 || n % 8)
     return emitOpError() << "has N a multiple of 8 from 8 to 256, not " << n;
-  if (getA().size() != 4 || int64_t(getC().size()) != n / 2 ||
-      getD().size() != getC().size())
-    return emitOpError() << "takes 4 registers of A and N / 2 = " << n / 2
+  int64_t aRegisters = getABuffer() ? 0 : 4;
+  if (int64_t(getA().size()) != aRegisters ||
+      int64_t(getC().size()) != n / 2 || getD().size() != getC().size())
+    return emitOpError() << "takes " << aRegisters
+                         << " registers of A and N / 2 = " << n / 2
                          << " of C and D, got " << getA().size() << ", "
                          << getC().size() << " and " << getD().size();
-  int64_t swizzle = getBSwizzle();
-  if (swizzle != 32 && swizzle != 64 && swizzle != 128)
-    return emitOpError() << "swizzles 32-, 64- or 128-byte rows, not "
-                         << swizzle;
+  if (getABuffer() && (!getAIndex() || !getASwizzle() || !getALeading() ||
+                       !getAStride()))
+    return emitOpError() << "reads A from workgroup memory with an index, "
+                            "a_swizzle, a_leading and a_stride";
+  for (int64_t swizzle :
+       {int64_t(getBSwizzle()), getABuffer() ? int64_t(*getASwizzle()) : 128})
+    if (swizzle != 32 && swizzle != 64 && swizzle != 128)
+      return emitOpError() << "swizzles 32-, 64- or 128-byte rows, not "
+                           << swizzle;
   if (getBTransposed() && !ab.isF16() && !ab.isBF16())
     return emitOpError() << "reads an N-major B of f16 or bf16 only, not "
                          << ab;

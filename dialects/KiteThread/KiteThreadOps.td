@@ -166,15 +166,25 @@ def KiteThread_WgmmaOp : KiteThread_Op<"wgmma", [
     aligned to 8 x `b_swizzle` bytes. Asynchronous: a wgmma_fence must come
     first, and D may be read only through a wgmma_wait after a
     wgmma_commit.
+
+    With `a_buffer` instead of registers, A is read from workgroup memory
+    too: the warpgroup's 64 x K rows, K-major, starting at element `a_index`
+    (which may differ between warpgroups), with the same swizzle, leading
+    and stride byte offsets as B (`a_swizzle`, `a_leading`, `a_stride`).
   }];
   let arguments = (ins TypeAttr:$ab_type, I64Attr:$n, Variadic<I32>:$a,
+                   Optional<MemRefRankOf<[AnyType], [1]>>:$a_buffer,
+                   Optional<I32>:$a_index, OptionalAttr<I64Attr>:$a_swizzle,
+                   OptionalAttr<I64Attr>:$a_leading,
+                   OptionalAttr<I64Attr>:$a_stride,
                    MemRefRankOf<[AnyType], [1]>:$buffer, I32:$b_index,
                    I64Attr:$b_swizzle, I64Attr:$b_leading, I64Attr:$b_stride,
                    UnitAttr:$b_transposed,
                    Variadic<AnyTypeOf<[F32, I32]>>:$c);
   let results = (outs Variadic<AnyTypeOf<[F32, I32]>>:$d);
   let assemblyFormat = [{
-    $ab_type `a` `(` $a `)` `b` `(` $buffer `[` $b_index `]` `:` type($buffer)
+    $ab_type `a` `(` $a `)` (`a_desc` `(` $a_buffer^ `[` $a_index `]` `:`
+    type($a_buffer) `)`)? `b` `(` $buffer `[` $b_index `]` `:` type($buffer)
     `)` `c` `(` $c `:` type($c) `)` attr-dict `:` type($d)
   }];
   let hasVerifier = 1;

@@ -172,3 +172,42 @@ def test_plain_sm_90_keeps_mma_sync():
         compiled = dot_kernel.compile(a, a, c, 64, M=64, N=64, K=32, B_K_MAJOR=False,
                                       TF32=False, target=target, num_warps=4)
         assert ("wgmma.mma_async" in compiled.asm["ptx"]) == has_wgmma, target
+
+
+@kite.jit
+def invariant_a_kernel(a_ptr, b_ptr, c_ptr, STEPS, M: kl.constexpr, N: kl.constexpr,
+                       K: kl.constexpr):
+    # a loaded once, multiplied by a new b each step (attention's q and k).
+    rm = kl.arange(0, M)
+    rn = kl.arange(0, N)
+    rk = kl.arange(0, K)
+    a = kl.load(a_ptr + rm[:, None] * K + rk[None, :])
+    acc = kl.zeros((M, N), dtype=kl.float32)
+    for s in range(STEPS):
+        b = kl.load(b_ptr + s * K * N + rk[:, None] * N + rn[None, :])
+        acc += kl.dot(a, b)
+    kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
+
+
+# (M, K, warps): one warpgroup with two tile rows; two warpgroups of one
+# tile row each; two warpgroups of two tile rows, K over a 128-byte slab.
+@pytest.mark.parametrize("M, K, warps", [(128, 64, 4), (128, 64, 8), (256, 128, 8)])
+def test_a_loop_invariant_a_is_read_through_its_descriptor(M, K, warps):
+    """An a the loop reads unchanged is staged once before the loop, its
+    8-row blocks placed in the order wgmma's descriptor reads them, and
+    read through the descriptor every step: no A registers held through the
+    loop (docs/lowering.md)."""
+    N, steps = 64, 3
+    rng = np.random.default_rng(M + K + warps)
+    a = (rng.integers(-8, 8, (M, K)) / 8).astype(np.float16)
+    b = (rng.integers(-8, 8, (steps, K, N)) / 8).astype(np.float16)
+    c = kite.from_numpy(np.zeros((M, N), np.float32), device=HOPPER)
+    handle = invariant_a_kernel[(1,)](kite.from_numpy(a, device=HOPPER),
+                                      kite.from_numpy(b, device=HOPPER), c, steps, M=M, N=N,
+                                      K=K, num_warps=warps)
+    expected = sum(a.astype(np.float64) @ b[s].astype(np.float64) for s in range(steps))
+    np.testing.assert_allclose(c.numpy(), expected, rtol=1e-6)
+    ptx = handle.asm["ptx"]
+    assert re.search(r"wgmma\.mma_async\.sync\.aligned\.m64n64k16\S* \{[^}]*\}, %rd\d+, %rd\d+,",
+                     ptx), ptx
+    assert not re.search(r"wgmma\.mma_async[^;]*\}, \{", ptx)

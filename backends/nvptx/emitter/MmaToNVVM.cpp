@@ -132,24 +132,36 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<kitethread::WgmmaOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Type i64 = rewriter.getI64Type();
-    Value index = LLVM::ZExtOp::create(rewriter, loc, i64, adaptor.getBIndex());
-    Value address = getStridedElementPtr(
-        rewriter, loc, cast<MemRefType>(op.getBuffer().getType()),
-        adaptor.getBuffer(), {index});
     auto constant = [&](uint64_t value) {
       return LLVM::ConstantOp::create(rewriter, loc, i64,
                                       rewriter.getI64IntegerAttr(value))
           .getResult();
     };
-    Value start = LLVM::PtrToIntOp::create(rewriter, loc, i64, address);
-    start = LLVM::AndOp::create(
-        rewriter, loc, LLVM::LShrOp::create(rewriter, loc, start, constant(4)),
-        constant(0x3fff));
-    uint64_t mode = op.getBSwizzle() == 128 ? 1 : op.getBSwizzle() == 64 ? 2 : 3;
-    uint64_t fields = ((uint64_t(op.getBLeading()) >> 4) & 0x3fff) << 16 |
-                      ((uint64_t(op.getBStride()) >> 4) & 0x3fff) << 32 |
-                      mode << 62;
-    Value descriptor = LLVM::OrOp::create(rewriter, loc, start, constant(fields));
+    // The matrix descriptor of an operand at element `index` of `buffer`.
+    auto describe = [&](Value buffer, Value converted, Value index,
+                        int64_t swizzle, int64_t leading, int64_t stride) {
+      Value address = getStridedElementPtr(
+          rewriter, loc, cast<MemRefType>(buffer.getType()), converted,
+          {LLVM::ZExtOp::create(rewriter, loc, i64, index)});
+      Value start = LLVM::PtrToIntOp::create(rewriter, loc, i64, address);
+      start = LLVM::AndOp::create(
+          rewriter, loc,
+          LLVM::LShrOp::create(rewriter, loc, start, constant(4)),
+          constant(0x3fff));
+      uint64_t mode = swizzle == 128 ? 1 : swizzle == 64 ? 2 : 3;
+      uint64_t fields = ((uint64_t(leading) >> 4) & 0x3fff) << 16 |
+                        ((uint64_t(stride) >> 4) & 0x3fff) << 32 | mode << 62;
+      return LLVM::OrOp::create(rewriter, loc, start, constant(fields))
+          .getResult();
+    };
+    Value descriptor =
+        describe(op.getBuffer(), adaptor.getBuffer(), adaptor.getBIndex(),
+                 op.getBSwizzle(), op.getBLeading(), op.getBStride());
+    Value aDescriptor;
+    if (op.getABuffer())
+      aDescriptor = describe(op.getABuffer(), adaptor.getABuffer(),
+                             adaptor.getAIndex(), *op.getASwizzle(),
+                             *op.getALeading(), *op.getAStride());
 
     auto [ab, acc] = getMmaTypes(op.getAbType());
     int64_t results = op.getD().size();
@@ -163,17 +175,23 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<kitethread::WgmmaOp> {
     for (int64_t i = 0; i < results; ++i)
       text += (i ? ", $" : "$") + std::to_string(i);
     int64_t a = 2 * results;
-    text += "}, {$" + std::to_string(a) + ", $" + std::to_string(a + 1) +
-            ", $" + std::to_string(a + 2) + ", $" + std::to_string(a + 3) +
-            "}, $" + std::to_string(a + 4) + ", $" + std::to_string(a + 5);
-    // imm-scale-a, imm-scale-b (floats) and imm-trans-b (16-bit types).
+    auto operand = [](int64_t i) { return "$" + std::to_string(i); };
+    // A: its four registers, or its descriptor.
+    int64_t next = aDescriptor ? a + 1 : a + 4;
+    text += aDescriptor ? "}, " + operand(a)
+                        : "}, {" + operand(a) + ", " + operand(a + 1) + ", " +
+                              operand(a + 2) + ", " + operand(a + 3) + "}";
+    text += ", " + operand(next) + ", " + operand(next + 1);
+    // imm-scale-a, imm-scale-b (floats), then imm-trans-a (A in memory)
+    // and imm-trans-b (16-bit types).
     if (acc == "f32")
       text += ", 1, 1";
     if (ab == "f16" || ab == "bf16")
-      text += op.getBTransposed() ? ", 1" : ", 0";
+      text += std::string(aDescriptor ? ", 0" : "") +
+              (op.getBTransposed() ? ", 1" : ", 0");
     text += ";";
     std::string constraints = tiedConstraints(op.getC().getTypes()) +
-                              ",r,r,r,r,l,b";
+                              (aDescriptor ? ",l" : ",r,r,r,r") + ",l,b";
     // C all zeros (the first K step of a dot without an accumulator):
     // scale-d false, D = A * B, and C's registers need no zeros (poison
     // ties them). Only a sum of exactly -0 differs from + 0: it stays -0.
@@ -185,6 +203,8 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<kitethread::WgmmaOp> {
       operands.push_back(
           zeroC ? LLVM::PoisonOp::create(rewriter, loc, c.getType()).getResult()
                 : c);
+    if (aDescriptor)
+      operands.push_back(aDescriptor);
     llvm::append_range(operands, adaptor.getA());
     operands.push_back(descriptor);
     operands.push_back(LLVM::ConstantOp::create(

@@ -40,6 +40,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/MathExtras.h"
@@ -114,10 +115,12 @@ struct SwizzledOperand {
 /// buffer whose rows are its dim 0 along dim 1 (A as M x K, b as K x N), or
 /// dim 1 along dim 0 when `transposed` (b as N x K): runs of a thread's
 /// registers along dim 1 as one vector store each (they stay within a
-/// 16-byte chunk, so the swizzle keeps them contiguous).
-static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
-                                    ValueRange regs, bool transposed,
-                                    Type staged, const ThreadGrid &grid) {
+/// 16-byte chunk, so the swizzle keeps them contiguous). `placeRow`, where
+/// given, maps a row to the buffer row it is stored in.
+static SwizzledOperand
+stageOperand(IndexBuilder &e, RankedTensorType type, ValueRange regs,
+             bool transposed, Type staged, const ThreadGrid &grid,
+             function_ref<Value(Value)> placeRow = nullptr) {
   OpBuilder &b = e.b;
   Location loc = e.loc;
   int64_t K = type.getDimSize(transposed ? 0 : 1);
@@ -140,6 +143,8 @@ static SwizzledOperand stageOperand(IndexBuilder &e, RankedTensorType type,
   for (int64_t reg = 0; reg < int64_t(regs.size()); reg += width) {
     Value row = coords[reg][transposed ? 1 : 0];
     Value k = coords[reg][transposed ? 0 : 1];
+    if (placeRow)
+      row = placeRow(row);
     Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(),
                                              operand.index(e, row, k));
     if (width == 1) {
@@ -508,16 +513,81 @@ getWgmmaOperand(const SwizzledOperand &b, bool transposed,
                       /*stride=*/period};
 }
 
+/// A in workgroup memory for wgmma: its buffer (rows placed by
+/// placeInvariantA) and the element where the thread's warpgroup's rows
+/// start.
+struct WgmmaA {
+  WgmmaOperand operand;
+  Value warpgroupStart;
+};
+
+/// 16-bit a that the dot's loop reads unchanged (attention's q, loaded
+/// before the loop) for wgmma to read through a descriptor, as Triton's
+/// wgmma reads q, instead of holding its fragments in registers through
+/// the loop: staged once before the loop, or none where a is not such an
+/// operand. A descriptor gives warp i of a warpgroup rows 16 i .. 16 i + 15
+/// of the instruction's 64, 8-row groups a stride apart, where the
+/// accumulators' layout gives warp w (of warpsM along M) the 8-row blocks
+/// w + warpsM (2 tm + h) of tile row tm; so block b = w + warpsM (2 tm + h)
+/// is stored as block 8 (w / 4 + warpsM / 4 tm) + 2 (w % 4) + h: each
+/// warpgroup's 64 rows of a tile row together, in the order the
+/// instruction reads them. A barrier after the loop keeps the buffer until
+/// every warpgroup's last wgmma has read it.
+static std::optional<WgmmaA>
+placeInvariantA(OpBuilder &b, Location loc, kite::DotOp op,
+                RankedTensorType aType, ValueRange aRegs,
+                const MmaTiling &plan, const ThreadGrid &grid) {
+  auto loop = op->getParentOfType<scf::ForOp>();
+  if (!loop || plan.warpsN != 1 || plan.warpsM % 4 ||
+      grid.threadsPerWarp != 32 || getElementBytes(plan.staged) != 2 ||
+      aType.getElementType() != plan.staged || plan.abType != plan.staged ||
+      !loop.isDefinedOutsideOfLoop(op.getA()) ||
+      !llvm::all_of(aRegs, [&](Value reg) {
+        return loop.isDefinedOutsideOfLoop(reg);
+      }))
+    return std::nullopt;
+  std::optional<WgmmaOperand> operand;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(loop);
+    IndexBuilder e{b, loc};
+    int64_t warpsM = plan.warpsM;
+    auto placeRow = [&](Value row) {
+      Value block = e.div(row, 8), tileHalf = e.div(block, warpsM);
+      Value warp = e.rem(block, warpsM);
+      Value group = e.add(e.div(warp, 4), e.mul(e.div(tileHalf, 2), warpsM / 4));
+      Value placed = e.add(e.add(e.mul(group, 8), e.mul(e.rem(warp, 4), 2)),
+                           e.rem(tileHalf, 2));
+      return e.add(e.mul(placed, 8), e.rem(row, 8));
+    };
+    SwizzledOperand staged = stageOperand(e, aType, aRegs, /*transposed=*/false,
+                                          plan.staged, grid, placeRow);
+    operand = getWgmmaOperand(staged, /*transposed=*/false, plan, grid);
+    kitethread::FenceAsyncSharedOp::create(b, loc);
+    gpu::BarrierOp::create(b, loc);
+    b.setInsertionPointAfter(loop);
+    gpu::BarrierOp::create(b, loc);
+  }
+  if (!operand)
+    return std::nullopt;
+  IndexBuilder e{b, loc};
+  Value warpgroup = e.div(emitThreadId(b, loc), 128);
+  return WgmmaA{*operand,
+                e.mul(warpgroup, operand->operand.offsetOf(64, 0))};
+}
+
 /// The dot's K steps on wgmma: every warp's A fragments (any rows: they
-/// name the rows of its accumulators), then, after a fence, for each K step
-/// and 16-row tile of the warp, one m64nNkK per at most 256 columns with b
-/// through its descriptor; one group, waited for at once.
+/// name the rows of its accumulators) or A's descriptor, then, after a
+/// fence, for each K step and 16-row tile of the warp, one m64nNkK per at
+/// most 256 columns with b through its descriptor; one group, waited for at
+/// once.
 static SmallVector<Value> emitWarpgroupMma(
     OpBuilder &b, Location loc, const MmaTiling &plan,
     const WgmmaOperand &operand, ArrayRef<Value> accsIn, int64_t steps,
-    function_ref<SmallVector<SmallVector<Value>>(int64_t)> getFragmentsOfA) {
+    function_ref<SmallVector<SmallVector<Value>>(int64_t)> getFragmentsOfA,
+    const std::optional<WgmmaA> &memoryA) {
   SmallVector<SmallVector<SmallVector<Value>>> aFrags;
-  for (int64_t step = 0; step < steps; ++step)
+  for (int64_t step = 0; step < steps && !memoryA; ++step)
     aFrags.push_back(getFragmentsOfA(step));
   kitethread::WgmmaFenceOp::create(b, loc);
   SmallVector<Value> accs(accsIn);
@@ -532,10 +602,30 @@ static SmallVector<Value> emitWarpgroupMma(
         int64_t start = operand.transposed ? buffer.offsetOf(k, column)
                                            : buffer.offsetOf(column, k);
         int64_t first = (tm * plan.tilesN + tn) * 4;
+        // A in memory: the warpgroup's 64 rows of tile row tm (placed
+        // warpgroup after warpgroup, tile row after tile row), K step
+        // `step`.
+        Value aBuffer, aIndex;
+        IntegerAttr aSwizzle, aLeading, aStride;
+        SmallVector<Value> aRegs;
+        if (memoryA) {
+          const WgmmaOperand &a = memoryA->operand;
+          aBuffer = a.operand.buffer;
+          aIndex = arith::AddIOp::create(
+              b, loc, memoryA->warpgroupStart,
+              createI32(b, loc,
+                        a.operand.offsetOf(64 * (plan.warpsM / 4) * tm, k)));
+          aSwizzle = b.getI64IntegerAttr(a.swizzle);
+          aLeading = b.getI64IntegerAttr(a.leading);
+          aStride = b.getI64IntegerAttr(a.stride);
+        } else {
+          aRegs = aFrags[step][tm];
+        }
         auto mma = kitethread::WgmmaOp::create(
             b, loc, SmallVector<Type>(4 * tiles, accs[first].getType()),
-            TypeAttr::get(plan.abType), b.getI64IntegerAttr(n),
-            aFrags[step][tm], buffer.buffer, createI32(b, loc, start),
+            TypeAttr::get(plan.abType), b.getI64IntegerAttr(n), aRegs,
+            aBuffer, aIndex, aSwizzle, aLeading, aStride, buffer.buffer,
+            createI32(b, loc, start),
             b.getI64IntegerAttr(operand.swizzle),
             b.getI64IntegerAttr(operand.leading),
             b.getI64IntegerAttr(operand.stride),
@@ -869,9 +959,12 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
   std::optional<WgmmaOperand> wgmmaB;
   if (grid.warpgroupMma && !decodedB)
     wgmmaB = getWgmmaOperand(*opB, bTransposed, plan, grid);
+  std::optional<WgmmaA> memoryA;
+  if (wgmmaB && aInRegisters && !decodedA)
+    memoryA = placeInvariantA(b, loc, op, aType, aRegs, plan, grid);
   if (wgmmaB) {
     accs = emitWarpgroupMma(b, loc, plan, *wgmmaB, accs, K / plan.k,
-                            getFragmentsOfA);
+                            getFragmentsOfA, memoryA);
   }
   for (int64_t step = 0; step < K / plan.k && !wgmmaB; ++step) {
     if (decodedB && step % groupSteps == 0)

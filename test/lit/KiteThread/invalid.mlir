@@ -162,6 +162,30 @@ func.func @wgmma_n_major_i8(%x: i32, %c: i32, %b: memref<512xi8, #gpu.address_sp
 
 // -----
 
+func.func @wgmma_a_registers_and_descriptor(%x: i32, %c: f32, %b: memref<512xf16, #gpu.address_space<workgroup>>, %i: i32) {
+  // expected-error @+1 {{'kitethread.wgmma' op takes 0 registers of A and N / 2 = 4 of C and D, got 4, 4 and 4}}
+  %d:4 = kitethread.wgmma f16 a(%x, %x, %x, %x) a_desc(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) b(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) c(%c, %c, %c, %c : f32, f32, f32, f32) {n = 8 : i64, a_swizzle = 128 : i64, a_leading = 0 : i64, a_stride = 1024 : i64, b_swizzle = 128 : i64, b_leading = 0 : i64, b_stride = 1024 : i64} : f32, f32, f32, f32
+  return
+}
+
+// -----
+
+func.func @wgmma_a_descriptor_fields(%c: f32, %b: memref<512xf16, #gpu.address_space<workgroup>>, %i: i32) {
+  // expected-error @+1 {{'kitethread.wgmma' op reads A from workgroup memory with an index, a_swizzle, a_leading and a_stride}}
+  %d:4 = kitethread.wgmma f16 a() a_desc(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) b(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) c(%c, %c, %c, %c : f32, f32, f32, f32) {n = 8 : i64, b_swizzle = 128 : i64, b_leading = 0 : i64, b_stride = 1024 : i64} : f32, f32, f32, f32
+  return
+}
+
+// -----
+
+func.func @wgmma_a_swizzle(%c: f32, %b: memref<512xf16, #gpu.address_space<workgroup>>, %i: i32) {
+  // expected-error @+1 {{'kitethread.wgmma' op swizzles 32-, 64- or 128-byte rows, not 16}}
+  %d:4 = kitethread.wgmma f16 a() a_desc(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) b(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) c(%c, %c, %c, %c : f32, f32, f32, f32) {n = 8 : i64, a_swizzle = 16 : i64, a_leading = 0 : i64, a_stride = 1024 : i64, b_swizzle = 128 : i64, b_leading = 0 : i64, b_stride = 1024 : i64} : f32, f32, f32, f32
+  return
+}
+
+// -----
+
 func.func @alignment_not_on_alloc(%x: i32) {
   // expected-error @+1 {{'kitethread.alignment' is a power-of-two byte count of a workgroup memref.alloc}}
   %y = arith.addi %x, %x {kitethread.alignment = 1024 : i64} : i32

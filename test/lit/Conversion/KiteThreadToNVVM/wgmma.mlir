@@ -84,3 +84,27 @@ module attributes {"kitethread.num-threads" = 128 : i32,
     return
   }
 }
+
+// -----
+
+// A through its own descriptor (a_desc): no A registers, the descriptor
+// before B's, and imm-trans-a 0 before imm-trans-b.
+// CHECK-LABEL: llvm.func @wgmma_f16_a_in_memory(
+// CHECK: %[[B:.*]] = llvm.or %{{.*}}, %{{.*}} : i64
+// CHECK: %[[A:.*]] = llvm.or %{{.*}}, %{{.*}} : i64
+// CHECK: llvm.inline_asm has_side_effects asm_dialect = att "wgmma.mma_async.sync.aligned.m64n8k16.f32.f16.f16 {$0, $1, $2, $3}, $8, $9, $10, 1, 1, 0, 0;", "=f,=f,=f,=f,0,1,2,3,l,l,b" %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[A]], %[[B]], %{{.*}} : (f32, f32, f32, f32, i64, i64, i1)
+module attributes {"kitethread.num-threads" = 128 : i32,
+                   "kitethread.arg-types" = [f32]} {
+  func.func @wgmma_f16_a_in_memory() attributes {kite.kernel} {
+    %c = kitethread.kernel_arg 0 : f32
+    %a = memref.alloc() {kitethread.alignment = 1024 : i64} : memref<1024xf16, #gpu.address_space<workgroup>>
+    %b = memref.alloc() {kitethread.alignment = 1024 : i64} : memref<512xf16, #gpu.address_space<workgroup>>
+    %i = arith.constant 0 : i32
+    kitethread.wgmma_fence
+    %d:4 = kitethread.wgmma f16 a() a_desc(%a[%i] : memref<1024xf16, #gpu.address_space<workgroup>>) b(%b[%i] : memref<512xf16, #gpu.address_space<workgroup>>) c(%c, %c, %c, %c : f32, f32, f32, f32) {n = 8 : i64, a_swizzle = 128 : i64, a_leading = 2048 : i64, a_stride = 1024 : i64, b_swizzle = 128 : i64, b_leading = 2048 : i64, b_stride = 1024 : i64} : f32, f32, f32, f32
+    kitethread.wgmma_commit
+    %w:4 = kitethread.wgmma_wait 0 (%d#0, %d#1, %d#2, %d#3 : f32, f32, f32, f32)
+    kitethread.print "" %w#0, %w#3 : f32, f32
+    return
+  }
+}
