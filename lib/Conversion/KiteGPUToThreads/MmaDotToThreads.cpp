@@ -532,7 +532,9 @@ struct WgmmaA {
 /// is stored as block 8 (w / 4 + warpsM / 4 tm) + 2 (w % 4) + h: each
 /// warpgroup's 64 rows of a tile row together, in the order the
 /// instruction reads them. A barrier after the loop keeps the buffer until
-/// every warpgroup's last wgmma has read it.
+/// every warpgroup's last wgmma has read it. None where a's buffer and
+/// those the loop already reads (its slots) would pass the target's
+/// workgroup memory.
 static std::optional<WgmmaA>
 placeInvariantA(OpBuilder &b, Location loc, kite::DotOp op,
                 RankedTensorType aType, ValueRange aRegs,
@@ -546,6 +548,28 @@ placeInvariantA(OpBuilder &b, Location loc, kite::DotOp op,
         return loop.isDefinedOutsideOfLoop(reg);
       }))
     return std::nullopt;
+  // Only where the buffers the loop reads from outside it (the pipeliner's
+  // slots) leave room for a's next to them.
+  if (grid.maxWorkgroupBytes) {
+    int64_t live = aType.getNumElements() * getElementBytes(plan.staged);
+    auto readInLoop = [&](Operation *alloc) {
+      return !loop->isAncestor(alloc) &&
+             llvm::any_of(alloc->getUsers(), [&](Operation *user) {
+               return loop->isAncestor(user);
+             });
+    };
+    loop->getParentOfType<FunctionOpInterface>()->walk([&](Operation *alloc) {
+      if (auto slots = dyn_cast<LocalAllocOp>(alloc); slots && readInLoop(alloc))
+        live += ShapedType::getNumElements(slots.getType().getShape()) *
+                getWorkgroupElementBytes(slots.getType().getElementType());
+      auto buffer = dyn_cast<memref::AllocOp>(alloc);
+      if (buffer && readInLoop(alloc))
+        live += buffer.getType().getNumElements() *
+                llvm::divideCeil(buffer.getType().getElementTypeBitWidth(), 8);
+    });
+    if (live > grid.maxWorkgroupBytes)
+      return std::nullopt;
+  }
   std::optional<WgmmaOperand> operand;
   {
     OpBuilder::InsertionGuard guard(b);
