@@ -105,7 +105,10 @@ def test_a_dot_of_narrow_operands_over_32_kib_as_f32_runs(name):
 @pytest.mark.parametrize("name, BM, BN, BK, warps", [
     ("int8", 128, 128, 64, 4), ("int8", 64, 64, 64, 4), ("int8", 128, 64, 32, 8),
     ("int8", 64, 128, 32, 4), ("int8", 128, 128, 32, 8), ("float8e4nv", 128, 128, 64, 8),
-    ("float8e4nv", 128, 256, 64, 8)])
+    # wgmma's tile: on mma.sync (sm_80, sm_90) its 128 accumulators spill.
+    pytest.param("float8e4nv", 128, 256, 64, 8, marks=pytest.mark.skipif(
+        DEVICE not in ("cuda-sim:sm_90a", "interpreter"),
+        reason="Hopper's tile: on mma.sync its 128 f32 accumulators per thread spill"))])
 def test_n_major_8_bit_b_pipelined_matches_numpy(name, BM, BN, BK, warps):
     M, N, K = BM, BN, 3 * BK + BK // 2
     dtype, acc = _TYPES[name]
