@@ -25,6 +25,7 @@ INDEX = """
 """
 FP8 = {"e4m3": ml_dtypes.float8_e4m3fn, "e5m2": ml_dtypes.float8_e5m2}
 CODES = np.arange(256, dtype=np.uint8)
+RNG_BF16 = np.random.default_rng(5)
 
 
 def tensor(array, device):
@@ -185,6 +186,53 @@ def test_f2bf16_rounds(rounding):
   store i16 %w, ptr addrspace(1) %po""", f"declare bfloat @{intrinsic}(float)",
         len(x), [x, out], device=SM80)
     np.testing.assert_array_equal(out, bf16_bits(x, rounding == "rz"))
+
+
+@pytest.mark.parametrize("op", ["fmul", "fadd", "fsub"])
+@pytest.mark.parametrize("vector", [True, False])
+def test_bfloat_arithmetic_keeps_subnormals(op, vector):
+    """bf16 and bf16x2 mul/add/sub (the IR NVPTX turns into mul.rn.bf16x2,
+    fma.rn.bf16x2, ...) round to nearest even and keep subnormal results, as
+    the PTX ISA says. cuda-sim runs them as host code: x86's AVX512-BF16
+    conversion (vcvtneps2bf16) would flush them to zero, so the simulator's
+    JIT does not use it (it once flushed e2m1 x 2^-127 products in
+    kl.dot_scaled's packed decode)."""
+    tiny = np.float32(np.finfo(np.float32).tiny)
+    x = np.concatenate([np.array([0.5, 1.0, 1.5, 0.75, -0.5, 3.0, 1.0078125, 2.0 ** -7,
+                                  1.0, -1.0, 2.0 ** 120, 0.0], np.float32),
+                        RNG_BF16.standard_normal(52).astype(np.float32)])
+    y = np.concatenate([np.array([tiny / 2, tiny / 2, tiny, tiny / 4, tiny, tiny / 128, tiny,
+                                  tiny, -tiny * 0.5078125, tiny / 2, 2.0 ** 10, -tiny / 2],
+                                 np.float32),
+                        (RNG_BF16.standard_normal(52) * tiny).astype(np.float32)])
+    x, y = (v.astype(ml_dtypes.bfloat16) for v in (x, y))
+    if op != "fmul":  # sums of subnormals and of a normal and a subnormal
+        x = (x.astype(np.float32) * tiny).astype(ml_dtypes.bfloat16)
+    exact = {"fmul": np.multiply, "fadd": np.add, "fsub": np.subtract}[op](
+        x.astype(np.float64), y.astype(np.float64))
+    with np.errstate(over="ignore"):
+        expected = exact.astype(ml_dtypes.bfloat16).view(np.uint16)
+    assert (np.abs(exact[exact != 0]) < tiny).sum() > 8
+    a, b = x.view(np.uint16), y.view(np.uint16)
+    out = np.zeros(len(x), np.uint16)
+    if vector:  # lanes i and i+1 of one word
+        a, b, out = (v.view(np.uint32) for v in (a, b, out))
+        t = "<2 x bfloat>"
+    else:
+        t = "bfloat"
+    w = "i32" if vector else "i16"
+    _, _, out = launch(f"""
+  %pa = getelementptr {w}, ptr addrspace(1) %p0, i32 %i
+  %wa = load {w}, ptr addrspace(1) %pa
+  %pb = getelementptr {w}, ptr addrspace(1) %p1, i32 %i
+  %wb = load {w}, ptr addrspace(1) %pb
+  %a = bitcast {w} %wa to {t}
+  %b = bitcast {w} %wb to {t}
+  %r = {op} {t} %a, %b
+  %wr = bitcast {t} %r to {w}
+  %po = getelementptr {w}, ptr addrspace(1) %p2, i32 %i
+  store {w} %wr, ptr addrspace(1) %po""", "", len(a), [a, b, out], device=SM80)
+    np.testing.assert_array_equal(out.view(np.uint16), expected)
 
 
 @pytest.mark.parametrize("intrinsic,declare,needs", [

@@ -166,6 +166,12 @@ SimDevice::loadKernel(const KernelSpec &spec) {
   if (!builder)
     return Status::error("loadKernel: " + errorText(builder.takeError()));
   builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Less);
+  // The PTX ISA keeps bf16 subnormals; x86's bf16 conversions
+  // (AVX512-BF16's vcvtneps2bf16, AVX-NE-CONVERT's) flush them. Without
+  // them the host backend rounds bfloat through __truncsfbf2, which the
+  // runtime answers with the ISA's rounding.
+  for (const char *flushing : {"avx512bf16", "avxneconvert", "amx-bf16"})
+    builder->getFeatures().AddFeature(flushing, false);
   auto layout = builder->getDefaultDataLayoutForTarget();
   if (!layout)
     return Status::error("loadKernel: " + errorText(layout.takeError()));
