@@ -106,16 +106,17 @@ void SliceLayoutAttr::print(AsmPrinter &printer) const {
 
 Attribute SharedLayoutAttr::parse(AsmParser &parser, Type) {
   DictionaryAttr fields;
-  unsigned vec, perPhase, maxPhase, slab = 0;
+  unsigned vec, perPhase, maxPhase, slab = 0, warpsM = 0;
   SmallVector<unsigned> order;
   if (parseFields(parser, fields) || getUnsigned(parser, fields, "vec", vec) ||
       getUnsigned(parser, fields, "perPhase", perPhase) ||
       getUnsigned(parser, fields, "maxPhase", maxPhase) ||
       getUnsignedArray(parser, fields, "order", order) ||
-      (fields.get("slab") && getUnsigned(parser, fields, "slab", slab)))
+      (fields.get("slab") && getUnsigned(parser, fields, "slab", slab)) ||
+      (fields.get("warpsM") && getUnsigned(parser, fields, "warpsM", warpsM)))
     return {};
   return parser.getChecked<SharedLayoutAttr>(parser.getContext(), vec, perPhase,
-                                             maxPhase, order, slab);
+                                             maxPhase, order, slab, warpsM);
 }
 
 void SharedLayoutAttr::print(AsmPrinter &printer) const {
@@ -124,6 +125,8 @@ void SharedLayoutAttr::print(AsmPrinter &printer) const {
   printArray(printer, "order", getOrder());
   if (getSlab())
     printer << ", slab = " << getSlab();
+  if (getWarpsM())
+    printer << ", warpsM = " << getWarpsM();
   printer << "}>";
 }
 
@@ -238,7 +241,8 @@ SliceLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 SharedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          unsigned vec, unsigned perPhase, unsigned maxPhase,
-                         ArrayRef<unsigned> order, unsigned slab) {
+                         ArrayRef<unsigned> order, unsigned slab,
+                         unsigned warpsM) {
   if (failed(verifyPowersOfTwo(emitError, "vec, perPhase and maxPhase",
                                {vec, perPhase, maxPhase})))
     return failure();
@@ -248,5 +252,12 @@ SharedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << slab;
   if (order.empty())
     return emitError() << "a shared layout needs at least one dimension";
+  // Rows placed for wgmma: whole warpgroups along M, each 8-row block one
+  // swizzle period (so a block keeps its rows' phases).
+  if (warpsM && (warpsM % 4 || order.size() != 2 || perPhase * maxPhase != 8))
+    return emitError() << "a shared layout's rows placed for wgmma (warpsM = "
+                       << warpsM
+                       << ") need a multiple of 4 warps, two dimensions and a "
+                          "swizzle repeating every 8 rows";
   return verifyOrder(emitError, order);
 }

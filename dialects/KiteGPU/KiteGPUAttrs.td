@@ -57,12 +57,18 @@ def KiteGPU_SharedLayout : KiteGPU_Attr<"SharedLayout", "shared"> {
     `slab = S` (printed when not 0) a row longer than S elements is cut
     into slabs of S: slab j of every row is stored together, row after row,
     before slab j + 1 (Hopper's wgmma reads a 128-byte swizzled operand only
-    so: its rows 128 bytes apart).
+    so: its rows 128 bytes apart). With `warpsM = W` (printed when not 0)
+    the rows are stored in the order Hopper's wgmma reads an A operand
+    through a descriptor for an accumulator with W warps along M (a
+    multiple of 4): its 8-row blocks b = w + W (2 t + h) (warp w, tile row
+    t, half h) are stored as block 8 (w / 4 + W / 4 t) + 2 (w % 4) + h,
+    each warpgroup's 64 rows of a tile row together (emitPlacedRow).
   }];
   let parameters = (ins "unsigned":$vec, "unsigned":$perPhase,
                         "unsigned":$maxPhase,
                         ArrayRefParameter<"unsigned">:$order,
-                        DefaultValuedParameter<"unsigned", "0">:$slab);
+                        DefaultValuedParameter<"unsigned", "0">:$slab,
+                        DefaultValuedParameter<"unsigned", "0">:$warpsM);
 }
 
 #endif // KITEGPU_ATTRS_TD

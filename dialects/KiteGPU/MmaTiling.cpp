@@ -107,11 +107,11 @@ mlir::kitegpu::getMmaAccumulatorLayout(MLIRContext *context,
 
 SharedLayoutAttr mlir::kitegpu::getMmaOperandSharedLayout(
     MLIRContext *context, int64_t rowElements, int64_t elementBytes,
-    ArrayRef<unsigned> order, bool slabbed) {
+    ArrayRef<unsigned> order, bool slabbed, unsigned placedWarpsM) {
   int64_t rowBytes = rowElements * elementBytes;
   unsigned perPhase = std::max<int64_t>(1, 128 / rowBytes);
   unsigned maxPhase = std::max<unsigned>(1, 8 / perPhase);
   unsigned slab = slabbed && rowBytes > 128 ? 128 / elementBytes : 0;
   return SharedLayoutAttr::get(context, 16 / elementBytes, perPhase, maxPhase,
-                               order, slab);
+                               order, slab, placedWarpsM);
 }

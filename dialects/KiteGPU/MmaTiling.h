@@ -63,11 +63,14 @@ BlockedLayoutAttr getMmaAccumulatorLayout(MLIRContext *context,
 /// fall in distinct banks. `slabbed` (Hopper's wgmma) cuts rows longer
 /// than 128 bytes into 128-byte slabs stored one after another, so that
 /// every slab is a swizzled operand a wgmma descriptor can name.
+/// `placedWarpsM` (not 0) stores the rows in the order wgmma reads an A
+/// operand through a descriptor (SharedLayoutAttr's warpsM).
 SharedLayoutAttr getMmaOperandSharedLayout(MLIRContext *context,
                                            int64_t rowElements,
                                            int64_t elementBytes,
                                            ArrayRef<unsigned> order,
-                                           bool slabbed = false);
+                                           bool slabbed = false,
+                                           unsigned placedWarpsM = 0);
 
 } // namespace mlir::kitegpu
 

@@ -160,7 +160,8 @@ Value loadAfterLoop(Value scale, scf::ForOp loop, PatternRewriter &rewriter) {
     if (!seen.insert(op).second)
       continue;
     for (Operation *user : op->getUsers()) {
-      bool replaced = op == scale.getDefiningOp() && isa<DequantizeOp>(user);
+      bool replaced = op == scale.getDefiningOp() &&
+                      isa<DequantizeOp>(user) && loop->isAncestor(user);
       if (!replaced && !slice.contains(user))
         return scale;
       if (!replaced)

@@ -189,6 +189,35 @@ def invariant_a_kernel(a_ptr, b_ptr, c_ptr, STEPS, M: kl.constexpr, N: kl.conste
     kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
 
 
+# (M, N, K step, warps, dtype): one warpgroup over two tile rows (64-byte
+# swizzle); two warpgroups, one tile row each; two warpgroups of two tile
+# rows, K over two 128-byte slabs; bf16.
+@pytest.mark.parametrize("M, N, K, warps, name", [(128, 64, 32, 4, "f16"),
+                                                  (128, 128, 64, 8, "f16"),
+                                                  (256, 64, 128, 8, "f16"),
+                                                  (64, 128, 64, 4, "bf16"),
+                                                  (128, 128, 64, 8, "e4m3"),
+                                                  (64, 256, 128, 4, "i8")])
+def test_a_pipelined_a_is_read_through_its_descriptor(M, N, K, warps, name):
+    """An 8- or 16-bit a the pipeliner copies into slots has its slots' 8-row blocks
+    placed in the order wgmma's descriptor reads them (the copies write
+    them there), and wgmma reads a through that descriptor: no ldmatrix,
+    no A registers (docs/lowering.md)."""
+    K_total = 3 * K
+    rng = np.random.default_rng(M + N + K + warps)
+    a, b, expected, acc = _operands(name, M, N, K_total, False, rng)
+    c = kite.from_numpy(np.full((M, N), -1 if acc == np.int32 else np.nan, acc), device=HOPPER)
+    handle = dot_kernel[(1,)](a, b, c, K_total, M=M, N=N, K=K, B_K_MAJOR=False, TF32=False,
+                              num_warps=warps, num_stages=3)
+    # Exact: multiples of 1/8 (integers for i8), summed in f32 (i32).
+    np.testing.assert_array_equal(c.numpy(), expected)
+    ptx = handle.asm["ptx"]
+    assert "cp.async" in ptx and "ldmatrix" not in ptx, ptx
+    assert re.search(r"wgmma\.mma_async\.sync\.aligned\.m64n\d+k(16|32)\S* \{[^}]*\}, "
+                     r"%rd\d+, %rd\d+,", ptx), ptx
+    assert not re.search(r"wgmma\.mma_async[^;]*\}, \{", ptx)
+
+
 # (M, K, warps): one warpgroup with two tile rows; two warpgroups of one
 # tile row each; two warpgroups of two tile rows, K over a 128-byte slab.
 @pytest.mark.parametrize("M, K, warps", [(128, 64, 4), (128, 64, 8), (256, 128, 8)])

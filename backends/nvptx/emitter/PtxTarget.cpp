@@ -1,6 +1,7 @@
 //===- PtxTarget.cpp - LLVM dialect + NVVM to LLVM IR and PTX -------------===//
 #include "backends/nvptx/emitter/PtxTarget.h"
 #include "backends/nvptx/emitter/Libdevice.h"
+#include "backends/nvptx/emitter/SinkOuterLoopInvariants.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -181,6 +182,10 @@ LogicalResult kitenvptx::translateToPtx(ModuleOp module, StringRef chip,
     builder.crossRegisterProxies(lam, fam, cgam, mam);
     llvm::ModulePassManager passes =
         builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+    // After O3's LICM: values it hoisted out of a loop over tiles that only
+    // the tiles' prologues and epilogues read go back into that loop.
+    passes.addPass(llvm::createModuleToFunctionPassAdaptor(
+        kitenvptx::SinkOuterLoopInvariantsPass()));
     passes.run(*llvmModule, mam);
   }
   std::string verifyErrors;

@@ -82,7 +82,8 @@ struct SwizzledOperand {
   /// The elements between (row, column) and (row + rowOffset, column +
   /// columnOffset) where the offsets are whole periods of the swizzle and
   /// the column offset whole slabs; for (0, 0) the unswizzled position of
-  /// (rowOffset, columnOffset), which is what the hardware swizzles.
+  /// (rowOffset, columnOffset), which is what the hardware swizzles. Rows
+  /// as stored: where they are placed for wgmma, not the operand's rows.
   int64_t offsetOf(int64_t rowOffset, int64_t columnOffset) const {
     int64_t slab = layout.getSlab();
     if (!slab || slab >= rowLength)
@@ -99,6 +100,10 @@ struct SwizzledOperand {
   /// remainders stay in the per-lane part.
   Value indexAt(IndexBuilder &e, Value row, int64_t rowOffset, Value chunk,
                 int64_t chunkOffset) const {
+    // Rows placed for wgmma (a block moves by more than its offset): whole.
+    if (layout.getWarpsM())
+      return index(e, e.add(row, rowOffset),
+                   e.mul(e.add(chunk, chunkOffset), vec));
     int64_t rowPeriod = layout.getPerPhase() * layout.getMaxPhase();
     int64_t chunkPeriod = llvm::PowerOf2Ceil(layout.getMaxPhase());
     int64_t rowRest = rowOffset % rowPeriod;
@@ -115,12 +120,13 @@ struct SwizzledOperand {
 /// buffer whose rows are its dim 0 along dim 1 (A as M x K, b as K x N), or
 /// dim 1 along dim 0 when `transposed` (b as N x K): runs of a thread's
 /// registers along dim 1 as one vector store each (they stay within a
-/// 16-byte chunk, so the swizzle keeps them contiguous). `placeRow`, where
-/// given, maps a row to the buffer row it is stored in.
+/// 16-byte chunk, so the swizzle keeps them contiguous). `placedWarpsM`
+/// (not 0) stores the rows in the order a wgmma descriptor reads A
+/// (SharedLayoutAttr's warpsM).
 static SwizzledOperand
 stageOperand(IndexBuilder &e, RankedTensorType type, ValueRange regs,
              bool transposed, Type staged, const ThreadGrid &grid,
-             function_ref<Value(Value)> placeRow = nullptr) {
+             unsigned placedWarpsM = 0) {
   OpBuilder &b = e.b;
   Location loc = e.loc;
   int64_t K = type.getDimSize(transposed ? 0 : 1);
@@ -129,7 +135,7 @@ stageOperand(IndexBuilder &e, RankedTensorType type, ValueRange regs,
   SwizzledOperand operand(
       allocWorkgroup(b, loc, staged, rows * K), K,
       getMmaOperandSharedLayout(b.getContext(), K, getElementBytes(staged),
-                                {1, 0}, grid.warpgroupMma));
+                                {1, 0}, grid.warpgroupMma, placedWarpsM));
   auto toStorage = [&](Value value) {
     // fp8 widened to f16 where the target has no fp8 mma (exact).
     if (staged != input && !isa<Float8E4M3FNType, Float8E5M2Type>(staged))
@@ -143,8 +149,6 @@ stageOperand(IndexBuilder &e, RankedTensorType type, ValueRange regs,
   for (int64_t reg = 0; reg < int64_t(regs.size()); reg += width) {
     Value row = coords[reg][transposed ? 1 : 0];
     Value k = coords[reg][transposed ? 0 : 1];
-    if (placeRow)
-      row = placeRow(row);
     Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(),
                                              operand.index(e, row, k));
     if (width == 1) {
@@ -575,17 +579,8 @@ placeInvariantA(OpBuilder &b, Location loc, kite::DotOp op,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(loop);
     IndexBuilder e{b, loc};
-    int64_t warpsM = plan.warpsM;
-    auto placeRow = [&](Value row) {
-      Value block = e.div(row, 8), tileHalf = e.div(block, warpsM);
-      Value warp = e.rem(block, warpsM);
-      Value group = e.add(e.div(warp, 4), e.mul(e.div(tileHalf, 2), warpsM / 4));
-      Value placed = e.add(e.add(e.mul(group, 8), e.mul(e.rem(warp, 4), 2)),
-                           e.rem(tileHalf, 2));
-      return e.add(e.mul(placed, 8), e.rem(row, 8));
-    };
     SwizzledOperand staged = stageOperand(e, aType, aRegs, /*transposed=*/false,
-                                          plan.staged, grid, placeRow);
+                                          plan.staged, grid, plan.warpsM);
     operand = getWgmmaOperand(staged, /*transposed=*/false, plan, grid);
     kitethread::FenceAsyncSharedOp::create(b, loc);
     gpu::BarrierOp::create(b, loc);
@@ -744,13 +739,22 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
   // An operand the software pipeliner copied into workgroup memory in the
   // staging layout is read where it is (its async_wait was the barrier).
   int64_t stagedBytes = getElementBytes(plan.staged);
+  // On Hopper a's rows may be placed for wgmma's descriptor (the
+  // pipeliner's choice for a 16-bit a of whole warpgroups along M).
   auto inPlace = [&](std::optional<SharedOperand> shared, Type input,
-                     int64_t rowLength, ArrayRef<unsigned> order)
+                     int64_t rowLength, ArrayRef<unsigned> order,
+                     bool mayBePlaced = false)
       -> std::optional<SwizzledOperand> {
+    auto expected = [&](unsigned placedWarpsM) {
+      return getMmaOperandSharedLayout(b.getContext(), rowLength, stagedBytes,
+                                       order, grid.warpgroupMma,
+                                       placedWarpsM);
+    };
+    bool placed = mayBePlaced && grid.warpgroupMma && plan.warpsM % 4 == 0 &&
+                  shared && shared->layout.getWarpsM() &&
+                  shared->layout == expected(plan.warpsM);
     if (!shared || input != plan.staged ||
-        shared->layout != getMmaOperandSharedLayout(b.getContext(), rowLength,
-                                                    stagedBytes, order,
-                                                    grid.warpgroupMma))
+        (shared->layout != expected(0) && !placed))
       return std::nullopt;
     return SwizzledOperand(shared->buffer, rowLength, shared->layout);
   };
@@ -804,7 +808,7 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
   Type aInput = aType.getElementType();
   bool aTransposed = false;
   if (!aInRegisters && !decodedA) {
-    opA = inPlace(sharedA, aInput, K, {1, 0});
+    opA = inPlace(sharedA, aInput, K, {1, 0}, /*mayBePlaced=*/true);
     if (!opA && stagedBytes == 2) {
       opA = inPlace(sharedA, aInput, M, {0, 1});
       aTransposed = opA.has_value();
@@ -986,6 +990,12 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
   std::optional<WgmmaA> memoryA;
   if (wgmmaB && aInRegisters && !decodedA)
     memoryA = placeInvariantA(b, loc, op, aType, aRegs, plan, grid);
+  // a in a slot whose rows the pipeliner placed for the descriptor.
+  if (wgmmaB && opA && opA->layout.getWarpsM() && !aTransposed)
+    if (auto operand = getWgmmaOperand(*opA, /*transposed=*/false, plan, grid))
+      memoryA = WgmmaA{*operand,
+                       e.mul(e.div(emitThreadId(b, loc), 128),
+                             operand->operand.offsetOf(64, 0))};
   if (wgmmaB) {
     accs = emitWarpgroupMma(b, loc, plan, *wgmmaB, accs, K / plan.k,
                             getFragmentsOfA, memoryA);

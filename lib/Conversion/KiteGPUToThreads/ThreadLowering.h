@@ -283,6 +283,12 @@ Value emitSharedIndex(IndexBuilder &e, SharedLayoutAttr layout,
                       int64_t numRows, int64_t rowLength, Value row,
                       Value column);
 
+/// Where row `row` of an operand is stored when its rows are placed for a
+/// wgmma descriptor with `warpsM` warps along M (SharedLayoutAttr's
+/// warpsM): 8-row block b = w + warpsM (2 t + h) as block
+/// 8 (w / 4 + warpsM / 4 t) + 2 (w % 4) + h, rows within a block kept.
+Value emitPlacedRow(IndexBuilder &e, Value row, int64_t warpsM);
+
 /// Slot `slot` (i32) of `buffer`, the workgroup buffer of a memdesc of
 /// `type` whose first dimension numbers slots: a view of its elements (a
 /// dynamic offset, so that accesses at constant indices in it share one

@@ -67,6 +67,11 @@ constexpr StringLiteral kLoopStagesAttr = "kite.num_stages";
 struct PipelinedLoad {
   kite::LoadOp load;
   Value operand;
+  /// Where this is an 8- or 16-bit A, K contiguous, of a dot whose warps tile M
+  /// in whole warpgroups (each with all of N): its warps along M, so that
+  /// on Hopper the slot's rows are placed for wgmma to read A through a
+  /// descriptor (SharedLayoutAttr's warpsM); else 0.
+  unsigned wgmmaWarpsM = 0;
 };
 
 /// The value a dot reads of `load`, following single-use layout
@@ -281,7 +286,17 @@ std::string PipelineAnalysis::analyze() {
              "copies fill masked-off elements with zeros)";
     if (!element.isIntOrFloat() || element.isInteger(1))
       return "a dot operand's load is of booleans";
-    loads.push_back({load, operand});
+    unsigned wgmmaWarpsM = 0;
+    if (inPlace && readable && operandIndex == 0 &&
+        getWorkgroupElementBytes(element) <= 2 && tiling->warpsN == 1 &&
+        tiling->warpsM % 4 == 0 && tiling->abType == tiling->staged &&
+        getThreadsPerWarp(dot) == 32) {
+      auto layout = cast<BlockedLayoutAttr>(
+          getLayout(cast<RankedTensorType>(load.getType())));
+      if (layout.getOrder_()[0] == 1)
+        wgmmaWarpsM = tiling->warpsM;
+    }
+    loads.push_back({load, operand, wgmmaWarpsM});
   }
   if (!hasDot)
     return "";
@@ -364,7 +379,8 @@ scf::ForOp LoopPipeliner::rewrite() {
   b.setInsertionPoint(loop);
 
   // The buffers: distance slots of each load's tile, swizzled for ldmatrix
-  // along the pointers' contiguous dimension.
+  // along the pointers' contiguous dimension; on Hopper, a wgmma's 8- or
+  // 16-bit A with its rows placed for its descriptor.
   for (PipelinedLoad &p : loads) {
     auto type = cast<RankedTensorType>(p.load.getType());
     auto layout = cast<BlockedLayoutAttr>(getLayout(type));
@@ -374,7 +390,8 @@ scf::ForOp LoopPipeliner::rewrite() {
     SmallVector<int64_t> shape{int64_t(distance)};
     llvm::append_range(shape, type.getShape());
     auto sharedLayout = getMmaOperandSharedLayout(
-        context, type.getDimSize(order[0]), bytes, order, slabbed);
+        context, type.getDimSize(order[0]), bytes, order, slabbed,
+        slabbed ? p.wgmmaWarpsM : 0);
     buffers.push_back(LocalAllocOp::create(
         b, loc, MemDescType::get(context, shape, element, sharedLayout),
         Value()));

@@ -162,3 +162,10 @@ func.func @copy_of_another_shape(%p: tensor<8x16x!kite.ptr<f16>, #a>, %slot: i32
   kitegpu.async_copy %p, %buf[%slot] : tensor<8x16x!kite.ptr<f16>, #a> -> !kitegpu.memdesc<2x32x16xf16, #s>
   return
 }
+
+// -----
+
+// expected-error @+1 {{a shared layout's rows placed for wgmma (warpsM = 6) need a multiple of 4 warps, two dimensions and a swizzle repeating every 8 rows}}
+func.func @placed_rows_of_6_warps(%x: !kitegpu.memdesc<64x64xf16, #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], warpsM = 6}>>) {
+  return
+}

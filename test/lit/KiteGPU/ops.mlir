@@ -55,3 +55,12 @@ module attributes {"kitegpu.num-warps" = 2 : i32, "kitegpu.threads-per-warp" = 8
 func.func @slabbed(%x: !kitegpu.memdesc<64x128xf16, #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], slab = 64}>>) {
   return
 }
+
+// -----
+
+// Rows placed for wgmma's A descriptor (4 warps along M) are kept.
+// CHECK: #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], warpsM = 4}>
+// CHECK-LABEL: func.func @placed_rows
+func.func @placed_rows(%x: !kitegpu.memdesc<64x64xf16, #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], warpsM = 4}>>) {
+  return
+}

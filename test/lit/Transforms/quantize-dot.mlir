@@ -197,3 +197,27 @@ func.func @scale_loads_that_stay(%a: tensor<16x32xi8>, %b: tensor<32x16xi8>, %p:
   }
   return %r, %r2, %r3, %used, %r4 : tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x1xf32>, tensor<16x16xf32>
 }
+
+// -----
+
+// A dequantization of the same scales outside the loop (not one the
+// rescale replaces) keeps them where they are: loaded once, not again
+// after the loop.
+// CHECK-LABEL: func.func @scale_also_dequantized_outside_the_loop
+// CHECK: kite.load
+// CHECK: scf.for
+// CHECK-NOT: kite.load
+// CHECK: return
+func.func @scale_also_dequantized_outside_the_loop(%a: tensor<16x32xi8>, %b: tensor<32x16xi8>, %p: tensor<16x1x!kite.ptr<f32>>, %sb: f32, %init: tensor<16x16xf32>, %n: index) -> (tensor<16x16xf32>, tensor<16x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %sa = kite.load %p : tensor<16x1x!kite.ptr<f32>>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %init) -> (tensor<16x16xf32>) {
+    %0 = kite.dequantize %a, %sa : tensor<16x32xi8>, tensor<16x1xf32> -> tensor<16x32xf32>
+    %1 = kite.dequantize %b, %sb : tensor<32x16xi8>, f32 -> tensor<32x16xf32>
+    %2 = kite.dot %0, %1, %acc : tensor<16x32xf32> * tensor<32x16xf32> -> tensor<16x16xf32>
+    scf.yield %2 : tensor<16x16xf32>
+  }
+  %outside = kite.dequantize %a, %sa : tensor<16x32xi8>, tensor<16x1xf32> -> tensor<16x32xf32>
+  return %r, %outside : tensor<16x16xf32>, tensor<16x32xf32>
+}
