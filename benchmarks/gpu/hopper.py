@@ -1,14 +1,17 @@
 """The Hopper cases of the GPU benchmark (group ``hopper``, the wgmma issue):
 the tutorial matmul at the block shapes Triton uses on an H100 (fp16 and
-fp8 e4m3, 128x128x64 and 128x256x64 tiles of 8 warps, 3 and 4 stages) and
-a flash-attention forward (head dims 64 and 128, causal and not), each
-for Kite, Triton and cuBLAS (PyTorch's matmul; ``torch._scaled_mm`` for
-fp8) or PyTorch's scaled_dot_product_attention. On a Hopper device Kite
+fp8 e4m3, 128x128x64 and 128x256x64 tiles of 8 warps, 3 and 4 stages),
+the tutorial's persistent matmul (one program per SM looping over tiles,
+fp16 128x128x64, 8 warps, 3 stages) and a flash-attention forward (head
+dims 64 and 128, causal and not), each for Kite, Triton and cuBLAS
+(PyTorch's matmul; ``torch._scaled_mm`` for fp8) or PyTorch's
+scaled_dot_product_attention. On a Hopper device Kite
 compiles for sm_90a, so its dots run on wgmma, as Triton's do.
 
 The kernels are the texts both compilers compile (gpu/kernels.py's matmul,
-benchmarks/tensor_core_kernels.py's attention); the launches are
-``matmul`` and ``attention`` here, the same for both. ``smoke`` checks
+benchmarks/tensor_core_kernels.py's attention and persistent matmul); the
+launches are ``matmul``, ``persistent_matmul`` and ``attention`` here, the
+same for both. ``smoke`` checks
 each configuration without a GPU, on cuda-sim:sm_90a (the code a Hopper
 runs) at a small size."""
 from __future__ import annotations
@@ -32,8 +35,9 @@ HOPPER_TOLERANCE = dict(TOLERANCE, attention=dict(o=(2e-2, 2e-2)),
                         matmul_fp8=dict(c=(3e-2, 3e-2)))
 
 
-def attention_kernels(compiler: str):
-    """tensor_core_kernels.py's attention compiled by ``compiler``."""
+def tensor_core_kernels(compiler: str):
+    """tensor_core_kernels.py's attention and persistent matmul, compiled by
+    ``compiler``."""
     import tensor_core_kernels  # benchmarks/, on sys.path wherever gpu is
     return tensor_core_kernels.load(compiler)
 
@@ -47,6 +51,22 @@ def attention(k, q, kk, v, o, heads: int, n_ctx: int, head_dim: int, causal: boo
                              BLOCK_M=ATTENTION_BLOCK_M, BLOCK_N=ATTENTION_BLOCK_N,
                              CAUSAL=causal, num_warps=ATTENTION_WARPS,
                              num_stages=ATTENTION_STAGES)
+
+
+# Triton's persistent-matmul configuration for an H100 (fp16).
+PERSISTENT_CONFIG = dict(BLOCK_SIZE_M=128, BLOCK_SIZE_N=128, BLOCK_SIZE_K=64, GROUP_SIZE_M=8)
+PERSISTENT_WARPS, PERSISTENT_STAGES = 8, 3
+
+
+def persistent_matmul(k, a, b, c, m: int, n: int, kk: int, programs: int):
+    """tensor_core_kernels.py's persistent matmul: ``programs`` programs
+    (the SM count), each looping over the output tiles ``programs`` apart;
+    a, b, c row-major."""
+    tiles = math.ceil(m / 128) * math.ceil(n / 128)
+    grid = (min(programs, tiles),)
+    k.matmul_kernel_persistent[grid](a, b, c, m, n, kk, kk, 1, n, 1, n, 1,
+                                     NUM_SMS=grid[0], num_warps=PERSISTENT_WARPS,
+                                     num_stages=PERSISTENT_STAGES, **PERSISTENT_CONFIG)
 
 
 def config_name(config: launchers.MatmulConfig) -> str:
@@ -98,6 +118,38 @@ def matmul_case(torch, kk, tk, config: launchers.MatmulConfig, fp8: bool) -> Cas
                 dict(torch=cublas, triton=launch(tk), kite=launch(kk)))
 
 
+def persistent_matmul_case(torch, kk, tk) -> Case:
+    m = n = k = MATMUL_SIZE
+
+    def make_inputs():
+        a = torch.randn(m, k, device=DEVICE)
+        b = torch.randn(k, n, device=DEVICE) / math.sqrt(k)
+        return dict(a=a.half(), b=b.half())
+
+    def launch(kernels):
+        def fn(i, o):
+            sms = torch.cuda.get_device_properties(0).multi_processor_count
+            persistent_matmul(kernels, i["a"], i["b"], o["c"], m, n, k, sms)
+            return o
+        return fn
+
+    def reference(i):
+        saved = torch.backends.cuda.matmul.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = False
+        try:
+            return dict(c=(i["a"].float() @ i["b"].float()).half())
+        finally:
+            torch.backends.cuda.matmul.allow_tf32 = saved
+
+    return Case("hopper", "persistent matmul fp16 (fp32 acc), 128x128x64 tiles, "
+                f"{PERSISTENT_WARPS} warps, {PERSISTENT_STAGES} stages, one program per SM",
+                f"{m}x{n}x{k}", "TFLOP/s", metrics.matmul_flops(m, n, k), make_inputs,
+                lambda i: dict(c=_nan(torch, (m, n), torch.float16)), reference,
+                HOPPER_TOLERANCE["matmul"],
+                dict(torch=lambda i, o: dict(c=torch.matmul(i["a"], i["b"])),
+                     triton=launch(tk), kite=launch(kk)))
+
+
 def attention_case(torch, ka, ta, heads: int, n_ctx: int, head_dim: int, causal: bool) -> Case:
     shape = (heads, n_ctx, head_dim)
 
@@ -133,11 +185,12 @@ def attention_case(torch, ka, ta, heads: int, n_ctx: int, head_dim: int, causal:
 
 
 def cases(torch, kite_kernels, triton_kernels) -> list:
-    kite_attention, triton_attention = (_or_failure(attention_kernels, "kite"),
-                                        _or_failure(attention_kernels, "triton"))
+    kite_tc, triton_tc = (_or_failure(tensor_core_kernels, "kite"),
+                          _or_failure(tensor_core_kernels, "triton"))
     out = [matmul_case(torch, kite_kernels, triton_kernels, c, fp8)
            for fp8 in (False, True) for c in MATMUL_CONFIGS]
-    out += [attention_case(torch, kite_attention, triton_attention, *s) for s in ATTENTION_SHAPES]
+    out.append(persistent_matmul_case(torch, kite_tc, triton_tc))
+    out += [attention_case(torch, kite_tc, triton_tc, *s) for s in ATTENTION_SHAPES]
     return out
 
 
@@ -183,13 +236,29 @@ def smoke_matmul(config: launchers.MatmulConfig, fp8: bool):
     return check
 
 
+def smoke_persistent_matmul():
+    """Tiles cut at both edges, K ending inside a block, over fewer programs
+    than tiles, on cuda-sim:sm_90a."""
+    def check(device, rng):
+        import kite
+        m, n, k = 2 * 128 + 3, 128 + 5, 2 * 64 + 7
+        a = (rng.standard_normal((m, k)) / 2).astype(np.float16)
+        b = (rng.standard_normal((k, n)) / np.sqrt(k)).astype(np.float16)
+        c = kite.from_numpy(np.full((m, n), np.nan, np.float16), device=SMOKE_DEVICE)
+        persistent_matmul(tensor_core_kernels("kite"), kite.from_numpy(a, device=SMOKE_DEVICE),
+                          kite.from_numpy(b, device=SMOKE_DEVICE), c, m, n, k, programs=2)
+        expected = a.astype(np.float64) @ b.astype(np.float64)
+        np.testing.assert_allclose(c.numpy().astype(np.float64), expected, rtol=1e-2, atol=1e-2)
+    return check
+
+
 def smoke_attention(head_dim: int, causal: bool):
     def check(device, rng):
         import kite
         heads, n_ctx = 1, 2 * ATTENTION_BLOCK_M
         q, k, v = (rng.standard_normal((3, heads, n_ctx, head_dim)) / 2).astype(np.float16)
         o = kite.from_numpy(np.full(q.shape, np.nan, np.float16), device=SMOKE_DEVICE)
-        attention(attention_kernels("kite"), *(kite.from_numpy(x, device=SMOKE_DEVICE)
+        attention(tensor_core_kernels("kite"), *(kite.from_numpy(x, device=SMOKE_DEVICE)
                                                for x in (q, k, v)), o, heads, n_ctx,
                   head_dim, causal)
         s = q.astype(np.float64) @ k.astype(np.float64).transpose(0, 2, 1) / math.sqrt(head_dim)
@@ -208,6 +277,7 @@ def smoke_checks() -> dict:
         for config in MATMUL_CONFIGS:
             checks[f"hopper matmul {'fp8' if fp8 else 'fp16'}, {config_name(config)}"] = \
                 smoke_matmul(config, fp8)
+    checks["hopper persistent matmul fp16"] = smoke_persistent_matmul()
     for _, _, head_dim, causal in ATTENTION_SHAPES:
         checks[f"hopper attention d={head_dim}{' causal' if causal else ''}"] = \
             smoke_attention(head_dim, causal)

@@ -42,6 +42,7 @@ def test_smoke_covers_every_kernel_and_matmul_configuration():
     # and fp8, and attention at both head dims, causal and not.
     assert sum(n.startswith("hopper matmul") for n in smoke.CHECKS) == 2 * 4
     assert sum(n.startswith("hopper attention") for n in smoke.CHECKS) == 4
+    assert "hopper persistent matmul fp16" in smoke.CHECKS
 
 
 def test_the_hopper_cases_run_on_wgmma_for_sm_90a():
