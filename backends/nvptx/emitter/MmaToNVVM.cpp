@@ -12,6 +12,7 @@
 #include "dialects/KiteThread/KiteThreadOps.h"
 
 #include "mlir/Conversion/LLVMCommon/Pattern.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/Matchers.h"
@@ -138,8 +139,8 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<kitethread::WgmmaOp> {
           .getResult();
     };
     // The matrix descriptor of an operand at element `index` of `buffer`.
-    auto describe = [&](Value buffer, Value converted, Value index,
-                        int64_t swizzle, int64_t leading, int64_t stride) {
+    auto describeAt = [&](Value buffer, Value converted, Value index,
+                          int64_t swizzle, int64_t leading, int64_t stride) {
       Value address = getStridedElementPtr(
           rewriter, loc, cast<MemRefType>(buffer.getType()), converted,
           {LLVM::ZExtOp::create(rewriter, loc, i64, index)});
@@ -154,14 +155,49 @@ struct WgmmaLowering : ConvertOpToLLVMPattern<kitethread::WgmmaOp> {
       return LLVM::OrOp::create(rewriter, loc, start, constant(fields))
           .getResult();
     };
+    // An index that is a value plus a constant (a K step's, a tile's
+    // offset: every wgmma of a dot reads one buffer from the same base) is
+    // described as the base's descriptor plus the constant in 16-byte
+    // units: one add per instruction, the base's descriptor shared. Exact:
+    // a shared address is below 256 KiB (on cuda-sim too: the start field
+    // holds the offset in the block), so the start field does not carry.
+    auto describe = [&](Value buffer, Value converted, Value original,
+                        Value index, int64_t swizzle, int64_t leading,
+                        int64_t stride) {
+      int64_t bytes = llvm::divideCeil(
+          cast<MemRefType>(buffer.getType()).getElementTypeBitWidth(), 8);
+      APInt offset;
+      Value base;
+      if (matchPattern(original, m_ConstantInt(&offset))) {
+        base = LLVM::ConstantOp::create(rewriter, loc, index.getType(),
+                                        rewriter.getIntegerAttr(
+                                            index.getType(), 0));
+      } else if (auto add = original.getDefiningOp<arith::AddIOp>();
+                 add && matchPattern(add.getRhs(), m_ConstantInt(&offset))) {
+        base = rewriter.getRemappedValue(add.getLhs());
+      }
+      int64_t offsetBytes = base ? offset.getSExtValue() * bytes : 0;
+      if (!base || offsetBytes < 0 || offsetBytes % 16 ||
+          base.getType() != index.getType())
+        return describeAt(buffer, converted, index, swizzle, leading, stride);
+      Value described =
+          describeAt(buffer, converted, base, swizzle, leading, stride);
+      if (!offsetBytes)
+        return described;
+      return LLVM::AddOp::create(rewriter, loc, described,
+                                 constant(uint64_t(offsetBytes) >> 4))
+          .getResult();
+    };
     Value descriptor =
-        describe(op.getBuffer(), adaptor.getBuffer(), adaptor.getBIndex(),
-                 op.getBSwizzle(), op.getBLeading(), op.getBStride());
+        describe(op.getBuffer(), adaptor.getBuffer(), op.getBIndex(),
+                 adaptor.getBIndex(), op.getBSwizzle(), op.getBLeading(),
+                 op.getBStride());
     Value aDescriptor;
     if (op.getABuffer())
       aDescriptor = describe(op.getABuffer(), adaptor.getABuffer(),
-                             adaptor.getAIndex(), *op.getASwizzle(),
-                             *op.getALeading(), *op.getAStride());
+                             op.getAIndex(), adaptor.getAIndex(),
+                             *op.getASwizzle(), *op.getALeading(),
+                             *op.getAStride());
 
     auto [ab, acc] = getMmaTypes(op.getAbType());
     int64_t results = op.getD().size();

@@ -108,3 +108,42 @@ module attributes {"kitethread.num-threads" = 128 : i32,
     return
   }
 }
+
+// -----
+
+// Operands at a value plus a constant (a K step's offset): the value's
+// descriptor plus the constant in 16-byte units (32 f16 elements: 4), the
+// same for A through its descriptor (base + 64 elements: 8); an offset
+// that is no multiple of 16 bytes (3 elements) is described whole.
+// CHECK-LABEL: llvm.func @wgmma_descriptor_plus_offset(
+// CHECK: %[[B0:.*]] = llvm.or %{{.*}}, %{{.*}} : i64
+// CHECK: %[[FOUR:.*]] = llvm.mlir.constant(4 : i64) : i64
+// CHECK: %[[B:.*]] = llvm.add %[[B0]], %[[FOUR]] : i64
+// CHECK: %[[A0:.*]] = llvm.or %{{.*}}, %{{.*}} : i64
+// CHECK: %[[EIGHT:.*]] = llvm.mlir.constant(8 : i64) : i64
+// CHECK: %[[A:.*]] = llvm.add %[[A0]], %[[EIGHT]] : i64
+// CHECK: "wgmma.mma_async{{.*}}" {{.*}}, %[[A]], %[[B]], %{{.*}} :
+// CHECK: %[[ODD:.*]] = llvm.or %{{.*}}, %{{.*}} : i64
+// CHECK-NOT: llvm.add %[[ODD]]
+// CHECK: "wgmma.mma_async{{.*}}" {{.*}}, %[[ODD]], %{{.*}} :
+module attributes {"kitethread.num-threads" = 128 : i32,
+                   "kitethread.arg-types" = [f32, i32]} {
+  func.func @wgmma_descriptor_plus_offset() attributes {kite.kernel} {
+    %c = kitethread.kernel_arg 0 : f32
+    %base = kitethread.kernel_arg 1 : i32
+    %a = memref.alloc() {kitethread.alignment = 1024 : i64} : memref<4096xf16, #gpu.address_space<workgroup>>
+    %b = memref.alloc() {kitethread.alignment = 1024 : i64} : memref<2048xf16, #gpu.address_space<workgroup>>
+    %c32 = arith.constant 32 : i32
+    %c64 = arith.constant 64 : i32
+    %c3 = arith.constant 3 : i32
+    %ia = arith.addi %base, %c64 : i32
+    %iodd = arith.addi %base, %c3 : i32
+    kitethread.wgmma_fence
+    %d:4 = kitethread.wgmma f16 a() a_desc(%a[%ia] : memref<4096xf16, #gpu.address_space<workgroup>>) b(%b[%c32] : memref<2048xf16, #gpu.address_space<workgroup>>) c(%c, %c, %c, %c : f32, f32, f32, f32) {n = 8 : i64, a_swizzle = 128 : i64, a_leading = 2048 : i64, a_stride = 1024 : i64, b_swizzle = 128 : i64, b_leading = 2048 : i64, b_stride = 1024 : i64} : f32, f32, f32, f32
+    %e:4 = kitethread.wgmma f16 a(%base, %base, %base, %base) b(%b[%iodd] : memref<2048xf16, #gpu.address_space<workgroup>>) c(%d#0, %d#1, %d#2, %d#3 : f32, f32, f32, f32) {n = 8 : i64, b_swizzle = 128 : i64, b_leading = 2048 : i64, b_stride = 1024 : i64} : f32, f32, f32, f32
+    kitethread.wgmma_commit
+    %w:4 = kitethread.wgmma_wait 0 (%e#0, %e#1, %e#2, %e#3 : f32, f32, f32, f32)
+    kitethread.print "" %w#0, %w#3 : f32, f32
+    return
+  }
+}
