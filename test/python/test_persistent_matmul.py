@@ -7,6 +7,10 @@ programs with no tile; the inner loop is software-pipelined on NVIDIA
 tile's K loop has its own prologue (docs/language.md). The tutorial's
 descriptor variant (in-kernel tensor descriptors, b as [N, K], the epilogue
 whole or in two column halves) runs unchanged too."""
+import importlib
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -25,46 +29,12 @@ def _compute_pid(tile_id, num_pid_in_group, num_pid_m, GROUP_SIZE_M: kl.constexp
     return pid_m, pid_n
 
 
-@kite.jit
-def matmul_kernel_persistent(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak, stride_bk,
-                             stride_bn, stride_cm, stride_cn, BLOCK_SIZE_M: kl.constexpr,
-                             BLOCK_SIZE_N: kl.constexpr, BLOCK_SIZE_K: kl.constexpr,
-                             GROUP_SIZE_M: kl.constexpr, NUM_SMS: kl.constexpr):
-    start_pid = kl.program_id(axis=0)
-    num_pid_m = kl.cdiv(M, BLOCK_SIZE_M)
-    num_pid_n = kl.cdiv(N, BLOCK_SIZE_N)
-    k_tiles = kl.cdiv(K, BLOCK_SIZE_K)
-    num_tiles = num_pid_m * num_pid_n
-    # The epilogue's tile, kept apart from the loop's as Triton's text does.
-    tile_id_c = start_pid - NUM_SMS
-    offs_k_for_mask = kl.arange(0, BLOCK_SIZE_K)
-    num_pid_in_group = GROUP_SIZE_M * num_pid_n
-    for tile_id in kl.range(start_pid, num_tiles, NUM_SMS, flatten=True):
-        pid_m, pid_n = _compute_pid(tile_id, num_pid_in_group, num_pid_m, GROUP_SIZE_M)
-        start_m = pid_m * BLOCK_SIZE_M
-        start_n = pid_n * BLOCK_SIZE_N
-        offs_am = start_m + kl.arange(0, BLOCK_SIZE_M)
-        offs_bn = start_n + kl.arange(0, BLOCK_SIZE_N)
-        offs_am = kl.where(offs_am < M, offs_am, 0)
-        offs_bn = kl.where(offs_bn < N, offs_bn, 0)
-        offs_am = kl.max_contiguous(kl.multiple_of(offs_am, BLOCK_SIZE_M), BLOCK_SIZE_M)
-        offs_bn = kl.max_contiguous(kl.multiple_of(offs_bn, BLOCK_SIZE_N), BLOCK_SIZE_N)
-        accumulator = kl.zeros((BLOCK_SIZE_M, BLOCK_SIZE_N), dtype=kl.float32)
-        for ki in range(k_tiles):
-            offs_k = ki * BLOCK_SIZE_K + kl.arange(0, BLOCK_SIZE_K)
-            a_ptrs = a_ptr + (offs_am[:, None] * stride_am + offs_k[None, :] * stride_ak)
-            b_ptrs = b_ptr + (offs_k[:, None] * stride_bk + offs_bn[None, :] * stride_bn)
-            a = kl.load(a_ptrs, mask=offs_k_for_mask[None, :] < K - ki * BLOCK_SIZE_K, other=0.0)
-            b = kl.load(b_ptrs, mask=offs_k_for_mask[:, None] < K - ki * BLOCK_SIZE_K, other=0.0)
-            accumulator = kl.dot(a, b, accumulator)
-        tile_id_c += NUM_SMS
-        pid_m, pid_n = _compute_pid(tile_id_c, num_pid_in_group, num_pid_m, GROUP_SIZE_M)
-        offs_cm = pid_m * BLOCK_SIZE_M + kl.arange(0, BLOCK_SIZE_M)
-        offs_cn = pid_n * BLOCK_SIZE_N + kl.arange(0, BLOCK_SIZE_N)
-        c_ptrs = c_ptr + stride_cm * offs_cm[:, None] + stride_cn * offs_cn[None, :]
-        c_mask = (offs_cm[:, None] < M) & (offs_cn[None, :] < N)
-        c = accumulator.to(kl.float16)
-        kl.store(c_ptrs, c, mask=c_mask)
+# The pointer variant is Triton's text as benchmarks/tensor_core_compare.py
+# compiles it next to Triton (benchmarks/tensor_core_kernels.py), bound to
+# Kite's names: one copy of the kernel.
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks"))
+matmul_kernel_persistent = importlib.import_module("tensor_core_kernels").load(
+    "kite").matmul_kernel_persistent
 
 
 def _persistent(M, N, K, blocks, programs, group=2):
