@@ -53,6 +53,17 @@ class Case:
     impls: dict   # {"torch"|"triton"|"kite": fn}, in the order they run
 
 
+def fp32_matmul(torch, a, b):
+    """a @ b in fp32 from the same inputs, without TF32: the reference of
+    the matmul cases."""
+    saved = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        return a.float() @ b.float()
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = saved
+
+
 def _nan(torch, shape, dtype):
     return torch.full(shape, float("nan"), dtype=dtype, device=DEVICE)
 
@@ -145,13 +156,7 @@ def matmul_case(torch, kk, tk, m: int, n: int, k: int) -> Case:
         return fn
 
     def reference(i):
-        # In fp32 from the same fp16 inputs, without TF32.
-        saved = torch.backends.cuda.matmul.allow_tf32
-        torch.backends.cuda.matmul.allow_tf32 = False
-        try:
-            return dict(c=(i["a"].float() @ i["b"].float()).half())
-        finally:
-            torch.backends.cuda.matmul.allow_tf32 = saved
+        return dict(c=fp32_matmul(torch, i["a"], i["b"]).half())
 
     return Case("matmul", "matmul fp16 (fp32 acc)", f"{m}x{n}x{k}", "TFLOP/s",
                 metrics.matmul_flops(m, n, k), make_inputs,

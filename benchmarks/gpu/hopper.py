@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from . import launchers, metrics
-from .cases import DEVICE, TOLERANCE, Case, _nan
+from .cases import DEVICE, TOLERANCE, Case, _nan, fp32_matmul
 
 # Triton's tutorial configurations for an H100 (8 warps).
 MATMUL_CONFIGS = tuple(launchers.MatmulConfig(128, n, 64, 8, 8, stages)
@@ -93,13 +93,7 @@ def matmul_case(torch, kk, tk, config: launchers.MatmulConfig, fp8: bool) -> Cas
         return fn
 
     def reference(i):
-        # In fp32 from the same inputs, without TF32.
-        saved = torch.backends.cuda.matmul.allow_tf32
-        torch.backends.cuda.matmul.allow_tf32 = False
-        try:
-            return dict(c=(i["a"].float() @ i["b"].float()).half())
-        finally:
-            torch.backends.cuda.matmul.allow_tf32 = saved
+        return dict(c=fp32_matmul(torch, i["a"], i["b"]).half())
 
     def cublas(i, o):
         if not fp8:
@@ -134,12 +128,7 @@ def persistent_matmul_case(torch, kk, tk) -> Case:
         return fn
 
     def reference(i):
-        saved = torch.backends.cuda.matmul.allow_tf32
-        torch.backends.cuda.matmul.allow_tf32 = False
-        try:
-            return dict(c=(i["a"].float() @ i["b"].float()).half())
-        finally:
-            torch.backends.cuda.matmul.allow_tf32 = saved
+        return dict(c=fp32_matmul(torch, i["a"], i["b"]).half())
 
     return Case("hopper", "persistent matmul fp16 (fp32 acc), 128x128x64 tiles, "
                 f"{PERSISTENT_WARPS} warps, {PERSISTENT_STAGES} stages, one program per SM",
