@@ -460,11 +460,16 @@ def operand_values(rng, ptx_type, shape):
     return rng.integers(-3, 4, shape).astype(np.float64)
 
 
-def wgmma_kernel(instruction, nd, acc, a_in_registers, immediates):
+def wgmma_kernel(instruction, nd, acc, a_in_registers, immediates, poke=None):
     """128 threads: copy the image to shared memory, complete the
     descriptors' addresses, load C (or A's registers), run `instruction`
     as Triton writes it (accumulators tied in and out, then the descriptors
-    and scale-d) and store the nd result registers of each thread."""
+    and scale-d) and store the nd result registers of each thread.
+    `poke` (a shared-memory offset and a byte): every thread stores the
+    byte there after the commit and before the wait."""
+    poke_text = "" if poke is None else f"""
+  %pp = getelementptr i8, ptr addrspace(3) @s, i32 {poke[0]}
+  store i8 {poke[1]}, ptr addrspace(3) %pp"""
     ty, con = ("float", "f") if acc == "f32" else ("i32", "r")
     c_loads = "\n  ".join(f"%c{i}p = getelementptr {ty}, ptr addrspace(1) %cb, i32 {i}\n"
                           f"  %c{i} = load {ty}, ptr addrspace(1) %c{i}p" for i in range(nd))
@@ -530,6 +535,7 @@ mma:
   call void asm sideeffect "wgmma.fence.sync.aligned;", ""()
   %d = call {results} asm sideeffect "{text}", "{constraints}"({operands})
   call void asm sideeffect "wgmma.commit_group.sync.aligned;", ""()
+  {poke_text}
   call void asm sideeffect "wgmma.wait_group.sync.aligned 0;", ""()
   {stores}
   ret void
@@ -538,7 +544,7 @@ mma:
 
 
 def run_wgmma(a_type, b_type, acc, n, a_layout, b_layout, *, k_slice=0, scale_d=True,
-              scale_a=1, seed=0, base_offset=0, num_warps=4, device=DEVICE):
+              scale_a=1, seed=0, base_offset=0, num_warps=4, device=DEVICE, poke=None):
     """One wgmma.m64nNkK: `a_layout` ("regs" or (major, swizzle, lbo, sbo,
     K extent of the tile)), `b_layout` likewise; the instruction reads the
     `k_slice`-th K of the tiles. Returns (D, expected)."""
@@ -597,7 +603,10 @@ def run_wgmma(a_type, b_type, acc, n, a_layout, b_layout, *, k_slice=0, scale_d=
     out = tensor(np.zeros((128, nd), np.uint32), device)
     used = int(np.nonzero(taken)[0].max()) + 16 if taken.any() else 16
     kite.sim.launch_llvm_ir(
-        HEADER + wgmma_kernel(instruction, nd, acc, a_layout == "regs", immediates), "k", (1,),
+        HEADER + wgmma_kernel(instruction, nd, acc, a_layout == "regs", immediates,
+                              None if poke is None else
+                              (poke(offsets, taken), int(image[poke(offsets, taken)] ^ 1))),
+        "k", (1,),
         num_warps,
         [("Q", tensor(image, device)), ("I", used), ("Q", descriptors[0]), ("I", offsets[0]),
          ("Q", descriptors[1]), ("I", offsets[1]), ("Q", tensor(c_regs, device)),
@@ -659,6 +668,33 @@ def test_wgmma_with_the_isa_descriptors_and_layouts(name):
     assert stats["wgmma"] == 128
     k = TYPES[a_type][1]
     assert stats["int_ops" if acc == "s32" else "float_ops"] >= 2 * 64 * n * k
+
+
+@pytest.mark.parametrize("where", ["A", "B", "elsewhere"])
+def test_a_write_to_what_a_pending_wgmma_reads_is_an_error(where):
+    """The hardware may read A and B until wgmma.wait_group retires the
+    group, so a write to them before the wait (a pipeline slot refilled too
+    early) is a race: cuda-sim checks at the wait that what each wgmma read
+    is unchanged and reports the write. A write to bytes no wgmma reads is
+    fine."""
+    def poke(offsets, taken):
+        if where == "A":
+            return offsets[0]
+        if where == "B":
+            return offsets[1]
+        return int(np.nonzero(~taken)[0][0])  # before A: nothing laid there
+
+    a_type, b_type, acc, n, a_layout, b_layout, options = WGMMA["f16_Ksw128_MNsw128"]
+    if where == "elsewhere":
+        d, expected = run_wgmma(a_type, b_type, acc, n, a_layout, b_layout, poke=poke,
+                                **options)
+        np.testing.assert_array_equal(d, expected)
+        return
+    with pytest.raises(kite._C.DeviceError,
+                       match=rf"wgmma.mma_async: shared memory that warpgroup 0's wgmma reads "
+                             rf"through the descriptor of {where} \(0x[0-9a-f]+\) was written "
+                             rf"before wgmma.wait_group retired its group"):
+        run_wgmma(a_type, b_type, acc, n, a_layout, b_layout, poke=poke, **options)
 
 
 def small_wgmma(desc_a, desc_b, *, leave=False, per_thread=False):

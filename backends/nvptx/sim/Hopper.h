@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kite::sim {
 
@@ -117,6 +118,19 @@ struct WgmmaShape {
 /// `why` for what the simulator lacks.
 bool parseWgmmaShape(const std::string &text, WgmmaShape &shape,
                      std::string &why);
+
+/// What a wgmma.mma_async read through one descriptor (of the warpgroup
+/// `warpgroup`), checked again when its group is retired.
+struct WgmmaRead {
+  const char *name; ///< "A" or "B".
+  uint64_t descriptor;
+  bool kMajor;
+  unsigned rows, k;
+  std::string type;
+  std::vector<double> values;
+  unsigned warpgroup;
+  bool checked = false;
+};
 
 /// One thread's part of wgmma.mma_async.
 struct WgmmaOperands {

@@ -363,6 +363,8 @@ bool Launch::startCta(Cta &cta, uint64_t linear) {
     thread->bulkUncommitted.clear();
     thread->bulkGroups.clear();
     thread->wgmmaUncommitted = thread->wgmmaGroups = 0;
+    thread->wgmmaOpenReads.clear();
+    thread->wgmmaPendingReads.clear();
     thread->fiber.start(threadMain, thread.get());
   }
   cta.active = true;

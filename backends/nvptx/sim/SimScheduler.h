@@ -27,6 +27,7 @@
 #include <array>
 #include <csetjmp>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@ class Cta;
 class Launch;
 class SimThread;
 struct Warp;
+struct WgmmaRead;
 
 /// A computation of a whole warp (Warp::collective).
 using WarpCollective = void (*)(Warp &warp, const void *argument);
@@ -136,6 +138,11 @@ public:
   std::vector<std::vector<BulkCopy>> bulkGroups;
   /// wgmma.mma_async not yet committed, and groups not yet waited for.
   uint32_t wgmmaUncommitted = 0, wgmmaGroups = 0;
+  /// What those wgmma read through descriptors (TensorCoreHopper.cpp): of
+  /// the open group, and of each committed group not yet waited for,
+  /// oldest first. Shared by the warpgroup's 128 threads.
+  std::vector<std::shared_ptr<WgmmaRead>> wgmmaOpenReads;
+  std::deque<std::vector<std::shared_ptr<WgmmaRead>>> wgmmaPendingReads;
 
   explicit SimThread(size_t stackBytes) : fiber(stackBytes) {}
 

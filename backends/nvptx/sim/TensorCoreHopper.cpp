@@ -34,6 +34,7 @@
 #include "backends/nvptx/sim/SimScheduler.h"
 #include "backends/nvptx/sim/TensorCore.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -175,6 +176,18 @@ void wgmmaCollective(SimThread *const *threads, const void *argument) {
     readMatrix(self, "A", first.aDescriptor, !first.transA, m, k, s.aType, a);
   }
   readMatrix(self, "B", first.bDescriptor, !first.transB, n, k, s.bType, b);
+  // The hardware may read A and B until wgmma.wait_group retires the
+  // group; the simulator reads them now and checks then that they have
+  // not changed (wgmmaWait).
+  unsigned warpgroup = threads[0]->warp / 4;
+  std::vector<std::shared_ptr<WgmmaRead>> reads;
+  if (!first.aRegisters)
+    reads.push_back(std::make_shared<WgmmaRead>(WgmmaRead{
+        "A", first.aDescriptor, !first.transA, m, k, s.aType, a, warpgroup}));
+  reads.push_back(std::make_shared<WgmmaRead>(WgmmaRead{
+      "B", first.bDescriptor, !first.transB, n, k, s.bType, b, warpgroup}));
+  for (unsigned i = 0; i < 128; ++i)
+    llvm::append_range(threads[i]->wgmmaOpenReads, reads);
   double sign = double(first.scaleA) * double(first.scaleB);
   bool integer = s.dType == "s32", half = s.dType == "f16";
   unsigned elements = n / 2;
@@ -332,11 +345,38 @@ void kite::sim::wgmmaCommit(SimThread &t) {
   // An empty group too, as the ISA says.
   ++t.wgmmaGroups;
   t.wgmmaUncommitted = 0;
+  t.wgmmaPendingReads.push_back(std::move(t.wgmmaOpenReads));
+  t.wgmmaOpenReads.clear();
 }
 
 void kite::sim::wgmmaWait(SimThread &t, uint64_t pending) {
   if (t.wgmmaGroups > pending)
     t.wgmmaGroups = uint32_t(pending);
+  // The retired groups' operands must still be what they read: a write to
+  // them before the wait (a slot refilled too early) is a race the ISA
+  // leaves undefined. The first thread of the warpgroup to retire a group
+  // checks it.
+  while (t.wgmmaPendingReads.size() > pending) {
+    for (const std::shared_ptr<WgmmaRead> &read : t.wgmmaPendingReads.front()) {
+      if (read->checked)
+        continue;
+      read->checked = true;
+      std::vector<double> now;
+      readMatrix(t, read->name, read->descriptor, read->kMajor, read->rows,
+                 read->k, read->type, now);
+      if (now.size() != read->values.size() ||
+          std::memcmp(now.data(), read->values.data(),
+                      now.size() * sizeof(double)) != 0)
+        t.fail("wgmma.mma_async: shared memory that warpgroup " +
+               std::to_string(read->warpgroup) +
+               "'s wgmma reads through the descriptor of " + read->name +
+               " (" + hex(read->descriptor) +
+               ") was written before wgmma.wait_group retired its group; "
+               "the hardware may still be reading it (wait for the group "
+               "before writing what it reads)");
+    }
+    t.wgmmaPendingReads.pop_front();
+  }
 }
 
 void kite::sim::warpStmatrix(SimThread &t, unsigned count, bool transposed,
