@@ -13,6 +13,7 @@ import pytest
 
 import kite
 import kite.language as kl
+from kite import ptxas
 
 HOPPER = "cuda-sim:sm_90a"
 
@@ -216,6 +217,42 @@ def test_a_pipelined_a_is_read_through_its_descriptor(M, N, K, warps, name):
     assert re.search(r"wgmma\.mma_async\.sync\.aligned\.m64n\d+k(16|32)\S* \{[^}]*\}, "
                      r"%rd\d+, %rd\d+,", ptx), ptx
     assert not re.search(r"wgmma\.mma_async[^;]*\}, \{", ptx)
+
+
+@pytest.mark.parametrize("M, N, K, warps", [(128, 128, 64, 8), (64, 64, 32, 4)])
+def test_a_pipelined_dot_leaves_one_wgmma_group_in_flight(M, N, K, warps):
+    """A matmul whose loop's one dot reads both operands through descriptors
+    gets a slot more from the pipeliner and keeps iteration i's wgmma group
+    in flight while iteration i + 1 copies and issues (wait_group 1 in the
+    loop), the last retired after it (wait_group 0). cuda-sim checks that no
+    slot is refilled while a pending group reads it; ptxas does not have to
+    serialize the wgmma (no accumulator defined by anything else between a
+    wgmma and its wait, on any path)."""
+    K_total = 4 * K
+    rng = np.random.default_rng(M + K)
+    a, b, expected, acc = _operands("f16", M, N, K_total, False, rng)
+    c = kite.from_numpy(np.full((M, N), np.nan, acc), device=HOPPER)
+    handle = dot_kernel[(1,)](a, b, c, K_total, M=M, N=N, K=K, B_K_MAJOR=False, TF32=False,
+                              num_warps=warps, num_stages=3)
+    np.testing.assert_array_equal(c.numpy(), expected)
+    assert "the dot asynchronous (a slot more)" in str(handle.asm["kitegpu"])
+    ptx = handle.asm["ptx"]
+    assert ptx.count("wgmma.wait_group.sync.aligned 1;") == 1, ptx
+    assert ptx.count("wgmma.wait_group.sync.aligned 0;") == 1, ptx
+    # Three slots of each operand, not two.
+    assert re.search(rf"memdesc<3x{M}x{K}xf16", str(handle.asm["kitegpu"]))
+    if ptxas.find():  # as for a GPU (cuda-sim's memory checks add calls)
+        compiled = dot_kernel.compile(a, b, c, K_total, M=M, N=N, K=K, B_K_MAJOR=False,
+                                      TF32=False, num_warps=warps, num_stages=3,
+                                      target="cuda:sm_90a")
+        log = ptxas.assemble(compiled.asm["ptx"], "sm_90a", "dot_kernel").log
+        assert "serialized" not in log and "wgmma.wait_group.sync.aligned 1;" in \
+            compiled.asm["ptx"], log
+    # Zero iterations: the loop's inits (zeros) come out, no wgmma waited.
+    c0 = kite.from_numpy(np.full((M, N), np.nan, acc), device=HOPPER)
+    dot_kernel[(1,)](a, b, c0, 0, M=M, N=N, K=K, B_K_MAJOR=False, TF32=False, num_warps=warps,
+                     num_stages=3)
+    np.testing.assert_array_equal(c0.numpy(), np.zeros((M, N)))
 
 
 # (M, K, warps): one warpgroup with two tile rows; two warpgroups of one

@@ -222,6 +222,7 @@ struct ConvertKiteGPUToThreadsPass
     SmallVector<UnrealizedConversionCastOp> casts;
     module.walk([&](UnrealizedConversionCastOp op) { casts.push_back(op); });
     reconcileUnrealizedCasts(casts);
+    drainAsyncWgmma(module);
 
     Builder b(context);
     module->setAttr(kitethread::KiteThreadDialect::getNumThreadsAttrName(),

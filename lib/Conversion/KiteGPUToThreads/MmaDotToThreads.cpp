@@ -604,7 +604,7 @@ static SmallVector<Value> emitWarpgroupMma(
     OpBuilder &b, Location loc, const MmaTiling &plan,
     const WgmmaOperand &operand, ArrayRef<Value> accsIn, int64_t steps,
     function_ref<SmallVector<SmallVector<Value>>(int64_t)> getFragmentsOfA,
-    const std::optional<WgmmaA> &memoryA) {
+    const std::optional<WgmmaA> &memoryA, int64_t pending) {
   SmallVector<SmallVector<SmallVector<Value>>> aFrags;
   for (int64_t step = 0; step < steps && !memoryA; ++step)
     aFrags.push_back(getFragmentsOfA(step));
@@ -655,8 +655,65 @@ static SmallVector<Value> emitWarpgroupMma(
       }
   kitethread::WgmmaCommitOp::create(b, loc);
   auto wait = kitethread::WgmmaWaitOp::create(b, loc, ValueRange(accs).getTypes(),
-                                              b.getI64IntegerAttr(0), accs);
+                                              b.getI64IntegerAttr(pending), accs);
   return SmallVector<Value>(wait.getResults());
+}
+
+void mlir::kitegpu::drainAsyncWgmma(ModuleOp module) {
+  SmallVector<kitethread::WgmmaWaitOp> waits;
+  module.walk([&](kitethread::WgmmaWaitOp wait) {
+    if (wait.getPending() != 0)
+      waits.push_back(wait);
+  });
+  for (kitethread::WgmmaWaitOp wait : waits) {
+    // The group stays in flight across the back edge only where the
+    // accumulators go nowhere but into the next iteration.
+    auto loop = dyn_cast<scf::ForOp>(wait->getParentOp());
+    Operation *yield = loop ? loop.getBody()->getTerminator() : nullptr;
+    SmallVector<unsigned> positions;
+    for (Value result : wait.getResults()) {
+      if (!yield || !result.hasOneUse() ||
+          result.getUses().begin()->getOwner() != yield) {
+        positions.clear();
+        break;
+      }
+      positions.push_back(result.getUses().begin()->getOperandNumber());
+    }
+    OpBuilder b(wait);
+    if (positions.empty()) {
+      wait.setPendingAttr(b.getI64IntegerAttr(0));
+      continue;
+    }
+    // After the loop, before anything reads the accumulators or reuses
+    // the slots' memory: the last group retired. The loop goes into an
+    // `if` that it runs at all, with the wait after it there: where it runs
+    // no iteration, its results are its inits, and those (zeros) reach
+    // the code after it on a path with no wait (ptxas serializes every
+    // wgmma of a pipeline whose accumulators anything but a wgmma defines
+    // between the wgmma and its wait, on any path).
+    b.setInsertionPoint(loop);
+    Value runs = arith::CmpIOp::create(b, loop.getLoc(),
+                                       arith::CmpIPredicate::slt,
+                                       loop.getLowerBound(), loop.getUpperBound());
+    auto branch = scf::IfOp::create(b, loop.getLoc(), loop.getResultTypes(), runs,
+                                    /*withElseRegion=*/true);
+    loop->replaceAllUsesWith(branch.getResults());
+    loop->moveBefore(branch.thenBlock(), branch.thenBlock()->begin());
+    b.setInsertionPointAfter(loop);
+    SmallVector<Value> results;
+    for (unsigned position : positions)
+      results.push_back(loop.getResult(position));
+    auto drained = kitethread::WgmmaWaitOp::create(
+        b, wait.getLoc(), ValueRange(results).getTypes(),
+        b.getI64IntegerAttr(0), results);
+    SmallVector<Value> yielded(loop.getResults());
+    for (auto [position, value] : llvm::zip_equal(positions, drained.getResults()))
+      yielded[position] = value;
+    b.setInsertionPointToEnd(branch.thenBlock());
+    scf::YieldOp::create(b, loop.getLoc(), yielded);
+    b.setInsertionPointToEnd(branch.elseBlock());
+    scf::YieldOp::create(b, loop.getLoc(), loop.getInitArgs());
+  }
 }
 
 SmallVector<Value> mlir::kitegpu::emitMmaDot(
@@ -997,8 +1054,14 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
                        e.mul(e.div(emitThreadId(b, loc), 128),
                              operand->operand.offsetOf(64, 0))};
   if (wgmmaB) {
+    // A dot the pipeliner gave a slot more (`kitegpu.async_mma`) leaves its
+    // group in flight when it reads both operands through descriptors: the
+    // next iteration's wait retires it, and drainAsyncWgmma waits for the
+    // last after the loop. (A in registers would be overwritten by the next
+    // iteration's fragments while the group may still read them.)
+    int64_t pending = op->hasAttr("kitegpu.async_mma") && memoryA ? 1 : 0;
     accs = emitWarpgroupMma(b, loc, plan, *wgmmaB, accs, K / plan.k,
-                            getFragmentsOfA, memoryA);
+                            getFragmentsOfA, memoryA, pending);
   }
   for (int64_t step = 0; step < K / plan.k && !wgmmaB; ++step) {
     if (decodedB && step % groupSteps == 0)

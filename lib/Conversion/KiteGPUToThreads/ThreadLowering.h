@@ -270,6 +270,13 @@ Value emitShuffleXor(OpBuilder &b, Location loc, Value value, int64_t offset,
 SmallVector<Value> emitCombine(OpBuilder &b, Location loc, Region &combine,
                                ValueRange acc, ValueRange cur);
 
+/// After the conversion: a loop whose wgmma group stays in flight across
+/// iterations (wgmma_wait 1, a `kitegpu.async_mma` dot) gets a
+/// wgmma_wait 0 after it, which the loop's accumulators go through;
+/// where the accumulators go anywhere but the next iteration, the wait is
+/// made 0 instead (MmaDotToThreads.cpp).
+void drainAsyncWgmma(ModuleOp module);
+
 //===- SharedMemoryToThreads.cpp ------------------------------------------===//
 
 /// The element index (i32) of `coords` in a buffer of `shape` laid out by

@@ -12,6 +12,13 @@
 //              commit
 //   after:     async_wait 0
 //
+// On Hopper, where the loop's one dot reads every slot in place through
+// wgmma descriptors and accumulates into a loop-carried value, the loads
+// get D + 1 slots: iteration i reads slot i % (D + 1) and refills the slot
+// iteration i - 1 read, so that the dot may leave iteration i's wgmma in
+// flight (wait_group 1) and the next iteration's copies and math overlap
+// it (`kitegpu.async_mma` on the dot; MmaDotToThreads.cpp).
+//
 // The loads' addresses and masks for iteration i + D come from a copy of
 // the ops that compute them (their backward slice in the body), fed by
 // loop-carried "ahead" values: the loop-carried values that slice reads
@@ -61,6 +68,9 @@ namespace {
 constexpr StringLiteral kPipelineAttr = "kitegpu.pipeline";
 /// kl.range(..., num_stages=N) on the loop (the frontend's).
 constexpr StringLiteral kLoopStagesAttr = "kite.num_stages";
+/// On a dot whose wgmma may stay in flight across iterations (its slots
+/// one more than the distance): MmaDotToThreads waits down to one group.
+constexpr StringLiteral kAsyncMmaAttr = "kitegpu.async_mma";
 
 /// A load to pipeline and the value the dot reads (the load, or the last
 /// of the layout conversions after it).
@@ -156,6 +166,12 @@ public:
   /// Bytes of shared memory the dots stage operands in while the slots are
   /// live: those computed from what a slot held (not read in place).
   int64_t getStagingBytes() const { return stagingBytes; }
+  /// The loop's one dot where, on Hopper, it may run asynchronously across
+  /// iterations (wgmma.wait_group 1): it reads every slot in place, A of
+  /// 8 or 16 bits K contiguous (placed for its descriptor), its warps
+  /// whole warpgroups along M, and it accumulates into a loop-carried value
+  /// nothing else reads. Null otherwise.
+  kite::DotOp getAsyncDot() const;
 
   scf::ForOp loop;
   SmallVector<PipelinedLoad> loads;
@@ -179,9 +195,14 @@ private:
 /// (2 or more).
 class LoopPipeliner {
 public:
-  LoopPipeliner(PipelineAnalysis &&analysis, unsigned stages, bool slabbed)
-      : loop(analysis.loop), distance(stages - 1), slabbed(slabbed),
-        loads(std::move(analysis.loads)), slice(std::move(analysis.slice)),
+  /// `asyncDot` (or null): the dot that runs asynchronously across
+  /// iterations, for which the loads get one slot more.
+  LoopPipeliner(PipelineAnalysis &&analysis, unsigned stages, bool slabbed,
+                kite::DotOp asyncDot)
+      : loop(analysis.loop), distance(stages - 1),
+        numSlots(distance + (asyncDot ? 1 : 0)), slabbed(slabbed),
+        asyncDot(asyncDot), loads(std::move(analysis.loads)),
+        slice(std::move(analysis.slice)),
         carried(std::move(analysis.carried)) {}
 
   /// Pipelines the loop; the new loop.
@@ -196,8 +217,12 @@ private:
 
   scf::ForOp loop;
   const unsigned distance;
+  /// Slots per load: distance, or one more where the dot reading them may
+  /// still be reading the previous iteration's when its slot is refilled.
+  const unsigned numSlots;
   /// The slots in 128-byte slabs, as Hopper's wgmma reads them.
   const bool slabbed;
+  kite::DotOp asyncDot;
   SmallVector<PipelinedLoad> loads;
   llvm::SetVector<Operation *> slice;
   llvm::SetVector<unsigned> carried;
@@ -330,6 +355,39 @@ std::string PipelineAnalysis::analyze() {
   return "";
 }
 
+kite::DotOp PipelineAnalysis::getAsyncDot() const {
+  scf::ForOp loop = this->loop;
+  kite::DotOp dot;
+  for (Operation &op : loop.getBody()->without_terminator())
+    if (auto d = dyn_cast<kite::DotOp>(op)) {
+      if (dot)
+        return {};
+      dot = d;
+    }
+  if (!dot || !staged.empty())
+    return {};
+  bool placedA = false;
+  for (const PipelinedLoad &p : loads) {
+    if (p.operand != dot.getA() && p.operand != dot.getB())
+      return {};
+    placedA |= p.operand == dot.getA() && p.wgmmaWarpsM;
+  }
+  // The accumulator: an iter_arg only the dot reads, the dot's result only
+  // yielded back into it.
+  auto carried = dyn_cast<BlockArgument>(dot.getC());
+  if (!placedA || !carried || carried.getOwner() != loop.getBody() ||
+      !carried.hasOneUse() || !dot->hasOneUse())
+    return {};
+  auto yield = dyn_cast<scf::YieldOp>(*dot->getUsers().begin());
+  if (!yield)
+    return {};
+  unsigned index = carried.getArgNumber() - loop.getNumInductionVars();
+  if (yield.getOperand(index) != dot.getResult() ||
+      llvm::count(yield.getOperands(), dot.getResult()) != 1)
+    return {};
+  return dot;
+}
+
 int64_t PipelineAnalysis::getSlotBytes() const {
   int64_t bytes = 0;
   for (PipelinedLoad p : loads) {
@@ -387,7 +445,7 @@ scf::ForOp LoopPipeliner::rewrite() {
     ArrayRef<unsigned> order = layout.getOrder_();
     Type element = type.getElementType();
     int64_t bytes = getWorkgroupElementBytes(element);
-    SmallVector<int64_t> shape{int64_t(distance)};
+    SmallVector<int64_t> shape{int64_t(numSlots)};
     llvm::append_range(shape, type.getShape());
     auto sharedLayout = getMmaOperandSharedLayout(
         context, type.getDimSize(order[0]), bytes, order, slabbed,
@@ -419,7 +477,10 @@ scf::ForOp LoopPipeliner::rewrite() {
     ahead = emitCopies(b, iv, ahead, constant(b, i32, s), active);
   }
 
-  // The loop: reads slot i % distance, then refills it for i + distance.
+  // The loop: reads slot i % numSlots, then refills for i + distance the
+  // slot it read (numSlots = distance), or the one iteration i - 1 read,
+  // which the asynchronous dot has finished with once iteration i's is
+  // issued and waited down to one group (numSlots = distance + 1).
   SmallVector<Value> inits(ahead);
   inits.push_back(constant(b, i32, 0));
   unsigned numCarried = carried.size();
@@ -438,13 +499,22 @@ scf::ForOp LoopPipeliner::rewrite() {
                                   constant(builder, ivType, distance)));
         Value active = arith::CmpIOp::create(
             builder, loc, arith::CmpIPredicate::slt, aheadIv, ub);
-        SmallVector<Value> next =
-            emitCopies(builder, aheadIv, aheadArgs, slot, active);
         Value one = constant(builder, i32, 1);
+        Value refilled = slot;
+        if (asyncDot) {
+          Value first = arith::CmpIOp::create(
+              builder, loc, arith::CmpIPredicate::eq, slot,
+              constant(builder, i32, 0));
+          refilled = arith::SelectOp::create(
+              builder, loc, first, constant(builder, i32, numSlots - 1),
+              arith::SubIOp::create(builder, loc, slot, one));
+        }
+        SmallVector<Value> next =
+            emitCopies(builder, aheadIv, aheadArgs, refilled, active);
         Value bumped = arith::AddIOp::create(builder, loc, slot, one);
         Value wrapped = arith::CmpIOp::create(
             builder, loc, arith::CmpIPredicate::eq, bumped,
-            constant(builder, i32, distance));
+            constant(builder, i32, numSlots));
         next.push_back(arith::SelectOp::create(
             builder, loc, wrapped, constant(builder, i32, 0), bumped));
         return next;
@@ -473,6 +543,8 @@ scf::ForOp LoopPipeliner::rewrite() {
   // No copy is in flight once the loop is done.
   b.setInsertionPointAfter(loop);
   AsyncWaitOp::create(b, loc, 0);
+  if (asyncDot)
+    asyncDot->setAttr(kAsyncMmaAttr, b.getUnitAttr());
   return loop;
 }
 
@@ -513,6 +585,14 @@ struct KiteGPUPipelinePass
           std::max<int64_t>(0, maxWorkgroupBytes - analysis.getStagingBytes());
       if (reason.empty() && maxWorkgroupBytes && slotBytes)
         stages = std::min<int64_t>(asked, 1 + slotBudget / slotBytes);
+      // On Hopper a dot that can run asynchronously across iterations gets
+      // one slot more where that costs no depth.
+      kite::DotOp asyncDot = reason.empty() && warpgroupMma && stages >= 2
+                                 ? analysis.getAsyncDot()
+                                 : kite::DotOp();
+      if (asyncDot && maxWorkgroupBytes &&
+          int64_t(stages) * slotBytes > slotBudget)
+        asyncDot = {};
       std::string staging =
           analysis.getStagingBytes()
               ? ", with the " + std::to_string(analysis.getStagingBytes()) +
@@ -537,11 +617,14 @@ struct KiteGPUPipelinePass
         continue;
       }
       scf::ForOp pipelined =
-          LoopPipeliner(std::move(analysis), stages, warpgroupMma).rewrite();
+          LoopPipeliner(std::move(analysis), stages, warpgroupMma, asyncDot)
+              .rewrite();
       pipelined->setAttr(kPipelineAttr,
-                         b.getStringAttr("pipelined: " +
-                                         std::to_string(stages) + " stages" +
-                                         note));
+                         b.getStringAttr(
+                             "pipelined: " + std::to_string(stages) +
+                             " stages" + note +
+                             (asyncDot ? ", the dot asynchronous (a slot more)"
+                                       : "")));
     }
   }
 };

@@ -8,10 +8,23 @@
 
 // CHECK-DAG: #[[PLACED:.*]] = #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], warpsM = 4}>
 // CHECK-DAG: #[[NATURAL:.*]] = #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0]}>
+// The dot reads both slots in place and accumulates into the loop's value:
+// it may run asynchronously (kitegpu.async_mma), with a slot more (3 at 3
+// stages): iteration i reads slot i % 3 and refills the one i - 1 read.
 // CHECK-LABEL: func.func @k_major_a
-// CHECK: kitegpu.local_alloc -> !kitegpu.memdesc<2x64x64xf16, #[[PLACED]]>
-// CHECK: kitegpu.local_alloc -> !kitegpu.memdesc<2x64x64xf16, #[[NATURAL]]>
+// CHECK: kitegpu.local_alloc -> !kitegpu.memdesc<3x64x64xf16, #[[PLACED]]>
+// CHECK: kitegpu.local_alloc -> !kitegpu.memdesc<3x64x64xf16, #[[NATURAL]]>
+// CHECK: scf.for {{.*}}, %[[SLOT:[a-z0-9_]+]] = %c0_i32{{.*}}) ->
+// CHECK: kitegpu.local_load %{{.*}}[%[[SLOT]]]
+// CHECK: kite.dot {{.*}} {kitegpu.async_mma}
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[SLOT]], %c0_i32
+// CHECK: %[[BEFORE:.*]] = arith.subi %[[SLOT]], %c1_i32
+// CHECK: %[[REFILLED:.*]] = arith.select %[[FIRST]], %c2_i32{{.*}}, %[[BEFORE]]
+// CHECK: kitegpu.async_copy %{{.*}}, %{{.*}}[%[[REFILLED]]]
+// CHECK: kitegpu.pipeline = "pipelined: 3 stages, the dot asynchronous (a slot more)"
 // MMASYNC-NOT: warpsM
+// MMASYNC-NOT: async_mma
+// MMASYNC-NOT: memdesc<3x
 #a = #kitegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
 #b = #kitegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
 #c = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]}>
