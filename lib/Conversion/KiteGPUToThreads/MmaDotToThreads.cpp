@@ -1059,7 +1059,10 @@ SmallVector<Value> mlir::kitegpu::emitMmaDot(
     // next iteration's wait retires it, and drainAsyncWgmma waits for the
     // last after the loop. (A in registers would be overwritten by the next
     // iteration's fragments while the group may still read them.)
-    int64_t pending = op->hasAttr("kitegpu.async_mma") && memoryA ? 1 : 0;
+    // (Nor where this dot staged an operand: the next iteration would
+    // stage over it.)
+    int64_t pending =
+        op->hasAttr("kitegpu.async_mma") && memoryA && !staged ? 1 : 0;
     accs = emitWarpgroupMma(b, loc, plan, *wgmmaB, accs, K / plan.k,
                             getFragmentsOfA, memoryA, pending);
   }

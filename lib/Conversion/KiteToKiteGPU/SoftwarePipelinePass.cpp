@@ -366,12 +366,17 @@ kite::DotOp PipelineAnalysis::getAsyncDot() const {
     }
   if (!dot || !staged.empty())
     return {};
-  bool placedA = false;
+  // Both operands from slots (an operand the dot staged from registers
+  // would be staged again, over the buffer a pending group reads).
+  bool placedA = false, slotB = false;
   for (const PipelinedLoad &p : loads) {
     if (p.operand != dot.getA() && p.operand != dot.getB())
       return {};
     placedA |= p.operand == dot.getA() && p.wgmmaWarpsM;
+    slotB |= p.operand == dot.getB();
   }
+  if (!slotB)
+    return {};
   // The accumulator: an iter_arg only the dot reads, the dot's result only
   // yielded back into it.
   auto carried = dyn_cast<BlockArgument>(dot.getC());

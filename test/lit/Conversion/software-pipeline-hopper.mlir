@@ -72,3 +72,31 @@ module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 3
     return %r : tensor<64x64xf32, #c>
   }
 }
+
+// -----
+
+// b not loaded in the loop (the dot stages it from registers every
+// iteration): the dot keeps one group at a time, no slot more.
+// CHECK-LABEL: func.func @b_not_from_a_slot
+// CHECK: kitegpu.local_alloc -> !kitegpu.memdesc<2x64x64xf16
+// CHECK-NOT: async_mma
+// CHECK: kitegpu.pipeline = "pipelined: 3 stages"
+#a = #kitegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#b = #kitegpu.blocked<{sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1], order = [1, 0]}>
+#c = #kitegpu.blocked<{sizePerThread = [1, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], order = [1, 0]}>
+module attributes {"kitegpu.num-warps" = 4 : i32, "kitegpu.threads-per-warp" = 32 : i32} {
+  func.func @b_not_from_a_slot(%pa: tensor<64x64x!kite.ptr<f16>, #a>, %vb: tensor<64x64xf16, #b>,
+                               %n: i32, %stepa: tensor<64x64xi32, #a>) -> tensor<64x64xf32, #c> attributes {kite.kernel} {
+    %c0 = arith.constant 0 : i32
+    %c1 = arith.constant 1 : i32
+    %zero = arith.constant dense<0.000000e+00> : tensor<64x64xf32, #c>
+    %r:2 = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %zero, %x = %pa)
+        -> (tensor<64x64xf32, #c>, tensor<64x64x!kite.ptr<f16>, #a>) : i32 {
+      %va = kite.load %x : tensor<64x64x!kite.ptr<f16>, #a>
+      %d = kite.dot %va, %vb, %acc : tensor<64x64xf16, #a> * tensor<64x64xf16, #b> -> tensor<64x64xf32, #c>
+      %nx = kite.addptr %x, %stepa : tensor<64x64x!kite.ptr<f16>, #a>, tensor<64x64xi32, #a>
+      scf.yield %d, %nx : tensor<64x64xf32, #c>, tensor<64x64x!kite.ptr<f16>, #a>
+    }
+    return %r#0 : tensor<64x64xf32, #c>
+  }
+}
