@@ -362,7 +362,6 @@ bool Launch::startCta(Cta &cta, uint64_t linear) {
     thread->asyncGroups.clear();
     thread->bulkUncommitted.clear();
     thread->bulkGroups.clear();
-    thread->wgmmaUncommitted = thread->wgmmaGroups = 0;
     thread->wgmmaOpenReads.clear();
     thread->wgmmaPendingReads.clear();
     thread->fiber.start(threadMain, thread.get());

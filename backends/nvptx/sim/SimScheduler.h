@@ -136,11 +136,9 @@ public:
   /// cp.async.bulk copies from shared memory (bulk groups), as cp.async's.
   std::vector<BulkCopy> bulkUncommitted;
   std::vector<std::vector<BulkCopy>> bulkGroups;
-  /// wgmma.mma_async not yet committed, and groups not yet waited for.
-  uint32_t wgmmaUncommitted = 0, wgmmaGroups = 0;
-  /// What those wgmma read through descriptors (TensorCoreHopper.cpp): of
-  /// the open group, and of each committed group not yet waited for,
-  /// oldest first. Shared by the warpgroup's 128 threads.
+  /// What the wgmma.mma_async not yet waited for read through descriptors
+  /// (TensorCoreHopper.cpp): of the open group, and of each committed group
+  /// (empty ones too), oldest first. Shared by the warpgroup's 128 threads.
   std::vector<std::shared_ptr<WgmmaRead>> wgmmaOpenReads;
   std::deque<std::vector<std::shared_ptr<WgmmaRead>>> wgmmaPendingReads;
 

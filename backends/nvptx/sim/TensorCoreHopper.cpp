@@ -176,18 +176,6 @@ void wgmmaCollective(SimThread *const *threads, const void *argument) {
     readMatrix(self, "A", first.aDescriptor, !first.transA, m, k, s.aType, a);
   }
   readMatrix(self, "B", first.bDescriptor, !first.transB, n, k, s.bType, b);
-  // The hardware may read A and B until wgmma.wait_group retires the
-  // group; the simulator reads them now and checks then that they have
-  // not changed (wgmmaWait).
-  unsigned warpgroup = threads[0]->warp / 4;
-  std::vector<std::shared_ptr<WgmmaRead>> reads;
-  if (!first.aRegisters)
-    reads.push_back(std::make_shared<WgmmaRead>(WgmmaRead{
-        "A", first.aDescriptor, !first.transA, m, k, s.aType, a, warpgroup}));
-  reads.push_back(std::make_shared<WgmmaRead>(WgmmaRead{
-      "B", first.bDescriptor, !first.transB, n, k, s.bType, b, warpgroup}));
-  for (unsigned i = 0; i < 128; ++i)
-    llvm::append_range(threads[i]->wgmmaOpenReads, reads);
   double sign = double(first.scaleA) * double(first.scaleB);
   bool integer = s.dType == "s32", half = s.dType == "f16";
   unsigned elements = n / 2;
@@ -227,8 +215,21 @@ void wgmmaCollective(SimThread *const *threads, const void *argument) {
     t.counters.add(Counter::wgmma);
     t.counters.add(integer ? Counter::int_ops : Counter::float_ops,
                    2 * m * n * k / 128);
-    ++t.wgmmaUncommitted;
   }
+  // The hardware may read A and B until wgmma.wait_group retires the
+  // group; the simulator read them now and checks then that they have not
+  // changed (wgmmaWait).
+  unsigned warpgroup = threads[0]->warp / 4;
+  std::vector<std::shared_ptr<WgmmaRead>> reads;
+  if (!first.aRegisters)
+    reads.push_back(std::make_shared<WgmmaRead>(
+        WgmmaRead{"A", first.aDescriptor, !first.transA, m, k, s.aType,
+                  std::move(a), warpgroup}));
+  reads.push_back(std::make_shared<WgmmaRead>(
+      WgmmaRead{"B", first.bDescriptor, !first.transB, n, k, s.bType,
+                std::move(b), warpgroup}));
+  for (unsigned i = 0; i < 128; ++i)
+    llvm::append_range(threads[i]->wgmmaOpenReads, reads);
 }
 
 struct StmatrixShape {
@@ -343,15 +344,11 @@ void kite::sim::wgmmaFence(SimThread &) {}
 
 void kite::sim::wgmmaCommit(SimThread &t) {
   // An empty group too, as the ISA says.
-  ++t.wgmmaGroups;
-  t.wgmmaUncommitted = 0;
   t.wgmmaPendingReads.push_back(std::move(t.wgmmaOpenReads));
   t.wgmmaOpenReads.clear();
 }
 
 void kite::sim::wgmmaWait(SimThread &t, uint64_t pending) {
-  if (t.wgmmaGroups > pending)
-    t.wgmmaGroups = uint32_t(pending);
   // The retired groups' operands must still be what they read: a write to
   // them before the wait (a slot refilled too early) is a race the ISA
   // leaves undefined. The first thread of the warpgroup to retire a group
