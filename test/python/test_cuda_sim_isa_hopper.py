@@ -602,10 +602,13 @@ def run_wgmma(a_type, b_type, acc, n, a_layout, b_layout, *, k_slice=0, scale_d=
     instruction = f"wgmma.mma_async.sync.aligned.m64n{n}k{k}.{acc}.{a_type}.{b_type}"
     out = tensor(np.zeros((128, nd), np.uint32), device)
     used = int(np.nonzero(taken)[0].max()) + 16 if taken.any() else 16
+    poked = None
+    if poke is not None:  # a byte that differs from what is there
+        offset = poke(offsets, taken)
+        poked = (offset, int(image[offset] ^ 1))
     kite.sim.launch_llvm_ir(
         HEADER + wgmma_kernel(instruction, nd, acc, a_layout == "regs", immediates,
-                              None if poke is None else
-                              (poke(offsets, taken), int(image[poke(offsets, taken)] ^ 1))),
+                              poked),
         "k", (1,),
         num_warps,
         [("Q", tensor(image, device)), ("I", used), ("Q", descriptors[0]), ("I", offsets[0]),

@@ -176,17 +176,22 @@ def test_plain_sm_90_keeps_mma_sync():
 
 
 @kite.jit
-def invariant_a_kernel(a_ptr, b_ptr, c_ptr, STEPS, M: kl.constexpr, N: kl.constexpr,
-                       K: kl.constexpr):
-    # a loaded once, multiplied by a new b each step (attention's q and k).
+def invariant_operand_kernel(a_ptr, b_ptr, c_ptr, STEPS, M: kl.constexpr, N: kl.constexpr,
+                             K: kl.constexpr, INVARIANT_A: kl.constexpr):
+    # One operand loaded once, the other anew each step: a invariant as
+    # attention's q (a dot without accumulator, summed), or b invariant (the
+    # dot accumulates, staging b from registers every step).
     rm = kl.arange(0, M)
     rn = kl.arange(0, N)
     rk = kl.arange(0, K)
     a = kl.load(a_ptr + rm[:, None] * K + rk[None, :])
+    b = kl.load(b_ptr + rk[:, None] * N + rn[None, :])
     acc = kl.zeros((M, N), dtype=kl.float32)
     for s in range(STEPS):
-        b = kl.load(b_ptr + s * K * N + rk[:, None] * N + rn[None, :])
-        acc += kl.dot(a, b)
+        if INVARIANT_A:
+            acc += kl.dot(a, kl.load(b_ptr + s * K * N + rk[:, None] * N + rn[None, :]))
+        else:
+            acc = kl.dot(kl.load(a_ptr + s * M * K + rm[:, None] * K + rk[None, :]), b, acc)
     kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
 
 
@@ -255,21 +260,6 @@ def test_a_pipelined_dot_leaves_one_wgmma_group_in_flight(M, N, K, warps):
     np.testing.assert_array_equal(c0.numpy(), np.zeros((M, N)))
 
 
-@kite.jit
-def invariant_b_kernel(a_ptr, b_ptr, c_ptr, STEPS, M: kl.constexpr, N: kl.constexpr,
-                       K: kl.constexpr):
-    # b loaded once, a new a each step: the dot stages b from registers.
-    rm = kl.arange(0, M)
-    rn = kl.arange(0, N)
-    rk = kl.arange(0, K)
-    b = kl.load(b_ptr + rk[:, None] * N + rn[None, :])
-    acc = kl.zeros((M, N), dtype=kl.float32)
-    for s in range(STEPS):
-        a = kl.load(a_ptr + s * M * K + rm[:, None] * K + rk[None, :])
-        acc = kl.dot(a, b, acc)
-    kl.store(c_ptr + rm[:, None] * N + rn[None, :], acc)
-
-
 def test_a_dot_that_stages_b_each_iteration_waits_for_its_group():
     """b in registers is staged by the dot every iteration, into the buffer
     the previous iteration's wgmma read: that dot may not stay in flight
@@ -279,9 +269,10 @@ def test_a_dot_that_stages_b_each_iteration_waits_for_its_group():
     a = (rng.integers(-8, 8, (steps, M, K)) / 8).astype(np.float16)
     b = (rng.integers(-8, 8, (K, N)) / 8).astype(np.float16)
     c = kite.from_numpy(np.full((M, N), np.nan, np.float32), device=HOPPER)
-    handle = invariant_b_kernel[(1,)](kite.from_numpy(a, device=HOPPER),
-                                      kite.from_numpy(b, device=HOPPER), c, steps, M=M, N=N,
-                                      K=K, num_warps=4, num_stages=3)
+    handle = invariant_operand_kernel[(1,)](kite.from_numpy(a, device=HOPPER),
+                                            kite.from_numpy(b, device=HOPPER), c, steps, M=M,
+                                            N=N, K=K, INVARIANT_A=False, num_warps=4,
+                                            num_stages=3)
     expected = sum(a[s].astype(np.float64) @ b.astype(np.float64) for s in range(steps))
     np.testing.assert_array_equal(c.numpy(), expected)
     assert "wgmma.wait_group.sync.aligned 1;" not in handle.asm["ptx"]
@@ -300,9 +291,9 @@ def test_a_loop_invariant_a_is_read_through_its_descriptor(M, K, warps):
     a = (rng.integers(-8, 8, (M, K)) / 8).astype(np.float16)
     b = (rng.integers(-8, 8, (steps, K, N)) / 8).astype(np.float16)
     c = kite.from_numpy(np.zeros((M, N), np.float32), device=HOPPER)
-    handle = invariant_a_kernel[(1,)](kite.from_numpy(a, device=HOPPER),
-                                      kite.from_numpy(b, device=HOPPER), c, steps, M=M, N=N,
-                                      K=K, num_warps=warps)
+    handle = invariant_operand_kernel[(1,)](kite.from_numpy(a, device=HOPPER),
+                                            kite.from_numpy(b, device=HOPPER), c, steps, M=M,
+                                            N=N, K=K, INVARIANT_A=True, num_warps=warps)
     expected = sum(a.astype(np.float64) @ b[s].astype(np.float64) for s in range(steps))
     np.testing.assert_allclose(c.numpy(), expected, rtol=1e-6)
     ptx = handle.asm["ptx"]

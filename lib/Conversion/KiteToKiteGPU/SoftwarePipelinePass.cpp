@@ -171,7 +171,7 @@ public:
   /// 8 or 16 bits K contiguous (placed for its descriptor), its warps
   /// whole warpgroups along M, and it accumulates into a loop-carried value
   /// nothing else reads. Null otherwise.
-  kite::DotOp getAsyncDot() const;
+  kite::DotOp getAsyncDot();
 
   scf::ForOp loop;
   SmallVector<PipelinedLoad> loads;
@@ -355,8 +355,7 @@ std::string PipelineAnalysis::analyze() {
   return "";
 }
 
-kite::DotOp PipelineAnalysis::getAsyncDot() const {
-  scf::ForOp loop = this->loop;
+kite::DotOp PipelineAnalysis::getAsyncDot() {
   kite::DotOp dot;
   for (Operation &op : loop.getBody()->without_terminator())
     if (auto d = dyn_cast<kite::DotOp>(op)) {
