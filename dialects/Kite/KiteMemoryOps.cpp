@@ -98,18 +98,42 @@ OpFoldResult AddPtrOp::fold(FoldAdaptor) {
 
 ParseResult LoadOp::parse(OpAsmParser &parser, OperationState &result) {
   bool isVolatile = succeeded(parser.parseOptionalKeyword("volatile"));
-  size_t n;
+  UnresolvedOperands operands, mapOperands;
+  SMLoc loc = parser.getCurrentLocation();
   Type ptrType;
-  auto types = [](Type ptr) -> SmallVector<Type> {
-    return {ptr, getMaskType(ptr), getPointeeLike(ptr)};
-  };
-  if (parsePtrOp(parser, result, 1, 3, "ptr[, mask[, other]]", types, n,
-                 ptrType))
+  if (parser.parseOperandList(operands))
     return failure();
+  SMLoc mapLoc = parser.getCurrentLocation();
+  if (succeeded(parser.parseOptionalKeyword("tensor_map")) &&
+      parser.parseOperandList(mapOperands, OpAsmParser::Delimiter::Paren))
+    return failure();
+  if (parser.parseOptionalAttrDict(result.attributes) ||
+      parser.parseColonType(ptrType))
+    return failure();
+  if (!getPointeeLike(ptrType))
+    return parser.emitError(loc)
+           << "expected a !kite.ptr or a tensor of them, got " << ptrType;
+  size_t n = operands.size();
+  if (n < 1 || n > 3)
+    return parser.emitError(loc) << "expected operands ptr[, mask[, other]]";
+  SmallVector<Type> types{ptrType, getMaskType(ptrType), getPointeeLike(ptrType)};
+  types.resize(n);
+  if (parser.resolveOperands(operands, types, loc, result.operands))
+    return failure();
+  Builder &b = parser.getBuilder();
+  if (mapOperands.size() == 1)
+    return parser.emitError(mapLoc) << "tensor_map needs a map and coordinates";
+  if (!mapOperands.empty()) {
+    SmallVector<Type> mapTypes(mapOperands.size(), b.getI32Type());
+    mapTypes[0] = b.getI64Type();
+    if (parser.resolveOperands(mapOperands, mapTypes, mapLoc, result.operands))
+      return failure();
+  }
   Properties &props = result.getOrAddProperties<Properties>();
-  props.operandSegmentSizes = {1, n > 1, n > 2};
+  int32_t boxRank = mapOperands.empty() ? 0 : int32_t(mapOperands.size()) - 1;
+  props.operandSegmentSizes = {1, n > 1, n > 2, !mapOperands.empty(), boxRank};
   if (isVolatile)
-    props.is_volatile = parser.getBuilder().getUnitAttr();
+    props.is_volatile = b.getUnitAttr();
   result.addTypes(getPointeeLike(ptrType));
   return success();
 }
@@ -117,7 +141,19 @@ ParseResult LoadOp::parse(OpAsmParser &parser, OperationState &result) {
 void LoadOp::print(OpAsmPrinter &p) {
   if (getIsVolatile())
     p << " volatile";
-  printPtrOp(p, *this, getPtr());
+  p << ' ' << getPtr();
+  if (getMask())
+    p << ", " << getMask();
+  if (getOther())
+    p << ", " << getOther();
+  if (getTensorMap()) {
+    p << " tensor_map(" << getTensorMap();
+    for (Value coordinate : getBox())
+      p << ", " << coordinate;
+    p << ')';
+  }
+  p.printOptionalAttrDict(llvm::to_vector((*this)->getDiscardableAttrs()));
+  p << " : " << getPtr().getType();
 }
 
 LogicalResult LoadOp::verify() {
@@ -131,13 +167,22 @@ LogicalResult LoadOp::verify() {
   if (getOther() && getOther().getType() != getType())
     return emitOpError() << "'other' has type " << getOther().getType()
                          << " but the loaded values have type " << getType();
+  auto shaped = dyn_cast<RankedTensorType>(getType());
+  if (getTensorMap() &&
+      (!shaped || int64_t(getBox().size()) != shaped.getRank()))
+    return emitOpError() << "a tensor map's box needs one coordinate per "
+                            "dimension of the loaded tensor";
+  if (!getTensorMap() && !getBox().empty())
+    return emitOpError("box coordinates without a tensor map");
   return success();
 }
 
 LogicalResult LoadOp::canonicalize(LoadOp op, PatternRewriter &rewriter) {
   if (isAllTrue(op.getMask())) {
+    // The box lies inside the tensor: the map still reads the same.
     rewriter.replaceOpWithNewOp<LoadOp>(op, op.getType(), op.getPtr(), Value(),
-                                        Value(), op.getIsVolatileAttr());
+                                        Value(), op.getTensorMap(), op.getBox(),
+                                        op.getIsVolatileAttr());
     return success();
   }
   // No lane reads memory, so even a volatile load is just `other`.

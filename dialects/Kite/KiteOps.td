@@ -160,8 +160,19 @@ def Kite_AddPtrOp : Kite_Op<"addptr",
 def Kite_LoadOp : Kite_Op<"load", [AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
   let summary = "read through pointers, masked lanes yield `other`";
+  let description = [{
+    With `tensor_map(%map, %c0, ..., %cN)`, the same read is also described
+    as a box of a tensor map (a host `kite.TensorDescriptor`'s): `%map` is
+    the device address of the map, the coordinates (i32, outermost first)
+    those of the box's first element, the box the result's shape. The
+    pointers and the mask stay the meaning of the op (the mask is the box's
+    bounds check, `other` its padding); a backend may read the box through
+    the map instead (Hopper's TMA: SoftwarePipelinePass.cpp). A rewrite
+    that changes the mask or `other` drops the map.
+  }];
   let arguments = (ins Kite_PtrLike:$ptr, Optional<Kite_BoolLike>:$mask,
-                   Optional<Kite_Value>:$other, UnitAttr:$is_volatile);
+                   Optional<Kite_Value>:$other, Optional<I64>:$tensor_map,
+                   Variadic<I32>:$box, UnitAttr:$is_volatile);
   let results = (outs Kite_Value:$result);
   let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;

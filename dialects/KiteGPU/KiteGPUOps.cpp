@@ -1,5 +1,6 @@
 //===- KiteGPUOps.cpp - convert_layout and shared-memory ops --------------===//
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "dialects/KiteGPU/TmaBoxes.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -106,6 +107,37 @@ LogicalResult AsyncCopyOp::verify() {
     return emitOpError() << "pointers " << ptrs
                          << " need a distributed layout";
   return success();
+}
+
+/// Whether `barriers` is a buffer of mbarriers (1-D, i64).
+static LogicalResult verifyBarriers(Operation *op, MemDescType barriers) {
+  if (barriers.getShape().size() != 1 || !barriers.getElementType().isInteger(64))
+    return op->emitOpError() << "needs a 1-D buffer of i64 mbarriers, not "
+                             << barriers;
+  return success();
+}
+
+LogicalResult InitBarriersOp::verify() {
+  return verifyBarriers(*this, getBarriers().getType());
+}
+
+LogicalResult InvalBarriersOp::verify() {
+  return verifyBarriers(*this, getBarriers().getType());
+}
+
+LogicalResult WaitBarrierOp::verify() {
+  return verifyBarriers(*this, getBarriers().getType());
+}
+
+LogicalResult AsyncTmaCopyOp::verify() {
+  MemDescType buffer = getBuffer().getType();
+  if (!isBufferOfSlots(buffer) || buffer.getShape().size() != 3)
+    return emitOpError() << "writes a slot of 2-D tiles, not " << buffer;
+  if (getCoordinates().size() != 2)
+    return emitOpError("needs one coordinate per dimension of the tile");
+  if (!getTmaPlan(buffer))
+    return emitOpError() << "no TMA boxes write the layout of " << buffer;
+  return verifyBarriers(*this, getBarriers().getType());
 }
 
 LogicalResult LocalStoreOp::verify() {

@@ -92,6 +92,63 @@ def KiteGPU_AsyncWaitOp : KiteGPU_Op<"async_wait",
   let assemblyFormat = "$pending attr-dict";
 }
 
+def KiteGPU_InitBarriersOp : KiteGPU_Op<"init_barriers",
+    [MemoryEffects<[MemWrite<KiteGPU_SharedMemory>]>]> {
+  let summary = "initialise a buffer of mbarriers, each expecting `count` arrivals";
+  let description = [{
+    One mbarrier per i64 element of `barriers`, in phase 0, seen by every
+    thread of the program once the op is done (Hopper's TMA copies complete
+    on them: async_tma_copy).
+  }];
+  let arguments = (ins KiteGPU_MemDescType:$barriers,
+                   ConfinedAttr<I32Attr, [IntPositive]>:$count);
+  let assemblyFormat = [{
+    $barriers `count` $count attr-dict `:` qualified(type($barriers))
+  }];
+  let hasVerifier = 1;
+}
+
+def KiteGPU_InvalBarriersOp : KiteGPU_Op<"inval_barriers",
+    [MemoryEffects<[MemWrite<KiteGPU_SharedMemory>]>]> {
+  let summary = "invalidate a buffer of mbarriers once every thread is done with them";
+  let arguments = (ins KiteGPU_MemDescType:$barriers);
+  let assemblyFormat = "$barriers attr-dict `:` qualified(type($barriers))";
+  let hasVerifier = 1;
+}
+
+def KiteGPU_AsyncTmaCopyOp : KiteGPU_Op<"async_tma_copy",
+    [MemoryEffects<[MemRead, MemWrite<KiteGPU_SharedMemory>]>]> {
+  let summary = "start copying a box of a tensor map into a slot of a buffer (TMA)";
+  let description = [{
+    `kitegpu.async_tma_copy %map[%c0, %c1], %buffer[%slot], %barriers, %active`:
+    where `%active`, the tile at coordinates (%c0, %c1) (outermost first)
+    of the tensor map at address `%map` is copied into slot `%slot` of
+    `%buffer` (zeros outside the tensor), in the boxes planTmaBoxes finds
+    for the buffer's layout, by one thread, which first arrives on
+    mbarrier `%slot` of `%barriers` expecting the tile's bytes. Once that
+    phase completes (wait_barrier) every thread sees the slot.
+  }];
+  let arguments = (ins I64:$map, Variadic<I32>:$coordinates,
+                   KiteGPU_MemDescType:$buffer, I32:$slot,
+                   KiteGPU_MemDescType:$barriers, I1:$active);
+  let assemblyFormat = [{
+    $map `[` $coordinates `]` `,` $buffer `[` $slot `]` `,` $barriers `,`
+    $active attr-dict `:` qualified(type($buffer)) `,` qualified(type($barriers))
+  }];
+  let hasVerifier = 1;
+}
+
+def KiteGPU_WaitBarrierOp : KiteGPU_Op<"wait_barrier",
+    [MemoryEffects<[MemRead<KiteGPU_SharedMemory>,
+                    MemWrite<KiteGPU_SharedMemory>]>]> {
+  let summary = "wait until phase `parity` of mbarrier `index` has completed";
+  let arguments = (ins KiteGPU_MemDescType:$barriers, I32:$index, I32:$parity);
+  let assemblyFormat = [{
+    $barriers `[` $index `]` `,` $parity attr-dict `:` qualified(type($barriers))
+  }];
+  let hasVerifier = 1;
+}
+
 def KiteGPU_LocalStoreOp : KiteGPU_Op<"local_store",
     [MemoryEffects<[MemWrite<KiteGPU_SharedMemory>]>]> {
   let summary = "write a distributed tensor into a shared-memory buffer";

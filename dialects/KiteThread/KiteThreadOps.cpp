@@ -189,6 +189,21 @@ LogicalResult LdmatrixOp::verify() {
   return success();
 }
 
+LogicalResult TmaLoadOp::verify() {
+  for (Value buffer : {getBuffer(), getBarriers()}) {
+    auto type = cast<MemRefType>(buffer.getType());
+    auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+    if (!space || space.getValue() != gpu::AddressSpace::Workgroup)
+      return emitOpError("copies into workgroup memory, with a barrier there, "
+                         "not ")
+             << type;
+  }
+  if (getCoordinates().empty() || getCoordinates().size() > 5)
+    return emitOpError() << "a box has 1 to 5 coordinates, not "
+                         << getCoordinates().size();
+  return success();
+}
+
 LogicalResult AsyncCopyOp::verify() {
   auto type = cast<MemRefType>(getBuffer().getType());
   auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());

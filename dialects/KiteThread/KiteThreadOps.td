@@ -345,6 +345,79 @@ def KiteThread_AsyncWaitGroupOp : KiteThread_Op<"async_wait_group",
 }
 
 //===----------------------------------------------------------------------===//
+// Hopper's tensor-copy engine (TMA) and the mbarriers its copies complete on
+// (NVIDIA sm_90: the software pipeliner's loads of host tensor descriptors).
+// An mbarrier is an i64 element of a workgroup buffer.
+//===----------------------------------------------------------------------===//
+
+def KiteThread_MbarrierInitOp : KiteThread_Op<"mbarrier_init",
+    [MemoryEffects<[MemWrite]>]> {
+  let summary = "initialise an mbarrier expecting `count` arrivals per phase";
+  let description = [{ PTX `mbarrier.init.shared::cta.b64`, phase 0. }];
+  let arguments = (ins MemRefRankOf<[I64], [1]>:$barriers, I32:$index,
+                   ConfinedAttr<I32Attr, [IntPositive]>:$count);
+  let assemblyFormat = [{
+    $barriers `[` $index `]` `count` $count attr-dict `:` type($barriers)
+  }];
+}
+
+def KiteThread_MbarrierInvalOp : KiteThread_Op<"mbarrier_inval",
+    [MemoryEffects<[MemWrite]>]> {
+  let summary = "invalidate an mbarrier, so that its memory may be initialised again";
+  let arguments = (ins MemRefRankOf<[I64], [1]>:$barriers, I32:$index);
+  let assemblyFormat = "$barriers `[` $index `]` attr-dict `:` type($barriers)";
+}
+
+def KiteThread_MbarrierArriveExpectTxOp : KiteThread_Op<"mbarrier_arrive_expect_tx",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "expect `bytes` more bytes of copies in the current phase, and arrive";
+  let description = [{
+    PTX `mbarrier.arrive.expect_tx.shared::cta.b64`: the phase completes
+    once its arrivals are in and the copies that complete on the barrier
+    have delivered these bytes.
+  }];
+  let arguments = (ins MemRefRankOf<[I64], [1]>:$barriers, I32:$index,
+                   ConfinedAttr<I32Attr, [IntPositive]>:$bytes);
+  let assemblyFormat = [{
+    $barriers `[` $index `]` `bytes` $bytes attr-dict `:` type($barriers)
+  }];
+}
+
+def KiteThread_MbarrierTryWaitOp : KiteThread_Op<"mbarrier_try_wait",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "whether the phase of parity `parity` has completed (may suspend a while)";
+  let description = [{
+    PTX `mbarrier.try_wait.parity.shared::cta.b64`; once true, what the
+    phase's copies wrote is visible to the thread.
+  }];
+  let arguments = (ins MemRefRankOf<[I64], [1]>:$barriers, I32:$index, I32:$parity);
+  let results = (outs I1:$done);
+  let assemblyFormat = [{
+    $barriers `[` $index `]` `parity` $parity attr-dict `:` type($barriers)
+  }];
+}
+
+def KiteThread_TmaLoadOp : KiteThread_Op<"tma_load",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "start copying a box of a tensor map into workgroup memory";
+  let description = [{
+    PTX `cp.async.bulk.tensor.<rank>d.shared::cluster.global.tile.mbarrier::complete_tx::bytes`:
+    the box at `coordinates` (innermost first) of the tensor map at address
+    `map` is copied to element `index` of `buffer` (128-byte aligned),
+    elements outside the tensor as zeros, and its bytes complete on the
+    mbarrier `barriers[barrier]`.
+  }];
+  let arguments = (ins KiteThread_Address:$map, Variadic<I32>:$coordinates,
+                   MemRefRankOf<[AnyType], [1]>:$buffer, I32:$index,
+                   MemRefRankOf<[I64], [1]>:$barriers, I32:$barrier);
+  let assemblyFormat = [{
+    $map `[` $coordinates `]` `,` $buffer `[` $index `]` `,`
+    $barriers `[` $barrier `]` attr-dict `:` type($buffer) `,` type($barriers)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Programmatic dependent launch (kite.gdc_wait, kite.gdc_launch_dependents):
 // PTX griddepcontrol on sm_90 and later; nothing on other targets.
 //===----------------------------------------------------------------------===//

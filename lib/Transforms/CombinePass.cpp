@@ -56,7 +56,8 @@ template <typename AddOp> struct FoldAddIntoDot : OpRewritePattern<AddOp> {
 };
 
 /// select(m, load(p, m), o) -> load(p, m, o): masked lanes already skip
-/// memory, so `other` can stand in for them.
+/// memory, so `other` can stand in for them (a tensor map's padding no
+/// longer would: the map is dropped).
 struct CombineSelectMaskedLoad : OpRewritePattern<arith::SelectOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(arith::SelectOp select,
@@ -67,6 +68,7 @@ struct CombineSelectMaskedLoad : OpRewritePattern<arith::SelectOp> {
       return failure();
     rewriter.replaceOpWithNewOp<LoadOp>(select, load.getType(), load.getPtr(),
                                         load.getMask(), select.getFalseValue(),
+                                        /*tensor_map=*/Value(), ValueRange(),
                                         load.getIsVolatileAttr());
     rewriter.eraseOp(load);
     return success();

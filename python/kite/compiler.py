@@ -258,6 +258,7 @@ class CompiledKernel:
 
     def _make_launcher(self):
         from . import _C
+        from .runtime import tensor_maps
         from .runtime.launch_options import grid_size
         device = registry.device(self.target.name)
         try:
@@ -275,14 +276,17 @@ class CompiledKernel:
             self._adopt(fresh)
             submit = device.launcher(self)
         names = tuple(s.name for s in self.specs)
+        maps = tensor_maps.map_arguments(self)
 
         def run(grid, values):
             sizes = grid_size(grid, dict(zip(names, values)) if callable(grid) else None)
             if 0 not in sizes:
+                if maps:  # host descriptors' tensor maps, made on the device
+                    values = tensor_maps.with_tensor_maps(maps, device, values)
                 submit(sizes, values)
             return self  # kernel[grid](...) returns the compiled kernel, as in Triton
         native = getattr(submit, "native", None)
-        if native is None:  # memory checks, debug buffers: Python launches
+        if native is None or maps:  # memory checks, debug buffers, maps: Python launches
             return run
         # The same launch in C++ (python/src/FastLaunch.cpp), with `run` for
         # the values it does not pack itself.
@@ -402,8 +406,12 @@ def _emit_vulkan(raw: str, asm: dict, layout: dict, target: Target) -> _Entry:
 
 def _memory_check_info(asm: dict) -> dict:
     """Whether checked accesses read the table of live allocations (then the
-    launcher uploads it; runtime/memory_checks.py)."""
-    return {"allocation_table": True} if "kitethread.allocation-table" in asm["threads"] else {}
+    launcher uploads it; runtime/memory_checks.py), and the boxes the kernel
+    reads host descriptors' tensor maps in (runtime/tensor_maps.py)."""
+    from .runtime.tensor_maps import recorded_boxes
+    info = {"allocation_table": True} if "kitethread.allocation-table" in asm["threads"] else {}
+    boxes = recorded_boxes(asm["threads"])
+    return dict(info, tensor_maps=boxes) if boxes else info
 
 
 def _emit_cuda(name: str, raw: str, asm: dict, layout: dict, target: Target,

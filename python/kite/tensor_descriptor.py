@@ -5,7 +5,12 @@ kernel, which loads and stores it in blocks (``desc.load([i, j])``), as
 A launch passes it as its base pointer, shape and strides (a stride of 1 is
 a compile-time constant, so unit-stride blocks vectorise); the block shape
 and padding are part of the kernel's specialisation. In the kernel it is a
-``kl.tensor_descriptor``, exactly as if made with ``kl.make_tensor_descriptor``."""
+``kl.tensor_descriptor``, exactly as if made with ``kl.make_tensor_descriptor``.
+
+A descriptor that Hopper's tensor-copy engine (TMA) can read
+(``tma_eligible``) is passed with one argument more: the device address of
+a tensor map (CUtensorMap) that the launch makes for the boxes the compiled
+kernel reads (``runtime/tensor_maps.py``), or 0 where it reads none."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -41,6 +46,23 @@ class TensorDescriptor:
     def __repr__(self):
         return (f"TensorDescriptor(shape={self.shape}, strides={self.strides}, "
                 f"block_shape={self.block_shape}, padding={self.padding!r})")
+
+
+def tma_eligible(desc: TensorDescriptor, element_bytes: int, base_aligned: bool) -> bool:
+    """Whether a tensor map can describe ``desc`` (cuTensorMapEncodeTiled's
+    rules, from what the launch key shows: a 16-byte aligned base, a last
+    stride of 1, the others positive multiples of 16 elements below 2^31,
+    dimensions below 2^31, zero padding, rank up to 5, and block dimensions
+    up to 256)."""
+    rank = len(desc.shape)
+    if not base_aligned or desc.padding != "zero" or not 1 <= rank <= 5:
+        return False
+    if element_bytes not in (1, 2, 4, 8) or desc.strides[-1] != 1:
+        return False
+    if any(not 0 < s < 2 ** 31 or s % 16 for s in desc.strides[:-1]):
+        return False
+    return (all(0 < d < 2 ** 31 for d in desc.shape)
+            and all(b <= 256 for b in desc.block_shape))
 
 
 def _strides_of(tensor) -> list:

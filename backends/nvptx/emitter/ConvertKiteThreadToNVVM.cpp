@@ -30,6 +30,7 @@
 #include "backends/nvptx/emitter/MaskedLoadsToNVVM.h"
 #include "backends/nvptx/emitter/MathOpsToNVVM.h"
 #include "backends/nvptx/emitter/AsyncCopiesToNVVM.h"
+#include "backends/nvptx/emitter/TmaToNVVM.h"
 #include "backends/nvptx/emitter/MmaToNVVM.h"
 #include "backends/nvptx/emitter/Passes.h"
 #include "backends/nvptx/emitter/WideShuffles.h"
@@ -374,6 +375,7 @@ struct ConvertKiteThreadToNVVMPass
     kitenvptx::populateDebugOpsToNVVMPatterns(converter, patterns);
     kitenvptx::populateMmaToNVVMPatterns(converter, patterns);
     kitenvptx::populateAsyncCopiesToNVVMPatterns(converter, patterns);
+    kitenvptx::populateTmaToNVVMPatterns(converter, patterns);
     kitenvptx::populateFloatConversionsToNVVMPatterns(converter, patterns);
 
     LLVMConversionTarget target(*context);

@@ -1,8 +1,8 @@
 //===- HopperIntrinsics.cpp - sm_90's llvm.nvvm.* calls made host calls ---===//
 //
 // The NVVM intrinsics of sm_90's asynchronous instructions (wgmma's fence
-// and groups, elect.sync, stmatrix, the bulk groups, mbarrier in its older
-// and its scoped forms, setmaxnreg) become calls of the runtime functions
+// and groups, elect.sync, stmatrix, TMA's tensor loads, the bulk groups,
+// mbarrier in its older and its scoped forms, setmaxnreg) become calls of the runtime functions
 // here, which run Hopper.h's semantics for the calling thread. Rewritten
 // before NvvmIntrinsics.cpp sees the call; what is not here goes on there.
 //
@@ -35,6 +35,13 @@ static uint32_t kite_sim_elect(uint32_t mask, uint32_t *leader) {
 static void kite_sim_stmatrix(uint32_t count, uint32_t transposed,
                               uint64_t address, const uint32_t *values) {
   warpStmatrix(self(), count, transposed != 0, address, values);
+}
+
+/// cp.async.bulk.tensor.<rank>d, global to shared, tile mode.
+static void kite_sim_bulk_tensor_load(uint32_t rank, uint64_t shared,
+                                      uint64_t map, const int32_t *coordinates,
+                                      uint64_t mbarrier) {
+  bulkTensorLoad(self(), rank, shared, map, coordinates, mbarrier);
 }
 
 static void kite_sim_bulk_commit() { bulkCommit(self()); }
@@ -123,6 +130,22 @@ bool Rewriter::rewriteHopperNvvm(CallBase *call, StringRef name) {
     b.CreateCall(host(HOST(kite_sim_stmatrix), voidTy, {i32, i32, i64, ptr}),
                  {b.getInt32(count), b.getInt32(name.contains(".trans")),
                   address(0), values});
+    return done(nullptr);
+  }
+  // llvm.nvvm.cp.async.bulk.tensor.g2s.tile.<N>d(dst, mbarrier, map,
+  // coordinates..., multicast mask, cache hint, use multicast, use hint[,
+  // cta group]): neither multicast nor a cache hint changes what one CTA sees.
+  if (name.starts_with("cp.async.bulk.tensor.g2s.tile.") &&
+      name.ends_with("d")) {
+    unsigned rank = name.drop_back().back() - '0';
+    Value *coordinates = entryAlloca(b, i32, 5);
+    for (unsigned j = 0; j < rank; ++j)
+      b.CreateStore(call->getArgOperand(3 + j),
+                    b.CreateConstGEP1_32(i32, coordinates, j));
+    b.CreateCall(host(HOST(kite_sim_bulk_tensor_load), voidTy,
+                      {i32, i64, i64, ptr, i64}),
+                 {b.getInt32(rank), address(0), address(2), coordinates,
+                  address(1)});
     return done(nullptr);
   }
   if (name == "cp.async.bulk.commit.group") {

@@ -208,6 +208,7 @@ struct ConvertKiteGPUToThreadsPass
     populateConvertLayoutToThreads(converter, grid, patterns);
     populateDebugOpsToThreads(converter, grid, patterns);
     populateSharedMemoryToThreads(converter, grid, widths, patterns);
+    populateTmaToThreads(converter, grid, patterns);
     if (failed(applyFullConversion(module, target, std::move(patterns))))
       return signalPassFailure();
 

@@ -15,6 +15,7 @@
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
 
 #include "dialects/KiteGPU/KiteGPUOps.h"
+#include "dialects/KiteGPU/SharedIndex.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -40,34 +41,11 @@ Value mlir::kitegpu::emitSharedIndex(OpBuilder &b, Location loc,
 Value mlir::kitegpu::emitSharedIndex(IndexBuilder &e, SharedLayoutAttr layout,
                                      int64_t numRows, int64_t rowLength,
                                      Value row, Value column) {
-  // Rows placed for wgmma keep their phase: blocks are whole periods.
-  if (int64_t warpsM = layout.getWarpsM())
-    row = emitPlacedRow(e, row, warpsM);
-  // Group g of the row's vec-element groups is stored at g ^ phase, the
-  // phase changing every perPhase rows.
-  int64_t vec = layout.getVec();
-  Value phase = e.rem(e.div(row, layout.getPerPhase()), layout.getMaxPhase());
-  int64_t slab = layout.getSlab();
-  if (!slab || slab >= rowLength) {
-    Value group = e.bitXor(e.div(column, vec), phase);
-    return e.add(e.add(e.mul(row, rowLength), e.mul(group, vec)),
-                 e.rem(column, vec));
-  }
-  // Slabs of `slab` elements of every row, one slab after another.
-  Value inSlab = e.rem(column, slab);
-  Value group = e.bitXor(e.div(inSlab, vec), phase);
-  Value start = e.add(e.mul(e.div(column, slab), numRows * slab),
-                      e.mul(row, slab));
-  return e.add(e.add(start, e.mul(group, vec)), e.rem(column, vec));
+  return sharedIndex(e, layout, numRows, rowLength, row, column);
 }
 
 Value mlir::kitegpu::emitPlacedRow(IndexBuilder &e, Value row, int64_t warpsM) {
-  Value block = e.div(row, 8), tileHalf = e.div(block, warpsM);
-  Value warp = e.rem(block, warpsM);
-  Value group = e.add(e.div(warp, 4), e.mul(e.div(tileHalf, 2), warpsM / 4));
-  Value placed = e.add(e.add(e.mul(group, 8), e.mul(e.rem(warp, 4), 2)),
-                       e.rem(tileHalf, 2));
-  return e.add(e.mul(placed, 8), e.rem(row, 8));
+  return placedRow(e, row, warpsM);
 }
 
 Value mlir::kitegpu::emitSlotView(OpBuilder &b, Location loc, Value buffer,

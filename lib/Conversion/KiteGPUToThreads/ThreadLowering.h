@@ -498,6 +498,10 @@ void populateSharedMemoryToThreads(const TypeConverter &converter,
                                    const ThreadGrid &grid,
                                    const AccessWidths &widths,
                                    RewritePatternSet &patterns);
+/// TmaToThreads.cpp: init_barriers, inval_barriers, async_tma_copy and
+/// wait_barrier (Hopper's TMA copies and their mbarriers).
+void populateTmaToThreads(const TypeConverter &converter,
+                          const ThreadGrid &grid, RewritePatternSet &patterns);
 
 } // namespace mlir::kitegpu
 

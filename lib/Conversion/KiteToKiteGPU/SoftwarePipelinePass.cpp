@@ -42,6 +42,7 @@
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
 #include "dialects/KiteGPU/MmaTiling.h"
+#include "dialects/KiteGPU/TmaBoxes.h"
 #include "dialects/KiteGPU/WorkgroupStorage.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
 
@@ -51,6 +52,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
@@ -82,7 +84,60 @@ struct PipelinedLoad {
   /// on Hopper the slot's rows are placed for wgmma to read A through a
   /// descriptor (SharedLayoutAttr's warpsM); else 0.
   unsigned wgmmaWarpsM = 0;
+  /// Copied by TMA (Hopper): a host descriptor's load whose tensor map can
+  /// fill the slot's layout (kite.load's tensor_map).
+  bool tma = false;
 };
+
+/// The layout of a load's slots: swizzled for ldmatrix along the pointers'
+/// contiguous dimension; on Hopper (`slabbed`) in 128-byte slabs, and a
+/// wgmma's 8- or 16-bit A with its rows placed for its descriptor.
+SharedLayoutAttr getSlotLayout(RankedTensorType type, bool slabbed,
+                               unsigned wgmmaWarpsM) {
+  auto layout = cast<BlockedLayoutAttr>(getLayout(type));
+  ArrayRef<unsigned> order = layout.getOrder_();
+  return getMmaOperandSharedLayout(
+      type.getContext(), type.getDimSize(order[0]),
+      getWorkgroupElementBytes(type.getElementType()), order, slabbed,
+      slabbed ? wgmmaWarpsM : 0);
+}
+
+/// The function argument (its number) a tensor map address is computed
+/// from (kite.ptr_to_int of it), or none.
+std::optional<unsigned> getTensorMapArgument(Value map) {
+  if (auto cast = map.getDefiningOp<kite::PtrToIntOp>())
+    map = cast.getSrc();
+  auto arg = dyn_cast<BlockArgument>(map);
+  if (!arg || !isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
+    return std::nullopt;
+  return arg.getArgNumber();
+}
+
+/// The kernel's record of the boxes each tensor-map argument is read in
+/// (what the launch encodes in the map): "arg:rows x columns:swizzle"
+/// entries, comma-separated.
+constexpr StringLiteral kTensorMapsAttr = "kite.tensor_maps";
+
+std::string describeTensorMap(unsigned arg, const TmaPlan &plan) {
+  return std::to_string(arg) + ":" + std::to_string(plan.rows) + "x" +
+         std::to_string(plan.columns) + ":" +
+         std::to_string(plan.swizzleBytes);
+}
+
+/// Whether the kernel reads tensor map `arg` in other boxes than `entry`
+/// describes (one map has one box shape).
+bool conflictsWithRecord(Operation *func, unsigned arg, StringRef entry) {
+  auto recorded = func->getAttrOfType<StringAttr>(kTensorMapsAttr);
+  if (!recorded)
+    return false;
+  SmallVector<StringRef> entries;
+  recorded.getValue().split(entries, ',');
+  std::string prefix = std::to_string(arg) + ":";
+  for (StringRef e : entries)
+    if (e.starts_with(prefix) && e != entry)
+      return true;
+  return false;
+}
 
 /// The value a dot reads of `load`, following single-use layout
 /// conversions, and that dot; none where it does not reach a dot's a or b.
@@ -157,7 +212,10 @@ bool isZero(Value value) {
 /// Their slots' bytes decide the depth before the loop is rewritten.
 class PipelineAnalysis {
 public:
-  PipelineAnalysis(scf::ForOp loop, int64_t arch) : loop(loop), arch(arch) {}
+  /// `tmaCopies`: the target has TMA and wgmma (Hopper), where slots are
+  /// laid out in 128-byte slabs.
+  PipelineAnalysis(scf::ForOp loop, int64_t arch, bool tmaCopies)
+      : loop(loop), arch(arch), tmaCopies(tmaCopies) {}
 
   /// Why the loop cannot be pipelined, or "" where it can.
   std::string analyze();
@@ -175,17 +233,26 @@ public:
 
   scf::ForOp loop;
   SmallVector<PipelinedLoad> loads;
-  /// The ops of the body the copies' addresses and masks need, and the
-  /// loop-carried values they read (by iter_arg number).
+  /// The ops of the body the copies' addresses and masks (or a TMA copy's
+  /// coordinates) need, and the loop-carried values they read (by
+  /// iter_arg number).
   llvm::SetVector<Operation *> slice;
   llvm::SetVector<unsigned> carried;
+  /// The tensor maps this loop's TMA copies read (by argument number), as
+  /// kTensorMapsAttr entries.
+  llvm::StringMap<std::string> tensorMaps;
 
 private:
   /// Adds the ops of the body that `value` depends on to `slice`; false
   /// where one of them cannot be recomputed ahead.
   bool addSlice(Value value);
 
+  /// Whether `load`'s slots can be filled by TMA through its tensor map,
+  /// in boxes no other read of that map contradicts.
+  bool canCopyWithTma(kite::LoadOp load, unsigned wgmmaWarpsM);
+
   int64_t arch;
+  bool tmaCopies;
   int64_t stagingBytes = 0;
   /// The dot operands staged from registers (dot, 0 for a or 1 for b).
   llvm::SmallSetVector<std::pair<Operation *, unsigned>, 4> staged;
@@ -203,7 +270,12 @@ public:
         numSlots(distance + (asyncDot ? 1 : 0)), slabbed(slabbed),
         asyncDot(asyncDot), loads(std::move(analysis.loads)),
         slice(std::move(analysis.slice)),
-        carried(std::move(analysis.carried)) {}
+        carried(std::move(analysis.carried)),
+        tensorMaps(std::move(analysis.tensorMaps)) {
+    hasTma = llvm::any_of(loads, [](const PipelinedLoad &p) { return p.tma; });
+    hasCpAsync =
+        llvm::any_of(loads, [](const PipelinedLoad &p) { return !p.tma; });
+  }
 
   /// Pipelines the loop; the new loop.
   scf::ForOp rewrite();
@@ -226,7 +298,12 @@ private:
   SmallVector<PipelinedLoad> loads;
   llvm::SetVector<Operation *> slice;
   llvm::SetVector<unsigned> carried;
+  llvm::StringMap<std::string> tensorMaps;
   SmallVector<Value> buffers;
+  /// Whether some loads are copied by TMA (their slots' mbarriers:
+  /// `barriers`, one per slot), and whether some by cp.async.
+  bool hasTma = false, hasCpAsync = false;
+  Value barriers;
 };
 
 bool PipelineAnalysis::addSlice(Value value) {
@@ -321,7 +398,8 @@ std::string PipelineAnalysis::analyze() {
       if (layout.getOrder_()[0] == 1)
         wgmmaWarpsM = tiling->warpsM;
     }
-    loads.push_back({load, operand, wgmmaWarpsM});
+    bool tma = tmaCopies && canCopyWithTma(load, wgmmaWarpsM);
+    loads.push_back({load, operand, wgmmaWarpsM, tma});
   }
   if (!hasDot)
     return "";
@@ -344,6 +422,13 @@ std::string PipelineAnalysis::analyze() {
            "debug_barrier or gdc_wait), which loads issued iterations ahead "
            "would not see";
   for (PipelinedLoad &p : loads) {
+    if (p.tma) {
+      if (!addSlice(p.load.getTensorMap()) ||
+          !llvm::all_of(p.load.getBox(), [&](Value c) { return addSlice(c); }))
+        return "the box of a dot operand's load depends on a memory access "
+               "or a region in the loop";
+      continue;
+    }
     if (!addSlice(p.load.getPtr()) ||
         (p.load.getMask() && !addSlice(p.load.getMask())))
       return "the address or mask of a dot operand's load depends on a "
@@ -353,6 +438,34 @@ std::string PipelineAnalysis::analyze() {
     if (slice.contains(p.load))
       return "a dot operand's load is itself part of an address";
   return "";
+}
+
+bool PipelineAnalysis::canCopyWithTma(kite::LoadOp load, unsigned wgmmaWarpsM) {
+  if (!load.getTensorMap() || load.getBox().size() != 2)
+    return false;
+  std::optional<unsigned> arg = getTensorMapArgument(load.getTensorMap());
+  if (!arg)
+    return false;
+  auto type = cast<RankedTensorType>(load.getType());
+  SmallVector<int64_t> shape{1};
+  llvm::append_range(shape, type.getShape());
+  std::optional<TmaPlan> plan = getTmaPlan(MemDescType::get(
+      type.getContext(), shape, type.getElementType(),
+      getSlotLayout(type, /*slabbed=*/true, wgmmaWarpsM)));
+  if (!plan)
+    return false;
+  std::string entry = describeTensorMap(*arg, *plan);
+  Operation *func = loop->getParentOfType<FunctionOpInterface>();
+  std::string key = std::to_string(*arg);
+  auto [it, inserted] = tensorMaps.try_emplace(key, entry);
+  if (!inserted && it->second != entry)
+    return false;
+  if (conflictsWithRecord(func, *arg, entry)) {
+    if (inserted)
+      tensorMaps.erase(it);
+    return false;
+  }
+  return true;
 }
 
 kite::DotOp PipelineAnalysis::getAsyncDot() {
@@ -418,6 +531,14 @@ SmallVector<Value> LoopPipeliner::emitCopies(OpBuilder &b, Value iv,
   for (auto [p, buffer] : llvm::zip_equal(loads, buffers)) {
     // At the load's line: what memory checks report.
     Location at = p.load.getLoc();
+    if (p.tma) {
+      SmallVector<Value> box;
+      for (Value c : p.load.getBox())
+        box.push_back(map.lookupOrDefault(c));
+      AsyncTmaCopyOp::create(b, at, map.lookupOrDefault(p.load.getTensorMap()),
+                             box, buffer, slot, barriers, active);
+      continue;
+    }
     auto ptrs = cast<RankedTensorType>(p.load.getPtr().getType());
     auto maskType = ptrs.clone(b.getI1Type());
     Value mask = kite::SplatOp::create(b, at, maskType, active);
@@ -426,7 +547,8 @@ SmallVector<Value> LoopPipeliner::emitCopies(OpBuilder &b, Value iv,
     AsyncCopyOp::create(b, at, map.lookupOrDefault(p.load.getPtr()), buffer, slot,
                         mask);
   }
-  AsyncCommitGroupOp::create(b, loc);
+  if (hasCpAsync)
+    AsyncCommitGroupOp::create(b, loc);
   SmallVector<Value> next;
   Operation *yield = body->getTerminator();
   for (unsigned index : carried)
@@ -445,18 +567,35 @@ scf::ForOp LoopPipeliner::rewrite() {
   // 16-bit A with its rows placed for its descriptor.
   for (PipelinedLoad &p : loads) {
     auto type = cast<RankedTensorType>(p.load.getType());
-    auto layout = cast<BlockedLayoutAttr>(getLayout(type));
-    ArrayRef<unsigned> order = layout.getOrder_();
-    Type element = type.getElementType();
-    int64_t bytes = getWorkgroupElementBytes(element);
     SmallVector<int64_t> shape{int64_t(numSlots)};
     llvm::append_range(shape, type.getShape());
-    auto sharedLayout = getMmaOperandSharedLayout(
-        context, type.getDimSize(order[0]), bytes, order, slabbed,
-        slabbed ? p.wgmmaWarpsM : 0);
     buffers.push_back(LocalAllocOp::create(
-        b, loc, MemDescType::get(context, shape, element, sharedLayout),
+        b, loc,
+        MemDescType::get(context, shape, type.getElementType(),
+                         getSlotLayout(type, slabbed, p.wgmmaWarpsM)),
         Value()));
+  }
+  // TMA's copies complete on an mbarrier per slot, which each of them
+  // arrives on once per fill; the kernel records the boxes it reads each
+  // tensor map in, for the launch to encode.
+  if (hasTma) {
+    auto layout = SharedLayoutAttr::get(context, 1, 1, 1, {0}, 0, 0);
+    barriers = LocalAllocOp::create(
+        b, loc,
+        MemDescType::get(context, {int64_t(numSlots)}, b.getI64Type(), layout),
+        Value());
+    InitBarriersOp::create(
+        b, loc, barriers,
+        llvm::count_if(loads, [](const PipelinedLoad &p) { return p.tma; }));
+    Operation *func = loop->getParentOfType<FunctionOpInterface>();
+    SmallVector<StringRef> entries;
+    if (auto recorded = func->getAttrOfType<StringAttr>(kTensorMapsAttr))
+      recorded.getValue().split(entries, ',');
+    for (const auto &entry : tensorMaps)
+      if (!llvm::is_contained(entries, entry.second))
+        entries.push_back(entry.second);
+    llvm::sort(entries);
+    func->setAttr(kTensorMapsAttr, b.getStringAttr(llvm::join(entries, ",")));
   }
 
   // The prologue: iterations 0 .. distance - 1.
@@ -485,14 +624,19 @@ scf::ForOp LoopPipeliner::rewrite() {
   // slot it read (numSlots = distance), or the one iteration i - 1 read,
   // which the asynchronous dot has finished with once iteration i's is
   // issued and waited down to one group (numSlots = distance + 1).
+  // After the ahead values: the slot iteration i reads (i % numSlots) and,
+  // with TMA, the parity of its mbarrier's phase for that fill
+  // ((i / numSlots) % 2).
   SmallVector<Value> inits(ahead);
   inits.push_back(constant(b, i32, 0));
+  if (hasTma)
+    inits.push_back(constant(b, i32, 0));
   unsigned numCarried = carried.size();
   auto newLoop = cast<scf::ForOp>(*loop.replaceWithAdditionalYields(
       b, inits, /*replaceInitOperandUsesInLoop=*/false,
       [&](OpBuilder &builder, Location, ArrayRef<BlockArgument> args) {
         ValueRange aheadArgs = ValueRange(args).take_front(numCarried);
-        Value slot = args.back();
+        Value slot = args[numCarried];
         Block *body = args.front().getOwner();
         Value loopIv = body->getArgument(0);
         // Every thread has read the slot before it is refilled.
@@ -521,14 +665,25 @@ scf::ForOp LoopPipeliner::rewrite() {
             constant(builder, i32, numSlots));
         next.push_back(arith::SelectOp::create(
             builder, loc, wrapped, constant(builder, i32, 0), bumped));
+        if (hasTma) {
+          Value parity = args[numCarried + 1];
+          next.push_back(arith::SelectOp::create(
+              builder, loc, wrapped,
+              arith::XOrIOp::create(builder, loc, parity, one), parity));
+        }
         return next;
       }));
   loop = newLoop;
 
   // The loads become reads of the slot, after the wait for its group.
-  Value slot = loop.getRegionIterArgs().back();
+  auto iterArgs = loop.getRegionIterArgs();
+  Value slot = iterArgs[iterArgs.size() - (hasTma ? 2 : 1)];
+  Value parity = hasTma ? iterArgs.back() : Value();
   b.setInsertionPoint(loads.front().load);
-  AsyncWaitOp::create(b, loc, distance - 1);
+  if (hasCpAsync)
+    AsyncWaitOp::create(b, loc, distance - 1);
+  if (hasTma)
+    WaitBarrierOp::create(b, loc, barriers, slot, parity);
   for (auto [p, buffer] : llvm::zip_equal(loads, buffers)) {
     b.setInsertionPoint(p.load);
     auto type = cast<RankedTensorType>(p.operand.getType());
@@ -546,7 +701,11 @@ scf::ForOp LoopPipeliner::rewrite() {
   }
   // No copy is in flight once the loop is done.
   b.setInsertionPointAfter(loop);
-  AsyncWaitOp::create(b, loc, 0);
+  if (hasCpAsync)
+    AsyncWaitOp::create(b, loc, 0);
+  // The barriers may be initialised again (the loop inside another).
+  if (hasTma)
+    InvalBarriersOp::create(b, loc, barriers);
   if (asyncDot)
     asyncDot->setAttr(kAsyncMmaAttr, b.getUnitAttr());
   return loop;
@@ -577,7 +736,7 @@ struct KiteGPUPipelinePass
                  "sm_80 and later)";
       else if (asked <= 1)
         reason = "num_stages=" + std::to_string(asked);
-      PipelineAnalysis analysis(loop, tensorCores);
+      PipelineAnalysis analysis(loop, tensorCores, warpgroupMma);
       if (reason.empty())
         reason = analysis.analyze();
       // As deep as the target's shared memory allows: D = stages - 1 slots.

@@ -240,9 +240,15 @@ class IRBuilder:
     def addptr(self, p, off, ty):
         return self.emit1("kite.addptr", [p, off], ty)
 
-    def load(self, p, mask, other, ty, volatile):
+    def load(self, p, mask, other, ty, volatile, tensor_map=None, box=()):
+        """``tensor_map``/``box``: the same read as a box of a host descriptor's
+        TMA map (its address, and the box's i32 coordinates)."""
         operands = [p] + [x for x in (mask, other) if x is not None]
-        props = {"operandSegmentSizes": f"array<i32: 1, {int(mask is not None)}, {int(other is not None)}>"}
+        if tensor_map is not None:
+            operands += [tensor_map, *box]
+        segments = [1, int(mask is not None), int(other is not None),
+                    int(tensor_map is not None), len(box) if tensor_map is not None else 0]
+        props = {"operandSegmentSizes": f"array<i32: {', '.join(map(str, segments))}>"}
         if volatile:
             props["is_volatile"] = "unit"
         return self.emit1("kite.load", operands, ty, props)

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from ..language import dtypes as dt
 from ..language.core import constexpr
+from ..tensor_descriptor import tma_eligible
 
 COMPILE_OPTIONS = ("num_warps", "num_stages", "num_ctas", "maxnreg", "debug",
                    "enable_fp_fusion", "launch_pdl", "extern_libs", "quantize_dot",
@@ -21,8 +22,10 @@ class ArgSpec(NamedTuple):
     divisible_by_16: bool
     keyword_only: bool = False
     # A host TensorDescriptor is bound as its base pointer (part
-    # ("descriptor", rank, block_shape, padding)) followed by its shape and
-    # strides (part ("field",)); call_arguments makes it one value again.
+    # ("descriptor", rank, block_shape, padding, has_map)) followed by its
+    # shape and strides (part ("field",)) and, where TMA could read it, the
+    # address of its tensor map (part ("tensor_map",), the launch makes it);
+    # call_arguments makes it one value again.
     part: tuple = ()
 
     def key(self):
@@ -111,11 +114,12 @@ def call_arguments(specs, values):
         spec, value = specs[i], values[i]
         if spec.part and spec.part[0] == "descriptor":
             from ..language.tensor_descriptor import tensor_descriptor
-            _, rank, block_shape, padding = spec.part
-            fields = values[i + 1:i + 1 + 2 * rank]
-            value = tensor_descriptor.from_fields(value, fields[:rank], fields[rank:],
-                                                  list(block_shape), padding)
-            i += 2 * rank
+            _, rank, block_shape, padding, has_map = spec.part
+            fields = values[i + 1:i + 1 + 2 * rank + has_map]
+            value = tensor_descriptor.from_fields(value, fields[:rank], fields[rank:2 * rank],
+                                                  list(block_shape), padding,
+                                                  fields[2 * rank] if has_map else None)
+            i += 2 * rank + has_map
         if spec.keyword_only:
             kwargs[spec.name] = value
         else:
@@ -126,12 +130,15 @@ def call_arguments(specs, values):
 
 def flatten_descriptors(values) -> list:
     """Bound parameter values with each TensorDescriptor replaced by the
-    values bind gives it: base, shape, strides (the fast path's launchers)."""
+    values bind gives it: base, shape, strides, and the descriptor
+    itself for its tensor map (the fast path's launchers)."""
     from ..tensor_descriptor import TensorDescriptor
     out = []
     for value in values:
         if isinstance(value, TensorDescriptor):
             out += [value.base, *value.shape, *value.strides]
+            if _has_tensor_map(value):
+                out.append(value)
         else:
             out.append(value)
     return out
@@ -142,7 +149,8 @@ def _descriptor_specs(name: str, desc, keyword_only: bool, do_not_specialize):
     ptr_type, div16 = runtime_type(name, desc.base)
     if not ptr_type.is_ptr():
         raise TypeError(f"argument '{name}': a TensorDescriptor's base must be an array")
-    part = ("descriptor", len(desc.shape), tuple(desc.block_shape), desc.padding)
+    has_map = tma_eligible(desc, ptr_type.element_ty.bits // 8, div16)
+    part = ("descriptor", len(desc.shape), tuple(desc.block_shape), desc.padding, has_map)
     specs = [ArgSpec(name, False, None, ptr_type, div16, keyword_only, part)]
     values = [desc.base]
     for what, fields in (("shape", desc.shape), ("stride", desc.strides)):
@@ -154,7 +162,18 @@ def _descriptor_specs(name: str, desc, keyword_only: bool, do_not_specialize):
                 specs.append(ArgSpec(field, False, None, dt.int64, v % 16 == 0, keyword_only,
                                      ("field",)))
             values.append(v)
+    if has_map:
+        # The launch replaces the descriptor by its tensor map's address.
+        specs.append(ArgSpec(f"{name}.tensor_map", False, None, dt.pointer_type(dt.uint8),
+                             True, keyword_only, ("tensor_map",)))
+        values.append(desc)
     return specs, values
+
+
+def _has_tensor_map(desc) -> bool:
+    """Whether bind passes ``desc`` with a tensor map (as _descriptor_specs)."""
+    found = pointer_dtype_of(desc.base)
+    return found is not None and tma_eligible(desc, found[0].bits // 8, found[1] % 16 == 0)
 
 
 def bind(fn, args, kwargs, do_not_specialize=frozenset()):

@@ -35,6 +35,8 @@ def launch(kernel, grid, specs, values, kwargs):
     for spec, value in zip(specs, values):
         if spec.is_constexpr:
             call_args.append(spec.value)
+        elif spec.part == ("tensor_map",):  # the interpreter reads the pointers
+            call_args.append(tensor(np.array(0, np.int64), spec.type))
         elif spec.type.is_ptr():
             base = memory.register(spec.name, _storage(value), spec.type.element_ty,
                                    value if isinstance(value, Tensor) else None)

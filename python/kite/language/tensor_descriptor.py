@@ -13,7 +13,7 @@ from . import dtypes as dt
 from . import semantic
 from .block_pointer import (aggregate, block_pointer, make_block_ptr, offsets_of,
                             padding_value, pointers_and_mask)
-from .core import builtin, unwrap
+from .core import active_builder, builtin, tensor, unwrap
 from .memory import _atomic, load, store
 from .semantic import to_tensor
 
@@ -24,34 +24,40 @@ class tensor_descriptor(aggregate):
     ``offsets``. Made in the kernel (make_tensor_descriptor) or passed from
     the host (kite.TensorDescriptor)."""
 
-    def __init__(self, base, shape, strides, block_shape, padding: str):
+    def __init__(self, base, shape, strides, block_shape, padding: str, tensor_map=None):
         self.base, self.shape, self.strides = base, list(shape), list(strides)
         self.block_shape, self._padding = list(block_shape), padding
+        # A host descriptor's tensor map (a pointer to it), where TMA can read it.
+        self._tensor_map = tensor_map
 
     @classmethod
-    def from_fields(cls, base, shape, strides, block_shape, padding: str):
+    def from_fields(cls, base, shape, strides, block_shape, padding: str, tensor_map=None):
         """From launch arguments: shapes and strides become int64 scalars
         (a stride of 1 arrives as the constant it was specialised to)."""
         as_i64 = [semantic.cast(to_tensor(v), dt.int64) for v in list(shape) + list(strides)]
         rank = len(block_shape)
-        return cls(base, as_i64[:rank], as_i64[rank:], block_shape, padding)
+        return cls(base, as_i64[:rank], as_i64[rank:], block_shape, padding, tensor_map)
 
     @property
     def dtype(self):
         return self.base.dtype.element_ty
 
     def leaves(self) -> list:
-        return [self.base, *self.shape, *self.strides]
+        mapped = [self._tensor_map] if self._tensor_map is not None else []
+        return [self.base, *self.shape, *self.strides, *mapped]
 
     def rebuild(self, leaves) -> "tensor_descriptor":
         rank = len(self.block_shape)
-        return tensor_descriptor(leaves[0], leaves[1:1 + rank], leaves[1 + rank:],
-                                 self.block_shape, self._padding)
+        mapped = self._tensor_map is not None
+        return tensor_descriptor(leaves[0], leaves[1:1 + rank], leaves[1 + rank:1 + 2 * rank],
+                                 self.block_shape, self._padding,
+                                 leaves[1 + 2 * rank] if mapped else None)
 
     def same_kind(self, other) -> bool:
         return (isinstance(other, tensor_descriptor) and other._padding == self._padding
                 and other.block_shape == self.block_shape
-                and other.base.type == self.base.type)
+                and other.base.type == self.base.type
+                and (other._tensor_map is None) == (self._tensor_map is None))
 
     def __repr__(self):
         return f"kite.tensor_descriptor<{self.dtype}, block {self.block_shape}>"
@@ -68,7 +74,21 @@ class tensor_descriptor(aggregate):
     @builtin
     def load(self, offsets):
         ptrs, mask = self._at(offsets, "tensor_descriptor.load")
-        return load(ptrs, mask=mask, other=padding_value(self._padding, self.dtype))
+        other = padding_value(self._padding, self.dtype)
+        builder = active_builder()
+        if self._tensor_map is None or not getattr(builder, "is_tracing", False):
+            return load(ptrs, mask=mask, other=other)
+        # The same read, also as a box of the tensor map: the compiler may
+        # copy it with TMA (kite.load's tensor_map).
+        box = [semantic.cast(to_tensor(v), dt.int32) for v in unwrap(offsets)]
+        address = semantic.cast(self._tensor_map, dt.int64)
+        other = semantic.cast(to_tensor(other), self.dtype)
+        shape = list(self.block_shape)
+        ty = dt.to_block(self.dtype, shape)
+        other = semantic.broadcast_to_shape(other, shape)
+        handle = builder.load(ptrs.handle, mask.handle, other.handle, ty, False,
+                              address.handle, [c.handle for c in box])
+        return tensor(handle, ty)
 
     @builtin
     def store(self, offsets, value):

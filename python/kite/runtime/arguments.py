@@ -23,6 +23,8 @@ def _device_of(spec, value) -> Optional[str]:
     from ..tensor import Tensor
     if isinstance(value, Tensor):
         return value.device
+    if spec.part == ("tensor_map",):  # made on the launch's device
+        return None
     if spec.type is None or not spec.type.is_ptr() or isinstance(value, dt.dtype):
         return None
     if _is_host_array(value):

@@ -25,6 +25,31 @@ class CudaDevice(Device):
         return (f"cuda device={p.device_name} arch={p.arch} uuid={p.uuid} "
                 f"driver_version={p.driver_version}")
 
+    # -- tensor maps ------------------------------------------------------
+    def encode_tensor_map(self, address: int, elem, shape, strides, box,
+                          swizzle: int) -> bytes:
+        """The driver's CUtensorMap (cuTensorMapEncodeTiled) of the tensor at
+        ``address`` with ``shape`` and ``strides`` (elements, outermost
+        first, the last stride 1), read in boxes of ``box``, ``swizzle`` as
+        CUtensorMapSwizzle numbers it; elements outside read as zeros."""
+        import ctypes
+        encode = _driver().cuTensorMapEncodeTiled
+        rank = len(shape)
+        bytes_ = elem.bits // 8
+        dims = (ctypes.c_uint64 * rank)(*reversed([int(d) for d in shape]))
+        byte_strides = [int(s) * bytes_ for s in reversed(strides)][1:]
+        strides_ = (ctypes.c_uint64 * max(1, rank - 1))(*byte_strides or [0])
+        boxes = (ctypes.c_uint32 * rank)(*reversed([int(b) for b in box]))
+        ones = (ctypes.c_uint32 * rank)(*[1] * rank)
+        out = ctypes.create_string_buffer(128)
+        result = encode(out, _tensor_map_type(elem), rank, ctypes.c_void_p(address), dims,
+                        strides_, boxes, ones, 0, swizzle, _L2_PROMOTION_128B, 0)
+        if result != 0:
+            raise _C.DeviceError(f"cuTensorMapEncodeTiled failed: CUresult {result} "
+                                 f"(shape {list(shape)}, strides {list(strides)}, box "
+                                 f"{list(box)}, {elem.name} at {address:#x})")
+        return out.raw
+
     # -- kernels ----------------------------------------------------------
     def load_kernel(self, image, entry: str, num_threads: int, format: str = "ptx",
                     arg_sizes=(), shared_bytes: int = 0, pdl: bool = False):
@@ -94,3 +119,32 @@ class CudaDevice(Device):
 
     def __repr__(self) -> str:
         return f"<kite CudaDevice {self.name}: {self.properties.device_name} ({self.arch})>"
+
+
+# CUtensorMapL2promotion's CU_TENSOR_MAP_L2_PROMOTION_L2_128B.
+_L2_PROMOTION_128B = 2
+# CUtensorMapDataType by kite dtype name; other 8-bit types (fp8) as UINT8.
+_TENSOR_MAP_TYPES = {"uint8": 0, "int8": 0, "uint16": 1, "int16": 1, "uint32": 2,
+                     "int32": 3, "uint64": 4, "int64": 5, "fp16": 6, "float16": 6,
+                     "fp32": 7, "float32": 7, "fp64": 8, "float64": 8, "bf16": 9,
+                     "bfloat16": 9}
+_DRIVER = []
+
+
+def _tensor_map_type(elem) -> int:
+    found = _TENSOR_MAP_TYPES.get(elem.name)
+    if found is not None:
+        return found
+    return {1: 0, 2: 1, 4: 2, 8: 4}[elem.bits // 8]
+
+
+def _driver():
+    """The CUDA driver library the runtime loaded (KITE_LIBCUDA, else
+    libcuda.so.1), for the host-only calls made from Python."""
+    if not _DRIVER:
+        import ctypes
+        import os
+        library = ctypes.CDLL(os.environ.get("KITE_LIBCUDA") or "libcuda.so.1")
+        library.cuTensorMapEncodeTiled.restype = ctypes.c_int
+        _DRIVER.append(library)
+    return _DRIVER[0]

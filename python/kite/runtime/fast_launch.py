@@ -54,16 +54,19 @@ _RUNTIME_KEYS: dict = {}
 
 
 def _descriptor_key(value):
-    """A kite.TensorDescriptor: its base's part, block shape, padding, and
-    each shape and stride as an integer's (1, width, divisibility): all the
-    slow path's specialisation reads (frontend/specialization.py)."""
+    """A kite.TensorDescriptor: its base's part, block shape, padding,
+    each shape and stride as an integer's (1, width, divisibility), and
+    whether it has a tensor map: all the slow path's specialisation reads
+    (frontend/specialization.py)."""
     base = runtime_key(value.base)
     if base is None:
         return None
     fields = tuple(_int_key(v) if type(v) is int else None for v in value.shape + value.strides)
     if None in fields:
         return None
-    return ("D", base, tuple(value.block_shape), value.padding, fields)
+    from ..frontend.specialization import _has_tensor_map
+    return ("D", base, tuple(value.block_shape), value.padding, fields,
+            _has_tensor_map(value))
 
 
 def _runtime_keys() -> dict:

@@ -275,7 +275,7 @@ func.func @addptr_scalar_offset(%p: tensor<64x!kite.ptr<f32>>, %o: i32) {
 
 func.func @load_mask_shape(%p: tensor<64x!kite.ptr<f32>>, %m: tensor<32xi1>) {
   // expected-error @+1 {{'kite.load' op shapes of ptr (64) and mask (32) differ}}
-  %0 = "kite.load"(%p, %m) <{operandSegmentSizes = array<i32: 1, 1, 0>}> : (tensor<64x!kite.ptr<f32>>, tensor<32xi1>) -> tensor<64xf32>
+  %0 = "kite.load"(%p, %m) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0>}> : (tensor<64x!kite.ptr<f32>>, tensor<32xi1>) -> tensor<64xf32>
   return
 }
 
@@ -283,7 +283,7 @@ func.func @load_mask_shape(%p: tensor<64x!kite.ptr<f32>>, %m: tensor<32xi1>) {
 
 func.func @load_other_without_mask(%p: tensor<64x!kite.ptr<f32>>, %x: tensor<64xf32>) {
   // expected-error @+1 {{'kite.load' op 'other' requires a mask}}
-  %0 = "kite.load"(%p, %x) <{operandSegmentSizes = array<i32: 1, 0, 1>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xf32>) -> tensor<64xf32>
+  %0 = "kite.load"(%p, %x) <{operandSegmentSizes = array<i32: 1, 0, 1, 0, 0>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xf32>) -> tensor<64xf32>
   return
 }
 
@@ -291,7 +291,7 @@ func.func @load_other_without_mask(%p: tensor<64x!kite.ptr<f32>>, %x: tensor<64x
 
 func.func @load_result_element(%p: tensor<64x!kite.ptr<f32>>) {
   // expected-error @+1 {{'kite.load' op result element type 'f16' differs from the pointee type 'f32'}}
-  %0 = "kite.load"(%p) <{operandSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<64x!kite.ptr<f32>>) -> tensor<64xf16>
+  %0 = "kite.load"(%p) <{operandSegmentSizes = array<i32: 1, 0, 0, 0, 0>}> : (tensor<64x!kite.ptr<f32>>) -> tensor<64xf16>
   return
 }
 
@@ -299,7 +299,7 @@ func.func @load_result_element(%p: tensor<64x!kite.ptr<f32>>) {
 
 func.func @load_result_shape(%p: tensor<64x!kite.ptr<f32>>) {
   // expected-error @+1 {{'kite.load' op shapes of ptr (64) and result (scalar) differ}}
-  %0 = "kite.load"(%p) <{operandSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<64x!kite.ptr<f32>>) -> f32
+  %0 = "kite.load"(%p) <{operandSegmentSizes = array<i32: 1, 0, 0, 0, 0>}> : (tensor<64x!kite.ptr<f32>>) -> f32
   return
 }
 
@@ -307,7 +307,7 @@ func.func @load_result_shape(%p: tensor<64x!kite.ptr<f32>>) {
 
 func.func @load_other_type(%p: tensor<64x!kite.ptr<f32>>, %m: tensor<64xi1>, %x: tensor<64xi32>) {
   // expected-error @+1 {{'kite.load' op 'other' has type 'tensor<64xi32>' but the loaded values have type 'tensor<64xf32>'}}
-  %0 = "kite.load"(%p, %m, %x) <{operandSegmentSizes = array<i32: 1, 1, 1>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xi1>, tensor<64xi32>) -> tensor<64xf32>
+  %0 = "kite.load"(%p, %m, %x) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xi1>, tensor<64xi32>) -> tensor<64xf32>
   return
 }
 

@@ -334,6 +334,61 @@ FAKE_CUDA_EXPORT CUresult cuMemsetD32_v2(unsigned long long target,
   return done("cuMemsetD32_v2", SUCCESS);
 }
 
+/// Checks what cuTensorMapEncodeTiled checks (the address 16-byte aligned,
+/// strides multiples of 16 below 2^40, boxes of 1 to 256 with an inner
+/// dimension of whole 16 bytes within the swizzle's span), logs the
+/// arguments and writes them into the map: the address, then the
+/// dimensions, strides and box as 32-bit words.
+FAKE_CUDA_EXPORT CUresult cuTensorMapEncodeTiled(
+    void *map, int dataType, unsigned rank, void *address,
+    const unsigned long long *dims, const unsigned long long *strides,
+    const unsigned *box, const unsigned *elementStrides, int interleave,
+    int swizzle, int l2Promotion, int oobFill) {
+  FAKE_ENTER("cuTensorMapEncodeTiled");
+  static const unsigned kBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
+  if (!map || rank < 1 || rank > 5 || dataType < 0 || dataType > 12 ||
+      reinterpret_cast<uintptr_t>(address) % 16 || interleave ||
+      swizzle < 0 || swizzle > 3)
+    return done("cuTensorMapEncodeTiled", INVALID_VALUE);
+  unsigned bytes = kBytes[dataType];
+  std::string fields = ", \"rank\": " + std::to_string(rank) +
+                       ", \"type\": " + std::to_string(dataType) +
+                       ", \"swizzle\": " + std::to_string(swizzle) +
+                       ", \"oob\": " + std::to_string(oobFill) +
+                       ", \"l2\": " + std::to_string(l2Promotion) +
+                       ", \"dims\": [";
+  for (unsigned i = 0; i < rank; ++i) {
+    if (dims[i] == 0 || dims[i] > (1ull << 32) || box[i] == 0 ||
+        box[i] > 256 || elementStrides[i] != 1)
+      return done("cuTensorMapEncodeTiled", INVALID_VALUE);
+    fields += (i ? ", " : "") + std::to_string(dims[i]);
+  }
+  fields += "], \"strides\": [";
+  for (unsigned i = 0; i + 1 < rank; ++i) {
+    if (strides[i] % 16 || strides[i] >= (1ull << 40))
+      return done("cuTensorMapEncodeTiled", INVALID_VALUE);
+    fields += (i ? ", " : "") + std::to_string(strides[i]);
+  }
+  fields += "], \"box\": [";
+  for (unsigned i = 0; i < rank; ++i)
+    fields += (i ? ", " : "") + std::to_string(box[i]);
+  fields += "]";
+  unsigned inner = box[0] * bytes;
+  if (inner % 16 || (swizzle && inner > (16u << swizzle)))
+    return done("cuTensorMapEncodeTiled", INVALID_VALUE, fields);
+  auto *words = static_cast<uint32_t *>(map);
+  std::memset(map, 0, 128);
+  uint64_t where = reinterpret_cast<uintptr_t>(address);
+  std::memcpy(words, &where, 8);
+  for (unsigned i = 0; i < rank; ++i) {
+    words[2 + i] = uint32_t(dims[i]);
+    words[12 + i] = box[i];
+    if (i + 1 < rank)
+      words[7 + i] = uint32_t(strides[i]);
+  }
+  return done("cuTensorMapEncodeTiled", SUCCESS, fields);
+}
+
 FAKE_CUDA_EXPORT CUresult cuPointerGetAttribute(void *data, int attribute,
                                                 unsigned long long pointer) {
   FAKE_ENTER("cuPointerGetAttribute");
