@@ -15,9 +15,11 @@ for any compiler's PTX (benchmarks/tensor_core_compare.py):
   warp's iteration does (`k_loop_warp_macs`: its mma, or without mma its
   scalar fma), the caller knows how many K steps an iteration covers: an
   FMA dot may loop over single k inside a K tile;
-- the pipeline depth: 1 + the `cp.async` copies before the K loop (in the
-  blocks the entry reaches without entering it) divided by those inside it (each stage in flight before the loop starts
-  copied one iteration's worth; no cp.async is depth 1).
+- the pipeline depth: 1 + the `cp.async` copies (and TMA's
+  `cp.async.bulk.tensor`) before the K loop (in the blocks the entry
+  reaches without entering it) divided by those inside it (each stage in
+  flight before the loop starts copied one iteration's worth; no copy is
+  depth 1).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ import re
 
 from ptx_compare import is_instruction
 
-LABEL = re.compile(r"^(\$?[\w.$]+):")
+LABEL = re.compile(r"^(\$?[\w.$]+):(?!:)")  # not a state space: "shared::cluster"
 BRANCH = re.compile(r"^(@!?%\w+\s+)?bra(?:\.uni)?\s+([\w.$]+)\s*;")
 MATH = re.compile(r"^(?:@!?%\w+\s+)?(mma\.sync|wgmma\.mma_async|fma\.rn)")
 # An integer dot without tensor cores: mad.lo, a widening multiply of
@@ -35,6 +37,7 @@ INT_MATH = re.compile(r"^(?:@!?%\w+\s+)?(mad\.lo\.s32|mul\.wide\.s16|dp4a)")
 SHAPE = re.compile(r"\.m(\d+)n(\d+)k(\d+)\.")
 MMA = re.compile(r"\b(mma\.sync\.aligned\.(m\d+n\d+k\d+)[.\w]*|wgmma\.mma_async[.\w]*)")
 CP_ASYNC = re.compile(r"^(?:@!?%\w+\s+)?cp\.async\.(?:ca|cg)\.")
+TMA = re.compile(r"^(?:@!?%\w+\s+)?cp\.async\.bulk\.tensor\.")
 WAIT_GROUP = re.compile(r"cp\.async\.wait_group\s+(\d+)")
 
 
@@ -172,7 +175,8 @@ def k_loop_profile(ptx: str) -> dict:
     # scale and exponentiate), else its scalar math.
     tensor = [line for line in lines if MMA.search(line)]
     scalar = [line for line in lines if MATH.match(line) or INT_MATH.match(line)]
-    in_loop = sum(bool(CP_ASYNC.match(line)) for line in lines)
+    copies = lambda line: bool(CP_ASYNC.match(line) or TMA.match(line))  # noqa: E731
+    in_loop = sum(map(copies, lines))
     # Before the loop: the blocks the entry reaches without entering it.
     ahead, work = {0} - body, [0] if 0 not in body else []
     while work:
@@ -180,7 +184,7 @@ def k_loop_profile(ptx: str) -> dict:
             if s not in body and s not in ahead:
                 ahead.add(s)
                 work.append(s)
-    before = sum(bool(CP_ASYNC.match(line)) for i in ahead for line in blocks[i]["lines"])
+    before = sum(copies(line) for i in ahead for line in blocks[i]["lines"])
     return {"k_loop_instructions": count,
             "k_loop_math": sum(math[i] for i in body),
             "k_loop_mma": len(tensor),
@@ -190,7 +194,7 @@ def k_loop_profile(ptx: str) -> dict:
 
 def static_counts(ptx: str) -> dict:
     """Whole-kernel counts: mma by shape and types, ldmatrix, cp.async,
-    the cp.async.wait_group depths, instructions."""
+    TMA copies, the cp.async.wait_group depths, instructions."""
     body = [line for line in kernel_body(ptx) if is_instruction(line)]
     mma = collections.Counter(m.group(1).replace("mma.sync.aligned.", "")
                               .replace(".row.col", "")
@@ -200,5 +204,6 @@ def static_counts(ptx: str) -> dict:
             "mma_count": sum(mma.values()),
             "ldmatrix": sum(line.startswith("ldmatrix") for line in body),
             "cp_async": sum(bool(CP_ASYNC.match(line)) for line in body),
+            "tma": sum(bool(TMA.match(line)) for line in body),
             "wait_groups": ",".join(sorted({m.group(1) for line in body
                                             for m in [WAIT_GROUP.search(line)] if m})) or "-"}

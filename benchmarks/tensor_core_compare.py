@@ -134,6 +134,10 @@ def cases() -> list:
             + [Case("persistent matmul float16 128x128x64, 3 stages", "matmul_kernel_persistent",
                     "float16", dict(BLOCK_SIZE_M=128, BLOCK_SIZE_N=128, BLOCK_SIZE_K=64,
                                     GROUP_SIZE_M=8, NUM_SMS=1), tables=("sm_90",))]
+            # Host tensor descriptors: TMA in both compilers.
+            + [Case(f"descriptor matmul float16 128x{n}x64, 3 stages", "descriptor_matmul_kernel",
+                    "float16", dict(BLOCK_SIZE_M=128, BLOCK_SIZE_N=n, BLOCK_SIZE_K=64),
+                    tables=("sm_90",)) for n in (128, 256)]
             + quantized_cases.cases(lambda **fields: Case(**fields)))
 
 
@@ -142,6 +146,17 @@ def problem(case: Case, rng) -> tuple:
     reference) of a small problem: one CTA for the matmul, two for attention."""
     if case.module == quantized_cases.MODULE:
         return quantized_cases.problem(case, rng)
+    if case.kernel == "descriptor_matmul_kernel":
+        # One tile; ("desc", array, block) becomes a TensorDescriptor (kite_args).
+        bm, bn, bk = (case.meta[f"BLOCK_SIZE_{d}"] for d in "MNK")
+        M, N, K = bm, bn, 256
+        a = (rng.standard_normal((M, K)) / 4).astype(np.float32)
+        b = (rng.standard_normal((K, N)) / 4).astype(np.float32)
+        c = np.zeros((M, N), np.float16)
+        args = [("desc", a, [bm, bk]), ("desc", b, [bk, bn]), ("desc", c, [bm, bn]), K]
+        types = [f"tensordesc<fp16[{bm}, {bk}]>", f"tensordesc<fp16[{bk}, {bn}]>",
+                 f"tensordesc<fp16[{bm}, {bn}]>", "i32"]
+        return args, types, (1, 1), 2, a @ b
     if case.kernel.startswith("matmul_kernel"):
         # One tile; the persistent kernel's one program takes two.
         M = 256 if case.kernel == "matmul_kernel_persistent" else 128
@@ -183,7 +198,11 @@ def reference(case: Case, args) -> np.ndarray:
 def kite_args(case: Case, args, device: str) -> list:
     out = []
     for i, a in enumerate(args):
-        if not isinstance(a, np.ndarray):
+        if isinstance(a, tuple) and a[0] == "desc":
+            (tensor,) = kite_args(case, [a[1]], device) if i < 2 else [
+                kite.from_numpy(a[1], device=device)]
+            out.append(kite.TensorDescriptor.from_tensor(tensor, a[2]))
+        elif not isinstance(a, np.ndarray):
             out.append(a)
         elif a.dtype == np.float32 and i < 2:  # matmul operands in the case's dtype
             out.append(kite.from_numpy(a, device=device, dtype=getattr(kl, case.dtype)))
@@ -250,7 +269,8 @@ def kite_simulate(case: Case, args, grid, output: int, ref) -> dict:
     kernel = case.kernel_of("kite")
     kernel[grid](*tensors, num_warps=case.num_warps, num_stages=case.num_stages, **case.meta)
     stats = kite.sim.statistics(case.sim)
-    out = tensors[output].numpy()
+    out = tensors[output]
+    out = (out.base if isinstance(out, kite.TensorDescriptor) else out).numpy()
     if ref is None:
         ref = reference(case, [t.numpy() if isinstance(t, kite.Tensor) else t for t in tensors])
     tolerance = (quantized_cases.tolerance(case) if case.module == quantized_cases.MODULE

@@ -1,5 +1,6 @@
 """The kernels of benchmarks/tensor_core_compare.py, written once for both
-compilers: Triton's tutorial matmul and a flash-attention forward in the
+compilers: Triton's tutorial matmul (on pointers, persistent, and through
+host tensor descriptors) and a flash-attention forward in the
 style of Triton's fused-attention tutorial, with Triton's names;
 `load("kite")` and `load("triton")` bind them to either compiler
 (kernel_text.py), so both compile the very same lines."""
@@ -112,6 +113,21 @@ def matmul_kernel_persistent(a_ptr, b_ptr, c_ptr, M, N, K, stride_am, stride_ak,
         c_ptrs = c_ptr + stride_cm * offs_cm[:, None] + stride_cn * offs_cn[None, :]
         c_mask = (offs_cm[:, None] < M) & (offs_cn[None, :] < N)
         tl.store(c_ptrs, accumulator.to(c_ptr.dtype.element_ty), mask=c_mask)
+
+
+@triton.jit
+def descriptor_matmul_kernel(a_desc, b_desc, c_desc, K, BLOCK_SIZE_M: tl.constexpr,
+                             BLOCK_SIZE_N: tl.constexpr, BLOCK_SIZE_K: tl.constexpr):
+    # The matmul through host tensor descriptors (TMA on sm_90a, both
+    # compilers), one C tile per program.
+    pid_m = tl.program_id(0)
+    pid_n = tl.program_id(1)
+    acc = tl.zeros((BLOCK_SIZE_M, BLOCK_SIZE_N), dtype=tl.float32)
+    for k in range(0, tl.cdiv(K, BLOCK_SIZE_K)):
+        a = a_desc.load([pid_m * BLOCK_SIZE_M, k * BLOCK_SIZE_K])
+        b = b_desc.load([k * BLOCK_SIZE_K, pid_n * BLOCK_SIZE_N])
+        acc = tl.dot(a, b, acc)
+    c_desc.store([pid_m * BLOCK_SIZE_M, pid_n * BLOCK_SIZE_N], acc.to(tl.float16))
 
 
 @triton.jit

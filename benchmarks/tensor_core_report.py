@@ -7,7 +7,7 @@ import re
 
 # mma: tensor cores, with 8-bit operands where Triton's are 8-bit.
 CRITERIA = ("mma", "K-step instrs <= Triton", "depth = num_stages", "regs <= 1.1x",
-            "no spills", "numerics", "dyn instrs <= 1.1x")
+            "no spills", "TMA where Triton", "numerics", "dyn instrs <= 1.1x")
 
 
 def ratio(a, b) -> str:
@@ -39,6 +39,7 @@ def criteria(row: dict) -> dict:
         "depth = num_stages": check(k["pipeline_depth"] == case.num_stages),
         "regs <= 1.1x": check(k["n_regs"] <= 1.1 * t["n_regs"] if both else None),
         "no spills": check(k["n_spills"] == 0),
+        "TMA where Triton": check(k.get("tma", 0) > 0 if both and t.get("tma") else None),
         "numerics": check(ks["numerics"].startswith("matches") if "numerics" in ks else None),
         "dyn instrs <= 1.1x": check(ks["instructions"] <= 1.1 * ts["instructions"]
                                     if "instructions" in ks and "instructions" in ts else None),
@@ -50,6 +51,12 @@ def cell(side: dict, key: str):
         return "—"
     value = side.get(key)
     return "-" if value is None else (f"{value:g}" if isinstance(value, float) else value)
+
+
+def copies(side: dict) -> str:
+    """cp.async copies, and TMA's (cp.async.bulk.tensor) where there are any."""
+    tma = side.get("tma", 0)
+    return f"{side['cp_async']} + {tma} TMA" if tma else f"{side['cp_async']}"
 
 
 def table(rows: list, simulate: bool) -> list:
@@ -72,7 +79,7 @@ def table(rows: list, simulate: bool) -> list:
             if "instructions" in sim and not row["case"].sim.endswith("sm_80"):
                 dyn += f" (on {row['case'].sim})"
             lines.append(
-                f"| {label} | {name} | {side['mma']} | {side['ldmatrix']} | {side['cp_async']} "
+                f"| {label} | {name} | {side['mma']} | {side['ldmatrix']} | {copies(side)} "
                 f"| {side['wait_groups']} | {cell(side, 'pipeline_depth')} "
                 f"| {cell(side, 'k_step_instructions')} "
                 f"({cell(side, 'k_loop_instructions')}, {side['k_loop_math']}) "
@@ -100,7 +107,7 @@ def definitions(quantized: bool) -> list:
              "are the loop's instructions per K tile (matmul) or key block (attention): the loop "
              "divided by the K steps its multiply-accumulates cover (an FMA dot may loop over "
              "single k); *depth* is 1 + the "
-             "cp.async before that loop / those in it; *dyn instrs/CTA* is cuda-sim:sm_80's "
+             "cp.async (or TMA copies) before that loop / those in it; *dyn instrs/CTA* is cuda-sim:sm_80's "
              "`instructions` counter (executed LLVM IR instructions, inline PTX by its "
              "statements, summed over the threads) / CTAs, at a grid of one matmul CTA "
              "(128x128, K=256) or two attention CTAs (n_ctx 256, one head); *numerics*: "

@@ -616,3 +616,30 @@ def test_on_a_gpu_torch_tensors_are_used_in_place_on_torchs_stream():
         compiled.launch((3,), [x, out, 300, 0, 2.0, True, 0.5, 128])
     stream.synchronize()
     torch.testing.assert_close(out, x * 2.0 + 0.5)
+
+
+@with_driver()
+def test_a_host_descriptor_read_by_tma_passes_the_drivers_tensor_map():
+    import test_tma
+    a = kite.zeros((256, 128), kl.float16, device="cuda:0")
+    b = kite.zeros((128, 192), kl.float16, device="cuda:0")
+    c = kite.zeros((256, 192), kl.float32, device="cuda:0")
+    fake_clear()
+    test_tma.descriptor_matmul[(2, 2)](kite.TensorDescriptor.from_tensor(a, [128, 64]),
+                                       kite.TensorDescriptor.from_tensor(b, [64, 128]),
+                                       c, 256, 192, 128, 0, BM=128, BN=128, BK=64, num_warps=8)
+    # Innermost first, byte strides: A read in 8-row boxes of 64 columns, B
+    # in 64 x 64 slabs, both with the 128-byte swizzle (3), f16 (6), zeros
+    # outside (oob 0).
+    encoded = sorted((e["dims"], e["strides"], e["box"], e["swizzle"], e["type"], e["oob"])
+                     for e in fake_calls("cuTensorMapEncodeTiled"))
+    assert encoded == [([128, 256], [256], [64, 8], 3, 6, 0),
+                       ([192, 128], [384], [64, 64], 3, 6, 0)]
+    # The kernel gets each map's device address (parameters 4 and 9; the
+    # fake's map starts with the tensor's address).
+    (launch,) = fake_calls("cuLaunchKernel")
+    for param, tensor in ((4, a), (9, b)):
+        address = int.from_bytes(bytes.fromhex(launch["params"][param]), "little")
+        assert address and address % 64 == 0
+        mapped = ctypes.string_at(address, 8)
+        assert int.from_bytes(mapped, "little") == tensor.data_ptr()
