@@ -37,7 +37,8 @@ INT_MATH = re.compile(r"^(?:@!?%\w+\s+)?(mad\.lo\.s32|mul\.wide\.s16|dp4a)")
 SHAPE = re.compile(r"\.m(\d+)n(\d+)k(\d+)\.")
 MMA = re.compile(r"\b(mma\.sync\.aligned\.(m\d+n\d+k\d+)[.\w]*|wgmma\.mma_async[.\w]*)")
 CP_ASYNC = re.compile(r"^(?:@!?%\w+\s+)?cp\.async\.(?:ca|cg)\.")
-TMA = re.compile(r"^(?:@!?%\w+\s+)?cp\.async\.bulk\.tensor\.")
+# TMA copies into shared memory (a TMA store is not a stage).
+TMA = re.compile(r"^(?:@!?%\w+\s+)?cp\.async\.bulk\.tensor\.\d+d\.shared::")
 WAIT_GROUP = re.compile(r"cp\.async\.wait_group\s+(\d+)")
 
 

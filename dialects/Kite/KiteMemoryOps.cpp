@@ -77,6 +77,53 @@ static LogicalResult verifyMask(Operation *op, Type ptrType, Value mask) {
                                                     mask.getType())));
 }
 
+/// Parses the optional ` tensor_map(%map, %c0, ...)` of a load or store.
+static ParseResult
+parseTensorMap(OpAsmParser &parser, UnresolvedOperands &mapOperands,
+               SMLoc &mapLoc) {
+  mapLoc = parser.getCurrentLocation();
+  if (failed(parser.parseOptionalKeyword("tensor_map")))
+    return success();
+  if (parser.parseOperandList(mapOperands, OpAsmParser::Delimiter::Paren))
+    return failure();
+  if (mapOperands.size() < 2)
+    return parser.emitError(mapLoc) << "tensor_map needs a map and coordinates";
+  return success();
+}
+
+/// Resolves the map (i64) and the box's coordinates (i32).
+static ParseResult resolveTensorMap(OpAsmParser &parser,
+                                    ArrayRef<OpAsmParser::UnresolvedOperand> map,
+                                    SMLoc mapLoc, OperationState &result) {
+  if (map.empty())
+    return success();
+  Builder &b = parser.getBuilder();
+  SmallVector<Type> types(map.size(), b.getI32Type());
+  types[0] = b.getI64Type();
+  return parser.resolveOperands(map, types, mapLoc, result.operands);
+}
+
+static void printTensorMap(OpAsmPrinter &p, Value map, ValueRange box) {
+  if (!map)
+    return;
+  p << " tensor_map(" << map;
+  for (Value coordinate : box)
+    p << ", " << coordinate;
+  p << ')';
+}
+
+/// A tensor map's box has one coordinate per dimension of `type`.
+static LogicalResult verifyTensorMap(Operation *op, Value map, ValueRange box,
+                                     Type type) {
+  auto shaped = dyn_cast<RankedTensorType>(type);
+  if (map && (!shaped || int64_t(box.size()) != shaped.getRank()))
+    return op->emitOpError() << "a tensor map's box needs one coordinate per "
+                                "dimension of the tensor";
+  if (!map && !box.empty())
+    return op->emitOpError("box coordinates without a tensor map");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // AddPtrOp
 //===----------------------------------------------------------------------===//
@@ -99,15 +146,11 @@ OpFoldResult AddPtrOp::fold(FoldAdaptor) {
 ParseResult LoadOp::parse(OpAsmParser &parser, OperationState &result) {
   bool isVolatile = succeeded(parser.parseOptionalKeyword("volatile"));
   UnresolvedOperands operands, mapOperands;
-  SMLoc loc = parser.getCurrentLocation();
+  SMLoc loc = parser.getCurrentLocation(), mapLoc;
   Type ptrType;
-  if (parser.parseOperandList(operands))
-    return failure();
-  SMLoc mapLoc = parser.getCurrentLocation();
-  if (succeeded(parser.parseOptionalKeyword("tensor_map")) &&
-      parser.parseOperandList(mapOperands, OpAsmParser::Delimiter::Paren))
-    return failure();
-  if (parser.parseOptionalAttrDict(result.attributes) ||
+  if (parser.parseOperandList(operands) ||
+      parseTensorMap(parser, mapOperands, mapLoc) ||
+      parser.parseOptionalAttrDict(result.attributes) ||
       parser.parseColonType(ptrType))
     return failure();
   if (!getPointeeLike(ptrType))
@@ -118,22 +161,14 @@ ParseResult LoadOp::parse(OpAsmParser &parser, OperationState &result) {
     return parser.emitError(loc) << "expected operands ptr[, mask[, other]]";
   SmallVector<Type> types{ptrType, getMaskType(ptrType), getPointeeLike(ptrType)};
   types.resize(n);
-  if (parser.resolveOperands(operands, types, loc, result.operands))
+  if (parser.resolveOperands(operands, types, loc, result.operands) ||
+      resolveTensorMap(parser, mapOperands, mapLoc, result))
     return failure();
-  Builder &b = parser.getBuilder();
-  if (mapOperands.size() == 1)
-    return parser.emitError(mapLoc) << "tensor_map needs a map and coordinates";
-  if (!mapOperands.empty()) {
-    SmallVector<Type> mapTypes(mapOperands.size(), b.getI32Type());
-    mapTypes[0] = b.getI64Type();
-    if (parser.resolveOperands(mapOperands, mapTypes, mapLoc, result.operands))
-      return failure();
-  }
   Properties &props = result.getOrAddProperties<Properties>();
   int32_t boxRank = mapOperands.empty() ? 0 : int32_t(mapOperands.size()) - 1;
   props.operandSegmentSizes = {1, n > 1, n > 2, !mapOperands.empty(), boxRank};
   if (isVolatile)
-    props.is_volatile = b.getUnitAttr();
+    props.is_volatile = parser.getBuilder().getUnitAttr();
   result.addTypes(getPointeeLike(ptrType));
   return success();
 }
@@ -146,12 +181,7 @@ void LoadOp::print(OpAsmPrinter &p) {
     p << ", " << getMask();
   if (getOther())
     p << ", " << getOther();
-  if (getTensorMap()) {
-    p << " tensor_map(" << getTensorMap();
-    for (Value coordinate : getBox())
-      p << ", " << coordinate;
-    p << ')';
-  }
+  printTensorMap(p, getTensorMap(), getBox());
   p.printOptionalAttrDict(llvm::to_vector((*this)->getDiscardableAttrs()));
   p << " : " << getPtr().getType();
 }
@@ -167,14 +197,7 @@ LogicalResult LoadOp::verify() {
   if (getOther() && getOther().getType() != getType())
     return emitOpError() << "'other' has type " << getOther().getType()
                          << " but the loaded values have type " << getType();
-  auto shaped = dyn_cast<RankedTensorType>(getType());
-  if (getTensorMap() &&
-      (!shaped || int64_t(getBox().size()) != shaped.getRank()))
-    return emitOpError() << "a tensor map's box needs one coordinate per "
-                            "dimension of the loaded tensor";
-  if (!getTensorMap() && !getBox().empty())
-    return emitOpError("box coordinates without a tensor map");
-  return success();
+  return verifyTensorMap(*this, getTensorMap(), getBox(), getType());
 }
 
 LogicalResult LoadOp::canonicalize(LoadOp op, PatternRewriter &rewriter) {
@@ -209,18 +232,39 @@ void LoadOp::getEffects(
 //===----------------------------------------------------------------------===//
 
 ParseResult StoreOp::parse(OpAsmParser &parser, OperationState &result) {
-  size_t n;
+  UnresolvedOperands operands, mapOperands;
+  SMLoc loc = parser.getCurrentLocation(), mapLoc;
   Type ptrType;
-  auto types = [](Type ptr) -> SmallVector<Type> {
-    return {ptr, getPointeeLike(ptr), getMaskType(ptr)};
-  };
-  if (parsePtrOp(parser, result, 2, 3, "ptr, value[, mask]", types, n, ptrType))
+  if (parser.parseOperandList(operands) ||
+      parseTensorMap(parser, mapOperands, mapLoc) ||
+      parser.parseOptionalAttrDict(result.attributes) ||
+      parser.parseColonType(ptrType))
     return failure();
-  result.getOrAddProperties<Properties>().operandSegmentSizes = {1, 1, n > 2};
+  if (!getPointeeLike(ptrType))
+    return parser.emitError(loc)
+           << "expected a !kite.ptr or a tensor of them, got " << ptrType;
+  size_t n = operands.size();
+  if (n < 2 || n > 3)
+    return parser.emitError(loc) << "expected operands ptr, value[, mask]";
+  SmallVector<Type> types{ptrType, getPointeeLike(ptrType), getMaskType(ptrType)};
+  types.resize(n);
+  if (parser.resolveOperands(operands, types, loc, result.operands) ||
+      resolveTensorMap(parser, mapOperands, mapLoc, result))
+    return failure();
+  int32_t boxRank = mapOperands.empty() ? 0 : int32_t(mapOperands.size()) - 1;
+  result.getOrAddProperties<Properties>().operandSegmentSizes = {
+      1, 1, n > 2, !mapOperands.empty(), boxRank};
   return success();
 }
 
-void StoreOp::print(OpAsmPrinter &p) { printPtrOp(p, *this, getPtr()); }
+void StoreOp::print(OpAsmPrinter &p) {
+  p << ' ' << getPtr() << ", " << getValue();
+  if (getMask())
+    p << ", " << getMask();
+  printTensorMap(p, getTensorMap(), getBox());
+  p.printOptionalAttrDict(llvm::to_vector((*this)->getDiscardableAttrs()));
+  p << " : " << getPtr().getType();
+}
 
 LogicalResult StoreOp::verify() {
   if (!getPtr())
@@ -228,13 +272,17 @@ LogicalResult StoreOp::verify() {
   Type ptrType = getPtr().getType();
   if (failed(verifyMask(*this, ptrType, getMask())))
     return failure();
-  return verifyPointee(*this, ptrType, "value", getValue().getType());
+  if (failed(verifyPointee(*this, ptrType, "value", getValue().getType())))
+    return failure();
+  return verifyTensorMap(*this, getTensorMap(), getBox(), getValue().getType());
 }
 
 LogicalResult StoreOp::canonicalize(StoreOp op, PatternRewriter &rewriter) {
   if (isAllTrue(op.getMask())) {
+    // The box lies inside the tensor: the map still writes the same.
     rewriter.replaceOpWithNewOp<StoreOp>(op, op.getPtr(), op.getValue(),
-                                         Value());
+                                         Value(), op.getTensorMap(),
+                                         op.getBox());
     return success();
   }
   if (isAllFalse(op.getMask())) {

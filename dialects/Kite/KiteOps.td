@@ -185,9 +185,15 @@ def Kite_StoreOp : Kite_Op<"store", [AttrSizedOperandSegments,
   // `ptr` is required (the verifier insists); it is declared Optional only
   // because ODS allows AttrSizedOperandSegments with two or more optional
   // operands, and the generic-form contract carries `operandSegmentSizes =
-  // array<i32: 1, 1, m>` on stores and atomics as on loads.
+  // array<i32: 1, 1, m, t, r>` on stores (`array<i32: 1, 1, m>` on
+  // atomics) as on loads.
+  //
+  // With `tensor_map(%map, %c0, ..., %cN)` the store is also described as a
+  // box of a host descriptor's tensor map, as kite.load's (the mask is the
+  // box's bounds check); Hopper may write it with TMA (TmaStorePass.cpp).
   let arguments = (ins Optional<Kite_PtrLike>:$ptr, Kite_Value:$value,
-                   Optional<Kite_BoolLike>:$mask);
+                   Optional<Kite_BoolLike>:$mask, Optional<I64>:$tensor_map,
+                   Variadic<I32>:$box);
   let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;
   let hasCanonicalizeMethod = 1;

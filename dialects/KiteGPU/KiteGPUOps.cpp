@@ -129,6 +129,17 @@ LogicalResult WaitBarrierOp::verify() {
   return verifyBarriers(*this, getBarriers().getType());
 }
 
+LogicalResult AsyncTmaStoreOp::verify() {
+  MemDescType buffer = getBuffer().getType();
+  if (buffer.getShape().size() != 2)
+    return emitOpError() << "reads a 2-D buffer, not " << buffer;
+  if (getCoordinates().size() != 2)
+    return emitOpError("needs one coordinate per dimension of the tile");
+  if (!getTmaPlan(buffer))
+    return emitOpError() << "no TMA boxes read the layout of " << buffer;
+  return success();
+}
+
 LogicalResult AsyncTmaCopyOp::verify() {
   MemDescType buffer = getBuffer().getType();
   if (!isBufferOfSlots(buffer) || buffer.getShape().size() != 3)

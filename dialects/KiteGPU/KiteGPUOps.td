@@ -138,6 +138,26 @@ def KiteGPU_AsyncTmaCopyOp : KiteGPU_Op<"async_tma_copy",
   let hasVerifier = 1;
 }
 
+def KiteGPU_AsyncTmaStoreOp : KiteGPU_Op<"async_tma_store",
+    [MemoryEffects<[MemRead<KiteGPU_SharedMemory>, MemWrite]>]> {
+  let summary = "write a shared buffer to a box of a tensor map (TMA)";
+  let description = [{
+    `kitegpu.async_tma_store %map[%c0, %c1], %buffer`: every thread's
+    writes to the 2-D `%buffer` (rows contiguous) are made visible to the
+    copy engine, then one thread writes it to the tile at (%c0, %c1)
+    (outermost first) of the tensor map at address `%map`, in the boxes
+    planTmaBoxes finds for its layout, skipping what lies outside the
+    tensor, and waits until they have read the buffer; after the op every
+    thread may write the buffer again.
+  }];
+  let arguments = (ins I64:$map, Variadic<I32>:$coordinates,
+                   KiteGPU_MemDescType:$buffer);
+  let assemblyFormat = [{
+    $map `[` $coordinates `]` `,` $buffer attr-dict `:` qualified(type($buffer))
+  }];
+  let hasVerifier = 1;
+}
+
 def KiteGPU_WaitBarrierOp : KiteGPU_Op<"wait_barrier",
     [MemoryEffects<[MemRead<KiteGPU_SharedMemory>,
                     MemWrite<KiteGPU_SharedMemory>]>]> {

@@ -77,13 +77,15 @@ std::optional<TmaPlan> mlir::kitegpu::planTmaBoxes(SharedLayoutAttr layout,
 std::optional<TmaPlan> mlir::kitegpu::getTmaPlan(MemDescType buffer) {
   ArrayRef<int64_t> shape = buffer.getShape();
   SharedLayoutAttr layout = buffer.getEncoding();
-  if (shape.size() != 3 || layout.getOrder() != ArrayRef<unsigned>{1, 0} ||
+  if (shape.size() == 3)
+    shape = shape.drop_front(); // a buffer of slots
+  if (shape.size() != 2 || layout.getOrder() != ArrayRef<unsigned>{1, 0} ||
       !buffer.getElementType().isIntOrFloat())
     return std::nullopt;
   int64_t bytes = getWorkgroupElementBytes(buffer.getElementType());
   // Every slot starts where the first does, modulo a swizzle's period.
-  if (shape[1] * shape[2] * bytes % 1024)
+  if (shape[0] * shape[1] * bytes % 1024)
     return std::nullopt;
-  return planTmaBoxes(layout, shape[1], shape[2], bytes);
+  return planTmaBoxes(layout, shape[0], shape[1], bytes);
 }
 

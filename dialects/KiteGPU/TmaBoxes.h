@@ -40,8 +40,9 @@ struct TmaPlan {
 std::optional<TmaPlan> planTmaBoxes(SharedLayoutAttr layout, int64_t numRows,
                                     int64_t rowLength, int64_t elementBytes);
 
-/// The plan for one slot of `buffer`, a buffer of slots of 2-D tiles whose
-/// rows are contiguous (order [1, 0]); none where TMA cannot fill it.
+/// The plan for `buffer`, a 2-D tile or a buffer of slots of them (the plan
+/// of one slot), whose rows are contiguous (order [1, 0]); none where TMA
+/// cannot copy it.
 std::optional<TmaPlan> getTmaPlan(MemDescType buffer);
 
 } // namespace mlir::kitegpu

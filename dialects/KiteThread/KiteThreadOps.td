@@ -417,6 +417,39 @@ def KiteThread_TmaLoadOp : KiteThread_Op<"tma_load",
   let hasVerifier = 1;
 }
 
+def KiteThread_TmaStoreOp : KiteThread_Op<"tma_store",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "start copying workgroup memory into a box of a tensor map";
+  let description = [{
+    PTX `cp.async.bulk.tensor.<rank>d.global.shared::cta.tile.bulk_group`:
+    the box at `coordinates` (innermost first) of the tensor map at
+    address `map` is written from element `index` of `buffer` (128-byte
+    aligned; what lies outside the tensor is not written). The copy belongs
+    to the thread's next bulk_commit_group; the buffer may be written again
+    once bulk_wait_group_read has waited for it.
+  }];
+  let arguments = (ins KiteThread_Address:$map, Variadic<I32>:$coordinates,
+                   MemRefRankOf<[AnyType], [1]>:$buffer, I32:$index);
+  let assemblyFormat = [{
+    $map `[` $coordinates `]` `,` $buffer `[` $index `]` attr-dict `:` type($buffer)
+  }];
+}
+
+def KiteThread_BulkCommitGroupOp : KiteThread_Op<"bulk_commit_group",
+    [MemoryEffects<[MemWrite]>]> {
+  let summary = "close the group of this thread's bulk copies so far";
+  let description = [{ PTX `cp.async.bulk.commit_group`. }];
+  let assemblyFormat = "attr-dict";
+}
+
+def KiteThread_BulkWaitGroupReadOp : KiteThread_Op<"bulk_wait_group_read",
+    [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "wait until at most `pending` bulk groups still read their sources";
+  let description = [{ PTX `cp.async.bulk.wait_group.read`. }];
+  let arguments = (ins ConfinedAttr<I32Attr, [IntNonNegative]>:$pending);
+  let assemblyFormat = "$pending attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // Programmatic dependent launch (kite.gdc_wait, kite.gdc_launch_dependents):
 // PTX griddepcontrol on sm_90 and later; nothing on other targets.

@@ -43,7 +43,9 @@ void mlir::kite::buildKiteGPUStage(OpPassManager &pm,
       kitegpu::createKiteGPUSoftwarePipeline(
           {options.numStages, options.tensorCores, options.maxWorkgroupBytes,
            options.warpgroupMma}));
-  // The loads' old address computations die.
+  if (options.warpgroupMma)
+    pm.addPass(kitegpu::createKiteGPUTmaStores());
+  // The loads' (and TMA stores') old address computations die.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

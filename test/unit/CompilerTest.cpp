@@ -18,7 +18,7 @@ module {
     %3 = "kite.load"(%2) <{operandSegmentSizes = array<i32: 1, 0, 0, 0, 0>}> : (tensor<128x!kite.ptr<f32>>) -> tensor<128xf32> loc("copy.py":6:8)
     %4 = "kite.splat"(%arg1) : (!kite.ptr<f32>) -> tensor<128x!kite.ptr<f32>> loc("copy.py":7:4)
     %5 = "kite.addptr"(%4, %0) : (tensor<128x!kite.ptr<f32>>, tensor<128xi32>) -> tensor<128x!kite.ptr<f32>> loc("copy.py":7:4)
-    "kite.store"(%5, %3) <{operandSegmentSizes = array<i32: 1, 1, 0>}> : (tensor<128x!kite.ptr<f32>>, tensor<128xf32>) -> () loc("copy.py":7:4)
+    "kite.store"(%5, %3) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0>}> : (tensor<128x!kite.ptr<f32>>, tensor<128xf32>) -> () loc("copy.py":7:4)
     func.return loc("copy.py":7:4)
   } loc("copy.py":3:0)
 }

@@ -101,25 +101,83 @@ struct TmaLoadLowering : ConvertOpToLLVMPattern<kitethread::TmaLoadOp> {
   matchAndRewrite(kitethread::TmaLoadOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value dst = elementAddress(*getTypeConverter(), rewriter, loc, op.getBuffer(),
-                               adaptor.getBuffer(), adaptor.getIndex());
-    Value barrier = elementAddress(*getTypeConverter(), rewriter, loc, op.getBarriers(),
-                                   adaptor.getBarriers(), adaptor.getBarrier());
-    // shared::cluster addresses a CTA's own shared memory too.
-    dst = LLVM::AddrSpaceCastOp::create(
-        rewriter, loc,
-        LLVM::LLVMPointerType::get(rewriter.getContext(),
-                                   int(NVVM::NVVMMemorySpace::SharedCluster)),
-        dst);
+    Value dst = elementAddress(*getTypeConverter(), rewriter, loc,
+                               op.getBuffer(), adaptor.getBuffer(),
+                               adaptor.getIndex());
+    Value barrier = elementAddress(*getTypeConverter(), rewriter, loc,
+                                   op.getBarriers(), adaptor.getBarriers(),
+                                   adaptor.getBarrier());
+    // Inline PTX, as Triton writes it: the CTA's own shared address stands
+    // for its shared::cluster one, where NVVM's intrinsic would convert it
+    // through a generic address (four instructions a box), and no unused
+    // multicast or cache-hint operands.
+    size_t rank = adaptor.getCoordinates().size();
+    std::string text = "cp.async.bulk.tensor." + std::to_string(rank) +
+                       "d.shared::cluster.global.tile.mbarrier::complete_tx::"
+                       "bytes [$0], [$1, {";
+    std::string constraints = "r,l";
+    for (size_t i = 0; i < rank; ++i) {
+      text += (i ? ", $" : "$") + std::to_string(2 + i);
+      constraints += ",r";
+    }
+    text += "}], [$" + std::to_string(2 + rank) + "];";
+    constraints += ",r";
+    SmallVector<Value> operands{dst, adaptor.getMap()};
+    llvm::append_range(operands, adaptor.getCoordinates());
+    operands.push_back(barrier);
+    LLVM::InlineAsmOp::create(
+        rewriter, loc, TypeRange(), operands, text, constraints,
+        /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::tailcallkind::TailCallKind::None,
+        LLVM::AsmDialectAttr::get(rewriter.getContext(),
+                                  LLVM::AsmDialect::AD_ATT),
+        /*operand_attrs=*/ArrayAttr());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct TmaStoreLowering : ConvertOpToLLVMPattern<kitethread::TmaStoreOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(kitethread::TmaStoreOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value src = elementAddress(*getTypeConverter(), rewriter, loc,
+                               op.getBuffer(), adaptor.getBuffer(),
+                               adaptor.getIndex());
     Value map = LLVM::IntToPtrOp::create(
         rewriter, loc, LLVM::LLVMPointerType::get(rewriter.getContext()),
         adaptor.getMap());
-    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-        rewriter, loc, dst, map, adaptor.getCoordinates(), barrier,
-        /*im2colOffsets=*/ValueRange(), /*multicastMask=*/Value(),
-        /*l2CacheHint=*/Value(), NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
-        /*group=*/NVVM::CTAGroupKindAttr(), /*predicate=*/Value());
+    NVVM::CpAsyncBulkTensorSharedCTAToGlobalOp::create(
+        rewriter, loc, map, src, adaptor.getCoordinates(),
+        /*l2CacheHint=*/Value(), NVVM::TMAStoreMode::TILE,
+        /*predicate=*/Value());
     rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct BulkCommitGroupLowering
+    : ConvertOpToLLVMPattern<kitethread::BulkCommitGroupOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(kitethread::BulkCommitGroupOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<NVVM::CpAsyncBulkCommitGroupOp>(op);
+    return success();
+  }
+};
+
+struct BulkWaitGroupReadLowering
+    : ConvertOpToLLVMPattern<kitethread::BulkWaitGroupReadOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult
+  matchAndRewrite(kitethread::BulkWaitGroupReadOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<NVVM::CpAsyncBulkWaitGroupOp>(
+        op, rewriter.getI32IntegerAttr(op.getPending()),
+        rewriter.getUnitAttr());
     return success();
   }
 };
@@ -129,5 +187,6 @@ void mlir::kitenvptx::populateTmaToNVVMPatterns(LLVMTypeConverter &converter,
                                                 RewritePatternSet &patterns) {
   patterns.add<MbarrierInitLowering, MbarrierInvalLowering,
                MbarrierArriveExpectTxLowering, MbarrierTryWaitLowering,
-               TmaLoadLowering>(converter);
+               TmaLoadLowering, TmaStoreLowering, BulkCommitGroupLowering,
+               BulkWaitGroupReadLowering>(converter);
 }

@@ -44,6 +44,13 @@ static void kite_sim_bulk_tensor_load(uint32_t rank, uint64_t shared,
   bulkTensorLoad(self(), rank, shared, map, coordinates, mbarrier);
 }
 
+/// cp.async.bulk.tensor.<rank>d, shared to global, tile mode.
+static void kite_sim_bulk_tensor_store(uint32_t rank, uint64_t map,
+                                       const int32_t *coordinates,
+                                       uint64_t shared) {
+  bulkTensorStore(self(), rank, map, coordinates, shared);
+}
+
 static void kite_sim_bulk_commit() { bulkCommit(self()); }
 static void kite_sim_bulk_wait(uint32_t pending) { bulkWait(self(), pending); }
 
@@ -146,6 +153,20 @@ bool Rewriter::rewriteHopperNvvm(CallBase *call, StringRef name) {
                       {i32, i64, i64, ptr, i64}),
                  {b.getInt32(rank), address(0), address(2), coordinates,
                   address(1)});
+    return done(nullptr);
+  }
+  // llvm.nvvm.cp.async.bulk.tensor.s2g.tile.<N>d(src, map, coordinates...,
+  // cache hint, use hint).
+  if (name.starts_with("cp.async.bulk.tensor.s2g.tile.") &&
+      name.ends_with("d")) {
+    unsigned rank = name.drop_back().back() - '0';
+    Value *coordinates = entryAlloca(b, i32, 5);
+    for (unsigned j = 0; j < rank; ++j)
+      b.CreateStore(call->getArgOperand(2 + j),
+                    b.CreateConstGEP1_32(i32, coordinates, j));
+    b.CreateCall(host(HOST(kite_sim_bulk_tensor_store), voidTy,
+                      {i32, i64, ptr, i64}),
+                 {b.getInt32(rank), address(1), coordinates, address(0)});
     return done(nullptr);
   }
   if (name == "cp.async.bulk.commit.group") {

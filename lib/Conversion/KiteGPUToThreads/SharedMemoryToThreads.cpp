@@ -85,12 +85,37 @@ struct LocalAllocToThreads : ThreadPattern<LocalAllocOp> {
     Value buffer = memref::AllocOp::create(rewriter, loc, bufferType);
     if (op.getSrc()) {
       RankedTensorType src = op.getSrc().getType();
-      for (auto [value, coords] :
-           llvm::zip_equal(adaptor.getSrc(),
-                           emitRegisterCoords(rewriter, loc, src, grid)))
-        storeWorkgroup(rewriter, loc, src.getElementType(), value, buffer,
-                       emitSharedIndex(rewriter, loc, type.getEncoding(),
-                                       type.getShape(), coords));
+      SharedLayoutAttr layout = type.getEncoding();
+      ValueRange values = adaptor.getSrc();
+      SmallVector<SmallVector<Value>> coords =
+          emitRegisterCoords(rewriter, loc, src, grid);
+      // Runs of a thread's registers along the buffer's contiguous
+      // dimension, within one swizzled group, as one vector store each (as
+      // local_load reads them).
+      int64_t width = getRegisterRunWidth(src, layout.getVec(), grid,
+                                          layout.getOrder()[0]);
+      Type storage = bufferType.getElementType();
+      for (size_t reg = 0; reg < values.size(); reg += width) {
+        Value index = emitSharedIndex(rewriter, loc, layout, type.getShape(),
+                                      coords[reg]);
+        if (width == 1) {
+          storeWorkgroup(rewriter, loc, src.getElementType(), values[reg],
+                         buffer, index);
+          continue;
+        }
+        SmallVector<Value> run;
+        for (int64_t i = 0; i < width; ++i)
+          run.push_back(toWorkgroupStorage(rewriter, loc, src.getElementType(),
+                                           values[reg + i]));
+        Value vector = vector::FromElementsOp::create(
+            rewriter, loc, VectorType::get({width}, storage), run);
+        vector::StoreOp::create(
+            rewriter, loc, vector, buffer,
+            ValueRange{arith::IndexCastOp::create(
+                rewriter, loc, rewriter.getIndexType(), index)},
+            /*nontemporal=*/false,
+            llvm::MaybeAlign(width * getElementBytes(storage)));
+      }
       gpu::BarrierOp::create(rewriter, loc);
     }
     rewriter.replaceOp(op, buffer);

@@ -5,7 +5,9 @@
 // slot) and, for each copy, arrives on the slot's mbarrier expecting the
 // tile's bytes and issues the boxes planTmaBoxes found for the slot's
 // layout; every thread waits for the phase, which makes the slot visible
-// to it (no barrier).
+// to it (no barrier). A TMA store: every thread's writes to the buffer are
+// fenced for the copy engine, then thread 0 issues the boxes and waits until
+// they have read the buffer.
 //
 //===----------------------------------------------------------------------===//
 #include "lib/Conversion/KiteGPUToThreads/ThreadLowering.h"
@@ -35,6 +37,20 @@ void onThreadZero(OpBuilder &b, Location loc, Value also, Body body) {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
   body();
+}
+
+/// Aligns the workgroup buffer `buffer` views to 1024 bytes, where TMA's
+/// swizzles repeat; fails where it is not an allocation.
+LogicalResult alignForTma(Operation *op, Value buffer,
+                          ConversionPatternRewriter &rewriter) {
+  Operation *root = buffer.getDefiningOp();
+  while (auto cast = dyn_cast_or_null<memref::ReinterpretCastOp>(root))
+    root = cast.getSource().getDefiningOp();
+  auto alloc = dyn_cast_or_null<memref::AllocOp>(root);
+  if (!alloc)
+    return op->emitOpError("copies a buffer that is not an allocation");
+  alloc->setAttr(kitethread::kAlignmentAttr, rewriter.getI64IntegerAttr(1024));
+  return success();
 }
 
 struct InitBarriersToThreads : ThreadPattern<InitBarriersOp> {
@@ -93,15 +109,8 @@ struct AsyncTmaCopyToThreads : ThreadPattern<AsyncTmaCopyOp> {
     Value buffer = adaptor.getBuffer().front();
     Value barriers = adaptor.getBarriers().front();
     Value slot = adaptor.getSlot().front(), map = adaptor.getMap().front();
-    // The boxes' swizzle repeats every 1024 bytes from the buffer's start.
-    Operation *root = buffer.getDefiningOp();
-    while (auto cast = dyn_cast_or_null<memref::ReinterpretCastOp>(root))
-      root = cast.getSource().getDefiningOp();
-    auto alloc = dyn_cast_or_null<memref::AllocOp>(root);
-    if (!alloc)
-      return op.emitOpError("copies into a buffer that is not an allocation");
-    alloc->setAttr(kitethread::kAlignmentAttr,
-                   rewriter.getI64IntegerAttr(1024));
+    if (failed(alignForTma(op, buffer, rewriter)))
+      return failure();
     Value row = adaptor.getCoordinates()[0].front();
     Value column = adaptor.getCoordinates()[1].front();
     onThreadZero(rewriter, loc, adaptor.getActive().front(), [&] {
@@ -122,6 +131,43 @@ struct AsyncTmaCopyToThreads : ThreadPattern<AsyncTmaCopyOp> {
       }
     });
     rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct AsyncTmaStoreToThreads : ThreadPattern<AsyncTmaStoreOp> {
+  using ThreadPattern::ThreadPattern;
+  LogicalResult
+  matchAndRewrite(AsyncTmaStoreOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    std::optional<TmaPlan> plan = getTmaPlan(op.getBuffer().getType());
+    if (!plan)
+      return op.emitOpError("has no TMA boxes for its buffer's layout");
+    Value buffer = adaptor.getBuffer().front(), map = adaptor.getMap().front();
+    if (failed(alignForTma(op, buffer, rewriter)))
+      return failure();
+    Value row = adaptor.getCoordinates()[0].front();
+    Value column = adaptor.getCoordinates()[1].front();
+    // Every thread's writes, visible to the copy engine, before thread 0
+    // copies.
+    kitethread::FenceAsyncSharedOp::create(rewriter, loc);
+    gpu::BarrierOp::create(rewriter, loc);
+    onThreadZero(rewriter, loc, Value(), [&] {
+      for (const TmaBox &box : plan->boxes) {
+        Value c0 = arith::AddIOp::create(rewriter, loc, column,
+                                         createI32(rewriter, loc, box.column));
+        Value c1 = arith::AddIOp::create(rewriter, loc, row,
+                                         createI32(rewriter, loc, box.row));
+        kitethread::TmaStoreOp::create(rewriter, loc, map, ValueRange{c0, c1},
+                                       buffer,
+                                       createI32(rewriter, loc, box.sharedIndex));
+      }
+      kitethread::BulkCommitGroupOp::create(rewriter, loc);
+      kitethread::BulkWaitGroupReadOp::create(rewriter, loc, 0);
+    });
+    // The buffer is free again (for every thread) once the copies read it.
+    rewriter.replaceOpWithNewOp<gpu::BarrierOp>(op);
     return success();
   }
 };
@@ -158,6 +204,7 @@ void mlir::kitegpu::populateTmaToThreads(const TypeConverter &converter,
                                          const ThreadGrid &grid,
                                          RewritePatternSet &patterns) {
   patterns.add<InitBarriersToThreads, InvalBarriersToThreads,
-               AsyncTmaCopyToThreads, WaitBarrierToThreads>(
+               AsyncTmaCopyToThreads, AsyncTmaStoreToThreads,
+               WaitBarrierToThreads>(
       converter, patterns.getContext(), grid);
 }

@@ -97,4 +97,16 @@ def KiteGPUSoftwarePipeline
                            "::mlir::gpu::GPUDialect"];
 }
 
+def KiteGPUTmaStores : Pass<"kitegpu-tma-stores", "::mlir::ModuleOp"> {
+  let summary = "Write host descriptors' stores with TMA (Hopper)";
+  let description = [{
+    A kite.store with a tensor map (a host descriptor's `store`) of a 2-D
+    tile becomes a local_alloc of the tile in 128-byte swizzled slabs and a
+    kitegpu.async_tma_store of it, where TMA boxes fit the tile and the
+    kernel reads the map in no other boxes; the boxes are recorded in the
+    kernel's `kite.tensor_maps`. Run on Hopper targets only.
+  }];
+  let dependentDialects = ["::mlir::kitegpu::KiteGPUDialect"];
+}
+
 #endif // KITE_CONVERSION_KITETOKITEGPU_PASSES_TD

@@ -42,6 +42,7 @@
 #include "dialects/Kite/KiteOps.h"
 #include "dialects/KiteGPU/KiteGPUOps.h"
 #include "dialects/KiteGPU/MmaTiling.h"
+#include "dialects/KiteGPU/TensorMapRecords.h"
 #include "dialects/KiteGPU/TmaBoxes.h"
 #include "dialects/KiteGPU/WorkgroupStorage.h"
 #include "lib/Conversion/KiteToKiteGPU/Passes.h"
@@ -102,42 +103,6 @@ SharedLayoutAttr getSlotLayout(RankedTensorType type, bool slabbed,
       slabbed ? wgmmaWarpsM : 0);
 }
 
-/// The function argument (its number) a tensor map address is computed
-/// from (kite.ptr_to_int of it), or none.
-std::optional<unsigned> getTensorMapArgument(Value map) {
-  if (auto cast = map.getDefiningOp<kite::PtrToIntOp>())
-    map = cast.getSrc();
-  auto arg = dyn_cast<BlockArgument>(map);
-  if (!arg || !isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
-    return std::nullopt;
-  return arg.getArgNumber();
-}
-
-/// The kernel's record of the boxes each tensor-map argument is read in
-/// (what the launch encodes in the map): "arg:rows x columns:swizzle"
-/// entries, comma-separated.
-constexpr StringLiteral kTensorMapsAttr = "kite.tensor_maps";
-
-std::string describeTensorMap(unsigned arg, const TmaPlan &plan) {
-  return std::to_string(arg) + ":" + std::to_string(plan.rows) + "x" +
-         std::to_string(plan.columns) + ":" +
-         std::to_string(plan.swizzleBytes);
-}
-
-/// Whether the kernel reads tensor map `arg` in other boxes than `entry`
-/// describes (one map has one box shape).
-bool conflictsWithRecord(Operation *func, unsigned arg, StringRef entry) {
-  auto recorded = func->getAttrOfType<StringAttr>(kTensorMapsAttr);
-  if (!recorded)
-    return false;
-  SmallVector<StringRef> entries;
-  recorded.getValue().split(entries, ',');
-  std::string prefix = std::to_string(arg) + ":";
-  for (StringRef e : entries)
-    if (e.starts_with(prefix) && e != entry)
-      return true;
-  return false;
-}
 
 /// The value a dot reads of `load`, following single-use layout
 /// conversions, and that dot; none where it does not reach a dot's a or b.
@@ -587,15 +552,10 @@ scf::ForOp LoopPipeliner::rewrite() {
     InitBarriersOp::create(
         b, loc, barriers,
         llvm::count_if(loads, [](const PipelinedLoad &p) { return p.tma; }));
-    Operation *func = loop->getParentOfType<FunctionOpInterface>();
-    SmallVector<StringRef> entries;
-    if (auto recorded = func->getAttrOfType<StringAttr>(kTensorMapsAttr))
-      recorded.getValue().split(entries, ',');
+    SmallVector<std::string> entries;
     for (const auto &entry : tensorMaps)
-      if (!llvm::is_contained(entries, entry.second))
-        entries.push_back(entry.second);
-    llvm::sort(entries);
-    func->setAttr(kTensorMapsAttr, b.getStringAttr(llvm::join(entries, ",")));
+      entries.push_back(entry.second);
+    recordTensorMaps(loop->getParentOfType<FunctionOpInterface>(), entries);
   }
 
   // The prologue: iterations 0 .. distance - 1.

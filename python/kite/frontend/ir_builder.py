@@ -253,9 +253,14 @@ class IRBuilder:
             props["is_volatile"] = "unit"
         return self.emit1("kite.load", operands, ty, props)
 
-    def store(self, p, v, mask, ptr_ty):
+    def store(self, p, v, mask, ptr_ty, tensor_map=None, box=()):
+        """``tensor_map``/``box``: as load's."""
         operands = [p, v] + ([mask] if mask is not None else [])
-        props = {"operandSegmentSizes": f"array<i32: 1, 1, {int(mask is not None)}>"}
+        if tensor_map is not None:
+            operands += [tensor_map, *box]
+        segments = [1, 1, int(mask is not None), int(tensor_map is not None),
+                    len(box) if tensor_map is not None else 0]
+        props = {"operandSegmentSizes": f"array<i32: {', '.join(map(str, segments))}>"}
         self.emit("kite.store", operands, [], props)
 
     def atomic_rmw(self, code, kind, p, v, mask, ty, sem, scope):

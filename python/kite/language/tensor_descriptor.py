@@ -1,11 +1,14 @@
 """Tensor descriptors made in the kernel: ``kl.make_tensor_descriptor`` and
 the descriptor's ``load``, ``store`` and atomics, as in ``triton.language``.
 
-Triton uses Hopper's tensor-copy engine (TMA) for them; Kite computes them
-as boundary-checked block-pointer accesses on every backend, with the same
-results: a load pads what lies outside the tensor (zero, or NaN with
-``padding_option="nan"``), a store or atomic leaves it alone. Kite does
-not require TMA's alignment (16-byte base and strides, unit last stride)."""
+Kite computes them as boundary-checked block-pointer accesses on every
+backend: a load pads what lies outside the tensor (zero, or NaN with
+``padding_option="nan"``), a store or atomic leaves it alone. A host
+descriptor that Hopper's tensor-copy engine (TMA) can describe also
+carries its tensor map: its loads and stores then also name their box of
+the map (kite.load/kite.store's ``tensor_map``), which sm_90a copies with
+TMA where it pays (docs/lowering.md, "TMA"). Kite does not require TMA's
+alignment (16-byte base and strides, unit last stride)."""
 from __future__ import annotations
 
 from ..frontend.location import error
@@ -80,8 +83,7 @@ class tensor_descriptor(aggregate):
             return load(ptrs, mask=mask, other=other)
         # The same read, also as a box of the tensor map: the compiler may
         # copy it with TMA (kite.load's tensor_map).
-        box = [semantic.cast(to_tensor(v), dt.int32) for v in unwrap(offsets)]
-        address = semantic.cast(self._tensor_map, dt.int64)
+        box, address = self._box(offsets), self._map_address()
         other = semantic.cast(to_tensor(other), self.dtype)
         shape = list(self.block_shape)
         ty = dt.to_block(self.dtype, shape)
@@ -97,7 +99,22 @@ class tensor_descriptor(aggregate):
         if value.shape and value.shape != self.block_shape:
             raise error(f"tensor_descriptor.store: the value's shape {value.shape} is not the "
                         f"descriptor's block shape {self.block_shape}")
-        store(ptrs, value, mask=mask)
+        builder = active_builder()
+        if self._tensor_map is None or not getattr(builder, "is_tracing", False):
+            return store(ptrs, value, mask=mask)
+        # Also as a box of the tensor map (kite.store's tensor_map): Hopper
+        # may write it with TMA.
+        value = semantic.broadcast_to_shape(semantic.to_typed(value, self.dtype),
+                                            list(self.block_shape))
+        builder.store(ptrs.handle, value.handle, mask.handle, ptrs.type,
+                      self._map_address().handle, [c.handle for c in self._box(offsets)])
+
+    def _box(self, offsets):
+        """The box's coordinates (i32; the offsets are 32-bit already)."""
+        return [semantic.cast(to_tensor(v), dt.int32) for v in unwrap(offsets)]
+
+    def _map_address(self):
+        return semantic.cast(self._tensor_map, dt.int64)
 
     @builtin
     def gather(self, *args):

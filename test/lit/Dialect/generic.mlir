@@ -16,7 +16,7 @@
 // GENERIC: "kite.program_id"() <{axis = 0 : i32}> : () -> i32
 // GENERIC: "kite.make_range"() <{end = 128 : i32, start = 0 : i32}> : () -> tensor<128xi32>
 // GENERIC: "kite.load"(%{{.*}}) <{operandSegmentSizes = array<i32: 1, 0, 0, 0, 0>}> : (tensor<128x!kite.ptr<f32>>) -> tensor<128xf32>
-// GENERIC: "kite.store"(%{{.*}}, %{{.*}}) <{operandSegmentSizes = array<i32: 1, 1, 0>}> : (tensor<128x!kite.ptr<f32>>, tensor<128xf32>) -> ()
+// GENERIC: "kite.store"(%{{.*}}, %{{.*}}) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0>}> : (tensor<128x!kite.ptr<f32>>, tensor<128xf32>) -> ()
 module {
   func.func @add_kernel(%arg0: !kite.ptr<f32> {kite.divisibility = 16 : i32}, %arg1: i32) attributes {kite.kernel} {
     %0 = "kite.program_id"() <{axis = 0 : i32}> : () -> i32 loc("add.py":5:10)
@@ -24,7 +24,7 @@ module {
     %2 = "kite.splat"(%arg0) : (!kite.ptr<f32>) -> tensor<128x!kite.ptr<f32>> loc("add.py":7:10)
     %3 = "kite.addptr"(%2, %1) : (tensor<128x!kite.ptr<f32>>, tensor<128xi32>) -> tensor<128x!kite.ptr<f32>> loc("add.py":7:10)
     %4 = "kite.load"(%3) <{operandSegmentSizes = array<i32: 1, 0, 0, 0, 0>}> : (tensor<128x!kite.ptr<f32>>) -> tensor<128xf32> loc("add.py":8:10)
-    "kite.store"(%3, %4) <{operandSegmentSizes = array<i32: 1, 1, 0>}> : (tensor<128x!kite.ptr<f32>>, tensor<128xf32>) -> () loc("add.py":9:4)
+    "kite.store"(%3, %4) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0>}> : (tensor<128x!kite.ptr<f32>>, tensor<128xf32>) -> () loc("add.py":9:4)
     func.return loc("add.py":9:4)
   } loc("add.py":3:0)
 
@@ -35,8 +35,8 @@ module {
     // GENERIC: "kite.load"(%{{.*}}, %{{.*}}, %{{.*}}) <{is_volatile, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}>
     %0 = "kite.load"(%p, %m, %x) <{is_volatile, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xi1>, tensor<64xf32>) -> tensor<64xf32>
     // CHECK: kite.store %{{.*}}, %{{.*}}, %{{.*}} : tensor<64x!kite.ptr<f32>>
-    // GENERIC: "kite.store"(%{{.*}}, %{{.*}}, %{{.*}}) <{operandSegmentSizes = array<i32: 1, 1, 1>}>
-    "kite.store"(%p, %0, %m) <{operandSegmentSizes = array<i32: 1, 1, 1>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xf32>, tensor<64xi1>) -> ()
+    // GENERIC: "kite.store"(%{{.*}}, %{{.*}}, %{{.*}}) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}>
+    "kite.store"(%p, %0, %m) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xf32>, tensor<64xi1>) -> ()
     // CHECK: kite.atomic_rmw fadd, %{{.*}}, %{{.*}}, %{{.*}} : tensor<64x!kite.ptr<f32>>
     // GENERIC: "kite.atomic_rmw"(%{{.*}}, %{{.*}}, %{{.*}}) <{operandSegmentSizes = array<i32: 1, 1, 1>, rmw_op = 1 : i32, scope = 0 : i32, sem = 3 : i32}>
     %1 = "kite.atomic_rmw"(%p, %x, %m) <{operandSegmentSizes = array<i32: 1, 1, 1>, rmw_op = 1 : i32}> : (tensor<64x!kite.ptr<f32>>, tensor<64xf32>, tensor<64xi1>) -> tensor<64xf32>

@@ -323,7 +323,7 @@ func.func @load_not_a_pointer(%x: tensor<64xf32>) {
 
 func.func @store_value(%p: tensor<64x!kite.ptr<f32>>, %x: tensor<64xi32>) {
   // expected-error @+1 {{'kite.store' op value element type 'i32' differs from the pointee type 'f32'}}
-  "kite.store"(%p, %x) <{operandSegmentSizes = array<i32: 1, 1, 0>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xi32>) -> ()
+  "kite.store"(%p, %x) <{operandSegmentSizes = array<i32: 1, 1, 0, 0, 0>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xi32>) -> ()
   return
 }
 
@@ -331,7 +331,7 @@ func.func @store_value(%p: tensor<64x!kite.ptr<f32>>, %x: tensor<64xi32>) {
 
 func.func @store_mask_shape(%p: tensor<64x!kite.ptr<f32>>, %x: tensor<64xf32>, %m: i1) {
   // expected-error @+1 {{'kite.store' op shapes of ptr (64) and mask (scalar) differ}}
-  "kite.store"(%p, %x, %m) <{operandSegmentSizes = array<i32: 1, 1, 1>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xf32>, i1) -> ()
+  "kite.store"(%p, %x, %m) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0>}> : (tensor<64x!kite.ptr<f32>>, tensor<64xf32>, i1) -> ()
   return
 }
 
@@ -339,7 +339,7 @@ func.func @store_mask_shape(%p: tensor<64x!kite.ptr<f32>>, %x: tensor<64xf32>, %
 
 func.func @store_without_ptr(%x: tensor<64xf32>, %m: tensor<64xi1>) {
   // expected-error @+1 {{'kite.store' op needs a ptr operand}}
-  "kite.store"(%x, %m) <{operandSegmentSizes = array<i32: 0, 1, 1>}> : (tensor<64xf32>, tensor<64xi1>) -> ()
+  "kite.store"(%x, %m) <{operandSegmentSizes = array<i32: 0, 1, 1, 0, 0>}> : (tensor<64xf32>, tensor<64xi1>) -> ()
   return
 }
 

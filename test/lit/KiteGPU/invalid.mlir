@@ -169,3 +169,34 @@ func.func @copy_of_another_shape(%p: tensor<8x16x!kite.ptr<f16>, #a>, %slot: i32
 func.func @placed_rows_of_6_warps(%x: !kitegpu.memdesc<64x64xf16, #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [1, 0], warpsM = 6}>>) {
   return
 }
+
+// -----
+
+// A slot whose rows are not contiguous (order [0, 1]): TMA writes rows.
+#cols = #kitegpu.shared<{vec = 8, perPhase = 1, maxPhase = 8, order = [0, 1]}>
+#bars = #kitegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
+func.func @tma_copy_without_boxes(%map: i64, %r: i32, %slot: i32, %on: i1,
+    %m: !kitegpu.memdesc<2x64x64xf16, #cols>, %bars: !kitegpu.memdesc<2xi64, #bars>) {
+  // expected-error @+1 {{no TMA boxes write the layout of}}
+  kitegpu.async_tma_copy %map[%r, %r], %m[%slot], %bars, %on : !kitegpu.memdesc<2x64x64xf16, #cols>, !kitegpu.memdesc<2xi64, #bars>
+  return
+}
+
+// -----
+
+#bars = #kitegpu.shared<{vec = 1, perPhase = 1, maxPhase = 1, order = [0]}>
+func.func @barriers_of_i32(%bars: !kitegpu.memdesc<2xi32, #bars>, %i: i32) {
+  // expected-error @+1 {{needs a 1-D buffer of i64 mbarriers}}
+  kitegpu.wait_barrier %bars[%i], %i : !kitegpu.memdesc<2xi32, #bars>
+  return
+}
+
+// -----
+
+// A row of 24 bytes: no box writes a multiple of 16 bytes of it.
+#rows = #kitegpu.shared<{vec = 4, perPhase = 1, maxPhase = 1, order = [1, 0]}>
+func.func @tma_store_without_boxes(%map: i64, %r: i32, %m: !kitegpu.memdesc<128x12xf16, #rows>) {
+  // expected-error @+1 {{no TMA boxes read the layout of}}
+  kitegpu.async_tma_store %map[%r, %r], %m : !kitegpu.memdesc<128x12xf16, #rows>
+  return
+}
