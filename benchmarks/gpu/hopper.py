@@ -2,15 +2,18 @@
 the tutorial matmul at the block shapes Triton uses on an H100 (fp16 and
 fp8 e4m3, 128x128x64 and 128x256x64 tiles of 8 warps, 3 and 4 stages),
 the tutorial's persistent matmul (one program per SM looping over tiles,
-fp16 128x128x64, 8 warps, 3 stages) and a flash-attention forward (head
+fp16 128x128x64, 8 warps, 3 stages), the matmul through host tensor
+descriptors (TMA in both compilers; 128x128x64 and 128x256x64, 8 warps,
+3 stages) and a flash-attention forward (head
 dims 64 and 128, causal and not), each for Kite, Triton and cuBLAS
 (PyTorch's matmul; ``torch._scaled_mm`` for fp8) or PyTorch's
 scaled_dot_product_attention. On a Hopper device Kite
 compiles for sm_90a, so its dots run on wgmma, as Triton's do.
 
 The kernels are the texts both compilers compile (gpu/kernels.py's matmul,
-benchmarks/tensor_core_kernels.py's attention and persistent matmul); the
-launches are ``matmul``, ``persistent_matmul`` and ``attention`` here, the
+benchmarks/tensor_core_kernels.py's attention, persistent and descriptor
+matmuls); the launches are ``matmul``, ``persistent_matmul``,
+``descriptor_matmul`` and ``attention`` here, the
 same for both. ``smoke`` checks
 each configuration without a GPU, on cuda-sim:sm_90a (the code a Hopper
 runs) at a small size."""
@@ -67,6 +70,31 @@ def persistent_matmul(k, a, b, c, m: int, n: int, kk: int, programs: int):
     k.matmul_kernel_persistent[grid](a, b, c, m, n, kk, kk, 1, n, 1, n, 1,
                                      NUM_SMS=grid[0], num_warps=PERSISTENT_WARPS,
                                      num_stages=PERSISTENT_STAGES, **PERSISTENT_CONFIG)
+
+
+# The descriptor matmul's tiles (TMA in both compilers; host descriptors).
+DESCRIPTOR_TILES = ((128, 128, 64), (128, 256, 64))
+DESCRIPTOR_WARPS, DESCRIPTOR_STAGES = 8, 3
+
+
+def descriptor_class(k):
+    """The TensorDescriptor class of the compiler ``k``'s kernels were
+    loaded with (kite.TensorDescriptor, or Triton's)."""
+    import importlib
+    return importlib.import_module(k.triton.__name__ + ".tools.tensor_descriptor").TensorDescriptor
+
+
+def descriptor_matmul(k, a, b, c, tile):
+    """tensor_core_kernels.py's descriptor matmul: a, b, c row-major, one
+    program per ``tile`` = (BM, BN, BK) of C, every operand a host
+    descriptor (TMA on sm_90a)."""
+    bm, bn, bk = tile
+    make = descriptor_class(k).from_tensor
+    m, n = c.shape
+    k.descriptor_matmul_kernel[(math.ceil(m / bm), math.ceil(n / bn))](
+        make(a, [bm, bk]), make(b, [bk, bn]), make(c, [bm, bn]), a.shape[1],
+        BLOCK_SIZE_M=bm, BLOCK_SIZE_N=bn, BLOCK_SIZE_K=bk, num_warps=DESCRIPTOR_WARPS,
+        num_stages=DESCRIPTOR_STAGES)
 
 
 def config_name(config: launchers.MatmulConfig) -> str:
@@ -139,6 +167,33 @@ def persistent_matmul_case(torch, kk, tk) -> Case:
                      triton=launch(tk), kite=launch(kk)))
 
 
+def descriptor_matmul_case(torch, kk, tk, tile) -> Case:
+    m = n = k = MATMUL_SIZE
+
+    def make_inputs():
+        a = torch.randn(m, k, device=DEVICE)
+        b = torch.randn(k, n, device=DEVICE) / math.sqrt(k)
+        return dict(a=a.half(), b=b.half())
+
+    def launch(kernels):
+        def fn(i, o):
+            descriptor_matmul(kernels, i["a"], i["b"], o["c"], tile)
+            return o
+        return fn
+
+    def reference(i):
+        return dict(c=fp32_matmul(torch, i["a"], i["b"]).half())
+
+    return Case("hopper", "descriptor (TMA) matmul fp16 (fp32 acc), "
+                f"{tile[0]}x{tile[1]}x{tile[2]} tiles, {DESCRIPTOR_WARPS} warps, "
+                f"{DESCRIPTOR_STAGES} stages", f"{m}x{n}x{k}", "TFLOP/s",
+                metrics.matmul_flops(m, n, k), make_inputs,
+                lambda i: dict(c=_nan(torch, (m, n), torch.float16)), reference,
+                HOPPER_TOLERANCE["matmul"],
+                dict(torch=lambda i, o: dict(c=torch.matmul(i["a"], i["b"])),
+                     triton=launch(tk), kite=launch(kk)))
+
+
 def attention_case(torch, ka, ta, heads: int, n_ctx: int, head_dim: int, causal: bool) -> Case:
     shape = (heads, n_ctx, head_dim)
 
@@ -179,6 +234,7 @@ def cases(torch, kite_kernels, triton_kernels) -> list:
     out = [matmul_case(torch, kite_kernels, triton_kernels, c, fp8)
            for fp8 in (False, True) for c in MATMUL_CONFIGS]
     out.append(persistent_matmul_case(torch, kite_tc, triton_tc))
+    out += [descriptor_matmul_case(torch, kite_tc, triton_tc, t) for t in DESCRIPTOR_TILES]
     out += [attention_case(torch, kite_tc, triton_tc, *s) for s in ATTENTION_SHAPES]
     return out
 
@@ -241,6 +297,22 @@ def smoke_persistent_matmul():
     return check
 
 
+def smoke_descriptor_matmul(tile):
+    """C tiles cut at both edges, K ending inside a block (strides still
+    multiples of 16 elements, so TMA copies), on cuda-sim:sm_90a."""
+    def check(device, rng):
+        import kite
+        m, n, k = tile[0] + 16, tile[1] + 32, 2 * tile[2] + 16
+        a = (rng.standard_normal((m, k)) / 2).astype(np.float16)
+        b = (rng.standard_normal((k, n)) / np.sqrt(k)).astype(np.float16)
+        c = kite.from_numpy(np.full((m, n), np.nan, np.float16), device=SMOKE_DEVICE)
+        descriptor_matmul(tensor_core_kernels("kite"), kite.from_numpy(a, device=SMOKE_DEVICE),
+                          kite.from_numpy(b, device=SMOKE_DEVICE), c, tile)
+        expected = a.astype(np.float64) @ b.astype(np.float64)
+        np.testing.assert_allclose(c.numpy().astype(np.float64), expected, rtol=1e-2, atol=1e-2)
+    return check
+
+
 def smoke_attention(head_dim: int, causal: bool):
     def check(device, rng):
         import kite
@@ -267,6 +339,9 @@ def smoke_checks() -> dict:
             checks[f"hopper matmul {'fp8' if fp8 else 'fp16'}, {config_name(config)}"] = \
                 smoke_matmul(config, fp8)
     checks["hopper persistent matmul fp16"] = smoke_persistent_matmul()
+    for tile in DESCRIPTOR_TILES:
+        checks[f"hopper descriptor matmul fp16 {tile[0]}x{tile[1]}x{tile[2]}"] = \
+            smoke_descriptor_matmul(tile)
     for _, _, head_dim, causal in ATTENTION_SHAPES:
         checks[f"hopper attention d={head_dim}{' causal' if causal else ''}"] = \
             smoke_attention(head_dim, causal)
