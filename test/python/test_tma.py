@@ -98,6 +98,22 @@ def test_bf16_descriptor_matmul_on_tma():
     assert compiled.metadata["tensor_maps"]
 
 
+def test_fp8_descriptor_matmul_on_tma():
+    # 8-bit rows of 128 elements: boxes of 128 columns (128 bytes).
+    M, N, K = 128, 128, 256
+    rng = np.random.default_rng(4)
+    at, bt = (kite.from_numpy(x, device=SIM, dtype=kl.float8e4nv) for x in (
+        rng.standard_normal((M, K)).astype(np.float32),
+        (rng.standard_normal((K, N)) / 8).astype(np.float32)))
+    c = kite.from_numpy(np.zeros((M, N), np.float32), device=SIM)
+    compiled = descriptor_matmul[(1, 1)](
+        TensorDescriptor.from_tensor(at, [128, 128]), TensorDescriptor.from_tensor(bt, [128, 128]),
+        c, M, N, K, 0, BM=128, BN=128, BK=128, num_warps=8)
+    assert compiled.metadata["tensor_maps"] == [[4, 8, 128, 128], [9, 128, 128, 128]]
+    expected = at.numpy().astype(np.float32) @ bt.numpy().astype(np.float32)
+    np.testing.assert_allclose(c.numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
 def test_a_loop_that_never_runs_leaves_the_accumulator_zero():
     # K = 0: a tensor of no columns has no tensor map (cp.async's loop, no trip).
     compiled = _matmul(128, 128, 0)
@@ -144,3 +160,24 @@ def test_each_launch_encodes_the_map_of_its_own_tensor():
                                   0, BM=128, BN=128, BK=64, num_warps=8)
         np.testing.assert_allclose(c.numpy(), a.astype(np.float32) @ b.astype(np.float32),
                                    rtol=2e-3, atol=2e-3)
+
+
+def test_a_kernel_from_the_disk_cache_still_gets_its_tensor_maps(tmp_path):
+    # The boxes each map is read in are part of the cached kernel's
+    # metadata: a new process that finds the kernel on disk encodes the
+    # same maps (without them it would pass 0 and TMA would fault).
+    import os
+    import subprocess
+    import sys
+    code = ("import sys; sys.path.insert(0, %r); import test_tma, kite; "
+            "c = test_tma._matmul(128, 128, 128); "
+            "print(kite.compiler.stats.pipeline_runs, c.metadata['tensor_maps'])"
+            % os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, KITE_CACHE_DIR=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, timeout=600) for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    assert runs[0].stdout.split()[0] == "1"  # compiled
+    assert runs[1].stdout.split()[0] == "0"  # found on disk
+    assert runs[1].stdout.split(None, 1)[1] == runs[0].stdout.split(None, 1)[1]

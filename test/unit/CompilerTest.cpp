@@ -61,7 +61,7 @@ TEST(RunStage, PrintOptions) {
       kite::runStage(kCopyKernel, "verify", {false, /*generic=*/true});
   ASSERT_TRUE(generic.ok);
   EXPECT_TRUE(contains(generic.ir, R"("kite.load"(%)")) << generic.ir;
-  EXPECT_TRUE(contains(generic.ir, "operandSegmentSizes = array<i32: 1, 1, 0>"))
+  EXPECT_TRUE(contains(generic.ir, "operandSegmentSizes = array<i32: 1, 1, 0, 0, 0>"))
       << generic.ir;
 }
 
