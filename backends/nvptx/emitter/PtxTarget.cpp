@@ -2,6 +2,7 @@
 #include "backends/nvptx/emitter/PtxTarget.h"
 #include "backends/nvptx/emitter/Libdevice.h"
 #include "backends/nvptx/emitter/SinkOuterLoopInvariants.h"
+#include "backends/nvptx/emitter/WarpUniformThreadIds.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -186,6 +187,10 @@ LogicalResult kitenvptx::translateToPtx(ModuleOp module, StringRef chip,
     // the tiles' prologues and epilogues read go back into that loop.
     passes.addPass(llvm::createModuleToFunctionPassAdaptor(
         kitenvptx::SinkOuterLoopInvariantsPass()));
+    // Warp indices read from lane 0, so that ptxas keeps what is computed
+    // from them in uniform registers.
+    passes.addPass(llvm::createModuleToFunctionPassAdaptor(
+        kitenvptx::WarpUniformThreadIdsPass()));
     passes.run(*llvmModule, mam);
   }
   std::string verifyErrors;
