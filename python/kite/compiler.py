@@ -286,15 +286,27 @@ class CompiledKernel:
                 submit(sizes, values)
             return self  # kernel[grid](...) returns the compiled kernel, as in Triton
         native = getattr(submit, "native", None)
-        if native is None or maps:  # memory checks, debug buffers, maps: Python launches
+        read = any(box is not None for _, box in maps)
+        if native is None or read:  # memory checks, debug buffers, maps: Python launches
             return run
         # The same launch in C++ (python/src/FastLaunch.cpp), with `run` for
         # the values it does not pack itself.
         from .runtime.packing import argument_fields
         from .tensor import Tensor
         fields, size = argument_fields(self.specs)
-        return _C.PackedLauncher(native.device, native.kernel, fields, size, self, names,
-                                 grid_size, native.stream, native.translate, run, Tensor)
+        packed = _C.PackedLauncher(native.device, native.kernel, fields, size, self, names,
+                                   grid_size, native.stream, native.translate, run, Tensor)
+        if not maps:
+            return packed
+        # Map arguments the kernel does not read (no TMA here): null pointers.
+        unread = [i for i, _ in maps]
+
+        def without_maps(grid, values):
+            values = list(values)
+            for i in unread:
+                values[i] = 0
+            return packed(grid, tuple(values))
+        return without_maps
 
     def __repr__(self) -> str:
         return (f"<kite.CompiledKernel {self.name} for {self.target.name}, "
