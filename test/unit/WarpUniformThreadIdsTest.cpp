@@ -83,6 +83,17 @@ TEST_F(WarpUniformTest, AWarpgroupOffsetReadsLaneZero) {
   EXPECT_TRUE(readsLaneZero(f, "s"));
 }
 
+TEST_F(WarpUniformTest, AStoredOrPassedTidKeepsItsOwnTid) {
+  // A call (device_print's) or a store reads every bit; the analysis is
+  // not asked about them.
+  Function &f = run("  call void @use(i32 %tid)\n"
+                    "  %slot = alloca i32\n  store i32 %tid, ptr %slot\n");
+  for (Instruction &inst : instructions(f))
+    for (Value *operand : inst.operands())
+      if (auto *call = dyn_cast<IntrinsicInst>(operand))
+        EXPECT_NE(call->getIntrinsicID(), Intrinsic::nvvm_shfl_sync_idx_i32);
+}
+
 TEST_F(WarpUniformTest, ALaneIndexKeepsItsOwnTid) {
   Function &f = run("  %lane = and i32 %tid, 31\n  call void @use(i32 %lane)\n"
                     "  %row = lshr i32 %tid, 2\n  call void @use(i32 %row)\n");

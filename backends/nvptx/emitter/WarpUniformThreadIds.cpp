@@ -41,6 +41,10 @@ mlir::kitenvptx::WarpUniformThreadIdsPass::run(Function &function,
   SmallVector<Use *> warpUses;
   for (IntrinsicInst *read : reads)
     for (Use &use : read->uses()) {
+      // DemandedBits answers for integer instructions only (a store or a
+      // call, printf's, reads every bit).
+      if (!use.getUser()->getType()->isIntegerTy())
+        continue;
       APInt bits = demanded.getDemandedBits(&use);
       if (!bits.isZero() && bits.countr_zero() >= 5)
         warpUses.push_back(&use);
