@@ -18,17 +18,28 @@ using namespace mlir::kite;
 
 using UnresolvedOperands = SmallVector<OpAsmParser::UnresolvedOperand, 4>;
 
-/// Parses `%a, %b, ... attr-dict : <ptr type>`, checks the operand count and
-/// resolves the operands to `types(ptrType)` (taken in order).
+/// Parses `%a, %b, ... [tensor_map(%map, %c0, ...)] attr-dict : <ptr type>`
+/// (the tensor map only where `boxRank` is given: loads and stores), checks
+/// the operand count and resolves the operands to `types(ptrType)` (taken
+/// in order), then the map (i64) and its box's coordinates (i32). Sets
+/// `*boxRank` to the number of coordinates, -1 without a map.
 static ParseResult
 parsePtrOp(OpAsmParser &parser, OperationState &result, size_t minOperands,
            size_t maxOperands, StringRef operandNames,
            function_ref<SmallVector<Type>(Type ptrType)> types,
-           size_t &numOperands, Type &ptrType) {
-  UnresolvedOperands operands;
+           size_t &numOperands, Type &ptrType, int32_t *boxRank = nullptr) {
+  UnresolvedOperands operands, map;
   SMLoc loc = parser.getCurrentLocation();
-  if (parser.parseOperandList(operands) ||
-      parser.parseOptionalAttrDict(result.attributes) ||
+  if (parser.parseOperandList(operands))
+    return failure();
+  SMLoc mapLoc = parser.getCurrentLocation();
+  if (boxRank && succeeded(parser.parseOptionalKeyword("tensor_map"))) {
+    if (parser.parseOperandList(map, OpAsmParser::Delimiter::Paren))
+      return failure();
+    if (map.size() < 2)
+      return parser.emitError(mapLoc) << "tensor_map needs a map and coordinates";
+  }
+  if (parser.parseOptionalAttrDict(result.attributes) ||
       parser.parseColonType(ptrType))
     return failure();
   if (!getPointeeLike(ptrType))
@@ -39,11 +50,28 @@ parsePtrOp(OpAsmParser &parser, OperationState &result, size_t minOperands,
     return parser.emitError(loc) << "expected operands " << operandNames;
   SmallVector<Type> operandTypes = types(ptrType);
   operandTypes.resize(numOperands);
-  return parser.resolveOperands(operands, operandTypes, loc, result.operands);
+  if (parser.resolveOperands(operands, operandTypes, loc, result.operands))
+    return failure();
+  if (!boxRank)
+    return success();
+  *boxRank = int32_t(map.size()) - 1;
+  SmallVector<Type> mapTypes(map.size(), parser.getBuilder().getI32Type());
+  if (!map.empty())
+    mapTypes[0] = parser.getBuilder().getI64Type();
+  return parser.resolveOperands(map, mapTypes, mapLoc, result.operands);
 }
 
-static void printPtrOp(OpAsmPrinter &p, Operation *op, Value ptr) {
-  p << ' ' << op->getOperands();
+/// Prints `operands [tensor_map(%map, %c0, ...)] attr-dict : <ptr type>`.
+static void printPtrOp(OpAsmPrinter &p, Operation *op, Value ptr,
+                       ValueRange operands, Value map = Value(),
+                       ValueRange box = {}) {
+  p << ' ' << operands;
+  if (map) {
+    p << " tensor_map(" << map;
+    for (Value coordinate : box)
+      p << ", " << coordinate;
+    p << ')';
+  }
   p.printOptionalAttrDict(llvm::to_vector(op->getDiscardableAttrs()));
   p << " : " << ptr.getType();
 }
@@ -75,41 +103,6 @@ static LogicalResult verifyPointee(Operation *op, Type ptrType, StringRef name,
 static LogicalResult verifyMask(Operation *op, Type ptrType, Value mask) {
   return success(!mask || succeeded(verifySameShape(op, "ptr", ptrType, "mask",
                                                     mask.getType())));
-}
-
-/// Parses the optional ` tensor_map(%map, %c0, ...)` of a load or store.
-static ParseResult
-parseTensorMap(OpAsmParser &parser, UnresolvedOperands &mapOperands,
-               SMLoc &mapLoc) {
-  mapLoc = parser.getCurrentLocation();
-  if (failed(parser.parseOptionalKeyword("tensor_map")))
-    return success();
-  if (parser.parseOperandList(mapOperands, OpAsmParser::Delimiter::Paren))
-    return failure();
-  if (mapOperands.size() < 2)
-    return parser.emitError(mapLoc) << "tensor_map needs a map and coordinates";
-  return success();
-}
-
-/// Resolves the map (i64) and the box's coordinates (i32).
-static ParseResult resolveTensorMap(OpAsmParser &parser,
-                                    ArrayRef<OpAsmParser::UnresolvedOperand> map,
-                                    SMLoc mapLoc, OperationState &result) {
-  if (map.empty())
-    return success();
-  Builder &b = parser.getBuilder();
-  SmallVector<Type> types(map.size(), b.getI32Type());
-  types[0] = b.getI64Type();
-  return parser.resolveOperands(map, types, mapLoc, result.operands);
-}
-
-static void printTensorMap(OpAsmPrinter &p, Value map, ValueRange box) {
-  if (!map)
-    return;
-  p << " tensor_map(" << map;
-  for (Value coordinate : box)
-    p << ", " << coordinate;
-  p << ')';
 }
 
 /// A tensor map's box has one coordinate per dimension of `type`.
@@ -145,28 +138,18 @@ OpFoldResult AddPtrOp::fold(FoldAdaptor) {
 
 ParseResult LoadOp::parse(OpAsmParser &parser, OperationState &result) {
   bool isVolatile = succeeded(parser.parseOptionalKeyword("volatile"));
-  UnresolvedOperands operands, mapOperands;
-  SMLoc loc = parser.getCurrentLocation(), mapLoc;
+  size_t n;
+  int32_t boxRank;
   Type ptrType;
-  if (parser.parseOperandList(operands) ||
-      parseTensorMap(parser, mapOperands, mapLoc) ||
-      parser.parseOptionalAttrDict(result.attributes) ||
-      parser.parseColonType(ptrType))
-    return failure();
-  if (!getPointeeLike(ptrType))
-    return parser.emitError(loc)
-           << "expected a !kite.ptr or a tensor of them, got " << ptrType;
-  size_t n = operands.size();
-  if (n < 1 || n > 3)
-    return parser.emitError(loc) << "expected operands ptr[, mask[, other]]";
-  SmallVector<Type> types{ptrType, getMaskType(ptrType), getPointeeLike(ptrType)};
-  types.resize(n);
-  if (parser.resolveOperands(operands, types, loc, result.operands) ||
-      resolveTensorMap(parser, mapOperands, mapLoc, result))
+  auto types = [](Type ptr) -> SmallVector<Type> {
+    return {ptr, getMaskType(ptr), getPointeeLike(ptr)};
+  };
+  if (parsePtrOp(parser, result, 1, 3, "ptr[, mask[, other]]", types, n,
+                 ptrType, &boxRank))
     return failure();
   Properties &props = result.getOrAddProperties<Properties>();
-  int32_t boxRank = mapOperands.empty() ? 0 : int32_t(mapOperands.size()) - 1;
-  props.operandSegmentSizes = {1, n > 1, n > 2, !mapOperands.empty(), boxRank};
+  props.operandSegmentSizes = {1, n > 1, n > 2, boxRank >= 0,
+                               std::max(boxRank, 0)};
   if (isVolatile)
     props.is_volatile = parser.getBuilder().getUnitAttr();
   result.addTypes(getPointeeLike(ptrType));
@@ -176,14 +159,11 @@ ParseResult LoadOp::parse(OpAsmParser &parser, OperationState &result) {
 void LoadOp::print(OpAsmPrinter &p) {
   if (getIsVolatile())
     p << " volatile";
-  p << ' ' << getPtr();
-  if (getMask())
-    p << ", " << getMask();
-  if (getOther())
-    p << ", " << getOther();
-  printTensorMap(p, getTensorMap(), getBox());
-  p.printOptionalAttrDict(llvm::to_vector((*this)->getDiscardableAttrs()));
-  p << " : " << getPtr().getType();
+  SmallVector<Value> operands{getPtr()};
+  for (Value v : {getMask(), getOther()})
+    if (v)
+      operands.push_back(v);
+  printPtrOp(p, *this, getPtr(), operands, getTensorMap(), getBox());
 }
 
 LogicalResult LoadOp::verify() {
@@ -232,38 +212,25 @@ void LoadOp::getEffects(
 //===----------------------------------------------------------------------===//
 
 ParseResult StoreOp::parse(OpAsmParser &parser, OperationState &result) {
-  UnresolvedOperands operands, mapOperands;
-  SMLoc loc = parser.getCurrentLocation(), mapLoc;
+  size_t n;
+  int32_t boxRank;
   Type ptrType;
-  if (parser.parseOperandList(operands) ||
-      parseTensorMap(parser, mapOperands, mapLoc) ||
-      parser.parseOptionalAttrDict(result.attributes) ||
-      parser.parseColonType(ptrType))
+  auto types = [](Type ptr) -> SmallVector<Type> {
+    return {ptr, getPointeeLike(ptr), getMaskType(ptr)};
+  };
+  if (parsePtrOp(parser, result, 2, 3, "ptr, value[, mask]", types, n, ptrType,
+                 &boxRank))
     return failure();
-  if (!getPointeeLike(ptrType))
-    return parser.emitError(loc)
-           << "expected a !kite.ptr or a tensor of them, got " << ptrType;
-  size_t n = operands.size();
-  if (n < 2 || n > 3)
-    return parser.emitError(loc) << "expected operands ptr, value[, mask]";
-  SmallVector<Type> types{ptrType, getPointeeLike(ptrType), getMaskType(ptrType)};
-  types.resize(n);
-  if (parser.resolveOperands(operands, types, loc, result.operands) ||
-      resolveTensorMap(parser, mapOperands, mapLoc, result))
-    return failure();
-  int32_t boxRank = mapOperands.empty() ? 0 : int32_t(mapOperands.size()) - 1;
   result.getOrAddProperties<Properties>().operandSegmentSizes = {
-      1, 1, n > 2, !mapOperands.empty(), boxRank};
+      1, 1, n > 2, boxRank >= 0, std::max(boxRank, 0)};
   return success();
 }
 
 void StoreOp::print(OpAsmPrinter &p) {
-  p << ' ' << getPtr() << ", " << getValue();
+  SmallVector<Value> operands{getPtr(), getValue()};
   if (getMask())
-    p << ", " << getMask();
-  printTensorMap(p, getTensorMap(), getBox());
-  p.printOptionalAttrDict(llvm::to_vector((*this)->getDiscardableAttrs()));
-  p << " : " << getPtr().getType();
+    operands.push_back(getMask());
+  printPtrOp(p, *this, getPtr(), operands, getTensorMap(), getBox());
 }
 
 LogicalResult StoreOp::verify() {
@@ -380,7 +347,7 @@ void AtomicRMWOp::print(OpAsmPrinter &p) {
   p << ' ' << stringifyRMWOp(getRmwOp());
   printOrdering(p, getSem(), getScope());
   p << ',';
-  printPtrOp(p, *this, getPtr());
+  printPtrOp(p, *this, getPtr(), getOperands());
 }
 
 LogicalResult AtomicRMWOp::verify() {
@@ -440,7 +407,7 @@ ParseResult AtomicCASOp::parse(OpAsmParser &parser, OperationState &result) {
 void AtomicCASOp::print(OpAsmPrinter &p) {
   if (printOrdering(p, getSem(), getScope()))
     p << ',';
-  printPtrOp(p, *this, getPtr());
+  printPtrOp(p, *this, getPtr(), getOperands());
 }
 
 LogicalResult AtomicCASOp::verify() {

@@ -148,7 +148,7 @@ class KernelFunction(KiteFunction):
         run = compile_specialized(self, specs, options, device).launcher()
         if key is not None and not interpret:
             if any(s.part for s in specs):  # TensorDescriptors: bound as their fields
-                flatten = specialization.flatten_descriptors
+                flatten = specialization.descriptor_flattener(specs)
                 self._fast_path.store(key, lambda grid, v: run(grid, tuple(flatten(v))))
             else:
                 self._fast_path.store(key, run)

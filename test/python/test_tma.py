@@ -181,3 +181,31 @@ def test_a_kernel_from_the_disk_cache_still_gets_its_tensor_maps(tmp_path):
     assert runs[0].stdout.split()[0] == "1"  # compiled
     assert runs[1].stdout.split()[0] == "0"  # found on disk
     assert runs[1].stdout.split(None, 1)[1] == runs[0].stdout.split(None, 1)[1]
+
+
+@pytest.mark.parametrize("shape, strides, why", [
+    ([2 ** 31, 64], [64, 1], "a dimension of 2^31"),
+    ([128, 64], [-64, 1], "a negative stride"),
+    ([128, 64], [72, 1], "a stride of 72 elements"),
+    ([128, 64], [2 ** 31, 1], "a stride of 2^31 elements"),
+    ([64, 128], [1, 64], "a last stride that is not 1"),
+    ([0, 64], [64, 1], "an empty dimension"),
+])
+def test_descriptors_tma_cannot_describe_have_no_tensor_map(shape, strides, why):
+    from kite.tensor_descriptor import tma_eligible
+    desc = TensorDescriptor(None, shape, strides, [64, 64])
+    assert not tma_eligible(desc, 2, True), why
+    assert tma_eligible(TensorDescriptor(None, [128, 64], [64, 1], [64, 64]), 2, True)
+    assert not tma_eligible(TensorDescriptor(None, [128, 64], [64, 1], [64, 64]), 2, False)
+
+
+@pytest.mark.parametrize("record", [[4, 8, 64, 96], [4, 0, 64, 128], [4, 8, 512, 128],
+                                    [-1, 8, 64, 128], [4, 8, 64], "4:8x64:128"])
+def test_a_damaged_tensor_map_record_is_refused(record):
+    # The records come back from the JIT cache on disk: a box the kernel
+    # does not copy in would make TMA write elsewhere in shared memory.
+    from kite.runtime import tensor_maps
+    compiled = _matmul(128, 128, 128)
+    compiled.metadata["tensor_maps"] = [record]
+    with pytest.raises(ValueError, match="is not one Kite writes"):
+        tensor_maps.map_arguments(compiled)

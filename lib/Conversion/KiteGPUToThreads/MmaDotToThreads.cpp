@@ -501,17 +501,10 @@ getWgmmaOperand(const SwizzledOperand &b, bool transposed,
       b.layout.getPerPhase() * swizzle != 128 ||
       b.layout.getMaxPhase() * 16 != swizzle)
     return std::nullopt;
-  Operation *root = b.buffer.getDefiningOp();
-  while (auto cast = dyn_cast_or_null<memref::ReinterpretCastOp>(root))
-    root = cast.getSource().getDefiningOp();
-  auto alloc = dyn_cast_or_null<memref::AllocOp>(root);
   int64_t period = 8 * swizzle;
-  if (!alloc ||
-      (cast<MemRefType>(b.buffer.getType()).getNumElements() * bytes) % period)
+  if ((cast<MemRefType>(b.buffer.getType()).getNumElements() * bytes) % period ||
+      !alignWorkgroupBuffer(b.buffer, 1024))
     return std::nullopt;
-  OpBuilder attrs(alloc);
-  alloc->setAttr(kitethread::kAlignmentAttr,
-                 attrs.getI64IntegerAttr(1024));
   return WgmmaOperand{b, transposed, swizzle,
                       /*leading=*/b.numRows * slab * bytes,
                       /*stride=*/period};

@@ -17,6 +17,7 @@
 #include "dialects/KiteGPU/KiteGPUOps.h"
 #include "dialects/KiteGPU/SharedIndex.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
+#include "dialects/KiteThread/WorkgroupBufferPlacement.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -46,6 +47,20 @@ Value mlir::kitegpu::emitSharedIndex(IndexBuilder &e, SharedLayoutAttr layout,
 
 Value mlir::kitegpu::emitPlacedRow(IndexBuilder &e, Value row, int64_t warpsM) {
   return placedRow(e, row, warpsM);
+}
+
+bool mlir::kitegpu::alignWorkgroupBuffer(Value buffer, int64_t alignment) {
+  Operation *root = buffer.getDefiningOp();
+  while (auto cast = dyn_cast_or_null<memref::ReinterpretCastOp>(root))
+    root = cast.getSource().getDefiningOp();
+  auto alloc = dyn_cast_or_null<memref::AllocOp>(root);
+  if (!alloc)
+    return false;
+  auto old = alloc->getAttrOfType<IntegerAttr>(kitethread::kAlignmentAttr);
+  if (!old || old.getInt() < alignment)
+    alloc->setAttr(kitethread::kAlignmentAttr,
+                   Builder(alloc).getI64IntegerAttr(alignment));
+  return true;
 }
 
 Value mlir::kitegpu::emitSlotView(OpBuilder &b, Location loc, Value buffer,

@@ -296,6 +296,11 @@ Value emitSharedIndex(IndexBuilder &e, SharedLayoutAttr layout,
 /// 8 (w / 4 + warpsM / 4 t) + 2 (w % 4) + h, rows within a block kept.
 Value emitPlacedRow(IndexBuilder &e, Value row, int64_t warpsM);
 
+/// The workgroup allocation `buffer` is (or is a view of), aligned to
+/// `alignment` bytes (wgmma's and TMA's swizzles repeat every 1024); false
+/// where `buffer` is not an allocation's.
+bool alignWorkgroupBuffer(Value buffer, int64_t alignment);
+
 /// Slot `slot` (i32) of `buffer`, the workgroup buffer of a memdesc of
 /// `type` whose first dimension numbers slots: a view of its elements (a
 /// dynamic offset, so that accesses at constant indices in it share one

@@ -16,10 +16,8 @@
 #include "dialects/KiteGPU/TmaBoxes.h"
 #include "dialects/KiteGPU/WorkgroupStorage.h"
 #include "dialects/KiteThread/KiteThreadOps.h"
-#include "dialects/KiteThread/WorkgroupBufferPlacement.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
@@ -37,20 +35,6 @@ void onThreadZero(OpBuilder &b, Location loc, Value also, Body body) {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
   body();
-}
-
-/// Aligns the workgroup buffer `buffer` views to 1024 bytes, where TMA's
-/// swizzles repeat; fails where it is not an allocation.
-LogicalResult alignForTma(Operation *op, Value buffer,
-                          ConversionPatternRewriter &rewriter) {
-  Operation *root = buffer.getDefiningOp();
-  while (auto cast = dyn_cast_or_null<memref::ReinterpretCastOp>(root))
-    root = cast.getSource().getDefiningOp();
-  auto alloc = dyn_cast_or_null<memref::AllocOp>(root);
-  if (!alloc)
-    return op->emitOpError("copies a buffer that is not an allocation");
-  alloc->setAttr(kitethread::kAlignmentAttr, rewriter.getI64IntegerAttr(1024));
-  return success();
 }
 
 struct InitBarriersToThreads : ThreadPattern<InitBarriersOp> {
@@ -109,8 +93,9 @@ struct AsyncTmaCopyToThreads : ThreadPattern<AsyncTmaCopyOp> {
     Value buffer = adaptor.getBuffer().front();
     Value barriers = adaptor.getBarriers().front();
     Value slot = adaptor.getSlot().front(), map = adaptor.getMap().front();
-    if (failed(alignForTma(op, buffer, rewriter)))
-      return failure();
+    // TMA's swizzles repeat every 1024 bytes from the buffer's start.
+    if (!alignWorkgroupBuffer(buffer, 1024))
+      return op.emitOpError("copies a buffer that is not an allocation");
     Value row = adaptor.getCoordinates()[0].front();
     Value column = adaptor.getCoordinates()[1].front();
     onThreadZero(rewriter, loc, adaptor.getActive().front(), [&] {
@@ -145,8 +130,9 @@ struct AsyncTmaStoreToThreads : ThreadPattern<AsyncTmaStoreOp> {
     if (!plan)
       return op.emitOpError("has no TMA boxes for its buffer's layout");
     Value buffer = adaptor.getBuffer().front(), map = adaptor.getMap().front();
-    if (failed(alignForTma(op, buffer, rewriter)))
-      return failure();
+    // TMA's swizzles repeat every 1024 bytes from the buffer's start.
+    if (!alignWorkgroupBuffer(buffer, 1024))
+      return op.emitOpError("copies a buffer that is not an allocation");
     Value row = adaptor.getCoordinates()[0].front();
     Value column = adaptor.getCoordinates()[1].front();
     // Every thread's writes, visible to the copy engine, before thread 0

@@ -58,6 +58,8 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
+#include <map>
+
 namespace mlir::kitegpu {
 #define GEN_PASS_DEF_KITEGPUSOFTWAREPIPELINE
 #include "lib/Conversion/KiteToKiteGPU/Passes.h.inc"
@@ -102,7 +104,6 @@ SharedLayoutAttr getSlotLayout(RankedTensorType type, bool slabbed,
       getWorkgroupElementBytes(type.getElementType()), order, slabbed,
       slabbed ? wgmmaWarpsM : 0);
 }
-
 
 /// The value a dot reads of `load`, following single-use layout
 /// conversions, and that dot; none where it does not reach a dot's a or b.
@@ -205,7 +206,7 @@ public:
   llvm::SetVector<unsigned> carried;
   /// The tensor maps this loop's TMA copies read (by argument number), as
   /// kTensorMapsAttr entries.
-  llvm::StringMap<std::string> tensorMaps;
+  std::map<unsigned, std::string> tensorMaps;
 
 private:
   /// Adds the ops of the body that `value` depends on to `slice`; false
@@ -263,7 +264,7 @@ private:
   SmallVector<PipelinedLoad> loads;
   llvm::SetVector<Operation *> slice;
   llvm::SetVector<unsigned> carried;
-  llvm::StringMap<std::string> tensorMaps;
+  std::map<unsigned, std::string> tensorMaps;
   SmallVector<Value> buffers;
   /// Whether some loads are copied by TMA (their slots' mbarriers:
   /// `barriers`, one per slot), and whether some by cp.async.
@@ -420,16 +421,13 @@ bool PipelineAnalysis::canCopyWithTma(kite::LoadOp load, unsigned wgmmaWarpsM) {
   if (!plan)
     return false;
   std::string entry = describeTensorMap(*arg, *plan);
-  Operation *func = loop->getParentOfType<FunctionOpInterface>();
-  std::string key = std::to_string(*arg);
-  auto [it, inserted] = tensorMaps.try_emplace(key, entry);
-  if (!inserted && it->second != entry)
+  auto known = tensorMaps.find(*arg);
+  if (known != tensorMaps.end())
+    return known->second == entry;
+  if (conflictsWithRecord(loop->getParentOfType<FunctionOpInterface>(), *arg,
+                          entry))
     return false;
-  if (conflictsWithRecord(func, *arg, entry)) {
-    if (inserted)
-      tensorMaps.erase(it);
-    return false;
-  }
+  tensorMaps[*arg] = entry;
   return true;
 }
 
@@ -553,8 +551,8 @@ scf::ForOp LoopPipeliner::rewrite() {
         b, loc, barriers,
         llvm::count_if(loads, [](const PipelinedLoad &p) { return p.tma; }));
     SmallVector<std::string> entries;
-    for (const auto &entry : tensorMaps)
-      entries.push_back(entry.second);
+    for (const auto &[arg, entry] : tensorMaps)
+      entries.push_back(entry);
     recordTensorMaps(loop->getParentOfType<FunctionOpInterface>(), entries);
   }
 

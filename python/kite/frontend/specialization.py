@@ -128,20 +128,25 @@ def call_arguments(specs, values):
     return args, kwargs
 
 
-def flatten_descriptors(values) -> list:
-    """Bound parameter values with each TensorDescriptor replaced by the
-    values bind gives it: base, shape, strides, and the descriptor
-    itself for its tensor map (the fast path's launchers)."""
+def descriptor_flattener(specs):
+    """``flatten(values)``: bound parameter values with each TensorDescriptor
+    replaced by the values bind gave it under ``specs`` (base, shape,
+    strides, and the descriptor itself where it has a tensor map): what the
+    fast path's launchers get, without deciding again per launch."""
     from ..tensor_descriptor import TensorDescriptor
-    out = []
-    for value in values:
-        if isinstance(value, TensorDescriptor):
-            out += [value.base, *value.shape, *value.strides]
-            if _has_tensor_map(value):
+    has_map = [s.part[4] for s in specs if s.part and s.part[0] == "descriptor"]
+
+    def flatten(values) -> list:
+        out, maps = [], iter(has_map)
+        for value in values:
+            if isinstance(value, TensorDescriptor):
+                out += [value.base, *value.shape, *value.strides]
+                if next(maps):
+                    out.append(value)
+            else:
                 out.append(value)
-        else:
-            out.append(value)
-    return out
+        return out
+    return flatten
 
 
 def _descriptor_specs(name: str, desc, keyword_only: bool, do_not_specialize):
@@ -170,7 +175,7 @@ def _descriptor_specs(name: str, desc, keyword_only: bool, do_not_specialize):
     return specs, values
 
 
-def _has_tensor_map(desc) -> bool:
+def has_tensor_map(desc) -> bool:
     """Whether bind passes ``desc`` with a tensor map (as _descriptor_specs)."""
     found = pointer_dtype_of(desc.base)
     return found is not None and tma_eligible(desc, found[0].bits // 8, found[1] % 16 == 0)

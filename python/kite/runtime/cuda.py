@@ -123,11 +123,9 @@ class CudaDevice(Device):
 
 # CUtensorMapL2promotion's CU_TENSOR_MAP_L2_PROMOTION_L2_128B.
 _L2_PROMOTION_128B = 2
-# CUtensorMapDataType by kite dtype name; other 8-bit types (fp8) as UINT8.
-_TENSOR_MAP_TYPES = {"uint8": 0, "int8": 0, "uint16": 1, "int16": 1, "uint32": 2,
-                     "int32": 3, "uint64": 4, "int64": 5, "fp16": 6, "float16": 6,
-                     "fp32": 7, "float32": 7, "fp64": 8, "float64": 8, "bf16": 9,
-                     "bfloat16": 9}
+# CUtensorMapDataType by kite dtype name; other types (fp8, ...) as the
+# unsigned integer of their size (a TMA copy moves bits).
+_TENSOR_MAP_TYPES = {"int32": 3, "int64": 5, "fp16": 6, "fp32": 7, "fp64": 8, "bf16": 9}
 _DRIVER = []
 
 

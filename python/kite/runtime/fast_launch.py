@@ -64,9 +64,9 @@ def _descriptor_key(value):
     fields = tuple(_int_key(v) if type(v) is int else None for v in value.shape + value.strides)
     if None in fields:
         return None
-    from ..frontend.specialization import _has_tensor_map
+    from ..frontend.specialization import has_tensor_map
     return ("D", base, tuple(value.block_shape), value.padding, fields,
-            _has_tensor_map(value))
+            has_tensor_map(value))
 
 
 def _runtime_keys() -> dict:

@@ -41,7 +41,7 @@ def recorded_boxes(text: str) -> list:
 def map_arguments(compiled):
     """[(index among the bound values, (rows, columns, swizzle) or None)]
     for the tensor-map arguments of ``compiled`` (empty: it has none)."""
-    boxes = {arg: tuple(rest) for arg, *rest in compiled.metadata.get("tensor_maps", [])}
+    boxes = {arg: tuple(rest) for arg, *rest in _checked(compiled.metadata.get("tensor_maps", []))}
     out, runtime_index = [], 0
     for i, spec in enumerate(compiled.specs):
         if spec.is_constexpr:
@@ -50,6 +50,21 @@ def map_arguments(compiled):
             out.append((i, boxes.get(runtime_index)))
         runtime_index += 1
     return out
+
+
+def _checked(records) -> list:
+    """The records of a compiled kernel's metadata (from the JIT cache on
+    disk too): what the compiler writes, or a ValueError, never a map of a
+    box the kernel does not copy."""
+    for record in records:
+        if (not isinstance(record, list) or len(record) != 4
+                or not all(type(v) is int for v in record) or record[0] < 0
+                or not 1 <= record[1] <= 256 or not 1 <= record[2] <= 256
+                or record[3] not in _SWIZZLE_CODES):
+            raise ValueError(f"a compiled kernel's tensor_maps record {record!r} is not one "
+                             "Kite writes (argument, box rows 1-256, box columns 1-256, "
+                             "swizzle 0/32/64/128): a damaged JIT cache entry?")
+    return records
 
 
 def with_tensor_maps(arguments, device, values) -> list:
